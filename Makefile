@@ -1,0 +1,174 @@
+# Capacitor - a transparent result cache for libpq and libmysqlclient programs.
+# `make` builds build/libcapacitor.so and build/capacitor; `make help` lists every target.
+
+CC       ?= gcc
+CLANG    ?= clang
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SANITIZE ?= 0
+V        ?= 0
+
+ifeq ($(SANITIZE),1)
+BUILD    := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD    := build
+SANFLAGS :=
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wpointer-arith -Wvla -Wmissing-prototypes
+CFLAGS   ?= -O2 -g
+BASEFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -pthread -I. $(WARNINGS) $(SANFLAGS)
+PGINC    := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+CLIENTINC = -I$(PGINC) -I/usr/include/mariadb
+
+# cache/ knows no client library; hooks/, tests and benchmarks do.
+CORE_SRCS  := $(sort $(wildcard cache/*.c)) preload/config.c
+LIB_SRCS   := $(CORE_SRCS) $(sort $(filter-out preload/config.c,$(wildcard preload/*.c)) $(wildcard hooks/*.c))
+TOOL_SRCS  := $(sort $(wildcard tools/*.c))
+UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+CLIENT_SRCS := $(sort $(wildcard tests/clients/*.c))
+BENCH_SRCS := $(sort $(wildcard bench/bench_*.c))
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+CORE_OBJS := $(call obj,$(CORE_SRCS))
+LIB_OBJS  := $(call obj,$(LIB_SRCS))
+TOOL_OBJS := $(call obj,$(TOOL_SRCS))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+CLIENT_BINS := $(patsubst tests/clients/%.c,$(BUILD)/clients/%,$(CLIENT_SRCS))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+
+LIB  := $(BUILD)/libcapacitor.so
+TOOL := $(BUILD)/capacitor
+CORE := $(BUILD)/libcapcore.a
+EXPORTS := $(sort $(wildcard hooks/*.exports))
+
+.PHONY: all test unit integration fuzz bench demo deps install uninstall clean help check-exports \
+	clients soak
+all: $(LIB) $(TOOL)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(BASEFLAGS) $(if $(filter hooks/% tests/% bench/% tools/%,$<),$(CLIENTINC)) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The version script exports exactly the interposed functions each hook lists.
+$(BUILD)/exports.map: $(EXPORTS)
+	@mkdir -p $(dir $@)
+	$(Q){ echo '{ global:'; cat $(EXPORTS) | sed -e 's/#.*//' -e '/^[[:space:]]*$$/d' -e 's/.*/  &;/'; \
+	  echo 'local: *; };'; } > $@
+
+$(LIB): $(LIB_OBJS) $(BUILD)/exports.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -o $@ $(LIB_OBJS) $(SANFLAGS) -pthread -ldl \
+	  -Wl,--version-script=$(BUILD)/exports.map -Wl,--no-undefined -Wl,-z,relro -Wl,-z,now
+
+$(CORE): $(CORE_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(TOOL): $(TOOL_OBJS) $(CORE)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $(TOOL_OBJS) $(CORE) $(SANFLAGS) -pthread -ldl -lm
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE) -lcriterion -ldl -lm
+
+# Small client programs the integration tests drive: pq_* link libpq, my_* libmysqlclient.
+$(BUILD)/clients/pq_%: tests/clients/pq_%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -lpq
+$(BUILD)/clients/my_%: tests/clients/my_%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -lmysqlclient
+
+# Benchmarks link the core statically; bench_pq_*/bench_my_* also link a client library.
+$(BUILD)/bench/bench_pq%: bench/bench_pq%.c bench/harness.c bench/harness.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) -O2 -g -Wno-missing-prototypes -o $@ $< bench/harness.c -lpq -ldl -lm
+$(BUILD)/bench/bench_my%: bench/bench_my%.c bench/harness.c bench/harness.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) -O2 -g -Wno-missing-prototypes -o $@ $< bench/harness.c -lmysqlclient -ldl -lm
+$(BUILD)/bench/%: bench/%.c bench/harness.c bench/harness.h $(CORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASEFLAGS) -O2 -g -Wno-missing-prototypes -o $@ $< bench/harness.c $(CORE) -ldl -lm
+
+# libFuzzer targets: always clang with ASan+UBSan, outside the SANITIZE switch.
+FUZZ_CORE_SRCS := $(CORE_SRCS)
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE_SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -o $@ $< $(FUZZ_CORE_SRCS) -pthread -ldl -lm
+
+clients: $(CLIENT_BINS)
+
+deps:
+	$(Q)./tools/install-deps
+
+check-exports: $(LIB)
+	$(Q)./tests/check-exports.sh $(LIB) $(EXPORTS)
+
+unit: $(UNIT_BINS)
+	$(Q)./tests/run-unit.sh $(UNIT_BINS)
+
+fuzz: $(FUZZ_BINS)
+	$(Q)./tests/run-fuzz.sh $(FUZZ_BINS)
+
+integration: all $(CLIENT_BINS)
+	$(Q)CAP_BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) ./tests/integration/run.sh
+
+# The one command a new user needs: dependencies, build, every test.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all check-exports
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(if $(filter 1,$(SANITIZE)),true,$(MAKE) --no-print-directory fuzz)
+	$(Q)$(MAKE) --no-print-directory integration
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)CAP_BUILD=$(abspath $(BUILD)) ./tools/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)CAP_BUILD=$(abspath $(BUILD)) ./bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/doc/capacitor
+	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libcapacitor.so
+	install -m 0755 $(TOOL) $(DESTDIR)$(PREFIX)/bin/capacitor
+	install -m 0644 tools/capacitor.1 $(DESTDIR)$(PREFIX)/share/man/man1/capacitor.1
+	install -m 0644 conf/capacitor.env conf/rules.example $(DESTDIR)$(PREFIX)/share/doc/capacitor/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libcapacitor.so $(DESTDIR)$(PREFIX)/bin/capacitor \
+	  $(DESTDIR)$(PREFIX)/share/man/man1/capacitor.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/capacitor
+
+clean:
+	rm -rf build
+
+help:
+	@echo 'make              build build/libcapacitor.so and build/capacitor'
+	@echo 'make test         install missing Debian packages, build, run unit, fuzz and integration tests'
+	@echo 'make test SANITIZE=1   the same with ASan+UBSan (objects in build/san)'
+	@echo 'make demo         pgbench -S without and with Capacitor on a throwaway PostgreSQL'
+	@echo 'make bench        micro and end-to-end benchmarks'
+	@echo 'make soak         long multi-process stress runs (not part of make test)'
+	@echo 'make install      PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)'
+	@echo 'make uninstall | clean | check-exports | unit | fuzz | integration | deps'
+	@echo 'V=1 shows full command lines'
+
+soak: all
+	$(Q)CAP_BUILD=$(abspath $(BUILD)) CAP_SOAK=1 ./tests/integration/run.sh
+
+-include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d)

@@ -1,0 +1,218 @@
+/*
+ * config.c - the CAPACITOR_* table and its parsers (see config.h).
+ *
+ * Defaults are applied from the same table by running each parser on its default string, so a
+ * default can never drift from what the parser accepts. The table order is the order users
+ * see in `capacitor config`, conf/capacitor.env and the man page.
+ */
+#include "preload/config.h"
+#include "cache/cap.h"
+#include "cache/log.h"
+#include "cache/units.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int copy_path(char *dst, size_t cap, const char *v)
+{
+	size_t n = strlen(v);
+	if (n >= cap)
+		return CAP_EINVAL;
+	memcpy(dst, v, n + 1);
+	return CAP_OK;
+}
+
+static int p_enable(const char *v, cap_config *c)
+{
+	if (strcmp(v, "1") == 0)
+		c->enable = 1;
+	else if (strcmp(v, "0") == 0)
+		c->enable = 0;
+	else
+		return CAP_EINVAL;
+	return CAP_OK;
+}
+
+static int p_dir(const char *v, cap_config *c)
+{
+	if (v[0] == '\0') {
+		cap_config_default_dir(c->dir, sizeof(c->dir));
+		return CAP_OK;
+	}
+	if (v[0] != '/')
+		return CAP_EINVAL;
+	return copy_path(c->dir, sizeof(c->dir), v);
+}
+
+static int p_mem(const char *v, cap_config *c) { return cap_parse_size(v, &c->mem); }
+static int p_disk(const char *v, cap_config *c) { return cap_parse_size(v, &c->disk); }
+static int p_ttl(const char *v, cap_config *c) { return cap_parse_duration(v, &c->ttl_ns); }
+
+static int p_max_result(const char *v, cap_config *c)
+{
+	uint64_t n;
+	if (cap_parse_size(v, &n) != CAP_OK || n == 0)
+		return CAP_EINVAL;
+	c->max_result = n;
+	return CAP_OK;
+}
+
+static int p_rules(const char *v, cap_config *c) { return copy_path(c->rules, sizeof(c->rules), v); }
+
+static int p_txn(const char *v, cap_config *c)
+{
+	if (strcmp(v, "strict") == 0)
+		c->txn = CAP_TXN_STRICT;
+	else if (strcmp(v, "read-committed") == 0)
+		c->txn = CAP_TXN_READ_COMMITTED;
+	else
+		return CAP_EINVAL;
+	return CAP_OK;
+}
+
+static int p_log(const char *v, cap_config *c)
+{
+	if (strcmp(v, "stderr") == 0 || v[0] == '\0') {
+		c->log[0] = '\0';
+		return CAP_OK;
+	}
+	return copy_path(c->log, sizeof(c->log), v);
+}
+
+static int p_log_level(const char *v, cap_config *c)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	for (size_t i = 0; i < CAP_ARRAY_LEN(names); i++)
+		if (strcmp(v, names[i]) == 0) {
+			c->log_level = (int)i;
+			return CAP_OK;
+		}
+	return CAP_EINVAL;
+}
+
+static int p_log_interval(const char *v, cap_config *c)
+{
+	return cap_parse_duration(v, &c->log_interval_ns);
+}
+
+static const cap_var vars[] = {
+	{ "CAPACITOR_ENABLE", "1", "1 or 0", "1 caches; 0 passes every call straight through", p_enable },
+	{ "CAPACITOR_DIR", "", "an absolute directory path",
+	  "directory of the shared files (mmap tier, generations, stats); default "
+	  "$XDG_RUNTIME_DIR/capacitor, else /dev/shm/capacitor-<uid>", p_dir },
+	{ "CAPACITOR_MEM", "64M", CAP_SIZE_FORM, "memory tier budget per process (0 = off)", p_mem },
+	{ "CAPACITOR_DISK", "256M", CAP_SIZE_FORM, "size of the shared mmap tier file (0 = off)", p_disk },
+	{ "CAPACITOR_TTL", "0", CAP_DURATION_FORM, "longest life of an entry (0 = no limit)", p_ttl },
+	{ "CAPACITOR_MAX_RESULT", "1M", "a size above zero such as 64K or 1M",
+	  "largest encoded result that is cached", p_max_result },
+	{ "CAPACITOR_RULES", "", "a path to a rules file (see conf/rules.example)",
+	  "per-table TTL, never-cache tables, functions declared safe", p_rules },
+	{ "CAPACITOR_TXN", "strict", "strict or read-committed",
+	  "strict: no hits inside REPEATABLE READ/SERIALIZABLE transactions; read-committed: "
+	  "transactions that have not written are served as at READ COMMITTED", p_txn },
+	{ "CAPACITOR_LOG", "stderr", "stderr or a file path", "where warnings and summaries go", p_log },
+	{ "CAPACITOR_LOG_LEVEL", "warn", "error, warn, info or debug", "least severe level logged",
+	  p_log_level },
+	{ "CAPACITOR_LOG_INTERVAL", "60s", CAP_DURATION_FORM,
+	  "with CAPACITOR_LOG set, one stats summary line per interval and at exit (0 = only at exit)",
+	  p_log_interval },
+};
+
+const cap_var *cap_config_vars(size_t *n)
+{
+	*n = CAP_ARRAY_LEN(vars);
+	return vars;
+}
+
+void cap_config_default_dir(char *buf, size_t cap)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (xdg && xdg[0] == '/' && strlen(xdg) + sizeof("/capacitor") <= cap)
+		snprintf(buf, cap, "%s/capacitor", xdg);
+	else
+		snprintf(buf, cap, "/dev/shm/capacitor-%lu", (unsigned long)getuid());
+}
+
+int cap_config_load(cap_config *c, cap_config_problem_fn problem, void *ctx)
+{
+	int bad = 0;
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < CAP_ARRAY_LEN(vars); i++)
+		(void)vars[i].parse(vars[i].def, c);
+	for (size_t i = 0; i < CAP_ARRAY_LEN(vars); i++) {
+		const char *v = getenv(vars[i].name);
+		if (v == NULL)
+			continue;
+		cap_config saved = *c;
+		if (vars[i].parse(v, c) != CAP_OK) {
+			*c = saved;
+			bad++;
+			if (problem)
+				problem(ctx, &vars[i], v);
+		}
+	}
+	return bad;
+}
+
+static void fmt_size(uint64_t v, char *buf, size_t cap)
+{
+	static const char sfx[] = "KMGT";
+	int i = -1;
+	while (v >= 1024 && v % 1024 == 0 && i < 3) {
+		v /= 1024;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, cap, "%" PRIu64, v);
+	else
+		snprintf(buf, cap, "%" PRIu64 "%c", v, sfx[i]);
+}
+
+static void fmt_duration(uint64_t ns, char *buf, size_t cap)
+{
+	static const struct { const char *u; uint64_t ns; } u[] = {
+		{ "d", 86400000000000ULL }, { "h", 3600000000000ULL }, { "m", 60000000000ULL },
+		{ "s", 1000000000ULL }, { "ms", 1000000ULL }, { "us", 1000ULL }, { "ns", 1ULL },
+	};
+	if (ns == 0) {
+		snprintf(buf, cap, "0");
+		return;
+	}
+	for (size_t i = 0; i < CAP_ARRAY_LEN(u); i++)
+		if (ns % u[i].ns == 0) {
+			snprintf(buf, cap, "%" PRIu64 "%s", ns / u[i].ns, u[i].u);
+			return;
+		}
+}
+
+void cap_config_value(const cap_config *c, const cap_var *var, char *buf, size_t cap)
+{
+	static const char *const levels[] = { "error", "warn", "info", "debug" };
+	if (var->parse == p_enable)
+		snprintf(buf, cap, "%d", c->enable);
+	else if (var->parse == p_dir)
+		snprintf(buf, cap, "%s", c->dir);
+	else if (var->parse == p_mem)
+		fmt_size(c->mem, buf, cap);
+	else if (var->parse == p_disk)
+		fmt_size(c->disk, buf, cap);
+	else if (var->parse == p_ttl)
+		fmt_duration(c->ttl_ns, buf, cap);
+	else if (var->parse == p_max_result)
+		fmt_size(c->max_result, buf, cap);
+	else if (var->parse == p_rules)
+		snprintf(buf, cap, "%s", c->rules[0] ? c->rules : "(none)");
+	else if (var->parse == p_txn)
+		snprintf(buf, cap, "%s", c->txn == CAP_TXN_STRICT ? "strict" : "read-committed");
+	else if (var->parse == p_log)
+		snprintf(buf, cap, "%s", c->log[0] ? c->log : "stderr");
+	else if (var->parse == p_log_level)
+		snprintf(buf, cap, "%s", levels[c->log_level & 3]);
+	else if (var->parse == p_log_interval)
+		fmt_duration(c->log_interval_ns, buf, cap);
+	else
+		snprintf(buf, cap, "?");
+}
