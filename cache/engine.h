@@ -89,6 +89,15 @@ void cap_engine_bump_all(cap_engine *e);
 /* cap_engine_clear_local - drop every L1 entry of this process (tests, --all invalidation). */
 void cap_engine_clear_local(cap_engine *e);
 
+/* cap_engine_usage - what each tier holds and whether it is on (tests, benchmarks, tools). */
+typedef struct cap_engine_usage_t {
+	uint64_t l1_entries, l1_bytes, l1_budget; /* l1_bytes includes the tier's fixed overhead */
+	uint64_t l2_entries, l2_bytes, l2_size;
+	int l1_on, l2_on;
+	int gen_shared; /* 0: private generation table (no cross-process invalidation) */
+} cap_engine_usage_t;
+void cap_engine_usage(cap_engine *e, cap_engine_usage_t *u);
+
 /* cap_now_ns - monotonic coarse clock in ns (vDSO, no system call); the TTL clock. */
 uint64_t cap_now_ns(void);
 

@@ -54,4 +54,8 @@ cap_hash cap_hash128(const void *p, size_t n);
 /* cap_hash64 - XXH3-64 of a buffer, seeded. */
 uint64_t cap_hash64(const void *p, size_t n, uint64_t seed);
 
+/* cap_key_set_hash_override - TESTS ONLY: make cap_keymat_finish hash with fn instead of
+ * XXH3-128 (NULL restores it), e.g. to force two different keys onto one hash. */
+void cap_key_set_hash_override(cap_hash (*fn)(const void *p, size_t n));
+
 #endif

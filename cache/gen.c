@@ -1,0 +1,265 @@
+/*
+ * gen.c - the shared generation table and the safe-file helpers (see gen.h).
+ *
+ * Why a file of plain counters: a bump must be O(1) and seen by every process at once, and a
+ * hit must check its entry's generations with a few loads and no lock. An entry records the
+ * counters it depends on, read before its miss went to the server; any later bump of one of
+ * them makes it stale.
+ *
+ * Building: the caller holds an flock on CAPACITOR_DIR/lock, so only one process at a time
+ * looks at or builds the file. A file that fails any check (size, magic, format, header
+ * checksum, geometry) is never repaired in place - another process may still have the old one
+ * mapped, and shrinking it under them would raise SIGBUS - a new file is written under a
+ * temporary name and renamed over it. Counters of the new file start at random values, so no
+ * generation recorded against the old file can match them.
+ *
+ * Locking: none after open; counters are accessed only with __atomic builtins.
+ */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "cache/gen.h"
+#include "cache/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GEN_FILE_SIZE ((size_t)CAP_GEN_HDR_SIZE + (size_t)CAP_GEN_SLOTS * 8)
+
+uint64_t cap_random64(void)
+{
+	uint64_t v = 0;
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v) && v)
+		return v;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t mix[4] = { (uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec, (uint64_t)getpid(),
+			    (uint64_t)(uintptr_t)&v };
+	return XXH3_64bits(mix, sizeof(mix)) | 1;
+}
+
+int cap_file_check(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return CAP_EIO;
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+		return CAP_EUNSAFE;
+	return CAP_OK;
+}
+
+int cap_dir_open(const char *path)
+{
+	if (!path || !*path)
+		return CAP_EINVAL;
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return CAP_EIO;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP || errno == ENOTDIR ? CAP_EUNSAFE : CAP_EIO;
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return CAP_EIO;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		close(fd);
+		return CAP_EUNSAFE;
+	}
+	return fd;
+}
+
+int cap_file_open(int dfd, const char *name, int extra_flags)
+{
+	int fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | extra_flags, 0600);
+	if (fd < 0)
+		return errno == ELOOP ? CAP_EUNSAFE : CAP_EIO;
+	int rc = cap_file_check(fd);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+static uint64_t hdr_check(const cap_gen_hdr *h)
+{
+	return XXH3_64bits(h, offsetof(cap_gen_hdr, check));
+}
+
+static void gen_fill(cap_gen *g, uint64_t nonce)
+{
+	for (uint32_t i = 0; i < CAP_GEN_SLOTS; i++) {
+		uint64_t v = XXH3_64bits_withSeed(&i, sizeof(i), nonce);
+		__atomic_store_n(&g->ctr[i], v, __ATOMIC_RELAXED);
+	}
+	g->nonce = nonce;
+}
+
+int cap_gen_open_private(cap_gen **out)
+{
+	cap_gen *g = calloc(1, sizeof(*g));
+	if (!g)
+		return CAP_ENOMEM;
+	g->maplen = (size_t)CAP_GEN_SLOTS * 8;
+	g->map = mmap(NULL, g->maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g->map == MAP_FAILED) {
+		free(g);
+		return CAP_ENOMEM;
+	}
+	g->ctr = g->map;
+	g->shared = 0;
+	gen_fill(g, cap_random64());
+	*out = g;
+	return CAP_OK;
+}
+
+/* map_valid - map fd if it holds a valid table; CAP_OK, or CAP_ECORRUPT/CAP_EVERSION. */
+static int map_valid(int fd, cap_gen *g)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return CAP_EIO;
+	if ((size_t)st.st_size != GEN_FILE_SIZE)
+		return CAP_ECORRUPT;
+	void *m = mmap(NULL, GEN_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return CAP_EIO;
+	const cap_gen_hdr *h = m;
+	int rc = CAP_OK;
+	if (h->magic != CAP_GEN_MAGIC)
+		rc = CAP_ECORRUPT;
+	else if (h->format != CAP_GEN_FORMAT)
+		rc = CAP_EVERSION;
+	else if (h->check != hdr_check(h) || h->nslots != CAP_GEN_SLOTS ||
+		 h->ntables != CAP_GEN_TABLES || h->ndbs != CAP_GEN_DBS)
+		rc = CAP_ECORRUPT;
+	if (rc < 0) {
+		munmap(m, GEN_FILE_SIZE);
+		return rc;
+	}
+	g->map = m;
+	g->maplen = GEN_FILE_SIZE;
+	g->ctr = (uint64_t *)((char *)m + CAP_GEN_HDR_SIZE);
+	g->nonce = h->nonce;
+	g->shared = 1;
+	return CAP_OK;
+}
+
+/* build - write a fresh table to a temporary file and rename it over CAP_GEN_FILE. */
+static int build(int dfd, cap_gen *g)
+{
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", CAP_GEN_FILE, (long)getpid());
+	unlinkat(dfd, tmp, 0);
+	int fd = cap_file_open(dfd, tmp, O_CREAT | O_EXCL);
+	if (fd < 0)
+		return fd;
+	int rc = CAP_EIO;
+	if (posix_fallocate(fd, 0, (off_t)GEN_FILE_SIZE) != 0)
+		goto out_unlink;
+	void *m = mmap(NULL, GEN_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		goto out_unlink;
+	g->map = m;
+	g->maplen = GEN_FILE_SIZE;
+	g->ctr = (uint64_t *)((char *)m + CAP_GEN_HDR_SIZE);
+	g->shared = 1;
+	gen_fill(g, cap_random64());
+	cap_gen_hdr *h = m;
+	memset(h, 0, sizeof(*h));
+	h->format = CAP_GEN_FORMAT;
+	h->nonce = g->nonce;
+	h->nslots = CAP_GEN_SLOTS;
+	h->ntables = CAP_GEN_TABLES;
+	h->ndbs = CAP_GEN_DBS;
+	h->magic = CAP_GEN_MAGIC;
+	h->check = hdr_check(h);
+	if (renameat(dfd, tmp, dfd, CAP_GEN_FILE) < 0) {
+		munmap(m, GEN_FILE_SIZE);
+		g->map = NULL;
+		goto out_unlink;
+	}
+	close(fd);
+	return CAP_OK;
+out_unlink:
+	unlinkat(dfd, tmp, 0);
+	close(fd);
+	return rc;
+}
+
+int cap_gen_open_file(int dfd, cap_gen **out)
+{
+	cap_gen *g = calloc(1, sizeof(*g));
+	if (!g)
+		return CAP_ENOMEM;
+	int rc;
+	int fd = cap_file_open(dfd, CAP_GEN_FILE, 0);
+	if (fd == CAP_EIO && errno == ENOENT) {
+		rc = build(dfd, g);
+	} else if (fd < 0) {
+		rc = fd;
+	} else {
+		rc = map_valid(fd, g);
+		close(fd);
+		if (rc == CAP_ECORRUPT || rc == CAP_EVERSION) {
+			cap_log(CAP_LOG_INFO, "generation table: %s, rebuilding", cap_strerror(rc));
+			rc = build(dfd, g);
+		}
+	}
+	if (rc < 0) {
+		free(g);
+		return rc;
+	}
+	*out = g;
+	return CAP_OK;
+}
+
+void cap_gen_close(cap_gen *g)
+{
+	if (!g)
+		return;
+	if (g->map)
+		munmap(g->map, g->maplen);
+	free(g);
+}
+
+uint32_t cap_gen_table_slot(const char *name, size_t n)
+{
+	size_t start = 0;
+	for (size_t i = n; i > 0; i--)
+		if (name[i - 1] == '.') {
+			start = i;
+			break;
+		}
+	/* Lower-case in chunks (identifiers are short; one chunk is the rule) and chain the
+	 * chunk hashes through the seed. */
+	unsigned char low[256];
+	size_t m = n - start;
+	uint64_t h = 0x7461626c65ULL;
+	size_t off = 0;
+	do {
+		size_t k = m - off < sizeof(low) ? m - off : sizeof(low);
+		for (size_t i = 0; i < k; i++) {
+			unsigned char c = (unsigned char)name[start + off + i];
+			low[i] = c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+		}
+		h = XXH3_64bits_withSeed(low, k, h);
+		off += k;
+	} while (off < m);
+	return 1u + (uint32_t)(h & (CAP_GEN_TABLES - 1));
+}
+
+uint32_t cap_gen_db_slot(uint64_t scope)
+{
+	uint64_t h = XXH3_64bits_withSeed(&scope, sizeof(scope), 0x6462ULL);
+	return 1u + CAP_GEN_TABLES + (uint32_t)(h & (CAP_GEN_DBS - 1));
+}

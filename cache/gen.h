@@ -1,0 +1,108 @@
+/*
+ * gen.h - the generation table: shared atomic counters that invalidate cache entries, plus the
+ * helpers that open files in CAPACITOR_DIR safely (shared by cache/gen and cache/disk).
+ *
+ * The table is an array of CAP_GEN_SLOTS uint64 counters, in the file CAPACITOR_DIR/gen mapped
+ * MAP_SHARED by every process of the user (or, when that file cannot be used, in private
+ * anonymous memory of one process):
+ *   slot 0                          the global epoch (`capacitor invalidate --all`)
+ *   slots 1 .. CAP_GEN_TABLES       tables: 1 + (hash of the lower-cased bare name) mod TABLES
+ *   the CAP_GEN_DBS slots after     database epochs: keyed by the hooks' 64-bit scope
+ * A new file starts every counter at its own random 64-bit value derived from the file's nonce,
+ * so a generation recorded against an older file never matches by accident. Two names that
+ * share a slot only over-invalidate. A bump is one atomic increment, seen by every process at
+ * once; a reader loads with acquire.
+ *
+ * File layout (offsets, no pointers): cap_gen_hdr at 0, counters at CAP_GEN_HDR_SIZE.
+ */
+#ifndef CAP_GEN_H
+#define CAP_GEN_H
+
+#include "cache/cap.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CAP_GEN_TABLES 16384u
+#define CAP_GEN_DBS 4096u
+#define CAP_GEN_SLOTS (1u + CAP_GEN_TABLES + CAP_GEN_DBS)
+#define CAP_GEN_GLOBAL 0u
+#define CAP_GEN_FILE "gen"
+#define CAP_GEN_MAGIC 0x314e454750414355ULL /* "UCAPGEN1" little-endian */
+#define CAP_GEN_HDR_SIZE 64u
+
+/* The header at offset 0 of CAPACITOR_DIR/gen. */
+typedef struct cap_gen_hdr {
+	uint64_t magic;
+	uint64_t format; /* CAP_GEN_FORMAT: changes whenever the layout does */
+	uint64_t nonce;  /* random, chosen when the file was built */
+	uint32_t nslots;
+	uint32_t ntables;
+	uint32_t ndbs;
+	uint32_t pad0;
+	uint64_t check; /* XXH3-64 of the bytes before this field */
+	uint64_t pad1[2];
+} cap_gen_hdr;
+
+_Static_assert(sizeof(cap_gen_hdr) == CAP_GEN_HDR_SIZE, "gen header is one cache line");
+_Static_assert(offsetof(cap_gen_hdr, check) == 40, "gen header layout");
+
+#define CAP_GEN_FORMAT                                                                     \
+	((uint64_t)1 << 56 | (uint64_t)sizeof(cap_gen_hdr) << 40 |                         \
+	 (uint64_t)offsetof(cap_gen_hdr, check) << 32 | (uint64_t)CAP_GEN_SLOTS)
+
+typedef struct cap_gen {
+	uint64_t *ctr;   /* CAP_GEN_SLOTS counters (inside map) */
+	uint64_t nonce;
+	void *map;
+	size_t maplen;
+	int shared;      /* 1 = the file, 0 = private anonymous memory */
+} cap_gen;
+
+/* cap_gen_open_file - map dfd/gen, building a new file (temp file + rename) when it is missing,
+ * of another format, or corrupt. The caller holds the directory's init lock (see engine.c).
+ * CAP_OK, CAP_EUNSAFE (owner/mode/type), CAP_EIO, CAP_ENOMEM. */
+int cap_gen_open_file(int dfd, cap_gen **out);
+/* cap_gen_open_private - a table in anonymous memory for this process only. */
+int cap_gen_open_private(cap_gen **out);
+void cap_gen_close(cap_gen *g);
+
+/* Slot numbers. name: n bytes, may be "schema.table"; only the part after the last '.'
+ * counts, ASCII lower-cased. */
+uint32_t cap_gen_table_slot(const char *name, size_t n);
+uint32_t cap_gen_db_slot(uint64_t scope);
+
+static inline uint64_t cap_gen_read(const cap_gen *g, uint32_t slot)
+{
+	return __atomic_load_n(&g->ctr[slot], __ATOMIC_ACQUIRE);
+}
+
+static inline void cap_gen_bump(cap_gen *g, uint32_t slot)
+{
+	__atomic_fetch_add(&g->ctr[slot], 1, __ATOMIC_SEQ_CST);
+}
+
+/* cap_gen_valid - 1 if every (slot[i], gen[i]) still holds; slots must be < CAP_GEN_SLOTS. */
+static inline int cap_gen_valid(const cap_gen *g, const uint32_t *slot, const uint64_t *gen,
+				uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (cap_gen_read(g, slot[i]) != gen[i])
+			return 0;
+	return 1;
+}
+
+/* Safe files in CAPACITOR_DIR (mode 0700 directory, 0600 files, owned by us, no symlinks). */
+/* cap_dir_open - mkdir path (last component, 0700) and open it O_DIRECTORY|O_NOFOLLOW after
+ * checking owner and mode. Returns an fd or a CAP_* code. */
+int cap_dir_open(const char *path);
+/* cap_file_open - openat(dfd, name, O_RDWR|O_NOFOLLOW|O_CLOEXEC | extra, 0600) and check it is
+ * a regular file owned by us and not group/other-writable. Returns an fd or a CAP_* code
+ * (CAP_EIO with errno kept for ENOENT). */
+int cap_file_open(int dfd, const char *name, int extra_flags);
+/* cap_file_check - the ownership/mode check on an open fd: CAP_OK or CAP_EUNSAFE. */
+int cap_file_check(int fd);
+/* cap_random64 - 64 random bits (getrandom, with a fallback that never fails). */
+uint64_t cap_random64(void);
+
+#endif
