@@ -2,7 +2,7 @@
  * mem.c - L1: the per-process memory tier (see mem.h).
  *
  * Structure: the key hash picks a shard (hash.hi & (nshards - 1)); each shard is an independent
- * cache with its own rwlock, chained hash table (bucket = hash.lo & mask, doubled when the entry
+ * cache with its own lock (below), chained hash table (bucket = hash.lo & mask, doubled when the entry
  * count passes the bucket count), byte budget (total budget / nshards) and eviction queues.
  * There is no global lock: two threads only meet when their keys share a shard.
  *
@@ -21,9 +21,13 @@
  * without touching the hot set in M. CAP_MEM_LRU (bench only) keeps one list moved on every
  * hit, under the write lock.
  *
- * Locking rules: a get holds its shard's read lock from lookup until the value callback
- * returns (the entry cannot be freed meanwhile); put, eviction, stale removal and clear hold the
- * write lock. No lock is ever held while taking another shard's. Fork: pthread_atfork takes
+ * Locking rules: a shard's lock is a distributed reader-writer lock: one pthread rwlock per
+ * reader slot (power of two >= nproc, at most 8), each on its own cache line. A get read-locks
+ * the slot of the CPU it runs on (sched_getcpu, an rseq load) and holds it from lookup until
+ * the value callback returns, so the entry cannot be freed meanwhile, and gets on different CPUs
+ * share no written cache line (a plain rwlock's reader count would bounce between them and stop
+ * two threads from scaling). Put, eviction, stale removal and clear write-lock every slot of the
+ * shard, in slot order. No lock is ever held while taking another shard's. Fork: pthread_atfork takes
  * every shard's write lock of every live cap_mem before fork (registry order, then shard
  * order) and releases them in the parent; the child, now single-threaded with consistent
  * tables, re-initialises them. A value callback must not fork.
@@ -32,6 +36,7 @@
 #include "cache/stats.h"
 
 #include <malloc.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,8 +63,12 @@ _Static_assert(sizeof(ment) == 64, "L1 entry header is one cache line");
 
 enum { Q_SMALL = 0, Q_MAIN = 1 };
 
+/* One reader-writer lock per (shard, reader slot), each on its own cache line. */
+typedef struct slock {
+	pthread_rwlock_t rw;
+} __attribute__((aligned(CAP_CACHELINE))) slock;
+
 typedef struct shard {
-	pthread_rwlock_t lock;
 	ment **bkt;
 	size_t nbkt; /* power of two */
 	size_t count;
@@ -73,12 +82,39 @@ typedef struct shard {
 
 struct cap_mem {
 	shard *sh;
+	slock *lk;        /* nshards x nslots */
+	unsigned nslots;  /* reader slots per shard: power of two >= nproc, at most 8 */
 	unsigned nshards;
 	uint64_t smask;
 	enum cap_mem_policy policy;
 	uint64_t budget, fixed;
 	struct cap_mem *reg_next;
 };
+
+/* ---- shard locks ----
+ * A reader read-locks only the slot of the CPU it runs on, so readers on different CPUs write
+ * no common cache line; a writer write-locks every slot of the shard, in slot order. */
+
+static inline pthread_rwlock_t *rd_lock(cap_mem *m, uint64_t si)
+{
+	int cpu = sched_getcpu();
+	unsigned slot = cpu < 0 ? 0 : (unsigned)cpu & (m->nslots - 1);
+	pthread_rwlock_t *l = &m->lk[si * m->nslots + slot].rw;
+	pthread_rwlock_rdlock(l);
+	return l;
+}
+
+static void wr_lock(cap_mem *m, uint64_t si)
+{
+	for (unsigned i = 0; i < m->nslots; i++)
+		pthread_rwlock_wrlock(&m->lk[si * m->nslots + i].rw);
+}
+
+static void wr_unlock(cap_mem *m, uint64_t si)
+{
+	for (unsigned i = m->nslots; i-- > 0;)
+		pthread_rwlock_unlock(&m->lk[si * m->nslots + i].rw);
+}
 
 /* ---- fork registry ---- */
 
@@ -91,22 +127,22 @@ static void fork_prepare(void)
 	pthread_mutex_lock(&reg_lock);
 	for (cap_mem *m = reg_head; m; m = m->reg_next)
 		for (unsigned i = 0; i < m->nshards; i++)
-			pthread_rwlock_wrlock(&m->sh[i].lock);
+			wr_lock(m, i);
 }
 
 static void fork_parent(void)
 {
 	for (cap_mem *m = reg_head; m; m = m->reg_next)
 		for (unsigned i = 0; i < m->nshards; i++)
-			pthread_rwlock_unlock(&m->sh[i].lock);
+			wr_unlock(m, i);
 	pthread_mutex_unlock(&reg_lock);
 }
 
 static void fork_child(void)
 {
 	for (cap_mem *m = reg_head; m; m = m->reg_next)
-		for (unsigned i = 0; i < m->nshards; i++)
-			pthread_rwlock_init(&m->sh[i].lock, NULL);
+		for (unsigned i = 0; i < m->nshards * m->nslots; i++)
+			pthread_rwlock_init(&m->lk[i].rw, NULL);
 	pthread_mutex_init(&reg_lock, NULL);
 }
 
@@ -287,11 +323,23 @@ int cap_mem_open(uint64_t budget, unsigned nshards, enum cap_mem_policy policy, 
 	cap_mem *m = calloc(1, sizeof(*m));
 	if (!m)
 		return CAP_ENOMEM;
+	long np = sysconf(_SC_NPROCESSORS_ONLN);
+	m->nslots = 1;
+	while (m->nslots < 8 && (long)m->nslots < np)
+		m->nslots *= 2;
+	if (posix_memalign((void **)&m->lk, CAP_CACHELINE,
+			   sizeof(slock) * nshards * m->nslots) != 0) {
+		free(m);
+		return CAP_ENOMEM;
+	}
+	for (unsigned i = 0; i < nshards * m->nslots; i++)
+		pthread_rwlock_init(&m->lk[i].rw, NULL);
 	m->nshards = nshards;
 	m->smask = nshards - 1;
 	m->policy = policy;
 	m->budget = budget;
 	if (posix_memalign((void **)&m->sh, CAP_CACHELINE, sizeof(shard) * nshards) != 0) {
+		free(m->lk);
 		free(m);
 		return CAP_ENOMEM;
 	}
@@ -300,9 +348,10 @@ int cap_mem_open(uint64_t budget, unsigned nshards, enum cap_mem_policy policy, 
 	uint64_t g = 64;
 	while (g * 2 <= per / 512)
 		g *= 2;
-	m->fixed = sizeof(*m) + sizeof(shard) * nshards + g * 8 * nshards;
+	m->fixed = sizeof(*m) + (sizeof(shard) + sizeof(slock) * m->nslots + g * 8) * nshards;
 	if (m->fixed + nshards * 4096 > budget) {
 		free(m->sh);
+		free(m->lk);
 		free(m);
 		return CAP_EINVAL;
 	}
@@ -310,7 +359,6 @@ int cap_mem_open(uint64_t budget, unsigned nshards, enum cap_mem_policy policy, 
 	unsigned i;
 	for (i = 0; i < nshards; i++) {
 		shard *s = &m->sh[i];
-		pthread_rwlock_init(&s->lock, NULL);
 		s->nbkt = 64;
 		s->bkt = calloc(s->nbkt, sizeof(*s->bkt));
 		s->ghost = calloc(g, sizeof(*s->ghost));
@@ -331,6 +379,7 @@ int cap_mem_open(uint64_t budget, unsigned nshards, enum cap_mem_policy policy, 
 			free(m->sh[i].ghost);
 		}
 		free(m->sh);
+		free(m->lk);
 		free(m);
 		return CAP_ENOMEM;
 	}
@@ -359,64 +408,84 @@ void cap_mem_close(cap_mem *m)
 		shard *s = &m->sh[i];
 		free(s->bkt);
 		free(s->ghost);
-		pthread_rwlock_destroy(&s->lock);
 	}
+	for (unsigned i = 0; i < m->nshards * m->nslots; i++)
+		pthread_rwlock_destroy(&m->lk[i].rw);
 	free(m->sh);
+	free(m->lk);
 	free(m);
 }
 
-static CAP_COLD void remove_stale(cap_mem *m, shard *s, const cap_key *k, const cap_gen *g)
+/* get_lru - the benchmark's LRU baseline: a hit moves the entry, so it takes the write lock. */
+static CAP_COLD int get_lru(cap_mem *m, uint64_t si, const cap_gen *g, const cap_key *k,
+			    cap_value_fn fn, void *ctx)
 {
-	(void)m;
+	shard *s = &m->sh[si];
+	wr_lock(m, si);
+	ment **pp;
+	ment *e = find(s, k, &pp);
+	int rc = 0;
+	if (e && ent_valid(e, g)) {
+		q_del(&e->q);
+		q_push(&s->main, &e->q);
+		rc = fn(ctx, ent_val(e), e->vlen);
+		rc = rc < 0 ? rc : 1;
+	} else if (e) {
+		unlink_ent(s, e, pp);
+		cap_stats_l1(-1, -(int64_t)e->cost);
+		free(e);
+	}
+	wr_unlock(m, si);
+	return rc;
+}
+
+static CAP_COLD void remove_stale(cap_mem *m, uint64_t si, const cap_key *k, const cap_gen *g)
+{
+	shard *s = &m->sh[si];
 	ment **pp;
 	int64_t bytes = 0;
-	pthread_rwlock_wrlock(&s->lock);
+	wr_lock(m, si);
 	ment *e = find(s, k, &pp);
 	if (e && !ent_valid(e, g)) {
 		unlink_ent(s, e, pp);
 		bytes = e->cost;
 		free(e);
 	}
-	pthread_rwlock_unlock(&s->lock);
+	wr_unlock(m, si);
 	if (bytes)
 		cap_stats_l1(-1, -bytes);
 }
 
 int cap_mem_get(cap_mem *m, const cap_gen *g, const cap_key *k, cap_value_fn fn, void *ctx)
 {
-	shard *s = &m->sh[k->hash.hi & m->smask];
-	int lru = m->policy == CAP_MEM_LRU;
-	if (CAP_UNLIKELY(lru))
-		pthread_rwlock_wrlock(&s->lock);
-	else
-		pthread_rwlock_rdlock(&s->lock);
+	uint64_t si = k->hash.hi & m->smask;
+	shard *s = &m->sh[si];
+	if (CAP_UNLIKELY(m->policy == CAP_MEM_LRU))
+		return get_lru(m, si, g, k, fn, ctx);
+	pthread_rwlock_t *l = rd_lock(m, si);
 	ment *e = find(s, k, NULL);
 	if (!e) {
-		pthread_rwlock_unlock(&s->lock);
+		pthread_rwlock_unlock(l);
 		return 0;
 	}
 	if (CAP_UNLIKELY(!ent_valid(e, g))) {
-		pthread_rwlock_unlock(&s->lock);
-		remove_stale(m, s, k, g);
+		pthread_rwlock_unlock(l);
+		remove_stale(m, si, k, g);
 		return 0;
 	}
-	if (CAP_UNLIKELY(lru)) {
-		q_del(&e->q);
-		q_push(&s->main, &e->q);
-	} else {
-		uint8_t f = __atomic_load_n(&e->freq, __ATOMIC_RELAXED);
-		if (f < 3)
-			__atomic_store_n(&e->freq, (uint8_t)(f + 1), __ATOMIC_RELAXED);
-	}
+	uint8_t f = __atomic_load_n(&e->freq, __ATOMIC_RELAXED);
+	if (f < 3)
+		__atomic_store_n(&e->freq, (uint8_t)(f + 1), __ATOMIC_RELAXED);
 	int rc = fn(ctx, ent_val(e), e->vlen);
-	pthread_rwlock_unlock(&s->lock);
+	pthread_rwlock_unlock(l);
 	return rc < 0 ? rc : 1;
 }
 
 int cap_mem_put(cap_mem *m, const cap_key *k, const cap_deps *d, uint64_t expire_ns,
 		const void *val, size_t len)
 {
-	shard *s = &m->sh[k->hash.hi & m->smask];
+	uint64_t si = k->hash.hi & m->smask;
+	shard *s = &m->sh[si];
 	uint32_t nd = d ? d->n : 0;
 	if (nd > CAP_DEPS_MAX)
 		return CAP_EINVAL;
@@ -443,7 +512,7 @@ int cap_mem_put(cap_mem *m, const cap_key *k, const cap_deps *d, uint64_t expire
 	e->cost = (uint32_t)(malloc_usable_size(e) + sizeof(size_t));
 
 	int64_t dent = 1, dbytes = e->cost, freed = 0;
-	pthread_rwlock_wrlock(&s->lock);
+	wr_lock(m, si);
 	ment **pp;
 	ment *old = find(s, k, &pp);
 	if (old) {
@@ -470,7 +539,7 @@ int cap_mem_put(cap_mem *m, const cap_key *k, const cap_deps *d, uint64_t expire
 	if (s->count > s->nbkt)
 		grow(s);
 	uint64_t nev = evict(m, s, &freed);
-	pthread_rwlock_unlock(&s->lock);
+	wr_unlock(m, si);
 	cap_stats_event(CAP_EV_FILL_L1, 1);
 	if (nev)
 		cap_stats_event(CAP_EV_EVICT_L1, nev);
@@ -483,7 +552,7 @@ void cap_mem_clear(cap_mem *m)
 	for (unsigned i = 0; i < m->nshards; i++) {
 		shard *s = &m->sh[i];
 		int64_t n = 0, bytes = 0;
-		pthread_rwlock_wrlock(&s->lock);
+		wr_lock(m, i);
 		qlink *heads[2] = { &s->small, &s->main };
 		for (int h = 0; h < 2; h++) {
 			while (heads[h]->next != heads[h]) {
@@ -499,7 +568,7 @@ void cap_mem_clear(cap_mem *m)
 		s->count = 0;
 		s->bytes = s->nbkt * sizeof(*s->bkt);
 		s->bytes_s = 0;
-		pthread_rwlock_unlock(&s->lock);
+		wr_unlock(m, i);
 		if (n)
 			cap_stats_l1(-n, -bytes);
 	}
@@ -510,10 +579,10 @@ void cap_mem_usage(cap_mem *m, uint64_t *entries, uint64_t *bytes, uint64_t *bud
 	uint64_t n = 0, b = m->fixed;
 	for (unsigned i = 0; i < m->nshards; i++) {
 		shard *s = &m->sh[i];
-		pthread_rwlock_rdlock(&s->lock);
+		wr_lock(m, i);
 		n += s->count;
 		b += s->bytes;
-		pthread_rwlock_unlock(&s->lock);
+		wr_unlock(m, i);
 	}
 	if (entries)
 		*entries = n;
