@@ -1,14 +1,1027 @@
 /*
- * stats.c - placeholder that keeps the tree linking while the shared-memory stats module is
- * written (issue 8); every call is a no-op.
+ * stats.c - the writing side of the shared-memory statistics (layout, fold and reader
+ * protocol: cache/stats_file.h).
+ *
+ * Hot path. cap_stats_record() reads this thread's data block from an initial-exec TLS
+ * pointer; when it is set (the common case) it adds to the block with relaxed atomic loads and
+ * stores: the block belongs to this thread alone, so there is no lock prefix and no cache line
+ * shared with another writer. Per-shape counters are shared by every process and are added
+ * with relaxed fetch-adds (three per statement that has a shape). Everything else (claiming a
+ * slot, the shared overflow slot, the first use of a shape) is in cold functions.
+ *
+ * Slots. The first record of a thread claims a slot: from this process's free list (slots of
+ * its exited threads, returned by a pthread key destructor), else a free slot of the file by
+ * CAS on its owner word, else, after folding the slots of dead processes, the shared overflow
+ * slot 0 (atomic adds). A fork child re-claims (pthread_atfork): its TLS pointer and free list
+ * are cleared, it inherits its parent's L1 gauges (it inherited the L1 tier itself).
+ *
+ * Locks. g.mu is process-local and guards open, claim and the free list (never the hot
+ * path). The file's robust mutex is only taken by cap_statsf_fold_dead/cap_statsf_reset,
+ * called at open, when the file has no free slot, and by `capacitor stats --reset`.
+ *
+ * Logging. With a log destination set (CAPACITOR_LOG, or cap_stats_set_log), the miss path
+ * calls cap_stats_log_tick(): one relaxed load and a compare with a coarse clock; one caller
+ * per interval wins a CAS and writes this process's summary; another at exit.
+ *
+ * Nothing here prints to stdout or exits; a failure to open leaves stats off with one warning.
  */
 #include "cache/stats.h"
+#include "cache/cap.h"
+#include "cache/hist.h"
+#include "cache/log.h"
+#include "cache/sql.h"
+#include "cache/stats_file.h"
 
-int cap_stats_open(const char *dir) { (void)dir; return 0; }
-void cap_stats_record(const cap_qrec *r) { (void)r; }
-void cap_stats_event(enum cap_event ev, uint64_t n) { (void)ev; (void)n; }
-void cap_stats_l1(int64_t entries, int64_t bytes) { (void)entries; (void)bytes; }
-void cap_stats_l2(uint64_t entries, uint64_t bytes) { (void)entries; (void)bytes; }
-void cap_stats_log_tick(void) {}
-void cap_stats_set_log_interval(uint64_t ns) { (void)ns; }
-const char *cap_stats_reason_name(enum cap_reason r) { (void)r; return "?"; }
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Weak until cache/sql.c lands in every build; a shape then simply has no text. */
+#pragma weak cap_sql_digest
+
+#define TLS_IE __attribute__((tls_model("initial-exec")))
+#define LD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define ST(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define DEFAULT_LOG_INTERVAL_NS (60ull * 1000000000ull)
+
+static struct {
+	pthread_once_t once;
+	pthread_mutex_t mu;       /* process-local: open, claim, free list */
+	pthread_key_t key;        /* value: slot index + 1 of the calling thread */
+	void *base;               /* the mapping; NULL = stats off (atomic) */
+	int pid;                  /* getpid() of this process (reset in a fork child) */
+	uint64_t start;           /* our start time, 0 = not read yet */
+	int32_t primary;          /* first slot of this process (L1 gauges), -1 = none (atomic) */
+	int64_t inherit_entries;  /* L1 gauges inherited from the parent at fork */
+	int64_t inherit_bytes;
+	uint32_t free_n;
+	uint32_t free_list[CAP_STATS_NSLOTS];
+	int warned_open, warned_full, exit_registered;
+	int log_on;               /* atomic */
+	uint64_t log_interval;    /* ns (atomic) */
+	uint64_t next_log;        /* coarse monotonic ns of the next summary, 0 = none (atomic) */
+} g = {
+	.once = PTHREAD_ONCE_INIT,
+	.mu = PTHREAD_MUTEX_INITIALIZER,
+	.primary = -1,
+	.log_interval = DEFAULT_LOG_INTERVAL_NS,
+};
+
+static __thread cap_stats_data *tls_d TLS_IE;
+static __thread int tls_shared TLS_IE;
+
+static const char *const reason_names[] = {
+#define CAP_REASON_NAME(name, text) text,
+	CAP_REASONS(CAP_REASON_NAME)
+#undef CAP_REASON_NAME
+};
+_Static_assert(CAP_ARRAY_LEN(reason_names) == CAP_REASON__N, "one name per reason");
+
+const char *cap_stats_reason_name(enum cap_reason r)
+{
+	if ((unsigned)r >= CAP_REASON__N)
+		return "?";
+	return reason_names[r];
+}
+
+static uint64_t coarse_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- process identity ------------------------------------------------------------------ */
+
+/* Field 22 of /proc/pid/stat (starttime); *zombie set for state Z or X. 0 when unreadable. */
+static uint64_t proc_stat_start(int pid, int *zombie)
+{
+	char path[64], buf[1024];
+	*zombie = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (p == NULL || p[1] != ' ')
+		return 0;
+	p += 2; /* field 3: state */
+	if (*p == 'Z' || *p == 'X')
+		*zombie = 1;
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (p == NULL)
+			return 0;
+		p++;
+	}
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(p, &end, 10);
+	if (errno != 0 || end == p)
+		return 0;
+	return (uint64_t)v;
+}
+
+uint64_t cap_statsf_proc_start(int pid)
+{
+	int zombie;
+	return proc_stat_start(pid, &zombie);
+}
+
+int cap_statsf_owner_alive(uint64_t owner, uint64_t start)
+{
+	int pid = CAP_SLOT_PID(owner);
+	uint32_t state = CAP_SLOT_STATE(owner);
+	if (state == CAP_SLOT_SHARED)
+		return 1;
+	if (owner == 0 || pid <= 0)
+		return 0;
+	if (kill(pid, 0) != 0 && errno == ESRCH)
+		return 0;
+	int zombie;
+	uint64_t now = proc_stat_start(pid, &zombie);
+	if (zombie)
+		return 0;
+	/* a pid reused by another process; an unknown start time on either side counts as alive */
+	if (state == CAP_SLOT_LIVE && start != 0 && now != 0 && now != start)
+		return 0;
+	return 1;
+}
+
+/* ---- header check, create, map --------------------------------------------------------- */
+
+int cap_statsf_check(const cap_stats_hdr *h, uint64_t fsize, char *err, size_t errcap)
+{
+	if (fsize < sizeof(cap_stats_hdr)) {
+		snprintf(err, errcap, "truncated (%llu bytes; the header alone needs %u)",
+			 (unsigned long long)fsize, CAP_STATS_HDR_SIZE);
+		return CAP_ECORRUPT;
+	}
+	if (h->magic != CAP_STATS_MAGIC) {
+		snprintf(err, errcap, "not a Capacitor stats file (bad magic)");
+		return CAP_ECORRUPT;
+	}
+	if (h->version > CAP_STATS_VERSION) {
+		snprintf(err, errcap, "format version %u is newer than this build understands (%u)",
+			 h->version, CAP_STATS_VERSION);
+		return CAP_EVERSION;
+	}
+	if (h->version < CAP_STATS_VERSION) {
+		snprintf(err, errcap, "format version %u is older than this build's (%u)",
+			 h->version, CAP_STATS_VERSION);
+		return CAP_EVERSION;
+	}
+	if (h->hdr_size != CAP_STATS_HDR_SIZE || h->layout != CAP_STATS_LAYOUT ||
+	    h->file_size != CAP_STATS_FILE_SIZE || h->nslots != CAP_STATS_NSLOTS ||
+	    h->nshapes != CAP_STATS_NSHAPES || h->hist_sub_bits != CAP_HIST_SUB_BITS ||
+	    h->hist_buckets != CAP_HIST_BUCKETS || h->shape_sub_bits != CAP_HIST_SHAPE_SUB_BITS ||
+	    h->shape_buckets != CAP_HIST_SHAPE_BUCKETS || h->ncounters != CAP_STATS_NCOUNTERS ||
+	    h->nreasons != CAP_REASON__N || h->npaths != CAP_PATH__N) {
+		snprintf(err, errcap, "layout does not match this build (corrupt or another build)");
+		return CAP_ECORRUPT;
+	}
+	if (h->ready != 1) {
+		snprintf(err, errcap, "not completely initialised (corrupt)");
+		return CAP_ECORRUPT;
+	}
+	if (fsize < h->file_size) {
+		snprintf(err, errcap, "truncated (%llu bytes, expected %llu)",
+			 (unsigned long long)fsize, (unsigned long long)h->file_size);
+		return CAP_ECORRUPT;
+	}
+	if (CAP_FOLD_EXCL(h->fold_word) > CAP_STATS_NSLOTS) {
+		snprintf(err, errcap, "fold word out of range (corrupt)");
+		return CAP_ECORRUPT;
+	}
+	return CAP_OK;
+}
+
+/* Build a fresh file on fd (size 0 or a new temporary file) and map it. */
+static int build_file(int fd, void **out, char *err, size_t errcap)
+{
+	if (ftruncate(fd, (off_t)CAP_STATS_FILE_SIZE) != 0) {
+		snprintf(err, errcap, "ftruncate: %s", strerror(errno));
+		return CAP_EIO;
+	}
+	void *base = mmap(NULL, CAP_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		snprintf(err, errcap, "mmap: %s", strerror(errno));
+		return CAP_EIO;
+	}
+	cap_stats_hdr *h = cap_statsf_hdr(base);
+	memset(h, 0, sizeof(*h));
+	h->version = CAP_STATS_VERSION;
+	h->hdr_size = CAP_STATS_HDR_SIZE;
+	h->file_size = CAP_STATS_FILE_SIZE;
+	h->layout = CAP_STATS_LAYOUT;
+	h->nslots = CAP_STATS_NSLOTS;
+	h->nshapes = CAP_STATS_NSHAPES;
+	h->hist_sub_bits = CAP_HIST_SUB_BITS;
+	h->hist_buckets = CAP_HIST_BUCKETS;
+	h->shape_sub_bits = CAP_HIST_SHAPE_SUB_BITS;
+	h->shape_buckets = CAP_HIST_SHAPE_BUCKETS;
+	h->ncounters = CAP_STATS_NCOUNTERS;
+	h->nreasons = CAP_REASON__N;
+	h->npaths = CAP_PATH__N;
+	h->created_ns = realtime_ns();
+	pthread_mutexattr_t a;
+	int e = pthread_mutexattr_init(&a);
+	if (e == 0)
+		e = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	if (e == 0)
+		e = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	if (e == 0)
+		e = pthread_mutex_init(&h->lock, &a);
+	pthread_mutexattr_destroy(&a);
+	if (e != 0) {
+		snprintf(err, errcap, "pthread_mutex_init: %s", strerror(e));
+		munmap(base, CAP_STATS_FILE_SIZE);
+		return CAP_EIO;
+	}
+	cap_stats_slot *s0 = cap_statsf_slot(base, 0);
+	s0->owner = CAP_SLOT_OWNER(0, CAP_SLOT_SHARED);
+	s0->used = 1;
+	h->ready = 1;
+	__atomic_store_n(&h->magic, CAP_STATS_MAGIC, __ATOMIC_RELEASE);
+	*out = base;
+	return CAP_OK;
+}
+
+static int check_fd(int fd, const char *path, struct stat *st, char *err, size_t errcap)
+{
+	if (fstat(fd, st) != 0) {
+		snprintf(err, errcap, "fstat %s: %s", path, strerror(errno));
+		return CAP_EIO;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errcap, "%s: not a regular file", path);
+		return CAP_EUNSAFE;
+	}
+	if (st->st_uid != geteuid()) {
+		snprintf(err, errcap, "%s: owned by uid %u, not by this user", path,
+			 (unsigned)st->st_uid);
+		return CAP_EUNSAFE;
+	}
+	if (st->st_mode & 022) {
+		snprintf(err, errcap, "%s: group- or other-writable (mode %03o)", path,
+			 (unsigned)(st->st_mode & 0777));
+		return CAP_EUNSAFE;
+	}
+	return CAP_OK;
+}
+
+static int open_checked(const char *path, int flags, struct stat *st, int *fdp, char *err,
+			size_t errcap)
+{
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int e = errno;
+		if (e == ELOOP) {
+			snprintf(err, errcap, "%s: is a symbolic link", path);
+			return CAP_EUNSAFE;
+		}
+		snprintf(err, errcap, "open %s: %s", path, strerror(e));
+		return CAP_EIO;
+	}
+	int rc = check_fd(fd, path, st, err, errcap);
+	if (rc != CAP_OK) {
+		close(fd);
+		return rc;
+	}
+	*fdp = fd;
+	return CAP_OK;
+}
+
+static int check_dir(const char *dir, int create, char *err, size_t errcap)
+{
+	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errcap, "mkdir %s: %s", dir, strerror(errno));
+		return CAP_EIO;
+	}
+	struct stat st;
+	if (lstat(dir, &st) != 0) {
+		snprintf(err, errcap, "lstat %s: %s", dir, strerror(errno));
+		return CAP_EIO;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errcap, "%s: not a directory", dir);
+		return CAP_EUNSAFE;
+	}
+	if (create && (st.st_uid != geteuid() || (st.st_mode & 022))) {
+		snprintf(err, errcap, "%s: not owned by this user or group/other-writable", dir);
+		return CAP_EUNSAFE;
+	}
+	return CAP_OK;
+}
+
+/* Library side: open or create dir/stats under flock, building it when empty and replacing
+ * it (new file + rename, so that mappings of the old one never see it shrink) when it is not
+ * a valid file of our version or older. A newer version is left alone. */
+static int map_create(const char *dir, const char *path, void **base, char *err, size_t errcap)
+{
+	for (int attempt = 0; attempt < 8; attempt++) {
+		struct stat st, st2;
+		int fd, rc = open_checked(path, O_RDWR | O_CREAT, &st, &fd, err, errcap);
+		if (rc != CAP_OK)
+			return rc;
+		if (flock(fd, LOCK_EX) != 0) {
+			snprintf(err, errcap, "flock %s: %s", path, strerror(errno));
+			close(fd);
+			return CAP_EIO;
+		}
+		/* someone replaced the file while we waited: start again on the new one */
+		if (stat(path, &st2) != 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
+			close(fd);
+			continue;
+		}
+		if (fstat(fd, &st) != 0) {
+			snprintf(err, errcap, "fstat %s: %s", path, strerror(errno));
+			close(fd);
+			return CAP_EIO;
+		}
+		if (st.st_size == 0) {
+			rc = build_file(fd, base, err, errcap);
+			close(fd); /* drops the flock */
+			return rc;
+		}
+		cap_stats_hdr h;
+		memset(&h, 0, sizeof(h));
+		ssize_t n = pread(fd, &h, sizeof(h), 0);
+		char why[160] = "";
+		rc = cap_statsf_check(&h, n == (ssize_t)sizeof(h) ? (uint64_t)st.st_size : (uint64_t)(n < 0 ? 0 : n),
+				      why, sizeof(why));
+		if (rc == CAP_OK) {
+			void *m = mmap(NULL, CAP_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			close(fd);
+			if (m == MAP_FAILED) {
+				snprintf(err, errcap, "mmap %s: %s", path, strerror(errno));
+				return CAP_EIO;
+			}
+			*base = m;
+			return CAP_OK;
+		}
+		if (rc == CAP_EVERSION && h.version > CAP_STATS_VERSION) {
+			snprintf(err, errcap, "%s: %s; stats off", path, why);
+			close(fd);
+			return CAP_EVERSION;
+		}
+		/* garbage or an older format: build a new file beside it and rename it over */
+		char tmp[PATH_MAX];
+		if (snprintf(tmp, sizeof(tmp), "%s/.stats.%d.tmp", dir, (int)getpid()) >= (int)sizeof(tmp)) {
+			snprintf(err, errcap, "%s: path too long", dir);
+			close(fd);
+			return CAP_EINVAL;
+		}
+		unlink(tmp);
+		int tfd;
+		rc = open_checked(tmp, O_RDWR | O_CREAT | O_EXCL, &st2, &tfd, err, errcap);
+		if (rc != CAP_OK) {
+			close(fd);
+			return rc;
+		}
+		rc = build_file(tfd, base, err, errcap);
+		if (rc == CAP_OK && rename(tmp, path) != 0) {
+			snprintf(err, errcap, "rename %s: %s", tmp, strerror(errno));
+			munmap(*base, CAP_STATS_FILE_SIZE);
+			rc = CAP_EIO;
+		}
+		if (rc != CAP_OK)
+			unlink(tmp);
+		else
+			cap_log(CAP_LOG_WARN, "stats: %s: %s; rebuilt it", path, why);
+		close(tfd);
+		close(fd);
+		return rc;
+	}
+	snprintf(err, errcap, "%s: replaced too often while opening", path);
+	return CAP_EIO;
+}
+
+int cap_statsf_map(const char *dir, enum cap_statsf_mode mode, void **base, size_t *size,
+		   char *err, size_t errcap)
+{
+	char path[PATH_MAX];
+	if (dir == NULL || dir[0] == '\0') {
+		snprintf(err, errcap, "no stats directory");
+		return CAP_EINVAL;
+	}
+	if (snprintf(path, sizeof(path), "%s/stats", dir) >= (int)sizeof(path)) {
+		snprintf(err, errcap, "%s: path too long", dir);
+		return CAP_EINVAL;
+	}
+	int rc = check_dir(dir, mode == CAP_STATSF_CREATE, err, errcap);
+	if (rc != CAP_OK)
+		return rc;
+	if (mode == CAP_STATSF_CREATE) {
+		rc = map_create(dir, path, base, err, errcap);
+		if (rc == CAP_OK)
+			*size = CAP_STATS_FILE_SIZE;
+		return rc;
+	}
+	struct stat st;
+	int fd;
+	rc = open_checked(path, mode == CAP_STATSF_READ ? O_RDONLY : O_RDWR, &st, &fd, err, errcap);
+	if (rc != CAP_OK)
+		return rc;
+	cap_stats_hdr h;
+	memset(&h, 0, sizeof(h));
+	ssize_t n = pread(fd, &h, sizeof(h), 0);
+	if (n < 0) {
+		snprintf(err, errcap, "read %s: %s", path, strerror(errno));
+		close(fd);
+		return CAP_EIO;
+	}
+	char why[160];
+	rc = cap_statsf_check(&h, n < (ssize_t)sizeof(h) ? (uint64_t)n : (uint64_t)st.st_size, why,
+			      sizeof(why));
+	if (rc != CAP_OK) {
+		snprintf(err, errcap, "%s: %s", path, why);
+		close(fd);
+		return rc;
+	}
+	int prot = PROT_READ | (mode == CAP_STATSF_WRITE ? PROT_WRITE : 0);
+	void *m = mmap(NULL, CAP_STATS_FILE_SIZE, prot, MAP_SHARED, fd, 0);
+	int e = errno;
+	close(fd);
+	if (m == MAP_FAILED) {
+		snprintf(err, errcap, "mmap %s: %s", path, strerror(e));
+		return CAP_EIO;
+	}
+	*base = m;
+	*size = CAP_STATS_FILE_SIZE;
+	return CAP_OK;
+}
+
+/* ---- fold and reset (under the file's robust mutex) ------------------------------------- */
+
+static int fold_lock(cap_stats_hdr *h)
+{
+	int e = pthread_mutex_lock(&h->lock);
+	if (e == EOWNERDEAD) {
+		/* the previous holder died; callers finish any half-done fold (fold word) */
+		pthread_mutex_consistent(&h->lock);
+		return CAP_OK;
+	}
+	return e == 0 ? CAP_OK : CAP_EIO;
+}
+
+/* Step 3 of a fold: the slot is excluded by the fold word; zero it, clear excl, free it. */
+static void fold_finish(void *base, uint32_t k, uint64_t gen, unsigned cur)
+{
+	cap_stats_hdr *h = cap_statsf_hdr(base);
+	cap_stats_slot *s = cap_statsf_slot(base, k);
+	uint64_t *w = (uint64_t *)cap_statsf_data(base, k);
+	for (size_t i = 0; i < CAP_STATS_DATA_WORDS; i++)
+		ST(&w[i], 0);
+	ST(&s->l1_entries, 0);
+	ST(&s->l1_bytes, 0);
+	ST(&s->start, 0);
+	__atomic_store_n(&h->fold_word, CAP_FOLD_WORD(gen + 1, 0, cur), __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&h->folds, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->owner, 0, __ATOMIC_RELEASE);
+}
+
+static void fold_recover(void *base)
+{
+	cap_stats_hdr *h = cap_statsf_hdr(base);
+	uint64_t w = __atomic_load_n(&h->fold_word, __ATOMIC_ACQUIRE);
+	uint32_t e = CAP_FOLD_EXCL(w);
+	if (e == 0)
+		return;
+	if (e > CAP_STATS_NSLOTS) {
+		__atomic_store_n(&h->fold_word, CAP_FOLD_WORD(CAP_FOLD_GEN(w) + 1, 0, CAP_FOLD_CUR(w)),
+				 __ATOMIC_SEQ_CST);
+		return;
+	}
+	fold_finish(base, e - 1, CAP_FOLD_GEN(w), CAP_FOLD_CUR(w));
+}
+
+static void fold_one(void *base, uint32_t k)
+{
+	cap_stats_hdr *h = cap_statsf_hdr(base);
+	uint64_t w = __atomic_load_n(&h->fold_word, __ATOMIC_ACQUIRE);
+	unsigned cur = CAP_FOLD_CUR(w);
+	const uint64_t *src = (const uint64_t *)cap_statsf_totals(base, cur);
+	uint64_t *dst = (uint64_t *)cap_statsf_totals(base, !cur);
+	const uint64_t *sd = (const uint64_t *)cap_statsf_data(base, k);
+	for (size_t i = 0; i < CAP_STATS_DATA_WORDS; i++)
+		ST(&dst[i], LD(&src[i]) + LD(&sd[i]));
+	uint64_t gen = CAP_FOLD_GEN(w) + 1;
+	__atomic_store_n(&h->fold_word, CAP_FOLD_WORD(gen, k + 1, !cur), __ATOMIC_SEQ_CST);
+	fold_finish(base, k, gen, !cur);
+}
+
+int cap_statsf_fold_dead(void *base)
+{
+	cap_stats_hdr *h = cap_statsf_hdr(base);
+	int rc = fold_lock(h);
+	if (rc != CAP_OK)
+		return rc;
+	fold_recover(base);
+	int n = 0;
+	for (uint32_t k = 1; k < CAP_STATS_NSLOTS; k++) {
+		cap_stats_slot *s = cap_statsf_slot(base, k);
+		uint64_t o = __atomic_load_n(&s->owner, __ATOMIC_ACQUIRE);
+		if (o == 0 || CAP_SLOT_STATE(o) == CAP_SLOT_SHARED)
+			continue;
+		if (cap_statsf_owner_alive(o, LD(&s->start)))
+			continue;
+		/* re-check: a pid is only ours to fold if the owner word did not move */
+		if (__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) != o)
+			continue;
+		fold_one(base, k);
+		n++;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
+int cap_statsf_reset(void *base)
+{
+	cap_stats_hdr *h = cap_statsf_hdr(base);
+	int rc = fold_lock(h);
+	if (rc != CAP_OK)
+		return rc;
+	fold_recover(base);
+	uint64_t w = __atomic_load_n(&h->fold_word, __ATOMIC_ACQUIRE);
+	unsigned cur = CAP_FOLD_CUR(w);
+	uint64_t *dst = (uint64_t *)cap_statsf_totals(base, !cur);
+	/* totals' = totals - (totals + sum of slots) = -(sum of slots), modulo 2^64 */
+	for (size_t i = 0; i < CAP_STATS_DATA_WORDS; i++)
+		ST(&dst[i], 0);
+	for (uint32_t k = 0; k < CAP_STATS_NSLOTS; k++) {
+		if (!LD(&cap_statsf_slot(base, k)->used))
+			continue;
+		const uint64_t *sd = (const uint64_t *)cap_statsf_data(base, k);
+		for (size_t i = 0; i < CAP_STATS_DATA_WORDS; i++)
+			ST(&dst[i], LD(&dst[i]) - LD(&sd[i]));
+	}
+	__atomic_store_n(&h->fold_word, CAP_FOLD_WORD(CAP_FOLD_GEN(w) + 1, 0, !cur), __ATOMIC_SEQ_CST);
+	ST(&h->reset_ns, realtime_ns());
+	for (uint32_t k = 0; k <= CAP_STATS_NSHAPES; k++) {
+		cap_stats_shape *sh = cap_statsf_shape(base, k);
+		if (LD(&sh->key) == 0 && k != CAP_STATS_NSHAPES)
+			continue;
+		for (unsigned p = 0; p < CAP_PATH__N; p++)
+			ST(&sh->n[p], 0);
+		ST(&sh->lat_sum, 0);
+		for (unsigned i = 0; i < CAP_HIST_SHAPE_BUCKETS; i++)
+			ST(&sh->h[i], 0);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return CAP_OK;
+}
+
+/* ---- slots ----------------------------------------------------------------------------- */
+
+static void thread_exit(void *v)
+{
+	uint32_t idx = (uint32_t)((uintptr_t)v - 1);
+	pthread_mutex_lock(&g.mu);
+	if (idx > 0 && idx < CAP_STATS_NSLOTS && g.free_n < CAP_STATS_NSLOTS)
+		g.free_list[g.free_n++] = idx;
+	pthread_mutex_unlock(&g.mu);
+	tls_d = NULL;
+}
+
+static void atfork_prepare(void) { pthread_mutex_lock(&g.mu); }
+static void atfork_parent(void) { pthread_mutex_unlock(&g.mu); }
+
+static void atfork_child(void)
+{
+	pthread_mutex_init(&g.mu, NULL);
+	g.pid = (int)getpid();
+	g.start = 0;
+	g.free_n = 0;
+	g.inherit_entries = g.inherit_bytes = 0;
+	int32_t p = LD(&g.primary);
+	void *base = LD(&g.base);
+	if (base != NULL && p > 0) {
+		cap_stats_slot *s = cap_statsf_slot(base, (uint32_t)p);
+		g.inherit_entries = LD(&s->l1_entries);
+		g.inherit_bytes = LD(&s->l1_bytes);
+	}
+	ST(&g.primary, -1);
+	tls_d = NULL;
+	tls_shared = 0;
+	pthread_setspecific(g.key, NULL);
+}
+
+static void init_once(void)
+{
+	pthread_key_create(&g.key, thread_exit);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+/* CAS a free slot of the file to this process. Called with g.mu held. */
+static int32_t claim_free_slot(void *base)
+{
+	if (g.start == 0)
+		g.start = cap_statsf_proc_start(g.pid);
+	uint32_t n = CAP_STATS_NSLOTS - 1;
+	uint32_t first = (uint32_t)g.pid % n;
+	for (uint32_t j = 0; j < n; j++) {
+		uint32_t k = 1 + (first + j) % n;
+		cap_stats_slot *s = cap_statsf_slot(base, k);
+		uint64_t o = LD(&s->owner);
+		if (o != 0)
+			continue;
+		if (!__atomic_compare_exchange_n(&s->owner, &o, CAP_SLOT_OWNER(g.pid, CAP_SLOT_CLAIMING),
+						 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			continue;
+		ST(&s->start, g.start);
+		ST(&s->used, 1);
+		__atomic_store_n(&s->owner, CAP_SLOT_OWNER(g.pid, CAP_SLOT_LIVE), __ATOMIC_RELEASE);
+		return (int32_t)k;
+	}
+	return -1;
+}
+
+static CAP_COLD cap_stats_data *claim(void)
+{
+	void *base = __atomic_load_n(&g.base, __ATOMIC_ACQUIRE);
+	if (base == NULL)
+		return NULL;
+	pthread_mutex_lock(&g.mu);
+	int32_t idx = -1;
+	if (g.free_n > 0)
+		idx = (int32_t)g.free_list[--g.free_n];
+	if (idx < 0)
+		idx = claim_free_slot(base);
+	if (idx < 0 && cap_statsf_fold_dead(base) > 0)
+		idx = claim_free_slot(base);
+	int shared = 0;
+	if (idx < 0) {
+		idx = 0;
+		shared = 1;
+		if (!g.warned_full) {
+			g.warned_full = 1;
+			cap_log(CAP_LOG_WARN, "stats: all %u slots in use; sharing the overflow slot",
+				CAP_STATS_NSLOTS);
+		}
+	}
+	if (LD(&g.primary) < 0) {
+		ST(&g.primary, idx);
+		if (idx > 0 && (g.inherit_entries || g.inherit_bytes)) {
+			cap_stats_slot *s = cap_statsf_slot(base, (uint32_t)idx);
+			__atomic_fetch_add(&s->l1_entries, g.inherit_entries, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&s->l1_bytes, g.inherit_bytes, __ATOMIC_RELAXED);
+		}
+		g.inherit_entries = g.inherit_bytes = 0;
+	}
+	pthread_mutex_unlock(&g.mu);
+	if (!shared)
+		pthread_setspecific(g.key, (void *)(uintptr_t)(idx + 1));
+	tls_shared = shared;
+	tls_d = cap_statsf_data(base, (uint32_t)idx);
+	return tls_d;
+}
+
+/* ---- recording ------------------------------------------------------------------------- */
+
+/* own: this thread's block (load + store); shared: the overflow slot (fetch-add). */
+#define ADD(shared, p, v)                                                                  \
+	do {                                                                               \
+		if (shared)                                                                \
+			__atomic_fetch_add((p), (v), __ATOMIC_RELAXED);                    \
+		else                                                                       \
+			ST((p), LD(p) + (v));                                              \
+	} while (0)
+
+static CAP_COLD cap_stats_shape *shape_insert(void *base, const cap_qrec *r, uint32_t i0)
+{
+	for (uint32_t j = 0; j < CAP_STATS_SHAPE_PROBES; j++) {
+		cap_stats_shape *s = cap_statsf_shape(base, (i0 + j) % CAP_STATS_NSHAPES);
+		uint64_t k = __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
+		if (k == r->shape)
+			return s;
+		if (k != 0)
+			continue;
+		if (__atomic_compare_exchange_n(&s->key, &k, r->shape, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			char text[CAP_STATS_SHAPE_TEXT_MAX + 1] = "";
+			if (r->sql != NULL && cap_sql_digest != NULL) {
+				cap_sql_digest((enum cap_dialect)r->dialect, r->sql, r->sql_len, text,
+					       sizeof(text));
+				if (strlen(text) == CAP_STATS_SHAPE_TEXT_MAX) /* mark the cut */
+					memcpy(text + CAP_STATS_SHAPE_TEXT_MAX - 3, "...", 3);
+			}
+			for (size_t c = 0; c < sizeof(text); c++)
+				ST(&s->text[c], text[c]);
+			__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
+			return s;
+		}
+		if (k == r->shape)
+			return s;
+	}
+	return cap_statsf_shape(base, CAP_STATS_NSHAPES); /* "other" */
+}
+
+static inline void shape_record(const cap_qrec *r, unsigned path)
+{
+	void *base = LD(&g.base);
+	uint32_t i0 = (uint32_t)((r->shape * 0x9E3779B97F4A7C15ull) >> 55) % CAP_STATS_NSHAPES;
+	cap_stats_shape *s = cap_statsf_shape(base, i0);
+	if (CAP_UNLIKELY(__atomic_load_n(&s->key, __ATOMIC_ACQUIRE) != r->shape))
+		s = shape_insert(base, r, i0);
+	__atomic_fetch_add(&s->n[path], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->lat_sum, r->ns, __ATOMIC_RELAXED);
+	uint32_t b = cap_hist_index(r->ns, CAP_HIST_SHAPE_SUB_BITS, CAP_HIST_SHAPE_BUCKETS);
+	__atomic_fetch_add(&s->h[b], 1, __ATOMIC_RELAXED);
+	if (r->reason != CAP_REASON_none && (path == CAP_PATH_BYPASS || path == CAP_PATH_MISS) &&
+	    LD(&s->reason) != (uint32_t)r->reason)
+		ST(&s->reason, (uint32_t)r->reason);
+}
+
+static inline __attribute__((always_inline)) void record_into(cap_stats_data *d,
+							      const cap_qrec *r, int shared)
+{
+	unsigned p = (unsigned)r->path;
+	ADD(shared, &d->c.queries, 1);
+	if (r->is_read)
+		ADD(shared, &d->c.reads, 1);
+	switch (p) {
+	case CAP_PATH_HIT_L1:
+		ADD(shared, &d->c.hits, 1);
+		ADD(shared, &d->c.hits_l1, 1);
+		break;
+	case CAP_PATH_HIT_L2:
+		ADD(shared, &d->c.hits, 1);
+		ADD(shared, &d->c.hits_l2, 1);
+		break;
+	case CAP_PATH_MISS:
+		ADD(shared, &d->c.misses, 1);
+		break;
+	case CAP_PATH_WRITE:
+		ADD(shared, &d->c.writes, 1);
+		break;
+	case CAP_PATH_BYPASS: {
+		unsigned why = (unsigned)r->reason < CAP_REASON__N ? (unsigned)r->reason
+								  : (unsigned)CAP_REASON_internal;
+		ADD(shared, &d->c.bypasses, 1);
+		ADD(shared, &d->reason[why], 1);
+		break;
+	}
+	default:
+		return;
+	}
+	cap_stats_hist *h = &d->h[p];
+	ADD(shared, &h->b[cap_hist_index(r->ns, CAP_HIST_SUB_BITS, CAP_HIST_BUCKETS)], 1);
+	ADD(shared, &h->sum, r->ns);
+	if (r->shape != 0)
+		shape_record(r, p);
+}
+
+static CAP_COLD void record_slow(const cap_qrec *r)
+{
+	cap_stats_data *d = tls_d;
+	if (d == NULL && (d = claim()) == NULL)
+		return;
+	if (tls_shared)
+		record_into(d, r, 1);
+	else
+		record_into(d, r, 0);
+}
+
+void cap_stats_record(const cap_qrec *r)
+{
+	cap_stats_data *d = tls_d;
+	if (CAP_UNLIKELY(d == NULL || tls_shared)) {
+		record_slow(r);
+		return;
+	}
+	record_into(d, r, 0);
+}
+
+static const uint8_t event_word[CAP_EV__N] = {
+	[CAP_EV_INVAL_TABLE] = offsetof(cap_stats_counters, invalidations_table) / 8,
+	[CAP_EV_INVAL_DB] = offsetof(cap_stats_counters, invalidations_db) / 8,
+	[CAP_EV_EVICT_L1] = offsetof(cap_stats_counters, evictions_l1) / 8,
+	[CAP_EV_EVICT_L2] = offsetof(cap_stats_counters, evictions_l2) / 8,
+	[CAP_EV_FALLBACK] = offsetof(cap_stats_counters, fallbacks) / 8,
+	[CAP_EV_FILL_L1] = offsetof(cap_stats_counters, fills_l1) / 8,
+	[CAP_EV_FILL_L2] = offsetof(cap_stats_counters, fills_l2) / 8,
+};
+
+void cap_stats_event(enum cap_event ev, uint64_t n)
+{
+	if ((unsigned)ev >= CAP_EV__N)
+		return;
+	cap_stats_data *d = tls_d;
+	if (CAP_UNLIKELY(d == NULL) && (d = claim()) == NULL)
+		return;
+	uint64_t *w = (uint64_t *)&d->c + event_word[ev];
+	ADD(tls_shared, w, n);
+}
+
+void cap_stats_l1(int64_t entries, int64_t bytes)
+{
+	void *base = __atomic_load_n(&g.base, __ATOMIC_ACQUIRE);
+	if (base == NULL)
+		return;
+	int32_t p = LD(&g.primary);
+	if (p < 0) {
+		if (claim() == NULL)
+			return;
+		p = LD(&g.primary);
+		if (p < 0)
+			return;
+	}
+	cap_stats_slot *s = cap_statsf_slot(base, (uint32_t)p);
+	__atomic_fetch_add(&s->l1_entries, entries, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->l1_bytes, bytes, __ATOMIC_RELAXED);
+}
+
+void cap_stats_l2(uint64_t entries, uint64_t bytes)
+{
+	void *base = __atomic_load_n(&g.base, __ATOMIC_ACQUIRE);
+	if (base == NULL)
+		return;
+	cap_stats_hdr *h = cap_statsf_hdr(base);
+	ST(&h->l2_entries, entries);
+	ST(&h->l2_bytes, bytes);
+}
+
+/* ---- log summary ----------------------------------------------------------------------- */
+
+/* Quantile of path p over this process's slots, without a copy of the histogram. */
+static uint64_t own_quantile(void *base, const uint32_t *own, uint32_t nown, unsigned p,
+			     uint64_t total, double q)
+{
+	if (total == 0)
+		return 0;
+	double rr = q * (double)total;
+	uint64_t rank = (uint64_t)rr;
+	if ((double)rank < rr)
+		rank++;
+	if (rank == 0)
+		rank = 1;
+	uint64_t seen = 0;
+	for (uint32_t i = 0; i < CAP_HIST_BUCKETS; i++) {
+		for (uint32_t j = 0; j < nown; j++)
+			seen += LD(&cap_statsf_data(base, own[j])->h[p].b[i]);
+		if (seen >= rank)
+			return cap_hist_mid(i, CAP_HIST_SUB_BITS, CAP_HIST_BUCKETS);
+	}
+	return 0;
+}
+
+static int fmt_us(char *buf, size_t cap, uint64_t ns)
+{
+	if (ns < 10000)
+		return snprintf(buf, cap, "%.2fus", (double)ns / 1e3);
+	if (ns < 10000000)
+		return snprintf(buf, cap, "%.0fus", (double)ns / 1e3);
+	return snprintf(buf, cap, "%.0fms", (double)ns / 1e6);
+}
+
+static void log_summary(const char *when)
+{
+	void *base = __atomic_load_n(&g.base, __ATOMIC_ACQUIRE);
+	if (base == NULL)
+		return;
+	static const char *const pname[CAP_PATH__N] = { "hit_l1", "hit_l2", "miss", "write", "bypass" };
+	uint32_t own[CAP_STATS_NSLOTS], nown = 0;
+	uint64_t me = CAP_SLOT_OWNER(LD(&g.pid), CAP_SLOT_LIVE);
+	for (uint32_t k = 1; k < CAP_STATS_NSLOTS; k++)
+		if (__atomic_load_n(&cap_statsf_slot(base, k)->owner, __ATOMIC_ACQUIRE) == me)
+			own[nown++] = k;
+	uint64_t c[CAP_STATS_NCOUNTERS] = { 0 };
+	for (uint32_t j = 0; j < nown; j++) {
+		const uint64_t *w = (const uint64_t *)&cap_statsf_data(base, own[j])->c;
+		for (size_t i = 0; i < CAP_STATS_NCOUNTERS; i++)
+			c[i] += LD(&w[i]);
+	}
+	const cap_stats_counters *cc = (const cap_stats_counters *)c;
+	char line[1024];
+	size_t n = (size_t)snprintf(line, sizeof(line),
+				    "capacitor[%d]: stats (%s): queries=%llu reads=%llu hits=%llu "
+				    "misses=%llu writes=%llu bypasses=%llu",
+				    (int)LD(&g.pid), when, (unsigned long long)cc->queries,
+				    (unsigned long long)cc->reads, (unsigned long long)cc->hits,
+				    (unsigned long long)cc->misses, (unsigned long long)cc->writes,
+				    (unsigned long long)cc->bypasses);
+	for (unsigned p = 0; p < CAP_PATH__N && n < sizeof(line) - 100; p++) {
+		uint64_t total = 0;
+		for (uint32_t j = 0; j < nown; j++)
+			for (uint32_t i = 0; i < CAP_HIST_BUCKETS; i++)
+				total += LD(&cap_statsf_data(base, own[j])->h[p].b[i]);
+		if (total == 0)
+			continue;
+		char a[32], b[32];
+		fmt_us(a, sizeof(a), own_quantile(base, own, nown, p, total, 0.5));
+		fmt_us(b, sizeof(b), own_quantile(base, own, nown, p, total, 0.99));
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " | %s n=%llu p50=%s p99=%s",
+				      pname[p], (unsigned long long)total, a, b);
+	}
+	if (n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	ssize_t wr = write(cap_log_fd(), line, n);
+	(void)wr;
+}
+
+static void log_at_exit(void)
+{
+	if (LD(&g.log_on))
+		log_summary("exit");
+}
+
+void cap_stats_log_tick(void)
+{
+	uint64_t next = LD(&g.next_log);
+	if (CAP_LIKELY(next == 0))
+		return;
+	uint64_t now = coarse_ns();
+	if (CAP_LIKELY(now < next))
+		return;
+	uint64_t iv = LD(&g.log_interval);
+	if (!__atomic_compare_exchange_n(&g.next_log, &next, iv ? now + iv : 0, 0,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	log_summary("interval");
+}
+
+static void arm_log(void)
+{
+	uint64_t iv = LD(&g.log_interval);
+	int on = LD(&g.log_on) && LD(&g.base) != NULL;
+	ST(&g.next_log, on && iv ? coarse_ns() + iv : 0);
+}
+
+void cap_stats_set_log_interval(uint64_t ns)
+{
+	ST(&g.log_interval, ns);
+	arm_log();
+}
+
+void cap_stats_set_log(int on)
+{
+	ST(&g.log_on, on ? 1 : 0);
+	arm_log();
+}
+
+void cap_stats_log_now(void)
+{
+	log_summary("now");
+}
+
+/* ---- open ------------------------------------------------------------------------------ */
+
+int cap_stats_open(const char *dir)
+{
+	pthread_once(&g.once, init_once);
+	pthread_mutex_lock(&g.mu);
+	if (LD(&g.base) != NULL) {
+		pthread_mutex_unlock(&g.mu);
+		return CAP_OK;
+	}
+	void *base;
+	size_t size;
+	char err[PATH_MAX + 200];
+	int rc = cap_statsf_map(dir, CAP_STATSF_CREATE, &base, &size, err, sizeof(err));
+	if (rc != CAP_OK) {
+		if (!g.warned_open) {
+			g.warned_open = 1;
+			cap_log(CAP_LOG_WARN, "stats: %s; statistics off", err);
+		}
+		pthread_mutex_unlock(&g.mu);
+		return rc;
+	}
+	g.pid = (int)getpid();
+	g.start = cap_statsf_proc_start(g.pid);
+	cap_statsf_fold_dead(base);
+	__atomic_store_n(&g.base, base, __ATOMIC_RELEASE);
+	const char *log = getenv("CAPACITOR_LOG");
+	if ((log != NULL && log[0] != '\0') || cap_log_fd() != 2)
+		ST(&g.log_on, 1);
+	if (!g.exit_registered) {
+		g.exit_registered = 1;
+		atexit(log_at_exit);
+	}
+	pthread_mutex_unlock(&g.mu);
+	arm_log();
+	return CAP_OK;
+}

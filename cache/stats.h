@@ -89,6 +89,11 @@ void cap_stats_l2(uint64_t entries, uint64_t bytes);
 void cap_stats_log_tick(void);
 /* cap_stats_set_log_interval - summary interval in ns (0 = only at exit). */
 void cap_stats_set_log_interval(uint64_t ns);
+/* cap_stats_set_log - switch the periodic and at-exit summary lines on or off. By default
+ * they are on when CAPACITOR_LOG is set (non-empty) or the log is not stderr at open time. */
+void cap_stats_set_log(int on);
+/* cap_stats_log_now - write this process's summary line to the log now (tests, signals). */
+void cap_stats_log_now(void);
 /* cap_stats_reason_name - "transaction", "rule", ... */
 const char *cap_stats_reason_name(enum cap_reason r);
 
