@@ -1,0 +1,1181 @@
+/*
+ * pq.c - the libpq hooks: PQexec and friends, answered from the cache when they may be.
+ *
+ * Every interposed function starts the same way: when the re-entrancy guard is up (libpq is
+ * calling its own exported function from inside a real call we made) or Capacitor is off, the
+ * real function runs untouched. Otherwise the statement is classified (cache/sql), the
+ * connection's session state decides what may be done (hooks/session), and:
+ *
+ *  - a cacheable read is looked up; a hit returns a PGresult built from the cached value
+ *    (hooks/pq_codec) without any round trip; a miss reads the generations it depends on,
+ *    runs the real function, and stores a successful, notice-free result;
+ *  - anything else runs for real, and what it may have changed is invalidated afterwards.
+ *
+ * The asynchronous API (PQsendQuery*, PQgetResult, PQisBusy, PQconsumeInput) is served the
+ * same way: a hit on a blocking connection is held as a pending result that PQgetResult hands
+ * out, and PQisBusy/PQconsumeInput report it ready without touching the socket. A program on a
+ * nonblocking connection may wait for the socket to become readable before it reads, so there
+ * a hit sends an empty query and hands out the cached result in place of its (empty) answer:
+ * one round trip, but never a hang. Pipeline mode, COPY, single-row mode on a miss, LISTEN/
+ * NOTIFY and large objects pass through (writes in a pipeline invalidate the database at each
+ * sync point).
+ *
+ * Per-connection state lives in a small hash table keyed by the PGconn pointer, created at the
+ * first statement and dropped by PQfinish/PQreset. A thread-local one-entry cache, validated by
+ * a global epoch that every removal bumps, keeps the table's mutex off the hit path.
+ */
+#include "hooks/pq_catalog.h"
+#include "hooks/pq_codec.h"
+#include "hooks/pq_real.h"
+#include "hooks/session.h"
+#include "cache/cap.h"
+#include "cache/log.h"
+#include "preload/resolve.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CAP_EXPORT __attribute__((visibility("default")))
+
+struct cap_pq_real cap_pq;
+
+static const char *const pq_sonames[] = { "libpq.so.5", "libpq.so", NULL };
+static const char *const pq_stems[] = { "libpq", NULL };
+static const cap_libfamily pq_family = { pq_sonames, pq_stems };
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static int pq_ok;
+
+static void pq_resolve_once(void)
+{
+#define CAP_PQ_RESOLVE(ret, name, args) cap_pq.name = (ret(*) args)cap_resolve(&pq_family, #name);
+	CAP_PQ_FUNCS(CAP_PQ_RESOLVE)
+#undef CAP_PQ_RESOLVE
+	/* Everything the cache path calls must be there; the optional ones (pipeline mode) may
+	 * be missing from an old libpq. */
+	pq_ok = cap_pq.PQexec && cap_pq.PQexecParams && cap_pq.PQprepare && cap_pq.PQexecPrepared &&
+		cap_pq.PQsendQuery && cap_pq.PQsendQueryParams && cap_pq.PQsendPrepare &&
+		cap_pq.PQsendQueryPrepared && cap_pq.PQgetResult && cap_pq.PQisBusy &&
+		cap_pq.PQconsumeInput && cap_pq.PQfinish && cap_pq.PQreset &&
+		cap_pq.PQtransactionStatus && cap_pq.PQisnonblocking && cap_pq.PQhost &&
+		cap_pq.PQport && cap_pq.PQdb && cap_pq.PQuser && cap_pq.PQparameterStatus &&
+		cap_pq.PQresultStatus && cap_pq.PQntuples && cap_pq.PQnfields && cap_pq.PQfname &&
+		cap_pq.PQftable && cap_pq.PQftablecol && cap_pq.PQfformat && cap_pq.PQftype &&
+		cap_pq.PQfsize && cap_pq.PQfmod && cap_pq.PQcmdStatus && cap_pq.PQgetvalue &&
+		cap_pq.PQgetlength && cap_pq.PQgetisnull && cap_pq.PQclear &&
+		cap_pq.PQmakeEmptyPGresult && cap_pq.PQsetResultAttrs && cap_pq.PQsetvalue &&
+		cap_pq.PQsetNoticeReceiver && cap_pq.PQconninfo && cap_pq.PQconninfoFree &&
+		cap_pq.PQconnectdbParams && cap_pq.PQstatus && cap_pq.PQresetStart &&
+		cap_pq.PQsetSingleRowMode;
+	if (!pq_ok)
+		cap_log(CAP_LOG_WARN, "libpq lacks functions Capacitor needs; passing through");
+}
+
+int cap_pq_resolve(void)
+{
+	pthread_once(&pq_once, pq_resolve_once);
+	return pq_ok;
+}
+
+/* ---- per-connection state -------------------------------------------------------------- */
+
+typedef struct pq_prep {
+	struct pq_prep *next;
+	char *name;
+	char *sql;
+	int nparams;
+	Oid *types; /* nparams entries, or NULL */
+} pq_prep;
+
+typedef struct pq_conn {
+	struct pq_conn *next;
+	PGconn *conn;
+	cap_sess sess;
+	int params_dirty;          /* re-read ParameterStatus before the next lookup */
+	cap_pqcat *cat;
+	/* notices: our receiver counts them and forwards to the program's */
+	PQnoticeReceiver app_rx;
+	void *app_rx_arg;
+	unsigned notices;
+	/* a pending hit of the asynchronous API */
+	int pend;                  /* 1 while a cached answer is being handed out */
+	int pend_empty;            /* nonblocking: an empty query was sent for it */
+	int pend_single;           /* single-row mode was asked for */
+	int pend_row, pend_rows;   /* next row to hand out in single-row mode */
+	int pend_done;             /* the final result went out; next PQgetResult gives NULL */
+	int pend_l2;
+	uint64_t pend_t0, pend_shape;
+	cap_buf pend_val;
+	/* a statement in flight on the asynchronous API (miss, write, or prepare) */
+	int fl_active;
+	int fl_ok;
+	int fl_fill;
+	int fl_results;
+	unsigned fl_notices;
+	uint64_t fl_t0;
+	cap_plan fl_plan;
+	cap_sql_info *fl_info;     /* allocated on first use */
+	char *fl_sql;
+	size_t fl_sql_len;
+	cap_buf fl_key;            /* key material of a miss to fill */
+	cap_hash fl_hash;
+	pq_prep *fl_prep;          /* PQsendPrepare awaiting its result */
+	/* prepared statements, by name ("" is the unnamed one) */
+	pq_prep *preps;
+	int pipe_dirty;            /* a pipeline sent something that may write */
+} pq_conn;
+
+#define PQ_BUCKETS 1024
+static pq_conn *pq_table[PQ_BUCKETS];
+static pthread_mutex_t pq_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t pq_epoch = 1;
+static pthread_once_t pq_fork_once = PTHREAD_ONCE_INIT;
+
+static __thread struct {
+	PGconn *conn;
+	pq_conn *pc;
+	uint64_t epoch;
+} pq_tls __attribute__((tls_model("initial-exec")));
+
+static void pq_prefork(void) { pthread_mutex_lock(&pq_lock); }
+static void pq_postfork(void) { pthread_mutex_unlock(&pq_lock); }
+static void pq_fork_setup(void) { pthread_atfork(pq_prefork, pq_postfork, pq_postfork); }
+
+static size_t pq_bucket(const PGconn *c)
+{
+	uintptr_t v = (uintptr_t)c;
+	return (size_t)((v >> 4) ^ (v >> 14)) & (PQ_BUCKETS - 1);
+}
+
+static void pq_notice_rx(void *arg, const PGresult *res)
+{
+	pq_conn *pc = arg;
+	__atomic_add_fetch(&pc->notices, 1, __ATOMIC_RELAXED);
+	if (pc->app_rx)
+		pc->app_rx(pc->app_rx_arg, res);
+}
+
+static void prep_free(pq_prep *p)
+{
+	free(p->name);
+	free(p->sql);
+	free(p->types);
+	free(p);
+}
+
+static void preps_clear(pq_conn *pc)
+{
+	while (pc->preps) {
+		pq_prep *p = pc->preps;
+		pc->preps = p->next;
+		prep_free(p);
+	}
+}
+
+static void sess_setup(pq_conn *pc)
+{
+	const char *host = cap_pq.PQhost(pc->conn), *port = cap_pq.PQport(pc->conn);
+	const char *db = cap_pq.PQdb(pc->conn), *user = cap_pq.PQuser(pc->conn);
+	char ident[1024];
+	int n = snprintf(ident, sizeof(ident), "pg%c%s%c%s%c%s", 0, host ? host : "", 0,
+			 port ? port : "", 0, user ? user : "");
+	if (n < 0 || (size_t)n >= sizeof(ident))
+		n = (int)sizeof(ident) - 1;
+	cap_sess_init(&pc->sess, CAP_DIALECT_PG, ident, (size_t)n, db ? db : "",
+		      db ? strlen(db) : 0);
+	pc->params_dirty = 1;
+	cap_pqcat_release(pc->cat);
+	pc->cat = NULL;
+}
+
+/* pq_find - the state of conn, created when create is set; NULL if none / no memory. */
+static pq_conn *pq_find(PGconn *conn, int create)
+{
+	uint64_t ep = __atomic_load_n(&pq_epoch, __ATOMIC_ACQUIRE);
+	if (pq_tls.conn == conn && pq_tls.epoch == ep && pq_tls.pc)
+		return pq_tls.pc;
+	pthread_once(&pq_fork_once, pq_fork_setup);
+	pthread_mutex_lock(&pq_lock);
+	size_t b = pq_bucket(conn);
+	pq_conn *pc = pq_table[b];
+	while (pc && pc->conn != conn)
+		pc = pc->next;
+	if (pc == NULL && create) {
+		pc = calloc(1, sizeof(*pc));
+		if (pc) {
+			pc->conn = conn;
+			cap_buf_init(&pc->pend_val, 0);
+			cap_buf_init(&pc->fl_key, 0);
+			sess_setup(pc);
+			pc->app_rx = cap_pq.PQsetNoticeReceiver(conn, pq_notice_rx, pc);
+			pc->app_rx_arg = NULL; /* libpq's default receiver takes no argument */
+			pc->next = pq_table[b];
+			pq_table[b] = pc;
+		}
+	}
+	ep = __atomic_load_n(&pq_epoch, __ATOMIC_ACQUIRE);
+	pthread_mutex_unlock(&pq_lock);
+	if (pc) {
+		pq_tls.conn = conn;
+		pq_tls.pc = pc;
+		pq_tls.epoch = ep;
+	}
+	return pc;
+}
+
+static void pend_clear(pq_conn *pc)
+{
+	pc->pend = pc->pend_empty = pc->pend_single = pc->pend_done = 0;
+	pc->pend_row = pc->pend_rows = 0;
+}
+
+static void fl_clear(pq_conn *pc)
+{
+	pc->fl_active = 0;
+	free(pc->fl_sql);
+	pc->fl_sql = NULL;
+	if (pc->fl_prep) {
+		prep_free(pc->fl_prep);
+		pc->fl_prep = NULL;
+	}
+}
+
+/* Drop everything known about the session (PQreset): the receiver stays installed. */
+static void pq_forget_session(pq_conn *pc)
+{
+	pend_clear(pc);
+	fl_clear(pc);
+	preps_clear(pc);
+	cap_sess_free(&pc->sess);
+	sess_setup(pc);
+}
+
+static void pq_remove(PGconn *conn)
+{
+	pthread_once(&pq_fork_once, pq_fork_setup);
+	pthread_mutex_lock(&pq_lock);
+	pq_conn **pp = &pq_table[pq_bucket(conn)];
+	while (*pp && (*pp)->conn != conn)
+		pp = &(*pp)->next;
+	pq_conn *pc = *pp;
+	if (pc)
+		*pp = pc->next;
+	__atomic_add_fetch(&pq_epoch, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&pq_lock);
+	if (pq_tls.conn == conn)
+		pq_tls.conn = NULL;
+	if (pc == NULL)
+		return;
+	pend_clear(pc);
+	fl_clear(pc);
+	preps_clear(pc);
+	cap_sess_free(&pc->sess);
+	cap_buf_free(&pc->pend_val);
+	cap_buf_free(&pc->fl_key);
+	cap_pqcat_release(pc->cat);
+	free(pc->fl_info);
+	free(pc);
+}
+
+/* ---- prepared statements --------------------------------------------------------------- */
+
+static pq_prep *prep_find(pq_conn *pc, const char *name)
+{
+	for (pq_prep *p = pc->preps; p; p = p->next)
+		if (strcmp(p->name, name) == 0)
+			return p;
+	return NULL;
+}
+
+static void prep_drop(pq_conn *pc, const char *name)
+{
+	for (pq_prep **pp = &pc->preps; *pp; pp = &(*pp)->next)
+		if (strcmp((*pp)->name, name) == 0) {
+			pq_prep *p = *pp;
+			*pp = p->next;
+			prep_free(p);
+			return;
+		}
+}
+
+static pq_prep *prep_new(const char *name, const char *sql, int nparams, const Oid *types)
+{
+	pq_prep *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->name = strdup(name ? name : "");
+	p->sql = strdup(sql);
+	p->nparams = nparams;
+	if (types && nparams > 0) {
+		p->types = malloc((size_t)nparams * sizeof(Oid));
+		if (p->types)
+			memcpy(p->types, types, (size_t)nparams * sizeof(Oid));
+	}
+	if (!p->name || !p->sql || (types && nparams > 0 && !p->types)) {
+		prep_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* prep_add - the server accepted p: it replaces any statement of that name. */
+static void prep_add(pq_conn *pc, pq_prep *p)
+{
+	prep_drop(pc, p->name);
+	p->next = pc->preps;
+	pc->preps = p;
+}
+
+/* SQL-level PREPARE, DEALLOCATE and DISCARD change prepared statements behind libpq's back:
+ * forget them all (their executions are then treated as unknown statements). */
+static int mentions_prepared(const char *sql)
+{
+	static const char *const words[] = { "prepare", "dealloc", "discard" };
+	for (const char *p = sql; *p; p++)
+		for (size_t i = 0; i < CAP_ARRAY_LEN(words); i++)
+			if (strncasecmp(p, words[i], strlen(words[i])) == 0)
+				return 1;
+	return 0;
+}
+
+/* ---- one statement ----------------------------------------------------------------------- */
+
+/* What a call carries: the statement text (for classification and the key) and parameters. */
+typedef struct pq_call {
+	const char *sql;        /* NULL: a prepared statement we do not know */
+	size_t sql_len;
+	const char *stmt_name;  /* prepared statements */
+	int nparams;
+	const Oid *types;
+	const char *const *values;
+	const int *lengths;
+	const int *formats;
+	int result_format;
+	int extended;           /* sent with the extended protocol (replaces the unnamed statement) */
+} pq_call;
+
+static const char *const pq_param_names[] = {
+	"session_authorization", "is_superuser", "client_encoding", "DateStyle", "IntervalStyle",
+	"TimeZone", "standard_conforming_strings", "integer_datetimes", "server_version",
+	"search_path", "in_hot_standby",
+};
+
+static void refresh_params(pq_conn *pc)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+	for (size_t i = 0; i < CAP_ARRAY_LEN(pq_param_names); i++) {
+		const char *v = cap_pq.PQparameterStatus(pc->conn, pq_param_names[i]);
+		h = cap_hash64(v ? v : "\001", v ? strlen(v) : 1, h);
+	}
+	cap_sess_set_params(&pc->sess, h);
+	pc->params_dirty = 0;
+}
+
+static int in_txn_now(const PGconn *conn)
+{
+	PGTransactionStatusType t = cap_pq.PQtransactionStatus(conn);
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+}
+
+static int pipeline_on(const PGconn *conn)
+{
+	return cap_pq.PQpipelineStatus && cap_pq.PQpipelineStatus(conn) != PQ_PIPELINE_OFF;
+}
+
+static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info)
+{
+	if (info->kind != CAP_SQL_READ && info->kind != CAP_SQL_READ_NOCACHE &&
+	    info->kind != CAP_SQL_WRITE)
+		return pc->cat;
+	cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat);
+	if (pc->cat && !pc->sess.sess_iso_known) {
+		pc->sess.sess_iso = cap_pqcat_default_iso(pc->cat);
+		pc->sess.sess_iso_known = 1;
+	}
+	return pc->cat;
+}
+
+/* Classify and plan call on pc. info is filled; returns the catalog used (may be NULL). */
+static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
+			  cap_sql_info *info, cap_plan *plan)
+{
+	if (call->sql == NULL) {
+		/* a prepared statement whose text we never saw: it may do anything */
+		memset(plan, 0, sizeof(*plan));
+		plan->act = CAP_ACT_WRITE;
+		info->kind = CAP_SQL_OTHER;
+		info->reasons = 0;
+		info->flags = 0;
+		info->nread = info->nwrite = info->nfunc = 0;
+		info->iso = CAP_ISO_NONE;
+		info->iso_scope = CAP_ISO_SCOPE_NONE;
+		info->digest = 0;
+		return NULL;
+	}
+	cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
+	cap_pqcat *cat = pq_catalog(rt, pc, info);
+	if (pc->params_dirty && (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE))
+		refresh_params(pc);
+	cap_sess_plan(rt, &pc->sess, info, in_txn_now(pc->conn), &cap_pqcat_ops, cat, plan);
+	return cat;
+}
+
+/* Key material: session prefix, statement, parameters (type, format, value), result format. */
+static int pq_key(const pq_conn *pc, const pq_call *call, cap_keymat *km, cap_key *key)
+{
+	cap_sess_key(&pc->sess, km);
+	cap_keymat_add(km, call->sql, call->sql_len);
+	cap_keymat_add_u64(km, ((uint64_t)(uint32_t)call->nparams << 32) |
+				       (uint32_t)call->result_format);
+	for (int i = 0; i < call->nparams; i++) {
+		int fmt = call->formats ? call->formats[i] : 0;
+		uint64_t t = call->types ? call->types[i] : 0;
+		cap_keymat_add_u64(km, (t << 1) | (fmt ? 1 : 0));
+		const char *v = call->values ? call->values[i] : NULL;
+		if (v == NULL)
+			cap_keymat_add_null(km);
+		else if (fmt)
+			cap_keymat_add(km, v, call->lengths ? (size_t)(call->lengths[i] < 0 ? 0 : call->lengths[i]) : 0);
+		else
+			cap_keymat_add(km, v, strlen(v));
+	}
+	return cap_keymat_finish(km, key);
+}
+
+typedef struct pq_hitctx {
+	PGconn *conn;
+	PGresult *res;   /* synchronous: the decoded result */
+	cap_buf *copy;   /* asynchronous: the value is copied here */
+} pq_hitctx;
+
+static int pq_hit_cb(void *arg, const void *val, size_t len)
+{
+	pq_hitctx *h = arg;
+	if (h->copy) {
+		h->copy->len = 0;
+		h->copy->err = 0;
+		cap_buf_put(h->copy, val, len);
+		return h->copy->err;
+	}
+	h->res = cap_pq_decode(h->conn, val, len, PGRES_TUPLES_OK, 0, -1);
+	return h->res ? CAP_OK : CAP_ECORRUPT;
+}
+
+static void pq_record(enum cap_path path, const cap_plan *plan, const cap_sql_info *info,
+		      const pq_call *call, uint64_t t0)
+{
+	cap_qrec q;
+	q.path = path;
+	q.reason = plan->reason;
+	q.is_read = plan->is_read;
+	q.ns = cap_now_ns() - t0;
+	q.shape = call->sql ? info->digest : 0;
+	q.sql = call->sql;
+	q.sql_len = call->sql_len;
+	q.dialect = CAP_DIALECT_PG;
+	cap_stats_record(&q);
+}
+
+static enum cap_path pass_path(const cap_plan *plan)
+{
+	return plan->act == CAP_ACT_WRITE ? CAP_PATH_WRITE : CAP_PATH_BYPASS;
+}
+
+static int result_ok(const PGresult *r)
+{
+	if (r == NULL)
+		return 0;
+	ExecStatusType st = cap_pq.PQresultStatus(r);
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY ||
+	       st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH ||
+	       st == PGRES_SINGLE_TUPLE;
+}
+
+static void pq_fill(const cap_rt *rt, pq_conn *pc, const cap_key *key, const cap_plan *plan,
+		    const PGresult *res)
+{
+	cap_buf b;
+	cap_buf_init(&b, rt->conf.max_result);
+	int rc = cap_pq_encode(res, &b);
+	if (rc == CAP_OK)
+		rc = cap_engine_put(rt->engine, key, &plan->deps, cap_sess_ttl(rt, plan), b.data,
+				    b.len);
+	cap_buf_free(&b);
+	(void)pc;
+}
+
+/* Statement bookkeeping after a synchronous call or the end of an asynchronous one. */
+static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const cap_sql_info *info,
+		     const cap_plan *plan, int ok)
+{
+	if (call->sql == NULL) {
+		cap_engine_bump_db(rt->engine, pc->sess.scope);
+		pc->params_dirty = 1;
+		return;
+	}
+	if (plan->act != CAP_ACT_CACHE)
+		pc->params_dirty = 1;
+	if (info->kind == CAP_SQL_SESSION && mentions_prepared(call->sql))
+		preps_clear(pc);
+	cap_sess_after(rt, &pc->sess, info, plan, call->sql, call->sql_len, ok,
+		       in_txn_now(pc->conn), &cap_pqcat_ops, pc->cat);
+}
+
+/* The unnamed prepared statement follows the protocol: the extended protocol replaces it, a
+ * simple query destroys it. */
+static void track_unnamed(pq_conn *pc, const pq_call *call)
+{
+	if (call->stmt_name)
+		return;
+	prep_drop(pc, "");
+	if (call->extended && call->sql) {
+		pq_prep *p = prep_new("", call->sql, call->nparams, call->types);
+		if (p)
+			prep_add(pc, p);
+	}
+}
+
+typedef PGresult *(*pq_sync_fn)(PGconn *conn, const pq_call *call);
+
+static PGresult *run_exec(PGconn *conn, const pq_call *c)
+{
+	return cap_pq.PQexec(conn, c->sql);
+}
+
+static PGresult *run_params(PGconn *conn, const pq_call *c)
+{
+	return cap_pq.PQexecParams(conn, c->sql, c->nparams, c->types, c->values, c->lengths,
+				   c->formats, c->result_format);
+}
+
+static PGresult *run_prepared(PGconn *conn, const pq_call *c)
+{
+	return cap_pq.PQexecPrepared(conn, c->stmt_name, c->nparams, c->values, c->lengths,
+				     c->formats, c->result_format);
+}
+
+/* The synchronous path shared by PQexec, PQexecParams and PQexecPrepared. */
+static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_sync_fn fn)
+{
+	uint64_t t0 = cap_now_ns();
+	cap_sql_info *info = cap_sess_info();
+	cap_plan plan;
+	pq_plan(rt, pc, call, info, &plan);
+	if (plan.act == CAP_ACT_CACHE) {
+		unsigned char kbuf[1024];
+		cap_keymat km;
+		cap_key key;
+		cap_keymat_init(&km, kbuf, sizeof(kbuf));
+		if (pq_key(pc, call, &km, &key) == CAP_OK) {
+			if (plan.can_hit) {
+				pq_hitctx h = { pc->conn, NULL, NULL };
+				int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
+				if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
+					cap_keymat_done(&km);
+					if (call->extended)
+						prep_drop(pc, ""); /* the server's is now not what the program thinks */
+					pq_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2,
+						  &plan, info, call, t0);
+					return h.res;
+				}
+				if (r < 0)
+					cap_fail_open("decoding a cached result", r);
+			}
+			unsigned notices = __atomic_load_n(&pc->notices, __ATOMIC_RELAXED);
+			PGresult *res = CAP_REAL(fn(pc->conn, call));
+			if (plan.can_fill && res && cap_pq.PQresultStatus(res) == PGRES_TUPLES_OK &&
+			    notices == __atomic_load_n(&pc->notices, __ATOMIC_RELAXED))
+				pq_fill(rt, pc, &key, &plan, res);
+			else if (res && cap_pq.PQresultStatus(res) != PGRES_TUPLES_OK)
+				plan.reason = CAP_REASON_error;
+			cap_keymat_done(&km);
+			track_unnamed(pc, call);
+			pq_after(rt, pc, call, info, &plan, result_ok(res));
+			pq_record(CAP_PATH_MISS, &plan, info, call, t0);
+			cap_stats_log_tick();
+			return res;
+		}
+		cap_keymat_done(&km);
+		plan.act = CAP_ACT_PASS;
+		plan.reason = CAP_REASON_internal;
+	}
+	PGresult *res = CAP_REAL(fn(pc->conn, call));
+	track_unnamed(pc, call);
+	ExecStatusType st = res ? cap_pq.PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+		/* the statement finishes when the program reads the final result: track it */
+		if (pc->fl_info || (pc->fl_info = malloc(sizeof(*pc->fl_info)))) {
+			memcpy(pc->fl_info, info, sizeof(*info));
+			pc->fl_plan = plan;
+			pc->fl_plan.can_fill = 0;
+			pc->fl_sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
+			pc->fl_sql_len = call->sql ? call->sql_len : 0;
+			pc->fl_active = 1;
+			pc->fl_ok = 1;
+			pc->fl_results = 1;
+			pc->fl_t0 = t0;
+			pc->fl_fill = 0;
+			return res;
+		}
+	}
+	pq_after(rt, pc, call, info, &plan, result_ok(res));
+	pq_record(pass_path(&plan), &plan, info, call, t0);
+	return res;
+}
+
+/* ---- asynchronous path --------------------------------------------------------------------- */
+
+typedef int (*pq_send_fn)(PGconn *conn, const pq_call *call);
+
+static int send_query(PGconn *conn, const pq_call *c)
+{
+	return cap_pq.PQsendQuery(conn, c->sql);
+}
+
+static int send_params(PGconn *conn, const pq_call *c)
+{
+	return cap_pq.PQsendQueryParams(conn, c->sql, c->nparams, c->types, c->values, c->lengths,
+					c->formats, c->result_format);
+}
+
+static int send_prepared(PGconn *conn, const pq_call *c)
+{
+	return cap_pq.PQsendQueryPrepared(conn, c->stmt_name, c->nparams, c->values, c->lengths,
+					  c->formats, c->result_format);
+}
+
+/* In pipeline mode nothing is cached; what may write invalidates the database now and again
+ * at every sync point (where the pipeline's implicit transaction commits). */
+static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_fn fn)
+{
+	cap_sql_info *info = cap_sess_info();
+	int reads_only = 0;
+	if (call->sql) {
+		cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
+		reads_only = info->kind == CAP_SQL_READ ||
+			     (info->kind == CAP_SQL_READ_NOCACHE && !(info->reasons & CAP_SQLR_FUNCTION)) ||
+			     info->kind == CAP_SQL_UTILITY || info->kind == CAP_SQL_EMPTY;
+	}
+	if (!reads_only) {
+		pc->pipe_dirty = 1;
+		pc->params_dirty = 1;
+		cap_engine_bump_db(rt->engine, pc->sess.scope);
+	}
+	return CAP_REAL(fn(pc->conn, call));
+}
+
+static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_fn fn)
+{
+	if (pipeline_on(pc->conn))
+		return pq_send_pipeline(rt, pc, call, fn);
+	if (pc->pend || pc->fl_active) {
+		/* the program sends again before reading what it had: libpq will refuse; keep out */
+		if (pc->pend)
+			pend_clear(pc);
+		fl_clear(pc);
+		return CAP_REAL(fn(pc->conn, call));
+	}
+	uint64_t t0 = cap_now_ns();
+	cap_sql_info *info = cap_sess_info();
+	cap_plan plan;
+	pq_plan(rt, pc, call, info, &plan);
+	unsigned char kbuf[1024];
+	cap_keymat km;
+	cap_key key;
+	int have_key = 0;
+	if (plan.act == CAP_ACT_CACHE) {
+		cap_keymat_init(&km, kbuf, sizeof(kbuf));
+		have_key = pq_key(pc, call, &km, &key) == CAP_OK;
+		if (have_key && plan.can_hit) {
+			pq_hitctx h = { pc->conn, NULL, &pc->pend_val };
+			int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
+			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
+				int rows = cap_pq_rows(pc->pend_val.data, pc->pend_val.len);
+				int nonblocking = cap_pq.PQisnonblocking(pc->conn);
+				if (rows >= 0 && (!nonblocking || CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))) {
+					cap_keymat_done(&km);
+					pend_clear(pc);
+					pc->pend = 1;
+					pc->pend_empty = nonblocking;
+					pc->pend_rows = rows;
+					pc->pend_l2 = r == CAP_HIT_L2;
+					pc->pend_t0 = t0;
+					pc->pend_shape = info->digest;
+					if (call->extended || nonblocking)
+						prep_drop(pc, "");
+					return 1;
+				}
+			}
+		}
+		if (!have_key) {
+			plan.act = CAP_ACT_PASS;
+			plan.reason = CAP_REASON_internal;
+		}
+	}
+	/* a miss, a write or a pass: remember it until PQgetResult returns NULL */
+	if (pc->fl_info == NULL)
+		pc->fl_info = malloc(sizeof(*pc->fl_info));
+	if (pc->fl_info == NULL) {
+		if (plan.act == CAP_ACT_CACHE)
+			cap_keymat_done(&km);
+		cap_fail_open("tracking an asynchronous query", CAP_ENOMEM);
+		if (plan.act == CAP_ACT_WRITE || plan.act == CAP_ACT_PASS)
+			cap_engine_bump_db(rt->engine, pc->sess.scope);
+		return CAP_REAL(fn(pc->conn, call));
+	}
+	memcpy(pc->fl_info, info, sizeof(*info));
+	pc->fl_plan = plan;
+	pc->fl_sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
+	pc->fl_sql_len = call->sql ? call->sql_len : 0;
+	pc->fl_fill = 0;
+	if (plan.act == CAP_ACT_CACHE && plan.can_fill && have_key) {
+		pc->fl_key.len = 0;
+		pc->fl_key.err = 0;
+		cap_buf_put(&pc->fl_key, key.mat, key.len);
+		pc->fl_hash = key.hash;
+		pc->fl_fill = pc->fl_key.err == 0;
+	}
+	if (plan.act == CAP_ACT_CACHE)
+		cap_keymat_done(&km);
+	pc->fl_notices = __atomic_load_n(&pc->notices, __ATOMIC_RELAXED);
+	pc->fl_t0 = t0;
+	pc->fl_ok = 1;
+	pc->fl_results = 0;
+	int sent = CAP_REAL(fn(pc->conn, call));
+	track_unnamed(pc, call);
+	if (!sent) {
+		fl_clear(pc);
+		return 0;
+	}
+	pc->fl_active = 1;
+	return 1;
+}
+
+/* The final step of an asynchronous statement (PQgetResult returned NULL). */
+static void pq_finish_inflight(const cap_rt *rt, pq_conn *pc)
+{
+	pq_call call;
+	memset(&call, 0, sizeof(call));
+	call.sql = pc->fl_sql;
+	call.sql_len = pc->fl_sql_len;
+	if (pc->fl_prep) {
+		if (pc->fl_ok && pc->fl_results == 1) {
+			prep_add(pc, pc->fl_prep);
+			pc->fl_prep = NULL;
+		}
+		fl_clear(pc);
+		return;
+	}
+	pq_after(rt, pc, &call, pc->fl_info, &pc->fl_plan, pc->fl_ok && pc->fl_results > 0);
+	enum cap_path path = pc->fl_plan.act == CAP_ACT_CACHE ? CAP_PATH_MISS : pass_path(&pc->fl_plan);
+	pq_record(path, &pc->fl_plan, pc->fl_info, &call, pc->fl_t0);
+	fl_clear(pc);
+}
+
+/* Account one result of an in-flight statement; fill the cache from a miss's result. */
+static void pq_inflight_result(const cap_rt *rt, pq_conn *pc, const PGresult *res)
+{
+	ExecStatusType st = cap_pq.PQresultStatus(res);
+	pc->fl_results++;
+	if (!result_ok(res)) {
+		pc->fl_ok = 0;
+		pc->fl_plan.reason = CAP_REASON_error;
+	}
+	if (pc->fl_fill && st == PGRES_TUPLES_OK && pc->fl_results == 1 &&
+	    pc->fl_notices == __atomic_load_n(&pc->notices, __ATOMIC_RELAXED)) {
+		cap_key key = { pc->fl_hash, pc->fl_key.data, pc->fl_key.len };
+		pq_fill(rt, pc, &key, &pc->fl_plan, res);
+	}
+	pc->fl_fill = 0;
+}
+
+/* Hand out the next piece of a pending hit. */
+static PGresult *pq_pending_result(pq_conn *pc)
+{
+	if (pc->pend_done) {
+		cap_plan plan;
+		memset(&plan, 0, sizeof(plan));
+		plan.is_read = 1;
+		cap_qrec q = { pc->pend_l2 ? CAP_PATH_HIT_L2 : CAP_PATH_HIT_L1, CAP_REASON_none, 1,
+			       cap_now_ns() - pc->pend_t0, pc->pend_shape, NULL, 0, CAP_DIALECT_PG };
+		cap_stats_record(&q);
+		pend_clear(pc);
+		return NULL;
+	}
+	PGresult *r;
+	if (pc->pend_single && pc->pend_row < pc->pend_rows) {
+		r = cap_pq_decode(pc->conn, pc->pend_val.data, pc->pend_val.len, PGRES_SINGLE_TUPLE,
+				  pc->pend_row, 1);
+		pc->pend_row++;
+	} else {
+		r = cap_pq_decode(pc->conn, pc->pend_val.data, pc->pend_val.len, PGRES_TUPLES_OK,
+				  pc->pend_single ? pc->pend_rows : 0, pc->pend_single ? 0 : -1);
+		pc->pend_done = 1;
+	}
+	return r;
+}
+
+/* ---- the interposed functions ----------------------------------------------------------------- */
+
+/* Common entry test: 1 when the call must go straight to the real function. */
+static inline int pq_bypass(const cap_rt **rtp)
+{
+	if (cap_guard || !cap_pq_resolve())
+		return 1;
+	const cap_rt *rt = cap_rt_get();
+	if (!rt->invalidating)
+		return 1;
+	*rtp = rt;
+	return 0;
+}
+
+CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
+{
+	const cap_rt *rt;
+	if (pq_bypass(&rt) || conn == NULL || query == NULL)
+		return cap_pq.PQexec ? CAP_REAL(cap_pq.PQexec(conn, query)) : NULL;
+	pq_conn *pc = pq_find(conn, 1);
+	if (pc && pc->pend)
+		pend_clear(pc); /* a pending hit was never read: drop it, as libpq would fail */
+	if (pc == NULL || pc->fl_active || pipeline_on(conn)) {
+		/* libpq refuses these (busy, pipeline) or we have no state: bump to be safe */
+		PGresult *r = CAP_REAL(cap_pq.PQexec(conn, query));
+		if (pc)
+			cap_engine_bump_db(rt->engine, pc->sess.scope);
+		else
+			cap_engine_bump_all(rt->engine);
+		return r;
+	}
+	pq_call call = { query, strlen(query), NULL, 0, NULL, NULL, NULL, NULL, 0, 0 };
+	return pq_sync(rt, pc, &call, run_exec);
+}
+
+CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams,
+				  const Oid *paramTypes, const char *const *paramValues,
+				  const int *paramLengths, const int *paramFormats, int resultFormat)
+{
+	const cap_rt *rt;
+	if (pq_bypass(&rt) || conn == NULL || command == NULL || nParams < 0)
+		return cap_pq.PQexecParams
+			       ? CAP_REAL(cap_pq.PQexecParams(conn, command, nParams, paramTypes,
+							      paramValues, paramLengths,
+							      paramFormats, resultFormat))
+			       : NULL;
+	pq_conn *pc = pq_find(conn, 1);
+	pq_call call = { command, strlen(command), NULL, nParams, paramTypes, paramValues,
+			 paramLengths, paramFormats, resultFormat, 1 };
+	if (pc && pc->pend)
+		pend_clear(pc);
+	if (pc == NULL || pc->fl_active || pipeline_on(conn)) {
+		PGresult *r = CAP_REAL(run_params(conn, &call));
+		if (pc)
+			cap_engine_bump_db(rt->engine, pc->sess.scope);
+		else
+			cap_engine_bump_all(rt->engine);
+		return r;
+	}
+	return pq_sync(rt, pc, &call, run_params);
+}
+
+CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *query,
+			       int nParams, const Oid *paramTypes)
+{
+	const cap_rt *rt;
+	if (pq_bypass(&rt) || conn == NULL || query == NULL)
+		return cap_pq.PQprepare
+			       ? CAP_REAL(cap_pq.PQprepare(conn, stmtName, query, nParams, paramTypes))
+			       : NULL;
+	pq_conn *pc = pq_find(conn, 1);
+	PGresult *res = CAP_REAL(cap_pq.PQprepare(conn, stmtName, query, nParams, paramTypes));
+	if (pc && res && cap_pq.PQresultStatus(res) == PGRES_COMMAND_OK) {
+		pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
+		if (p)
+			prep_add(pc, p);
+		else
+			prep_drop(pc, stmtName ? stmtName : "");
+	}
+	return res;
+}
+
+static void prepared_call(pq_conn *pc, pq_call *call, const char *name, int nParams,
+			  const char *const *values, const int *lengths, const int *formats,
+			  int resultFormat)
+{
+	pq_prep *p = pc ? prep_find(pc, name ? name : "") : NULL;
+	memset(call, 0, sizeof(*call));
+	call->stmt_name = name ? name : "";
+	call->nparams = nParams;
+	call->values = values;
+	call->lengths = lengths;
+	call->formats = formats;
+	call->result_format = resultFormat;
+	if (p && p->nparams == nParams) {
+		call->sql = p->sql;
+		call->sql_len = strlen(p->sql);
+		call->types = p->types;
+	}
+}
+
+CAP_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nParams,
+				    const char *const *paramValues, const int *paramLengths,
+				    const int *paramFormats, int resultFormat)
+{
+	const cap_rt *rt;
+	if (pq_bypass(&rt) || conn == NULL || nParams < 0)
+		return cap_pq.PQexecPrepared
+			       ? CAP_REAL(cap_pq.PQexecPrepared(conn, stmtName, nParams, paramValues,
+								paramLengths, paramFormats,
+								resultFormat))
+			       : NULL;
+	pq_conn *pc = pq_find(conn, 1);
+	pq_call call;
+	prepared_call(pc, &call, stmtName, nParams, paramValues, paramLengths, paramFormats,
+		      resultFormat);
+	if (pc && pc->pend)
+		pend_clear(pc); /* a pending hit was never read: drop it, as libpq would fail */
+	if (pc == NULL || pc->fl_active || pipeline_on(conn)) {
+		PGresult *r = CAP_REAL(run_prepared(conn, &call));
+		if (pc == NULL)
+			cap_engine_bump_all(rt->engine);
+		else if (call.sql == NULL || !pipeline_on(conn))
+			cap_engine_bump_db(rt->engine, pc->sess.scope);
+		return r;
+	}
+	return pq_sync(rt, pc, &call, run_prepared);
+}
+
+CAP_EXPORT int PQsendQuery(PGconn *conn, const char *query)
+{
+	const cap_rt *rt;
+	if (pq_bypass(&rt) || conn == NULL || query == NULL)
+		return cap_pq.PQsendQuery ? CAP_REAL(cap_pq.PQsendQuery(conn, query)) : 0;
+	pq_conn *pc = pq_find(conn, 1);
+	if (pc == NULL)
+		return CAP_REAL(cap_pq.PQsendQuery(conn, query));
+	pq_call call = { query, strlen(query), NULL, 0, NULL, NULL, NULL, NULL, 0, 0 };
+	return pq_send(rt, pc, &call, send_query);
+}
+
+CAP_EXPORT int PQsendQueryParams(PGconn *conn, const char *command, int nParams,
+				 const Oid *paramTypes, const char *const *paramValues,
+				 const int *paramLengths, const int *paramFormats, int resultFormat)
+{
+	const cap_rt *rt;
+	pq_call call = { command, command ? strlen(command) : 0, NULL, nParams, paramTypes,
+			 paramValues, paramLengths, paramFormats, resultFormat, 1 };
+	if (pq_bypass(&rt) || conn == NULL || command == NULL || nParams < 0)
+		return cap_pq.PQsendQueryParams ? CAP_REAL(send_params(conn, &call)) : 0;
+	pq_conn *pc = pq_find(conn, 1);
+	if (pc == NULL)
+		return CAP_REAL(send_params(conn, &call));
+	return pq_send(rt, pc, &call, send_params);
+}
+
+CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, int nParams,
+			     const Oid *paramTypes)
+{
+	const cap_rt *rt;
+	if (pq_bypass(&rt) || conn == NULL || query == NULL)
+		return cap_pq.PQsendPrepare
+			       ? CAP_REAL(cap_pq.PQsendPrepare(conn, stmtName, query, nParams,
+							       paramTypes))
+			       : 0;
+	pq_conn *pc = pq_find(conn, 1);
+	if (pc == NULL || pc->pend || pc->fl_active || pipeline_on(conn)) {
+		if (pc)
+			prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
+		return CAP_REAL(cap_pq.PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
+	}
+	pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
+	int sent = CAP_REAL(cap_pq.PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
+	if (!sent || p == NULL) {
+		if (p)
+			prep_free(p);
+		else
+			prep_drop(pc, stmtName ? stmtName : "");
+		return sent;
+	}
+	memset(&pc->fl_plan, 0, sizeof(pc->fl_plan));
+	pc->fl_prep = p;
+	pc->fl_sql = NULL;
+	pc->fl_ok = 1;
+	pc->fl_results = 0;
+	pc->fl_fill = 0;
+	pc->fl_active = 1;
+	return sent;
+}
+
+CAP_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nParams,
+				   const char *const *paramValues, const int *paramLengths,
+				   const int *paramFormats, int resultFormat)
+{
+	const cap_rt *rt;
+	if (pq_bypass(&rt) || conn == NULL || nParams < 0)
+		return cap_pq.PQsendQueryPrepared
+			       ? CAP_REAL(cap_pq.PQsendQueryPrepared(conn, stmtName, nParams,
+								     paramValues, paramLengths,
+								     paramFormats, resultFormat))
+			       : 0;
+	pq_conn *pc = pq_find(conn, 1);
+	pq_call call;
+	prepared_call(pc, &call, stmtName, nParams, paramValues, paramLengths, paramFormats,
+		      resultFormat);
+	if (pc == NULL) {
+		cap_engine_bump_all(rt->engine); /* no state: the statement is unknown */
+		return CAP_REAL(send_prepared(conn, &call));
+	}
+	return pq_send(rt, pc, &call, send_prepared);
+}
+
+CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
+{
+	const cap_rt *rt;
+	if (pq_bypass(&rt) || conn == NULL)
+		return cap_pq.PQgetResult ? CAP_REAL(cap_pq.PQgetResult(conn)) : NULL;
+	pq_conn *pc = pq_find(conn, 0);
+	if (pc == NULL)
+		return CAP_REAL(cap_pq.PQgetResult(conn));
+	if (pc->pend) {
+		if (!pc->pend_empty)
+			return pq_pending_result(pc);
+		/* nonblocking: swap the empty query's answer for the cached result */
+		PGresult *r = CAP_REAL(cap_pq.PQgetResult(conn));
+		if (r && cap_pq.PQresultStatus(r) == PGRES_EMPTY_QUERY && !pc->pend_done) {
+			cap_pq.PQclear(r);
+			return pq_pending_result(pc);
+		}
+		if (r == NULL) {
+			if (!pc->pend_done) { /* the empty query failed to come back: the hit stands */
+				PGresult *h = pq_pending_result(pc);
+				if (h)
+					return h;
+			}
+			pq_pending_result(pc); /* records and clears */
+			return NULL;
+		}
+		return r; /* an error from the server (connection trouble): the program sees it */
+	}
+	PGresult *r = CAP_REAL(cap_pq.PQgetResult(conn));
+	if (r && pc->pipe_dirty && cap_pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+		cap_engine_bump_db(rt->engine, pc->sess.scope);
+	if (!pc->fl_active)
+		return r;
+	if (r) {
+		pq_inflight_result(rt, pc, r);
+		ExecStatusType st = cap_pq.PQresultStatus(r);
+		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
+			return r; /* COPY data flows next; the statement ends with a later result */
+		return r;
+	}
+	pq_finish_inflight(rt, pc);
+	return NULL;
+}
+
+CAP_EXPORT int PQisBusy(PGconn *conn)
+{
+	if (!cap_guard && conn && cap_pq_resolve()) {
+		pq_conn *pc = pq_find(conn, 0);
+		if (pc && pc->pend && !pc->pend_empty)
+			return 0;
+	}
+	return cap_pq.PQisBusy ? CAP_REAL(cap_pq.PQisBusy(conn)) : 0;
+}
+
+CAP_EXPORT int PQconsumeInput(PGconn *conn)
+{
+	if (!cap_guard && conn && cap_pq_resolve()) {
+		pq_conn *pc = pq_find(conn, 0);
+		if (pc && pc->pend && !pc->pend_empty)
+			return 1;
+	}
+	return cap_pq.PQconsumeInput ? CAP_REAL(cap_pq.PQconsumeInput(conn)) : 0;
+}
+
+CAP_EXPORT PGTransactionStatusType PQtransactionStatus(const PGconn *conn)
+{
+	if (!cap_guard && conn && cap_pq_resolve()) {
+		pq_conn *pc = pq_find((PGconn *)conn, 0);
+		if (pc && pc->pend && !pc->pend_empty)
+			return PQTRANS_ACTIVE; /* as libpq reports while a result is unread */
+	}
+	return cap_pq.PQtransactionStatus ? cap_pq.PQtransactionStatus(conn) : PQTRANS_UNKNOWN;
+}
+
+CAP_EXPORT int PQsetSingleRowMode(PGconn *conn)
+{
+	if (!cap_guard && conn && cap_pq_resolve()) {
+		pq_conn *pc = pq_find(conn, 0);
+		if (pc && pc->pend && !pc->pend_done && pc->pend_row == 0 && !pc->pend_single) {
+			pc->pend_single = 1;
+			return 1;
+		}
+		if (pc && pc->fl_active)
+			pc->fl_fill = 0; /* single-row results are not stored */
+	}
+	return cap_pq.PQsetSingleRowMode ? CAP_REAL(cap_pq.PQsetSingleRowMode(conn)) : 0;
+}
+
+CAP_EXPORT PQnoticeReceiver PQsetNoticeReceiver(PGconn *conn, PQnoticeReceiver proc, void *arg)
+{
+	if (cap_guard || conn == NULL || !cap_pq_resolve() || !cap_rt_get()->invalidating)
+		return cap_pq.PQsetNoticeReceiver ? CAP_REAL(cap_pq.PQsetNoticeReceiver(conn, proc, arg))
+						  : NULL;
+	pq_conn *pc = pq_find(conn, 1);
+	if (pc == NULL)
+		return CAP_REAL(cap_pq.PQsetNoticeReceiver(conn, proc, arg));
+	/* libpq ignores a NULL receiver and returns the current one */
+	PQnoticeReceiver old = pc->app_rx;
+	if (proc) {
+		pc->app_rx = proc;
+		pc->app_rx_arg = arg;
+	}
+	return old;
+}
+
+CAP_EXPORT int PQexitPipelineMode(PGconn *conn)
+{
+	int r = cap_pq_resolve() && cap_pq.PQexitPipelineMode ? CAP_REAL(cap_pq.PQexitPipelineMode(conn)) : 0;
+	if (!cap_guard && conn && r) {
+		pq_conn *pc = pq_find(conn, 0);
+		if (pc && pc->pipe_dirty) {
+			const cap_rt *rt = cap_rt_get();
+			if (rt->engine)
+				cap_engine_bump_db(rt->engine, pc->sess.scope);
+			pc->pipe_dirty = 0;
+		}
+	}
+	return r;
+}
+
+CAP_EXPORT void PQfinish(PGconn *conn)
+{
+	if (!cap_pq_resolve()) {
+		if (cap_pq.PQfinish)
+			cap_pq.PQfinish(conn);
+		return;
+	}
+	if (conn && !cap_guard)
+		pq_remove(conn);
+	CAP_REAL_VOID(cap_pq.PQfinish(conn));
+}
+
+CAP_EXPORT void PQreset(PGconn *conn)
+{
+	if (cap_pq_resolve() && conn && !cap_guard) {
+		pq_conn *pc = pq_find(conn, 0);
+		if (pc)
+			pq_forget_session(pc);
+	}
+	if (cap_pq.PQreset)
+		CAP_REAL_VOID(cap_pq.PQreset(conn));
+}
+
+CAP_EXPORT int PQresetStart(PGconn *conn)
+{
+	if (cap_pq_resolve() && conn && !cap_guard) {
+		pq_conn *pc = pq_find(conn, 0);
+		if (pc)
+			pq_forget_session(pc);
+	}
+	return cap_pq.PQresetStart ? CAP_REAL(cap_pq.PQresetStart(conn)) : 0;
+}

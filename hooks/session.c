@@ -1,0 +1,498 @@
+/*
+ * session.c - the client-neutral decisions of session.h.
+ *
+ * Everything here runs on the calling thread with one connection's state, which the client
+ * libraries already require to be used by one thread at a time, so no locking is needed.
+ * The plan for a cacheable read with no functions, no rules and no open transaction is a
+ * handful of branches: it is on the hit path.
+ */
+#include "hooks/session.h"
+#include "cache/cap.h"
+#include "cache/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The reserved generation slot bumped by DDL so that every process reloads its catalog. The
+ * leading control byte keeps it apart from any real table name. */
+static const char catalog_slot[] = "\001capacitor-catalog";
+
+static __thread cap_sql_info tls_info __attribute__((tls_model("initial-exec")));
+
+cap_sql_info *cap_sess_info(void)
+{
+	return &tls_info;
+}
+
+static void update_fp(cap_sess *s)
+{
+	uint64_t v[2] = { s->params_hash, s->fp_sets };
+	s->fp = cap_hash64(v, sizeof(v), 0xf1);
+}
+
+void cap_sess_set_db(cap_sess *s, const char *db, size_t n)
+{
+	unsigned char buf[8 + 256];
+	size_t m = n < 256 ? n : 256;
+	memcpy(buf, &s->ident_base, 8);
+	if (m)
+		memcpy(buf + 8, db, m);
+	s->ident = cap_hash128(buf, 8 + m);
+	if (n > 256)
+		s->ident.lo ^= cap_hash64(db, n, 1);
+	/* Database epochs are scoped by the database name alone: a server reached under two
+	 * names (socket and TCP) still shares one epoch; another server's database of the same
+	 * name is only over-invalidated. */
+	s->scope = cap_hash64(db, n, 0x5eed);
+}
+
+void cap_sess_init(cap_sess *s, enum cap_dialect d, const void *ident, size_t ident_len,
+		   const char *db, size_t db_len)
+{
+	memset(s, 0, sizeof(*s));
+	s->dialect = d;
+	s->sess_iso = CAP_ISO_UNKNOWN;
+	s->ident_base = cap_hash64(ident, ident_len, (uint64_t)d + 1);
+	cap_sess_set_db(s, db ? db : "", db ? db_len : 0);
+	update_fp(s);
+}
+
+static void free_names(char **v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void cap_sess_free(cap_sess *s)
+{
+	free_names(s->wset, s->nwset);
+	free_names(s->temps, s->ntemps);
+	s->wset = s->temps = NULL;
+	s->nwset = s->capwset = s->ntemps = s->captemps = 0;
+}
+
+void cap_sess_set_params(cap_sess *s, uint64_t params_hash)
+{
+	s->params_hash = params_hash;
+	update_fp(s);
+}
+
+uint64_t cap_sess_catalog_gen(cap_engine *e)
+{
+	cap_deps d;
+	d.n = 0;
+	if (cap_engine_deps_table(e, &d, catalog_slot, sizeof(catalog_slot) - 1) != CAP_OK || !d.n)
+		return 0;
+	return d.gen[0];
+}
+
+static uint64_t ns_min(uint64_t a, uint64_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+uint64_t cap_sess_ttl(const cap_rt *rt, const cap_plan *p)
+{
+	return ns_min(rt->conf.ttl_ns, p->ttl_ns);
+}
+
+static int name_eq_fold(const char *a, size_t an, const char *b)
+{
+	size_t bn = strlen(b);
+	if (an != bn)
+		return 0;
+	for (size_t i = 0; i < an; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x + 32);
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y + 32);
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+static int reads_temp(const cap_sess *s, const cap_sql_info *info)
+{
+	for (uint16_t i = 0; i < info->nread; i++) {
+		const cap_sql_name *nm = &info->read[i];
+		for (uint32_t t = 0; t < s->ntemps; t++)
+			if (name_eq_fold(info->names + nm->name_off, nm->name_len, s->temps[t]))
+				return 1;
+	}
+	return 0;
+}
+
+/* Which stats reason a set of classifier reasons maps to (the most telling one). */
+static enum cap_reason reason_of(uint32_t r)
+{
+	if (r & (CAP_SQLR_LOCKING))
+		return CAP_REASON_locking;
+	if (r & CAP_SQLR_SYSCATALOG)
+		return CAP_REASON_syscatalog;
+	if (r & CAP_SQLR_MULTI)
+		return CAP_REASON_multi;
+	if (r & CAP_SQLR_TEMP)
+		return CAP_REASON_temp;
+	if (r & (CAP_SQLR_FUNCTION | CAP_SQLR_SEQUENCE | CAP_SQLR_LASTID | CAP_SQLR_VOLATILE_CLAUSE))
+		return CAP_REASON_volatile;
+	if (r & CAP_SQLR_SESSION_FN)
+		return CAP_REASON_session;
+	return CAP_REASON_uncacheable;
+}
+
+/* Resolve the functions a read calls: clears CAP_SQLR_FUNCTION when every one is immutable
+ * (by the catalog) or declared safe (rules); flags may_write for volatile or unknown ones. */
+static uint32_t check_funcs(const cap_sql_info *info, const cap_rules_verdict *v, int have_rules,
+			    const cap_catalog_ops *ops, void *cat, int *may_write)
+{
+	uint32_t reasons = info->reasons;
+	int all_ok = 1;
+	for (uint16_t i = 0; i < info->nfunc; i++) {
+		if (have_rules && !(v->unsafe_funcs & (1u << i)))
+			continue; /* declared safe */
+		const cap_sql_name *f = &info->func[i];
+		enum cap_fn_class c = CAP_FN_VOLATILE;
+		if (info->func_class[i] == CAP_FUNC_UNKNOWN) {
+			c = CAP_FN_UNKNOWN;
+			if (ops && cat) {
+				/* schema-qualified names are looked up by the bare name: the catalog
+				 * answers for the least safe function of that name */
+				c = ops->func_class(cat, info->names + f->name_off, f->name_len);
+			}
+			if (c == CAP_FN_VOLATILE || c == CAP_FN_UNKNOWN)
+				*may_write = 1;
+		}
+		if (c != CAP_FN_IMMUTABLE)
+			all_ok = 0;
+	}
+	if (all_ok)
+		reasons &= ~(uint32_t)CAP_SQLR_FUNCTION;
+	return reasons;
+}
+
+static enum cap_sql_iso txn_level(const cap_sess *s)
+{
+	if (s->txn_iso != CAP_ISO_NONE)
+		return s->txn_iso;
+	if (s->next_iso != CAP_ISO_NONE)
+		return s->next_iso;
+	return s->sess_iso;
+}
+
+void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
+		   const cap_catalog_ops *ops, void *cat, cap_plan *p)
+{
+	p->act = CAP_ACT_PASS;
+	p->can_hit = p->can_fill = 0;
+	p->is_read = 0;
+	p->fn_may_write = 0;
+	p->reason = CAP_REASON_none;
+	p->ttl_ns = 0;
+	p->deps.n = 0;
+	s->plan_in_txn = in_txn;
+	if (!rt->invalidating) {
+		p->reason = CAP_REASON_disabled;
+		p->is_read = info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE;
+		return;
+	}
+	switch (info->kind) {
+	case CAP_SQL_WRITE:
+	case CAP_SQL_DDL:
+	case CAP_SQL_OTHER:
+		p->act = CAP_ACT_WRITE;
+		return;
+	case CAP_SQL_READ:
+	case CAP_SQL_READ_NOCACHE:
+		break;
+	default:
+		return; /* transaction control, session, utility, empty: nothing to cache */
+	}
+	p->is_read = 1;
+
+	cap_rules_verdict v = { 0, 0, 0xffffffffu };
+	if (rt->rules)
+		cap_rules_apply(rt->rules, s->dialect, info, &v);
+	uint32_t reasons = info->reasons;
+	if (reasons & CAP_SQLR_FUNCTION)
+		reasons = check_funcs(info, &v, rt->rules != NULL, ops, cat, &p->fn_may_write);
+	if (p->fn_may_write)
+		p->act = CAP_ACT_WRITE; /* a volatile function may write anything: bump after */
+	if (reasons) {
+		p->reason = reason_of(reasons);
+		return;
+	}
+	if (v.never) {
+		p->reason = CAP_REASON_rule;
+		return;
+	}
+	if (s->ntemps && reads_temp(s, info)) {
+		p->reason = CAP_REASON_temp;
+		return;
+	}
+	if (!rt->caching) {
+		p->reason = CAP_REASON_disabled;
+		return;
+	}
+	if (s->disabled) {
+		p->reason = CAP_REASON_session;
+		return;
+	}
+	if (cat == NULL || ops == NULL) {
+		p->reason = CAP_REASON_catalog;
+		return;
+	}
+	int hit = 1, fill = 1;
+	if (in_txn) {
+		enum cap_sql_iso iso = txn_level(s);
+		if (s->txn_tainted) {
+			hit = fill = 0;
+		} else if (iso == CAP_ISO_READ_COMMITTED) {
+			/* every statement sees the latest committed data: as outside a transaction */
+		} else if (rt->conf.txn == CAP_TXN_READ_COMMITTED && iso != CAP_ISO_READ_UNCOMMITTED) {
+			fill = 0; /* the snapshot may be older than the generations we would record */
+		} else {
+			hit = fill = 0;
+		}
+		if (!hit) {
+			p->reason = CAP_REASON_txn;
+			return;
+		}
+	}
+	p->act = CAP_ACT_CACHE;
+	p->can_hit = hit;
+	p->can_fill = fill;
+	p->ttl_ns = v.ttl_ns;
+	if (fill) {
+		enum cap_reason why = CAP_REASON_catalog;
+		cap_engine_deps_begin(rt->engine, &p->deps, s->scope);
+		if (ops->read_deps(cat, rt->engine, info, &p->deps, &why) != CAP_OK) {
+			/* a relation that may not be cached: no fill, and no hit either (an entry
+			 * could only exist from before a catalog change that a DDL bump covers, but
+			 * there is no reason to take that chance) */
+			p->act = CAP_ACT_PASS;
+			p->can_hit = p->can_fill = 0;
+			p->reason = why;
+		}
+	}
+}
+
+void cap_sess_key(const cap_sess *s, cap_keymat *km)
+{
+	unsigned char pre[16 + 8 + 1];
+	memcpy(pre, &s->ident, 16);
+	memcpy(pre + 16, &s->fp, 8);
+	pre[24] = (unsigned char)s->dialect;
+	cap_keymat_add(km, pre, sizeof(pre));
+}
+
+static int add_name(char ***v, uint32_t *n, uint32_t *cap, const char *name, size_t len)
+{
+	for (uint32_t i = 0; i < *n; i++)
+		if (name_eq_fold(name, len, (*v)[i]))
+			return CAP_OK;
+	if (*n == *cap) {
+		uint32_t nc = *cap ? *cap * 2 : 8;
+		char **nv = realloc(*v, nc * sizeof(char *));
+		if (nv == NULL)
+			return CAP_ENOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	char *c = malloc(len + 1);
+	if (c == NULL)
+		return CAP_ENOMEM;
+	memcpy(c, name, len);
+	c[len] = '\0';
+	(*v)[(*n)++] = c;
+	return CAP_OK;
+}
+
+static void bump_db(const cap_rt *rt, cap_sess *s)
+{
+	cap_engine_bump_db(rt->engine, s->scope);
+}
+
+/* Bump everything a successful write may have changed; remember it for the transaction. */
+static void bump_write(const cap_rt *rt, cap_sess *s, const cap_sql_info *info,
+		       const cap_plan *p, const cap_catalog_ops *ops, void *cat, int in_txn)
+{
+	int whole_db = p->fn_may_write || info->kind == CAP_SQL_OTHER || info->nwrite == 0 ||
+		       cat == NULL || ops == NULL || (info->reasons & CAP_SQLR_TOO_COMPLEX);
+	if (info->kind == CAP_SQL_DDL || (info->flags & CAP_SQLF_CATALOG_CHANGE)) {
+		/* DDL changes what every catalog knows: the database, and each process's catalog */
+		whole_db = 1;
+		cap_engine_bump_table(rt->engine, catalog_slot, sizeof(catalog_slot) - 1);
+	}
+	if (whole_db) {
+		bump_db(rt, s);
+		if (in_txn)
+			s->wset_db = 1;
+		return;
+	}
+	ops->write_bump(cat, rt->engine, s->scope, info);
+	if (!in_txn)
+		return;
+	for (uint16_t i = 0; i < info->nwrite && !s->wset_db; i++) {
+		const cap_sql_name *w = &info->write[i];
+		char buf[CAP_SQL_NAMES_MAX + 2];
+		size_t n = 0;
+		if (w->schema_len) {
+			memcpy(buf, info->names + w->schema_off, w->schema_len);
+			n = w->schema_len;
+			buf[n++] = '.';
+		}
+		memcpy(buf + n, info->names + w->name_off, w->name_len);
+		n += w->name_len;
+		if (add_name(&s->wset, &s->nwset, &s->capwset, buf, n) != CAP_OK)
+			s->wset_db = 1;
+	}
+}
+
+/* The transaction ended: bump again everything it wrote (readers may have cached the
+ * pre-commit state between the write and the commit). */
+static void end_txn(const cap_rt *rt, cap_sess *s, const cap_catalog_ops *ops, void *cat)
+{
+	if (s->wset_db || (s->nwset && (cat == NULL || ops == NULL))) {
+		bump_db(rt, s);
+	} else if (s->nwset) {
+		cap_sql_info *tmp = malloc(sizeof(*tmp));
+		if (tmp == NULL) {
+			bump_db(rt, s);
+		} else {
+			/* replay the write set through the catalog, a batch of names at a time */
+			uint32_t i = 0;
+			while (i < s->nwset) {
+				tmp->nwrite = 0;
+				tmp->names_len = 0;
+				while (i < s->nwset && tmp->nwrite < CAP_SQL_MAX_TABLES) {
+					const char *nm = s->wset[i];
+					size_t len = strlen(nm);
+					if (tmp->names_len + len > CAP_SQL_NAMES_MAX)
+						break;
+					const char *dot = memchr(nm, '.', len);
+					cap_sql_name *w = &tmp->write[tmp->nwrite++];
+					memcpy(tmp->names + tmp->names_len, nm, len);
+					if (dot) {
+						w->schema_off = tmp->names_len;
+						w->schema_len = (uint16_t)(dot - nm);
+						w->name_off = (uint16_t)(tmp->names_len + (dot - nm) + 1);
+						w->name_len = (uint16_t)(len - (size_t)(dot - nm) - 1);
+					} else {
+						w->schema_off = w->schema_len = 0;
+						w->name_off = tmp->names_len;
+						w->name_len = (uint16_t)len;
+					}
+					tmp->names_len = (uint16_t)(tmp->names_len + len);
+					i++;
+				}
+				if (tmp->nwrite == 0) { /* a name too long for the buffer */
+					bump_db(rt, s);
+					break;
+				}
+				tmp->kind = CAP_SQL_WRITE;
+				ops->write_bump(cat, rt->engine, s->scope, tmp);
+			}
+			free(tmp);
+		}
+	}
+	free_names(s->wset, s->nwset);
+	s->wset = NULL;
+	s->nwset = s->capwset = 0;
+	s->wset_db = 0;
+	s->txn_tainted = 0;
+	s->txn_iso = CAP_ISO_NONE;
+	s->txn_seen_begin = 0;
+}
+
+static int mentions_isolation(const char *sql, size_t len)
+{
+	static const char word[] = "isolation";
+	for (size_t i = 0; i + sizeof(word) - 1 <= len; i++)
+		if (name_eq_fold(sql + i, sizeof(word) - 1, word))
+			return 1;
+	return 0;
+}
+
+static void fold_session(cap_sess *s, const char *sql, size_t len)
+{
+	uint64_t h = cap_hash64(sql, len, s->fp_sets ^ 0x5e55);
+	s->fp_sets = h ? h : 1;
+	update_fp(s);
+}
+
+void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, const cap_plan *p,
+		    const char *sql, size_t len, int ok, int in_txn, const cap_catalog_ops *ops,
+		    void *cat)
+{
+	int was_in_txn = s->plan_in_txn;
+	if (!rt->invalidating)
+		return;
+	/* A write is bumped even when the server reported an error: a multi-statement string may
+	 * have committed part of its work before the failing part, and over-invalidating is safe. */
+	(void)ok;
+	if (p->act == CAP_ACT_WRITE)
+		bump_write(rt, s, info, p, ops, cat, was_in_txn || in_txn);
+	if (p->act == CAP_ACT_WRITE && (was_in_txn || in_txn))
+		s->txn_tainted = 1;
+
+	/* Session changes are folded even when the statement failed: a multi-statement string
+	 * may have applied its SET before a later part failed, and folding only separates. */
+	{
+		if (info->kind == CAP_SQL_SESSION || (info->reasons & CAP_SQLR_SESSION_FN) ||
+		    p->fn_may_write || info->kind == CAP_SQL_OTHER) {
+			if ((info->flags & CAP_SQLF_RESET_ALL) && ok) {
+				s->fp_sets = 0;
+				update_fp(s);
+				s->sess_iso = CAP_ISO_UNKNOWN;
+				s->sess_iso_known = 0;
+			} else {
+				fold_session(s, sql, len);
+			}
+		}
+		if (info->kind == CAP_SQL_SESSION && info->iso == CAP_ISO_NONE &&
+		    mentions_isolation(sql, len)) {
+			/* e.g. RESET default_transaction_isolation: level no longer known */
+			s->sess_iso = CAP_ISO_UNKNOWN;
+			s->sess_iso_known = 1;
+		}
+		if (info->iso != CAP_ISO_NONE && ok) {
+			switch (info->iso_scope) {
+			case CAP_ISO_SCOPE_SESSION:
+				s->sess_iso = info->iso;
+				s->sess_iso_known = 1;
+				break;
+			case CAP_ISO_SCOPE_NEXT: s->next_iso = info->iso; break;
+			case CAP_ISO_SCOPE_TXN: s->txn_iso = info->iso; break;
+			default: s->sess_iso = CAP_ISO_UNKNOWN; break;
+			}
+		}
+		if ((info->flags & CAP_SQLF_TEMP) && info->nwrite) {
+			for (uint16_t i = 0; i < info->nwrite; i++)
+				if (add_name(&s->temps, &s->ntemps, &s->captemps,
+					     info->names + info->write[i].name_off,
+					     info->write[i].name_len) != CAP_OK)
+					s->disabled = 1;
+		}
+		if (ok && (info->flags & CAP_SQLF_USE_DB) && info->db.name_len)
+			cap_sess_set_db(s, info->names + info->db.name_off, info->db.name_len);
+		if (ok && info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)
+			s->txn_seen_begin = 1;
+	}
+	if (ok && !was_in_txn && !in_txn && info->kind != CAP_SQL_SESSION &&
+	    info->kind != CAP_SQL_EMPTY && !(info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_SET))
+		s->next_iso = CAP_ISO_NONE; /* an autocommit statement used up "the next transaction" */
+	if (!was_in_txn && in_txn && s->next_iso != CAP_ISO_NONE && s->txn_iso == CAP_ISO_NONE) {
+		s->txn_iso = s->next_iso; /* MySQL SET TRANSACTION applies to this one only */
+		s->next_iso = CAP_ISO_NONE;
+	}
+	if (!in_txn && (was_in_txn || s->nwset || s->wset_db || s->txn_tainted ||
+			s->txn_iso != CAP_ISO_NONE))
+		end_txn(rt, s, ops, cat);
+}

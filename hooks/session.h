@@ -1,0 +1,133 @@
+/*
+ * session.h - what both hooks (libpq and Connector/C) decide the same way: for one statement
+ * on one connection, may the cache answer it, may its result be stored, what must a write
+ * invalidate, and how do transactions and session changes move the connection's state.
+ *
+ * A hook embeds a cap_sess in its per-connection state, classifies each statement with
+ * cap_sess_classify, asks cap_sess_plan what to do, and reports the outcome with
+ * cap_sess_after. Library-specific knowledge (the server's catalog: views, triggers,
+ * cascading foreign keys, function volatility) comes through cap_catalog_ops.
+ *
+ * Transaction rules (DESIGN.md, contract point 2):
+ *  - outside a transaction block: hits and fills;
+ *  - READ COMMITTED, before the transaction did anything but plain reads: hits and fills;
+ *  - REPEATABLE READ / SERIALIZABLE / unknown level: nothing, unless CAPACITOR_TXN=
+ *    read-committed, which allows hits (never fills: a snapshot older than the generations
+ *    read now would store stale data as fresh);
+ *  - after a write (or anything but a plain read) until the transaction ends: nothing;
+ *  - tables written in a transaction are bumped at each write and again when it ends.
+ */
+#ifndef CAP_SESSION_H
+#define CAP_SESSION_H
+
+#include "cache/engine.h"
+#include "cache/key.h"
+#include "cache/sql.h"
+#include "cache/stats.h"
+#include "preload/runtime.h"
+
+/* Function volatility as a catalog reports it. */
+enum cap_fn_class { CAP_FN_UNKNOWN = 0, CAP_FN_IMMUTABLE, CAP_FN_STABLE, CAP_FN_VOLATILE };
+
+typedef struct cap_catalog_ops {
+	/* Add deps for every relation info reads, expanding views to their base tables. CAP_OK,
+	 * or a negative code with *why set when some relation may not be cached. */
+	int (*read_deps)(void *cat, cap_engine *e, const cap_sql_info *info, cap_deps *d,
+			 enum cap_reason *why);
+	/* Volatility of a (possibly schema-qualified) function name. */
+	enum cap_fn_class (*func_class)(void *cat, const char *name, size_t n);
+	/* Bump everything a successful write described by info may have changed (its tables,
+	 * cascading foreign keys, partitions and parents), or the whole database when triggers,
+	 * rules or unknown relations make that unknowable. */
+	void (*write_bump)(void *cat, cap_engine *e, uint64_t scope, const cap_sql_info *info);
+} cap_catalog_ops;
+
+typedef struct cap_sess {
+	enum cap_dialect dialect;
+	uint64_t scope;        /* database epoch scope: hash of the database name */
+	uint64_t ident_base;   /* hash of the server identity and user */
+	cap_hash ident;        /* ident_base + current database: the key prefix */
+	uint64_t params_hash;  /* hook-reported session parameters (cap_sess_set_params) */
+	uint64_t fp;           /* session fingerprint: hook-reported parameters + SET history */
+	uint64_t fp_sets;      /* hash chain of session-changing statements since the start */
+	int disabled;          /* a session change that cannot be followed: no caching */
+	/* transaction tracking */
+	int in_txn;            /* the server reports an open transaction block */
+	int txn_seen_begin;    /* we saw the statement that opened it */
+	int txn_tainted;       /* it did something other than plain reads */
+	int plan_in_txn;       /* in_txn as given to the last cap_sess_plan */
+	enum cap_sql_iso txn_iso;  /* level of the open transaction (NONE: session default) */
+	enum cap_sql_iso sess_iso; /* session default; CAP_ISO_UNKNOWN until known */
+	int sess_iso_known;    /* sess_iso was set by the hook (server default) or by a SET; 0
+				* after RESET ALL: the hook should apply the server default again */
+	enum cap_sql_iso next_iso; /* MySQL SET TRANSACTION: the next transaction only */
+	/* tables written by the open transaction, bumped again when it ends */
+	char **wset;
+	uint32_t nwset, capwset;
+	int wset_db;           /* the open transaction did something whose tables are unknown */
+	/* temporary tables created in this session (bare names, folded) */
+	char **temps;
+	uint32_t ntemps, captemps;
+} cap_sess;
+
+/* What to do with one statement. */
+enum cap_act {
+	CAP_ACT_PASS = 0, /* send it, touch nothing (reason says why, for stats) */
+	CAP_ACT_CACHE,    /* a cacheable read: look up if can_hit, store the result if can_fill */
+	CAP_ACT_WRITE     /* send it; on success bump what it may have changed */
+};
+
+typedef struct cap_plan {
+	enum cap_act act;
+	int can_hit;
+	int can_fill;
+	int is_read;           /* for stats */
+	int fn_may_write;      /* calls a function that may write: bump the database after */
+	enum cap_reason reason; /* why not cached (PASS, or CACHE with !can_hit) */
+	uint64_t ttl_ns;
+	cap_deps deps;         /* for CACHE with can_fill: read before the statement is sent */
+} cap_plan;
+
+/* cap_sess_init - a fresh session state. ident_parts is the server identity material
+ * ("pg\0host\0port\0db\0user" or similar), db the database name (scope). */
+void cap_sess_init(cap_sess *s, enum cap_dialect d, const void *ident, size_t ident_len,
+		   const char *db, size_t db_len);
+/* cap_sess_free - release what the state holds (write set, temp names). */
+void cap_sess_free(cap_sess *s);
+/* cap_sess_set_db - the current database changed (MySQL USE / mysql_select_db). */
+void cap_sess_set_db(cap_sess *s, const char *db, size_t n);
+
+/* cap_sess_info - this thread's classification buffer (cap_sql_info is large). */
+cap_sql_info *cap_sess_info(void);
+
+/* cap_sess_plan - decide for the statement classified in info. in_txn is what the server
+ * reports right now (before the statement is sent). cat may be NULL (no catalog: reads are
+ * not cached, writes bump the whole database). */
+void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
+		   const cap_catalog_ops *ops, void *cat, cap_plan *p);
+
+/* cap_sess_key - start the key: identity, fingerprint, dialect. The hook appends the
+ * statement text, parameters and result format, then calls cap_keymat_finish. */
+void cap_sess_key(const cap_sess *s, cap_keymat *km);
+
+/* cap_sess_after - account a finished statement sql[0..len): ok is whether the server
+ * reported success; in_txn is the server's transaction state after it. Bumps what a
+ * successful write changed (again when a transaction ends), tracks transactions, temporary
+ * tables and session changes. */
+void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, const cap_plan *p,
+		    const char *sql, size_t len, int ok, int in_txn, const cap_catalog_ops *ops,
+		    void *cat);
+
+/* cap_sess_set_params - fold hook-specific session parameters (libpq's ParameterStatus
+ * values, Connector/C's character set...) into the fingerprint. */
+void cap_sess_set_params(cap_sess *s, uint64_t params_hash);
+
+/* cap_sess_catalog_gen - the generation of the reserved slot DDL bumps, so a catalog can
+ * tell it must reload; cap_sess_catalog_changed bumps it (any process's DDL). */
+uint64_t cap_sess_catalog_gen(cap_engine *e);
+
+/* cap_sess_ttl - the TTL for a new entry: the shortest of CAPACITOR_TTL and the plan's
+ * rule TTL (0 = none). */
+uint64_t cap_sess_ttl(const cap_rt *rt, const cap_plan *p);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * runtime.c - lazy process initialisation (see runtime.h).
+ *
+ * Order: configuration (bad values reported on stderr, one line each), log, engine (its tiers
+ * turn themselves off on trouble), stats, rules. The rules file is read once, here, at the
+ * first query; a rules file with any problem switches caching off for the process (a `never`
+ * that was not understood must not be silently ignored) while writes keep invalidating.
+ */
+#include "preload/runtime.h"
+#include "cache/cap.h"
+#include "cache/log.h"
+#include "cache/stats.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+__thread int cap_guard __attribute__((tls_model("initial-exec")));
+
+static cap_rt rt;
+static pthread_once_t rt_once = PTHREAD_ONCE_INIT;
+
+static void report_var(void *ctx, const cap_var *var, const char *value)
+{
+	(void)ctx;
+	char line[1024];
+	int n = snprintf(line, sizeof(line),
+			 "capacitor: %s='%.200s' is not valid (expected %s); using the default %s\n",
+			 var->name, value, var->form, var->def[0] ? var->def : "(unset)");
+	if (n > 0) {
+		ssize_t w = write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		(void)w;
+	}
+}
+
+static void report_rule(void *ctx, const char *file, unsigned line, const char *text,
+			const char *message)
+{
+	(void)ctx;
+	char buf[1024];
+	int n = snprintf(buf, sizeof(buf), "capacitor: %s:%u: %s: '%.200s'\n", file, line, message,
+			 text ? text : "");
+	if (n > 0) {
+		ssize_t w = write(2, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+		(void)w;
+	}
+}
+
+static void rt_init(void)
+{
+	cap_config_load(&rt.conf, report_var, NULL);
+	cap_log_setup(rt.conf.log[0] ? rt.conf.log : NULL, (enum cap_log_level)rt.conf.log_level);
+	rt.invalidating = rt.conf.enable;
+	if (!rt.conf.enable)
+		return;
+	cap_engine_conf ec = { rt.conf.dir, rt.conf.mem, rt.conf.disk };
+	if (cap_engine_open(&ec, &rt.engine) != CAP_OK || rt.engine == NULL) {
+		cap_log(CAP_LOG_WARN, "cannot start the cache engine; passing every query through");
+		rt.invalidating = 0;
+		return;
+	}
+	if (cap_stats_open(rt.conf.dir) == CAP_OK)
+		cap_stats_set_log_interval(rt.conf.log[0] ? rt.conf.log_interval_ns : 0);
+	rt.caching = 1;
+	if (rt.conf.rules[0]) {
+		if (cap_rules_load(rt.conf.rules, report_rule, NULL, &rt.rules) != CAP_OK) {
+			rt.rules = NULL;
+			rt.caching = 0;
+			cap_log(CAP_LOG_WARN, "CAPACITOR_RULES=%s has problems (listed above); "
+				"caching is off for this process", rt.conf.rules);
+		}
+	}
+}
+
+const cap_rt *cap_rt_get(void)
+{
+	pthread_once(&rt_once, rt_init);
+	return &rt;
+}
+
+void cap_fail_open(const char *what, int err)
+{
+	static uint64_t last_ns;
+	cap_stats_event(CAP_EV_FALLBACK, 1);
+	uint64_t now = cap_now_ns();
+	uint64_t prev = __atomic_load_n(&last_ns, __ATOMIC_RELAXED);
+	if (prev != 0 && now - prev < 10ULL * 1000000000ULL)
+		return;
+	__atomic_store_n(&last_ns, now ? now : 1, __ATOMIC_RELAXED);
+	cap_log(CAP_LOG_WARN, "%s: %s; the call went to the client library uncached", what,
+		cap_strerror(err));
+}
