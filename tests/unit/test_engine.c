@@ -214,6 +214,11 @@ Test(engine, l2_shared_across_processes_and_promoted)
 
 Test(engine, fork_child_keeps_l1)
 {
+#ifdef __SANITIZE_THREAD__
+	/* TSan keeps the lock state of the shard rwlocks across fork and reports the child's
+	 * re-initialised (unlocked) locks as still write-locked; fork is checked without TSan. */
+	return;
+#endif
 	cap_engine *e = open_eng(1 << 20, 0);
 	put_str(e, "k", "t", "parent", 0);
 	pid_t pid = fork();
@@ -450,4 +455,83 @@ cap_hash const_hash(const void *p, size_t n)
 	(void)n;
 	cap_hash h = { 0x1234, 0x5678 };
 	return h;
+}
+
+/* ---- threads through both tiers (run under TSan by tests/run-tsan.sh) ---- */
+
+#include <pthread.h>
+
+typedef struct tctx {
+	cap_engine *e;
+	int id;
+	int bad;
+} tctx;
+
+static int check_val(void *p, const void *val, size_t len)
+{
+	uint64_t *want = p;
+	uint64_t id;
+	if (len < 16)
+		return CAP_ECORRUPT;
+	memcpy(&id, val, 8);
+	if (id != *want || cap_hash64(val, len - 8, 1) != *(const uint64_t *)((const char *)val + len - 8))
+		*want = UINT64_MAX;
+	return 0;
+}
+
+static void *tworker(void *p)
+{
+	tctx *t = p;
+	uint64_t x = 0x2545F4914F6CDD1Dull * (uint64_t)(t->id + 1);
+	unsigned char val[1024] __attribute__((aligned(8)));
+	for (int i = 0; i < 20000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t id = x % 300;
+		unsigned char kb[64];
+		cap_keymat km;
+		cap_key k;
+		cap_keymat_init(&km, kb, sizeof(kb));
+		cap_keymat_add_u64(&km, id);
+		cap_keymat_finish(&km, &k);
+		int op = (int)((x >> 33) % 10);
+		if (op < 6) {
+			uint64_t want = id;
+			cap_engine_get(t->e, &k, check_val, &want);
+			if (want != id)
+				t->bad = 1;
+		} else if (op < 9) {
+			cap_deps d;
+			cap_engine_deps_begin(t->e, &d, 1);
+			cap_engine_deps_table(t->e, &d, "t", 1);
+			size_t len = 16 + (size_t)(x % 1000) / 8 * 8;
+			memcpy(val, &id, 8);
+			memset(val + 8, (int)id, len - 16);
+			uint64_t sum = cap_hash64(val, len - 8, 1);
+			memcpy(val + len - 8, &sum, 8);
+			cap_engine_put(t->e, &k, &d, 0, val, len);
+		} else if (i % 100 == 0) {
+			cap_engine_clear_local(t->e);
+		} else {
+			cap_engine_bump_table(t->e, "t", 1);
+		}
+	}
+	return NULL;
+}
+
+Test(engine, threads_through_l1_and_l2)
+{
+	cap_engine *e = open_eng(128 << 10, 512 << 10);
+	pthread_t th[4];
+	tctx t[4];
+	for (int i = 0; i < 4; i++) {
+		t[i] = (tctx){ .e = e, .id = i };
+		pthread_create(&th[i], NULL, tworker, &t[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		cr_assert_eq(t[i].bad, 0);
+	}
+	cap_engine_close(e);
 }
