@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # fixture.sh - throwaway PostgreSQL and MariaDB servers for tests, `make demo` and `make bench`.
 # Source it from bash, then:
 #

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - helpers for the shell integration tests (sourced; run.sh provides the environment).
 #
 #   cap_need_pg / cap_need_my   exit 77 (skip) when the fixture server is not available
