@@ -182,6 +182,7 @@ Test(engine, l2_shared_across_processes_and_promoted)
 		cap_engine *c = open_eng(1 << 20, 1 << 20);
 		put_str(c, "shared", "items", "from-child", 0);
 		cap_engine_close(c);
+		cap_engine_close(e); /* the parent's handle, copied by fork */
 		_exit(0);
 	}
 	int st;
@@ -198,6 +199,7 @@ Test(engine, l2_shared_across_processes_and_promoted)
 		cap_engine *c = open_eng(0, 1 << 20);
 		cap_engine_bump_table(c, "items", 5);
 		cap_engine_close(c);
+		cap_engine_close(e);
 		_exit(0);
 	}
 	waitpid(pid, &st, 0);
@@ -227,6 +229,7 @@ Test(engine, fork_child_keeps_l1)
 		int ok = get_str(e, "k", &g) == CAP_HIT_L1;
 		put_str(e, "k2", "t", "child", 0);
 		ok = ok && get_str(e, "k2", &g) == CAP_HIT_L1;
+		cap_engine_close(e);
 		_exit(ok ? 0 : 1);
 	}
 	int st;
