@@ -267,7 +267,7 @@ static const char *compile_part(builder *b, const char *s, const char *e, int al
 	/* Second pass: emit. */
 	size_t seg0 = b->nsegs;
 	grow(b, (void **)&b->segs, &b->capsegs, b->nsegs + 2u * nseg, sizeof(seg));
-	grow(b, (void **)&b->pool, &b->cappool, b->npool + 2 * nbytes, 1);
+	grow(b, (void **)&b->pool, &b->cappool, b->npool + 2 * nbytes + 1, 1); /* never NULL */
 	if (b->err)
 		return NULL;
 	seg *pg = b->segs + seg0, *raw = pg + nseg;
