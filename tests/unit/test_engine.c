@@ -473,11 +473,12 @@ typedef struct tctx {
 static int check_val(void *p, const void *val, size_t len)
 {
 	uint64_t *want = p;
-	uint64_t id;
+	uint64_t id, sum;
 	if (len < 16)
 		return CAP_ECORRUPT;
 	memcpy(&id, val, 8);
-	if (id != *want || cap_hash64(val, len - 8, 1) != *(const uint64_t *)((const char *)val + len - 8))
+	memcpy(&sum, (const char *)val + len - 8, 8); /* values are not aligned */
+	if (id != *want || cap_hash64(val, len - 8, 1) != sum)
 		*want = UINT64_MAX;
 	return 0;
 }

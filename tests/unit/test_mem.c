@@ -113,8 +113,8 @@ Test(mem, rss_within_budget_far_beyond_capacity)
 	for (uint64_t i = 0; i < 200000; i++)
 		cr_assert_eq(put_id(m, i, 200 + (i * 7919) % 3000), CAP_OK);
 	long grown = rss_kb() - before;
-#ifdef __SANITIZE_THREAD__
-	grown = 0; /* TSan's allocator keeps freed memory in quarantine: RSS says nothing */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+	grown = 0; /* sanitizer allocators keep freed memory in quarantine: RSS says nothing */
 #endif
 	cr_log_info("RSS grew %ld kB for a %llu kB budget", grown,
 		    (unsigned long long)(budget / 1024));
