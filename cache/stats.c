@@ -383,7 +383,7 @@ static int map_create(const char *dir, const char *path, void **base, char *err,
 			return CAP_OK;
 		}
 		if (rc == CAP_EVERSION && h.version > CAP_STATS_VERSION) {
-			snprintf(err, errcap, "%s: %s; stats off", path, why);
+			snprintf(err, errcap, "%s: %s", path, why);
 			close(fd);
 			return CAP_EVERSION;
 		}

@@ -2,12 +2,13 @@
  * stats_read.c - aggregation of the stats file for readers (the protocol is described in
  * cache/stats_file.h).
  *
- * A view is built in one lock-free pass: load the fold word (acquire), copy totals[cur], add
- * the data of every ever-used slot except the one a fold excludes, then an acquire fence and
- * a second load of the fold word; a different word means a fold or reset published in the
- * middle, and the pass is repeated. Writers never wait for a reader. Gauges are read after the
- * pass, with a liveness check of each slot's owner: a dead process's L1 gauges are dropped.
- * All loads from the mapping are relaxed atomics (other processes write it concurrently).
+ * A view is built in one lock-free pass: load the fold word, copy totals[cur], add the data
+ * of every ever-used slot except the one a fold excludes, then load the fold word again; a
+ * different word means a fold or reset published in the middle, and the pass is repeated.
+ * The loads of a pass are acquire loads, so none is ordered after that second load. Writers
+ * never wait for a reader. Gauges are read after the pass, with a liveness check of each
+ * slot's owner: a dead process's L1 gauges are dropped. Every load from the mapping is atomic
+ * (other processes write it concurrently).
  */
 #include "cache/stats_read.h"
 #include "cache/cap.h"
@@ -20,6 +21,10 @@
 #include <sys/mman.h>
 
 #define LD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+/* Loads of a pass are acquire loads, so none can move after the second load of the fold word
+ * (on x86 and other TSO machines these are plain loads; ThreadSanitizer does not model a
+ * separate acquire fence). */
+#define LDA(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 
 struct cap_stats_reader {
 	void *base;
@@ -59,7 +64,7 @@ void *cap_stats_reader_base(cap_stats_reader *r) { return r->base; }
 static void add_words(uint64_t *dst, const uint64_t *src, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		dst[i] += LD(&src[i]);
+		dst[i] += LDA(&src[i]);
 }
 
 int cap_stats_reader_view(cap_stats_reader *r, cap_stats_view *v)
@@ -73,13 +78,12 @@ int cap_stats_reader_view(cap_stats_reader *r, cap_stats_view *v)
 		uint32_t excl = CAP_FOLD_EXCL(w1);
 		const uint64_t *t = (const uint64_t *)cap_statsf_totals(base, CAP_FOLD_CUR(w1));
 		for (size_t i = 0; i < CAP_STATS_DATA_WORDS; i++)
-			acc[i] = LD(&t[i]);
+			acc[i] = LDA(&t[i]);
 		for (uint32_t k = 0; k < CAP_STATS_NSLOTS; k++) {
 			if (k + 1 == excl || !LD(&cap_statsf_slot(base, k)->used))
 				continue;
 			add_words(acc, (const uint64_t *)cap_statsf_data(base, k), CAP_STATS_DATA_WORDS);
 		}
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		uint64_t w2 = __atomic_load_n(&h->fold_word, __ATOMIC_RELAXED);
 		if (w1 == w2 || tries >= 1000) {
 			v->retries = tries;

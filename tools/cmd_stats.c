@@ -17,11 +17,7 @@
  *
  * Exit status: 0 success, 1 the stats file could not be read or reset, 2 usage.
  */
-#if defined(__has_include)
-#if __has_include("tools/cmd.h")
 #include "tools/cmd.h"
-#endif
-#endif
 #include "cache/cap.h"
 #include "cache/hist.h"
 #include "cache/stats.h"
@@ -37,8 +33,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-int cap_cmd_stats(int argc, char **argv);
 
 enum fmt { FMT_HUMAN, FMT_JSON, FMT_PROM };
 
