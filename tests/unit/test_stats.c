@@ -217,6 +217,38 @@ Test(stats, threads_exact_totals)
 	cr_assert_eq(v->procs, 1);
 }
 
+/* More live threads than slots: the last ones share the overflow slot 0 (atomic adds). */
+#define MANY ((int)CAP_STATS_NSLOTS + 20)
+static pthread_barrier_t many_barrier;
+
+static void *many_thread(void *arg)
+{
+	(void)arg;
+	rec_mix(500);
+	pthread_barrier_wait(&many_barrier); /* nobody exits (freeing a slot) before all recorded */
+	return NULL;
+}
+
+Test(stats, more_threads_than_slots)
+{
+	cr_assert_eq(cap_stats_open(dir), CAP_OK);
+	pthread_barrier_init(&many_barrier, NULL, MANY);
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 64 * 1024);
+	static pthread_t t[MANY];
+	for (int i = 0; i < MANY; i++)
+		cr_assert_eq(pthread_create(&t[i], &a, many_thread, NULL), 0);
+	for (int i = 0; i < MANY; i++)
+		pthread_join(t[i], NULL);
+	cap_stats_view *v = view();
+	cr_assert_eq(v->d.c.queries, (uint64_t)MANY * 500);
+	cr_assert_eq(hist_count(&v->d.h[CAP_PATH_HIT_L2]), (uint64_t)MANY * 100);
+	void *base = wmap();
+	cr_assert_gt(cap_statsf_data(base, 0)->c.queries, 0, "the overflow slot was used");
+	munmap(base, CAP_STATS_FILE_SIZE);
+}
+
 /* ---- processes ------------------------------------------------------------------------- */
 
 #define NPROCS 6
