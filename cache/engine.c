@@ -148,6 +148,16 @@ int cap_engine_deps_table(cap_engine *e, cap_deps *d, const char *name, size_t n
 	return CAP_OK;
 }
 
+uint32_t cap_engine_table_slot(const char *name, size_t n)
+{
+	return cap_gen_table_slot(name, n);
+}
+
+uint64_t cap_engine_slot_gen(cap_engine *e, uint32_t slot)
+{
+	return slot < CAP_GEN_SLOTS ? cap_gen_read(e->gen, slot) : 0;
+}
+
 static CAP_COLD int get_l2(cap_engine *e, const cap_key *key, cap_value_fn fn, void *ctx)
 {
 	cap_disk_hit h;

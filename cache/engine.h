@@ -81,6 +81,11 @@ int cap_engine_get(cap_engine *e, const cap_key *key, cap_value_fn fn, void *ctx
 int cap_engine_put(cap_engine *e, const cap_key *key, const cap_deps *deps, uint64_t ttl_ns,
 		   const void *val, size_t len);
 
+/* cap_engine_table_slot / cap_engine_slot_gen - a table's generation slot, computed once by a
+ * caller that checks the same name on every query, and the slot's current value. */
+uint32_t cap_engine_table_slot(const char *name, size_t n);
+uint64_t cap_engine_slot_gen(cap_engine *e, uint32_t slot);
+
 /* Invalidation: O(1), visible to every process sharing the directory at once. */
 void cap_engine_bump_table(cap_engine *e, const char *name, size_t n);
 void cap_engine_bump_db(cap_engine *e, uint64_t scope);

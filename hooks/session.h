@@ -26,6 +26,8 @@
 #include "cache/stats.h"
 #include "preload/runtime.h"
 
+#include <time.h>
+
 /* Function volatility as a catalog reports it. */
 enum cap_fn_class { CAP_FN_UNKNOWN = 0, CAP_FN_IMMUTABLE, CAP_FN_STABLE, CAP_FN_VOLATILE };
 
@@ -129,5 +131,14 @@ uint64_t cap_sess_catalog_gen(cap_engine *e);
 /* cap_sess_ttl - the TTL for a new entry: the shortest of CAPACITOR_TTL and the plan's
  * rule TTL (0 = none). */
 uint64_t cap_sess_ttl(const cap_rt *rt, const cap_plan *p);
+
+/* cap_sess_clock - the latency clock: CLOCK_MONOTONIC at full resolution (vDSO, no system
+ * call; the engine's TTL clock is the coarse one). */
+static inline uint64_t cap_sess_clock(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 #endif
