@@ -63,10 +63,19 @@ typedef struct hindex {
 	uint32_t mask;  /* slots - 1; 0 with slot == NULL when the index is empty */
 } hindex;
 
+/* A wildcard table rule with a cheap pre-filter: most names fail on length or on the first
+ * or last byte, before any segment is compared. */
+struct wild {
+	uint32_t rule;
+	uint32_t minlen;     /* sum of the name part's segment lengths */
+	int16_t first, last; /* lower-cased first byte of the first segment, last byte of the last
+			      * segment; -1 when that segment is empty */
+};
+
 struct cap_rules {
 	rule *rules;       /* in file order */
 	size_t nrules;
-	uint32_t *wild;    /* table rules with a wildcard in the name part */
+	struct wild *wild; /* table rules with a wildcard in the name part */
 	size_t nwild;
 	size_t ntable;     /* ttl + never rules */
 	size_t nsafe;
@@ -563,13 +572,24 @@ int cap_rules_parse(const char *name, const char *text, size_t len, cap_rules_pr
 	}
 	r->ntable = r->nrules - r->nsafe;
 	if (r->nwild) {
-		r->wild = malloc(r->nwild * sizeof(uint32_t));
+		r->wild = malloc(r->nwild * sizeof(*r->wild));
 		if (r->wild == NULL)
 			goto out_free;
 		size_t k = 0;
-		for (size_t i = 0; i < r->nrules; i++)
-			if (r->rules[i].kind != RK_SAFE && r->rules[i].name.nseg > 1)
-				r->wild[k++] = (uint32_t)i;
+		for (size_t i = 0; i < r->nrules; i++) {
+			const rule *ru = &r->rules[i];
+			if (ru->kind == RK_SAFE || ru->name.nseg <= 1)
+				continue;
+			const seg *sg = r->segs + ru->name.off;
+			struct wild *w = &r->wild[k++];
+			w->rule = (uint32_t)i;
+			w->minlen = 0;
+			for (size_t j = 0; j < ru->name.nseg; j++)
+				w->minlen += sg[j].len;
+			const seg *l = &sg[ru->name.nseg - 1];
+			w->first = sg[0].len ? lower((unsigned char)r->pool[sg[0].off]) : -1;
+			w->last = l->len ? lower((unsigned char)r->pool[l->off + l->len - 1]) : -1;
+		}
 	}
 	if (build_index(&r->exact, r->rules, r->nrules, 0) != CAP_OK ||
 	    build_index(&r->safe, r->rules, r->nrules, 1) != CAP_OK)
@@ -684,9 +704,15 @@ static int eq_ci(const char *a, const char *b, size_t n)
 	return 1;
 }
 
-static int eq_bytes(const char *a, const char *b, size_t n, int ci)
+/* Identifiers are short: a plain loop beats a call to memcmp. */
+static inline int eq_bytes(const char *a, const char *b, size_t n, int ci)
 {
-	return ci ? eq_ci(a, b, n) : memcmp(a, b, n) == 0;
+	if (ci)
+		return eq_ci(a, b, n);
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
 }
 
 /* Whether s[0..n) matches the part's segments (PostgreSQL form when raw == 0). ci: compare
@@ -765,8 +791,17 @@ static void match_table(const cap_rules *r, const name_ref *t, int is_read, int 
 				apply_table_rule(ru, is_read, v);
 		}
 	}
+	int f = -2, l = -2; /* an empty name only passes rules with empty end segments */
+	if (t->nlen) {
+		f = lower((unsigned char)t->name[0]);
+		l = lower((unsigned char)t->name[t->nlen - 1]);
+	}
 	for (size_t i = 0; i < r->nwild; i++) {
-		const rule *ru = &r->rules[r->wild[i]];
+		const struct wild *w = &r->wild[i];
+		if (t->nlen < w->minlen || (w->first >= 0 && w->first != f) ||
+		    (w->last >= 0 && w->last != l))
+			continue;
+		const rule *ru = &r->rules[w->rule];
 		if (part_match(r, &ru->name, 0, t->name, t->nlen, ci) && table_schema_ok(r, ru, t, ci))
 			apply_table_rule(ru, is_read, v);
 	}

@@ -751,6 +751,14 @@ Test(rules_match, out_of_bounds_names_are_never)
 	cap_rules_free(r);
 }
 
+Test(rules_match, empty_names_still_meet_catch_all_rules)
+{
+	cap_rules *r = parse_ok("never *\nttl a* 1s\n");
+	cr_assert(never_pg(r, NULL, ""));
+	cr_assert_eq(read1(r, CAP_DIALECT_PG, NULL, "").ttl_ns, 0);
+	cap_rules_free(r);
+}
+
 Test(rules_match, many_exact_rules)
 {
 	size_t n = 3000;
