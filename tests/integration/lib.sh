@@ -8,6 +8,7 @@
 #   cap_preload                 print the LD_PRELOAD value that loads Capacitor
 #   cap_tmpdir                  print a fresh directory removed when the test exits
 #   fail MSG / assert_eq WHAT EXPECTED GOT / assert_status WHAT EXPECTED CMD...
+#   cap_compare_modes LABEL FILTER CMD...   same output without the library, with it off, on
 set -euo pipefail
 
 : "${CAP_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -74,4 +75,55 @@ cap_preload() {
 
 cap_tmpdir() {
 	mktemp -d "$_cap_tmpbase/d.XXXXXX"
+}
+
+# Pass-through comparison. Every command runs in each mode, in this order:
+#   off       without the library (the reference)
+#   enable0   LD_PRELOAD=the library, CAPACITOR_ENABLE=0
+#   enable1   LD_PRELOAD=the library, CAPACITOR_ENABLE=1 (cold cache the first time)
+#   warm      the same again: repeated reads can now be answered from the shared tier
+# and its stdout, stderr and exit status must be identical to the reference.
+CAP_MODES=(off enable0 enable1 warm)
+
+cap_run_mode() {
+	# cap_run_mode MODE PREFIX CMD... - run CMD, leaving PREFIX.out, PREFIX.err, PREFIX.rc
+	local mode=$1 prefix=$2 rc=0
+	shift 2
+	case "$mode" in
+	off) env -u LD_PRELOAD "$@" >"$prefix.out" 2>"$prefix.err" || rc=$? ;;
+	enable0) env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=0 "$@" >"$prefix.out" 2>"$prefix.err" || rc=$? ;;
+	enable1 | warm) env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=1 "$@" >"$prefix.out" 2>"$prefix.err" || rc=$? ;;
+	*) fail "unknown mode $mode" ;;
+	esac
+	echo "$rc" >"$prefix.rc"
+}
+
+cap_compare_modes() {
+	# cap_compare_modes LABEL FILTER CMD... - run CMD in every mode and compare with `off`.
+	# FILTER is a command applied to stdout and stderr before comparing ("cat" for none).
+	local label=$1 filter=$2 dir mode f bad=0
+	shift 2
+	dir=$(cap_tmpdir)
+	for mode in "${CAP_MODES[@]}"; do
+		cap_run_mode "$mode" "$dir/$mode" "$@"
+		for f in out err; do
+			bash -c "$filter" <"$dir/$mode.$f" >"$dir/$mode.$f.cmp" 2>&1 || true
+		done
+	done
+	for mode in "${CAP_MODES[@]:1}"; do
+		for f in rc out.cmp err.cmp; do
+			if ! cmp -s "$dir/off.$f" "$dir/$mode.$f"; then
+				echo "FAIL: $label: $mode differs from off in ${f%.cmp}:" >&2
+				diff -u --label "off.$f" --label "$mode.$f" "$dir/off.$f" "$dir/$mode.$f" |
+					head -n 40 | sed 's/^/    /' >&2 || true
+				bad=1
+			fi
+		done
+	done
+	if [ -n "${CAP_TEST_LOG:-}" ]; then
+		mkdir -p "$CAP_TEST_LOG/$label"
+		cp "$dir"/* "$CAP_TEST_LOG/$label/" 2>/dev/null || true
+	fi
+	[ "$bad" -eq 0 ] || exit 1
+	echo "ok: $label: identical in modes ${CAP_MODES[*]} (exit $(cat "$dir/off.rc"))"
 }
