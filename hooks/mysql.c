@@ -1,0 +1,1295 @@
+/*
+ * mysql.c - the Connector/C hooks (libmariadb, libmysqlclient): mysql_real_query and
+ * friends, answered from the cache when they may be.
+ *
+ * Every interposed function starts the same way: when the re-entrancy guard is up
+ * (Connector/C calling its own exported function - mysql_query calls mysql_real_query,
+ * mysql_commit calls mysql_real_query - from inside a real call we made) or Capacitor is off,
+ * the real function runs untouched. Otherwise the statement is classified (cache/sql, MySQL
+ * dialect), the connection's session state decides (hooks/session), and:
+ *
+ *  - a cacheable read is looked up. A hit makes mysql_real_query return 0 without a round
+ *    trip and leaves the connection as the server's answer would (field_count, errno 0,
+ *    sqlstate "00000", no info, no warnings, no further results); the MYSQL_RES decoded from
+ *    the cached value (hooks/mysql_codec) is held until the program calls mysql_store_result
+ *    or mysql_use_result, which hand it out. A miss reads the generations it depends on, runs
+ *    the real function, and mysql_store_result stores the result when it came with no
+ *    warnings. Results read through mysql_use_result are served from the cache but not stored.
+ *  - anything else runs for real, and what it may have changed is invalidated afterwards
+ *    (at COMMIT/ROLLBACK again: session.c keeps the transaction's write set).
+ *
+ * Transactions: the connection is in a transaction when the server says so
+ * (SERVER_STATUS_IN_TRANS) or when autocommit is off (SERVER_STATUS_AUTOCOMMIT clear): then
+ * the next statement opens one implicitly and must not mix cached data into its snapshot.
+ * The session's isolation level, and the session variables that change what a SELECT returns
+ * (sql_mode, time_zone, character sets, ...), are read once per session with one SELECT on
+ * the program's own connection, before its first statement: it changes nothing the program
+ * can observe except mysql_affected_rows, which is put back.
+ *
+ * Database scope: a MySQL statement may name any database (db.table), so a write whose tables
+ * are unknown invalidates every MySQL entry (one scope for all MySQL databases), never only
+ * the current database's.
+ *
+ * Prepared statements (mysql_stmt_*): their text is recorded at mysql_stmt_prepare; each
+ * execution is classified and accounted like a text statement (writes invalidate, transactions
+ * are followed), but results are not cached: they pass through. The non-blocking API
+ * (the _start and _cont functions) is wrapped only to raise the re-entrancy guard around the coroutine (it
+ * calls our other hooks from inside) and to invalidate: a connection that uses it is no
+ * longer cached, and every statement it sends that may write bumps the MySQL scope when sent
+ * and again when it completes. Multi-statement strings and multi-result CALLs pass through;
+ * when one may write, every mysql_next_result bumps again (the server runs the later
+ * statements while the program reads).
+ *
+ * Per-connection state lives in a small hash table keyed by the MYSQL pointer, created at the
+ * first statement and dropped by mysql_close; a thread-local one-entry cache validated by a
+ * global epoch keeps the table's mutex off the hit path (as in pq.c).
+ */
+#include "hooks/mysql_catalog.h"
+#include "hooks/mysql_codec.h"
+#include "hooks/mysql_real.h"
+#include "hooks/session.h"
+#include "cache/cap.h"
+#include "cache/log.h"
+#include "preload/resolve.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CAP_EXPORT __attribute__((visibility("default")))
+
+struct cap_my_real cap_my;
+
+static const char *const my_sonames[] = { "libmariadb.so.3", "libmysqlclient.so.21",
+					  "libmysqlclient.so.20", "libmysqlclient.so.18",
+					  "libmysqlclient.so", NULL };
+static const char *const my_stems[] = { "libmariadb", "libmysqlclient", NULL };
+static const cap_libfamily my_family = { my_sonames, my_stems };
+static pthread_once_t my_once = PTHREAD_ONCE_INIT;
+static int my_ok;
+
+static void my_resolve_once(void)
+{
+#define CAP_MY_RESOLVE(ret, name, args) cap_my.name = (ret(*) args)cap_resolve(&my_family, #name);
+	CAP_MY_FUNCS(CAP_MY_RESOLVE)
+#undef CAP_MY_RESOLVE
+	my_ok = cap_my.mysql_real_query && cap_my.mysql_send_query &&
+		cap_my.mysql_read_query_result && cap_my.mysql_store_result &&
+		cap_my.mysql_use_result && cap_my.mysql_free_result && cap_my.mysql_fetch_row &&
+		cap_my.mysql_select_db && cap_my.mysql_change_user && cap_my.mysql_close &&
+		cap_my.mysql_real_connect && cap_my.mysql_commit && cap_my.mysql_rollback &&
+		cap_my.mysql_autocommit && cap_my.mysql_init && cap_my.mysql_options &&
+		cap_my.mysql_character_set_name && cap_my.mysql_get_server_version &&
+		cap_my.mysql_stmt_prepare && cap_my.mysql_stmt_execute && cap_my.mysql_stmt_close &&
+		cap_my.mysql_next_result;
+	if (!my_ok)
+		cap_log(CAP_LOG_WARN, "the MySQL client library lacks functions Capacitor needs; "
+			"passing through");
+}
+
+int cap_my_resolve(void)
+{
+	pthread_once(&my_once, my_resolve_once);
+	return my_ok;
+}
+
+/* ---- per-connection state ------------------------------------------------------------------ */
+
+typedef struct my_conn {
+	struct my_conn *next;
+	MYSQL *m;
+	cap_sess sess;
+	cap_mycat *cat;
+	const void *cs_seen;     /* mysql->charset when the parameters were last folded */
+	uint64_t probe_hash;     /* the session variables read by the probe */
+	int probed;              /* 0: probe before the next statement */
+	/* a hit waiting for mysql_store_result / mysql_use_result */
+	MYSQL_RES *pend;
+	int sq_hit;              /* mysql_send_query hit: mysql_read_query_result reports it */
+	/* a miss whose result mysql_store_result stores */
+	int fill;
+	cap_buf fill_key;
+	cap_hash fill_hash;
+	cap_plan fill_plan;
+	/* mysql_send_query in flight until mysql_read_query_result */
+	int sq_active;
+	int sq_keyed;
+	uint64_t sq_t0;
+	cap_sql_info *sq_info;   /* allocated on first use */
+	cap_plan sq_plan;
+	char *sq_sql;
+	size_t sq_len;
+	/* invalidation of statements still running on the server */
+	int multi_dirty;         /* a multi-result statement that may write: bump at next_result */
+	int async_dirty;         /* a non-blocking statement that may write: bump when it ends */
+} my_conn;
+
+#define MY_BUCKETS 1024
+static my_conn *my_table[MY_BUCKETS];
+static pthread_mutex_t my_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t my_epoch = 1;
+static pthread_once_t my_fork_once = PTHREAD_ONCE_INIT;
+
+static __thread struct {
+	MYSQL *m;
+	my_conn *mc;
+	uint64_t epoch;
+} my_tls __attribute__((tls_model("initial-exec")));
+
+static void my_prefork(void) { pthread_mutex_lock(&my_lock); }
+static void my_postfork(void) { pthread_mutex_unlock(&my_lock); }
+static void my_fork_setup(void) { pthread_atfork(my_prefork, my_postfork, my_postfork); }
+
+static size_t my_bucket(const void *p)
+{
+	uintptr_t v = (uintptr_t)p;
+	return (size_t)((v >> 4) ^ (v >> 14)) & (MY_BUCKETS - 1);
+}
+
+/* One invalidation scope for every MySQL database (see the top of the file). */
+static uint64_t my_scope(void)
+{
+	static const char name[] = "\001capacitor-mysql";
+	return cap_hash64(name, sizeof(name) - 1, 0x5eed);
+}
+
+static void fix_scope(my_conn *mc)
+{
+	mc->sess.scope = my_scope();
+}
+
+static void sess_setup(my_conn *mc)
+{
+	MYSQL *m = mc->m;
+	char ident[1024];
+	int n = snprintf(ident, sizeof(ident), "my%c%s%c%u%c%s%c%s", 0, m->host ? m->host : "", 0,
+			 m->port, 0, m->unix_socket ? m->unix_socket : "", 0,
+			 m->user ? m->user : "");
+	if (n < 0 || (size_t)n >= sizeof(ident))
+		n = (int)sizeof(ident) - 1;
+	cap_sess_init(&mc->sess, CAP_DIALECT_MYSQL, ident, (size_t)n, m->db ? m->db : "",
+		      m->db ? strlen(m->db) : 0);
+	fix_scope(mc);
+	mc->probed = 0;
+	mc->cs_seen = NULL;
+	cap_mycat_release(mc->cat);
+	mc->cat = NULL;
+}
+
+static void free_res(MYSQL_RES *r)
+{
+	if (r)
+		CAP_REAL_VOID(cap_my.mysql_free_result(r));
+}
+
+/* Forget a pending hit, a pending fill and a send in flight: a new statement starts. */
+static void stmt_reset(my_conn *mc)
+{
+	free_res(mc->pend);
+	mc->pend = NULL;
+	mc->sq_hit = 0;
+	mc->fill = 0;
+	if (mc->sq_active) {
+		free(mc->sq_sql);
+		mc->sq_sql = NULL;
+		mc->sq_active = 0;
+	}
+}
+
+static my_conn *my_find(MYSQL *m, int create)
+{
+	uint64_t ep = __atomic_load_n(&my_epoch, __ATOMIC_ACQUIRE);
+	if (my_tls.m == m && my_tls.epoch == ep && my_tls.mc)
+		return my_tls.mc;
+	pthread_once(&my_fork_once, my_fork_setup);
+	pthread_mutex_lock(&my_lock);
+	size_t b = my_bucket(m);
+	my_conn *mc = my_table[b];
+	while (mc && mc->m != m)
+		mc = mc->next;
+	if (mc == NULL && create) {
+		mc = calloc(1, sizeof(*mc));
+		if (mc) {
+			mc->m = m;
+			cap_buf_init(&mc->fill_key, 0);
+			sess_setup(mc);
+			mc->next = my_table[b];
+			my_table[b] = mc;
+		}
+	}
+	ep = __atomic_load_n(&my_epoch, __ATOMIC_ACQUIRE);
+	pthread_mutex_unlock(&my_lock);
+	if (mc) {
+		my_tls.m = m;
+		my_tls.mc = mc;
+		my_tls.epoch = ep;
+	}
+	return mc;
+}
+
+static void my_remove(MYSQL *m)
+{
+	pthread_once(&my_fork_once, my_fork_setup);
+	pthread_mutex_lock(&my_lock);
+	my_conn **pp = &my_table[my_bucket(m)];
+	while (*pp && (*pp)->m != m)
+		pp = &(*pp)->next;
+	my_conn *mc = *pp;
+	if (mc)
+		*pp = mc->next;
+	__atomic_add_fetch(&my_epoch, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&my_lock);
+	if (my_tls.m == m)
+		my_tls.m = NULL;
+	if (mc == NULL)
+		return;
+	stmt_reset(mc);
+	cap_sess_free(&mc->sess);
+	cap_buf_free(&mc->fill_key);
+	cap_mycat_release(mc->cat);
+	free(mc->sq_info);
+	free(mc);
+}
+
+/* The session ended or changed under us (change_user, reset_connection, reconnect): the
+ * server rolled back any transaction; what it wrote is bumped to be safe. */
+static void forget_session(const cap_rt *rt, my_conn *mc)
+{
+	if (mc->sess.nwset || mc->sess.wset_db || mc->sess.txn_tainted)
+		cap_engine_bump_db(rt->engine, mc->sess.scope);
+	stmt_reset(mc);
+	mc->multi_dirty = mc->async_dirty = 0;
+	cap_sess_free(&mc->sess);
+	sess_setup(mc);
+}
+
+/* ---- the session probe and parameters ------------------------------------------------------- */
+
+static enum cap_sql_iso iso_of(const char *v)
+{
+	if (v == NULL)
+		return CAP_ISO_UNKNOWN;
+	if (strcasecmp(v, "READ-COMMITTED") == 0)
+		return CAP_ISO_READ_COMMITTED;
+	if (strcasecmp(v, "REPEATABLE-READ") == 0)
+		return CAP_ISO_REPEATABLE_READ;
+	if (strcasecmp(v, "SERIALIZABLE") == 0)
+		return CAP_ISO_SERIALIZABLE;
+	if (strcasecmp(v, "READ-UNCOMMITTED") == 0)
+		return CAP_ISO_READ_UNCOMMITTED;
+	return CAP_ISO_UNKNOWN;
+}
+
+static void refresh_params(my_conn *mc)
+{
+	const char *cs = cap_my.mysql_character_set_name(mc->m);
+	uint64_t h = cap_hash64(cs ? cs : "", cs ? strlen(cs) : 0, mc->probe_hash);
+	cap_sess_set_params(&mc->sess, h);
+	mc->cs_seen = mc->m->charset;
+}
+
+/* Read the session's isolation level and result-shaping variables on the program's own
+ * connection (one SELECT of system variables: it opens no transaction and takes no lock).
+ * A failure disables caching on this session. */
+static CAP_COLD void probe(my_conn *mc)
+{
+	MYSQL *m = mc->m;
+	mc->probed = 1;
+	if (m->status != MYSQL_STATUS_READY || m->fields != NULL ||
+	    (m->server_status & SERVER_MORE_RESULTS_EXIST)) {
+		mc->sess.disabled = 1;
+		return;
+	}
+	const char *iso_var = "@@tx_isolation";
+	unsigned long ver = cap_my.mysql_get_server_version(m);
+	if (!(m->server_version && strstr(m->server_version, "MariaDB")) && ver >= 50720)
+		iso_var = "@@transaction_isolation";
+	char q[512];
+	int qn = snprintf(q, sizeof(q),
+			  "SELECT %s, @@sql_mode, @@time_zone, @@character_set_results, "
+			  "@@collation_connection, @@lc_time_names, @@group_concat_max_len, "
+			  "@@div_precision_increment, @@sql_select_limit, @@max_sort_length, "
+			  "@@default_week_format", iso_var);
+	unsigned long long affected = m->affected_rows;
+	unsigned int warnings = m->warning_count;
+	int ok = 0;
+	if (CAP_REAL(cap_my.mysql_real_query(m, q, (unsigned long)qn)) == 0) {
+		MYSQL_RES *r = CAP_REAL(cap_my.mysql_store_result(m));
+		MYSQL_ROW row = r ? CAP_REAL(cap_my.mysql_fetch_row(r)) : NULL;
+		if (row && r->field_count == 11) {
+			uint64_t h = 0x6d7973716c;
+			for (unsigned i = 0; i < r->field_count; i++)
+				h = cap_hash64(row[i] ? row[i] : "\001", row[i] ? strlen(row[i]) : 1, h);
+			mc->probe_hash = h;
+			mc->sess.sess_iso = iso_of(row[0]);
+			mc->sess.sess_iso_known = 1;
+			ok = 1;
+		}
+		free_res(r);
+	}
+	if (!ok) {
+		mc->sess.disabled = 1;
+		m->net.last_errno = 0;
+		m->net.last_error[0] = '\0';
+		strcpy(m->net.sqlstate, "00000");
+		cap_log(CAP_LOG_WARN, "could not read the MySQL session's settings; this session "
+			"is not cached");
+	}
+	m->affected_rows = affected;
+	m->warning_count = warnings;
+	refresh_params(mc);
+}
+
+/* ---- one statement -------------------------------------------------------------------------- */
+
+/* The transaction state the next statement runs in: an open transaction, or autocommit off
+ * (the statement will open one). */
+static int in_txn_before(const MYSQL *m)
+{
+	return (m->server_status & SERVER_STATUS_IN_TRANS) ||
+	       !(m->server_status & SERVER_STATUS_AUTOCOMMIT);
+}
+
+static int in_txn_after(const MYSQL *m)
+{
+	return (m->server_status & SERVER_STATUS_IN_TRANS) != 0;
+}
+
+static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
+		    cap_sql_info *info, cap_plan *plan)
+{
+	if (CAP_UNLIKELY(!mc->probed))
+		probe(mc);
+	cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info);
+	cap_mycat *cat = mc->cat;
+	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
+	    info->kind == CAP_SQL_WRITE)
+		cat = cap_mycat_get(rt, mc->m, &mc->sess, &mc->cat);
+	if (CAP_UNLIKELY(mc->cs_seen != (const void *)mc->m->charset))
+		refresh_params(mc);
+	cap_sess_plan(rt, &mc->sess, info, in_txn_before(mc->m), &cap_mycat_ops, cat, plan);
+}
+
+/* Bookkeeping after a statement ran on the server. */
+static void my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info,
+		     const cap_plan *plan, const char *sql, size_t len, int ok)
+{
+	cap_sess_after(rt, &mc->sess, info, plan, sql, len, ok, in_txn_after(mc->m), &cap_mycat_ops,
+		       mc->cat);
+	fix_scope(mc);
+	/* a multi-statement string or a CALL goes on running while the program reads its
+	 * results: whatever may write is bumped again at each mysql_next_result */
+	if ((mc->m->server_status & SERVER_MORE_RESULTS_EXIST) && plan->act != CAP_ACT_CACHE &&
+	    info->kind != CAP_SQL_READ && info->kind != CAP_SQL_EMPTY)
+		mc->multi_dirty = 1;
+}
+
+static int my_key(const my_conn *mc, const char *sql, size_t len, uint64_t proto,
+		  cap_keymat *km, cap_key *key)
+{
+	cap_sess_key(&mc->sess, km);
+	cap_keymat_add(km, sql, len);
+	cap_keymat_add_u64(km, proto);
+	return cap_keymat_finish(km, key);
+}
+
+static int my_hit_cb(void *arg, const void *val, size_t len)
+{
+	MYSQL_RES **out = arg;
+	*out = cap_my_decode(val, len, 0);
+	return *out ? CAP_OK : CAP_ECORRUPT;
+}
+
+static void my_record(enum cap_path path, const cap_plan *plan, const cap_sql_info *info,
+		      const char *sql, size_t len, uint64_t t0)
+{
+	cap_qrec q;
+	q.path = path;
+	q.reason = plan->reason;
+	q.is_read = plan->is_read;
+	q.ns = cap_now_ns() - t0;
+	q.shape = info->digest;
+	q.sql = sql;
+	q.sql_len = len;
+	q.dialect = CAP_DIALECT_MYSQL;
+	cap_stats_record(&q);
+}
+
+static enum cap_path pass_path(const cap_plan *plan)
+{
+	return plan->act == CAP_ACT_WRITE ? CAP_PATH_WRITE : CAP_PATH_BYPASS;
+}
+
+/* Leave the connection as the server's answer to a one-result SELECT would. */
+static void set_hit_state(MYSQL *m, unsigned nf)
+{
+	m->field_count = nf;
+	m->info = NULL;
+	m->warning_count = 0;
+	m->net.last_errno = 0;
+	m->net.last_error[0] = '\0';
+	strcpy(m->net.sqlstate, "00000");
+	m->server_status &= ~(unsigned)SERVER_MORE_RESULTS_EXIST;
+	if (!(m->server_status & SERVER_STATUS_AUTOCOMMIT))
+		m->server_status |= SERVER_STATUS_IN_TRANS; /* as the client library marks it */
+}
+
+/* May a hit be served now? Connector/C would refuse a new query in these states. */
+static int can_serve(const MYSQL *m)
+{
+	return m->status == MYSQL_STATUS_READY && m->fields == NULL &&
+	       !(m->server_status & SERVER_MORE_RESULTS_EXIST);
+}
+
+static void remember_fill(my_conn *mc, const cap_key *key, const cap_plan *plan)
+{
+	mc->fill_key.len = 0;
+	mc->fill_key.err = 0;
+	cap_buf_put(&mc->fill_key, key->mat, key->len);
+	mc->fill_hash = key->hash;
+	mc->fill_plan = *plan;
+	mc->fill = mc->fill_key.err == 0;
+}
+
+static void do_fill(const cap_rt *rt, my_conn *mc, const MYSQL_RES *res)
+{
+	cap_buf b;
+	cap_buf_init(&b, rt->conf.max_result);
+	int rc = cap_my_encode(res, &b);
+	if (rc == CAP_OK) {
+		cap_key key = { mc->fill_hash, mc->fill_key.data, mc->fill_key.len };
+		rc = cap_engine_put(rt->engine, &key, &mc->fill_plan.deps,
+				    cap_sess_ttl(rt, &mc->fill_plan), b.data, b.len);
+	}
+	cap_buf_free(&b);
+	mc->fill = 0;
+}
+
+/* How a statement reaches the server: the text API or one of the calls that send a fixed
+ * statement (mysql_commit, mysql_rollback, mysql_autocommit). Returns 0 on success. */
+typedef int (*my_run_fn)(MYSQL *m, const char *sql, unsigned long len, int arg);
+
+static int run_real_query(MYSQL *m, const char *sql, unsigned long len, int arg)
+{
+	(void)arg;
+	return cap_my.mysql_real_query(m, sql, len);
+}
+
+static int run_send_query(MYSQL *m, const char *sql, unsigned long len, int arg)
+{
+	(void)arg;
+	return cap_my.mysql_send_query(m, sql, len);
+}
+
+static int run_commit(MYSQL *m, const char *sql, unsigned long len, int arg)
+{
+	(void)sql;
+	(void)len;
+	(void)arg;
+	return cap_my.mysql_commit(m) ? 1 : 0;
+}
+
+static int run_rollback(MYSQL *m, const char *sql, unsigned long len, int arg)
+{
+	(void)sql;
+	(void)len;
+	(void)arg;
+	return cap_my.mysql_rollback(m) ? 1 : 0;
+}
+
+static int run_autocommit(MYSQL *m, const char *sql, unsigned long len, int arg)
+{
+	(void)sql;
+	(void)len;
+	return cap_my.mysql_autocommit(m, (my_bool)arg) ? 1 : 0;
+}
+
+/* The text path: mysql_real_query, mysql_query, and the fixed-statement calls. With
+ * send_only (mysql_send_query) the statement's end is accounted in mysql_read_query_result. */
+static int my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_run_fn fn,
+		   int arg, int send_only)
+{
+	uint64_t t0 = cap_now_ns();
+	MYSQL *m = mc->m;
+	stmt_reset(mc);
+	if (mc->multi_dirty) {
+		cap_engine_bump_db(rt->engine, mc->sess.scope);
+		mc->multi_dirty = 0;
+	}
+	cap_sql_info *info = cap_sess_info();
+	cap_plan plan;
+	my_plan(rt, mc, sql, len, info, &plan);
+	unsigned char kbuf[1024];
+	cap_keymat km;
+	cap_key key;
+	int keyed = 0;
+	if (plan.act == CAP_ACT_CACHE) {
+		cap_keymat_init(&km, kbuf, sizeof(kbuf));
+		keyed = my_key(mc, sql, len, 1, &km, &key) == CAP_OK;
+		if (keyed && plan.can_hit && can_serve(m)) {
+			MYSQL_RES *res = NULL;
+			int r = cap_engine_get(rt->engine, &key, my_hit_cb, &res);
+			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
+				cap_keymat_done(&km);
+				mc->pend = res;
+				if (send_only) {
+					m->field_count = 0; /* as after mysql_send_query */
+					mc->sq_hit = 1;
+				} else {
+					set_hit_state(m, res->field_count);
+				}
+				my_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2, &plan,
+					  info, sql, len, t0);
+				return 0;
+			}
+			if (r < 0)
+				cap_fail_open("decoding a cached MySQL result", r);
+		}
+		if (!keyed) {
+			cap_keymat_done(&km);
+			plan.act = CAP_ACT_PASS;
+			plan.reason = CAP_REASON_internal;
+		}
+	}
+	if (send_only) {
+		if (mc->sq_info == NULL)
+			mc->sq_info = malloc(sizeof(*mc->sq_info));
+		mc->sq_sql = mc->sq_info ? malloc(len + 1) : NULL;
+		if (mc->sq_sql == NULL) {
+			if (keyed)
+				cap_keymat_done(&km);
+			cap_fail_open("tracking mysql_send_query", CAP_ENOMEM);
+			cap_engine_bump_db(rt->engine, mc->sess.scope);
+			mc->sess.disabled = 1;
+			return CAP_REAL(fn(m, sql, (unsigned long)len, arg));
+		}
+		memcpy(mc->sq_sql, sql, len);
+		mc->sq_sql[len] = '\0';
+		mc->sq_len = len;
+		memcpy(mc->sq_info, info, sizeof(*info));
+		mc->sq_plan = plan;
+		mc->sq_t0 = t0;
+		mc->sq_keyed = 0;
+		if (keyed && plan.can_fill) {
+			remember_fill(mc, &key, &plan);
+			mc->sq_keyed = mc->fill;
+			mc->fill = 0;
+		}
+		if (keyed)
+			cap_keymat_done(&km);
+		int rc = CAP_REAL(fn(m, sql, (unsigned long)len, arg));
+		if (rc != 0) {
+			my_after(rt, mc, mc->sq_info, &mc->sq_plan, sql, len, 0);
+			free(mc->sq_sql);
+			mc->sq_sql = NULL;
+			return rc;
+		}
+		mc->sq_active = 1;
+		return rc;
+	}
+	int rc = CAP_REAL(fn(m, sql, (unsigned long)len, arg));
+	int ok = rc == 0;
+	if (plan.act == CAP_ACT_CACHE) {
+		if (ok && m->field_count > 0 && plan.can_fill && keyed)
+			remember_fill(mc, &key, &plan);
+		else if (!ok)
+			plan.reason = CAP_REASON_error;
+		cap_keymat_done(&km);
+	}
+	my_after(rt, mc, info, &plan, sql, len, ok);
+	my_record(plan.act == CAP_ACT_CACHE ? CAP_PATH_MISS : pass_path(&plan), &plan, info, sql,
+		  len, t0);
+	if (plan.act == CAP_ACT_CACHE)
+		cap_stats_log_tick();
+	return rc;
+}
+
+/* ---- results served to use_result callers ------------------------------------------------------ */
+
+/* A result handed to a mysql_use_result caller counts its rows as they are fetched and reads
+ * eof only at the end, as an unbuffered result does: such results are kept in this set
+ * (normally empty: mysql_fetch_row then costs one load). */
+#define USE_MAX 64
+static MYSQL_RES *use_set[USE_MAX];
+static int use_count;
+static pthread_mutex_t use_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int use_add(MYSQL_RES *r)
+{
+	int ok = 0;
+	pthread_mutex_lock(&use_lock);
+	for (int i = 0; i < USE_MAX; i++)
+		if (use_set[i] == NULL) {
+			use_set[i] = r;
+			__atomic_add_fetch(&use_count, 1, __ATOMIC_RELEASE);
+			ok = 1;
+			break;
+		}
+	pthread_mutex_unlock(&use_lock);
+	return ok;
+}
+
+static int use_del(MYSQL_RES *r)
+{
+	int found = 0;
+	pthread_mutex_lock(&use_lock);
+	for (int i = 0; i < USE_MAX; i++)
+		if (use_set[i] == r) {
+			use_set[i] = NULL;
+			__atomic_sub_fetch(&use_count, 1, __ATOMIC_RELEASE);
+			found = 1;
+			break;
+		}
+	pthread_mutex_unlock(&use_lock);
+	return found;
+}
+
+static int use_has(MYSQL_RES *r)
+{
+	int found = 0;
+	pthread_mutex_lock(&use_lock);
+	for (int i = 0; i < USE_MAX && !found; i++)
+		found = use_set[i] == r;
+	pthread_mutex_unlock(&use_lock);
+	return found;
+}
+
+/* ---- prepared statements ------------------------------------------------------------------------ */
+
+typedef struct my_stmt {
+	struct my_stmt *next;
+	MYSQL_STMT *st;
+	char *sql;
+	size_t len;
+} my_stmt;
+
+static my_stmt *st_table[MY_BUCKETS];
+static pthread_mutex_t st_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* st_set - record (sql != NULL) or forget the text of st. */
+static void st_set(MYSQL_STMT *st, const char *sql, size_t len)
+{
+	my_stmt *n = NULL;
+	if (sql) {
+		n = malloc(sizeof(*n));
+		char *c = n ? malloc(len + 1) : NULL;
+		if (c == NULL) {
+			free(n);
+			n = NULL;
+		} else {
+			memcpy(c, sql, len);
+			c[len] = '\0';
+			n->st = st;
+			n->sql = c;
+			n->len = len;
+		}
+	}
+	pthread_mutex_lock(&st_lock);
+	my_stmt **pp = &st_table[my_bucket(st)];
+	while (*pp && (*pp)->st != st)
+		pp = &(*pp)->next;
+	my_stmt *old = *pp;
+	if (old)
+		*pp = old->next;
+	if (n) {
+		n->next = st_table[my_bucket(st)];
+		st_table[my_bucket(st)] = n;
+	}
+	pthread_mutex_unlock(&st_lock);
+	if (old) {
+		free(old->sql);
+		free(old);
+	}
+}
+
+/* st_text - a copy of st's text (caller frees), or NULL. */
+static char *st_text(MYSQL_STMT *st, size_t *len)
+{
+	char *r = NULL;
+	pthread_mutex_lock(&st_lock);
+	for (my_stmt *s = st_table[my_bucket(st)]; s; s = s->next)
+		if (s->st == st) {
+			r = malloc(s->len + 1);
+			if (r) {
+				memcpy(r, s->sql, s->len + 1);
+				*len = s->len;
+			}
+			break;
+		}
+	pthread_mutex_unlock(&st_lock);
+	return r;
+}
+
+/* An execution of a prepared statement: accounted, never cached (see the top of the file). */
+typedef int (*my_exec_fn)(MYSQL_STMT *st, const char *sql, size_t len);
+
+static int exec_execute(MYSQL_STMT *st, const char *sql, size_t len)
+{
+	(void)sql;
+	(void)len;
+	return cap_my.mysql_stmt_execute(st);
+}
+
+static int exec_direct(MYSQL_STMT *st, const char *sql, size_t len)
+{
+	return cap_my.mariadb_stmt_execute_direct(st, sql, len);
+}
+
+static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const char *sql,
+			size_t len, my_exec_fn fn)
+{
+	uint64_t t0 = cap_now_ns();
+	stmt_reset(mc);
+	if (mc->multi_dirty) {
+		cap_engine_bump_db(rt->engine, mc->sess.scope);
+		mc->multi_dirty = 0;
+	}
+	if (sql == NULL) {
+		/* a statement whose text we never saw: it may do anything */
+		int was = in_txn_before(mc->m);
+		int rc = CAP_REAL(fn(st, NULL, 0));
+		cap_engine_bump_db(rt->engine, mc->sess.scope);
+		if (was || in_txn_after(mc->m)) {
+			mc->sess.wset_db = 1;
+			mc->sess.txn_tainted = 1;
+		}
+		mc->sess.disabled = 1; /* it may have changed the session, too */
+		return rc;
+	}
+	cap_sql_info *info = cap_sess_info();
+	cap_plan plan;
+	my_plan(rt, mc, sql, len, info, &plan);
+	if (plan.act == CAP_ACT_CACHE) {
+		plan.act = CAP_ACT_PASS;
+		plan.can_hit = plan.can_fill = 0;
+		plan.reason = CAP_REASON_unsupported;
+	}
+	int rc = CAP_REAL(fn(st, sql, len));
+	my_after(rt, mc, info, &plan, sql, len, rc == 0);
+	my_record(pass_path(&plan), &plan, info, sql, len, t0);
+	return rc;
+}
+
+/* ---- the interposed functions ------------------------------------------------------------------- */
+
+static inline int my_bypass(const cap_rt **rtp)
+{
+	if (cap_guard || !cap_my_resolve())
+		return 1;
+	const cap_rt *rt = cap_rt_get();
+	if (!rt->invalidating)
+		return 1;
+	*rtp = rt;
+	return 0;
+}
+
+/* No state for a connection (no memory): the statement passes, and invalidates everything
+ * unless it is known to be a plain read. */
+static CAP_COLD void no_state_bump(const cap_rt *rt, const char *sql, size_t len)
+{
+	cap_sql_info *info = cap_sess_info();
+	if (sql == NULL || cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info) != CAP_SQL_READ)
+		cap_engine_bump_all(rt->engine);
+}
+
+CAP_EXPORT int mysql_real_query(MYSQL *m, const char *q, unsigned long length)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || m == NULL || q == NULL)
+		return cap_my.mysql_real_query ? CAP_REAL(cap_my.mysql_real_query(m, q, length)) : -1;
+	size_t len = length == (unsigned long)-1 ? strlen(q) : length;
+	my_conn *mc = my_find(m, 1);
+	if (mc == NULL) {
+		int rc = CAP_REAL(cap_my.mysql_real_query(m, q, length));
+		no_state_bump(rt, q, len);
+		return rc;
+	}
+	return my_text(rt, mc, q, len, run_real_query, 0, 0);
+}
+
+CAP_EXPORT int mysql_query(MYSQL *m, const char *q)
+{
+	if (q == NULL)
+		return mysql_real_query(m, q, 0);
+	return mysql_real_query(m, q, (unsigned long)strlen(q));
+}
+
+CAP_EXPORT int mysql_send_query(MYSQL *m, const char *q, unsigned long length)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || m == NULL || q == NULL)
+		return cap_my.mysql_send_query ? CAP_REAL(cap_my.mysql_send_query(m, q, length)) : -1;
+	size_t len = length == (unsigned long)-1 ? strlen(q) : length;
+	my_conn *mc = my_find(m, 1);
+	if (mc == NULL) {
+		int rc = CAP_REAL(cap_my.mysql_send_query(m, q, length));
+		no_state_bump(rt, q, len);
+		return rc;
+	}
+	return my_text(rt, mc, q, len, run_send_query, 0, 1);
+}
+
+CAP_EXPORT my_bool mysql_read_query_result(MYSQL *m)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || m == NULL)
+		return cap_my.mysql_read_query_result ? CAP_REAL(cap_my.mysql_read_query_result(m)) : 1;
+	my_conn *mc = my_find(m, 0);
+	if (mc && mc->sq_hit && mc->pend) {
+		mc->sq_hit = 0;
+		set_hit_state(m, mc->pend->field_count);
+		return 0;
+	}
+	if (mc == NULL || !mc->sq_active)
+		return CAP_REAL(cap_my.mysql_read_query_result(m));
+	my_bool rc = CAP_REAL(cap_my.mysql_read_query_result(m));
+	int ok = rc == 0;
+	cap_plan *plan = &mc->sq_plan;
+	if (plan->act == CAP_ACT_CACHE) {
+		if (ok && m->field_count > 0 && mc->sq_keyed)
+			mc->fill = 1;
+		else if (!ok)
+			plan->reason = CAP_REASON_error;
+		if (mc->fill)
+			mc->fill_plan = *plan;
+	}
+	my_after(rt, mc, mc->sq_info, plan, mc->sq_sql, mc->sq_len, ok);
+	my_record(plan->act == CAP_ACT_CACHE ? CAP_PATH_MISS : pass_path(plan), plan, mc->sq_info,
+		  mc->sq_sql, mc->sq_len, mc->sq_t0);
+	free(mc->sq_sql);
+	mc->sq_sql = NULL;
+	mc->sq_active = 0;
+	return rc;
+}
+
+CAP_EXPORT MYSQL_RES *mysql_store_result(MYSQL *m)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || m == NULL)
+		return cap_my.mysql_store_result ? CAP_REAL(cap_my.mysql_store_result(m)) : NULL;
+	my_conn *mc = my_find(m, 0);
+	if (mc && mc->pend && !mc->sq_hit) {
+		MYSQL_RES *res = mc->pend;
+		mc->pend = NULL;
+		m->affected_rows = res->row_count;
+		return res;
+	}
+	MYSQL_RES *res = CAP_REAL(cap_my.mysql_store_result(m));
+	if (mc && mc->fill) {
+		if (res && m->warning_count == 0 && m->net.last_errno == 0)
+			do_fill(rt, mc, res);
+		mc->fill = 0;
+	}
+	return res;
+}
+
+CAP_EXPORT MYSQL_RES *mysql_use_result(MYSQL *m)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || m == NULL)
+		return cap_my.mysql_use_result ? CAP_REAL(cap_my.mysql_use_result(m)) : NULL;
+	my_conn *mc = my_find(m, 0);
+	if (mc && mc->pend && !mc->sq_hit) {
+		MYSQL_RES *res = mc->pend;
+		mc->pend = NULL;
+		if (use_add(res)) {
+			res->row_count = 0;
+			res->eof = 0;
+			for (unsigned i = 0; i < res->field_count; i++)
+				res->fields[i].max_length = 0;
+		}
+		return res;
+	}
+	if (mc)
+		mc->fill = 0; /* unbuffered results are not stored */
+	return CAP_REAL(cap_my.mysql_use_result(m));
+}
+
+CAP_EXPORT MYSQL_ROW mysql_fetch_row(MYSQL_RES *res)
+{
+	if (CAP_LIKELY(__atomic_load_n(&use_count, __ATOMIC_ACQUIRE) == 0) || cap_guard ||
+	    res == NULL || !use_has(res)) {
+		if (CAP_UNLIKELY(cap_my.mysql_fetch_row == NULL) && !cap_my_resolve() &&
+		    cap_my.mysql_fetch_row == NULL)
+			return NULL;
+		return cap_my.mysql_fetch_row(res);
+	}
+	MYSQL_ROW row = cap_my.mysql_fetch_row(res);
+	if (row) {
+		res->row_count++;
+	} else {
+		res->eof = 1;
+		use_del(res);
+	}
+	return row;
+}
+
+CAP_EXPORT void mysql_free_result(MYSQL_RES *res)
+{
+	if (res && __atomic_load_n(&use_count, __ATOMIC_ACQUIRE) != 0)
+		use_del(res);
+	if (cap_my.mysql_free_result == NULL && !cap_my_resolve() && cap_my.mysql_free_result == NULL)
+		return;
+	CAP_REAL_VOID(cap_my.mysql_free_result(res));
+}
+
+CAP_EXPORT int mysql_next_result(MYSQL *m)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || m == NULL)
+		return cap_my.mysql_next_result ? CAP_REAL(cap_my.mysql_next_result(m)) : -1;
+	my_conn *mc = my_find(m, 0);
+	if (mc && mc->pend)
+		return -1; /* a hit has exactly one result */
+	int rc = CAP_REAL(cap_my.mysql_next_result(m));
+	if (mc && mc->multi_dirty) {
+		cap_engine_bump_db(rt->engine, mc->sess.scope);
+		if (!(m->server_status & SERVER_MORE_RESULTS_EXIST))
+			mc->multi_dirty = 0;
+	}
+	return rc;
+}
+
+CAP_EXPORT my_bool mysql_commit(MYSQL *m)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || m == NULL)
+		return cap_my.mysql_commit ? CAP_REAL(cap_my.mysql_commit(m)) : 1;
+	my_conn *mc = my_find(m, 1);
+	if (mc == NULL) {
+		my_bool r = CAP_REAL(cap_my.mysql_commit(m));
+		cap_engine_bump_all(rt->engine);
+		return r;
+	}
+	return my_text(rt, mc, "COMMIT", 6, run_commit, 0, 0) ? 1 : 0;
+}
+
+CAP_EXPORT my_bool mysql_rollback(MYSQL *m)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || m == NULL)
+		return cap_my.mysql_rollback ? CAP_REAL(cap_my.mysql_rollback(m)) : 1;
+	my_conn *mc = my_find(m, 1);
+	if (mc == NULL) {
+		my_bool r = CAP_REAL(cap_my.mysql_rollback(m));
+		cap_engine_bump_all(rt->engine);
+		return r;
+	}
+	return my_text(rt, mc, "ROLLBACK", 8, run_rollback, 0, 0) ? 1 : 0;
+}
+
+CAP_EXPORT my_bool mysql_autocommit(MYSQL *m, my_bool mode)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || m == NULL)
+		return cap_my.mysql_autocommit ? CAP_REAL(cap_my.mysql_autocommit(m, mode)) : 1;
+	my_conn *mc = my_find(m, 1);
+	if (mc == NULL) {
+		my_bool r = CAP_REAL(cap_my.mysql_autocommit(m, mode));
+		cap_engine_bump_all(rt->engine);
+		return r;
+	}
+	const char *sql = mode ? "SET autocommit=1" : "SET autocommit=0";
+	return my_text(rt, mc, sql, strlen(sql), run_autocommit, mode ? 1 : 0, 0) ? 1 : 0;
+}
+
+CAP_EXPORT int mysql_select_db(MYSQL *m, const char *db)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || m == NULL || db == NULL)
+		return cap_my.mysql_select_db ? CAP_REAL(cap_my.mysql_select_db(m, db)) : 1;
+	my_conn *mc = my_find(m, 0);
+	if (mc)
+		stmt_reset(mc);
+	int rc = CAP_REAL(cap_my.mysql_select_db(m, db));
+	if (mc && rc == 0) {
+		cap_sess_set_db(&mc->sess, db, strlen(db));
+		fix_scope(mc);
+	} else if (mc) {
+		mc->sess.disabled = 1; /* which database is current is not known now */
+	}
+	return rc;
+}
+
+CAP_EXPORT my_bool mysql_change_user(MYSQL *m, const char *user, const char *passwd,
+				     const char *db)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || m == NULL)
+		return cap_my.mysql_change_user ? CAP_REAL(cap_my.mysql_change_user(m, user, passwd, db))
+						: 1;
+	my_bool rc = CAP_REAL(cap_my.mysql_change_user(m, user, passwd, db));
+	my_conn *mc = my_find(m, 0);
+	if (mc)
+		forget_session(rt, mc);
+	return rc;
+}
+
+CAP_EXPORT int mysql_reset_connection(MYSQL *m)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || m == NULL || cap_my.mysql_reset_connection == NULL)
+		return cap_my.mysql_reset_connection ? CAP_REAL(cap_my.mysql_reset_connection(m)) : 1;
+	int rc = CAP_REAL(cap_my.mysql_reset_connection(m));
+	my_conn *mc = my_find(m, 0);
+	if (mc)
+		forget_session(rt, mc);
+	return rc;
+}
+
+CAP_EXPORT MYSQL *mysql_real_connect(MYSQL *m, const char *host, const char *user,
+				     const char *passwd, const char *db, unsigned int port,
+				     const char *unix_socket, unsigned long flags)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || m == NULL)
+		return cap_my.mysql_real_connect
+			       ? CAP_REAL(cap_my.mysql_real_connect(m, host, user, passwd, db, port,
+								    unix_socket, flags))
+			       : NULL;
+	MYSQL *r = CAP_REAL(cap_my.mysql_real_connect(m, host, user, passwd, db, port,
+						      unix_socket, flags));
+	my_conn *mc = my_find(m, 0);
+	if (mc)
+		forget_session(rt, mc);
+	return r;
+}
+
+CAP_EXPORT void mysql_close(MYSQL *m)
+{
+	if (!cap_my_resolve()) {
+		if (cap_my.mysql_close)
+			cap_my.mysql_close(m);
+		return;
+	}
+	if (m && !cap_guard)
+		my_remove(m);
+	CAP_REAL_VOID(cap_my.mysql_close(m));
+}
+
+CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long length)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || st == NULL || q == NULL)
+		return cap_my.mysql_stmt_prepare ? CAP_REAL(cap_my.mysql_stmt_prepare(st, q, length)) : 1;
+	size_t len = length == (unsigned long)-1 ? strlen(q) : length;
+	int rc = CAP_REAL(cap_my.mysql_stmt_prepare(st, q, length));
+	st_set(st, rc == 0 ? q : NULL, len);
+	return rc;
+}
+
+CAP_EXPORT int mysql_stmt_execute(MYSQL_STMT *st)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || st == NULL || st->mysql == NULL)
+		return cap_my.mysql_stmt_execute ? CAP_REAL(cap_my.mysql_stmt_execute(st)) : 1;
+	my_conn *mc = my_find(st->mysql, 1);
+	size_t len = 0;
+	char *sql = st_text(st, &len);
+	int rc;
+	if (mc == NULL) {
+		rc = CAP_REAL(cap_my.mysql_stmt_execute(st));
+		no_state_bump(rt, sql, len);
+	} else {
+		rc = my_stmt_exec(rt, mc, st, sql, len, exec_execute);
+	}
+	free(sql);
+	return rc;
+}
+
+CAP_EXPORT int mariadb_stmt_execute_direct(MYSQL_STMT *st, const char *q, size_t length)
+{
+	const cap_rt *rt;
+	if (my_bypass(&rt) || st == NULL || st->mysql == NULL || q == NULL ||
+	    cap_my.mariadb_stmt_execute_direct == NULL)
+		return cap_my.mariadb_stmt_execute_direct
+			       ? CAP_REAL(cap_my.mariadb_stmt_execute_direct(st, q, length))
+			       : 1;
+	size_t len = length == (size_t)-1 ? strlen(q) : length;
+	st_set(st, q, len);
+	my_conn *mc = my_find(st->mysql, 1);
+	if (mc == NULL) {
+		int rc = CAP_REAL(cap_my.mariadb_stmt_execute_direct(st, q, length));
+		no_state_bump(rt, q, len);
+		return rc;
+	}
+	return my_stmt_exec(rt, mc, st, q, len, exec_direct);
+}
+
+CAP_EXPORT my_bool mysql_stmt_close(MYSQL_STMT *st)
+{
+	if (!cap_my_resolve())
+		return cap_my.mysql_stmt_close ? cap_my.mysql_stmt_close(st) : 1;
+	if (st && !cap_guard)
+		st_set(st, NULL, 0);
+	return CAP_REAL(cap_my.mysql_stmt_close(st));
+}
+
+/* ---- the non-blocking API ------------------------------------------------------------------------ */
+
+/* A non-blocking statement starts on m: the connection is no longer cached; what may write
+ * is bumped now and again when it completes. sql NULL: unknown. */
+static void async_note(MYSQL *m, const char *sql, size_t len)
+{
+	const cap_rt *rt;
+	if (m == NULL || my_bypass(&rt))
+		return;
+	my_conn *mc = my_find(m, 1);
+	if (mc == NULL) {
+		cap_engine_bump_all(rt->engine);
+		return;
+	}
+	stmt_reset(mc);
+	mc->sess.disabled = 1;
+	cap_sql_info *info = cap_sess_info();
+	enum cap_sql_kind k = sql ? cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info) : CAP_SQL_OTHER;
+	int plain = k == CAP_SQL_READ || k == CAP_SQL_EMPTY ||
+		    (k == CAP_SQL_READ_NOCACHE && !(info->reasons & CAP_SQLR_FUNCTION));
+	if (!plain) {
+		cap_engine_bump_db(rt->engine, mc->sess.scope);
+		mc->async_dirty = 1;
+		if (in_txn_before(m)) {
+			mc->sess.wset_db = 1;
+			mc->sess.txn_tainted = 1;
+		}
+	}
+}
+
+static void async_done(MYSQL *m)
+{
+	const cap_rt *rt;
+	if (m == NULL || my_bypass(&rt))
+		return;
+	my_conn *mc = my_find(m, 0);
+	if (mc && mc->async_dirty) {
+		cap_engine_bump_db(rt->engine, mc->sess.scope);
+		mc->async_dirty = 0;
+	}
+}
+
+static void async_gone(MYSQL *m)
+{
+	if (m && !cap_guard && cap_my_resolve())
+		my_remove(m);
+}
+
+static void async_stmt_forget(MYSQL_STMT *st)
+{
+	if (st && !cap_guard)
+		st_set(st, NULL, 0);
+}
+
+static void async_res_forget(MYSQL_RES *r)
+{
+	if (r && __atomic_load_n(&use_count, __ATOMIC_ACQUIRE) != 0)
+		use_del(r);
+}
+
+#define SQLN(q) (q), ((q) ? strlen(q) : 0)
+#define STM(st) ((st) ? (st)->mysql : NULL)
+
+/* X(name, params, args, before, conn_on_done): before runs ahead of the real call,
+ * conn_on_done is the connection to account when the call reports completion (0). */
+#define CAP_MY_ASYNC(X)                                                                           \
+	X(mysql_close_start, (MYSQL * m), (m), async_gone(m), NULL)                                 \
+	X(mysql_close_cont, (MYSQL * m, int s), (m, s), (void)0, NULL)                              \
+	X(mysql_commit_start, (my_bool * r, MYSQL * m), (r, m), async_note(m, SQLN("COMMIT")), m)   \
+	X(mysql_commit_cont, (my_bool * r, MYSQL * m, int s), (r, m, s), (void)0, m)                \
+	X(mysql_rollback_start, (my_bool * r, MYSQL * m), (r, m), async_note(m, SQLN("ROLLBACK")), m) \
+	X(mysql_rollback_cont, (my_bool * r, MYSQL * m, int s), (r, m, s), (void)0, m)              \
+	X(mysql_autocommit_start, (my_bool * r, MYSQL * m, my_bool a), (r, m, a),                   \
+	  async_note(m, NULL, 0), m)                                                                \
+	X(mysql_autocommit_cont, (my_bool * r, MYSQL * m, int s), (r, m, s), (void)0, m)            \
+	X(mysql_next_result_start, (int *r, MYSQL *m), (r, m), async_note(m, NULL, 0), m)           \
+	X(mysql_next_result_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)                 \
+	X(mysql_select_db_start, (int *r, MYSQL *m, const char *d), (r, m, d), async_note(m, NULL, 0), m) \
+	X(mysql_select_db_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)                   \
+	X(mysql_set_character_set_start, (int *r, MYSQL *m, const char *c), (r, m, c),              \
+	  async_note(m, NULL, 0), m)                                                                \
+	X(mysql_set_character_set_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)           \
+	X(mysql_change_user_start, (my_bool * r, MYSQL * m, const char *u, const char *p,           \
+				    const char *d), (r, m, u, p, d), async_note(m, NULL, 0), m)     \
+	X(mysql_change_user_cont, (my_bool * r, MYSQL * m, int s), (r, m, s), (void)0, m)           \
+	X(mysql_real_connect_start, (MYSQL * *r, MYSQL * m, const char *h, const char *u,           \
+				     const char *p, const char *d, unsigned int port,               \
+				     const char *sock, unsigned long fl),                           \
+	  (r, m, h, u, p, d, port, sock, fl), async_note(m, NULL, 0), m)                            \
+	X(mysql_real_connect_cont, (MYSQL * *r, MYSQL * m, int s), (r, m, s), (void)0, m)           \
+	X(mysql_query_start, (int *r, MYSQL *m, const char *q), (r, m, q), async_note(m, SQLN(q)), m) \
+	X(mysql_query_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)                       \
+	X(mysql_send_query_start, (int *r, MYSQL *m, const char *q, unsigned long n), (r, m, q, n), \
+	  async_note(m, q, q ? (n == (unsigned long)-1 ? strlen(q) : n) : 0), m)                    \
+	X(mysql_send_query_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)                  \
+	X(mysql_real_query_start, (int *r, MYSQL *m, const char *q, unsigned long n), (r, m, q, n), \
+	  async_note(m, q, q ? (n == (unsigned long)-1 ? strlen(q) : n) : 0), m)                    \
+	X(mysql_real_query_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)                  \
+	X(mysql_read_query_result_start, (my_bool * r, MYSQL * m), (r, m), (void)0, m)              \
+	X(mysql_read_query_result_cont, (my_bool * r, MYSQL * m, int s), (r, m, s), (void)0, m)     \
+	X(mysql_store_result_start, (MYSQL_RES * *r, MYSQL * m), (r, m), (void)0, NULL)             \
+	X(mysql_store_result_cont, (MYSQL_RES * *r, MYSQL * m, int s), (r, m, s), (void)0, NULL)    \
+	X(mysql_reset_connection_start, (int *r, MYSQL *m), (r, m), async_note(m, NULL, 0), m)      \
+	X(mysql_reset_connection_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)            \
+	X(mysql_free_result_start, (MYSQL_RES * res), (res), async_res_forget(res), NULL)           \
+	X(mysql_free_result_cont, (MYSQL_RES * res, int s), (res, s), (void)0, NULL)                \
+	X(mysql_fetch_row_start, (MYSQL_ROW * r, MYSQL_RES * res), (r, res), (void)0, NULL)         \
+	X(mysql_fetch_row_cont, (MYSQL_ROW * r, MYSQL_RES * res, int s), (r, res, s), (void)0, NULL) \
+	X(mysql_stmt_prepare_start, (int *r, MYSQL_STMT *st, const char *q, unsigned long n),       \
+	  (r, st, q, n), async_stmt_forget(st), NULL)                                               \
+	X(mysql_stmt_prepare_cont, (int *r, MYSQL_STMT *st, int s), (r, st, s), (void)0, NULL)      \
+	X(mysql_stmt_execute_start, (int *r, MYSQL_STMT *st), (r, st), async_note(STM(st), NULL, 0), \
+	  STM(st))                                                                                  \
+	X(mysql_stmt_execute_cont, (int *r, MYSQL_STMT *st, int s), (r, st, s), (void)0, STM(st))   \
+	X(mysql_stmt_next_result_start, (int *r, MYSQL_STMT *st), (r, st),                          \
+	  async_note(STM(st), NULL, 0), STM(st))                                                    \
+	X(mysql_stmt_next_result_cont, (int *r, MYSQL_STMT *st, int s), (r, st, s), (void)0, STM(st)) \
+	X(mysql_stmt_fetch_start, (int *r, MYSQL_STMT *st), (r, st), (void)0, NULL)                 \
+	X(mysql_stmt_fetch_cont, (int *r, MYSQL_STMT *st, int s), (r, st, s), (void)0, NULL)        \
+	X(mysql_stmt_store_result_start, (int *r, MYSQL_STMT *st), (r, st), (void)0, NULL)          \
+	X(mysql_stmt_store_result_cont, (int *r, MYSQL_STMT *st, int s), (r, st, s), (void)0, NULL) \
+	X(mysql_stmt_close_start, (my_bool * r, MYSQL_STMT * st), (r, st), async_stmt_forget(st), NULL) \
+	X(mysql_stmt_close_cont, (my_bool * r, MYSQL_STMT * st, int s), (r, st, s), (void)0, NULL)  \
+	X(mysql_stmt_reset_start, (my_bool * r, MYSQL_STMT * st), (r, st), (void)0, NULL)           \
+	X(mysql_stmt_reset_cont, (my_bool * r, MYSQL_STMT * st, int s), (r, st, s), (void)0, NULL)  \
+	X(mysql_stmt_free_result_start, (my_bool * r, MYSQL_STMT * st), (r, st), (void)0, NULL)     \
+	X(mysql_stmt_free_result_cont, (my_bool * r, MYSQL_STMT * st, int s), (r, st, s), (void)0, NULL) \
+	X(mysql_stmt_send_long_data_start, (my_bool * r, MYSQL_STMT * st, unsigned int i,           \
+					    const char *d, unsigned long n), (r, st, i, d, n),      \
+	  (void)0, NULL)                                                                            \
+	X(mysql_stmt_send_long_data_cont, (my_bool * r, MYSQL_STMT * st, int s), (r, st, s), (void)0, NULL) \
+	X(mysql_ping_start, (int *r, MYSQL *m), (r, m), (void)0, NULL)                              \
+	X(mysql_ping_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, NULL)                     \
+	X(mysql_list_fields_start, (MYSQL_RES * *r, MYSQL * m, const char *t, const char *w),       \
+	  (r, m, t, w), (void)0, NULL)                                                              \
+	X(mysql_list_fields_cont, (MYSQL_RES * *r, MYSQL * m, int s), (r, m, s), (void)0, NULL)
+
+#define CAP_MY_ASYNC_PTR(name, params, args, before, conn) static int(*real_##name) params;
+CAP_MY_ASYNC(CAP_MY_ASYNC_PTR)
+#undef CAP_MY_ASYNC_PTR
+
+static pthread_once_t async_once = PTHREAD_ONCE_INIT;
+
+static void async_resolve_once(void)
+{
+#define CAP_MY_ASYNC_RES(name, params, args, before, conn) \
+	real_##name = (int(*) params)cap_resolve(&my_family, #name);
+	CAP_MY_ASYNC(CAP_MY_ASYNC_RES)
+#undef CAP_MY_ASYNC_RES
+}
+
+#define CAP_MY_ASYNC_DEF(name, params, args, before, conn)                            \
+	CAP_EXPORT int name params                                                    \
+	{                                                                             \
+		pthread_once(&async_once, async_resolve_once);                        \
+		if (real_##name == NULL)                                              \
+			return 0;                                                     \
+		if (!cap_guard) {                                                     \
+			before;                                                       \
+		}                                                                     \
+		int rc_ = CAP_REAL(real_##name args);                                 \
+		if (rc_ == 0 && !cap_guard)                                           \
+			async_done(conn);                                             \
+		return rc_;                                                           \
+	}
+CAP_MY_ASYNC(CAP_MY_ASYNC_DEF)
+#undef CAP_MY_ASYNC_DEF

@@ -1,0 +1,519 @@
+/*
+ * mysql_catalog.c - a MySQL/MariaDB server's information_schema as the hooks need it (see
+ * mysql_catalog.h).
+ *
+ * Loading: a separate connection (mysql_init + mysql_real_connect with the program
+ * connection's host, user, password, database, port and socket, 5 s timeout) runs a handful
+ * of information_schema queries and is closed at once. Every call into the client library
+ * runs with the re-entrancy guard up, so none of it is seen by our own hooks.
+ *
+ * What is taken as the strictest case:
+ *  - functions: every function the classifier could not name as a built-in is reported
+ *    unknown (not cacheable, and may write). DETERMINISTIC and NO SQL are the definer's
+ *    claims that the server does not check, so the catalog never calls a stored function
+ *    immutable; a user who knows better declares it safe in the rules file.
+ *  - triggers: information_schema.TRIGGERS lists only triggers the user holds the TRIGGER
+ *    privilege for. Tables in a database where the user has no visible TRIGGER privilege
+ *    (global or schema level) are treated as having triggers: a write to them bumps the
+ *    whole scope.
+ *  - tables of engines whose data may change outside the server's write path (FEDERATED,
+ *    CONNECT, SPIDER, MERGE, ...) and sequences are never cached; views whose definition the
+ *    user cannot read, or that may not be cached, are not cached either.
+ *
+ * Names are filed lower-cased and without the database: two databases' tables of one name
+ * share an entry carrying the union of their properties, which only makes the hooks more
+ * careful. Sharing, reference counting and reloading are as in pq_catalog.c.
+ */
+#include "hooks/mysql_catalog.h"
+#include "hooks/mysql_real.h"
+#include "cache/cap.h"
+#include "cache/log.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	REL_TABLE = 1u << 0,
+	REL_VIEW = 1u << 1,
+	REL_FOREIGN = 1u << 2,   /* not cacheable: remote engines, sequences */
+	REL_TRIGGERS = 1u << 3,  /* has (or may have, unseen) triggers */
+	REL_VIEW_BAD = 1u << 4,  /* a view that may not be cached */
+};
+
+typedef struct rel {
+	char *name;
+	uint32_t flags;
+	uint32_t nbase, nfk;
+	uint32_t *base, *fk;
+} rel;
+
+struct cap_mycat {
+	struct cap_mycat *next;
+	cap_hash ident;
+	int refs;
+	uint64_t gen;
+	rel *rels;
+	uint32_t nrels, relcap;
+};
+
+typedef struct failure {
+	struct failure *next;
+	cap_hash ident;
+	uint64_t retry_ns;
+} failure;
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static cap_mycat *registry;
+static failure *failures;
+static pthread_once_t reg_fork_once = PTHREAD_ONCE_INIT;
+
+static void reg_prefork(void) { pthread_mutex_lock(&reg_lock); }
+static void reg_postfork(void) { pthread_mutex_unlock(&reg_lock); }
+static void reg_fork_setup(void) { pthread_atfork(reg_prefork, reg_postfork, reg_postfork); }
+
+#define RETRY_NS (5ULL * 1000000000ULL)
+#define MAX_VIEW_DEPTH 16
+#define NAME_MAX_LEN 256
+
+static const char sys_schemas[] = "('mysql','information_schema','performance_schema','sys')";
+
+/* ---- the relation table ------------------------------------------------------------------ */
+
+/* lower-case n bytes of s into buf (NAME_MAX_LEN); 0 if too long */
+static size_t fold(char *buf, const char *s, size_t n)
+{
+	if (n >= NAME_MAX_LEN)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)tolower((unsigned char)s[i]);
+	buf[n] = '\0';
+	return n;
+}
+
+static uint32_t rel_slot(cap_mycat *c, const char *name, size_t n, int add)
+{
+	char k[NAME_MAX_LEN];
+	if (n == 0 || fold(k, name, n) == 0)
+		return UINT32_MAX;
+	uint32_t mask = c->relcap - 1, i = (uint32_t)cap_hash64(k, n, 0xca7) & mask;
+	for (;; i = (i + 1) & mask) {
+		rel *r = &c->rels[i];
+		if (r->name == NULL) {
+			if (!add || c->nrels + 1 > c->relcap / 2)
+				return UINT32_MAX;
+			r->name = strdup(k);
+			if (r->name == NULL)
+				return UINT32_MAX;
+			c->nrels++;
+			return i;
+		}
+		if (strcmp(r->name, k) == 0)
+			return i;
+	}
+}
+
+static int push(uint32_t **v, uint32_t *n, uint32_t x)
+{
+	for (uint32_t i = 0; i < *n; i++)
+		if ((*v)[i] == x)
+			return CAP_OK;
+	uint32_t *nv = realloc(*v, (*n + 1) * sizeof(uint32_t));
+	if (nv == NULL)
+		return CAP_ENOMEM;
+	nv[(*n)++] = x;
+	*v = nv;
+	return CAP_OK;
+}
+
+static void cat_free(cap_mycat *c)
+{
+	if (c == NULL)
+		return;
+	for (uint32_t i = 0; c->rels && i < c->relcap; i++) {
+		free(c->rels[i].name);
+		free(c->rels[i].base);
+		free(c->rels[i].fk);
+	}
+	free(c->rels);
+	free(c);
+}
+
+void cap_mycat_release(cap_mycat *c)
+{
+	if (c && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		cat_free(c);
+}
+
+/* ---- loading ------------------------------------------------------------------------------ */
+
+static MYSQL *side_connect(MYSQL *conn)
+{
+	MYSQL *side = CAP_REAL(cap_my.mysql_init(NULL));
+	if (side == NULL)
+		return NULL;
+	unsigned int timeout = 5;
+	CAP_REAL(cap_my.mysql_options(side, MYSQL_OPT_CONNECT_TIMEOUT, &timeout));
+	if (CAP_REAL(cap_my.mysql_real_connect(side, conn->host, conn->user, conn->passwd,
+					       conn->db, conn->port, conn->unix_socket, 0)) == NULL) {
+		cap_log(CAP_LOG_INFO, "catalog connection failed");
+		CAP_REAL_VOID(cap_my.mysql_close(side));
+		return NULL;
+	}
+	return side;
+}
+
+typedef void (*row_fn)(cap_mycat *c, MYSQL_ROW row, void *arg);
+
+/* Run q on side and call fn for every row; CAP_OK or an error. */
+static int side_each(MYSQL *side, const char *q, cap_mycat *c, row_fn fn, void *arg)
+{
+	if (CAP_REAL(cap_my.mysql_real_query(side, q, (unsigned long)strlen(q))) != 0)
+		return CAP_EIO;
+	MYSQL_RES *r = CAP_REAL(cap_my.mysql_store_result(side));
+	if (r == NULL)
+		return CAP_EIO;
+	MYSQL_ROW row;
+	while ((row = CAP_REAL(cap_my.mysql_fetch_row(r))) != NULL)
+		fn(c, row, arg);
+	CAP_REAL_VOID(cap_my.mysql_free_result(r));
+	return CAP_OK;
+}
+
+typedef struct load_ctx {
+	int err;
+	int global_trigger_priv;
+	char **trig_schemas;     /* schemas where the user may see triggers */
+	size_t ntrig;
+	cap_sql_info *info;
+} load_ctx;
+
+static int engine_ok(const char *e)
+{
+	static const char *const ok[] = { "InnoDB", "MyISAM", "Aria", "MEMORY", "HEAP",
+					   "ARCHIVE", "ROCKSDB", "S3", NULL };
+	if (e == NULL)
+		return 1;
+	for (int i = 0; ok[i]; i++)
+		if (strcasecmp(e, ok[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int trig_visible(const load_ctx *x, const char *schema)
+{
+	if (x->global_trigger_priv)
+		return 1;
+	for (size_t i = 0; i < x->ntrig; i++)
+		if (schema && strcmp(x->trig_schemas[i], schema) == 0)
+			return 1;
+	return 0;
+}
+
+static void row_gpriv(cap_mycat *c, MYSQL_ROW row, void *arg)
+{
+	(void)c;
+	load_ctx *x = arg;
+	if (row[0] && atoi(row[0]) > 0)
+		x->global_trigger_priv = 1;
+}
+
+static void row_spriv(cap_mycat *c, MYSQL_ROW row, void *arg)
+{
+	(void)c;
+	load_ctx *x = arg;
+	if (row[0] == NULL)
+		return;
+	char **nv = realloc(x->trig_schemas, (x->ntrig + 1) * sizeof(char *));
+	if (nv == NULL || (nv[x->ntrig] = strdup(row[0])) == NULL) {
+		if (nv)
+			x->trig_schemas = nv;
+		x->err = CAP_ENOMEM;
+		return;
+	}
+	x->trig_schemas = nv;
+	x->ntrig++;
+}
+
+/* TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ENGINE */
+static void row_rel(cap_mycat *c, MYSQL_ROW row, void *arg)
+{
+	load_ctx *x = arg;
+	if (row[1] == NULL)
+		return;
+	uint32_t i = rel_slot(c, row[1], strlen(row[1]), 1);
+	if (i == UINT32_MAX) {
+		x->err = CAP_ENOMEM;
+		return;
+	}
+	rel *r = &c->rels[i];
+	const char *type = row[2] ? row[2] : "";
+	if (strcmp(type, "VIEW") == 0)
+		r->flags |= REL_VIEW;
+	else if (strcmp(type, "BASE TABLE") == 0 || strcmp(type, "SYSTEM VERSIONED") == 0)
+		r->flags |= engine_ok(row[3]) ? REL_TABLE : REL_FOREIGN;
+	else
+		r->flags |= REL_FOREIGN; /* SEQUENCE, SYSTEM VIEW, anything new */
+	if (!(r->flags & REL_VIEW) && !trig_visible(x, row[0]))
+		r->flags |= REL_TRIGGERS;
+}
+
+/* EVENT_OBJECT_TABLE */
+static void row_trig(cap_mycat *c, MYSQL_ROW row, void *arg)
+{
+	load_ctx *x = arg;
+	if (row[0] == NULL)
+		return;
+	uint32_t i = rel_slot(c, row[0], strlen(row[0]), 1);
+	if (i == UINT32_MAX)
+		x->err = CAP_ENOMEM;
+	else
+		c->rels[i].flags |= REL_TRIGGERS;
+}
+
+/* REFERENCED_TABLE_NAME (parent), TABLE_NAME (child) */
+static void row_fk(cap_mycat *c, MYSQL_ROW row, void *arg)
+{
+	load_ctx *x = arg;
+	if (row[0] == NULL || row[1] == NULL)
+		return;
+	uint32_t p = rel_slot(c, row[0], strlen(row[0]), 1), ch = rel_slot(c, row[1], strlen(row[1]), 1);
+	if (p == UINT32_MAX || ch == UINT32_MAX || push(&c->rels[p].fk, &c->rels[p].nfk, ch))
+		x->err = CAP_ENOMEM;
+}
+
+/* TABLE_NAME, VIEW_DEFINITION */
+static void row_view(cap_mycat *c, MYSQL_ROW row, void *arg)
+{
+	load_ctx *x = arg;
+	if (row[0] == NULL)
+		return;
+	uint32_t vi = rel_slot(c, row[0], strlen(row[0]), 1);
+	if (vi == UINT32_MAX) {
+		x->err = CAP_ENOMEM;
+		return;
+	}
+	c->rels[vi].flags |= REL_VIEW;
+	const char *def = row[1] ? row[1] : "";
+	cap_sql_info *info = x->info;
+	cap_sql_classify(CAP_DIALECT_MYSQL, def, strlen(def), info);
+	/* any function, however harmless, keeps the view out: see the top of the file */
+	if (info->kind != CAP_SQL_READ || info->reasons || info->nread == 0)
+		c->rels[vi].flags |= REL_VIEW_BAD;
+	for (uint16_t i = 0; i < info->nread; i++) {
+		uint32_t b = rel_slot(c, info->names + info->read[i].name_off,
+				      info->read[i].name_len, 1);
+		if (b == UINT32_MAX || push(&c->rels[vi].base, &c->rels[vi].nbase, b) != CAP_OK)
+			c->rels[vi].flags |= REL_VIEW_BAD;
+	}
+}
+
+static cap_mycat *cat_load(MYSQL *conn, const cap_sess *s, uint64_t gen)
+{
+	char q[512];
+	MYSQL *side = side_connect(conn);
+	if (side == NULL)
+		return NULL;
+	load_ctx x = { 0, 0, NULL, 0, malloc(sizeof(cap_sql_info)) };
+	cap_mycat *c = calloc(1, sizeof(*c));
+	if (c == NULL || x.info == NULL)
+		goto fail;
+	c->ident = s->ident;
+	c->gen = gen;
+	c->relcap = 1024;
+	/* size the table from the relation count */
+	snprintf(q, sizeof(q), "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA NOT IN %s",
+		 sys_schemas);
+	{
+		if (CAP_REAL(cap_my.mysql_real_query(side, q, (unsigned long)strlen(q))) != 0)
+			goto fail;
+		MYSQL_RES *r = CAP_REAL(cap_my.mysql_store_result(side));
+		if (r == NULL)
+			goto fail;
+		MYSQL_ROW row = CAP_REAL(cap_my.mysql_fetch_row(r));
+		long n = row && row[0] ? atol(row[0]) : 0;
+		CAP_REAL_VOID(cap_my.mysql_free_result(r));
+		while (c->relcap < (uint64_t)n * 4 + 256)
+			c->relcap <<= 1;
+	}
+	c->rels = calloc(c->relcap, sizeof(rel));
+	if (c->rels == NULL)
+		goto fail;
+	if (side_each(side, "SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES "
+			    "WHERE PRIVILEGE_TYPE = 'TRIGGER'", c, row_gpriv, &x) ||
+	    side_each(side, "SELECT DISTINCT TABLE_SCHEMA FROM information_schema.SCHEMA_PRIVILEGES "
+			    "WHERE PRIVILEGE_TYPE = 'TRIGGER'", c, row_spriv, &x))
+		goto fail;
+	snprintf(q, sizeof(q), "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ENGINE FROM "
+		 "information_schema.TABLES WHERE TABLE_SCHEMA NOT IN %s", sys_schemas);
+	if (side_each(side, q, c, row_rel, &x))
+		goto fail;
+	if (side_each(side, "SELECT DISTINCT EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS",
+		      c, row_trig, &x))
+		goto fail;
+	if (side_each(side, "SELECT REFERENCED_TABLE_NAME, TABLE_NAME FROM "
+			    "information_schema.REFERENTIAL_CONSTRAINTS WHERE DELETE_RULE IN "
+			    "('CASCADE','SET NULL','SET DEFAULT') OR UPDATE_RULE IN "
+			    "('CASCADE','SET NULL','SET DEFAULT')", c, row_fk, &x))
+		goto fail;
+	snprintf(q, sizeof(q), "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS "
+		 "WHERE TABLE_SCHEMA NOT IN %s", sys_schemas);
+	if (side_each(side, q, c, row_view, &x))
+		goto fail;
+	if (x.err)
+		goto fail;
+	c->refs = 1; /* the registry's */
+	goto out;
+fail:
+	cat_free(c);
+	c = NULL;
+out:
+	for (size_t i = 0; i < x.ntrig; i++)
+		free(x.trig_schemas[i]);
+	free(x.trig_schemas);
+	free(x.info);
+	CAP_REAL_VOID(cap_my.mysql_close(side));
+	return c;
+}
+
+static int same_ident(cap_hash a, cap_hash b)
+{
+	return a.lo == b.lo && a.hi == b.hi;
+}
+
+cap_mycat *cap_mycat_get(const cap_rt *rt, MYSQL *conn, const cap_sess *s, cap_mycat **held)
+{
+	uint64_t gen = cap_sess_catalog_gen(rt->engine);
+	cap_mycat *cur = *held;
+	if (cur && cur->gen == gen && same_ident(cur->ident, s->ident))
+		return cur;
+	pthread_once(&reg_fork_once, reg_fork_setup);
+	pthread_mutex_lock(&reg_lock);
+	cap_mycat **pp = &registry, *c = NULL;
+	for (; *pp; pp = &(*pp)->next)
+		if (same_ident((*pp)->ident, s->ident)) {
+			c = *pp;
+			break;
+		}
+	if (c && c->gen != gen) {
+		*pp = c->next;
+		cap_mycat_release(c);
+		c = NULL;
+	}
+	if (c == NULL) {
+		uint64_t now = cap_now_ns();
+		failure *f = failures;
+		while (f && !same_ident(f->ident, s->ident))
+			f = f->next;
+		if (f == NULL || now >= f->retry_ns) {
+			c = cat_load(conn, s, gen);
+			if (c) {
+				c->next = registry;
+				registry = c;
+			} else {
+				if (f == NULL && (f = calloc(1, sizeof(*f)))) {
+					f->ident = s->ident;
+					f->next = failures;
+					failures = f;
+				}
+				if (f)
+					f->retry_ns = now + RETRY_NS;
+				cap_log(CAP_LOG_WARN, "cannot read information_schema; reads on this "
+					"MySQL connection are not cached (retrying in 5 s)");
+			}
+		}
+	}
+	if (c)
+		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&reg_lock);
+	cap_mycat_release(cur);
+	*held = c;
+	return c;
+}
+
+/* ---- the callbacks ------------------------------------------------------------------------ */
+
+static int add_rel_deps(cap_mycat *c, cap_engine *e, uint32_t x, cap_deps *d, int depth,
+			enum cap_reason *why)
+{
+	rel *r = &c->rels[x];
+	if (r->flags & REL_FOREIGN) {
+		*why = CAP_REASON_catalog;
+		return CAP_EINVAL;
+	}
+	if (cap_engine_deps_table(e, d, r->name, strlen(r->name)) != CAP_OK) {
+		*why = CAP_REASON_uncacheable;
+		return CAP_ETOOBIG;
+	}
+	if (!(r->flags & REL_VIEW))
+		return CAP_OK;
+	if ((r->flags & REL_VIEW_BAD) || depth >= MAX_VIEW_DEPTH) {
+		*why = (r->flags & REL_VIEW_BAD) ? CAP_REASON_volatile : CAP_REASON_catalog;
+		return CAP_EINVAL;
+	}
+	for (uint32_t i = 0; i < r->nbase; i++)
+		if (add_rel_deps(c, e, r->base[i], d, depth + 1, why) != CAP_OK)
+			return CAP_EINVAL;
+	return CAP_OK;
+}
+
+static int ops_read_deps(void *cat, cap_engine *e, const cap_sql_info *info, cap_deps *d,
+			 enum cap_reason *why)
+{
+	cap_mycat *c = cat;
+	for (uint16_t i = 0; i < info->nread; i++) {
+		const cap_sql_name *nm = &info->read[i];
+		uint32_t x = rel_slot(c, info->names + nm->name_off, nm->name_len, 0);
+		if (x == UINT32_MAX || !(c->rels[x].flags & (REL_TABLE | REL_VIEW | REL_FOREIGN))) {
+			*why = CAP_REASON_catalog; /* unknown when loaded (or only seen as a name) */
+			return CAP_EINVAL;
+		}
+		if (add_rel_deps(c, e, x, d, 0, why) != CAP_OK)
+			return CAP_EINVAL;
+	}
+	return CAP_OK;
+}
+
+static enum cap_fn_class ops_func_class(void *cat, const char *name, size_t n)
+{
+	(void)cat;
+	(void)name;
+	(void)n;
+	return CAP_FN_UNKNOWN; /* see the top of the file */
+}
+
+static int bump_rel(cap_mycat *c, cap_engine *e, uint32_t x, uint8_t *seen)
+{
+	if (seen[x])
+		return 0;
+	seen[x] = 1;
+	rel *r = &c->rels[x];
+	if (r->flags & (REL_TRIGGERS | REL_VIEW | REL_FOREIGN))
+		return -1;
+	cap_engine_bump_table(e, r->name, strlen(r->name));
+	for (uint32_t i = 0; i < r->nfk; i++)
+		if (bump_rel(c, e, r->fk[i], seen) < 0)
+			return -1;
+	return 0;
+}
+
+static void ops_write_bump(void *cat, cap_engine *e, uint64_t scope, const cap_sql_info *info)
+{
+	cap_mycat *c = cat;
+	uint8_t *seen = calloc(c->relcap, 1);
+	int whole = seen == NULL || info->nwrite == 0;
+	for (uint16_t i = 0; i < info->nwrite && !whole; i++) {
+		const cap_sql_name *nm = &info->write[i];
+		uint32_t x = rel_slot(c, info->names + nm->name_off, nm->name_len, 0);
+		cap_engine_bump_table(e, info->names + nm->name_off, nm->name_len);
+		if (x == UINT32_MAX || bump_rel(c, e, x, seen) < 0)
+			whole = 1;
+	}
+	free(seen);
+	if (whole)
+		cap_engine_bump_db(e, scope);
+}
+
+const cap_catalog_ops cap_mycat_ops = { ops_read_deps, ops_func_class, ops_write_bump };

@@ -1,0 +1,33 @@
+/*
+ * mysql_catalog.h - what the Connector/C hooks need from a MySQL/MariaDB server's
+ * information_schema: which names are views (and their base tables), sequences or tables of
+ * engines whose data lives elsewhere; which tables have triggers (a write to them may change
+ * anything in the database); which foreign keys cascade (a write to the parent changes the
+ * child); which names are stored functions (never cacheable, and may write).
+ *
+ * It is loaded once per (server, user, database) in each process through a short-lived
+ * SEPARATE connection opened with the program connection's own host, port, socket, user,
+ * password and database (MYSQL's public fields), so the program's session and transaction
+ * are never touched; and reloaded when any process ran DDL (session.h's catalog generation).
+ * When it cannot be loaded the hooks cache no reads and every write invalidates everything the
+ * MySQL scope holds.
+ */
+#ifndef CAP_MYSQL_CATALOG_H
+#define CAP_MYSQL_CATALOG_H
+
+#include "hooks/session.h"
+
+#include <mysql.h>
+
+typedef struct cap_mycat cap_mycat;
+
+/* cap_mycat_get - the catalog for conn's server, user and database, loading or reloading it
+ * when needed; NULL when unavailable (then retried at most every few seconds). *held is the
+ * reference the caller keeps between statements (released with cap_mycat_release). */
+cap_mycat *cap_mycat_get(const cap_rt *rt, MYSQL *conn, const cap_sess *s, cap_mycat **held);
+void cap_mycat_release(cap_mycat *c);
+
+/* The callbacks session.c uses. */
+extern const cap_catalog_ops cap_mycat_ops;
+
+#endif

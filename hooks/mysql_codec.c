@@ -1,0 +1,219 @@
+/*
+ * mysql_codec.c - buffered MYSQL_RES <-> neutral bytes (format and layout in mysql_codec.h).
+ *
+ * Decoding is on the hit path: one front-to-back pass over the value with bounds-checked
+ * reads and four allocations (result, MYSQL_DATA, field block, row block) whatever the row
+ * count. The blocks carry Connector/C's MA_USED_MEM header so that ma_free_root, which only
+ * walks the root's "used" and "free" chains and free()s each block, releases them.
+ */
+#include "hooks/mysql_codec.h"
+#include "cache/cap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MY_MAGIC 0x31594d43u /* "CMY1" */
+#define ALIGN8(n) (((n) + 7) & ~(size_t)7)
+#define BLOCK_HDR ALIGN8(sizeof(MA_USED_MEM))
+
+/* Field strings in the order they are encoded. */
+#define FIELD_STRS(X) X(name) X(org_name) X(table) X(org_table) X(db) X(catalog) X(def)
+
+/* The length of column i of a stored row: the gap to the next non-NULL value's start (or
+ * the end pointer row[nf]), less the terminator - as mysql_fetch_lengths computes it. */
+static size_t col_len(MYSQL_ROW row, unsigned nf, unsigned i)
+{
+	for (unsigned j = i + 1; j <= nf; j++)
+		if (row[j])
+			return (size_t)(row[j] - row[i]) - 1;
+	return 0;
+}
+
+int cap_my_encode(const MYSQL_RES *res, cap_buf *b)
+{
+	if (res == NULL || res->data == NULL || res->field_count == 0 || res->fields == NULL)
+		return CAP_EINVAL;
+	unsigned nf = res->field_count;
+	uint64_t nrows = 0, bytes = 0;
+	for (const MYSQL_ROWS *r = res->data->data; r; r = r->next) {
+		nrows++;
+		if (r->data == NULL)
+			return CAP_EINVAL;
+		for (unsigned i = 0; i < nf; i++)
+			if (r->data[i])
+				bytes += col_len(r->data, nf, i) + 1;
+	}
+	if (nrows != res->data->rows)
+		return CAP_EINVAL;
+	cap_buf_u32(b, MY_MAGIC);
+	cap_buf_u32(b, nf);
+	cap_buf_u64(b, nrows);
+	cap_buf_u64(b, bytes);
+	for (unsigned i = 0; i < nf; i++) {
+		const MYSQL_FIELD *f = &res->fields[i];
+#define PUT_STR(s) cap_buf_str(b, f->s, f->s ? f->s##_length : 0);
+		FIELD_STRS(PUT_STR)
+#undef PUT_STR
+		cap_buf_u64(b, f->length);
+		cap_buf_u64(b, f->max_length);
+		cap_buf_u32(b, f->flags);
+		cap_buf_u32(b, f->decimals);
+		cap_buf_u32(b, f->charsetnr);
+		cap_buf_u32(b, (uint32_t)f->type);
+	}
+	for (const MYSQL_ROWS *r = res->data->data; r && !b->err; r = r->next)
+		for (unsigned i = 0; i < nf; i++)
+			cap_buf_str(b, r->data[i], r->data[i] ? col_len(r->data, nf, i) : 0);
+	return b->err;
+}
+
+unsigned cap_my_fields(const void *val, size_t len)
+{
+	cap_rd rd;
+	cap_rd_init(&rd, val, len);
+	if (cap_rd_u32(&rd) != MY_MAGIC)
+		return 0;
+	uint32_t nf = cap_rd_u32(&rd);
+	return rd.err ? 0 : nf;
+}
+
+/* A block for a memory root: header, then n bytes. */
+static void *root_block(MA_MEM_ROOT *root, size_t n)
+{
+	MA_USED_MEM *blk = malloc(BLOCK_HDR + n);
+	if (blk == NULL)
+		return NULL;
+	blk->next = NULL;
+	blk->left = 0;
+	blk->size = BLOCK_HDR + n;
+	memset(root, 0, sizeof(*root));
+	root->used = blk;
+	root->min_malloc = 32;
+	root->block_size = 8192;
+	root->block_num = 4;
+	return (char *)blk + BLOCK_HDR;
+}
+
+static char *copy_str(char **at, const char *s, uint32_t n)
+{
+	char *d = *at;
+	if (n)
+		memcpy(d, s, n);
+	d[n] = '\0';
+	*at = d + n + 1;
+	return d;
+}
+
+MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered)
+{
+	cap_rd rd;
+	cap_rd_init(&rd, val, len);
+	if (cap_rd_u32(&rd) != MY_MAGIC)
+		return NULL;
+	uint32_t nf = cap_rd_u32(&rd);
+	uint64_t nrows = cap_rd_u64(&rd), bytes = cap_rd_u64(&rd);
+	/* every row needs at least 4 bytes per field in the value: bounds the sizes below */
+	if (rd.err || nf == 0 || nf > 65536 || nrows > len / (4 * (uint64_t)nf) || bytes > len)
+		return NULL;
+
+	/* fields: measure, then copy (the strings are read twice; field metadata is small) */
+	const unsigned char *fstart = rd.p;
+	size_t fbytes = nf * sizeof(MYSQL_FIELD);
+	for (uint32_t i = 0; i < nf; i++) {
+		const char *s;
+		uint32_t n;
+		for (int k = 0; k < 7; k++) {
+			int r = cap_rd_str(&rd, &s, &n);
+			if (r < 0)
+				return NULL;
+			if (r == 0)
+				fbytes += n + 1;
+		}
+		cap_rd_bytes(&rd, 8 + 8 + 4 * 4);
+	}
+	if (rd.err)
+		return NULL;
+
+	MYSQL_RES *res = calloc(1, sizeof(MYSQL_RES) + sizeof(unsigned long) * nf);
+	MYSQL_DATA *data = calloc(1, sizeof(MYSQL_DATA));
+	if (res == NULL || data == NULL)
+		goto fail;
+	res->lengths = (unsigned long *)(res + 1);
+	MYSQL_FIELD *fields = root_block(&res->field_alloc, fbytes);
+	if (fields == NULL)
+		goto fail;
+	res->fields = fields;
+	memset(fields, 0, nf * sizeof(MYSQL_FIELD));
+	char *sp = (char *)(fields + nf);
+	cap_rd fr;
+	cap_rd_init(&fr, fstart, (size_t)(rd.p - fstart));
+	for (uint32_t i = 0; i < nf; i++) {
+		MYSQL_FIELD *f = &fields[i];
+		const char *s;
+		uint32_t n;
+#define GET_STR(x)                                             \
+	if (cap_rd_str(&fr, &s, &n) == 0) {                    \
+		f->x = copy_str(&sp, s, n);                    \
+		f->x##_length = n;                             \
+	}
+		FIELD_STRS(GET_STR)
+#undef GET_STR
+		f->length = (unsigned long)cap_rd_u64(&fr);
+		f->max_length = unbuffered ? 0 : (unsigned long)cap_rd_u64(&fr);
+		if (unbuffered)
+			cap_rd_u64(&fr);
+		f->flags = cap_rd_u32(&fr);
+		f->decimals = cap_rd_u32(&fr);
+		f->charsetnr = cap_rd_u32(&fr);
+		f->type = (enum enum_field_types)cap_rd_u32(&fr);
+	}
+
+	/* rows: MYSQL_ROWS array, then pointer arrays, then the values */
+	size_t ptrs = (size_t)nrows * (nf + 1) * sizeof(char *);
+	size_t rbytes = (size_t)nrows * sizeof(MYSQL_ROWS) + ptrs + (size_t)bytes;
+	data->fields = nf;
+	data->rows = nrows;
+	res->data = data;
+	if (nrows) {
+		MYSQL_ROWS *rows = root_block(&data->alloc, rbytes);
+		if (rows == NULL)
+			goto fail;
+		char **pp = (char **)(rows + nrows);
+		char *vp = (char *)pp + ptrs, *vend = vp + bytes;
+		for (uint64_t r = 0; r < nrows; r++) {
+			MYSQL_ROWS *row = &rows[r];
+			row->next = r + 1 < nrows ? &rows[r + 1] : NULL;
+			row->data = pp;
+			row->length = 0;
+			for (uint32_t i = 0; i < nf; i++) {
+				const char *s;
+				uint32_t n;
+				int k = cap_rd_str(&rd, &s, &n);
+				if (k < 0 || (k == 0 && (size_t)(vend - vp) < (size_t)n + 1))
+					goto fail;
+				pp[i] = k ? NULL : copy_str(&vp, s, n);
+			}
+			pp[nf] = vp; /* end of the last value, as mthd_my_read_rows leaves it */
+			row->length = (unsigned long)(vp - (char *)pp);
+			pp += nf + 1;
+		}
+		data->data = rows;
+	}
+	if (rd.err || rd.p != rd.end)
+		goto fail;
+	res->field_count = nf;
+	res->data_cursor = data->data;
+	res->row_count = unbuffered ? 0 : nrows;
+	res->eof = unbuffered ? 0 : 1;
+	return res;
+fail:
+	if (data) {
+		free(data->alloc.used);
+		free(data);
+	}
+	if (res) {
+		free(res->field_alloc.used);
+		free(res);
+	}
+	return NULL;
+}

@@ -1,0 +1,40 @@
+/*
+ * mysql_codec.h - the neutral cached form of a buffered MYSQL_RES, and back.
+ *
+ * Encoded form (little-endian, see cache/buf.h):
+ *   u32 magic "CMY1" | u32 nfields | u64 nrows | u64 value_bytes (sum of len + 1 over the
+ *   non-NULL values)
+ *   per field: str name | str org_name | str table | str org_table | str db | str catalog |
+ *              str def (may be NULL) | u64 length | u64 max_length | u32 flags | u32 decimals
+ *              | u32 charsetnr | u32 type
+ *   per row, per field: str value (NULL stored as NULL; any bytes, zeros included)
+ *
+ * Decoding builds a MYSQL_RES laid out exactly as Connector/C's mysql_store_result leaves
+ * one (mysql.h makes MYSQL_RES, MYSQL_DATA, MYSQL_ROWS and MA_MEM_ROOT public): the result
+ * and its MYSQL_DATA come from calloc, the fields and the rows each live in one block chained
+ * as the only "used" block of a memory root, each row's values are NUL-terminated and
+ * contiguous with an end pointer after the last one. So the library's own mysql_free_result
+ * (free + ma_free_root) releases it, and mysql_fetch_row, mysql_fetch_lengths (which derives
+ * lengths from the pointer gaps), mysql_data_seek, mysql_row_seek/tell, mysql_fetch_field*,
+ * mysql_num_rows and mysql_eof all answer as for the server's result.
+ */
+#ifndef CAP_MYSQL_CODEC_H
+#define CAP_MYSQL_CODEC_H
+
+#include "cache/buf.h"
+
+#include <mysql.h>
+
+/* cap_my_encode - append a buffered result (res->data set) to b, which carries the size
+ * limit. The result's row cursor is not moved. CAP_OK or a CAP_* code. */
+int cap_my_encode(const MYSQL_RES *res, cap_buf *b);
+
+/* cap_my_decode - a new buffered MYSQL_RES holding the value, for mysql_free_result to free;
+ * NULL on a malformed value or no memory. unbuffered: shape it as mysql_use_result returns
+ * it (max_length 0, row_count 0 and eof 0 until the rows are read: see mysql.c). */
+MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered);
+
+/* cap_my_fields - the field count of an encoded value (0 when malformed). */
+unsigned cap_my_fields(const void *val, size_t len);
+
+#endif
