@@ -426,6 +426,7 @@ static void set_hit_state(MYSQL *m, unsigned nf)
 {
 	m->field_count = nf;
 	m->info = NULL;
+	m->affected_rows = ~0ULL; /* as sending any command leaves it */
 	m->warning_count = 0;
 	m->net.last_errno = 0;
 	m->net.last_error[0] = '\0';

@@ -1,0 +1,92 @@
+#!/bin/bash
+# t_mysql_api.sh - libmysqlclient through Capacitor: every result path of the C API returns
+# exactly what it returns without Capacitor over a corpus of types (integers, DECIMAL, UTF-8
+# VARCHAR/TEXT, BLOB with zero bytes, DATE/DATETIME/TIMESTAMP, JSON, NULLs, empty results,
+# 10,000 rows), from L1 (same process) and L2 (another process); hits really happen; prepared
+# statements pass through unchanged; writes through either API invalidate; valgrind is clean.
+. "$(dirname "$0")/lib.sh"
+cap_need_my
+api=$CAP_BUILD/clients/my_api
+[ -x "$api" ] || fail "$api not built (make clients)"
+tmp=$(cap_tmpdir)
+
+cap_my_sql <<'SQL'
+SET NAMES utf8mb4;
+DROP TABLE IF EXISTS t_types, t_big, t_empty;
+CREATE TABLE t_types (
+  id INT PRIMARY KEY, ti TINYINT, si SMALLINT UNSIGNED, bi BIGINT, d DECIMAL(20,6),
+  f DOUBLE, vc VARCHAR(64), tx TEXT, bl BLOB, dt DATE, dtm DATETIME(3), ts TIMESTAMP NULL,
+  js JSON, en ENUM('a','b'), bt BIT(8)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+INSERT INTO t_types VALUES
+ (1, -128, 65535, -9223372036854775808, 12345678901234.123456, 1.5e300, 'héllo wörld ✓',
+  REPEAT('long text ', 50), X'00FF0001', '2024-02-29', '2024-02-29 23:59:59.123',
+  '2001-02-03 04:05:06', '{"a": [1, 2, null], "b": "ü"}', 'a', b'10100101'),
+ (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+ (3, 0, 0, 0, 0, 0, '', '', X'', '1000-01-01', '9999-12-31 23:59:59', NULL, '[]', 'b', b'0'),
+ (4, 127, 1, 9223372036854775807, -0.000001, -2.5, 'emoji 😀', 'x', X'000000', NULL, NULL,
+  '2038-01-19 03:14:07', 'null', NULL, NULL);
+CREATE TABLE t_big (id INT PRIMARY KEY, v VARCHAR(32), n INT) ENGINE=InnoDB;
+SET SESSION max_recursive_iterations = 100000;
+INSERT INTO t_big WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 10000)
+  SELECT i, CONCAT('v', i), IF(i % 10 = 0, NULL, i * 3) FROM s;
+CREATE TABLE t_empty (a INT, b TEXT) ENGINE=InnoDB;
+SQL
+
+cat >"$tmp/q.sql" <<'EOF2'
+SELECT * FROM t_types ORDER BY id
+SELECT id, bl, LENGTH(bl) FROM t_types WHERE id IN (1, 3, 4) ORDER BY id
+SELECT vc AS alias_vc, js, d + 1 AS expr FROM t_types WHERE id = 1
+SELECT * FROM t_empty
+SELECT a FROM t_empty WHERE a > 3
+SELECT * FROM t_big ORDER BY id
+SELECT COUNT(*), SUM(n), MAX(v) FROM t_big
+SELECT t.id, b.v FROM t_types t JOIN t_big b ON b.id = t.id ORDER BY t.id
+SELECT 1 AS one, 'two' AS two, NULL AS three
+EOF2
+
+"$api" dump "$tmp/q.sql" 2 >"$tmp/direct.txt" || fail "my_api without Capacitor"
+LD_PRELOAD=$(cap_preload) "$api" dump "$tmp/q.sql" 2 >"$tmp/l1.txt" || fail "my_api with Capacitor"
+diff -u "$tmp/direct.txt" "$tmp/l1.txt" >"$tmp/diff1" || { head -50 "$tmp/diff1"; fail "results differ (first process)"; }
+LD_PRELOAD=$(cap_preload) "$api" dump "$tmp/q.sql" 2 >"$tmp/l2.txt" || fail "my_api with Capacitor (2)"
+diff -u "$tmp/direct.txt" "$tmp/l2.txt" >"$tmp/diff2" || { head -50 "$tmp/diff2"; fail "results differ (second process)"; }
+
+hits=$("$CAP_TOOL" stats --json | sed -n 's/.*"hits":\([0-9]*\).*/\1/p')
+hits_l2=$("$CAP_TOOL" stats --json | sed -n 's/.*"hits_l2":\([0-9]*\).*/\1/p')
+echo "hits=$hits hits_l2=$hits_l2"
+[ "${hits:-0}" -ge 80 ] || fail "expected at least 80 hits, got ${hits:-none}"
+[ "${hits_l2:-0}" -ge 1 ] || fail "expected L2 hits from the second process"
+
+# prepared statements: results pass through unchanged (truncation, NULLs, fetch_column)
+"$api" ps "$tmp/q.sql" 2 >"$tmp/ps_direct.txt" || fail "ps without Capacitor"
+LD_PRELOAD=$(cap_preload) "$api" ps "$tmp/q.sql" 2 >"$tmp/ps_cap.txt" || fail "ps with Capacitor"
+diff -u "$tmp/ps_direct.txt" "$tmp/ps_cap.txt" >"$tmp/diff3" || { head -50 "$tmp/diff3"; fail "prepared results differ"; }
+
+# writes invalidate: text and prepared, each seen by the next read in another process
+q="SELECT v FROM t_big WHERE id = 7"
+run() { LD_PRELOAD=$(cap_preload) "$api" exec "$@"; }
+assert_eq "read before" "v7" "$(run "$q")"
+assert_eq "cached read" "v7" "$(run "$q")"
+run "UPDATE t_big SET v = 'text write' WHERE id = 7" >/dev/null
+assert_eq "after text write" "text write" "$(run "$q")"
+printf '%s\n' "UPDATE t_big SET v = 'ps write' WHERE id = 7" >"$tmp/w.sql"
+LD_PRELOAD=$(cap_preload) "$api" ps "$tmp/w.sql" 1 >/dev/null
+assert_eq "after prepared write" "ps write" "$(run "$q")"
+run "UPDATE t_big SET v = 'v7' WHERE id = 7" >/dev/null
+
+# write through mysql_commit in a transaction (autocommit off)
+assert_eq "cached again" "v7" "$(run "$q")"
+MY_API_AUTOCOMMIT=0 run "UPDATE t_big SET v = 'txn write' WHERE id = 7" "COMMIT" >/dev/null
+assert_eq "after committed write" "txn write" "$(run "$q")"
+run "UPDATE t_big SET v = 'v7' WHERE id = 7" >/dev/null
+
+# valgrind: no invalid access, no definite leak on the hit and miss paths
+if command -v valgrind >/dev/null && [ -z "$CAP_PRELOAD_PREFIX" ]; then
+	head -n 4 "$tmp/q.sql" >"$tmp/vq.sql"
+	LD_PRELOAD=$CAP_LIB valgrind -q --error-exitcode=9 --leak-check=full \
+		--errors-for-leak-kinds=definite "$api" dump "$tmp/vq.sql" 3 >"$tmp/vg.txt" 2>"$tmp/vg.err" ||
+		{ cat "$tmp/vg.err"; fail "valgrind reported errors"; }
+	"$api" dump "$tmp/vq.sql" 3 >"$tmp/vg0.txt"
+	diff -q "$tmp/vg0.txt" "$tmp/vg.txt" >/dev/null || fail "results differ under valgrind"
+fi
+echo "ok"
