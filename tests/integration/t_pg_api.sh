@@ -12,7 +12,7 @@ client=$CAP_BUILD/clients/pq_api
 [ -x "$client" ] || fail "$client not built (make clients)"
 
 stat() { # stat KEY - a counter of `capacitor stats --json` (0 when there is no stats file yet)
-	"$CAP_TOOL" stats --json 2>/dev/null |
+	{ "$CAP_TOOL" stats --json 2>/dev/null || true; } |
 		python3 -c 'import json,sys
 try: print(json.load(sys.stdin).get(sys.argv[1], 0))
 except Exception: print(0)' "$1"

@@ -12,7 +12,7 @@ client=$CAP_BUILD/clients/pq_coherence
 [ -x "$client" ] || fail "$client not built (make clients)"
 
 stat() {
-	"$CAP_TOOL" stats --json 2>/dev/null |
+	{ "$CAP_TOOL" stats --json 2>/dev/null || true; } |
 		python3 -c 'import json,sys
 try: print(json.load(sys.stdin).get(sys.argv[1], 0))
 except Exception: print(0)' "$1"
