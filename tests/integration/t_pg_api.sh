@@ -26,6 +26,7 @@ INSERT INTO api_t VALUES (1, 10, 'a'), (2, 20, 'b'), (3, 30, NULL);
 SQL
 
 d=$(cap_tmpdir)
+trap '[ -n "${CAP_TEST_LOG:-}" ] && cp -r "$d"/. "$CAP_TEST_LOG/" 2>/dev/null; _cap_cleanup' EXIT
 run() { # run NAME [ENV...] - run the client, output in $d/NAME.out/.err
 	local name=$1 rc=0
 	shift

@@ -26,6 +26,7 @@ except Exception: print(0)' "$1"
 }
 
 d=$(cap_tmpdir)
+trap '[ -n "${CAP_TEST_LOG:-}" ] && cp -r "$d"/. "$CAP_TEST_LOG/" 2>/dev/null; _cap_cleanup' EXIT
 conn="-h $CAP_PG_HOST -p $CAP_PG_PORT -U $CAP_PG_USER -d $CAP_PG_DB"
 PSQL="$CAP_PG_BIN/psql -X -A $conn"
 DIRECT="env -u LD_PRELOAD $PSQL"
