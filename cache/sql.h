@@ -52,6 +52,8 @@ enum {
 	CAP_SQLR_PARAM_TYPE = 1u << 14,  /* reserved for the hooks */
 	CAP_SQLR_TEMP = 1u << 15,        /* statement creates or names a TEMPORARY table */
 	CAP_SQLR_VOLATILE_CLAUSE = 1u << 16, /* TABLESAMPLE, ORDER BY random() style clauses */
+	CAP_SQLR_UNSUPPORTED = 1u << 17, /* syntax the classifier does not follow (unbalanced
+					  * parentheses, a FROM item it cannot name ...) */
 };
 
 /* Transaction-control sub-kinds (info->txn), set when kind == CAP_SQL_TXN. */
