@@ -90,8 +90,8 @@ static void builtin_queries(void)
 		  "TIMESTAMPTZ '2024-03-04 05:06:07.123456+00' AS ts, INTERVAL '1 day 2 hours' AS iv, "
 		  "'00000000-0000-0000-0000-000000000001'::uuid AS id, 32767::int2 AS sm",
 		  NULL, NULL, 0);
-	add_query("SELECT i, repeat('x', i % 50) AS pad FROM generate_series(1, 300) AS i",
-		  "SELECT i, repeat('x', i % 50) AS pad FROM generate_series(1, $1) AS i", "300", 23);
+	add_query("SELECT id, pad FROM api_big ORDER BY id",
+		  "SELECT id, pad FROM api_big WHERE id <= $1 ORDER BY id", "3000", 23);
 	add_query("SELECT 1 AS a, 2 AS a, 3 AS \"A\"", NULL, NULL, 0);
 	add_query("SELECT * FROM no_such_table", "SELECT * FROM no_such_table WHERE x = $1", "1", 23);
 	add_query("SELECT 1/0", "SELECT 1/$1", "0", 23);
@@ -300,9 +300,8 @@ static void param(const query *q, int binary, const char **val, int *len, int *f
 	}
 }
 
-static int stmt_seq;
 
-static void run_one(PGconn *c, const char *mode, const query *q, const char *label)
+static void run_one(PGconn *c, const char *mode, const query *q, int qi, int k, const char *label)
 {
 	const char *sql = q->par ? q->par : q->lit;
 	int np = q->par ? 1 : 0;
@@ -324,23 +323,24 @@ static void run_one(PGconn *c, const char *mode, const query *q, const char *lab
 		dump(label, r);
 		PQclear(r);
 	} else if (strcmp(mode, "prepared") == 0) {
+		/* prepared once (first repetition), executed every time: no DEALLOCATE, which is
+		 * a session statement */
 		char name[32];
-		snprintf(name, sizeof(name), "s%d", stmt_seq++);
-		PGresult *r = PQprepare(c, name, sql, np, types);
-		printf("%s: prepare %s\n", label, PQresStatus(PQresultStatus(r)));
-		PQclear(r);
+		snprintf(name, sizeof(name), "%s_%d", mode, qi);
+		if (k == 0) {
+			PGresult *r = PQprepare(c, name, sql, np, types);
+			printf("%s: prepare %s\n", label, PQresStatus(PQresultStatus(r)));
+			PQclear(r);
+		}
 		for (int rf = 0; rf < 2; rf++) {
 			param(q, rf, &val, &len, &fmt, &be);
-			r = PQexecPrepared(c, name, np, np ? &val : NULL, np ? &len : NULL,
-					   np ? &fmt : NULL, rf);
+			PGresult *r = PQexecPrepared(c, name, np, np ? &val : NULL, np ? &len : NULL,
+						     np ? &fmt : NULL, rf);
 			char lab[256];
 			snprintf(lab, sizeof(lab), "%s rf=%d", label, rf);
 			dump(lab, r);
 			PQclear(r);
 		}
-		char dealloc[64];
-		snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", name);
-		PQclear(PQexec(c, dealloc));
 	} else if (strcmp(mode, "send") == 0 || strcmp(mode, "nb_query") == 0 ||
 		   strcmp(mode, "single") == 0 || strcmp(mode, "nb_single") == 0 ||
 		   strcmp(mode, "blk_poll") == 0) {
@@ -357,13 +357,14 @@ static void run_one(PGconn *c, const char *mode, const query *q, const char *lab
 			die("PQsendQueryParams", c);
 		drain(c, label, mode[0] == 'n', 0);
 	} else if (strcmp(mode, "send_prepared") == 0 || strcmp(mode, "nb_prepared") == 0) {
-		char name[32];
-		snprintf(name, sizeof(name), "a%d", stmt_seq++);
-		if (!PQsendPrepare(c, name, sql, np, types))
-			die("PQsendPrepare", c);
-		char lab[256];
-		snprintf(lab, sizeof(lab), "%s prepare", label);
-		drain(c, lab, mode[0] == 'n', 0);
+		char name[32], lab[256];
+		snprintf(name, sizeof(name), "%s_%d", mode, qi);
+		if (k == 0) {
+			if (!PQsendPrepare(c, name, sql, np, types))
+				die("PQsendPrepare", c);
+			snprintf(lab, sizeof(lab), "%s prepare", label);
+			drain(c, lab, mode[0] == 'n', 0);
+		}
 		for (int rf = 0; rf < 2; rf++) {
 			param(q, rf, &val, &len, &fmt, &be);
 			if (!PQsendQueryPrepared(c, name, np, np ? &val : NULL, np ? &len : NULL,
@@ -372,12 +373,6 @@ static void run_one(PGconn *c, const char *mode, const query *q, const char *lab
 			snprintf(lab, sizeof(lab), "%s rf=%d", label, rf);
 			drain(c, lab, mode[0] == 'n', 0);
 		}
-		char dealloc[64];
-		snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", name);
-		if (!PQsendQuery(c, dealloc))
-			die("PQsendQuery", c);
-		snprintf(lab, sizeof(lab), "%s dealloc", label);
-		drain(c, lab, mode[0] == 'n', 0);
 	} else {
 		fprintf(stderr, "pq_api: unknown mode %s\n", mode);
 		exit(2);
@@ -385,7 +380,7 @@ static void run_one(PGconn *c, const char *mode, const query *q, const char *lab
 	fflush(stdout);
 }
 
-static void run_mode(PGconn *c, const char *mode, const char *round)
+static void run_mode(PGconn *c, const char *mode, const char *round, int round_no)
 {
 	int nb = strncmp(mode, "nb_", 3) == 0;
 	if (PQsetnonblocking(c, nb) != 0)
@@ -394,7 +389,7 @@ static void run_mode(PGconn *c, const char *mode, const char *round)
 		for (int k = 0; k < repeat; k++) {
 			char label[128];
 			snprintf(label, sizeof(label), "%s %s q%d #%d", round, mode, i, k);
-			run_one(c, mode, &queries[i], label);
+			run_one(c, mode, &queries[i], i + 1000 * round_no, k, label);
 		}
 	if (PQsetnonblocking(c, 0) != 0)
 		die("PQsetnonblocking", c);
@@ -449,7 +444,7 @@ int main(int argc, char **argv)
 		char *list = strdup(modes);
 		for (char *save = NULL, *m = strtok_r(list, ",", &save); m;
 		     m = strtok_r(NULL, ",", &save)) {
-			run_mode(c, m, rounds[round]);
+			run_mode(c, m, rounds[round], round);
 			if (round == 0 && write && !file) {
 				/* every path must see this write on its second round: write between
 				 * modes too, so a later mode's first query is a post-write read */

@@ -23,6 +23,9 @@ SET client_min_messages = warning;
 DROP TABLE IF EXISTS api_t;
 CREATE TABLE api_t (id int PRIMARY KEY, v int, t text);
 INSERT INTO api_t VALUES (1, 10, 'a'), (2, 20, 'b'), (3, 30, NULL);
+DROP TABLE IF EXISTS api_big;
+CREATE TABLE api_big (id int PRIMARY KEY, pad text);
+INSERT INTO api_big SELECT i, repeat(chr(65 + i % 26), i % 40) FROM generate_series(1, 2000) AS i;
 SQL
 
 d=$(cap_tmpdir)
