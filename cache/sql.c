@@ -681,6 +681,7 @@ typedef struct parser {
 	enum cap_sql_kind kind;
 	enum cap_sql_txn txn;
 	uint8_t query, ddl, nowr, write_seen, select_into, call_pending, in_create, explain;
+	uint8_t skip_rest; /* the rest of the statement names nothing (COPY options) */
 	int block, tgt_pending;
 	/* whole input */
 	uint8_t write_unknown;
@@ -734,8 +735,12 @@ static int put_name(parser *p, const tok *t, uint16_t *off, uint16_t *len)
 	if (t->t == TK_QIDENT) {
 		uint32_t st = 1, e = n - 1;
 		char q = s[n - 1];
-		if (s[0] != q) /* U&"..." */
+		if (s[0] != q) {
+			/* U&"..." with escapes we do not decode: the name may not be this text */
 			st = 3;
+			p->reasons |= CAP_SQLR_UNSUPPORTED;
+			p->write_unknown = 1;
+		}
 		uint32_t k = 0;
 		for (uint32_t i = st; i < e; i++) {
 			if (o + k >= CAP_SQL_NAMES_MAX)
@@ -912,6 +917,12 @@ static void call(parser *p, const tok *parts, int np)
 				ci_eq(p->lx.s + schema->off, "pg_catalog", 10)))
 			cls = F_NONE;
 	}
+	if (cls == F_SYN)
+		return;
+	if (p->ddl) {
+		p->call_pending = 1; /* DDL is never cached: its calls do not matter */
+		return;
+	}
 	if (schema && !p->my && schema->t == TK_WORD && schema->len == 10 &&
 	    ci_eq(p->lx.s + schema->off, "pg_catalog", 10))
 		schema = NULL; /* report the built-in's plain name */
@@ -1030,6 +1041,8 @@ static int is_cte_start(const parser *p)
 	return 1;
 }
 
+static int accept(parser *p, uint16_t kw);
+
 /* FROM item expected. Returns 1 when it consumed or re-dispatched the token. */
 static int from_expect(parser *p, level *L)
 {
@@ -1118,13 +1131,37 @@ static int from_after(parser *p, level *L)
 		advance(p);
 		return 1;
 	}
-	if (L->fa == FA_START || L->fa == FA_AS) {
-		if (p->cur.t == TK_QIDENT ||
-		    (p->cur.t == TK_WORD && !(cap_kws[p->cur.kw].fl & KF_NOALIAS))) {
-			L->fa = FA_ALIAS;
-			advance(p);
-			return 1;
+	/* after AS any word is the alias; without AS a word that cannot start a clause, or
+	 * a clause word followed by ',' (PostgreSQL: FROM a lock, b) */
+	if ((L->fa == FA_AS && is_name(&p->cur)) ||
+	    (L->fa == FA_START &&
+	     (p->cur.t == TK_QIDENT ||
+	      (p->cur.t == TK_WORD && (!(cap_kws[p->cur.kw].fl & KF_NOALIAS) ||
+				       (p->nxt.t == TK_COMMA && p->cur.kw != KW_USING)))))) {
+		L->fa = FA_ALIAS;
+		advance(p);
+		return 1;
+	}
+	/* MySQL index hints: USE|FORCE|IGNORE INDEX|KEY [FOR JOIN|ORDER BY|GROUP BY] (...) */
+	if (p->cur.t == TK_WORD &&
+	    (p->cur.kw == KW_USE || p->cur.kw == KW_FORCE || p->cur.kw == KW_IGNORE) &&
+	    p->nxt.t == TK_WORD && (p->nxt.kw == KW_INDEX || p->nxt.kw == KW_KEY)) {
+		advance(p);
+		advance(p);
+		if (accept(p, KW_FOR)) {
+			(void)(accept(p, KW_JOIN) || accept(p, KW_ORDER) || accept(p, KW_GROUP));
+			accept(p, KW_BY);
 		}
+		if (p->cur.t == TK_LP) {
+			int d = 0;
+			do {
+				d += p->cur.t == TK_LP;
+				d -= p->cur.t == TK_RP;
+				advance(p);
+			} while (d > 0 && !end_of_stmt(p));
+		}
+		L->fa = FA_REST;
+		return 1;
 	}
 	L->fa = FA_REST;
 	return 0;
@@ -1275,8 +1312,13 @@ static void word(parser *p)
 			advance(p);
 			return;
 		case KW_JOIN:
+			/* a table always follows JOIN, whatever we think the context is */
+			if (!(L->fl & L_FN))
+				L->ctx = C_FROM;
+			advance(p);
+			return;
 		case KW_STRAIGHT_JOIN:
-			if ((L->ctx == C_FROM_AFTER || L->ctx == C_FROM) && p->prevkw != KW_FOR)
+			if (L->ctx == C_FROM_AFTER || L->ctx == C_FROM)
 				L->ctx = C_FROM;
 			advance(p);
 			return;
@@ -1296,9 +1338,11 @@ static void word(parser *p)
 				break;
 			if (p->nxt.t == TK_WORD &&
 			    (p->nxt.kw == KW_UPDATE || p->nxt.kw == KW_SHARE || p->nxt.kw == KW_NO ||
-			     p->nxt.kw == KW_KEY))
+			     p->nxt.kw == KW_KEY)) {
 				p->reasons |= CAP_SQLR_LOCKING;
-			L->ctx = C_NONE;
+				L->ctx = C_NONE;
+			}
+			/* else FOR SYSTEM_TIME ... (MariaDB) and the like: the FROM list goes on */
 			advance(p);
 			return;
 		case KW_LOCK:
@@ -1568,8 +1612,12 @@ static void step(parser *p)
 
 static void walk(parser *p)
 {
-	while (!end_of_stmt(p))
-		step(p);
+	while (!end_of_stmt(p)) {
+		if (p->skip_rest)
+			advance(p);
+		else
+			step(p);
+	}
 }
 
 /* ---------------------------------------------------------------- statement heads */
@@ -2132,6 +2180,7 @@ static void head(parser *p)
 				p->kind = CAP_SQL_OTHER;
 			}
 			p->nowr = 1;
+			p->skip_rest = 1;
 			return;
 		}
 	case KW_LOAD:
@@ -2184,9 +2233,11 @@ static void head(parser *p)
 	case KW_SECURITY:
 	case KW_IMPORT:
 	case KW_REASSIGN:
+		/* no table named: callers invalidate the database */
 		p->kind = CAP_SQL_DDL;
 		p->ddl = 1;
 		p->nowr = 1;
+		p->skip_rest = 1;
 		in->flags |= CAP_SQLF_CATALOG_CHANGE;
 		return;
 	case KW_REFRESH:
@@ -2201,9 +2252,13 @@ static void head(parser *p)
 		return;
 	case KW_REINDEX: case KW_CLUSTER: case KW_VACUUM: case KW_ANALYZE: case KW_ANALYSE:
 	case KW_CHECKPOINT: case KW_LISTEN: case KW_UNLISTEN: case KW_NOTIFY: case KW_SHOW:
-	case KW_LOCK: case KW_UNLOCK: case KW_DECLARE: case KW_FETCH: case KW_MOVE:
-	case KW_CLOSE: case KW_HELP: case KW_FLUSH: case KW_OPTIMIZE: case KW_CHECK:
-	case KW_CHECKSUM: case KW_KILL: case KW_HANDLER: case KW_PURGE: case KW_CACHE:
+	case KW_UNLOCK: case KW_FETCH: case KW_MOVE: case KW_CLOSE: case KW_HELP:
+	case KW_FLUSH: case KW_OPTIMIZE: case KW_CHECK: case KW_CHECKSUM: case KW_KILL:
+	case KW_HANDLER: case KW_PURGE: case KW_CACHE:
+		p->skip_rest = 1;
+		/* fall through */
+	case KW_LOCK:
+	case KW_DECLARE:
 		p->kind = CAP_SQL_UTILITY;
 		p->nowr = 1;
 		advance(p);
@@ -2299,6 +2354,7 @@ static void head(parser *p)
 		}
 		p->kind = CAP_SQL_SESSION;
 		p->nowr = 1;
+		p->skip_rest = 1; /* the statement is only prepared here */
 		return;
 	case KW_DEALLOCATE:
 		p->kind = CAP_SQL_SESSION;
@@ -2378,7 +2434,8 @@ static void stmt(parser *p)
 	p->kind = CAP_SQL_OTHER;
 	p->txn = CAP_TXN_NONE;
 	p->query = p->ddl = p->nowr = p->write_seen = p->select_into = p->call_pending = 0;
-	p->in_create = p->explain = 0;
+	p->in_create = p->explain = p->skip_rest = 0;
+	uint16_t nwrite0 = in->nwrite;
 	p->block = 0;
 	p->tgt_pending = 0;
 
@@ -2397,8 +2454,10 @@ static void stmt(parser *p)
 		in->flags |= CAP_SQLF_CATALOG_CHANGE;
 	}
 	if (p->explain) {
-		if (!(p->explain == 2 && rank(k) >= rank(CAP_SQL_WRITE)))
+		if (!(p->explain == 2 && rank(k) >= rank(CAP_SQL_WRITE))) {
 			k = CAP_SQL_UTILITY;
+			in->nwrite = nwrite0; /* not executed: writes nothing */
+		}
 	}
 	if (k == CAP_SQL_READ && p->reasons)
 		k = CAP_SQL_READ_NOCACHE;

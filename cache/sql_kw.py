@@ -75,7 +75,7 @@ div gcd lcm factorial cbrt width_bucket array_position array_positions array_cat
 array_prepend array_remove jsonb_array_length jsonb_typeof jsonb_extract_path
 jsonb_extract_path_text json_extract_path json_extract_path_text jsonb_object_keys
 jsonb_array_elements jsonb_array_elements_text json_array_elements jsonb_each jsonb_each_text
-int4 int8 int2 float8 float4 bool text bpchar
+int4 int8 int2 float8 float4 bool text bpchar overlay percentile_cont percentile_disc mode
 """)
 IMM_MY = W("""
 concat concat_ws if ifnull isnull nvl group_concat any_value bit_xor hex unhex bin oct
