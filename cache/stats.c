@@ -46,8 +46,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Weak until cache/sql.c lands in every build; a shape then simply has no text. */
-#pragma weak cap_sql_digest
 
 #define TLS_IE __attribute__((tls_model("initial-exec")))
 #define LD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
@@ -722,7 +720,7 @@ static CAP_COLD cap_stats_shape *shape_insert(void *base, const cap_qrec *r, uin
 		if (__atomic_compare_exchange_n(&s->key, &k, r->shape, 0, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE)) {
 			char text[CAP_STATS_SHAPE_TEXT_MAX + 1] = "";
-			if (r->sql != NULL && cap_sql_digest != NULL) {
+			if (r->sql != NULL) {
 				cap_sql_digest((enum cap_dialect)r->dialect, r->sql, r->sql_len, text,
 					       sizeof(text));
 				if (strlen(text) == CAP_STATS_SHAPE_TEXT_MAX) /* mark the cut */
