@@ -51,7 +51,7 @@ TOOL := $(BUILD)/capacitor
 CORE := $(BUILD)/libcapcore.a
 EXPORTS := $(sort $(wildcard hooks/*.exports))
 
-.PHONY: all test unit integration fuzz bench demo deps install uninstall clean help check-exports \
+.PHONY: all test unit integration fuzz tsan bench demo deps install uninstall clean help check-exports \
 	clients soak
 all: $(LIB) $(TOOL)
 
@@ -120,6 +120,10 @@ check-exports: $(LIB)
 unit: $(UNIT_BINS)
 	$(Q)./tests/run-unit.sh $(UNIT_BINS)
 
+# The threaded engine tests again under ThreadSanitizer (objects in build/tsan).
+tsan:
+	$(Q)./tests/run-tsan.sh
+
 fuzz: $(FUZZ_BINS)
 	$(Q)./tests/run-fuzz.sh $(FUZZ_BINS)
 
@@ -130,7 +134,7 @@ integration: all $(CLIENT_BINS)
 test: deps
 	$(Q)$(MAKE) --no-print-directory all check-exports
 	$(Q)$(MAKE) --no-print-directory unit
-	$(Q)$(if $(filter 1,$(SANITIZE)),true,$(MAKE) --no-print-directory fuzz)
+	$(Q)$(if $(filter 1,$(SANITIZE)),true,$(MAKE) --no-print-directory fuzz tsan)
 	$(Q)$(MAKE) --no-print-directory integration
 
 demo: deps
@@ -165,7 +169,7 @@ help:
 	@echo 'make bench        micro and end-to-end benchmarks'
 	@echo 'make soak         long multi-process stress runs (not part of make test)'
 	@echo 'make install      PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)'
-	@echo 'make uninstall | clean | check-exports | unit | fuzz | integration | deps'
+	@echo 'make uninstall | clean | check-exports | unit | fuzz | tsan | integration | deps'
 	@echo 'V=1 shows full command lines'
 
 soak: all
