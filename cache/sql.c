@@ -133,13 +133,19 @@ static uint16_t kw_find(const char *w, uint32_t len, uint32_t h)
 {
 	if (len > CAP_KW_MAXLEN)
 		return 0;
-	unsigned s = (unsigned)((h * 2654435761u) >> 22);
+	unsigned s = (unsigned)((h * 2654435761u) >> 20);
 	for (;;) {
 		uint16_t id = cap_kw_slots[s];
 		if (!id)
 			return 0;
-		if (cap_kws[id].len == len && ci_eq(w, cap_kws[id].name, len))
-			return id;
+		if (cap_kws[id].len == len) {
+			const char *k = cap_kws[id].name;
+			uint32_t i = 0;
+			while (i < len && lc((uint8_t)w[i]) == (uint8_t)k[i])
+				i++;
+			if (i == len)
+				return id;
+		}
 		s = (s + 1) & (CAP_KW_SLOTS - 1);
 	}
 }
@@ -562,8 +568,8 @@ typedef struct dgst {
 static void dg_put(dgst *g, const char *p, size_t n)
 {
 	if (g->pos + 1 < g->cap) {
-		size_t room = g->cap - 1 - g->pos;
-		memcpy(g->buf + g->pos, p, n < room ? n : room);
+		size_t room = g->cap - 1 - g->pos, m = n < room ? n : room;
+		memcpy(g->buf + g->pos, p, m);
 	}
 	g->pos += n;
 }
@@ -604,7 +610,12 @@ static void dg_emit(dgst *g, const lexer *lx, uint8_t type, const tok *t)
 			dg_put(g, &o, 1);
 		}
 	} else {
+		size_t at = g->pos;
 		dg_put(g, lx->s + t->off, t->len);
+		/* a NUL inside a quoted name: keep the text one C string */
+		for (size_t i = at; i < g->pos && i + 1 < g->cap; i++)
+			if (g->buf[i] == '\0')
+				g->buf[i] = '?';
 	}
 }
 

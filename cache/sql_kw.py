@@ -8,7 +8,7 @@ known immutable; VOL = known volatile or stable; SEQ/LASTID/SESS = the special r
 """
 import sys
 
-SLOTS = 1024
+SLOTS = 4096
 
 def h(name):
     x = 0
@@ -19,7 +19,7 @@ def h(name):
     return x
 
 def slot(x):
-    return ((x * 2654435761) & 0xFFFFFFFF) >> 22
+    return ((x * 2654435761) & 0xFFFFFFFF) >> 20
 
 W = lambda s: s.split()
 
