@@ -468,7 +468,10 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 			switch (info->iso_scope) {
 			case CAP_ISO_SCOPE_SESSION:
 				s->sess_iso = info->iso;
-				s->sess_iso_known = 1;
+				/* RESET ALL / DISCARD ALL go back to the server's default, which the
+				 * hook knows (0 asks it to apply it again); any other level we could
+				 * not read stays unknown, the strictest case */
+				s->sess_iso_known = !(info->flags & CAP_SQLF_RESET_ALL);
 				break;
 			case CAP_ISO_SCOPE_NEXT: s->next_iso = info->iso; break;
 			case CAP_ISO_SCOPE_TXN: s->txn_iso = info->iso; break;
