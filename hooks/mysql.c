@@ -371,12 +371,51 @@ static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
 	cap_sess_plan(rt, &mc->sess, info, in_txn_before(mc->m), &cap_mycat_ops, cat, plan);
 }
 
+/* Is sql exactly "SET [SESSION|@@[session.]]autocommit = 0|1|ON|OFF"? Such a statement does
+ * not change what any query returns (the transaction state is followed through the server
+ * status instead), so it is kept out of the session fingerprint: programs that switch
+ * autocommit (MySQLdb does at connect) share entries with those that do not. */
+static int only_autocommit(const char *sql, size_t len)
+{
+	size_t i = 0;
+#define SKIP_WS() while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r')) i++
+#define WORD(w) (len - i >= sizeof(w) - 1 && strncasecmp(sql + i, w, sizeof(w) - 1) == 0 ? (i += sizeof(w) - 1, 1) : 0)
+	SKIP_WS();
+	if (!WORD("set"))
+		return 0;
+	SKIP_WS();
+	if (WORD("session ") || WORD("@@session.") || WORD("@@"))
+		SKIP_WS();
+	if (!WORD("autocommit"))
+		return 0;
+	SKIP_WS();
+	if (i >= len || sql[i] != '=')
+		return 0;
+	i++;
+	SKIP_WS();
+	if (!(WORD("0") || WORD("1") || WORD("on") || WORD("off")))
+		return 0;
+	SKIP_WS();
+	if (i < len && sql[i] == ';')
+		i++;
+	SKIP_WS();
+	return i == len;
+#undef SKIP_WS
+#undef WORD
+}
+
 /* Bookkeeping after a statement ran on the server. */
 static void my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info,
 		     const cap_plan *plan, const char *sql, size_t len, int ok)
 {
+	uint64_t fp = mc->sess.fp, fp_sets = mc->sess.fp_sets;
 	cap_sess_after(rt, &mc->sess, info, plan, sql, len, ok, in_txn_after(mc->m), &cap_mycat_ops,
 		       mc->cat);
+	if (info->kind == CAP_SQL_SESSION && (info->flags & CAP_SQLF_SET_AUTOCOMMIT) &&
+	    only_autocommit(sql, len)) {
+		mc->sess.fp = fp;
+		mc->sess.fp_sets = fp_sets;
+	}
 	fix_scope(mc);
 	/* a multi-statement string or a CALL goes on running while the program reads its
 	 * results: whatever may write is bumped again at each mysql_next_result */
