@@ -480,8 +480,9 @@ fi
 
 # capacitor invalidate: a write done without the library is seen after it, by a running process
 inv_case() { # inv_case ARGS... - the invalidate command line
-	$DIRECT -q -c "DROP TABLE IF EXISTS inv_kv CASCADE" -c "CREATE TABLE inv_kv (id int PRIMARY KEY, v int)" \
-		-c "INSERT INTO inv_kv VALUES (1, 0)"
+	# through the library: the cache must forget the previous case's rows
+	env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=1 $PSQL -q -c "DROP TABLE IF EXISTS inv_kv CASCADE" \
+		-c "CREATE TABLE inv_kv (id int PRIMARY KEY, v int)" -c "INSERT INTO inv_kv VALUES (1, 0)" >/dev/null
 	{
 		echo "SELECT v FROM inv_kv WHERE id = 1;"
 		echo "SELECT v FROM inv_kv WHERE id = 1;"
