@@ -334,6 +334,14 @@ static int check_dir(const char *dir, int create, char *err, size_t errcap)
 	return CAP_OK;
 }
 
+/* unlock_close - release the flock explicitly, then close: when the file is mapped the mapping
+ * keeps the open file description alive, and with it the lock, long after close(2). */
+static void unlock_close(int fd)
+{
+	flock(fd, LOCK_UN);
+	close(fd);
+}
+
 /* Library side: open or create dir/stats under flock, building it when empty and replacing
  * it (new file + rename, so that mappings of the old one never see it shrink) when it is not
  * a valid file of our version or older. A newer version is left alone. */
@@ -351,17 +359,17 @@ static int map_create(const char *dir, const char *path, void **base, char *err,
 		}
 		/* someone replaced the file while we waited: start again on the new one */
 		if (stat(path, &st2) != 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
-			close(fd);
+			unlock_close(fd);
 			continue;
 		}
 		if (fstat(fd, &st) != 0) {
 			snprintf(err, errcap, "fstat %s: %s", path, strerror(errno));
-			close(fd);
+			unlock_close(fd);
 			return CAP_EIO;
 		}
 		if (st.st_size == 0) {
 			rc = build_file(fd, base, err, errcap);
-			close(fd); /* drops the flock */
+			unlock_close(fd);
 			return rc;
 		}
 		cap_stats_hdr h;
@@ -372,7 +380,7 @@ static int map_create(const char *dir, const char *path, void **base, char *err,
 				      why, sizeof(why));
 		if (rc == CAP_OK) {
 			void *m = mmap(NULL, CAP_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-			close(fd);
+			unlock_close(fd);
 			if (m == MAP_FAILED) {
 				snprintf(err, errcap, "mmap %s: %s", path, strerror(errno));
 				return CAP_EIO;
@@ -382,21 +390,21 @@ static int map_create(const char *dir, const char *path, void **base, char *err,
 		}
 		if (rc == CAP_EVERSION && h.version > CAP_STATS_VERSION) {
 			snprintf(err, errcap, "%s: %s", path, why);
-			close(fd);
+			unlock_close(fd);
 			return CAP_EVERSION;
 		}
 		/* garbage or an older format: build a new file beside it and rename it over */
 		char tmp[PATH_MAX];
 		if (snprintf(tmp, sizeof(tmp), "%s/.stats.%d.tmp", dir, (int)getpid()) >= (int)sizeof(tmp)) {
 			snprintf(err, errcap, "%s: path too long", dir);
-			close(fd);
+			unlock_close(fd);
 			return CAP_EINVAL;
 		}
 		unlink(tmp);
 		int tfd;
 		rc = open_checked(tmp, O_RDWR | O_CREAT | O_EXCL, &st2, &tfd, err, errcap);
 		if (rc != CAP_OK) {
-			close(fd);
+			unlock_close(fd);
 			return rc;
 		}
 		rc = build_file(tfd, base, err, errcap);
@@ -410,7 +418,7 @@ static int map_create(const char *dir, const char *path, void **base, char *err,
 		else
 			cap_log(CAP_LOG_WARN, "stats: %s: %s; rebuilt it", path, why);
 		close(tfd);
-		close(fd);
+		unlock_close(fd);
 		return rc;
 	}
 	snprintf(err, errcap, "%s: replaced too often while opening", path);
