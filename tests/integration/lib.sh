@@ -2,6 +2,7 @@
 # lib.sh - helpers for the shell integration tests (sourced; run.sh provides the environment).
 #
 #   cap_need_pg / cap_need_my   exit 77 (skip) when the fixture server is not available
+#   cap_need_clean_exit         exit 77 when preloaded libpq programs hang at exit (SANITIZE=1)
 #   cap_pg_psql ARGS...         psql against the fixture database (no ~/.psqlrc)
 #   cap_my_sql ARGS...          mariadb client against the fixture database, for SETUP ONLY:
 #                               the static client does not go through libmysqlclient
@@ -59,6 +60,12 @@ cap_need_my() {
 	[ -n "${CAP_MY_PORT:-}" ] || skip "no MariaDB fixture (run through tests/integration/run.sh)"
 }
 
+cap_need_clean_exit() {
+	# Skip when preloaded libpq programs cannot exit under SANITIZE=1 (see run.sh).
+	[ "${CAP_SAN_EXIT_HANG:-0}" != 1 ] ||
+		skip "libpq programs hang at exit with libasan preloaded (toolchain problem, tests/README.md)"
+}
+
 cap_pg_psql() {
 	"$CAP_PG_BIN/psql" -X -v ON_ERROR_STOP=1 -h "$CAP_PG_HOST" -p "$CAP_PG_PORT" \
 		-U "$CAP_PG_USER" -d "$CAP_PG_DB" "$@"
@@ -89,12 +96,14 @@ cap_run_mode() {
 	# cap_run_mode MODE PREFIX CMD... - run CMD, leaving PREFIX.out, PREFIX.err, PREFIX.rc
 	local mode=$1 prefix=$2 rc=0
 	shift 2
+	local t=(timeout -k 5 "${CAP_MODE_TIMEOUT:-120}")
 	case "$mode" in
-	off) env -u LD_PRELOAD "$@" >"$prefix.out" 2>"$prefix.err" || rc=$? ;;
-	enable0) env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=0 "$@" >"$prefix.out" 2>"$prefix.err" || rc=$? ;;
-	enable1 | warm) env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=1 "$@" >"$prefix.out" 2>"$prefix.err" || rc=$? ;;
+	off) "${t[@]}" env -u LD_PRELOAD "$@" >"$prefix.out" 2>"$prefix.err" || rc=$? ;;
+	enable0) "${t[@]}" env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=0 "$@" >"$prefix.out" 2>"$prefix.err" || rc=$? ;;
+	enable1 | warm) "${t[@]}" env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=1 "$@" >"$prefix.out" 2>"$prefix.err" || rc=$? ;;
 	*) fail "unknown mode $mode" ;;
 	esac
+	[ "$rc" -ne 124 ] || echo "cap_run_mode: $mode: timed out after ${CAP_MODE_TIMEOUT:-120}s: $*" >&2
 	echo "$rc" >"$prefix.rc"
 }
 

@@ -5,6 +5,7 @@
 # exit status and transaction counts, since timings vary).
 . "$CAP_ROOT/tests/integration/lib.sh"
 cap_need_pg
+cap_need_clean_exit
 [ -e "$CAP_LIB" ] || fail "$CAP_LIB not built"
 
 d=$(cap_tmpdir)
