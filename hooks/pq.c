@@ -371,10 +371,11 @@ static void refresh_params(pq_conn *pc)
 	pc->params_dirty = 0;
 }
 
+/* in_txn_now - 0 outside a transaction block, 1 inside, 2 inside a failed one. */
 static int in_txn_now(const PGconn *conn)
 {
 	PGTransactionStatusType t = cap_pq.PQtransactionStatus(conn);
-	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+	return t == PQTRANS_INTRANS ? 1 : t == PQTRANS_INERROR ? 2 : 0;
 }
 
 static int pipeline_on(const PGconn *conn)

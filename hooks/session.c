@@ -251,6 +251,10 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 		return;
 	}
 	int hit = 1, fill = 1;
+	if (in_txn == 2) {
+		p->reason = CAP_REASON_txn;
+		return;
+	}
 	if (in_txn) {
 		enum cap_sql_iso iso = txn_level(s);
 		if (s->txn_tainted) {
@@ -458,11 +462,17 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 				fold_session(s, sql, len);
 			}
 		}
-		if (info->kind == CAP_SQL_SESSION && info->iso == CAP_ISO_NONE &&
-		    mentions_isolation(sql, len)) {
-			/* e.g. RESET default_transaction_isolation: level no longer known */
+		if ((info->kind == CAP_SQL_SESSION && info->iso == CAP_ISO_NONE &&
+		     mentions_isolation(sql, len)) ||
+		    ((info->reasons & CAP_SQLR_SESSION_FN) && mentions_isolation(sql, len)) ||
+		    p->fn_may_write || info->kind == CAP_SQL_OTHER) {
+			/* set_config('default_transaction_isolation', ...), a RESET we could not
+			 * read, or code we cannot see (a volatile user function, DO, CALL) may have
+			 * changed the level: it is unknown now, the strictest case */
 			s->sess_iso = CAP_ISO_UNKNOWN;
 			s->sess_iso_known = 1;
+			if (was_in_txn || in_txn)
+				s->txn_iso = CAP_ISO_UNKNOWN;
 		}
 		if (info->iso != CAP_ISO_NONE && ok) {
 			switch (info->iso_scope) {

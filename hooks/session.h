@@ -103,7 +103,8 @@ void cap_sess_set_db(cap_sess *s, const char *db, size_t n);
 cap_sql_info *cap_sess_info(void);
 
 /* cap_sess_plan - decide for the statement classified in info. in_txn is what the server
- * reports right now (before the statement is sent). cat may be NULL (no catalog: reads are
+ * reports right now (before the statement is sent): 0 no transaction block, 1 in one, 2 in a
+ * failed one (PostgreSQL's INERROR: every statement gets an error, so nothing may hit). cat may be NULL (no catalog: reads are
  * not cached, writes bump the whole database). */
 void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
 		   const cap_catalog_ops *ops, void *cat, cap_plan *p);
