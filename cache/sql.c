@@ -92,6 +92,20 @@ static const uint8_t idc[256] = {
 	R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1)
 };
 
+/* idc[] folded: an identifier continuation byte gives its lower-case form, any other byte 0 */
+#define L16(b) b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, \
+	       b + 12, b + 13, b + 14, b + 15
+static const uint8_t idl[256] = {
+	R16(0), R16(0),
+	0, 0, 0, 0, '$', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 0, 0, 0, 0, 0, 0,
+	0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, 0, 0, 0, '_',
+	0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, 0, 0, 0, 0,
+	L16(0x80), L16(0x90), L16(0xa0), L16(0xb0), L16(0xc0), L16(0xd0), L16(0xe0), L16(0xf0)
+};
+
 static inline uint8_t lc(uint8_t c)
 {
 	return (uint8_t)((c >= 'A' && c <= 'Z') ? c | 0x20 : c);
@@ -129,25 +143,49 @@ typedef struct lexer {
 	uint32_t bad;      /* CAP_SQLR_MALFORMED / CAP_SQLR_UNSUPPORTED from the lexer */
 } lexer;
 
-static uint16_t kw_find(const char *w, uint32_t len, uint32_t h)
+static inline uint64_t ld64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Find the keyword whose name is kb[0..len) (case-folded, zero-padded to CAP_KW_TEXT bytes) and
+ * whose hash (h = h * 33 ^ byte over the folded bytes, as sql_kw.py computes it) is h: linear
+ * probing from the slot of h; each slot carries the high half of its entry's hash, so most
+ * misses and collisions never read the entry's text. */
+static inline uint16_t kw_probe(const unsigned char *kb, uint32_t len, uint32_t h)
 {
 	if (len > CAP_KW_MAXLEN)
 		return 0;
 	unsigned s = (unsigned)((h * 2654435761u) >> 20);
 	for (;;) {
-		uint16_t id = cap_kw_slots[s];
-		if (!id)
+		uint32_t e = cap_kw_slots[s];
+		if (!e)
 			return 0;
-		if (cap_kws[id].len == len) {
-			const char *k = cap_kws[id].name;
-			uint32_t i = 0;
-			while (i < len && lc((uint8_t)w[i]) == (uint8_t)k[i])
-				i++;
-			if (i == len)
+		uint16_t id = (uint16_t)e;
+		if ((e >> 16) == (h >> 16) && cap_kws[id].len == len) {
+			const unsigned char *k = cap_kw_text[id];
+			if (((ld64(kb) ^ ld64(k)) | (ld64(kb + 8) ^ ld64(k + 8)) |
+			     (ld64(kb + 16) ^ ld64(k + 16)) | (ld64(kb + 24) ^ ld64(k + 24))) == 0)
 				return id;
 		}
 		s = (s + 1) & (CAP_KW_SLOTS - 1);
 	}
+}
+
+/* the keyword spelled w[0..len) in any case, or 0 */
+static uint16_t kw_find(const char *w, uint32_t len)
+{
+	unsigned char kb[CAP_KW_TEXT] __attribute__((aligned(8))) = { 0 };
+	uint32_t h = 0;
+	if (len > CAP_KW_MAXLEN)
+		return 0;
+	for (uint32_t i = 0; i < len; i++) {
+		kb[i] = lc((uint8_t)w[i]);
+		h = (h * 33) ^ kb[i];
+	}
+	return kw_probe(kb, len, h);
 }
 
 static void lex_bad(lexer *lx)
@@ -195,10 +233,13 @@ static void lex(lexer *lx, tok *t)
 {
 	const char *s = lx->s;
 	uint32_t n = lx->n, i;
-again:
-	i = lx->i;
 	t->kw = 0;
 	t->h = 0;
+again:
+	i = lx->i;
+	/* the usual single blank between tokens, without a trip through the switch */
+	if (i < n && s[i] == ' ')
+		i++;
 	if (i >= n) {
 		if (lx->in_exec) {
 			lx->bad |= CAP_SQLR_MALFORMED;
@@ -303,15 +344,20 @@ again:
 			i += 3;
 			goto qident_dq;
 		}
+		/* fold into kb on the way (positions past CAP_KW_TEXT wrap: such a word is longer
+		 * than any keyword and never looked up) */
+		unsigned char kb[CAP_KW_TEXT] __attribute__((aligned(8))) = { 0 };
 		uint32_t h = 0, j = i;
-		while (j < n && idc[(uint8_t)s[j]]) {
-			h = (h * 33) ^ lc((uint8_t)s[j]);
+		uint8_t f;
+		while (j < n && (f = idl[(uint8_t)s[j]]) != 0) {
+			h = (h * 33) ^ f;
+			kb[(j - i) & (CAP_KW_TEXT - 1)] = f;
 			j++;
 		}
 		t->t = TK_WORD;
 		t->len = j - i;
 		t->h = h;
-		t->kw = kw_find(s + i, t->len, h);
+		t->kw = kw_probe(kb, t->len, h);
 		lx->i = j;
 		return;
 	}
@@ -646,6 +692,50 @@ static void dg_tok(dgst *g, const lexer *lx, const tok *t)
 	g->prevkw = t->t == TK_WORD ? t->kw : 0;
 }
 
+/* dg_tok for the hash alone (buf == NULL), inlined into the classifier's token loop: the same
+ * IN-list folding and the same value mixed per token, so info->digest is unchanged. */
+#define TKM(x) (1u << (x))
+static inline void dg_mix(dgst *g, uint32_t type, uint64_t v)
+{
+	g->h = (g->h ^ (v + ((uint64_t)type << 40))) * 0x100000001b3ull;
+}
+
+static inline void dg_hash(dgst *g, const tok *t)
+{
+	uint32_t tt = t->t, m = TKM(tt);
+	int lit = (m & (TKM(TK_STR) | TKM(TK_NUM) | TKM(TK_PARAM))) != 0;
+	if (tt == TK_EOF)
+		return;
+	if (__builtin_expect(g->fold != 0, 0)) {
+		if (g->fold == 3) {
+			if (lit) {
+				g->fold = 2;
+				return;
+			}
+			dg_mix(g, TK_COMMA, TK_COMMA);
+			g->fold = 0;
+		} else if (g->fold == 2) {
+			if (tt == TK_COMMA) {
+				g->fold = 3;
+				return;
+			}
+			g->fold = 0;
+		}
+	}
+	if (lit)
+		dg_mix(g, TK_NUM, '?');
+	else
+		dg_mix(g, tt, (m & (TKM(TK_WORD) | TKM(TK_QIDENT) | TKM(TK_VAR) | TKM(TK_OP))) ? t->h : tt);
+	if (g->fold == 1)
+		g->fold = lit ? 2 : 0;
+	else if (tt == TK_LP && g->prevkw == KW_IN)
+		g->fold = 1;
+	g->prevkw = tt == TK_WORD ? t->kw : 0;
+}
+
+_Static_assert(CAP_KW_MAXLEN <= CAP_KW_TEXT && CAP_KW_TEXT == 32,
+	       "keyword text fits the lexer's fold buffer");
+
 /* ---------------------------------------------------------------- parser state */
 
 #define MAXDEPTH 64
@@ -706,7 +796,7 @@ static void advance(parser *p)
 	p->cur = p->nxt;
 	if (p->cur.t != TK_EOF) {
 		lex(&p->lx, &p->nxt);
-		dg_tok(&p->dg, &p->lx, &p->nxt);
+		dg_hash(&p->dg, &p->nxt);
 	}
 }
 
@@ -1856,10 +1946,7 @@ static void set_stmt(parser *p)
 				} else {
 					scope = SC_BARE_AT;
 				}
-				uint32_t h = 0;
-				for (uint32_t i = st; i < n; i++)
-					h = (h * 33) ^ lc((uint8_t)s[i]);
-				var = kw_find(s + st, n - st, h);
+				var = kw_find(s + st, n - st);
 			}
 			advance(p);
 		} else if (is_name(&p->cur)) {
@@ -2505,7 +2592,7 @@ static void run(enum cap_dialect d, const char *sql, uint32_t len, int alt, cap_
 	p->prevt = TK_EOF;
 	p->cur.t = TK_EOF;
 	lex(&p->lx, &p->nxt);
-	dg_tok(&p->dg, &p->lx, &p->nxt);
+	dg_hash(&p->dg, &p->nxt);
 	advance(p);
 	for (;;) {
 		while (p->cur.t == TK_SEMI)

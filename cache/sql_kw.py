@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """sql_kw.py - generates cache/sql_kw.h, the classifier's keyword and built-in function table.
 
-Run `python3 cache/sql_kw.py > cache/sql_kw.h` after editing the lists below. The hash must
-stay in step with kw_hash_step()/kw_slot() in cache/sql.c (test_sql checks every entry is
-found). Classes: SYN = a keyword that may precede '(' without being a call; IMM = a built-in
+Run `python3 cache/sql_kw.py > cache/sql_kw.h` after editing the lists below. The hash h()
+and slot() must stay in step with the lexer and kw_probe() in cache/sql.c (test_sql checks every
+entry is found). Each slot holds the entry's id in its low 16 bits and the high 16 bits of its
+hash, so a probe rejects most non-keywords without touching the entry; cap_kw_text holds every
+name zero-padded to CAP_KW_TEXT bytes so the lexer compares it a machine word at a time. Classes: SYN = a keyword that may precede '(' without being a call; IMM = a built-in
 known immutable; VOL = known volatile or stable; SEQ/LASTID/SESS = the special reasons.
 """
 import sys
@@ -187,12 +189,25 @@ o.write("enum cap_kw_id {\n\tKW_NONE = 0,\n")
 for n in names:
     o.write("\tKW_%s,\n" % n.upper())
 o.write("\tKW__COUNT\n};\n\n#define CAP_KW_MAXLEN %d\n#define CAP_KW_SLOTS %d\n\n" % (maxlen, SLOTS))
+o.write("#define CAP_KW_TEXT 32\n\n")
+assert maxlen <= 32
 o.write("struct cap_kw {\n\tconst char *name;\n\tuint8_t len, pg, my, fl;\n};\n\n")
 o.write("static const struct cap_kw cap_kws[KW__COUNT] = {\n\t{ \"\", 0, 0, 0, 0 },\n")
 for n in names:
     e = ent[n]
     o.write('\t{ "%s", %d, %d, %d, %d },\n' % (n, len(n), e["pg"], e["my"], e["fl"]))
-o.write("};\n\nstatic const uint16_t cap_kw_slots[CAP_KW_SLOTS] = {\n")
-for i in range(0, SLOTS, 16):
-    o.write("\t" + ", ".join(str(v) for v in table[i:i + 16]) + ",\n")
+o.write("};\n\n/* names zero-padded to CAP_KW_TEXT bytes (a name of exactly that length has no NUL) */\n")
+o.write("static const unsigned char cap_kw_text[KW__COUNT][CAP_KW_TEXT]\n\t__attribute__((aligned(32))) = {\n\t\"\",\n")
+for n in names:
+    if len(n) < 32:
+        o.write('\t"%s",\n' % n)
+    else:  # no room for the NUL: spelled out so no compiler warns about it
+        o.write("\t{ " + ", ".join("'%s'" % ch for ch in n) + " },\n")
+o.write("};\n\n/* id | (hash & 0xffff0000); 0 = empty */\n")
+o.write("static const uint32_t cap_kw_slots[CAP_KW_SLOTS] = {\n")
+hi = {}
+for i, n in enumerate(names, 1):
+    hi[i] = h(n) & 0xFFFF0000
+for i in range(0, SLOTS, 8):
+    o.write("\t" + ", ".join(("0x%08x" % (v | hi[v])) if v else "0" for v in table[i:i + 8]) + ",\n")
 o.write("};\n\n#endif\n")
