@@ -187,7 +187,9 @@ int cap_engine_put(cap_engine *e, const cap_key *key, const cap_deps *deps, uint
 {
 	if (!e->mem && !e->disk)
 		return CAP_EOFF;
-	if (deps->n > CAP_DEPS_MAX)
+	/* every entry depends at least on the global and its database's epoch: a caller that
+	 * forgot to read its dependencies must not store an entry nothing can invalidate */
+	if (deps->n < 2 || deps->n > CAP_DEPS_MAX || deps->slot[0] != CAP_GEN_GLOBAL)
 		return CAP_EINVAL;
 	for (uint32_t i = 0; i < deps->n; i++)
 		if (deps->slot[i] >= CAP_GEN_SLOTS)

@@ -93,10 +93,8 @@ typedef struct pq_conn {
 	cap_sess sess;
 	int params_dirty;          /* re-read ParameterStatus before the next lookup */
 	cap_pqcat *cat;
-	/* notices: our receiver counts them and forwards to the program's */
-	PQnoticeReceiver app_rx;
-	void *app_rx_arg;
-	unsigned notices;
+	struct pq_rx *rx;          /* notice forwarding (outlives this state: see pq_rx) */
+	int standby;               /* the server is a hot standby: never fill from it */
 	/* a pending hit of the asynchronous API */
 	int pend;                  /* 1 while a cached answer is being handed out */
 	int pend_empty;            /* nonblocking: an empty query was sent for it */
@@ -147,12 +145,32 @@ static size_t pq_bucket(const PGconn *c)
 	return (size_t)((v >> 4) ^ (v >> 14)) & (PQ_BUCKETS - 1);
 }
 
+/* Our notice receiver counts notices (a miss that drew one is not stored) and forwards them
+ * to the program's receiver. Every PGresult of the connection keeps a copy of the receiver and
+ * its argument, and a program may touch such a result after PQfinish, so the argument is a
+ * small record that is never freed: records of finished connections are kept on a list (still
+ * reachable) and not reused, since old results may still point at them. */
+typedef struct pq_rx {
+	struct pq_rx *next;
+	PQnoticeReceiver app;
+	void *app_arg;
+	unsigned notices;
+} pq_rx;
+
+static pq_rx *rx_retired;
+
 static void pq_notice_rx(void *arg, const PGresult *res)
 {
-	pq_conn *pc = arg;
-	__atomic_add_fetch(&pc->notices, 1, __ATOMIC_RELAXED);
-	if (pc->app_rx)
-		pc->app_rx(pc->app_rx_arg, res);
+	pq_rx *rx = arg;
+	__atomic_add_fetch(&rx->notices, 1, __ATOMIC_RELAXED);
+	PQnoticeReceiver app = __atomic_load_n(&rx->app, __ATOMIC_ACQUIRE);
+	if (app)
+		app(rx->app_arg, res);
+}
+
+static unsigned rx_count(const pq_conn *pc)
+{
+	return pc->rx ? __atomic_load_n(&pc->rx->notices, __ATOMIC_RELAXED) : 0;
 }
 
 static void prep_free(pq_prep *p)
@@ -176,13 +194,25 @@ static void sess_setup(pq_conn *pc)
 {
 	const char *host = cap_pq.PQhost(pc->conn), *port = cap_pq.PQport(pc->conn);
 	const char *db = cap_pq.PQdb(pc->conn), *user = cap_pq.PQuser(pc->conn);
-	char ident[1024];
-	int n = snprintf(ident, sizeof(ident), "pg%c%s%c%s%c%s", 0, host ? host : "", 0,
-			 port ? port : "", 0, user ? user : "");
+	/* options (PGOPTIONS) sets server parameters the server never reports back
+	 * (bytea_output, extra_float_digits, custom settings that RLS policies read...) */
+	char options[512] = "";
+	PQconninfoOption *ci = cap_pq.PQconninfo(pc->conn);
+	for (PQconninfoOption *o = ci; o && o->keyword; o++)
+		if (strcmp(o->keyword, "options") == 0 && o->val)
+			snprintf(options, sizeof(options), "%s", o->val);
+	if (ci)
+		cap_pq.PQconninfoFree(ci);
+	char ident[1536];
+	int n = snprintf(ident, sizeof(ident), "pg%c%s%c%s%c%s%c%s", 0, host ? host : "", 0,
+			 port ? port : "", 0, user ? user : "", 0, options);
 	if (n < 0 || (size_t)n >= sizeof(ident))
 		n = (int)sizeof(ident) - 1;
 	cap_sess_init(&pc->sess, CAP_DIALECT_PG, ident, (size_t)n, db ? db : "",
 		      db ? strlen(db) : 0);
+	if (strlen(options) >= sizeof(options) - 1)
+		pc->sess.disabled = 1; /* options too long to key on: no caching */
+	pc->sess.lazy_deps = 1;
 	pc->params_dirty = 1;
 	cap_pqcat_release(pc->cat);
 	pc->cat = NULL;
@@ -207,8 +237,11 @@ static pq_conn *pq_find(PGconn *conn, int create)
 			cap_buf_init(&pc->pend_val, 0);
 			cap_buf_init(&pc->fl_key, 0);
 			sess_setup(pc);
-			pc->app_rx = cap_pq.PQsetNoticeReceiver(conn, pq_notice_rx, pc);
-			pc->app_rx_arg = NULL; /* libpq's default receiver takes no argument */
+			pc->rx = calloc(1, sizeof(*pc->rx));
+			if (pc->rx) {
+				/* libpq's default receiver takes no argument */
+				pc->rx->app = cap_pq.PQsetNoticeReceiver(conn, pq_notice_rx, pc->rx);
+			}
 			pc->next = pq_table[b];
 			pq_table[b] = pc;
 		}
@@ -273,6 +306,12 @@ static void pq_remove(PGconn *conn)
 	cap_buf_free(&pc->pend_val);
 	cap_buf_free(&pc->fl_key);
 	cap_pqcat_release(pc->cat);
+	if (pc->rx) {
+		pthread_mutex_lock(&pq_lock);
+		pc->rx->next = rx_retired;
+		rx_retired = pc->rx;
+		pthread_mutex_unlock(&pq_lock);
+	}
 	free(pc->fl_info);
 	free(pc);
 }
@@ -328,13 +367,15 @@ static void prep_add(pq_conn *pc, pq_prep *p)
 
 /* SQL-level PREPARE, DEALLOCATE and DISCARD change prepared statements behind libpq's back:
  * forget them all (their executions are then treated as unknown statements). */
-static int mentions_prepared(const char *sql)
+static int mentions_prepared(const char *sql, size_t len)
 {
-	static const char *const words[] = { "prepare", "dealloc", "discard" };
-	for (const char *p = sql; *p; p++)
-		for (size_t i = 0; i < CAP_ARRAY_LEN(words); i++)
-			if (strncasecmp(p, words[i], strlen(words[i])) == 0)
-				return 1;
+	for (size_t i = 0; i + 7 <= len; i++) {
+		char c = (char)(sql[i] | 0x20);
+		if ((c == 'p' && strncasecmp(sql + i, "prepare", 7) == 0) ||
+		    (c == 'd' && (strncasecmp(sql + i, "dealloc", 7) == 0 ||
+				  strncasecmp(sql + i, "discard", 7) == 0)))
+			return 1;
+	}
 	return 0;
 }
 
@@ -352,6 +393,7 @@ typedef struct pq_call {
 	const int *formats;
 	int result_format;
 	int extended;           /* sent with the extended protocol (replaces the unnamed statement) */
+	int ntypes;             /* entries in types (may be fewer than nparams) */
 } pq_call;
 
 static const char *const pq_param_names[] = {
@@ -367,6 +409,8 @@ static void refresh_params(pq_conn *pc)
 		const char *v = cap_pq.PQparameterStatus(pc->conn, pq_param_names[i]);
 		h = cap_hash64(v ? v : "\001", v ? strlen(v) : 1, h);
 	}
+	const char *sb = cap_pq.PQparameterStatus(pc->conn, "in_hot_standby");
+	pc->standby = sb && strcmp(sb, "on") == 0;
 	cap_sess_set_params(&pc->sess, h);
 	pc->params_dirty = 0;
 }
@@ -430,7 +474,7 @@ static int pq_key(const pq_conn *pc, const pq_call *call, cap_keymat *km, cap_ke
 				       (uint32_t)call->result_format);
 	for (int i = 0; i < call->nparams; i++) {
 		int fmt = call->formats ? call->formats[i] : 0;
-		uint64_t t = call->types ? call->types[i] : 0;
+		uint64_t t = call->types && i < call->ntypes ? call->types[i] : 0;
 		cap_keymat_add_u64(km, (t << 1) | (fmt ? 1 : 0));
 		const char *v = call->values ? call->values[i] : NULL;
 		if (v == NULL)
@@ -509,16 +553,14 @@ static void pq_fill(const cap_rt *rt, pq_conn *pc, const cap_key *key, const cap
 static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const cap_sql_info *info,
 		     const cap_plan *plan, int ok)
 {
-	if (call->sql == NULL) {
-		cap_engine_bump_db(rt->engine, pc->sess.scope);
-		pc->params_dirty = 1;
-		return;
-	}
 	if (plan->act != CAP_ACT_CACHE)
 		pc->params_dirty = 1;
-	if (info->kind == CAP_SQL_SESSION && mentions_prepared(call->sql))
+	/* anywhere in the string, whatever its overall kind (BEGIN; DEALLOCATE s; ...) */
+	if (call->sql && plan->act != CAP_ACT_CACHE && mentions_prepared(call->sql, call->sql_len))
 		preps_clear(pc);
-	cap_sess_after(rt, &pc->sess, info, plan, call->sql, call->sql_len, ok,
+	/* an unknown prepared statement (call->sql NULL) was planned as OTHER: the session
+	 * treats it as a write of unknown tables and a change it cannot follow */
+	cap_sess_after(rt, &pc->sess, info, plan, call->sql ? call->sql : "", call->sql_len, ok,
 		       in_txn_now(pc->conn), &cap_pqcat_ops, pc->cat);
 }
 
@@ -582,10 +624,13 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 				if (r < 0)
 					cap_fail_open("decoding a cached result", r);
 			}
-			unsigned notices = __atomic_load_n(&pc->notices, __ATOMIC_RELAXED);
+			if (pc->standby)
+				plan.can_fill = 0; /* a standby may lag the writes it would be filed under */
+			cap_sess_deps(rt, &pc->sess, info, &cap_pqcat_ops, pc->cat, &plan);
+			unsigned notices = rx_count(pc);
 			PGresult *res = CAP_REAL(fn(pc->conn, call));
 			if (plan.can_fill && res && cap_pq.PQresultStatus(res) == PGRES_TUPLES_OK &&
-			    notices == __atomic_load_n(&pc->notices, __ATOMIC_RELAXED))
+			    notices == rx_count(pc))
 				pq_fill(rt, pc, &key, &plan, res);
 			else if (res && cap_pq.PQresultStatus(res) != PGRES_TUPLES_OK)
 				plan.reason = CAP_REASON_error;
@@ -660,22 +705,51 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 	if (!reads_only) {
 		pc->pipe_dirty = 1;
 		pc->params_dirty = 1;
+		/* its effects are seen only at sync points: an open transaction is tainted and bumps
+		 * the whole database when it ends */
+		pc->sess.txn_tainted = 1;
+		pc->sess.wset_db = 1;
 		cap_engine_bump_db(rt->engine, pc->sess.scope);
+		if (call->sql == NULL || mentions_prepared(call->sql, call->sql_len))
+			preps_clear(pc);
 	}
 	return CAP_REAL(fn(pc->conn, call));
+}
+
+static void pq_finish_inflight(const cap_rt *rt, pq_conn *pc);
+
+/* pq_settle_inflight - before a new command: when the in-flight one is over at the server
+ * (libpq idle, the program just never read the final NULL), account it now and return 1;
+ * while libpq is still busy with it return 0 (libpq will refuse the new command). */
+static int pq_settle_inflight(const cap_rt *rt, pq_conn *pc)
+{
+	if (!pc->fl_active)
+		return 1;
+	if (cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_ACTIVE)
+		return 0;
+	pq_finish_inflight(rt, pc);
+	return 1;
+}
+
+/* pq_drop_inflight - the connection goes away (PQfinish, PQreset) with a command that may
+ * still be running: account it if it is over, else invalidate the database for it. */
+static void pq_drop_inflight(const cap_rt *rt, pq_conn *pc)
+{
+	if (!pc->fl_active || pq_settle_inflight(rt, pc))
+		return;
+	if (pc->fl_plan.act != CAP_ACT_CACHE)
+		cap_engine_bump_db(rt->engine, pc->sess.scope);
+	fl_clear(pc);
 }
 
 static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_fn fn)
 {
 	if (pipeline_on(pc->conn))
 		return pq_send_pipeline(rt, pc, call, fn);
-	if (pc->pend || pc->fl_active) {
-		/* the program sends again before reading what it had: libpq will refuse; keep out */
-		if (pc->pend)
-			pend_clear(pc);
-		fl_clear(pc);
-		return CAP_REAL(fn(pc->conn, call));
-	}
+	if (pc->pend && !pc->pend_empty)
+		pend_clear(pc); /* an unread hit of a blocking connection: the program moved on */
+	if ((pc->pend && pc->pend_empty) || !pq_settle_inflight(rt, pc))
+		return CAP_REAL(fn(pc->conn, call)); /* libpq is busy and will refuse this */
 	uint64_t t0 = cap_sess_clock();
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
@@ -711,6 +785,10 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 		if (!have_key) {
 			plan.act = CAP_ACT_PASS;
 			plan.reason = CAP_REASON_internal;
+		} else if (plan.can_fill) {
+			if (pc->standby)
+				plan.can_fill = 0;
+			cap_sess_deps(rt, &pc->sess, info, &cap_pqcat_ops, pc->cat, &plan);
 		}
 	}
 	/* a miss, a write or a pass: remember it until PQgetResult returns NULL */
@@ -738,7 +816,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	}
 	if (plan.act == CAP_ACT_CACHE)
 		cap_keymat_done(&km);
-	pc->fl_notices = __atomic_load_n(&pc->notices, __ATOMIC_RELAXED);
+	pc->fl_notices = rx_count(pc);
 	pc->fl_t0 = t0;
 	pc->fl_ok = 1;
 	pc->fl_results = 0;
@@ -782,8 +860,13 @@ static void pq_inflight_result(const cap_rt *rt, pq_conn *pc, const PGresult *re
 		pc->fl_ok = 0;
 		pc->fl_plan.reason = CAP_REASON_error;
 	}
+	/* a write is bumped as soon as one of its results is final: a program may read it and
+	 * never the closing NULL (it sends its next command, or finishes the connection) */
+	if (pc->fl_plan.act == CAP_ACT_WRITE && pc->fl_prep == NULL && st != PGRES_COPY_IN &&
+	    st != PGRES_COPY_OUT && st != PGRES_COPY_BOTH)
+		cap_sess_bump(rt, &pc->sess, pc->fl_info, &pc->fl_plan, &cap_pqcat_ops, pc->cat);
 	if (pc->fl_fill && st == PGRES_TUPLES_OK && pc->fl_results == 1 &&
-	    pc->fl_notices == __atomic_load_n(&pc->notices, __ATOMIC_RELAXED)) {
+	    pc->fl_notices == rx_count(pc)) {
 		cap_key key = { pc->fl_hash, pc->fl_key.data, pc->fl_key.len };
 		pq_fill(rt, pc, &key, &pc->fl_plan, res);
 	}
@@ -836,9 +919,11 @@ CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
 	if (pq_bypass(&rt) || conn == NULL || query == NULL)
 		return cap_pq.PQexec ? CAP_REAL(cap_pq.PQexec(conn, query)) : NULL;
 	pq_conn *pc = pq_find(conn, 1);
-	if (pc && pc->pend)
-		pend_clear(pc); /* a pending hit was never read: drop it, as libpq would fail */
-	if (pc == NULL || pc->fl_active || pipeline_on(conn)) {
+	if (pc && pc->pend && !pc->pend_empty)
+		pend_clear(pc); /* a pending hit was never read: the program moved on */
+	if (pc)
+		pq_settle_inflight(rt, pc);
+	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		/* libpq refuses these (busy, pipeline) or we have no state: bump to be safe */
 		PGresult *r = CAP_REAL(cap_pq.PQexec(conn, query));
 		if (pc)
@@ -847,7 +932,7 @@ CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
 			cap_engine_bump_all(rt->engine);
 		return r;
 	}
-	pq_call call = { query, strlen(query), NULL, 0, NULL, NULL, NULL, NULL, 0, 0 };
+	pq_call call = { query, strlen(query), NULL, 0, NULL, NULL, NULL, NULL, 0, 0, 0 };
 	return pq_sync(rt, pc, &call, run_exec);
 }
 
@@ -864,10 +949,12 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 			       : NULL;
 	pq_conn *pc = pq_find(conn, 1);
 	pq_call call = { command, strlen(command), NULL, nParams, paramTypes, paramValues,
-			 paramLengths, paramFormats, resultFormat, 1 };
-	if (pc && pc->pend)
+			 paramLengths, paramFormats, resultFormat, 1, paramTypes ? nParams : 0 };
+	if (pc && pc->pend && !pc->pend_empty)
 		pend_clear(pc);
-	if (pc == NULL || pc->fl_active || pipeline_on(conn)) {
+	if (pc)
+		pq_settle_inflight(rt, pc);
+	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_params(conn, &call));
 		if (pc)
 			cap_engine_bump_db(rt->engine, pc->sess.scope);
@@ -887,6 +974,10 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 			       ? CAP_REAL(cap_pq.PQprepare(conn, stmtName, query, nParams, paramTypes))
 			       : NULL;
 	pq_conn *pc = pq_find(conn, 1);
+	if (pc && pc->pend && !pc->pend_empty)
+		pend_clear(pc);
+	if (pc)
+		pq_settle_inflight(rt, pc);
 	PGresult *res = CAP_REAL(cap_pq.PQprepare(conn, stmtName, query, nParams, paramTypes));
 	if (pc && res && cap_pq.PQresultStatus(res) == PGRES_COMMAND_OK) {
 		pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
@@ -910,10 +1001,13 @@ static void prepared_call(pq_conn *pc, pq_call *call, const char *name, int nPar
 	call->lengths = lengths;
 	call->formats = formats;
 	call->result_format = resultFormat;
-	if (p && p->nparams == nParams) {
+	if (p) {
+		/* the parameter count need not match the prepare's (PQprepare(..., 0, NULL) and
+		 * the server infers them): types given at prepare count, the rest are inferred */
 		call->sql = p->sql;
 		call->sql_len = strlen(p->sql);
 		call->types = p->types;
+		call->ntypes = p->types ? p->nparams : 0;
 	}
 }
 
@@ -932,9 +1026,11 @@ CAP_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nPar
 	pq_call call;
 	prepared_call(pc, &call, stmtName, nParams, paramValues, paramLengths, paramFormats,
 		      resultFormat);
-	if (pc && pc->pend)
-		pend_clear(pc); /* a pending hit was never read: drop it, as libpq would fail */
-	if (pc == NULL || pc->fl_active || pipeline_on(conn)) {
+	if (pc && pc->pend && !pc->pend_empty)
+		pend_clear(pc);
+	if (pc)
+		pq_settle_inflight(rt, pc);
+	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_prepared(conn, &call));
 		if (pc == NULL)
 			cap_engine_bump_all(rt->engine);
@@ -953,7 +1049,7 @@ CAP_EXPORT int PQsendQuery(PGconn *conn, const char *query)
 	pq_conn *pc = pq_find(conn, 1);
 	if (pc == NULL)
 		return CAP_REAL(cap_pq.PQsendQuery(conn, query));
-	pq_call call = { query, strlen(query), NULL, 0, NULL, NULL, NULL, NULL, 0, 0 };
+	pq_call call = { query, strlen(query), NULL, 0, NULL, NULL, NULL, NULL, 0, 0, 0 };
 	return pq_send(rt, pc, &call, send_query);
 }
 
@@ -963,7 +1059,8 @@ CAP_EXPORT int PQsendQueryParams(PGconn *conn, const char *command, int nParams,
 {
 	const cap_rt *rt;
 	pq_call call = { command, command ? strlen(command) : 0, NULL, nParams, paramTypes,
-			 paramValues, paramLengths, paramFormats, resultFormat, 1 };
+			 paramValues, paramLengths, paramFormats, resultFormat, 1,
+			 paramTypes ? nParams : 0 };
 	if (pq_bypass(&rt) || conn == NULL || command == NULL || nParams < 0)
 		return cap_pq.PQsendQueryParams ? CAP_REAL(send_params(conn, &call)) : 0;
 	pq_conn *pc = pq_find(conn, 1);
@@ -982,6 +1079,10 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 							       paramTypes))
 			       : 0;
 	pq_conn *pc = pq_find(conn, 1);
+	if (pc && pc->pend && !pc->pend_empty)
+		pend_clear(pc);
+	if (pc)
+		pq_settle_inflight(rt, pc);
 	if (pc == NULL || pc->pend || pc->fl_active || pipeline_on(conn)) {
 		if (pc)
 			prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
@@ -1102,6 +1203,20 @@ CAP_EXPORT PGTransactionStatusType PQtransactionStatus(const PGconn *conn)
 	return cap_pq.PQtransactionStatus ? cap_pq.PQtransactionStatus(conn) : PQTRANS_UNKNOWN;
 }
 
+/* A program that asks for the socket while a hit is pending on a blocking connection is about
+ * to wait for it to become readable: send the empty query now so that it does, and hand out
+ * the cached result in place of its answer (as on nonblocking connections). */
+CAP_EXPORT int PQsocket(const PGconn *conn)
+{
+	if (!cap_guard && conn && cap_pq_resolve() && cap_pq.PQsocket) {
+		pq_conn *pc = pq_find((PGconn *)conn, 0);
+		if (pc && pc->pend && !pc->pend_empty && !pc->pend_done && pc->pend_row == 0 &&
+		    CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))
+			pc->pend_empty = 1;
+	}
+	return cap_pq.PQsocket ? cap_pq.PQsocket(conn) : -1;
+}
+
 CAP_EXPORT int PQsetSingleRowMode(PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
@@ -1125,10 +1240,12 @@ CAP_EXPORT PQnoticeReceiver PQsetNoticeReceiver(PGconn *conn, PQnoticeReceiver p
 	if (pc == NULL)
 		return CAP_REAL(cap_pq.PQsetNoticeReceiver(conn, proc, arg));
 	/* libpq ignores a NULL receiver and returns the current one */
-	PQnoticeReceiver old = pc->app_rx;
+	if (pc->rx == NULL)
+		return CAP_REAL(cap_pq.PQsetNoticeReceiver(conn, proc, arg));
+	PQnoticeReceiver old = pc->rx->app;
 	if (proc) {
-		pc->app_rx = proc;
-		pc->app_rx_arg = arg;
+		pc->rx->app_arg = arg;
+		__atomic_store_n(&pc->rx->app, proc, __ATOMIC_RELEASE);
 	}
 	return old;
 }
@@ -1155,8 +1272,12 @@ CAP_EXPORT void PQfinish(PGconn *conn)
 			cap_pq.PQfinish(conn);
 		return;
 	}
-	if (conn && !cap_guard)
+	if (conn && !cap_guard) {
+		pq_conn *pc = pq_find(conn, 0);
+		if (pc)
+			pq_drop_inflight(cap_rt_get(), pc);
 		pq_remove(conn);
+	}
 	CAP_REAL_VOID(cap_pq.PQfinish(conn));
 }
 
@@ -1164,8 +1285,10 @@ CAP_EXPORT void PQreset(PGconn *conn)
 {
 	if (cap_pq_resolve() && conn && !cap_guard) {
 		pq_conn *pc = pq_find(conn, 0);
-		if (pc)
+		if (pc) {
+			pq_drop_inflight(cap_rt_get(), pc);
 			pq_forget_session(pc);
+		}
 	}
 	if (cap_pq.PQreset)
 		CAP_REAL_VOID(cap_pq.PQreset(conn));
@@ -1175,8 +1298,10 @@ CAP_EXPORT int PQresetStart(PGconn *conn)
 {
 	if (cap_pq_resolve() && conn && !cap_guard) {
 		pq_conn *pc = pq_find(conn, 0);
-		if (pc)
+		if (pc) {
+			pq_drop_inflight(cap_rt_get(), pc);
 			pq_forget_session(pc);
+		}
 	}
 	return cap_pq.PQresetStart ? CAP_REAL(cap_pq.PQresetStart(conn)) : 0;
 }

@@ -34,6 +34,8 @@ enum {
 	REL_RULES = 1u << 5,      /* rewrite rules on a table: the same */
 	REL_VIEW_BAD = 1u << 6,   /* a view whose definition may not be cached */
 	REL_PARTED = 1u << 7,     /* has parents or children by inheritance/partitioning */
+	REL_RLS = 1u << 8,        /* row-level security: policies may read other tables and
+				   * session settings, so its rows are never cached */
 };
 
 typedef struct rel {
@@ -78,6 +80,9 @@ static void reg_postfork(void) { pthread_mutex_unlock(&reg_lock); }
 static void reg_fork_setup(void) { pthread_atfork(reg_prefork, reg_postfork, reg_postfork); }
 
 #define RETRY_NS (5ULL * 1000000000ULL)
+/* DDL made without Capacitor (a migration run by hand, a cron job) is picked up at least this
+ * often; DDL through Capacitor reloads at once. */
+#define RELOAD_NS (60ULL * 1000000000ULL)
 #define MAX_VIEW_DEPTH 16
 
 /* ---- hash tables ------------------------------------------------------------------------ */
@@ -169,7 +174,7 @@ void cap_pqcat_release(cap_pqcat *c)
 static const char q_rels[] =
 	"SELECT c.relname, c.relkind, c.relhasrules, "
 	"EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), "
-	"CASE WHEN c.relkind = 'v' THEN pg_catalog.pg_get_viewdef(c.oid) END "
+	"CASE WHEN c.relkind = 'v' THEN pg_catalog.pg_get_viewdef(c.oid) END, c.relrowsecurity "
 	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	"WHERE c.relkind IN ('r','v','m','f','p') "
 	"AND n.nspname NOT IN ('pg_catalog','information_schema') "
@@ -335,6 +340,8 @@ static cap_pqcat *cat_load(PGconn *conn, const cap_sess *s, uint64_t gen)
 	PGresult *rr = NULL, *rf = NULL, *ri = NULL, *rfn = NULL, *riso = NULL;
 	if (c == NULL || info == NULL)
 		goto fail;
+	PGresult *t = CAP_REAL(cap_pq.PQexec(side, "SET statement_timeout = '10s'"));
+	cap_pq.PQclear(t);
 	rr = side_query(side, q_rels);
 	rf = side_query(side, q_fks);
 	ri = side_query(side, q_inh);
@@ -371,6 +378,8 @@ static cap_pqcat *cat_load(PGconn *conn, const cap_sess *s, uint64_t gen)
 			r->flags |= REL_RULES;
 		if (cap_pq.PQgetvalue(rr, i, 3)[0] == 't')
 			r->flags |= REL_TRIGGERS;
+		if (cap_pq.PQgetvalue(rr, i, 5)[0] == 't')
+			r->flags |= REL_RLS;
 	}
 	for (int i = 0; i < nrel; i++) {
 		if (cap_pq.PQgetisnull(rr, i, 4))
@@ -405,9 +414,10 @@ static int same_ident(cap_hash a, cap_hash b)
 
 cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_pqcat **held)
 {
-	uint64_t gen = cap_sess_catalog_gen(rt->engine);
+	uint64_t gen = cap_sess_catalog_gen(rt->engine), now = cap_now_ns();
 	cap_pqcat *cur = *held;
-	if (cur && cur->gen == gen && same_ident(cur->ident, s->ident))
+	if (cur && cur->gen == gen && same_ident(cur->ident, s->ident) &&
+	    now - cur->loaded_ns < RELOAD_NS)
 		return cur;
 	pthread_once(&reg_fork_once, reg_fork_setup);
 	pthread_mutex_lock(&reg_lock);
@@ -417,13 +427,12 @@ cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_
 			c = *pp;
 			break;
 		}
-	if (c && c->gen != gen) { /* stale: retire it from the registry */
+	if (c && (c->gen != gen || now - c->loaded_ns >= RELOAD_NS)) { /* stale: retire it */
 		*pp = c->next;
 		cap_pqcat_release(c);
 		c = NULL;
 	}
 	if (c == NULL) {
-		uint64_t now = cap_now_ns();
 		failure *f = failures;
 		while (f && !same_ident(f->ident, s->ident))
 			f = f->next;
@@ -464,7 +473,7 @@ static int add_rel_deps(cap_pqcat *c, cap_engine *e, uint32_t x, cap_deps *d, in
 			enum cap_reason *why)
 {
 	rel *r = &c->rels[x];
-	if (r->flags & REL_FOREIGN) {
+	if (r->flags & (REL_FOREIGN | REL_RLS)) {
 		*why = CAP_REASON_catalog;
 		return CAP_EINVAL;
 	}

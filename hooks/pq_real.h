@@ -35,6 +35,7 @@
 	X(int, PQexitPipelineMode, (PGconn *))                                                 \
 	X(PGpipelineStatus, PQpipelineStatus, (const PGconn *))                                \
 	X(int, PQisnonblocking, (const PGconn *))                                              \
+	X(int, PQsocket, (const PGconn *))                                                     \
 	X(char *, PQhost, (const PGconn *))                                                    \
 	X(char *, PQport, (const PGconn *))                                                    \
 	X(char *, PQdb, (const PGconn *))                                                      \

@@ -12,6 +12,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 /* The reserved generation slot bumped by DDL so that every process reloads its catalog. The
  * leading control byte keeps it apart from any real table name. */
@@ -179,6 +181,14 @@ static uint32_t check_funcs(const cap_sql_info *info, const cap_rules_verdict *v
 	return reasons;
 }
 
+static int has_unknown_func(const cap_sql_info *info)
+{
+	for (uint16_t i = 0; i < info->nfunc; i++)
+		if (info->func_class[i] == CAP_FUNC_UNKNOWN)
+			return 1;
+	return 0;
+}
+
 static enum cap_sql_iso txn_level(const cap_sess *s)
 {
 	if (s->txn_iso != CAP_ISO_NONE)
@@ -209,6 +219,16 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 	case CAP_SQL_DDL:
 	case CAP_SQL_OTHER:
 		p->act = CAP_ACT_WRITE;
+		return;
+	case CAP_SQL_TXN:
+		/* COMMIT PREPARED / ROLLBACK PREPARED end a transaction whose writes we never saw */
+		if (info->txn == CAP_TXN_2PC_END || info->txn == CAP_TXN_OTHER)
+			p->act = CAP_ACT_WRITE;
+		return;
+	case CAP_SQL_UTILITY:
+		/* EXPLAIN ANALYZE f(), DECLARE ... f(): a function we do not know may write */
+		if ((info->reasons & CAP_SQLR_FUNCTION) && has_unknown_func(info))
+			p->act = CAP_ACT_WRITE;
 		return;
 	case CAP_SQL_READ:
 	case CAP_SQL_READ_NOCACHE:
@@ -275,17 +295,22 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 	p->can_hit = hit;
 	p->can_fill = fill;
 	p->ttl_ns = v.ttl_ns;
-	if (fill) {
-		enum cap_reason why = CAP_REASON_catalog;
-		cap_engine_deps_begin(rt->engine, &p->deps, s->scope);
-		if (ops->read_deps(cat, rt->engine, info, &p->deps, &why) != CAP_OK) {
-			/* a relation that may not be cached: no fill, and no hit either (an entry
-			 * could only exist from before a catalog change that a DDL bump covers, but
-			 * there is no reason to take that chance) */
-			p->act = CAP_ACT_PASS;
-			p->can_hit = p->can_fill = 0;
-			p->reason = why;
-		}
+	if (!s->lazy_deps)
+		cap_sess_deps(rt, s, info, ops, cat, p);
+}
+
+void cap_sess_deps(const cap_rt *rt, const cap_sess *s, const cap_sql_info *info,
+		   const cap_catalog_ops *ops, void *cat, cap_plan *p)
+{
+	if (!p->can_fill)
+		return;
+	enum cap_reason why = CAP_REASON_catalog;
+	cap_engine_deps_begin(rt->engine, &p->deps, s->scope);
+	/* An entry for a relation that may not be cached can only exist from before the
+	 * catalog change that made it so, and every DDL bumps the database: hits stay safe. */
+	if (cat == NULL || ops == NULL || ops->read_deps(cat, rt->engine, info, &p->deps, &why) != CAP_OK) {
+		p->can_fill = 0;
+		p->reason = why;
 	}
 }
 
@@ -361,6 +386,13 @@ static void bump_write(const cap_rt *rt, cap_sess *s, const cap_sql_info *info,
 	}
 }
 
+void cap_sess_bump(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, const cap_plan *p,
+		   const cap_catalog_ops *ops, void *cat)
+{
+	if (rt->invalidating && p->act == CAP_ACT_WRITE)
+		bump_write(rt, s, info, p, ops, cat, 0);
+}
+
 /* The transaction ended: bump again everything it wrote (readers may have cached the
  * pre-commit state between the write and the commit). */
 static void end_txn(const cap_rt *rt, cap_sess *s, const cap_catalog_ops *ops, void *cat)
@@ -433,6 +465,27 @@ static void fold_session(cap_sess *s, const char *sql, size_t len)
 	update_fp(s);
 }
 
+/* A session change whose outcome is not a function of its text (it failed, may be rolled
+ * back, or ran code we cannot see): give the connection a fingerprint no other connection
+ * can have, so it shares no entry with anyone from now on. */
+static void fold_unique(cap_sess *s)
+{
+	struct {
+		uint64_t prev, ctr, ns;
+		const void *self;
+		long pid;
+	} u = { s->fp_sets, ++s->nonce_ctr, cap_sess_clock(), s, (long)getpid() };
+	static uint64_t salt;
+	if (salt == 0) {
+		uint64_t r = 0;
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+			r = cap_sess_clock() ^ (uint64_t)getpid() << 32;
+		__atomic_store_n(&salt, r | 1, __ATOMIC_RELAXED);
+	}
+	s->fp_sets = cap_hash64(&u, sizeof(u), salt) | 1;
+	update_fp(s);
+}
+
 void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, const cap_plan *p,
 		    const char *sql, size_t len, int ok, int in_txn, const cap_catalog_ops *ops,
 		    void *cat)
@@ -451,15 +504,21 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 	/* Session changes are folded even when the statement failed: a multi-statement string
 	 * may have applied its SET before a later part failed, and folding only separates. */
 	{
-		if (info->kind == CAP_SQL_SESSION || (info->reasons & CAP_SQLR_SESSION_FN) ||
-		    p->fn_may_write || info->kind == CAP_SQL_OTHER) {
-			if ((info->flags & CAP_SQLF_RESET_ALL) && ok) {
+		int changes = info->kind == CAP_SQL_SESSION || (info->reasons & CAP_SQLR_SESSION_FN) ||
+			      p->fn_may_write || info->kind == CAP_SQL_OTHER;
+		if (changes && (info->reasons & CAP_SQLR_SESSION_FN) && (was_in_txn || in_txn))
+			s->txn_tainted = 1; /* set_config(..., true) reverts at the end */
+		if (changes) {
+			if ((info->flags & CAP_SQLF_RESET_ALL) && ok && !was_in_txn && !in_txn) {
 				s->fp_sets = 0;
 				update_fp(s);
 				s->sess_iso = CAP_ISO_UNKNOWN;
 				s->sess_iso_known = 0;
+			} else if (ok && !was_in_txn && !in_txn && info->kind == CAP_SQL_SESSION &&
+				   !(info->reasons & CAP_SQLR_MULTI)) {
+				fold_session(s, sql, len); /* took effect, for good: its text says it */
 			} else {
-				fold_session(s, sql, len);
+				fold_unique(s);
 			}
 		}
 		if ((info->kind == CAP_SQL_SESSION && info->iso == CAP_ISO_NONE &&
@@ -508,6 +567,14 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 		s->next_iso = CAP_ISO_NONE;
 	}
 	if (!in_txn && (was_in_txn || s->nwset || s->wset_db || s->txn_tainted ||
-			s->txn_iso != CAP_ISO_NONE))
+			s->txn_iso != CAP_ISO_NONE)) {
 		end_txn(rt, s, ops, cat);
+	} else if (in_txn && info->kind == CAP_SQL_TXN && (info->flags & CAP_SQLF_CHAIN) &&
+		   (info->txn == CAP_TXN_COMMIT || info->txn == CAP_TXN_ROLLBACK)) {
+		/* COMMIT AND CHAIN: the old transaction ended, a new one of the same level began */
+		enum cap_sql_iso iso = s->txn_iso;
+		end_txn(rt, s, ops, cat);
+		s->txn_iso = iso;
+		s->txn_seen_begin = 1;
+	}
 }

@@ -58,6 +58,9 @@ typedef struct cap_sess {
 	int txn_seen_begin;    /* we saw the statement that opened it */
 	int txn_tainted;       /* it did something other than plain reads */
 	int plan_in_txn;       /* in_txn as given to the last cap_sess_plan */
+	uint64_t nonce_ctr;    /* feeds the unique fingerprint folds */
+	int lazy_deps;         /* the hook calls cap_sess_deps itself, on a miss only; otherwise
+				* cap_sess_plan reads the dependencies of every fillable plan */
 	enum cap_sql_iso txn_iso;  /* level of the open transaction (NONE: session default) */
 	enum cap_sql_iso sess_iso; /* session default; CAP_ISO_UNKNOWN until known */
 	int sess_iso_known;    /* sess_iso was set by the hook (server default) or by a SET; 0
@@ -87,7 +90,8 @@ typedef struct cap_plan {
 	int fn_may_write;      /* calls a function that may write: bump the database after */
 	enum cap_reason reason; /* why not cached (PASS, or CACHE with !can_hit) */
 	uint64_t ttl_ns;
-	cap_deps deps;         /* for CACHE with can_fill: read before the statement is sent */
+	cap_deps deps;         /* for CACHE with can_fill: filled by cap_sess_deps on a miss,
+				* before the statement is sent */
 } cap_plan;
 
 /* cap_sess_init - a fresh session state. ident_parts is the server identity material
@@ -109,6 +113,12 @@ cap_sql_info *cap_sess_info(void);
 void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
 		   const cap_catalog_ops *ops, void *cat, cap_plan *p);
 
+/* cap_sess_deps - on a miss of a plan with can_fill, read the generations the entry will
+ * depend on (before the statement is sent: DESIGN.md contract point 5), expanding views
+ * through the catalog. Clears can_fill (with p->reason) when a relation may not be cached. */
+void cap_sess_deps(const cap_rt *rt, const cap_sess *s, const cap_sql_info *info,
+		   const cap_catalog_ops *ops, void *cat, cap_plan *p);
+
 /* cap_sess_key - start the key: identity, fingerprint, dialect. The hook appends the
  * statement text, parameters and result format, then calls cap_keymat_finish. */
 void cap_sess_key(const cap_sess *s, cap_keymat *km);
@@ -120,6 +130,12 @@ void cap_sess_key(const cap_sess *s, cap_keymat *km);
 void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, const cap_plan *p,
 		    const char *sql, size_t len, int ok, int in_txn, const cap_catalog_ops *ops,
 		    void *cat);
+
+/* cap_sess_bump - bump now what a write described by info and p may have changed (as
+ * cap_sess_after will again), for a write whose completion the hook saw before the end of the
+ * call (an asynchronous command's result arrived; the program may never read the rest). */
+void cap_sess_bump(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, const cap_plan *p,
+		   const cap_catalog_ops *ops, void *cat);
 
 /* cap_sess_set_params - fold hook-specific session parameters (libpq's ParameterStatus
  * values, Connector/C's character set...) into the fingerprint. */
