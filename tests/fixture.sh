@@ -279,6 +279,7 @@ cap_fixture_start_mariadb() {
 			--innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
 			--innodb-flush-log-at-trx-commit=2 --innodb-use-native-aio=0 \
 			--innodb-doublewrite=0 --character-set-server=utf8mb4 \
+			--query-cache-type=2 --query-cache-size=0 \
 			</dev/null >>"$_cap_fx_my_dir/mariadbd.out" 2>&1 &
 		pid=$!
 		for ((i = 0; i < 600; i++)); do
