@@ -91,8 +91,8 @@ $(BUILD)/clients/my_%: tests/clients/my_%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -lmysqlclient
 
-# Benchmarks link the core statically; bench_pq_*/bench_my_* also link a client library.
-$(BUILD)/bench/bench_pq%: bench/bench_pq%.c bench/harness.c bench/harness.h
+# Benchmarks link the core statically; bench_pq and bench_my* also link a client library.
+$(BUILD)/bench/bench_pq: bench/bench_pq.c bench/harness.c bench/harness.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) -O2 -g -Wno-missing-prototypes -o $@ $< bench/harness.c -lpq -ldl -lm
 $(BUILD)/bench/bench_my%: bench/bench_my%.c bench/harness.c bench/harness.h

@@ -50,7 +50,7 @@ for r in $(seq "$ROUNDS"); do
 	rm -rf "$d"
 done
 printf '%-18s %-7s %10s %10s %10s %8s %9s\n' case mode p50_us p99_us mean_us allocs "x_direct"
-for c in pq_exec pq_exec_params pq_exec_prepared; do
+for c in pq_exec pq_exec_params pq_exec_prepared pq_nonblocking pq_miss; do
 	base=$(grep "^$c direct " "$OUT/pq.txt" | field p50_ns | median)
 	for m in direct l1 l2; do
 		lines=$(grep "^$c $m " "$OUT/pq.txt")
