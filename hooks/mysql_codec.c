@@ -217,3 +217,208 @@ fail:
 	}
 	return NULL;
 }
+
+/* ---- prepared statements: binary rows ------------------------------------------------------ */
+
+#define MS_MAGIC 0x31534d43u /* "CMS1" */
+
+/* Width of a non-NULL binary-protocol value of a column type: >= 0 fixed, -1 length-encoded,
+ * -2 a type this codec does not accept (the statement is then not cached). The widths are
+ * those of the binary protocol, which Connector/C's fetch functions follow. */
+static int bin_width(uint32_t type)
+{
+	switch (type) {
+	case MYSQL_TYPE_NULL:
+		return 0;
+	case MYSQL_TYPE_TINY:
+		return 1;
+	case MYSQL_TYPE_SHORT:
+	case MYSQL_TYPE_YEAR:
+		return 2;
+	case MYSQL_TYPE_LONG:
+	case MYSQL_TYPE_INT24:
+	case MYSQL_TYPE_FLOAT:
+		return 4;
+	case MYSQL_TYPE_LONGLONG:
+	case MYSQL_TYPE_DOUBLE:
+		return 8;
+	case MYSQL_TYPE_DECIMAL:
+	case MYSQL_TYPE_NEWDECIMAL:
+	case MYSQL_TYPE_TIMESTAMP:
+	case MYSQL_TYPE_DATE:
+	case MYSQL_TYPE_TIME:
+	case MYSQL_TYPE_DATETIME:
+	case MYSQL_TYPE_VARCHAR:
+	case MYSQL_TYPE_BIT:
+	case MYSQL_TYPE_JSON:
+	case MYSQL_TYPE_ENUM:
+	case MYSQL_TYPE_SET:
+	case MYSQL_TYPE_TINY_BLOB:
+	case MYSQL_TYPE_MEDIUM_BLOB:
+	case MYSQL_TYPE_LONG_BLOB:
+	case MYSQL_TYPE_BLOB:
+	case MYSQL_TYPE_VAR_STRING:
+	case MYSQL_TYPE_STRING:
+	case MYSQL_TYPE_GEOMETRY:
+		return -1;
+	default:
+		return -2;
+	}
+}
+
+/* Is the value length n one the temporal decoder reads entirely inside the value? */
+static int temporal_len_ok(uint32_t type, uint64_t n)
+{
+	if (type == MYSQL_TYPE_TIME)
+		return n == 0 || n == 8 || n == 12;
+	if (type == MYSQL_TYPE_DATE || type == MYSQL_TYPE_DATETIME || type == MYSQL_TYPE_TIMESTAMP)
+		return n == 0 || n == 4 || n == 7 || n == 11;
+	return 1;
+}
+
+/* Does the binary row p[0..len) hold exactly nf values of the given types? */
+static int bin_row_ok(const unsigned char *p, size_t len, uint32_t nf, const cap_my_sfield *f)
+{
+	size_t nullb = (nf + 9) / 8, pos = 1 + nullb;
+	if (len < pos || p[0] != 0)
+		return 0;
+	for (uint32_t i = 0; i < nf; i++) {
+		unsigned bit = i + 2;
+		if (p[1 + bit / 8] & (1u << (bit % 8)))
+			continue;
+		int w = bin_width(f[i].type);
+		if (w == -2)
+			return 0;
+		if (w >= 0) {
+			if (len - pos < (size_t)w)
+				return 0;
+			pos += (size_t)w;
+			continue;
+		}
+		if (pos >= len)
+			return 0;
+		unsigned c = p[pos];
+		size_t hl;
+		uint64_t n = 0;
+		if (c < 251) {
+			hl = 1;
+			n = c;
+		} else if (c == 252 || c == 253 || c == 254) {
+			hl = c == 252 ? 3 : c == 253 ? 4 : 9;
+			if (len - pos < hl)
+				return 0;
+			for (size_t k = hl - 1; k >= 1; k--)
+				n = (n << 8) | p[pos + k];
+		} else {
+			return 0; /* 251 (NULL marker) or 255: never in a value */
+		}
+		if (!temporal_len_ok(f[i].type, n) || len - pos - hl < n)
+			return 0;
+		pos += hl + (size_t)n;
+	}
+	return pos == len;
+}
+
+int cap_my_stmt_encode(const MYSQL_STMT *st, cap_buf *b)
+{
+	if (st == NULL || st->field_count == 0 || st->fields == NULL || st->field_count > 65536)
+		return CAP_EINVAL;
+	uint32_t nf = st->field_count;
+	cap_my_sfield fs[64], *f = fs;
+	if (nf > 64 && (f = malloc(nf * sizeof(*f))) == NULL)
+		return CAP_ENOMEM;
+	int rc = CAP_OK;
+	for (uint32_t i = 0; i < nf; i++) {
+		const MYSQL_FIELD *sf = &st->fields[i];
+		f[i].type = (uint32_t)sf->type;
+		f[i].flags = sf->flags;
+		f[i].decimals = sf->decimals;
+		f[i].charsetnr = sf->charsetnr;
+		f[i].length = sf->length;
+		f[i].max_length = sf->max_length;
+		if (bin_width(f[i].type) == -2)
+			rc = CAP_EINVAL;
+	}
+	uint64_t nrows = 0, bytes = 0;
+	for (const MYSQL_ROWS *r = st->result.data; r && rc == CAP_OK; r = r->next) {
+		if (r->data == NULL || !bin_row_ok((const unsigned char *)r->data, r->length, nf, f))
+			rc = CAP_EINVAL;
+		nrows++;
+		bytes += r->length;
+	}
+	if (rc == CAP_OK && nrows != st->result.rows)
+		rc = CAP_EINVAL;
+	if (rc == CAP_OK) {
+		cap_buf_u32(b, MS_MAGIC);
+		cap_buf_u32(b, nf);
+		cap_buf_u64(b, nrows);
+		cap_buf_u64(b, bytes);
+		for (uint32_t i = 0; i < nf; i++) {
+			cap_buf_u32(b, f[i].type);
+			cap_buf_u32(b, f[i].flags);
+			cap_buf_u32(b, f[i].decimals);
+			cap_buf_u32(b, f[i].charsetnr);
+			cap_buf_u64(b, f[i].length);
+			cap_buf_u64(b, f[i].max_length);
+		}
+		for (const MYSQL_ROWS *r = st->result.data; r && !b->err; r = r->next)
+			cap_buf_str(b, (const char *)r->data, r->length);
+		rc = b->err;
+	}
+	if (f != fs)
+		free(f);
+	return rc;
+}
+
+cap_my_srows *cap_my_stmt_decode(const void *val, size_t len)
+{
+	cap_rd rd;
+	cap_rd_init(&rd, val, len);
+	if (cap_rd_u32(&rd) != MS_MAGIC)
+		return NULL;
+	uint32_t nf = cap_rd_u32(&rd);
+	uint64_t nrows = cap_rd_u64(&rd), bytes = cap_rd_u64(&rd);
+	/* each row takes at least 4 (length) + 2 (status byte, NULL bitmap) bytes */
+	if (rd.err || nf == 0 || nf > 65536 || nrows > len / 6 || bytes > len)
+		return NULL;
+	size_t fsz = ALIGN8((size_t)nf * sizeof(cap_my_sfield));
+	size_t rsz = (size_t)nrows * sizeof(MYSQL_ROWS);
+	cap_my_srows *s = malloc(ALIGN8(sizeof(*s)) + fsz + rsz + (size_t)bytes);
+	if (s == NULL)
+		return NULL;
+	s->nf = nf;
+	s->nrows = nrows;
+	s->fields = (cap_my_sfield *)((char *)s + ALIGN8(sizeof(*s)));
+	MYSQL_ROWS *rows = (MYSQL_ROWS *)((char *)s->fields + fsz);
+	unsigned char *dp = (unsigned char *)(rows + nrows), *dend = dp + bytes;
+	s->rows = nrows ? rows : NULL;
+	for (uint32_t i = 0; i < nf; i++) {
+		cap_my_sfield *f = &s->fields[i];
+		f->type = cap_rd_u32(&rd);
+		f->flags = cap_rd_u32(&rd);
+		f->decimals = cap_rd_u32(&rd);
+		f->charsetnr = cap_rd_u32(&rd);
+		f->length = cap_rd_u64(&rd);
+		f->max_length = cap_rd_u64(&rd);
+		if (bin_width(f->type) == -2)
+			goto fail;
+	}
+	for (uint64_t r = 0; r < nrows; r++) {
+		const char *p;
+		uint32_t n;
+		if (cap_rd_str(&rd, &p, &n) != 0 || (size_t)(dend - dp) < n ||
+		    !bin_row_ok((const unsigned char *)p, n, nf, s->fields))
+			goto fail;
+		memcpy(dp, p, n);
+		rows[r].next = r + 1 < nrows ? &rows[r + 1] : NULL;
+		rows[r].data = (MYSQL_ROW)dp;
+		rows[r].length = n;
+		dp += n;
+	}
+	if (rd.err || rd.p != rd.end || dp != dend)
+		goto fail;
+	return s;
+fail:
+	free(s);
+	return NULL;
+}

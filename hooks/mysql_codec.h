@@ -17,6 +17,17 @@
  * (free + ma_free_root) releases it, and mysql_fetch_row, mysql_fetch_lengths (which derives
  * lengths from the pointer gaps), mysql_data_seek, mysql_row_seek/tell, mysql_fetch_field*,
  * mysql_num_rows and mysql_eof all answer as for the server's result.
+ *
+ * Prepared statements (binary protocol) are cached in their own form, "CMS1":
+ *   u32 magic "CMS1" | u32 nfields | u64 nrows | u64 row_bytes (sum of the row lengths)
+ *   per field: u32 type | u32 flags | u32 decimals | u32 charsetnr | u64 length |
+ *              u64 max_length  (what mysql_stmt_execute copies from the execute's metadata)
+ *   per row: str packet (the binary row exactly as the server sent it and
+ *            mysql_stmt_store_result keeps it: 0x00, NULL bitmap, values)
+ * Every row is checked against the field types (NULL bitmap size, fixed widths, length-
+ * encoded values inside the packet) when it is encoded and again when it is decoded, so
+ * Connector/C's own mysql_stmt_fetch, which decodes the rows into the program's buffers on a
+ * hit, never reads outside a row.
  */
 #ifndef CAP_MYSQL_CODEC_H
 #define CAP_MYSQL_CODEC_H
@@ -36,5 +47,27 @@ MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered);
 
 /* cap_my_fields - the field count of an encoded value (0 when malformed). */
 unsigned cap_my_fields(const void *val, size_t len);
+
+/* A decoded prepared-statement result: one malloc block (free() releases it). rows is a
+ * MYSQL_ROWS chain laid out as mysql_stmt_store_result leaves stmt->result.data. */
+typedef struct cap_my_sfield {
+	uint32_t type, flags, decimals, charsetnr;
+	uint64_t length, max_length;
+} cap_my_sfield;
+
+typedef struct cap_my_srows {
+	uint32_t nf;
+	uint64_t nrows;
+	cap_my_sfield *fields;
+	MYSQL_ROWS *rows; /* NULL when nrows == 0 */
+} cap_my_srows;
+
+/* cap_my_stmt_encode - append st's stored result (after mysql_stmt_store_result: the
+ * binary rows in st->result and the field metadata in st->fields) to b. CAP_OK, CAP_EINVAL
+ * when a row or field type is not one this codec can prove safe, or b's error. */
+int cap_my_stmt_encode(const MYSQL_STMT *st, cap_buf *b);
+
+/* cap_my_stmt_decode - a new block holding the value; NULL when malformed or no memory. */
+cap_my_srows *cap_my_stmt_decode(const void *val, size_t len);
 
 #endif

@@ -35,9 +35,12 @@
 	X(int, mysql_options, (MYSQL *, enum mysql_option, const void *))                      \
 	X(const char *, mysql_character_set_name, (MYSQL *))                                   \
 	X(unsigned long, mysql_get_server_version, (MYSQL *))                                  \
+	X(unsigned long, mysql_get_client_version, (void))                                     \
 	X(int, mysql_stmt_prepare, (MYSQL_STMT *, const char *, unsigned long))                \
 	X(int, mysql_stmt_execute, (MYSQL_STMT *))                                             \
 	X(my_bool, mysql_stmt_close, (MYSQL_STMT *))                                           \
+	X(int, mysql_stmt_store_result, (MYSQL_STMT *))                                        \
+	X(my_bool, mysql_stmt_free_result, (MYSQL_STMT *))                                     \
 	X(int, mariadb_stmt_execute_direct, (MYSQL_STMT *, const char *, size_t))              \
 	X(int, mysql_next_result, (MYSQL *))
 
