@@ -3,6 +3,8 @@
 # both prepared-statement modes run without errors (hits in text mode), and after
 # oltp_read_write the data read through Capacitor equals the server's.
 . "$(dirname "$0")/lib.sh"
+# sysbench loads the same libraries whose exit hangs with libasan preloaded (SANITIZE=1)
+cap_need_clean_exit
 cap_need_my
 command -v sysbench >/dev/null || skip "sysbench not installed"
 api=$CAP_BUILD/clients/my_api
