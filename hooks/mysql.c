@@ -154,8 +154,19 @@ static __thread struct {
 	uint64_t epoch;
 } my_tls __attribute__((tls_model("initial-exec")));
 
-static void my_prefork(void) { pthread_mutex_lock(&my_lock); }
-static void my_postfork(void) { pthread_mutex_unlock(&my_lock); }
+static pthread_mutex_t st_lock = PTHREAD_MUTEX_INITIALIZER; /* prepared statements' table */
+
+static void my_prefork(void)
+{
+	pthread_mutex_lock(&my_lock);
+	pthread_mutex_lock(&st_lock);
+}
+
+static void my_postfork(void)
+{
+	pthread_mutex_unlock(&st_lock);
+	pthread_mutex_unlock(&my_lock);
+}
 static void my_fork_setup(void) { pthread_atfork(my_prefork, my_postfork, my_postfork); }
 
 static size_t my_bucket(const void *p)
@@ -180,8 +191,10 @@ static void sess_setup(my_conn *mc)
 {
 	MYSQL *m = mc->m;
 	char ident[1024];
+	/* Connector/C sets m->unix_socket only for a connection made through the socket: the
+	 * port given beside it is then unused (programs pass 0 or 3306) and not identity */
 	int n = snprintf(ident, sizeof(ident), "my%c%s%c%u%c%s%c%s", 0, m->host ? m->host : "", 0,
-			 m->port, 0, m->unix_socket ? m->unix_socket : "", 0,
+			 m->unix_socket ? 0u : m->port, 0, m->unix_socket ? m->unix_socket : "", 0,
 			 m->user ? m->user : "");
 	if (n < 0 || (size_t)n >= sizeof(ident))
 		n = (int)sizeof(ident) - 1;
@@ -733,7 +746,6 @@ typedef struct my_stmt {
 } my_stmt;
 
 static my_stmt *st_table[MY_BUCKETS];
-static pthread_mutex_t st_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int st_hit_unbuf(MYSQL_STMT *st, unsigned char **row, unsigned long *len);
 static int st_hit_buf(MYSQL_STMT *st, unsigned char **row, unsigned long *len);
