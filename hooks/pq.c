@@ -521,9 +521,11 @@ static void pq_record(enum cap_path path, const cap_plan *plan, const cap_sql_in
 	cap_stats_record(&q);
 }
 
+/* A read that was not cached is a bypass, with its reason, even when it is also invalidated
+ * after (a volatile function may write): reads = hits + misses + bypassed reads. */
 static enum cap_path pass_path(const cap_plan *plan)
 {
-	return plan->act == CAP_ACT_WRITE ? CAP_PATH_WRITE : CAP_PATH_BYPASS;
+	return plan->act == CAP_ACT_WRITE && !plan->is_read ? CAP_PATH_WRITE : CAP_PATH_BYPASS;
 }
 
 static int result_ok(const PGresult *r)
