@@ -15,6 +15,8 @@
 # Capacitor and once with it after the same setup: the outputs must be identical.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# psql and pgbench hang at exit with libasan preloaded (SANITIZE=1; tests/README.md)
+cap_need_clean_exit
 cap_need_pg
 [ -e "$CAP_LIB" ] || fail "$CAP_LIB not built"
 

@@ -6,6 +6,8 @@
 # failed transactions and is served hits.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# psql and pgbench hang at exit with libasan preloaded (SANITIZE=1; tests/README.md)
+cap_need_clean_exit
 cap_need_pg
 [ -e "$CAP_LIB" ] || fail "$CAP_LIB not built"
 d=$(cap_tmpdir)

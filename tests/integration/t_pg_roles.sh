@@ -9,6 +9,8 @@
 # Each session runs without and with Capacitor after the same setup and must print the same.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# psql and pgbench hang at exit with libasan preloaded (SANITIZE=1; tests/README.md)
+cap_need_clean_exit
 cap_need_pg
 [ -e "$CAP_LIB" ] || fail "$CAP_LIB not built"
 

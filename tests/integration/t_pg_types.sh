@@ -7,6 +7,8 @@
 # IntervalStyle, lc_monetary) in another process that reads what this one cached.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# psql and pgbench hang at exit with libasan preloaded (SANITIZE=1; tests/README.md)
+cap_need_clean_exit
 cap_need_pg
 [ -e "$CAP_LIB" ] || fail "$CAP_LIB not built"
 client=$CAP_BUILD/clients/pq_api
