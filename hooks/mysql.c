@@ -922,13 +922,21 @@ static int st_attach(MYSQL_STMT *st, cap_my_srows *hit, my_sfill *fill)
 	return ok;
 }
 
-static MYSQL_ROWS *st_hit_rows(MYSQL_STMT *st)
+/* The hit's rows, for the unbuffered cursor: what = 0 the first row (and the cursor is set
+ * there), 1 the cursor's row (and the cursor moves on), 2 the cursor's row (not moved). */
+static MYSQL_ROWS *st_hit_rows(MYSQL_STMT *st, int what)
 {
 	MYSQL_ROWS *r = NULL;
 	pthread_mutex_lock(&st_lock);
 	my_stmt *s = st_find(st);
-	if (s && s->hit)
-		r = s->hit->rows;
+	if (s && s->hit) {
+		if (what == 0)
+			r = s->hit->ucur = s->hit->rows;
+		else
+			r = s->hit->ucur;
+		if (what == 1 && r)
+			s->hit->ucur = r->next;
+	}
 	pthread_mutex_unlock(&st_lock);
 	return r;
 }
@@ -949,11 +957,13 @@ static my_sfill *st_fill_take(MYSQL_STMT *st)
 /* ---- a hit, as the library's own fetch sees it ---------------------------------------------------- */
 
 /* The statement's default result handler after a hit (mysql_stmt_fetch without
- * mysql_stmt_store_result calls it): rows are then read one by one as from the wire. */
+ * mysql_stmt_store_result calls it): rows are then read one by one as from the wire. Their
+ * cursor is kept beside the rows, not in st->result_cursor, which stays NULL as in an
+ * unbuffered read (mysql_stmt_free_result and row_tell look at it). */
 static MYSQL_RES *st_hit_use(MYSQL_STMT *st)
 {
 	st->state = MYSQL_STMT_USE_OR_STORE_CALLED;
-	st->result_cursor = st_hit_rows(st);
+	st_hit_rows(st, 0);
 	st->fetch_row_func = ROWFN(st_hit_unbuf);
 	st->last_errno = 0;
 	st->last_error[0] = '\0';
@@ -965,7 +975,7 @@ static MYSQL_RES *st_hit_use(MYSQL_STMT *st)
  * statement answers "no data" from then on. */
 static int st_hit_unbuf(MYSQL_STMT *st, unsigned char **row, unsigned long *len)
 {
-	MYSQL_ROWS *r = st->result_cursor;
+	MYSQL_ROWS *r = st_hit_rows(st, 1);
 	if (r == NULL) {
 		*row = NULL;
 		if (ROWFN_HAS_LEN)
@@ -976,7 +986,6 @@ static int st_hit_unbuf(MYSQL_STMT *st, unsigned char **row, unsigned long *len)
 	*row = (unsigned char *)r->data;
 	if (ROWFN_HAS_LEN)
 		*len = r->length;
-	st->result_cursor = r->next;
 	st->result.rows++;
 	return 0;
 }
@@ -1016,10 +1025,10 @@ static int st_hit_store(MYSQL_STMT *st)
 {
 	MYSQL_ROWS *rest;
 	if (st->state == MYSQL_STMT_WAITING_USE_OR_STORE && st->default_rset_handler == st_hit_use)
-		rest = st_hit_rows(st);
+		rest = st_hit_rows(st, 0);
 	else if (st->fetch_row_func == ROWFN(st_hit_unbuf) && (st->state == MYSQL_STMT_USE_OR_STORE_CALLED ||
 							st->state == MYSQL_STMT_USER_FETCHING))
-		rest = st->result_cursor;
+		rest = st_hit_rows(st, 2);
 	else
 		return -1;
 	if (st->last_errno)
@@ -1605,6 +1614,27 @@ CAP_EXPORT int mysql_stmt_execute(MYSQL_STMT *st)
 		rc = my_stmt_exec(rt, mc, st, sql, len, exec_execute);
 	}
 	free(sql);
+	return rc;
+}
+
+/* mysql_stmt_free_result in the middle of an unbuffered read flushes the rest of the rows
+ * from the wire and leaves the statement "fetch done"; after a hit there is nothing on the
+ * wire (the connection is ready), so the library skips that: its end state is set here. */
+CAP_EXPORT my_bool mysql_stmt_free_result(MYSQL_STMT *st)
+{
+	if (!cap_my_resolve() || cap_my.mysql_stmt_free_result == NULL)
+		return cap_my.mysql_stmt_free_result ? cap_my.mysql_stmt_free_result(st) : 1;
+	int pending = st && st->mysql && st->stmt_id &&
+		      ((st->state == MYSQL_STMT_WAITING_USE_OR_STORE &&
+			st->default_rset_handler == st_hit_use) ||
+		       (st->fetch_row_func == ROWFN(st_hit_unbuf) &&
+			(st->state == MYSQL_STMT_USE_OR_STORE_CALLED ||
+			 st->state == MYSQL_STMT_USER_FETCHING)));
+	my_bool rc = CAP_REAL(cap_my.mysql_stmt_free_result(st));
+	if (pending) {
+		st->state = MYSQL_STMT_FETCH_DONE;
+		st->fetch_row_func = ROWFN(st_hit_eof);
+	}
 	return rc;
 }
 

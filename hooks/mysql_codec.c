@@ -392,6 +392,7 @@ cap_my_srows *cap_my_stmt_decode(const void *val, size_t len)
 	MYSQL_ROWS *rows = (MYSQL_ROWS *)((char *)s->fields + fsz);
 	unsigned char *dp = (unsigned char *)(rows + nrows), *dend = dp + bytes;
 	s->rows = nrows ? rows : NULL;
+	s->ucur = NULL;
 	for (uint32_t i = 0; i < nf; i++) {
 		cap_my_sfield *f = &s->fields[i];
 		f->type = cap_rd_u32(&rd);

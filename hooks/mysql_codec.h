@@ -60,6 +60,7 @@ typedef struct cap_my_srows {
 	uint64_t nrows;
 	cap_my_sfield *fields;
 	MYSQL_ROWS *rows; /* NULL when nrows == 0 */
+	MYSQL_ROWS *ucur; /* the hooks' cursor for a result read without being stored */
 } cap_my_srows;
 
 /* cap_my_stmt_encode - append st's stored result (after mysql_stmt_store_result: the

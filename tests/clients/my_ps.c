@@ -7,6 +7,8 @@
  *     my_ps corpus FILE REPEAT   each line of FILE is "SQL[|PARAM...]"; each statement is
  *                                executed REPEAT times per binding scheme, stored (with
  *                                num_rows, data_seek, row_seek/tell) and not stored
+ *                                then "abandon": results left unread, reset, freed,
+ *                                closed pending, another statement meanwhile
  *     my_ps query SQL [PARAM...] one execution, stored; prints the first column of each row
  *                                (as a string) or "affected N"
  *
@@ -19,7 +21,9 @@
  * (signed char), time (MYSQL_TIME as DATETIME), none (no bind_result: fetch only counts).
  *
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB (CAP_MY_PORT with
- * CAP_MY_HOST for TCP). MY_PS_AUTOCOMMIT=0 turns autocommit off after connecting.
+ * CAP_MY_HOST for TCP). MY_PS_AUTOCOMMIT=0 turns autocommit off after connecting;
+ * MY_PS_ATTR=cursor or maxlen sets STMT_ATTR_CURSOR_TYPE (read only) or
+ * STMT_ATTR_UPDATE_MAX_LENGTH on every statement (such statements pass through uncached).
  */
 #include <mysql.h>
 #include <stdint.h>
@@ -418,6 +422,84 @@ static void run_exec(MYSQL_STMT *st, enum scheme sc, int stored)
 	free(c);
 }
 
+/* MY_PS_ATTR=cursor|maxlen: statements that must pass through uncached */
+static void set_attrs(MYSQL_STMT *st)
+{
+	const char *a = getenv("MY_PS_ATTR");
+	if (a && strcmp(a, "cursor") == 0) {
+		unsigned long t = CURSOR_TYPE_READ_ONLY;
+		mysql_stmt_attr_set(st, STMT_ATTR_CURSOR_TYPE, &t);
+	} else if (a && strcmp(a, "maxlen") == 0) {
+		my_bool on = 1;
+		mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
+	}
+}
+
+/* Results left unread or half read: execute, fetch one row, execute again; reset; free_result;
+ * close with a result pending - the statement must behave as without Capacitor. (A second
+ * statement sent while a result is still unread is the one case that differs - the server
+ * path answers "commands out of sync", a hit does not - and is not exercised.) */
+static void abandon(MYSQL *m, const char *sql, MYSQL_BIND *pb, int np)
+{
+	out("abandon: %s\n", sql);
+	MYSQL_STMT *st = mysql_stmt_init(m);
+	set_attrs(st);
+	if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) || (np && mysql_stmt_bind_param(st, pb))) {
+		out("  prepare error %s\n", mysql_stmt_error(st));
+		mysql_stmt_close(st);
+		return;
+	}
+	unsigned nf = mysql_stmt_field_count(st);
+	col *c = calloc(nf + 1, sizeof(*c));
+	MYSQL_BIND *b = calloc(nf + 1, sizeof(*b));
+	for (unsigned i = 0; i < nf; i++) {
+		b[i].buffer_type = MYSQL_TYPE_STRING;
+		b[i].buffer = c[i].u.str;
+		b[i].buffer_length = sizeof(c[i].u.str);
+		b[i].length = &c[i].len;
+		b[i].is_null = &c[i].isnull;
+		b[i].error = &c[i].err;
+	}
+	for (int step = 0; step < 8; step++) {
+		int rc = mysql_stmt_execute(st);
+		out("  step %d execute rc=%d", step, rc);
+		if (rc == 0 && nf)
+			rc = mysql_stmt_bind_result(st, b);
+		if (step == 2 || step == 5)
+			out(" store=%d", mysql_stmt_store_result(st));
+		int f = mysql_stmt_fetch(st);
+		out(" fetch=%d", f);
+		if ((f == 0 || f == MYSQL_DATA_TRUNCATED) && nf)
+			print_col(st, &b[0], &c[0], 0);
+		out(" num_rows=%llu", (unsigned long long)mysql_stmt_num_rows(st));
+		if (step == 3)
+			out(" reset=%d", (int)mysql_stmt_reset(st));
+		if (step == 4)
+			out(" free_result=%d", (int)mysql_stmt_free_result(st));
+		if (step == 5) {
+			mysql_stmt_data_seek(st, 0);
+			f = mysql_stmt_fetch(st);
+			out(" seek0 fetch=%d", f);
+		}
+		out(" fetch2=%d\n", mysql_stmt_fetch(st));
+		stmt_state(st, "abandon");
+	}
+	/* another statement on the connection after this one's result was freed */
+	mysql_stmt_execute(st);
+	mysql_stmt_fetch(st);
+	mysql_stmt_free_result(st);
+	MYSQL_STMT *o = mysql_stmt_init(m);
+	int orc = mysql_stmt_prepare(o, "SELECT 42", 9);
+	if (orc == 0)
+		orc = mysql_stmt_execute(o);
+	out("  other statement rc=%d\n", orc);
+	mysql_stmt_close(o);
+	mysql_stmt_execute(st);
+	mysql_stmt_close(st); /* result pending */
+	free(b);
+	free(c);
+}
+
 static char **split(char *line, int *n)
 {
 	char **v = NULL;
@@ -452,6 +534,7 @@ static void corpus_one(MYSQL *m, char *line, int rep)
 				out("%s %s %s: %s\n", scheme_names[sc], stored ? "stored" : "unstored",
 				    fresh ? "fresh" : "reused", v[0]);
 				MYSQL_STMT *st = mysql_stmt_init(m);
+				set_attrs(st);
 				if (mysql_stmt_prepare(st, v[0], (unsigned long)strlen(v[0]))) {
 					out("  prepare error %u %s\n", mysql_stmt_errno(st),
 					    mysql_stmt_error(st));
@@ -468,6 +551,7 @@ static void corpus_one(MYSQL *m, char *line, int rep)
 			}
 		}
 	}
+	abandon(m, v[0], pb, n - 1);
 	free(p);
 	free(pb);
 	free(v);
