@@ -139,7 +139,7 @@ def main():
     # autocommit reads see a write by another process at once (cached before it)
     x = run("autocommit")["res"][0]
     subprocess.run([sys.executable, __file__, "child", "bump"], check=True,
-                   env=dict(os.environ, LD_PRELOAD=os.environ["CAP_LIB"]))
+                   env=dict(os.environ, LD_PRELOAD=os.environ.get("CAP_PRELOAD") or os.environ["CAP_LIB"]))
     y = run("autocommit")["res"][0]
     assert int(y[0][3]) == int(x[0][3]) + 1, "write by another process not seen"
 
