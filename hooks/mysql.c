@@ -1033,6 +1033,15 @@ static int st_hit_store(MYSQL_STMT *st)
 		return -1;
 	if (st->last_errno)
 		return 1;
+	if (st->update_max_length && st->state == MYSQL_STMT_WAITING_USE_OR_STORE) {
+		/* STMT_ATTR_UPDATE_MAX_LENGTH set after the execute: the library computes
+		 * max_length while it stores; fail open - execute for real now and store that */
+		st_drop(st);
+		st->execute_count--;
+		if (CAP_REAL(cap_my.mysql_stmt_execute(st)))
+			return 1;
+		return CAP_REAL(cap_my.mysql_stmt_store_result(st));
+	}
 	unsigned long long n = st->result.rows;
 	for (MYSQL_ROWS *r = rest; r; r = r->next)
 		n++;
@@ -1654,6 +1663,11 @@ CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
 		return CAP_REAL(cap_my.mysql_stmt_store_result(st));
 	/* only a result stored whole (nothing fetched before) may fill the cache */
 	my_sfill *f = st->state == MYSQL_STMT_WAITING_USE_OR_STORE ? st_fill_take(st) : NULL;
+	if (f && st->update_max_length) {
+		/* set after the execute: this store computes max_length, a hit would not */
+		fill_free(f);
+		f = NULL;
+	}
 	int rc = CAP_REAL(cap_my.mysql_stmt_store_result(st));
 	if (f) {
 		MYSQL *m = st->mysql;
