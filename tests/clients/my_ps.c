@@ -465,20 +465,21 @@ static void abandon(MYSQL *m, const char *sql, MYSQL_BIND *pb, int np)
 		out("  step %d execute rc=%d", step, rc);
 		if (rc == 0 && nf)
 			rc = mysql_stmt_bind_result(st, b);
+		my_bool was = 0;
 		if (step == 6) {
 			/* max_length updates asked for between execute and store */
 			my_bool on = 1;
+			mysql_stmt_attr_get(st, STMT_ATTR_UPDATE_MAX_LENGTH, &was);
 			mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
 		}
 		if (step == 2 || step == 5 || step == 6)
 			out(" store=%d", mysql_stmt_store_result(st));
 		if (step == 6) {
-			my_bool off = 0;
 			MYSQL_RES *meta = mysql_stmt_result_metadata(st);
 			for (unsigned i = 0; meta && i < nf; i++)
 				out(" max_length[%u]=%lu", i, mysql_fetch_fields(meta)[i].max_length);
 			mysql_free_result(meta);
-			mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &off);
+			mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &was);
 		}
 		int f = mysql_stmt_fetch(st);
 		out(" fetch=%d", f);
