@@ -9,6 +9,8 @@
  *                                num_rows, data_seek, row_seek/tell) and not stored
  *                                then "abandon": results left unread, reset, freed,
  *                                closed pending, another statement meanwhile
+ *     my_ps longdata TEXT        "SELECT LENGTH(?)" three times, the parameter sent with
+ *                                mysql_stmt_send_long_data (TEXT, then 0-2 more bytes)
  *     my_ps query SQL [PARAM...] one execution, stored; prints the first column of each row
  *                                (as a string) or "affected N"
  *
@@ -619,6 +621,36 @@ int main(int argc, char **argv)
 		mysql_stmt_close(st);
 		free(p);
 		free(pb);
+		mysql_close(m);
+		return 0;
+	}
+	if (strcmp(argv[1], "longdata") == 0) {
+		/* the parameter sent in pieces with mysql_stmt_send_long_data (passes through) */
+		MYSQL_STMT *st = mysql_stmt_init(m);
+		char dummy = 0;
+		unsigned long zero = 0;
+		MYSQL_BIND pb;
+		memset(&pb, 0, sizeof(pb));
+		pb.buffer_type = MYSQL_TYPE_STRING;
+		pb.buffer = &dummy;
+		pb.length = &zero;
+		long long r = -1;
+		MYSQL_BIND rb;
+		memset(&rb, 0, sizeof(rb));
+		rb.buffer_type = MYSQL_TYPE_LONGLONG;
+		rb.buffer = &r;
+		if (mysql_stmt_prepare(st, "SELECT LENGTH(?)", 16) || mysql_stmt_bind_param(st, &pb))
+			return 1;
+		for (int i = 0; i < 3; i++) {
+			mysql_stmt_send_long_data(st, 0, argv[2], (unsigned long)strlen(argv[2]));
+			mysql_stmt_send_long_data(st, 0, "xyz", (unsigned long)i);
+			if (mysql_stmt_execute(st) || mysql_stmt_bind_result(st, &rb) ||
+			    mysql_stmt_store_result(st) || mysql_stmt_fetch(st))
+				return 1;
+			printf("%lld\n", r);
+			mysql_stmt_free_result(st);
+		}
+		mysql_stmt_close(st);
 		mysql_close(m);
 		return 0;
 	}

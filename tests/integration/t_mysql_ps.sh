@@ -86,6 +86,13 @@ for attr in cursor maxlen; do
 	[ $(($(stat hits) - h0)) -le 12 ] || fail "$attr statements were served from the cache"
 done
 
+# parameters sent with mysql_stmt_send_long_data pass through
+h0=$(stat hits)
+for i in 1 2; do
+	assert_eq "long data ($i)" "$(printf '5\n6\n7')" "$(LD_PRELOAD=$(cap_preload) "$ps" longdata abcde)"
+done
+assert_eq "no hits for long data" "$h0" "$(stat hits)"
+
 # writes invalidate: prepared and text, each seen by the next prepared read in another process
 q=(query "SELECT v FROM ps_big WHERE id = ?" i:7)
 run() { LD_PRELOAD=$(cap_preload) "$ps" "$@"; }
