@@ -20,25 +20,29 @@ extern void __libc_free(void *);
 
 static uint64_t alloc_count;
 
-void *malloc(size_t n)
+/* Default visibility: the build hides symbols, and these must also replace the allocator of the
+ * client libraries the end-to-end benchmarks load (libpq's and Connector/C's calls count). */
+#define CAP_BENCH_EXPORT __attribute__((visibility("default")))
+
+CAP_BENCH_EXPORT void *malloc(size_t n)
 {
 	__atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED);
 	return __libc_malloc(n);
 }
 
-void *calloc(size_t a, size_t b)
+CAP_BENCH_EXPORT void *calloc(size_t a, size_t b)
 {
 	__atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED);
 	return __libc_calloc(a, b);
 }
 
-void *realloc(void *p, size_t n)
+CAP_BENCH_EXPORT void *realloc(void *p, size_t n)
 {
 	__atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED);
 	return __libc_realloc(p, n);
 }
 
-void free(void *p)
+CAP_BENCH_EXPORT void free(void *p)
 {
 	__libc_free(p);
 }

@@ -28,7 +28,7 @@ void cap_buf_free(cap_buf *b)
 	b->err = 0;
 }
 
-void cap_buf_put(cap_buf *b, const void *p, size_t n)
+void cap_buf_put_slow(cap_buf *b, const void *p, size_t n)
 {
 	if (b->err)
 		return;
@@ -56,21 +56,6 @@ void cap_buf_put(cap_buf *b, const void *p, size_t n)
 	if (n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
-}
-
-void cap_buf_u8(cap_buf *b, uint8_t v)
-{
-	cap_buf_put(b, &v, 1);
-}
-
-void cap_buf_u32(cap_buf *b, uint32_t v)
-{
-	cap_buf_put(b, &v, 4);
-}
-
-void cap_buf_u64(cap_buf *b, uint64_t v)
-{
-	cap_buf_put(b, &v, 8);
 }
 
 void cap_buf_str(cap_buf *b, const char *s, size_t n)

@@ -25,10 +25,36 @@ typedef struct cap_buf {
 void cap_buf_init(cap_buf *b, size_t limit);
 /* cap_buf_free - releases the data; the buffer is empty and reusable afterwards. */
 void cap_buf_free(cap_buf *b);
-void cap_buf_put(cap_buf *b, const void *p, size_t n);
-void cap_buf_u8(cap_buf *b, uint8_t v);
-void cap_buf_u32(cap_buf *b, uint32_t v);
-void cap_buf_u64(cap_buf *b, uint64_t v);
+/* cap_buf_put_slow - growth, limit and error handling behind cap_buf_put. */
+void cap_buf_put_slow(cap_buf *b, const void *p, size_t n);
+
+/* cap_buf_put - append n bytes; the common case (room left, under the limit) is inline. */
+static inline void cap_buf_put(cap_buf *b, const void *p, size_t n)
+{
+	if (__builtin_expect(b->err == 0 && n <= b->cap - b->len && n != 0 &&
+				     (b->limit == 0 || b->len + n <= b->limit),
+			     1)) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		return;
+	}
+	cap_buf_put_slow(b, p, n);
+}
+
+static inline void cap_buf_u8(cap_buf *b, uint8_t v)
+{
+	cap_buf_put(b, &v, 1);
+}
+
+static inline void cap_buf_u32(cap_buf *b, uint32_t v)
+{
+	cap_buf_put(b, &v, 4);
+}
+
+static inline void cap_buf_u64(cap_buf *b, uint64_t v)
+{
+	cap_buf_put(b, &v, 8);
+}
 /* cap_buf_str - a u32 length then the bytes (no terminator); NULL is stored as length
  * 0xffffffff and read back as NULL. */
 void cap_buf_str(cap_buf *b, const char *s, size_t n);

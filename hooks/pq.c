@@ -551,11 +551,28 @@ static void pq_fill(const cap_rt *rt, pq_conn *pc, const cap_key *key, const cap
 	(void)pc;
 }
 
+/* info_copy - copy a classification without the unused tail of its 4 KB name buffer. */
+static void info_copy(cap_sql_info *dst, const cap_sql_info *src)
+{
+	memcpy(dst, src, offsetof(cap_sql_info, names) + src->names_len);
+}
+
+/* Only these can change the parameters the server reports (TimeZone, role, encoding...):
+ * session statements, functions, code we cannot see, and transaction ends (SET LOCAL and
+ * transaction-scoped set_config revert there). */
+static int may_change_params(const pq_call *call, const cap_sql_info *info, const cap_plan *plan)
+{
+	return call->sql == NULL || plan->fn_may_write || info->kind == CAP_SQL_SESSION ||
+	       info->kind == CAP_SQL_OTHER || info->kind == CAP_SQL_TXN ||
+	       info->kind == CAP_SQL_DDL ||
+	       (info->reasons & (CAP_SQLR_SESSION_FN | CAP_SQLR_FUNCTION | CAP_SQLR_MULTI));
+}
+
 /* Statement bookkeeping after a synchronous call or the end of an asynchronous one. */
 static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const cap_sql_info *info,
 		     const cap_plan *plan, int ok)
 {
-	if (plan->act != CAP_ACT_CACHE)
+	if (may_change_params(call, info, plan))
 		pc->params_dirty = 1;
 	/* anywhere in the string, whatever its overall kind (BEGIN; DEALLOCATE s; ...) */
 	if (call->sql && plan->act != CAP_ACT_CACHE && mentions_prepared(call->sql, call->sql_len))
@@ -653,7 +670,7 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
 		/* the statement finishes when the program reads the final result: track it */
 		if (pc->fl_info || (pc->fl_info = malloc(sizeof(*pc->fl_info)))) {
-			memcpy(pc->fl_info, info, sizeof(*info));
+			info_copy(pc->fl_info, info);
 			pc->fl_plan = plan;
 			pc->fl_plan.can_fill = 0;
 			pc->fl_sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
@@ -804,7 +821,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 			cap_engine_bump_db(rt->engine, pc->sess.scope);
 		return CAP_REAL(fn(pc->conn, call));
 	}
-	memcpy(pc->fl_info, info, sizeof(*info));
+	info_copy(pc->fl_info, info);
 	pc->fl_plan = plan;
 	pc->fl_sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
 	pc->fl_sql_len = call->sql ? call->sql_len : 0;
