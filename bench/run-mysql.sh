@@ -16,6 +16,15 @@ for r in $(seq "${ROUNDS:-3}"); do
 	rm -rf "$d"
 done
 
+echo "== MariaDB: the same query as a prepared statement (mysql_stmt_execute + store + fetch)"
+if [ -x "$BUILD/bench/bench_my_stmt" ]; then
+	for r in $(seq "${ROUNDS:-3}"); do
+		d=$(mktemp -d); chmod 700 "$d"
+		CAPACITOR_DIR=$d CAP_LIB=$LIB client "$BUILD/bench/bench_my_stmt"
+		rm -rf "$d"
+	done
+fi
+
 echo "== sysbench oltp_point_select (1 table x 10000 rows, 4 threads, ${SECS:-10}s each), TPS"
 sb=(sysbench --db-driver=mysql --mysql-socket="$CAP_MY_SOCKET" --mysql-user="$CAP_MY_USER"
 	--mysql-password="$CAP_MY_PASSWORD" --mysql-db="$CAP_MY_DB" --tables=1 --table-size=10000)

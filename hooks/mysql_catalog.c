@@ -22,15 +22,15 @@
  *
  * Names are filed lower-cased and without the database: two databases' tables of one name
  * share an entry carrying the union of their properties, which only makes the hooks more
- * careful. Sharing, reference counting and reloading are as in pq_catalog.c.
+ * careful. Sharing, reference counting and reloading are the registry's (hooks/catreg.h).
  */
 #include "hooks/mysql_catalog.h"
+#include "hooks/catreg.h"
 #include "hooks/mysql_real.h"
 #include "cache/cap.h"
 #include "cache/log.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,30 +51,13 @@ typedef struct rel {
 } rel;
 
 struct cap_mycat {
-	struct cap_mycat *next;
-	cap_hash ident;
-	int refs;
-	uint64_t gen;
+	cap_catbase base; /* first: the registry's header (hooks/catreg.h) */
 	rel *rels;
 	uint32_t nrels, relcap;
 };
 
-typedef struct failure {
-	struct failure *next;
-	cap_hash ident;
-	uint64_t retry_ns;
-} failure;
+static cap_catreg my_registry = CAP_CATREG_INIT("information_schema");
 
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static cap_mycat *registry;
-static failure *failures;
-static pthread_once_t reg_fork_once = PTHREAD_ONCE_INIT;
-
-static void reg_prefork(void) { pthread_mutex_lock(&reg_lock); }
-static void reg_postfork(void) { pthread_mutex_unlock(&reg_lock); }
-static void reg_fork_setup(void) { pthread_atfork(reg_prefork, reg_postfork, reg_postfork); }
-
-#define RETRY_NS (5ULL * 1000000000ULL)
 #define MAX_VIEW_DEPTH 16
 #define NAME_MAX_LEN 256
 
@@ -141,10 +124,14 @@ static void cat_free(cap_mycat *c)
 	free(c);
 }
 
+static void cat_destroy(cap_catbase *b)
+{
+	cat_free((cap_mycat *)b);
+}
+
 void cap_mycat_release(cap_mycat *c)
 {
-	if (c && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		cat_free(c);
+	cap_catbase_release(c ? &c->base : NULL);
 }
 
 /* ---- loading ------------------------------------------------------------------------------ */
@@ -310,7 +297,7 @@ static void row_view(cap_mycat *c, MYSQL_ROW row, void *arg)
 	}
 }
 
-static cap_mycat *cat_load(MYSQL *conn, const cap_sess *s, uint64_t gen)
+static cap_mycat *cat_load(MYSQL *conn)
 {
 	char q[512];
 	MYSQL *side = side_connect(conn);
@@ -320,8 +307,7 @@ static cap_mycat *cat_load(MYSQL *conn, const cap_sess *s, uint64_t gen)
 	cap_mycat *c = calloc(1, sizeof(*c));
 	if (c == NULL || x.info == NULL)
 		goto fail;
-	c->ident = s->ident;
-	c->gen = gen;
+	c->base.destroy = cat_destroy;
 	c->relcap = 1024;
 	/* size the table from the relation count */
 	snprintf(q, sizeof(q), "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA NOT IN %s",
@@ -364,7 +350,6 @@ static cap_mycat *cat_load(MYSQL *conn, const cap_sess *s, uint64_t gen)
 		goto fail;
 	if (x.err)
 		goto fail;
-	c->refs = 1; /* the registry's */
 	goto out;
 fail:
 	cat_free(c);
@@ -378,59 +363,19 @@ out:
 	return c;
 }
 
-static int same_ident(cap_hash a, cap_hash b)
+static cap_catbase *load_cb(void *arg, const cap_sess *s)
 {
-	return a.lo == b.lo && a.hi == b.hi;
+	(void)s;
+	cap_mycat *c = cat_load(arg);
+	return c ? &c->base : NULL;
 }
 
 cap_mycat *cap_mycat_get(const cap_rt *rt, MYSQL *conn, const cap_sess *s, cap_mycat **held)
 {
-	uint64_t gen = cap_sess_catalog_gen(rt->engine);
-	cap_mycat *cur = *held;
-	if (cur && cur->gen == gen && same_ident(cur->ident, s->ident))
-		return cur;
-	pthread_once(&reg_fork_once, reg_fork_setup);
-	pthread_mutex_lock(&reg_lock);
-	cap_mycat **pp = &registry, *c = NULL;
-	for (; *pp; pp = &(*pp)->next)
-		if (same_ident((*pp)->ident, s->ident)) {
-			c = *pp;
-			break;
-		}
-	if (c && c->gen != gen) {
-		*pp = c->next;
-		cap_mycat_release(c);
-		c = NULL;
-	}
-	if (c == NULL) {
-		uint64_t now = cap_now_ns();
-		failure *f = failures;
-		while (f && !same_ident(f->ident, s->ident))
-			f = f->next;
-		if (f == NULL || now >= f->retry_ns) {
-			c = cat_load(conn, s, gen);
-			if (c) {
-				c->next = registry;
-				registry = c;
-			} else {
-				if (f == NULL && (f = calloc(1, sizeof(*f)))) {
-					f->ident = s->ident;
-					f->next = failures;
-					failures = f;
-				}
-				if (f)
-					f->retry_ns = now + RETRY_NS;
-				cap_log(CAP_LOG_WARN, "cannot read information_schema; reads on this "
-					"MySQL connection are not cached (retrying in 5 s)");
-			}
-		}
-	}
-	if (c)
-		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
-	pthread_mutex_unlock(&reg_lock);
-	cap_mycat_release(cur);
-	*held = c;
-	return c;
+	cap_catbase *h = *held ? &(*held)->base : NULL;
+	cap_catbase *b = cap_catreg_get(&my_registry, rt, s, &h, load_cb, conn);
+	*held = (cap_mycat *)b; /* base is the first member */
+	return *held;
 }
 
 /* ---- the callbacks ------------------------------------------------------------------------ */

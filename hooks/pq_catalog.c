@@ -10,18 +10,15 @@
  * the same name, the entry carries the union of their properties (a view in one and a table in
  * the other is treated as both), which can only make the hooks more careful.
  *
- * Sharing: one catalog per (server, database, user) per process, immutable once loaded and
- * reference-counted: a reload (after DDL in any process, seen through the reserved generation
- * slot) builds a new one, and the old one is freed when the last connection lets go of it.
- * The registry's mutex is taken only on the miss path (a connection that holds a current
- * catalog never takes it).
+ * Sharing, reference counting and reloading (after DDL in any process, and every minute) are
+ * the registry's: hooks/catreg.h.
  */
 #include "hooks/pq_catalog.h"
+#include "hooks/catreg.h"
 #include "hooks/pq_real.h"
 #include "cache/cap.h"
 #include "cache/log.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,11 +48,7 @@ typedef struct fn {
 } fn;
 
 struct cap_pqcat {
-	struct cap_pqcat *next; /* registry chain (current catalogs only) */
-	cap_hash ident;
-	int refs;               /* registry's own reference + each connection's */
-	uint64_t gen;           /* catalog generation it was loaded at */
-	uint64_t loaded_ns;
+	cap_catbase base;       /* first: the registry's header (hooks/catreg.h) */
 	enum cap_sql_iso default_iso;
 	rel *rels;
 	uint32_t nrels, relcap; /* open addressing, relcap a power of two */
@@ -63,26 +56,8 @@ struct cap_pqcat {
 	uint32_t nfns, fncap;
 };
 
-/* A failed load is remembered so that it is retried at most every few seconds. */
-typedef struct failure {
-	struct failure *next;
-	cap_hash ident;
-	uint64_t retry_ns;
-} failure;
+static cap_catreg pq_registry = CAP_CATREG_INIT("the PostgreSQL catalog");
 
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static cap_pqcat *registry;
-static failure *failures;
-static pthread_once_t reg_fork_once = PTHREAD_ONCE_INIT;
-
-static void reg_prefork(void) { pthread_mutex_lock(&reg_lock); }
-static void reg_postfork(void) { pthread_mutex_unlock(&reg_lock); }
-static void reg_fork_setup(void) { pthread_atfork(reg_prefork, reg_postfork, reg_postfork); }
-
-#define RETRY_NS (5ULL * 1000000000ULL)
-/* DDL made without Capacitor (a migration run by hand, a cron job) is picked up at least this
- * often; DDL through Capacitor reloads at once. */
-#define RELOAD_NS (60ULL * 1000000000ULL)
 #define MAX_VIEW_DEPTH 16
 
 /* ---- hash tables ------------------------------------------------------------------------ */
@@ -163,10 +138,14 @@ static void cat_free(cap_pqcat *c)
 	free(c);
 }
 
+static void cat_destroy(cap_catbase *b)
+{
+	cat_free((cap_pqcat *)b);
+}
+
 void cap_pqcat_release(cap_pqcat *c)
 {
-	if (c && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		cat_free(c);
+	cap_catbase_release(c ? &c->base : NULL);
 }
 
 /* ---- loading ---------------------------------------------------------------------------- */
@@ -330,7 +309,7 @@ static int load_pairs(cap_pqcat *c, PGresult *r, int inheritance)
 	return CAP_OK;
 }
 
-static cap_pqcat *cat_load(PGconn *conn, const cap_sess *s, uint64_t gen)
+static cap_pqcat *cat_load(PGconn *conn)
 {
 	PGconn *side = side_connect(conn);
 	if (side == NULL)
@@ -349,9 +328,7 @@ static cap_pqcat *cat_load(PGconn *conn, const cap_sess *s, uint64_t gen)
 	riso = side_query(side, q_iso);
 	if (!rr || !rf || !ri || !rfn)
 		goto fail;
-	c->ident = s->ident;
-	c->gen = gen;
-	c->loaded_ns = cap_now_ns();
+	c->base.destroy = cat_destroy;
 	c->default_iso = riso && cap_pq.PQntuples(riso) == 1 ? iso_of(cap_pq.PQgetvalue(riso, 0, 0))
 							     : CAP_ISO_UNKNOWN;
 	if (load_functions(c, rfn) != CAP_OK)
@@ -391,7 +368,6 @@ static cap_pqcat *cat_load(PGconn *conn, const cap_sess *s, uint64_t gen)
 	}
 	if (load_pairs(c, rf, 0) != CAP_OK || load_pairs(c, ri, 1) != CAP_OK)
 		goto fail;
-	c->refs = 1; /* the registry's */
 	goto out;
 fail:
 	cat_free(c);
@@ -407,59 +383,19 @@ out:
 	return c;
 }
 
-static int same_ident(cap_hash a, cap_hash b)
+static cap_catbase *load_cb(void *arg, const cap_sess *s)
 {
-	return a.lo == b.lo && a.hi == b.hi;
+	(void)s;
+	cap_pqcat *c = cat_load(arg);
+	return c ? &c->base : NULL;
 }
 
 cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_pqcat **held)
 {
-	uint64_t gen = cap_sess_catalog_gen(rt->engine), now = cap_now_ns();
-	cap_pqcat *cur = *held;
-	if (cur && cur->gen == gen && same_ident(cur->ident, s->ident) &&
-	    now - cur->loaded_ns < RELOAD_NS)
-		return cur;
-	pthread_once(&reg_fork_once, reg_fork_setup);
-	pthread_mutex_lock(&reg_lock);
-	cap_pqcat **pp = &registry, *c = NULL;
-	for (; *pp; pp = &(*pp)->next)
-		if (same_ident((*pp)->ident, s->ident)) {
-			c = *pp;
-			break;
-		}
-	if (c && (c->gen != gen || now - c->loaded_ns >= RELOAD_NS)) { /* stale: retire it */
-		*pp = c->next;
-		cap_pqcat_release(c);
-		c = NULL;
-	}
-	if (c == NULL) {
-		failure *f = failures;
-		while (f && !same_ident(f->ident, s->ident))
-			f = f->next;
-		if (f == NULL || now >= f->retry_ns) {
-			c = cat_load(conn, s, gen);
-			if (c) {
-				c->next = registry;
-				registry = c;
-			} else {
-				if (f == NULL && (f = calloc(1, sizeof(*f)))) {
-					f->ident = s->ident;
-					f->next = failures;
-					failures = f;
-				}
-				if (f)
-					f->retry_ns = now + RETRY_NS;
-				cap_log(CAP_LOG_WARN, "cannot read the database catalog; reads on this "
-					"database are not cached (retrying in 5 s)");
-			}
-		}
-	}
-	if (c)
-		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
-	pthread_mutex_unlock(&reg_lock);
-	cap_pqcat_release(cur);
-	*held = c;
-	return c;
+	cap_catbase *h = *held ? &(*held)->base : NULL;
+	cap_catbase *b = cap_catreg_get(&pq_registry, rt, s, &h, load_cb, conn);
+	*held = (cap_pqcat *)b; /* base is the first member */
+	return *held;
 }
 
 enum cap_sql_iso cap_pqcat_default_iso(const cap_pqcat *c)

@@ -1,0 +1,125 @@
+/*
+ * catreg.c - the shared catalog registry (see catreg.h).
+ *
+ * The registry is a short list (one entry per server, database and user a process talks to)
+ * and a list of recent load failures; both live under one process-local mutex, which atfork
+ * handlers take around fork so that a child never inherits it held.
+ */
+#include "hooks/catreg.h"
+#include "cache/cap.h"
+#include "cache/log.h"
+
+#include <stdlib.h>
+
+struct cap_catfail {
+	struct cap_catfail *next;
+	cap_hash ident;
+	uint64_t retry_ns;
+};
+
+/* The registries whose locks the atfork handlers take (two in the library: libpq, MySQL). */
+#define MAX_REGS 4
+static cap_catreg *regs[MAX_REGS];
+static int nregs;
+static pthread_mutex_t regs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void prefork(void)
+{
+	for (int i = 0; i < nregs; i++)
+		pthread_mutex_lock(&regs[i]->lock);
+}
+
+static void postfork(void)
+{
+	for (int i = nregs; i-- > 0;)
+		pthread_mutex_unlock(&regs[i]->lock);
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void atfork_setup(void)
+{
+	pthread_atfork(prefork, postfork, postfork);
+}
+
+static void reg_register(cap_catreg *r)
+{
+	pthread_once(&atfork_once, atfork_setup);
+	pthread_mutex_lock(&regs_lock);
+	if (!r->registered && nregs < MAX_REGS)
+		regs[nregs++] = r;
+	__atomic_store_n(&r->registered, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&regs_lock);
+}
+
+static int same_ident(cap_hash a, cap_hash b)
+{
+	return a.lo == b.lo && a.hi == b.hi;
+}
+
+void cap_catbase_release(cap_catbase *c)
+{
+	if (c && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		c->destroy(c);
+}
+
+static int current(const cap_catbase *c, const cap_sess *s, uint64_t gen, uint64_t now)
+{
+	return c->gen == gen && same_ident(c->ident, s->ident) &&
+	       now - c->loaded_ns < CAP_CATREG_RELOAD_NS;
+}
+
+cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
+			    cap_catbase **held, cap_catload_fn load, void *arg)
+{
+	uint64_t gen = cap_sess_catalog_gen(rt->engine), now = cap_now_ns();
+	cap_catbase *cur = *held;
+	if (cur && current(cur, s, gen, now))
+		return cur;
+	if (!__atomic_load_n(&r->registered, __ATOMIC_ACQUIRE))
+		reg_register(r);
+	pthread_mutex_lock(&r->lock);
+	cap_catbase **pp = &r->head, *c = NULL;
+	for (; *pp; pp = &(*pp)->next)
+		if (same_ident((*pp)->ident, s->ident)) {
+			c = *pp;
+			break;
+		}
+	if (c && !current(c, s, gen, now)) { /* out of date: retire it from the registry */
+		*pp = c->next;
+		cap_catbase_release(c);
+		c = NULL;
+	}
+	if (c == NULL) {
+		struct cap_catfail *f = r->failures;
+		while (f && !same_ident(f->ident, s->ident))
+			f = f->next;
+		if (f == NULL || now >= f->retry_ns) {
+			c = load(arg, s);
+			if (c) {
+				c->ident = s->ident;
+				c->gen = gen;
+				c->loaded_ns = now;
+				c->refs = 1; /* the registry's */
+				c->next = r->head;
+				r->head = c;
+			} else {
+				if (f == NULL && (f = calloc(1, sizeof(*f)))) {
+					f->ident = s->ident;
+					f->next = r->failures;
+					r->failures = f;
+				}
+				if (f)
+					f->retry_ns = now + CAP_CATREG_RETRY_NS;
+				cap_log(CAP_LOG_WARN, "cannot read %s; reads on this database are not "
+					"cached (retrying in 5 s)", r->what);
+			}
+		}
+	}
+	if (c)
+		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&r->lock);
+	cap_catbase_release(cur);
+	*held = c;
+	return c;
+}
