@@ -77,7 +77,7 @@ cap_my_sql() {
 }
 
 cap_preload() {
-	echo "${CAP_PRELOAD_PREFIX:+$CAP_PRELOAD_PREFIX }$CAP_LIB"
+	echo "${CAP_PRELOAD_PREFIX:+$CAP_PRELOAD_PREFIX:}$CAP_LIB"
 }
 
 cap_tmpdir() {

@@ -27,11 +27,16 @@ CAP_TOOL=$CAP_BUILD/capacitor
 CAP_PRELOAD_PREFIX=
 if [ "${SANITIZE:-0}" = 1 ]; then
 	CAP_PRELOAD_PREFIX=$(gcc -print-file-name=libasan.so)
+	# tests/san/keep_locale.c: lets programs that load p11-kit exit under libasan
+	if gcc -shared -fPIC -O2 -o "$CAP_BUILD/libsan-keep-locale.so" "$CAP_ROOT/tests/san/keep_locale.c"; then
+		CAP_PRELOAD_PREFIX="$CAP_PRELOAD_PREFIX:$CAP_BUILD/libsan-keep-locale.so"
+	fi
 	# Foreign programs (psql, python, ...) are not ours to leak-check.
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 fi
-CAP_PRELOAD=${CAP_PRELOAD_PREFIX:+$CAP_PRELOAD_PREFIX }$CAP_LIB
+# Colons, not spaces: tests may pass "LD_PRELOAD=$CAP_PRELOAD" through word splitting.
+CAP_PRELOAD=${CAP_PRELOAD_PREFIX:+$CAP_PRELOAD_PREFIX:}$CAP_LIB
 export CAP_ROOT CAP_BUILD CAP_LIB CAP_TOOL CAP_PRELOAD_PREFIX CAP_PRELOAD
 timeout_s=${CAP_TEST_TIMEOUT:-300}
 
@@ -82,9 +87,10 @@ if [ ${#tests[@]} -gt 0 ]; then
 	fi
 fi
 
-# With libasan preloaded, programs that load libpq (psql, pgbench, our clients) hang at exit
-# in glibc's freelocale (called from libp11-kit's destructor): a toolchain problem, seen with
-# nothing but libasan preloaded. Probe once; tests call cap_need_clean_exit to skip then.
+# With libasan preloaded, programs that load libpq (psql, pgbench, sysbench) hang at exit in
+# glibc's freelocale (called from libp11-kit's destructor): a toolchain problem, seen with
+# nothing but libasan preloaded. tests/san/keep_locale.c (preloaded above) avoids it; the probe
+# stays as a fallback: if they still hang, tests call cap_need_clean_exit to skip.
 export CAP_SAN_EXIT_HANG=0
 if [ -n "$CAP_PRELOAD_PREFIX" ] && [ -n "${CAP_PG_BIN:-}" ]; then
 	rc=0
