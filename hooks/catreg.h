@@ -55,6 +55,10 @@ typedef struct cap_catreg {
 cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 			    cap_catbase **held, cap_catload_fn load, void *arg);
 
+/* cap_catreg_push - add x to the index list (*v, *n) unless it is there; CAP_OK or
+ * CAP_ENOMEM. The catalogs keep view bases, cascades and partitions as such lists. */
+int cap_catreg_push(uint32_t **v, uint32_t *n, uint32_t x);
+
 /* cap_catbase_release - drop one reference (NULL is allowed). */
 void cap_catbase_release(cap_catbase *c);
 

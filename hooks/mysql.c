@@ -685,34 +685,30 @@ static MYSQL_RES *use_set[USE_MAX];
 static int use_count;
 static pthread_mutex_t use_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int use_add(MYSQL_RES *r)
-{
-	int ok = 0;
-	pthread_mutex_lock(&use_lock);
-	for (int i = 0; i < USE_MAX; i++)
-		if (use_set[i] == NULL) {
-			use_set[i] = r;
-			__atomic_add_fetch(&use_count, 1, __ATOMIC_RELEASE);
-			ok = 1;
-			break;
-		}
-	pthread_mutex_unlock(&use_lock);
-	return ok;
-}
-
-static int use_del(MYSQL_RES *r)
+/* use_swap - put to in the slot that holds from (NULL: a free slot); 1 if there was one. */
+static int use_swap(MYSQL_RES *from, MYSQL_RES *to)
 {
 	int found = 0;
 	pthread_mutex_lock(&use_lock);
 	for (int i = 0; i < USE_MAX; i++)
-		if (use_set[i] == r) {
-			use_set[i] = NULL;
-			__atomic_sub_fetch(&use_count, 1, __ATOMIC_RELEASE);
+		if (use_set[i] == from) {
+			use_set[i] = to;
+			__atomic_add_fetch(&use_count, to ? 1 : -1, __ATOMIC_RELEASE);
 			found = 1;
 			break;
 		}
 	pthread_mutex_unlock(&use_lock);
 	return found;
+}
+
+static int use_add(MYSQL_RES *r)
+{
+	return use_swap(NULL, r);
+}
+
+static int use_del(MYSQL_RES *r)
+{
+	return use_swap(r, NULL);
 }
 
 static int use_has(MYSQL_RES *r)

@@ -98,19 +98,6 @@ static uint32_t rel_slot(cap_mycat *c, const char *name, size_t n, int add)
 	}
 }
 
-static int push(uint32_t **v, uint32_t *n, uint32_t x)
-{
-	for (uint32_t i = 0; i < *n; i++)
-		if ((*v)[i] == x)
-			return CAP_OK;
-	uint32_t *nv = realloc(*v, (*n + 1) * sizeof(uint32_t));
-	if (nv == NULL)
-		return CAP_ENOMEM;
-	nv[(*n)++] = x;
-	*v = nv;
-	return CAP_OK;
-}
-
 static void cat_free(cap_mycat *c)
 {
 	if (c == NULL)
@@ -267,7 +254,7 @@ static void row_fk(cap_mycat *c, MYSQL_ROW row, void *arg)
 	if (row[0] == NULL || row[1] == NULL)
 		return;
 	uint32_t p = rel_slot(c, row[0], strlen(row[0]), 1), ch = rel_slot(c, row[1], strlen(row[1]), 1);
-	if (p == UINT32_MAX || ch == UINT32_MAX || push(&c->rels[p].fk, &c->rels[p].nfk, ch))
+	if (p == UINT32_MAX || ch == UINT32_MAX || cap_catreg_push(&c->rels[p].fk, &c->rels[p].nfk, ch))
 		x->err = CAP_ENOMEM;
 }
 
@@ -292,7 +279,7 @@ static void row_view(cap_mycat *c, MYSQL_ROW row, void *arg)
 	for (uint16_t i = 0; i < info->nread; i++) {
 		uint32_t b = rel_slot(c, info->names + info->read[i].name_off,
 				      info->read[i].name_len, 1);
-		if (b == UINT32_MAX || push(&c->rels[vi].base, &c->rels[vi].nbase, b) != CAP_OK)
+		if (b == UINT32_MAX || cap_catreg_push(&c->rels[vi].base, &c->rels[vi].nbase, b) != CAP_OK)
 			c->rels[vi].flags |= REL_VIEW_BAD;
 	}
 }

@@ -107,19 +107,6 @@ static fn *fn_find(const cap_pqcat *c, const char *name, size_t n)
 	}
 }
 
-static int push(uint32_t **v, uint32_t *n, uint32_t x)
-{
-	for (uint32_t i = 0; i < *n; i++)
-		if ((*v)[i] == x)
-			return CAP_OK;
-	uint32_t *nv = realloc(*v, (*n + 1) * sizeof(uint32_t));
-	if (nv == NULL)
-		return CAP_ENOMEM;
-	nv[(*n)++] = x;
-	*v = nv;
-	return CAP_OK;
-}
-
 static void cat_free(cap_pqcat *c)
 {
 	if (c == NULL)
@@ -283,7 +270,7 @@ static int load_view(cap_pqcat *c, uint32_t vi, const char *def, cap_sql_info *i
 	for (uint16_t i = 0; i < info->nread; i++) {
 		uint32_t b = rel_slot(c, info->names + info->read[i].name_off,
 				      info->read[i].name_len, 1);
-		if (b == UINT32_MAX || push(&c->rels[vi].base, &c->rels[vi].nbase, b) != CAP_OK)
+		if (b == UINT32_MAX || cap_catreg_push(&c->rels[vi].base, &c->rels[vi].nbase, b) != CAP_OK)
 			c->rels[vi].flags |= REL_VIEW_BAD;
 	}
 	return CAP_OK;
@@ -299,10 +286,10 @@ static int load_pairs(cap_pqcat *c, PGresult *r, int inheritance)
 		if (inheritance) { /* a is the child of b */
 			c->rels[x].flags |= REL_PARTED;
 			c->rels[y].flags |= REL_PARTED;
-			if (push(&c->rels[x].up, &c->rels[x].nup, y) ||
-			    push(&c->rels[y].down, &c->rels[y].ndown, x))
+			if (cap_catreg_push(&c->rels[x].up, &c->rels[x].nup, y) ||
+			    cap_catreg_push(&c->rels[y].down, &c->rels[y].ndown, x))
 				return CAP_ENOMEM;
-		} else if (push(&c->rels[x].fk, &c->rels[x].nfk, y)) { /* writes to a change b */
+		} else if (cap_catreg_push(&c->rels[x].fk, &c->rels[x].nfk, y)) { /* writes to a change b */
 			return CAP_ENOMEM;
 		}
 	}
