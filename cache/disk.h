@@ -104,12 +104,20 @@ typedef struct cap_disk_hit {
  * adopted as it is. CAP_OK, CAP_EUNSAFE, CAP_EIO (including a full file system), CAP_EINVAL
  * (size below CAP_L2_MIN_SIZE), CAP_ENOMEM. */
 int cap_disk_open(int dfd, uint64_t size, uint64_t gen_nonce, cap_disk **out);
+/* cap_disk_attach - map an existing valid dfd/l2.cache of any size for gen_nonce; never builds
+ * and needs no lock. CAP_EIO (errno ENOENT) when missing, CAP_ECORRUPT when invalid or stale. */
+int cap_disk_attach(int dfd, uint64_t gen_nonce, cap_disk **out);
+/* cap_disk_dead - 1 after a bus error in the mapping (its pages now read as zeros). */
+int cap_disk_dead(const cap_disk *d);
+/* cap_disk_is_current - 1 when path is still the file mapped (device, inode, size). */
+int cap_disk_is_current(const cap_disk *d, const char *path);
 void cap_disk_close(cap_disk *d);
 
 /* cap_disk_get - 1 and *hit filled (free hit->buf) for a valid entry of k; 0 otherwise. */
 int cap_disk_get(cap_disk *d, const cap_gen *g, const cap_key *k, cap_disk_hit *hit);
 
-/* cap_disk_put - append an entry. CAP_OK, CAP_ETOOBIG, CAP_ENOMEM. */
+/* cap_disk_put - append an entry. CAP_OK, CAP_ETOOBIG, CAP_ENOMEM, CAP_EIO (the region's
+ * writer lock was not had within its time limit: not stored). */
 int cap_disk_put(cap_disk *d, const cap_key *k, const cap_deps *deps, uint64_t expire_ns,
 		 const void *val, size_t len);
 
