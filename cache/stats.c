@@ -16,8 +16,14 @@
  * are cleared, it inherits its parent's L1 gauges (it inherited the L1 tier itself).
  *
  * Locks. g.mu is process-local and guards open, claim and the free list (never the hot
- * path). The file's robust mutex is only taken by cap_statsf_fold_dead/cap_statsf_reset,
- * called at open, when the file has no free slot, and by `capacitor stats --reset`.
+ * path; fork handlers keep it out of a child's way). The file's robust mutex is only taken by
+ * cap_statsf_fold_dead/cap_statsf_reset, called at open, when the file has no free slot, and
+ * by `capacitor stats --reset`, and only for FOLD_LOCK_NS: a holder that never lets go means
+ * no fold this time, never a hang. The file's flock at open is waited for FLOCK_MS at most.
+ *
+ * Faults. The file is allocated in full (posix_fallocate) before its magic is published, its
+ * size is checked before it is mapped, and the mapping is watched by cache/fault: a bus error
+ * (the file truncated under us) turns it into private zeros and the host carries on.
  *
  * Logging. With a log destination set (CAPACITOR_LOG, or cap_stats_set_log), the miss path
  * calls cap_stats_log_tick(): one relaxed load and a compare with a coarse clock; one caller
@@ -27,6 +33,7 @@
  */
 #include "cache/stats.h"
 #include "cache/cap.h"
+#include "cache/fault.h"
 #include "cache/hist.h"
 #include "cache/log.h"
 #include "cache/sql.h"
@@ -51,6 +58,8 @@
 #define LD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 #define ST(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define DEFAULT_LOG_INTERVAL_NS (60ull * 1000000000ull)
+#define FOLD_LOCK_NS 100000000L /* longest wait for the file's fold mutex */
+#define FLOCK_MS 200            /* longest wait for the file's flock at open */
 
 static struct {
 	pthread_once_t once;
@@ -65,6 +74,7 @@ static struct {
 	uint32_t free_n;
 	uint32_t free_list[CAP_STATS_NSLOTS];
 	int warned_open, warned_full, exit_registered;
+	int dead;                 /* atomic: the mapping faulted (cache/fault) */
 	int log_on;               /* atomic */
 	uint64_t log_interval;    /* ns (atomic) */
 	uint64_t next_log;        /* coarse monotonic ns of the next summary, 0 = none (atomic) */
@@ -219,8 +229,10 @@ int cap_statsf_check(const cap_stats_hdr *h, uint64_t fsize, char *err, size_t e
 /* Build a fresh file on fd (size 0 or a new temporary file) and map it. */
 static int build_file(int fd, void **out, char *err, size_t errcap)
 {
-	if (ftruncate(fd, (off_t)CAP_STATS_FILE_SIZE) != 0) {
-		snprintf(err, errcap, "ftruncate: %s", strerror(errno));
+	/* every page allocated now: a full file system fails here, not as SIGBUS later */
+	int fe = posix_fallocate(fd, 0, (off_t)CAP_STATS_FILE_SIZE);
+	if (fe != 0) {
+		snprintf(err, errcap, "posix_fallocate: %s", strerror(fe));
 		return CAP_EIO;
 	}
 	void *base = mmap(NULL, CAP_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -334,6 +346,20 @@ static int check_dir(const char *dir, int create, char *err, size_t errcap)
 	return CAP_OK;
 }
 
+/* flock_timed - the file's lock within FLOCK_NS: a holder that never lets go (stopped, or a
+ * foreign process) must not hang the host; the caller then runs without statistics. */
+static int flock_timed(int fd)
+{
+	for (int waited_ms = 0;; waited_ms += 2) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if ((errno != EWOULDBLOCK && errno != EINTR) || waited_ms >= FLOCK_MS)
+			return -1;
+		struct timespec ts = { 0, 2000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* unlock_close - release the flock explicitly, then close: when the file is mapped the mapping
  * keeps the open file description alive, and with it the lock, long after close(2). */
 static void unlock_close(int fd)
@@ -352,8 +378,10 @@ static int map_create(const char *dir, const char *path, void **base, char *err,
 		int fd, rc = open_checked(path, O_RDWR | O_CREAT, &st, &fd, err, errcap);
 		if (rc != CAP_OK)
 			return rc;
-		if (flock(fd, LOCK_EX) != 0) {
-			snprintf(err, errcap, "flock %s: %s", path, strerror(errno));
+		if (flock_timed(fd) != 0) {
+			snprintf(err, errcap, "flock %s: %s", path,
+				 errno == EWOULDBLOCK ? "held by another process for too long"
+						      : strerror(errno));
 			close(fd);
 			return CAP_EIO;
 		}
@@ -482,9 +510,23 @@ int cap_statsf_map(const char *dir, enum cap_statsf_mode mode, void **base, size
 
 /* ---- fold and reset (under the file's robust mutex) ------------------------------------- */
 
+/* fold_lock - the fold mutex within FOLD_LOCK_NS (a holder that is stopped, or a lock word
+ * naming a live process that never lets go, must not hang the host): CAP_EIO on timeout, and
+ * the fold or reset is skipped. */
 static int fold_lock(cap_stats_hdr *h)
 {
-	int e = pthread_mutex_lock(&h->lock);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += FOLD_LOCK_NS;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	int e = pthread_mutex_clocklock(&h->lock, CLOCK_MONOTONIC, &ts);
+	if (e == ETIMEDOUT) {
+		cap_log(CAP_LOG_WARN, "stats: the fold lock is held by pid %d for too long; "
+			"dead processes' slots are not folded this time",
+			(int)(__atomic_load_n(&h->lock.__data.__lock, __ATOMIC_RELAXED) & 0x3fffffff));
+		return CAP_EIO;
+	}
 	if (e == EOWNERDEAD) {
 		/* the previous holder died; callers finish any half-done fold (fold word) */
 		pthread_mutex_consistent(&h->lock);
@@ -1018,6 +1060,9 @@ int cap_stats_open(const char *dir)
 	}
 	g.pid = (int)getpid();
 	g.start = cap_statsf_proc_start(g.pid);
+	/* a bus error here (the file truncated under us) turns the mapping into zeros: counts
+	 * then go nowhere, and the host carries on */
+	cap_fault_watch(base, CAP_STATS_FILE_SIZE, &g.dead);
 	cap_statsf_fold_dead(base);
 	__atomic_store_n(&g.base, base, __ATOMIC_RELEASE);
 	const char *log = getenv("CAPACITOR_LOG");

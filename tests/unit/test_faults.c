@@ -338,3 +338,60 @@ Test(faults, dir_lock_held_is_bounded)
 	cr_assert(u.gen_shared);
 	cap_engine_close(e);
 }
+
+#include "cache/stats.h"
+#include "cache/stats_file.h"
+
+static void record_some(int n)
+{
+	for (int i = 0; i < n; i++) {
+		cap_qrec r = { .path = CAP_PATH_HIT_L1, .is_read = 1, .ns = 1000, .shape = 7 };
+		cap_stats_record(&r);
+		cap_stats_event(CAP_EV_FILL_L1, 1);
+	}
+}
+
+Test(faults, stats_truncated_while_recording)
+{
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	cr_assert_eq(cap_stats_open(dir), CAP_OK);
+	record_some(10);
+	truncate_file("stats");
+	record_some(10); /* bus errors, recovered */
+	cr_assert(cap_fault_count() > 0);
+	cap_stats_log_now();
+}
+
+Test(faults, stats_fold_lock_held_by_live_process_is_bounded)
+{
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		if (cap_stats_open(dir) != CAP_OK)
+			_exit(3);
+		_exit(0);
+	}
+	int st;
+	waitpid(child, &st, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	char p[512];
+	path_of(p, sizeof(p), "stats");
+	int fd = open(p, O_RDWR);
+	cr_assert(fd >= 0);
+	cap_stats_hdr *h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	cr_assert(h != MAP_FAILED);
+	__atomic_store_n(&h->lock.__data.__lock, child, __ATOMIC_SEQ_CST);
+	uint64_t t0 = now_ms();
+	cr_assert_eq(cap_stats_open(dir), CAP_OK);
+	record_some(3);
+	cr_assert_lt(now_ms() - t0, 1000);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	munmap(h, sizeof(*h));
+	close(fd);
+}
