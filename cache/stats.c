@@ -987,8 +987,7 @@ static void log_summary(const char *when)
 	if (n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	ssize_t wr = write(cap_log_fd(), line, n);
-	(void)wr;
+	cap_log_write(line, n);
 }
 
 static void log_at_exit(void)
@@ -1065,9 +1064,11 @@ int cap_stats_open(const char *dir)
 	cap_fault_watch(base, CAP_STATS_FILE_SIZE, &g.dead);
 	cap_statsf_fold_dead(base);
 	__atomic_store_n(&g.base, base, __ATOMIC_RELEASE);
+	/* summaries only when the user chose a log destination: the default file is for warnings */
 	const char *log = getenv("CAPACITOR_LOG");
-	if ((log != NULL && log[0] != '\0') || cap_log_fd() != 2)
+	if (log != NULL && log[0] != '\0')
 		ST(&g.log_on, 1);
+	cap_log_count_into(&cap_statsf_hdr(base)->warnings);
 	if (!g.exit_registered) {
 		g.exit_registered = 1;
 		atexit(log_at_exit);

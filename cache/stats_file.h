@@ -45,6 +45,9 @@
  * like a fold. Sums after that count only what happened since; writers are not touched. Shape
  * counters, shared by all processes and added with atomics, are zeroed with atomic stores.
  *
+ * Warnings: hdr.warnings counts the warning and error lines every process logged (the log
+ * itself is CAPACITOR_DIR/log by default); a build that does not know the word leaves it be.
+ *
  * Gauges: L1 entries/bytes are per process (in its first slot's table entry, atomic adds), and
  * a reader adds them only for live owners; a fold drops them. L2 gauges are absolute values in
  * the header, stored by whichever process last counted them.
@@ -179,7 +182,8 @@ typedef struct cap_stats_hdr {
 	uint64_t pad1[6];
 	/* 256 */
 	uint64_t l2_entries, l2_bytes;
-	uint64_t pad2[6];
+	uint64_t warnings;      /* warnings and errors logged by every process (atomic adds) */
+	uint64_t pad2[5];
 	uint8_t pad3[CAP_STATS_HDR_SIZE - 320];
 } cap_stats_hdr;
 

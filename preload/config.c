@@ -75,10 +75,12 @@ static int p_txn(const char *v, cap_config *c)
 
 static int p_log(const char *v, cap_config *c)
 {
-	if (strcmp(v, "stderr") == 0 || v[0] == '\0') {
-		c->log[0] = '\0';
+	if (v[0] == '\0') {
+		c->log[0] = '\0'; /* CAPACITOR_DIR/log */
 		return CAP_OK;
 	}
+	if (strcmp(v, "stderr") != 0 && v[0] != '/')
+		return CAP_EINVAL;
 	return copy_path(c->log, sizeof(c->log), v);
 }
 
@@ -113,7 +115,9 @@ static const cap_var vars[] = {
 	{ "CAPACITOR_TXN", "strict", "strict or read-committed",
 	  "strict: no hits inside REPEATABLE READ/SERIALIZABLE transactions; read-committed: "
 	  "transactions that have not written are served as at READ COMMITTED", p_txn },
-	{ "CAPACITOR_LOG", "stderr", "stderr or a file path", "where warnings and summaries go", p_log },
+	{ "CAPACITOR_LOG", "", "an absolute file path or stderr",
+	  "where warnings go; default CAPACITOR_DIR/log (emptied when over 1M); setting it also "
+	  "turns on the stats summaries", p_log },
 	{ "CAPACITOR_LOG_LEVEL", "warn", "error, warn, info or debug", "least severe level logged",
 	  p_log_level },
 	{ "CAPACITOR_LOG_INTERVAL", "60s", CAP_DURATION_FORM,
@@ -208,7 +212,7 @@ void cap_config_value(const cap_config *c, const cap_var *var, char *buf, size_t
 	else if (var->parse == p_txn)
 		snprintf(buf, cap, "%s", c->txn == CAP_TXN_STRICT ? "strict" : "read-committed");
 	else if (var->parse == p_log)
-		snprintf(buf, cap, "%s", c->log[0] ? c->log : "stderr");
+		snprintf(buf, cap, "%s%s", c->log[0] ? c->log : c->dir, c->log[0] ? "" : "/log");
 	else if (var->parse == p_log_level)
 		snprintf(buf, cap, "%s", levels[c->log_level & 3]);
 	else if (var->parse == p_log_interval)

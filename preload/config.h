@@ -24,7 +24,7 @@ typedef struct cap_config {
 	uint64_t max_result;        /* CAPACITOR_MAX_RESULT bytes */
 	char rules[PATH_MAX];       /* CAPACITOR_RULES, "" = none */
 	enum cap_txn_mode txn;      /* CAPACITOR_TXN */
-	char log[PATH_MAX];         /* CAPACITOR_LOG, "" = stderr */
+	char log[PATH_MAX];         /* CAPACITOR_LOG: a path or "stderr"; "" = CAPACITOR_DIR/log */
 	int log_level;              /* CAPACITOR_LOG_LEVEL (enum cap_log_level) */
 	uint64_t log_interval_ns;   /* CAPACITOR_LOG_INTERVAL */
 } cap_config;

@@ -47,13 +47,34 @@ static void report_rule(void *ctx, const char *file, unsigned line, const char *
 	}
 }
 
+/* log_init - the log goes to CAPACITOR_LOG or, by default, CAPACITOR_DIR/log; never to the
+ * host's stderr unless the user asked. A CAPACITOR_LOG file that cannot be opened is a bad
+ * configuration value, reported once on stderr now; the default file is used instead. */
+static void log_init(void)
+{
+	enum cap_log_level lvl = (enum cap_log_level)rt.conf.log_level;
+	if (rt.conf.log[0]) {
+		if (cap_log_setup(rt.conf.log, lvl) == CAP_OK)
+			return;
+		char line[PATH_MAX + 200];
+		int n = snprintf(line, sizeof(line), "capacitor: CAPACITOR_LOG='%.200s' cannot be "
+				 "opened for appending; logging to CAPACITOR_DIR/log\n", rt.conf.log);
+		if (n > 0) {
+			ssize_t w = write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+			(void)w;
+		}
+	}
+	cap_log_setup_dir(rt.conf.dir, lvl);
+}
+
 static void rt_init(void)
 {
 	cap_config_load(&rt.conf, report_var, NULL);
-	cap_log_setup(rt.conf.log[0] ? rt.conf.log : NULL, (enum cap_log_level)rt.conf.log_level);
+	cap_log_setup(NULL, (enum cap_log_level)rt.conf.log_level);
 	rt.invalidating = rt.conf.enable;
 	if (!rt.conf.enable)
 		return;
+	log_init();
 	cap_engine_conf ec = { rt.conf.dir, rt.conf.mem, rt.conf.disk };
 	if (cap_engine_open(&ec, &rt.engine) != CAP_OK || rt.engine == NULL) {
 		cap_log(CAP_LOG_WARN, "cannot start the cache engine; passing every query through");
