@@ -75,7 +75,7 @@ static void rt_init(void)
 	if (!rt.conf.enable)
 		return;
 	log_init();
-	cap_engine_conf ec = { rt.conf.dir, rt.conf.mem, rt.conf.disk };
+	cap_engine_conf ec = { rt.conf.dir[0] ? rt.conf.dir : NULL, rt.conf.mem, rt.conf.disk };
 	if (cap_engine_open(&ec, &rt.engine) != CAP_OK || rt.engine == NULL) {
 		cap_log(CAP_LOG_WARN, "cannot start the cache engine; passing every query through");
 		rt.invalidating = 0;
