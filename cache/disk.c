@@ -123,17 +123,19 @@ static inline unsigned char *ring(cap_disk *d, uint32_t r)
 	return d->map + d->ring_off + (uint64_t)r * d->ring_size;
 }
 
-static void attach(cap_disk *d, unsigned char *map)
+/* attach - the geometry from h, a checked copy of the header (never re-read through the
+ * mapping, which a truncation could turn into zeros at any time). */
+static void attach(cap_disk *d, unsigned char *map, const cap_l2_hdr *h)
 {
 	d->map = map;
 	d->hdr = (const cap_l2_hdr *)map;
-	d->size = d->hdr->file_size;
-	d->nregions = d->hdr->nregions;
-	d->nbuckets = d->hdr->nbuckets;
-	d->ring_size = d->hdr->ring_size;
-	d->index_off = d->hdr->index_off;
-	d->ring_off = d->hdr->ring_off;
-	d->reg = (cap_l2_region *)(map + d->hdr->regions_off);
+	d->size = h->file_size;
+	d->nregions = h->nregions;
+	d->nbuckets = h->nbuckets;
+	d->ring_size = h->ring_size;
+	d->index_off = h->index_off;
+	d->ring_off = h->ring_off;
+	d->reg = (cap_l2_region *)(map + h->regions_off);
 }
 
 /* ---- open / build ---- */
@@ -166,7 +168,8 @@ static int map_valid(int fd, uint64_t gen_nonce, const char *boot, cap_disk *d)
 	void *m = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		return CAP_EIO;
-	attach(d, m);
+	cap_fault_watch(m, h.file_size, &d->dead);
+	attach(d, m, &h);
 	d->dev = (uint64_t)st.st_dev;
 	d->ino = (uint64_t)st.st_ino;
 	return CAP_OK;
@@ -206,8 +209,9 @@ static int build(int dfd, uint64_t size, uint64_t gen_nonce, const char *boot, c
 	memcpy(h.boot_id, boot, sizeof(h.boot_id));
 	h.magic = CAP_L2_MAGIC;
 	h.check = hdr_check(&h);
+	cap_fault_watch(m, size, &d->dead);
 	memcpy(m, &h, sizeof(h));
-	attach(d, m);
+	attach(d, m, &h);
 	for (uint32_t i = 0; i < d->nregions; i++) {
 		rc = region_init(&d->reg[i]);
 		if (rc < 0)
@@ -223,6 +227,7 @@ static int build(int dfd, uint64_t size, uint64_t gen_nonce, const char *boot, c
 	close(fd);
 	return CAP_OK;
 out_unmap:
+	cap_fault_unwatch(m);
 	munmap(m, size);
 	d->map = NULL;
 out_unlink:
@@ -258,6 +263,7 @@ static int open_file(int dfd, uint64_t size, uint64_t gen_nonce, int may_build, 
 	if (rc == CAP_OK) {
 		d->stuck = calloc(d->nregions, sizeof(*d->stuck));
 		if (!d->stuck) {
+			cap_fault_unwatch(d->map);
 			munmap(d->map, d->size);
 			rc = CAP_ENOMEM;
 		}
@@ -266,7 +272,6 @@ static int open_file(int dfd, uint64_t size, uint64_t gen_nonce, int may_build, 
 		free(d);
 		return rc;
 	}
-	cap_fault_watch(d->map, d->size, &d->dead);
 	*out = d;
 	return CAP_OK;
 }
@@ -299,7 +304,19 @@ void cap_disk_close(cap_disk *d)
 		return;
 	if (d->map) {
 		cap_fault_unwatch(d->map);
-		munmap(d->map, d->size);
+		size_t keep = 0;
+		if (cap_disk_dead(d)) {
+			/* A thread that held a region mutex when the file faulted still has it on
+			 * its robust-mutex list (glibc links the list through the mutexes): the
+			 * pages of the region headers stay mapped (zeros) for the life of the
+			 * process, so that list never points into unmapped memory. */
+			long pg = sysconf(_SC_PAGESIZE);
+			size_t end = (size_t)((unsigned char *)(d->reg + d->nregions) - d->map);
+			keep = (end + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+			if (keep > d->size)
+				keep = d->size;
+		}
+		munmap(d->map + keep, d->size - keep);
 	}
 	free(d->stuck);
 	free(d);

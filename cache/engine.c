@@ -73,6 +73,7 @@ struct cap_engine {
 	uint64_t next_check; /* atomic: coarse ns of the next periodic check; UINT64_MAX = never */
 	int checker;       /* atomic: pid of the thread's process running check(), 0 = none */
 	int l2_users;      /* atomic: calls inside L2 code */
+	uint64_t bumps;    /* atomic: bumps ever made (see attach) */
 	/* the rest belongs to the checker */
 	uint64_t *hwm;     /* per slot: the highest value seen in the attached table */
 	uint64_t next_attach, next_l2;
@@ -98,10 +99,14 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* dir_lock - the init lock within budget_ns; an fd to give to dir_unlock, or a CAP_* code. */
-static int dir_lock(int dfd, uint64_t budget_ns)
+/* dir_lock - an init lock (LOCK_GEN or LOCK_L2) within budget_ns; an fd to give to
+ * dir_unlock, or a CAP_* code. Two locks, so that building the generation table (a few
+ * hundred kilobytes, milliseconds) never waits behind the building of a large L2 file. */
+#define LOCK_GEN "lock"
+#define LOCK_L2 "l2.lock"
+static int dir_lock(int dfd, const char *name, uint64_t budget_ns)
 {
-	int lfd = cap_file_open(dfd, "lock", O_CREAT);
+	int lfd = cap_file_open(dfd, name, O_CREAT);
 	if (lfd < 0)
 		return lfd;
 	uint64_t waited = 0;
@@ -168,7 +173,7 @@ static int open_l2(cap_engine *e, int dfd, uint64_t budget_ns)
 	cap_disk *d = NULL;
 	int rc = cap_disk_attach(dfd, e->gen->nonce, &d);
 	if (rc == CAP_ECORRUPT || rc == CAP_EVERSION || (rc == CAP_EIO && errno == ENOENT)) {
-		int lfd = dir_lock(dfd, budget_ns);
+		int lfd = dir_lock(dfd, LOCK_L2, budget_ns);
 		rc = lfd;
 		if (lfd >= 0) {
 			rc = cap_disk_open(dfd, e->disk_bytes, e->gen->nonce, &d);
@@ -218,7 +223,7 @@ static int attach(cap_engine *e, uint64_t budget_ns, const char **what)
 	int rc = e->renew ? CAP_ECORRUPT : cap_gen_attach(e->gen, dfd, 0);
 	if (rc == CAP_ECORRUPT || rc == CAP_EVERSION || (rc == CAP_EIO && errno == ENOENT)) {
 		*what = "lock file (held by another process?)";
-		int lfd = dir_lock(dfd, budget_ns);
+		int lfd = dir_lock(dfd, LOCK_GEN, budget_ns);
 		rc = lfd;
 		if (lfd >= 0) {
 			*what = "generation table";
@@ -229,10 +234,13 @@ static int attach(cap_engine *e, uint64_t budget_ns, const char **what)
 	if (rc == CAP_OK) {
 		e->renew = 0;
 		snapshot_hwm(e);
-		if (e->was_shared)
+		/* Bumps made while this process had no shared table (or an old one) reached no
+		 * other process: the global epoch makes up for them. A bump counts itself in
+		 * e->bumps before it touches the table, so one that went to the private table
+		 * is seen here (sequentially consistent on both sides). */
+		if (e->was_shared || __atomic_load_n(&e->bumps, __ATOMIC_SEQ_CST) != 0)
 			cap_gen_bump(e->gen, CAP_GEN_GLOBAL);
-		e->was_shared = 1;
-		if (e->disk_bytes) {
+		if (e->disk_bytes && !e->was_shared) {
 			int drc = open_l2(e, dfd, budget_ns);
 			if (drc < 0) {
 				e->next_l2 = cap_now_ns() + RETRY_NS;
@@ -240,7 +248,10 @@ static int attach(cap_engine *e, uint64_t budget_ns, const char **what)
 					"for now", e->l2_path, (unsigned long long)e->disk_bytes,
 					cap_strerror(drc));
 			}
+		} else {
+			e->next_l2 = 0; /* re-attached: the next periodic check opens L2 */
 		}
+		e->was_shared = 1;
 	}
 	close(dfd);
 	return rc;
@@ -259,11 +270,14 @@ static void detach(cap_engine *e, const char *why)
 	e->warned_attach = 0;
 }
 
-enum { CHECK_QUICK = 0, CHECK_FULL = 1 };
+/* CHECK_MISS: before a miss; CHECK_WRITE: around a bump (re-attach without waiting for
+ * next_attach: an invalidation must reach the other processes); CHECK_FULL: periodic. */
+enum { CHECK_MISS = 0, CHECK_WRITE = 1, CHECK_FULL = 2 };
 
 /* check - see the top of the file. budget_ns: longest wait for the init lock. */
-static CAP_COLD void check(cap_engine *e, int full, uint64_t budget_ns)
+static CAP_COLD void check(cap_engine *e, int kind, uint64_t budget_ns)
 {
+	int full = kind == CHECK_FULL;
 	int me = (int)getpid();
 	int cur = LD(&e->checker);
 	if (cur == me)
@@ -292,7 +306,7 @@ static CAP_COLD void check(cap_engine *e, int full, uint64_t budget_ns)
 			shared = 0;
 		}
 	}
-	if (!shared && now >= e->next_attach) {
+	if (!shared && (now >= e->next_attach || kind == CHECK_WRITE)) {
 		const char *what = "";
 		int rc = attach(e, budget_ns, &what);
 		if (rc < 0) {
@@ -340,13 +354,28 @@ static inline void check_due(cap_engine *e)
 		check(e, CHECK_FULL, 0);
 }
 
-/* before a miss is sent or a bump is made: the table must be the directory's */
+/* before a miss is sent: the table must be the directory's */
 static inline void check_now(cap_engine *e)
 {
 	if (e->dir) {
 		check_due(e);
-		check(e, CHECK_QUICK, MISS_LOCK_NS);
+		check(e, CHECK_MISS, MISS_LOCK_NS);
 	}
+}
+
+/* bump - a write's invalidation, into the directory's table: checked before, and when the
+ * table faulted or could not be had, checked again after (the re-attach bumps the global
+ * epoch, see attach). */
+static void bump(cap_engine *e, uint32_t slot)
+{
+	if (e->dir) {
+		check_due(e);
+		check(e, CHECK_WRITE, MISS_LOCK_NS);
+	}
+	__atomic_fetch_add(&e->bumps, 1, __ATOMIC_SEQ_CST);
+	cap_gen_bump(e->gen, slot);
+	if (e->dir && CAP_UNLIKELY(LD(&e->gen->dead) || !LD(&e->gen->shared)))
+		check(e, CHECK_WRITE, MISS_LOCK_NS);
 }
 
 int cap_engine_open(const cap_engine_conf *conf, cap_engine **out)
@@ -520,22 +549,19 @@ int cap_engine_put(cap_engine *e, const cap_key *key, const cap_deps *deps, uint
 
 void cap_engine_bump_table(cap_engine *e, const char *name, size_t n)
 {
-	check_now(e);
-	cap_gen_bump(e->gen, cap_gen_table_slot(name, n));
+	bump(e, cap_gen_table_slot(name, n));
 	cap_stats_event(CAP_EV_INVAL_TABLE, 1);
 }
 
 void cap_engine_bump_db(cap_engine *e, uint64_t scope)
 {
-	check_now(e);
-	cap_gen_bump(e->gen, cap_gen_db_slot(scope));
+	bump(e, cap_gen_db_slot(scope));
 	cap_stats_event(CAP_EV_INVAL_DB, 1);
 }
 
 void cap_engine_bump_all(cap_engine *e)
 {
-	check_now(e);
-	cap_gen_bump(e->gen, CAP_GEN_GLOBAL);
+	bump(e, CAP_GEN_GLOBAL);
 	cap_stats_event(CAP_EV_INVAL_DB, 1);
 }
 

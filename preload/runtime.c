@@ -1,8 +1,9 @@
 /*
  * runtime.c - lazy process initialisation (see runtime.h).
  *
- * Order: configuration (bad values reported on stderr, one line each), log, engine (its tiers
- * turn themselves off on trouble), stats, rules. The rules file is read once, here, at the
+ * Order: configuration (bad values reported on stderr, one line each), log (CAPACITOR_LOG or
+ * CAPACITOR_DIR/log: nothing else of ours ever reaches the host's stderr), engine (its tiers
+ * turn themselves off on trouble), stats, rules (problems, a configuration error, on stderr). The rules file is read once, here, at the
  * first query; a rules file with any problem switches caching off for the process (a `never`
  * that was not understood must not be silently ignored) while writes keep invalidating.
  */
@@ -11,6 +12,7 @@
 #include "cache/log.h"
 #include "cache/stats.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,8 +90,18 @@ static void rt_init(void)
 		if (cap_rules_load(rt.conf.rules, report_rule, NULL, &rt.rules) != CAP_OK) {
 			rt.rules = NULL;
 			rt.caching = 0;
-			cap_log(CAP_LOG_WARN, "CAPACITOR_RULES=%s has problems (listed above); "
-				"caching is off for this process", rt.conf.rules);
+			/* a bad configuration value at start-up: said on stderr too */
+			char line[PATH_MAX + 200];
+			int n = snprintf(line, sizeof(line), "capacitor[%d]: warning: CAPACITOR_RULES=%s "
+					 "has problems (listed above); caching is off for this process\n",
+					 (int)getpid(), rt.conf.rules);
+			if (n > 0) {
+				ssize_t w = write(2, line, (size_t)n < sizeof(line) ? (size_t)n
+										  : sizeof(line) - 1);
+				(void)w;
+			}
+			cap_log(CAP_LOG_WARN, "CAPACITOR_RULES=%s has problems; caching is off for "
+				"this process", rt.conf.rules);
 		}
 	}
 }
