@@ -20,11 +20,11 @@
  * Anything else is a miss. So a torn, half-written, stale or corrupt entry reads as a miss and
  * a reader never waits for a process that may be dead.
  *
- * Writers: one robust process-shared mutex per region, taken with a time limit (region_lock):
- * a holder that is stopped or a lock word naming a live process that never lets go costs a
- * put 20 ms once, then the region is only try-locked for a second; the entry is simply not
- * stored. EOWNERDEAD (the holder died) resets the region - its log and index may be
- * half-updated - then marks the mutex consistent. Bad
+ * Writers: one lock word per region (cache/plock, not a pthread mutex: bytes written into
+ * the file must never crash the host), taken with a time limit (region_lock): a holder that
+ * is stopped or a lock word naming a live thread that never lets go costs a put 20 ms once,
+ * then the region is only try-locked for a second; the entry is simply not stored. A dead
+ * holder's lock is taken over and the region reset - its log and index may be half-updated. Bad
  * lengths found while walking the tail also reset the region. Nothing in the mapping is a
  * pointer.
  *
@@ -41,6 +41,7 @@
 #include "cache/disk.h"
 #include "cache/fault.h"
 #include "cache/log.h"
+#include "cache/plock.h"
 #include "cache/stats.h"
 
 #include <errno.h>
@@ -175,18 +176,6 @@ static int map_valid(int fd, uint64_t gen_nonce, const char *boot, cap_disk *d)
 	return CAP_OK;
 }
 
-static int region_init(cap_l2_region *r)
-{
-	pthread_mutexattr_t a;
-	if (pthread_mutexattr_init(&a) != 0)
-		return CAP_EIO;
-	int rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	rc = rc ? rc : pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	rc = rc ? rc : pthread_mutex_init(&r->mtx, &a);
-	pthread_mutexattr_destroy(&a);
-	return rc ? CAP_EIO : CAP_OK;
-}
-
 static int build(int dfd, uint64_t size, uint64_t gen_nonce, const char *boot, cap_disk *d)
 {
 	char tmp[64];
@@ -211,12 +200,7 @@ static int build(int dfd, uint64_t size, uint64_t gen_nonce, const char *boot, c
 	h.check = hdr_check(&h);
 	cap_fault_watch(m, size, &d->dead);
 	memcpy(m, &h, sizeof(h));
-	attach(d, m, &h);
-	for (uint32_t i = 0; i < d->nregions; i++) {
-		rc = region_init(&d->reg[i]);
-		if (rc < 0)
-			goto out_unmap;
-	}
+	attach(d, m, &h); /* region lock words and counters: zeros from posix_fallocate */
 	struct stat st;
 	if (fstat(fd, &st) < 0 || renameat(dfd, tmp, dfd, CAP_L2_FILE) < 0) {
 		rc = CAP_EIO;
@@ -304,19 +288,7 @@ void cap_disk_close(cap_disk *d)
 		return;
 	if (d->map) {
 		cap_fault_unwatch(d->map);
-		size_t keep = 0;
-		if (cap_disk_dead(d)) {
-			/* A thread that held a region mutex when the file faulted still has it on
-			 * its robust-mutex list (glibc links the list through the mutexes): the
-			 * pages of the region headers stay mapped (zeros) for the life of the
-			 * process, so that list never points into unmapped memory. */
-			long pg = sysconf(_SC_PAGESIZE);
-			size_t end = (size_t)((unsigned char *)(d->reg + d->nregions) - d->map);
-			keep = (end + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
-			if (keep > d->size)
-				keep = d->size;
-		}
-		munmap(d->map + keep, d->size - keep);
+		munmap(d->map, d->size);
 	}
 	free(d->stuck);
 	free(d);
@@ -368,45 +340,30 @@ static void region_reset(cap_disk *d, uint32_t r)
 }
 
 /* region_lock - take a region's writer lock within CAP_L2_LOCK_NS. A lock that is not free
- * in time (its holder is stopped, or the lock word names a live process that never lets go)
+ * in time (its holder is stopped, or the lock word names a live thread that never lets go)
  * makes this put pass (the entry is not stored), and for the next CAP_L2_STUCK_NS puts to that
- * region only try the lock once. A dead holder (EOWNERDEAD) resets the region. */
+ * region only try the lock once. A dead holder's lock is taken over and the region reset. */
 static int region_lock(cap_disk *d, uint32_t r)
 {
-	pthread_mutex_t *mtx = &d->reg[r].mtx;
 	uint64_t now = cap_now_ns();
-	int rc;
-	if (now < __atomic_load_n(&d->stuck[r], __ATOMIC_RELAXED)) {
-		rc = pthread_mutex_trylock(mtx);
-	} else {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += CAP_L2_LOCK_NS;
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
-		rc = pthread_mutex_clocklock(mtx, CLOCK_MONOTONIC, &ts);
-	}
-	if (rc == EOWNERDEAD) {
+	uint64_t budget = now < __atomic_load_n(&d->stuck[r], __ATOMIC_RELAXED) ? 0 : CAP_L2_LOCK_NS;
+	uint32_t holder = 0;
+	int rc = cap_plock_acquire(&d->reg[r].lock, budget, &holder);
+	if (rc == CAP_PLOCK_RECOVERED) {
 		cap_log(CAP_LOG_INFO, "L2 region %u: previous writer died, region reset", r);
 		region_reset(d, r);
-		pthread_mutex_consistent(mtx);
+	}
+	if (rc >= 0) {
 		__atomic_store_n(&d->stuck[r], 0, __ATOMIC_RELAXED);
 		return 0;
 	}
-	if (rc == 0) {
-		__atomic_store_n(&d->stuck[r], 0, __ATOMIC_RELAXED);
-		return 0;
-	}
-	if (rc == ETIMEDOUT || rc == EBUSY) {
-		__atomic_store_n(&d->stuck[r], now + CAP_L2_STUCK_NS, __ATOMIC_RELAXED);
-		uint64_t last = __atomic_load_n(&d->warned_ns, __ATOMIC_RELAXED);
-		if (rc == ETIMEDOUT && (last == 0 || now - last > CAP_L2_STUCK_NS * 10)) {
-			__atomic_store_n(&d->warned_ns, now, __ATOMIC_RELAXED);
-			cap_log(CAP_LOG_WARN, "L2 region %u: writer lock held by pid %d for over "
-				"%d ms; entries of that region are not stored meanwhile", r,
-				(int)(__atomic_load_n(&d->reg[r].mtx.__data.__lock, __ATOMIC_RELAXED) &
-				      0x3fffffff), (int)(CAP_L2_LOCK_NS / 1000000));
-		}
+	__atomic_store_n(&d->stuck[r], now + CAP_L2_STUCK_NS, __ATOMIC_RELAXED);
+	uint64_t last = __atomic_load_n(&d->warned_ns, __ATOMIC_RELAXED);
+	if (budget && (last == 0 || now - last > CAP_L2_STUCK_NS * 10)) {
+		__atomic_store_n(&d->warned_ns, now, __ATOMIC_RELAXED);
+		cap_log(CAP_LOG_WARN, "L2 region %u: writer lock held by thread %u for over %d ms; "
+			"entries of that region are not stored meanwhile", r, holder,
+			(int)(CAP_L2_LOCK_NS / 1000000));
 	}
 	return CAP_EIO;
 }
@@ -580,7 +537,7 @@ write:
 	__atomic_store_n(&bk->pos[pick], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&bk->tag[pick], k->hash.lo, __ATOMIC_RELAXED);
 	__atomic_store_n(&bk->pos[pick], pos + 1, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&g->mtx);
+	cap_plock_release(&g->lock);
 	free(buf);
 	cap_stats_event(CAP_EV_FILL_L2, 1);
 	report(d);

@@ -8,8 +8,8 @@
  *                       boot id (TTL deadlines are CLOCK_MONOTONIC, so valid for one boot)
  *                       and the nonce of the generation table the entries were recorded
  *                       against; a header checksum. Any mismatch -> the file is rebuilt.
- *   regions_off         nregions x cap_l2_region: a process-shared robust mutex (writers
- *                       only) and the region's log counters.
+ *   regions_off         nregions x cap_l2_region: the writers' lock word (cache/plock) and
+ *                       the region's log counters.
  *   index_off           nregions x nbuckets x cap_l2_bucket (CAP_L2_WAYS x {tag, pos+1}).
  *   ring_off            nregions x ring_size bytes: each region's log of entries.
  * An entry (cap_l2_ent + gens + slots + key + value, 8-aligned) sits at a 64-bit log position;
@@ -23,7 +23,6 @@
 #include "cache/engine.h"
 #include "cache/gen.h"
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,7 +48,8 @@ typedef struct cap_l2_hdr {
 } cap_l2_hdr;
 
 typedef struct cap_l2_region {
-	pthread_mutex_t mtx; /* PTHREAD_PROCESS_SHARED + PTHREAD_MUTEX_ROBUST; writers only */
+	uint32_t lock;       /* cache/plock: 0 or the writer's thread id; writers only */
+	uint32_t pad0;
 	uint64_t reserved;   /* log end: bytes ever reserved (atomic; readers check against it) */
 	uint64_t tail;       /* log position of the oldest entry still in the ring */
 	uint64_t entries;    /* entries between tail and reserved (atomic, for stats) */
@@ -77,14 +77,14 @@ typedef struct cap_l2_ent {
 
 _Static_assert(sizeof(cap_l2_hdr) == 136, "L2 header layout");
 _Static_assert(offsetof(cap_l2_hdr, boot_id) == 80, "L2 header layout");
-_Static_assert(sizeof(cap_l2_region) % 64 == 0, "L2 region is cache-line sized");
+_Static_assert(sizeof(cap_l2_region) == 64, "L2 region is one cache line");
 _Static_assert(sizeof(cap_l2_bucket) == 64, "L2 bucket is one cache line");
 _Static_assert(sizeof(cap_l2_ent) == 56, "L2 entry header layout");
 _Static_assert(offsetof(cap_l2_ent, total) == 40, "L2 entry header layout");
 
 #define CAP_L2_FORMAT                                                                      \
-	((uint64_t)2 << 56 | (uint64_t)sizeof(cap_l2_hdr) << 44 |                          \
-	 (uint64_t)sizeof(cap_l2_region) << 32 | (uint64_t)sizeof(pthread_mutex_t) << 24 | \
+	((uint64_t)3 << 56 | (uint64_t)sizeof(cap_l2_hdr) << 44 |                          \
+	 (uint64_t)sizeof(cap_l2_region) << 32 | (uint64_t)sizeof(uint32_t) << 24 |        \
 	 (uint64_t)sizeof(cap_l2_ent) << 16 | (uint64_t)sizeof(cap_l2_bucket) << 8 |       \
 	 (uint64_t)CAP_L2_WAYS)
 

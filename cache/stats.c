@@ -16,7 +16,8 @@
  * are cleared, it inherits its parent's L1 gauges (it inherited the L1 tier itself).
  *
  * Locks. g.mu is process-local and guards open, claim and the free list (never the hot
- * path; fork handlers keep it out of a child's way). The file's robust mutex is only taken by
+ * path; fork handlers keep it out of a child's way). The file's fold lock (cache/plock) is only
+ * taken by
  * cap_statsf_fold_dead/cap_statsf_reset, called at open, when the file has no free slot, and
  * by `capacitor stats --reset`, and only for FOLD_LOCK_NS: a holder that never lets go means
  * no fold this time, never a hang. The file's flock at open is waited for FLOCK_MS at most.
@@ -36,6 +37,7 @@
 #include "cache/fault.h"
 #include "cache/hist.h"
 #include "cache/log.h"
+#include "cache/plock.h"
 #include "cache/sql.h"
 #include "cache/stats_file.h"
 
@@ -58,7 +60,7 @@
 #define LD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 #define ST(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define DEFAULT_LOG_INTERVAL_NS (60ull * 1000000000ull)
-#define FOLD_LOCK_NS 100000000L /* longest wait for the file's fold mutex */
+#define FOLD_LOCK_NS 100000000ull /* longest wait for the file's fold lock */
 #define FLOCK_MS 200            /* longest wait for the file's flock at open */
 
 static struct {
@@ -256,20 +258,6 @@ static int build_file(int fd, void **out, char *err, size_t errcap)
 	h->nreasons = CAP_REASON__N;
 	h->npaths = CAP_PATH__N;
 	h->created_ns = realtime_ns();
-	pthread_mutexattr_t a;
-	int e = pthread_mutexattr_init(&a);
-	if (e == 0)
-		e = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	if (e == 0)
-		e = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	if (e == 0)
-		e = pthread_mutex_init(&h->lock, &a);
-	pthread_mutexattr_destroy(&a);
-	if (e != 0) {
-		snprintf(err, errcap, "pthread_mutex_init: %s", strerror(e));
-		munmap(base, CAP_STATS_FILE_SIZE);
-		return CAP_EIO;
-	}
 	cap_stats_slot *s0 = cap_statsf_slot(base, 0);
 	s0->owner = CAP_SLOT_OWNER(0, CAP_SLOT_SHARED);
 	s0->used = 1;
@@ -508,31 +496,23 @@ int cap_statsf_map(const char *dir, enum cap_statsf_mode mode, void **base, size
 	return CAP_OK;
 }
 
-/* ---- fold and reset (under the file's robust mutex) ------------------------------------- */
+/* ---- fold and reset (under the file's fold lock) ------------------------------------- */
 
-/* fold_lock - the fold mutex within FOLD_LOCK_NS (a holder that is stopped, or a lock word
+/* fold_lock - the fold lock within FOLD_LOCK_NS (a holder that is stopped, or a lock word
  * naming a live process that never lets go, must not hang the host): CAP_EIO on timeout, and
  * the fold or reset is skipped. */
 static int fold_lock(cap_stats_hdr *h)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_nsec += FOLD_LOCK_NS;
-	ts.tv_sec += ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
-	int e = pthread_mutex_clocklock(&h->lock, CLOCK_MONOTONIC, &ts);
-	if (e == ETIMEDOUT) {
-		cap_log(CAP_LOG_WARN, "stats: the fold lock is held by pid %d for too long; "
-			"dead processes' slots are not folded this time",
-			(int)(__atomic_load_n(&h->lock.__data.__lock, __ATOMIC_RELAXED) & 0x3fffffff));
+	uint32_t holder = 0;
+	int e = cap_plock_acquire(&h->lock, FOLD_LOCK_NS, &holder);
+	if (e < 0) {
+		cap_log(CAP_LOG_WARN, "stats: the fold lock is held by thread %u for too long; "
+			"dead processes' slots are not folded this time", holder);
 		return CAP_EIO;
 	}
-	if (e == EOWNERDEAD) {
-		/* the previous holder died; callers finish any half-done fold (fold word) */
-		pthread_mutex_consistent(&h->lock);
-		return CAP_OK;
-	}
-	return e == 0 ? CAP_OK : CAP_EIO;
+	/* CAP_PLOCK_RECOVERED: the previous holder died; callers finish any half-done fold
+	 * (fold word) */
+	return CAP_OK;
 }
 
 /* Step 3 of a fold: the slot is excluded by the fold word; zero it, clear excl, free it. */
@@ -602,7 +582,7 @@ int cap_statsf_fold_dead(void *base)
 		fold_one(base, k);
 		n++;
 	}
-	pthread_mutex_unlock(&h->lock);
+	cap_plock_release(&h->lock);
 	return n;
 }
 
@@ -638,7 +618,7 @@ int cap_statsf_reset(void *base)
 		for (unsigned i = 0; i < CAP_HIST_SHAPE_BUCKETS; i++)
 			ST(&sh->h[i], 0);
 	}
-	pthread_mutex_unlock(&h->lock);
+	cap_plock_release(&h->lock);
 	return CAP_OK;
 }
 

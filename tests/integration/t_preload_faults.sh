@@ -46,7 +46,7 @@ def poke(path, offsets):
 def l2(m):
     nregions = struct.unpack_from("<I", m, 32)[0]
     regions_off = struct.unpack_from("<Q", m, 56)[0]
-    return [regions_off + 128 * r for r in range(min(nregions, 64))]
+    return [regions_off + 64 * r for r in range(min(nregions, 64))]
 poke(os.path.join(d, "l2.cache"), l2)
 poke(os.path.join(d, "stats"), lambda m: [128])
 PY

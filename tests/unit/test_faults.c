@@ -278,7 +278,7 @@ static void poison_l2_locks(int pid)
 	cr_assert(m != MAP_FAILED);
 	for (uint32_t r = 0; r < h.nregions; r++) {
 		cap_l2_region *g = (cap_l2_region *)(m + h.regions_off) + r;
-		__atomic_store_n(&g->mtx.__data.__lock, pid, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&g->lock, (uint32_t)pid, __ATOMIC_SEQ_CST);
 	}
 	munmap(m, h.file_size);
 	close(fd);
@@ -389,7 +389,7 @@ Test(faults, stats_fold_lock_held_by_live_process_is_bounded)
 	cr_assert(fd >= 0);
 	cap_stats_hdr *h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	cr_assert(h != MAP_FAILED);
-	__atomic_store_n(&h->lock.__data.__lock, child, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&h->lock, (uint32_t)child, __ATOMIC_SEQ_CST);
 	uint64_t t0 = now_ms();
 	cr_assert_eq(cap_stats_open(dir), CAP_OK);
 	record_some(3);
