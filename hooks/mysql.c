@@ -132,6 +132,9 @@ typedef struct my_conn {
 	enum cap_sql_iso pre_level; /* and the level a transaction it opens gets */
 	/* a hit waiting for mysql_store_result / mysql_use_result */
 	MYSQL_RES *pend;
+	/* the last statement, when it was a text hit: run for real before diagnostics */
+	cap_buf replay;
+	int replay_on;
 	/* a miss whose result mysql_store_result stores */
 	int fill;
 	cap_buf fill_key;
@@ -272,6 +275,7 @@ static my_conn *my_find(MYSQL *m, int create)
 		if (mc) {
 			mc->m = m;
 			cap_buf_init(&mc->fill_key, 0);
+			cap_buf_init(&mc->replay, 0);
 			sess_setup(mc);
 			mc->next = my_table[b];
 			my_table[b] = mc;
@@ -306,6 +310,7 @@ static void my_remove(MYSQL *m)
 	stmt_reset(mc);
 	cap_sess_free(&mc->sess);
 	cap_buf_free(&mc->fill_key);
+	cap_buf_free(&mc->replay);
 	cap_mycat_release(mc->cat);
 	free(mc->sq_info);
 	free(mc);
@@ -702,6 +707,57 @@ static void my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info,
 		mc->multi_dirty = 1;
 }
 
+/* ---- diagnostics after a hit ---------------------------------------------------------------
+ *
+ * After a hit the server's diagnostics (FOUND_ROWS(), ROW_COUNT(), the warning and error
+ * lists and counts, GET DIAGNOSTICS) still describe the statement before it. When the
+ * statement after a hit may read them, the hit's statement is first run for real (its result
+ * discarded), so that they describe it as they would have without Capacitor. */
+
+static int can_serve(const MYSQL *m);
+
+/* Does a case-insensitive needle occur in s[0..n)? */
+static int has_word(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, needle, k) == 0)
+			return 1;
+	return 0;
+}
+
+static int reads_diag(const cap_sql_info *info, const char *sql, size_t len)
+{
+	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_WRITE)
+		return (info->reasons & CAP_SQLR_LASTID) != 0;
+	return (info->reasons & CAP_SQLR_LASTID) || has_word(sql, len, "found_rows") ||
+	       has_word(sql, len, "row_count") || has_word(sql, len, "warning") ||
+	       has_word(sql, len, "error") || has_word(sql, len, "diagnostics");
+}
+
+/* Before a statement (classified in info) goes to the server. */
+static void replay_before(my_conn *mc, const cap_sql_info *info, const char *sql, size_t len)
+{
+	MYSQL *m = mc->m;
+	mc->replay_on = 0;
+	if (!reads_diag(info, sql, len) || !can_serve(m))
+		return;
+	unsigned long long affected = m->affected_rows;
+	if (CAP_REAL(cap_my.mysql_real_query(m, (const char *)mc->replay.data,
+					     (unsigned long)mc->replay.len)) == 0)
+		free_res(CAP_REAL(cap_my.mysql_store_result(m)));
+	m->affected_rows = affected;
+}
+
+/* A text hit was served for sql. */
+static void replay_note(my_conn *mc, const char *sql, size_t len)
+{
+	mc->replay.len = 0;
+	mc->replay.err = 0;
+	cap_buf_put(&mc->replay, sql, len);
+	mc->replay_on = mc->replay.err == 0;
+}
+
 static int my_key(const my_conn *mc, const char *sql, size_t len, uint64_t proto,
 		  cap_keymat *km, cap_key *key)
 {
@@ -711,11 +767,50 @@ static int my_key(const my_conn *mc, const char *sql, size_t len, uint64_t proto
 	return cap_keymat_finish(km, key);
 }
 
+/* A stored value is the server status flags a SELECT sets about itself (which index it
+ * used: programs and ORMs read them from mysql->server_status), 4 bytes, then the encoded
+ * result (hooks/mysql_codec). The key's protocol word says so (MY_PROTO_*). */
+#define MY_STATUS_KEPT (SERVER_QUERY_NO_GOOD_INDEX_USED | SERVER_QUERY_NO_INDEX_USED)
+#define MY_PROTO_TEXT 3
+#define MY_PROTO_BINARY 4
+
+static int put_status(cap_buf *b, unsigned status)
+{
+	cap_buf_u32(b, status & MY_STATUS_KEPT);
+	return b->err ? CAP_ENOMEM : CAP_OK;
+}
+
+/* The status flags of a value (and past them, in *val and *len, the encoded result); -1 when
+ * the value is too short. */
+static long take_status(const void **val, size_t *len)
+{
+	uint32_t st;
+	if (*len < 4)
+		return -1;
+	memcpy(&st, *val, 4);
+	*val = (const char *)*val + 4;
+	*len -= 4;
+	return (long)(st & MY_STATUS_KEPT);
+}
+
+/* The status flags a hit reports: the stored ones in place of the last statement's. */
+static void set_hit_status(MYSQL *m, unsigned kept)
+{
+	m->server_status = (m->server_status & ~(unsigned)MY_STATUS_KEPT) | kept;
+}
+
+typedef struct my_hit {
+	MYSQL_RES *res;
+	unsigned status;
+} my_hit;
+
 static int my_hit_cb(void *arg, const void *val, size_t len)
 {
-	MYSQL_RES **out = arg;
-	*out = cap_my_decode(val, len, 0);
-	return *out ? CAP_OK : CAP_ECORRUPT;
+	my_hit *h = arg;
+	long st = take_status(&val, &len);
+	h->res = st < 0 ? NULL : cap_my_decode(val, len, 0);
+	h->status = (unsigned)st;
+	return h->res ? CAP_OK : CAP_ECORRUPT;
 }
 
 static void my_record(enum cap_path path, const cap_plan *plan, const cap_sql_info *info,
@@ -774,7 +869,9 @@ static void do_fill(const cap_rt *rt, my_conn *mc, const MYSQL_RES *res)
 {
 	cap_buf b;
 	cap_buf_init(&b, rt->conf.max_result);
-	int rc = cap_my_encode(res, &b);
+	int rc = put_status(&b, mc->m->server_status);
+	if (rc == CAP_OK)
+		rc = cap_my_encode(res, &b);
 	if (rc == CAP_OK) {
 		cap_key key = { mc->fill_hash, mc->fill_key.data, mc->fill_key.len };
 		rc = cap_engine_put(rt->engine, &key, &mc->fill_plan.deps,
@@ -838,24 +935,28 @@ static int my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, m
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
 	my_plan(rt, mc, sql, len, info, &plan);
+	if (CAP_UNLIKELY(mc->replay_on))
+		replay_before(mc, info, sql, len);
 	unsigned char kbuf[1024];
 	cap_keymat km;
 	cap_key key;
 	int keyed = 0;
 	if (plan.act == CAP_ACT_CACHE) {
 		cap_keymat_init(&km, kbuf, sizeof(kbuf));
-		keyed = my_key(mc, sql, len, 1, &km, &key) == CAP_OK;
+		keyed = my_key(mc, sql, len, MY_PROTO_TEXT, &km, &key) == CAP_OK;
 		/* mysql_send_query never hits: a program may wait for the socket to turn
 		 * readable before it calls mysql_read_query_result (Ruby's mysql2, event loops),
 		 * and a hit sends nothing, so nothing would ever arrive */
 		if (keyed && plan.can_hit && !send_only && can_serve(m)) {
-			MYSQL_RES *res = NULL;
-			int r = cap_engine_get(rt->engine, &key, my_hit_cb, &res);
+			my_hit h = { NULL, 0 };
+			int r = cap_engine_get(rt->engine, &key, my_hit_cb, &h);
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 				cap_keymat_done(&km);
-				mc->pend = res;
-				set_hit_state(m, res->field_count);
+				mc->pend = h.res;
+				set_hit_state(m, h.res->field_count);
+				set_hit_status(m, h.status);
 				iso_after(mc, info, &plan, 1);
+				replay_note(mc, sql, len);
 				my_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2, &plan,
 					  info, sql, len, t0);
 				return 0;
@@ -927,19 +1028,31 @@ static int my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, m
 /* A result handed to a mysql_use_result caller counts its rows as they are fetched and reads
  * eof only at the end, as an unbuffered result does: such results are kept in this set
  * (normally empty: mysql_fetch_row then costs one load). */
+/* While such a result is unread its connection shows MYSQL_STATUS_USE_RESULT, as after a
+ * real mysql_use_result, so that another command fails with "commands out of sync" as it
+ * would without Capacitor; the status goes back to ready at the end of the rows or when the
+ * result is freed (use_conn[] remembers the connection; mysql_close forgets it). */
 #define USE_MAX 64
 static MYSQL_RES *use_set[USE_MAX];
+static MYSQL *use_conn[USE_MAX];
 static int use_count;
 static pthread_mutex_t use_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* use_swap - put to in the slot that holds from (NULL: a free slot); 1 if there was one. */
-static int use_swap(MYSQL_RES *from, MYSQL_RES *to)
+/* use_swap - put (to, m) in the slot that holds from (NULL: a free slot); 1 if there was
+ * one. The slot's connection left out of the set, if any, is made ready again. */
+static int use_swap(MYSQL_RES *from, MYSQL_RES *to, MYSQL *m)
 {
 	int found = 0;
 	pthread_mutex_lock(&use_lock);
 	for (int i = 0; i < USE_MAX; i++)
 		if (use_set[i] == from) {
+			MYSQL *old = use_conn[i];
+			if (old && old->status == MYSQL_STATUS_USE_RESULT)
+				old->status = MYSQL_STATUS_READY;
 			use_set[i] = to;
+			use_conn[i] = m;
+			if (m)
+				m->status = MYSQL_STATUS_USE_RESULT;
 			__atomic_add_fetch(&use_count, to ? 1 : -1, __ATOMIC_RELEASE);
 			found = 1;
 			break;
@@ -948,14 +1061,24 @@ static int use_swap(MYSQL_RES *from, MYSQL_RES *to)
 	return found;
 }
 
-static int use_add(MYSQL_RES *r)
+static int use_add(MYSQL_RES *r, MYSQL *m)
 {
-	return use_swap(NULL, r);
+	return use_swap(NULL, r, m);
 }
 
 static int use_del(MYSQL_RES *r)
 {
-	return use_swap(r, NULL);
+	return use_swap(r, NULL, NULL);
+}
+
+/* m is being closed: its unread results no longer point to it. */
+static void use_forget_conn(MYSQL *m)
+{
+	pthread_mutex_lock(&use_lock);
+	for (int i = 0; i < USE_MAX; i++)
+		if (use_conn[i] == m)
+			use_conn[i] = NULL;
+	pthread_mutex_unlock(&use_lock);
 }
 
 static int use_has(MYSQL_RES *r)
@@ -1325,7 +1448,7 @@ static int st_key(const my_conn *mc, const MYSQL_STMT *st, const char *sql, size
 {
 	cap_sess_key(&mc->sess, km);
 	cap_keymat_add(km, sql, len);
-	cap_keymat_add_u64(km, 2); /* binary rows */
+	cap_keymat_add_u64(km, MY_PROTO_BINARY);
 	cap_keymat_add_u64(km, st->param_count);
 	for (unsigned i = 0; i < st->param_count; i++) {
 		const MYSQL_BIND *p = &st->params[i];
@@ -1387,16 +1510,23 @@ static int st_key(const my_conn *mc, const MYSQL_STMT *st, const char *sql, size
 	return cap_keymat_finish(km, key) == CAP_OK ? 0 : -1;
 }
 
+typedef struct st_hit {
+	cap_my_srows *rows;
+	unsigned status;
+} st_hit;
+
 static int st_hit_cb(void *arg, const void *val, size_t len)
 {
-	cap_my_srows **out = arg;
-	*out = cap_my_stmt_decode(val, len);
-	return *out ? CAP_OK : CAP_ECORRUPT;
+	st_hit *h = arg;
+	long st = take_status(&val, &len);
+	h->rows = st < 0 ? NULL : cap_my_stmt_decode(val, len);
+	h->status = (unsigned)st;
+	return h->rows ? CAP_OK : CAP_ECORRUPT;
 }
 
 /* Leave st and its connection as a real mysql_stmt_execute of a SELECT leaves them (result
  * waiting for store or fetch), with s's rows behind it. 0 when s does not fit st. */
-static int st_install(MYSQL_STMT *st, cap_my_srows *s)
+static int st_install(MYSQL_STMT *st, cap_my_srows *s, unsigned status)
 {
 	MYSQL *m = st->mysql;
 	if (s->nf != st->field_count)
@@ -1426,6 +1556,7 @@ static int st_install(MYSQL_STMT *st, cap_my_srows *s)
 	st->state = MYSQL_STMT_WAITING_USE_OR_STORE;
 	st->execute_count++;
 	set_hit_state(m, s->nf);
+	set_hit_status(m, status);
 	st->upsert_status.affected_rows = m->affected_rows;
 	st->upsert_status.last_insert_id = m->insert_id;
 	st->upsert_status.server_status = m->server_status;
@@ -1475,6 +1606,8 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
 	my_plan(rt, mc, sql, len, info, &plan);
+	if (CAP_UNLIKELY(mc->replay_on))
+		replay_before(mc, info, sql, len);
 	unsigned char kbuf[1024];
 	cap_keymat km;
 	cap_key key;
@@ -1489,10 +1622,11 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 				cap_keymat_done(&km);
 		}
 		if (keyed && plan.can_hit && st_can_serve(st)) {
-			cap_my_srows *s = NULL;
-			int r = cap_engine_get(rt->engine, &key, st_hit_cb, &s);
+			st_hit h = { NULL, 0 };
+			int r = cap_engine_get(rt->engine, &key, st_hit_cb, &h);
+			cap_my_srows *s = h.rows;
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
-				if (st_install(st, s)) {
+				if (st_install(st, s, h.status)) {
 					cap_keymat_done(&km);
 					iso_after(mc, info, &plan, 1);
 					my_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2, &plan,
@@ -1655,7 +1789,7 @@ CAP_EXPORT MYSQL_RES *mysql_use_result(MYSQL *m)
 	if (mc && mc->pend) {
 		MYSQL_RES *res = mc->pend;
 		mc->pend = NULL;
-		if (use_add(res)) {
+		if (use_add(res, m)) {
 			res->row_count = 0;
 			res->eof = 0;
 			for (unsigned i = 0; i < res->field_count; i++)
@@ -1826,8 +1960,11 @@ CAP_EXPORT void mysql_close(MYSQL *m)
 			cap_my.mysql_close(m);
 		return;
 	}
-	if (m && !cap_guard)
+	if (m && !cap_guard) {
 		my_remove(m);
+		if (__atomic_load_n(&use_count, __ATOMIC_ACQUIRE) != 0)
+			use_forget_conn(m);
+	}
 	CAP_REAL_VOID(cap_my.mysql_close(m));
 }
 
@@ -1915,7 +2052,8 @@ CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
 		    !(m->server_status & SERVER_MORE_RESULTS_EXIST)) {
 			cap_buf b;
 			cap_buf_init(&b, rt->conf.max_result);
-			if (cap_my_stmt_encode(st, &b) == CAP_OK) {
+			if (put_status(&b, m->server_status) == CAP_OK &&
+			    cap_my_stmt_encode(st, &b) == CAP_OK) {
 				cap_key key = { f->hash, f->key.data, f->key.len };
 				cap_engine_put(rt->engine, &key, &f->plan.deps, cap_sess_ttl(rt, &f->plan),
 					       b.data, b.len);
@@ -1999,8 +2137,11 @@ static void async_done(MYSQL *m)
 
 static void async_gone(MYSQL *m)
 {
-	if (m && !cap_guard && cap_my_resolve())
+	if (m && !cap_guard && cap_my_resolve()) {
 		my_remove(m);
+		if (__atomic_load_n(&use_count, __ATOMIC_ACQUIRE) != 0)
+			use_forget_conn(m);
+	}
 }
 
 static void async_stmt_forget(MYSQL_STMT *st)

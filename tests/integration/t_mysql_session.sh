@@ -166,6 +166,32 @@ q SELECT COUNT(*) FROM t_w WHERE id IS NULL
 EOF
 fi
 
+# 7. active roles are part of the session: a role's rows are never served without it
+if [ "$have_root" = 1 ]; then
+	root_sql <<'SQL'
+DROP USER IF EXISTS cap_rt@localhost;
+DROP ROLE IF EXISTS r_rt;
+DROP TABLE IF EXISTS t_role;
+CREATE TABLE t_role (a INT) ENGINE=InnoDB;
+INSERT INTO t_role VALUES (42);
+CREATE ROLE r_rt;
+GRANT SELECT ON capacitor.t_role TO r_rt;
+CREATE USER cap_rt@localhost IDENTIFIED BY 'rt';
+GRANT r_rt TO cap_rt@localhost;
+SET DEFAULT ROLE r_rt FOR cap_rt@localhost;
+SQL
+	rt=(MY_SESS_USER=cap_rt MY_SESS_PASSWORD=rt MY_SESS_DB=)
+	check "default role" "${rt[@]}" <<<"q SELECT a FROM capacitor.t_role"
+	root_sql -e "SET DEFAULT ROLE NONE FOR cap_rt@localhost"
+	check "default role NONE (new session)" "${rt[@]}" <<<"q SELECT a FROM capacitor.t_role"
+	check "SET ROLE" "${rt[@]}" <<'EOF'
+q SET ROLE r_rt
+q SELECT a FROM capacitor.t_role
+q SET ROLE NONE
+q SELECT a FROM capacitor.t_role
+EOF
+fi
+
 # 12. the current database is information_schema: its tables are live
 # (the table is created by a client without Capacitor: information_schema changes without
 # any write we see)
