@@ -192,6 +192,31 @@ q SELECT a FROM capacitor.t_role
 EOF
 fi
 
+# 8. a cascading foreign key the writing user cannot see still invalidates the child. The
+# writer holds every privilege on the parent's database (TRIGGER too, so that it knows
+# which tables have triggers) and none on the child's.
+if [ "$have_root" = 1 ]; then
+	root_sql <<'SQL'
+DROP USER IF EXISTS cap_fk@localhost;
+DROP DATABASE IF EXISTS capacitor_fk;
+DROP TABLE IF EXISTS fk_child, fk_parent;
+CREATE TABLE fk_parent (id INT PRIMARY KEY) ENGINE=InnoDB;
+INSERT INTO fk_parent VALUES (1), (2);
+CREATE DATABASE capacitor_fk;
+CREATE TABLE capacitor_fk.fk_child (id INT PRIMARY KEY, pid INT,
+  FOREIGN KEY (pid) REFERENCES capacitor.fk_parent (id) ON DELETE CASCADE) ENGINE=InnoDB;
+INSERT INTO capacitor_fk.fk_child VALUES (10, 1), (11, 1), (20, 2);
+GRANT SELECT ON capacitor_fk.* TO cap@localhost;
+CREATE USER cap_fk@localhost IDENTIFIED BY 'fk';
+GRANT ALL ON capacitor.* TO cap_fk@localhost;
+SQL
+	check "read the child" <<<"q SELECT COUNT(*) FROM capacitor_fk.fk_child"
+	echo "q DELETE FROM fk_parent WHERE id = 1" |
+		LD_PRELOAD="$CAP_PRELOAD" MY_SESS_USER=cap_fk MY_SESS_PASSWORD=fk "$client" >/dev/null
+	check "read the child after a cascading delete by a user who cannot see it" \
+		<<<"q SELECT COUNT(*) FROM capacitor_fk.fk_child"
+fi
+
 # 12. the current database is information_schema: its tables are live
 # (the table is created by a client without Capacitor: information_schema changes without
 # any write we see)
