@@ -1102,11 +1102,20 @@ typedef struct my_sfill {
 	cap_plan plan;
 } my_sfill;
 
+/* The session a statement was prepared in: the server resolves its tables in the database
+ * current then and parses it under the sql_mode of then, whatever the session is at
+ * execution, so the key holds both (ok 0: not known, not cached). */
+typedef struct my_prep {
+	int ok;
+	unsigned char k[24]; /* the session's identity and fingerprint at prepare time */
+} my_prep;
+
 typedef struct my_stmt {
 	struct my_stmt *next;
 	MYSQL_STMT *st;
 	char *sql;
 	size_t len;
+	my_prep prep;
 	cap_my_srows *hit;
 	my_sfill *fill;
 } my_stmt;
@@ -1195,9 +1204,9 @@ static my_stmt *st_find(MYSQL_STMT *st)
 	return s;
 }
 
-/* st_set - record (sql != NULL) or forget the text of st; any hit state and pending fill
- * is dropped either way. */
-static void st_set(MYSQL_STMT *st, const char *sql, size_t len)
+/* st_set - record (sql != NULL) or forget the text of st and the session it was prepared
+ * in (prep NULL: unknown); any hit state and pending fill is dropped either way. */
+static void st_set(MYSQL_STMT *st, const char *sql, size_t len, const my_prep *prep)
 {
 	my_stmt *n = NULL;
 	if (sql) {
@@ -1212,6 +1221,8 @@ static void st_set(MYSQL_STMT *st, const char *sql, size_t len)
 			n->st = st;
 			n->sql = c;
 			n->len = len;
+			if (prep)
+				n->prep = *prep;
 		}
 	}
 	pthread_mutex_lock(&st_lock);
@@ -1237,8 +1248,9 @@ static void st_set(MYSQL_STMT *st, const char *sql, size_t len)
 }
 
 /* st_begin - a new execution of st starts: drop the previous hit and pending fill, and
- * return a copy of st's text (caller frees), or NULL. */
-static char *st_begin(MYSQL_STMT *st, size_t *len)
+ * return a copy of st's text (caller frees), or NULL, and in *prep (when not NULL) the
+ * session it was prepared in. */
+static char *st_begin(MYSQL_STMT *st, size_t *len, my_prep *prep)
 {
 	char *r = NULL;
 	cap_my_srows *hit = NULL;
@@ -1256,6 +1268,8 @@ static char *st_begin(MYSQL_STMT *st, size_t *len)
 			memcpy(r, s->sql, s->len + 1);
 			*len = s->len;
 		}
+		if (prep)
+			*prep = s->prep;
 	}
 	pthread_mutex_unlock(&st_lock);
 	free(hit);
@@ -1267,7 +1281,7 @@ static char *st_begin(MYSQL_STMT *st, size_t *len)
 static void st_drop(MYSQL_STMT *st)
 {
 	size_t len;
-	free(st_begin(st, &len));
+	free(st_begin(st, &len, NULL));
 }
 
 /* Attach a hit's rows or a pending fill to st's record; 0 when st has no record (the
@@ -1443,10 +1457,11 @@ static int st_can_serve(const MYSQL_STMT *st)
 /* The key: session prefix, text, the binary protocol, and each parameter as the library
  * will send it (type, unsigned flag, NULL, value). 1 when a parameter cannot be keyed
  * (long data, an unknown type): the statement then passes through. */
-static int st_key(const my_conn *mc, const MYSQL_STMT *st, const char *sql, size_t len,
-		  cap_keymat *km, cap_key *key)
+static int st_key(const my_conn *mc, const MYSQL_STMT *st, const my_prep *prep, const char *sql,
+		  size_t len, cap_keymat *km, cap_key *key)
 {
 	cap_sess_key(&mc->sess, km);
+	cap_keymat_add(km, prep->k, sizeof(prep->k));
 	cap_keymat_add(km, sql, len);
 	cap_keymat_add_u64(km, MY_PROTO_BINARY);
 	cap_keymat_add_u64(km, st->param_count);
@@ -1583,7 +1598,7 @@ static int exec_direct(MYSQL_STMT *st, const char *sql, size_t len)
 }
 
 static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const char *sql,
-			size_t len, my_exec_fn fn)
+			size_t len, const my_prep *prep, my_exec_fn fn)
 {
 	uint64_t t0 = cap_now_ns();
 	stmt_reset(mc);
@@ -1614,9 +1629,9 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 	int keyed = 0;
 	if (plan.act == CAP_ACT_CACHE) {
 		int k = 1;
-		if (fn == exec_execute && st_abi_ok() && st_cacheable(st)) {
+		if (fn == exec_execute && prep->ok && st_abi_ok() && st_cacheable(st)) {
 			cap_keymat_init(&km, kbuf, sizeof(kbuf));
-			k = st_key(mc, st, sql, len, &km, &key);
+			k = st_key(mc, st, prep, sql, len, &km, &key);
 			keyed = k == 0;
 			if (!keyed)
 				cap_keymat_done(&km);
@@ -1974,10 +1989,21 @@ CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long l
 	if (my_bypass(&rt) || st == NULL || q == NULL)
 		return cap_my.mysql_stmt_prepare ? CAP_REAL(cap_my.mysql_stmt_prepare(st, q, length)) : 1;
 	size_t len = length == (unsigned long)-1 ? strlen(q) : length;
-	st_set(st, NULL, 0); /* the library resets the statement: no hit may point into it */
+	st_set(st, NULL, 0, NULL); /* the library resets the statement: no hit may point into it */
+	my_conn *mc = st->mysql ? my_find(st->mysql, 1) : NULL;
+	my_prep prep = { 0, { 0 } };
+	if (mc) {
+		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
+			reconnected(rt, mc);
+		if (CAP_UNLIKELY(!mc->probed))
+			probe(mc);
+		prep.ok = !mc->sess.disabled && !mc->sysdb;
+		memcpy(prep.k, &mc->sess.ident, 16);
+		memcpy(prep.k + 16, &mc->sess.fp, 8);
+	}
 	int rc = CAP_REAL(cap_my.mysql_stmt_prepare(st, q, length));
 	if (rc == 0)
-		st_set(st, q, len);
+		st_set(st, q, len, &prep);
 	return rc;
 }
 
@@ -1991,13 +2017,14 @@ CAP_EXPORT int mysql_stmt_execute(MYSQL_STMT *st)
 	}
 	my_conn *mc = my_find(st->mysql, 1);
 	size_t len = 0;
-	char *sql = st_begin(st, &len);
+	my_prep prep = { 0, { 0 } };
+	char *sql = st_begin(st, &len, &prep);
 	int rc;
 	if (mc == NULL) {
 		rc = CAP_REAL(cap_my.mysql_stmt_execute(st));
 		no_state_bump(rt, sql, len);
 	} else {
-		rc = my_stmt_exec(rt, mc, st, sql, len, exec_execute);
+		rc = my_stmt_exec(rt, mc, st, sql, len, &prep, exec_execute);
 	}
 	free(sql);
 	return rc;
@@ -2074,14 +2101,15 @@ CAP_EXPORT int mariadb_stmt_execute_direct(MYSQL_STMT *st, const char *q, size_t
 			       ? CAP_REAL(cap_my.mariadb_stmt_execute_direct(st, q, length))
 			       : 1;
 	size_t len = length == (size_t)-1 ? strlen(q) : length;
-	st_set(st, q, len);
+	st_set(st, q, len, NULL);
 	my_conn *mc = my_find(st->mysql, 1);
 	if (mc == NULL) {
 		int rc = CAP_REAL(cap_my.mariadb_stmt_execute_direct(st, q, length));
 		no_state_bump(rt, q, len);
 		return rc;
 	}
-	return my_stmt_exec(rt, mc, st, q, len, exec_direct);
+	my_prep none = { 0, { 0 } };
+	return my_stmt_exec(rt, mc, st, q, len, &none, exec_direct);
 }
 
 CAP_EXPORT my_bool mysql_stmt_close(MYSQL_STMT *st)
@@ -2089,7 +2117,7 @@ CAP_EXPORT my_bool mysql_stmt_close(MYSQL_STMT *st)
 	if (!cap_my_resolve())
 		return cap_my.mysql_stmt_close ? cap_my.mysql_stmt_close(st) : 1;
 	if (st && !cap_guard)
-		st_set(st, NULL, 0);
+		st_set(st, NULL, 0, NULL);
 	return CAP_REAL(cap_my.mysql_stmt_close(st));
 }
 
@@ -2147,7 +2175,7 @@ static void async_gone(MYSQL *m)
 static void async_stmt_forget(MYSQL_STMT *st)
 {
 	if (st && !cap_guard)
-		st_set(st, NULL, 0);
+		st_set(st, NULL, 0, NULL);
 }
 
 /* A non-blocking execution: the statement leaves any hit's state first (the library's

@@ -9,6 +9,8 @@
  *     q2 SQL           the same on a second connection
  *     p SQL|PARAM...   mysql_stmt_prepare + execute + store: as q (PARAM as in my_ps: i:N,
  *                      s:TEXT, n:)
+ *     prep SQL         mysql_stmt_prepare (no parameters) into the one kept statement
+ *     exec             execute the kept statement and store: as q
  *     poll SQL         mysql_send_query, poll(2) the socket for POLLIN (10 s), then
  *                      mysql_read_query_result + store: as q; "TIMEOUT" if nothing arrives
  *     status SQL       as q, then the server status flags a SELECT may set
@@ -105,6 +107,36 @@ static void run_poll(MYSQL *m, const char *sql)
 	print_res(m, mysql_store_result(m));
 }
 
+static void print_stmt(MYSQL_STMT *st)
+{
+	unsigned nf = mysql_stmt_field_count(st);
+	if (nf == 0) {
+		printf("affected %lld\n", (long long)mysql_stmt_affected_rows(st));
+		return;
+	}
+	char out[16][256];
+	unsigned long olen[16];
+	my_bool onul[16];
+	MYSQL_BIND r[16];
+	memset(r, 0, sizeof(r));
+	for (unsigned i = 0; i < nf && i < 16; i++) {
+		r[i].buffer_type = MYSQL_TYPE_STRING;
+		r[i].buffer = out[i];
+		r[i].buffer_length = sizeof(out[i]);
+		r[i].length = &olen[i];
+		r[i].is_null = &onul[i];
+	}
+	mysql_stmt_bind_result(st, r);
+	mysql_stmt_store_result(st);
+	while (mysql_stmt_fetch(st) == 0) {
+		for (unsigned i = 0; i < nf && i < 16; i++)
+			printf("%s%.*s", i ? "|" : "", onul[i] ? 4 : (int)olen[i],
+			       onul[i] ? "NULL" : out[i]);
+		putchar('\n');
+	}
+	mysql_stmt_free_result(st);
+}
+
 static void run_p(MYSQL *m, char *line)
 {
 	char *params[16];
@@ -146,38 +178,14 @@ static void run_p(MYSQL *m, char *line)
 		mysql_stmt_close(st);
 		return;
 	}
-	unsigned nf = mysql_stmt_field_count(st);
-	if (nf == 0) {
-		printf("affected %lld\n", (long long)mysql_stmt_affected_rows(st));
-		mysql_stmt_close(st);
-		return;
-	}
-	char out[16][256];
-	unsigned long olen[16];
-	my_bool onul[16];
-	MYSQL_BIND r[16];
-	memset(r, 0, sizeof(r));
-	for (unsigned i = 0; i < nf && i < 16; i++) {
-		r[i].buffer_type = MYSQL_TYPE_STRING;
-		r[i].buffer = out[i];
-		r[i].buffer_length = sizeof(out[i]);
-		r[i].length = &olen[i];
-		r[i].is_null = &onul[i];
-	}
-	mysql_stmt_bind_result(st, r);
-	mysql_stmt_store_result(st);
-	while (mysql_stmt_fetch(st) == 0) {
-		for (unsigned i = 0; i < nf && i < 16; i++)
-			printf("%s%.*s", i ? "|" : "", onul[i] ? 4 : (int)olen[i],
-			       onul[i] ? "NULL" : out[i]);
-		putchar('\n');
-	}
+	print_stmt(st);
 	mysql_stmt_close(st);
 }
 
 int main(void)
 {
 	MYSQL *m = conn_open(), *m2 = NULL;
+	MYSQL_STMT *kept = NULL;
 	char line[8192];
 	while (fgets(line, sizeof(line), stdin)) {
 		line[strcspn(line, "\n")] = '\0';
@@ -195,6 +203,18 @@ int main(void)
 			run_q(m2, arg);
 		} else if (strncmp(line, "p ", 2) == 0) {
 			run_p(m, arg);
+		} else if (strncmp(line, "prep ", 5) == 0) {
+			if (kept)
+				mysql_stmt_close(kept);
+			kept = mysql_stmt_init(m);
+			if (mysql_stmt_prepare(kept, arg, (unsigned long)strlen(arg)))
+				printf("error %u %s\n", mysql_stmt_errno(kept), mysql_stmt_error(kept));
+		} else if (strcmp(line, "exec") == 0) {
+			if (kept == NULL || mysql_stmt_execute(kept))
+				printf("error %u %s\n", kept ? mysql_stmt_errno(kept) : 0,
+				       kept ? mysql_stmt_error(kept) : "no statement");
+			else
+				print_stmt(kept);
 		} else if (strncmp(line, "poll ", 5) == 0) {
 			run_poll(m, arg);
 		} else if (strncmp(line, "status ", 7) == 0) {
@@ -241,6 +261,8 @@ int main(void)
 		}
 		fflush(stdout);
 	}
+	if (kept)
+		mysql_stmt_close(kept);
 	if (m2)
 		mysql_close(m2);
 	mysql_close(m);

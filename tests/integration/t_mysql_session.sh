@@ -217,6 +217,43 @@ SQL
 		<<<"q SELECT COUNT(*) FROM capacitor_fk.fk_child"
 fi
 
+# 12. a prepared statement's tables and parsing are those of the session it was prepared
+# in: the database and sql_mode at prepare time are part of its key
+if [ "$have_root" = 1 ]; then
+	root_sql <<'SQL'
+DROP TABLE IF EXISTS t_pdb, capacitor_fk.t_pdb;
+CREATE TABLE t_pdb (a INT) ENGINE=InnoDB;
+INSERT INTO t_pdb VALUES (1);
+CREATE TABLE capacitor_fk.t_pdb (a INT) ENGINE=InnoDB;
+INSERT INTO capacitor_fk.t_pdb VALUES (2);
+SQL
+	check "prepared in capacitor_fk" <<'EOF'
+q USE capacitor_fk
+prep SELECT a FROM t_pdb
+exec
+exec
+EOF
+	check "prepared in capacitor, executed in capacitor_fk" <<'EOF'
+prep SELECT a FROM t_pdb
+q USE capacitor_fk
+exec
+exec
+EOF
+fi
+check "prepared under sql_mode ''" <<'EOF'
+q SET sql_mode = ''
+prep SELECT 'a' || 'b' FROM items WHERE id = 1
+exec
+exec
+EOF
+check "prepared under PIPES_AS_CONCAT, executed under ''" <<'EOF'
+q SET sql_mode = 'PIPES_AS_CONCAT'
+prep SELECT 'a' || 'b' FROM items WHERE id = 1
+q SET sql_mode = ''
+exec
+exec
+EOF
+
 # 12. the current database is information_schema: its tables are live
 # (the table is created by a client without Capacitor: information_schema changes without
 # any write we see)
