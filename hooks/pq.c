@@ -20,6 +20,12 @@
  * NOTIFY and large objects pass through (writes in a pipeline invalidate the database at each
  * sync point).
  *
+ * Session state is read back from the server, not guessed from the text (pq_probe): one query
+ * on the program's own connection before its first statement and before the next statement
+ * after any change the text cannot prove, only where the program cannot see it (idle, outside
+ * any transaction, its unnamed prepared statement gone or about to be replaced). Until then the
+ * connection shares no entry with any other.
+ *
  * Per-connection state lives in a small hash table keyed by the PGconn pointer, created at the
  * first statement and dropped by PQfinish/PQreset. A thread-local one-entry cache, validated by
  * a global epoch that every removal bumps, keeps the table's mutex off the hit path.

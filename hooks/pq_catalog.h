@@ -2,8 +2,8 @@
  * pq_catalog.h - what the libpq hooks need from a PostgreSQL database's catalog: which names
  * are views (and their base tables), materialized views, foreign tables and partitioned or
  * inherited tables; which tables have user triggers or rules (their writes have unknowable
- * effects); which foreign keys cascade; which functions are immutable. (The session's isolation level is
- * the session's own: the hooks read it on the program's connection, hooks/pq.c.)
+ * effects); which foreign keys cascade; which functions are immutable. (Isolation levels are
+ * the session's own: hooks/pq.c reads them on the program's connection.)
  *
  * It is loaded once per (server, database, user) in each process, through a short-lived
  * separate connection opened with the program connection's own parameters (so querying it
