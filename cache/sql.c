@@ -786,6 +786,7 @@ typedef struct parser {
 	int block, tgt_pending;
 	/* whole input */
 	uint8_t write_unknown;
+	uint8_t saw_session; /* a statement of the string was a session change */
 } parser;
 
 static void advance(parser *p)
@@ -1943,7 +1944,9 @@ static void set_stmt(parser *p)
 		}
 		if (accept(p, KW_TRANSACTION)) {
 			enum cap_sql_iso iso = txn_modes(p, &ro);
-			if (scope == SC_NONE) {
+			/* PostgreSQL's SET SESSION / SET LOCAL TRANSACTION is SET TRANSACTION: this
+			 * transaction only (MySQL's SET SESSION TRANSACTION sets the default) */
+			if (scope == SC_NONE || (!p->my && scope != SC_GLOBAL)) {
 				p->kind = CAP_SQL_TXN;
 				p->txn = CAP_TXN_SET;
 				if (ro)
@@ -2102,6 +2105,14 @@ static void explain(parser *p)
 	p->explain = (uint8_t)(analyze ? 2 : 1);
 }
 
+/* CREATE/ALTER/DROP of an object every database of the server shares (roles, databases). */
+static void cluster_object(parser *p)
+{
+	if (cur_kw(p, KW_ROLE) || cur_kw(p, KW_USER) || cur_kw(p, KW_GROUP) ||
+	    cur_kw(p, KW_DATABASE))
+		p->in->flags |= CAP_SQLF_CLUSTER;
+}
+
 static void create(parser *p)
 {
 	cap_sql_info *in = p->in;
@@ -2111,6 +2122,7 @@ static void create(parser *p)
 	p->in_create = 1;
 	in->flags |= CAP_SQLF_CATALOG_CHANGE;
 	advance(p);
+	cluster_object(p);
 	for (;;) {
 		if (cur_kw(p, KW_TEMP) || cur_kw(p, KW_TEMPORARY)) {
 			temp = 1;
@@ -2189,6 +2201,7 @@ static void alter(parser *p)
 	p->ddl = 1;
 	p->in->flags |= CAP_SQLF_CATALOG_CHANGE;
 	advance(p);
+	cluster_object(p);
 	if (object_word(p)) {
 		skip_if_exists(p);
 		accept(p, KW_ONLY);
@@ -2209,6 +2222,7 @@ static void drop(parser *p)
 	p->kind = CAP_SQL_DDL;
 	p->ddl = 1;
 	p->in->flags |= CAP_SQLF_CATALOG_CHANGE;
+	cluster_object(p);
 	int o = object_word(p);
 	if (!o)
 		return;
@@ -2364,12 +2378,15 @@ static void head(parser *p)
 			}
 		}
 		return;
-	case KW_COMMENT:
 	case KW_GRANT:
 	case KW_REVOKE:
+	case KW_REASSIGN:
+		/* role memberships are the server's: every database must forget */
+		in->flags |= CAP_SQLF_CLUSTER;
+		/* fall through */
+	case KW_COMMENT:
 	case KW_SECURITY:
 	case KW_IMPORT:
-	case KW_REASSIGN:
 		/* no table named: callers invalidate the database */
 		p->kind = CAP_SQL_DDL;
 		p->ddl = 1;
@@ -2598,6 +2615,8 @@ static void stmt(parser *p)
 	}
 	if (k == CAP_SQL_READ && p->reasons)
 		k = CAP_SQL_READ_NOCACHE;
+	if (k == CAP_SQL_SESSION)
+		p->saw_session = 1;
 	in->reasons |= p->reasons;
 	if (k == CAP_SQL_TXN && in->txn == CAP_TXN_NONE)
 		in->txn = p->txn;
@@ -2627,6 +2646,7 @@ static void run(enum cap_dialect d, const char *sql, uint32_t len, int alt, cap_
 	p->in = in;
 	p->dg = (dgst){ 0xcbf29ce484222325ull, NULL, 0, 0, 0, 0, 0 };
 	p->write_unknown = 0;
+	p->saw_session = 0;
 	p->prevkw = p->prev2kw = 0;
 	p->prevt = TK_EOF;
 	p->cur.t = TK_EOF;
@@ -2648,6 +2668,8 @@ static void run(enum cap_dialect d, const char *sql, uint32_t len, int alt, cap_
 	in->reasons |= p->lx.bad;
 	if (in->nstmts > 1)
 		in->reasons |= CAP_SQLR_MULTI;
+	if (p->saw_session && in->kind != CAP_SQL_SESSION)
+		in->flags |= CAP_SQLF_SESSION;
 	if (in->kind == CAP_SQL_READ && in->reasons)
 		in->kind = CAP_SQL_READ_NOCACHE;
 	if (in->kind == CAP_SQL_EMPTY && in->reasons)
