@@ -220,6 +220,14 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 	case CAP_SQL_DDL:
 	case CAP_SQL_OTHER:
 		p->act = CAP_ACT_WRITE;
+		/* UPDATE t SET x = f(x) writes what f writes: a function that is not immutable
+		 * (or declared safe) makes the write one of the whole database */
+		if (info->nfunc) {
+			cap_rules_verdict wv = { 0, 0, 0xffffffffu };
+			if (rt->rules)
+				cap_rules_apply(rt->rules, s->dialect, info, &wv);
+			(void)check_funcs(info, &wv, rt->rules != NULL, ops, cat, &p->fn_may_write);
+		}
 		return;
 	case CAP_SQL_TXN:
 		/* COMMIT PREPARED / ROLLBACK PREPARED end a transaction whose writes we never saw */
@@ -620,8 +628,10 @@ static void after_probed(cap_sess *s, const cap_sql_info *info, const cap_plan *
 			/* the open transaction's own level moves only by code or by naming it */
 			cap_sess_unknown(s, any_txn && (code || mentions_isolation(sql, len)));
 		}
-		if (any_txn && (info->reasons & CAP_SQLR_SESSION_FN))
-			s->txn_tainted = 1; /* set_config(..., true) reverts at the end */
+		/* the transaction ran something other than a plain read (DESIGN.md contract
+		 * point 2): no hits until it ends, whatever the key */
+		if (any_txn)
+			s->txn_tainted = 1;
 	}
 	if (info->iso != CAP_ISO_NONE && info->iso_scope == CAP_ISO_SCOPE_TXN && in_txn)
 		s->txn_iso = ok && info->nstmts == 1 ? info->iso : CAP_ISO_UNKNOWN;
