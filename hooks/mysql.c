@@ -10,30 +10,43 @@
  *
  *  - a cacheable read is looked up. A hit makes mysql_real_query return 0 without a round
  *    trip and leaves the connection as the server's answer would (field_count, errno 0,
- *    sqlstate "00000", no info, no warnings, no further results); the MYSQL_RES decoded from
- *    the cached value (hooks/mysql_codec) is held until the program calls mysql_store_result
- *    or mysql_use_result, which hand it out. A miss reads the generations it depends on, runs
- *    the real function, and mysql_store_result stores the result when it came with no
- *    warnings. Results read through mysql_use_result are served from the cache but not stored.
+ *    sqlstate "00000", no info, no warnings, no further results, the index flags of
+ *    server_status stored with the entry); the MYSQL_RES decoded from the cached value
+ *    (hooks/mysql_codec) is held until the program calls mysql_store_result or
+ *    mysql_use_result, which hand it out (an unread use_result hit leaves the connection
+ *    busy, as the server's would). A miss reads the generations it depends on, runs the real
+ *    function, and mysql_store_result stores the result when it came with no warnings.
+ *    Results read through mysql_use_result are served from the cache but not stored.
+ *    mysql_send_query never hits: a program may wait for the socket before it calls
+ *    mysql_read_query_result, and a hit sends nothing (its result still fills the cache).
+ *  - the server's diagnostics after a hit describe the statement before it: a statement that
+ *    may read them (FOUND_ROWS, ROW_COUNT, warnings, errors, GET DIAGNOSTICS) right after a
+ *    text hit has the hit's statement run for real first.
  *  - anything else runs for real, and what it may have changed is invalidated afterwards
  *    (at COMMIT/ROLLBACK again: session.c keeps the transaction's write set).
  *
  * Transactions: the connection is in a transaction when the server says so
  * (SERVER_STATUS_IN_TRANS) or when autocommit is off (SERVER_STATUS_AUTOCOMMIT clear): then
  * the next statement opens one implicitly and must not mix cached data into its snapshot.
- * The session's isolation level, and the session variables that change what a SELECT returns
- * (sql_mode, time_zone, character sets, ...), are read once per session with one SELECT on
- * the program's own connection, before its first statement: it changes nothing the program
- * can observe except mysql_affected_rows, which is put back.
+ * The session's isolation level, every session variable, the active user and role and the
+ * current database are read with one SELECT on the program's own connection (the probe),
+ * before the session's first cacheable read and again before the next one after any
+ * statement whose effect on the session its text cannot prove (SET, CALL, functions,
+ * multi-statement strings, a reconnect seen as a new thread id): truth from the server, so
+ * two sessions in the same state share entries whatever their history. It changes nothing
+ * the program can observe except mysql_affected_rows and the warning count, which are put
+ * back. Connections open at fork() are not cached any more, in parent or child.
  *
  * Database scope: a MySQL statement may name any database (db.table), so a write whose tables
  * are unknown invalidates every MySQL entry (one scope for all MySQL databases), never only
  * the current database's.
  *
- * Prepared statements (mysql_stmt_*): their text is recorded at mysql_stmt_prepare; each
+ * Prepared statements (mysql_stmt_*): their text and the session they were prepared in (its
+ * database and sql_mode decide what the text means) are recorded at mysql_stmt_prepare; each
  * execution is classified and accounted like a text statement (writes invalidate, transactions
- * are followed). A cacheable read is keyed by the session prefix, the text, and every bound
- * parameter as the library will send it (type, unsigned flag, NULL, value bytes). A miss runs
+ * are followed). A cacheable read is keyed by the session prefix, the prepare-time session,
+ * the text, and every bound parameter as the library will send it (type, unsigned flag, NULL,
+ * value bytes). A miss runs
  * for real; when the program stores the whole result (mysql_stmt_store_result) with no
  * warnings, the binary-protocol rows exactly as the library keeps them (st->result) and the
  * execute's field metadata are stored (hooks/mysql_codec, "CMS1"). A hit sends nothing: it
@@ -47,9 +60,9 @@
  * row_seek. The rows belong to Capacitor and are freed at the statement's next execute,
  * prepare or close. Cursors, array binding, callbacks, long data, prebound parameters
  * (mariadb_stmt_execute_direct), STMT_ATTR_UPDATE_MAX_LENGTH and the non-blocking API pass
- * through uncached. One difference remains, in an error case only: after a hit the connection
- * is ready at once, so a program that sends another command before reading the result gets no
- * "commands out of sync" error. The non-blocking API
+ * through uncached. One difference remains, in an error case only: after a prepared hit the
+ * connection is ready at once, so a program that sends another command before reading the
+ * result gets no "commands out of sync" error. The non-blocking API
  * (the _start and _cont functions) is wrapped only to raise the re-entrancy guard around the coroutine (it
  * calls our other hooks from inside) and to invalidate: a connection that uses it is no
  * longer cached, and every statement it sends that may write bumps the MySQL scope when sent
@@ -390,16 +403,16 @@ static const char probe_mysql[] =
 
 /* Read the session's settings (see above) and make them the key's. Runs before a cacheable
  * read only: at a session's first one, and after any statement whose effect on the session
- * its text cannot prove. A failure disables caching on this session. */
-static CAP_COLD void probe(my_conn *mc)
+ * its text cannot prove. Returns 0 when the connection cannot take a query now (a result
+ * unread: the program's next command fails anyway), the settings still unknown. A failed
+ * probe disables caching on this session. */
+static CAP_COLD int probe(my_conn *mc)
 {
 	MYSQL *m = mc->m;
-	mc->probed = 1;
 	if (m->status != MYSQL_STATUS_READY || m->fields != NULL ||
-	    (m->server_status & SERVER_MORE_RESULTS_EXIST)) {
-		mc->sess.disabled = 1;
-		return;
-	}
+	    (m->server_status & SERVER_MORE_RESULTS_EXIST))
+		return 0;
+	mc->probed = 1;
 	char q[1536];
 	int qn;
 	if (m->server_version && strstr(m->server_version, "MariaDB")) {
@@ -462,6 +475,7 @@ static CAP_COLD void probe(my_conn *mc)
 	m->affected_rows = affected;
 	m->warning_count = warnings;
 	refresh_params(mc);
+	return 1;
 }
 
 /* ---- one statement -------------------------------------------------------------------------- */
@@ -558,8 +572,9 @@ static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
 	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 		reconnected(rt, mc);
 	cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info);
+	int unknown = 0;
 	if (CAP_UNLIKELY(!mc->probed) && info->kind == CAP_SQL_READ)
-		probe(mc);
+		unknown = !probe(mc);
 	cap_mycat *cat = mc->cat;
 	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
 	    info->kind == CAP_SQL_WRITE)
@@ -568,12 +583,13 @@ static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
 		refresh_params(mc);
 	iso_before(mc);
 	cap_sess_plan(rt, &mc->sess, info, in_txn_before(mc->m), &cap_mycat_ops, cat, plan);
-	if (plan->act == CAP_ACT_CACHE && CAP_UNLIKELY(mc->sysdb || mc->locked)) {
+	if (plan->act == CAP_ACT_CACHE && CAP_UNLIKELY(mc->sysdb || mc->locked || unknown)) {
 		/* unqualified names are the server's live tables; under LOCK TABLES a table not
 		 * locked must fail as it would on the server */
 		plan->act = CAP_ACT_PASS;
 		plan->can_hit = plan->can_fill = 0;
-		plan->reason = mc->locked ? CAP_REASON_locking : CAP_REASON_syscatalog;
+		plan->reason = mc->locked ? CAP_REASON_locking
+					  : mc->sysdb ? CAP_REASON_syscatalog : CAP_REASON_session;
 	}
 }
 
@@ -667,7 +683,7 @@ static int needs_probe(const cap_sql_info *info, const cap_plan *plan, const cha
 		return !((info->flags & CAP_SQLF_SET_AUTOCOMMIT) && only_autocommit(sql, len));
 	return info->kind == CAP_SQL_OTHER || plan->fn_may_write ||
 	       (info->reasons & (CAP_SQLR_MULTI | CAP_SQLR_SESSION_FN)) ||
-	       (plan->act == CAP_ACT_WRITE && info->kind != CAP_SQL_WRITE);
+	       (plan->act == CAP_ACT_WRITE && info->kind == CAP_SQL_UTILITY);
 }
 
 /* Bookkeeping after a statement ran on the server. */
@@ -1995,9 +2011,7 @@ CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long l
 	if (mc) {
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 			reconnected(rt, mc);
-		if (CAP_UNLIKELY(!mc->probed))
-			probe(mc);
-		prep.ok = !mc->sess.disabled && !mc->sysdb;
+		prep.ok = (mc->probed || probe(mc)) && !mc->sess.disabled && !mc->sysdb;
 		memcpy(prep.k, &mc->sess.ident, 16);
 		memcpy(prep.k + 16, &mc->sess.fp, 8);
 	}
