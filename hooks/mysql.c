@@ -626,6 +626,16 @@ static int only_autocommit(const char *sql, size_t len)
 #undef WORD
 }
 
+/* Does a case-insensitive needle occur in s[0..n)? */
+static int has_word(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, needle, k) == 0)
+			return 1;
+	return 0;
+}
+
 /* LOCK TABLE(S) (1), UNLOCK TABLE(S) (-1), or neither (0), after blanks and comments. */
 static int lock_stmt(const char *sql, size_t len)
 {
@@ -714,6 +724,13 @@ static void my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info,
 		if (info->kind == CAP_SQL_DDL && mc->sess.ntemps && !(info->flags & CAP_SQLF_TEMP) &&
 		    ddl_touches_temp(&mc->sess, info))
 			mc->sess.disabled = 1;
+		/* code we cannot read (a procedure, a prepared SQL statement) or a compound
+		 * statement may have created temporary tables of any name: the server offers no
+		 * way to list them */
+		if (info->kind == CAP_SQL_OTHER &&
+		    (has_word(sql, len, "temporary") || has_word(sql, len, "call") ||
+		     has_word(sql, len, "execute")))
+			mc->sess.disabled = 1;
 	}
 	fix_scope(mc);
 	/* a multi-statement string or a CALL goes on running while the program reads its
@@ -731,16 +748,6 @@ static void my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info,
  * discarded), so that they describe it as they would have without Capacitor. */
 
 static int can_serve(const MYSQL *m);
-
-/* Does a case-insensitive needle occur in s[0..n)? */
-static int has_word(const char *s, size_t n, const char *needle)
-{
-	size_t k = strlen(needle);
-	for (size_t i = 0; i + k <= n; i++)
-		if (strncasecmp(s + i, needle, k) == 0)
-			return 1;
-	return 0;
-}
 
 static int reads_diag(const cap_sql_info *info, const char *sql, size_t len)
 {
