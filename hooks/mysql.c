@@ -17,8 +17,8 @@
  *    busy, as the server's would). A miss reads the generations it depends on, runs the real
  *    function, and mysql_store_result stores the result when it came with no warnings.
  *    Results read through mysql_use_result are served from the cache but not stored.
- *    mysql_send_query never hits: a program may wait for the socket before it calls
- *    mysql_read_query_result, and a hit sends nothing (its result still fills the cache).
+ *    A mysql_send_query hit sends a COM_PING, so that a program waiting for the socket
+ *    before it calls mysql_read_query_result is woken (see can_wake).
  *  - the server's diagnostics after a hit describe the statement before it: a statement that
  *    may read them (FOUND_ROWS, ROW_COUNT, warnings, errors, GET DIAGNOSTICS) right after a
  *    text hit has the hit's statement run for real first.
@@ -145,6 +145,8 @@ typedef struct my_conn {
 	enum cap_sql_iso pre_level; /* and the level a transaction it opens gets */
 	/* a hit waiting for mysql_store_result / mysql_use_result */
 	MYSQL_RES *pend;
+	int sq_hit;              /* mysql_send_query hit: mysql_read_query_result reports it */
+	unsigned sq_status;      /* and these status flags */
 	/* the last statement, when it was a text hit: run for real before diagnostics */
 	cap_buf replay;
 	int replay_on;
@@ -264,6 +266,7 @@ static void stmt_reset(my_conn *mc)
 {
 	free_res(mc->pend);
 	mc->pend = NULL;
+	mc->sq_hit = 0;
 	mc->fill = 0;
 	if (mc->sq_active) {
 		free(mc->sq_sql);
@@ -904,6 +907,21 @@ static void do_fill(const cap_rt *rt, my_conn *mc, const MYSQL_RES *res)
 	mc->fill = 0;
 }
 
+/* A hit through mysql_send_query must still make the socket readable: a program may wait on
+ * it before it calls mysql_read_query_result (Ruby's mysql2, event loops). The hit sends a
+ * COM_PING the way Connector/C's own mysql_send_query sends its COM_QUERY (the library's
+ * command method, answer not read), and mysql_read_query_result reads the ping's answer
+ * before it reports the hit: one round trip, no statement run. Only with the Connector/C
+ * release the hooks were built for (the method table's layout) and a live connection;
+ * otherwise mysql_send_query does not hit. */
+static int st_abi_ok(void);
+
+static int can_wake(const MYSQL *m)
+{
+	return st_abi_ok() && m->net.pvio != NULL && m->methods != NULL &&
+	       m->methods->db_command != NULL;
+}
+
 /* How a statement reaches the server: the text API or one of the calls that send a fixed
  * statement (mysql_commit, mysql_rollback, mysql_autocommit). Returns 0 on success. */
 typedef int (*my_run_fn)(MYSQL *m, const char *sql, unsigned long len, int arg);
@@ -967,18 +985,27 @@ static int my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, m
 	if (plan.act == CAP_ACT_CACHE) {
 		cap_keymat_init(&km, kbuf, sizeof(kbuf));
 		keyed = my_key(mc, sql, len, MY_PROTO_TEXT, &km, &key) == CAP_OK;
-		/* mysql_send_query never hits: a program may wait for the socket to turn
-		 * readable before it calls mysql_read_query_result (Ruby's mysql2, event loops),
-		 * and a hit sends nothing, so nothing would ever arrive */
-		if (keyed && plan.can_hit && !send_only && can_serve(m)) {
+		if (keyed && plan.can_hit && can_serve(m) && (!send_only || can_wake(m))) {
 			my_hit h = { NULL, 0 };
 			int r = cap_engine_get(rt->engine, &key, my_hit_cb, &h);
+			if ((r == CAP_HIT_L1 || r == CAP_HIT_L2) && send_only &&
+			    CAP_REAL(m->methods->db_command(m, COM_PING, NULL, 0, 1, NULL)) != 0) {
+				free_res(h.res); /* the connection failed: the real send says so */
+				r = CAP_MISS;
+			}
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 				cap_keymat_done(&km);
 				mc->pend = h.res;
-				set_hit_state(m, h.res->field_count);
-				set_hit_status(m, h.status);
-				iso_after(mc, info, &plan, 1);
+				if (send_only) {
+					/* mysql_read_query_result reads the ping's answer, then
+					 * reports the hit */
+					mc->sq_hit = 1;
+					mc->sq_status = h.status;
+				} else {
+					set_hit_state(m, h.res->field_count);
+					set_hit_status(m, h.status);
+					iso_after(mc, info, &plan, 1);
+				}
 				replay_note(mc, sql, len);
 				my_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2, &plan,
 					  info, sql, len, t0);
@@ -1775,6 +1802,21 @@ CAP_EXPORT my_bool mysql_read_query_result(MYSQL *m)
 	if (my_bypass(&rt) || m == NULL)
 		return cap_my.mysql_read_query_result ? CAP_REAL(cap_my.mysql_read_query_result(m)) : 1;
 	my_conn *mc = my_find(m, 0);
+	if (mc && mc->sq_hit) {
+		mc->sq_hit = 0;
+		unsigned long long id = m->insert_id; /* a ping's OK packet zeroes it; a SELECT not */
+		my_bool rc = CAP_REAL(cap_my.mysql_read_query_result(m));
+		m->insert_id = id;
+		if (rc || mc->pend == NULL) {
+			free_res(mc->pend);
+			mc->pend = NULL;
+			return rc ? rc : 1;
+		}
+		set_hit_state(m, mc->pend->field_count);
+		set_hit_status(m, mc->sq_status);
+		iso_after(mc, NULL, NULL, 1);
+		return 0;
+	}
 	if (mc == NULL || !mc->sq_active)
 		return CAP_REAL(cap_my.mysql_read_query_result(m));
 	my_bool rc = CAP_REAL(cap_my.mysql_read_query_result(m));
@@ -1803,7 +1845,7 @@ CAP_EXPORT MYSQL_RES *mysql_store_result(MYSQL *m)
 	if (my_bypass(&rt) || m == NULL)
 		return cap_my.mysql_store_result ? CAP_REAL(cap_my.mysql_store_result(m)) : NULL;
 	my_conn *mc = my_find(m, 0);
-	if (mc && mc->pend) {
+	if (mc && mc->pend && !mc->sq_hit) {
 		MYSQL_RES *res = mc->pend;
 		mc->pend = NULL;
 		m->affected_rows = res->row_count;
@@ -1824,7 +1866,7 @@ CAP_EXPORT MYSQL_RES *mysql_use_result(MYSQL *m)
 	if (my_bypass(&rt) || m == NULL)
 		return cap_my.mysql_use_result ? CAP_REAL(cap_my.mysql_use_result(m)) : NULL;
 	my_conn *mc = my_find(m, 0);
-	if (mc && mc->pend) {
+	if (mc && mc->pend && !mc->sq_hit) {
 		MYSQL_RES *res = mc->pend;
 		mc->pend = NULL;
 		if (use_add(res, m)) {
