@@ -2250,6 +2250,27 @@ static void async_stmt_exec(MYSQL_STMT *st)
 	async_note(st ? st->mysql : NULL, NULL, 0);
 }
 
+/* mysql_read_query_result_start after a mysql_send_query hit: the coroutine would read the
+ * ping's answer as the statement's. Read it here (it is on its way), and send the statement
+ * for real: the program reads the server's own result. */
+static void async_rqr(MYSQL *m)
+{
+	if (m == NULL || !cap_my_resolve())
+		return;
+	my_conn *mc = my_find(m, 0);
+	if (mc == NULL || !mc->sq_hit)
+		return;
+	mc->sq_hit = 0;
+	free_res(mc->pend);
+	mc->pend = NULL;
+	mc->replay_on = 0;
+	unsigned long long id = m->insert_id;
+	if (CAP_REAL(cap_my.mysql_read_query_result(m)) == 0)
+		CAP_REAL(cap_my.mysql_send_query(m, (const char *)mc->replay.data,
+						 (unsigned long)mc->replay.len));
+	m->insert_id = id;
+}
+
 static void async_res_forget(MYSQL_RES *r)
 {
 	if (r && __atomic_load_n(&use_count, __ATOMIC_ACQUIRE) != 0)
@@ -2294,7 +2315,7 @@ static void async_res_forget(MYSQL_RES *r)
 	X(mysql_real_query_start, (int *r, MYSQL *m, const char *q, unsigned long n), (r, m, q, n), \
 	  async_note(m, q, q ? (n == (unsigned long)-1 ? strlen(q) : n) : 0), m)                    \
 	X(mysql_real_query_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)                  \
-	X(mysql_read_query_result_start, (my_bool * r, MYSQL * m), (r, m), (void)0, m)              \
+	X(mysql_read_query_result_start, (my_bool * r, MYSQL * m), (r, m), async_rqr(m), m)         \
 	X(mysql_read_query_result_cont, (my_bool * r, MYSQL * m, int s), (r, m, s), (void)0, m)     \
 	X(mysql_store_result_start, (MYSQL_RES * *r, MYSQL * m), (r, m), (void)0, NULL)             \
 	X(mysql_store_result_cont, (MYSQL_RES * *r, MYSQL * m, int s), (r, m, s), (void)0, NULL)    \

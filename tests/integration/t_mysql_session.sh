@@ -67,6 +67,13 @@ q SELECT id, name FROM items WHERE id < 4 ORDER BY id
 poll SELECT id, name FROM items WHERE id < 4 ORDER BY id
 EOF
 
+check "non-blocking read after mysql_send_query" MY_SESS_NONBLOCK=1 <<'EOF'
+q SELECT id, name FROM items WHERE id < 4 ORDER BY id
+aread SELECT id, name FROM items WHERE id < 4 ORDER BY id
+poll SELECT id, name FROM items WHERE id < 4 ORDER BY id
+aread SELECT id, name FROM items WHERE id < 4 ORDER BY id
+EOF
+
 # 2. sequences are never cached
 reset="ALTER SEQUENCE s_seq RESTART"
 check "sequences" <<'EOF'
