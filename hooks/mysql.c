@@ -1694,6 +1694,10 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 				if (st_install(st, s, h.status)) {
 					cap_keymat_done(&km);
 					iso_after(mc, info, &plan, 1);
+					/* without parameters the text replays it for the
+					 * diagnostics (they do not depend on the protocol) */
+					if (st->param_count == 0)
+						replay_note(mc, sql, len);
 					my_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2, &plan,
 						  info, sql, len, t0);
 					return 0;

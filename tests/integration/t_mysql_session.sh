@@ -351,6 +351,12 @@ q SHOW WARNINGS
 q SELECT CAST('x' AS INT) FROM items WHERE id = 1
 q SELECT @@warning_count
 EOF
+check "diagnostics after a prepared hit" <<'EOF'
+p SELECT id FROM items WHERE id < 7
+q SELECT FOUND_ROWS()
+p SELECT id FROM items WHERE id < 7
+q SELECT FOUND_ROWS()
+EOF
 check "status flags after a hit" <<'EOF'
 status SELECT name FROM items WHERE qty = 3
 status SELECT name FROM items WHERE id = 3
