@@ -10,30 +10,43 @@
  *
  *  - a cacheable read is looked up. A hit makes mysql_real_query return 0 without a round
  *    trip and leaves the connection as the server's answer would (field_count, errno 0,
- *    sqlstate "00000", no info, no warnings, no further results); the MYSQL_RES decoded from
- *    the cached value (hooks/mysql_codec) is held until the program calls mysql_store_result
- *    or mysql_use_result, which hand it out. A miss reads the generations it depends on, runs
- *    the real function, and mysql_store_result stores the result when it came with no
- *    warnings. Results read through mysql_use_result are served from the cache but not stored.
+ *    sqlstate "00000", no info, no warnings, no further results, the index flags of
+ *    server_status stored with the entry); the MYSQL_RES decoded from the cached value
+ *    (hooks/mysql_codec) is held until the program calls mysql_store_result or
+ *    mysql_use_result, which hand it out (an unread use_result hit leaves the connection
+ *    busy, as the server's would). A miss reads the generations it depends on, runs the real
+ *    function, and mysql_store_result stores the result when it came with no warnings.
+ *    Results read through mysql_use_result are served from the cache but not stored.
+ *    A mysql_send_query hit sends a COM_PING, so that a program waiting for the socket
+ *    before it calls mysql_read_query_result is woken (see can_wake).
+ *  - the server's diagnostics after a hit describe the statement before it: a statement that
+ *    may read them (FOUND_ROWS, ROW_COUNT, warnings, errors, GET DIAGNOSTICS) right after a
+ *    text hit has the hit's statement run for real first.
  *  - anything else runs for real, and what it may have changed is invalidated afterwards
  *    (at COMMIT/ROLLBACK again: session.c keeps the transaction's write set).
  *
  * Transactions: the connection is in a transaction when the server says so
  * (SERVER_STATUS_IN_TRANS) or when autocommit is off (SERVER_STATUS_AUTOCOMMIT clear): then
  * the next statement opens one implicitly and must not mix cached data into its snapshot.
- * The session's isolation level, and the session variables that change what a SELECT returns
- * (sql_mode, time_zone, character sets, ...), are read once per session with one SELECT on
- * the program's own connection, before its first statement: it changes nothing the program
- * can observe except mysql_affected_rows, which is put back.
+ * The session's isolation level, every session variable, the active user and role and the
+ * current database are read with one SELECT on the program's own connection (the probe),
+ * before the session's first cacheable read and again before the next one after any
+ * statement whose effect on the session its text cannot prove (SET, CALL, functions,
+ * multi-statement strings, a reconnect seen as a new thread id): truth from the server, so
+ * two sessions in the same state share entries whatever their history. It changes nothing
+ * the program can observe except mysql_affected_rows and the warning count, which are put
+ * back. Connections open at fork() are not cached any more, in parent or child.
  *
  * Database scope: a MySQL statement may name any database (db.table), so a write whose tables
  * are unknown invalidates every MySQL entry (one scope for all MySQL databases), never only
  * the current database's.
  *
- * Prepared statements (mysql_stmt_*): their text is recorded at mysql_stmt_prepare; each
+ * Prepared statements (mysql_stmt_*): their text and the session they were prepared in (its
+ * database and sql_mode decide what the text means) are recorded at mysql_stmt_prepare; each
  * execution is classified and accounted like a text statement (writes invalidate, transactions
- * are followed). A cacheable read is keyed by the session prefix, the text, and every bound
- * parameter as the library will send it (type, unsigned flag, NULL, value bytes). A miss runs
+ * are followed). A cacheable read is keyed by the session prefix, the prepare-time session,
+ * the text, and every bound parameter as the library will send it (type, unsigned flag, NULL,
+ * value bytes). A miss runs
  * for real; when the program stores the whole result (mysql_stmt_store_result) with no
  * warnings, the binary-protocol rows exactly as the library keeps them (st->result) and the
  * execute's field metadata are stored (hooks/mysql_codec, "CMS1"). A hit sends nothing: it
@@ -47,9 +60,9 @@
  * row_seek. The rows belong to Capacitor and are freed at the statement's next execute,
  * prepare or close. Cursors, array binding, callbacks, long data, prebound parameters
  * (mariadb_stmt_execute_direct), STMT_ATTR_UPDATE_MAX_LENGTH and the non-blocking API pass
- * through uncached. One difference remains, in an error case only: after a hit the connection
- * is ready at once, so a program that sends another command before reading the result gets no
- * "commands out of sync" error. The non-blocking API
+ * through uncached. One difference remains, in an error case only: after a prepared hit the
+ * connection is ready at once, so a program that sends another command before reading the
+ * result gets no "commands out of sync" error. The non-blocking API
  * (the _start and _cont functions) is wrapped only to raise the re-entrancy guard around the coroutine (it
  * calls our other hooks from inside) and to invalidate: a connection that uses it is no
  * longer cached, and every statement it sends that may write bumps the MySQL scope when sent
@@ -132,6 +145,8 @@ typedef struct my_conn {
 	enum cap_sql_iso pre_level; /* and the level a transaction it opens gets */
 	/* a hit waiting for mysql_store_result / mysql_use_result */
 	MYSQL_RES *pend;
+	int sq_hit;              /* mysql_send_query hit: mysql_read_query_result reports it */
+	unsigned sq_status;      /* and these status flags */
 	/* the last statement, when it was a text hit: run for real before diagnostics */
 	cap_buf replay;
 	int replay_on;
@@ -251,6 +266,7 @@ static void stmt_reset(my_conn *mc)
 {
 	free_res(mc->pend);
 	mc->pend = NULL;
+	mc->sq_hit = 0;
 	mc->fill = 0;
 	if (mc->sq_active) {
 		free(mc->sq_sql);
@@ -390,16 +406,16 @@ static const char probe_mysql[] =
 
 /* Read the session's settings (see above) and make them the key's. Runs before a cacheable
  * read only: at a session's first one, and after any statement whose effect on the session
- * its text cannot prove. A failure disables caching on this session. */
-static CAP_COLD void probe(my_conn *mc)
+ * its text cannot prove. Returns 0 when the connection cannot take a query now (a result
+ * unread: the program's next command fails anyway), the settings still unknown. A failed
+ * probe disables caching on this session. */
+static CAP_COLD int probe(my_conn *mc)
 {
 	MYSQL *m = mc->m;
-	mc->probed = 1;
 	if (m->status != MYSQL_STATUS_READY || m->fields != NULL ||
-	    (m->server_status & SERVER_MORE_RESULTS_EXIST)) {
-		mc->sess.disabled = 1;
-		return;
-	}
+	    (m->server_status & SERVER_MORE_RESULTS_EXIST))
+		return 0;
+	mc->probed = 1;
 	char q[1536];
 	int qn;
 	if (m->server_version && strstr(m->server_version, "MariaDB")) {
@@ -462,6 +478,7 @@ static CAP_COLD void probe(my_conn *mc)
 	m->affected_rows = affected;
 	m->warning_count = warnings;
 	refresh_params(mc);
+	return 1;
 }
 
 /* ---- one statement -------------------------------------------------------------------------- */
@@ -558,8 +575,9 @@ static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
 	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 		reconnected(rt, mc);
 	cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info);
+	int unknown = 0;
 	if (CAP_UNLIKELY(!mc->probed) && info->kind == CAP_SQL_READ)
-		probe(mc);
+		unknown = !probe(mc);
 	cap_mycat *cat = mc->cat;
 	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
 	    info->kind == CAP_SQL_WRITE)
@@ -568,12 +586,13 @@ static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
 		refresh_params(mc);
 	iso_before(mc);
 	cap_sess_plan(rt, &mc->sess, info, in_txn_before(mc->m), &cap_mycat_ops, cat, plan);
-	if (plan->act == CAP_ACT_CACHE && CAP_UNLIKELY(mc->sysdb || mc->locked)) {
+	if (plan->act == CAP_ACT_CACHE && CAP_UNLIKELY(mc->sysdb || mc->locked || unknown)) {
 		/* unqualified names are the server's live tables; under LOCK TABLES a table not
 		 * locked must fail as it would on the server */
 		plan->act = CAP_ACT_PASS;
 		plan->can_hit = plan->can_fill = 0;
-		plan->reason = mc->locked ? CAP_REASON_locking : CAP_REASON_syscatalog;
+		plan->reason = mc->locked ? CAP_REASON_locking
+					  : mc->sysdb ? CAP_REASON_syscatalog : CAP_REASON_session;
 	}
 }
 
@@ -608,6 +627,16 @@ static int only_autocommit(const char *sql, size_t len)
 	return i == len;
 #undef SKIP_WS
 #undef WORD
+}
+
+/* Does a case-insensitive needle occur in s[0..n)? */
+static int has_word(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, needle, k) == 0)
+			return 1;
+	return 0;
 }
 
 /* LOCK TABLE(S) (1), UNLOCK TABLE(S) (-1), or neither (0), after blanks and comments. */
@@ -667,7 +696,7 @@ static int needs_probe(const cap_sql_info *info, const cap_plan *plan, const cha
 		return !((info->flags & CAP_SQLF_SET_AUTOCOMMIT) && only_autocommit(sql, len));
 	return info->kind == CAP_SQL_OTHER || plan->fn_may_write ||
 	       (info->reasons & (CAP_SQLR_MULTI | CAP_SQLR_SESSION_FN)) ||
-	       (plan->act == CAP_ACT_WRITE && info->kind != CAP_SQL_WRITE);
+	       (plan->act == CAP_ACT_WRITE && info->kind == CAP_SQL_UTILITY);
 }
 
 /* Bookkeeping after a statement ran on the server. */
@@ -698,6 +727,13 @@ static void my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info,
 		if (info->kind == CAP_SQL_DDL && mc->sess.ntemps && !(info->flags & CAP_SQLF_TEMP) &&
 		    ddl_touches_temp(&mc->sess, info))
 			mc->sess.disabled = 1;
+		/* code we cannot read (a procedure, a prepared SQL statement) or a compound
+		 * statement may have created temporary tables of any name: the server offers no
+		 * way to list them */
+		if (info->kind == CAP_SQL_OTHER &&
+		    (has_word(sql, len, "temporary") || has_word(sql, len, "call") ||
+		     has_word(sql, len, "execute")))
+			mc->sess.disabled = 1;
 	}
 	fix_scope(mc);
 	/* a multi-statement string or a CALL goes on running while the program reads its
@@ -715,16 +751,6 @@ static void my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info,
  * discarded), so that they describe it as they would have without Capacitor. */
 
 static int can_serve(const MYSQL *m);
-
-/* Does a case-insensitive needle occur in s[0..n)? */
-static int has_word(const char *s, size_t n, const char *needle)
-{
-	size_t k = strlen(needle);
-	for (size_t i = 0; i + k <= n; i++)
-		if (strncasecmp(s + i, needle, k) == 0)
-			return 1;
-	return 0;
-}
 
 static int reads_diag(const cap_sql_info *info, const char *sql, size_t len)
 {
@@ -881,6 +907,21 @@ static void do_fill(const cap_rt *rt, my_conn *mc, const MYSQL_RES *res)
 	mc->fill = 0;
 }
 
+/* A hit through mysql_send_query must still make the socket readable: a program may wait on
+ * it before it calls mysql_read_query_result (Ruby's mysql2, event loops). The hit sends a
+ * COM_PING the way Connector/C's own mysql_send_query sends its COM_QUERY (the library's
+ * command method, answer not read), and mysql_read_query_result reads the ping's answer
+ * before it reports the hit: one round trip, no statement run. Only with the Connector/C
+ * release the hooks were built for (the method table's layout) and a live connection;
+ * otherwise mysql_send_query does not hit. */
+static int st_abi_ok(void);
+
+static int can_wake(const MYSQL *m)
+{
+	return st_abi_ok() && m->net.pvio != NULL && m->methods != NULL &&
+	       m->methods->db_command != NULL;
+}
+
 /* How a statement reaches the server: the text API or one of the calls that send a fixed
  * statement (mysql_commit, mysql_rollback, mysql_autocommit). Returns 0 on success. */
 typedef int (*my_run_fn)(MYSQL *m, const char *sql, unsigned long len, int arg);
@@ -944,18 +985,27 @@ static int my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, m
 	if (plan.act == CAP_ACT_CACHE) {
 		cap_keymat_init(&km, kbuf, sizeof(kbuf));
 		keyed = my_key(mc, sql, len, MY_PROTO_TEXT, &km, &key) == CAP_OK;
-		/* mysql_send_query never hits: a program may wait for the socket to turn
-		 * readable before it calls mysql_read_query_result (Ruby's mysql2, event loops),
-		 * and a hit sends nothing, so nothing would ever arrive */
-		if (keyed && plan.can_hit && !send_only && can_serve(m)) {
+		if (keyed && plan.can_hit && can_serve(m) && (!send_only || can_wake(m))) {
 			my_hit h = { NULL, 0 };
 			int r = cap_engine_get(rt->engine, &key, my_hit_cb, &h);
+			if ((r == CAP_HIT_L1 || r == CAP_HIT_L2) && send_only &&
+			    CAP_REAL(m->methods->db_command(m, COM_PING, NULL, 0, 1, NULL)) != 0) {
+				free_res(h.res); /* the connection failed: the real send says so */
+				r = CAP_MISS;
+			}
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 				cap_keymat_done(&km);
 				mc->pend = h.res;
-				set_hit_state(m, h.res->field_count);
-				set_hit_status(m, h.status);
-				iso_after(mc, info, &plan, 1);
+				if (send_only) {
+					/* mysql_read_query_result reads the ping's answer, then
+					 * reports the hit */
+					mc->sq_hit = 1;
+					mc->sq_status = h.status;
+				} else {
+					set_hit_state(m, h.res->field_count);
+					set_hit_status(m, h.status);
+					iso_after(mc, info, &plan, 1);
+				}
 				replay_note(mc, sql, len);
 				my_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2, &plan,
 					  info, sql, len, t0);
@@ -1644,6 +1694,10 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 				if (st_install(st, s, h.status)) {
 					cap_keymat_done(&km);
 					iso_after(mc, info, &plan, 1);
+					/* without parameters the text replays it for the
+					 * diagnostics (they do not depend on the protocol) */
+					if (st->param_count == 0)
+						replay_note(mc, sql, len);
 					my_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2, &plan,
 						  info, sql, len, t0);
 					return 0;
@@ -1752,6 +1806,21 @@ CAP_EXPORT my_bool mysql_read_query_result(MYSQL *m)
 	if (my_bypass(&rt) || m == NULL)
 		return cap_my.mysql_read_query_result ? CAP_REAL(cap_my.mysql_read_query_result(m)) : 1;
 	my_conn *mc = my_find(m, 0);
+	if (mc && mc->sq_hit) {
+		mc->sq_hit = 0;
+		unsigned long long id = m->insert_id; /* a ping's OK packet zeroes it; a SELECT not */
+		my_bool rc = CAP_REAL(cap_my.mysql_read_query_result(m));
+		m->insert_id = id;
+		if (rc || mc->pend == NULL) {
+			free_res(mc->pend);
+			mc->pend = NULL;
+			return rc ? rc : 1;
+		}
+		set_hit_state(m, mc->pend->field_count);
+		set_hit_status(m, mc->sq_status);
+		iso_after(mc, NULL, NULL, 1);
+		return 0;
+	}
 	if (mc == NULL || !mc->sq_active)
 		return CAP_REAL(cap_my.mysql_read_query_result(m));
 	my_bool rc = CAP_REAL(cap_my.mysql_read_query_result(m));
@@ -1780,7 +1849,7 @@ CAP_EXPORT MYSQL_RES *mysql_store_result(MYSQL *m)
 	if (my_bypass(&rt) || m == NULL)
 		return cap_my.mysql_store_result ? CAP_REAL(cap_my.mysql_store_result(m)) : NULL;
 	my_conn *mc = my_find(m, 0);
-	if (mc && mc->pend) {
+	if (mc && mc->pend && !mc->sq_hit) {
 		MYSQL_RES *res = mc->pend;
 		mc->pend = NULL;
 		m->affected_rows = res->row_count;
@@ -1801,7 +1870,7 @@ CAP_EXPORT MYSQL_RES *mysql_use_result(MYSQL *m)
 	if (my_bypass(&rt) || m == NULL)
 		return cap_my.mysql_use_result ? CAP_REAL(cap_my.mysql_use_result(m)) : NULL;
 	my_conn *mc = my_find(m, 0);
-	if (mc && mc->pend) {
+	if (mc && mc->pend && !mc->sq_hit) {
 		MYSQL_RES *res = mc->pend;
 		mc->pend = NULL;
 		if (use_add(res, m)) {
@@ -1995,9 +2064,7 @@ CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long l
 	if (mc) {
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 			reconnected(rt, mc);
-		if (CAP_UNLIKELY(!mc->probed))
-			probe(mc);
-		prep.ok = !mc->sess.disabled && !mc->sysdb;
+		prep.ok = (mc->probed || probe(mc)) && !mc->sess.disabled && !mc->sysdb;
 		memcpy(prep.k, &mc->sess.ident, 16);
 		memcpy(prep.k + 16, &mc->sess.fp, 8);
 	}
@@ -2187,6 +2254,27 @@ static void async_stmt_exec(MYSQL_STMT *st)
 	async_note(st ? st->mysql : NULL, NULL, 0);
 }
 
+/* mysql_read_query_result_start after a mysql_send_query hit: the coroutine would read the
+ * ping's answer as the statement's. Read it here (it is on its way), and send the statement
+ * for real: the program reads the server's own result. */
+static void async_rqr(MYSQL *m)
+{
+	if (m == NULL || !cap_my_resolve())
+		return;
+	my_conn *mc = my_find(m, 0);
+	if (mc == NULL || !mc->sq_hit)
+		return;
+	mc->sq_hit = 0;
+	free_res(mc->pend);
+	mc->pend = NULL;
+	mc->replay_on = 0;
+	unsigned long long id = m->insert_id;
+	if (CAP_REAL(cap_my.mysql_read_query_result(m)) == 0)
+		CAP_REAL(cap_my.mysql_send_query(m, (const char *)mc->replay.data,
+						 (unsigned long)mc->replay.len));
+	m->insert_id = id;
+}
+
 static void async_res_forget(MYSQL_RES *r)
 {
 	if (r && __atomic_load_n(&use_count, __ATOMIC_ACQUIRE) != 0)
@@ -2231,7 +2319,7 @@ static void async_res_forget(MYSQL_RES *r)
 	X(mysql_real_query_start, (int *r, MYSQL *m, const char *q, unsigned long n), (r, m, q, n), \
 	  async_note(m, q, q ? (n == (unsigned long)-1 ? strlen(q) : n) : 0), m)                    \
 	X(mysql_real_query_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)                  \
-	X(mysql_read_query_result_start, (my_bool * r, MYSQL * m), (r, m), (void)0, m)              \
+	X(mysql_read_query_result_start, (my_bool * r, MYSQL * m), (r, m), async_rqr(m), m)         \
 	X(mysql_read_query_result_cont, (my_bool * r, MYSQL * m, int s), (r, m, s), (void)0, m)     \
 	X(mysql_store_result_start, (MYSQL_RES * *r, MYSQL * m), (r, m), (void)0, NULL)             \
 	X(mysql_store_result_cont, (MYSQL_RES * *r, MYSQL * m, int s), (r, m, s), (void)0, NULL)    \

@@ -13,6 +13,8 @@
  *     exec             execute the kept statement and store: as q
  *     poll SQL         mysql_send_query, poll(2) the socket for POLLIN (10 s), then
  *                      mysql_read_query_result + store: as q; "TIMEOUT" if nothing arrives
+ *     aread SQL        mysql_send_query, then mysql_read_query_result_start/_cont driven by
+ *                      poll(2) (needs MY_SESS_NONBLOCK=1), then store: as q
  *     status SQL       as q, then the server status flags a SELECT may set
  *                      (SERVER_QUERY_NO_INDEX_USED, SERVER_QUERY_NO_GOOD_INDEX_USED)
  *     use SQL          mysql_query + mysql_use_result, fetch one row and leave the rest
@@ -25,7 +27,7 @@
  *
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB (MY_SESS_USER /
  * MY_SESS_PASSWORD / MY_SESS_DB override); MY_SESS_RECONNECT=1 sets MYSQL_OPT_RECONNECT;
- * MY_SESS_CHARSET sets MYSQL_SET_CHARSET_NAME.
+ * MY_SESS_CHARSET sets MYSQL_SET_CHARSET_NAME; MY_SESS_NONBLOCK=1 sets MYSQL_OPT_NONBLOCK.
  */
 #include <mysql.h>
 #include <poll.h>
@@ -49,6 +51,9 @@ static MYSQL *conn_open(void)
 		my_bool on = 1;
 		mysql_options(m, MYSQL_OPT_RECONNECT, &on);
 	}
+	const char *nb = getenv("MY_SESS_NONBLOCK");
+	if (nb && nb[0] == '1')
+		mysql_options(m, MYSQL_OPT_NONBLOCK, 0);
 	const char *cs = getenv("MY_SESS_CHARSET");
 	if (cs)
 		mysql_options(m, MYSQL_SET_CHARSET_NAME, cs);
@@ -137,6 +142,31 @@ static void print_stmt(MYSQL_STMT *st)
 	mysql_stmt_free_result(st);
 }
 
+static void run_aread(MYSQL *m, const char *sql)
+{
+	if (mysql_send_query(m, sql, (unsigned long)strlen(sql))) {
+		printf("error %u %s\n", mysql_errno(m), mysql_error(m));
+		return;
+	}
+	my_bool rb = 0;
+	int st = mysql_read_query_result_start(&rb, m);
+	while (st) {
+		struct pollfd pfd = { mysql_get_socket(m),
+				      (short)(((st & MYSQL_WAIT_READ) ? POLLIN : 0) |
+					      ((st & MYSQL_WAIT_WRITE) ? POLLOUT : 0)), 0 };
+		if (poll(&pfd, 1, 10000) != 1) {
+			printf("TIMEOUT\n");
+			exit(3);
+		}
+		st = mysql_read_query_result_cont(&rb, m, st);
+	}
+	if (rb) {
+		printf("error %u %s\n", mysql_errno(m), mysql_error(m));
+		return;
+	}
+	print_res(m, mysql_store_result(m));
+}
+
 static void run_p(MYSQL *m, char *line)
 {
 	char *params[16];
@@ -215,6 +245,8 @@ int main(void)
 				       kept ? mysql_stmt_error(kept) : "no statement");
 			else
 				print_stmt(kept);
+		} else if (strncmp(line, "aread ", 6) == 0) {
+			run_aread(m, arg);
 		} else if (strncmp(line, "poll ", 5) == 0) {
 			run_poll(m, arg);
 		} else if (strncmp(line, "status ", 7) == 0) {

@@ -1,9 +1,8 @@
 #!/bin/bash
 # t_mysql_ruby.sh - Ruby's mysql2 through Capacitor. mysql2 sends with mysql_send_query, waits
-# for the socket to turn readable, then calls mysql_read_query_result: a statement that would
-# be a hit must still reach the server (nothing else makes the socket readable), so every
-# query returns, reads are right, writes invalidate, and the results mysql2 reads fill the
-# cache that other programs hit.
+# for the socket to turn readable, then calls mysql_read_query_result: a hit must still make
+# the socket readable, so every query returns, reads are right and hit, writes invalidate,
+# and the results mysql2 reads fill the cache that other programs hit.
 . "$(dirname "$0")/lib.sh"
 cap_need_my
 command -v ruby >/dev/null && ruby -e 'require "mysql2"' 2>/dev/null ||
@@ -52,11 +51,13 @@ one
 got=$(LD_PRELOAD=$(cap_preload) timeout -k 5 60 ruby "$tmp/prog.rb" uno 2>&1) ||
 	fail "mysql2 program failed or hung (exit $?): $got"
 assert_eq "mysql2 results" "$expect" "$got"
+json() { "$CAP_TOOL" stats --json | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
+before=$(json hits)
 got=$(LD_PRELOAD=$(cap_preload) timeout -k 5 60 ruby "$tmp/prog.rb" uno 2>&1) ||
 	fail "mysql2 program (second process) failed or hung (exit $?): $got"
 assert_eq "mysql2 results (second process)" "$expect" "$got"
+[ "$(json hits)" -gt "$before" ] || fail "mysql2 got no hits"
 
-json() { "$CAP_TOOL" stats --json | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 [ "$(json writes)" -ge 4 ] || fail "expected the mysql2 writes to be counted, got $(json writes)"
 [ "$(json entries)" -ge 1 ] || fail "mysql2's reads filled nothing"
 

@@ -23,12 +23,14 @@ cap_my_sql <<'SQL'
 DROP TABLE IF EXISTS t_tz, t_w, t_iso, t_rx, t_lock, `tables`;
 DROP SEQUENCE IF EXISTS s_seq;
 DROP FUNCTION IF EXISTS f_w;
+DROP PROCEDURE IF EXISTS p_tmp;
 CREATE TABLE t_tz (id INT PRIMARY KEY, ts TIMESTAMP NULL) ENGINE=InnoDB;
 INSERT INTO t_tz VALUES (1, '2024-01-01 12:00:00');
 CREATE TABLE t_w (id INT PRIMARY KEY, val INT) ENGINE=InnoDB;
 INSERT INTO t_w VALUES (1, 0);
 DELIMITER //
 CREATE FUNCTION f_w() RETURNS INT MODIFIES SQL DATA BEGIN UPDATE t_w SET val = val + 1 WHERE id = 1; RETURN 1; END//
+CREATE PROCEDURE p_tmp() BEGIN CREATE TEMPORARY TABLE items (id INT); END//
 DELIMITER ;
 CREATE TABLE t_iso (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
 INSERT INTO t_iso VALUES (1, 1);
@@ -63,6 +65,13 @@ poll SELECT id, name FROM items WHERE id < 4 ORDER BY id
 poll SELECT id, name FROM items WHERE id < 4 ORDER BY id
 q SELECT id, name FROM items WHERE id < 4 ORDER BY id
 poll SELECT id, name FROM items WHERE id < 4 ORDER BY id
+EOF
+
+check "non-blocking read after mysql_send_query" MY_SESS_NONBLOCK=1 <<'EOF'
+q SELECT id, name FROM items WHERE id < 4 ORDER BY id
+aread SELECT id, name FROM items WHERE id < 4 ORDER BY id
+poll SELECT id, name FROM items WHERE id < 4 ORDER BY id
+aread SELECT id, name FROM items WHERE id < 4 ORDER BY id
 EOF
 
 # 2. sequences are never cached
@@ -294,6 +303,22 @@ check "base tables again for the next process" <<'EOF'
 q SELECT COUNT(*) FROM items
 q SELECT COUNT(*) FROM t_w
 EOF
+check "temporary table created by a procedure" <<'EOF'
+q SELECT COUNT(*) FROM items
+q CALL p_tmp()
+q SELECT COUNT(*) FROM items
+EOF
+check "base table after a procedure's temporary table" <<<"q SELECT COUNT(*) FROM items"
+check "temporary table created by EXECUTE" <<'EOF'
+q SELECT COUNT(*) FROM t_w
+q PREPARE s FROM 'CREATE TEMPORARY TABLE t_w (x INT)'
+q EXECUTE s
+q SELECT COUNT(*) FROM t_w
+EOF
+check "base tables again for the next process" <<'EOF'
+q SELECT COUNT(*) FROM items
+q SELECT COUNT(*) FROM t_w
+EOF
 
 # 9. a silent reconnect (MYSQL_OPT_RECONNECT after KILL) starts a new session
 check "reconnect after KILL" MY_SESS_RECONNECT=1 <<'EOF'
@@ -325,6 +350,12 @@ q SELECT CAST('x' AS INT) FROM items WHERE id = 1
 q SHOW WARNINGS
 q SELECT CAST('x' AS INT) FROM items WHERE id = 1
 q SELECT @@warning_count
+EOF
+check "diagnostics after a prepared hit" <<'EOF'
+p SELECT id FROM items WHERE id < 7
+q SELECT FOUND_ROWS()
+p SELECT id FROM items WHERE id < 7
+q SELECT FOUND_ROWS()
 EOF
 check "status flags after a hit" <<'EOF'
 status SELECT name FROM items WHERE qty = 3
