@@ -251,6 +251,7 @@ static void sess_setup(my_conn *mc)
 	mc->sysdb = is_sysdb(m->db, m->db ? strlen(m->db) : 0);
 	mc->locked = 0;
 	mc->auto_is_null = 0;
+	mc->replay_on = 0;
 	mc->txn_pin = mc->one_shot = CAP_ISO_NONE;
 	mc->one_shot_sure = 0;
 	mc->cs_seen = NULL;
@@ -469,7 +470,6 @@ static CAP_COLD int probe(my_conn *mc)
 			fix_scope(mc);
 			mc->sysdb = !db_null && is_sysdb(db, dbn);
 			mc->auto_is_null = auto_is_null;
-			mc->thread_id = m->thread_id;
 			ok = 1;
 		}
 		free_res(r);
@@ -583,8 +583,13 @@ static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
 		reconnected(rt, mc);
 	cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info);
 	int unknown = 0;
-	if (CAP_UNLIKELY(!mc->probed) && info->kind == CAP_SQL_READ)
+	if (CAP_UNLIKELY(!mc->probed) && info->kind == CAP_SQL_READ) {
 		unknown = !probe(mc);
+		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
+			reconnected(rt, mc); /* the probe itself reconnected */
+			unknown = 1;
+		}
+	}
 	cap_mycat *cat = mc->cat;
 	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
 	    info->kind == CAP_SQL_WRITE)
@@ -1995,6 +2000,7 @@ CAP_EXPORT int mysql_select_db(MYSQL *m, const char *db)
 		cap_sess_set_db(&mc->sess, db, strlen(db));
 		fix_scope(mc);
 		mc->sysdb = is_sysdb(db, strlen(db));
+		mc->replay_on = 0; /* a hit's statement may mean another table now */
 	} else if (mc) {
 		mc->sess.disabled = 1; /* which database is current is not known now */
 	}
@@ -2073,6 +2079,10 @@ CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long l
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 			reconnected(rt, mc);
 		prep.ok = (mc->probed || probe(mc)) && !mc->sess.disabled && !mc->sysdb;
+		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
+			reconnected(rt, mc);
+			prep.ok = 0;
+		}
 		memcpy(prep.k, &mc->sess.ident, 16);
 		memcpy(prep.k + 16, &mc->sess.fp, 8);
 	}

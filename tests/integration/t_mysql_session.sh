@@ -341,6 +341,11 @@ kill
 q SELECT 1 FROM t_w
 q SELECT CAST(ts AS CHAR) FROM t_tz
 q SELECT @@time_zone
+q CREATE TEMPORARY TABLE t_tz (id INT, ts TIMESTAMP)
+q SET time_zone = '+09:00'
+kill
+q SELECT CAST(ts AS CHAR) FROM t_tz
+q SELECT CAST(ts AS CHAR) FROM t_tz
 EOF
 
 # 10. a forked child changes the inherited connection's session
