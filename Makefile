@@ -49,7 +49,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 LIB  := $(BUILD)/libcapacitor.so
 TOOL := $(BUILD)/capacitor
 CORE := $(BUILD)/libcapcore.a
-EXPORTS := $(sort $(wildcard hooks/*.exports))
+EXPORTS := $(sort $(wildcard hooks/*.exports preload/*.exports))
 
 .PHONY: all test unit integration fuzz tsan bench demo deps install uninstall clean help check-exports \
 	clients soak
@@ -90,6 +90,10 @@ $(BUILD)/clients/pq_%: tests/clients/pq_%.c
 $(BUILD)/clients/my_%: tests/clients/my_%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -lmysqlclient
+# dl_* are linked with no client library: they dlopen it and take its functions with dlsym.
+$(BUILD)/clients/dl_%: tests/clients/dl_%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -ldl
 
 # Benchmarks link the core statically; bench_pq and bench_my* also link a client library.
 $(BUILD)/bench/bench_pq: bench/bench_pq.c bench/harness.c bench/harness.h

@@ -1,5 +1,5 @@
 /*
- * stats_file.h - the binary layout of CAPACITOR_DIR/stats, format version 1, shared by the
+ * stats_file.h - the binary layout of CAPACITOR_DIR/stats, format version 2, shared by the
  * library (writers), `capacitor stats` (reader) and the tests. Everything inside is addressed
  * by offsets from the start of the mapping, never by pointers.
  *
@@ -65,7 +65,7 @@
 #include "cache/stats.h"
 
 #define CAP_STATS_MAGIC 0x5441545343504143ull /* "CAPCSTAT" in little-endian bytes */
-#define CAP_STATS_VERSION 1u
+#define CAP_STATS_VERSION 2u
 #define CAP_STATS_HDR_SIZE 4096u
 #define CAP_STATS_NSLOTS 256u
 #define CAP_STATS_NSHAPES 512u /* plus one "other" entry */
@@ -89,7 +89,8 @@
 	X(evictions_l2, "entries evicted from the mmap tier")                              \
 	X(fills_l1, "entries stored in the memory tier")                                   \
 	X(fills_l2, "entries stored in the mmap tier")                                     \
-	X(fallbacks, "internal errors that passed a call through")
+	X(fallbacks, "internal errors that passed a call through")                         \
+	X(dlsym_redirects, "client-library functions a program took with dlsym, served by Capacitor")
 
 /* Gauges: name, help. entries = l1_entries + l2_entries. */
 #define CAP_STATS_GAUGES(X)                                                                \
