@@ -7,10 +7,14 @@
  *     dl_pq [--preloaded]      (connection from the PG* environment)
  *
  * It prints what it sees: dlsym/dlerror behaviour, then reads, parameterised reads, writes, a
- * transaction and an error on a blocking connection, then the same on a nonblocking one, both
- * as a program that asks PQisBusy before it waits and as one that polls first, on a socket
- * number it fetched once before sending anything. Every wait gives up after 10 s and exits 3
- * ("HANG"). --preloaded adds one check that needs the library: dlsym(RTLD_NEXT, "PQexec")
+ * transaction and an error on a blocking connection, then the same through the asynchronous
+ * API on a nonblocking connection and on a blocking one, in four ways of waiting, always on a
+ * socket number fetched once before anything was sent:
+ *   busy-first     PQisBusy before each wait (psycopg 3)
+ *   poll-first     poll() for readability first, then PQconsumeInput, PQisBusy (event loops)
+ *   epoll-et       the same with an edge-triggered epoll registered once
+ *   consume-first  PQconsumeInput, then PQisBusy before each wait (Ruby pg)
+ * Every wait gives up after 10 s and exits 3 ("HANG"). --preloaded adds one check that needs the library: dlsym(RTLD_NEXT, "PQexec")
  * from this program finds Capacitor's (the caller is not lost on the way).
  */
 #include <dlfcn.h>
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 
 #define HANG_MS 10000
@@ -119,9 +124,34 @@ static const char *txn_name(PGTransactionStatusType t)
 	       t == PQTRANS_INERROR ? "inerror" : t == PQTRANS_ACTIVE ? "active" : "unknown";
 }
 
-/* Read every result of what was sent on the nonblocking connection c. poll_first: wait for the
- * socket before anything else, as an event loop that polls, then reads. */
-static void drain(PGconn *c, int sock, const char *label, int poll_first)
+enum style { BUSY_FIRST, POLL_FIRST, EPOLL_ET, CONSUME_FIRST, NSTYLES };
+static const char *const style_name[NSTYLES] = { "busy-first", "poll-first", "epoll-et",
+						 "consume-first" };
+static int ep = -1; /* the edge-triggered epoll set, the socket registered once */
+
+static void wait_et(const char *what)
+{
+	struct epoll_event ev;
+	int n;
+	while ((n = epoll_wait(ep, &ev, 1, HANG_MS)) < 0 && errno == EINTR)
+		;
+	if (n == 0) {
+		printf("HANG: %s: no edge after %d ms\n", what, HANG_MS);
+		fflush(stdout);
+		exit(3);
+	}
+}
+
+static void consume(PGconn *c)
+{
+	if (!pq.consumeInput(c)) {
+		fprintf(stderr, "dl_pq: PQconsumeInput: %s", pq.errorMessage(c));
+		exit(2);
+	}
+}
+
+/* Read every result of what was sent on c, waiting in the given style. */
+static void drain(PGconn *c, int sock, const char *label, enum style how)
 {
 	int f;
 	while ((f = pq.flush(c)) == 1)
@@ -130,17 +160,19 @@ static void drain(PGconn *c, int sock, const char *label, int poll_first)
 		fprintf(stderr, "dl_pq: PQflush: %s", pq.errorMessage(c));
 		exit(2);
 	}
-	if (poll_first) {
+	if (how == EPOLL_ET)
+		wait_et(label);
+	else if (how == POLL_FIRST)
 		wait_fd(sock, POLLIN, label);
-		if (!pq.consumeInput(c)) {
-			fprintf(stderr, "dl_pq: PQconsumeInput: %s", pq.errorMessage(c));
-			exit(2);
-		}
-	}
+	if (how != BUSY_FIRST)
+		consume(c);
 	int n = 0;
 	for (;;) {
 		while (pq.isBusy(c)) {
-			wait_fd(sock, POLLIN, label);
+			if (how == EPOLL_ET)
+				wait_et(label);
+			else
+				wait_fd(sock, POLLIN, label);
 			if (!pq.consumeInput(c)) {
 				fprintf(stderr, "dl_pq: PQconsumeInput: %s", pq.errorMessage(c));
 				exit(2);
@@ -242,47 +274,54 @@ int main(int argc, char **argv)
 	sync_param(c, "after rollback", "SELECT v FROM dl_t WHERE id = $1", "2");
 	sync_exec(c, "error", "SELECT * FROM dl_no_such_table");
 
-	/* nonblocking; the socket number is taken once, before anything is sent */
-	pq.setnonblocking(c, 1);
+	/* the asynchronous API, nonblocking then blocking; the socket number is taken once,
+	 * before anything is sent, and registered once in an edge-triggered epoll set */
 	int sock = pq.socket(c);
-	for (int round = 0; round < 3; round++)
-		for (int poll_first = 0; poll_first < 2; poll_first++) {
-			char lab[64];
-			const char *how = poll_first ? "poll-first" : "busy-first";
-			snprintf(lab, sizeof(lab), "nb r%d %s list", round, how);
-			pq.sendQuery(c, "SELECT id, v FROM dl_t ORDER BY id");
-			drain(c, sock, lab, poll_first);
-			const char *vals[1] = { "1" };
-			snprintf(lab, sizeof(lab), "nb r%d %s param", round, how);
-			pq.sendQueryParams(c, "SELECT v FROM dl_t WHERE id = $1", 1, NULL, vals, NULL,
-					   NULL, 0);
-			drain(c, sock, lab, poll_first);
-		}
-	for (int poll_first = 0; poll_first < 2; poll_first++) {
-		const char *how = poll_first ? "poll-first" : "busy-first";
-		char lab[64];
-		snprintf(lab, sizeof(lab), "nb %s write", how);
-		pq.sendQuery(c, "UPDATE dl_t SET v = v + 1 WHERE id = 1");
-		drain(c, sock, lab, poll_first);
-		snprintf(lab, sizeof(lab), "nb %s after write", how);
-		pq.sendQuery(c, "SELECT id, v FROM dl_t ORDER BY id");
-		drain(c, sock, lab, poll_first);
-		snprintf(lab, sizeof(lab), "nb %s begin", how);
-		pq.sendQuery(c, "BEGIN");
-		drain(c, sock, lab, poll_first);
-		for (int k = 0; k < 2; k++) {
-			snprintf(lab, sizeof(lab), "nb %s in txn %d", how, k);
-			pq.sendQuery(c, "SELECT id, v FROM dl_t ORDER BY id");
-			drain(c, sock, lab, poll_first);
-		}
-		snprintf(lab, sizeof(lab), "nb %s commit", how);
-		pq.sendQuery(c, "COMMIT");
-		drain(c, sock, lab, poll_first);
-		snprintf(lab, sizeof(lab), "nb %s error", how);
-		pq.sendQuery(c, "SELECT * FROM dl_no_such_table");
-		drain(c, sock, lab, poll_first);
+	ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sock, &ev) < 0) {
+		perror("dl_pq: epoll");
+		return 2;
 	}
-	pq.setnonblocking(c, 0);
+	for (int nb = 1; nb >= 0; nb--) {
+		pq.setnonblocking(c, nb);
+		const char *mode = nb ? "nb" : "blk";
+		char lab[96];
+		for (int round = 0; round < 3; round++)
+			for (int how = 0; how < NSTYLES; how++) {
+				snprintf(lab, sizeof(lab), "%s r%d %s list", mode, round, style_name[how]);
+				pq.sendQuery(c, "SELECT id, v FROM dl_t ORDER BY id");
+				drain(c, sock, lab, (enum style)how);
+				const char *vals[1] = { "1" };
+				snprintf(lab, sizeof(lab), "%s r%d %s param", mode, round, style_name[how]);
+				pq.sendQueryParams(c, "SELECT v FROM dl_t WHERE id = $1", 1, NULL, vals,
+						   NULL, NULL, 0);
+				drain(c, sock, lab, (enum style)how);
+			}
+		for (int how = 0; how < NSTYLES; how++) {
+			const char *hn = style_name[how];
+			snprintf(lab, sizeof(lab), "%s %s write", mode, hn);
+			pq.sendQuery(c, "UPDATE dl_t SET v = v + 1 WHERE id = 1");
+			drain(c, sock, lab, (enum style)how);
+			snprintf(lab, sizeof(lab), "%s %s after write", mode, hn);
+			pq.sendQuery(c, "SELECT id, v FROM dl_t ORDER BY id");
+			drain(c, sock, lab, (enum style)how);
+			snprintf(lab, sizeof(lab), "%s %s begin", mode, hn);
+			pq.sendQuery(c, "BEGIN");
+			drain(c, sock, lab, (enum style)how);
+			for (int k = 0; k < 2; k++) {
+				snprintf(lab, sizeof(lab), "%s %s in txn %d", mode, hn, k);
+				pq.sendQuery(c, "SELECT id, v FROM dl_t ORDER BY id");
+				drain(c, sock, lab, (enum style)how);
+			}
+			snprintf(lab, sizeof(lab), "%s %s commit", mode, hn);
+			pq.sendQuery(c, "COMMIT");
+			drain(c, sock, lab, (enum style)how);
+			snprintf(lab, sizeof(lab), "%s %s error", mode, hn);
+			pq.sendQuery(c, "SELECT * FROM dl_no_such_table");
+			drain(c, sock, lab, (enum style)how);
+		}
+	}
 	sync_exec(c, "blocking again", "SELECT id, v FROM dl_t ORDER BY id");
 	pq.finish(c);
 	return 0;
