@@ -13,11 +13,12 @@
  *
  * The asynchronous API (PQsendQuery*, PQgetResult, PQisBusy, PQconsumeInput) is served the
  * same way: a hit is held as a pending result that PQgetResult hands out, and PQisBusy reports
- * it ready without touching the socket. A program may also wait for the socket to become
- * readable before it asks, so a held hit is always covered by an empty query of ours whose
- * answer nobody waits for (see "held hits and the socket" below): a program that asks
- * PQisBusy first pays no round trip, one that waits first is woken by that answer, and none
- * hangs. Pipeline mode, COPY, single-row mode on a miss, LISTEN/
+ * it ready without touching the socket. A program may wait for the socket to become readable
+ * before it asks: on a nonblocking connection (event loops) a held hit is therefore covered by
+ * an empty query of ours whose answer nobody waits for (see "hits on nonblocking connections"
+ * below): a program that asks PQisBusy first pays no round trip, one that waits first is woken
+ * by that answer, and none hangs. On a blocking connection a hit sends nothing; a program that
+ * asks for the socket (PQsocket) while a hit is held gets an empty query sent then. Pipeline mode, COPY, single-row mode on a miss, LISTEN/
  * NOTIFY and large objects pass through (writes in a pipeline invalidate the database at each
  * sync point).
  *
@@ -58,7 +59,7 @@ static void pq_resolve_once(void)
 		cap_pq.PQsendQuery && cap_pq.PQsendQueryParams && cap_pq.PQsendPrepare &&
 		cap_pq.PQsendQueryPrepared && cap_pq.PQgetResult && cap_pq.PQisBusy &&
 		cap_pq.PQconsumeInput && cap_pq.PQfinish && cap_pq.PQreset &&
-		cap_pq.PQtransactionStatus && cap_pq.PQhost &&
+		cap_pq.PQtransactionStatus && cap_pq.PQisnonblocking && cap_pq.PQhost &&
 		cap_pq.PQport && cap_pq.PQdb && cap_pq.PQuser && cap_pq.PQparameterStatus &&
 		cap_pq.PQresultStatus && cap_pq.PQntuples && cap_pq.PQnfields && cap_pq.PQfname &&
 		cap_pq.PQftable && cap_pq.PQftablecol && cap_pq.PQfformat && cap_pq.PQftype &&
@@ -98,6 +99,7 @@ typedef struct pq_conn {
 	int standby;               /* the server is a hot standby: never fill from it */
 	/* a pending hit of the asynchronous API */
 	int pend;                  /* 1 while a cached answer is being handed out */
+	int pend_empty;            /* blocking, PQsocket asked: an empty query was sent for it */
 	int pend_single;           /* single-row mode was asked for */
 	int pend_row, pend_rows;   /* next row to hand out in single-row mode */
 	int pend_done;             /* the final result went out; next PQgetResult gives NULL */
@@ -261,7 +263,7 @@ static pq_conn *pq_find(PGconn *conn, int create)
 
 static void pend_clear(pq_conn *pc)
 {
-	pc->pend = pc->pend_single = pc->pend_done = 0;
+	pc->pend = pc->pend_empty = pc->pend_single = pc->pend_done = 0;
 	pc->pend_row = pc->pend_rows = 0;
 }
 
@@ -693,28 +695,34 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	return res;
 }
 
-/* ---- held hits and the socket ---------------------------------------------------------------
+/* ---- hits on nonblocking connections ------------------------------------------------------
  *
- * After PQsendQuery* a program may ask PQisBusy before it waits (psycopg 3, Ruby pg), or wait
- * for the socket to become readable first (an event loop that polls, then reads; pgbench),
- * maybe on a socket number it fetched before sending, maybe edge-triggered; we cannot see
- * which, and a hit that sends nothing would leave the second kind waiting forever. So a held
- * hit is covered by an empty query of ours, the ghost. Invariant: while a hit is held, libpq
- * has a ghost outstanding and has not read all of its answer, so bytes of it arrive on the
- * socket after the program's last read (the program's own PQconsumeInput reads for real, and
- * a read that completes the answer while a hit is held sends a new ghost): any wait for
- * readability ends. No wait is ever done for a ghost on the hit path, and a ghost whose answer
- * is still unread covers the next hits too, so a program that asks before it waits sends one
- * empty query for a run of hits and waits for none; one that waits first is woken by the
- * answer of a ghost sent one hit earlier, usually already there.
+ * After PQsendQuery* on a nonblocking connection a program may ask PQisBusy before it waits
+ * (psycopg 3, Ruby pg) or wait for the socket first (an event loop that polls, then reads;
+ * nginx's edge-triggered epoll), maybe on a socket number it fetched before sending; we cannot
+ * see which, and a hit that sent nothing would leave the second kind waiting forever. So a hit
+ * there is held only when covered by an empty query of ours, the ghost: when the hit is taken,
+ * libpq has a ghost outstanding and has not read all of its answer, so bytes of it are unread
+ * in, or still to arrive on, the socket. The program's own PQconsumeInput reads for real, so
+ * bytes still to come arrive after its last read and wake any wait, level- or edge-triggered.
+ * Asking after a read is all a program needs (one that waits again after PQconsumeInput
+ * without asking PQisBusy hangs without Capacitor too).
  *
- * Meanwhile the connection looks idle to the program (PQisBusy 0, PQgetResult NULL,
- * PQtransactionStatus as before the ghost). A ghost's answer is dropped without blocking
- * whenever it is complete, and waited for (ghost_drain) only before a command that goes to the
- * server, which pays a round trip anyway; libpq functions that need libpq idle and are not
- * otherwise ours (pipeline mode, describe, the fast path) drain it too. Everything here runs
- * inside the program's own calls on that connection, so libpq's one-thread-per-connection rule
- * holds.
+ * No wait is ever done for a ghost on the hit path, and a ghost whose answer is still unread
+ * covers the next hits too: a program that asks PQisBusy before it waits sends one empty query
+ * for a run of hits, one that calls PQconsumeInput first about one every other hit, one that
+ * waits first one per hit (its answer is often there already). The connection looks idle to
+ * the program meanwhile (PQisBusy 0, PQgetResult NULL, PQtransactionStatus as before the
+ * ghost). A ghost's answer is dropped without blocking whenever it is complete, and waited for
+ * (ghost_drain) only before a command that goes to the server; libpq functions that need
+ * libpq idle and are not otherwise ours (pipeline mode, describe, the fast path) drain it too.
+ * Everything here runs inside the program's own calls on that connection, so libpq's
+ * one-thread-per-connection rule holds.
+ *
+ * Blocking connections keep hits free of system calls instead: a ghost there would make the
+ * next miss wait for its answer first (pgbench -S, whose keys mix hits and misses, ran at half
+ * speed). Their remaining gap: a program that polls a socket number fetched before sending,
+ * without calling PQsocket or PQisBusy in between, waits for an answer that never comes.
  */
 
 /* ghost_absorb - drop what has arrived of the ghost's answer without waiting; 1 when it is
@@ -844,9 +852,9 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 {
 	if (pipeline_on(pc->conn))
 		return pq_send_pipeline(rt, pc, call, fn);
-	if (pc->pend)
-		pend_clear(pc); /* an unread hit: the program moved on */
-	if (!pq_settle_inflight(rt, pc))
+	if (pc->pend && !pc->pend_empty)
+		pend_clear(pc); /* an unread hit of a blocking connection: the program moved on */
+	if ((pc->pend && pc->pend_empty) || !pq_settle_inflight(rt, pc))
 		return CAP_REAL(fn(pc->conn, call)); /* libpq is busy and will refuse this */
 	uint64_t t0 = cap_sess_clock();
 	cap_sql_info *info = cap_sess_info();
@@ -864,7 +872,8 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 			int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 				int rows = cap_pq_rows(pc->pend_val.data, pc->pend_val.len);
-				if (rows >= 0 && ghost_cover(pc)) {
+				int nonblocking = cap_pq.PQisnonblocking(pc->conn) || pc->ghost;
+				if (rows >= 0 && (!nonblocking || ghost_cover(pc))) {
 					cap_keymat_done(&km);
 					pend_clear(pc);
 					pc->pend = 1;
@@ -872,7 +881,8 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 					pc->pend_l2 = r == CAP_HIT_L2;
 					pc->pend_t0 = t0;
 					pc->pend_shape = info->digest;
-					prep_drop(pc, ""); /* our empty query destroyed it */
+					if (call->extended || pc->ghost)
+						prep_drop(pc, "");
 					return 1;
 				}
 			}
@@ -1015,7 +1025,7 @@ CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
 	if (pq_bypass(&rt) || conn == NULL || query == NULL)
 		return cap_pq.PQexec ? CAP_REAL(cap_pq.PQexec(conn, query)) : NULL;
 	pq_conn *pc = pq_find(conn, 1);
-	if (pc && pc->pend)
+	if (pc && pc->pend && !pc->pend_empty)
 		pend_clear(pc); /* a pending hit was never read: the program moved on */
 	if (pc)
 		pq_settle_inflight(rt, pc);
@@ -1047,7 +1057,7 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 	pq_conn *pc = pq_find(conn, 1);
 	pq_call call = { command, strlen(command), NULL, nParams, paramTypes, paramValues,
 			 paramLengths, paramFormats, resultFormat, 1, paramTypes ? nParams : 0 };
-	if (pc && pc->pend)
+	if (pc && pc->pend && !pc->pend_empty)
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
@@ -1072,7 +1082,7 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 			       ? CAP_REAL(cap_pq.PQprepare(conn, stmtName, query, nParams, paramTypes))
 			       : NULL;
 	pq_conn *pc = pq_find(conn, 1);
-	if (pc && pc->pend)
+	if (pc && pc->pend && !pc->pend_empty)
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
@@ -1125,7 +1135,7 @@ CAP_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nPar
 	pq_call call;
 	prepared_call(pc, &call, stmtName, nParams, paramValues, paramLengths, paramFormats,
 		      resultFormat);
-	if (pc && pc->pend)
+	if (pc && pc->pend && !pc->pend_empty)
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
@@ -1179,7 +1189,7 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 							       paramTypes))
 			       : 0;
 	pq_conn *pc = pq_find(conn, 1);
-	if (pc && pc->pend)
+	if (pc && pc->pend && !pc->pend_empty)
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
@@ -1238,8 +1248,26 @@ CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 	pq_conn *pc = pq_find(conn, 0);
 	if (pc == NULL)
 		return CAP_REAL(cap_pq.PQgetResult(conn));
-	if (pc->pend)
-		return pq_pending_result(pc);
+	if (pc->pend) {
+		if (!pc->pend_empty)
+			return pq_pending_result(pc);
+		/* nonblocking: swap the empty query's answer for the cached result */
+		PGresult *r = CAP_REAL(cap_pq.PQgetResult(conn));
+		if (r && cap_pq.PQresultStatus(r) == PGRES_EMPTY_QUERY && !pc->pend_done) {
+			cap_pq.PQclear(r);
+			return pq_pending_result(pc);
+		}
+		if (r == NULL) {
+			if (!pc->pend_done) { /* the empty query failed to come back: the hit stands */
+				PGresult *h = pq_pending_result(pc);
+				if (h)
+					return h;
+			}
+			pq_pending_result(pc); /* records and clears */
+			return NULL;
+		}
+		return r; /* an error from the server (connection trouble): the program sees it */
+	}
 	if (pc->ghost) { /* the program's command is over: idle, as far as it can tell */
 		ghost_absorb(pc);
 		return NULL;
@@ -1264,7 +1292,7 @@ CAP_EXPORT int PQisBusy(PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = pq_find(conn, 0);
-		if (pc && (pc->pend || pc->ghost))
+		if (pc && ((pc->pend && !pc->pend_empty) || pc->ghost))
 			return 0;
 	}
 	return cap_pq.PQisBusy ? CAP_REAL(cap_pq.PQisBusy(conn)) : 0;
@@ -1275,15 +1303,13 @@ CAP_EXPORT int PQconsumeInput(PGconn *conn)
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = pq_find(conn, 0);
 		if (pc && pc->ghost) {
-			/* a real read (notifications, and a program's "read, then wait" loop must
-			 * drain the socket), then whatever completed of our answer is dropped; a hit
-			 * still held gets a new one, so that a wait before PQisBusy still ends */
+			/* a real read (notifications, and the program's "read, then wait" loop must
+			 * drain the socket), then whatever completed of our answer is dropped */
 			int ok = CAP_REAL(cap_pq.PQconsumeInput(conn));
-			if (ghost_absorb(pc) && pc->pend)
-				ghost_cover(pc);
+			ghost_absorb(pc);
 			return ok;
 		}
-		if (pc && pc->pend)
+		if (pc && pc->pend && !pc->pend_empty)
 			return 1;
 	}
 	return cap_pq.PQconsumeInput ? CAP_REAL(cap_pq.PQconsumeInput(conn)) : 0;
@@ -1293,12 +1319,26 @@ CAP_EXPORT PGTransactionStatusType PQtransactionStatus(const PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = pq_find((PGconn *)conn, 0);
-		if (pc && pc->pend)
+		if (pc && pc->pend && !pc->pend_empty)
 			return PQTRANS_ACTIVE; /* as libpq reports while a result is unread */
 		if (pc && pc->ghost)
 			return pc->ghost_txn;
 	}
 	return cap_pq.PQtransactionStatus ? cap_pq.PQtransactionStatus(conn) : PQTRANS_UNKNOWN;
+}
+
+/* A program that asks for the socket while a hit is pending on a blocking connection is about
+ * to wait for it to become readable: send the empty query now so that it does, and hand out
+ * the cached result in place of its answer (as on nonblocking connections). */
+CAP_EXPORT int PQsocket(const PGconn *conn)
+{
+	if (!cap_guard && conn && cap_pq_resolve() && cap_pq.PQsocket) {
+		pq_conn *pc = pq_find((PGconn *)conn, 0);
+		if (pc && pc->pend && !pc->pend_empty && !pc->ghost && !pc->pend_done &&
+		    pc->pend_row == 0 && CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))
+			pc->pend_empty = 1;
+	}
+	return cap_pq.PQsocket ? cap_pq.PQsocket(conn) : -1;
 }
 
 CAP_EXPORT int PQsetSingleRowMode(PGconn *conn)

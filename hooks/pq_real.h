@@ -40,6 +40,8 @@
 	X(PGresult *, PQdescribePortal, (PGconn *, const char *))                              \
 	X(PGresult *, PQfn, (PGconn *, int, int *, int *, int, const PQArgBlock *, int))       \
 	X(PGpipelineStatus, PQpipelineStatus, (const PGconn *))                                \
+	X(int, PQisnonblocking, (const PGconn *))                                              \
+	X(int, PQsocket, (const PGconn *))                                                     \
 	X(char *, PQhost, (const PGconn *))                                                    \
 	X(char *, PQport, (const PGconn *))                                                    \
 	X(char *, PQdb, (const PGconn *))                                                      \

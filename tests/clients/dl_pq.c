@@ -8,8 +8,9 @@
  *
  * It prints what it sees: dlsym/dlerror behaviour, then reads, parameterised reads, writes, a
  * transaction and an error on a blocking connection, then the same through the asynchronous
- * API on a nonblocking connection and on a blocking one, in four ways of waiting, always on a
- * socket number fetched once before anything was sent:
+ * API on a nonblocking connection and on a blocking one, in four ways of waiting; on the
+ * nonblocking connection always on a socket number fetched once before anything was sent, on
+ * the blocking one asking PQsocket before each wait (as pgbench does):
  *   busy-first     PQisBusy before each wait (psycopg 3)
  *   poll-first     poll() for readability first, then PQconsumeInput, PQisBusy (event loops)
  *   epoll-et       the same with an edge-triggered epoll registered once
@@ -128,6 +129,13 @@ enum style { BUSY_FIRST, POLL_FIRST, EPOLL_ET, CONSUME_FIRST, NSTYLES };
 static const char *const style_name[NSTYLES] = { "busy-first", "poll-first", "epoll-et",
 						 "consume-first" };
 static int ep = -1; /* the edge-triggered epoll set, the socket registered once */
+static int refetch; /* ask PQsocket before each wait */
+
+static void before_wait(PGconn *c)
+{
+	if (refetch)
+		(void)pq.socket(c);
+}
 
 static void wait_et(const char *what)
 {
@@ -160,6 +168,8 @@ static void drain(PGconn *c, int sock, const char *label, enum style how)
 		fprintf(stderr, "dl_pq: PQflush: %s", pq.errorMessage(c));
 		exit(2);
 	}
+	if (how == EPOLL_ET || how == POLL_FIRST)
+		before_wait(c);
 	if (how == EPOLL_ET)
 		wait_et(label);
 	else if (how == POLL_FIRST)
@@ -169,6 +179,7 @@ static void drain(PGconn *c, int sock, const char *label, enum style how)
 	int n = 0;
 	for (;;) {
 		while (pq.isBusy(c)) {
+			before_wait(c);
 			if (how == EPOLL_ET)
 				wait_et(label);
 			else
@@ -285,6 +296,7 @@ int main(int argc, char **argv)
 	}
 	for (int nb = 1; nb >= 0; nb--) {
 		pq.setnonblocking(c, nb);
+		refetch = !nb;
 		const char *mode = nb ? "nb" : "blk";
 		char lab[96];
 		for (int round = 0; round < 3; round++)
