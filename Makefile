@@ -60,6 +60,10 @@ $(BUILD)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(BASEFLAGS) $(if $(filter hooks/% tests/% bench/% tools/%,$<),$(CLIENTINC)) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# A sanitizer runtime preloaded before us calls our dlsym while it initialises, before its
+# shadow memory exists: that module is never instrumented (preload/dlsym.c says why).
+$(BUILD)/obj/preload/dlsym.o: SANFLAGS =
+
 # The version script exports exactly the interposed functions each hook lists.
 $(BUILD)/exports.map: $(EXPORTS)
 	@mkdir -p $(dir $@)

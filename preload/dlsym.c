@@ -10,6 +10,13 @@
  * us keeps its place in the chain). The same lookup in our own table says whether a name is one
  * that we export: exactly the functions of the .exports files, with no list kept here.
  *
+ * That first call can come very early: a sanitizer runtime preloaded before us finds its own
+ * real functions with dlsym(RTLD_NEXT) while it initialises, when its interceptors (of
+ * dl_iterate_phdr, for one) cannot run yet. So the loaded objects are found by walking the
+ * dynamic linker's list (_r_debug), ourselves by our own _DYNAMIC and ELF header, nothing on
+ * the first-call path calls a C library function that a sanitizer intercepts, and this file is
+ * compiled without sanitizer instrumentation (Makefile), whose shadow memory does not exist yet.
+ *
  * The caller matters. glibc takes the caller of dlsym from its return address: RTLD_NEXT means
  * "after the caller", RTLD_DEFAULT "in the caller's namespace". Those two pseudo-handles are
  * passed on with a tail call, so the real dlsym sees the program's return address, not ours
@@ -43,7 +50,7 @@ typedef struct elf_syms {
 	const char *strtab;
 	const uint32_t *gnu;        /* DT_GNU_HASH */
 	const ElfW(Half) *versym;   /* NULL: the object has no symbol versions */
-	uintptr_t lo, hi;           /* the span of its loaded segments */
+	uintptr_t lo, hi;           /* the span of its loaded segments (ours only) */
 } elf_syms;
 
 static dlsym_fn real_dlsym;
@@ -63,24 +70,10 @@ static const void *dyn_ptr(ElfW(Addr) base, ElfW(Addr) v)
 	return (const void *)(v < base ? v + base : v);
 }
 
-static int syms_load(const struct dl_phdr_info *info, elf_syms *s)
+static int syms_load(const struct link_map *l, elf_syms *s)
 {
-	const ElfW(Dyn) *dyn = NULL;
-	memset(s, 0, sizeof(*s));
-	s->base = info->dlpi_addr;
-	s->lo = UINTPTR_MAX;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type == PT_DYNAMIC)
-			dyn = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr);
-		if (ph->p_type == PT_LOAD) {
-			uintptr_t a = info->dlpi_addr + ph->p_vaddr;
-			if (a < s->lo)
-				s->lo = a;
-			if (a + ph->p_memsz > s->hi)
-				s->hi = a + ph->p_memsz;
-		}
-	}
+	const ElfW(Dyn) *dyn = l->l_ld;
+	*s = (elf_syms){ .base = l->l_addr };
 	for (; dyn && dyn->d_tag != DT_NULL; dyn++) {
 		switch (dyn->d_tag) {
 		case DT_SYMTAB:
@@ -100,6 +93,14 @@ static int syms_load(const struct dl_phdr_info *info, elf_syms *s)
 		}
 	}
 	return s->symtab && s->strtab && s->gnu;
+}
+
+/* Plain loops, not the C library's: see the top of this file. */
+static int str_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
 }
 
 /* syms_find - the address of the defined function `name` in its default version, or NULL. */
@@ -125,63 +126,76 @@ static void *syms_find(const elf_syms *s, const char *name)
 		if ((h | 1) == (h2 | 1) && sym->st_shndx != SHN_UNDEF &&
 		    (sym->st_info & 0xf) == STT_FUNC &&
 		    (s->versym == NULL || !(s->versym[i] & 0x8000)) &&
-		    strcmp(s->strtab + sym->st_name, name) == 0)
+		    str_eq(s->strtab + sym->st_name, name))
 			return (void *)(s->base + sym->st_value);
 		if (h2 & 1)
 			return NULL;
 	}
 }
 
-struct dl_find {
-	uintptr_t self_addr;
-	int have_self;
-	dlvsym_fn libc_dlvsym;
-	dlsym_fn libc_dlsym;
-};
+/* Our own loaded span, from our ELF header's program headers: where our code lives. */
+extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
 
-static int dl_find_cb(struct dl_phdr_info *info, size_t size, void *arg)
+static void self_span(elf_syms *s)
 {
-	(void)size;
-	struct dl_find *f = arg;
-	elf_syms s;
-	if (!syms_load(info, &s))
-		return 0;
-	if (!f->have_self && f->self_addr >= s.lo && f->self_addr < s.hi) {
-		self_syms = s;
-		f->have_self = 1;
-	}
-	const char *path = info->dlpi_name ? info->dlpi_name : "";
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	if (f->libc_dlvsym == NULL &&
-	    (strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libdl.so", 8) == 0)) {
-		f->libc_dlvsym = (dlvsym_fn)syms_find(&s, "dlvsym");
-		f->libc_dlsym = (dlsym_fn)syms_find(&s, "dlsym");
-		if (f->libc_dlvsym == NULL || f->libc_dlsym == NULL)
-			f->libc_dlvsym = NULL, f->libc_dlsym = NULL;
-	}
-	return f->have_self && f->libc_dlvsym;
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
+	s->lo = UINTPTR_MAX;
+	for (int i = 0; i < __ehdr_start.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD) {
+			uintptr_t a = s->base + ph[i].p_vaddr;
+			if (a < s->lo)
+				s->lo = a;
+			if (a + ph[i].p_memsz > s->hi)
+				s->hi = a + ph[i].p_memsz;
+		}
+}
+
+static int has_prefix(const char *s, const char *p) /* see str_eq */
+{
+	while (*p && *s == *p)
+		s++, p++;
+	return *p == '\0';
 }
 
 static void dl_init(void)
 {
-	struct dl_find f = { (uintptr_t)&dl_init, 0, NULL, NULL };
-	dl_iterate_phdr(dl_find_cb, &f);
-	if (f.libc_dlvsym == NULL)
+	dlvsym_fn libc_dlvsym = NULL;
+	dlsym_fn libc_dlsym = NULL;
+	for (const struct link_map *l = _r_debug.r_map; l; l = l->l_next) {
+		elf_syms s;
+		if (!syms_load(l, &s))
+			continue;
+		if (l->l_ld == _DYNAMIC) {
+			self_syms = s;
+			self_span(&self_syms);
+			continue;
+		}
+		const char *path = l->l_name ? l->l_name : "", *base = path;
+		for (const char *c = path; *c; c++)
+			if (*c == '/')
+				base = c + 1;
+		if (libc_dlvsym == NULL && (has_prefix(base, "libc.so") || has_prefix(base, "libdl.so"))) {
+			libc_dlvsym = (dlvsym_fn)syms_find(&s, "dlvsym");
+			libc_dlsym = (dlsym_fn)syms_find(&s, "dlsym");
+			if (libc_dlvsym == NULL || libc_dlsym == NULL)
+				libc_dlvsym = NULL, libc_dlsym = NULL;
+		}
+	}
+	if (libc_dlvsym == NULL)
 		return;
 	/* the base version of the dl functions differs between architectures */
 	static const char *const vers[] = { "GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17", "GLIBC_2.0",
 					    NULL };
 	for (const char *const *v = vers; *v && !(real_dlsym && real_dlvsym); v++) {
 		if (real_dlsym == NULL)
-			real_dlsym = (dlsym_fn)f.libc_dlvsym(RTLD_NEXT, "dlsym", *v);
+			real_dlsym = (dlsym_fn)libc_dlvsym(RTLD_NEXT, "dlsym", *v);
 		if (real_dlvsym == NULL)
-			real_dlvsym = (dlvsym_fn)f.libc_dlvsym(RTLD_NEXT, "dlvsym", *v);
+			real_dlvsym = (dlvsym_fn)libc_dlvsym(RTLD_NEXT, "dlvsym", *v);
 	}
 	if (real_dlsym == NULL)
-		real_dlsym = f.libc_dlsym;
+		real_dlsym = libc_dlsym;
 	if (real_dlvsym == NULL)
-		real_dlvsym = f.libc_dlvsym;
+		real_dlvsym = libc_dlvsym;
 }
 
 static int in_client_lib(const void *p)
