@@ -18,9 +18,9 @@
  * an empty query of ours whose answer nobody waits for (see "hits on nonblocking connections"
  * below): a program that asks PQisBusy first pays no round trip, one that waits first is woken
  * by that answer, and none hangs. On a blocking connection a hit sends nothing; a program that
- * asks for the socket (PQsocket) while a hit is held gets an empty query sent then. Pipeline mode, COPY, single-row mode on a miss, LISTEN/
- * NOTIFY and large objects pass through (writes in a pipeline invalidate the database at each
- * sync point).
+ * asks for the socket (PQsocket) while a hit is held gets an empty query sent then. Pipeline
+ * mode, COPY, single-row mode on a miss, LISTEN/NOTIFY and large objects pass through (writes
+ * in a pipeline invalidate the database at each sync point).
  *
  * Per-connection state lives in a small hash table keyed by the PGconn pointer, created at the
  * first statement and dropped by PQfinish/PQreset. A thread-local one-entry cache, validated by
@@ -425,7 +425,8 @@ static void refresh_params(pq_conn *pc)
  * empty query is outstanding libpq says "active": the status it was sent in still holds. */
 static int in_txn_now(const pq_conn *pc)
 {
-	PGTransactionStatusType t = pc->ghost ? pc->ghost_txn : cap_pq.PQtransactionStatus(pc->conn);
+	PGTransactionStatusType t =
+		pc->ghost ? pc->ghost_txn : cap_pq.PQtransactionStatus(pc->conn);
 	return t == PQTRANS_INTRANS ? 1 : t == PQTRANS_INERROR ? 2 : 0;
 }
 
@@ -714,8 +715,10 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
  * waits first one per hit (its answer is often there already). The connection looks idle to
  * the program meanwhile (PQisBusy 0, PQgetResult NULL, PQtransactionStatus as before the
  * ghost). A ghost's answer is dropped without blocking whenever it is complete, and waited for
- * (ghost_drain) only before a command that goes to the server; libpq functions that need
- * libpq idle and are not otherwise ours (pipeline mode, describe, the fast path) drain it too.
+ * (ghost_drain) only before a command that goes to the server (usually it is there already;
+ * otherwise that call waits for it, at most one empty query's round trip, even on a
+ * nonblocking connection); libpq functions that need libpq idle and are not otherwise ours
+ * (pipeline mode, describe, the fast path) drain it too.
  * Everything here runs inside the program's own calls on that connection, so libpq's
  * one-thread-per-connection rule holds.
  *
@@ -1384,13 +1387,15 @@ CAP_EXPORT int PQenterPipelineMode(PGconn *conn)
 CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
 {
 	ghost_settle(conn);
-	return cap_pq.PQsendDescribePrepared ? CAP_REAL(cap_pq.PQsendDescribePrepared(conn, stmt)) : 0;
+	return cap_pq.PQsendDescribePrepared
+		       ? CAP_REAL(cap_pq.PQsendDescribePrepared(conn, stmt)) : 0;
 }
 
 CAP_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
 {
 	ghost_settle(conn);
-	return cap_pq.PQsendDescribePortal ? CAP_REAL(cap_pq.PQsendDescribePortal(conn, portal)) : 0;
+	return cap_pq.PQsendDescribePortal
+		       ? CAP_REAL(cap_pq.PQsendDescribePortal(conn, portal)) : 0;
 }
 
 CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)

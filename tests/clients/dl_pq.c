@@ -15,8 +15,9 @@
  *   poll-first     poll() for readability first, then PQconsumeInput, PQisBusy (event loops)
  *   epoll-et       the same with an edge-triggered epoll registered once
  *   consume-first  PQconsumeInput, then PQisBusy before each wait (Ruby pg)
- * Every wait gives up after 10 s and exits 3 ("HANG"). --preloaded adds one check that needs the library: dlsym(RTLD_NEXT, "PQexec")
- * from this program finds Capacitor's (the caller is not lost on the way).
+ * Every wait gives up after 10 s and exits 3 ("HANG"). --preloaded adds one check that needs
+ * the library: dlsym(RTLD_NEXT, "PQexec") from this program finds Capacitor's (the caller is
+ * not lost on the way).
  */
 #include <dlfcn.h>
 #include <errno.h>
