@@ -90,7 +90,7 @@
 	X(fills_l1, "entries stored in the memory tier")                                   \
 	X(fills_l2, "entries stored in the mmap tier")                                     \
 	X(fallbacks, "internal errors that passed a call through")                         \
-	X(dlsym_redirects, "client-library functions a program took with dlsym, served by Capacitor")
+	X(dlsym_redirects, "dlsym lookups of client functions answered with Capacitor's")
 
 /* Gauges: name, help. entries = l1_entries + l2_entries. */
 #define CAP_STATS_GAUGES(X)                                                                \
