@@ -211,15 +211,24 @@ static int in_client_lib(const void *p)
 	return 0;
 }
 
-/* redirect - our function for `name` when p (the real answer) is that client library's own
- * and we hook it; p otherwise. caller is the return address of the program's call. */
-static void *redirect(const char *name, void *p, const void *caller)
+/* redirect - our function for `name` when p (the real answer from handle) is that client
+ * library's own and we hook it; p otherwise. caller is the return address of the program's
+ * call. A library in another dlmopen namespace is not ours to serve: our hooks resolve and
+ * call the one in the main namespace. */
+static void *redirect(void *handle, const char *name, void *p, const void *caller)
 {
 	uintptr_t ra = (uintptr_t)caller;
 	if (p == NULL || name == NULL || (ra >= self_syms.lo && ra < self_syms.hi))
 		return p;
 	void *ours = syms_find(&self_syms, name);
 	if (ours == NULL || ours == p || !in_client_lib(p))
+		return p;
+	Lmid_t ns;
+	if (dlinfo(handle, RTLD_DI_LMID, &ns) != 0) {
+		(void)dlerror(); /* leave the state of the program's successful lookup */
+		return p;
+	}
+	if (ns != LM_ID_BASE)
 		return p;
 	cap_rt_get(); /* opens the stats, so that the redirection is counted */
 	cap_stats_event(CAP_EV_DLSYM, 1);
@@ -234,7 +243,7 @@ CAP_EXPORT void *dlsym(void *handle, const char *name)
 		return NULL;
 	if (handle == RTLD_NEXT || handle == RTLD_DEFAULT)
 		return real(handle, name); /* a tail call: see the top of this file */
-	return redirect(name, real(handle, name), __builtin_return_address(0));
+	return redirect(handle, name, real(handle, name), __builtin_return_address(0));
 }
 
 CAP_EXPORT void *dlvsym(void *handle, const char *name, const char *version)
@@ -245,5 +254,5 @@ CAP_EXPORT void *dlvsym(void *handle, const char *name, const char *version)
 		return NULL;
 	if (handle == RTLD_NEXT || handle == RTLD_DEFAULT)
 		return real(handle, name, version);
-	return redirect(name, real(handle, name, version), __builtin_return_address(0));
+	return redirect(handle, name, real(handle, name, version), __builtin_return_address(0));
 }

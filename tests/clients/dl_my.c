@@ -1,8 +1,9 @@
 /*
  * dl_my - a Connector/C program that is not linked with it: it loads libmariadb.so.3 with
  * dlopen(RTLD_LOCAL) and takes every function with dlsym on that handle, so that Capacitor
- * serves it only through its dlsym. It prints what it sees: reads (three times each, so that
- * the later ones can be hits), a write, the read after it, an error.
+ * serves it only through its dlsym and dlvsym. It prints what it sees: whether dlvsym and dlsym
+ * agree, reads (three times each, so that the later ones can be hits), a write, the read after
+ * it, an error.
  *
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB.
  */
@@ -69,6 +70,9 @@ int main(void)
 		fprintf(stderr, "dl_my: dlopen: %s\n", dlerror());
 		return 2;
 	}
+	/* Connector/C versions its symbols: dlvsym is answered like dlsym */
+	void *q = dlvsym(lib, "mysql_query", "libmysqlclient_18");
+	printf("dlvsym mysql_query: %s\n", q && q == need("mysql_query") ? "same as dlsym" : "different");
 	my.init = need("mysql_init");
 	my.real_connect = need("mysql_real_connect");
 	my.query = need("mysql_query");

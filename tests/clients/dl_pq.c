@@ -232,8 +232,17 @@ int main(int argc, char **argv)
 	pq.exec = need("PQexec");
 	e = dlerror();
 	printf("PQexec: error %s after success\n", e ? "set" : "clear");
+	/* libpq has no symbol versions: dlvsym finds nothing, and says so */
 	void *v = dlvsym(lib, "PQexec", "CAP_ANY_VERSION");
-	printf("dlvsym PQexec: %s\n", v == (void *)pq.exec ? "same as dlsym" : "different");
+	e = dlerror();
+	printf("dlvsym PQexec: %s, error %s\n", v ? "found" : "NULL", e ? "set" : "clear");
+	/* a libpq in another namespace is left alone (our hooks serve the main one) */
+	void *other = dlmopen(LM_ID_NEWLM, "libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+	if (other) {
+		void *x = dlsym(other, "PQexec");
+		void *global = dlsym(RTLD_DEFAULT, "PQexec");
+		printf("dlmopen PQexec: %s\n", x && x != global ? "its own" : "not its own");
+	}
 	if (preloaded)
 		printf("RTLD_NEXT PQexec from the program: %s\n",
 		       dlsym(RTLD_NEXT, "PQexec") ? "found" : "not found");

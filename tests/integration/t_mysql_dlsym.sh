@@ -1,8 +1,8 @@
 #!/bin/bash
 # t_mysql_dlsym - a Connector/C program that loads libmariadb itself (dlopen RTLD_LOCAL) and
-# takes its functions with dlsym (tests/clients/dl_my) is served: the same output without the
-# library, with it off, cold and warm; its repeated reads are hits; a write is seen by the
-# next read; the lookups are counted as dlsym_redirects.
+# takes its functions with dlsym and dlvsym (tests/clients/dl_my) is served: the same output
+# without the library, with it off, cold and warm; its repeated reads are hits; a write is seen
+# by the next read; the lookups are counted as dlsym_redirects.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cap_need_my

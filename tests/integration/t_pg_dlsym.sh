@@ -3,8 +3,9 @@
 # with dlsym/dlvsym on its own handle (tests/clients/dl_pq, as psycopg 3's ctypes
 # implementation does) is served: its output equals the run without the library (library off,
 # cold, warm), its repeated reads are hits, its writes are seen by the next read, the lookups
-# are counted as dlsym_redirects, dlerror behaves as without the library, and dlsym(RTLD_NEXT)
-# from the program still means "after the program". Reads through the asynchronous API never
+# are counted as dlsym_redirects, dlerror behaves as without the library, a libpq loaded into
+# another dlmopen namespace is left alone, and dlsym(RTLD_NEXT) from the program still means
+# "after the program". Reads through the asynchronous API never
 # hang, whether the program asks PQisBusy before it waits, calls PQconsumeInput first, or
 # waits first (poll, or an edge-triggered epoll set) - on a nonblocking connection on a socket
 # number fetched before anything was sent, on a blocking one asking PQsocket before waiting.
