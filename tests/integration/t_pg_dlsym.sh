@@ -5,10 +5,10 @@
 # cold, warm), its repeated reads are hits, its writes are seen by the next read, the lookups
 # are counted as dlsym_redirects, dlerror behaves as without the library, a libpq loaded into
 # another dlmopen namespace is left alone, and dlsym(RTLD_NEXT) from the program still means
-# "after the program". Reads through the asynchronous API never
-# hang, whether the program asks PQisBusy before it waits, calls PQconsumeInput first, or
-# waits first (poll, or an edge-triggered epoll set) - on a nonblocking connection on a socket
-# number fetched before anything was sent, on a blocking one asking PQsocket before waiting.
+# "after the program". Reads through the asynchronous API never hang, whether the program asks
+# PQisBusy before it waits, calls PQconsumeInput first, or waits first (poll, or an
+# edge-triggered epoll set) - on a nonblocking connection on a socket number fetched before
+# anything was sent, on a blocking one asking PQsocket before waiting.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cap_need_pg
