@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh - `make bench`: micro benchmarks, then end-to-end figures against real servers,
-# each with and without Capacitor in the same run, interleaved (A B A B ...), as ratios.
+# each with and without Capacitor in the same run, interleaved (A B A B ...), as ratios: libpq
+# (blocking calls, a nonblocking connection asking PQisBusy first and one polling first),
+# psycopg 3 (sync and asyncio, when python3-psycopg is installed), pgbench, MariaDB, sysbench.
 #
 # Placement: servers pinned to CPU 0, clients to CPU 1 (client and server on different CPUs)
 # when the machine has two or more CPUs; figures of other placements are not comparable.
