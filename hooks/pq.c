@@ -12,13 +12,15 @@
  *  - anything else runs for real, and what it may have changed is invalidated afterwards.
  *
  * The asynchronous API (PQsendQuery*, PQgetResult, PQisBusy, PQconsumeInput) is served the
- * same way: a hit on a blocking connection is held as a pending result that PQgetResult hands
- * out, and PQisBusy/PQconsumeInput report it ready without touching the socket. A program on a
- * nonblocking connection may wait for the socket to become readable before it reads, so there
- * a hit sends an empty query and hands out the cached result in place of its (empty) answer:
- * one round trip, but never a hang. Pipeline mode, COPY, single-row mode on a miss, LISTEN/
- * NOTIFY and large objects pass through (writes in a pipeline invalidate the database at each
- * sync point).
+ * same way: a hit is held as a pending result that PQgetResult hands out, and PQisBusy reports
+ * it ready without touching the socket. A program may wait for the socket to become readable
+ * before it asks: on a nonblocking connection (event loops) a held hit is therefore covered by
+ * an empty query of ours whose answer nobody waits for (see "hits on nonblocking connections"
+ * below): a program that asks PQisBusy first pays no round trip, one that waits first is woken
+ * by that answer, and none hangs. On a blocking connection a hit sends nothing; a program that
+ * asks for the socket (PQsocket) while a hit is held gets an empty query sent then. Pipeline
+ * mode, COPY, single-row mode on a miss, LISTEN/NOTIFY and large objects pass through (writes
+ * in a pipeline invalidate the database at each sync point).
  *
  * Session state is read back from the server, not guessed from the text (pq_probe): one query
  * on the program's own connection before its first statement and before the next statement
@@ -108,13 +110,16 @@ typedef struct pq_conn {
 				    * databases: bump the server at each sync point */
 	/* a pending hit of the asynchronous API */
 	int pend;                  /* 1 while a cached answer is being handed out */
-	int pend_empty;            /* nonblocking: an empty query was sent for it */
+	int pend_empty;            /* blocking, PQsocket asked: an empty query was sent for it */
 	int pend_single;           /* single-row mode was asked for */
 	int pend_row, pend_rows;   /* next row to hand out in single-row mode */
 	int pend_done;             /* the final result went out; next PQgetResult gives NULL */
 	int pend_l2;
 	uint64_t pend_t0, pend_shape;
 	cap_buf pend_val;
+	/* nonblocking hits: an empty query of ours is outstanding (see ghost_cover) */
+	int ghost;
+	PGTransactionStatusType ghost_txn; /* the transaction status it was sent in */
 	/* a statement in flight on the asynchronous API (miss, write, or prepare) */
 	int fl_active;
 	int fl_ok;
@@ -294,6 +299,7 @@ static void fl_clear(pq_conn *pc)
 /* Drop everything known about the session (PQreset): the receiver stays installed. */
 static void pq_forget_session(pq_conn *pc)
 {
+	pc->ghost = 0; /* the connection it was sent on is closed */
 	pend_clear(pc);
 	fl_clear(pc);
 	preps_clear(pc);
@@ -433,10 +439,12 @@ static void refresh_params(pq_conn *pc)
 	pc->params_dirty = 0;
 }
 
-/* in_txn_now - 0 outside a transaction block, 1 inside, 2 inside a failed one. */
-static int in_txn_now(const PGconn *conn)
+/* in_txn_now - 0 outside a transaction block, 1 inside, 2 inside a failed one. While our
+ * empty query is outstanding libpq says "active": the status it was sent in still holds. */
+static int in_txn_now(const pq_conn *pc)
 {
-	PGTransactionStatusType t = cap_pq.PQtransactionStatus(conn);
+	PGTransactionStatusType t =
+		pc->ghost ? pc->ghost_txn : cap_pq.PQtransactionStatus(pc->conn);
 	return t == PQTRANS_INTRANS ? 1 : t == PQTRANS_INERROR ? 2 : 0;
 }
 
@@ -575,7 +583,7 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 	cap_pqcat *cat = pq_catalog(rt, pc, info);
 	if (pc->params_dirty && (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE))
 		refresh_params(pc);
-	cap_sess_plan(rt, &pc->sess, info, in_txn_now(pc->conn), &cap_pqcat_ops, cat, plan);
+	cap_sess_plan(rt, &pc->sess, info, in_txn_now(pc), &cap_pqcat_ops, cat, plan);
 	return cat;
 }
 
@@ -694,7 +702,7 @@ static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const c
 	/* an unknown prepared statement (call->sql NULL) was planned as OTHER: the session
 	 * treats it as a write of unknown tables and a change it cannot follow */
 	cap_sess_after(rt, &pc->sess, info, plan, call->sql ? call->sql : "", call->sql_len, ok,
-		       in_txn_now(pc->conn), &cap_pqcat_ops, pc->cat);
+		       in_txn_now(pc), &cap_pqcat_ops, pc->cat);
 }
 
 /* The unnamed prepared statement follows the protocol: the extended protocol replaces it, a
@@ -805,6 +813,88 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	return res;
 }
 
+/* ---- hits on nonblocking connections ------------------------------------------------------
+ *
+ * After PQsendQuery* on a nonblocking connection a program may ask PQisBusy before it waits
+ * (psycopg 3, Ruby pg) or wait for the socket first (an event loop that polls, then reads;
+ * nginx's edge-triggered epoll), maybe on a socket number it fetched before sending; we cannot
+ * see which, and a hit that sent nothing would leave the second kind waiting forever. So a hit
+ * there is held only when covered by an empty query of ours, the ghost: when the hit is taken,
+ * libpq has a ghost outstanding and has not read all of its answer, so bytes of it are unread
+ * in, or still to arrive on, the socket. The program's own PQconsumeInput reads for real, so
+ * bytes still to come arrive after its last read and wake any wait, level- or edge-triggered.
+ * Asking after a read is all a program needs (one that waits again after PQconsumeInput
+ * without asking PQisBusy hangs without Capacitor too).
+ *
+ * No wait is ever done for a ghost on the hit path, and a ghost whose answer is still unread
+ * covers the next hits too: a program that asks PQisBusy before it waits sends one empty query
+ * for a run of hits, one that calls PQconsumeInput first about one every other hit, one that
+ * waits first one per hit (its answer is often there already). The connection looks idle to
+ * the program meanwhile (PQisBusy 0, PQgetResult NULL, PQtransactionStatus as before the
+ * ghost). A ghost's answer is dropped without blocking whenever it is complete, and waited for
+ * (ghost_drain) only before a command that goes to the server (usually it is there already;
+ * otherwise that call waits for it, at most one empty query's round trip, even on a
+ * nonblocking connection); libpq functions that need libpq idle and are not otherwise ours
+ * (pipeline mode, describe, the fast path) drain it too.
+ * Everything here runs inside the program's own calls on that connection, so libpq's
+ * one-thread-per-connection rule holds.
+ *
+ * Blocking connections keep hits free of system calls instead: a ghost there would make the
+ * next miss wait for its answer first (pgbench -S, whose keys mix hits and misses, ran at half
+ * speed). Their remaining gap: a program that polls a socket number fetched before sending,
+ * without calling PQsocket or PQisBusy in between, waits for an answer that never comes.
+ */
+
+/* ghost_absorb - drop what has arrived of the ghost's answer without waiting; 1 when it is
+ * all gone (or there was none), 0 while some of it is still to come. */
+static int ghost_absorb(pq_conn *pc)
+{
+	while (pc->ghost) {
+		if (CAP_REAL(cap_pq.PQisBusy(pc->conn)))
+			return 0;
+		PGresult *r = CAP_REAL(cap_pq.PQgetResult(pc->conn)); /* not busy: does not wait */
+		if (r == NULL)
+			pc->ghost = 0;
+		else
+			cap_pq.PQclear(r);
+	}
+	return 1;
+}
+
+/* ghost_drain - wait for the ghost's answer: the program is about to send a command, and
+ * libpq takes one only when idle. */
+static void ghost_drain(pq_conn *pc)
+{
+	if (pc == NULL || !pc->ghost)
+		return;
+	PGresult *r;
+	while ((r = CAP_REAL(cap_pq.PQgetResult(pc->conn))) != NULL)
+		cap_pq.PQclear(r);
+	pc->ghost = 0;
+}
+
+/* ghost_cover - make sure an answer of ours is still to come for the hit about to be held:
+ * the outstanding ghost while its answer is incomplete, else a new one. 0 when none can be
+ * sent (the hit is then not served). */
+static int ghost_cover(pq_conn *pc)
+{
+	if (!ghost_absorb(pc))
+		return 1;
+	PGTransactionStatusType t = cap_pq.PQtransactionStatus(pc->conn);
+	if (!CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))
+		return 0;
+	pc->ghost = 1;
+	pc->ghost_txn = t;
+	return 1;
+}
+
+/* Before a call that needs libpq idle and that we do not otherwise follow. */
+static void ghost_settle(PGconn *conn)
+{
+	if (!cap_guard && conn && cap_pq_resolve())
+		ghost_drain(pq_find(conn, 0));
+}
+
 /* ---- asynchronous path --------------------------------------------------------------------- */
 
 typedef int (*pq_send_fn)(PGconn *conn, const pq_call *call);
@@ -912,17 +1002,16 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 			int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 				int rows = cap_pq_rows(pc->pend_val.data, pc->pend_val.len);
-				int nonblocking = cap_pq.PQisnonblocking(pc->conn);
-				if (rows >= 0 && (!nonblocking || CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))) {
+				int nonblocking = cap_pq.PQisnonblocking(pc->conn) || pc->ghost;
+				if (rows >= 0 && (!nonblocking || ghost_cover(pc))) {
 					cap_keymat_done(&km);
 					pend_clear(pc);
 					pc->pend = 1;
-					pc->pend_empty = nonblocking;
 					pc->pend_rows = rows;
 					pc->pend_l2 = r == CAP_HIT_L2;
 					pc->pend_t0 = t0;
 					pc->pend_shape = info->digest;
-					if (call->extended || nonblocking)
+					if (call->extended || pc->ghost)
 						prep_drop(pc, "");
 					return 1;
 				}
@@ -938,6 +1027,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 		}
 	}
 	/* a miss, a write or a pass: remember it until PQgetResult returns NULL */
+	ghost_drain(pc);
 	if (pc->fl_info == NULL)
 		pc->fl_info = malloc(sizeof(*pc->fl_info));
 	if (pc->fl_info == NULL) {
@@ -1069,6 +1159,7 @@ CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
 		pend_clear(pc); /* a pending hit was never read: the program moved on */
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		/* libpq refuses these (busy, pipeline) or we have no state: bump to be safe */
 		PGresult *r = CAP_REAL(cap_pq.PQexec(conn, query));
@@ -1100,6 +1191,7 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_params(conn, &call));
 		if (pc)
@@ -1124,6 +1216,7 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	PGresult *res = CAP_REAL(cap_pq.PQprepare(conn, stmtName, query, nParams, paramTypes));
 	if (pc && (stmtName == NULL || stmtName[0] == '\0'))
 		pc->unnamed_live = 1;
@@ -1178,6 +1271,7 @@ CAP_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nPar
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_prepared(conn, &call));
 		if (pc == NULL)
@@ -1231,6 +1325,7 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	if (pc == NULL || pc->pend || pc->fl_active || pipeline_on(conn)) {
 		if (pc)
 			prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
@@ -1307,6 +1402,10 @@ CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 		}
 		return r; /* an error from the server (connection trouble): the program sees it */
 	}
+	if (pc->ghost) { /* the program's command is over: idle, as far as it can tell */
+		ghost_absorb(pc);
+		return NULL;
+	}
 	PGresult *r = CAP_REAL(cap_pq.PQgetResult(conn));
 	if (r && pc->pipe_dirty && cap_pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
 		cap_sess_bump_db(rt, &pc->sess);
@@ -1330,7 +1429,7 @@ CAP_EXPORT int PQisBusy(PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = pq_find(conn, 0);
-		if (pc && pc->pend && !pc->pend_empty)
+		if (pc && ((pc->pend && !pc->pend_empty) || pc->ghost))
 			return 0;
 	}
 	return cap_pq.PQisBusy ? CAP_REAL(cap_pq.PQisBusy(conn)) : 0;
@@ -1340,6 +1439,13 @@ CAP_EXPORT int PQconsumeInput(PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = pq_find(conn, 0);
+		if (pc && pc->ghost) {
+			/* a real read (notifications, and the program's "read, then wait" loop must
+			 * drain the socket), then whatever completed of our answer is dropped */
+			int ok = CAP_REAL(cap_pq.PQconsumeInput(conn));
+			ghost_absorb(pc);
+			return ok;
+		}
 		if (pc && pc->pend && !pc->pend_empty)
 			return 1;
 	}
@@ -1352,6 +1458,8 @@ CAP_EXPORT PGTransactionStatusType PQtransactionStatus(const PGconn *conn)
 		pq_conn *pc = pq_find((PGconn *)conn, 0);
 		if (pc && pc->pend && !pc->pend_empty)
 			return PQTRANS_ACTIVE; /* as libpq reports while a result is unread */
+		if (pc && pc->ghost)
+			return pc->ghost_txn;
 	}
 	return cap_pq.PQtransactionStatus ? cap_pq.PQtransactionStatus(conn) : PQTRANS_UNKNOWN;
 }
@@ -1363,8 +1471,8 @@ CAP_EXPORT int PQsocket(const PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve() && cap_pq.PQsocket) {
 		pq_conn *pc = pq_find((PGconn *)conn, 0);
-		if (pc && pc->pend && !pc->pend_empty && !pc->pend_done && pc->pend_row == 0 &&
-		    CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))
+		if (pc && pc->pend && !pc->pend_empty && !pc->ghost && !pc->pend_done &&
+		    pc->pend_row == 0 && CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))
 			pc->pend_empty = 1;
 	}
 	return cap_pq.PQsocket ? cap_pq.PQsocket(conn) : -1;
@@ -1401,6 +1509,49 @@ CAP_EXPORT PQnoticeReceiver PQsetNoticeReceiver(PGconn *conn, PQnoticeReceiver p
 		__atomic_store_n(&pc->rx->app, proc, __ATOMIC_RELEASE);
 	}
 	return old;
+}
+
+/* These need libpq idle and are otherwise not ours to follow: our empty query goes first. */
+CAP_EXPORT int PQenterPipelineMode(PGconn *conn)
+{
+	ghost_settle(conn);
+	return cap_pq.PQenterPipelineMode ? CAP_REAL(cap_pq.PQenterPipelineMode(conn)) : 0;
+}
+
+CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
+{
+	ghost_settle(conn);
+	return cap_pq.PQsendDescribePrepared
+		       ? CAP_REAL(cap_pq.PQsendDescribePrepared(conn, stmt)) : 0;
+}
+
+CAP_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
+{
+	ghost_settle(conn);
+	return cap_pq.PQsendDescribePortal
+		       ? CAP_REAL(cap_pq.PQsendDescribePortal(conn, portal)) : 0;
+}
+
+CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
+{
+	ghost_settle(conn);
+	return cap_pq.PQdescribePrepared ? CAP_REAL(cap_pq.PQdescribePrepared(conn, stmt)) : NULL;
+}
+
+CAP_EXPORT PGresult *PQdescribePortal(PGconn *conn, const char *portal)
+{
+	ghost_settle(conn);
+	return cap_pq.PQdescribePortal ? CAP_REAL(cap_pq.PQdescribePortal(conn, portal)) : NULL;
+}
+
+/* The fast-path interface (large objects): libpq refuses it unless idle. */
+CAP_EXPORT PGresult *PQfn(PGconn *conn, int fnid, int *result_buf, int *result_len,
+			  int result_is_int, const PQArgBlock *args, int nargs)
+{
+	ghost_settle(conn);
+	return cap_pq.PQfn ? CAP_REAL(cap_pq.PQfn(conn, fnid, result_buf, result_len, result_is_int,
+						 args, nargs))
+			   : NULL;
 }
 
 CAP_EXPORT int PQexitPipelineMode(PGconn *conn)

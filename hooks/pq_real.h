@@ -33,6 +33,12 @@
 	X(PGTransactionStatusType, PQtransactionStatus, (const PGconn *))                      \
 	X(PQnoticeReceiver, PQsetNoticeReceiver, (PGconn *, PQnoticeReceiver, void *))         \
 	X(int, PQexitPipelineMode, (PGconn *))                                                 \
+	X(int, PQenterPipelineMode, (PGconn *))                                                \
+	X(int, PQsendDescribePrepared, (PGconn *, const char *))                               \
+	X(int, PQsendDescribePortal, (PGconn *, const char *))                                 \
+	X(PGresult *, PQdescribePrepared, (PGconn *, const char *))                            \
+	X(PGresult *, PQdescribePortal, (PGconn *, const char *))                              \
+	X(PGresult *, PQfn, (PGconn *, int, int *, int *, int, const PQArgBlock *, int))       \
 	X(PGpipelineStatus, PQpipelineStatus, (const PGconn *))                                \
 	X(int, PQisnonblocking, (const PGconn *))                                              \
 	X(int, PQsocket, (const PGconn *))                                                     \
