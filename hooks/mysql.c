@@ -583,7 +583,9 @@ static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
 		reconnected(rt, mc);
 	cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info);
 	int unknown = 0;
-	if (CAP_UNLIKELY(!mc->probed) && info->kind == CAP_SQL_READ) {
+	/* a read whose functions the rules may declare safe is cacheable too */
+	if (CAP_UNLIKELY(!mc->probed) &&
+	    (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE)) {
 		unknown = !probe(mc);
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
 			reconnected(rt, mc); /* the probe itself reconnected */

@@ -199,6 +199,16 @@ static enum cap_sql_iso txn_level(const cap_sess *s)
 	return s->sess_iso;
 }
 
+/* May the statement about to run read uncommitted rows? PostgreSQL runs READ UNCOMMITTED as
+ * READ COMMITTED; for MySQL an unknown level may be READ UNCOMMITTED (the strictest case). The
+ * MySQL hook reports the level of an autocommit statement as txn_iso too. */
+static int dirty_level(const cap_sess *s)
+{
+	enum cap_sql_iso iso = txn_level(s);
+	return s->dialect == CAP_DIALECT_MYSQL &&
+	       (iso == CAP_ISO_READ_UNCOMMITTED || iso == CAP_ISO_UNKNOWN);
+}
+
 void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
 		   const cap_catalog_ops *ops, void *cat, cap_plan *p)
 {
@@ -301,6 +311,12 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 			p->reason = CAP_REASON_txn;
 			return;
 		}
+	}
+	if (fill && dirty_level(s)) {
+		/* a read at READ UNCOMMITTED may see rows that are never committed: it may be
+		 * served committed data, but what it read must never be served to anyone */
+		fill = 0;
+		p->reason = CAP_REASON_txn;
 	}
 	p->act = CAP_ACT_CACHE;
 	p->can_hit = hit;
@@ -724,8 +740,12 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 	if (!in_txn && (was_in_txn || s->nwset || s->wset_db || s->wset_cluster ||
 			s->txn_tainted || s->txn_iso != CAP_ISO_NONE)) {
 		end_txn(rt, s, ops, cat);
-	} else if (in_txn && info->kind == CAP_SQL_TXN && (info->flags & CAP_SQLF_CHAIN) &&
-		   (info->txn == CAP_TXN_COMMIT || info->txn == CAP_TXN_ROLLBACK)) {
+	} else if (in_txn && info->kind == CAP_SQL_TXN &&
+		   (((info->flags & CAP_SQLF_CHAIN) &&
+		     (info->txn == CAP_TXN_COMMIT || info->txn == CAP_TXN_ROLLBACK)) ||
+		    (s->dialect == CAP_DIALECT_MYSQL && info->txn == CAP_TXN_BEGIN && was_in_txn))) {
+		/* MySQL's BEGIN / START TRANSACTION inside a transaction commits it first (an
+		 * implicit commit): the old one ended, as with COMMIT AND CHAIN */
 		/* COMMIT AND CHAIN: the old transaction ended, a new one of the same level began */
 		enum cap_sql_iso iso = s->txn_iso;
 		end_txn(rt, s, ops, cat);

@@ -9,7 +9,7 @@
  *
  * The header: dialect (pg or my), CAPACITOR_TXN (strict or read-committed), the volatility the
  * catalog reports for user functions (default: unknown), relations the catalog refuses to
- * cache, the session's default isolation (iso=rc|rr|ser), and `probe` when the hook reads the
+ * cache, the session's default isolation (iso=ru|rc|rr|ser), and `probe` when the hook reads the
  * session state back from the server (the libpq hook does): the harness then plays the
  * server's part. Before a statement on an idle connection whose state is unknown it reports
  * the state the server has: a label (SERVER `state=NAME` sets it after a statement; `login`
@@ -166,7 +166,8 @@ static void maybe_probe(conn *c)
  * account. */
 static enum cap_sql_iso iso_named(const char *v)
 {
-	return strcmp(v, "rc") == 0    ? CAP_ISO_READ_COMMITTED
+	return strcmp(v, "ru") == 0    ? CAP_ISO_READ_UNCOMMITTED
+	       : strcmp(v, "rc") == 0  ? CAP_ISO_READ_COMMITTED
 	       : strcmp(v, "rr") == 0  ? CAP_ISO_REPEATABLE_READ
 	       : strcmp(v, "ser") == 0 ? CAP_ISO_SERIALIZABLE
 				       : CAP_ISO_UNKNOWN;
