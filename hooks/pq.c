@@ -572,6 +572,12 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 		return NULL;
 	}
 	cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
+	/* the state is read back before the first statement (its identity keys the catalog too),
+	 * then only before a read or a transaction that can use it: a run of writes pays once */
+	if (CAP_UNLIKELY(pc->sess.probe_need) &&
+	    (pc->sess.scope_unsure || info->kind == CAP_SQL_READ ||
+	     (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)))
+		pq_probe(pc, call);
 	cap_pqcat *cat = pq_catalog(rt, pc, info);
 	if (pc->params_dirty && (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE))
 		refresh_params(pc);
@@ -693,8 +699,13 @@ static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const c
 		preps_clear(pc);
 	/* an unknown prepared statement (call->sql NULL) was planned as OTHER: the session
 	 * treats it as a write of unknown tables and a change it cannot follow */
+	int in_txn = in_txn_now(pc->conn);
 	cap_sess_after(rt, &pc->sess, info, plan, call->sql ? call->sql : "", call->sql_len, ok,
-		       in_txn_now(pc->conn), &cap_pqcat_ops, pc->cat);
+		       in_txn, &cap_pqcat_ops, pc->cat);
+	/* a trigger, a rule or an event trigger may have called set_config */
+	if (call->sql && (info->kind == CAP_SQL_WRITE || info->kind == CAP_SQL_DDL) &&
+	    !pc->sess.probe_need && cap_pqcat_runs_code(pc->cat, info))
+		cap_sess_unknown(&pc->sess, 0);
 }
 
 /* The unnamed prepared statement follows the protocol: the extended protocol replaces it, a
@@ -737,8 +748,6 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	uint64_t t0 = cap_sess_clock();
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
-	if (CAP_UNLIKELY(pc->sess.probe_need))
-		pq_probe(pc, call);
 	pq_plan(rt, pc, call, info, &plan);
 	if (plan.act == CAP_ACT_CACHE) {
 		unsigned char kbuf[1024];
@@ -897,8 +906,6 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	uint64_t t0 = cap_sess_clock();
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
-	if (CAP_UNLIKELY(pc->sess.probe_need))
-		pq_probe(pc, call);
 	pq_plan(rt, pc, call, info, &plan);
 	unsigned char kbuf[1024];
 	cap_keymat km;

@@ -28,12 +28,13 @@ failures=0
 setup() { # through the library, so that the cache forgets what earlier runs cached
 	"${LIB[@]}" $PSQL >/dev/null <<'SQL'
 SET client_min_messages = warning;
+DROP EVENT TRIGGER IF EXISTS ss_evt;
 DROP DATABASE IF EXISTS ss_db;
 DROP DATABASE IF EXISTS ss_tpl;
 DROP DATABASE IF EXISTS ss_other;
-DROP TABLE IF EXISTS ss_secret, ss_bin, ss_iso, ss_log, public.ss_t;
+DROP TABLE IF EXISTS ss_secret, ss_bin, ss_iso, ss_log, ss_trig, ss_ddl, public.ss_t;
 DROP SCHEMA IF EXISTS ss1, ss2 CASCADE;
-DROP FUNCTION IF EXISTS ss_setpath();
+DROP FUNCTION IF EXISTS ss_setpath(), ss_trigfn(), ss_evtfn();
 DROP ROLE IF EXISTS ss_lesser, ss_u, ss_r;
 CREATE ROLE ss_lesser;
 CREATE ROLE ss_r;
@@ -61,6 +62,12 @@ INSERT INTO ss_iso VALUES (1, 1);
 GRANT SELECT, UPDATE ON ss_iso TO PUBLIC;
 CREATE FUNCTION ss_setpath() RETURNS text STABLE LANGUAGE plpgsql
 	AS $$ BEGIN PERFORM set_config('search_path', 'ss2', false); RETURN 'set'; END $$;
+CREATE FUNCTION ss_trigfn() RETURNS trigger LANGUAGE plpgsql
+	AS $$ BEGIN PERFORM set_config('search_path', 'ss2', false); RETURN NEW; END $$;
+CREATE TABLE ss_trig (x int);
+CREATE TRIGGER ss_trig_set BEFORE INSERT ON ss_trig FOR EACH ROW EXECUTE FUNCTION ss_trigfn();
+CREATE FUNCTION ss_evtfn() RETURNS event_trigger LANGUAGE plpgsql
+	AS $$ BEGIN PERFORM set_config('search_path', 'ss1', false); END $$;
 CREATE DATABASE ss_tpl;
 CREATE DATABASE ss_other;
 SQL
@@ -140,8 +147,37 @@ exec a SELECT v FROM ss_t
 exec a SELECT ss_setpath()
 exec a SELECT v FROM ss_t
 exec b SELECT v FROM ss_t
+exec a RESET ALL
+exec a SELECT v FROM ss_t
+exec a INSERT INTO ss_trig VALUES (1)
+exec a SELECT v FROM ss_t
+exec b SELECT v FROM ss_t
 EOF
 run settings
+
+# code the statement does not name: a trigger, an event trigger on DDL
+cat >"$d/trigger.in" <<'EOF'
+connect a dbname=capacitor
+connect b dbname=capacitor
+exec b SELECT v FROM ss_t
+exec a SELECT v FROM ss_t
+exec a INSERT INTO ss_trig VALUES (1)
+exec a SELECT v FROM ss_t
+exec b SELECT v FROM ss_t
+EOF
+run trigger
+cat >"$d/evtrigger.in" <<'EOF'
+connect adm dbname=capacitor
+connect a dbname=capacitor
+connect b dbname=capacitor
+exec adm CREATE EVENT TRIGGER ss_evt ON ddl_command_end EXECUTE FUNCTION ss_evtfn()
+exec a SELECT v FROM ss_t
+exec a CREATE TABLE ss_ddl (x int)
+exec a SELECT v FROM ss_t
+exec b SELECT v FROM ss_t
+exec adm DROP EVENT TRIGGER ss_evt
+EOF
+run evtrigger
 
 # the probe leaves the program's unnamed prepared statement alone
 cat >"$d/unnamed.in" <<'EOF'
@@ -149,6 +185,12 @@ connect a dbname=capacitor
 exec a SELECT v FROM ss_t
 params a SELECT set_config('search_path', 'ss1', false), 1 AS one, 2 AS two
 describe a
+prepare a SELECT v, 3 AS three FROM ss_t
+execunnamed a
+describe a
+execunnamed a
+exec a SELECT v FROM ss_t
+params a SELECT set_config('search_path', 'ss2', false), 1 AS one, 2 AS two
 execunnamed a
 describe a
 params a SELECT v FROM ss_t
