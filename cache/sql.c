@@ -1008,6 +1008,27 @@ static int chain(parser *p, tok parts[3])
 	return np;
 }
 
+/* Is t the bare word w (lower case)? */
+static int is_word(const parser *p, const tok *t, const char *w)
+{
+	size_t n = strlen(w);
+	return t->t == TK_WORD && t->len == n && ci_eq(p->lx.s + t->off, w, n);
+}
+
+/* MariaDB NEXT VALUE FOR s / PREVIOUS VALUE FOR s at cur: sequence functions without
+ * parentheses; NEXT advances the sequence (a write, as nextval(s) is). 1 if it is one. */
+static int seq_value(parser *p)
+{
+	if (!p->my || !is_word(p, &p->nxt, "value"))
+		return 0;
+	if (is_word(p, &p->cur, "next"))
+		add_func(p, &p->cur, NULL, CAP_FUNC_UNKNOWN);
+	else if (!is_word(p, &p->cur, "previous"))
+		return 0;
+	p->reasons |= CAP_SQLR_SEQUENCE;
+	return 1;
+}
+
 /* A call of parts[np-1] (schema parts[np-2]); cur is the last name token, nxt is '('. */
 static void call(parser *p, const tok *parts, int np)
 {
@@ -1601,6 +1622,10 @@ static void word(parser *p)
 			return;
 		}
 	}
+	if (seq_value(p)) {
+		advance(p);
+		return;
+	}
 	/* a name chain: column, qualified column, or a call */
 	uint16_t before_kw = p->prevkw;
 	uint8_t before_t = p->prevt;
@@ -1701,6 +1726,11 @@ static void step(parser *p)
 	case TK_STR:
 		if (!p->my && is_now_literal(p, &p->cur))
 			p->reasons |= CAP_SQLR_VOLATILE_CLAUSE;
+		if (p->my && p->nxt.t == TK_LP && p->lx.s[p->cur.off] == '"') {
+			/* under sql_mode ANSI_QUOTES "f"(...) calls f; without it, a syntax error */
+			add_func(p, &p->cur, NULL, CAP_FUNC_UNKNOWN);
+			p->call_pending = 1;
+		}
 		advance(p);
 		return;
 	case TK_CAST:
@@ -1868,6 +1898,15 @@ static int skip_assignment(parser *p)
 			d--;
 		else if (p->cur.t == TK_COMMA && d <= 0)
 			return 1;
+		else if (seq_value(p))
+			;
+		else if (is_name(&p->cur) || p->cur.t == TK_STR) {
+			/* SET @x = f(): a function in the value runs, and may write */
+			tok parts[3];
+			int np = p->cur.t == TK_STR ? (parts[0] = p->cur, 1) : chain(p, parts);
+			if (p->nxt.t == TK_LP && (p->cur.t != TK_STR || p->lx.s[p->cur.off] == '"'))
+				call(p, parts, np);
+		}
 		advance(p);
 	}
 	return 0;

@@ -226,8 +226,10 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 		if (info->txn == CAP_TXN_2PC_END || info->txn == CAP_TXN_OTHER)
 			p->act = CAP_ACT_WRITE;
 		return;
+	case CAP_SQL_SESSION:
 	case CAP_SQL_UTILITY:
-		/* EXPLAIN ANALYZE f(), DECLARE ... f(): a function we do not know may write */
+		/* EXPLAIN ANALYZE f(), DECLARE ... f(), MySQL SET @x = f(): a function we do not
+		 * know may write */
 		if ((info->reasons & CAP_SQLR_FUNCTION) && has_unknown_func(info))
 			p->act = CAP_ACT_WRITE;
 		return;
