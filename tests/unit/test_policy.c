@@ -266,6 +266,12 @@ static void block_start(block *bl, char *hdr)
 					: strcmp(v, "rr") == 0 ? CAP_ISO_REPEATABLE_READ
 					: strcmp(v, "ser") == 0 ? CAP_ISO_SERIALIZABLE
 								: CAP_ISO_UNKNOWN;
+		/* the libpq hook reads the state back (hooks/pq.c): as after its first read-back;
+		 * later ones are not simulated, so a state left unknown stays private */
+		if (bl->d == CAP_DIALECT_PG) {
+			c->s.probe = 1;
+			cap_sess_probed(&c->s, 0x5e55, c->s.sess_iso);
+		}
 		c->cat.fns[0] = ',';
 		if (getkv(hdr, "fn", v, sizeof(v)))
 			snprintf(c->cat.fns, sizeof(c->cat.fns), ",%s,", v);
