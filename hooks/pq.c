@@ -229,7 +229,7 @@ static void sess_setup(pq_conn *pc)
 	pc->sess.probe = 1;
 	pc->sess.scope_unsure = 1;
 	cap_sess_unknown(&pc->sess, 0);
-	pc->unnamed_live = 1;
+	pc->unnamed_live = 0; /* a new session has none; every call that makes one is ours */
 	pc->probe_alt = 0;
 	pc->params_dirty = 1;
 	cap_pqcat_release(pc->cat);
@@ -462,7 +462,8 @@ static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *
  * (value and reset value, so that RESET and SET ... DEFAULT stay provable from their text).
  * Only pg_catalog objects, qualified, so the program's search_path cannot redirect them; it
  * reads no table and takes no lock. The second form leaves out pg_control_system() for
- * servers that do not let every role call it (the host name and port stand in). */
+ * servers that do not let every role call it: such a session is not cached (its database's
+ * invalidation scope cannot be known), but its writes still invalidate everything. */
 #define PQ_PROBE_SETTINGS                                                                        \
 	"(SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.format('%s=%s/%s', g.name, "      \
 	"g.setting, g.reset_val), E'\\n' ORDER BY g.name)) FROM pg_catalog.pg_settings g "          \
@@ -535,16 +536,18 @@ static CAP_COLD void pq_probe(pq_conn *pc, const pq_call *call)
 			"is not cached");
 		return;
 	}
-	char server[600];
-	if (!cap_pq.PQgetisnull(r, 0, 0)) {
-		snprintf(server, sizeof(server), "pg-sysid%c%s", 0, cap_pq.PQgetvalue(r, 0, 0));
-	} else {
-		const char *h = cap_pq.PQhost(pc->conn), *p = cap_pq.PQport(pc->conn);
-		snprintf(server, sizeof(server), "pg-addr%c%s%c%s", 0, h ? h : "", 0, p ? p : "");
+	if (cap_pq.PQgetisnull(r, 0, 0)) {
+		/* without the cluster's identity its invalidation scope is unknown: connections
+		 * that have it would not reach this one's entries */
+		cap_pq.PQclear(r);
+		pc->sess.disabled = 1;
+		pc->sess.probe_need = 0;
+		cap_log(CAP_LOG_WARN, "pg_control_system() is not available to this role: its "
+			"sessions are not cached");
+		return;
 	}
-	size_t sn = 8 + strlen(server + 8);
-	const char *db = cap_pq.PQgetvalue(r, 0, 1);
-	cap_sess_set_identity(&pc->sess, server, sn, db, strlen(db));
+	const char *sysid = cap_pq.PQgetvalue(r, 0, 0), *db = cap_pq.PQgetvalue(r, 0, 1);
+	cap_sess_set_identity(&pc->sess, sysid, strlen(sysid), db, strlen(db));
 	uint64_t h = 0x70726f6265ULL;
 	for (int i = 2; i < PQ_PROBE_COLS; i++) {
 		const char *v = cap_pq.PQgetisnull(r, 0, i) ? "\001" : cap_pq.PQgetvalue(r, 0, i);
@@ -848,6 +851,8 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 			      !(info->reasons & (CAP_SQLR_FUNCTION | CAP_SQLR_SESSION_FN))) ||
 			     info->kind == CAP_SQL_UTILITY || info->kind == CAP_SQL_EMPTY;
 	}
+	if (call->extended && call->stmt_name == NULL)
+		pc->unnamed_live = 1;
 	if (!reads_only) {
 		pc->pipe_dirty = 1;
 		pc->params_dirty = 1;
@@ -1109,10 +1114,12 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 		pq_settle_inflight(rt, pc);
 	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_params(conn, &call));
-		if (pc)
+		if (pc) {
+			pc->unnamed_live = 1;
 			cap_sess_bump_db(rt, &pc->sess);
-		else
+		} else {
 			cap_engine_bump_all(rt->engine);
+		}
 		return r;
 	}
 	return pq_sync(rt, pc, &call, run_params);
@@ -1241,6 +1248,8 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 	if (pc == NULL || pc->pend || pc->fl_active || pipeline_on(conn)) {
 		if (pc)
 			prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
+		if (pc && (stmtName == NULL || stmtName[0] == '\0'))
+			pc->unnamed_live = 1;
 		return CAP_REAL(cap_pq.PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
 	}
 	pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
