@@ -211,6 +211,12 @@ exec a SELECT v FROM ss_t
 exec b SELECT v FROM ss_t
 exec a SELECT v FROM ss_t
 exec adm ALTER ROLE ss_u RESET search_path
+connect c dbname=ss_db
+exec adm ALTER DATABASE ss_db SET bytea_output = escape
+connect d dbname=ss_db
+exec c SELECT '\x0102'::bytea
+exec d SELECT '\x0102'::bytea
+exec c SELECT '\x0102'::bytea
 EOF
 run defaults
 
