@@ -103,7 +103,6 @@ typedef struct pq_conn {
 	int standby;               /* the server is a hot standby: never fill from it */
 	int unnamed_live;          /* the server may hold an unnamed prepared statement the
 				    * program made (its last such call used the extended protocol) */
-	int probe_alt;             /* pg_control_system() is not ours to call: probe without */
 	int pipe_cluster;          /* a pipeline sent something that may change roles or
 				    * databases: bump the server at each sync point */
 	/* a pending hit of the asynchronous API */
@@ -230,7 +229,6 @@ static void sess_setup(pq_conn *pc)
 	pc->sess.scope_unsure = 1;
 	cap_sess_unknown(&pc->sess, 0);
 	pc->unnamed_live = 0; /* a new session has none; every call that makes one is ours */
-	pc->probe_alt = 0;
 	pc->params_dirty = 1;
 	cap_pqcat_release(pc->cat);
 	pc->cat = NULL;
@@ -461,26 +459,24 @@ static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *
  * (oids), the search path as resolved, the isolation levels, and a digest of every setting
  * (value and reset value, so that RESET and SET ... DEFAULT stay provable from their text).
  * Only pg_catalog objects, qualified, so the program's search_path cannot redirect them; it
- * reads no table and takes no lock. The second form leaves out pg_control_system() for
- * servers that do not let every role call it: such a session is not cached (its database's
- * invalidation scope cannot be known), but its writes still invalidate everything. */
-#define PQ_PROBE_SETTINGS                                                                        \
-	"(SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.format('%s=%s/%s', g.name, "      \
-	"g.setting, g.reset_val), E'\\n' ORDER BY g.name)) FROM pg_catalog.pg_settings g "          \
-	"WHERE g.name OPERATOR(pg_catalog.<>) ALL ('{application_name,transaction_isolation,"     \
-	"transaction_read_only,transaction_deferrable}'::pg_catalog.text[]))"
-#define PQ_PROBE_REST                                                                            \
-	"(SELECT d.oid FROM pg_catalog.pg_database d "                                             \
-	"WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), "                  \
-	"(SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), " \
-	"(SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) SESSION_USER), " \
-	"pg_catalog.current_schemas(true), "                                                       \
-	"pg_catalog.current_setting('transaction_isolation'), "                                    \
-	"pg_catalog.current_setting('default_transaction_isolation'), " PQ_PROBE_SETTINGS
+ * reads no table and takes no lock. A role that may not call pg_control_system() is not
+ * cached: without the cluster's identity its database's invalidation scope is unknown (its
+ * writes then invalidate everything). */
 static const char pq_probe_sql[] =
 	"SELECT (SELECT c.system_identifier FROM pg_catalog.pg_control_system() c)::pg_catalog.text, "
-	PQ_PROBE_REST;
-static const char pq_probe_sql_alt[] = "SELECT NULL::pg_catalog.text, " PQ_PROBE_REST;
+	"(SELECT d.oid FROM pg_catalog.pg_database d "
+	"WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), "
+	"(SELECT r.oid FROM pg_catalog.pg_roles r "
+	"WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), "
+	"(SELECT r.oid FROM pg_catalog.pg_roles r "
+	"WHERE r.rolname OPERATOR(pg_catalog.=) SESSION_USER), "
+	"pg_catalog.current_schemas(true), "
+	"pg_catalog.current_setting('transaction_isolation'), "
+	"pg_catalog.current_setting('default_transaction_isolation'), "
+	"(SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.format('%s=%s/%s', g.name, "
+	"g.setting, g.reset_val), E'\\n' ORDER BY g.name)) FROM pg_catalog.pg_settings g "
+	"WHERE g.name OPERATOR(pg_catalog.<>) ALL ('{application_name,transaction_isolation,"
+	"transaction_read_only,transaction_deferrable}'::pg_catalog.text[]))";
 #define PQ_PROBE_COLS 8
 
 static enum cap_sql_iso pq_iso_of(const char *v)
@@ -494,17 +490,6 @@ static enum cap_sql_iso pq_iso_of(const char *v)
 	return CAP_ISO_UNKNOWN;
 }
 
-static PGresult *pq_probe_run(pq_conn *pc)
-{
-	if (pc->rx)
-		pc->rx->mute = 1;
-	PGresult *r = CAP_REAL(cap_pq.PQexec(pc->conn, pc->probe_alt ? pq_probe_sql_alt : pq_probe_sql));
-	if (pc->rx)
-		pc->rx->mute = 0;
-	pc->unnamed_live = 0; /* a simple query drops the unnamed statement */
-	return r;
-}
-
 /* pq_probe - read the session state back before call is sent, when that is invisible to the
  * program: the connection is idle outside any transaction (a probe must never open, fail or
  * snapshot the program's transaction), and the unnamed prepared statement, which a simple
@@ -516,34 +501,21 @@ static CAP_COLD void pq_probe(pq_conn *pc, const pq_call *call)
 	if (cap_pq.PQtransactionStatus(pc->conn) != PQTRANS_IDLE || pipeline_on(pc->conn) ||
 	    (pc->unnamed_live && call->stmt_name != NULL))
 		return;
-	PGresult *r = pq_probe_run(pc);
-	if (r && cap_pq.PQresultStatus(r) == PGRES_FATAL_ERROR && !pc->probe_alt &&
-	    cap_pq.PQresultErrorField) {
-		const char *st = cap_pq.PQresultErrorField(r, PG_DIAG_SQLSTATE);
-		if (st && strcmp(st, "42501") == 0) { /* insufficient privilege */
-			cap_pq.PQclear(r);
-			pc->probe_alt = 1;
-			r = pq_probe_run(pc);
-		}
-	}
+	if (pc->rx)
+		pc->rx->mute = 1;
+	PGresult *r = CAP_REAL(cap_pq.PQexec(pc->conn, pq_probe_sql));
+	if (pc->rx)
+		pc->rx->mute = 0;
+	pc->unnamed_live = 0; /* a simple query drops the unnamed statement */
 	if (r == NULL || cap_pq.PQresultStatus(r) != PGRES_TUPLES_OK || cap_pq.PQntuples(r) != 1 ||
-	    cap_pq.PQnfields(r) != PQ_PROBE_COLS || cap_pq.PQgetisnull(r, 0, 1)) {
+	    cap_pq.PQnfields(r) != PQ_PROBE_COLS || cap_pq.PQgetisnull(r, 0, 0) ||
+	    cap_pq.PQgetisnull(r, 0, 1)) {
 		if (r)
 			cap_pq.PQclear(r);
 		pc->sess.disabled = 1;
 		pc->sess.probe_need = 0;
-		cap_log(CAP_LOG_WARN, "could not read the PostgreSQL session's state; this session "
-			"is not cached");
-		return;
-	}
-	if (cap_pq.PQgetisnull(r, 0, 0)) {
-		/* without the cluster's identity its invalidation scope is unknown: connections
-		 * that have it would not reach this one's entries */
-		cap_pq.PQclear(r);
-		pc->sess.disabled = 1;
-		pc->sess.probe_need = 0;
-		cap_log(CAP_LOG_WARN, "pg_control_system() is not available to this role: its "
-			"sessions are not cached");
+		cap_log(CAP_LOG_WARN, "could not read the PostgreSQL session's state (is "
+			"pg_control_system() granted to the role?); this session is not cached");
 		return;
 	}
 	const char *sysid = cap_pq.PQgetvalue(r, 0, 0), *db = cap_pq.PQgetvalue(r, 0, 1);
@@ -702,9 +674,8 @@ static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const c
 		preps_clear(pc);
 	/* an unknown prepared statement (call->sql NULL) was planned as OTHER: the session
 	 * treats it as a write of unknown tables and a change it cannot follow */
-	int in_txn = in_txn_now(pc->conn);
 	cap_sess_after(rt, &pc->sess, info, plan, call->sql ? call->sql : "", call->sql_len, ok,
-		       in_txn, &cap_pqcat_ops, pc->cat);
+		       in_txn_now(pc->conn), &cap_pqcat_ops, pc->cat);
 	/* a trigger, a rule or an event trigger may have called set_config */
 	if (call->sql && (info->kind == CAP_SQL_WRITE || info->kind == CAP_SQL_DDL) &&
 	    !pc->sess.probe_need && cap_pqcat_runs_code(pc->cat, info))
@@ -851,8 +822,8 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 			      !(info->reasons & (CAP_SQLR_FUNCTION | CAP_SQLR_SESSION_FN))) ||
 			     info->kind == CAP_SQL_UTILITY || info->kind == CAP_SQL_EMPTY;
 	}
-	if (call->extended && call->stmt_name == NULL)
-		pc->unnamed_live = 1;
+	if (call->stmt_name == NULL)
+		pc->unnamed_live = 1; /* pipeline mode sends every query with the extended protocol */
 	if (!reads_only) {
 		pc->pipe_dirty = 1;
 		pc->params_dirty = 1;

@@ -28,6 +28,7 @@ failures=0
 setup() { # through the library, so that the cache forgets what earlier runs cached
 	"${LIB[@]}" $PSQL >/dev/null <<'SQL'
 SET client_min_messages = warning;
+GRANT EXECUTE ON FUNCTION pg_control_system() TO PUBLIC;
 DROP EVENT TRIGGER IF EXISTS ss_evt;
 DROP DATABASE IF EXISTS ss_db;
 DROP DATABASE IF EXISTS ss_tpl;
@@ -249,6 +250,19 @@ connect d2 dbname=ss_db
 exec d2 SELECT v FROM ss_t
 EOF
 run recreate
+
+# a role that may not read the cluster's identity is served by the server
+cat >"$d/noident.in" <<'EOF'
+connect adm dbname=capacitor
+exec adm REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC
+connect u dbname=capacitor user=ss_u
+exec u SELECT v FROM ss_t
+exec u SELECT v FROM ss_t
+exec adm UPDATE ss_t SET v = 'changed'
+exec u SELECT v FROM ss_t
+exec adm GRANT EXECUTE ON FUNCTION pg_control_system() TO PUBLIC
+EOF
+run noident
 
 # 5. isolation levels: a REPEATABLE READ snapshot taken for READ COMMITTED would be stored as
 # current; c (a fresh connection) must see the committed update
