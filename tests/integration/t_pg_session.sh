@@ -1,11 +1,12 @@
 #!/bin/bash
 # t_pg_session - the session state is the server's, not a guess from the text: after a change
 # the text cannot prove (RESET ALL after SET ROLE, a SET inside a multi-statement string, inside
-# a transaction that rolls back or with SET LOCAL, in pipeline mode, through pg_settings or a
-# STABLE function calling set_config), with role and database defaults (ALTER ROLE ... SET),
-# after cluster-wide changes made in another database (REVOKE), for a database dropped and
-# created again under its name, and for the isolation level (an old REPEATABLE READ snapshot
-# must never be stored as current), every connection gets what the server would give it.
+# a transaction that rolls back or with SET LOCAL, in pipeline mode, through pg_settings, a
+# STABLE function, a trigger or an event trigger calling set_config), with role and database
+# defaults (ALTER ROLE / ALTER DATABASE ... SET), after cluster-wide changes made in another
+# database (REVOKE), for a database dropped and created again under its name, for a role that
+# may not read the cluster's identity, and for the isolation level (an old REPEATABLE READ
+# snapshot must never be stored as current), every connection gets what the server would give.
 # Each scenario is a script of tests/clients/pq_session (several connections in one process)
 # run without and with Capacitor after the same setup; the outputs must be identical. The
 # probe that reads the state back must stay invisible: the unnamed prepared statement of the
