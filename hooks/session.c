@@ -268,7 +268,8 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 		p->reason = CAP_REASON_disabled;
 		return;
 	}
-	if (s->disabled) {
+	/* scope_unsure: entries would depend on a database scope nobody else bumps */
+	if (s->disabled || s->scope_unsure) {
 		p->reason = CAP_REASON_session;
 		return;
 	}
