@@ -105,7 +105,6 @@ typedef struct pq_conn {
 	int standby;               /* the server is a hot standby: never fill from it */
 	int unnamed_live;          /* the server may hold an unnamed prepared statement the
 				    * program made (its last such call used the extended protocol) */
-	int probe_alt;             /* pg_control_system() is not ours to call: probe without */
 	int pipe_cluster;          /* a pipeline sent something that may change roles or
 				    * databases: bump the server at each sync point */
 	/* a pending hit of the asynchronous API */
@@ -234,8 +233,7 @@ static void sess_setup(pq_conn *pc)
 	pc->sess.probe = 1;
 	pc->sess.scope_unsure = 1;
 	cap_sess_unknown(&pc->sess, 0);
-	pc->unnamed_live = 1;
-	pc->probe_alt = 0;
+	pc->unnamed_live = 0; /* a new session has none; every call that makes one is ours */
 	pc->params_dirty = 1;
 	cap_pqcat_release(pc->cat);
 	pc->cat = NULL;
@@ -469,25 +467,24 @@ static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *
  * (oids), the search path as resolved, the isolation levels, and a digest of every setting
  * (value and reset value, so that RESET and SET ... DEFAULT stay provable from their text).
  * Only pg_catalog objects, qualified, so the program's search_path cannot redirect them; it
- * reads no table and takes no lock. The second form leaves out pg_control_system() for
- * servers that do not let every role call it (the host name and port stand in). */
-#define PQ_PROBE_SETTINGS                                                                        \
-	"(SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.format('%s=%s/%s', g.name, "      \
-	"g.setting, g.reset_val), E'\\n' ORDER BY g.name)) FROM pg_catalog.pg_settings g "          \
-	"WHERE g.name OPERATOR(pg_catalog.<>) ALL ('{application_name,transaction_isolation,"     \
-	"transaction_read_only,transaction_deferrable}'::pg_catalog.text[]))"
-#define PQ_PROBE_REST                                                                            \
-	"(SELECT d.oid FROM pg_catalog.pg_database d "                                             \
-	"WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), "                  \
-	"(SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), " \
-	"(SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) SESSION_USER), " \
-	"pg_catalog.current_schemas(true), "                                                       \
-	"pg_catalog.current_setting('transaction_isolation'), "                                    \
-	"pg_catalog.current_setting('default_transaction_isolation'), " PQ_PROBE_SETTINGS
+ * reads no table and takes no lock. A role that may not call pg_control_system() is not
+ * cached: without the cluster's identity its database's invalidation scope is unknown (its
+ * writes then invalidate everything). */
 static const char pq_probe_sql[] =
 	"SELECT (SELECT c.system_identifier FROM pg_catalog.pg_control_system() c)::pg_catalog.text, "
-	PQ_PROBE_REST;
-static const char pq_probe_sql_alt[] = "SELECT NULL::pg_catalog.text, " PQ_PROBE_REST;
+	"(SELECT d.oid FROM pg_catalog.pg_database d "
+	"WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), "
+	"(SELECT r.oid FROM pg_catalog.pg_roles r "
+	"WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), "
+	"(SELECT r.oid FROM pg_catalog.pg_roles r "
+	"WHERE r.rolname OPERATOR(pg_catalog.=) SESSION_USER), "
+	"pg_catalog.current_schemas(true), "
+	"pg_catalog.current_setting('transaction_isolation'), "
+	"pg_catalog.current_setting('default_transaction_isolation'), "
+	"(SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.format('%s=%s/%s', g.name, "
+	"g.setting, g.reset_val), E'\\n' ORDER BY g.name)) FROM pg_catalog.pg_settings g "
+	"WHERE g.name OPERATOR(pg_catalog.<>) ALL ('{application_name,transaction_isolation,"
+	"transaction_read_only,transaction_deferrable}'::pg_catalog.text[]))";
 #define PQ_PROBE_COLS 8
 
 static enum cap_sql_iso pq_iso_of(const char *v)
@@ -501,17 +498,6 @@ static enum cap_sql_iso pq_iso_of(const char *v)
 	return CAP_ISO_UNKNOWN;
 }
 
-static PGresult *pq_probe_run(pq_conn *pc)
-{
-	if (pc->rx)
-		pc->rx->mute = 1;
-	PGresult *r = CAP_REAL(cap_pq.PQexec(pc->conn, pc->probe_alt ? pq_probe_sql_alt : pq_probe_sql));
-	if (pc->rx)
-		pc->rx->mute = 0;
-	pc->unnamed_live = 0; /* a simple query drops the unnamed statement */
-	return r;
-}
-
 /* pq_probe - read the session state back before call is sent, when that is invisible to the
  * program: the connection is idle outside any transaction (a probe must never open, fail or
  * snapshot the program's transaction), and the unnamed prepared statement, which a simple
@@ -523,36 +509,25 @@ static CAP_COLD void pq_probe(pq_conn *pc, const pq_call *call)
 	if (cap_pq.PQtransactionStatus(pc->conn) != PQTRANS_IDLE || pipeline_on(pc->conn) ||
 	    (pc->unnamed_live && call->stmt_name != NULL))
 		return;
-	PGresult *r = pq_probe_run(pc);
-	if (r && cap_pq.PQresultStatus(r) == PGRES_FATAL_ERROR && !pc->probe_alt &&
-	    cap_pq.PQresultErrorField) {
-		const char *st = cap_pq.PQresultErrorField(r, PG_DIAG_SQLSTATE);
-		if (st && strcmp(st, "42501") == 0) { /* insufficient privilege */
-			cap_pq.PQclear(r);
-			pc->probe_alt = 1;
-			r = pq_probe_run(pc);
-		}
-	}
+	if (pc->rx)
+		pc->rx->mute = 1;
+	PGresult *r = CAP_REAL(cap_pq.PQexec(pc->conn, pq_probe_sql));
+	if (pc->rx)
+		pc->rx->mute = 0;
+	pc->unnamed_live = 0; /* a simple query drops the unnamed statement */
 	if (r == NULL || cap_pq.PQresultStatus(r) != PGRES_TUPLES_OK || cap_pq.PQntuples(r) != 1 ||
-	    cap_pq.PQnfields(r) != PQ_PROBE_COLS || cap_pq.PQgetisnull(r, 0, 1)) {
+	    cap_pq.PQnfields(r) != PQ_PROBE_COLS || cap_pq.PQgetisnull(r, 0, 0) ||
+	    cap_pq.PQgetisnull(r, 0, 1)) {
 		if (r)
 			cap_pq.PQclear(r);
 		pc->sess.disabled = 1;
 		pc->sess.probe_need = 0;
-		cap_log(CAP_LOG_WARN, "could not read the PostgreSQL session's state; this session "
-			"is not cached");
+		cap_log(CAP_LOG_WARN, "could not read the PostgreSQL session's state (is "
+			"pg_control_system() granted to the role?); this session is not cached");
 		return;
 	}
-	char server[600];
-	if (!cap_pq.PQgetisnull(r, 0, 0)) {
-		snprintf(server, sizeof(server), "pg-sysid%c%s", 0, cap_pq.PQgetvalue(r, 0, 0));
-	} else {
-		const char *h = cap_pq.PQhost(pc->conn), *p = cap_pq.PQport(pc->conn);
-		snprintf(server, sizeof(server), "pg-addr%c%s%c%s", 0, h ? h : "", 0, p ? p : "");
-	}
-	size_t sn = 8 + strlen(server + 8);
-	const char *db = cap_pq.PQgetvalue(r, 0, 1);
-	cap_sess_set_identity(&pc->sess, server, sn, db, strlen(db));
+	const char *sysid = cap_pq.PQgetvalue(r, 0, 0), *db = cap_pq.PQgetvalue(r, 0, 1);
+	cap_sess_set_identity(&pc->sess, sysid, strlen(sysid), db, strlen(db));
 	uint64_t h = 0x70726f6265ULL;
 	for (int i = 2; i < PQ_PROBE_COLS; i++) {
 		const char *v = cap_pq.PQgetisnull(r, 0, i) ? "\001" : cap_pq.PQgetvalue(r, 0, i);
@@ -580,6 +555,12 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 		return NULL;
 	}
 	cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
+	/* the state is read back before the first statement (its identity keys the catalog too),
+	 * then only before a read or a transaction that can use it: a run of writes pays once */
+	if (CAP_UNLIKELY(pc->sess.probe_need) &&
+	    (pc->sess.scope_unsure || info->kind == CAP_SQL_READ ||
+	     (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)))
+		pq_probe(pc, call);
 	cap_pqcat *cat = pq_catalog(rt, pc, info);
 	if (pc->params_dirty && (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE))
 		refresh_params(pc);
@@ -703,6 +684,10 @@ static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const c
 	 * treats it as a write of unknown tables and a change it cannot follow */
 	cap_sess_after(rt, &pc->sess, info, plan, call->sql ? call->sql : "", call->sql_len, ok,
 		       in_txn_now(pc), &cap_pqcat_ops, pc->cat);
+	/* a trigger, a rule or an event trigger may have called set_config */
+	if (call->sql && (info->kind == CAP_SQL_WRITE || info->kind == CAP_SQL_DDL) &&
+	    !pc->sess.probe_need && cap_pqcat_runs_code(pc->cat, info))
+		cap_sess_unknown(&pc->sess, 0);
 }
 
 /* The unnamed prepared statement follows the protocol: the extended protocol replaces it, a
@@ -745,8 +730,6 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	uint64_t t0 = cap_sess_clock();
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
-	if (CAP_UNLIKELY(pc->sess.probe_need))
-		pq_probe(pc, call);
 	pq_plan(rt, pc, call, info, &plan);
 	if (plan.act == CAP_ACT_CACHE) {
 		unsigned char kbuf[1024];
@@ -929,6 +912,8 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 			      !(info->reasons & (CAP_SQLR_FUNCTION | CAP_SQLR_SESSION_FN))) ||
 			     info->kind == CAP_SQL_UTILITY || info->kind == CAP_SQL_EMPTY;
 	}
+	if (call->stmt_name == NULL)
+		pc->unnamed_live = 1; /* pipeline mode sends every query with the extended protocol */
 	if (!reads_only) {
 		pc->pipe_dirty = 1;
 		pc->params_dirty = 1;
@@ -987,8 +972,6 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	uint64_t t0 = cap_sess_clock();
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
-	if (CAP_UNLIKELY(pc->sess.probe_need))
-		pq_probe(pc, call);
 	pq_plan(rt, pc, call, info, &plan);
 	unsigned char kbuf[1024];
 	cap_keymat km;
@@ -1194,10 +1177,12 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 	ghost_drain(pc);
 	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_params(conn, &call));
-		if (pc)
+		if (pc) {
+			pc->unnamed_live = 1;
 			cap_sess_bump_db(rt, &pc->sess);
-		else
+		} else {
 			cap_engine_bump_all(rt->engine);
+		}
 		return r;
 	}
 	return pq_sync(rt, pc, &call, run_params);
@@ -1329,6 +1314,8 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 	if (pc == NULL || pc->pend || pc->fl_active || pipeline_on(conn)) {
 		if (pc)
 			prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
+		if (pc && (stmtName == NULL || stmtName[0] == '\0'))
+			pc->unnamed_live = 1;
 		return CAP_REAL(cap_pq.PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
 	}
 	pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
