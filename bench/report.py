@@ -227,8 +227,9 @@ def fmt(v, digits=2):
 
 def table(doc):
     w = sys.stdout.write
-    w("\n== latency of the point query (median over rounds; x direct = direct p50 / p50, same run)\n")
-    w("%-28s %-24s %10s %10s %9s %7s\n" % ("client path", "mode", "p50 us", "p99 us", "x direct", "allocs"))
+    if doc["latency"]:
+        w("\n== latency of the point query (median over rounds; x direct = direct p50 / p50, same run)\n")
+        w("%-28s %-24s %10s %10s %9s %7s\n" % ("client path", "mode", "p50 us", "p99 us", "x direct", "allocs"))
     for r in doc["latency"]:
         w("%-28s %-24s %10s %10s %8sx %7s\n" % (PATH_NAMES.get(r["path"], r["path"]), MODE_NAMES.get(r["mode"], r["mode"]),
                                               fmt(r["p50_us"]), fmt(r["p99_us"]), fmt(r["x_direct"]), fmt(r["allocs"], 1)))
