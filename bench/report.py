@@ -114,7 +114,8 @@ def latency(recs):
                 "p90_us": median([r["p90_ns"] / 1e3 for r in rs]),
                 "p99_us": median([r["p99_ns"] / 1e3 for r in rs]),
                 "mean_us": median([r["mean_ns"] / 1e3 for r in rs]),
-                "allocs": median([r["allocs"] for r in rs]),
+                # the harness counts allocations only in the C clients
+                "allocs": None if p.startswith("py_") else median([r["allocs"] for r in rs]),
                 "x_direct": paired_ratio(base, p50) if m != "direct" else 1.0,
             }
             out.append(row)
@@ -259,6 +260,61 @@ def table(doc):
     w("\n")
 
 
+def markdown(doc):
+    """The README's Performance tables (bench/publish.sh puts them between its markers)."""
+    L = []
+    m, v, p = doc["machine"], doc["versions"], doc["params"]
+    L.append("One run of `make bench` on %s CPUs (%s), %s MB, %s; %s. PostgreSQL %s, pgpool-II %s, "
+             "MariaDB %s; %s rounds, %s queries per latency case, %s s per load run; %s. "
+             "Every ratio compares two figures of the same run (median of the per-round ratios)."
+             % (m.get("nproc"), m.get("cpu", "?"), m.get("mem_mb", "?"), m.get("os", "?"), v.get("cc", "?"),
+                v.get("postgresql", "?"), v.get("pgpool", "?"), v.get("mariadb", "?"), p.get("rounds", "?"),
+                p.get("queries_per_case", "?"), p.get("seconds", "?"), p.get("placement", "?")))
+    L.append("")
+    if doc["latency"]:
+        L.append("| point query, client path | mode | p50 | p99 | x direct | allocations |")
+        L.append("| --- | --- | ---: | ---: | ---: | ---: |")
+        for r in doc["latency"]:
+            L.append("| %s | %s | %s us | %s us | %sx | %s |" % (PATH_NAMES.get(r["path"], r["path"]), MODE_NAMES.get(r["mode"], r["mode"]),
+                                                          fmt(r["p50_us"]), fmt(r["p99_us"]), fmt(r["x_direct"]),
+                                                          fmt(r["allocs"], 0) if r["allocs"] is not None else ""))
+        L.append("")
+    if doc["instructions"]:
+        L.append("| instructions per query, client side (callgrind) | mode | instructions | over direct |")
+        L.append("| --- | --- | ---: | ---: |")
+        for r in doc["instructions"]:
+            L.append("| %s | %s | %s | %s |" % (PATH_NAMES.get(r["path"], r["path"]), MODE_NAMES.get(r["mode"], r["mode"]),
+                                               fmt(r["ir_per_query"]), fmt(r["over_direct"])))
+        L.append("")
+    if doc["throughput"] or doc["times"]:
+        L.append("| workload | mode | figure | x direct |")
+        L.append("| --- | --- | ---: | ---: |")
+        for r in doc["throughput"]:
+            L.append("| %s | %s | %s tps | %sx |" % (r["name"], MODE_NAMES.get(r["mode"], r["mode"]), fmt(r["tps"]), fmt(r["x_direct"])))
+        for r in doc["times"]:
+            L.append("| %s | %s | %s s | %sx |" % (r["name"], MODE_NAMES.get(r["mode"], r["mode"]), fmt(r["seconds"]), fmt(r["x_direct"])))
+        L.append("")
+    if doc["scaling"]:
+        L.append("| scaling, point queries per second | threads or processes | queries/s | x one |")
+        L.append("| --- | --- | ---: | ---: |")
+        for r in doc["scaling"]:
+            L.append("| %s | %d %s | %s | %sx |" % (MODE_NAMES.get(r["mode"], r["mode"]), r["n"], r["kind"], fmt(r["qps"]), fmt(r["x_one"])))
+        L.append("")
+    micro_rows = [r for r in doc["micro"] if "name" in r]
+    if micro_rows:
+        L.append("| micro benchmark (engine) | ns/op, median | allocations/op |")
+        L.append("| --- | ---: | ---: |")
+        for r in micro_rows:
+            L.append("| %s | %s | %s |" % (r["name"], fmt(r["ns_median"], 1), fmt(r["allocs_per_op"], 3)))
+        L.append("")
+    L.append("| goal | ratio | needs | |")
+    L.append("| --- | ---: | ---: | --- |")
+    for g in doc["goals"]:
+        L.append("| %s | %s | %s | %s |" % (g["goal"], fmt(g["value"]), g["min"],
+                                           "" if g["value"] is None else ("met" if g["met"] else "not met")))
+    return "\n".join(L) + "\n"
+
+
 def gnuplot(script, outdir, name):
     if shutil.which("gnuplot") is None:
         sys.stderr.write("report: gnuplot not found; no charts\n")
@@ -393,6 +449,8 @@ def main():
     table(doc)
     if a.charts:
         doc["charts"] = charts(doc, a.charts)
+        with open(os.path.join(a.charts, "summary.md"), "w") as f:
+            f.write(markdown(doc))
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, "w") as f:
         json.dump(doc, f, indent=1)
