@@ -341,7 +341,9 @@ def charts(doc, outdir):
         dat = os.path.join(outdir, "latency.dat")
         with open(dat, "w") as f:
             for r in head:
-                label = ("PG " if r["path"].startswith("libpq") else "MariaDB ") + MODE_NAMES[r["mode"]]
+                label = {"direct": "direct", "l1": "Capacitor memory", "l2": "Capacitor shared",
+                         "pgpool": "pgpool-II cache", "qc": "query cache", "floor": "PQcopyResult floor"}[r["mode"]]
+                label = ("PG " if r["path"].startswith("libpq") else "MariaDB ") + label
                 f.write('"%s" %g %g\n' % (label, r["p50_us"], r["p99_us"]))
         made += gnuplot("""set title 'Point query latency by mode (log scale, lower is better)'
 set style data histograms
@@ -352,7 +354,8 @@ set ylabel 'microseconds'
 set yrange [0.05:*]
 set xtics rotate by -30 scale 0 font ',9'
 set grid ytics
-set key top right
+set key outside top center horizontal
+set format y '%%g'
 plot '%s' using 2:xtic(1) title 'p50', '' using 3 title 'p99'
 """ % dat, outdir, "latency")
     # Every client path: p50 per mode.
@@ -378,7 +381,8 @@ set ylabel 'microseconds'
 set yrange [0.05:*]
 set xtics rotate by -30 scale 0 font ',9'
 set grid ytics
-set key top left font ',9'
+set key outside top center horizontal font ',9'
+set format y '%g'
 plot """ + ", ".join(plots) + "\n", outdir, "latency_clients")
     # Throughput with and without (and through pgpool-II).
     if doc["throughput"]:
@@ -399,7 +403,8 @@ set logscale y
 set ylabel 'transactions per second'
 set xtics rotate by -30 scale 0 font ',9'
 set grid ytics
-set key top right
+set key outside top center horizontal
+set format y '%%g'
 plot '%s' using 2:xtic(1) title 'direct', '' using 3 title 'Capacitor', '' using 4 title 'pgpool-II query cache'
 """ % dat, outdir, "throughput")
     for f in ("latency.dat", "latency_clients.dat", "throughput.dat"):
