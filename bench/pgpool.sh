@@ -68,7 +68,7 @@ EOF
 	BENCH_PGPOOL_HOST=$d BENCH_PGPOOL_PORT=$port
 	export BENCH_PGPOOL_HOST BENCH_PGPOOL_PORT
 	for ((i = 0; i < 300; i++)); do
-		if timeout 5 psql -X -tA -h "$d" -p "$port" -U "$CAP_PG_USER" -d "$CAP_PG_DB" \
+		if timeout --foreground 5 psql -X -tA -h "$d" -p "$port" -U "$CAP_PG_USER" -d "$CAP_PG_DB" \
 			-c 'SELECT 1' >/dev/null 2>&1; then
 			return 0
 		fi
@@ -82,7 +82,7 @@ EOF
 
 # bench_pgpool_hits - "HITS SELECTS" from pgpool-II's own cache statistics.
 bench_pgpool_hits() {
-	timeout 10 psql -X -tA -F ' ' -h "$BENCH_PGPOOL_HOST" -p "$BENCH_PGPOOL_PORT" \
+	timeout --foreground 10 psql -X -tA -F ' ' -h "$BENCH_PGPOOL_HOST" -p "$BENCH_PGPOOL_PORT" \
 		-U "$CAP_PG_USER" -d "$CAP_PG_DB" -c 'SHOW POOL_CACHE' 2>/dev/null |
 		awk -F'|' 'NR == 1 { print $1, $2 }' | awk '{ print $1, $2 }'
 }

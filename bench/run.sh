@@ -59,7 +59,22 @@ CAPROOT=$(mktemp -d /dev/shm/capacitor-bench.XXXXXX)
 want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 say() { echo "== $*" >&2; }
 warn() { echo "bench: $*" >&2; }
-client() { timeout -k 5 "$TMO" taskset -c "$CLIENT_CPU" "$@"; }
+# bounded CMD... - CMD with the time limit TMO. A client that died of Ctrl-C exits 130 through
+# timeout, which bash may take as an interrupt the client handled (then no INT trap runs), and
+# in a command substitution the exit would only end the subshell: remember the interrupt in a
+# file that `interrupted` checks after such runs, and exit (the EXIT trap stops every server).
+INTR=$WORK/interrupted
+bounded() {
+	local rc=0
+	timeout --foreground -k 5 "$TMO" "$@" || rc=$?
+	if [ "$rc" -eq 130 ]; then
+		: >"$INTR"
+		[ "$BASH_SUBSHELL" -gt 0 ] || exit 130
+	fi
+	return "$rc"
+}
+interrupted() { [ ! -e "$INTR" ] || { warn "interrupted"; exit 130; }; }
+client() { bounded taskset -c "$CLIENT_CPU" "$@"; }
 capdir() { # a fresh CAPACITOR_DIR (mode 0700)
 	mktemp -d "$CAPROOT/dir.XXXXXX"
 }
@@ -70,6 +85,7 @@ rec() {
 	if out=$("$@" 2>"$WORK/last.err"); then
 		printf '%s\n' "$out" | grep -E '^(lat|scale) ' | sed "s/\$/ round=$r/" >>"$RAW" || true
 	else
+		interrupted
 		warn "failed (figure missing): $*"
 		tail -n 3 "$WORK/last.err" >&2 || true
 	fi
@@ -114,7 +130,8 @@ if want micro; then
 	say "micro benchmarks (unpinned: the thread-scaling figure needs both CPUs)"
 	for b in "$BUILD"/bench/bench_engine "$BUILD"/bench/bench_sql "$BUILD"/bench/bench_stats; do
 		[ -x "$b" ] || continue
-		timeout -k 5 600 "$b" | tee -a "$WORK/micro.txt" >&2 || warn "$(basename "$b") failed"
+		TMO=600 bounded "$b" | tee -a "$WORK/micro.txt" >&2 || warn "$(basename "$b") failed"
+		interrupted
 	done
 fi
 
@@ -158,7 +175,7 @@ trap 'cleanup; trap - TERM; exit 143' TERM
 	echo "mysqldb	$(/usr/bin/python3 -c 'import MySQLdb; print(MySQLdb.__version__)' 2>/dev/null || echo none)"
 } >>"$WORK/params.txt"
 
-my_admin() { timeout 30 mariadb --no-defaults -uroot -S "$CAP_MY_SOCKET" -N -B -e "$1"; }
+my_admin() { timeout --foreground 30 mariadb --no-defaults -uroot -S "$CAP_MY_SOCKET" -N -B -e "$1"; }
 qc() { # qc on|off - MariaDB's query cache (the fixture starts it with type DEMAND and size 0)
 	if [ "$1" = on ]; then
 		my_admin "SET GLOBAL query_cache_size = 16777216; SET GLOBAL query_cache_type = ON"
@@ -230,7 +247,7 @@ if want instr; then
 		local mode=$1 cs=$2 n=1000 f
 		shift 2
 		f=$WORK/cg.$mode.$cs
-		if timeout -k 5 600 env "$@" valgrind --tool=callgrind --toggle-collect=timed_loop \
+		if TMO=600 bounded env "$@" valgrind --tool=callgrind --toggle-collect=timed_loop \
 			--callgrind-out-file="$f" "$BUILD/bench/bench_pq" "$mode" "$n" "$cs" >/dev/null 2>"$WORK/cg.err"; then
 			awk -v n="$n" -v m="$mode" -v c="$cs" '/^(summary|totals):/ { print "instr path=libpq_" c " mode=" m " ir_per_query=" int($2 / n); exit }' "$f" >>"$RAW"
 		else
@@ -251,6 +268,7 @@ tput() {
 	local name=$1 mode=$2 r=$3 out v
 	shift 3
 	out=$("$@" 2>"$WORK/last.err") || true
+	interrupted
 	v=$(printf '%s\n' "$out" | { case "$name" in pgbench*) pgb_tps ;; *) sb_tps ;; esac; })
 	if [ -n "$v" ]; then
 		put "tput name=$name mode=$mode tps=$v round=$r"
@@ -290,35 +308,43 @@ fi
 if want ddl; then
 	say "DDL-heavy: $DDL_SESSIONS parallel psql sessions x $DDL_LOOPS create/fill/alter/read/drop, $ROUNDS rounds"
 	for s in $(seq "$DDL_SESSIONS"); do
-		for l in $(seq "$DDL_LOOPS"); do
-			cat <<EOF
-CREATE TABLE ddl_$s (id int PRIMARY KEY, v text);
-INSERT INTO ddl_$s SELECT g, 'v' || g FROM generate_series(1, 100) g;
-SELECT count(*), max(v) FROM ddl_$s;
-ALTER TABLE ddl_$s ADD COLUMN w int DEFAULT 0;
-UPDATE ddl_$s SET w = id WHERE id <= 10;
-SELECT id, v, w FROM ddl_$s WHERE id = 5;
-SELECT sum(w) FROM ddl_$s;
-DROP TABLE ddl_$s;
-EOF
-		done >"$WORK/ddl_$s.sql"
+		awk -v s="$s" -v loops="$DDL_LOOPS" 'BEGIN {
+			for (l = 0; l < loops; l++) {
+				t = "ddl_" s
+				print "CREATE TABLE " t " (id int PRIMARY KEY, v text);"
+				print "INSERT INTO " t " SELECT g, '"'"'v'"'"' || g FROM generate_series(1, 100) g;"
+				print "SELECT count(*), max(v) FROM " t ";"
+				print "ALTER TABLE " t " ADD COLUMN w int DEFAULT 0;"
+				print "UPDATE " t " SET w = id WHERE id <= 10;"
+				print "SELECT id, v, w FROM " t " WHERE id = 5;"
+				print "SELECT sum(w) FROM " t ";"
+				print "DROP TABLE " t ";"
+			}
+		}' >"$WORK/ddl_$s.sql"
 	done
-	ddl_run() { # ddl_run [ENV...] - wall seconds of the parallel sessions, empty on failure
+	# ddl_run [ENV...] - sets DDL_T to the wall seconds of the parallel sessions, empty on failure
+	# (in this shell, not a subshell: a signal interrupts its wait and the trap ends the jobs).
+	ddl_run() {
 		local s pids=() t0 t1 ok=1
+		DDL_T=
 		t0=$(date +%s%N)
 		for s in $(seq "$DDL_SESSIONS"); do
-			env "$@" timeout -k 5 "$TMO" taskset -c "$CLIENT_CPU" \
+			env "$@" timeout --foreground -k 5 600 taskset -c "$CLIENT_CPU" \
 				psql -X -q -v ON_ERROR_STOP=1 -f "$WORK/ddl_$s.sql" >/dev/null 2>>"$WORK/ddl.err" &
 			pids+=($!)
 		done
-		for s in "${pids[@]}"; do wait "$s" || ok=0; done
+		for s in "${pids[@]}"; do
+			wait "$s" || { [ $? -ne 130 ] || : >"$INTR"; ok=0; }
+		done
+		interrupted
 		t1=$(date +%s%N)
-		[ "$ok" = 1 ] && awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'
+		[ "$ok" = 1 ] && DDL_T=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }')
+		return 0
 	}
 	for r in $(seq "$ROUNDS"); do
 		for mode in direct l1; do
-			if [ "$mode" = direct ]; then t=$(ddl_run); else d=$(capdir); t=$(ddl_run CAPACITOR_DIR="$d" LD_PRELOAD="$LIB"); fi
-			if [ -n "$t" ]; then put "time name=ddl_heavy mode=$mode seconds=$t round=$r"; else warn "DDL-heavy $mode failed"; tail -n 3 "$WORK/ddl.err" >&2; fi
+			if [ "$mode" = direct ]; then ddl_run; else d=$(capdir); ddl_run CAPACITOR_DIR="$d" LD_PRELOAD="$LIB"; fi
+			if [ -n "$DDL_T" ]; then put "time name=ddl_heavy mode=$mode seconds=$DDL_T round=$r"; else warn "DDL-heavy $mode failed"; tail -n 3 "$WORK/ddl.err" >&2; fi
 		done
 	done
 fi
@@ -378,10 +404,13 @@ if want scaling; then
 		local p=$1 mode=$2 r=$3 i pids=() sum=0 ok=1 q
 		shift 3
 		for i in $(seq "$p"); do
-			env "$@" timeout -k 5 "$TMO" "$BUILD/bench/bench_pq_scale" 1 "$SCALE_SECS" >"$WORK/scale.$i" 2>>"$WORK/scale.err" &
+			env "$@" timeout --foreground -k 5 "$TMO" "$BUILD/bench/bench_pq_scale" 1 "$SCALE_SECS" >"$WORK/scale.$i" 2>>"$WORK/scale.err" &
 			pids+=($!)
 		done
-		for i in "${pids[@]}"; do wait "$i" || ok=0; done
+		for i in "${pids[@]}"; do
+			wait "$i" || { [ $? -ne 130 ] || : >"$INTR"; ok=0; }
+		done
+		interrupted
 		for i in $(seq "$p"); do
 			q=$(sed -n 's/.* qps=\([0-9.]*\).*/\1/p' "$WORK/scale.$i")
 			[ -n "$q" ] || ok=0
@@ -394,7 +423,8 @@ if want scaling; then
 			envs=()
 			if [ "$mode" = l1 ]; then d=$(capdir); envs=(CAPACITOR_DIR="$d" LD_PRELOAD="$LIB"); fi
 			for t in 1 2 4; do
-				out=$(env "${envs[@]}" timeout -k 5 "$TMO" "$BUILD/bench/bench_pq_scale" "$t" "$SCALE_SECS" 2>>"$WORK/scale.err") || true
+				out=$(bounded env "${envs[@]}" "$BUILD/bench/bench_pq_scale" "$t" "$SCALE_SECS" 2>>"$WORK/scale.err") || true
+				interrupted
 				q=$(printf '%s\n' "$out" | sed -n 's/.* qps=\([0-9.]*\).*/\1/p')
 				if [ -n "$q" ]; then put "scale kind=threads n=$t mode=$mode qps=$q round=$r"; else warn "scaling $t threads $mode failed"; fi
 			done
