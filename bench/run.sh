@@ -49,6 +49,10 @@ TMO=$((SECS * 3 + 120))
 NCPU=$(nproc)
 if [ "$NCPU" -ge 2 ]; then CLIENT_CPU=1; SERVER_CPU=0; else CLIENT_CPU=0; SERVER_CPU=0; fi
 
+# Only the runs that say so get Capacitor, each with its own directory and defaults.
+unset LD_PRELOAD
+for v in $(compgen -e | grep '^CAPACITOR_' || true); do unset "$v"; done
+
 mkdir -p "$OUTDIR"
 WORK=$(mktemp -d /tmp/capacitor-bench.XXXXXX)
 RAW=$WORK/raw.txt
@@ -57,7 +61,7 @@ RAW=$WORK/raw.txt
 CAPROOT=$(mktemp -d /dev/shm/capacitor-bench.XXXXXX)
 
 want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
-say() { echo "== $*" >&2; }
+say() { echo "== [$(date +%H:%M:%S)] $*" >&2; }
 warn() { echo "bench: $*" >&2; }
 # bounded CMD... - CMD with the time limit TMO. A client that died of Ctrl-C exits 130 through
 # timeout, which bash may take as an interrupt the client handled (then no INT trap runs), and
