@@ -308,7 +308,7 @@ def markdown(doc):
             L.append("| %s | %s | %s |" % (r["name"], fmt(r["ns_median"], 1), fmt(r["allocs_per_op"], 3)))
         L.append("")
     if doc["verify"]:
-        L.append("The caches' own counters after the latency runs: " + "; ".join(
+        L.append("The caches' own hit counters: " + "; ".join(
             "%s %s hits" % (r["name"].replace("_", " "), fmt(r.get("hits"), 0)) for r in doc["verify"]) + ".")
         L.append("")
     L.append("| goal | ratio | needs | |")
