@@ -90,7 +90,7 @@ void cap_stats_log_tick(void);
 /* cap_stats_set_log_interval - summary interval in ns (0 = only at exit). */
 void cap_stats_set_log_interval(uint64_t ns);
 /* cap_stats_set_log - switch the periodic and at-exit summary lines on or off. By default
- * they are on when CAPACITOR_LOG is set (non-empty) or the log is not stderr at open time. */
+ * they are on when CAPACITOR_LOG is set (non-empty): the default log file is for warnings. */
 void cap_stats_set_log(int on);
 /* cap_stats_log_now - write this process's summary line to the log now (tests, signals). */
 void cap_stats_log_now(void);

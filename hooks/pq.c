@@ -20,6 +20,12 @@
  * NOTIFY and large objects pass through (writes in a pipeline invalidate the database at each
  * sync point).
  *
+ * Session state is read back from the server, not guessed from the text (pq_probe): one query
+ * on the program's own connection before its first statement and before the next statement
+ * after any change the text cannot prove, only where the program cannot see it (idle, outside
+ * any transaction, its unnamed prepared statement gone or about to be replaced). Until then the
+ * connection shares no entry with any other.
+ *
  * Per-connection state lives in a small hash table keyed by the PGconn pointer, created at the
  * first statement and dropped by PQfinish/PQreset. A thread-local one-entry cache, validated by
  * a global epoch that every removal bumps, keeps the table's mutex off the hit path.
@@ -95,6 +101,11 @@ typedef struct pq_conn {
 	cap_pqcat *cat;
 	struct pq_rx *rx;          /* notice forwarding (outlives this state: see pq_rx) */
 	int standby;               /* the server is a hot standby: never fill from it */
+	int unnamed_live;          /* the server may hold an unnamed prepared statement the
+				    * program made (its last such call used the extended protocol) */
+	int probe_alt;             /* pg_control_system() is not ours to call: probe without */
+	int pipe_cluster;          /* a pipeline sent something that may change roles or
+				    * databases: bump the server at each sync point */
 	/* a pending hit of the asynchronous API */
 	int pend;                  /* 1 while a cached answer is being handed out */
 	int pend_empty;            /* nonblocking: an empty query was sent for it */
@@ -155,6 +166,7 @@ typedef struct pq_rx {
 	PQnoticeReceiver app;
 	void *app_arg;
 	unsigned notices;
+	int mute;                  /* our own probe runs: the program sees none of its notices */
 } pq_rx;
 
 static pq_rx *rx_retired;
@@ -164,7 +176,7 @@ static void pq_notice_rx(void *arg, const PGresult *res)
 	pq_rx *rx = arg;
 	__atomic_add_fetch(&rx->notices, 1, __ATOMIC_RELAXED);
 	PQnoticeReceiver app = __atomic_load_n(&rx->app, __ATOMIC_ACQUIRE);
-	if (app)
+	if (app && !rx->mute)
 		app(rx->app_arg, res);
 }
 
@@ -213,6 +225,12 @@ static void sess_setup(pq_conn *pc)
 	if (strlen(options) >= sizeof(options) - 1)
 		pc->sess.disabled = 1; /* options too long to key on: no caching */
 	pc->sess.lazy_deps = 1;
+	/* nothing is known until the first probe: role and database defaults, the identity */
+	pc->sess.probe = 1;
+	pc->sess.scope_unsure = 1;
+	cap_sess_unknown(&pc->sess, 0);
+	pc->unnamed_live = 1;
+	pc->probe_alt = 0;
 	pc->params_dirty = 1;
 	cap_pqcat_release(pc->cat);
 	pc->cat = NULL;
@@ -433,11 +451,107 @@ static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *
 	    info->kind != CAP_SQL_WRITE)
 		return pc->cat;
 	cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat);
-	if (pc->cat && !pc->sess.sess_iso_known) {
-		pc->sess.sess_iso = cap_pqcat_default_iso(pc->cat);
-		pc->sess.sess_iso_known = 1;
-	}
 	return pc->cat;
+}
+
+/* ---- reading the session state back ------------------------------------------------------ */
+
+/* One round trip that reads everything that changes what a query returns, on the program's
+ * own connection: the server's and the database's identity, the current and session roles
+ * (oids), the search path as resolved, the isolation levels, and a digest of every setting
+ * (value and reset value, so that RESET and SET ... DEFAULT stay provable from their text).
+ * Only pg_catalog objects, qualified, so the program's search_path cannot redirect them; it
+ * reads no table and takes no lock. The second form leaves out pg_control_system() for
+ * servers that do not let every role call it (the host name and port stand in). */
+#define PQ_PROBE_SETTINGS                                                                        \
+	"(SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.format('%s=%s/%s', g.name, "      \
+	"g.setting, g.reset_val), E'\\n' ORDER BY g.name)) FROM pg_catalog.pg_settings g "          \
+	"WHERE g.name OPERATOR(pg_catalog.<>) ALL ('{application_name,transaction_isolation,"     \
+	"transaction_read_only,transaction_deferrable}'::pg_catalog.text[]))"
+#define PQ_PROBE_REST                                                                            \
+	"(SELECT d.oid FROM pg_catalog.pg_database d "                                             \
+	"WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), "                  \
+	"(SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), " \
+	"(SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) SESSION_USER), " \
+	"pg_catalog.current_schemas(true), "                                                       \
+	"pg_catalog.current_setting('transaction_isolation'), "                                    \
+	"pg_catalog.current_setting('default_transaction_isolation'), " PQ_PROBE_SETTINGS
+static const char pq_probe_sql[] =
+	"SELECT (SELECT c.system_identifier FROM pg_catalog.pg_control_system() c)::pg_catalog.text, "
+	PQ_PROBE_REST;
+static const char pq_probe_sql_alt[] = "SELECT NULL::pg_catalog.text, " PQ_PROBE_REST;
+#define PQ_PROBE_COLS 8
+
+static enum cap_sql_iso pq_iso_of(const char *v)
+{
+	if (strcmp(v, "read committed") == 0 || strcmp(v, "read uncommitted") == 0)
+		return CAP_ISO_READ_COMMITTED; /* PostgreSQL runs READ UNCOMMITTED as READ COMMITTED */
+	if (strcmp(v, "repeatable read") == 0)
+		return CAP_ISO_REPEATABLE_READ;
+	if (strcmp(v, "serializable") == 0)
+		return CAP_ISO_SERIALIZABLE;
+	return CAP_ISO_UNKNOWN;
+}
+
+static PGresult *pq_probe_run(pq_conn *pc)
+{
+	if (pc->rx)
+		pc->rx->mute = 1;
+	PGresult *r = CAP_REAL(cap_pq.PQexec(pc->conn, pc->probe_alt ? pq_probe_sql_alt : pq_probe_sql));
+	if (pc->rx)
+		pc->rx->mute = 0;
+	pc->unnamed_live = 0; /* a simple query drops the unnamed statement */
+	return r;
+}
+
+/* pq_probe - read the session state back before call is sent, when that is invisible to the
+ * program: the connection is idle outside any transaction (a probe must never open, fail or
+ * snapshot the program's transaction), and the unnamed prepared statement, which a simple
+ * query destroys, is gone already or is about to be replaced by call itself. Otherwise the
+ * state stays unknown (the connection shares nothing) and the probe waits for a later call.
+ * A probe that fails turns caching off on the connection. */
+static CAP_COLD void pq_probe(pq_conn *pc, const pq_call *call)
+{
+	if (cap_pq.PQtransactionStatus(pc->conn) != PQTRANS_IDLE || pipeline_on(pc->conn) ||
+	    (pc->unnamed_live && call->stmt_name != NULL))
+		return;
+	PGresult *r = pq_probe_run(pc);
+	if (r && cap_pq.PQresultStatus(r) == PGRES_FATAL_ERROR && !pc->probe_alt &&
+	    cap_pq.PQresultErrorField) {
+		const char *st = cap_pq.PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		if (st && strcmp(st, "42501") == 0) { /* insufficient privilege */
+			cap_pq.PQclear(r);
+			pc->probe_alt = 1;
+			r = pq_probe_run(pc);
+		}
+	}
+	if (r == NULL || cap_pq.PQresultStatus(r) != PGRES_TUPLES_OK || cap_pq.PQntuples(r) != 1 ||
+	    cap_pq.PQnfields(r) != PQ_PROBE_COLS || cap_pq.PQgetisnull(r, 0, 1)) {
+		if (r)
+			cap_pq.PQclear(r);
+		pc->sess.disabled = 1;
+		pc->sess.probe_need = 0;
+		cap_log(CAP_LOG_WARN, "could not read the PostgreSQL session's state; this session "
+			"is not cached");
+		return;
+	}
+	char server[600];
+	if (!cap_pq.PQgetisnull(r, 0, 0)) {
+		snprintf(server, sizeof(server), "pg-sysid%c%s", 0, cap_pq.PQgetvalue(r, 0, 0));
+	} else {
+		const char *h = cap_pq.PQhost(pc->conn), *p = cap_pq.PQport(pc->conn);
+		snprintf(server, sizeof(server), "pg-addr%c%s%c%s", 0, h ? h : "", 0, p ? p : "");
+	}
+	size_t sn = 8 + strlen(server + 8);
+	const char *db = cap_pq.PQgetvalue(r, 0, 1);
+	cap_sess_set_identity(&pc->sess, server, sn, db, strlen(db));
+	uint64_t h = 0x70726f6265ULL;
+	for (int i = 2; i < PQ_PROBE_COLS; i++) {
+		const char *v = cap_pq.PQgetisnull(r, 0, i) ? "\001" : cap_pq.PQgetvalue(r, 0, i);
+		h = cap_hash64(v, strlen(v) + 1, h);
+	}
+	cap_sess_probed(&pc->sess, h, pq_iso_of(cap_pq.PQgetvalue(r, 0, 6)));
+	cap_pq.PQclear(r);
 }
 
 /* Classify and plan call on pc. info is filled; returns the catalog used (may be NULL). */
@@ -589,6 +703,7 @@ static void track_unnamed(pq_conn *pc, const pq_call *call)
 {
 	if (call->stmt_name)
 		return;
+	pc->unnamed_live = call->extended;
 	prep_drop(pc, "");
 	if (call->extended && call->sql) {
 		pq_prep *p = prep_new("", call->sql, call->nparams, call->types);
@@ -622,6 +737,8 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	uint64_t t0 = cap_sess_clock();
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
+	if (CAP_UNLIKELY(pc->sess.probe_need))
+		pq_probe(pc, call);
 	pq_plan(rt, pc, call, info, &plan);
 	if (plan.act == CAP_ACT_CACHE) {
 		unsigned char kbuf[1024];
@@ -718,17 +835,25 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 	if (call->sql) {
 		cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
 		reads_only = info->kind == CAP_SQL_READ ||
-			     (info->kind == CAP_SQL_READ_NOCACHE && !(info->reasons & CAP_SQLR_FUNCTION)) ||
+			     (info->kind == CAP_SQL_READ_NOCACHE &&
+			      !(info->reasons & (CAP_SQLR_FUNCTION | CAP_SQLR_SESSION_FN))) ||
 			     info->kind == CAP_SQL_UTILITY || info->kind == CAP_SQL_EMPTY;
 	}
 	if (!reads_only) {
 		pc->pipe_dirty = 1;
 		pc->params_dirty = 1;
+		/* what it did to the session shows only after the pipeline: read it back then */
+		cap_sess_unknown(&pc->sess, 1);
+		if (call->sql == NULL || info->kind == CAP_SQL_OTHER ||
+		    (info->flags & CAP_SQLF_CLUSTER) || (info->reasons & CAP_SQLR_FUNCTION)) {
+			pc->pipe_cluster = 1;
+			cap_sess_bump_cluster(rt, &pc->sess);
+		}
 		/* its effects are seen only at sync points: an open transaction is tainted and bumps
 		 * the whole database when it ends */
 		pc->sess.txn_tainted = 1;
 		pc->sess.wset_db = 1;
-		cap_engine_bump_db(rt->engine, pc->sess.scope);
+		cap_sess_bump_db(rt, &pc->sess);
 		if (call->sql == NULL || mentions_prepared(call->sql, call->sql_len))
 			preps_clear(pc);
 	}
@@ -757,7 +882,7 @@ static void pq_drop_inflight(const cap_rt *rt, pq_conn *pc)
 	if (!pc->fl_active || pq_settle_inflight(rt, pc))
 		return;
 	if (pc->fl_plan.act != CAP_ACT_CACHE)
-		cap_engine_bump_db(rt->engine, pc->sess.scope);
+		cap_sess_bump_db(rt, &pc->sess);
 	fl_clear(pc);
 }
 
@@ -772,6 +897,8 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	uint64_t t0 = cap_sess_clock();
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
+	if (CAP_UNLIKELY(pc->sess.probe_need))
+		pq_probe(pc, call);
 	pq_plan(rt, pc, call, info, &plan);
 	unsigned char kbuf[1024];
 	cap_keymat km;
@@ -818,7 +945,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 			cap_keymat_done(&km);
 		cap_fail_open("tracking an asynchronous query", CAP_ENOMEM);
 		if (plan.act == CAP_ACT_WRITE || plan.act == CAP_ACT_PASS)
-			cap_engine_bump_db(rt->engine, pc->sess.scope);
+			cap_sess_bump_db(rt, &pc->sess);
 		return CAP_REAL(fn(pc->conn, call));
 	}
 	info_copy(pc->fl_info, info);
@@ -946,7 +1073,7 @@ CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
 		/* libpq refuses these (busy, pipeline) or we have no state: bump to be safe */
 		PGresult *r = CAP_REAL(cap_pq.PQexec(conn, query));
 		if (pc)
-			cap_engine_bump_db(rt->engine, pc->sess.scope);
+			cap_sess_bump_db(rt, &pc->sess);
 		else
 			cap_engine_bump_all(rt->engine);
 		return r;
@@ -976,7 +1103,7 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_params(conn, &call));
 		if (pc)
-			cap_engine_bump_db(rt->engine, pc->sess.scope);
+			cap_sess_bump_db(rt, &pc->sess);
 		else
 			cap_engine_bump_all(rt->engine);
 		return r;
@@ -998,6 +1125,8 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 	if (pc)
 		pq_settle_inflight(rt, pc);
 	PGresult *res = CAP_REAL(cap_pq.PQprepare(conn, stmtName, query, nParams, paramTypes));
+	if (pc && (stmtName == NULL || stmtName[0] == '\0'))
+		pc->unnamed_live = 1;
 	if (pc && res && cap_pq.PQresultStatus(res) == PGRES_COMMAND_OK) {
 		pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
 		if (p)
@@ -1054,7 +1183,7 @@ CAP_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nPar
 		if (pc == NULL)
 			cap_engine_bump_all(rt->engine);
 		else if (call.sql == NULL || !pipeline_on(conn))
-			cap_engine_bump_db(rt->engine, pc->sess.scope);
+			cap_sess_bump_db(rt, &pc->sess);
 		return r;
 	}
 	return pq_sync(rt, pc, &call, run_prepared);
@@ -1109,6 +1238,8 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 	}
 	pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
 	int sent = CAP_REAL(cap_pq.PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
+	if (stmtName == NULL || stmtName[0] == '\0')
+		pc->unnamed_live = 1;
 	if (!sent || p == NULL) {
 		if (p)
 			prep_free(p);
@@ -1177,8 +1308,11 @@ CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 		return r; /* an error from the server (connection trouble): the program sees it */
 	}
 	PGresult *r = CAP_REAL(cap_pq.PQgetResult(conn));
-	if (r && pc->pipe_dirty && cap_pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC)
-		cap_engine_bump_db(rt->engine, pc->sess.scope);
+	if (r && pc->pipe_dirty && cap_pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+		cap_sess_bump_db(rt, &pc->sess);
+		if (pc->pipe_cluster)
+			cap_sess_bump_cluster(rt, &pc->sess);
+	}
 	if (!pc->fl_active)
 		return r;
 	if (r) {
@@ -1276,9 +1410,12 @@ CAP_EXPORT int PQexitPipelineMode(PGconn *conn)
 		pq_conn *pc = pq_find(conn, 0);
 		if (pc && pc->pipe_dirty) {
 			const cap_rt *rt = cap_rt_get();
-			if (rt->engine)
-				cap_engine_bump_db(rt->engine, pc->sess.scope);
-			pc->pipe_dirty = 0;
+			if (rt->engine) {
+				cap_sess_bump_db(rt, &pc->sess);
+				if (pc->pipe_cluster)
+					cap_sess_bump_cluster(rt, &pc->sess);
+			}
+			pc->pipe_dirty = pc->pipe_cluster = 0;
 		}
 	}
 	return r;

@@ -64,7 +64,8 @@
 	X(PQconninfoOption *, PQconninfo, (PGconn *))                                          \
 	X(void, PQconninfoFree, (PQconninfoOption *))                                          \
 	X(PGconn *, PQconnectdbParams, (const char *const *, const char *const *, int))        \
-	X(char *, PQerrorMessage, (const PGconn *))
+	X(char *, PQerrorMessage, (const PGconn *))                                           \
+	X(char *, PQresultErrorField, (const PGresult *, int))
 
 struct cap_pq_real {
 #define CAP_PQ_PTR(ret, name, args) ret(*name) args;

@@ -9,7 +9,11 @@
  *
  * The header: dialect (pg or my), CAPACITOR_TXN (strict or read-committed), the volatility the
  * catalog reports for user functions (default: unknown), relations the catalog refuses to
- * cache. SERVER is `ok` or `err`, then the server's transaction state after the statement:
+ * cache, the session's default isolation (iso=rc|rr|ser), and `probe` when the hook reads the
+ * session state back from the server (the libpq hook does): the harness then plays the
+ * server's part. Before a statement on an idle connection whose state is unknown it reports
+ * the state the server has: a label (SERVER `state=NAME` sets it after a statement; `login`
+ * at first) and the session's default isolation (SERVER `dfl=rc|rr|ser` sets it). SERVER is `ok` or `err`, then the server's transaction state after the statement:
  * `txn=0` (none, the default), `txn=1` (open), `txn=2` (failed), and for MySQL `ac=0|1`, the
  * autocommit flag after it (the hook reports "in a transaction" before a statement when one is
  * open or autocommit is off, since the statement will open one).
@@ -121,6 +125,8 @@ typedef struct conn {
 	fake_cat cat;
 	int in_txn;
 	int autocommit_off; /* MySQL: the next statement opens a transaction */
+	char state[64];     /* the server's session state, as a label (probe mode) */
+	enum cap_sql_iso dfl; /* the server's session default isolation (probe mode) */
 } conn;
 
 static uint64_t db_epoch(const cap_sess *s)
@@ -149,10 +155,25 @@ typedef struct outcome {
 	char bump[2100];
 } outcome;
 
+/* What a probing hook does before a statement: read the state back on an idle connection. */
+static void maybe_probe(conn *c)
+{
+	if (c->s.probe && c->s.probe_need && c->in_txn == 0)
+		cap_sess_probed(&c->s, cap_hash64(c->state, strlen(c->state), 0x5a), c->dfl);
+}
+
 /* Run one statement on c the way a hook does: classify, plan, (read deps on a miss), send,
  * account. */
+static enum cap_sql_iso iso_named(const char *v)
+{
+	return strcmp(v, "rc") == 0    ? CAP_ISO_READ_COMMITTED
+	       : strcmp(v, "rr") == 0  ? CAP_ISO_REPEATABLE_READ
+	       : strcmp(v, "ser") == 0 ? CAP_ISO_SERIALIZABLE
+				       : CAP_ISO_UNKNOWN;
+}
+
 static void step(conn *c, enum cap_dialect d, const char *sql, int ok, int txn_after, int ac,
-		 outcome *o)
+		 const char *state, const char *dfl, outcome *o)
 {
 	cap_sql_info *info = cap_sess_info();
 	cap_sql_classify(d, sql, strlen(sql), info);
@@ -167,6 +188,10 @@ static void step(conn *c, enum cap_dialect d, const char *sql, int ok, int txn_a
 	c->in_txn = txn_after;
 	if (ac >= 0)
 		c->autocommit_off = !ac;
+	if (state[0])
+		snprintf(c->state, sizeof(c->state), "%s", state);
+	if (dfl[0])
+		c->dfl = iso_named(dfl);
 	int dbb = db_epoch(&c->s) != e0;
 	snprintf(o->bump, sizeof(o->bump), "%s%s%s", dbb ? "db" : "",
 		 dbb && c->cat.bumped[0] ? "," : "", c->cat.bumped);
@@ -262,10 +287,13 @@ static void block_start(block *bl, char *hdr)
 						       : CAP_ISO_REPEATABLE_READ;
 		c->s.sess_iso_known = 1;
 		if (getkv(hdr, "iso", v, sizeof(v)))
-			c->s.sess_iso = strcmp(v, "rc") == 0   ? CAP_ISO_READ_COMMITTED
-					: strcmp(v, "rr") == 0 ? CAP_ISO_REPEATABLE_READ
-					: strcmp(v, "ser") == 0 ? CAP_ISO_SERIALIZABLE
-								: CAP_ISO_UNKNOWN;
+			c->s.sess_iso = iso_named(v);
+		c->dfl = c->s.sess_iso;
+		snprintf(c->state, sizeof(c->state), "login");
+		if (strstr(hdr, " probe") || strncmp(hdr + 2, " probe", 6) == 0) {
+			c->s.probe = 1;
+			cap_sess_unknown(&c->s, 0);
+		}
 		c->cat.fns[0] = ',';
 		if (getkv(hdr, "fn", v, sizeof(v)))
 			snprintf(c->cat.fns, sizeof(c->cat.fns), ",%s,", v);
@@ -273,7 +301,10 @@ static void block_start(block *bl, char *hdr)
 		if (getkv(hdr, "nocache", v, sizeof(v)))
 			snprintf(c->cat.nocache, sizeof(c->cat.nocache), ",%s,", v);
 	}
-	bl->fresh_key = key_of(&bl->a.s);
+	/* a connection that ran nothing (read back, in probe mode) */
+	conn fresh = bl->a;
+	maybe_probe(&fresh);
+	bl->fresh_key = key_of(&fresh.s);
 	bl->live = 1;
 }
 
@@ -295,11 +326,16 @@ static int run_line(block *bl, char *line, char *msg, size_t cap)
 	char v[256];
 	int txn = getkv(srv, "txn", v, sizeof(v)) ? atoi(v) : 0;
 	int ac = getkv(srv, "ac", v, sizeof(v)) ? atoi(v) : -1;
+	char state[64], dfl[16];
+	getkv(srv, "state", state, sizeof(state));
+	getkv(srv, "dfl", dfl, sizeof(dfl));
 
+	maybe_probe(&bl->a);
+	maybe_probe(&bl->b);
 	uint64_t k0 = key_of(&bl->a.s);
 	outcome oa, ob;
-	step(&bl->a, bl->d, sql, ok, txn, ac, &oa);
-	step(&bl->b, bl->d, sql, ok, txn, ac, &ob);
+	step(&bl->a, bl->d, sql, ok, txn, ac, state, dfl, &oa);
+	step(&bl->b, bl->d, sql, ok, txn, ac, state, dfl, &ob);
 	uint64_t ka = key_of(&bl->a.s), kb = key_of(&bl->b.s);
 
 	char got[2400];

@@ -5,7 +5,7 @@
  * Every test uses its own temporary CAPACITOR_DIR. Writers are threads of this process and
  * forked children; the reader is cap_stats_reader_* on a second mapping, as the tool does.
  * Checked: exact totals after concurrent writers finish, monotonic totals while they run,
- * dead processes (exited or SIGKILLed, also while holding the robust mutex or in the middle
+ * dead processes (exited or SIGKILLed, also while holding the fold lock or in the middle
  * of a fold) counted exactly once, L1 gauges dropped with their process, reset, the shape
  * table and its overflow bucket, the periodic log line, and the clear errors for missing,
  * truncated, corrupt, newer-version and unsafe files.
@@ -26,6 +26,7 @@
 
 #include "cache/cap.h"
 #include "cache/log.h"
+#include "cache/plock.h"
 #include "cache/sql.h"
 #include "cache/stats.h"
 #include "cache/stats_file.h"
@@ -419,7 +420,7 @@ Test(stats, robust_mutex_owner_killed)
 	cr_assert_eq(pipe(fds), 0);
 	pid_t pid = fork();
 	if (pid == 0) {
-		pthread_mutex_lock(&h->lock);
+		cap_plock_acquire(&h->lock, 0, NULL);
 		char c = 'x';
 		if (write(fds[1], &c, 1) != 1)
 			_exit(1);
