@@ -117,6 +117,8 @@ def latency(recs):
                 # the harness counts allocations only in the C clients
                 "allocs": None if p.startswith("py_") else median([r["allocs"] for r in rs]),
                 "x_direct": paired_ratio(base, p50) if m != "direct" else 1.0,
+                "per_round": [{k: r[k] for k in ("round", "n", "p50_ns", "p90_ns", "p99_ns", "mean_ns") if k in r}
+                              for r in rs],
             }
             out.append(row)
             if m != "direct" and row["x_direct"] is not None:
@@ -164,7 +166,7 @@ def scaling(recs):
                     continue
                 x = paired_ratio(mine, one)
                 out.append({"mode": mode, "kind": kind, "n": k, "qps": median(list(mine.values())),
-                            "x_one": x})
+                            "all": [mine[i] for i in sorted(mine)], "x_one": x})
                 if k > 1 and x is not None:
                     ratios["scaling.%s.%s_%d" % (mode, kind, k)] = x
     return out, ratios
