@@ -60,6 +60,22 @@ RAW=$WORK/raw.txt
 # Capacitor's directories live where its default does (tmpfs), all under one removed at exit.
 CAPROOT=$(mktemp -d /dev/shm/capacitor-bench.XXXXXX)
 
+# shellcheck source=tests/fixture.sh
+. tests/fixture.sh
+# shellcheck source=bench/pgpool.sh
+. bench/pgpool.sh
+cleanup() {
+	# parallel clients still running (DDL sessions, scaling processes), by their pids
+	local j
+	for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
+	bench_pgpool_stop
+	cap_fixture_stop
+	rm -rf -- "$CAPROOT" "$WORK"
+}
+trap 'cleanup' EXIT
+trap 'cleanup; trap - INT; exit 130' INT
+trap 'cleanup; trap - TERM; exit 143' TERM
+
 want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 say() { echo "== [$(date +%H:%M:%S)] $*" >&2; }
 warn() { echo "bench: $*" >&2; }
@@ -97,16 +113,6 @@ rec() {
 # put LINE - append one measured figure to raw.txt.
 put() { echo "$*" >>"$RAW"; }
 
-# shellcheck source=tests/fixture.sh
-. tests/fixture.sh
-# shellcheck source=bench/pgpool.sh
-. bench/pgpool.sh
-cleanup() {
-	bench_pgpool_stop
-	cap_fixture_stop
-	rm -rf -- "$CAPROOT" "$WORK"
-}
-
 pin_server() { # pin a server's processes (and the children it forks later)
 	local pid
 	for pid in "$@"; do
@@ -140,6 +146,7 @@ if want micro; then
 fi
 
 cap_fixture_start_pg >/dev/null
+# The fixture's trap replaced ours: put ours back.
 trap 'cleanup' EXIT
 trap 'cleanup; trap - INT; exit 130' INT
 trap 'cleanup; trap - TERM; exit 143' TERM
