@@ -367,13 +367,14 @@ if want throughput; then
 	# memory tier (a new process), the shared tier warm.
 	say "throughput: pgbench -S and sysbench, ${SECS}s each after one warm-up run, $ROUNDS rounds"
 	# pgbench -S's own statement for every account once (scale 1: 100000 accounts, 4 clients
-	# x 25000; pgbench variables live on across a client's transactions).
+	# x 25000; pgbench variables live on across a client's transactions). The SELECT is the
+	# second command, as in -S's script, so that -M prepared gives it the same statement name.
 	cat >"$WORK/warm.sql" <<'EOF'
-\set n :n + 1
 \set aid :client_id * 25000 + :n
 SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
+\set n :n + 1
 EOF
-	WARM=(pgbench -n -c 4 -j 2 -t 25000 -D n=0 -f "$WORK/warm.sql")
+	WARM=(pgbench -n -c 4 -j 2 -t 25000 -D n=1 -f "$WORK/warm.sql")
 	declare -A TD
 	for m in simple extended prepared; do
 		TD[$m]=$(capdir)
