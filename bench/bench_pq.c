@@ -13,8 +13,10 @@
  *   exec         PQexec of the query text with the id written in
  *   sync         PQexecParams with the id as $1
  *   prepared     PQexecPrepared of the query prepared once
- *   nonblocking  PQsendQueryParams on a nonblocking connection that polls its socket before
- *                it reads, as event loops do
+ *   nonblocking  PQsendQueryParams on a nonblocking connection that asks PQisBusy before it
+ *                waits for its socket (psycopg 3, Ruby pg)
+ *   nonblocking_poll  the same, by a program that waits for the socket first and then reads,
+ *                as event loops that poll do
  *   miss         PQexecParams where a second parameter makes every key new (the miss path)
  *   floor        PQcopyResult of a result already in memory: what no cache behind libpq's
  *                API can beat (printed with mode "floor", whatever MODE is)
@@ -35,6 +37,7 @@
 #define MAX_IDS 1000
 
 static PGconn *conn, *nbconn;
+static int nbsock; /* nbconn's socket, fetched once before anything is sent, as event loops do */
 static int nids = 64;
 static PGresult *floor_src[MAX_IDS];
 
@@ -84,27 +87,55 @@ static PGresult *q_prepared(int i)
 	return PQexecPrepared(conn, "bench_point", 1, v, NULL, NULL, 0);
 }
 
-static PGresult *q_nonblocking(int i)
+static PGresult *nb_result(void)
+{
+	PGresult *r = PQgetResult(nbconn), *extra;
+	while ((extra = PQgetResult(nbconn)) != NULL)
+		PQclear(extra);
+	return r;
+}
+
+static int nb_send(int i)
 {
 	char a[16];
 	snprintf(a, sizeof(a), "%d", id_of(i));
 	const char *v[1] = { a };
 	if (!PQsendQueryParams(nbconn, POINT_SQL, 1, NULL, v, NULL, NULL, 0))
-		return NULL;
+		return 0;
 	while (PQflush(nbconn) > 0) {
-		struct pollfd p = { PQsocket(nbconn), POLLOUT, 0 };
+		struct pollfd p = { nbsock, POLLOUT, 0 };
 		poll(&p, 1, 10000);
 	}
+	return 1;
+}
+
+/* PQisBusy before waiting (psycopg 3, Ruby pg): a hit there costs no round trip. */
+static PGresult *q_nonblocking(int i)
+{
+	if (!nb_send(i))
+		return NULL;
 	while (PQisBusy(nbconn)) {
-		struct pollfd p = { PQsocket(nbconn), POLLIN, 0 };
+		struct pollfd p = { nbsock, POLLIN, 0 };
 		poll(&p, 1, 10000);
 		if (!PQconsumeInput(nbconn))
 			break;
 	}
-	PGresult *r = PQgetResult(nbconn), *extra;
-	while ((extra = PQgetResult(nbconn)) != NULL)
-		PQclear(extra);
-	return r;
+	return nb_result();
+}
+
+/* The socket waited for first, then read: such a program is woken on a hit by the answer to
+ * an empty query sent one hit earlier. */
+static PGresult *q_nonblocking_poll(int i)
+{
+	if (!nb_send(i))
+		return NULL;
+	do {
+		struct pollfd p = { nbsock, POLLIN, 0 };
+		poll(&p, 1, 10000);
+		if (!PQconsumeInput(nbconn))
+			break;
+	} while (PQisBusy(nbconn));
+	return nb_result();
 }
 
 /* The second parameter changes the key, not the answer: every query is a miss that stores.
@@ -201,13 +232,16 @@ int main(int argc, char **argv)
 		} else if (strcmp(c, "prepared") == 0) {
 			must_ok(PQprepare(conn, "bench_point", POINT_SQL, 1, NULL), "prepare");
 			run_case("libpq_prepared", mode, q_prepared, n);
-		} else if (strcmp(c, "nonblocking") == 0) {
+		} else if (strcmp(c, "nonblocking") == 0 || strcmp(c, "nonblocking_poll") == 0) {
+			int poll_first = strcmp(c, "nonblocking_poll") == 0;
 			nbconn = connect_or_die();
 			if (PQsetnonblocking(nbconn, 1) != 0) {
 				fprintf(stderr, "bench_pq: PQsetnonblocking failed\n");
 				return 1;
 			}
-			run_case("libpq_nonblocking", mode, q_nonblocking, n);
+			nbsock = PQsocket(nbconn);
+			run_case(poll_first ? "libpq_nonblocking_poll" : "libpq_nonblocking", mode,
+				 poll_first ? q_nonblocking_poll : q_nonblocking, n);
 			PQfinish(nbconn);
 		} else if (strcmp(c, "miss") == 0) {
 			run_case("libpq_miss", mode, q_miss, n);

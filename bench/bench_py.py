@@ -3,7 +3,9 @@
 
     bench_py.py DRIVER MODE N
 
-DRIVER is psycopg2, psycopg (psycopg 3) or MySQLdb. The query is
+DRIVER is psycopg2, psycopg (psycopg 3), psycopg_async (psycopg 3 on an asyncio connection:
+libpq's nonblocking API, PQisBusy before waiting) or MySQLdb. Debian's psycopg 3 is the
+pure-Python implementation, which takes libpq's functions with dlsym. The query is
 `SELECT id, name, price, qty FROM items WHERE id = %s` over the fixed set of ids
 1..BENCH_IDS (default 64), each execute + fetchall timed alone with perf_counter_ns.
 PostgreSQL drivers connect with the PG* environment variables, MySQLdb with CAP_MY_SOCKET,
@@ -11,6 +13,7 @@ CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB. bench/run.sh runs it once per mode and 
 and without Capacitor preloaded; MODE is only the label. Output, one line:
     lat path=py_DRIVER mode=MODE n=N p50_ns=.. p90_ns=.. p99_ns=.. mean_ns=.. allocs=0
 """
+import asyncio
 import os
 import sys
 import time
@@ -38,15 +41,16 @@ def connect(driver):
     raise SystemExit("bench_py: unknown driver " + driver)
 
 
-def main():
-    driver, mode, n = sys.argv[1], sys.argv[2], max(100, int(sys.argv[3]))
-    nids = int(os.environ.get("BENCH_IDS", "64"))
+def check(rows):
+    if len(rows) != 1 or len(rows[0]) != 4:
+        raise SystemExit("bench_py: unexpected result %r" % (rows,))
+
+
+def run_sync(driver, n, nids):
     conn, cur = connect(driver)
     for i in range(2 * nids + 200):
         cur.execute(SQL, (1 + i % nids,))
-        rows = cur.fetchall()
-        if len(rows) != 1 or len(rows[0]) != 4:
-            raise SystemExit("bench_py: unexpected result %r" % (rows,))
+        check(cur.fetchall())
     lat = [0] * n
     clock = time.perf_counter_ns
     for i in range(n):
@@ -55,6 +59,34 @@ def main():
         cur.fetchall()
         lat[i] = clock() - t0
     conn.close()
+    return lat
+
+
+async def run_async(n, nids):
+    import psycopg
+    conn = await psycopg.AsyncConnection.connect("", autocommit=True)
+    cur = conn.cursor()
+    for i in range(2 * nids + 200):
+        await cur.execute(SQL, (1 + i % nids,))
+        check(await cur.fetchall())
+    lat = [0] * n
+    clock = time.perf_counter_ns
+    for i in range(n):
+        t0 = clock()
+        await cur.execute(SQL, (1 + i % nids,))
+        await cur.fetchall()
+        lat[i] = clock() - t0
+    await conn.close()
+    return lat
+
+
+def main():
+    driver, mode, n = sys.argv[1], sys.argv[2], max(100, int(sys.argv[3]))
+    nids = int(os.environ.get("BENCH_IDS", "64"))
+    if driver == "psycopg_async":
+        lat = asyncio.run(run_async(n, nids))
+    else:
+        lat = run_sync(driver, n, nids)
     mean = sum(lat) // n
     lat.sort()
     print("lat path=py_%s mode=%s n=%d p50_ns=%d p90_ns=%d p99_ns=%d mean_ns=%d allocs=0" %

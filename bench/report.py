@@ -41,10 +41,12 @@ PATH_NAMES = {
     "libpq_exec": "libpq PQexec",
     "libpq_sync": "libpq PQexecParams",
     "libpq_prepared": "libpq PQexecPrepared",
-    "libpq_nonblocking": "libpq nonblocking (polls)",
+    "libpq_nonblocking": "libpq nonblocking (PQisBusy first)",
+    "libpq_nonblocking_poll": "libpq nonblocking (polls first)",
     "libpq_miss": "libpq miss (new key each)",
     "py_psycopg2": "psycopg2",
     "py_psycopg": "psycopg 3",
+    "py_psycopg_async": "psycopg 3 asyncio",
     "mysql_text": "Connector/C text",
     "mysql_stmt": "Connector/C prepared",
     "mysql_miss": "Connector/C miss",
@@ -232,14 +234,14 @@ def table(doc):
     w = sys.stdout.write
     if doc["latency"]:
         w("\n== latency of the point query (median over rounds; x direct = direct p50 / p50, same run)\n")
-        w("%-28s %-24s %10s %10s %9s %7s\n" % ("client path", "mode", "p50 us", "p99 us", "x direct", "allocs"))
+        w("%-34s %-24s %10s %10s %9s %7s\n" % ("client path", "mode", "p50 us", "p99 us", "x direct", "allocs"))
     for r in doc["latency"]:
-        w("%-28s %-24s %10s %10s %8sx %7s\n" % (PATH_NAMES.get(r["path"], r["path"]), MODE_NAMES.get(r["mode"], r["mode"]),
+        w("%-34s %-24s %10s %10s %8sx %7s\n" % (PATH_NAMES.get(r["path"], r["path"]), MODE_NAMES.get(r["mode"], r["mode"]),
                                               fmt(r["p50_us"]), fmt(r["p99_us"]), fmt(r["x_direct"]), fmt(r["allocs"], 1)))
     if doc["instructions"]:
         w("\n== instructions per query, client side (callgrind)\n")
         for r in doc["instructions"]:
-            w("%-28s %-24s %10s  (+%s over direct)\n" % (PATH_NAMES.get(r["path"], r["path"]), MODE_NAMES.get(r["mode"], r["mode"]),
+            w("%-34s %-24s %10s  (+%s over direct)\n" % (PATH_NAMES.get(r["path"], r["path"]), MODE_NAMES.get(r["mode"], r["mode"]),
                                                          fmt(r["ir_per_query"]), fmt(r["over_direct"])))
     if doc["throughput"] or doc["times"]:
         w("\n== throughput (tps, median over rounds) and timed workloads (s); x direct from the same rounds\n")

@@ -7,10 +7,12 @@
 # Sections (BENCH_SECTIONS, default all, in this order):
 #   micro       the engine's micro benchmarks (bench_engine, bench_sql, bench_stats)
 #   latency     the point query, median and p99 per mode and client path: libpq (PQexec,
-#               PQexecParams, PQexecPrepared, nonblocking polling its socket, a miss per query),
-#               psycopg2, psycopg 3, Connector/C text and prepared, MySQLdb; modes direct,
-#               Capacitor memory tier (l1), shared tier (l2: fresh process, warm file, memory
-#               tier off), pgpool-II query cache, MariaDB query cache (qc), the PQcopyResult floor
+#               PQexecParams, PQexecPrepared, a nonblocking connection asking PQisBusy first
+#               and one polling its socket first, a miss per query), psycopg2, psycopg 3 (sync
+#               and asyncio; libpq taken with dlsym), Connector/C text and prepared, MySQLdb;
+#               modes direct, Capacitor memory tier (l1), shared tier (l2: fresh process, warm
+#               file, memory tier off), pgpool-II query cache, MariaDB query cache (qc), the
+#               PQcopyResult floor
 #   instr       instructions per query of a miss and of a hit against direct (callgrind)
 #   writes      pgbench TPC-B and sysbench oltp_read_write, with and without
 #   ddl         BENCH_DDL_SESSIONS parallel psql sessions, each creating, filling, altering,
@@ -202,7 +204,7 @@ cap_hits() { # hits recorded in a CAPACITOR_DIR's stats
 
 if want latency; then
 	say "latency: the point query over $BENCH_IDS ids, $N queries per case, $ROUNDS rounds"
-	PQCASES=(exec sync prepared nonblocking miss)
+	PQCASES=(exec sync prepared nonblocking nonblocking_poll miss)
 	pool_h0=$([ "$PGPOOL" = 1 ] && bench_pgpool_hits | awk '{print $1}' || echo 0)
 	qc_h0=0
 	cap_pg_hits=0 cap_my_hits=0
@@ -215,7 +217,7 @@ if want latency; then
 		if [ "$PGPOOL" = 1 ]; then
 			rec "$r" client env PGHOST="$BENCH_PGPOOL_HOST" PGPORT="$BENCH_PGPOOL_PORT" "$BUILD/bench/bench_pq" pgpool "$N" "${PQCASES[@]}"
 		fi
-		for drv in psycopg2 psycopg; do
+		for drv in psycopg2 psycopg psycopg_async; do
 			rec "$r" client /usr/bin/python3 bench/bench_py.py "$drv" direct "$N"
 			rec "$r" client env CAPACITOR_DIR="$d" LD_PRELOAD="$LIB" /usr/bin/python3 bench/bench_py.py "$drv" l1 "$N"
 			rec "$r" client env CAPACITOR_DIR="$d" CAPACITOR_MEM=0 LD_PRELOAD="$LIB" /usr/bin/python3 bench/bench_py.py "$drv" l2 "$N"

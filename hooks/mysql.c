@@ -136,6 +136,8 @@ typedef struct my_conn {
 	int probed;              /* 0: probe before the next cacheable read */
 	unsigned long thread_id; /* the server session the state describes (reconnects) */
 	int sysdb;               /* the current database is a system schema: no caching */
+	int auto_is_null;        /* sql_auto_is_null on: "id IS NULL" reads the last insert id,
+				  * which changes at every insert: no caching */
 	int locked;              /* LOCK TABLES in force: no hits (unlocked tables must fail) */
 	/* isolation level of transactions (MySQL rules: see iso_before) */
 	enum cap_sql_iso txn_pin;  /* level of the open transaction; NONE: none seen open */
@@ -248,6 +250,8 @@ static void sess_setup(my_conn *mc)
 	mc->thread_id = m->thread_id;
 	mc->sysdb = is_sysdb(m->db, m->db ? strlen(m->db) : 0);
 	mc->locked = 0;
+	mc->auto_is_null = 0;
+	mc->replay_on = 0;
 	mc->txn_pin = mc->one_shot = CAP_ISO_NONE;
 	mc->one_shot_sure = 0;
 	mc->cs_seen = NULL;
@@ -435,7 +439,7 @@ static CAP_COLD int probe(my_conn *mc)
 		uint64_t h = 0;
 		char db[256];
 		size_t dbn = 0;
-		int db_null = 1;
+		int db_null = 1, auto_is_null = 0;
 		while (r && r->field_count == 2 && (row = CAP_REAL(cap_my.mysql_fetch_row(r)))) {
 			const char *k = row[0] ? row[0] : "";
 			if (strcmp(k, "cap.iso") == 0) {
@@ -443,6 +447,9 @@ static CAP_COLD int probe(my_conn *mc)
 				have_iso = 1;
 				continue; /* the level is followed apart (transaction rules) */
 			}
+			if (strcasecmp(k, "sql_auto_is_null") == 0)
+				auto_is_null = row[1] && (strcasecmp(row[1], "ON") == 0 ||
+							  strcmp(row[1], "1") == 0);
 			if (strcmp(k, "cap.db") == 0 && row[1] && strlen(row[1]) < sizeof(db)) {
 				dbn = strlen(row[1]);
 				memcpy(db, row[1], dbn);
@@ -462,7 +469,7 @@ static CAP_COLD int probe(my_conn *mc)
 			cap_sess_set_db(&mc->sess, db_null ? "" : db, db_null ? 0 : dbn);
 			fix_scope(mc);
 			mc->sysdb = !db_null && is_sysdb(db, dbn);
-			mc->thread_id = m->thread_id;
+			mc->auto_is_null = auto_is_null;
 			ok = 1;
 		}
 		free_res(r);
@@ -576,8 +583,15 @@ static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
 		reconnected(rt, mc);
 	cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info);
 	int unknown = 0;
-	if (CAP_UNLIKELY(!mc->probed) && info->kind == CAP_SQL_READ)
+	/* a read whose functions the rules may declare safe is cacheable too */
+	if (CAP_UNLIKELY(!mc->probed) &&
+	    (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE)) {
 		unknown = !probe(mc);
+		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
+			reconnected(rt, mc); /* the probe itself reconnected */
+			unknown = 1;
+		}
+	}
 	cap_mycat *cat = mc->cat;
 	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
 	    info->kind == CAP_SQL_WRITE)
@@ -586,7 +600,8 @@ static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
 		refresh_params(mc);
 	iso_before(mc);
 	cap_sess_plan(rt, &mc->sess, info, in_txn_before(mc->m), &cap_mycat_ops, cat, plan);
-	if (plan->act == CAP_ACT_CACHE && CAP_UNLIKELY(mc->sysdb || mc->locked || unknown)) {
+	if (plan->act == CAP_ACT_CACHE &&
+	    CAP_UNLIKELY(mc->sysdb || mc->locked || mc->auto_is_null || unknown)) {
 		/* unqualified names are the server's live tables; under LOCK TABLES a table not
 		 * locked must fail as it would on the server */
 		plan->act = CAP_ACT_PASS;
@@ -1987,6 +2002,7 @@ CAP_EXPORT int mysql_select_db(MYSQL *m, const char *db)
 		cap_sess_set_db(&mc->sess, db, strlen(db));
 		fix_scope(mc);
 		mc->sysdb = is_sysdb(db, strlen(db));
+		mc->replay_on = 0; /* a hit's statement may mean another table now */
 	} else if (mc) {
 		mc->sess.disabled = 1; /* which database is current is not known now */
 	}
@@ -2065,6 +2081,10 @@ CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long l
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 			reconnected(rt, mc);
 		prep.ok = (mc->probed || probe(mc)) && !mc->sess.disabled && !mc->sysdb;
+		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
+			reconnected(rt, mc);
+			prep.ok = 0;
+		}
 		memcpy(prep.k, &mc->sess.ident, 16);
 		memcpy(prep.k + 16, &mc->sess.fp, 8);
 	}

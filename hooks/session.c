@@ -199,6 +199,16 @@ static enum cap_sql_iso txn_level(const cap_sess *s)
 	return s->sess_iso;
 }
 
+/* May the statement about to run read uncommitted rows? PostgreSQL runs READ UNCOMMITTED as
+ * READ COMMITTED; for MySQL an unknown level may be READ UNCOMMITTED (the strictest case). The
+ * MySQL hook reports the level of an autocommit statement as txn_iso too. */
+static int dirty_level(const cap_sess *s)
+{
+	enum cap_sql_iso iso = txn_level(s);
+	return s->dialect == CAP_DIALECT_MYSQL &&
+	       (iso == CAP_ISO_READ_UNCOMMITTED || iso == CAP_ISO_UNKNOWN);
+}
+
 void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
 		   const cap_catalog_ops *ops, void *cat, cap_plan *p)
 {
@@ -235,6 +245,9 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 			p->act = CAP_ACT_WRITE;
 		return;
 	case CAP_SQL_SESSION:
+		if (s->dialect == CAP_DIALECT_PG)
+			return; /* PostgreSQL's SET takes no expressions: f() there is an error */
+		/* fall through */
 	case CAP_SQL_UTILITY:
 		/* EXPLAIN ANALYZE f(), DECLARE ... f(), MySQL SET @x = f(): a function we do not
 		 * know may write */
@@ -273,7 +286,8 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 		p->reason = CAP_REASON_disabled;
 		return;
 	}
-	if (s->disabled) {
+	/* scope_unsure: entries would depend on a database scope nobody else bumps */
+	if (s->disabled || s->scope_unsure) {
 		p->reason = CAP_REASON_session;
 		return;
 	}
@@ -301,6 +315,12 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 			p->reason = CAP_REASON_txn;
 			return;
 		}
+	}
+	if (fill && dirty_level(s)) {
+		/* a read at READ UNCOMMITTED may see rows that are never committed: it may be
+		 * served committed data, but what it read must never be served to anyone */
+		fill = 0;
+		p->reason = CAP_REASON_txn;
 	}
 	p->act = CAP_ACT_CACHE;
 	p->can_hit = hit;
@@ -382,12 +402,32 @@ static void bump_db(const cap_rt *rt, cap_sess *s)
 	cap_sess_bump_db(rt, s);
 }
 
+/* Does a write touch a system catalog (UPDATE pg_settings is a SET) or tables the classifier
+ * could not name? */
+static int writes_unknowable(const cap_sql_info *info)
+{
+	if (info->kind != CAP_SQL_WRITE)
+		return 0;
+	if (info->nwrite == 0)
+		return 1;
+	for (uint16_t i = 0; i < info->nwrite; i++) {
+		const cap_sql_name *w = &info->write[i];
+		const char *n = info->names + w->name_off;
+		if ((w->name_len >= 3 && (n[0] | 0x20) == 'p' && (n[1] | 0x20) == 'g' && n[2] == '_') ||
+		    (w->schema_len && name_eq_fold(info->names + w->schema_off, w->schema_len,
+						   "pg_catalog")))
+			return 1;
+	}
+	return 0;
+}
+
 /* Bump everything a successful write may have changed; remember it for the transaction. */
 static void bump_write(const cap_rt *rt, cap_sess *s, const cap_sql_info *info,
 		       const cap_plan *p, const cap_catalog_ops *ops, void *cat, int in_txn)
 {
 	int whole_db = p->fn_may_write || info->kind == CAP_SQL_OTHER || info->nwrite == 0 ||
-		       cat == NULL || ops == NULL || (info->reasons & CAP_SQLR_TOO_COMPLEX);
+		       cat == NULL || ops == NULL || (info->reasons & CAP_SQLR_TOO_COMPLEX) ||
+		       (s->dialect == CAP_DIALECT_PG && writes_unknowable(info));
 	if (info->kind == CAP_SQL_DDL || (info->flags & CAP_SQLF_CATALOG_CHANGE)) {
 		/* DDL changes what every catalog knows: the database, and each process's catalog */
 		whole_db = 1;
@@ -578,25 +618,6 @@ static int calls_user_code(const cap_sql_info *info, const cap_catalog_ops *ops,
 	return 0;
 }
 
-/* Does a write touch a system catalog (UPDATE pg_settings is a SET) or tables the classifier
- * could not name? */
-static int writes_unknowable(const cap_sql_info *info)
-{
-	if (info->kind != CAP_SQL_WRITE)
-		return 0;
-	if (info->nwrite == 0)
-		return 1;
-	for (uint16_t i = 0; i < info->nwrite; i++) {
-		const cap_sql_name *w = &info->write[i];
-		const char *n = info->names + w->name_off;
-		if ((w->name_len >= 3 && (n[0] | 0x20) == 'p' && (n[1] | 0x20) == 'g' && n[2] == '_') ||
-		    (w->schema_len && name_eq_fold(info->names + w->schema_off, w->schema_len,
-						   "pg_catalog")))
-			return 1;
-	}
-	return 0;
-}
-
 /* The session side of a finished statement when the hook reads the state back: what the
  * text proves is folded; anything else leaves the state unknown until it is read. PostgreSQL
  * semantics: a SET inside a transaction block lasts only if it commits (SET LOCAL and
@@ -617,8 +638,7 @@ static void after_probed(cap_sess *s, const cap_sql_info *info, const cap_plan *
 				info->iso_scope == CAP_ISO_SCOPE_SESSION;
 		int provable = ok && !any_txn && !code && info->kind == CAP_SQL_SESSION &&
 			       info->nstmts == 1 && !(info->reasons & CAP_SQLR_MULTI) &&
-			       !(info->flags & (CAP_SQLF_SET_ROLE | CAP_SQLF_RESET_ALL |
-						CAP_SQLF_SET_LOCAL)) &&
+			       !(info->flags & (CAP_SQLF_RESET_ALL | CAP_SQLF_SET_LOCAL)) &&
 			       (info->iso == CAP_ISO_NONE ? !mentions_isolation(sql, len) : named_iso);
 		if (provable) {
 			fold_session(s, sql, len); /* took effect, for good: its text says it */
@@ -629,7 +649,9 @@ static void after_probed(cap_sess *s, const cap_sql_info *info, const cap_plan *
 			cap_sess_unknown(s, any_txn && (code || mentions_isolation(sql, len)));
 		}
 		/* the transaction ran something other than a plain read (DESIGN.md contract
-		 * point 2): no hits until it ends, whatever the key */
+		 * point 2), and what it changed may revert at ROLLBACK TO SAVEPOINT, COMMIT or
+		 * ROLLBACK (SET LOCAL, set_config(..., true)) under a key that stays: nothing of
+		 * this transaction is served or cached from here on */
 		if (any_txn)
 			s->txn_tainted = 1;
 	}
@@ -724,8 +746,12 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 	if (!in_txn && (was_in_txn || s->nwset || s->wset_db || s->wset_cluster ||
 			s->txn_tainted || s->txn_iso != CAP_ISO_NONE)) {
 		end_txn(rt, s, ops, cat);
-	} else if (in_txn && info->kind == CAP_SQL_TXN && (info->flags & CAP_SQLF_CHAIN) &&
-		   (info->txn == CAP_TXN_COMMIT || info->txn == CAP_TXN_ROLLBACK)) {
+	} else if (in_txn && info->kind == CAP_SQL_TXN &&
+		   (((info->flags & CAP_SQLF_CHAIN) &&
+		     (info->txn == CAP_TXN_COMMIT || info->txn == CAP_TXN_ROLLBACK)) ||
+		    (s->dialect == CAP_DIALECT_MYSQL && info->txn == CAP_TXN_BEGIN && was_in_txn))) {
+		/* MySQL's BEGIN / START TRANSACTION inside a transaction commits it first (an
+		 * implicit commit): the old one ended, as with COMMIT AND CHAIN */
 		/* COMMIT AND CHAIN: the old transaction ended, a new one of the same level began */
 		enum cap_sql_iso iso = s->txn_iso;
 		end_txn(rt, s, ops, cat);

@@ -116,9 +116,11 @@ void cap_sess_set_db(cap_sess *s, const char *db, size_t n);
 
 /* Reading the state back. A hook that can read the session's state on the program's own
  * connection sets s->probe and calls cap_sess_unknown at the start; cap_sess_after then folds
- * only what a statement's text proves (one plain SET outside a transaction) and marks
- * anything else unknown (s->probe_need). Before its next statement, where it can do so
- * invisibly, the hook reads the state and reports it with cap_sess_probed. */
+ * only what a statement's text proves (one plain SET outside a transaction that succeeded)
+ * and marks anything else unknown (s->probe_need). Before its next read, where it can do so
+ * invisibly, the hook reads the state and reports it with cap_sess_probed. The rules follow
+ * PostgreSQL, whose SET is transactional (a SET inside a transaction block may be rolled
+ * back): a MySQL hook would need its own. */
 
 /* cap_sess_set_identity - the server's and the database's own identifiers (a PostgreSQL
  * cluster's system_identifier, the database oid), read from the server: they make the key

@@ -20,7 +20,7 @@ have_root=1
 root_sql -e "SELECT 1" >/dev/null 2>&1 || have_root=0
 
 cap_my_sql <<'SQL'
-DROP TABLE IF EXISTS t_tz, t_w, t_iso, t_rx, t_lock, `tables`;
+DROP TABLE IF EXISTS t_tz, t_w, t_iso, t_rx, t_lock, t_ai, t_ai2, `tables`;
 DROP SEQUENCE IF EXISTS s_seq;
 DROP FUNCTION IF EXISTS f_w;
 DROP PROCEDURE IF EXISTS p_tmp;
@@ -37,6 +37,9 @@ INSERT INTO t_iso VALUES (1, 1);
 CREATE TABLE t_rx (s VARCHAR(16)) ENGINE=InnoDB;
 INSERT INTO t_rx VALUES (CONCAT('a', CHAR(10), 'b'));
 CREATE TABLE t_lock (a INT) ENGINE=InnoDB;
+CREATE TABLE t_ai (id INT AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB;
+INSERT INTO t_ai VALUES (1), (2), (3);
+CREATE TABLE t_ai2 (id INT AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB;
 CREATE TABLE `tables` (table_schema VARCHAR(64)) ENGINE=InnoDB;
 CREATE SEQUENCE s_seq;
 SQL
@@ -168,12 +171,22 @@ if [ "$have_root" = 1 ]; then
 	root_sql -e "SET GLOBAL default_regex_flags = 'DOTALL'"
 	check "default_regex_flags DOTALL" <<<"$q"
 	root_sql -e "SET GLOBAL default_regex_flags = ''"
-	check "SET sql_auto_is_null" <<'EOF'
+fi
+check "SET sql_auto_is_null" <<'EOF'
 q SELECT COUNT(*) FROM t_w WHERE id IS NULL
 q SET sql_auto_is_null = 1
 q SELECT COUNT(*) FROM t_w WHERE id IS NULL
 EOF
-fi
+# with sql_auto_is_null, "id IS NULL" finds the last insert id, whatever table it came from
+reset="TRUNCATE t_ai2"
+check "sql_auto_is_null and the last insert id" <<'EOF'
+q SET sql_auto_is_null = 1
+q INSERT INTO t_ai2 VALUES (NULL)
+q SELECT id FROM t_ai WHERE id IS NULL
+q INSERT INTO t_ai2 VALUES (NULL)
+q SELECT id FROM t_ai WHERE id IS NULL
+EOF
+reset=
 
 # 7. active roles are part of the session: a role's rows are never served without it
 if [ "$have_root" = 1 ]; then
@@ -328,6 +341,11 @@ kill
 q SELECT 1 FROM t_w
 q SELECT CAST(ts AS CHAR) FROM t_tz
 q SELECT @@time_zone
+q CREATE TEMPORARY TABLE t_tz (id INT, ts TIMESTAMP)
+q SET time_zone = '+09:00'
+kill
+q SELECT CAST(ts AS CHAR) FROM t_tz
+q SELECT CAST(ts AS CHAR) FROM t_tz
 EOF
 
 # 10. a forked child changes the inherited connection's session
