@@ -456,4 +456,4 @@ static void ops_write_bump(void *cat, cap_engine *e, uint64_t scope, const cap_s
 		cap_engine_bump_db(e, scope);
 }
 
-const cap_catalog_ops cap_pqcat_ops = { ops_read_deps, ops_func_class, ops_write_bump };
+const cap_catalog_ops cap_pqcat_ops = { ops_read_deps, ops_func_class, ops_write_bump, NULL };
