@@ -41,7 +41,7 @@ def count(c):
 
 
 SETUP = [
-    "DROP VIEW IF EXISTS cat_v1, cat_v2, cat_v3, cat_v4, cat_vn, cat_vok",
+    "DROP VIEW IF EXISTS cat_v1, cat_v2, cat_v3, cat_v4, cat_vn, cat_vok, cat_vh",
     "DROP TABLE IF EXISTS cat_log, cat_sink, cat_g, cat_gok",
     "DROP FUNCTION IF EXISTS cat_logit",
     "DROP FUNCTION IF EXISTS cat_cnt",
@@ -82,19 +82,41 @@ VIEW_READS = [
     "SELECT x FROM cat_vn",
     "SELECT 1 + (SELECT x FROM cat_v1)",
     "INSERT INTO cat_sink SELECT x FROM cat_v1",
+    # inside a READ COMMITTED transaction, which may hit and fill until it writes
+    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; BEGIN; SELECT x FROM cat_v1; "
+    "SELECT COUNT(*) FROM cat_log; COMMIT",
 ]
+# with root: a definer's view over a view in a schema the user cannot see, which calls a
+# function that writes
+HIDDEN_READ = "SELECT x FROM cat_vh"
+HIDDEN_SETUP = """
+DROP DATABASE IF EXISTS cat_hidden;
+CREATE DATABASE cat_hidden;
+CREATE FUNCTION cat_hidden.hlog() RETURNS INT NO SQL
+  BEGIN INSERT INTO capacitor.cat_log VALUES (4); RETURN 4; END;
+CREATE VIEW cat_hidden.hv AS SELECT cat_hidden.hlog() AS x;
+CREATE DEFINER = root@localhost SQL SECURITY DEFINER VIEW capacitor.cat_vh AS
+  SELECT x FROM cat_hidden.hv;
+"""
+
+
+def root_sql(sql):
+    return subprocess.run(["mariadb", "--no-defaults", "-uroot", "-S", os.environ["CAP_MY_SOCKET"],
+                           "--delimiter=$$"], input=sql.replace(";\n", "$$\n"), text=True,
+                          capture_output=True)
 
 
 def child(mode):
     c = connect()
     out = []
-    if mode == "views":
+    if mode in ("views", "hidden"):
         # the count is cached (read twice: fill, hit) before each read of a view, and must
         # be one more after it
-        for sql in VIEW_READS:
+        for sql in VIEW_READS if mode == "views" else [HIDDEN_READ]:
             a = count(c)
             count(c)
-            q(c, sql)
+            for one in sql.split("; "):
+                q(c, one)
             out.append([sql, a, count(c)])
     elif mode == "vread":
         for _ in range(2):
@@ -138,8 +160,13 @@ def main():
                "WHERE TABLE_NAME LIKE 'cat%'"))
     bad = []
 
-    n = count(c)
-    for sql, before, after in run("views"):
+    reads = run("views")
+    if root_sql("DROP VIEW IF EXISTS capacitor.cat_vh;" + HIDDEN_SETUP).returncode == 0:
+        reads += run("hidden")
+    else:
+        print("no root access: the hidden view is not tried")
+    n = 0
+    for sql, before, after in reads:
         print("%-70s count %d -> %d (server %d -> %d)" % (sql, before, after, n, n + 1))
         if (before, after) != (n, n + 1):
             bad.append("around %s the counts were %d, %d; the server had %d, %d"
