@@ -76,6 +76,7 @@ struct cap_mycat {
 	cap_catbase base; /* first: the registry's header (hooks/catreg.h) */
 	rel *rels;
 	uint32_t nrels, relcap;
+	int view_writes; /* some view may write when read: statements are looked at */
 };
 
 static cap_catreg my_registry = CAP_CATREG_INIT("information_schema");
@@ -326,6 +327,23 @@ static void row_view(cap_mycat *c, MYSQL_ROW row, void *arg)
 	}
 }
 
+/* Whether reading relation x may run code that writes: a view marked so, or over one, or
+ * over a relation the catalog does not know (see the top of the file). */
+static int rel_may_write(const cap_mycat *c, uint32_t x, int depth)
+{
+	const rel *r = &c->rels[x];
+	if (!(r->flags & (REL_TABLE | REL_VIEW | REL_FOREIGN)))
+		return 1;
+	if (!(r->flags & REL_VIEW))
+		return 0;
+	if ((r->flags & REL_VIEW_WRITES) || depth >= MAX_VIEW_DEPTH)
+		return 1;
+	for (uint32_t i = 0; i < r->nbase; i++)
+		if (rel_may_write(c, r->base[i], depth + 1))
+			return 1;
+	return 0;
+}
+
 /* TABLE_NAME, GENERATION_EXPRESSION of a generated column that is not STORED: computed at
  * each read, so its table is cached only when the expression is one a cacheable read could
  * contain (no function but the classifier's deterministic built-ins, no variable). */
@@ -425,6 +443,9 @@ static cap_mycat *cat_load(MYSQL *conn)
 		goto fail;
 	if (x.err)
 		goto fail;
+	for (uint32_t i = 0; i < c->relcap && !c->view_writes; i++)
+		if ((c->rels[i].flags & REL_VIEW) && rel_may_write(c, i, 0))
+			c->view_writes = 1;
 	goto out;
 fail:
 	cat_free(c);
@@ -531,32 +552,16 @@ static int ops_read_deps(void *cat, cap_engine *e, const cap_sql_info *info, cap
 	return CAP_OK;
 }
 
-/* Whether reading relation x may run code that writes: a view marked so, or over one, or
- * over a relation the catalog does not know (see the top of the file). */
-static int rel_may_write(const cap_mycat *c, uint32_t x, int depth)
-{
-	const rel *r = &c->rels[x];
-	if (!(r->flags & (REL_TABLE | REL_VIEW | REL_FOREIGN)))
-		return 1;
-	if (!(r->flags & REL_VIEW))
-		return 0;
-	if ((r->flags & REL_VIEW_WRITES) || depth >= MAX_VIEW_DEPTH)
-		return 1;
-	for (uint32_t i = 0; i < r->nbase; i++)
-		if (rel_may_write(c, r->base[i], depth + 1))
-			return 1;
-	return 0;
-}
-
 static int ops_reads_may_write(void *cat, const cap_sql_info *info)
 {
 	cap_mycat *c = cat;
-	for (uint16_t i = 0; i < info->nread; i++) {
+	for (uint16_t i = 0; i < info->nread && c->view_writes; i++) {
 		const cap_sql_name *nm = &info->read[i];
 		uint32_t x = rel_slot(c, info->names + nm->name_off, nm->name_len, 0);
 		/* a name unknown when the catalog was loaded: created since, or a temporary table
-		 * (a view created since is seen at the reload that any DDL through us causes) */
-		if (x != UINT32_MAX && rel_may_write(c, x, 0))
+		 * (a view created since is seen at the reload that any DDL through us causes); one
+		 * the user cannot see: the server refuses the read */
+		if (x != UINT32_MAX && (c->rels[x].flags & REL_VIEW) && rel_may_write(c, x, 0))
 			return 1;
 	}
 	return 0;
