@@ -366,7 +366,7 @@ static void row_gen(cap_mycat *c, MYSQL_ROW row, void *arg)
 	}
 	memcpy(q, pre, sizeof(pre) - 1);
 	memcpy(q + sizeof(pre) - 1, row[1] ? row[1] : "", n + 1);
-	/* an unreadable (NULL) expression classifies as an empty statement: not a plain read */
+	/* an expression the user may not read (NULL) proves nothing */
 	if (row[1] == NULL ||
 	    cap_sql_classify(CAP_DIALECT_MYSQL, q, sizeof(pre) - 1 + n, x->info) != CAP_SQL_READ)
 		c->rels[i].flags |= REL_VOLATILE;
