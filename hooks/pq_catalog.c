@@ -505,4 +505,4 @@ int cap_pqcat_runs_code(cap_pqcat *c, const cap_sql_info *info)
 	return code;
 }
 
-const cap_catalog_ops cap_pqcat_ops = { ops_read_deps, ops_func_class, ops_write_bump };
+const cap_catalog_ops cap_pqcat_ops = { ops_read_deps, ops_func_class, ops_write_bump, NULL };

@@ -225,6 +225,16 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 		p->is_read = info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE;
 		return;
 	}
+	/* a view whose definition calls a function that may write writes when read */
+	int reads_write = info->nread && cat && ops && ops->reads_may_write &&
+			  ops->reads_may_write(cat, info);
+	if (reads_write && info->kind != CAP_SQL_TXN && info->kind != CAP_SQL_EMPTY) {
+		p->act = CAP_ACT_WRITE;
+		p->fn_may_write = 1;
+		p->is_read = info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE;
+		p->reason = CAP_REASON_volatile;
+		return;
+	}
 	switch (info->kind) {
 	case CAP_SQL_WRITE:
 	case CAP_SQL_DDL:

@@ -42,6 +42,10 @@ typedef struct cap_catalog_ops {
 	 * cascading foreign keys, partitions and parents), or the whole database when triggers,
 	 * rules or unknown relations make that unknowable. */
 	void (*write_bump)(void *cat, cap_engine *e, uint64_t scope, const cap_sql_info *info);
+	/* Whether running info may write through what it reads (a view whose definition calls a
+	 * function that may write): then it is planned as a statement that calls such a
+	 * function (fn_may_write). NULL: reading never writes. */
+	int (*reads_may_write)(void *cat, const cap_sql_info *info);
 } cap_catalog_ops;
 
 typedef struct cap_sess {

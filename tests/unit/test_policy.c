@@ -118,7 +118,7 @@ static void fk_write_bump(void *cat, cap_engine *e, uint64_t scope, const cap_sq
 	}
 }
 
-static const cap_catalog_ops fake_ops = { fk_read_deps, fk_func_class, fk_write_bump };
+static const cap_catalog_ops fake_ops = { fk_read_deps, fk_func_class, fk_write_bump, NULL };
 
 typedef struct conn {
 	cap_sess s;
