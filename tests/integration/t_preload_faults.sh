@@ -1,14 +1,16 @@
 #!/bin/bash
 # t_preload_faults - the shared files misbehave while 4 processes read and write through the
 # library (tests/clients/pq_coherence, which fails on any stale read). Each case runs the
-# workload while another process damages CAPACITOR_DIR every 50 ms:
+# workload while another process damages CAPACITOR_DIR over and over:
 #   truncate gen / l2.cache / stats (a mapping shrinks under the readers: SIGBUS), delete gen,
 #   random bytes over each file, the directory replaced by a file, the region and fold lock
 #   words set to a live process that never lets go, CAPACITOR_DIR/lock held by another
-#   process, the workers stopped (SIGSTOP) and continued, and a full 64 KB tmpfs.
+#   process, the workers stopped (SIGSTOP) and continued, other processes writing into the
+#   same files SIGKILLed over and over (CAP_FAULT_KILLS, default 50), and a full 64 KB tmpfs.
 # Every run must finish (bounded), exit 0 (no stale read, no crash), and print nothing of ours
 # on stderr; the warnings go to CAPACITOR_DIR/log and are counted in `capacitor stats`.
-# CAP_FAULT_OPS sets the operations per process (default 20000; soak_faults uses more),
+# Damage repeats every 50 ms (every 250 ms when it replaces the generation table).
+# CAP_FAULT_OPS sets the operations per process (default 5000; soak_faults uses more),
 # CAP_FAULT_DISK the L2 size (default 8M: every replaced table rebuilds the L2 file).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,7 +19,7 @@ cap_need_clean_exit
 [ -e "$CAP_LIB" ] || fail "$CAP_LIB not built"
 client=$CAP_BUILD/clients/pq_coherence
 [ -x "$client" ] || fail "$client not built (make clients)"
-ops=${CAP_FAULT_OPS:-20000}
+ops=${CAP_FAULT_OPS:-5000}
 seed=${CAP_TEST_SEED:-$(date +%s)}
 echo "seed $seed (CAP_TEST_SEED to repeat), $ops operations per process"
 t=$(cap_tmpdir)
@@ -50,6 +52,38 @@ def l2(m):
 poke(os.path.join(d, "l2.cache"), l2)
 poke(os.path.join(d, "stats"), lambda m: [128])
 PY
+}
+
+# kill_writers DIR N - while the checked workload runs, a second pq_coherence (database
+# capacitor_victim, same CAPACITOR_DIR) keeps writing into the shared files, and one of its
+# processes is SIGKILLed every 50 ms, N times (restarted when it gives up).
+kill_writers() {
+	local d=$1 n=$2 kills=0 victim="" p
+	while [ "$kills" -lt "$n" ] && kill -0 "$client_pid" 2>/dev/null; do
+		if [ -z "$victim" ] || ! kill -0 "$victim" 2>/dev/null; then
+			[ -z "$victim" ] || wait "$victim" 2>/dev/null || true
+			PGDATABASE=capacitor_victim LD_PRELOAD=$(cap_preload) CAPACITOR_DIR=$d \
+				CAPACITOR_DISK=${CAP_FAULT_DISK:-8M} "$client" -p 4 -n 1000000 -r 20 \
+				>/dev/null 2>>"$t/victim.err" &
+			victim=$!
+			sleep 0.3
+		fi
+		# the victim's worker processes (its children), one at a time
+		p=$(pgrep -P "$victim" 2>/dev/null | shuf -n 1 || true)
+		if [ -n "$p" ]; then
+			kill -KILL "$p" 2>/dev/null && kills=$((kills + 1))
+		fi
+		sleep 0.05
+	done
+	if [ -n "$victim" ]; then
+		pkill -KILL -P "$victim" 2>/dev/null || true
+		kill -KILL "$victim" 2>/dev/null || true
+		wait "$victim" 2>/dev/null || true
+	fi
+	echo "kill-writers: $kills writers killed"
+	if grep -q capacitor "$t/victim.err"; then
+		fail "kill-writers: Capacitor printed on a program's stderr: $(grep capacitor "$t/victim.err" | head -3)"
+	fi
 }
 
 # chaos DIR ACTION - one round of damage.
@@ -94,9 +128,16 @@ run_case() {
 	LD_PRELOAD=$(cap_preload) CAPACITOR_DIR=$d CAPACITOR_ENABLE=1 CAPACITOR_DISK=${CAP_FAULT_DISK:-8M} \
 		timeout -k 5 200 "$client" -p 4 -n "$ops" -r 20 -s "$seed" >"$t/$name.out" 2>"$t/$name.err" &
 	client_pid=$!
+	if [ "$action" = kill-writers ]; then
+		kill_writers "$d" "${CAP_FAULT_KILLS:-50}"
+	fi
+	# Damage that replaces the generation table makes every process start over (a new table
+	# means new generations: empty caches, catalogs read again): 4 times a second is plenty.
+	local pause=0.05
+	case "$action" in truncate-gen | delete-gen | random-bytes | dir-is-a-file) pause=0.25 ;; esac
 	while kill -0 "$client_pid" 2>/dev/null; do
-		[ -n "$action" ] && chaos "$d" "$action"
-		sleep 0.05
+		[ -n "$action" ] && [ "$action" != kill-writers ] && chaos "$d" "$action"
+		sleep "$pause"
 	done
 	wait "$client_pid" || rc=$?
 	end=$(date +%s)
@@ -115,13 +156,15 @@ run_case() {
 try: print(json.load(sys.stdin).get("hits", 0))
 except Exception: print(0)')
 	echo "$name: $hits hits"
-	if [ "$action" = truncate-l2 ] || [ "$action" = delete-gen ] || [ "$action" = stop-workers ]; then
+	if [ "$action" = truncate-l2 ] || [ "$action" = delete-gen ] || [ "$action" = stop-workers ] ||
+		[ "$action" = kill-writers ]; then
 		[ "$hits" -gt 0 ] || fail "$name: no hits: the run did not exercise the cache"
 	fi
 }
 
+cap_pg_psql -q -c "DROP DATABASE IF EXISTS capacitor_victim" -c "CREATE DATABASE capacitor_victim" >/dev/null
 for action in truncate-gen truncate-l2 truncate-stats delete-gen random-bytes dir-is-a-file \
-	stop-workers; do
+	stop-workers kill-writers; do
 	d=$t/dir-$action
 	mkdir -m 0700 "$d"
 	run_case "$action" "$d" "$action"
