@@ -162,7 +162,7 @@ except Exception: print(0)')
 	fi
 }
 
-cap_pg_psql -q -c "DROP DATABASE IF EXISTS capacitor_victim" -c "CREATE DATABASE capacitor_victim" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" cap_pg_psql -q -c "DROP DATABASE IF EXISTS capacitor_victim" -c "CREATE DATABASE capacitor_victim" >/dev/null
 for action in truncate-gen truncate-l2 truncate-stats delete-gen random-bytes dir-is-a-file \
 	stop-workers kill-writers; do
 	d=$t/dir-$action
