@@ -194,6 +194,27 @@ except Exception: print(0)' "$out")
 echo "truncate-gen: $w warnings counted in stats"
 [ -s "$d/log" ] || fail "truncate-gen: nothing in $d/log"
 
+# Statement values and result data never reach the log or the stats file: statements whose
+# literals and results carry markers, cached and hit, with debug logging, while the generation
+# table is damaged (so that warnings are written too).
+d=$t/dir-secrets
+mkdir -m 0700 "$d"
+for i in 1 2 3; do
+	LD_PRELOAD=$(cap_preload) CAPACITOR_DIR=$d CAPACITOR_LOG_LEVEL=debug "$CAP_PG_BIN/psql" -X -q \
+		-h "$CAP_PG_HOST" -p "$CAP_PG_PORT" -U "$CAP_PG_USER" -d "$CAP_PG_DB" \
+		-c "SELECT 'Lit3ralMark' AS a, md5('x') || 'Res7ltMark' AS b" \
+		-c "SELECT * FROM kv WHERE id = 1 AND 'Par4mMark' <> ''" >/dev/null 2>"$t/secrets.err" ||
+		fail "secrets: psql failed: $(cat "$t/secrets.err")"
+	truncate -s 0 "$d/gen"
+done
+[ -s "$d/log" ] || fail "secrets: no log lines written"
+for f in "$d/log" "$d/stats"; do
+	if grep -a -q -E 'Lit3ralMark|Res7ltMark|Par4mMark' "$f"; then
+		fail "secrets: $(basename "$f") holds statement values or result data"
+	fi
+done
+echo "secrets: no statement value or result in the log or the stats file"
+
 # A full file system: a 64 KB tmpfs holds none of the files (they are allocated in full
 # before use, so no process dies of SIGBUS); the program runs uncached and unharmed.
 mnt=$t/tiny
