@@ -2,7 +2,7 @@
  * pq_catalog.c - a PostgreSQL database's catalog as the hooks need it (see pq_catalog.h).
  *
  * Loading: a separate connection is opened with the program connection's own parameters
- * (PQconninfo), five catalog queries run, and it is closed again at once, so a program with
+ * (PQconninfo), four catalog queries run, and it is closed again at once, so a program with
  * many processes holds no extra server connections. Nothing runs on the program's connection:
  * its session, transaction and snapshot are never touched.
  *
@@ -49,7 +49,6 @@ typedef struct fn {
 
 struct cap_pqcat {
 	cap_catbase base;       /* first: the registry's header (hooks/catreg.h) */
-	enum cap_sql_iso default_iso;
 	rel *rels;
 	uint32_t nrels, relcap; /* open addressing, relcap a power of two */
 	fn *fns;
@@ -157,7 +156,6 @@ static const char q_inh[] =
 static const char q_fns[] =
 	"SELECT proname, string_agg(DISTINCT provolatile::text, '') FROM pg_catalog.pg_proc "
 	"GROUP BY proname";
-static const char q_iso[] = "SHOW default_transaction_isolation";
 
 static PGresult *side_query(PGconn *side, const char *q)
 {
@@ -204,21 +202,6 @@ static PGconn *side_connect(PGconn *conn)
 		return NULL;
 	}
 	return side;
-}
-
-static enum cap_sql_iso iso_of(const char *v)
-{
-	if (v == NULL)
-		return CAP_ISO_UNKNOWN;
-	if (strcmp(v, "read committed") == 0)
-		return CAP_ISO_READ_COMMITTED;
-	if (strcmp(v, "repeatable read") == 0)
-		return CAP_ISO_REPEATABLE_READ;
-	if (strcmp(v, "serializable") == 0)
-		return CAP_ISO_SERIALIZABLE;
-	if (strcmp(v, "read uncommitted") == 0)
-		return CAP_ISO_READ_COMMITTED; /* PostgreSQL runs it as READ COMMITTED */
-	return CAP_ISO_UNKNOWN;
 }
 
 static int load_functions(cap_pqcat *c, PGresult *r)
@@ -303,7 +286,7 @@ static cap_pqcat *cat_load(PGconn *conn)
 		return NULL;
 	cap_pqcat *c = calloc(1, sizeof(*c));
 	cap_sql_info *info = malloc(sizeof(*info));
-	PGresult *rr = NULL, *rf = NULL, *ri = NULL, *rfn = NULL, *riso = NULL;
+	PGresult *rr = NULL, *rf = NULL, *ri = NULL, *rfn = NULL;
 	if (c == NULL || info == NULL)
 		goto fail;
 	PGresult *t = CAP_REAL(cap_pq.PQexec(side, "SET statement_timeout = '10s'"));
@@ -312,12 +295,9 @@ static cap_pqcat *cat_load(PGconn *conn)
 	rf = side_query(side, q_fks);
 	ri = side_query(side, q_inh);
 	rfn = side_query(side, q_fns);
-	riso = side_query(side, q_iso);
 	if (!rr || !rf || !ri || !rfn)
 		goto fail;
 	c->base.destroy = cat_destroy;
-	c->default_iso = riso && cap_pq.PQntuples(riso) == 1 ? iso_of(cap_pq.PQgetvalue(riso, 0, 0))
-							     : CAP_ISO_UNKNOWN;
 	if (load_functions(c, rfn) != CAP_OK)
 		goto fail;
 	int nrel = cap_pq.PQntuples(rr);
@@ -365,7 +345,6 @@ out:
 	cap_pq.PQclear(rf);
 	cap_pq.PQclear(ri);
 	cap_pq.PQclear(rfn);
-	cap_pq.PQclear(riso);
 	CAP_REAL_VOID(cap_pq.PQfinish(side));
 	return c;
 }
@@ -383,11 +362,6 @@ cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_
 	cap_catbase *b = cap_catreg_get(&pq_registry, rt, s, &h, load_cb, conn);
 	*held = (cap_pqcat *)b; /* base is the first member */
 	return *held;
-}
-
-enum cap_sql_iso cap_pqcat_default_iso(const cap_pqcat *c)
-{
-	return c ? c->default_iso : CAP_ISO_UNKNOWN;
 }
 
 /* ---- the callbacks ---------------------------------------------------------------------------- */

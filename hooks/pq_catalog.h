@@ -2,8 +2,8 @@
  * pq_catalog.h - what the libpq hooks need from a PostgreSQL database's catalog: which names
  * are views (and their base tables), materialized views, foreign tables and partitioned or
  * inherited tables; which tables have user triggers or rules (their writes have unknowable
- * effects); which foreign keys cascade; which functions are immutable; the database's
- * default transaction isolation for this user.
+ * effects); which foreign keys cascade; which functions are immutable. (Isolation levels are
+ * the session's own: hooks/pq.c reads them on the program's connection.)
  *
  * It is loaded once per (server, database, user) in each process, through a short-lived
  * separate connection opened with the program connection's own parameters (so querying it
@@ -26,10 +26,6 @@ typedef struct cap_pqcat cap_pqcat;
  * newer catalog exists (the caller releases its last one with cap_pqcat_release). */
 cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_pqcat **held);
 void cap_pqcat_release(cap_pqcat *c);
-
-/* cap_pqcat_default_iso - the session default isolation level new connections of this
- * user get (CAP_ISO_UNKNOWN if it could not be read). */
-enum cap_sql_iso cap_pqcat_default_iso(const cap_pqcat *c);
 
 /* The callbacks session.c uses. */
 extern const cap_catalog_ops cap_pqcat_ops;
