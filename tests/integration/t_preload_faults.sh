@@ -3,6 +3,7 @@
 # library (tests/clients/pq_coherence, which fails on any stale read). Each case runs the
 # workload while another process damages CAPACITOR_DIR over and over:
 #   truncate gen / l2.cache / stats (a mapping shrinks under the readers: SIGBUS), delete gen,
+#   delete the other files,
 #   random bytes over each file, the directory replaced by a file, the region and fold lock
 #   words set to a live process that never lets go, CAPACITOR_DIR/lock held by another
 #   process, the workers stopped (SIGSTOP) and continued, other processes writing into the
@@ -95,6 +96,7 @@ chaos() {
 	truncate-l2) truncate -s 0 "$d/l2.cache" 2>/dev/null || true ;;
 	truncate-stats) truncate -s 0 "$d/stats" 2>/dev/null || true ;;
 	delete-gen) rm -f "$d/gen" ;;
+	delete-others) rm -f "$d/l2.cache" "$d/stats" "$d/log" ;;
 	random-bytes)
 		for f in gen l2.cache stats; do
 			[ -f "$d/$f" ] || continue
@@ -164,8 +166,8 @@ except Exception: print(0)')
 }
 
 PGOPTIONS="-c client_min_messages=warning" cap_pg_psql -q -c "DROP DATABASE IF EXISTS capacitor_victim" -c "CREATE DATABASE capacitor_victim" >/dev/null
-for action in truncate-gen truncate-l2 truncate-stats delete-gen random-bytes dir-is-a-file \
-	stop-workers; do
+for action in truncate-gen truncate-l2 truncate-stats delete-gen delete-others random-bytes \
+	dir-is-a-file stop-workers; do
 	d=$t/dir-$action
 	mkdir -m 0700 "$d"
 	run_case "$action" "$d" "$action"
@@ -200,6 +202,37 @@ try: print(json.loads(sys.argv[1]).get("warnings", 0))
 except Exception: print(0)' "$out")
 echo "truncate-gen: $w warnings counted in stats"
 [ -s "$d/log" ] || fail "truncate-gen: nothing in $d/log"
+
+# Two users (this test runs as root; the other is any unused uid). Another uid (setpriv) points CAPACITOR_DIR at this user's directory: refused, its
+# program runs uncached and unharmed, and it leaves nothing there. Then it prepares a
+# directory (mode 0777, with a generation table of its own) and this user is pointed at it:
+# refused too (nothing cached, nothing on stderr), coherent.
+other=$((61000 + RANDOM % 1000))
+d=$t/dir-mine
+mkdir -m 0700 "$d"
+run_case mine "$d" ""
+chmod 0755 "$t" # the other user may reach the directory, not enter it
+as_other() {
+	setpriv --reuid="$other" --regid="$other" --clear-groups env HOME=/nonexistent \
+		PGHOST=127.0.0.1 LD_PRELOAD="$(cap_preload)" "$@"
+}
+err=$(as_other CAPACITOR_DIR="$d" "$client" -p 2 -n 500 -r 20 2>&1 >/dev/null) ||
+	fail "two users: the other user's program failed with our directory: $err"
+if grep -q capacitor <<<"$err"; then fail "two users: Capacitor printed on stderr: $err"; fi
+if [ -n "$(find "$d" -uid "$other" 2>/dev/null)" ]; then
+	fail "two users: the other user left files in our directory"
+fi
+poison=/tmp/capacitor-poison-$$
+rm -rf "$poison"
+as_other sh -c "mkdir -m 0777 '$poison' && chmod 0777 '$poison'"
+as_other CAPACITOR_DIR="$poison" "$client" -p 1 -n 50 -r 20 >/dev/null 2>&1 || true
+run_case poisoned "$poison" ""
+if [ -n "$(find "$poison" -uid 0 2>/dev/null)" ]; then
+	rm -rf "$poison"
+	fail "two users: this user wrote into a directory the other user made"
+fi
+rm -rf "$poison"
+echo "two users: neither uses the other's directory"
 
 # Statement values and result data never reach the log or the stats file: statements whose
 # literals and results carry markers, cached and hit, with debug logging, while the generation
