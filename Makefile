@@ -197,7 +197,8 @@ help:
 	@echo 'make uninstall | clean | check-exports | unit | fuzz | tsan | integration | deps'
 	@echo 'V=1 shows full command lines'
 
-soak: all
-	$(Q)CAP_BUILD=$(abspath $(BUILD)) CAP_SOAK=1 ./tests/integration/run.sh
+# The long forms (tests/integration/soak_*.sh), each bounded by its own time budget.
+soak: all $(CLIENT_BINS)
+	$(Q)CAP_BUILD=$(abspath $(BUILD)) CAP_SOAK=1 CAP_TEST_TIMEOUT=900 ./tests/integration/run.sh soak_
 
 -include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d)

@@ -216,6 +216,7 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 	p->can_hit = p->can_fill = 0;
 	p->is_read = 0;
 	p->fn_may_write = 0;
+	p->safe_funcs = 0;
 	p->reason = CAP_REASON_none;
 	p->ttl_ns = 0;
 	p->deps.n = 0;
@@ -275,6 +276,7 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 	cap_rules_verdict v = { 0, 0, 0xffffffffu };
 	if (rt->rules)
 		cap_rules_apply(rt->rules, s->dialect, info, &v);
+	p->safe_funcs = rt->rules ? ~v.unsafe_funcs : 0;
 	uint32_t reasons = info->reasons;
 	if (reasons & CAP_SQLR_FUNCTION)
 		reasons = check_funcs(info, &v, rt->rules != NULL, ops, cat, &p->fn_may_write);
@@ -615,10 +617,11 @@ void cap_sess_probed(cap_sess *s, uint64_t state, enum cap_sql_iso iso)
 /* Does the statement call a function of the database (not a built-in the classifier knows)
  * that is not immutable? Such code may have changed the session (set_config in a STABLE
  * function, SET in a procedure). */
-static int calls_user_code(const cap_sql_info *info, const cap_catalog_ops *ops, void *cat)
+static int calls_user_code(const cap_sql_info *info, const cap_plan *p,
+			   const cap_catalog_ops *ops, void *cat)
 {
 	for (uint16_t i = 0; i < info->nfunc; i++) {
-		if (info->func_class[i] != CAP_FUNC_UNKNOWN)
+		if (info->func_class[i] != CAP_FUNC_UNKNOWN || (i < 32 && (p->safe_funcs >> i & 1)))
 			continue;
 		const cap_sql_name *f = &info->func[i];
 		if (ops == NULL || cat == NULL ||
@@ -639,7 +642,7 @@ static void after_probed(cap_sess *s, const cap_sql_info *info, const cap_plan *
 {
 	int any_txn = was_in_txn || in_txn;
 	int code = p->fn_may_write || info->kind == CAP_SQL_OTHER ||
-		   (info->reasons & CAP_SQLR_SESSION_FN) || calls_user_code(info, ops, cat) ||
+		   (info->reasons & CAP_SQLR_SESSION_FN) || calls_user_code(info, p, ops, cat) ||
 		   writes_unknowable(info);
 	int changes = code || info->kind == CAP_SQL_SESSION || (info->flags & CAP_SQLF_SESSION) ||
 		      (info->iso != CAP_ISO_NONE && info->iso_scope == CAP_ISO_SCOPE_SESSION);

@@ -103,6 +103,8 @@ typedef struct cap_plan {
 	int can_fill;
 	int is_read;           /* for stats */
 	int fn_may_write;      /* calls a function that may write: bump the database after */
+	uint32_t safe_funcs;   /* bit i: info->func[i] is declared safe by the rules file (the
+				* user vouches that it neither writes nor changes the session) */
 	enum cap_reason reason; /* why not cached (PASS, or CACHE with !can_hit) */
 	uint64_t ttl_ns;
 	cap_deps deps;         /* for CACHE with can_fill: filled by cap_sess_deps on a miss,
