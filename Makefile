@@ -74,9 +74,10 @@ $(LIB): $(LIB_OBJS) $(BUILD)/exports.map
 $(CORE): $(CORE_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# The tool (not the library) links the client libraries: `capacitor follow` reads change streams.
 $(TOOL): $(TOOL_OBJS) $(CORE)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -o $@ $(TOOL_OBJS) $(CORE) $(SANFLAGS) -pthread -ldl -lm
+	$(Q)$(CC) -o $@ $(TOOL_OBJS) $(CORE) $(SANFLAGS) -pthread -ldl -lm -lpq -lmariadb
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE)
 	@mkdir -p $(dir $@)

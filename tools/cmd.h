@@ -17,4 +17,13 @@ enum { CAP_EXIT_OK = 0, CAP_EXIT_FAIL = 1, CAP_EXIT_USAGE = 2 };
  * (tools/cmd_stats.c): read CAPACITOR_DIR/stats read-only and print it. */
 int cap_cmd_stats(int argc, char **argv);
 
+/* cap_cmd_follow - `capacitor follow [OPTIONS] URI | --check URI | --status` (tools/follow.c):
+ * invalidate from the server's change stream. */
+int cap_cmd_follow(int argc, char **argv);
+
+/* cap_follow_stats_print - the followers' lines of `capacitor stats` (tools/follow.c): human
+ * lines, or with json a `"followers": [...]` member (without a leading comma). */
+#include <stdio.h>
+void cap_follow_stats_print(FILE *out, const char *dir, int json);
+
 #endif
