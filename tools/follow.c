@@ -259,8 +259,11 @@ static void usage(FILE *f)
 		"     mysql://user:password@host:port/db, mysql://user@localhost/db?socket=/path\n"
 		"  --daemon           detach; pid file and lock in CAPACITOR_DIR (a second one exits 0)\n"
 		"  --name NAME        heartbeat CAPACITOR_DIR/follow.NAME (default from the URI)\n"
-		"  --publication P    PostgreSQL publication to use (default: capacitor_follow, created\n"
-		"                     FOR ALL TABLES when allowed; else test_decoding)\n"
+		"  --publication P    PostgreSQL: stream pgoutput with this FOR ALL TABLES publication\n"
+		"                     (default: capacitor_follow when it exists, else test_decoding)\n"
+		"  --create-publication  create capacitor_follow FOR ALL TABLES when missing (then\n"
+		"                     UPDATE/DELETE fail on tables without a replica identity)\n"
+		"  --test-decoding    PostgreSQL: use test_decoding even when a publication exists\n"
 		"  --server-id N      MariaDB replica server_id (default: random, unique)\n"
 		"  --timeout SECONDS  reconnect after this long without a word (default 5)\n"
 		"  --log FILE         log here instead of stderr\n"
@@ -318,9 +321,11 @@ int cap_cmd_follow(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' }, { "log", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },      { "check", no_argument, NULL, 'c' },
 		{ "status", no_argument, NULL, 'S' },       { "max-age", required_argument, NULL, 'm' },
+		{ "test-decoding", no_argument, NULL, 'T' },
+		{ "create-publication", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
 	};
-	int daemon_mode = 0, check = 0, status = 0, verbose = 0, ch;
+	int daemon_mode = 0, check = 0, status = 0, verbose = 0, test_decoding = 0, create_publication = 0, ch;
 	const char *name = NULL, *publication = NULL, *logpath = NULL;
 	unsigned long long server_id = 0, timeout_s = 5, max_age_ms = 500;
 	opterr = 0;
@@ -340,6 +345,8 @@ int cap_cmd_follow(int argc, char **argv)
 			break;
 		case 'l': logpath = optarg; break;
 		case 'v': verbose = 1; break;
+		case 'T': test_decoding = 1; break;
+		case 'P': create_publication = 1; break;
 		case 'c': check = 1; break;
 		case 'S': status = 1; break;
 		case 'm':
@@ -471,6 +478,8 @@ bad_value:
 	fw.publication = publication;
 	fw.server_id = (uint32_t)server_id;
 	fw.verbose = verbose;
+	fw.test_decoding = test_decoding;
+	fw.create_publication = create_publication;
 	fw.timeout_ns = timeout_s * 1000000000ull;
 	int rc = cap_follow_writer_open(dfd, hbname, &fw.hb);
 	if (rc != CAP_OK) {

@@ -28,6 +28,8 @@ typedef struct cap_fw {
 	const char *publication; /* --publication, or NULL */
 	uint32_t server_id;      /* --server-id (MariaDB), 0 = pick one */
 	int verbose;
+	int test_decoding;       /* --test-decoding: no publication */
+	int create_publication;  /* --create-publication */
 	uint64_t timeout_ns;     /* no word from the server for this long: reconnect */
 	/* counters mirrored into the heartbeat */
 	uint64_t events, bumps, bump_alls, reconnects;

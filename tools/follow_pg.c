@@ -4,9 +4,12 @@
  * One run (tools/follow.h):
  *   1. connect with replication=database; IDENTIFY_SYSTEM names the server;
  *   2. choose the output: the publication named by --publication, else `capacitor_follow`
- *      (used when it exists, created FOR ALL TABLES when we may), else test_decoding. A
+ *      when it exists (created FOR ALL TABLES by --create-publication), else test_decoding. A
  *      publication must be FOR ALL TABLES and publish insert, update, delete and truncate:
- *      anything narrower would hide writes, so it is refused;
+ *      anything narrower would hide writes, so it is refused. The follower does not create
+ *      one unasked: a publication that publishes updates makes PostgreSQL refuse UPDATE and
+ *      DELETE on every table without a replica identity (no primary key), which would change
+ *      what the applications see. test_decoding needs nothing of the tables;
  *   3. make sure DDL is visible: the event trigger `capacitor_follow_ddl` (installed when we
  *      may) emits a transactional logical message `capacitor` for every DDL command, which
  *      becomes a bump of everything. Without it, DDL that changes no rows (RENAME, DROP, ALTER)
@@ -43,6 +46,7 @@
 #include <unistd.h>
 
 #define PUB_DEFAULT "capacitor_follow"
+#define CAP_FW_DECODE_MEM "256kB"
 #define DDL_TRIGGER "capacitor_follow_ddl"
 #define MSG_PREFIX "capacitor"
 #define STATUS_EVERY_NS 100000000ull
@@ -82,6 +86,12 @@ typedef struct pg_run {
 	char tdtxn[TXN_MAX][64]; /* test_decoding: names of this transaction's tables */
 	size_t ntd;
 	int td_overflow;
+	struct tdanc {           /* test_decoding: ancestors by qualified name, until DDL */
+		char name[64];
+		char **anc;
+		size_t nanc;
+	} tdanc[TXN_MAX];
+	size_t ntdanc;
 } pg_run;
 
 /* ------------------------------------------------------------------ helpers */
@@ -146,18 +156,27 @@ static void rd_skip(rd *r, size_t n)
 	r->p += n;
 }
 
+/* connect_uri - the user's URI, plus replication=database for the stream. The stream's
+ * session decodes with a small logical_decoding_work_mem: PostgreSQL 14+ then streams a
+ * transaction in progress as soon as it passes that size, so a long import bumps its tables
+ * while it runs and the bump at its COMMIT arrives right after it, not after the whole
+ * transaction was decoded. */
 static PGconn *connect_uri(const char *uri, int replication)
 {
-	const char *keys[] = { "connect_timeout", "dbname", "replication", "fallback_application_name",
-			       NULL };
-	const char *vals[] = { "5", uri, replication ? "database" : NULL, "capacitor-follow", NULL };
-	if (!replication) {
-		keys[2] = "fallback_application_name";
-		vals[2] = "capacitor-follow";
+	const char *keys[] = { "connect_timeout", "dbname", "fallback_application_name",
+			       "replication", "options", NULL };
+	const char *vals[] = { "5", uri, "capacitor-follow", "database",
+			       "-c logical_decoding_work_mem=" CAP_FW_DECODE_MEM, NULL };
+	if (!replication)
 		keys[3] = NULL;
-		vals[3] = NULL;
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	if (replication && PQstatus(c) != CONNECTION_OK) {
+		/* a server before 13 has no such setting: try without it */
+		PQfinish(c);
+		keys[4] = NULL;
+		c = PQconnectdbParams(keys, vals, 1);
 	}
-	return PQconnectdbParams(keys, vals, 1);
+	return c;
 }
 
 static void clean_err(char *s)
@@ -414,6 +433,12 @@ static void forget_all_ancestors(pg_run *pr)
 {
 	for (size_t i = 0; i < pr->nrels; i++)
 		rel_forget_anc(&pr->rels[i]);
+	for (size_t i = 0; i < pr->ntdanc; i++) {
+		for (size_t k = 0; k < pr->tdanc[i].nanc; k++)
+			free(pr->tdanc[i].anc[k]);
+		free(pr->tdanc[i].anc);
+	}
+	pr->ntdanc = 0;
 }
 
 /* pgoutput_msg - one pgoutput message (protocol 1 or 2). */
@@ -501,11 +526,33 @@ static void td_bump_name(pg_run *pr, const char *qualified)
 	}
 	*o++ = '\'';
 	*o = '\0';
-	char **anc;
-	size_t nanc;
-	if (lookup_anc(pr, lit, &anc, &nanc) < 0) {
-		cap_fw_bump_all(pr->fw, "ancestors of a relation could not be looked up");
-		return;
+	char **anc = NULL;
+	size_t nanc = 0, i;
+	for (i = 0; i < pr->ntdanc; i++)
+		if (strcmp(pr->tdanc[i].name, qualified) == 0)
+			break;
+	if (i < pr->ntdanc) {
+		anc = pr->tdanc[i].anc;
+		nanc = pr->tdanc[i].nanc;
+	} else {
+		if (lookup_anc(pr, lit, &anc, &nanc) < 0) {
+			cap_fw_bump_all(pr->fw, "ancestors of a relation could not be looked up");
+			return;
+		}
+		if (pr->ntdanc == TXN_MAX || strlen(qualified) >= sizeof(pr->tdanc[0].name))
+			forget_all_ancestors(pr);
+		if (strlen(qualified) < sizeof(pr->tdanc[0].name)) {
+			struct tdanc *t = &pr->tdanc[pr->ntdanc++];
+			snprintf(t->name, sizeof(t->name), "%s", qualified);
+			t->anc = anc;
+			t->nanc = nanc;
+		} else {
+			cap_fw_bump_all(pr->fw, "a long relation name");
+			for (size_t k = 0; k < nanc; k++)
+				free(anc[k]);
+			free(anc);
+			return;
+		}
 	}
 	const char *dot = strrchr(qualified, '.');
 	const char *bare = dot ? dot + 1 : qualified;
@@ -515,11 +562,8 @@ static void td_bump_name(pg_run *pr, const char *qualified)
 		bl -= 2;
 	}
 	cap_fw_bump_table(pr->fw, bare, bl);
-	for (size_t i = 0; i < nanc; i++) {
-		cap_fw_bump_table(pr->fw, anc[i], strlen(anc[i]));
-		free(anc[i]);
-	}
-	free(anc);
+	for (size_t k = 0; k < nanc; k++)
+		cap_fw_bump_table(pr->fw, anc[k], strlen(anc[k]));
 }
 
 static void td_line(pg_run *pr, const char *s, size_t n)
@@ -559,8 +603,18 @@ static void td_line(pg_run *pr, const char *s, size_t n)
 	} else if (strncmp(line, "message:", 8) == 0) {
 		if (strstr(line, "prefix: " MSG_PREFIX ",")) {
 			cap_fw_event(pr->fw);
+			forget_all_ancestors(pr);
 			cap_fw_bump_all(pr->fw, "DDL");
 		}
+	} else if (strncmp(line, "opening a streamed block", 24) == 0 ||
+		   strncmp(line, "committing streamed", 19) == 0) {
+		/* a large transaction streamed while in progress: its lines name no tables */
+		cap_fw_event(pr->fw);
+		forget_all_ancestors(pr);
+		cap_fw_bump_all(pr->fw, "streamed transaction");
+	} else if (strncmp(line, "streaming ", 10) == 0 || strncmp(line, "closing a streamed", 18) == 0 ||
+		   strncmp(line, "aborting streamed", 17) == 0) {
+		/* covered by the bumps at the block's opening and the commit */
 	} else {
 		cap_fw_bump_all(pr->fw, "unknown test_decoding line");
 	}
@@ -684,6 +738,10 @@ static int stream(pg_run *pr)
 static int choose_output(pg_run *pr, char *pub, size_t cap)
 {
 	cap_fw *fw = pr->fw;
+	if (fw->test_decoding) {
+		pub[0] = '\0';
+		return 0;
+	}
 	const char *want = fw->publication ? fw->publication : PUB_DEFAULT;
 	char *lit = PQescapeLiteral(pr->repl, want, strlen(want));
 	if (lit == NULL)
@@ -704,6 +762,10 @@ static int choose_output(pg_run *pr, char *pub, size_t cap)
 				   "missed", want);
 	if (!have && fw->publication)
 		return cap_fw_fail(fw, "publication %s does not exist", want);
+	if (!have && !fw->create_publication) {
+		pub[0] = '\0';
+		return 0;
+	}
 	if (!have) {
 		r = exec_want(pr->repl, "CREATE PUBLICATION " PUB_DEFAULT " FOR ALL TABLES",
 			      PGRES_COMMAND_OK, err, sizeof(err));
@@ -811,7 +873,8 @@ int cap_fw_pg_run(cap_fw *fw)
 	} else {
 		snprintf(sql, sizeof(sql),
 			 "START_REPLICATION SLOT %s LOGICAL 0/0 (\"include-xids\" '0', "
-			 "\"skip-empty-xacts\" '1')", slot);
+			 "\"skip-empty-xacts\" '1'%s)", slot,
+			 PQserverVersion(pr.repl) >= 140000 ? ", \"stream-changes\" '1'" : "");
 	}
 	r = PQexec(pr.repl, sql);
 	if (PQresultStatus(r) != PGRES_COPY_BOTH) {
@@ -878,10 +941,11 @@ int cap_fw_pg_check(const char *uri, const char *publication)
 		printf("PROBLEM: role %s lacks the REPLICATION attribute.\n"
 		       "  fix: ALTER ROLE %s REPLICATION;\n", user, user);
 	}
-	if (publication == NULL && pubs == 0 && !super)
-		printf("note: no publication " PUB_DEFAULT " and not a superuser: the follower uses "
-		       "test_decoding.\n  better: CREATE PUBLICATION " PUB_DEFAULT
-		       " FOR ALL TABLES; (as a superuser)\n");
+	if (publication == NULL && pubs == 0)
+		printf("note: no publication " PUB_DEFAULT ": the follower uses test_decoding (fine).\n"
+		       "  pgoutput is used with CREATE PUBLICATION " PUB_DEFAULT " FOR ALL TABLES;\n"
+		       "  but then UPDATE and DELETE fail on tables without a primary key or replica "
+		       "identity.\n");
 	if (trig == 0 && !super) {
 		problems++;
 		printf("PROBLEM: event trigger " DDL_TRIGGER " is missing and %s cannot install it: "
