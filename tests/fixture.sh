@@ -277,7 +277,8 @@ cap_fixture_start_mariadb() {
 	fi
 	local try port ok=0 pid i log=$_cap_fx_my_dir/error.log binlog=(--skip-log-bin)
 	[ "${CAP_FIXTURE_MY_BINLOG:-0}" = 1 ] &&
-		binlog=(--log-bin="$_cap_fx_my_dir/data/binlog" --binlog-format=ROW --server-id=1)
+		binlog=(--log-bin="$_cap_fx_my_dir/data/binlog" --binlog-format=ROW --server-id=1
+			--log-bin-trust-function-creators=1)
 	for ((try = 0; try < 5; try++)); do
 		port=$(_cap_fx_free_port) || return 1
 		: >"$log"

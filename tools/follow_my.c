@@ -12,6 +12,10 @@
  *      named, at once, and every table of the transaction is bumped again at its end (XID, or
  *      a COMMIT/ROLLBACK query). Any other QUERY event - DDL, TRUNCATE, RENAME, a statement-
  *      format write, XA - bumps everything, as does any event type not known to be harmless.
+ *      Cascading foreign keys are applied inside InnoDB and never reach the binlog, so a
+ *      bump of a table also bumps every table whose rows its ON DELETE/UPDATE CASCADE, SET
+ *      NULL or SET DEFAULT keys change, transitively (read through a second connection once,
+ *      and again after any DDL).
  *      Every event refreshes the heartbeat: the server only sends a heartbeat when it has sent
  *      everything before it.
  * The binlog covers every database of the server: one follower serves them all, and table
@@ -40,9 +44,18 @@ typedef struct tmap {
 	char name[NAME_MAX_LEN + 1];
 } tmap;
 
+typedef struct fkedge {
+	char parent[NAME_MAX_LEN + 1], child[NAME_MAX_LEN + 1];
+} fkedge;
+
 typedef struct my_run {
 	cap_fw *fw;
 	MYSQL *m;
+	MYSQL *meta;       /* ordinary connection for the foreign-key graph */
+	cap_my_uri uri;
+	fkedge *fk;        /* parent -> child where a change of parent rows changes child rows */
+	size_t nfk;
+	int fk_known;
 	tmap *maps;
 	size_t nmaps;
 	char txn[TXN_MAX][NAME_MAX_LEN + 1];
@@ -209,13 +222,87 @@ static void tmap_set(my_run *mr, uint64_t id, const char *name, size_t n)
 	t->name[n] = '\0';
 }
 
+/* fk_load - the foreign keys whose ON DELETE/ON UPDATE action changes the child (CASCADE,
+ * SET NULL, SET DEFAULT): InnoDB applies them inside the engine and the binlog has no row
+ * events for the child, so a change of the parent must bump the children. Read through a
+ * second connection (the first one is streaming); 0, or -1 (the caller bumps everything). */
+static int fk_load(my_run *mr)
+{
+	char err[512];
+	if (mr->meta == NULL) {
+		mr->meta = my_connect(&mr->uri, 5, err, sizeof(err));
+		if (mr->meta == NULL)
+			return -1;
+	}
+	if (mysql_query(mr->meta, "SELECT REFERENCED_TABLE_NAME, TABLE_NAME FROM "
+				  "information_schema.REFERENTIAL_CONSTRAINTS WHERE "
+				  "UPDATE_RULE NOT IN ('RESTRICT', 'NO ACTION') OR "
+				  "DELETE_RULE NOT IN ('RESTRICT', 'NO ACTION')") != 0) {
+		mysql_close(mr->meta);
+		mr->meta = NULL;
+		return -1;
+	}
+	MYSQL_RES *r = mysql_store_result(mr->meta);
+	if (r == NULL)
+		return -1;
+	size_t n = (size_t)mysql_num_rows(r);
+	fkedge *e = calloc(n + 1, sizeof(fkedge));
+	MYSQL_ROW row;
+	size_t k = 0;
+	while (e && k < n && (row = mysql_fetch_row(r)) != NULL) {
+		if (row[0] == NULL || row[1] == NULL)
+			continue;
+		snprintf(e[k].parent, sizeof(e[k].parent), "%s", row[0]);
+		snprintf(e[k].child, sizeof(e[k].child), "%s", row[1]);
+		k++;
+	}
+	mysql_free_result(r);
+	if (e == NULL)
+		return -1;
+	free(mr->fk);
+	mr->fk = e;
+	mr->nfk = k;
+	mr->fk_known = 1;
+	return 0;
+}
+
+/* bump_name - bump a table and, transitively, the tables its cascading keys change. */
+static void bump_name(my_run *mr, const char *name)
+{
+	if (!mr->fk_known && fk_load(mr) < 0) {
+		cap_fw_bump_all(mr->fw, "the foreign keys could not be read");
+		return;
+	}
+	const char *todo[64];
+	size_t n = 0, done = 0;
+	todo[n++] = name;
+	while (done < n) {
+		const char *t = todo[done++];
+		cap_fw_bump_table(mr->fw, t, strlen(t));
+		for (size_t i = 0; i < mr->nfk; i++) {
+			if (strcasecmp(mr->fk[i].parent, t) != 0)
+				continue;
+			int dup = 0;
+			for (size_t j = 0; j < n && !dup; j++)
+				dup = strcasecmp(todo[j], mr->fk[i].child) == 0;
+			if (dup)
+				continue;
+			if (n == CAP_ARRAY_LEN(todo)) {
+				cap_fw_bump_all(mr->fw, "a long chain of cascading foreign keys");
+				return;
+			}
+			todo[n++] = mr->fk[i].child;
+		}
+	}
+}
+
 static void txn_commit(my_run *mr)
 {
 	if (mr->txn_overflow)
 		cap_fw_bump_all(mr->fw, "commit of a transaction with many tables");
 	else
 		for (size_t i = 0; i < mr->ntxn; i++)
-			cap_fw_bump_table(mr->fw, mr->txn[i], strlen(mr->txn[i]));
+			bump_name(mr, mr->txn[i]);
 	mr->ntxn = 0;
 	mr->txn_overflow = 0;
 }
@@ -235,7 +322,7 @@ static void row_change(my_run *mr, uint64_t table_id)
 		snprintf(mr->txn[mr->ntxn++], NAME_MAX_LEN + 1, "%s", name);
 	else
 		mr->txn_overflow = 1;
-	cap_fw_bump_table(mr->fw, name, strlen(name));
+	bump_name(mr, name);
 }
 
 static int word_is(const char *s, size_t n, const char *w)
@@ -262,6 +349,7 @@ static void query_event(my_run *mr, const char *sql, size_t n)
 		/* nothing changes */
 	} else {
 		txn_commit(mr);
+		mr->fk_known = 0; /* DDL may have changed the foreign keys */
 		cap_fw_bump_all(mr->fw, "query event (DDL or statement-format write)");
 	}
 }
@@ -334,6 +422,7 @@ int cap_fw_my_run(cap_fw *fw)
 	int rc = -1;
 	if (cap_my_uri_parse(fw->uri, &u, err, sizeof(err)) < 0)
 		return cap_fw_fail(fw, "%s", err);
+	mr.uri = u;
 	mr.maps = calloc(TMAP_MAX, sizeof(tmap));
 	if (mr.maps == NULL)
 		return cap_fw_fail(fw, "out of memory");
@@ -424,6 +513,9 @@ out:
 		mariadb_rpl_close(rpl);
 	if (mr.m)
 		mysql_close(mr.m);
+	if (mr.meta)
+		mysql_close(mr.meta);
+	free(mr.fk);
 	free(mr.maps);
 	return rc;
 }

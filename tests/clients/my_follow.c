@@ -5,17 +5,18 @@
  *     my_follow setup                       (re)create fw(id int primary key, v bigint)
  *     my_follow write N [PAUSE_US]          the writer: run WITHOUT the library
  *     my_follow read BOUND_MS               the reader: run WITH the library, stdin from write
+ *     my_follow query DB SQL                one statement in DB; rows tab-separated, NULL as NULL
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB.
  */
 #include "follow_check.h"
 
 #include <mysql.h>
 
-static MYSQL *conn_or_die(void)
+static MYSQL *conn_or_die(const char *db)
 {
 	MYSQL *m = mysql_init(NULL);
 	const char *s = getenv("CAP_MY_SOCKET"), *u = getenv("CAP_MY_USER"),
-		   *p = getenv("CAP_MY_PASSWORD"), *d = getenv("CAP_MY_DB");
+		   *p = getenv("CAP_MY_PASSWORD"), *d = db ? db : getenv("CAP_MY_DB");
 	if (m == NULL || !mysql_real_connect(m, "localhost", u ? u : "cap", p ? p : "cap",
 					     d ? d : "capacitor", 0, s, 0)) {
 		fprintf(stderr, "my_follow: connect: %s\n", m ? mysql_error(m) : "mysql_init");
@@ -61,7 +62,24 @@ int main(int argc, char **argv)
 {
 	if (argc < 2)
 		goto usage;
-	MYSQL *m = conn_or_die();
+	if (strcmp(argv[1], "query") == 0 && argc == 4) {
+		MYSQL *q = conn_or_die(argv[2]);
+		if (mysql_query(q, argv[3]) != 0) {
+			fprintf(stderr, "ERROR %u: %s\n", mysql_errno(q), mysql_error(q));
+			return 1;
+		}
+		MYSQL_RES *res = mysql_store_result(q);
+		MYSQL_ROW row;
+		unsigned nf = res ? mysql_num_fields(res) : 0;
+		while (res && (row = mysql_fetch_row(res)) != NULL)
+			for (unsigned i = 0; i < nf; i++)
+				printf("%s%c", row[i] ? row[i] : "NULL", i + 1 < nf ? '\t' : '\n');
+		if (res)
+			mysql_free_result(res);
+		mysql_close(q);
+		return 0;
+	}
+	MYSQL *m = conn_or_die(NULL);
 	if (strcmp(argv[1], "setup") == 0) {
 		exec_or_die(m, "DROP TABLE IF EXISTS fw");
 		exec_or_die(m, "CREATE TABLE fw (id INT PRIMARY KEY, v BIGINT NOT NULL) ENGINE=InnoDB");
@@ -94,6 +112,6 @@ int main(int argc, char **argv)
 	mysql_close(m);
 	return 0;
 usage:
-	fprintf(stderr, "usage: my_follow setup | write N [PAUSE_US] | read BOUND_MS\n");
+	fprintf(stderr, "usage: my_follow setup | write N [PAUSE_US] | read BOUND_MS | query DB SQL\n");
 	return 2;
 }
