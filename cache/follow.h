@@ -19,13 +19,19 @@
  * its live_ns simply ages.
  *
  * What "live" means (the guarantee the library may rely on): state is CAP_FOLLOW_STREAMING and
- * live_ns, the CLOCK_MONOTONIC time at which the follower last heard from the server on its
- * stream after applying everything the server had sent before, is at most max_age old. The
- * follower asks the server for a reply every 100 ms (PostgreSQL: a standby status update with
- * "reply requested"; MariaDB: @master_heartbeat_period), so live_ns advances every ~100 ms
- * while the stream works and stops advancing at once when the follower, its connection or the
- * server stops. Every (re)connect bumps every generation (cap_engine_bump_all) before the state
- * becomes STREAMING, so nothing written while no follower ran survives in the cache.
+ * live_ns (CLOCK_MONOTONIC) is at most max_age old, where live_ns means: every transaction
+ * whose COMMIT had returned to its client before live_ns has been bumped. The follower proves
+ * it with probes (tools/follow.h): every ~100 ms it asks the server where its log ends
+ * (PostgreSQL: pg_current_wal_flush_lsn(); MariaDB: SHOW MASTER STATUS), and when the stream
+ * has been applied past that position, the time it asked becomes live_ns. So live_ns advances
+ * every 100-200 ms while the follower keeps up, stops at once when the follower, its
+ * connection or the server stops, and also stops while decoding falls behind (a huge
+ * transaction): a reader that starts at S and finds live_ns >= S - max_age knows every commit
+ * older than max_age is invalidated. lag_ns is the last probe's round trip. Every (re)connect
+ * bumps every generation (cap_engine_bump_all) before the state becomes STREAMING (live_ns =
+ * that moment), so nothing written while no follower ran survives in the cache.
+ * PostgreSQL with synchronous_commit = off returns COMMIT before the WAL is flushed; such a
+ * commit is covered once the WAL writer flushed it (wal_writer_delay, 200 ms by default).
  *
  * Intended use by the library (CAPACITOR_FOLLOW; not wired by this module):
  *   - off:     the follower is ignored; outside writes are seen when CAPACITOR_TTL expires.

@@ -178,12 +178,16 @@ void cap_fw_streaming(cap_fw *fw, const char *pos)
 		   b->database[0] ? b->database : "", pos);
 }
 
-void cap_fw_alive(cap_fw *fw, const char *pos, uint64_t lag_ns)
+void cap_fw_alive(cap_fw *fw, const char *pos, uint64_t live_at)
 {
 	uint64_t now = cap_fw_mono_ns();
+	if (live_at == 0 && pos == NULL && now - fw->last_beat < 10000000ull)
+		return; /* nothing new worth a heartbeat write */
 	cap_follow_beat *b = cap_follow_writer_begin(fw->hb);
-	b->live_ns = now;
-	b->lag_ns = lag_ns;
+	if (live_at > b->live_ns) {
+		b->live_ns = live_at;
+		b->lag_ns = now > live_at ? now - live_at : 0;
+	}
 	if (pos)
 		copy_field(b->position, sizeof(b->position), pos);
 	beat_counters(fw, b, now);

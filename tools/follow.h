@@ -7,8 +7,16 @@
  * reader owns one connection: cap_fw_*_run connects, reports the server's identity, calls
  * cap_fw_streaming once everything has been bumped and the stream is about to start, then
  * applies messages until the connection fails or *fw->stop is set. It returns 0 on a stop,
- * -1 after a failure (reason in fw->err). Readers call cap_fw_alive whenever the server proved
- * the stream current, and cap_fw_bump_* for every change.
+ * -1 after a failure (reason in fw->err). Readers call cap_fw_alive as the stream advances
+ * and cap_fw_bump_* for every change.
+ *
+ * Liveness is proved by probes, not by mere traffic: every ~100 ms the reader asks the server,
+ * on a second ordinary connection, where its log ends (PostgreSQL: pg_current_wal_flush_lsn();
+ * MariaDB: SHOW MASTER STATUS), noting the time T just before asking. Every transaction whose
+ * COMMIT had returned by T ends before that position. When the stream has been applied up to
+ * it, the reader passes T as live_at: the heartbeat's live_ns then means "every commit that
+ * returned before live_ns is bumped". Without probes (the second connection refused) the reader
+ * falls back to the time the server last answered on the stream, and says so in the log.
  */
 #ifndef CAP_TOOLS_FOLLOW_H
 #define CAP_TOOLS_FOLLOW_H
@@ -49,9 +57,10 @@ void cap_fw_bump_all(cap_fw *fw, const char *why);
 void cap_fw_identity(cap_fw *fw, const char *kind, const char *server, const char *database);
 /* cap_fw_streaming - everything is bumped and the stream starts at position pos. */
 void cap_fw_streaming(cap_fw *fw, const char *pos);
-/* cap_fw_alive - the server has just spoken on the stream and everything it sent before has
- * been applied; pos is the position reached (or NULL), lag_ns the message's age (0 unknown). */
-void cap_fw_alive(cap_fw *fw, const char *pos, uint64_t lag_ns);
+/* cap_fw_alive - the stream is applied up to pos (or NULL); live_at (CLOCK_MONOTONIC) is the
+ * time of a probe the stream has now passed, or 0 when none was; the lag shown becomes the
+ * probe's round trip. */
+void cap_fw_alive(cap_fw *fw, const char *pos, uint64_t live_at);
 /* cap_fw_event - count one applied change event. */
 void cap_fw_event(cap_fw *fw);
 uint64_t cap_fw_mono_ns(void);

@@ -7,7 +7,7 @@
  *   2. bump everything (what committed before that position is covered), then ask for the
  *      binlog from that position (COM_BINLOG_DUMP through Connector/C's mariadb_rpl_*), as a
  *      replica with its own server_id, with MariaDB's event types, the server's checksums and
- *      a heartbeat every 100 ms while the binlog is idle;
+ *      a heartbeat every 50 ms while the binlog is idle;
  *   3. apply events: a row event (WRITE/UPDATE/DELETE_ROWS) bumps the table its TABLE_MAP
  *      named, at once, and every table of the transaction is bumped again at its end (XID, or
  *      a COMMIT/ROLLBACK query). Any other QUERY event - DDL, TRUNCATE, RENAME, a statement-
@@ -62,6 +62,10 @@ typedef struct my_run {
 	size_t ntxn;
 	int txn_overflow;
 	char file[256];
+	char probe_file[256]; /* outstanding probe: where the binlog ended, and when asked */
+	unsigned long probe_pos;
+	uint64_t probe_t, last_probe;
+	int probes;           /* 1 works, 0 does not (fallback), -1 unknown */
 } my_run;
 
 /* ------------------------------------------------------------------ URI */
@@ -410,11 +414,49 @@ static void apply(my_run *mr, MARIADB_RPL_EVENT *ev)
 	}
 }
 
+/* probe - note where the binlog ends now (see tools/follow.h); one probe at a time. */
+static void probe(my_run *mr)
+{
+	uint64_t t = cap_fw_mono_ns();
+	if (mr->probes == 0 || t - mr->last_probe < 100000000ull ||
+	    (mr->probe_t && t - mr->probe_t < 2000000000ull))
+		return;
+	mr->last_probe = t;
+	char err[512], v[2][256];
+	if (mr->meta == NULL)
+		mr->meta = my_connect(&mr->uri, 5, err, sizeof(err));
+	int got = mr->meta ? query_row(mr->meta, "SHOW MASTER STATUS", v, 2, err, sizeof(err)) : -1;
+	if (got == 1) {
+		snprintf(mr->probe_file, sizeof(mr->probe_file), "%s", v[0]);
+		mr->probe_pos = strtoul(v[1], NULL, 10);
+		mr->probe_t = t;
+		mr->probes = 1;
+		return;
+	}
+	if (mr->meta && got < 0) {
+		mysql_close(mr->meta);
+		mr->meta = NULL;
+	}
+	if (mr->probes < 0) {
+		mr->probes = 0;
+		cap_fw_log("WARNING: no probe connection: the heartbeat shows that the stream is up, "
+			   "not how far behind it is");
+	}
+}
+
+/* passed - whether the stream position (file, pos) is at or past the probe. */
+static int passed(const my_run *mr, const char *file, unsigned long pos)
+{
+	int c = strcmp(file, mr->probe_file);
+	return c > 0 || (c == 0 && pos >= mr->probe_pos);
+}
+
 int cap_fw_my_run(cap_fw *fw)
 {
 	my_run mr;
 	memset(&mr, 0, sizeof(mr));
 	mr.fw = fw;
+	mr.probes = -1;
 	cap_my_uri u;
 	char err[512], v[6][256];
 	MARIADB_RPL *rpl = NULL;
@@ -465,7 +507,7 @@ int cap_fw_my_run(cap_fw *fw)
 
 	if (mysql_query(mr.m, "SET @master_binlog_checksum = @@global.binlog_checksum, "
 			      "@mariadb_slave_capability = 4, "
-			      "@master_heartbeat_period = 100000000") != 0) {
+			      "@master_heartbeat_period = 50000000") != 0) {
 		cap_fw_fail(fw, "setting up the dump: %s", mysql_error(mr.m));
 		goto out;
 	}
@@ -496,14 +538,26 @@ int cap_fw_my_run(cap_fw *fw)
 			goto out;
 		}
 		apply(&mr, ev);
-		uint64_t lag = 0;
-		if (ev->timestamp && ev->event_type != HEARTBEAT_LOG_EVENT) {
-			time_t now = time(NULL);
-			lag = now > (time_t)ev->timestamp ? (uint64_t)(now - ev->timestamp) * 1000000000ull
-							  : 0;
+		const char *file = mr.file;
+		char hbfile[256];
+		if (ev->event_type == HEARTBEAT_LOG_EVENT) {
+			/* sent only when the dump thread has sent everything: its position is the end */
+			snprintf(hbfile, sizeof(hbfile), "%.*s",
+				 (int)ev->event.heartbeat.filename.length, ev->event.heartbeat.filename.str);
+			file = hbfile;
 		}
-		snprintf(pos, sizeof(pos), "%s:%u", mr.file, ev->next_event_pos);
-		cap_fw_alive(fw, pos, lag);
+		uint64_t live_at = 0;
+		if (ev->next_event_pos > 0) {
+			snprintf(pos, sizeof(pos), "%s:%u", file, ev->next_event_pos);
+			if (mr.probe_t && passed(&mr, file, ev->next_event_pos)) {
+				live_at = mr.probe_t;
+				mr.probe_t = 0;
+			}
+		}
+		if (mr.probes == 0 && ev->event_type == HEARTBEAT_LOG_EVENT)
+			live_at = cap_fw_mono_ns();
+		cap_fw_alive(fw, ev->next_event_pos > 0 ? pos : NULL, live_at);
+		probe(&mr);
 	}
 	rc = 0;
 out:

@@ -86,6 +86,8 @@ typedef struct pg_run {
 	char tdtxn[TXN_MAX][64]; /* test_decoding: names of this transaction's tables */
 	size_t ntd;
 	int td_overflow;
+	uint64_t probe_lsn, probe_t; /* outstanding probe: flush LSN and when it was asked */
+	int probes;                  /* 1 probing works, 0 it does not (fallback), -1 unknown */
 	struct tdanc {           /* test_decoding: ancestors by qualified name, until DDL */
 		char name[64];
 		char **anc;
@@ -233,19 +235,25 @@ static void rels_free(pg_run *pr)
 	pr->nrels = pr->caprels = 0;
 }
 
+/* meta_conn - the ordinary connection (ancestor lookups, probes), connected on demand. */
+static PGconn *meta_conn(pg_run *pr)
+{
+	if (pr->meta && PQstatus(pr->meta) == CONNECTION_OK)
+		return pr->meta;
+	if (pr->meta)
+		PQfinish(pr->meta);
+	pr->meta = connect_uri(pr->fw->uri, 0);
+	return PQstatus(pr->meta) == CONNECTION_OK ? pr->meta : NULL;
+}
+
 /* lookup_anc - the ancestors of relation `what` (an oid or a quoted regclass literal) into
  * *out; 0, or -1 when it could not be looked up (the caller then bumps everything). */
 static int lookup_anc(pg_run *pr, const char *what, char ***out, size_t *nout)
 {
 	*out = NULL;
 	*nout = 0;
-	if (pr->meta == NULL || PQstatus(pr->meta) != CONNECTION_OK) {
-		if (pr->meta)
-			PQfinish(pr->meta);
-		pr->meta = connect_uri(pr->fw->uri, 0);
-		if (PQstatus(pr->meta) != CONNECTION_OK)
-			return -1;
-	}
+	if (meta_conn(pr) == NULL)
+		return -1;
 	char sql[512];
 	snprintf(sql, sizeof(sql),
 		 "WITH RECURSIVE a(oid, self) AS (SELECT %s::regclass::oid, true UNION "
@@ -637,10 +645,27 @@ static int send_status(pg_run *pr, int reply)
 	return 0;
 }
 
-static uint64_t lag_of(uint64_t send_us)
+/* probe - note where the flushed WAL ends now (see tools/follow.h); one probe at a time. */
+static void probe(pg_run *pr)
 {
-	uint64_t now = pg_now_us();
-	return now > send_us ? (now - send_us) * 1000 : 0;
+	uint64_t t = cap_fw_mono_ns();
+	if (pr->probes == 0 || (pr->probe_t && t - pr->probe_t < 2000000000ull))
+		return;
+	PGconn *m = meta_conn(pr);
+	PGresult *r = m ? PQexec(m, "SELECT pg_current_wal_flush_lsn()") : NULL;
+	unsigned hi, lo;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	    sscanf(PQgetvalue(r, 0, 0), "%X/%X", &hi, &lo) == 2) {
+		pr->probe_lsn = (uint64_t)hi << 32 | lo;
+		pr->probe_t = t;
+		pr->probes = 1;
+	} else if (pr->probes < 0) {
+		pr->probes = 0;
+		cap_fw_log("WARNING: no probe connection (%s): the heartbeat shows that the stream is "
+			   "up, not how far behind it is", m ? PQresultErrorMessage(r)
+							     : "cannot connect");
+	}
+	PQclear(r);
 }
 
 static int in_txn(const pg_run *pr)
@@ -669,11 +694,13 @@ static int handle_copy(pg_run *pr, const unsigned char *buf, int len)
 		if (start > pr->received)
 			pr->received = start;
 		lsn_str(pr->received, pos, sizeof(pos));
-		cap_fw_alive(pr->fw, pos, lag_of(send));
+		(void)send;
+		cap_fw_alive(pr->fw, pos, 0);
 		return 0;
 	}
 	if (kind == 'k') {
 		uint64_t end = rd_n(&r, 8), send = rd_n(&r, 8);
+		(void)send;
 		int reply = (int)rd_n(&r, 1);
 		if (r.bad)
 			return cap_fw_fail(pr->fw, "short keepalive message");
@@ -682,7 +709,16 @@ static int handle_copy(pg_run *pr, const unsigned char *buf, int len)
 		if (!in_txn(pr) && end > pr->received)
 			pr->received = end;
 		lsn_str(pr->received, pos, sizeof(pos));
-		cap_fw_alive(pr->fw, pos, lag_of(send));
+		/* end is where decoding stands: past the probe, every commit that had returned
+		 * when the probe was asked has been applied */
+		uint64_t live_at = 0;
+		if (pr->probe_t && end >= pr->probe_lsn) {
+			live_at = pr->probe_t;
+			pr->probe_t = 0;
+		} else if (pr->probes == 0) {
+			live_at = cap_fw_mono_ns();
+		}
+		cap_fw_alive(pr->fw, pos, live_at);
 		return reply ? send_status(pr, 0) : 0;
 	}
 	cap_fw_bump_all(pr->fw, "unknown replication message");
@@ -717,6 +753,7 @@ static int stream(pg_run *pr)
 		}
 		uint64_t now = cap_fw_mono_ns();
 		if (now - last_status >= STATUS_EVERY_NS) {
+			probe(pr);
 			if (send_status(pr, 1) < 0)
 				return -1;
 			last_status = now;
@@ -814,6 +851,7 @@ int cap_fw_pg_run(cap_fw *fw)
 	pg_run pr;
 	memset(&pr, 0, sizeof(pr));
 	pr.fw = fw;
+	pr.probes = -1;
 	int rc = -1;
 	char err[256], pub[128], slot[64], sql[512], pos[32];
 	pr.repl = connect_uri(fw->uri, 1);
