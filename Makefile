@@ -149,7 +149,7 @@ demo: deps
 	$(Q)CAP_BUILD=$(abspath $(BUILD)) ./tools/demo.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory all clients $(BENCH_BINS)
 	$(Q)CAP_BUILD=$(abspath $(BUILD)) ./bench/run.sh
 
 install: all

@@ -94,3 +94,6 @@ if ls "$BUILD"/bench/bench_my* >/dev/null 2>&1 || [ -x bench/run-mysql.sh ]; the
 fi
 cap_fixture_stop
 rm -rf "$OUT"
+
+# Staleness of cached reads with `capacitor follow` and outside writers (own servers).
+[ -x "$BUILD/clients/pq_follow" ] && CAP_BUILD=$BUILD bench/follow_staleness.sh

@@ -623,6 +623,7 @@ static void td_line(pg_run *pr, const char *s, size_t n)
 	} else if (strncmp(line, "streaming ", 10) == 0 || strncmp(line, "closing a streamed", 18) == 0 ||
 		   strncmp(line, "aborting streamed", 17) == 0) {
 		/* covered by the bumps at the block's opening and the commit */
+		cap_fw_event(pr->fw);
 	} else {
 		cap_fw_bump_all(pr->fw, "unknown test_decoding line");
 	}

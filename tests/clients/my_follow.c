@@ -3,7 +3,9 @@
  * cached reader (tests/clients/follow_check.h describes the check).
  *
  *     my_follow setup                       (re)create fw(id int primary key, v bigint)
- *     my_follow write N [PAUSE_US]          the writer: run WITHOUT the library
+ *     my_follow write N [PAUSE_US [BIG]]    the writer: run WITHOUT the library; with BIG, each
+ *                                           write's transaction also inserts BIG rows into
+ *                                           fw_big (a large transaction)
  *     my_follow read BOUND_MS               the reader: run WITH the library, stdin from write
  *     my_follow query DB SQL                one statement in DB; rows tab-separated, NULL as NULL
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB.
@@ -84,14 +86,21 @@ int main(int argc, char **argv)
 		exec_or_die(m, "DROP TABLE IF EXISTS fw");
 		exec_or_die(m, "CREATE TABLE fw (id INT PRIMARY KEY, v BIGINT NOT NULL) ENGINE=InnoDB");
 		exec_or_die(m, "INSERT INTO fw VALUES (0,0),(1,0),(2,0),(3,0),(4,0),(5,0),(6,0),(7,0)");
+		exec_or_die(m, "DROP TABLE IF EXISTS fw_big");
+		exec_or_die(m, "CREATE TABLE fw_big (a INT) ENGINE=InnoDB");
 	} else if (strcmp(argv[1], "write") == 0 && argc >= 3) {
 		long n = atol(argv[2]), pause = argc > 3 ? atol(argv[3]) : 1000;
+		long big = argc > 4 ? atol(argv[4]) : 0;
+		char bigsql[128];
+		snprintf(bigsql, sizeof(bigsql), "INSERT INTO fw_big SELECT seq FROM seq_1_to_%ld", big);
 		for (long i = 1; i <= n; i++) {
 			int r = (int)(i % FC_ROWS);
 			char sql[96];
 			snprintf(sql, sizeof(sql), "UPDATE fw SET v = %ld WHERE id = %d", i, r);
-			if (i % 4 == 0) {
+			if (big > 0 || i % 4 == 0) {
 				exec_or_die(m, "BEGIN");
+				if (big > 0)
+					exec_or_die(m, bigsql);
 				exec_or_die(m, sql);
 				exec_or_die(m, "COMMIT");
 			} else {
@@ -112,6 +121,6 @@ int main(int argc, char **argv)
 	mysql_close(m);
 	return 0;
 usage:
-	fprintf(stderr, "usage: my_follow setup | write N [PAUSE_US] | read BOUND_MS | query DB SQL\n");
+	fprintf(stderr, "usage: my_follow setup | write N [PAUSE_US [BIG]] | read BOUND_MS | query DB SQL\n");
 	return 2;
 }

@@ -3,7 +3,9 @@
  * cached reader (tests/clients/follow_check.h describes the check).
  *
  *     pq_follow setup                       (re)create fw(id int primary key, v bigint)
- *     pq_follow write N [PAUSE_US]          the writer: run WITHOUT the library
+ *     pq_follow write N [PAUSE_US [BIG]]    the writer: run WITHOUT the library; with BIG, each
+ *                                           write's transaction also inserts BIG rows into
+ *                                           fw_big (a large transaction)
  *     pq_follow read BOUND_MS               the reader: run WITH the library, stdin from write
  * Connection: PG* variables.
  */
@@ -57,14 +59,21 @@ int main(int argc, char **argv)
 		exec_or_die(c, "DROP TABLE IF EXISTS fw");
 		exec_or_die(c, "CREATE TABLE fw (id int PRIMARY KEY, v bigint NOT NULL)");
 		exec_or_die(c, "INSERT INTO fw SELECT g, 0 FROM generate_series(0, 7) g");
+		exec_or_die(c, "DROP TABLE IF EXISTS fw_big");
+		exec_or_die(c, "CREATE TABLE fw_big (a int)");
 	} else if (strcmp(argv[1], "write") == 0 && argc >= 3) {
 		long n = atol(argv[2]), pause = argc > 3 ? atol(argv[3]) : 1000;
+		long big = argc > 4 ? atol(argv[4]) : 0;
+		char bigsql[128];
+		snprintf(bigsql, sizeof(bigsql), "INSERT INTO fw_big SELECT generate_series(1, %ld)", big);
 		for (long i = 1; i <= n; i++) {
 			int r = (int)(i % FC_ROWS);
 			char sql[96];
 			snprintf(sql, sizeof(sql), "UPDATE fw SET v = %ld WHERE id = %d", i, r);
-			if (i % 4 == 0) {
+			if (big > 0 || i % 4 == 0) {
 				exec_or_die(c, "BEGIN");
+				if (big > 0)
+					exec_or_die(c, bigsql);
 				exec_or_die(c, sql);
 				exec_or_die(c, "COMMIT");
 			} else {
@@ -85,6 +94,6 @@ int main(int argc, char **argv)
 	PQfinish(c);
 	return 0;
 usage:
-	fprintf(stderr, "usage: pq_follow setup | write N [PAUSE_US] | read BOUND_MS\n");
+	fprintf(stderr, "usage: pq_follow setup | write N [PAUSE_US [BIG]] | read BOUND_MS\n");
 	return 2;
 }
