@@ -158,7 +158,8 @@ install: all
 	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libcapacitor.so
 	install -m 0755 $(TOOL) $(DESTDIR)$(PREFIX)/bin/capacitor
 	install -m 0644 tools/capacitor.1 $(DESTDIR)$(PREFIX)/share/man/man1/capacitor.1
-	install -m 0644 conf/capacitor.env conf/rules.example $(DESTDIR)$(PREFIX)/share/doc/capacitor/
+	install -m 0644 conf/capacitor.env conf/rules.example conf/capacitor-follow.service \
+	  $(DESTDIR)$(PREFIX)/share/doc/capacitor/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libcapacitor.so $(DESTDIR)$(PREFIX)/bin/capacitor \
