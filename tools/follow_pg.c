@@ -165,17 +165,21 @@ static void rd_skip(rd *r, size_t n)
  * transaction was decoded. */
 static PGconn *connect_uri(const char *uri, int replication)
 {
-	const char *keys[] = { "connect_timeout", "dbname", "fallback_application_name",
-			       "replication", "options", NULL };
-	const char *vals[] = { "5", uri, "capacitor-follow", "database",
+	/* TCP keepalives and a user timeout: a cut network fails a blocked call in seconds
+	 * (then the follower reconnects), not after the kernel's retransmissions (minutes). The
+	 * URI's own values, parsed later, win. */
+	const char *keys[] = { "connect_timeout", "keepalives_idle", "keepalives_interval",
+			       "keepalives_count", "tcp_user_timeout", "dbname",
+			       "fallback_application_name", "replication", "options", NULL };
+	const char *vals[] = { "5", "5", "1", "3", "5000", uri, "capacitor-follow", "database",
 			       "-c logical_decoding_work_mem=" CAP_FW_DECODE_MEM, NULL };
 	if (!replication)
-		keys[3] = NULL;
+		keys[7] = NULL;
 	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	if (replication && PQstatus(c) != CONNECTION_OK) {
 		/* a server before 13 has no such setting: try without it */
 		PQfinish(c);
-		keys[4] = NULL;
+		keys[8] = NULL;
 		c = PQconnectdbParams(keys, vals, 1);
 	}
 	return c;
