@@ -144,6 +144,27 @@ bound
 assert_eq "second database" 42 "$(cached capacitor2 "SELECT SUM(a) FROM d2")"
 echo "ok: second database"
 
+# ---------------------------------------------------------------- a stalled server
+# The server stops answering (as with a cut network): the heartbeat goes stale within its
+# bound; when it answers again, the follower is live again and invalidating.
+mpid=$(cat "$MYDIR/mysqld.pid")
+kill -STOP "$mpid"
+sleep 0.8
+rc=0
+"$CAP_TOOL" follow --status --name main --max-age 500 >/dev/null || rc=$?
+kill -CONT "$mpid"
+[ "$rc" = 1 ] || fail "--status says a follower of a stopped server is live"
+for ((i = 0; i < 150; i++)); do
+	"$CAP_TOOL" follow --status --name main >/dev/null 2>&1 && break
+	sleep 0.1
+done
+"$CAP_TOOL" follow --status --name main >/dev/null || fail "the follower is not live again after the server resumed"
+cached capacitor2 "SELECT COUNT(*) FROM d2" >/dev/null
+out -e "INSERT INTO capacitor2.d2 VALUES (0)"
+bound
+assert_eq "after a stalled server" 3 "$(cached capacitor2 "SELECT COUNT(*) FROM d2")"
+echo "ok: a stalled server: heartbeat stale at once, live again after"
+
 # ---------------------------------------------------------------- SIGKILL and restart
 kill -KILL "$fpid_main"
 wait "$fpid_main" 2>/dev/null || true

@@ -180,7 +180,7 @@ all_cases test_decoding
 # follower.
 out -c "CREATE DATABASE capacitor2"
 out_db capacitor2 -c "CREATE TABLE d2 (a int); INSERT INTO d2 VALUES (1)"
-start_follower second "postgresql:///capacitor2?host=$CAP_PG_HOST&port=$CAP_PG_PORT&user=$CAP_PG_USER"
+start_follower second "postgresql:///capacitor2?host=$CAP_PG_HOST&port=$CAP_PG_PORT&user=$CAP_PG_USER" --timeout 2
 cached_db capacitor2 -c "SELECT sum(a) FROM d2" >/dev/null
 cached_db capacitor2 -c "SELECT sum(a) FROM d2" >/dev/null
 out_db capacitor2 -c "INSERT INTO d2 VALUES (41)"
@@ -193,6 +193,31 @@ wait "$fpid_main" || fail "follower main: exit $? on SIGTERM"
 grep -q 'stopped' "$CAP_TEST_LOG/follow-main.log" || fail "no 'stopped' line in the log"
 wait_slots 1 # the second database's follower still runs
 echo "ok: SIGTERM stops cleanly and drops the slot"
+
+# ---------------------------------------------------------------- a stalled stream
+# The walsender stops (as with a cut network): the heartbeat goes stale within its bound, and
+# the follower gives up on the connection and streams again through a new one.
+ws=$(env -u LD_PRELOAD "$CAP_PG_BIN/psql" -X -tA -d postgres -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walsender' AND datname = 'capacitor2'")
+[ -n "$ws" ] || fail "no walsender for the second database"
+kill -STOP "$ws"
+sleep 0.8
+rc=0
+"$CAP_TOOL" follow --status --name second --max-age 500 >/dev/null || rc=$?
+kill -CONT "$ws" 2>/dev/null || true
+[ "$rc" = 1 ] || fail "--status says a follower whose walsender is stopped is live"
+kill -STOP "$ws" 2>/dev/null || true
+for ((i = 0; i < 150; i++)); do
+	"$CAP_TOOL" follow --status --name second >"$CAP_TEST_LOG/status.out" 2>&1 &&
+		grep -q '[1-9][0-9]* reconnects' "$CAP_TEST_LOG/status.out" && break
+	sleep 0.1
+done
+kill -CONT "$ws" 2>/dev/null || true
+grep -q '[1-9][0-9]* reconnects' "$CAP_TEST_LOG/status.out" || { cat "$CAP_TEST_LOG/status.out"; fail "the follower did not reconnect past a stalled walsender"; }
+cached_db capacitor2 -c "SELECT count(*) FROM d2" >/dev/null
+out_db capacitor2 -c "INSERT INTO d2 VALUES (0)"
+bound
+assert_eq "after a stalled stream" 3 "$(cached_db capacitor2 -c "SELECT count(*) FROM d2")"
+echo "ok: a stalled stream: heartbeat stale at once, reconnect after --timeout"
 
 # ---------------------------------------------------------------- SIGKILL and restart
 kill -KILL "$fpid_second"
