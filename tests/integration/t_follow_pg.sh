@@ -7,7 +7,11 @@
 #   - control: with no follower, a cached reader keeps serving stale rows (proves the reads are
 #     cached and the check can fail);
 #   - pq_follow: N outside writes against a cached reader: every read that starts more than
-#     200 ms after a write's COMMIT returned sees it; staleness p50/p99/max printed;
+#     200 ms after a write's COMMIT returned sees it; staleness p50/p99/max printed; then
+#     pgbench TPC-B without the preload: every table read through the cache as on the server;
+#   - all of it with pgoutput (a publication made by --create-publication) and again with
+#     test_decoding (the default);
+#   - a stalled walsender: the heartbeat goes stale at once, the follower reconnects;
 #   - psql readers under the library, outside writes by psql without it: TRUNCATE, RENAME
 #     (tables swapped), ADD COLUMN, DROP and re-create, a partitioned table, a table written
 #     only by a trigger, a cascading foreign key, a second database (its own follower), and the
@@ -157,12 +161,32 @@ all_cases() {
 		"INSERT INTO bt SELECT g FROM generate_series(1, 100000) g" 100000
 }
 
+# pgbench TPC-B without the preload, then readers under it: every table as it is on the server.
+PGBENCH_READS=("SELECT count(*), sum(abalance) FROM pgbench_accounts"
+	"SELECT count(*), sum(bbalance) FROM pgbench_branches"
+	"SELECT count(*), sum(tbalance) FROM pgbench_tellers"
+	"SELECT count(*), sum(delta) FROM pgbench_history")
+pgbench_case() {
+	local q direct got
+	env -u LD_PRELOAD "$CAP_PG_BIN/pgbench" -q -i -s 1 "$CAP_PG_DB" >/dev/null 2>&1 || fail "pgbench -i"
+	for q in "${PGBENCH_READS[@]}"; do cached -c "$q" >/dev/null; done
+	env -u LD_PRELOAD "$CAP_PG_BIN/pgbench" -n -c 2 -T 3 "$CAP_PG_DB" >/dev/null 2>&1 || fail "pgbench"
+	bound
+	for q in "${PGBENCH_READS[@]}"; do
+		direct=$(env -u LD_PRELOAD "$CAP_PG_BIN/psql" -X -tA -d "$CAP_PG_DB" -c "$q")
+		got=$(cached -c "$q")
+		assert_eq "pgbench ($1): $q" "$direct" "$got"
+	done
+	echo "ok: pgbench TPC-B outside, cached readers see every table as it is ($1)"
+}
+
 # pgoutput: with a publication (created by the follower when asked). It makes UPDATE and
 # DELETE fail on tables without a replica identity, so those cases run with test_decoding.
 start_follower main "$URI" --create-publication
 wait_slots 1
 grep -q 'created publication' "$CAP_TEST_LOG/follow-main.log" || fail "no publication created"
 coherence pgoutput "$N"
+pgbench_case pgoutput
 all_cases pgoutput
 kill -TERM "$fpid_main"
 wait "$fpid_main" || fail "follower main: exit $? on SIGTERM"
@@ -174,6 +198,7 @@ start_follower main "$URI"
 grep -q 'created publication' "$CAP_TEST_LOG/follow-main.log" && [ "$(grep -c 'created publication' "$CAP_TEST_LOG/follow-main.log")" -gt 1 ] &&
 	fail "a publication was created unasked"
 coherence test_decoding "$((N / 2))"
+pgbench_case test_decoding
 all_cases test_decoding
 
 # A second database on the same server: a logical slot is per database, so it has its own
