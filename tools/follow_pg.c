@@ -743,8 +743,9 @@ static int stream(pg_run *pr)
 				break;
 			if (n == -1) {
 				PGresult *res = PQgetResult(pr->repl);
-				cap_fw_fail(fw, "the server ended the stream: %s",
-					    res ? PQresultErrorMessage(res) : "");
+				const char *why = res ? PQresultErrorMessage(res) : "";
+				cap_fw_fail(fw, "the server ended the stream%s%s", why[0] ? ": " : "",
+					    why[0] ? why : "");
 				PQclear(res);
 				return -1;
 			}
@@ -934,6 +935,7 @@ out:
 	PQfinish(pr.repl);
 	if (pr.meta)
 		PQfinish(pr.meta);
+	forget_all_ancestors(&pr);
 	rels_free(&pr);
 	return rc;
 }
