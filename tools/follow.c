@@ -259,7 +259,8 @@ static void usage(FILE *f)
 		"usage: capacitor follow [OPTIONS] URI\n"
 		"       capacitor follow --check URI\n"
 		"       capacitor follow --status [--name NAME] [--max-age MS]\n"
-		"URI: postgresql://user@host:port/db (libpq; ?host=/socket/dir for a socket) or\n"
+		"URI: postgresql://user@host:port/db (libpq; ?host=/socket/dir for a socket, or a\n"
+		"     \"host=/socket/dir dbname=db\" string) or\n"
 		"     mysql://user:password@host:port/db, mysql://user@localhost/db?socket=/path\n"
 		"  --daemon           detach; pid file and lock in CAPACITOR_DIR (a second one exits 0)\n"
 		"  --name NAME        heartbeat CAPACITOR_DIR/follow.NAME (default from the URI)\n"
@@ -396,10 +397,14 @@ bad_value:
 		return CAP_EXIT_USAGE;
 	}
 	const char *uri = argv[optind];
-	int is_pg = strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0;
 	int is_my = strncmp(uri, "mysql://", 8) == 0 || strncmp(uri, "mariadb://", 10) == 0;
+	/* libpq also takes a keyword/value string: "host=/run/postgresql dbname=app" */
+	int is_pg = !is_my && (strncmp(uri, "postgresql://", 13) == 0 ||
+			       strncmp(uri, "postgres://", 11) == 0 ||
+			       (strchr(uri, '=') != NULL && strstr(uri, "://") == NULL));
 	if (!is_pg && !is_my) {
-		fprintf(stderr, "capacitor: follow: URI must start with postgresql:// or mysql://\n");
+		fprintf(stderr, "capacitor: follow: URI must start with postgresql:// or mysql:// (or "
+			"be a libpq \"key=value ...\" string)\n");
 		return CAP_EXIT_USAGE;
 	}
 	if (is_my) {

@@ -85,6 +85,8 @@ wait_slots() {
 # --check on a server that allows it
 "$CAP_TOOL" follow --check "$URI" >"$CAP_TEST_LOG/check.out" || { cat "$CAP_TEST_LOG/check.out"; fail "--check found problems on a prepared server"; }
 grep -q '^ok:' "$CAP_TEST_LOG/check.out" || fail "--check did not say ok"
+"$CAP_TOOL" follow --check "host=$CAP_PG_HOST port=$CAP_PG_PORT dbname=$CAP_PG_DB user=$CAP_PG_USER" >/dev/null ||
+	fail "--check with a libpq key=value string"
 out -c "CREATE ROLE fw_norepl LOGIN"
 rc=0
 "$CAP_TOOL" follow --check "postgresql:///$CAP_PG_DB?host=$CAP_PG_HOST&port=$CAP_PG_PORT&user=fw_norepl" >"$CAP_TEST_LOG/check2.out" || rc=$?
