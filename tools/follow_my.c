@@ -18,6 +18,9 @@
  *      and again after any DDL).
  *      Every event refreshes the heartbeat: the server only sends a heartbeat when it has sent
  *      everything before it.
+ * Threads: the stream is read by the calling thread; a second thread (prober) runs the
+ * liveness probes on the ordinary connection, which the stream thread also uses (rarely, for
+ * the foreign keys) under meta_mu; the prober's result is handed over under res_mu.
  * The binlog covers every database of the server: one follower serves them all, and table
  * generations are keyed by bare table name anyway.
  */
@@ -29,6 +32,7 @@
 #include <mariadb_rpl.h>
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +55,15 @@ typedef struct fkedge {
 typedef struct my_run {
 	cap_fw *fw;
 	MYSQL *m;
-	MYSQL *meta;       /* ordinary connection for the foreign-key graph */
+	MYSQL *meta;       /* ordinary connection: foreign-key graph and probes, under meta_mu */
+	pthread_mutex_t meta_mu;
+	pthread_mutex_t res_mu; /* the probe thread's latest result, below */
+	pthread_t prober;
+	int prober_on, stop_prober;
+	char res_file[256];
+	unsigned long res_pos;
+	uint64_t res_t, res_seq, used_seq;
+	int res_state;     /* 1 probing works, 0 it does not, -1 unknown */
 	cap_my_uri uri;
 	fkedge *fk;        /* parent -> child where a change of parent rows changes child rows */
 	size_t nfk;
@@ -64,7 +76,7 @@ typedef struct my_run {
 	char file[256];
 	char probe_file[256]; /* outstanding probe: where the binlog ended, and when asked */
 	unsigned long probe_pos;
-	uint64_t probe_t, last_probe;
+	uint64_t probe_t;
 	int probes;           /* 1 works, 0 does not (fallback), -1 unknown */
 } my_run;
 
@@ -233,20 +245,20 @@ static void tmap_set(my_run *mr, uint64_t id, const char *name, size_t n)
 static int fk_load(my_run *mr)
 {
 	char err[512];
-	if (mr->meta == NULL) {
+	pthread_mutex_lock(&mr->meta_mu);
+	if (mr->meta == NULL)
 		mr->meta = my_connect(&mr->uri, 5, err, sizeof(err));
-		if (mr->meta == NULL)
-			return -1;
-	}
-	if (mysql_query(mr->meta, "SELECT REFERENCED_TABLE_NAME, TABLE_NAME FROM "
+	MYSQL_RES *r = NULL;
+	if (mr->meta && mysql_query(mr->meta, "SELECT REFERENCED_TABLE_NAME, TABLE_NAME FROM "
 				  "information_schema.REFERENTIAL_CONSTRAINTS WHERE "
 				  "UPDATE_RULE NOT IN ('RESTRICT', 'NO ACTION') OR "
-				  "DELETE_RULE NOT IN ('RESTRICT', 'NO ACTION')") != 0) {
+				  "DELETE_RULE NOT IN ('RESTRICT', 'NO ACTION')") == 0)
+		r = mysql_store_result(mr->meta);
+	if (r == NULL && mr->meta) {
 		mysql_close(mr->meta);
 		mr->meta = NULL;
-		return -1;
 	}
-	MYSQL_RES *r = mysql_store_result(mr->meta);
+	pthread_mutex_unlock(&mr->meta_mu);
 	if (r == NULL)
 		return -1;
 	size_t n = (size_t)mysql_num_rows(r);
@@ -414,34 +426,59 @@ static void apply(my_run *mr, MARIADB_RPL_EVENT *ev)
 	}
 }
 
-/* probe - note where the binlog ends now (see tools/follow.h); one probe at a time. */
+/* prober - a thread that notes where the binlog ends every 100 ms (tools/follow.h), on the
+ * ordinary connection, so that the stream thread never waits for the answer. */
+static void *prober(void *arg)
+{
+	my_run *mr = arg;
+	while (!__atomic_load_n(&mr->stop_prober, __ATOMIC_ACQUIRE)) {
+		for (int i = 0; i < 10 && !__atomic_load_n(&mr->stop_prober, __ATOMIC_ACQUIRE); i++)
+			usleep(10000);
+		char err[512], v[2][256];
+		pthread_mutex_lock(&mr->meta_mu);
+		if (mr->meta == NULL)
+			mr->meta = my_connect(&mr->uri, 5, err, sizeof(err));
+		uint64_t t = cap_fw_mono_ns();
+		int got = mr->meta ? query_row(mr->meta, "SHOW MASTER STATUS", v, 2, err, sizeof(err))
+				   : -1;
+		if (got < 0 && mr->meta) {
+			mysql_close(mr->meta);
+			mr->meta = NULL;
+		}
+		pthread_mutex_unlock(&mr->meta_mu);
+		pthread_mutex_lock(&mr->res_mu);
+		if (got == 1) {
+			snprintf(mr->res_file, sizeof(mr->res_file), "%s", v[0]);
+			mr->res_pos = strtoul(v[1], NULL, 10);
+			mr->res_t = t;
+			mr->res_seq++;
+			mr->res_state = 1;
+		} else if (mr->res_state < 0) {
+			mr->res_state = 0;
+		}
+		pthread_mutex_unlock(&mr->res_mu);
+	}
+	return NULL;
+}
+
+/* probe - take the prober's latest result when no probe is outstanding. */
 static void probe(my_run *mr)
 {
-	uint64_t t = cap_fw_mono_ns();
-	if (mr->probes == 0 || t - mr->last_probe < 100000000ull ||
-	    (mr->probe_t && t - mr->probe_t < 2000000000ull))
+	if (mr->probe_t && cap_fw_mono_ns() - mr->probe_t < 2000000000ull)
 		return;
-	mr->last_probe = t;
-	char err[512], v[2][256];
-	if (mr->meta == NULL)
-		mr->meta = my_connect(&mr->uri, 5, err, sizeof(err));
-	int got = mr->meta ? query_row(mr->meta, "SHOW MASTER STATUS", v, 2, err, sizeof(err)) : -1;
-	if (got == 1) {
-		snprintf(mr->probe_file, sizeof(mr->probe_file), "%s", v[0]);
-		mr->probe_pos = strtoul(v[1], NULL, 10);
-		mr->probe_t = t;
-		mr->probes = 1;
-		return;
+	pthread_mutex_lock(&mr->res_mu);
+	int state = mr->res_state;
+	if (mr->res_seq != mr->used_seq) {
+		snprintf(mr->probe_file, sizeof(mr->probe_file), "%s", mr->res_file);
+		mr->probe_pos = mr->res_pos;
+		mr->probe_t = mr->res_t;
+		mr->used_seq = mr->res_seq;
 	}
-	if (mr->meta && got < 0) {
-		mysql_close(mr->meta);
-		mr->meta = NULL;
-	}
-	if (mr->probes < 0) {
-		mr->probes = 0;
+	pthread_mutex_unlock(&mr->res_mu);
+	if (state == 0 && mr->probes != 0)
 		cap_fw_log("WARNING: no probe connection: the heartbeat shows that the stream is up, "
 			   "not how far behind it is");
-	}
+	mr->probes = state;
 }
 
 /* passed - whether the stream position (file, pos) is at or past the probe. */
@@ -457,6 +494,9 @@ int cap_fw_my_run(cap_fw *fw)
 	memset(&mr, 0, sizeof(mr));
 	mr.fw = fw;
 	mr.probes = -1;
+	mr.res_state = -1;
+	pthread_mutex_init(&mr.meta_mu, NULL);
+	pthread_mutex_init(&mr.res_mu, NULL);
 	cap_my_uri u;
 	char err[512], v[6][256];
 	MARIADB_RPL *rpl = NULL;
@@ -528,6 +568,9 @@ int cap_fw_my_run(cap_fw *fw)
 		goto out;
 	}
 	cap_fw_streaming(fw, pos);
+	mr.prober_on = pthread_create(&mr.prober, NULL, prober, &mr) == 0;
+	if (!mr.prober_on)
+		mr.res_state = 0;
 	while (!*fw->stop) {
 		ev = mariadb_rpl_fetch(rpl, ev);
 		if (ev == NULL) {
@@ -567,8 +610,14 @@ out:
 		mariadb_rpl_close(rpl);
 	if (mr.m)
 		mysql_close(mr.m);
+	if (mr.prober_on) {
+		__atomic_store_n(&mr.stop_prober, 1, __ATOMIC_RELEASE);
+		pthread_join(mr.prober, NULL);
+	}
 	if (mr.meta)
 		mysql_close(mr.meta);
+	pthread_mutex_destroy(&mr.meta_mu);
+	pthread_mutex_destroy(&mr.res_mu);
 	free(mr.fk);
 	free(mr.maps);
 	return rc;

@@ -87,6 +87,7 @@ typedef struct pg_run {
 	size_t ntd;
 	int td_overflow;
 	uint64_t probe_lsn, probe_t; /* outstanding probe: flush LSN and when it was asked */
+	uint64_t inflight_t;         /* a probe query sent on meta, its answer not yet read */
 	int probes;                  /* 1 probing works, 0 it does not (fallback), -1 unknown */
 	struct tdanc {           /* test_decoding: ancestors by qualified name, until DDL */
 		char name[64];
@@ -250,12 +251,83 @@ static PGconn *meta_conn(pg_run *pr)
 	return PQstatus(pr->meta) == CONNECTION_OK ? pr->meta : NULL;
 }
 
+/* probe_failed - a probe could not be made: the first time, fall back to stream replies as the
+ * proof of liveness (logged once); later, drop the connection and make a new one next time. */
+static void probe_failed(pg_run *pr, const char *why)
+{
+	pr->inflight_t = 0;
+	if (pr->probes < 0) {
+		pr->probes = 0;
+		cap_fw_log("WARNING: no probe connection (%s): the heartbeat shows that the stream is "
+			   "up, not how far behind it is", why);
+	}
+	if (pr->meta) {
+		PQfinish(pr->meta);
+		pr->meta = NULL;
+	}
+}
+
+/* probe - ask, without waiting, where the flushed WAL ends now (tools/follow.h); one probe
+ * at a time. The answer is read by probe_collect, so the stream is never held up. */
+static void probe(pg_run *pr)
+{
+	uint64_t t = cap_fw_mono_ns();
+	if (pr->probes == 0 || pr->inflight_t || (pr->probe_t && t - pr->probe_t < 2000000000ull))
+		return;
+	PGconn *m = meta_conn(pr);
+	if (m == NULL) {
+		probe_failed(pr, "cannot connect");
+		return;
+	}
+	if (!PQsendQuery(m, "SELECT pg_current_wal_flush_lsn()")) {
+		probe_failed(pr, PQerrorMessage(m));
+		return;
+	}
+	pr->inflight_t = t;
+}
+
+/* probe_collect - read the probe's answer if it is there (or wait for it when block); 1 when
+ * a new probe position arrived (the caller then asks the stream for a reply at once). */
+static int probe_collect(pg_run *pr, int block)
+{
+	if (!pr->inflight_t || pr->meta == NULL)
+		return 0;
+	if (!block && (!PQconsumeInput(pr->meta) || PQisBusy(pr->meta))) {
+		if (PQstatus(pr->meta) != CONNECTION_OK)
+			probe_failed(pr, PQerrorMessage(pr->meta));
+		return 0;
+	}
+	PGresult *r;
+	int ok = 0;
+	char why[160] = "";
+	while ((r = PQgetResult(pr->meta)) != NULL) {
+		unsigned hi, lo;
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+		    sscanf(PQgetvalue(r, 0, 0), "%X/%X", &hi, &lo) == 2) {
+			pr->probe_lsn = (uint64_t)hi << 32 | lo;
+			pr->probe_t = pr->inflight_t;
+			ok = 1;
+		} else {
+			snprintf(why, sizeof(why), "%s", PQresultErrorMessage(r));
+		}
+		PQclear(r);
+	}
+	if (ok) {
+		pr->probes = 1;
+		pr->inflight_t = 0;
+		return 1;
+	}
+	probe_failed(pr, why[0] ? why : "no answer");
+	return 0;
+}
+
 /* lookup_anc - the ancestors of relation `what` (an oid or a quoted regclass literal) into
  * *out; 0, or -1 when it could not be looked up (the caller then bumps everything). */
 static int lookup_anc(pg_run *pr, const char *what, char ***out, size_t *nout)
 {
 	*out = NULL;
 	*nout = 0;
+	(void)probe_collect(pr, 1); /* the connection answers one query at a time */
 	if (meta_conn(pr) == NULL)
 		return -1;
 	char sql[512];
@@ -650,28 +722,6 @@ static int send_status(pg_run *pr, int reply)
 	return 0;
 }
 
-/* probe - note where the flushed WAL ends now (see tools/follow.h); one probe at a time. */
-static void probe(pg_run *pr)
-{
-	uint64_t t = cap_fw_mono_ns();
-	if (pr->probes == 0 || (pr->probe_t && t - pr->probe_t < 2000000000ull))
-		return;
-	PGconn *m = meta_conn(pr);
-	PGresult *r = m ? PQexec(m, "SELECT pg_current_wal_flush_lsn()") : NULL;
-	unsigned hi, lo;
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
-	    sscanf(PQgetvalue(r, 0, 0), "%X/%X", &hi, &lo) == 2) {
-		pr->probe_lsn = (uint64_t)hi << 32 | lo;
-		pr->probe_t = t;
-		pr->probes = 1;
-	} else if (pr->probes < 0) {
-		pr->probes = 0;
-		cap_fw_log("WARNING: no probe connection (%s): the heartbeat shows that the stream is "
-			   "up, not how far behind it is", m ? PQresultErrorMessage(r)
-							     : "cannot connect");
-	}
-	PQclear(r);
-}
 
 static int in_txn(const pg_run *pr)
 {
@@ -767,12 +817,16 @@ static int stream(pg_run *pr)
 		if (now - last_word > fw->timeout_ns)
 			return cap_fw_fail(fw, "no word from the server for %llu s",
 					   (unsigned long long)(fw->timeout_ns / 1000000000ull));
-		struct pollfd pfd = { sock, POLLIN, 0 };
-		int pr_rc = poll(&pfd, 1, 20);
+		struct pollfd pfd[2] = { { sock, POLLIN, 0 }, { -1, POLLIN, 0 } };
+		if (pr->inflight_t && pr->meta)
+			pfd[1].fd = PQsocket(pr->meta);
+		int pr_rc = poll(pfd, 2, 20);
 		if (pr_rc < 0 && errno != EINTR)
 			return cap_fw_fail(fw, "poll: %s", strerror(errno));
-		if (pr_rc > 0 && !PQconsumeInput(pr->repl))
+		if (pr_rc > 0 && pfd[0].revents && !PQconsumeInput(pr->repl))
 			return cap_fw_fail(fw, "%s", PQerrorMessage(pr->repl));
+		if (probe_collect(pr, 0) && send_status(pr, 1) < 0)
+			return -1;
 	}
 	return 0;
 }
