@@ -203,9 +203,12 @@ void cap_fw_redact(const char *uri, char *out, size_t cap)
 	out[0] = '\0';
 	if (cap == 0)
 		return;
-	const char *at = p ? strchr(p + 3, '@') : NULL;
+	const char *slash = p ? strpbrk(p + 3, "/?") : NULL;
+	const char *at = NULL; /* the last '@' of the authority: a password may hold one */
+	for (const char *s = p ? p + 3 : NULL; s && *s && (!slash || s < slash); s++)
+		if (*s == '@')
+			at = s;
 	const char *colon = p ? strchr(p + 3, ':') : NULL;
-	const char *slash = p ? strchr(p + 3, '/') : NULL;
 	for (const char *s = uri; *s && o + 1 < cap; s++) {
 		if (at && colon && colon < at && (!slash || at < slash) && s == colon) {
 			s = at - 1;
