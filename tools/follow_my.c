@@ -179,7 +179,8 @@ static MYSQL *my_connect(const cap_my_uri *u, unsigned timeout_s, char *err, siz
 	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &timeout_s);
 	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &timeout_s);
 	mysql_options(m, MYSQL_READ_DEFAULT_GROUP, "capacitor-follow");
-	if (!mysql_real_connect(m, u->host, u->user[0] ? u->user : NULL, u->password,
+	if (!mysql_real_connect(m, u->host, u->user[0] ? u->user : NULL,
+				u->password[0] ? u->password : NULL,
 				u->db[0] ? u->db : NULL, u->port, u->socket[0] ? u->socket : NULL, 0)) {
 		snprintf(err, cap, "connect: %s", mysql_error(m));
 		mysql_close(m);

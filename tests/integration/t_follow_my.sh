@@ -63,6 +63,12 @@ start_follower() {
 
 # --check
 "$CAP_TOOL" follow --check "$URI" >"$CAP_TEST_LOG/check.out" || { cat "$CAP_TEST_LOG/check.out"; fail "--check found problems on a prepared server"; }
+# the password from ~/.my.cnf's [capacitor-follow] group, not the URI
+h=$(cap_tmpdir)
+printf '[capacitor-follow]\npassword=%s\n' "$CAP_MY_PASSWORD" >"$h/.my.cnf"
+chmod 0600 "$h/.my.cnf"
+HOME=$h "$CAP_TOOL" follow --check "mysql://$CAP_MY_USER@localhost/$CAP_MY_DB?socket=$CAP_MY_SOCKET" >"$CAP_TEST_LOG/check-cnf.out" ||
+	{ cat "$CAP_TEST_LOG/check-cnf.out"; fail "--check with the password in ~/.my.cnf"; }
 root -e "CREATE USER 'fw_norepl'@'localhost' IDENTIFIED BY 'x'"
 rc=0
 "$CAP_TOOL" follow --check "mysql://fw_norepl:x@localhost/?socket=$CAP_MY_SOCKET" >"$CAP_TEST_LOG/check2.out" || rc=$?
