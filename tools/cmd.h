@@ -10,6 +10,8 @@
 #ifndef CAP_TOOLS_CMD_H
 #define CAP_TOOLS_CMD_H
 
+#include <stdio.h>
+
 /* Exit statuses shared by every subcommand. */
 enum { CAP_EXIT_OK = 0, CAP_EXIT_FAIL = 1, CAP_EXIT_USAGE = 2 };
 
@@ -23,7 +25,6 @@ int cap_cmd_follow(int argc, char **argv);
 
 /* cap_follow_stats_print - the followers' lines of `capacitor stats` (tools/follow.c): human
  * lines, or with json a `"followers": [...]` member (without a leading comma). */
-#include <stdio.h>
 void cap_follow_stats_print(FILE *out, const char *dir, int json);
 
 #endif

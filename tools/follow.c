@@ -292,6 +292,13 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 	return 0;
 }
 
+static void dir_problem(void *ctx, const cap_var *var, const char *value)
+{
+	(void)value;
+	if (strcmp(var->name, "CAPACITOR_DIR") == 0)
+		*(int *)ctx = 1;
+}
+
 static int daemonize(const char *logpath)
 {
 	pid_t pid = fork();
@@ -379,7 +386,14 @@ bad_value:
 	}
 
 	cap_config c;
-	cap_config_load(&c, NULL, NULL);
+	int dirbad = 0;
+	cap_config_load(&c, dir_problem, &dirbad);
+	if (dirbad) {
+		/* the default directory would be a silent no-op for the programs using another */
+		fprintf(stderr, "capacitor: follow: CAPACITOR_DIR='%s' is not valid (expected an "
+			"absolute directory path)\n", getenv("CAPACITOR_DIR"));
+		return CAP_EXIT_FAIL;
+	}
 	if (status) {
 		if (optind < argc) {
 			fprintf(stderr, "capacitor: follow: --status takes no URI\n");
