@@ -42,6 +42,13 @@ int cap_follow_name_ok(const char *name)
 		      c == '_' || c == '.' || c == '-'))
 			return 0;
 	}
+	/* the follower's own lock, pid and log files are follow.NAME.lock/.pid/.log */
+	static const char *const taken[] = { ".lock", ".pid", ".log" };
+	for (size_t i = 0; i < CAP_ARRAY_LEN(taken); i++) {
+		size_t tl = strlen(taken[i]);
+		if (n >= tl && strcmp(name + n - tl, taken[i]) == 0)
+			return 0;
+	}
 	return 1;
 }
 
@@ -158,10 +165,6 @@ int cap_follow_scan(const char *dir, cap_follow_scan_fn fn, void *ctx)
 		const char *nm = de->d_name;
 		size_t pl = strlen(CAP_FOLLOW_PREFIX);
 		if (strncmp(nm, CAP_FOLLOW_PREFIX, pl) != 0 || !cap_follow_name_ok(nm + pl))
-			continue;
-		size_t l = strlen(nm);
-		if ((l > 5 && strcmp(nm + l - 5, ".lock") == 0) ||
-		    (l > 4 && (strcmp(nm + l - 4, ".pid") == 0 || strcmp(nm + l - 4, ".log") == 0)))
 			continue;
 		cap_follow_map *m;
 		if (cap_follow_map_open(dir, nm, &m) != CAP_OK)

@@ -139,7 +139,8 @@ cap_follow_beat *cap_follow_writer_begin(cap_follow_writer *w);
 void cap_follow_writer_commit(cap_follow_writer *w);
 void cap_follow_writer_close(cap_follow_writer *w);
 
-/* cap_follow_name_ok - NAME is 1..64 of [A-Za-z0-9_.-] and not "." or "..". */
+/* cap_follow_name_ok - NAME is 1..64 of [A-Za-z0-9_.-], not "." or "..", and does not end in
+ * .lock, .pid or .log (the follower's other files). */
 int cap_follow_name_ok(const char *name);
 
 #endif

@@ -381,7 +381,7 @@ bad_value:
 		return CAP_EXIT_USAGE;
 	}
 	if (name && !cap_follow_name_ok(name)) {
-		fprintf(stderr, "capacitor: follow: --name '%s': 1 to 64 of A-Z a-z 0-9 _ . -\n", name);
+		fprintf(stderr, "capacitor: follow: --name '%s': 1 to 64 of A-Z a-z 0-9 _ . -, not ending in .lock .pid .log\n", name);
 		return CAP_EXIT_USAGE;
 	}
 

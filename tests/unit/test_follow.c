@@ -57,6 +57,10 @@ Test(follow, names)
 	cr_assert(!cap_follow_name_ok(".."));
 	cr_assert(!cap_follow_name_ok("a/b"));
 	cr_assert(!cap_follow_name_ok("a b"));
+	cr_assert(!cap_follow_name_ok("x.lock"));
+	cr_assert(!cap_follow_name_ok("x.pid"));
+	cr_assert(!cap_follow_name_ok("x.log"));
+	cr_assert(cap_follow_name_ok("x.logs"));
 	char longname[80];
 	memset(longname, 'x', 65);
 	longname[65] = '\0';
