@@ -278,7 +278,8 @@ static void usage(FILE *f)
 		"  --verbose          log every bump\n"
 		"  --check            report what the server lacks for following, and how to fix it\n"
 		"  --status           list followers; exit 0 when one (NAME) is live\n"
-		"  --max-age MS       --status: live means heard from within MS (default 500)\n");
+		"  --max-age MS       --status: live = every commit older than MS is invalidated\n"
+		"                     (default 500)\n");
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -340,7 +341,8 @@ int cap_cmd_follow(int argc, char **argv)
 		{ "create-publication", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
 	};
-	int daemon_mode = 0, check = 0, status = 0, verbose = 0, test_decoding = 0, create_publication = 0, ch;
+	int daemon_mode = 0, check = 0, status = 0, verbose = 0, test_decoding = 0;
+	int create_publication = 0, ch;
 	const char *name = NULL, *publication = NULL, *logpath = NULL;
 	unsigned long long server_id = 0, timeout_s = 5, max_age_ms = 500;
 	opterr = 0;
@@ -381,7 +383,8 @@ bad_value:
 		return CAP_EXIT_USAGE;
 	}
 	if (name && !cap_follow_name_ok(name)) {
-		fprintf(stderr, "capacitor: follow: --name '%s': 1 to 64 of A-Z a-z 0-9 _ . -, not ending in .lock .pid .log\n", name);
+		fprintf(stderr, "capacitor: follow: --name '%s': 1 to 64 of A-Z a-z 0-9 _ . -, not "
+			"ending in .lock .pid .log\n", name);
 		return CAP_EXIT_USAGE;
 	}
 

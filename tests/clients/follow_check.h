@@ -18,11 +18,13 @@
  * before L ("contract" violations: the test fails on any). A bound violation can then only
  * happen on a read made while the heartbeat was older than the bound (the follower behind or
  * not scheduled: "behind" reads, where CAPACITOR_FOLLOW=require would not serve from the
- * cache); those are counted, not failed, unless they are most reads. Staleness of write i: from its return to the start of the first read of its
- * row that saw it (0 when a read that started earlier already did). After the writer's EOF the
- * reader keeps reading until every write was seen, or 5 s passed (the rest are "unseen").
- * Prints one line "reads=.. writes=.. violations=.. unseen=.. stale_us p50=.. p99=.. max=..";
- * exits 1 on any violation or unseen write, 2 on an error.
+ * cache); those are counted, not failed, unless they are most reads.
+ *
+ * Staleness of write i: from its return to the start of the first read of its row that saw it
+ * (0 when a read that started earlier already did). After the writer's EOF the reader keeps
+ * reading until every write was seen, or 5 s passed (the rest are "unseen"). Prints one line
+ * "reads=.. writes=.. violations=.. unseen=.. stale_us p50=.. p99=.. max=.." (and a
+ * "heartbeat:" line); exits 1 on a failed check or an unseen write, 2 on an error.
  */
 #ifndef FOLLOW_CHECK_H
 #define FOLLOW_CHECK_H

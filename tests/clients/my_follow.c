@@ -121,6 +121,7 @@ int main(int argc, char **argv)
 	mysql_close(m);
 	return 0;
 usage:
-	fprintf(stderr, "usage: my_follow setup | write N [PAUSE_US [BIG]] | read BOUND_MS | query DB SQL\n");
+	fprintf(stderr, "usage: my_follow setup | write N [PAUSE_US [BIG]] | read BOUND_MS | "
+			"query DB SQL\n");
 	return 2;
 }
