@@ -34,14 +34,13 @@ export CAP_FIXTURE_MY_BINLOG=1
 unset CAP_TEST_USE_PG CAP_TEST_USE_MY
 fpid=
 cleanup() {
-	[ -n "$fpid" ] && kill -TERM "$fpid" 2>/dev/null
+	if [ -n "$fpid" ]; then kill -TERM "$fpid" 2>/dev/null || true; fi
 	cap_fixture_stop
 }
-trap cleanup EXIT
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-events() { "$TOOL" follow --status 2>/dev/null | sed -n 's/.* \([0-9]*\) events .*/\1/p' | head -n 1; }
+events() { { "$TOOL" follow --status 2>/dev/null || true; } | sed -n 's/.* \([0-9]*\) events .*/\1/p' | head -n 1; }
 
 # run KIND LABEL CLIENT WRITE_ARGS... - one measured run; prints the reader's line
 run() {
@@ -73,6 +72,7 @@ for kind in "${kinds[@]}"; do
 		;;
 	*) echo "unknown kind $kind (pg or my)" >&2; exit 2 ;;
 	esac
+	trap cleanup EXIT # after the fixture, which installs its own
 	"$TOOL" follow "$uri" 2>"$CAPACITOR_DIR/follow.err" &
 	fpid=$!
 	for ((i = 0; i < 100; i++)); do "$TOOL" follow --status >/dev/null 2>&1 && break; sleep 0.1; done
