@@ -78,9 +78,10 @@ $(LIB): $(LIB_OBJS) $(BUILD)/exports.map
 $(CORE): $(CORE_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# The tool (not the library) links the client libraries: `capacitor follow` reads change streams.
 $(TOOL): $(TOOL_OBJS) $(CORE)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -o $@ $(TOOL_OBJS) $(CORE) $(SANFLAGS) -pthread -ldl -lm
+	$(Q)$(CC) -o $@ $(TOOL_OBJS) $(CORE) $(SANFLAGS) -pthread -ldl -lm -lpq -lmariadb
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE)
 	@mkdir -p $(dir $@)
@@ -160,7 +161,7 @@ demo: deps
 # Capacitor against direct connections, pgpool-II's and MariaDB's query caches and the
 # PQcopyResult floor (bench/run.sh says what and how; BENCH_* variables shorten it).
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory all clients $(BENCH_BINS)
 	$(Q)CAP_BUILD=$(abspath $(BUILD)) ./bench/run.sh
 
 # A short run whose ratios are compared with bench/baseline.json: non-zero exit when one
@@ -175,7 +176,8 @@ install: all
 	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libcapacitor.so
 	install -m 0755 $(TOOL) $(DESTDIR)$(PREFIX)/bin/capacitor
 	install -m 0644 tools/capacitor.1 $(DESTDIR)$(PREFIX)/share/man/man1/capacitor.1
-	install -m 0644 conf/capacitor.env conf/rules.example $(DESTDIR)$(PREFIX)/share/doc/capacitor/
+	install -m 0644 conf/capacitor.env conf/rules.example conf/capacitor-follow.service \
+	  $(DESTDIR)$(PREFIX)/share/doc/capacitor/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libcapacitor.so $(DESTDIR)$(PREFIX)/bin/capacitor \

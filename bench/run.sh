@@ -42,7 +42,7 @@ N=${BENCH_N:-20000}
 export BENCH_IDS=${BENCH_IDS:-64}
 DDL_SESSIONS=${BENCH_DDL_SESSIONS:-8}
 DDL_LOOPS=${BENCH_DDL_LOOPS:-25}
-SECTIONS=${BENCH_SECTIONS:-micro latency instr writes ddl throughput scaling}
+SECTIONS=${BENCH_SECTIONS:-micro latency instr writes ddl throughput scaling staleness}
 OUTDIR=${BENCH_OUT:-bench/results}
 JSON=${BENCH_JSON:-$OUTDIR/latest.json}
 SCALE_SECS=$(awk -v s="$SECS" 'BEGIN { x = s / 4; if (x < 1) x = 1; print x }')
@@ -450,3 +450,9 @@ fi
 cp "$RAW" "$OUTDIR/raw.txt"
 /usr/bin/python3 bench/report.py --raw "$RAW" --params "$WORK/params.txt" \
 	--micro "$WORK/micro.txt" --json "$JSON" --charts "$OUTDIR"
+
+# Staleness of cached reads with `capacitor follow` and outside writers (own servers).
+if want staleness && [ -x "$BUILD/clients/pq_follow" ]; then
+	say "staleness: capacitor follow with outside writers"
+	CAP_BUILD=$BUILD bench/follow_staleness.sh || warn "staleness figures missing"
+fi

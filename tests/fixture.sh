@@ -21,6 +21,13 @@
 # authenticates by unix socket as the calling OS user, and the tests use the account
 # cap/cap, which has ALL on the `capacitor` database, over the socket or TCP.
 #
+# Options (unset: the default servers every test shares):
+#     CAP_FIXTURE_PG_CONF="LINES"   appended to postgresql.conf (e.g. "wal_level = logical")
+#     CAP_FIXTURE_MY_BINLOG=1       MariaDB with log_bin, binlog_format=ROW and server_id 1
+#                                   (instead of --skip-log-bin); the test user cap then also
+#                                   gets REPLICATION SLAVE and BINLOG MONITOR
+# A test that needs them (t_follow_*) sources this file and starts its own instance.
+#
 # To use existing servers instead (for debugging, like memcached's T_MEMD_USE_DAEMON):
 #     CAP_TEST_USE_PG="HOST PORT [USER [DB]]"     HOST a socket directory or a host name;
 #                                                 USER defaults to postgres, DB to capacitor
@@ -169,6 +176,7 @@ full_page_writes = off
 max_connections = 200
 shared_buffers = 64MB
 log_min_messages = warning
+${CAP_FIXTURE_PG_CONF:-}
 EOF
 	local try port ok=0
 	for ((try = 0; try < 5; try++)); do
@@ -267,7 +275,10 @@ cap_fixture_start_mariadb() {
 		tail -n 20 "$_cap_fx_my_dir/install.log" >&2
 		return 1
 	fi
-	local try port ok=0 pid i log=$_cap_fx_my_dir/error.log
+	local try port ok=0 pid i log=$_cap_fx_my_dir/error.log binlog=(--skip-log-bin)
+	[ "${CAP_FIXTURE_MY_BINLOG:-0}" = 1 ] &&
+		binlog=(--log-bin="$_cap_fx_my_dir/data/binlog" --binlog-format=ROW --server-id=1
+			--log-bin-trust-function-creators=1)
 	for ((try = 0; try < 5; try++)); do
 		port=$(_cap_fx_free_port) || return 1
 		: >"$log"
@@ -275,7 +286,7 @@ cap_fixture_start_mariadb() {
 			--datadir="$_cap_fx_my_dir/data" --socket="$_cap_fx_my_dir/mysql.sock" \
 			--pid-file="$_cap_fx_my_dir/mysqld.pid" --log-error="$log" \
 			--tmpdir="$_cap_fx_my_dir" --skip-networking=0 --bind-address=127.0.0.1 \
-			--port="$port" --skip-name-resolve --skip-log-bin --max-connections=300 \
+			--port="$port" --skip-name-resolve "${binlog[@]}" --max-connections=300 \
 			--innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
 			--innodb-flush-log-at-trx-commit=2 --innodb-use-native-aio=0 \
 			--innodb-doublewrite=0 --character-set-server=utf8mb4 \
@@ -309,6 +320,7 @@ CREATE USER IF NOT EXISTS 'cap'@'localhost' IDENTIFIED BY 'cap';
 CREATE USER IF NOT EXISTS 'cap'@'127.0.0.1' IDENTIFIED BY 'cap';
 GRANT ALL ON capacitor.* TO 'cap'@'localhost';
 GRANT ALL ON capacitor.* TO 'cap'@'127.0.0.1';
+$([ "${CAP_FIXTURE_MY_BINLOG:-0}" = 1 ] && echo "GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'cap'@'localhost', 'cap'@'127.0.0.1';")
 FLUSH PRIVILEGES;
 SQL
 		_cap_fx_log "creating the MariaDB database and user failed"

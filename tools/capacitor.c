@@ -6,6 +6,7 @@
  *     capacitor config                      effective CAPACITOR_* values and the rules file
  *     capacitor invalidate TABLE... | --all bump generations in CAPACITOR_DIR/gen
  *     capacitor stats [OPTIONS]             tools/cmd_stats.c
+ *     capacitor follow [OPTIONS] URI        tools/follow.c (links libpq and Connector/C)
  *     capacitor help [COMMAND] | --help | version
  *
  * Shaped like LMDB's mdb_stat.c: getopt, usage() on stderr for a usage error (stdout when help
@@ -61,6 +62,7 @@ static int cmd_run(int argc, char **argv);
 static int cmd_config(int argc, char **argv);
 static int cmd_invalidate(int argc, char **argv);
 static int cmd_stats(int argc, char **argv);
+static int cmd_follow(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
@@ -85,6 +87,12 @@ static const command commands[] = {
 	  "Print the counters and latency histograms of every process sharing CAPACITOR_DIR:\n"
 	  "a table by default, one JSON object with --json, the Prometheus text format with\n"
 	  "--prometheus; --watch refreshes every SECONDS. See `capacitor stats --help`.\n" },
+	{ "follow", cmd_follow, "[--daemon] [--name NAME] [OPTIONS] URI | --check URI | --status",
+	  "Follow a server's own change stream (PostgreSQL logical replication, MariaDB binlog)\n"
+	  "and invalidate the tables written there by any client, Capacitor or not. URI is\n"
+	  "postgresql://... (libpq) or mysql://user:password@host:port/db. Runs in the\n"
+	  "foreground until SIGTERM/SIGINT; --daemon detaches; --check says what the server\n"
+	  "lacks; --status lists followers. See `capacitor follow --help`.\n" },
 	{ "help", cmd_help, "[COMMAND]", "Describe the commands, or one of them.\n" },
 	{ "version", cmd_version, "", "Print the version.\n" },
 };
@@ -481,6 +489,11 @@ static int cmd_stats(int argc, char **argv)
 	return cap_cmd_stats(argc, argv);
 }
 
+static int cmd_follow(int argc, char **argv)
+{
+	return cap_cmd_follow(argc, argv);
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -494,6 +507,10 @@ static int cmd_help(int argc, char **argv)
 		/* cmd_stats.c owns its options; let it describe them. */
 		char *av[] = { (char *)"stats", (char *)"--help", NULL };
 		return cap_cmd_stats(2, av);
+	}
+	if (c->fn == cmd_follow) {
+		char *av[] = { (char *)"follow", (char *)"--help", NULL };
+		return cap_cmd_follow(2, av);
 	}
 	return print_help(c);
 }

@@ -10,11 +10,21 @@
 #ifndef CAP_TOOLS_CMD_H
 #define CAP_TOOLS_CMD_H
 
+#include <stdio.h>
+
 /* Exit statuses shared by every subcommand. */
 enum { CAP_EXIT_OK = 0, CAP_EXIT_FAIL = 1, CAP_EXIT_USAGE = 2 };
 
 /* cap_cmd_stats - `capacitor stats [--json | --prometheus] [--watch SECONDS] ...`
  * (tools/cmd_stats.c): read CAPACITOR_DIR/stats read-only and print it. */
 int cap_cmd_stats(int argc, char **argv);
+
+/* cap_cmd_follow - `capacitor follow [OPTIONS] URI | --check URI | --status` (tools/follow.c):
+ * invalidate from the server's change stream. */
+int cap_cmd_follow(int argc, char **argv);
+
+/* cap_follow_stats_print - the followers' lines of `capacitor stats` (tools/follow.c): human
+ * lines, or with json a `"followers": [...]` member (without a leading comma). */
+void cap_follow_stats_print(FILE *out, const char *dir, int json);
 
 #endif

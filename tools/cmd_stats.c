@@ -8,6 +8,9 @@
  * missing, truncated, corrupt or newer-format file is one line on stderr and exit status 1.
  * The reader takes no lock, so running this in a loop never slows the programs it watches.
  *
+ * The followers (`capacitor follow`, heartbeat files follow.* in the directory) are listed
+ * after the table and as "followers" in JSON (tools/follow.c).
+ *
  * Output: a human table (hit ratio, counters, bypass reasons, one text bar chart per latency
  * histogram with p50/p90/p99/p99.9/max marked); --json one object (keys documented in
  * DESIGN.md: counters, gauges, bypass_reasons, latency.{hit,hit_l1,hit_l2,miss,write,bypass},
@@ -301,7 +304,7 @@ static void json_lat(FILE *out, const char *name, const cap_stats_hist *h, int c
 }
 
 static void print_json(FILE *out, const cap_stats_view *v, const cap_stats_shape_info *top,
-		       size_t ntop, int want_top)
+		       size_t ntop, int want_top, const char *dir)
 {
 	const cap_stats_counters *c = &v->d.c;
 	fputc('{', out);
@@ -353,6 +356,8 @@ static void print_json(FILE *out, const cap_stats_view *v, const cap_stats_shape
 		}
 		fputc(']', out);
 	}
+	fputc(',', out);
+	cap_follow_stats_print(out, dir, 1);
 	fputs("}\n", out);
 }
 
@@ -556,8 +561,11 @@ int cap_cmd_stats(int argc, char **argv)
 		if (watch > 0 && fmt == FMT_HUMAN)
 			fputs("\033[H\033[2J", stdout);
 		switch (fmt) {
-		case FMT_HUMAN: print_human(stdout, path, v, top, n, ntop > 0); break;
-		case FMT_JSON: print_json(stdout, v, top, n, ntop > 0); break;
+		case FMT_HUMAN:
+			print_human(stdout, path, v, top, n, ntop > 0);
+			cap_follow_stats_print(stdout, dir, 0);
+			break;
+		case FMT_JSON: print_json(stdout, v, top, n, ntop > 0, dir); break;
 		case FMT_PROM: print_prom(stdout, v); break;
 		}
 		if (fflush(stdout) != 0 || ferror(stdout)) {

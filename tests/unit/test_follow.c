@@ -1,0 +1,196 @@
+/* test_follow.c - the heartbeat file of `capacitor follow` (cache/follow.h): layout, safe
+ * creation and reuse, the sequence lock, what "live" means, names, and the directory scan. */
+#include "cache/follow.h"
+#include "cache/cap.h"
+#include "cache/engine.h"
+#include "cache/gen.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[256];
+static int dfd = -1;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/cap-test-follow-%d", (int)getpid());
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	(void)!system(cmd);
+	dfd = cap_dir_open(dir);
+	cr_assert(dfd >= 0);
+}
+
+static void teardown(void)
+{
+	close(dfd);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	(void)!system(cmd);
+}
+
+TestSuite(follow, .init = setup, .fini = teardown);
+
+Test(follow, layout)
+{
+	cr_assert_eq(sizeof(cap_follow_beat), 672);
+	cr_assert_eq(offsetof(cap_follow_beat, magic), 0);
+	cr_assert_eq(offsetof(cap_follow_beat, seq), 16);
+	cr_assert_eq(offsetof(cap_follow_beat, live_ns), 40);
+	cr_assert_eq(offsetof(cap_follow_beat, kind), 112);
+	cr_assert_eq(offsetof(cap_follow_beat, last_error), 512);
+}
+
+Test(follow, names)
+{
+	cr_assert(cap_follow_name_ok("pg-1a2b"));
+	cr_assert(cap_follow_name_ok("my_db.main"));
+	cr_assert(!cap_follow_name_ok(""));
+	cr_assert(!cap_follow_name_ok("."));
+	cr_assert(!cap_follow_name_ok(".."));
+	cr_assert(!cap_follow_name_ok("a/b"));
+	cr_assert(!cap_follow_name_ok("a b"));
+	cr_assert(!cap_follow_name_ok("x.lock"));
+	cr_assert(!cap_follow_name_ok("x.pid"));
+	cr_assert(!cap_follow_name_ok("x.log"));
+	cr_assert(cap_follow_name_ok("x.logs"));
+	char longname[80];
+	memset(longname, 'x', 65);
+	longname[65] = '\0';
+	cr_assert(!cap_follow_name_ok(longname));
+}
+
+Test(follow, create_write_read_reuse)
+{
+	cap_follow_writer *w;
+	cr_assert_eq(cap_follow_writer_open(dfd, "follow.t", &w), CAP_OK);
+	struct stat st;
+	cr_assert_eq(fstatat(dfd, "follow.t", &st, AT_SYMLINK_NOFOLLOW), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	cr_assert_eq(st.st_size, (off_t)sizeof(cap_follow_beat));
+
+	cap_follow_map *m;
+	cr_assert_eq(cap_follow_map_open(dir, "follow.t", &m), CAP_OK);
+	cap_follow_beat b;
+	cr_assert_eq(cap_follow_map_read(m, &b), CAP_OK);
+	cr_assert_eq(b.state, CAP_FOLLOW_STARTING);
+	cr_assert(!cap_follow_map_live(m, 500000000ull));
+
+	cap_follow_beat *wb = cap_follow_writer_begin(w);
+	wb->state = CAP_FOLLOW_STREAMING;
+	wb->live_ns = cap_now_ns();
+	snprintf(wb->kind, sizeof(wb->kind), "postgresql");
+	cap_follow_writer_commit(w);
+	cr_assert(cap_follow_map_live(m, 500000000ull));
+	cr_assert_eq(cap_follow_map_read(m, &b), CAP_OK);
+	cr_assert_str_eq(b.kind, "postgresql");
+	cr_assert_eq(b.seq % 2, 0);
+	cr_assert_eq(cap_follow_live(dir, "postgresql", 500000000ull), 1);
+	cr_assert_eq(cap_follow_live(dir, "mariadb", 500000000ull), 0);
+
+	/* a second writer (a restarted follower) reuses the same file: the mapping stays valid */
+	cap_follow_writer_close(w);
+	cr_assert_eq(cap_follow_writer_open(dfd, "follow.t", &w), CAP_OK);
+	wb = cap_follow_writer_begin(w);
+	wb->state = CAP_FOLLOW_STOPPED;
+	cap_follow_writer_commit(w);
+	cr_assert(!cap_follow_map_live(m, 500000000ull));
+	cap_follow_writer_close(w);
+	cap_follow_map_close(m);
+}
+
+Test(follow, live_means_recent_and_streaming)
+{
+	cap_follow_beat b;
+	memset(&b, 0, sizeof(b));
+	b.state = CAP_FOLLOW_STREAMING;
+	b.live_ns = 10000000000ull;
+	cr_assert(cap_follow_beat_live(&b, 10400000000ull, 500000000ull));
+	cr_assert(!cap_follow_beat_live(&b, 10600000000ull, 500000000ull));
+	cr_assert(cap_follow_beat_live(&b, 9990000000ull, 500000000ull)); /* coarse clock behind */
+	cr_assert(!cap_follow_beat_live(&b, 5000000000ull, 500000000ull));
+	b.state = CAP_FOLLOW_BACKOFF;
+	cr_assert(!cap_follow_beat_live(&b, 10000000000ull, 500000000ull));
+}
+
+Test(follow, refuses_unsafe_and_foreign_files)
+{
+	cap_follow_map *m;
+	/* missing */
+	cr_assert_eq(cap_follow_map_open(dir, "follow.none", &m), CAP_EIO);
+	/* wrong size */
+	int fd = openat(dfd, "follow.short", O_CREAT | O_WRONLY, 0600);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, "x", 1), 1);
+	close(fd);
+	cr_assert_eq(cap_follow_map_open(dir, "follow.short", &m), CAP_ECORRUPT);
+	/* group-writable */
+	fd = openat(dfd, "follow.open", O_CREAT | O_WRONLY, 0600);
+	cr_assert(fd >= 0);
+	cap_follow_beat b;
+	memset(&b, 0, sizeof(b));
+	b.magic = CAP_FOLLOW_MAGIC;
+	b.format = CAP_FOLLOW_FORMAT;
+	b.size = sizeof(b);
+	cr_assert_eq(write(fd, &b, sizeof(b)), (ssize_t)sizeof(b));
+	fchmod(fd, 0666);
+	close(fd);
+	cr_assert_eq(cap_follow_map_open(dir, "follow.open", &m), CAP_EUNSAFE);
+	/* another format */
+	b.format = CAP_FOLLOW_FORMAT + 1;
+	fd = openat(dfd, "follow.newer", O_CREAT | O_WRONLY, 0600);
+	cr_assert_eq(write(fd, &b, sizeof(b)), (ssize_t)sizeof(b));
+	close(fd);
+	cr_assert_eq(cap_follow_map_open(dir, "follow.newer", &m), CAP_EVERSION);
+	/* a symlink */
+	cr_assert_eq(symlinkat("follow.newer", dfd, "follow.link"), 0);
+	cr_assert_neq(cap_follow_map_open(dir, "follow.link", &m), CAP_OK);
+	/* the scan skips all of them */
+	cr_assert_eq(cap_follow_live(dir, NULL, 500000000ull), 0);
+}
+
+static volatile int stop_writer;
+
+static void *writer_thread(void *arg)
+{
+	cap_follow_writer *w = arg;
+	for (uint64_t i = 1; !stop_writer; i++) {
+		cap_follow_beat *b = cap_follow_writer_begin(w);
+		b->events = i;
+		b->bumps = i;
+		b->reconnects = i;
+		cap_follow_writer_commit(w);
+	}
+	return NULL;
+}
+
+Test(follow, seqlock_gives_consistent_copies)
+{
+	cap_follow_writer *w;
+	cr_assert_eq(cap_follow_writer_open(dfd, "follow.s", &w), CAP_OK);
+	cap_follow_map *m;
+	cr_assert_eq(cap_follow_map_open(dir, "follow.s", &m), CAP_OK);
+	pthread_t t;
+	pthread_create(&t, NULL, writer_thread, w);
+	int copies = 0;
+	for (int i = 0; i < 200000; i++) {
+		cap_follow_beat b;
+		if (cap_follow_map_read(m, &b) != CAP_OK)
+			continue;
+		copies++;
+		cr_assert_eq(b.events, b.bumps);
+		cr_assert_eq(b.events, b.reconnects);
+	}
+	stop_writer = 1;
+	pthread_join(t, NULL);
+	cr_assert_gt(copies, 0);
+	cap_follow_map_close(m);
+	cap_follow_writer_close(w);
+}

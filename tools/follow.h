@@ -1,0 +1,83 @@
+/*
+ * follow.h - what `capacitor follow`'s driver (tools/follow.c) and its two stream readers
+ * (tools/follow_pg.c, tools/follow_my.c) share.
+ *
+ * The driver owns the process: options, lock and pid file, signals, the reconnect loop with
+ * backoff, the engine (generation table only) and the heartbeat file (cache/follow.h). A
+ * reader owns one connection: cap_fw_*_run connects, reports the server's identity, calls
+ * cap_fw_streaming once everything has been bumped and the stream is about to start, then
+ * applies messages until the connection fails or *fw->stop is set. It returns 0 on a stop,
+ * -1 after a failure (reason in fw->err). Readers call cap_fw_alive as the stream advances
+ * and cap_fw_bump_* for every change.
+ *
+ * Liveness is proved by probes, not by mere traffic: every ~100 ms the reader asks the server,
+ * on a second ordinary connection, where its log ends (PostgreSQL: pg_current_wal_flush_lsn();
+ * MariaDB: SHOW MASTER STATUS), noting the time T just before asking. Every transaction whose
+ * COMMIT had returned by T ends before that position. When the stream has been applied up to
+ * it, the reader passes T as live_at: the heartbeat's live_ns then means "every commit that
+ * returned before live_ns is bumped". Without probes (the second connection refused) the reader
+ * falls back to the time the server last answered on the stream, and says so in the log.
+ */
+#ifndef CAP_TOOLS_FOLLOW_H
+#define CAP_TOOLS_FOLLOW_H
+
+#include "cache/engine.h"
+#include "cache/follow.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cap_fw {
+	cap_engine *eng;
+	cap_follow_writer *hb;
+	volatile sig_atomic_t *stop;
+	const char *uri;        /* as given */
+	const char *publication; /* --publication, or NULL */
+	uint32_t server_id;      /* --server-id (MariaDB), 0 = pick one */
+	int verbose;
+	int test_decoding;       /* --test-decoding: no publication */
+	int create_publication;  /* --create-publication */
+	uint64_t timeout_ns;     /* no word from the server for this long: reconnect */
+	/* counters mirrored into the heartbeat */
+	uint64_t events, bumps, bump_alls, reconnects;
+	uint64_t rate_events, rate_t0, rate;
+	uint64_t last_beat;
+	char err[160];
+} cap_fw;
+
+/* Log one line on stderr (or the --log file), prefixed with the time and "capacitor follow". */
+void cap_fw_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Set fw->err (and return -1) for a reader's failure. */
+int cap_fw_fail(cap_fw *fw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void cap_fw_bump_table(cap_fw *fw, const char *name, size_t n);
+void cap_fw_bump_all(cap_fw *fw, const char *why);
+/* cap_fw_identity - record who the server is (heartbeat fields) once connected. */
+void cap_fw_identity(cap_fw *fw, const char *kind, const char *server, const char *database);
+/* cap_fw_streaming - everything is bumped and the stream starts at position pos. */
+void cap_fw_streaming(cap_fw *fw, const char *pos);
+/* cap_fw_alive - the stream is applied up to pos (or NULL); live_at (CLOCK_MONOTONIC) is the
+ * time of a probe the stream has now passed, or 0 when none was; the lag shown becomes the
+ * probe's round trip. */
+void cap_fw_alive(cap_fw *fw, const char *pos, uint64_t live_at);
+/* cap_fw_event - count one applied change event. */
+void cap_fw_event(cap_fw *fw);
+uint64_t cap_fw_mono_ns(void);
+
+int cap_fw_pg_run(cap_fw *fw);
+int cap_fw_pg_check(const char *uri, const char *publication);
+int cap_fw_my_run(cap_fw *fw);
+int cap_fw_my_check(const char *uri);
+
+/* MariaDB URIs: mysql://user[:password]@host[:port][/db][?socket=/path] */
+typedef struct cap_my_uri {
+	char user[128], password[128], host[256], db[128], socket[512];
+	unsigned port;
+} cap_my_uri;
+int cap_my_uri_parse(const char *uri, cap_my_uri *out, char *err, size_t errlen);
+
+/* cap_fw_redact - uri without a password, into out. */
+void cap_fw_redact(const char *uri, char *out, size_t cap);
+
+#endif
