@@ -139,12 +139,6 @@ typedef struct my_conn {
 	int auto_is_null;        /* sql_auto_is_null on: "id IS NULL" reads the last insert id,
 				  * which changes at every insert: no caching */
 	int locked;              /* LOCK TABLES in force: no hits (unlocked tables must fail) */
-	/* isolation level of transactions (MySQL rules: see iso_before) */
-	enum cap_sql_iso txn_pin;  /* level of the open transaction; NONE: none seen open */
-	enum cap_sql_iso one_shot; /* SET TRANSACTION ISOLATION LEVEL pending; NONE: none */
-	int one_shot_sure;       /* 1: certainly still pending; 0: may have been used up */
-	int pre_in_trans;        /* before the statement in flight: a transaction was open */
-	enum cap_sql_iso pre_level; /* and the level a transaction it opens gets */
 	/* a hit waiting for mysql_store_result / mysql_use_result */
 	MYSQL_RES *pend;
 	int sq_hit;              /* mysql_send_query hit: mysql_read_query_result reports it */
@@ -252,8 +246,6 @@ static void sess_setup(my_conn *mc)
 	mc->locked = 0;
 	mc->auto_is_null = 0;
 	mc->replay_on = 0;
-	mc->txn_pin = mc->one_shot = CAP_ISO_NONE;
-	mc->one_shot_sure = 0;
 	mc->cs_seen = NULL;
 	cap_mycat_release(mc->cat);
 	mc->cat = NULL;
@@ -340,11 +332,9 @@ static void my_remove(MYSQL *m)
  * server rolled back any transaction; what it wrote is bumped to be safe. */
 static void forget_session(const cap_rt *rt, my_conn *mc)
 {
-	if (mc->sess.nwset || mc->sess.wset_db || mc->sess.txn_tainted)
-		cap_engine_bump_db(rt->engine, mc->sess.scope);
+	cap_sess_lost(rt, &mc->sess);
 	stmt_reset(mc);
 	mc->multi_dirty = mc->async_dirty = 0;
-	cap_sess_free(&mc->sess);
 	sess_setup(mc);
 }
 
@@ -498,73 +488,9 @@ static int in_txn_before(const MYSQL *m)
 	       !(m->server_status & SERVER_STATUS_AUTOCOMMIT);
 }
 
-static int in_txn_after(const MYSQL *m)
+static int server_in_trans(const MYSQL *m)
 {
 	return (m->server_status & SERVER_STATUS_IN_TRANS) != 0;
-}
-
-/* ---- isolation levels, the MySQL way ---------------------------------------------------------
- *
- * SET TRANSACTION ISOLATION LEVEL x sets the level of the next transaction only, and that one
- * starts when a statement first touches a transactional table (SELECT 1 or SET @a leave it
- * pending; an autocommit read of a table uses it up, unseen by us). SET SESSION TRANSACTION
- * ISOLATION LEVEL applies from the next transaction on, never to the open one. So the level
- * of a transaction is pinned when the server reports it open (SERVER_STATUS_IN_TRANS), and a
- * one-shot level that may or may not have been used up counts only where it agrees with the
- * session's (otherwise the level is unknown: the strictest case). session.c is handed the
- * result as the transaction's level before each statement. */
-
-/* The level the next transaction will have. */
-static enum cap_sql_iso level_next(const my_conn *mc)
-{
-	enum cap_sql_iso sess = mc->sess.sess_iso_known ? mc->sess.sess_iso : CAP_ISO_UNKNOWN;
-	if (mc->one_shot == CAP_ISO_NONE)
-		return sess;
-	if (mc->one_shot_sure || mc->one_shot == sess)
-		return mc->one_shot;
-	return CAP_ISO_UNKNOWN;
-}
-
-/* Before a statement: the level it runs at (the open transaction's, or the one it opens). */
-static void iso_before(my_conn *mc)
-{
-	cap_sess *s = &mc->sess;
-	mc->pre_in_trans = (mc->m->server_status & SERVER_STATUS_IN_TRANS) != 0;
-	mc->pre_level = level_next(mc);
-	s->next_iso = CAP_ISO_NONE;
-	if (mc->pre_in_trans)
-		s->txn_iso = mc->txn_pin != CAP_ISO_NONE ? mc->txn_pin : CAP_ISO_UNKNOWN;
-	else
-		s->txn_iso = mc->pre_level;
-}
-
-/* After a statement ran (or was served from the cache, info NULL): follow the transaction
- * the server reports and the one-shot level. */
-static void iso_after(my_conn *mc, const cap_sql_info *info, const cap_plan *plan, int ok)
-{
-	int now = (mc->m->server_status & SERVER_STATUS_IN_TRANS) != 0;
-	if (info && (info->kind == CAP_SQL_OTHER || plan->fn_may_write ||
-		     (plan->act == CAP_ACT_WRITE && info->kind == CAP_SQL_SESSION))) {
-		/* code we cannot see (CALL, a function) may have set any level */
-		mc->one_shot = CAP_ISO_UNKNOWN;
-		mc->one_shot_sure = 0;
-		mc->txn_pin = now ? CAP_ISO_UNKNOWN : CAP_ISO_NONE;
-		return;
-	}
-	if (info && ok && info->iso != CAP_ISO_NONE && info->iso_scope == CAP_ISO_SCOPE_NEXT) {
-		mc->one_shot = info->iso;
-		mc->one_shot_sure = 1;
-	} else if (now && (!mc->pre_in_trans ||
-			   (info && info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN))) {
-		/* a transaction began here (BEGIN inside one commits it and begins another) */
-		mc->txn_pin = mc->pre_in_trans ? level_next(mc) : mc->pre_level;
-		mc->one_shot = CAP_ISO_NONE;
-	} else if (!now) {
-		mc->txn_pin = CAP_ISO_NONE;
-		if (!mc->pre_in_trans && info && info->kind != CAP_SQL_SESSION &&
-		    info->kind != CAP_SQL_EMPTY && info->kind != CAP_SQL_TXN)
-			mc->one_shot_sure = 0; /* an autocommit statement may have used it up */
-	}
 }
 
 /* The server session behind m is not the one the state describes (MYSQL_OPT_RECONNECT
@@ -596,7 +522,7 @@ static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
 		cat = cap_mycat_get(rt, mc->m, &mc->sess, &mc->cat);
 	if (CAP_UNLIKELY(mc->cs_seen != (const void *)mc->m->charset))
 		refresh_params(mc);
-	iso_before(mc);
+	cap_sess_stmt_begin(&mc->sess, server_in_trans(mc->m));
 	cap_sess_plan(rt, &mc->sess, info, in_txn_before(mc->m), &cap_mycat_ops, cat, plan);
 	if (plan->act == CAP_ACT_CACHE &&
 	    CAP_UNLIKELY(mc->sysdb || mc->locked || mc->auto_is_null || unknown)) {
@@ -719,14 +645,14 @@ static void my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info,
 	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 		reconnected(rt, mc); /* the statement ran in a new session: no fill */
 	uint64_t fp = mc->sess.fp, fp_sets = mc->sess.fp_sets;
-	cap_sess_after(rt, &mc->sess, info, plan, sql, len, ok, in_txn_after(mc->m), &cap_mycat_ops,
+	cap_sess_after(rt, &mc->sess, info, plan, sql, len, ok, server_in_trans(mc->m), &cap_mycat_ops,
 		       mc->cat);
 	if (info->kind == CAP_SQL_SESSION && (info->flags & CAP_SQLF_SET_AUTOCOMMIT) &&
 	    only_autocommit(sql, len)) {
 		mc->sess.fp = fp;
 		mc->sess.fp_sets = fp_sets;
 	}
-	iso_after(mc, info, plan, ok);
+	cap_sess_stmt_end(&mc->sess, info, plan, ok, server_in_trans(mc->m));
 	if (CAP_UNLIKELY(info->kind != CAP_SQL_READ && info->kind != CAP_SQL_WRITE)) {
 		if (needs_probe(info, plan, sql, len))
 			mc->probed = 0;
@@ -1017,7 +943,7 @@ static int my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, m
 				} else {
 					set_hit_state(m, h.res->field_count);
 					set_hit_status(m, h.status);
-					iso_after(mc, info, &plan, 1);
+					cap_sess_stmt_end(&mc->sess, info, &plan, 1, server_in_trans(m));
 				}
 				replay_note(mc, sql, len);
 				my_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2, &plan,
@@ -1674,7 +1600,7 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 		int was = in_txn_before(mc->m);
 		int rc = CAP_REAL(fn(st, NULL, 0));
 		cap_engine_bump_db(rt->engine, mc->sess.scope);
-		if (was || in_txn_after(mc->m)) {
+		if (was || server_in_trans(mc->m)) {
 			mc->sess.wset_db = 1;
 			mc->sess.txn_tainted = 1;
 		}
@@ -1706,7 +1632,7 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 				if (st_install(st, s, h.status)) {
 					cap_keymat_done(&km);
-					iso_after(mc, info, &plan, 1);
+					cap_sess_stmt_end(&mc->sess, info, &plan, 1, server_in_trans(mc->m));
 					/* without parameters the text replays it for the
 					 * diagnostics (they do not depend on the protocol) */
 					if (st->param_count == 0)
@@ -1831,7 +1757,7 @@ CAP_EXPORT my_bool mysql_read_query_result(MYSQL *m)
 		}
 		set_hit_state(m, mc->pend->field_count);
 		set_hit_status(m, mc->sq_status);
-		iso_after(mc, NULL, NULL, 1);
+		cap_sess_stmt_end(&mc->sess, NULL, NULL, 1, server_in_trans(m));
 		return 0;
 	}
 	if (mc == NULL || !mc->sq_active)

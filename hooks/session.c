@@ -192,11 +192,7 @@ static int has_unknown_func(const cap_sql_info *info)
 
 static enum cap_sql_iso txn_level(const cap_sess *s)
 {
-	if (s->txn_iso != CAP_ISO_NONE)
-		return s->txn_iso;
-	if (s->next_iso != CAP_ISO_NONE)
-		return s->next_iso;
-	return s->sess_iso;
+	return s->txn_iso != CAP_ISO_NONE ? s->txn_iso : s->sess_iso;
 }
 
 void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
@@ -697,7 +693,7 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 				 * not read stays unknown, the strictest case */
 				s->sess_iso_known = !(info->flags & CAP_SQLF_RESET_ALL);
 				break;
-			case CAP_ISO_SCOPE_NEXT: s->next_iso = info->iso; break;
+			case CAP_ISO_SCOPE_NEXT: break; /* MySQL: cap_sess_stmt_end */
 			case CAP_ISO_SCOPE_TXN: s->txn_iso = info->iso; break;
 			default: s->sess_iso = CAP_ISO_UNKNOWN; break;
 			}
@@ -714,13 +710,6 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 		cap_sess_set_db(s, info->names + info->db.name_off, info->db.name_len);
 	if (ok && info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)
 		s->txn_seen_begin = 1;
-	if (ok && !was_in_txn && !in_txn && info->kind != CAP_SQL_SESSION &&
-	    info->kind != CAP_SQL_EMPTY && !(info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_SET))
-		s->next_iso = CAP_ISO_NONE; /* an autocommit statement used up "the next transaction" */
-	if (!was_in_txn && in_txn && s->next_iso != CAP_ISO_NONE && s->txn_iso == CAP_ISO_NONE) {
-		s->txn_iso = s->next_iso; /* MySQL SET TRANSACTION applies to this one only */
-		s->next_iso = CAP_ISO_NONE;
-	}
 	if (!in_txn && (was_in_txn || s->nwset || s->wset_db || s->wset_cluster ||
 			s->txn_tainted || s->txn_iso != CAP_ISO_NONE)) {
 		end_txn(rt, s, ops, cat);
@@ -731,5 +720,78 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 		end_txn(rt, s, ops, cat);
 		s->txn_iso = iso;
 		s->txn_seen_begin = 1;
+	} else if (in_txn && was_in_txn && ok && s->dialect == CAP_DIALECT_MYSQL &&
+		   info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN) {
+		/* MySQL: BEGIN inside a transaction commits it and begins another (PostgreSQL
+		 * only warns) */
+		end_txn(rt, s, ops, cat);
+		s->txn_seen_begin = 1;
+	}
+}
+
+void cap_sess_lost(const cap_rt *rt, cap_sess *s)
+{
+	if (s->nwset || s->wset_db || s->txn_tainted)
+		cap_sess_bump_db(rt, s);
+	cap_sess_free(s);
+}
+
+/* ---- isolation levels, the MySQL way (session.h: statement brackets) ----------------------
+ *
+ * A one-shot level (SET TRANSACTION) that may or may not have been used up by an autocommit
+ * statement counts only where it agrees with the session's; otherwise the level is unknown,
+ * the strictest case. cap_sess_stmt_begin hands the result to cap_sess_plan as the
+ * transaction's level (txn_iso). */
+
+/* The level the next transaction will have. */
+static enum cap_sql_iso level_next(const cap_sess *s)
+{
+	enum cap_sql_iso sess = s->sess_iso_known ? s->sess_iso : CAP_ISO_UNKNOWN;
+	if (s->one_shot == CAP_ISO_NONE)
+		return sess;
+	if (s->one_shot_sure || s->one_shot == sess)
+		return s->one_shot;
+	return CAP_ISO_UNKNOWN;
+}
+
+void cap_sess_stmt_begin(cap_sess *s, int server_in_trans)
+{
+	if (s->dialect != CAP_DIALECT_MYSQL)
+		return;
+	s->pre_in_trans = server_in_trans;
+	s->pre_level = level_next(s);
+	if (s->pre_in_trans)
+		s->txn_iso = s->txn_pin != CAP_ISO_NONE ? s->txn_pin : CAP_ISO_UNKNOWN;
+	else
+		s->txn_iso = s->pre_level; /* the level of the transaction it may open */
+}
+
+void cap_sess_stmt_end(cap_sess *s, const cap_sql_info *info, const cap_plan *p, int ok,
+		       int server_in_trans)
+{
+	if (s->dialect != CAP_DIALECT_MYSQL)
+		return;
+	int now = server_in_trans;
+	if (info && (info->kind == CAP_SQL_OTHER || p->fn_may_write ||
+		     (p->act == CAP_ACT_WRITE && info->kind == CAP_SQL_SESSION))) {
+		/* code we cannot see (CALL, a function) may have set any level */
+		s->one_shot = CAP_ISO_UNKNOWN;
+		s->one_shot_sure = 0;
+		s->txn_pin = now ? CAP_ISO_UNKNOWN : CAP_ISO_NONE;
+		return;
+	}
+	if (info && ok && info->iso != CAP_ISO_NONE && info->iso_scope == CAP_ISO_SCOPE_NEXT) {
+		s->one_shot = info->iso;
+		s->one_shot_sure = 1;
+	} else if (now && (!s->pre_in_trans ||
+			   (info && info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN))) {
+		/* a transaction began here (BEGIN inside one commits it and begins another) */
+		s->txn_pin = s->pre_in_trans ? level_next(s) : s->pre_level;
+		s->one_shot = CAP_ISO_NONE;
+	} else if (!now) {
+		s->txn_pin = CAP_ISO_NONE;
+		if (!s->pre_in_trans && info && info->kind != CAP_SQL_SESSION &&
+		    info->kind != CAP_SQL_EMPTY && info->kind != CAP_SQL_TXN)
+			s->one_shot_sure = 0; /* an autocommit statement may have used it up */
 	}
 }

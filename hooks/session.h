@@ -65,7 +65,12 @@ typedef struct cap_sess {
 	enum cap_sql_iso sess_iso; /* session default; CAP_ISO_UNKNOWN until known */
 	int sess_iso_known;    /* sess_iso was set by the hook (server default) or by a SET; 0
 				* after RESET ALL: the hook should apply the server default again */
-	enum cap_sql_iso next_iso; /* MySQL SET TRANSACTION: the next transaction only */
+	/* MySQL's isolation rules (cap_sess_stmt_begin / cap_sess_stmt_end) */
+	enum cap_sql_iso txn_pin;   /* level of the open transaction; NONE: none seen open */
+	enum cap_sql_iso one_shot;  /* SET TRANSACTION ISOLATION LEVEL pending; NONE: none */
+	int one_shot_sure;          /* 1: certainly still pending; 0: may have been used up */
+	int pre_in_trans;           /* before the statement in flight: a transaction was open */
+	enum cap_sql_iso pre_level; /* and the level a transaction it opens gets */
 	/* reading the state back (DESIGN.md contract point 7) */
 	int probe;             /* the hook reads the session state back from the server
 				* (cap_sess_probed): a change the text cannot prove asks for that */
@@ -147,6 +152,25 @@ cap_sql_info *cap_sess_info(void);
  * not cached, writes bump the whole database). */
 void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
 		   const cap_catalog_ops *ops, void *cat, cap_plan *p);
+
+/* Statement brackets, for MySQL's isolation rules. SET TRANSACTION ISOLATION LEVEL x sets the
+ * level of the next transaction only, and that one starts when a statement first touches a
+ * transactional table, which the hook cannot see; SET SESSION TRANSACTION applies from the next
+ * transaction on, never to the open one. So the level of a transaction is pinned when the
+ * server first reports it open. A hook calls cap_sess_stmt_begin before cap_sess_plan (also
+ * for a statement it may serve from the cache) with server_in_trans, the server's own
+ * "transaction open" flag (not "autocommit off"), and cap_sess_stmt_end after cap_sess_after,
+ * or after serving a hit (info and p NULL when the statement is not at hand), with that flag
+ * after the statement. For PostgreSQL both do nothing: its level is fixed when the
+ * transaction starts and cap_sess_after follows it. */
+void cap_sess_stmt_begin(cap_sess *s, int server_in_trans);
+void cap_sess_stmt_end(cap_sess *s, const cap_sql_info *info, const cap_plan *p, int ok,
+		       int server_in_trans);
+
+/* cap_sess_lost - the server session behind the connection ended (a reconnect, a change of
+ * user, a reset): the server rolled back the open transaction, and what it wrote is bumped to
+ * be safe. The state is released; the hook starts it again with cap_sess_init. */
+void cap_sess_lost(const cap_rt *rt, cap_sess *s);
 
 /* cap_sess_deps - on a miss of a plan with can_fill, read the generations the entry will
  * depend on (before the statement is sent: DESIGN.md contract point 5), expanding views

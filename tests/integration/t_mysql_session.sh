@@ -162,6 +162,17 @@ q SELECT v FROM t_iso
 q COMMIT
 q SELECT v FROM t_iso
 EOF
+# BEGIN inside a transaction commits it: what it wrote is bumped again there, not only when
+# the transaction BEGIN opened ends
+check "BEGIN inside a transaction commits it" <<'EOF'
+q2 START TRANSACTION
+q2 UPDATE t_iso SET v = 4
+q SELECT v FROM t_iso
+q2 BEGIN
+q SELECT v FROM t_iso
+q2 COMMIT
+q SELECT v FROM t_iso
+EOF
 reset=
 
 # 11. global defaults that change results, read by every new session
