@@ -132,8 +132,6 @@ typedef struct my_conn {
 	cap_sess sess;
 	cap_mycat *cat;
 	const void *cs_seen;     /* mysql->charset when the parameters were last folded */
-	uint64_t probe_hash;     /* the session variables read by the probe */
-	int probed;              /* 0: probe before the next cacheable read */
 	unsigned long thread_id; /* the server session the state describes (reconnects) */
 	int sysdb;               /* the current database is a system schema: no caching */
 	int auto_is_null;        /* sql_auto_is_null on: "id IS NULL" reads the last insert id,
@@ -240,7 +238,9 @@ static void sess_setup(my_conn *mc)
 	cap_sess_init(&mc->sess, CAP_DIALECT_MYSQL, ident, (size_t)n, m->db ? m->db : "",
 		      m->db ? strlen(m->db) : 0);
 	fix_scope(mc);
-	mc->probed = 0;
+	/* the settings are read back before the first cacheable read (sess.probe_need) */
+	mc->sess.probe = 1;
+	cap_sess_unknown(&mc->sess, 0);
 	mc->thread_id = m->thread_id;
 	mc->sysdb = is_sysdb(m->db, m->db ? strlen(m->db) : 0);
 	mc->locked = 0;
@@ -358,7 +358,7 @@ static enum cap_sql_iso iso_of(const char *v)
 static void refresh_params(my_conn *mc)
 {
 	const char *cs = cap_my.mysql_character_set_name(mc->m);
-	uint64_t h = cap_hash64(cs ? cs : "", cs ? strlen(cs) : 0, mc->probe_hash);
+	uint64_t h = cap_hash64(cs ? cs : "", cs ? strlen(cs) : 0, 0x6373);
 	cap_sess_set_params(&mc->sess, h);
 	mc->cs_seen = mc->m->charset;
 }
@@ -409,7 +409,7 @@ static CAP_COLD int probe(my_conn *mc)
 	if (m->status != MYSQL_STATUS_READY || m->fields != NULL ||
 	    (m->server_status & SERVER_MORE_RESULTS_EXIST))
 		return 0;
-	mc->probed = 1;
+	mc->sess.probe_need = 0;
 	char q[1536];
 	int qn;
 	if (m->server_version && strstr(m->server_version, "MariaDB")) {
@@ -423,6 +423,7 @@ static CAP_COLD int probe(my_conn *mc)
 	unsigned long long affected = m->affected_rows;
 	unsigned int warnings = m->warning_count;
 	int ok = 0, have_iso = 0;
+	enum cap_sql_iso iso = CAP_ISO_UNKNOWN;
 	if (CAP_REAL(cap_my.mysql_real_query(m, q, (unsigned long)qn)) == 0) {
 		MYSQL_RES *r = CAP_REAL(cap_my.mysql_store_result(m));
 		MYSQL_ROW row;
@@ -433,7 +434,7 @@ static CAP_COLD int probe(my_conn *mc)
 		while (r && r->field_count == 2 && (row = CAP_REAL(cap_my.mysql_fetch_row(r)))) {
 			const char *k = row[0] ? row[0] : "";
 			if (strcmp(k, "cap.iso") == 0) {
-				mc->sess.sess_iso = iso_of(row[1]);
+				iso = iso_of(row[1]);
 				have_iso = 1;
 				continue; /* the level is followed apart (transaction rules) */
 			}
@@ -451,11 +452,9 @@ static CAP_COLD int probe(my_conn *mc)
 			h += rh * 0x9e3779b97f4a7c15ull + (rh >> 29);
 		}
 		if (r && have_iso) {
-			mc->probe_hash = cap_hash64(&h, sizeof(h), 0x6d7973716c);
-			mc->sess.sess_iso_known = 1;
 			/* the settings are read: what the session's SET history said is now
 			 * known exactly, and entries are shared with every session like it */
-			mc->sess.fp_sets = 0;
+			cap_sess_probed(&mc->sess, cap_hash64(&h, sizeof(h), 0x6d7973716c), iso);
 			cap_sess_set_db(&mc->sess, db_null ? "" : db, db_null ? 0 : dbn);
 			fix_scope(mc);
 			mc->sysdb = !db_null && is_sysdb(db, dbn);
@@ -509,7 +508,7 @@ static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
 		reconnected(rt, mc);
 	cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info);
 	int unknown = 0;
-	if (CAP_UNLIKELY(!mc->probed) && info->kind == CAP_SQL_READ) {
+	if (CAP_UNLIKELY(mc->sess.probe_need) && info->kind == CAP_SQL_READ) {
 		unknown = !probe(mc);
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
 			reconnected(rt, mc); /* the probe itself reconnected */
@@ -533,39 +532,6 @@ static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
 		plan->reason = mc->locked ? CAP_REASON_locking
 					  : mc->sysdb ? CAP_REASON_syscatalog : CAP_REASON_session;
 	}
-}
-
-/* Is sql exactly "SET [SESSION|@@[session.]]autocommit = 0|1|ON|OFF"? Such a statement does
- * not change what any query returns (the transaction state is followed through the server
- * status instead), so it is kept out of the session fingerprint: programs that switch
- * autocommit (MySQLdb does at connect) share entries with those that do not. */
-static int only_autocommit(const char *sql, size_t len)
-{
-	size_t i = 0;
-#define SKIP_WS() while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r')) i++
-#define WORD(w) (len - i >= sizeof(w) - 1 && strncasecmp(sql + i, w, sizeof(w) - 1) == 0 ? (i += sizeof(w) - 1, 1) : 0)
-	SKIP_WS();
-	if (!WORD("set"))
-		return 0;
-	SKIP_WS();
-	if (WORD("session ") || WORD("@@session.") || WORD("@@"))
-		SKIP_WS();
-	if (!WORD("autocommit"))
-		return 0;
-	SKIP_WS();
-	if (i >= len || sql[i] != '=')
-		return 0;
-	i++;
-	SKIP_WS();
-	if (!(WORD("0") || WORD("1") || WORD("on") || WORD("off")))
-		return 0;
-	SKIP_WS();
-	if (i < len && sql[i] == ';')
-		i++;
-	SKIP_WS();
-	return i == len;
-#undef SKIP_WS
-#undef WORD
 }
 
 /* Does a case-insensitive needle occur in s[0..n)? */
@@ -624,38 +590,16 @@ static int ddl_touches_temp(const cap_sess *s, const cap_sql_info *info)
 	return 0;
 }
 
-/* Does the statement change the session in a way its text does not prove (the value of a
- * SET may come from a parameter, a variable, a subquery or DEFAULT; CALL, functions and
- * several statements may SET anything)? The settings are then read again before the next
- * cacheable read. */
-static int needs_probe(const cap_sql_info *info, const cap_plan *plan, const char *sql,
-		       size_t len)
-{
-	if (info->kind == CAP_SQL_SESSION)
-		return !((info->flags & CAP_SQLF_SET_AUTOCOMMIT) && only_autocommit(sql, len));
-	return info->kind == CAP_SQL_OTHER || plan->fn_may_write ||
-	       (info->reasons & (CAP_SQLR_MULTI | CAP_SQLR_SESSION_FN)) ||
-	       (plan->act == CAP_ACT_WRITE && info->kind == CAP_SQL_UTILITY);
-}
-
 /* Bookkeeping after a statement ran on the server. */
 static void my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info,
 		     const cap_plan *plan, const char *sql, size_t len, int ok)
 {
 	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 		reconnected(rt, mc); /* the statement ran in a new session: no fill */
-	uint64_t fp = mc->sess.fp, fp_sets = mc->sess.fp_sets;
 	cap_sess_after(rt, &mc->sess, info, plan, sql, len, ok, server_in_trans(mc->m), &cap_mycat_ops,
 		       mc->cat);
-	if (info->kind == CAP_SQL_SESSION && (info->flags & CAP_SQLF_SET_AUTOCOMMIT) &&
-	    only_autocommit(sql, len)) {
-		mc->sess.fp = fp;
-		mc->sess.fp_sets = fp_sets;
-	}
 	cap_sess_stmt_end(&mc->sess, info, plan, ok, server_in_trans(mc->m));
 	if (CAP_UNLIKELY(info->kind != CAP_SQL_READ && info->kind != CAP_SQL_WRITE)) {
-		if (needs_probe(info, plan, sql, len))
-			mc->probed = 0;
 		if (ok && (info->flags & CAP_SQLF_USE_DB))
 			mc->sysdb = is_sysdb(info->names + info->db.name_off, info->db.name_len);
 		if (info->kind == CAP_SQL_UTILITY && ok) {
@@ -2004,7 +1948,7 @@ CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long l
 	if (mc) {
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 			reconnected(rt, mc);
-		prep.ok = (mc->probed || probe(mc)) && !mc->sess.disabled && !mc->sysdb;
+		prep.ok = (!mc->sess.probe_need || probe(mc)) && !mc->sess.disabled && !mc->sysdb;
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
 			reconnected(rt, mc);
 			prep.ok = 0;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -635,6 +636,108 @@ static void after_probed(cap_sess *s, const cap_sql_info *info, const cap_plan *
 		s->txn_iso = s->sess_iso; /* later changes of the default do not move it */
 }
 
+/* The session side of a finished statement when the state is not read back after it (or, for
+ * MySQL, is read back only before the next cacheable read): what the text proves is folded
+ * into the fingerprint, anything else gives the connection a fingerprint no one shares. */
+static void after_text(cap_sess *s, const cap_sql_info *info, const cap_plan *p, const char *sql,
+		       size_t len, int ok, int was_in_txn, int in_txn)
+{
+	int changes = info->kind == CAP_SQL_SESSION || (info->reasons & CAP_SQLR_SESSION_FN) ||
+		      p->fn_may_write || info->kind == CAP_SQL_OTHER;
+	if (changes && (info->reasons & CAP_SQLR_SESSION_FN) && (was_in_txn || in_txn))
+		s->txn_tainted = 1; /* set_config(..., true) reverts at the end */
+	if (changes) {
+		if ((info->flags & CAP_SQLF_RESET_ALL) && ok && !was_in_txn && !in_txn) {
+			s->fp_sets = 0;
+			update_fp(s);
+			s->sess_iso = CAP_ISO_UNKNOWN;
+			s->sess_iso_known = 0;
+		} else if (ok && !was_in_txn && !in_txn && info->kind == CAP_SQL_SESSION &&
+			   !(info->reasons & CAP_SQLR_MULTI)) {
+			fold_session(s, sql, len); /* took effect, for good: its text says it */
+		} else {
+			fold_unique(s);
+		}
+	}
+	if ((info->kind == CAP_SQL_SESSION && info->iso == CAP_ISO_NONE &&
+	     mentions_isolation(sql, len)) ||
+	    ((info->reasons & CAP_SQLR_SESSION_FN) && mentions_isolation(sql, len)) ||
+	    p->fn_may_write || info->kind == CAP_SQL_OTHER) {
+		/* set_config('default_transaction_isolation', ...), a RESET we could not
+		 * read, or code we cannot see (a volatile user function, DO, CALL) may have
+		 * changed the level: it is unknown now, the strictest case */
+		s->sess_iso = CAP_ISO_UNKNOWN;
+		s->sess_iso_known = 1;
+		if (was_in_txn || in_txn)
+			s->txn_iso = CAP_ISO_UNKNOWN;
+	}
+	if (info->iso != CAP_ISO_NONE && ok) {
+		switch (info->iso_scope) {
+		case CAP_ISO_SCOPE_SESSION:
+			s->sess_iso = info->iso;
+			/* RESET ALL / DISCARD ALL go back to the server's default, which the
+			 * hook knows (0 asks it to apply it again); any other level we could
+			 * not read stays unknown, the strictest case */
+			s->sess_iso_known = !(info->flags & CAP_SQLF_RESET_ALL);
+			break;
+		case CAP_ISO_SCOPE_NEXT: break; /* MySQL: cap_sess_stmt_end */
+		case CAP_ISO_SCOPE_TXN: s->txn_iso = info->iso; break;
+		default: s->sess_iso = CAP_ISO_UNKNOWN; break;
+		}
+	}
+}
+
+/* MySQL: is sql exactly "SET [SESSION|@@[session.]]autocommit = 0|1|ON|OFF"? Such a statement
+ * does not change what any query returns (the transaction state is followed through the
+ * server status instead), so it is kept out of the session fingerprint: programs that switch
+ * autocommit (MySQLdb does at connect) share entries with those that do not. */
+static int my_only_autocommit(const cap_sql_info *info, const char *sql, size_t len)
+{
+	if (info->kind != CAP_SQL_SESSION || !(info->flags & CAP_SQLF_SET_AUTOCOMMIT))
+		return 0;
+	size_t i = 0;
+#define SKIP_WS() while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r')) i++
+#define WORD(w) (len - i >= sizeof(w) - 1 && strncasecmp(sql + i, w, sizeof(w) - 1) == 0 ? (i += sizeof(w) - 1, 1) : 0)
+	SKIP_WS();
+	if (!WORD("set"))
+		return 0;
+	SKIP_WS();
+	if (WORD("session ") || WORD("@@session.") || WORD("@@"))
+		SKIP_WS();
+	if (!WORD("autocommit"))
+		return 0;
+	SKIP_WS();
+	if (i >= len || sql[i] != '=')
+		return 0;
+	i++;
+	SKIP_WS();
+	if (!(WORD("0") || WORD("1") || WORD("on") || WORD("off")))
+		return 0;
+	SKIP_WS();
+	if (i < len && sql[i] == ';')
+		i++;
+	SKIP_WS();
+	return i == len;
+#undef SKIP_WS
+#undef WORD
+}
+
+/* MySQL: does the statement change the session in a way its text does not prove (the value of
+ * a SET may come from a parameter, a variable, a subquery or DEFAULT; CALL, functions and
+ * several statements may SET anything)? The hook reads the settings back before the next
+ * cacheable read (s->probe_need); until then the fingerprint folded by after_text keys it. */
+static int my_needs_probe(const cap_sql_info *info, const cap_plan *p, const char *sql,
+			  size_t len)
+{
+	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_WRITE)
+		return 0;
+	if (info->kind == CAP_SQL_SESSION)
+		return !my_only_autocommit(info, sql, len);
+	return info->kind == CAP_SQL_OTHER || p->fn_may_write ||
+	       (info->reasons & (CAP_SQLR_MULTI | CAP_SQLR_SESSION_FN)) ||
+	       (p->act == CAP_ACT_WRITE && info->kind == CAP_SQL_UTILITY);
+}
+
 void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, const cap_plan *p,
 		    const char *sql, size_t len, int ok, int in_txn, const cap_catalog_ops *ops,
 		    void *cat)
@@ -652,53 +755,12 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 
 	/* Session changes are folded even when the statement failed: a multi-statement string
 	 * may have applied its SET before a later part failed, and folding only separates. */
-	if (s->probe) {
+	if (s->probe && s->dialect != CAP_DIALECT_MYSQL)
 		after_probed(s, info, p, sql, len, ok, was_in_txn, in_txn, ops, cat);
-	} else {
-		int changes = info->kind == CAP_SQL_SESSION || (info->reasons & CAP_SQLR_SESSION_FN) ||
-			      p->fn_may_write || info->kind == CAP_SQL_OTHER;
-		if (changes && (info->reasons & CAP_SQLR_SESSION_FN) && (was_in_txn || in_txn))
-			s->txn_tainted = 1; /* set_config(..., true) reverts at the end */
-		if (changes) {
-			if ((info->flags & CAP_SQLF_RESET_ALL) && ok && !was_in_txn && !in_txn) {
-				s->fp_sets = 0;
-				update_fp(s);
-				s->sess_iso = CAP_ISO_UNKNOWN;
-				s->sess_iso_known = 0;
-			} else if (ok && !was_in_txn && !in_txn && info->kind == CAP_SQL_SESSION &&
-				   !(info->reasons & CAP_SQLR_MULTI)) {
-				fold_session(s, sql, len); /* took effect, for good: its text says it */
-			} else {
-				fold_unique(s);
-			}
-		}
-		if ((info->kind == CAP_SQL_SESSION && info->iso == CAP_ISO_NONE &&
-		     mentions_isolation(sql, len)) ||
-		    ((info->reasons & CAP_SQLR_SESSION_FN) && mentions_isolation(sql, len)) ||
-		    p->fn_may_write || info->kind == CAP_SQL_OTHER) {
-			/* set_config('default_transaction_isolation', ...), a RESET we could not
-			 * read, or code we cannot see (a volatile user function, DO, CALL) may have
-			 * changed the level: it is unknown now, the strictest case */
-			s->sess_iso = CAP_ISO_UNKNOWN;
-			s->sess_iso_known = 1;
-			if (was_in_txn || in_txn)
-				s->txn_iso = CAP_ISO_UNKNOWN;
-		}
-		if (info->iso != CAP_ISO_NONE && ok) {
-			switch (info->iso_scope) {
-			case CAP_ISO_SCOPE_SESSION:
-				s->sess_iso = info->iso;
-				/* RESET ALL / DISCARD ALL go back to the server's default, which the
-				 * hook knows (0 asks it to apply it again); any other level we could
-				 * not read stays unknown, the strictest case */
-				s->sess_iso_known = !(info->flags & CAP_SQLF_RESET_ALL);
-				break;
-			case CAP_ISO_SCOPE_NEXT: break; /* MySQL: cap_sess_stmt_end */
-			case CAP_ISO_SCOPE_TXN: s->txn_iso = info->iso; break;
-			default: s->sess_iso = CAP_ISO_UNKNOWN; break;
-			}
-		}
-	}
+	else if (!(s->dialect == CAP_DIALECT_MYSQL && my_only_autocommit(info, sql, len)))
+		after_text(s, info, p, sql, len, ok, was_in_txn, in_txn);
+	if (s->probe && s->dialect == CAP_DIALECT_MYSQL && my_needs_probe(info, p, sql, len))
+		s->probe_need = 1; /* read the settings again before the next cacheable read */
 	if ((info->flags & CAP_SQLF_TEMP) && info->nwrite) {
 		for (uint16_t i = 0; i < info->nwrite; i++)
 			if (add_name(&s->temps, &s->ntemps, &s->captemps,

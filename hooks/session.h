@@ -120,10 +120,13 @@ void cap_sess_free(cap_sess *s);
 void cap_sess_set_db(cap_sess *s, const char *db, size_t n);
 
 /* Reading the state back. A hook that can read the session's state on the program's own
- * connection sets s->probe and calls cap_sess_unknown at the start; cap_sess_after then folds
- * only what a statement's text proves (one plain SET outside a transaction) and marks
- * anything else unknown (s->probe_need). Before its next statement, where it can do so
- * invisibly, the hook reads the state and reports it with cap_sess_probed. */
+ * connection sets s->probe and calls cap_sess_unknown at the start; cap_sess_after then asks
+ * for a read-back (s->probe_need) after what the text cannot prove, and the hook reads the
+ * state and reports it with cap_sess_probed. PostgreSQL (before its next statement, where it
+ * can do so invisibly): only one plain SET outside a transaction is folded by its text;
+ * anything else makes the state unknown. MySQL (before the next cacheable read, in a
+ * transaction too): every session change but an autocommit switch asks for a read-back, and
+ * until then the text keys the connection (no read uses that key: the read-back comes first). */
 
 /* cap_sess_set_identity - the server's and the database's own identifiers (a PostgreSQL
  * cluster's system_identifier, the database oid), read from the server: they make the key

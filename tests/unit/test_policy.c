@@ -159,11 +159,22 @@ typedef struct outcome {
 	char bump[2100];
 } outcome;
 
-/* What a probing hook does before a statement: read the state back on an idle connection. */
-static void maybe_probe(conn *c)
+/* What a probing hook does before the statement sql (NULL: none, the connection is idle):
+ * read the state back. libpq's does so on an idle connection; Connector/C's before a cacheable
+ * read, in a transaction too. */
+static void maybe_probe(conn *c, enum cap_dialect d, const char *sql)
 {
-	if (c->s.probe && c->s.probe_need && c->in_txn == 0)
-		cap_sess_probed(&c->s, cap_hash64(c->state, strlen(c->state), 0x5a), c->dfl);
+	if (!c->s.probe || !c->s.probe_need)
+		return;
+	if (d == CAP_DIALECT_MYSQL && sql) {
+		cap_sql_info *info = cap_sess_info();
+		cap_sql_classify(d, sql, strlen(sql), info);
+		if (info->kind != CAP_SQL_READ)
+			return;
+	} else if (c->in_txn != 0) {
+		return;
+	}
+	cap_sess_probed(&c->s, cap_hash64(c->state, strlen(c->state), 0x5a), c->dfl);
 }
 
 /* Run one statement on c the way a hook does: classify, plan, (read deps on a miss), send,
@@ -258,8 +269,10 @@ static int has_word(const char *s, const char *w)
 		if (p != s && p[-1] != ' ')
 			continue;
 		size_t l = strcspn(p + 4, " \t");
-		snprintf(v, sizeof(v), "%.*s", (int)l, p + 4);
-		if (strcmp(v, w) == 0)
+		snprintf(v, sizeof(v), ",%.*s,", (int)l, p + 4);
+		char pat[64];
+		snprintf(pat, sizeof(pat), ",%s,", w); /* key=changed,shared names two */
+		if (strstr(v, pat))
 			return 1;
 	}
 	return 0;
@@ -325,7 +338,7 @@ static void block_start(block *bl, char *hdr)
 	conn_init(bl, &bl->b);
 	/* a connection that ran nothing (read back, in probe mode) */
 	conn fresh = bl->a;
-	maybe_probe(&fresh);
+	maybe_probe(&fresh, bl->d, NULL);
 	bl->fresh_key = key_of(&fresh.s);
 	bl->live = 1;
 }
@@ -353,8 +366,8 @@ static int run_line(block *bl, char *line, char *msg, size_t cap)
 	getkv(srv, "dfl", dfl, sizeof(dfl));
 	int reconnect = strstr(srv, "reconnect") != NULL;
 
-	maybe_probe(&bl->a);
-	maybe_probe(&bl->b);
+	maybe_probe(&bl->a, bl->d, sql);
+	maybe_probe(&bl->b, bl->d, sql);
 	uint64_t k0 = key_of(&bl->a.s);
 	outcome oa, ob;
 	step(bl, &bl->a, sql, ok, txn, ac, reconnect, state, dfl, &oa);
