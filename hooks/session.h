@@ -165,7 +165,7 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
  * "transaction open" flag (not "autocommit off"), and cap_sess_stmt_end after cap_sess_after,
  * or after serving a hit (info and p NULL when the statement is not at hand), with that flag
  * after the statement. For PostgreSQL both do nothing: its level is fixed when the
- * transaction starts and cap_sess_after follows it. */
+ * transaction starts and cap_sess_after follows it. (MySQL's rules: hooks/session_my.c.) */
 void cap_sess_stmt_begin(cap_sess *s, int server_in_trans);
 void cap_sess_stmt_end(cap_sess *s, const cap_sql_info *info, const cap_plan *p, int ok,
 		       int server_in_trans);
