@@ -54,11 +54,11 @@ int cap_sess_my_only_autocommit(const cap_sql_info *info, const char *sql, size_
 int cap_sess_my_needs_probe(const cap_sql_info *info, const cap_plan *p, const char *sql,
 			    size_t len)
 {
-	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_WRITE)
-		return 0;
 	if (info->kind == CAP_SQL_SESSION)
 		return !cap_sess_my_only_autocommit(info, sql, len);
-	return info->kind == CAP_SQL_OTHER || p->fn_may_write ||
+	/* a read or a write too: "UPDATE t ...; SET time_zone = ..." is a write whose string
+	 * also changed the session, SELECT f() runs code that may */
+	return info->kind == CAP_SQL_OTHER || p->fn_may_write || (info->flags & CAP_SQLF_SESSION) ||
 	       (info->reasons & (CAP_SQLR_MULTI | CAP_SQLR_SESSION_FN)) ||
 	       (p->act == CAP_ACT_WRITE && info->kind == CAP_SQL_UTILITY);
 }
