@@ -77,6 +77,7 @@ struct cap_engine {
 	/* the rest belongs to the checker */
 	uint64_t *hwm;     /* per slot: the highest value seen in the attached table */
 	uint64_t next_attach, next_l2;
+	uint64_t gen_lock_stuck, l2_lock_stuck; /* see dir_lock */
 	int renew;         /* the table went back: the next attach builds a new one */
 	int was_shared;    /* attached before: a re-attach bumps the global epoch */
 	int warned_attach;
@@ -101,23 +102,32 @@ static void sleep_ms(long ms)
 
 /* dir_lock - an init lock (LOCK_GEN or LOCK_L2) within budget_ns; an fd to give to
  * dir_unlock, or a CAP_* code. Two locks, so that building the generation table (a few
- * hundred kilobytes, milliseconds) never waits behind the building of a large L2 file. */
+ * hundred kilobytes, milliseconds) never waits behind the building of a large L2 file. A lock
+ * not had in time is only tried once (no wait) for the next RETRY_NS: a holder that never lets
+ * go costs one wait per second, not one per call. *stuck is the caller's deadline word. */
 #define LOCK_GEN "lock"
 #define LOCK_L2 "l2.lock"
-static int dir_lock(int dfd, const char *name, uint64_t budget_ns)
+static int dir_lock(int dfd, const char *name, uint64_t budget_ns, uint64_t *stuck)
 {
 	int lfd = cap_file_open(dfd, name, O_CREAT);
 	if (lfd < 0)
 		return lfd;
+	uint64_t now = cap_now_ns();
+	if (now < *stuck)
+		budget_ns = 0;
 	uint64_t waited = 0;
 	for (;;) {
-		if (flock(lfd, LOCK_EX | LOCK_NB) == 0)
+		if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
+			*stuck = 0;
 			return lfd;
+		}
 		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= budget_ns)
 			break;
 		sleep_ms(2);
 		waited += 2000000ull;
 	}
+	if (budget_ns)
+		*stuck = now + RETRY_NS;
 	close(lfd);
 	return CAP_EIO;
 }
@@ -173,7 +183,7 @@ static int open_l2(cap_engine *e, int dfd, uint64_t budget_ns)
 	cap_disk *d = NULL;
 	int rc = cap_disk_attach(dfd, e->gen->nonce, &d);
 	if (rc == CAP_ECORRUPT || rc == CAP_EVERSION || (rc == CAP_EIO && errno == ENOENT)) {
-		int lfd = dir_lock(dfd, LOCK_L2, budget_ns);
+		int lfd = dir_lock(dfd, LOCK_L2, budget_ns, &e->l2_lock_stuck);
 		rc = lfd;
 		if (lfd >= 0) {
 			rc = cap_disk_open(dfd, e->disk_bytes, e->gen->nonce, &d);
@@ -222,8 +232,8 @@ static int attach(cap_engine *e, uint64_t budget_ns, const char **what)
 	*what = "generation table";
 	int rc = e->renew ? CAP_ECORRUPT : cap_gen_attach(e->gen, dfd, 0);
 	if (rc == CAP_ECORRUPT || rc == CAP_EVERSION || (rc == CAP_EIO && errno == ENOENT)) {
-		*what = "lock file (held by another process?)";
-		int lfd = dir_lock(dfd, LOCK_GEN, budget_ns);
+		*what = "CAPACITOR_DIR/lock busy (held by another process) or";
+		int lfd = dir_lock(dfd, LOCK_GEN, budget_ns, &e->gen_lock_stuck);
 		rc = lfd;
 		if (lfd >= 0) {
 			*what = "generation table";
@@ -260,7 +270,7 @@ static int attach(cap_engine *e, uint64_t budget_ns, const char **what)
 /* detach - stop using the table at once (see the top of the file). Checker only. */
 static void detach(cap_engine *e, const char *why)
 {
-	cap_gen_detach(e->gen);
+	cap_gen_detach(e->gen, 1);
 	if (e->mem)
 		cap_mem_clear(e->mem);
 	l2_swap(e, NULL);

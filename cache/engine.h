@@ -22,6 +22,10 @@
  * using the parent's engine (L1 is copied by fork; shared mappings stay shared).
  * Failure: cap_engine_open never fails the host; a tier that cannot open (bad directory,
  * unsafe permissions, mmap failure) is off with one warning in the log, and lookups simply miss.
+ * Without a shared generation table (no directory, or it cannot be used) only entries with a
+ * TTL are stored. The shared files are watched (engine.c): a table deleted, replaced, truncated
+ * or rewound is noticed before the next miss or write and within 200 ms, and left for the
+ * directory's current one. No call waits for another process without a bound.
  */
 #ifndef CAP_ENGINE_H
 #define CAP_ENGINE_H
@@ -72,12 +76,14 @@ int cap_engine_deps_table(cap_engine *e, cap_deps *d, const char *name, size_t n
 
 /* cap_engine_get - look key up (L1, then L2, promoting an L2 hit into L1). On a valid hit
  * calls fn(ctx, value, len) and returns CAP_HIT_L1/CAP_HIT_L2 (or fn's negative return);
- * otherwise CAP_MISS. Never allocates on an L1 hit; takes no lock another process holds. */
+ * otherwise CAP_MISS. Never allocates on an L1 hit; takes no lock another process holds. One
+ * coarse clock read (vDSO) per call; once every 200 ms one call runs the directory check. */
 int cap_engine_get(cap_engine *e, const cap_key *key, cap_value_fn fn, void *ctx);
 
 /* cap_engine_put - store value under key with the dependencies read before the miss was sent
  * and a time to live (0 = none). An entry whose deps are already stale is not stored.
- * CAP_OK, CAP_ETOOBIG (bigger than a tier can hold), CAP_ENOMEM, CAP_EOFF (no tier). */
+ * CAP_OK, CAP_ETOOBIG (bigger than a tier can hold), CAP_ENOMEM, CAP_EOFF (no tier, or no
+ * shared generation table and ttl_ns == 0). */
 int cap_engine_put(cap_engine *e, const cap_key *key, const cap_deps *deps, uint64_t ttl_ns,
 		   const void *val, size_t len);
 

@@ -4,7 +4,9 @@
  * The table is a fixed array: the handler must read it without a lock, so each entry is
  * published by storing its start address last (release) and retired by clearing it first.
  * Writers (watch/unwatch: open and close of a shared file, rare) serialise on a process-local
- * mutex that the handler never touches; fork handlers keep it out of a child's way.
+ * spin flag that the handler never touches. It is no mutex, so that it takes no part in the
+ * order of the locks other modules' fork handlers take; a fork child clears it (the thread
+ * that may have held it does not exist there, and entries are published by one store).
  *
  * Chaining. The handler saved at installation is called for any fault outside our mappings:
  * an SA_SIGINFO handler with the same arguments, a plain handler with the signal number. For
@@ -16,6 +18,7 @@
 #include "cache/cap.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -29,7 +32,7 @@ static struct watch {
 	int *dead;
 } watches[NWATCH];
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static int busy; /* writers' spin flag */
 static struct sigaction prev;
 static int installed;
 static unsigned long faults;
@@ -77,12 +80,25 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 	chain(sig, si, uc);
 }
 
-static void fork_prepare(void) { pthread_mutex_lock(&mu); }
-static void fork_after(void) { pthread_mutex_unlock(&mu); }
+static void lock(void)
+{
+	while (__atomic_exchange_n(&busy, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&busy, 0, __ATOMIC_RELEASE);
+}
+
+static void fork_child(void)
+{
+	__atomic_store_n(&busy, 0, __ATOMIC_RELAXED);
+}
 
 static int install(void)
 {
-	pthread_atfork(fork_prepare, fork_after, fork_after);
+	pthread_atfork(NULL, NULL, fork_child);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigbus;
@@ -101,7 +117,7 @@ static int install(void)
 int cap_fault_watch(void *addr, size_t len, int *dead)
 {
 	int rc = CAP_ENOMEM;
-	pthread_mutex_lock(&mu);
+	lock();
 	if (!installed && install() == CAP_OK)
 		installed = 1;
 	for (int i = 0; i < NWATCH; i++) {
@@ -113,17 +129,17 @@ int cap_fault_watch(void *addr, size_t len, int *dead)
 		rc = CAP_OK;
 		break;
 	}
-	pthread_mutex_unlock(&mu);
+	unlock();
 	return rc;
 }
 
 void cap_fault_unwatch(void *addr)
 {
-	pthread_mutex_lock(&mu);
+	lock();
 	for (int i = 0; i < NWATCH; i++)
 		if (__atomic_load_n(&watches[i].start, __ATOMIC_RELAXED) == (uintptr_t)addr)
 			__atomic_store_n(&watches[i].start, 0, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&mu);
+	unlock();
 }
 
 unsigned long cap_fault_count(void)

@@ -6,12 +6,16 @@
  * counters it depends on, read before its miss went to the server; any later bump of one of
  * them makes it stale.
  *
+ * Attaching: a file is checked (owner, mode, size, header) with fstat and pread before it is
+ * mapped, and mapped over the handle's fixed address (MAP_FIXED), so readers in other threads
+ * never see the mapping vanish; that needs no lock, since files are only ever replaced whole.
  * Building: the caller holds an flock on CAPACITOR_DIR/lock, so only one process at a time
- * looks at or builds the file. A file that fails any check (size, magic, format, header
- * checksum, geometry) is never repaired in place - another process may still have the old one
- * mapped, and shrinking it under them would raise SIGBUS - a new file is written under a
- * temporary name and renamed over it. Counters of the new file start at random values, so no
- * generation recorded against the old file can match them.
+ * builds. A file that fails any check (size, magic, format, header checksum, geometry,
+ * retired) is never repaired in place - another process may still have the old one mapped,
+ * and shrinking it under them would raise SIGBUS - it is marked retired and a new file is
+ * written (fully allocated) under a temporary name and renamed over it. Counters of the new
+ * file start at random values, so no generation recorded against the old file can match them.
+ * Every mapping is watched by cache/fault: a bus error reads as zeros and sets `dead`.
  *
  * Locking: none after open; counters are accessed only with __atomic builtins.
  */
@@ -138,8 +142,13 @@ int cap_gen_open_private(cap_gen **out)
 	return CAP_OK;
 }
 
-void cap_gen_detach(cap_gen *g)
+void cap_gen_detach(cap_gen *g, int retire)
 {
+	if (retire && __atomic_load_n(&g->shared, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&g->dead, __ATOMIC_ACQUIRE)) {
+		cap_gen_hdr *h = g->map;
+		__atomic_store_n(&h->retired, 1, __ATOMIC_SEQ_CST);
+	}
 	uint64_t nonce = cap_random64();
 	void *m = private_table(nonce);
 	if (m == MAP_FAILED ||
@@ -174,7 +183,7 @@ static int check_file(int fd, struct stat *st, uint64_t *nonce)
 	if (h.format != CAP_GEN_FORMAT)
 		return CAP_EVERSION;
 	if (h.check != hdr_check(&h) || h.nslots != CAP_GEN_SLOTS ||
-	    h.ntables != CAP_GEN_TABLES || h.ndbs != CAP_GEN_DBS)
+	    h.ntables != CAP_GEN_TABLES || h.ndbs != CAP_GEN_DBS || h.retired)
 		return CAP_ECORRUPT;
 	*nonce = h.nonce;
 	return CAP_OK;
@@ -252,6 +261,13 @@ int cap_gen_attach(cap_gen *g, int dfd, int flags)
 			close(fd);
 			return rc;
 		}
+		if ((rc == CAP_ECORRUPT || rc == CAP_EVERSION) && (flags & CAP_GEN_BUILD) &&
+		    st.st_size >= (off_t)sizeof(cap_gen_hdr)) {
+			/* processes that still map it stop trusting it now, not at their next check */
+			uint64_t one = 1;
+			ssize_t w = pwrite(fd, &one, sizeof(one), offsetof(cap_gen_hdr, retired));
+			(void)w;
+		}
 		close(fd);
 		if (rc != CAP_ECORRUPT && rc != CAP_EVERSION)
 			return rc;
@@ -275,8 +291,10 @@ int cap_gen_is_current(const cap_gen *g, const char *path)
 	    __atomic_load_n(&g->dead, __ATOMIC_ACQUIRE))
 		return 0;
 	struct stat st;
-	if (stat(path, &st) != 0 || (uint64_t)st.st_dev != g->dev ||
-	    (uint64_t)st.st_ino != g->ino || (size_t)st.st_size != CAP_GEN_FILE_SIZE)
+	if (stat(path, &st) != 0)
+		return errno != ENOENT && errno != ENOTDIR && errno != ELOOP;
+	if ((uint64_t)st.st_dev != g->dev || (uint64_t)st.st_ino != g->ino ||
+	    (size_t)st.st_size != CAP_GEN_FILE_SIZE || cap_gen_retired(g))
 		return 0;
 	/* the header read through the mapping: the size was just checked, and a fault here is
 	 * recovered (zeros: not current) */

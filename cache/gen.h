@@ -13,6 +13,13 @@
  * share a slot only over-invalidate. A bump is one atomic increment, seen by every process at
  * once; a reader loads with acquire.
  *
+ * Retiring: a process that finds that the file it maps is no longer the directory's table
+ * (deleted, replaced, or its counters went back) sets the header's `retired` word before it
+ * leaves. Every process still mapping that file then sees each of its entries as stale at
+ * once (cap_gen_valid checks the word: one load of a line that is written once), instead of
+ * serving them until its own next check while writers bump the new table. A retired file is
+ * never attached again (it is rebuilt).
+ *
  * File layout (offsets, no pointers): cap_gen_hdr at 0, counters at CAP_GEN_HDR_SIZE.
  */
 #ifndef CAP_GEN_H
@@ -41,11 +48,13 @@ typedef struct cap_gen_hdr {
 	uint32_t ndbs;
 	uint32_t pad0;
 	uint64_t check; /* XXH3-64 of the bytes before this field */
-	uint64_t pad1[2];
+	uint64_t retired; /* set once the file is no longer the directory's table (see below) */
+	uint64_t pad1;
 } cap_gen_hdr;
 
 _Static_assert(sizeof(cap_gen_hdr) == CAP_GEN_HDR_SIZE, "gen header is one cache line");
 _Static_assert(offsetof(cap_gen_hdr, check) == 40, "gen header layout");
+_Static_assert(offsetof(cap_gen_hdr, retired) == 48, "gen header layout");
 
 #define CAP_GEN_FORMAT                                                                     \
 	((uint64_t)1 << 56 | (uint64_t)sizeof(cap_gen_hdr) << 40 |                         \
@@ -85,10 +94,12 @@ enum {
  * CAP_EIO, CAP_ENOMEM. */
 int cap_gen_attach(cap_gen *g, int dfd, int flags);
 /* cap_gen_detach - replace the mapping with a private table of fresh random values: every
- * entry recorded against the old one becomes stale at once. */
-void cap_gen_detach(cap_gen *g);
+ * entry recorded against the old one becomes stale at once. retire: first mark the file
+ * mapped now as retired (when it still is mapped, that is, has not faulted). */
+void cap_gen_detach(cap_gen *g, int retire);
 /* cap_gen_is_current - 1 when g maps the file now at path (same device and inode, full size,
- * same nonce) and it has not faulted; 0 otherwise. One stat(2). */
+ * same nonce), not retired, and it has not faulted; 0 otherwise. One stat(2); a stat that fails
+ * for another reason than a missing path counts as current (no retiring on a transient error). */
 int cap_gen_is_current(const cap_gen *g, const char *path);
 void cap_gen_close(cap_gen *g);
 
@@ -107,10 +118,19 @@ static inline void cap_gen_bump(cap_gen *g, uint32_t slot)
 	__atomic_fetch_add(&g->ctr[slot], 1, __ATOMIC_SEQ_CST);
 }
 
-/* cap_gen_valid - 1 if every (slot[i], gen[i]) still holds; slots must be < CAP_GEN_SLOTS. */
+/* cap_gen_retired - whether the mapped table was retired (header word; 0 for a private one). */
+static inline int cap_gen_retired(const cap_gen *g)
+{
+	return __atomic_load_n(&((const cap_gen_hdr *)g->map)->retired, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* cap_gen_valid - 1 if every (slot[i], gen[i]) still holds and the table is not retired;
+ * slots must be < CAP_GEN_SLOTS. */
 static inline int cap_gen_valid(const cap_gen *g, const uint32_t *slot, const uint64_t *gen,
 				uint32_t n)
 {
+	if (cap_gen_retired(g))
+		return 0;
 	for (uint32_t i = 0; i < n; i++)
 		if (cap_gen_read(g, slot[i]) != gen[i])
 			return 0;

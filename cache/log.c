@@ -1,13 +1,14 @@
 /*
  * log.c - one-line log messages to a bounded file (see log.h).
  *
- * The state is a few integers written at setup (before any thread can log through us in
- * practice) and read with relaxed atomics afterwards. Formatting goes into a stack buffer and
- * out with one write(2), so concurrent lines never interleave and no allocation happens.
- * Bounding: before a line goes out, fstat(2) tells the file's size; over CAP_LOG_MAX, the file
- * is emptied (ftruncate; every process writes with O_APPEND, so all carry on at the new end).
- * Logging is rare (warnings are rate-limited by their callers), so the extra system call costs
- * nothing that matters.
+ * The state is written at setup (before any thread can log through us in practice) and read
+ * with atomics afterwards. Formatting goes into a stack buffer and out with one write(2), so
+ * concurrent lines never interleave and no allocation happens. A log file is opened for each
+ * line and closed again: no descriptor of ours lives in the host between lines, where the host
+ * could close it and reuse its number. Bounding: fstat(2) tells the file's size; over
+ * CAP_LOG_MAX, the file is emptied (ftruncate; every process writes with O_APPEND, so all
+ * carry on at the new end). Logging is rare (warnings are rate-limited by their callers), so
+ * the extra system calls cost nothing that matters.
  */
 #include "cache/log.h"
 #include "cache/cap.h"
@@ -15,15 +16,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int log_fd = -1;
-static int log_is_file;
+/* Destination: none (lines dropped), stderr, or a file opened anew for each line. */
+enum { DEST_NONE = 0, DEST_STDERR = 1, DEST_FILE = 2 };
+static int log_dest;
 static int log_level = CAP_LOG_WARN;
+static int log_checked; /* the default file: re-check owner and mode at each open */
+static char log_path[PATH_MAX];
 static uint64_t *warn_counter;
 static uint64_t warn_pending;
 
@@ -43,12 +48,13 @@ const char *cap_strerror(int err)
 	}
 }
 
-static void use_fd(int fd, int is_file)
+/* use_file - log to path from now on (set before the host's threads log through us). */
+static void use_file(const char *path, int checked)
 {
-	int old = __atomic_exchange_n(&log_fd, fd, __ATOMIC_ACQ_REL);
-	__atomic_store_n(&log_is_file, is_file, __ATOMIC_RELAXED);
-	if (old > 2)
-		close(old);
+	__atomic_store_n(&log_dest, DEST_NONE, __ATOMIC_RELEASE);
+	snprintf(log_path, sizeof(log_path), "%s", path);
+	log_checked = checked;
+	__atomic_store_n(&log_dest, DEST_FILE, __ATOMIC_RELEASE);
 }
 
 int cap_log_setup(const char *path, enum cap_log_level level)
@@ -57,19 +63,25 @@ int cap_log_setup(const char *path, enum cap_log_level level)
 	if (path == NULL || path[0] == '\0')
 		return CAP_OK;
 	if (strcmp(path, "stderr") == 0) {
-		use_fd(2, 0);
+		__atomic_store_n(&log_dest, DEST_STDERR, __ATOMIC_RELEASE);
 		return CAP_OK;
 	}
+	if (strlen(path) >= sizeof(log_path))
+		return CAP_EINVAL;
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return CAP_EIO;
-	use_fd(fd, 1);
+	close(fd);
+	use_file(path, 0);
 	return CAP_OK;
 }
 
 int cap_log_setup_dir(const char *dir, enum cap_log_level level)
 {
 	__atomic_store_n(&log_level, (int)level, __ATOMIC_RELAXED);
+	char path[PATH_MAX];
+	if (!dir || snprintf(path, sizeof(path), "%s/%s", dir, CAP_LOG_FILE) >= (int)sizeof(path))
+		return CAP_EINVAL;
 	int dfd = cap_dir_open(dir);
 	if (dfd < 0)
 		return dfd;
@@ -77,18 +89,14 @@ int cap_log_setup_dir(const char *dir, enum cap_log_level level)
 	close(dfd);
 	if (fd < 0)
 		return fd;
-	use_fd(fd, 1);
+	close(fd);
+	use_file(path, 1);
 	return CAP_OK;
 }
 
 int cap_log_enabled(enum cap_log_level level)
 {
 	return (int)level <= __atomic_load_n(&log_level, __ATOMIC_RELAXED);
-}
-
-int cap_log_fd(void)
-{
-	return __atomic_load_n(&log_fd, __ATOMIC_RELAXED);
 }
 
 void cap_log_count_into(uint64_t *counter)
@@ -102,17 +110,32 @@ void cap_log_count_into(uint64_t *counter)
 
 void cap_log_write(const char *line, unsigned long len)
 {
-	int fd = cap_log_fd();
+	int dest = __atomic_load_n(&log_dest, __ATOMIC_ACQUIRE);
+	if (dest == DEST_STDERR) {
+		ssize_t w = write(2, line, len);
+		(void)w;
+		return;
+	}
+	if (dest != DEST_FILE)
+		return;
+	/* opened for this line only: a descriptor kept open could be closed by the host (a
+	 * daemon closing every descriptor) and its number reused for one of the host's files */
+	int fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return;
 	struct stat st;
-	if (__atomic_load_n(&log_is_file, __ATOMIC_RELAXED) && fstat(fd, &st) == 0 &&
-	    S_ISREG(st.st_mode) && st.st_size > (off_t)CAP_LOG_MAX) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (log_checked && (st.st_uid != geteuid() || (st.st_mode & 022)))) {
+		close(fd);
+		return;
+	}
+	if (st.st_size > (off_t)CAP_LOG_MAX) {
 		int r = ftruncate(fd, 0);
 		(void)r;
 	}
 	ssize_t w = write(fd, line, len);
 	(void)w;
+	close(fd);
 }
 
 void cap_log(enum cap_log_level level, const char *fmt, ...)

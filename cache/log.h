@@ -36,8 +36,6 @@ int cap_log_enabled(enum cap_log_level level);
 /* cap_log - printf-style; the newline is added. */
 void cap_log(enum cap_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* cap_log_fd - the file descriptor messages go to, -1 when none (the periodic stats summary). */
-int cap_log_fd(void);
 /* cap_log_write - write one complete line (newline included) to the log, keeping it bounded. */
 void cap_log_write(const char *line, unsigned long len);
 

@@ -1029,6 +1029,21 @@ static int seq_value(parser *p)
 	return 1;
 }
 
+/* MariaDB's Oracle syntax s.nextval / s.currval (sql_mode=ORACLE, or any mode through a
+ * qualified name): a sequence read without parentheses; nextval advances it. The chain just
+ * read is parts[0..np). */
+static void seq_attr(parser *p, const tok *parts, int np)
+{
+	if (!p->my || np < 2 || p->nxt.t == TK_LP)
+		return;
+	const tok *last = &parts[np - 1];
+	if (is_word(p, last, "nextval"))
+		add_func(p, last, NULL, CAP_FUNC_UNKNOWN);
+	else if (!is_word(p, last, "currval") && !is_word(p, last, "lastval"))
+		return;
+	p->reasons |= CAP_SQLR_SEQUENCE;
+}
+
 /* A call of parts[np-1] (schema parts[np-2]); cur is the last name token, nxt is '('. */
 static void call(parser *p, const tok *parts, int np)
 {
@@ -1632,6 +1647,8 @@ static void word(parser *p)
 	int np = chain(p, parts);
 	if (p->nxt.t == TK_LP && is_name(&p->cur) && before_kw != KW_AS && before_t != TK_CAST)
 		call(p, parts, np);
+	else
+		seq_attr(p, parts, np);
 	advance(p);
 }
 
@@ -1906,6 +1923,8 @@ static int skip_assignment(parser *p)
 			int np = p->cur.t == TK_STR ? (parts[0] = p->cur, 1) : chain(p, parts);
 			if (p->nxt.t == TK_LP && (p->cur.t != TK_STR || p->lx.s[p->cur.off] == '"'))
 				call(p, parts, np);
+			else
+				seq_attr(p, parts, np);
 		}
 		advance(p);
 	}

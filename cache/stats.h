@@ -58,6 +58,7 @@ enum cap_event {
 	CAP_EV_FALLBACK,        /* an internal error passed a call through */
 	CAP_EV_FILL_L1,         /* an entry stored in L1 */
 	CAP_EV_FILL_L2,         /* an entry stored in L2 */
+	CAP_EV_DLSYM,           /* a dlsym lookup answered with our hook (preload/dlsym.c) */
 	CAP_EV__N
 };
 

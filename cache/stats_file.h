@@ -1,8 +1,8 @@
 /*
- * stats_file.h - the binary layout of CAPACITOR_DIR/stats, format version 2, shared by the
- * library (writers), `capacitor stats` (reader) and the tests. Version 2: the fold lock is a
- * cache/plock word (version 1 had a pthread mutex there). Everything inside is addressed
- * by offsets from the start of the mapping, never by pointers.
+ * stats_file.h - the binary layout of CAPACITOR_DIR/stats, format version 3, shared by the
+ * library (writers), `capacitor stats` (reader) and the tests. Version 2 made the fold lock a
+ * cache/plock word (version 1 had a pthread mutex there); version 3 added dlsym_redirects.
+ * Everything inside is addressed by offsets from the start of the mapping, never by pointers.
  *
  *   offset                      size              what
  *   0                           4096              cap_stats_hdr: magic, version, layout word,
@@ -69,7 +69,7 @@
 #include "cache/stats.h"
 
 #define CAP_STATS_MAGIC 0x5441545343504143ull /* "CAPCSTAT" in little-endian bytes */
-#define CAP_STATS_VERSION 2u
+#define CAP_STATS_VERSION 3u
 #define CAP_STATS_HDR_SIZE 4096u
 #define CAP_STATS_NSLOTS 256u
 #define CAP_STATS_NSHAPES 512u /* plus one "other" entry */
@@ -93,7 +93,8 @@
 	X(evictions_l2, "entries evicted from the mmap tier")                              \
 	X(fills_l1, "entries stored in the memory tier")                                   \
 	X(fills_l2, "entries stored in the mmap tier")                                     \
-	X(fallbacks, "internal errors that passed a call through")
+	X(fallbacks, "internal errors that passed a call through")                         \
+	X(dlsym_redirects, "dlsym lookups of client functions answered with Capacitor's")
 
 /* Gauges: name, help. entries = l1_entries + l2_entries. */
 #define CAP_STATS_GAUGES(X)                                                                \

@@ -12,6 +12,7 @@
  */
 #include "cache/stats_read.h"
 #include "cache/cap.h"
+#include "cache/fault.h"
 #include "cache/hist.h"
 
 #include <sched.h>
@@ -30,6 +31,7 @@ struct cap_stats_reader {
 	void *base;
 	size_t size;
 	int writable;
+	int dead; /* a bus error (the file truncated under the reader): it reads zeros now */
 };
 
 int cap_stats_reader_open(const char *dir, int writable, cap_stats_reader **out, char *err,
@@ -47,6 +49,7 @@ int cap_stats_reader_open(const char *dir, int writable, cap_stats_reader **out,
 		return rc;
 	}
 	r->writable = writable;
+	cap_fault_watch(r->base, r->size, &r->dead);
 	*out = r;
 	return CAP_OK;
 }
@@ -55,6 +58,7 @@ void cap_stats_reader_close(cap_stats_reader *r)
 {
 	if (r == NULL)
 		return;
+	cap_fault_unwatch(r->base);
 	munmap(r->base, r->size);
 	free(r);
 }

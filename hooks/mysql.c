@@ -89,7 +89,9 @@ void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap
 		cap_my_reconnected(rt, mc);
 	cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info);
 	int unknown = 0;
-	if (CAP_UNLIKELY(mc->sess.probe_need) && info->kind == CAP_SQL_READ) {
+	/* a read whose functions the rules may declare safe is cacheable too */
+	if (CAP_UNLIKELY(mc->sess.probe_need) &&
+	    (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE)) {
 		unknown = !cap_my_probe(mc);
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
 			cap_my_reconnected(rt, mc); /* the probe itself reconnected */

@@ -27,6 +27,18 @@
  *  - tables of engines whose data may change outside the server's write path (FEDERATED,
  *    CONNECT, SPIDER, MERGE, ...) and sequences are never cached; views whose definition the
  *    user cannot read, or that may not be cached, are not cached either.
+ *  - views that run code: a view whose definition calls a function the classifier does not
+ *    know as a built-in (a stored function of any schema, back-quoted or qualified as the
+ *    server prints it: `f`(), `db`.`f`()) is not cached, and reading it may write (MariaDB
+ *    does not hold a function to its NO SQL or READS SQL DATA claim). So may reading a view
+ *    whose definition the user cannot read or the classifier cannot follow, or that reads a
+ *    relation the user cannot see (a definer's view over a hidden view). Such a read is
+ *    reported through cap_catalog_ops.reads_may_write: the session bumps the whole database
+ *    after it, as after a call of such a function in the statement itself.
+ *  - virtual generated columns are computed when read: a table with one whose expression the
+ *    classifier cannot prove deterministic (RAND(), UUID(), CONNECTION_ID(), NOW(6),
+ *    SYSDATE(), USER(), anything unknown) is never cached. STORED columns are computed when
+ *    the row is written, like any other value.
  *
  * Names are filed lower-cased and without the database: two databases' tables of one name
  * share an entry carrying the union of their properties, which only makes the hooks more
@@ -49,6 +61,8 @@ enum {
 	REL_FOREIGN = 1u << 2,   /* not cacheable: remote engines, sequences */
 	REL_TRIGGERS = 1u << 3,  /* has (or may have, unseen) triggers */
 	REL_VIEW_BAD = 1u << 4,  /* a view that may not be cached */
+	REL_VIEW_WRITES = 1u << 5, /* a view that runs code that may write (see the top) */
+	REL_VOLATILE = 1u << 6,  /* a table with a virtual column not proved deterministic */
 };
 
 typedef struct rel {
@@ -62,6 +76,7 @@ struct cap_mycat {
 	cap_catbase base; /* first: the registry's header (hooks/catreg.h) */
 	rel *rels;
 	uint32_t nrels, relcap;
+	int view_writes; /* some view may write when read: statements are looked at */
 };
 
 static cap_catreg my_registry = CAP_CATREG_INIT("information_schema");
@@ -268,6 +283,22 @@ static void row_fk(cap_mycat *c, MYSQL_ROW row, void *arg)
 		x->err = CAP_ENOMEM;
 }
 
+/* Whether running a view's definition, classified in info, may write: it calls a function
+ * that is not a built-in, or it is not a read the classifier followed to the end (an empty
+ * definition: the user may not read it). */
+static int view_may_write(const cap_sql_info *info)
+{
+	const uint32_t hidden = CAP_SQLR_MALFORMED | CAP_SQLR_TOO_COMPLEX | CAP_SQLR_UNSUPPORTED |
+				CAP_SQLR_MULTI | CAP_SQLR_WRITE_CTE | CAP_SQLR_INTO | CAP_SQLR_SEQUENCE;
+	if ((info->kind != CAP_SQL_READ && info->kind != CAP_SQL_READ_NOCACHE) ||
+	    (info->reasons & hidden))
+		return 1;
+	for (uint16_t i = 0; i < info->nfunc; i++)
+		if (info->func_class[i] == CAP_FUNC_UNKNOWN)
+			return 1;
+	return 0;
+}
+
 /* TABLE_NAME, VIEW_DEFINITION */
 static void row_view(cap_mycat *c, MYSQL_ROW row, void *arg)
 {
@@ -286,6 +317,8 @@ static void row_view(cap_mycat *c, MYSQL_ROW row, void *arg)
 	/* any function, however harmless, keeps the view out: see the top of the file */
 	if (info->kind != CAP_SQL_READ || info->reasons || info->nread == 0)
 		c->rels[vi].flags |= REL_VIEW_BAD;
+	if (view_may_write(info))
+		c->rels[vi].flags |= REL_VIEW_WRITES;
 	for (uint16_t i = 0; i < info->nread; i++) {
 		uint32_t b = rel_slot(c, info->names + info->read[i].name_off,
 				      info->read[i].name_len, 1);
@@ -294,9 +327,55 @@ static void row_view(cap_mycat *c, MYSQL_ROW row, void *arg)
 	}
 }
 
+/* Whether reading relation x may run code that writes: a view marked so, or over one, or
+ * over a relation the catalog does not know (see the top of the file). */
+static int rel_may_write(const cap_mycat *c, uint32_t x, int depth)
+{
+	const rel *r = &c->rels[x];
+	if (!(r->flags & (REL_TABLE | REL_VIEW | REL_FOREIGN)))
+		return 1;
+	if (!(r->flags & REL_VIEW))
+		return 0;
+	if ((r->flags & REL_VIEW_WRITES) || depth >= MAX_VIEW_DEPTH)
+		return 1;
+	for (uint32_t i = 0; i < r->nbase; i++)
+		if (rel_may_write(c, r->base[i], depth + 1))
+			return 1;
+	return 0;
+}
+
+/* TABLE_NAME, GENERATION_EXPRESSION of a generated column that is not STORED: computed at
+ * each read, so its table is cached only when the expression is one a cacheable read could
+ * contain (no function but the classifier's deterministic built-ins, no variable). */
+static void row_gen(cap_mycat *c, MYSQL_ROW row, void *arg)
+{
+	load_ctx *x = arg;
+	if (row[0] == NULL)
+		return;
+	uint32_t i = rel_slot(c, row[0], strlen(row[0]), 1);
+	if (i == UINT32_MAX) {
+		x->err = CAP_ENOMEM;
+		return;
+	}
+	static const char pre[] = "SELECT ";
+	size_t n = row[1] ? strlen(row[1]) : 0;
+	char *q = malloc(sizeof(pre) + n);
+	if (q == NULL) {
+		x->err = CAP_ENOMEM;
+		return;
+	}
+	memcpy(q, pre, sizeof(pre) - 1);
+	memcpy(q + sizeof(pre) - 1, row[1] ? row[1] : "", n + 1);
+	/* an expression the user may not read (NULL) proves nothing */
+	if (row[1] == NULL ||
+	    cap_sql_classify(CAP_DIALECT_MYSQL, q, sizeof(pre) - 1 + n, x->info) != CAP_SQL_READ)
+		c->rels[i].flags |= REL_VOLATILE;
+	free(q);
+}
+
 static cap_mycat *cat_load(MYSQL *conn)
 {
-	char q[512];
+	char q[640];
 	MYSQL *side = side_connect(conn);
 	if (side == NULL)
 		return NULL;
@@ -352,8 +431,21 @@ static cap_mycat *cat_load(MYSQL *conn)
 		 "WHERE TABLE_SCHEMA NOT IN %s", sys_schemas);
 	if (side_each(side, q, c, row_view, &x))
 		goto fail;
+	/* EXTRA says VIRTUAL GENERATED or STORED GENERATED (PERSISTENT: STORED's other name);
+	 * any other column with an expression is taken as computed at each read. Not
+	 * IS_GENERATED, which MySQL lacks; not EXTRA LIKE '%GENERATED%', which MySQL also says
+	 * of DEFAULT expressions (computed when written). */
+	snprintf(q, sizeof(q), "SELECT TABLE_NAME, GENERATION_EXPRESSION FROM "
+		 "information_schema.COLUMNS WHERE (GENERATION_EXPRESSION <> '' OR EXTRA LIKE "
+		 "'%%VIRTUAL%%') AND EXTRA NOT LIKE '%%STORED%%' AND EXTRA NOT LIKE "
+		 "'%%PERSISTENT%%' AND TABLE_SCHEMA NOT IN %s", sys_schemas);
+	if (side_each(side, q, c, row_gen, &x))
+		goto fail;
 	if (x.err)
 		goto fail;
+	for (uint32_t i = 0; i < c->relcap && !c->view_writes; i++)
+		if ((c->rels[i].flags & REL_VIEW) && rel_may_write(c, i, 0))
+			c->view_writes = 1;
 	goto out;
 fail:
 	cat_free(c);
@@ -418,8 +510,8 @@ static int add_rel_deps(cap_mycat *c, cap_engine *e, uint32_t x, cap_deps *d, in
 			enum cap_reason *why)
 {
 	rel *r = &c->rels[x];
-	if (r->flags & REL_FOREIGN) {
-		*why = CAP_REASON_catalog;
+	if (r->flags & (REL_FOREIGN | REL_VOLATILE)) {
+		*why = (r->flags & REL_FOREIGN) ? CAP_REASON_catalog : CAP_REASON_volatile;
 		return CAP_EINVAL;
 	}
 	if (cap_engine_deps_table(e, d, r->name, strlen(r->name)) != CAP_OK) {
@@ -458,6 +550,21 @@ static int ops_read_deps(void *cat, cap_engine *e, const cap_sql_info *info, cap
 			return CAP_EINVAL;
 	}
 	return CAP_OK;
+}
+
+static int ops_reads_may_write(void *cat, const cap_sql_info *info)
+{
+	cap_mycat *c = cat;
+	for (uint16_t i = 0; i < info->nread && c->view_writes; i++) {
+		const cap_sql_name *nm = &info->read[i];
+		uint32_t x = rel_slot(c, info->names + nm->name_off, nm->name_len, 0);
+		/* a name unknown when the catalog was loaded: created since, or a temporary table
+		 * (a view created since is seen at the reload that any DDL through us causes); one
+		 * the user cannot see: the server refuses the read */
+		if (x != UINT32_MAX && (c->rels[x].flags & REL_VIEW) && rel_may_write(c, x, 0))
+			return 1;
+	}
+	return 0;
 }
 
 static enum cap_fn_class ops_func_class(void *cat, const char *name, size_t n)
@@ -500,4 +607,5 @@ static void ops_write_bump(void *cat, cap_engine *e, uint64_t scope, const cap_s
 		cap_engine_bump_db(e, scope);
 }
 
-const cap_catalog_ops cap_mycat_ops = { ops_read_deps, ops_func_class, ops_write_bump };
+const cap_catalog_ops cap_mycat_ops = { ops_read_deps, ops_func_class, ops_write_bump,
+					 ops_reads_may_write };

@@ -3,7 +3,9 @@
  * information_schema: which names are views (and their base tables), sequences or tables of
  * engines whose data lives elsewhere; which tables have triggers (a write to them may change
  * anything in the database); which foreign keys cascade (a write to the parent changes the
- * child); which names are stored functions (never cacheable, and may write).
+ * child); which views call stored functions (never cacheable, and reading them may write);
+ * which tables have virtual columns computed by something not deterministic (never
+ * cacheable).
  *
  * It is loaded once per (server, user, database) in each process through a short-lived
  * SEPARATE connection opened with the program connection's own host, port, socket, user,

@@ -12,13 +12,15 @@
  *  - anything else runs for real, and what it may have changed is invalidated afterwards.
  *
  * The asynchronous API (PQsendQuery*, PQgetResult, PQisBusy, PQconsumeInput) is served the
- * same way: a hit on a blocking connection is held as a pending result that PQgetResult hands
- * out, and PQisBusy/PQconsumeInput report it ready without touching the socket. A program on a
- * nonblocking connection may wait for the socket to become readable before it reads, so there
- * a hit sends an empty query and hands out the cached result in place of its (empty) answer:
- * one round trip, but never a hang. Pipeline mode, COPY, single-row mode on a miss, LISTEN/
- * NOTIFY and large objects pass through (writes in a pipeline invalidate the database at each
- * sync point).
+ * same way: a hit is held as a pending result that PQgetResult hands out, and PQisBusy reports
+ * it ready without touching the socket. A program may wait for the socket to become readable
+ * before it asks: on a nonblocking connection (event loops) a held hit is therefore covered by
+ * an empty query of ours whose answer nobody waits for (see "hits on nonblocking connections"
+ * below): a program that asks PQisBusy first pays no round trip, one that waits first is woken
+ * by that answer, and none hangs. On a blocking connection a hit sends nothing; a program that
+ * asks for the socket (PQsocket) while a hit is held gets an empty query sent then. Pipeline
+ * mode, COPY, single-row mode on a miss, LISTEN/NOTIFY and large objects pass through (writes
+ * in a pipeline invalidate the database at each sync point).
  *
  * Session state is read back from the server, not guessed from the text (pq_probe): one query
  * on the program's own connection before its first statement and before the next statement
@@ -103,18 +105,20 @@ typedef struct pq_conn {
 	int standby;               /* the server is a hot standby: never fill from it */
 	int unnamed_live;          /* the server may hold an unnamed prepared statement the
 				    * program made (its last such call used the extended protocol) */
-	int probe_alt;             /* pg_control_system() is not ours to call: probe without */
 	int pipe_cluster;          /* a pipeline sent something that may change roles or
 				    * databases: bump the server at each sync point */
 	/* a pending hit of the asynchronous API */
 	int pend;                  /* 1 while a cached answer is being handed out */
-	int pend_empty;            /* nonblocking: an empty query was sent for it */
+	int pend_empty;            /* blocking, PQsocket asked: an empty query was sent for it */
 	int pend_single;           /* single-row mode was asked for */
 	int pend_row, pend_rows;   /* next row to hand out in single-row mode */
 	int pend_done;             /* the final result went out; next PQgetResult gives NULL */
 	int pend_l2;
 	uint64_t pend_t0, pend_shape;
 	cap_buf pend_val;
+	/* nonblocking hits: an empty query of ours is outstanding (see ghost_cover) */
+	int ghost;
+	PGTransactionStatusType ghost_txn; /* the transaction status it was sent in */
 	/* a statement in flight on the asynchronous API (miss, write, or prepare) */
 	int fl_active;
 	int fl_ok;
@@ -229,8 +233,7 @@ static void sess_setup(pq_conn *pc)
 	pc->sess.probe = 1;
 	pc->sess.scope_unsure = 1;
 	cap_sess_unknown(&pc->sess, 0);
-	pc->unnamed_live = 1;
-	pc->probe_alt = 0;
+	pc->unnamed_live = 0; /* a new session has none; every call that makes one is ours */
 	pc->params_dirty = 1;
 	cap_pqcat_release(pc->cat);
 	pc->cat = NULL;
@@ -294,6 +297,7 @@ static void fl_clear(pq_conn *pc)
 /* Drop everything known about the session (PQreset): the receiver stays installed. */
 static void pq_forget_session(pq_conn *pc)
 {
+	pc->ghost = 0; /* the connection it was sent on is closed */
 	pend_clear(pc);
 	fl_clear(pc);
 	preps_clear(pc);
@@ -433,10 +437,12 @@ static void refresh_params(pq_conn *pc)
 	pc->params_dirty = 0;
 }
 
-/* in_txn_now - 0 outside a transaction block, 1 inside, 2 inside a failed one. */
-static int in_txn_now(const PGconn *conn)
+/* in_txn_now - 0 outside a transaction block, 1 inside, 2 inside a failed one. While our
+ * empty query is outstanding libpq says "active": the status it was sent in still holds. */
+static int in_txn_now(const pq_conn *pc)
 {
-	PGTransactionStatusType t = cap_pq.PQtransactionStatus(conn);
+	PGTransactionStatusType t =
+		pc->ghost ? pc->ghost_txn : cap_pq.PQtransactionStatus(pc->conn);
 	return t == PQTRANS_INTRANS ? 1 : t == PQTRANS_INERROR ? 2 : 0;
 }
 
@@ -461,25 +467,24 @@ static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *
  * (oids), the search path as resolved, the isolation levels, and a digest of every setting
  * (value and reset value, so that RESET and SET ... DEFAULT stay provable from their text).
  * Only pg_catalog objects, qualified, so the program's search_path cannot redirect them; it
- * reads no table and takes no lock. The second form leaves out pg_control_system() for
- * servers that do not let every role call it (the host name and port stand in). */
-#define PQ_PROBE_SETTINGS                                                                        \
-	"(SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.format('%s=%s/%s', g.name, "      \
-	"g.setting, g.reset_val), E'\\n' ORDER BY g.name)) FROM pg_catalog.pg_settings g "          \
-	"WHERE g.name OPERATOR(pg_catalog.<>) ALL ('{application_name,transaction_isolation,"     \
-	"transaction_read_only,transaction_deferrable}'::pg_catalog.text[]))"
-#define PQ_PROBE_REST                                                                            \
-	"(SELECT d.oid FROM pg_catalog.pg_database d "                                             \
-	"WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), "                  \
-	"(SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), " \
-	"(SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) SESSION_USER), " \
-	"pg_catalog.current_schemas(true), "                                                       \
-	"pg_catalog.current_setting('transaction_isolation'), "                                    \
-	"pg_catalog.current_setting('default_transaction_isolation'), " PQ_PROBE_SETTINGS
+ * reads no table and takes no lock. A role that may not call pg_control_system() is not
+ * cached: without the cluster's identity its database's invalidation scope is unknown (its
+ * writes then invalidate everything). */
 static const char pq_probe_sql[] =
 	"SELECT (SELECT c.system_identifier FROM pg_catalog.pg_control_system() c)::pg_catalog.text, "
-	PQ_PROBE_REST;
-static const char pq_probe_sql_alt[] = "SELECT NULL::pg_catalog.text, " PQ_PROBE_REST;
+	"(SELECT d.oid FROM pg_catalog.pg_database d "
+	"WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), "
+	"(SELECT r.oid FROM pg_catalog.pg_roles r "
+	"WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), "
+	"(SELECT r.oid FROM pg_catalog.pg_roles r "
+	"WHERE r.rolname OPERATOR(pg_catalog.=) SESSION_USER), "
+	"pg_catalog.current_schemas(true), "
+	"pg_catalog.current_setting('transaction_isolation'), "
+	"pg_catalog.current_setting('default_transaction_isolation'), "
+	"(SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.format('%s=%s/%s', g.name, "
+	"g.setting, g.reset_val), E'\\n' ORDER BY g.name)) FROM pg_catalog.pg_settings g "
+	"WHERE g.name OPERATOR(pg_catalog.<>) ALL ('{application_name,transaction_isolation,"
+	"transaction_read_only,transaction_deferrable}'::pg_catalog.text[]))";
 #define PQ_PROBE_COLS 8
 
 static enum cap_sql_iso pq_iso_of(const char *v)
@@ -493,17 +498,6 @@ static enum cap_sql_iso pq_iso_of(const char *v)
 	return CAP_ISO_UNKNOWN;
 }
 
-static PGresult *pq_probe_run(pq_conn *pc)
-{
-	if (pc->rx)
-		pc->rx->mute = 1;
-	PGresult *r = CAP_REAL(cap_pq.PQexec(pc->conn, pc->probe_alt ? pq_probe_sql_alt : pq_probe_sql));
-	if (pc->rx)
-		pc->rx->mute = 0;
-	pc->unnamed_live = 0; /* a simple query drops the unnamed statement */
-	return r;
-}
-
 /* pq_probe - read the session state back before call is sent, when that is invisible to the
  * program: the connection is idle outside any transaction (a probe must never open, fail or
  * snapshot the program's transaction), and the unnamed prepared statement, which a simple
@@ -515,36 +509,25 @@ static CAP_COLD void pq_probe(pq_conn *pc, const pq_call *call)
 	if (cap_pq.PQtransactionStatus(pc->conn) != PQTRANS_IDLE || pipeline_on(pc->conn) ||
 	    (pc->unnamed_live && call->stmt_name != NULL))
 		return;
-	PGresult *r = pq_probe_run(pc);
-	if (r && cap_pq.PQresultStatus(r) == PGRES_FATAL_ERROR && !pc->probe_alt &&
-	    cap_pq.PQresultErrorField) {
-		const char *st = cap_pq.PQresultErrorField(r, PG_DIAG_SQLSTATE);
-		if (st && strcmp(st, "42501") == 0) { /* insufficient privilege */
-			cap_pq.PQclear(r);
-			pc->probe_alt = 1;
-			r = pq_probe_run(pc);
-		}
-	}
+	if (pc->rx)
+		pc->rx->mute = 1;
+	PGresult *r = CAP_REAL(cap_pq.PQexec(pc->conn, pq_probe_sql));
+	if (pc->rx)
+		pc->rx->mute = 0;
+	pc->unnamed_live = 0; /* a simple query drops the unnamed statement */
 	if (r == NULL || cap_pq.PQresultStatus(r) != PGRES_TUPLES_OK || cap_pq.PQntuples(r) != 1 ||
-	    cap_pq.PQnfields(r) != PQ_PROBE_COLS || cap_pq.PQgetisnull(r, 0, 1)) {
+	    cap_pq.PQnfields(r) != PQ_PROBE_COLS || cap_pq.PQgetisnull(r, 0, 0) ||
+	    cap_pq.PQgetisnull(r, 0, 1)) {
 		if (r)
 			cap_pq.PQclear(r);
 		pc->sess.disabled = 1;
 		pc->sess.probe_need = 0;
-		cap_log(CAP_LOG_WARN, "could not read the PostgreSQL session's state; this session "
-			"is not cached");
+		cap_log(CAP_LOG_WARN, "could not read the PostgreSQL session's state (is "
+			"pg_control_system() granted to the role?); this session is not cached");
 		return;
 	}
-	char server[600];
-	if (!cap_pq.PQgetisnull(r, 0, 0)) {
-		snprintf(server, sizeof(server), "pg-sysid%c%s", 0, cap_pq.PQgetvalue(r, 0, 0));
-	} else {
-		const char *h = cap_pq.PQhost(pc->conn), *p = cap_pq.PQport(pc->conn);
-		snprintf(server, sizeof(server), "pg-addr%c%s%c%s", 0, h ? h : "", 0, p ? p : "");
-	}
-	size_t sn = 8 + strlen(server + 8);
-	const char *db = cap_pq.PQgetvalue(r, 0, 1);
-	cap_sess_set_identity(&pc->sess, server, sn, db, strlen(db));
+	const char *sysid = cap_pq.PQgetvalue(r, 0, 0), *db = cap_pq.PQgetvalue(r, 0, 1);
+	cap_sess_set_identity(&pc->sess, sysid, strlen(sysid), db, strlen(db));
 	uint64_t h = 0x70726f6265ULL;
 	for (int i = 2; i < PQ_PROBE_COLS; i++) {
 		const char *v = cap_pq.PQgetisnull(r, 0, i) ? "\001" : cap_pq.PQgetvalue(r, 0, i);
@@ -572,10 +555,16 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 		return NULL;
 	}
 	cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
+	/* the state is read back before the first statement (its identity keys the catalog too),
+	 * then only before a read or a transaction that can use it: a run of writes pays once */
+	if (CAP_UNLIKELY(pc->sess.probe_need) &&
+	    (pc->sess.scope_unsure || info->kind == CAP_SQL_READ ||
+	     (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)))
+		pq_probe(pc, call);
 	cap_pqcat *cat = pq_catalog(rt, pc, info);
 	if (pc->params_dirty && (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE))
 		refresh_params(pc);
-	cap_sess_plan(rt, &pc->sess, info, in_txn_now(pc->conn), &cap_pqcat_ops, cat, plan);
+	cap_sess_plan(rt, &pc->sess, info, in_txn_now(pc), &cap_pqcat_ops, cat, plan);
 	return cat;
 }
 
@@ -694,7 +683,11 @@ static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const c
 	/* an unknown prepared statement (call->sql NULL) was planned as OTHER: the session
 	 * treats it as a write of unknown tables and a change it cannot follow */
 	cap_sess_after(rt, &pc->sess, info, plan, call->sql ? call->sql : "", call->sql_len, ok,
-		       in_txn_now(pc->conn), &cap_pqcat_ops, pc->cat);
+		       in_txn_now(pc), &cap_pqcat_ops, pc->cat);
+	/* a trigger, a rule or an event trigger may have called set_config */
+	if (call->sql && (info->kind == CAP_SQL_WRITE || info->kind == CAP_SQL_DDL) &&
+	    !pc->sess.probe_need && cap_pqcat_runs_code(pc->cat, info))
+		cap_sess_unknown(&pc->sess, 0);
 }
 
 /* The unnamed prepared statement follows the protocol: the extended protocol replaces it, a
@@ -737,8 +730,6 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	uint64_t t0 = cap_sess_clock();
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
-	if (CAP_UNLIKELY(pc->sess.probe_need))
-		pq_probe(pc, call);
 	pq_plan(rt, pc, call, info, &plan);
 	if (plan.act == CAP_ACT_CACHE) {
 		unsigned char kbuf[1024];
@@ -805,6 +796,88 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	return res;
 }
 
+/* ---- hits on nonblocking connections ------------------------------------------------------
+ *
+ * After PQsendQuery* on a nonblocking connection a program may ask PQisBusy before it waits
+ * (psycopg 3, Ruby pg) or wait for the socket first (an event loop that polls, then reads;
+ * nginx's edge-triggered epoll), maybe on a socket number it fetched before sending; we cannot
+ * see which, and a hit that sent nothing would leave the second kind waiting forever. So a hit
+ * there is held only when covered by an empty query of ours, the ghost: when the hit is taken,
+ * libpq has a ghost outstanding and has not read all of its answer, so bytes of it are unread
+ * in, or still to arrive on, the socket. The program's own PQconsumeInput reads for real, so
+ * bytes still to come arrive after its last read and wake any wait, level- or edge-triggered.
+ * Asking after a read is all a program needs (one that waits again after PQconsumeInput
+ * without asking PQisBusy hangs without Capacitor too).
+ *
+ * No wait is ever done for a ghost on the hit path, and a ghost whose answer is still unread
+ * covers the next hits too: a program that asks PQisBusy before it waits sends one empty query
+ * for a run of hits, one that calls PQconsumeInput first about one every other hit, one that
+ * waits first one per hit (its answer is often there already). The connection looks idle to
+ * the program meanwhile (PQisBusy 0, PQgetResult NULL, PQtransactionStatus as before the
+ * ghost). A ghost's answer is dropped without blocking whenever it is complete, and waited for
+ * (ghost_drain) only before a command that goes to the server (usually it is there already;
+ * otherwise that call waits for it, at most one empty query's round trip, even on a
+ * nonblocking connection); libpq functions that need libpq idle and are not otherwise ours
+ * (pipeline mode, describe, the fast path) drain it too.
+ * Everything here runs inside the program's own calls on that connection, so libpq's
+ * one-thread-per-connection rule holds.
+ *
+ * Blocking connections keep hits free of system calls instead: a ghost there would make the
+ * next miss wait for its answer first (pgbench -S, whose keys mix hits and misses, ran at half
+ * speed). Their remaining gap: a program that polls a socket number fetched before sending,
+ * without calling PQsocket or PQisBusy in between, waits for an answer that never comes.
+ */
+
+/* ghost_absorb - drop what has arrived of the ghost's answer without waiting; 1 when it is
+ * all gone (or there was none), 0 while some of it is still to come. */
+static int ghost_absorb(pq_conn *pc)
+{
+	while (pc->ghost) {
+		if (CAP_REAL(cap_pq.PQisBusy(pc->conn)))
+			return 0;
+		PGresult *r = CAP_REAL(cap_pq.PQgetResult(pc->conn)); /* not busy: does not wait */
+		if (r == NULL)
+			pc->ghost = 0;
+		else
+			cap_pq.PQclear(r);
+	}
+	return 1;
+}
+
+/* ghost_drain - wait for the ghost's answer: the program is about to send a command, and
+ * libpq takes one only when idle. */
+static void ghost_drain(pq_conn *pc)
+{
+	if (pc == NULL || !pc->ghost)
+		return;
+	PGresult *r;
+	while ((r = CAP_REAL(cap_pq.PQgetResult(pc->conn))) != NULL)
+		cap_pq.PQclear(r);
+	pc->ghost = 0;
+}
+
+/* ghost_cover - make sure an answer of ours is still to come for the hit about to be held:
+ * the outstanding ghost while its answer is incomplete, else a new one. 0 when none can be
+ * sent (the hit is then not served). */
+static int ghost_cover(pq_conn *pc)
+{
+	if (!ghost_absorb(pc))
+		return 1;
+	PGTransactionStatusType t = cap_pq.PQtransactionStatus(pc->conn);
+	if (!CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))
+		return 0;
+	pc->ghost = 1;
+	pc->ghost_txn = t;
+	return 1;
+}
+
+/* Before a call that needs libpq idle and that we do not otherwise follow. */
+static void ghost_settle(PGconn *conn)
+{
+	if (!cap_guard && conn && cap_pq_resolve())
+		ghost_drain(pq_find(conn, 0));
+}
+
 /* ---- asynchronous path --------------------------------------------------------------------- */
 
 typedef int (*pq_send_fn)(PGconn *conn, const pq_call *call);
@@ -839,6 +912,8 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 			      !(info->reasons & (CAP_SQLR_FUNCTION | CAP_SQLR_SESSION_FN))) ||
 			     info->kind == CAP_SQL_UTILITY || info->kind == CAP_SQL_EMPTY;
 	}
+	if (call->stmt_name == NULL)
+		pc->unnamed_live = 1; /* pipeline mode sends every query with the extended protocol */
 	if (!reads_only) {
 		pc->pipe_dirty = 1;
 		pc->params_dirty = 1;
@@ -897,8 +972,6 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	uint64_t t0 = cap_sess_clock();
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
-	if (CAP_UNLIKELY(pc->sess.probe_need))
-		pq_probe(pc, call);
 	pq_plan(rt, pc, call, info, &plan);
 	unsigned char kbuf[1024];
 	cap_keymat km;
@@ -912,17 +985,16 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 			int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 				int rows = cap_pq_rows(pc->pend_val.data, pc->pend_val.len);
-				int nonblocking = cap_pq.PQisnonblocking(pc->conn);
-				if (rows >= 0 && (!nonblocking || CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))) {
+				int nonblocking = cap_pq.PQisnonblocking(pc->conn) || pc->ghost;
+				if (rows >= 0 && (!nonblocking || ghost_cover(pc))) {
 					cap_keymat_done(&km);
 					pend_clear(pc);
 					pc->pend = 1;
-					pc->pend_empty = nonblocking;
 					pc->pend_rows = rows;
 					pc->pend_l2 = r == CAP_HIT_L2;
 					pc->pend_t0 = t0;
 					pc->pend_shape = info->digest;
-					if (call->extended || nonblocking)
+					if (call->extended || pc->ghost)
 						prep_drop(pc, "");
 					return 1;
 				}
@@ -938,6 +1010,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 		}
 	}
 	/* a miss, a write or a pass: remember it until PQgetResult returns NULL */
+	ghost_drain(pc);
 	if (pc->fl_info == NULL)
 		pc->fl_info = malloc(sizeof(*pc->fl_info));
 	if (pc->fl_info == NULL) {
@@ -1069,6 +1142,7 @@ CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
 		pend_clear(pc); /* a pending hit was never read: the program moved on */
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		/* libpq refuses these (busy, pipeline) or we have no state: bump to be safe */
 		PGresult *r = CAP_REAL(cap_pq.PQexec(conn, query));
@@ -1100,12 +1174,15 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_params(conn, &call));
-		if (pc)
+		if (pc) {
+			pc->unnamed_live = 1;
 			cap_sess_bump_db(rt, &pc->sess);
-		else
+		} else {
 			cap_engine_bump_all(rt->engine);
+		}
 		return r;
 	}
 	return pq_sync(rt, pc, &call, run_params);
@@ -1124,6 +1201,7 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	PGresult *res = CAP_REAL(cap_pq.PQprepare(conn, stmtName, query, nParams, paramTypes));
 	if (pc && (stmtName == NULL || stmtName[0] == '\0'))
 		pc->unnamed_live = 1;
@@ -1178,6 +1256,7 @@ CAP_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nPar
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_prepared(conn, &call));
 		if (pc == NULL)
@@ -1231,9 +1310,12 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	if (pc == NULL || pc->pend || pc->fl_active || pipeline_on(conn)) {
 		if (pc)
 			prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
+		if (pc && (stmtName == NULL || stmtName[0] == '\0'))
+			pc->unnamed_live = 1;
 		return CAP_REAL(cap_pq.PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
 	}
 	pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
@@ -1307,6 +1389,10 @@ CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 		}
 		return r; /* an error from the server (connection trouble): the program sees it */
 	}
+	if (pc->ghost) { /* the program's command is over: idle, as far as it can tell */
+		ghost_absorb(pc);
+		return NULL;
+	}
 	PGresult *r = CAP_REAL(cap_pq.PQgetResult(conn));
 	if (r && pc->pipe_dirty && cap_pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
 		cap_sess_bump_db(rt, &pc->sess);
@@ -1330,7 +1416,7 @@ CAP_EXPORT int PQisBusy(PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = pq_find(conn, 0);
-		if (pc && pc->pend && !pc->pend_empty)
+		if (pc && ((pc->pend && !pc->pend_empty) || pc->ghost))
 			return 0;
 	}
 	return cap_pq.PQisBusy ? CAP_REAL(cap_pq.PQisBusy(conn)) : 0;
@@ -1340,6 +1426,13 @@ CAP_EXPORT int PQconsumeInput(PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = pq_find(conn, 0);
+		if (pc && pc->ghost) {
+			/* a real read (notifications, and the program's "read, then wait" loop must
+			 * drain the socket), then whatever completed of our answer is dropped */
+			int ok = CAP_REAL(cap_pq.PQconsumeInput(conn));
+			ghost_absorb(pc);
+			return ok;
+		}
 		if (pc && pc->pend && !pc->pend_empty)
 			return 1;
 	}
@@ -1352,6 +1445,8 @@ CAP_EXPORT PGTransactionStatusType PQtransactionStatus(const PGconn *conn)
 		pq_conn *pc = pq_find((PGconn *)conn, 0);
 		if (pc && pc->pend && !pc->pend_empty)
 			return PQTRANS_ACTIVE; /* as libpq reports while a result is unread */
+		if (pc && pc->ghost)
+			return pc->ghost_txn;
 	}
 	return cap_pq.PQtransactionStatus ? cap_pq.PQtransactionStatus(conn) : PQTRANS_UNKNOWN;
 }
@@ -1363,8 +1458,8 @@ CAP_EXPORT int PQsocket(const PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve() && cap_pq.PQsocket) {
 		pq_conn *pc = pq_find((PGconn *)conn, 0);
-		if (pc && pc->pend && !pc->pend_empty && !pc->pend_done && pc->pend_row == 0 &&
-		    CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))
+		if (pc && pc->pend && !pc->pend_empty && !pc->ghost && !pc->pend_done &&
+		    pc->pend_row == 0 && CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))
 			pc->pend_empty = 1;
 	}
 	return cap_pq.PQsocket ? cap_pq.PQsocket(conn) : -1;
@@ -1401,6 +1496,49 @@ CAP_EXPORT PQnoticeReceiver PQsetNoticeReceiver(PGconn *conn, PQnoticeReceiver p
 		__atomic_store_n(&pc->rx->app, proc, __ATOMIC_RELEASE);
 	}
 	return old;
+}
+
+/* These need libpq idle and are otherwise not ours to follow: our empty query goes first. */
+CAP_EXPORT int PQenterPipelineMode(PGconn *conn)
+{
+	ghost_settle(conn);
+	return cap_pq.PQenterPipelineMode ? CAP_REAL(cap_pq.PQenterPipelineMode(conn)) : 0;
+}
+
+CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
+{
+	ghost_settle(conn);
+	return cap_pq.PQsendDescribePrepared
+		       ? CAP_REAL(cap_pq.PQsendDescribePrepared(conn, stmt)) : 0;
+}
+
+CAP_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
+{
+	ghost_settle(conn);
+	return cap_pq.PQsendDescribePortal
+		       ? CAP_REAL(cap_pq.PQsendDescribePortal(conn, portal)) : 0;
+}
+
+CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
+{
+	ghost_settle(conn);
+	return cap_pq.PQdescribePrepared ? CAP_REAL(cap_pq.PQdescribePrepared(conn, stmt)) : NULL;
+}
+
+CAP_EXPORT PGresult *PQdescribePortal(PGconn *conn, const char *portal)
+{
+	ghost_settle(conn);
+	return cap_pq.PQdescribePortal ? CAP_REAL(cap_pq.PQdescribePortal(conn, portal)) : NULL;
+}
+
+/* The fast-path interface (large objects): libpq refuses it unless idle. */
+CAP_EXPORT PGresult *PQfn(PGconn *conn, int fnid, int *result_buf, int *result_len,
+			  int result_is_int, const PQArgBlock *args, int nargs)
+{
+	ghost_settle(conn);
+	return cap_pq.PQfn ? CAP_REAL(cap_pq.PQfn(conn, fnid, result_buf, result_len, result_is_int,
+						 args, nargs))
+			   : NULL;
 }
 
 CAP_EXPORT int PQexitPipelineMode(PGconn *conn)

@@ -49,6 +49,7 @@ typedef struct fn {
 
 struct cap_pqcat {
 	cap_catbase base;       /* first: the registry's header (hooks/catreg.h) */
+	int event_triggers;     /* enabled event triggers: DDL runs user code */
 	rel *rels;
 	uint32_t nrels, relcap; /* open addressing, relcap a power of two */
 	fn *fns;
@@ -153,6 +154,8 @@ static const char q_inh[] =
 	"SELECT c.relname, p.relname FROM pg_catalog.pg_inherits i "
 	"JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
 	"JOIN pg_catalog.pg_class p ON p.oid = i.inhparent";
+static const char q_evt[] =
+	"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtenabled <> 'D')";
 static const char q_fns[] =
 	"SELECT proname, string_agg(DISTINCT provolatile::text, '') FROM pg_catalog.pg_proc "
 	"GROUP BY proname";
@@ -286,7 +289,7 @@ static cap_pqcat *cat_load(PGconn *conn)
 		return NULL;
 	cap_pqcat *c = calloc(1, sizeof(*c));
 	cap_sql_info *info = malloc(sizeof(*info));
-	PGresult *rr = NULL, *rf = NULL, *ri = NULL, *rfn = NULL;
+	PGresult *rr = NULL, *rf = NULL, *ri = NULL, *rfn = NULL, *rev = NULL;
 	if (c == NULL || info == NULL)
 		goto fail;
 	PGresult *t = CAP_REAL(cap_pq.PQexec(side, "SET statement_timeout = '10s'"));
@@ -295,8 +298,12 @@ static cap_pqcat *cat_load(PGconn *conn)
 	rf = side_query(side, q_fks);
 	ri = side_query(side, q_inh);
 	rfn = side_query(side, q_fns);
+	rev = side_query(side, q_evt);
 	if (!rr || !rf || !ri || !rfn)
 		goto fail;
+	/* unreadable: assumed present */
+	c->event_triggers = rev == NULL || cap_pq.PQntuples(rev) != 1 ||
+			    cap_pq.PQgetvalue(rev, 0, 0)[0] != 'f';
 	c->base.destroy = cat_destroy;
 	if (load_functions(c, rfn) != CAP_OK)
 		goto fail;
@@ -345,6 +352,7 @@ out:
 	cap_pq.PQclear(rf);
 	cap_pq.PQclear(ri);
 	cap_pq.PQclear(rfn);
+	cap_pq.PQclear(rev);
 	CAP_REAL_VOID(cap_pq.PQfinish(side));
 	return c;
 }
@@ -456,4 +464,45 @@ static void ops_write_bump(void *cat, cap_engine *e, uint64_t scope, const cap_s
 		cap_engine_bump_db(e, scope);
 }
 
-const cap_catalog_ops cap_pqcat_ops = { ops_read_deps, ops_func_class, ops_write_bump };
+/* Does relation x, or anything a write to it reaches (cascading foreign keys, partitions and
+ * parents), run code on a write? */
+static int rel_runs_code(const cap_pqcat *c, uint32_t x, uint8_t *seen)
+{
+	if (seen[x])
+		return 0;
+	seen[x] = 1;
+	const rel *r = &c->rels[x];
+	if (r->flags & (REL_TRIGGERS | REL_RULES | REL_VIEW | REL_FOREIGN))
+		return 1;
+	for (uint32_t i = 0; i < r->nfk; i++)
+		if (rel_runs_code(c, r->fk[i], seen))
+			return 1;
+	for (uint32_t i = 0; i < r->nup; i++)
+		if (rel_runs_code(c, r->up[i], seen))
+			return 1;
+	for (uint32_t i = 0; i < r->ndown; i++)
+		if (rel_runs_code(c, r->down[i], seen))
+			return 1;
+	return 0;
+}
+
+int cap_pqcat_runs_code(cap_pqcat *c, const cap_sql_info *info)
+{
+	if (c == NULL)
+		return 1;
+	if (info->kind == CAP_SQL_DDL)
+		return c->event_triggers;
+	if (info->kind != CAP_SQL_WRITE || info->nwrite == 0)
+		return info->kind == CAP_SQL_WRITE;
+	uint8_t *seen = calloc(c->relcap, 1);
+	int code = seen == NULL;
+	for (uint16_t i = 0; i < info->nwrite && !code; i++) {
+		const cap_sql_name *nm = &info->write[i];
+		uint32_t x = rel_slot(c, info->names + nm->name_off, nm->name_len, 0);
+		code = x == UINT32_MAX || rel_runs_code(c, x, seen);
+	}
+	free(seen);
+	return code;
+}
+
+const cap_catalog_ops cap_pqcat_ops = { ops_read_deps, ops_func_class, ops_write_bump, NULL };

@@ -27,6 +27,11 @@ typedef struct cap_pqcat cap_pqcat;
 cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_pqcat **held);
 void cap_pqcat_release(cap_pqcat *c);
 
+/* cap_pqcat_runs_code - may the write or DDL described by info run user code that can change
+ * the session (triggers, rules, views, foreign tables, on any table it reaches; event
+ * triggers for DDL)? 1 also when unknown (c NULL, a relation the catalog does not know). */
+int cap_pqcat_runs_code(cap_pqcat *c, const cap_sql_info *info);
+
 /* The callbacks session.c uses. */
 extern const cap_catalog_ops cap_pqcat_ops;
 

@@ -196,6 +196,16 @@ static enum cap_sql_iso txn_level(const cap_sess *s)
 	return s->txn_iso != CAP_ISO_NONE ? s->txn_iso : s->sess_iso;
 }
 
+/* May the statement about to run read uncommitted rows? PostgreSQL runs READ UNCOMMITTED as
+ * READ COMMITTED; for MySQL an unknown level may be READ UNCOMMITTED (the strictest case). The
+ * MySQL hook reports the level of an autocommit statement as txn_iso too. */
+static int dirty_level(const cap_sess *s)
+{
+	enum cap_sql_iso iso = txn_level(s);
+	return s->dialect == CAP_DIALECT_MYSQL &&
+	       (iso == CAP_ISO_READ_UNCOMMITTED || iso == CAP_ISO_UNKNOWN);
+}
+
 void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
 		   const cap_catalog_ops *ops, void *cat, cap_plan *p)
 {
@@ -203,6 +213,7 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 	p->can_hit = p->can_fill = 0;
 	p->is_read = 0;
 	p->fn_may_write = 0;
+	p->safe_funcs = 0;
 	p->reason = CAP_REASON_none;
 	p->ttl_ns = 0;
 	p->deps.n = 0;
@@ -210,6 +221,16 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 	if (!rt->invalidating) {
 		p->reason = CAP_REASON_disabled;
 		p->is_read = info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE;
+		return;
+	}
+	/* a view whose definition calls a function that may write writes when read */
+	int reads_write = info->nread && cat && ops && ops->reads_may_write &&
+			  ops->reads_may_write(cat, info);
+	if (reads_write && info->kind != CAP_SQL_TXN && info->kind != CAP_SQL_EMPTY) {
+		p->act = CAP_ACT_WRITE;
+		p->fn_may_write = 1;
+		p->is_read = info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE;
+		p->reason = CAP_REASON_volatile;
 		return;
 	}
 	switch (info->kind) {
@@ -232,6 +253,9 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 			p->act = CAP_ACT_WRITE;
 		return;
 	case CAP_SQL_SESSION:
+		if (s->dialect == CAP_DIALECT_PG)
+			return; /* PostgreSQL's SET takes no expressions: f() there is an error */
+		/* fall through */
 	case CAP_SQL_UTILITY:
 		/* EXPLAIN ANALYZE f(), DECLARE ... f(), MySQL SET @x = f(): a function we do not
 		 * know may write */
@@ -249,6 +273,7 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 	cap_rules_verdict v = { 0, 0, 0xffffffffu };
 	if (rt->rules)
 		cap_rules_apply(rt->rules, s->dialect, info, &v);
+	p->safe_funcs = rt->rules ? ~v.unsafe_funcs : 0;
 	uint32_t reasons = info->reasons;
 	if (reasons & CAP_SQLR_FUNCTION)
 		reasons = check_funcs(info, &v, rt->rules != NULL, ops, cat, &p->fn_may_write);
@@ -270,7 +295,8 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 		p->reason = CAP_REASON_disabled;
 		return;
 	}
-	if (s->disabled) {
+	/* scope_unsure: entries would depend on a database scope nobody else bumps */
+	if (s->disabled || s->scope_unsure) {
 		p->reason = CAP_REASON_session;
 		return;
 	}
@@ -298,6 +324,12 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 			p->reason = CAP_REASON_txn;
 			return;
 		}
+	}
+	if (fill && dirty_level(s)) {
+		/* a read at READ UNCOMMITTED may see rows that are never committed: it may be
+		 * served committed data, but what it read must never be served to anyone */
+		fill = 0;
+		p->reason = CAP_REASON_txn;
 	}
 	p->act = CAP_ACT_CACHE;
 	p->can_hit = hit;
@@ -379,12 +411,32 @@ static void bump_db(const cap_rt *rt, cap_sess *s)
 	cap_sess_bump_db(rt, s);
 }
 
+/* Does a write touch a system catalog (UPDATE pg_settings is a SET) or tables the classifier
+ * could not name? */
+static int writes_unknowable(const cap_sql_info *info)
+{
+	if (info->kind != CAP_SQL_WRITE)
+		return 0;
+	if (info->nwrite == 0)
+		return 1;
+	for (uint16_t i = 0; i < info->nwrite; i++) {
+		const cap_sql_name *w = &info->write[i];
+		const char *n = info->names + w->name_off;
+		if ((w->name_len >= 3 && (n[0] | 0x20) == 'p' && (n[1] | 0x20) == 'g' && n[2] == '_') ||
+		    (w->schema_len && name_eq_fold(info->names + w->schema_off, w->schema_len,
+						   "pg_catalog")))
+			return 1;
+	}
+	return 0;
+}
+
 /* Bump everything a successful write may have changed; remember it for the transaction. */
 static void bump_write(const cap_rt *rt, cap_sess *s, const cap_sql_info *info,
 		       const cap_plan *p, const cap_catalog_ops *ops, void *cat, int in_txn)
 {
 	int whole_db = p->fn_may_write || info->kind == CAP_SQL_OTHER || info->nwrite == 0 ||
-		       cat == NULL || ops == NULL || (info->reasons & CAP_SQLR_TOO_COMPLEX);
+		       cat == NULL || ops == NULL || (info->reasons & CAP_SQLR_TOO_COMPLEX) ||
+		       (s->dialect == CAP_DIALECT_PG && writes_unknowable(info));
 	if (info->kind == CAP_SQL_DDL || (info->flags & CAP_SQLF_CATALOG_CHANGE)) {
 		/* DDL changes what every catalog knows: the database, and each process's catalog */
 		whole_db = 1;
@@ -562,33 +614,15 @@ void cap_sess_probed(cap_sess *s, uint64_t state, enum cap_sql_iso iso)
 /* Does the statement call a function of the database (not a built-in the classifier knows)
  * that is not immutable? Such code may have changed the session (set_config in a STABLE
  * function, SET in a procedure). */
-static int calls_user_code(const cap_sql_info *info, const cap_catalog_ops *ops, void *cat)
+static int calls_user_code(const cap_sql_info *info, const cap_plan *p,
+			   const cap_catalog_ops *ops, void *cat)
 {
 	for (uint16_t i = 0; i < info->nfunc; i++) {
-		if (info->func_class[i] != CAP_FUNC_UNKNOWN)
+		if (info->func_class[i] != CAP_FUNC_UNKNOWN || (i < 32 && (p->safe_funcs >> i & 1)))
 			continue;
 		const cap_sql_name *f = &info->func[i];
 		if (ops == NULL || cat == NULL ||
 		    ops->func_class(cat, info->names + f->name_off, f->name_len) != CAP_FN_IMMUTABLE)
-			return 1;
-	}
-	return 0;
-}
-
-/* Does a write touch a system catalog (UPDATE pg_settings is a SET) or tables the classifier
- * could not name? */
-static int writes_unknowable(const cap_sql_info *info)
-{
-	if (info->kind != CAP_SQL_WRITE)
-		return 0;
-	if (info->nwrite == 0)
-		return 1;
-	for (uint16_t i = 0; i < info->nwrite; i++) {
-		const cap_sql_name *w = &info->write[i];
-		const char *n = info->names + w->name_off;
-		if ((w->name_len >= 3 && (n[0] | 0x20) == 'p' && (n[1] | 0x20) == 'g' && n[2] == '_') ||
-		    (w->schema_len && name_eq_fold(info->names + w->schema_off, w->schema_len,
-						   "pg_catalog")))
 			return 1;
 	}
 	return 0;
@@ -605,7 +639,7 @@ static void after_probed(cap_sess *s, const cap_sql_info *info, const cap_plan *
 {
 	int any_txn = was_in_txn || in_txn;
 	int code = p->fn_may_write || info->kind == CAP_SQL_OTHER ||
-		   (info->reasons & CAP_SQLR_SESSION_FN) || calls_user_code(info, ops, cat) ||
+		   (info->reasons & CAP_SQLR_SESSION_FN) || calls_user_code(info, p, ops, cat) ||
 		   writes_unknowable(info);
 	int changes = code || info->kind == CAP_SQL_SESSION || (info->flags & CAP_SQLF_SESSION) ||
 		      (info->iso != CAP_ISO_NONE && info->iso_scope == CAP_ISO_SCOPE_SESSION);
@@ -614,8 +648,7 @@ static void after_probed(cap_sess *s, const cap_sql_info *info, const cap_plan *
 				info->iso_scope == CAP_ISO_SCOPE_SESSION;
 		int provable = ok && !any_txn && !code && info->kind == CAP_SQL_SESSION &&
 			       info->nstmts == 1 && !(info->reasons & CAP_SQLR_MULTI) &&
-			       !(info->flags & (CAP_SQLF_SET_ROLE | CAP_SQLF_RESET_ALL |
-						CAP_SQLF_SET_LOCAL)) &&
+			       !(info->flags & (CAP_SQLF_RESET_ALL | CAP_SQLF_SET_LOCAL)) &&
 			       (info->iso == CAP_ISO_NONE ? !mentions_isolation(sql, len) : named_iso);
 		if (provable) {
 			fold_session(s, sql, len); /* took effect, for good: its text says it */
@@ -626,7 +659,9 @@ static void after_probed(cap_sess *s, const cap_sql_info *info, const cap_plan *
 			cap_sess_unknown(s, any_txn && (code || mentions_isolation(sql, len)));
 		}
 		/* the transaction ran something other than a plain read (DESIGN.md contract
-		 * point 2): no hits until it ends, whatever the key */
+		 * point 2), and what it changed may revert at ROLLBACK TO SAVEPOINT, COMMIT or
+		 * ROLLBACK (SET LOCAL, set_config(..., true)) under a key that stays: nothing of
+		 * this transaction is served or cached from here on */
 		if (any_txn)
 			s->txn_tainted = 1;
 	}
@@ -724,18 +759,16 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 	if (!in_txn && (was_in_txn || s->nwset || s->wset_db || s->wset_cluster ||
 			s->txn_tainted || s->txn_iso != CAP_ISO_NONE)) {
 		end_txn(rt, s, ops, cat);
-	} else if (in_txn && info->kind == CAP_SQL_TXN && (info->flags & CAP_SQLF_CHAIN) &&
-		   (info->txn == CAP_TXN_COMMIT || info->txn == CAP_TXN_ROLLBACK)) {
+	} else if (in_txn && info->kind == CAP_SQL_TXN &&
+		   (((info->flags & CAP_SQLF_CHAIN) &&
+		     (info->txn == CAP_TXN_COMMIT || info->txn == CAP_TXN_ROLLBACK)) ||
+		    (s->dialect == CAP_DIALECT_MYSQL && info->txn == CAP_TXN_BEGIN && was_in_txn))) {
+		/* MySQL's BEGIN / START TRANSACTION inside a transaction commits it first (an
+		 * implicit commit): the old one ended, as with COMMIT AND CHAIN */
 		/* COMMIT AND CHAIN: the old transaction ended, a new one of the same level began */
 		enum cap_sql_iso iso = s->txn_iso;
 		end_txn(rt, s, ops, cat);
 		s->txn_iso = iso;
-		s->txn_seen_begin = 1;
-	} else if (in_txn && was_in_txn && ok && s->dialect == CAP_DIALECT_MYSQL &&
-		   info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN) {
-		/* MySQL: BEGIN inside a transaction commits it and begins another (PostgreSQL
-		 * only warns) */
-		end_txn(rt, s, ops, cat);
 		s->txn_seen_begin = 1;
 	}
 }

@@ -42,6 +42,10 @@ typedef struct cap_catalog_ops {
 	 * cascading foreign keys, partitions and parents), or the whole database when triggers,
 	 * rules or unknown relations make that unknowable. */
 	void (*write_bump)(void *cat, cap_engine *e, uint64_t scope, const cap_sql_info *info);
+	/* Whether running info may write through what it reads (a view whose definition calls a
+	 * function that may write): then it is planned as a statement that calls such a
+	 * function (fn_may_write). NULL: reading never writes. */
+	int (*reads_may_write)(void *cat, const cap_sql_info *info);
 } cap_catalog_ops;
 
 typedef struct cap_sess {
@@ -104,6 +108,8 @@ typedef struct cap_plan {
 	int can_fill;
 	int is_read;           /* for stats */
 	int fn_may_write;      /* calls a function that may write: bump the database after */
+	uint32_t safe_funcs;   /* bit i: info->func[i] is declared safe by the rules file (the
+				* user vouches that it neither writes nor changes the session) */
 	enum cap_reason reason; /* why not cached (PASS, or CACHE with !can_hit) */
 	uint64_t ttl_ns;
 	cap_deps deps;         /* for CACHE with can_fill: filled by cap_sess_deps on a miss,
@@ -122,11 +128,13 @@ void cap_sess_set_db(cap_sess *s, const char *db, size_t n);
 /* Reading the state back. A hook that can read the session's state on the program's own
  * connection sets s->probe and calls cap_sess_unknown at the start; cap_sess_after then asks
  * for a read-back (s->probe_need) after what the text cannot prove, and the hook reads the
- * state and reports it with cap_sess_probed. PostgreSQL (before its next statement, where it
- * can do so invisibly): only one plain SET outside a transaction is folded by its text;
- * anything else makes the state unknown. MySQL (before the next cacheable read, in a
- * transaction too): every session change but an autocommit switch asks for a read-back, and
- * until then the text keys the connection (no read uses that key: the read-back comes first). */
+ * state and reports it with cap_sess_probed. PostgreSQL (before its next read, where it can do
+ * so invisibly): only one plain SET outside a transaction that succeeded is folded by its
+ * text (its SET is transactional: one inside a transaction block may be rolled back);
+ * anything else makes the state unknown. MySQL (hooks/session_my.c; before the next cacheable
+ * read, in a transaction too): every session change but an autocommit switch asks for a
+ * read-back, and until then the text keys the connection (no read uses that key: the
+ * read-back comes first). */
 
 /* cap_sess_set_identity - the server's and the database's own identifiers (a PostgreSQL
  * cluster's system_identifier, the database oid), read from the server: they make the key

@@ -36,17 +36,22 @@ static void report_var(void *ctx, const cap_var *var, const char *value)
 	}
 }
 
+/* Rules-file problems go to the log, one line each; the first is kept for the single line
+ * on stderr that a bad configuration value gets at start-up. */
+static char rule_first[512];
+
 static void report_rule(void *ctx, const char *file, unsigned line, const char *text,
 			const char *message)
 {
 	(void)ctx;
-	char buf[1024];
-	int n = snprintf(buf, sizeof(buf), "capacitor: %s:%u: %s: '%.200s'\n", file, line, message,
-			 text ? text : "");
-	if (n > 0) {
-		ssize_t w = write(2, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-		(void)w;
-	}
+	char where[PATH_MAX + 32];
+	snprintf(where, sizeof(where), "%s:%u", file, line);
+	if (text && text[0])
+		cap_log(CAP_LOG_WARN, "%s: %s: '%.200s'", where, message, text);
+	else
+		cap_log(CAP_LOG_WARN, "%s: %s", where, message);
+	if (rule_first[0] == '\0')
+		snprintf(rule_first, sizeof(rule_first), "%.200s: %.250s", where, message);
 }
 
 /* log_init - the log goes to CAPACITOR_LOG or, by default, CAPACITOR_DIR/log; never to the
@@ -90,11 +95,12 @@ static void rt_init(void)
 		if (cap_rules_load(rt.conf.rules, report_rule, NULL, &rt.rules) != CAP_OK) {
 			rt.rules = NULL;
 			rt.caching = 0;
-			/* a bad configuration value at start-up: said on stderr too */
-			char line[PATH_MAX + 200];
-			int n = snprintf(line, sizeof(line), "capacitor[%d]: warning: CAPACITOR_RULES=%s "
-					 "has problems (listed above); caching is off for this process\n",
-					 (int)getpid(), rt.conf.rules);
+			/* a bad configuration value at start-up: one line on stderr */
+			char line[PATH_MAX + 700];
+			int n = snprintf(line, sizeof(line), "capacitor: CAPACITOR_RULES='%.200s' is not "
+					 "valid (%s); caching is off for this process, writes still "
+					 "invalidate\n", rt.conf.rules,
+					 rule_first[0] ? rule_first : "unreadable");
 			if (n > 0) {
 				ssize_t w = write(2, line, (size_t)n < sizeof(line) ? (size_t)n
 										  : sizeof(line) - 1);

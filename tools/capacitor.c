@@ -345,7 +345,8 @@ static int cmd_config(int argc, char **argv)
 	if (c.enable && check_dir(c.dir, &why) < 0) {
 		dir_problems++;
 		fprintf(stderr, "%s: CAPACITOR_DIR %s %s: the library would keep no shared files "
-			"there (no L2, no cross-process invalidation)\n", progname, c.dir, why);
+			"there (no L2, no cross-process invalidation: only entries with a TTL "
+			"cached)\n", progname, c.dir, why);
 	}
 
 	if (c.rules[0]) {

@@ -8,7 +8,8 @@
  *   connect NAME CONNINFO     PQconnectdb(CONNINFO) (host and port come from PG* variables)
  *   exec NAME SQL             PQexec
  *   params NAME SQL           PQexecParams, no parameters (the unnamed statement)
- *   execunnamed NAME          PQexecPrepared(conn, "") (runs the unnamed statement again)
+ *   prepare NAME SQL          PQprepare(conn, "", SQL): the unnamed statement, not run
+ *   execunnamed NAME          PQexecPrepared(conn, "") (runs the unnamed statement)
  *   describe NAME             PQdescribePrepared(conn, ""): parameters and columns
  *   pipe NAME SQL ;; SQL ...  pipeline mode: each part with PQsendQueryParams, one sync,
  *                             every result read, pipeline mode left
@@ -141,6 +142,8 @@ int main(void)
 			r = PQexec(c, arg);
 		} else if (strcmp(cmd, "params") == 0) {
 			r = PQexecParams(c, arg, 0, NULL, NULL, NULL, NULL, 0);
+		} else if (strcmp(cmd, "prepare") == 0) {
+			r = PQprepare(c, "", arg, 0, NULL);
 		} else if (strcmp(cmd, "execunnamed") == 0) {
 			r = PQexecPrepared(c, "", 0, NULL, NULL, NULL, 0);
 		} else if (strcmp(cmd, "describe") == 0) {

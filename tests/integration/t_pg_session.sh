@@ -1,11 +1,12 @@
 #!/bin/bash
 # t_pg_session - the session state is the server's, not a guess from the text: after a change
 # the text cannot prove (RESET ALL after SET ROLE, a SET inside a multi-statement string, inside
-# a transaction that rolls back or with SET LOCAL, in pipeline mode, through pg_settings or a
-# STABLE function calling set_config), with role and database defaults (ALTER ROLE ... SET),
-# after cluster-wide changes made in another database (REVOKE), for a database dropped and
-# created again under its name, and for the isolation level (an old REPEATABLE READ snapshot
-# must never be stored as current), every connection gets what the server would give it.
+# a transaction that rolls back or with SET LOCAL, in pipeline mode, through pg_settings, a
+# STABLE function, a trigger or an event trigger calling set_config), with role and database
+# defaults (ALTER ROLE / ALTER DATABASE ... SET), after cluster-wide changes made in another
+# database (REVOKE), for a database dropped and created again under its name, for a role that
+# may not read the cluster's identity, and for the isolation level (an old REPEATABLE READ
+# snapshot must never be stored as current), every connection gets what the server would give.
 # Each scenario is a script of tests/clients/pq_session (several connections in one process)
 # run without and with Capacitor after the same setup; the outputs must be identical. The
 # probe that reads the state back must stay invisible: the unnamed prepared statement of the
@@ -28,12 +29,14 @@ failures=0
 setup() { # through the library, so that the cache forgets what earlier runs cached
 	"${LIB[@]}" $PSQL >/dev/null <<'SQL'
 SET client_min_messages = warning;
+GRANT EXECUTE ON FUNCTION pg_control_system() TO PUBLIC;
+DROP EVENT TRIGGER IF EXISTS ss_evt;
 DROP DATABASE IF EXISTS ss_db;
 DROP DATABASE IF EXISTS ss_tpl;
 DROP DATABASE IF EXISTS ss_other;
-DROP TABLE IF EXISTS ss_secret, ss_bin, ss_iso, ss_log, public.ss_t;
+DROP TABLE IF EXISTS ss_secret, ss_bin, ss_iso, ss_log, ss_trig, ss_ddl, public.ss_t;
 DROP SCHEMA IF EXISTS ss1, ss2 CASCADE;
-DROP FUNCTION IF EXISTS ss_setpath();
+DROP FUNCTION IF EXISTS ss_setpath(), ss_trigfn(), ss_evtfn();
 DROP ROLE IF EXISTS ss_lesser, ss_u, ss_r;
 CREATE ROLE ss_lesser;
 CREATE ROLE ss_r;
@@ -61,6 +64,12 @@ INSERT INTO ss_iso VALUES (1, 1);
 GRANT SELECT, UPDATE ON ss_iso TO PUBLIC;
 CREATE FUNCTION ss_setpath() RETURNS text STABLE LANGUAGE plpgsql
 	AS $$ BEGIN PERFORM set_config('search_path', 'ss2', false); RETURN 'set'; END $$;
+CREATE FUNCTION ss_trigfn() RETURNS trigger LANGUAGE plpgsql
+	AS $$ BEGIN PERFORM set_config('search_path', 'ss2', false); RETURN NEW; END $$;
+CREATE TABLE ss_trig (x int);
+CREATE TRIGGER ss_trig_set BEFORE INSERT ON ss_trig FOR EACH ROW EXECUTE FUNCTION ss_trigfn();
+CREATE FUNCTION ss_evtfn() RETURNS event_trigger LANGUAGE plpgsql
+	AS $$ BEGIN PERFORM set_config('search_path', 'ss1', false); END $$;
 CREATE DATABASE ss_tpl;
 CREATE DATABASE ss_other;
 SQL
@@ -140,8 +149,37 @@ exec a SELECT v FROM ss_t
 exec a SELECT ss_setpath()
 exec a SELECT v FROM ss_t
 exec b SELECT v FROM ss_t
+exec a RESET ALL
+exec a SELECT v FROM ss_t
+exec a INSERT INTO ss_trig VALUES (1)
+exec a SELECT v FROM ss_t
+exec b SELECT v FROM ss_t
 EOF
 run settings
+
+# code the statement does not name: a trigger, an event trigger on DDL
+cat >"$d/trigger.in" <<'EOF'
+connect a dbname=capacitor
+connect b dbname=capacitor
+exec b SELECT v FROM ss_t
+exec a SELECT v FROM ss_t
+exec a INSERT INTO ss_trig VALUES (1)
+exec a SELECT v FROM ss_t
+exec b SELECT v FROM ss_t
+EOF
+run trigger
+cat >"$d/evtrigger.in" <<'EOF'
+connect adm dbname=capacitor
+connect a dbname=capacitor
+connect b dbname=capacitor
+exec adm CREATE EVENT TRIGGER ss_evt ON ddl_command_end EXECUTE FUNCTION ss_evtfn()
+exec a SELECT v FROM ss_t
+exec a CREATE TABLE ss_ddl (x int)
+exec a SELECT v FROM ss_t
+exec b SELECT v FROM ss_t
+exec adm DROP EVENT TRIGGER ss_evt
+EOF
+run evtrigger
 
 # the probe leaves the program's unnamed prepared statement alone
 cat >"$d/unnamed.in" <<'EOF'
@@ -149,6 +187,12 @@ connect a dbname=capacitor
 exec a SELECT v FROM ss_t
 params a SELECT set_config('search_path', 'ss1', false), 1 AS one, 2 AS two
 describe a
+prepare a SELECT v, 3 AS three FROM ss_t
+execunnamed a
+describe a
+execunnamed a
+exec a SELECT v FROM ss_t
+params a SELECT set_config('search_path', 'ss2', false), 1 AS one, 2 AS two
 execunnamed a
 describe a
 params a SELECT v FROM ss_t
@@ -169,6 +213,12 @@ exec a SELECT v FROM ss_t
 exec b SELECT v FROM ss_t
 exec a SELECT v FROM ss_t
 exec adm ALTER ROLE ss_u RESET search_path
+connect c dbname=ss_db
+exec adm ALTER DATABASE ss_db SET bytea_output = escape
+connect d dbname=ss_db
+exec c SELECT '\x0102'::bytea
+exec d SELECT '\x0102'::bytea
+exec c SELECT '\x0102'::bytea
 EOF
 run defaults
 
@@ -201,6 +251,19 @@ connect d2 dbname=ss_db
 exec d2 SELECT v FROM ss_t
 EOF
 run recreate
+
+# a role that may not read the cluster's identity is served by the server
+cat >"$d/noident.in" <<'EOF'
+connect adm dbname=capacitor
+exec adm REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC
+connect u dbname=capacitor user=ss_u
+exec u SELECT v FROM ss_t
+exec u SELECT v FROM ss_t
+exec adm UPDATE ss_t SET v = 'changed'
+exec u SELECT v FROM ss_t
+exec adm GRANT EXECUTE ON FUNCTION pg_control_system() TO PUBLIC
+EOF
+run noident
 
 # 5. isolation levels: a REPEATABLE READ snapshot taken for READ COMMITTED would be stored as
 # current; c (a fresh connection) must see the committed update

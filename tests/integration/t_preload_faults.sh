@@ -1,14 +1,17 @@
 #!/bin/bash
 # t_preload_faults - the shared files misbehave while 4 processes read and write through the
 # library (tests/clients/pq_coherence, which fails on any stale read). Each case runs the
-# workload while another process damages CAPACITOR_DIR every 50 ms:
+# workload while another process damages CAPACITOR_DIR over and over:
 #   truncate gen / l2.cache / stats (a mapping shrinks under the readers: SIGBUS), delete gen,
+#   delete the other files,
 #   random bytes over each file, the directory replaced by a file, the region and fold lock
 #   words set to a live process that never lets go, CAPACITOR_DIR/lock held by another
-#   process, the workers stopped (SIGSTOP) and continued, and a full 64 KB tmpfs.
+#   process, the workers stopped (SIGSTOP) and continued, other processes writing into the
+#   same files SIGKILLed over and over (CAP_FAULT_KILLS, default 50), and a full 64 KB tmpfs.
 # Every run must finish (bounded), exit 0 (no stale read, no crash), and print nothing of ours
 # on stderr; the warnings go to CAPACITOR_DIR/log and are counted in `capacitor stats`.
-# CAP_FAULT_OPS sets the operations per process (default 20000; soak_faults uses more),
+# Damage repeats every 50 ms (every 250 ms when it replaces the generation table).
+# CAP_FAULT_OPS sets the operations per process (default 5000; soak_faults uses more),
 # CAP_FAULT_DISK the L2 size (default 8M: every replaced table rebuilds the L2 file).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,7 +20,7 @@ cap_need_clean_exit
 [ -e "$CAP_LIB" ] || fail "$CAP_LIB not built"
 client=$CAP_BUILD/clients/pq_coherence
 [ -x "$client" ] || fail "$client not built (make clients)"
-ops=${CAP_FAULT_OPS:-20000}
+ops=${CAP_FAULT_OPS:-5000}
 seed=${CAP_TEST_SEED:-$(date +%s)}
 echo "seed $seed (CAP_TEST_SEED to repeat), $ops operations per process"
 t=$(cap_tmpdir)
@@ -52,6 +55,39 @@ poke(os.path.join(d, "stats"), lambda m: [128])
 PY
 }
 
+# kill_writers DIR N - while the checked workload runs, a second pq_coherence (database
+# capacitor_victim, same CAPACITOR_DIR) keeps writing into the shared files, and one of its
+# processes is SIGKILLed every 50 ms, N times (restarted when it gives up).
+killed=0
+kill_writers() {
+	local d=$1 n=$2 victim="" p
+	while [ "$killed" -lt "$n" ] && kill -0 "$client_pid" 2>/dev/null; do
+		if [ -z "$victim" ] || ! kill -0 "$victim" 2>/dev/null; then
+			[ -z "$victim" ] || wait "$victim" 2>/dev/null || true
+			PGDATABASE=capacitor_victim LD_PRELOAD=$(cap_preload) CAPACITOR_DIR=$d \
+				CAPACITOR_DISK=${CAP_FAULT_DISK:-8M} "$client" -p 4 -n 1000000 -r 20 \
+				>/dev/null 2>>"$t/victim.err" &
+			victim=$!
+			sleep 0.2
+		fi
+		# the victim's worker processes (its children), one at a time
+		p=$(pgrep -P "$victim" 2>/dev/null | shuf -n 1 || true)
+		if [ -n "$p" ]; then
+			kill -KILL "$p" 2>/dev/null && killed=$((killed + 1))
+		fi
+		sleep 0.03
+	done
+	if [ -n "$victim" ]; then
+		pkill -KILL -P "$victim" 2>/dev/null || true
+		kill -KILL "$victim" 2>/dev/null || true
+		wait "$victim" 2>/dev/null || true
+	fi
+	echo "kill-writers: $killed writers killed so far"
+	if grep -q capacitor "$t/victim.err"; then
+		fail "kill-writers: Capacitor printed on a program's stderr: $(grep capacitor "$t/victim.err" | head -3)"
+	fi
+}
+
 # chaos DIR ACTION - one round of damage.
 chaos() {
 	local d=$1 f
@@ -60,6 +96,7 @@ chaos() {
 	truncate-l2) truncate -s 0 "$d/l2.cache" 2>/dev/null || true ;;
 	truncate-stats) truncate -s 0 "$d/stats" 2>/dev/null || true ;;
 	delete-gen) rm -f "$d/gen" ;;
+	delete-others) rm -f "$d/l2.cache" "$d/stats" "$d/log" ;;
 	random-bytes)
 		for f in gen l2.cache stats; do
 			[ -f "$d/$f" ] || continue
@@ -94,9 +131,16 @@ run_case() {
 	LD_PRELOAD=$(cap_preload) CAPACITOR_DIR=$d CAPACITOR_ENABLE=1 CAPACITOR_DISK=${CAP_FAULT_DISK:-8M} \
 		timeout -k 5 200 "$client" -p 4 -n "$ops" -r 20 -s "$seed" >"$t/$name.out" 2>"$t/$name.err" &
 	client_pid=$!
+	if [ "$action" = kill-writers ]; then
+		kill_writers "$d" "${CAP_FAULT_KILLS:-50}"
+	fi
+	# Damage that replaces the generation table makes every process start over (a new table
+	# means new generations: empty caches, catalogs read again): 4 times a second is plenty.
+	local pause=0.05
+	case "$action" in truncate-gen | delete-gen | random-bytes | dir-is-a-file) pause=0.25 ;; esac
 	while kill -0 "$client_pid" 2>/dev/null; do
-		[ -n "$action" ] && chaos "$d" "$action"
-		sleep 0.05
+		[ -n "$action" ] && [ "$action" != kill-writers ] && chaos "$d" "$action"
+		sleep "$pause"
 	done
 	wait "$client_pid" || rc=$?
 	end=$(date +%s)
@@ -115,16 +159,24 @@ run_case() {
 try: print(json.load(sys.stdin).get("hits", 0))
 except Exception: print(0)')
 	echo "$name: $hits hits"
-	if [ "$action" = truncate-l2 ] || [ "$action" = delete-gen ] || [ "$action" = stop-workers ]; then
+	if [ "$action" = truncate-l2 ] || [ "$action" = delete-gen ] || [ "$action" = stop-workers ] ||
+		[ "$action" = kill-writers ]; then
 		[ "$hits" -gt 0 ] || fail "$name: no hits: the run did not exercise the cache"
 	fi
 }
 
-for action in truncate-gen truncate-l2 truncate-stats delete-gen random-bytes dir-is-a-file \
-	stop-workers; do
+PGOPTIONS="-c client_min_messages=warning" cap_pg_psql -q -c "DROP DATABASE IF EXISTS capacitor_victim" -c "CREATE DATABASE capacitor_victim" >/dev/null
+for action in truncate-gen truncate-l2 truncate-stats delete-gen delete-others random-bytes \
+	dir-is-a-file stop-workers; do
 	d=$t/dir-$action
 	mkdir -m 0700 "$d"
 	run_case "$action" "$d" "$action"
+done
+# the checked workload runs again until the writers were killed often enough
+d=$t/dir-kill-writers
+mkdir -m 0700 "$d"
+while [ "$killed" -lt "${CAP_FAULT_KILLS:-50}" ]; do
+	run_case kill-writers "$d" kill-writers
 done
 
 # Lock words naming a live process that never lets go, and the init lock held.
@@ -150,6 +202,62 @@ try: print(json.loads(sys.argv[1]).get("warnings", 0))
 except Exception: print(0)' "$out")
 echo "truncate-gen: $w warnings counted in stats"
 [ -s "$d/log" ] || fail "truncate-gen: nothing in $d/log"
+
+# Two users (this test runs as root; the other is any unused uid). Another uid (setpriv) points CAPACITOR_DIR at this user's directory: refused, its
+# program runs uncached and unharmed, and it leaves nothing there. Then it prepares a
+# directory (mode 0777, with a generation table of its own) and this user is pointed at it:
+# refused too (nothing cached, nothing on stderr), coherent.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	other=$((61000 + RANDOM % 1000))
+	d=$t/dir-mine
+	mkdir -m 0700 "$d"
+	run_case mine "$d" ""
+	chmod 0755 "$t" # the other user may reach the directory, not enter it
+	as_other() {
+		setpriv --reuid="$other" --regid="$other" --clear-groups env HOME=/nonexistent \
+			PGHOST=127.0.0.1 LD_PRELOAD="$(cap_preload)" "$@"
+	}
+	err=$(as_other CAPACITOR_DIR="$d" "$client" -p 2 -n 500 -r 20 2>&1 >/dev/null) ||
+		fail "two users: the other user's program failed with our directory: $err"
+	if grep -q capacitor <<<"$err"; then fail "two users: Capacitor printed on stderr: $err"; fi
+	if [ -n "$(find "$d" -uid "$other" 2>/dev/null)" ]; then
+		fail "two users: the other user left files in our directory"
+	fi
+	poison=/tmp/capacitor-poison-$$
+	rm -rf "$poison"
+	as_other sh -c "mkdir -m 0777 '$poison' && chmod 0777 '$poison'"
+	as_other CAPACITOR_DIR="$poison" "$client" -p 1 -n 50 -r 20 >/dev/null 2>&1 || true
+	run_case poisoned "$poison" ""
+	if [ -n "$(find "$poison" -uid 0 2>/dev/null)" ]; then
+		rm -rf "$poison"
+		fail "two users: this user wrote into a directory the other user made"
+	fi
+	rm -rf "$poison"
+	echo "two users: neither uses the other's directory"
+else
+	echo "two users: skipped (needs root and setpriv)"
+fi
+
+# Statement values and result data never reach the log or the stats file: statements whose
+# literals and results carry markers, cached and hit, with debug logging, while the generation
+# table is damaged (so that warnings are written too).
+d=$t/dir-secrets
+mkdir -m 0700 "$d"
+for i in 1 2 3; do
+	LD_PRELOAD=$(cap_preload) CAPACITOR_DIR=$d CAPACITOR_LOG_LEVEL=debug "$CAP_PG_BIN/psql" -X -q \
+		-h "$CAP_PG_HOST" -p "$CAP_PG_PORT" -U "$CAP_PG_USER" -d "$CAP_PG_DB" \
+		-c "SELECT 'Lit3ralMark' AS a, md5('x') || 'Res7ltMark' AS b" \
+		-c "SELECT * FROM kv WHERE id = 1 AND 'Par4mMark' <> ''" >/dev/null 2>"$t/secrets.err" ||
+		fail "secrets: psql failed: $(cat "$t/secrets.err")"
+	truncate -s 0 "$d/gen"
+done
+[ -s "$d/log" ] || fail "secrets: no log lines written"
+for f in "$d/log" "$d/stats"; do
+	if grep -a -q -E 'Lit3ralMark|Res7ltMark|Par4mMark' "$f"; then
+		fail "secrets: $(basename "$f") holds statement values or result data"
+	fi
+done
+echo "secrets: no statement value or result in the log or the stats file"
 
 # A full file system: a 64 KB tmpfs holds none of the files (they are allocated in full
 # before use, so no process dies of SIGBUS); the program runs uncached and unharmed.

@@ -16,8 +16,9 @@
 #   - stats: never-bypasses are counted under bypass_reasons.rule, and `stats --top 5` shows
 #     the reason `rule` for the statement's shape
 #   - bad input (each kind of bad line, a missing file, a directory): psql's output is the
-#     same as without Capacitor, stderr has one "capacitor: FILE:LINE: ..." line per problem,
-#     nothing is cached (no hits); `capacitor config` lists the problems and exits 1, and
+#     same as without Capacitor, stderr has one line naming the file and its first
+#     problem, the log one "FILE:LINE: ..." line per problem, nothing is cached (no hits);
+#     `capacitor config` lists the problems and exits 1, and
 #     lists the rules of a good file and exits 0.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -279,12 +280,16 @@ check_bad() {
 	# the library's one-line warning that caching is off.
 	assert_eq "$name: stderr besides Capacitor's lines" "$(cat "$dir/ref.err")" \
 		"$(grep -v '^capacitor' "$dir/bad.err" || true)"
+	# stderr: exactly one line, naming the variable, the file and its first problem; every
+	# problem goes to the log, one line each, naming file:line.
 	want='' got=''
 	for l in "$@"; do want+="$f:$l:"$'\n'; done
-	got=$(grep '^capacitor: ' "$dir/bad.err" | sed -E "s|^capacitor: (.*:[0-9]+:) .*|\\1|" || true)
-	assert_eq "$name: one stderr line per problem, naming file:line" "${want%$'\n'}" "$got"
-	n=$(grep -c '^capacitor\[[0-9]*\]: warning: CAPACITOR_RULES=' "$dir/bad.err" || true)
-	assert_eq "$name: one warning that caching is off" 1 "$n"
+	n=$(grep -c '^capacitor' "$dir/bad.err" || true)
+	assert_eq "$name: one stderr line" 1 "$n"
+	grep -q "^capacitor: CAPACITOR_RULES='$f' is not valid ($f:$1: .*); caching is off" \
+		"$dir/bad.err" || fail "$name: the stderr line does not name the first problem: $(cat "$dir/bad.err")"
+	got=$(grep -E "warning: $f:[0-9]+: " "$CAPACITOR_DIR/log" | sed -E "s|.*warning: ($f:[0-9]+:) .*|\\1|" | tail -n $# || true)
+	assert_eq "$name: one log line per problem, naming file:line" "${want%$'\n'}" "$got"
 	# capacitor config: the same problems, exit status 1.
 	local rc=0
 	CAPACITOR_RULES=$f "$CAP_TOOL" config >"$dir/cfg.out" 2>"$dir/cfg.err" || rc=$?

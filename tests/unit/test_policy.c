@@ -9,9 +9,9 @@
  *
  * The header: dialect (pg or my), CAPACITOR_TXN (strict or read-committed), the volatility the
  * catalog reports for user functions (default: unknown), relations the catalog refuses to
- * cache, the session's default isolation (iso=rc|rr|ser), and `probe` when the hook reads the
- * session state back from the server (the libpq hook does): the harness then plays the
- * server's part. Before a statement on an idle connection whose state is unknown it reports
+ * cache, the session's default isolation (iso=ru|rc|rr|ser), and `probe` when the hook reads the
+ * session state back from the server (the libpq hook always does: every pg block probes): the
+ * harness then plays the server's part. Before a statement on an idle connection whose state is unknown it reports
  * the state the server has: a label (SERVER `state=NAME` sets it after a statement; `login`
  * at first) and the session's default isolation (SERVER `dfl=rc|rr|ser` sets it). SERVER is `ok` or `err`, then the server's transaction state after the statement:
  * `txn=0` (none, the default), `txn=1` (open), `txn=2` (failed), and for MySQL `ac=0|1`, the
@@ -122,7 +122,7 @@ static void fk_write_bump(void *cat, cap_engine *e, uint64_t scope, const cap_sq
 	}
 }
 
-static const cap_catalog_ops fake_ops = { fk_read_deps, fk_func_class, fk_write_bump };
+static const cap_catalog_ops fake_ops = { fk_read_deps, fk_func_class, fk_write_bump, NULL };
 
 typedef struct conn {
 	cap_sess s;
@@ -169,7 +169,7 @@ static void maybe_probe(conn *c, enum cap_dialect d, const char *sql)
 	if (d == CAP_DIALECT_MYSQL && sql) {
 		cap_sql_info *info = cap_sess_info();
 		cap_sql_classify(d, sql, strlen(sql), info);
-		if (info->kind != CAP_SQL_READ)
+		if (info->kind != CAP_SQL_READ && info->kind != CAP_SQL_READ_NOCACHE)
 			return;
 	} else if (c->in_txn != 0) {
 		return;
@@ -181,7 +181,8 @@ static void maybe_probe(conn *c, enum cap_dialect d, const char *sql)
  * account. */
 static enum cap_sql_iso iso_named(const char *v)
 {
-	return strcmp(v, "rc") == 0    ? CAP_ISO_READ_COMMITTED
+	return strcmp(v, "ru") == 0    ? CAP_ISO_READ_UNCOMMITTED
+	       : strcmp(v, "rc") == 0  ? CAP_ISO_READ_COMMITTED
 	       : strcmp(v, "rr") == 0  ? CAP_ISO_REPEATABLE_READ
 	       : strcmp(v, "ser") == 0 ? CAP_ISO_SERIALIZABLE
 				       : CAP_ISO_UNKNOWN;
@@ -312,7 +313,7 @@ static void conn_init(const block *bl, conn *c)
 		c->s.sess_iso = iso_named(v);
 	c->dfl = c->s.sess_iso;
 	snprintf(c->state, sizeof(c->state), "login");
-	if (strstr(hdr, " probe") || strncmp(hdr + 2, " probe", 6) == 0) {
+	if (bl->d == CAP_DIALECT_PG || strstr(hdr, " probe")) {
 		c->s.probe = 1;
 		cap_sess_unknown(&c->s, 0);
 	}

@@ -120,7 +120,7 @@ Test(stats, layout)
 	cr_assert_eq(offsetof(cap_stats_data, h) % 64, 0);
 	cr_assert_eq(sizeof(cap_stats_shape), 2496);
 	cr_assert_eq(CAP_STATS_OFF_SHAPES % 64, 0);
-	cr_assert_eq(CAP_STATS_NCOUNTERS, 15);
+	cr_assert_eq(CAP_STATS_NCOUNTERS, 16);
 	cr_assert_str_eq(cap_stats_reason_name(CAP_REASON_txn), "transaction");
 	cr_assert_str_eq(cap_stats_reason_name((enum cap_reason)999), "?");
 }
@@ -138,6 +138,22 @@ Test(stats, open_creates_private_file)
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0600);
 	cr_assert_eq((uint64_t)st.st_size, CAP_STATS_FILE_SIZE);
+}
+
+Test(stats, events_land_in_their_counters)
+{
+	cr_assert_eq(cap_stats_open(dir), CAP_OK);
+	cap_stats_event(CAP_EV_DLSYM, 3);
+	cap_stats_event(CAP_EV_FALLBACK, 1);
+	cap_stats_view *v = malloc(sizeof(*v));
+	cap_stats_reader *r;
+	char err[256];
+	cr_assert_eq(cap_stats_reader_open(dir, 0, &r, err, sizeof(err)), CAP_OK);
+	cap_stats_reader_view(r, v);
+	cr_assert_eq(v->d.c.dlsym_redirects, 3);
+	cr_assert_eq(v->d.c.fallbacks, 1);
+	cap_stats_reader_close(r);
+	free(v);
 }
 
 Test(stats, off_is_a_noop)
