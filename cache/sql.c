@@ -2068,9 +2068,9 @@ static void txn_head(parser *p, enum cap_sql_txn t)
 
 static void head(parser *p);
 
-static void explain(parser *p)
+/* EXPLAIN ... / DESCRIBE ... at cur; analyze: the statement runs (MariaDB's ANALYZE stmt). */
+static void explain(parser *p, int analyze)
 {
-	int analyze = 0;
 	advance(p);
 	for (;;) {
 		if (cur_kw(p, KW_ANALYZE) || cur_kw(p, KW_ANALYSE)) {
@@ -2423,7 +2423,19 @@ static void head(parser *p)
 		if (!take_name(p, 1))
 			p->write_unknown = 1;
 		return;
-	case KW_REINDEX: case KW_CLUSTER: case KW_VACUUM: case KW_ANALYZE: case KW_ANALYSE:
+	case KW_ANALYZE:
+	case KW_ANALYSE:
+		/* MariaDB's ANALYZE [FORMAT=...] stmt runs stmt and reports its plan: what it
+		 * writes is written (ANALYZE TABLE stays a utility) */
+		if (p->my && p->nxt.t == TK_WORD &&
+		    (p->nxt.kw == KW_SELECT || p->nxt.kw == KW_UPDATE || p->nxt.kw == KW_DELETE ||
+		     p->nxt.kw == KW_INSERT || p->nxt.kw == KW_REPLACE || p->nxt.kw == KW_WITH ||
+		     p->nxt.kw == KW_FORMAT)) {
+			explain(p, 1);
+			return;
+		}
+		/* fall through */
+	case KW_REINDEX: case KW_CLUSTER: case KW_VACUUM:
 	case KW_CHECKPOINT: case KW_LISTEN: case KW_UNLISTEN: case KW_NOTIFY: case KW_SHOW:
 	case KW_UNLOCK: case KW_FETCH: case KW_MOVE: case KW_CLOSE: case KW_HELP:
 	case KW_FLUSH: case KW_OPTIMIZE: case KW_CHECK: case KW_CHECKSUM: case KW_KILL:
@@ -2445,7 +2457,7 @@ static void head(parser *p)
 	case KW_EXPLAIN:
 	case KW_DESCRIBE:
 	case KW_DESC:
-		explain(p);
+		explain(p, 0);
 		return;
 	case KW_BEGIN:
 		txn_head(p, CAP_TXN_BEGIN);

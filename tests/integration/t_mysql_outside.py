@@ -85,7 +85,19 @@ def begin_commits():
         q(w, "COMMIT")
 
 
-SCENARIOS = [oracle_sequence, read_uncommitted, begin_commits]
+def analyze_stmt():
+    """MariaDB's ANALYZE UPDATE runs the update: a cached read of the table is invalidated."""
+    r = conn()
+    print(q(r, "SELECT qty FROM o_items WHERE id=5"))
+    print(q(r, "SELECT qty FROM o_items WHERE id=5"))
+    q(r, "ANALYZE UPDATE o_items SET qty=qty+1 WHERE id=5")
+    print(q(r, "SELECT qty FROM o_items WHERE id=5"))
+    w = conn()
+    q(w, "ANALYZE FORMAT=JSON DELETE FROM o_items WHERE id=6")
+    print(q(r, "SELECT COUNT(*) FROM o_items"))
+
+
+SCENARIOS = [oracle_sequence, read_uncommitted, begin_commits, analyze_stmt]
 
 
 def run(name, preload):
