@@ -115,6 +115,8 @@ void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap
 		plan->reason = mc->locked ? CAP_REASON_locking
 					  : mc->sysdb ? CAP_REASON_syscatalog : CAP_REASON_session;
 	}
+	if (CAP_UNLIKELY(mc->replay_on))
+		cap_my_replay_before(mc, info, sql, len);
 }
 
 /* Does a case-insensitive needle occur in s[0..n)? */
@@ -288,16 +290,10 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 {
 	uint64_t t0 = cap_now_ns();
 	MYSQL *m = mc->m;
-	cap_my_stmt_reset(mc);
-	if (mc->multi_dirty) {
-		cap_engine_bump_db(rt->engine, mc->sess.scope);
-		mc->multi_dirty = 0;
-	}
+	cap_my_stmt_start(rt, mc);
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
 	cap_my_plan(rt, mc, sql, len, info, &plan);
-	if (CAP_UNLIKELY(mc->replay_on))
-		cap_my_replay_before(mc, info, sql, len);
 	unsigned char kbuf[1024];
 	cap_keymat km;
 	cap_key key;

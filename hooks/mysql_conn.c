@@ -186,6 +186,18 @@ void cap_my_remove(MYSQL *m)
 	free(mc);
 }
 
+/* A new statement starts on mc: the last one's pending hit, fill or send is forgotten, and
+ * what a multi-result statement still running on the server may have written is bumped
+ * again. */
+void cap_my_stmt_start(const cap_rt *rt, my_conn *mc)
+{
+	cap_my_stmt_reset(mc);
+	if (mc->multi_dirty) {
+		cap_engine_bump_db(rt->engine, mc->sess.scope);
+		mc->multi_dirty = 0;
+	}
+}
+
 /* The session ended or changed under us (change_user, reset_connection, reconnect): the
  * server rolled back any transaction; what it wrote is bumped to be safe. */
 void cap_my_forget_session(const cap_rt *rt, my_conn *mc)

@@ -74,6 +74,9 @@ int cap_my_is_sysdb(const char *db, size_t n);
 void cap_my_free_res(MYSQL_RES *r);
 /* cap_my_stmt_reset - forget a pending hit, a pending fill and a send in flight. */
 void cap_my_stmt_reset(my_conn *mc);
+/* cap_my_stmt_start - a statement starts on mc (text or prepared): forget the last one's
+ * pending state, bump again what a multi-result statement still running may have written. */
+void cap_my_stmt_start(const cap_rt *rt, my_conn *mc);
 /* cap_my_forget_session - the server session ended or changed under us (change_user,
  * reset_connection, a reconnect): start over. */
 void cap_my_forget_session(const cap_rt *rt, my_conn *mc);

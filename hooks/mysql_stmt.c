@@ -553,11 +553,7 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 			size_t len, const my_prep *prep, my_exec_fn fn)
 {
 	uint64_t t0 = cap_now_ns();
-	cap_my_stmt_reset(mc);
-	if (mc->multi_dirty) {
-		cap_engine_bump_db(rt->engine, mc->sess.scope);
-		mc->multi_dirty = 0;
-	}
+	cap_my_stmt_start(rt, mc);
 	if (sql == NULL) {
 		/* a statement whose text we never saw: it may do anything */
 		int was = cap_my_in_txn_before(mc->m);
@@ -573,8 +569,6 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
 	cap_my_plan(rt, mc, sql, len, info, &plan);
-	if (CAP_UNLIKELY(mc->replay_on))
-		cap_my_replay_before(mc, info, sql, len);
 	unsigned char kbuf[1024];
 	cap_keymat km;
 	cap_key key;

@@ -18,7 +18,8 @@ typedef int (*my_run_fn)(MYSQL *m, const char *sql, unsigned long len, int arg);
  * mysql_read_query_result. */
 int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_run_fn fn,
 		int arg, int send_only);
-/* cap_my_plan - classify sql and decide (reading the session back first when needed). */
+/* cap_my_plan - classify sql and decide (reading the session back first when needed); when
+ * the statement may read the diagnostics of a text hit before it, run that one for real. */
 void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap_sql_info *info,
 		 cap_plan *plan);
 /* cap_my_after - bookkeeping after a statement ran on the server. */
