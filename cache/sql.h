@@ -114,7 +114,12 @@ typedef struct cap_sql_name {
 } cap_sql_name;
 
 /* Function classes (info->func_class[i]). */
-enum { CAP_FUNC_UNKNOWN = 0, CAP_FUNC_VOLATILE = 1 /* a built-in known volatile: now() random() */ };
+enum {
+	CAP_FUNC_UNKNOWN = 0,  /* the hooks ask the catalog */
+	CAP_FUNC_VOLATILE = 1, /* a built-in known volatile: now() random() */
+	CAP_FUNC_WRITES = 2    /* set by the hooks only: code the statement reaches without naming
+				* it (an operator, attribute notation, a view) that may write */
+};
 
 #define CAP_SQL_MAX_TABLES 32
 #define CAP_SQL_MAX_FUNCS 16

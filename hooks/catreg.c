@@ -124,13 +124,36 @@ cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 				}
 				if (f)
 					f->retry_ns = now + CAP_CATREG_RETRY_NS;
-				cap_log(CAP_LOG_WARN, "cannot read %s; reads on this database are not "
+				cap_log(CAP_LOG_INFO, "cannot read %s; reads on this database are not "
 					"cached (retrying in 5 s)", r->what);
 			}
 		}
 	}
 	if (c)
 		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&r->lock);
+	cap_catbase_release(cur);
+	*held = c;
+	return c;
+}
+
+cap_catbase *cap_catreg_peek(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
+			     cap_catbase **held)
+{
+	uint64_t gen = cap_sess_catalog_gen(rt->engine), now = cap_now_ns();
+	cap_catbase *cur = *held;
+	if (cur && current(cur, s, gen, now))
+		return cur;
+	if (!__atomic_load_n(&r->registered, __ATOMIC_ACQUIRE))
+		reg_register(r);
+	pthread_mutex_lock(&r->lock);
+	cap_catbase *c = r->head;
+	while (c && !same_ident(c->ident, s->ident))
+		c = c->next;
+	if (c && current(c, s, gen, now))
+		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+	else
+		c = NULL;
 	pthread_mutex_unlock(&r->lock);
 	cap_catbase_release(cur);
 	*held = c;

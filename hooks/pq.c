@@ -85,6 +85,9 @@ typedef struct pq_prep {
 	char *sql;
 	int nparams;
 	Oid *types; /* nparams entries, or NULL */
+	int stale;  /* "" only: the server's unnamed statement is not this one (a hit stood in for
+		     * the program's PQexecParams, or a simple query of ours destroyed it); it is
+		     * prepared again before the program uses it (unnamed_restore) */
 } pq_prep;
 
 typedef struct pq_conn {
@@ -121,6 +124,8 @@ typedef struct pq_conn {
 	/* prepared statements, by name ("" is the unnamed one) */
 	pq_prep *preps;
 	int pipe_dirty;            /* a pipeline sent something that may write */
+	int listening;             /* may have run LISTEN: no hits (they would not deliver the
+				    * notifications a round trip reads) */
 } pq_conn;
 
 #define PQ_BUCKETS 1024
@@ -159,9 +164,14 @@ typedef struct pq_rx {
 
 static pq_rx *rx_retired;
 
+/* Set while the catalog query runs on the program's connection: its notices are ours. */
+static __thread int pq_quiet __attribute__((tls_model("initial-exec")));
+
 static void pq_notice_rx(void *arg, const PGresult *res)
 {
 	pq_rx *rx = arg;
+	if (pq_quiet)
+		return;
 	__atomic_add_fetch(&rx->notices, 1, __ATOMIC_RELAXED);
 	PQnoticeReceiver app = __atomic_load_n(&rx->app, __ATOMIC_ACQUIRE);
 	if (app)
@@ -186,6 +196,23 @@ static void preps_clear(pq_conn *pc)
 	while (pc->preps) {
 		pq_prep *p = pc->preps;
 		pc->preps = p->next;
+		prep_free(p);
+	}
+}
+
+/* Something we cannot see into (a function, DO, CALL, EXECUTE, a string with PREPARE or
+ * DEALLOCATE) may have prepared or deallocated statements: forget every name, so that none is
+ * answered by what we thought it was. A stale unnamed statement stays: only we know the server
+ * must be given it again. */
+static void preps_forget(pq_conn *pc)
+{
+	for (pq_prep **pp = &pc->preps; *pp;) {
+		pq_prep *p = *pp;
+		if (p->stale && p->name[0] == '\0') {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
 		prep_free(p);
 	}
 }
@@ -276,6 +303,7 @@ static void fl_clear(pq_conn *pc)
 /* Drop everything known about the session (PQreset): the receiver stays installed. */
 static void pq_forget_session(pq_conn *pc)
 {
+	pc->listening = 0;
 	pend_clear(pc);
 	fl_clear(pc);
 	preps_clear(pc);
@@ -379,6 +407,14 @@ static int mentions_prepared(const char *sql, size_t len)
 	return 0;
 }
 
+static int mentions_listen(const char *sql, size_t len)
+{
+	for (size_t i = 0; i + 6 <= len; i++)
+		if ((sql[i] | 0x20) == 'l' && strncasecmp(sql + i, "listen", 6) == 0)
+			return 1;
+	return 0;
+}
+
 /* ---- one statement ----------------------------------------------------------------------- */
 
 /* What a call carries: the statement text (for classification and the key) and parameters. */
@@ -427,17 +463,52 @@ static int pipeline_on(const PGconn *conn)
 	return cap_pq.PQpipelineStatus && cap_pq.PQpipelineStatus(conn) != PQ_PIPELINE_OFF;
 }
 
+static void unnamed_stale(pq_conn *pc)
+{
+	pq_prep *p = prep_find(pc, "");
+	if (p)
+		p->stale = 1;
+}
+
+/* The catalog for a statement. It is loaded (or reloaded after DDL) only for statements that
+ * need it, on this connection, and only while the connection is idle; otherwise an out-of-date
+ * catalog is not used at all (NULL: reads are not cached, writes bump the database). */
 static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info)
 {
-	if (info->kind != CAP_SQL_READ && info->kind != CAP_SQL_READ_NOCACHE &&
-	    info->kind != CAP_SQL_WRITE)
-		return pc->cat;
-	cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat);
+	int needs = info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
+		    info->kind == CAP_SQL_WRITE;
+	if (needs && cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->pend &&
+	    !pc->fl_active && !pipeline_on(pc->conn) && cap_pq.PQstatus(pc->conn) == CONNECTION_OK) {
+		cap_pqcat *had = pc->cat;
+		pq_quiet = 1;
+		cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat);
+		pq_quiet = 0;
+		if (pc->cat != had)
+			unnamed_stale(pc); /* perhaps loaded here: a simple query destroyed it */
+	} else {
+		cap_pqcat_peek(rt, &pc->sess, &pc->cat);
+	}
 	if (pc->cat && !pc->sess.sess_iso_known) {
 		pc->sess.sess_iso = cap_pqcat_default_iso(pc->cat);
 		pc->sess.sess_iso_known = 1;
 	}
 	return pc->cat;
+}
+
+/* A parameter that date/time input may read as the current time ('now', 'today' ...). */
+static int params_mean_now(const pq_call *call)
+{
+	for (int i = 0; i < call->nparams; i++) {
+		const char *v = call->values ? call->values[i] : NULL;
+		if (v == NULL)
+			continue;
+		size_t n = call->formats && call->formats[i]
+				   ? (call->lengths && call->lengths[i] > 0 ? (size_t)call->lengths[i] : 0)
+				   : strlen(v);
+		if (cap_sql_now_text(v, n))
+			return 1;
+	}
+	return 0;
 }
 
 /* Classify and plan call on pc. info is filled; returns the catalog used (may be NULL). */
@@ -455,10 +526,17 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 		info->iso = CAP_ISO_NONE;
 		info->iso_scope = CAP_ISO_SCOPE_NONE;
 		info->digest = 0;
+		info->nbuiltin = 0;
+		info->names_len = 0;
 		return NULL;
 	}
 	cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
 	cap_pqcat *cat = pq_catalog(rt, pc, info);
+	cap_pqcat_vet(cat, call->sql, call->sql_len, info);
+	if (info->kind == CAP_SQL_READ && params_mean_now(call)) {
+		info->kind = CAP_SQL_READ_NOCACHE;
+		info->reasons |= CAP_SQLR_VOLATILE_CLAUSE;
+	}
 	if (pc->params_dirty && (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE))
 		refresh_params(pc);
 	cap_sess_plan(rt, &pc->sess, info, in_txn_now(pc->conn), &cap_pqcat_ops, cat, plan);
@@ -574,9 +652,14 @@ static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const c
 {
 	if (may_change_params(call, info, plan))
 		pc->params_dirty = 1;
-	/* anywhere in the string, whatever its overall kind (BEGIN; DEALLOCATE s; ...) */
-	if (call->sql && plan->act != CAP_ACT_CACHE && mentions_prepared(call->sql, call->sql_len))
-		preps_clear(pc);
+	/* anywhere in the string, whatever its overall kind (BEGIN; DEALLOCATE s; ...), and
+	 * code we cannot see into (a PL/pgSQL function may EXECUTE 'PREPARE ...') */
+	if (call->sql == NULL || plan->fn_may_write || info->kind == CAP_SQL_OTHER ||
+	    (plan->act != CAP_ACT_CACHE && mentions_prepared(call->sql, call->sql_len)))
+		preps_forget(pc);
+	if (call->sql == NULL || plan->fn_may_write || info->kind == CAP_SQL_OTHER ||
+	    (plan->act != CAP_ACT_CACHE && mentions_listen(call->sql, call->sql_len)))
+		pc->listening = 1;
 	/* an unknown prepared statement (call->sql NULL) was planned as OTHER: the session
 	 * treats it as a write of unknown tables and a change it cannot follow */
 	cap_sess_after(rt, &pc->sess, info, plan, call->sql ? call->sql : "", call->sql_len, ok,
@@ -595,6 +678,43 @@ static void track_unnamed(pq_conn *pc, const pq_call *call)
 		if (p)
 			prep_add(pc, p);
 	}
+}
+
+/* A hit stood in for a statement sent with the extended protocol: the program's unnamed
+ * statement is now this one, the server's is not. */
+static void unnamed_hit(pq_conn *pc, const pq_call *call)
+{
+	pq_prep *p = prep_new("", call->sql, call->nparams, call->types);
+	if (p == NULL) {
+		prep_drop(pc, "");
+		return;
+	}
+	p->stale = 1;
+	prep_add(pc, p);
+}
+
+/* Before the program uses the unnamed statement: give the server the one the program thinks
+ * it has. NULL, or the failed PQprepare's result (the program gets it in place of its own). */
+static PGresult *unnamed_restore(pq_conn *pc)
+{
+	pq_prep *p = prep_find(pc, "");
+	if (p == NULL || !p->stale)
+		return NULL;
+	PGresult *r = CAP_REAL(cap_pq.PQprepare(pc->conn, "", p->sql, p->nparams, p->types));
+	if (r && cap_pq.PQresultStatus(r) == PGRES_COMMAND_OK) {
+		cap_pq.PQclear(r);
+		p->stale = 0;
+		return NULL;
+	}
+	prep_drop(pc, "");
+	return r;
+}
+
+/* Hits are not served on a connection libpq knows is broken (the server would not answer),
+ * nor on one that may be listening (a round trip would deliver its notifications). */
+static int hit_allowed(const pq_conn *pc)
+{
+	return !pc->listening && cap_pq.PQstatus(pc->conn) == CONNECTION_OK;
 }
 
 typedef PGresult *(*pq_sync_fn)(PGconn *conn, const pq_call *call);
@@ -629,13 +749,13 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 		cap_key key;
 		cap_keymat_init(&km, kbuf, sizeof(kbuf));
 		if (pq_key(pc, call, &km, &key) == CAP_OK) {
-			if (plan.can_hit) {
+			if (plan.can_hit && hit_allowed(pc)) {
 				pq_hitctx h = { pc->conn, NULL, NULL };
 				int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
 				if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 					cap_keymat_done(&km);
 					if (call->extended)
-						prep_drop(pc, ""); /* the server's is now not what the program thinks */
+						unnamed_hit(pc, call);
 					pq_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2,
 						  &plan, info, call, t0);
 					return h.res;
@@ -646,6 +766,13 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 			if (pc->standby)
 				plan.can_fill = 0; /* a standby may lag the writes it would be filed under */
 			cap_sess_deps(rt, &pc->sess, info, &cap_pqcat_ops, pc->cat, &plan);
+			if (call->stmt_name && call->stmt_name[0] == '\0') {
+				PGresult *bad = unnamed_restore(pc);
+				if (bad) {
+					cap_keymat_done(&km);
+					return bad;
+				}
+			}
 			unsigned notices = rx_count(pc);
 			PGresult *res = CAP_REAL(fn(pc->conn, call));
 			if (plan.can_fill && res && cap_pq.PQresultStatus(res) == PGRES_TUPLES_OK &&
@@ -663,6 +790,11 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 		cap_keymat_done(&km);
 		plan.act = CAP_ACT_PASS;
 		plan.reason = CAP_REASON_internal;
+	}
+	if (call->stmt_name && call->stmt_name[0] == '\0') {
+		PGresult *bad = unnamed_restore(pc);
+		if (bad)
+			return bad;
 	}
 	PGresult *res = CAP_REAL(fn(pc->conn, call));
 	track_unnamed(pc, call);
@@ -780,7 +912,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	if (plan.act == CAP_ACT_CACHE) {
 		cap_keymat_init(&km, kbuf, sizeof(kbuf));
 		have_key = pq_key(pc, call, &km, &key) == CAP_OK;
-		if (have_key && plan.can_hit) {
+		if (have_key && plan.can_hit && hit_allowed(pc)) {
 			pq_hitctx h = { pc->conn, NULL, &pc->pend_val };
 			int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
@@ -795,7 +927,11 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 					pc->pend_l2 = r == CAP_HIT_L2;
 					pc->pend_t0 = t0;
 					pc->pend_shape = info->digest;
-					if (call->extended || nonblocking)
+					if (call->extended)
+						unnamed_hit(pc, call);
+					else if (nonblocking && call->stmt_name)
+						unnamed_stale(pc); /* the empty query destroyed it */
+					else if (nonblocking)
 						prep_drop(pc, "");
 					return 1;
 				}
@@ -839,6 +975,10 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	pc->fl_t0 = t0;
 	pc->fl_ok = 1;
 	pc->fl_results = 0;
+	if (call->stmt_name && call->stmt_name[0] == '\0') {
+		PGresult *bad = unnamed_restore(pc);
+		cap_pq.PQclear(bad); /* the server will say it has no unnamed statement */
+	}
 	int sent = CAP_REAL(fn(pc->conn, call));
 	track_unnamed(pc, call);
 	if (!sent) {
@@ -1148,6 +1288,37 @@ CAP_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nPara
 	return pq_send(rt, pc, &call, send_prepared);
 }
 
+/* Describing the unnamed statement after a hit stood in for it: the server must have the
+ * program's statement first. */
+CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
+{
+	const cap_rt *rt;
+	if (!pq_bypass(&rt) && conn && (stmt == NULL || stmt[0] == '\0')) {
+		pq_conn *pc = pq_find(conn, 0);
+		if (pc && !pc->pend && !pc->fl_active && !pipeline_on(conn)) {
+			PGresult *bad = unnamed_restore(pc);
+			if (bad)
+				return bad;
+		}
+	}
+	return cap_pq.PQdescribePrepared ? CAP_REAL(cap_pq.PQdescribePrepared(conn, stmt)) : NULL;
+}
+
+CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
+{
+	const cap_rt *rt;
+	if (!pq_bypass(&rt) && conn && (stmt == NULL || stmt[0] == '\0')) {
+		pq_conn *pc = pq_find(conn, 0);
+		if (pc && pc->pend && !pc->pend_empty)
+			pend_clear(pc);
+		if (pc)
+			pq_settle_inflight(rt, pc);
+		if (pc && !pc->pend && !pc->fl_active && !pipeline_on(conn))
+			cap_pq.PQclear(unnamed_restore(pc));
+	}
+	return cap_pq.PQsendDescribePrepared ? CAP_REAL(cap_pq.PQsendDescribePrepared(conn, stmt)) : 0;
+}
+
 CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 {
 	const cap_rt *rt;
@@ -1230,8 +1401,10 @@ CAP_EXPORT int PQsocket(const PGconn *conn)
 	if (!cap_guard && conn && cap_pq_resolve() && cap_pq.PQsocket) {
 		pq_conn *pc = pq_find((PGconn *)conn, 0);
 		if (pc && pc->pend && !pc->pend_empty && !pc->pend_done && pc->pend_row == 0 &&
-		    CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))
+		    CAP_REAL(cap_pq.PQsendQuery(pc->conn, ""))) {
 			pc->pend_empty = 1;
+			unnamed_stale(pc); /* the empty query destroyed it */
+		}
 	}
 	return cap_pq.PQsocket ? cap_pq.PQsocket(conn) : -1;
 }

@@ -1,15 +1,18 @@
 /*
  * pq_catalog.h - what the libpq hooks need from a PostgreSQL database's catalog: which names
- * are views (and their base tables), materialized views, foreign tables and partitioned or
- * inherited tables; which tables have user triggers or rules (their writes have unknowable
- * effects); which foreign keys cascade; which functions are immutable; the database's
- * default transaction isolation for this user.
+ * are views (and what their stored definitions reach: base relations, functions, operators,
+ * domains, by oid), materialized views, sequences, foreign and partitioned or inherited tables;
+ * which tables have user triggers, rules, or defaults and checks that call volatile functions
+ * (their writes have unknowable effects); which foreign keys cascade; how volatile each
+ * function name is, and which operators, attribute-notation functions, domains and casts a
+ * statement can reach without calling them by name; the database's default transaction
+ * isolation for this user.
  *
- * It is loaded once per (server, database, user) in each process, through a short-lived
- * separate connection opened with the program connection's own parameters (so querying it
- * never disturbs the program's session or transaction), and reloaded when any process ran
- * DDL (the reserved generation slot of session.h). When it cannot be loaded the hooks cache
- * no reads on that database and every write invalidates the whole database.
+ * It is loaded once per (server, database, user) in each process, on the program's own
+ * connection while that is idle (see pq_catalog.c), and reloaded when any process ran DDL (the
+ * reserved generation slot of session.h) or a minute has passed, when a statement needs it.
+ * When it cannot be had the hooks cache no reads on that database and every write invalidates
+ * the whole database.
  */
 #ifndef CAP_PQ_CATALOG_H
 #define CAP_PQ_CATALOG_H
@@ -26,6 +29,19 @@ typedef struct cap_pqcat cap_pqcat;
  * newer catalog exists (the caller releases its last one with cap_pqcat_release). */
 cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_pqcat **held);
 void cap_pqcat_release(cap_pqcat *c);
+
+/* cap_pqcat_get loads on conn: call it only while conn is idle (PQTRANS_IDLE, nothing in
+ * flight, not in pipeline mode); the catalog query's notices are the caller's to mute, and
+ * it destroys conn's unnamed prepared statement. cap_pqcat_peek never loads: the current
+ * catalog, or NULL when none is loaded or it is out of date. */
+cap_pqcat *cap_pqcat_peek(const cap_rt *rt, const cap_sess *s, cap_pqcat **held);
+
+/* cap_pqcat_vet - add to info (func[], CAP_SQLR_FUNCTION) what sql[0..len) reaches without
+ * naming it: user operators, attribute notation, domains and casts with volatile functions,
+ * user functions named like built-ins, views that may write, or anything at all when the
+ * database has volatile implicit casts or type I/O. Entries that may write are
+ * CAP_FUNC_WRITES. c may be NULL (nothing is added). */
+void cap_pqcat_vet(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info *info);
 
 /* cap_pqcat_default_iso - the session default isolation level new connections of this
  * user get (CAP_ISO_UNKNOWN if it could not be read). */

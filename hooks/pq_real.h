@@ -24,6 +24,8 @@
 	X(int, PQsendQueryPrepared, (PGconn *, const char *, int, const char *const *,         \
 				     const int *, const int *, int))                           \
 	X(PGresult *, PQgetResult, (PGconn *))                                                 \
+	X(PGresult *, PQdescribePrepared, (PGconn *, const char *))                            \
+	X(int, PQsendDescribePrepared, (PGconn *, const char *))                               \
 	X(int, PQisBusy, (PGconn *))                                                           \
 	X(int, PQconsumeInput, (PGconn *))                                                     \
 	X(void, PQfinish, (PGconn *))                                                          \

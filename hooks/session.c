@@ -163,6 +163,8 @@ static uint32_t check_funcs(const cap_sql_info *info, const cap_rules_verdict *v
 			continue; /* declared safe */
 		const cap_sql_name *f = &info->func[i];
 		enum cap_fn_class c = CAP_FN_VOLATILE;
+		if (info->func_class[i] == CAP_FUNC_WRITES)
+			*may_write = 1; /* reached through an operator, a view ...: see pq_catalog.h */
 		if (info->func_class[i] == CAP_FUNC_UNKNOWN) {
 			c = CAP_FN_UNKNOWN;
 			if (ops && cat) {
@@ -184,7 +186,7 @@ static uint32_t check_funcs(const cap_sql_info *info, const cap_rules_verdict *v
 static int has_unknown_func(const cap_sql_info *info)
 {
 	for (uint16_t i = 0; i < info->nfunc; i++)
-		if (info->func_class[i] == CAP_FUNC_UNKNOWN)
+		if (info->func_class[i] == CAP_FUNC_UNKNOWN || info->func_class[i] == CAP_FUNC_WRITES)
 			return 1;
 	return 0;
 }
@@ -216,6 +218,16 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 	}
 	switch (info->kind) {
 	case CAP_SQL_WRITE:
+		/* UPDATE t SET x = f(x) writes what f writes: the database, unless every function
+		 * is immutable or declared safe */
+		if (info->reasons & CAP_SQLR_FUNCTION) {
+			cap_rules_verdict v = { 0, 0, 0xffffffffu };
+			if (rt->rules)
+				cap_rules_apply(rt->rules, s->dialect, info, &v);
+			check_funcs(info, &v, rt->rules != NULL, ops, cat, &p->fn_may_write);
+		}
+		p->act = CAP_ACT_WRITE;
+		return;
 	case CAP_SQL_DDL:
 	case CAP_SQL_OTHER:
 		p->act = CAP_ACT_WRITE;
@@ -357,9 +369,13 @@ static void bump_write(const cap_rt *rt, cap_sess *s, const cap_sql_info *info,
 	int whole_db = p->fn_may_write || info->kind == CAP_SQL_OTHER || info->nwrite == 0 ||
 		       cat == NULL || ops == NULL || (info->reasons & CAP_SQLR_TOO_COMPLEX);
 	if (info->kind == CAP_SQL_DDL || (info->flags & CAP_SQLF_CATALOG_CHANGE)) {
-		/* DDL changes what every catalog knows: the database, and each process's catalog */
+		/* DDL changes what every catalog knows: the database, and each process's catalog.
+		 * Inside a transaction it takes effect at COMMIT: a catalog loaded before then
+		 * is out of date again, so end_txn bumps once more. */
 		whole_db = 1;
 		cap_engine_bump_table(rt->engine, catalog_slot, sizeof(catalog_slot) - 1);
+		if (in_txn)
+			s->txn_ddl = 1;
 	}
 	if (whole_db) {
 		bump_db(rt, s);
@@ -397,6 +413,11 @@ void cap_sess_bump(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, cons
  * pre-commit state between the write and the commit). */
 static void end_txn(const cap_rt *rt, cap_sess *s, const cap_catalog_ops *ops, void *cat)
 {
+	if (s->txn_ddl) {
+		cap_engine_bump_table(rt->engine, catalog_slot, sizeof(catalog_slot) - 1);
+		s->txn_ddl = 0;
+		s->wset_db = 1;
+	}
 	if (s->wset_db || (s->nwset && (cat == NULL || ops == NULL))) {
 		bump_db(rt, s);
 	} else if (s->nwset) {
