@@ -2,7 +2,7 @@
  * catreg.c - the shared catalog registry (see catreg.h).
  *
  * The registry is a short list (one entry per server, database and user a process talks to)
- * and a list of recent load failures; both live under one process-local mutex, which atfork
+ * and a list of when each may next be loaded; both live under one process-local mutex, which atfork
  * handlers take around fork so that a child never inherits it held.
  */
 #include "hooks/catreg.h"
@@ -11,6 +11,8 @@
 
 #include <stdlib.h>
 
+/* When each catalog may next be loaded: CAP_CATREG_MIN_NS after a load, CAP_CATREG_RETRY_NS
+ * after a failure. */
 struct cap_catfail {
 	struct cap_catfail *next;
 	cap_hash ident;
@@ -109,6 +111,11 @@ cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 			f = f->next;
 		if (f == NULL || now >= f->retry_ns) {
 			c = load(arg, s);
+			if (f == NULL && (f = calloc(1, sizeof(*f)))) {
+				f->ident = s->ident;
+				f->next = r->failures;
+				r->failures = f;
+			}
 			if (c) {
 				c->ident = s->ident;
 				c->gen = gen;
@@ -116,12 +123,9 @@ cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 				c->refs = 1; /* the registry's */
 				c->next = r->head;
 				r->head = c;
+				if (f)
+					f->retry_ns = now + CAP_CATREG_MIN_NS;
 			} else {
-				if (f == NULL && (f = calloc(1, sizeof(*f)))) {
-					f->ident = s->ident;
-					f->next = r->failures;
-					r->failures = f;
-				}
 				if (f)
 					f->retry_ns = now + CAP_CATREG_RETRY_NS;
 				cap_log(CAP_LOG_INFO, "cannot read %s; reads on this database are not "

@@ -7,7 +7,11 @@
  * holds one reference, each connection that uses it another. It is replaced (a new load) when
  * any process ran DDL through Capacitor (the catalog generation of hooks/session.h changed)
  * and at least every CAP_CATREG_RELOAD_NS, so DDL made without Capacitor is picked up too; a
- * failed load is retried at most every CAP_CATREG_RETRY_NS.
+ * failed load is retried at most every CAP_CATREG_RETRY_NS. Loads happen only when a statement
+ * needs the catalog, and at most every CAP_CATREG_MIN_NS per catalog: under a stream of DDL
+ * an out-of-date catalog is not used at all (reads are not cached, writes invalidate the
+ * whole database) until the next load is due, so DDL-heavy work pays for at most one load a
+ * second per process.
  *
  * The registry's mutex is taken only when a connection's catalog is missing or out of date,
  * never on a hit of a connection that holds a current one. Loading happens under the mutex
@@ -22,6 +26,7 @@
 
 #define CAP_CATREG_RETRY_NS (5ULL * 1000000000ULL)
 #define CAP_CATREG_RELOAD_NS (60ULL * 1000000000ULL)
+#define CAP_CATREG_MIN_NS (1ULL * 1000000000ULL)
 
 /* The header every catalog starts with. */
 typedef struct cap_catbase {
