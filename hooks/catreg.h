@@ -2,8 +2,9 @@
  * catreg.h - the per-process registry of server catalogs that both hooks share.
  *
  * A catalog (hooks/pq_catalog, hooks/mysql_catalog) describes one (server, database, user):
- * what the hooks must know to cache reads and invalidate writes. It is loaded through a
- * short-lived separate connection, immutable once loaded, and reference-counted: the registry
+ * what the hooks must know to cache reads and invalidate writes. It is loaded by the hook
+ * (PostgreSQL: on the program's idle connection; MySQL: through a short-lived separate
+ * connection), immutable once loaded, and reference-counted: the registry
  * holds one reference, each connection that uses it another. It is replaced (a new load) when
  * any process ran DDL through Capacitor (the catalog generation of hooks/session.h changed)
  * and at least every CAP_CATREG_RELOAD_NS, so DDL made without Capacitor is picked up too; a

@@ -90,6 +90,10 @@ typedef struct pq_prep {
 		     * prepared again before the program uses it (unnamed_restore) */
 } pq_prep;
 
+/* pq_conn.listening */
+enum { LISTEN_NO = 0, LISTEN_YES, LISTEN_MAYBE /* ran LISTEN/UNLISTEN or code we cannot see:
+						* asked from the server before the next hit */ };
+
 typedef struct pq_conn {
 	struct pq_conn *next;
 	PGconn *conn;
@@ -124,8 +128,8 @@ typedef struct pq_conn {
 	/* prepared statements, by name ("" is the unnamed one) */
 	pq_prep *preps;
 	int pipe_dirty;            /* a pipeline sent something that may write */
-	int listening;             /* may have run LISTEN: no hits (they would not deliver the
-				    * notifications a round trip reads) */
+	int listening;             /* LISTEN_*: a listening connection gets no hits (they would
+				    * not deliver the notifications a round trip reads) */
 } pq_conn;
 
 #define PQ_BUCKETS 1024
@@ -303,7 +307,7 @@ static void fl_clear(pq_conn *pc)
 /* Drop everything known about the session (PQreset): the receiver stays installed. */
 static void pq_forget_session(pq_conn *pc)
 {
-	pc->listening = 0;
+	pc->listening = LISTEN_NO;
 	pend_clear(pc);
 	fl_clear(pc);
 	preps_clear(pc);
@@ -479,12 +483,12 @@ static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *
 		    info->kind == CAP_SQL_WRITE;
 	if (needs && cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->pend &&
 	    !pc->fl_active && !pipeline_on(pc->conn) && cap_pq.PQstatus(pc->conn) == CONNECTION_OK) {
-		cap_pqcat *had = pc->cat;
+		int loaded = 0;
 		pq_quiet = 1;
-		cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat);
+		cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat, &loaded);
 		pq_quiet = 0;
-		if (pc->cat != had)
-			unnamed_stale(pc); /* perhaps loaded here: a simple query destroyed it */
+		if (loaded)
+			unnamed_stale(pc); /* the catalog query destroyed it */
 	} else {
 		cap_pqcat_peek(rt, &pc->sess, &pc->cat);
 	}
@@ -659,7 +663,7 @@ static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const c
 		preps_forget(pc);
 	if (call->sql == NULL || plan->fn_may_write || info->kind == CAP_SQL_OTHER ||
 	    (plan->act != CAP_ACT_CACHE && mentions_listen(call->sql, call->sql_len)))
-		pc->listening = 1;
+		pc->listening = LISTEN_MAYBE;
 	/* an unknown prepared statement (call->sql NULL) was planned as OTHER: the session
 	 * treats it as a write of unknown tables and a change it cannot follow */
 	cap_sess_after(rt, &pc->sess, info, plan, call->sql ? call->sql : "", call->sql_len, ok,
@@ -710,11 +714,32 @@ static PGresult *unnamed_restore(pq_conn *pc)
 	return r;
 }
 
-/* Hits are not served on a connection libpq knows is broken (the server would not answer),
- * nor on one that may be listening (a round trip would deliver its notifications). */
-static int hit_allowed(const pq_conn *pc)
+/* Whether the connection listens, asked from the server (once after each statement that may
+ * have changed it, just before a hit would be served): 1 yes or unknown, 0 no. */
+static int listening_now(pq_conn *pc)
 {
-	return !pc->listening && cap_pq.PQstatus(pc->conn) == CONNECTION_OK;
+	/* only between transactions: inside one, our query could take its snapshot */
+	if (pc->pend || pc->fl_active || pipeline_on(pc->conn) ||
+	    cap_pq.PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
+		return 1;
+	pq_quiet = 1;
+	PGresult *r = CAP_REAL(cap_pq.PQexec(
+		pc->conn, "SELECT pg_catalog.count(*) FROM pg_catalog.pg_listening_channels()"));
+	pq_quiet = 0;
+	unnamed_stale(pc); /* a simple query destroys it */
+	if (r && cap_pq.PQresultStatus(r) == PGRES_TUPLES_OK && cap_pq.PQntuples(r) == 1)
+		pc->listening = strcmp(cap_pq.PQgetvalue(r, 0, 0), "0") == 0 ? LISTEN_NO : LISTEN_YES;
+	cap_pq.PQclear(r);
+	return pc->listening != LISTEN_NO;
+}
+
+/* Hits are not served on a connection libpq knows is broken (the server would not answer),
+ * nor on one that listens (a round trip would deliver its notifications). */
+static int hit_allowed(pq_conn *pc)
+{
+	if (cap_pq.PQstatus(pc->conn) != CONNECTION_OK || pc->listening == LISTEN_YES)
+		return 0;
+	return pc->listening == LISTEN_NO || !listening_now(pc);
 }
 
 typedef PGresult *(*pq_sync_fn)(PGconn *conn, const pq_call *call);

@@ -654,17 +654,26 @@ static cap_pqcat *cat_load(PGconn *conn)
 	return c;
 }
 
+typedef struct loadarg {
+	PGconn *conn;
+	int *ran;
+} loadarg;
+
 static cap_catbase *load_cb(void *arg, const cap_sess *s)
 {
+	loadarg *a = arg;
 	(void)s;
-	cap_pqcat *c = cat_load(arg);
+	*a->ran = 1;
+	cap_pqcat *c = cat_load(a->conn);
 	return c ? &c->base : NULL;
 }
 
-cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_pqcat **held)
+cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_pqcat **held,
+			 int *ran)
 {
 	cap_catbase *h = *held ? &(*held)->base : NULL;
-	cap_catbase *b = cap_catreg_get(&pq_registry, rt, s, &h, load_cb, conn);
+	loadarg a = { conn, ran };
+	cap_catbase *b = cap_catreg_get(&pq_registry, rt, s, &h, load_cb, &a);
 	*held = (cap_pqcat *)b; /* base is the first member */
 	return *held;
 }

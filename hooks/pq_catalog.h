@@ -27,12 +27,13 @@ typedef struct cap_pqcat cap_pqcat;
  * needed; NULL when it is unavailable (then retried at most every few seconds). *held is
  * the reference the caller keeps between statements: it is released and replaced here when a
  * newer catalog exists (the caller releases its last one with cap_pqcat_release). */
-cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_pqcat **held);
+cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_pqcat **held,
+			 int *ran);
 void cap_pqcat_release(cap_pqcat *c);
 
 /* cap_pqcat_get loads on conn: call it only while conn is idle (PQTRANS_IDLE, nothing in
  * flight, not in pipeline mode); the catalog query's notices are the caller's to mute, and
- * it destroys conn's unnamed prepared statement. cap_pqcat_peek never loads: the current
+ * when it ran (*ran set to 1) it destroyed conn's unnamed prepared statement. cap_pqcat_peek never loads: the current
  * catalog, or NULL when none is loaded or it is out of date. */
 cap_pqcat *cap_pqcat_peek(const cap_rt *rt, const cap_sess *s, cap_pqcat **held);
 

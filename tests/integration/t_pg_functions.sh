@@ -274,6 +274,14 @@ $ON bash "$d/ln.run" >"$d/listen.on" 2>&1
 grep -q "notify fl_ch hello" "$d/listen.off" || bad "listen: no notification even without the library"
 cmp -s "$d/listen.off" "$d/listen.on" || { bad "listen: output differs"; diff -u "$d/listen.off" "$d/listen.on" >&2 || true; }
 
+# ... but code that might have listened (a volatile function) costs hits only until the server
+# says the connection does not listen.
+printf 'exec\tSELECT fl_w()\nexec\tSELECT count(*) FROM fl_u\nexec\tSELECT count(*) FROM fl_u\n' >"$d/nl.in"
+h0=$(stat hits)
+$ON "$client" <"$d/nl.in" >"$d/nl.out" 2>&1
+h1=$(stat hits)
+[ "$h1" -gt "$h0" ] || bad "not listening: no hit after a volatile function ($(cat "$d/nl.out"))"
+
 # A hit on a connection libpq knows the server closed reports it closed: another session
 # terminates it, a statement finds out, then a read that was cached.
 cat >"$d/cl.in" <<'EOF'
