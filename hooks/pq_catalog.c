@@ -325,8 +325,8 @@ static const char q_load[] =
 	"SELECT c.relname, p.relname FROM pg_catalog.pg_inherits i "
 	"JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
 	"JOIN pg_catalog.pg_class p ON p.oid = i.inhparent;"
-	/* 9 */
-	"SHOW default_transaction_isolation";
+	/* 9: the level a new session of this user gets, whatever this session SET since */
+	"SELECT reset_val FROM pg_catalog.pg_settings WHERE name = 'default_transaction_isolation'";
 
 enum { R_SET, R_RELS, R_PROCS, R_OPS, R_WORDS, R_TAINT, R_VIEWS, R_FKS, R_INH, R_ISO, R_N };
 

@@ -321,6 +321,33 @@ $ON $lim -c "SELECT count(*) FROM fl_u" \
 h1=$(stat hits)
 [ "$h1" -gt "$h0" ] || bad "connection limit: no hits (the catalog could not be read)"
 
+# The catalog is read on the program's connection, but the isolation level it reports is the
+# one a new session gets (the role's default here), not what this session SET.
+$DIRECT -q <<'SQL' >/dev/null 2>&1 || true
+DROP ROLE IF EXISTS fl_iso;
+CREATE ROLE fl_iso LOGIN;
+ALTER ROLE fl_iso SET default_transaction_isolation = 'serializable';
+GRANT SELECT ON fl_u TO fl_iso;
+CREATE TABLE IF NOT EXISTS fl_other (a int);
+GRANT SELECT ON fl_other TO fl_iso;
+SQL
+iso="$CAP_PG_BIN/psql -X -A -t -h $CAP_PG_HOST -p $CAP_PG_PORT -U fl_iso -d $CAP_PG_DB"
+cat >"$d/iso.sql" <<EOF
+SET default_transaction_isolation = 'read committed';
+SELECT count(*) FROM fl_u;
+\\c
+BEGIN;
+SELECT count(*) FROM fl_other;
+\\! $ON $PSQL -q -c "INSERT INTO fl_u VALUES (9, 'nine')"
+\\! $ON $iso -q -c "SELECT count(*) FROM fl_u" -c "SELECT count(*) FROM fl_u" >/dev/null
+SELECT count(*) FROM fl_u;
+COMMIT;
+EOF
+$ON $PSQL -q -f "$d/un.setup" -c "GRANT SELECT ON fl_u TO fl_iso" >/dev/null 2>&1
+$ON $iso -f "$d/iso.sql" >"$d/iso.out" 2>&1
+[ "$(grep -v -e '^$' -e '^You are now' "$d/iso.out" | tr '\n' ' ')" = "SET 2 BEGIN 0 2 COMMIT " ] ||
+	bad "isolation: a serializable transaction saw a later state: $(cat "$d/iso.out")"
+
 # Another session holds an ACCESS EXCLUSIVE lock on a view's base table: loading the catalog
 # must not wait for it.
 $DIRECT -q <<'SQL' >/dev/null 2>&1
