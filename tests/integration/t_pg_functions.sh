@@ -88,32 +88,26 @@ CREATE FUNCTION fl_chk(int) RETURNS bool LANGUAGE plpgsql AS
 CREATE DOMAIN fl_dom AS int CHECK (fl_chk(VALUE));
 CREATE TABLE fl_dd (v fl_dom);
 SQL
-cat >"$d/w.sql" <<'SQL'
-SELECT count(*) FROM fl_log;
-SELECT t.fl_bump FROM fl_t t ORDER BY 1;
-SELECT t.fl_bump FROM fl_t t ORDER BY 1;
-SELECT count(*) FROM fl_log;
-SELECT a FROM fl_t WHERE a === 1;
-SELECT a FROM fl_t WHERE a === 1;
-SELECT count(*) FROM fl_log;
-SELECT upper(7);
-SELECT upper(7);
-SELECT count(*) FROM fl_log;
-SELECT a FROM fl_wv ORDER BY a;
-SELECT a FROM fl_wv ORDER BY a;
-SELECT count(*) FROM fl_log;
-UPDATE fl_t SET x = fl_w() WHERE a = 1;
-SELECT count(*) FROM fl_log;
-INSERT INTO fl_d (a) VALUES (1);
-SELECT count(*) FROM fl_log;
-SELECT 5::fl_dom;
-SELECT 5::fl_dom;
-SELECT count(*) FROM fl_log;
-INSERT INTO fl_dd VALUES (3);
-SELECT count(*) FROM fl_log;
-SELECT count(*) FROM fl_log;
-SQL
-same writes "$d/w.setup" "$d/w.sql"
+# Each case: count fl_log, then the statement that writes it (twice where a read could be
+# answered from the cache), then count again.
+wcase() { # wcase NAME STATEMENT [TIMES]
+	local n
+	{
+		echo "SELECT count(*) FROM fl_log;"
+		for n in $(seq "${3:-2}"); do echo "$2"; done
+		echo "SELECT count(*) FROM fl_log;"
+		echo "SELECT count(*) FROM fl_log;"
+	} >"$d/w_$1.sql"
+	same "writes_$1" "$d/w.setup" "$d/w_$1.sql"
+}
+wcase attribute "SELECT t.fl_bump FROM fl_t t ORDER BY 1;"
+wcase operator "SELECT a FROM fl_t WHERE a === 1;"
+wcase builtin_name "SELECT upper(7);"
+wcase view "SELECT a FROM fl_wv ORDER BY a;"
+wcase update "UPDATE fl_t SET x = fl_w() WHERE a = 1;" 1
+wcase default "INSERT INTO fl_d (a) VALUES (1);" 1
+wcase domain_cast "SELECT 5::fl_dom;"
+wcase domain_column "INSERT INTO fl_dd VALUES (3);" 1
 
 # ---- 2. sequences through a view ------------------------------------------------------------
 cat >"$d/s.setup" <<'SQL'
