@@ -72,6 +72,12 @@ int cap_catreg_push(uint32_t **v, uint32_t *n, uint32_t x)
 	return CAP_OK;
 }
 
+void cap_catbase_hold(cap_catbase *c)
+{
+	if (c)
+		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+}
+
 void cap_catbase_release(cap_catbase *c)
 {
 	if (c && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
@@ -82,6 +88,11 @@ static int current(const cap_catbase *c, const cap_sess *s, uint64_t gen, uint64
 {
 	return c->gen == gen && same_ident(c->ident, s->ident) &&
 	       now - c->loaded_ns < CAP_CATREG_RELOAD_NS;
+}
+
+int cap_catreg_current(const cap_rt *rt, const cap_sess *s, const cap_catbase *c)
+{
+	return current(c, s, cap_sess_catalog_gen(rt->engine), cap_now_ns());
 }
 
 cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,

@@ -70,7 +70,11 @@ cap_catbase *cap_catreg_peek(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
  * CAP_ENOMEM. The catalogs keep view bases, cascades and partitions as such lists. */
 int cap_catreg_push(uint32_t **v, uint32_t *n, uint32_t x);
 
-/* cap_catbase_release - drop one reference (NULL is allowed). */
+/* cap_catreg_current - whether c is still the current catalog for s (no lock taken). */
+int cap_catreg_current(const cap_rt *rt, const cap_sess *s, const cap_catbase *c);
+
+/* cap_catbase_hold / cap_catbase_release - take or drop one reference (NULL is allowed). */
+void cap_catbase_hold(cap_catbase *c);
 void cap_catbase_release(cap_catbase *c);
 
 #endif

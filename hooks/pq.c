@@ -99,7 +99,8 @@ typedef struct pq_conn {
 	PGconn *conn;
 	cap_sess sess;
 	int params_dirty;          /* re-read ParameterStatus before the next lookup */
-	cap_pqcat *cat;
+	cap_pqcat *cat;            /* current, or NULL */
+	cap_pqcat *last;           /* the one before, while no current one could be had */
 	struct pq_rx *rx;          /* notice forwarding (outlives this state: see pq_rx) */
 	int standby;               /* the server is a hot standby: never fill from it */
 	/* a pending hit of the asynchronous API */
@@ -246,7 +247,8 @@ static void sess_setup(pq_conn *pc)
 	pc->sess.lazy_deps = 1;
 	pc->params_dirty = 1;
 	cap_pqcat_release(pc->cat);
-	pc->cat = NULL;
+	cap_pqcat_release(pc->last);
+	pc->cat = pc->last = NULL;
 }
 
 /* pq_find - the state of conn, created when create is set; NULL if none / no memory. */
@@ -338,6 +340,7 @@ static void pq_remove(PGconn *conn)
 	cap_buf_free(&pc->pend_val);
 	cap_buf_free(&pc->fl_key);
 	cap_pqcat_release(pc->cat);
+	cap_pqcat_release(pc->last);
 	if (pc->rx) {
 		pthread_mutex_lock(&pq_lock);
 		pc->rx->next = rx_retired;
@@ -479,8 +482,16 @@ static void unnamed_stale(pq_conn *pc)
  * catalog is not used at all (NULL: reads are not cached, writes bump the database). */
 static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info)
 {
+	if (pc->cat && !cap_pqcat_current(rt, &pc->sess, pc->cat)) {
+		cap_pqcat_release(pc->last);
+		pc->last = pc->cat;
+		cap_pqcat_hold(pc->last); /* the get or peek below drops pc->cat's */
+	}
+	/* BEGIN is sent while the connection is idle: the last chance to load before the
+	 * transaction's statements (psycopg2 begins one before every first statement) */
 	int needs = info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
-		    info->kind == CAP_SQL_WRITE;
+		    info->kind == CAP_SQL_WRITE ||
+		    (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN);
 	if (needs && cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->pend &&
 	    !pc->fl_active && !pipeline_on(pc->conn) && cap_pq.PQstatus(pc->conn) == CONNECTION_OK) {
 		int loaded = 0;
@@ -491,6 +502,10 @@ static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *
 			unnamed_stale(pc); /* the catalog query destroyed it */
 	} else {
 		cap_pqcat_peek(rt, &pc->sess, &pc->cat);
+	}
+	if (pc->cat && pc->last) {
+		cap_pqcat_release(pc->last);
+		pc->last = NULL;
 	}
 	if (pc->cat && !pc->sess.sess_iso_known) {
 		pc->sess.sess_iso = cap_pqcat_default_iso(pc->cat);
@@ -536,7 +551,13 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 	}
 	cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
 	cap_pqcat *cat = pq_catalog(rt, pc, info);
-	cap_pqcat_vet(cat, call->sql, call->sql_len, info);
+	/* without a current catalog nothing is cached, but what may write must still be known:
+	 * the last one tells (it misses only the DDL since it went out of date), else nothing */
+	cap_pqcat_vet(cat ? cat : pc->last, call->sql, call->sql_len, info);
+	if (cat == NULL && pc->last == NULL && (info->nread || info->nfunc) &&
+	    (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
+	     info->kind == CAP_SQL_UTILITY))
+		cap_pqcat_vet_unknown(info); /* a view may call what writes */
 	if (info->kind == CAP_SQL_READ && params_mean_now(call)) {
 		info->kind = CAP_SQL_READ_NOCACHE;
 		info->reasons |= CAP_SQLR_VOLATILE_CLAUSE;

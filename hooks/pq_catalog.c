@@ -238,6 +238,16 @@ void cap_pqcat_release(cap_pqcat *c)
 	cap_catbase_release(c ? &c->base : NULL);
 }
 
+int cap_pqcat_current(const cap_rt *rt, const cap_sess *s, const cap_pqcat *c)
+{
+	return c && cap_catreg_current(rt, s, &c->base);
+}
+
+void cap_pqcat_hold(cap_pqcat *c)
+{
+	cap_catbase_hold(c ? &c->base : NULL);
+}
+
 /* ---- loading ---------------------------------------------------------------------------- */
 
 /* Effective volatility of a function: its own, or an aggregate's least safe support function
@@ -774,9 +784,15 @@ static void scan_ops(const cap_pqcat *c, const char *sql, size_t len, cap_sql_in
 	}
 }
 
+static const char unknown[] = "\001unknown code";
+
+void cap_pqcat_vet_unknown(cap_sql_info *info)
+{
+	reach(info, unknown, sizeof(unknown) - 1, CAP_FUNC_WRITES);
+}
+
 void cap_pqcat_vet(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info *info)
 {
-	static const char unknown[] = "\001unknown code";
 	if (c == NULL || info->kind == CAP_SQL_EMPTY || info->kind == CAP_SQL_TXN ||
 	    info->kind == CAP_SQL_SESSION || info->kind == CAP_SQL_DDL || info->kind == CAP_SQL_OTHER)
 		return;

@@ -31,6 +31,12 @@ cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_
 			 int *ran);
 void cap_pqcat_release(cap_pqcat *c);
 
+/* cap_pqcat_current - whether c is the current catalog for s; cap_pqcat_hold takes one more
+ * reference. An out-of-date catalog may not decide what is cached, but it still knows which
+ * views and functions may write. */
+int cap_pqcat_current(const cap_rt *rt, const cap_sess *s, const cap_pqcat *c);
+void cap_pqcat_hold(cap_pqcat *c);
+
 /* cap_pqcat_get loads on conn: call it only while conn is idle (PQTRANS_IDLE, nothing in
  * flight, not in pipeline mode); the catalog query's notices are the caller's to mute, and
  * when it ran (*ran set to 1) it destroyed conn's unnamed prepared statement. cap_pqcat_peek never loads: the current
@@ -43,6 +49,10 @@ cap_pqcat *cap_pqcat_peek(const cap_rt *rt, const cap_sess *s, cap_pqcat **held)
  * database has volatile implicit casts or type I/O. Entries that may write are
  * CAP_FUNC_WRITES. c may be NULL (nothing is added). */
 void cap_pqcat_vet(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info *info);
+
+/* cap_pqcat_vet_unknown - without a catalog nothing proves what a statement reaches: mark it
+ * as reaching code that may write (not cached; the database is invalidated after it). */
+void cap_pqcat_vet_unknown(cap_sql_info *info);
 
 /* cap_pqcat_default_iso - the session default isolation level new connections of this
  * user get (CAP_ISO_UNKNOWN if it could not be read). */

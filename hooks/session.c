@@ -368,10 +368,12 @@ static void bump_write(const cap_rt *rt, cap_sess *s, const cap_sql_info *info,
 {
 	int whole_db = p->fn_may_write || info->kind == CAP_SQL_OTHER || info->nwrite == 0 ||
 		       cat == NULL || ops == NULL || (info->reasons & CAP_SQLR_TOO_COMPLEX);
-	if (info->kind == CAP_SQL_DDL || (info->flags & CAP_SQLF_CATALOG_CHANGE)) {
-		/* DDL changes what every catalog knows: the database, and each process's catalog.
-		 * Inside a transaction it takes effect at COMMIT: a catalog loaded before then
-		 * is out of date again, so end_txn bumps once more. */
+	if (info->kind == CAP_SQL_DDL || info->kind == CAP_SQL_OTHER ||
+	    (info->flags & CAP_SQLF_CATALOG_CHANGE)) {
+		/* DDL changes what every catalog knows: the database, and each process's catalog;
+		 * so may what we cannot see into (DO, CALL, an unknown statement: EXECUTE 'CREATE
+		 * TRIGGER ...'). Inside a transaction it takes effect at COMMIT: a catalog loaded
+		 * before then is out of date again, so end_txn bumps once more. */
 		whole_db = 1;
 		cap_engine_bump_table(rt->engine, catalog_slot, sizeof(catalog_slot) - 1);
 		if (in_txn)

@@ -188,6 +188,19 @@ SELECT count(*) FROM fl_tlog;
 SQL
 same trigger_txn "$d/tg.setup" "$d/tg.sql"
 
+# The same with the trigger created by a DO block (code whose DDL the text does not show).
+cat >"$d/tgdo.sql" <<SQL
+SELECT count(*) FROM fl_tlog;
+SELECT count(*) FROM fl_tg;
+SELECT pg_sleep(1.2);
+\\! $ON $PSQL -q -c "DO \\\$\\\$BEGIN EXECUTE 'CREATE TRIGGER fl_tgt AFTER INSERT ON fl_tg FOR EACH ROW EXECUTE FUNCTION fl_tgf()'; END\\\$\\\$" >/dev/null
+SELECT count(*) FROM fl_tlog;
+INSERT INTO fl_tg VALUES (1);
+SELECT count(*) FROM fl_tlog;
+SELECT count(*) FROM fl_tlog;
+SQL
+same trigger_do "$d/tg.setup" "$d/tgdo.sql"
+
 # ---- 5. statement names re-prepared behind the hook's back -----------------------------------
 cat >"$d/rp.setup" <<'SQL'
 DROP TABLE IF EXISTS fl_p;
@@ -341,6 +354,23 @@ $ON $PSQL -q -f "$d/un.setup" -c "GRANT SELECT ON fl_u TO fl_iso" >/dev/null 2>&
 $ON $iso -f "$d/iso.sql" >"$d/iso.out" 2>&1
 [ "$(grep -v -e '^$' -e '^You are now' "$d/iso.out" | tr '\n' ' ')" = "SET 2 BEGIN 0 2 COMMIT " ] ||
 	bad "isolation: a serializable transaction saw a later state: $(cat "$d/iso.out")"
+
+# psycopg2 runs every statement in a transaction it begins itself: the catalog is read before
+# its BEGIN, so reads in those transactions are cached.
+if python3 -c 'import psycopg2' 2>/dev/null; then
+	h0=$(stat hits)
+	$ON python3 - <<PY >"$d/psy.out" 2>&1 || bad "psycopg2: $(cat "$d/psy.out")"
+import psycopg2
+c = psycopg2.connect(host="$CAP_PG_HOST", port=$CAP_PG_PORT, user="$CAP_PG_USER", dbname="$CAP_PG_DB")
+for i in range(3):
+    cur = c.cursor()
+    cur.execute("SELECT count(*) FROM fl_u")
+    cur.fetchall()
+    c.commit()
+PY
+	h1=$(stat hits)
+	[ "$h1" -gt "$h0" ] || bad "psycopg2: no hits in its transactions"
+fi
 
 # Another session holds an ACCESS EXCLUSIVE lock on a view's base table: loading the catalog
 # must not wait for it.
