@@ -49,7 +49,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 LIB  := $(BUILD)/libcapacitor.so
 TOOL := $(BUILD)/capacitor
 CORE := $(BUILD)/libcapcore.a
-EXPORTS := $(sort $(wildcard hooks/*.exports))
+EXPORTS := $(sort $(wildcard hooks/*.exports preload/*.exports))
 
 .PHONY: all test unit integration fuzz tsan bench demo deps install uninstall clean help check-exports \
 	clients soak
@@ -59,6 +59,10 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(BASEFLAGS) $(if $(filter hooks/% tests/% bench/% tools/%,$<),$(CLIENTINC)) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# A sanitizer runtime preloaded before us calls our dlsym while it initialises, before its
+# shadow memory exists: that module is never instrumented (preload/dlsym.c says why).
+$(BUILD)/obj/preload/dlsym.o: SANFLAGS =
 
 # The version script exports exactly the interposed functions each hook lists.
 $(BUILD)/exports.map: $(EXPORTS)
@@ -83,6 +87,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE) -lcriterion -ldl -lm
 
+# The policy tables drive hooks/session.c itself (it knows no client library).
+$(BUILD)/tests/test_policy: tests/unit/test_policy.c $(call obj,hooks/session.c) $(CORE)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,hooks/session.c) $(CORE) -lcriterion -ldl -lm
+
 # Small client programs the integration tests drive: pq_* link libpq, my_* libmysqlclient.
 $(BUILD)/clients/pq_%: tests/clients/pq_%.c
 	@mkdir -p $(dir $@)
@@ -90,6 +100,10 @@ $(BUILD)/clients/pq_%: tests/clients/pq_%.c
 $(BUILD)/clients/my_%: tests/clients/my_%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -lmysqlclient
+# dl_* are linked with no client library: they dlopen it and take its functions with dlsym.
+$(BUILD)/clients/dl_%: tests/clients/dl_%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -ldl
 
 # Benchmarks link the core statically; bench_pq and bench_my* also link a client library.
 $(BUILD)/bench/bench_pq: bench/bench_pq.c bench/harness.c bench/harness.h

@@ -252,8 +252,8 @@ int main(void)
 	bench_run("L1+L2 put (replace)", b_put, &c, 200000, 7);
 	fill(&c);
 
-	/* L1 only put */
-	cap_engine_conf lconf = { .dir = NULL, .mem_bytes = 64 << 20, .disk_bytes = 0 };
+	/* L1 only put (the shared generation table still: a private one caches only with a TTL) */
+	cap_engine_conf lconf = { .dir = dir, .mem_bytes = 64 << 20, .disk_bytes = 0 };
 	ctx lc = { 0 };
 	lc.ks = &ks1;
 	cap_engine_open(&lconf, &lc.e);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh - `make bench`: micro benchmarks, then end-to-end figures against real servers,
-# each with and without Capacitor in the same run, interleaved (A B A B ...), as ratios.
+# each with and without Capacitor in the same run, interleaved (A B A B ...), as ratios: libpq
+# (blocking calls, a nonblocking connection asking PQisBusy first and one polling first),
+# psycopg 3 (sync and asyncio, when python3-psycopg is installed), pgbench, MariaDB, sysbench.
 #
 # Placement: servers pinned to CPU 0, clients to CPU 1 (client and server on different CPUs)
 # when the machine has two or more CPUs; figures of other placements are not comparable.
@@ -47,19 +49,25 @@ for r in $(seq "$ROUNDS"); do
 	CAPACITOR_DIR=$d LD_PRELOAD=$LIB client "$BUILD/bench/bench_pq" l1 "$N" >>"$OUT/pq.txt"
 	# a fresh process on the warm cache file, memory tier off: every hit comes from L2
 	CAPACITOR_DIR=$d CAPACITOR_MEM=0 LD_PRELOAD=$LIB client "$BUILD/bench/bench_pq" l2 "$N" >>"$OUT/pq.txt"
+	# psycopg 3 (pure Python, libpq taken with dlsym); "l1" here means through Capacitor
+	if /usr/bin/python3 -c 'import psycopg' 2>/dev/null; then
+		client /usr/bin/python3 bench/bench_psycopg3.py direct "$((N / 4))" >>"$OUT/pq.txt"
+		CAPACITOR_DIR=$d LD_PRELOAD=$LIB client /usr/bin/python3 bench/bench_psycopg3.py l1 "$((N / 4))" >>"$OUT/pq.txt"
+	fi
 	rm -rf "$d"
 done
-printf '%-18s %-7s %10s %10s %10s %8s %9s\n' case mode p50_us p99_us mean_us allocs "x_direct"
-for c in pq_exec pq_exec_params pq_exec_prepared pq_nonblocking pq_miss; do
-	base=$(grep "^$c direct " "$OUT/pq.txt" | field p50_ns | median)
+printf '%-20s %-7s %10s %10s %10s %8s %9s\n' case mode p50_us p99_us mean_us allocs "x_direct"
+for c in pq_exec pq_exec_params pq_exec_prepared pq_nonblocking pq_nonblocking_poll pq_miss \
+	psycopg3_sync psycopg3_async; do
+	base=$(grep "^$c direct " "$OUT/pq.txt" | field p50_ns | median) || continue
 	for m in direct l1 l2; do
-		lines=$(grep "^$c $m " "$OUT/pq.txt")
+		lines=$(grep "^$c $m " "$OUT/pq.txt") || continue
 		p50=$(echo "$lines" | field p50_ns | median)
 		p99=$(echo "$lines" | field p99_ns | median)
 		mean=$(echo "$lines" | field mean_ns | median)
 		al=$(echo "$lines" | field allocs | median)
 		awk -v c="$c" -v m="$m" -v a="$p50" -v b="$p99" -v me="$mean" -v al="$al" -v base="$base" \
-			'BEGIN { printf "%-18s %-7s %10.2f %10.2f %10.2f %8s %8.1fx\n", c, m, a/1000, b/1000, me/1000, al, (a > 0 ? base/a : 0) }'
+			'BEGIN { printf "%-20s %-7s %10.2f %10.2f %10.2f %8s %8.1fx\n", c, m, a/1000, b/1000, me/1000, al, (a > 0 ? base/a : 0) }'
 	done
 done
 

@@ -20,20 +20,28 @@
  * Anything else is a miss. So a torn, half-written, stale or corrupt entry reads as a miss and
  * a reader never waits for a process that may be dead.
  *
- * Writers: one robust process-shared mutex per region. EOWNERDEAD (the holder died) resets the
- * region - its log and index may be half-updated - then marks the mutex consistent. Bad
+ * Writers: one lock word per region (cache/plock, not a pthread mutex: bytes written into
+ * the file must never crash the host), taken with a time limit (region_lock): a holder that
+ * is stopped or a lock word naming a live thread that never lets go costs a put 20 ms once,
+ * then the region is only try-locked for a second; the entry is simply not stored. A dead
+ * holder's lock is taken over and the region reset - its log and index may be half-updated. Bad
  * lengths found while walking the tail also reset the region. Nothing in the mapping is a
  * pointer.
  *
  * Building: as for the generation table (gen.c), under the directory's flock, a missing or bad
  * file is replaced by a fresh one written under a temporary name and renamed; posix_fallocate
- * makes a full file system fail here rather than SIGBUS later.
+ * makes a full file system fail here rather than SIGBUS later. A valid file is checked with
+ * pread and fstat before it is mapped, and the mapping is watched by cache/fault: if the file
+ * shrinks under us anyway, the access reads zeros (a miss), `dead` is set and the engine
+ * drops this tier and re-opens it.
  */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "cache/disk.h"
+#include "cache/fault.h"
 #include "cache/log.h"
+#include "cache/plock.h"
 #include "cache/stats.h"
 
 #include <errno.h>
@@ -43,13 +51,20 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HDR_SPACE 4096u
+#define CAP_L2_LOCK_NS 20000000L           /* 20 ms: a put waits no longer for a region */
+#define CAP_L2_STUCK_NS 1000000000ULL      /* then 1 s of try-lock only for that region */
 
 struct cap_disk {
 	unsigned char *map;
 	size_t size;
+	int dead;            /* atomic: the SIGBUS handler replaced the mapping (cache/fault) */
+	uint64_t dev, ino;   /* identity of the file mapped */
+	uint64_t *stuck;     /* per region: coarse ns until which a put only tries the lock */
+	uint64_t warned_ns;  /* last lock-timeout log line (atomic) */
 	const cap_l2_hdr *hdr;
 	cap_l2_region *reg;
 	uint32_t nregions;
@@ -109,17 +124,19 @@ static inline unsigned char *ring(cap_disk *d, uint32_t r)
 	return d->map + d->ring_off + (uint64_t)r * d->ring_size;
 }
 
-static void attach(cap_disk *d, unsigned char *map)
+/* attach - the geometry from h, a checked copy of the header (never re-read through the
+ * mapping, which a truncation could turn into zeros at any time). */
+static void attach(cap_disk *d, unsigned char *map, const cap_l2_hdr *h)
 {
 	d->map = map;
 	d->hdr = (const cap_l2_hdr *)map;
-	d->size = d->hdr->file_size;
-	d->nregions = d->hdr->nregions;
-	d->nbuckets = d->hdr->nbuckets;
-	d->ring_size = d->hdr->ring_size;
-	d->index_off = d->hdr->index_off;
-	d->ring_off = d->hdr->ring_off;
-	d->reg = (cap_l2_region *)(map + d->hdr->regions_off);
+	d->size = h->file_size;
+	d->nregions = h->nregions;
+	d->nbuckets = h->nbuckets;
+	d->ring_size = h->ring_size;
+	d->index_off = h->index_off;
+	d->ring_off = h->ring_off;
+	d->reg = (cap_l2_region *)(map + h->regions_off);
 }
 
 /* ---- open / build ---- */
@@ -152,20 +169,11 @@ static int map_valid(int fd, uint64_t gen_nonce, const char *boot, cap_disk *d)
 	void *m = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		return CAP_EIO;
-	attach(d, m);
+	cap_fault_watch(m, h.file_size, &d->dead);
+	attach(d, m, &h);
+	d->dev = (uint64_t)st.st_dev;
+	d->ino = (uint64_t)st.st_ino;
 	return CAP_OK;
-}
-
-static int region_init(cap_l2_region *r)
-{
-	pthread_mutexattr_t a;
-	if (pthread_mutexattr_init(&a) != 0)
-		return CAP_EIO;
-	int rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	rc = rc ? rc : pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	rc = rc ? rc : pthread_mutex_init(&r->mtx, &a);
-	pthread_mutexattr_destroy(&a);
-	return rc ? CAP_EIO : CAP_OK;
 }
 
 static int build(int dfd, uint64_t size, uint64_t gen_nonce, const char *boot, cap_disk *d)
@@ -190,20 +198,20 @@ static int build(int dfd, uint64_t size, uint64_t gen_nonce, const char *boot, c
 	memcpy(h.boot_id, boot, sizeof(h.boot_id));
 	h.magic = CAP_L2_MAGIC;
 	h.check = hdr_check(&h);
+	cap_fault_watch(m, size, &d->dead);
 	memcpy(m, &h, sizeof(h));
-	attach(d, m);
-	for (uint32_t i = 0; i < d->nregions; i++) {
-		rc = region_init(&d->reg[i]);
-		if (rc < 0)
-			goto out_unmap;
-	}
-	if (renameat(dfd, tmp, dfd, CAP_L2_FILE) < 0) {
+	attach(d, m, &h); /* region lock words and counters: zeros from posix_fallocate */
+	struct stat st;
+	if (fstat(fd, &st) < 0 || renameat(dfd, tmp, dfd, CAP_L2_FILE) < 0) {
 		rc = CAP_EIO;
 		goto out_unmap;
 	}
+	d->dev = (uint64_t)st.st_dev;
+	d->ino = (uint64_t)st.st_ino;
 	close(fd);
 	return CAP_OK;
 out_unmap:
+	cap_fault_unwatch(m);
 	munmap(m, size);
 	d->map = NULL;
 out_unlink:
@@ -212,10 +220,10 @@ out_unlink:
 	return rc;
 }
 
-int cap_disk_open(int dfd, uint64_t size, uint64_t gen_nonce, cap_disk **out)
+static int open_file(int dfd, uint64_t size, uint64_t gen_nonce, int may_build, cap_disk **out)
 {
 	*out = NULL;
-	if (size < CAP_L2_MIN_SIZE)
+	if (may_build && size < CAP_L2_MIN_SIZE)
 		return CAP_EINVAL;
 	cap_disk *d = calloc(1, sizeof(*d));
 	if (!d)
@@ -225,15 +233,23 @@ int cap_disk_open(int dfd, uint64_t size, uint64_t gen_nonce, cap_disk **out)
 	int rc;
 	int fd = cap_file_open(dfd, CAP_L2_FILE, 0);
 	if (fd == CAP_EIO && errno == ENOENT) {
-		rc = build(dfd, size, gen_nonce, boot, d);
+		rc = may_build ? build(dfd, size, gen_nonce, boot, d) : fd;
 	} else if (fd < 0) {
 		rc = fd;
 	} else {
 		rc = map_valid(fd, gen_nonce, boot, d);
 		close(fd);
-		if (rc == CAP_ECORRUPT || rc == CAP_EVERSION) {
+		if (may_build && (rc == CAP_ECORRUPT || rc == CAP_EVERSION)) {
 			cap_log(CAP_LOG_INFO, "L2 file: %s or stale, rebuilding", cap_strerror(rc));
 			rc = build(dfd, size, gen_nonce, boot, d);
+		}
+	}
+	if (rc == CAP_OK) {
+		d->stuck = calloc(d->nregions, sizeof(*d->stuck));
+		if (!d->stuck) {
+			cap_fault_unwatch(d->map);
+			munmap(d->map, d->size);
+			rc = CAP_ENOMEM;
 		}
 	}
 	if (rc < 0) {
@@ -244,12 +260,37 @@ int cap_disk_open(int dfd, uint64_t size, uint64_t gen_nonce, cap_disk **out)
 	return CAP_OK;
 }
 
+int cap_disk_open(int dfd, uint64_t size, uint64_t gen_nonce, cap_disk **out)
+{
+	return open_file(dfd, size, gen_nonce, 1, out);
+}
+
+int cap_disk_attach(int dfd, uint64_t gen_nonce, cap_disk **out)
+{
+	return open_file(dfd, 0, gen_nonce, 0, out);
+}
+
+int cap_disk_dead(const cap_disk *d)
+{
+	return __atomic_load_n(&d->dead, __ATOMIC_ACQUIRE);
+}
+
+int cap_disk_is_current(const cap_disk *d, const char *path)
+{
+	struct stat st;
+	return !cap_disk_dead(d) && stat(path, &st) == 0 && (uint64_t)st.st_dev == d->dev &&
+	       (uint64_t)st.st_ino == d->ino && (uint64_t)st.st_size == d->size;
+}
+
 void cap_disk_close(cap_disk *d)
 {
 	if (!d)
 		return;
-	if (d->map)
+	if (d->map) {
+		cap_fault_unwatch(d->map);
 		munmap(d->map, d->size);
+	}
+	free(d->stuck);
 	free(d);
 }
 
@@ -298,16 +339,33 @@ static void region_reset(cap_disk *d, uint32_t r)
 	}
 }
 
+/* region_lock - take a region's writer lock within CAP_L2_LOCK_NS. A lock that is not free
+ * in time (its holder is stopped, or the lock word names a live thread that never lets go)
+ * makes this put pass (the entry is not stored), and for the next CAP_L2_STUCK_NS puts to that
+ * region only try the lock once. A dead holder's lock is taken over and the region reset. */
 static int region_lock(cap_disk *d, uint32_t r)
 {
-	int rc = pthread_mutex_lock(&d->reg[r].mtx);
-	if (rc == EOWNERDEAD) {
+	uint64_t now = cap_now_ns();
+	uint64_t budget = now < __atomic_load_n(&d->stuck[r], __ATOMIC_RELAXED) ? 0 : CAP_L2_LOCK_NS;
+	uint32_t holder = 0;
+	int rc = cap_plock_acquire(&d->reg[r].lock, budget, &holder);
+	if (rc == CAP_PLOCK_RECOVERED) {
 		cap_log(CAP_LOG_INFO, "L2 region %u: previous writer died, region reset", r);
 		region_reset(d, r);
-		pthread_mutex_consistent(&d->reg[r].mtx);
+	}
+	if (rc >= 0) {
+		__atomic_store_n(&d->stuck[r], 0, __ATOMIC_RELAXED);
 		return 0;
 	}
-	return rc == 0 ? 0 : CAP_EIO;
+	__atomic_store_n(&d->stuck[r], now + CAP_L2_STUCK_NS, __ATOMIC_RELAXED);
+	uint64_t last = __atomic_load_n(&d->warned_ns, __ATOMIC_RELAXED);
+	if (budget && (last == 0 || now - last > CAP_L2_STUCK_NS * 10)) {
+		__atomic_store_n(&d->warned_ns, now, __ATOMIC_RELAXED);
+		cap_log(CAP_LOG_WARN, "L2 region %u: writer lock held by thread %u for over %d ms; "
+			"entries of that region are not stored meanwhile", r, holder,
+			(int)(CAP_L2_LOCK_NS / 1000000));
+	}
+	return CAP_EIO;
 }
 
 /* advance_tail - drop entries that [.., end) will overwrite; returns evictions, or -1 when
@@ -479,7 +537,7 @@ write:
 	__atomic_store_n(&bk->pos[pick], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&bk->tag[pick], k->hash.lo, __ATOMIC_RELAXED);
 	__atomic_store_n(&bk->pos[pick], pos + 1, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&g->mtx);
+	cap_plock_release(&g->lock);
 	free(buf);
 	cap_stats_event(CAP_EV_FILL_L2, 1);
 	report(d);

@@ -8,8 +8,8 @@
  *                       boot id (TTL deadlines are CLOCK_MONOTONIC, so valid for one boot)
  *                       and the nonce of the generation table the entries were recorded
  *                       against; a header checksum. Any mismatch -> the file is rebuilt.
- *   regions_off         nregions x cap_l2_region: a process-shared robust mutex (writers
- *                       only) and the region's log counters.
+ *   regions_off         nregions x cap_l2_region: the writers' lock word (cache/plock) and
+ *                       the region's log counters.
  *   index_off           nregions x nbuckets x cap_l2_bucket (CAP_L2_WAYS x {tag, pos+1}).
  *   ring_off            nregions x ring_size bytes: each region's log of entries.
  * An entry (cap_l2_ent + gens + slots + key + value, 8-aligned) sits at a 64-bit log position;
@@ -23,7 +23,6 @@
 #include "cache/engine.h"
 #include "cache/gen.h"
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,7 +48,8 @@ typedef struct cap_l2_hdr {
 } cap_l2_hdr;
 
 typedef struct cap_l2_region {
-	pthread_mutex_t mtx; /* PTHREAD_PROCESS_SHARED + PTHREAD_MUTEX_ROBUST; writers only */
+	uint32_t lock;       /* cache/plock: 0 or the writer's thread id; writers only */
+	uint32_t pad0;
 	uint64_t reserved;   /* log end: bytes ever reserved (atomic; readers check against it) */
 	uint64_t tail;       /* log position of the oldest entry still in the ring */
 	uint64_t entries;    /* entries between tail and reserved (atomic, for stats) */
@@ -77,14 +77,14 @@ typedef struct cap_l2_ent {
 
 _Static_assert(sizeof(cap_l2_hdr) == 136, "L2 header layout");
 _Static_assert(offsetof(cap_l2_hdr, boot_id) == 80, "L2 header layout");
-_Static_assert(sizeof(cap_l2_region) % 64 == 0, "L2 region is cache-line sized");
+_Static_assert(sizeof(cap_l2_region) == 64, "L2 region is one cache line");
 _Static_assert(sizeof(cap_l2_bucket) == 64, "L2 bucket is one cache line");
 _Static_assert(sizeof(cap_l2_ent) == 56, "L2 entry header layout");
 _Static_assert(offsetof(cap_l2_ent, total) == 40, "L2 entry header layout");
 
 #define CAP_L2_FORMAT                                                                      \
-	((uint64_t)2 << 56 | (uint64_t)sizeof(cap_l2_hdr) << 44 |                          \
-	 (uint64_t)sizeof(cap_l2_region) << 32 | (uint64_t)sizeof(pthread_mutex_t) << 24 | \
+	((uint64_t)3 << 56 | (uint64_t)sizeof(cap_l2_hdr) << 44 |                          \
+	 (uint64_t)sizeof(cap_l2_region) << 32 | (uint64_t)sizeof(uint32_t) << 24 |        \
 	 (uint64_t)sizeof(cap_l2_ent) << 16 | (uint64_t)sizeof(cap_l2_bucket) << 8 |       \
 	 (uint64_t)CAP_L2_WAYS)
 
@@ -104,12 +104,20 @@ typedef struct cap_disk_hit {
  * adopted as it is. CAP_OK, CAP_EUNSAFE, CAP_EIO (including a full file system), CAP_EINVAL
  * (size below CAP_L2_MIN_SIZE), CAP_ENOMEM. */
 int cap_disk_open(int dfd, uint64_t size, uint64_t gen_nonce, cap_disk **out);
+/* cap_disk_attach - map an existing valid dfd/l2.cache of any size for gen_nonce; never builds
+ * and needs no lock. CAP_EIO (errno ENOENT) when missing, CAP_ECORRUPT when invalid or stale. */
+int cap_disk_attach(int dfd, uint64_t gen_nonce, cap_disk **out);
+/* cap_disk_dead - 1 after a bus error in the mapping (its pages now read as zeros). */
+int cap_disk_dead(const cap_disk *d);
+/* cap_disk_is_current - 1 when path is still the file mapped (device, inode, size). */
+int cap_disk_is_current(const cap_disk *d, const char *path);
 void cap_disk_close(cap_disk *d);
 
 /* cap_disk_get - 1 and *hit filled (free hit->buf) for a valid entry of k; 0 otherwise. */
 int cap_disk_get(cap_disk *d, const cap_gen *g, const cap_key *k, cap_disk_hit *hit);
 
-/* cap_disk_put - append an entry. CAP_OK, CAP_ETOOBIG, CAP_ENOMEM. */
+/* cap_disk_put - append an entry. CAP_OK, CAP_ETOOBIG, CAP_ENOMEM, CAP_EIO (the region's
+ * writer lock was not had within its time limit: not stored). */
 int cap_disk_put(cap_disk *d, const cap_key *k, const cap_deps *deps, uint64_t expire_ns,
 		 const void *val, size_t len);
 

@@ -1,21 +1,41 @@
 /*
  * engine.c - the cache engine (see engine.h): glue between L1 (cache/mem), L2 (cache/disk) and
- * the generation table (cache/gen), and the CAPACITOR_DIR safety rules.
+ * the generation table (cache/gen), and the rules that keep a process's view of CAPACITOR_DIR
+ * true while other processes, users and accidents change the files in it.
  *
- * Open: the directory is created 0700 if missing and refused (L2 off, private generation
- * table, one warning) when it is a symlink, not ours, or group/other-writable. Building or
- * checking the shared files happens under an flock on CAPACITOR_DIR/lock (released by the
- * kernel if the holder dies), never on the query path. The generation table comes first: L2
- * entries are only meaningful against the table whose nonce the L2 header records, so without
- * the shared table there is no L2.
+ * Open: the directory is created 0700 if missing and refused when it is a symlink, not ours,
+ * or group/other-writable. An existing valid generation table and L2 file are mapped without
+ * any lock (they are only ever replaced by rename, never rewritten in place); building a new
+ * one happens under an flock on CAPACITOR_DIR/lock, waited for at most OPEN_LOCK_NS (a holder
+ * that never lets go costs one open that long, then the process retries later). L2 entries
+ * are only meaningful against the table whose nonce the L2 header records, so without the
+ * shared table there is no L2.
  *
- * Get: L1, then L2; an L2 hit is copied into L1 (promotion) before the callback sees it.
- * Put: refuses deps that are already stale (a bump landed while the miss was in flight), then
- * stores into L1 and L2. A dependency slot is checked against the table size once, here.
+ * A process that cannot share invalidation with its peers (no usable directory, no shared
+ * table) stores only entries with a TTL: a private cache with no invalidation from the other
+ * processes is a stale cache.
  *
- * Threads: the handle is immutable after open; all state lives in the tiers, which do their
- * own locking (mem.c, disk.c). Fork: mem.c's atfork handlers keep L1 usable in the child;
- * mappings are inherited.
+ * Staying attached (check()): the table a process maps may stop being the directory's - the
+ * file deleted, replaced, truncated (a bus error, turned into zeros by cache/fault), or its
+ * bytes restored in place so that counters go back. check() runs on every miss and write
+ * (one stat(2): is dir/gen still the device, inode, size and nonce we map?) and, from any
+ * call, once every CHECK_NS (the same, plus a scan of every counter against this process's
+ * high-water marks: a table that does not strictly advance is treated as a new one). When the
+ * table is no longer the directory's, the process at once maps a private table of fresh random
+ * values at the same address (every entry it holds becomes stale; readers in other threads
+ * never see the mapping vanish), drops L1 and L2, logs one line, and re-attaches: to the
+ * directory's current table, or to a new one it builds (for a rewound table, always a new
+ * one, which every other process then notices as a replaced file). A re-attached process bumps
+ * the global epoch: bumps that other processes made to the old table while it was being
+ * replaced are lost, and this makes them up for.
+ *
+ * L2 switches without a lock on the read path: readers and writers count themselves in
+ * l2_users around their use of e->disk; a replaced L2 handle is retired and closed by the
+ * checker once it sees no user after the switch.
+ *
+ * Threads: one thread at a time runs check() (a try-lock word holding its pid, so a fork
+ * child never waits for a parent's checker); every other call reads only atomics here. Fork:
+ * mem.c's atfork handlers keep L1 usable in the child; mappings are inherited.
  */
 #include "cache/engine.h"
 #include "cache/disk.h"
@@ -26,16 +46,42 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
+#define CHECK_NS (200ull * 1000000ull)     /* the periodic check, at most this far apart */
+#define RETRY_NS (1000ull * 1000000ull)    /* re-attach attempts after a failure */
+#define OPEN_LOCK_NS (200ull * 1000000ull) /* longest wait for CAPACITOR_DIR/lock at open */
+#define MISS_LOCK_NS (20ull * 1000000ull)  /* ... on a miss or a write (0 from a hit) */
+#define NRETIRED 8
+
+#define LD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define ST(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
 struct cap_engine {
-	cap_gen *gen;
-	cap_mem *mem;   /* NULL = L1 off */
-	cap_disk *disk; /* NULL = L2 off */
+	cap_gen *gen;      /* one fixed mapping: the directory's table or a private one */
+	cap_mem *mem;      /* NULL = L1 off */
+	cap_disk *disk;    /* atomic; NULL = L2 off */
+	uint64_t disk_bytes;
+	char *dir;         /* NULL = no shared files (then no checks either) */
+	char gen_path[PATH_MAX], l2_path[PATH_MAX];
+	uint64_t next_check; /* atomic: coarse ns of the next periodic check; UINT64_MAX = never */
+	int checker;       /* atomic: pid of the thread's process running check(), 0 = none */
+	int l2_users;      /* atomic: calls inside L2 code */
+	uint64_t bumps;    /* atomic: bumps ever made (see attach) */
+	/* the rest belongs to the checker */
+	uint64_t *hwm;     /* per slot: the highest value seen in the attached table */
+	uint64_t next_attach, next_l2;
+	int renew;         /* the table went back: the next attach builds a new one */
+	int was_shared;    /* attached before: a re-attach bumps the global epoch */
+	int warned_attach;
+	unsigned nretired;
+	cap_disk *retired[NRETIRED];
 };
 
 uint64_t cap_now_ns(void)
@@ -45,45 +91,291 @@ uint64_t cap_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* open_shared - the shared generation table and L2 under dir; a CAP_* code (with what failed
- * in *what) when the directory cannot be used. */
-static int open_shared(cap_engine *e, const cap_engine_conf *conf, const char **what)
+/* ---- CAPACITOR_DIR/lock, bounded ---- */
+
+static void sleep_ms(long ms)
 {
-	*what = "directory";
-	int dfd = cap_dir_open(conf->dir);
-	if (dfd < 0)
-		return dfd;
-	*what = "lock file";
-	int lfd = cap_file_open(dfd, "lock", O_CREAT);
-	int rc = lfd;
+	struct timespec ts = { 0, ms * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* dir_lock - an init lock (LOCK_GEN or LOCK_L2) within budget_ns; an fd to give to
+ * dir_unlock, or a CAP_* code. Two locks, so that building the generation table (a few
+ * hundred kilobytes, milliseconds) never waits behind the building of a large L2 file. */
+#define LOCK_GEN "lock"
+#define LOCK_L2 "l2.lock"
+static int dir_lock(int dfd, const char *name, uint64_t budget_ns)
+{
+	int lfd = cap_file_open(dfd, name, O_CREAT);
 	if (lfd < 0)
-		goto out_dir;
-	while ((rc = flock(lfd, LOCK_EX)) < 0 && errno == EINTR)
-		;
-	if (rc < 0) {
-		rc = CAP_EIO;
-		goto out_lock;
+		return lfd;
+	uint64_t waited = 0;
+	for (;;) {
+		if (flock(lfd, LOCK_EX | LOCK_NB) == 0)
+			return lfd;
+		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= budget_ns)
+			break;
+		sleep_ms(2);
+		waited += 2000000ull;
 	}
-	*what = "generation table";
-	rc = cap_gen_open_file(dfd, &e->gen);
-	if (rc < 0)
-		goto out_lock;
-	if (conf->disk_bytes) {
-		*what = "L2 file";
-		int drc = cap_disk_open(dfd, conf->disk_bytes, e->gen->nonce, &e->disk);
-		if (drc < 0) {
-			/* the shared generation table still serves L1 */
-			e->disk = NULL;
-			cap_log(CAP_LOG_WARN, "%s/%s (CAPACITOR_DISK=%llu): %s; shared tier off "
-				"for this process", conf->dir, CAP_L2_FILE,
-				(unsigned long long)conf->disk_bytes, cap_strerror(drc));
+	close(lfd);
+	return CAP_EIO;
+}
+
+/* dir_unlock - LOCK_UN first: a forked child may share the open file description. */
+static void dir_unlock(int lfd)
+{
+	flock(lfd, LOCK_UN);
+	close(lfd);
+}
+
+/* ---- L2 handle switching ---- */
+
+static cap_disk *l2_enter(cap_engine *e)
+{
+	__atomic_fetch_add(&e->l2_users, 1, __ATOMIC_SEQ_CST);
+	cap_disk *d = __atomic_load_n(&e->disk, __ATOMIC_SEQ_CST);
+	if (!d)
+		__atomic_fetch_sub(&e->l2_users, 1, __ATOMIC_SEQ_CST);
+	return d;
+}
+
+static void l2_leave(cap_engine *e)
+{
+	__atomic_fetch_sub(&e->l2_users, 1, __ATOMIC_SEQ_CST);
+}
+
+/* l2_swap - publish d (may be NULL) and retire the old handle (checker only). */
+static void l2_swap(cap_engine *e, cap_disk *d)
+{
+	cap_disk *old = __atomic_exchange_n(&e->disk, d, __ATOMIC_SEQ_CST);
+	if (!old)
+		return;
+	if (e->nretired < NRETIRED)
+		e->retired[e->nretired++] = old;
+	/* else: kept mapped for good; only a long run of replaced files gets here */
+}
+
+/* l2_reap - close retired handles once no call can still be using one (checker only). */
+static void l2_reap(cap_engine *e)
+{
+	if (e->nretired == 0 || __atomic_load_n(&e->l2_users, __ATOMIC_SEQ_CST) != 0)
+		return;
+	for (unsigned i = 0; i < e->nretired; i++)
+		cap_disk_close(e->retired[i]);
+	e->nretired = 0;
+}
+
+/* open_l2 - map dir/l2.cache for the attached table (building it under the lock when needed).
+ * Checker or open only. */
+static int open_l2(cap_engine *e, int dfd, uint64_t budget_ns)
+{
+	cap_disk *d = NULL;
+	int rc = cap_disk_attach(dfd, e->gen->nonce, &d);
+	if (rc == CAP_ECORRUPT || rc == CAP_EVERSION || (rc == CAP_EIO && errno == ENOENT)) {
+		int lfd = dir_lock(dfd, LOCK_L2, budget_ns);
+		rc = lfd;
+		if (lfd >= 0) {
+			rc = cap_disk_open(dfd, e->disk_bytes, e->gen->nonce, &d);
+			dir_unlock(lfd);
 		}
 	}
-out_lock:
-	close(lfd); /* drops the flock */
-out_dir:
+	if (rc < 0)
+		return rc;
+	l2_swap(e, d);
+	return CAP_OK;
+}
+
+/* ---- attaching to the directory's generation table ---- */
+
+static void snapshot_hwm(cap_engine *e)
+{
+	if (!e->hwm)
+		return;
+	for (uint32_t i = 0; i < CAP_GEN_SLOTS; i++)
+		e->hwm[i] = cap_gen_read(e->gen, i);
+}
+
+/* advances - 1 when no counter went back since the last look; updates the marks. */
+static int advances(cap_engine *e)
+{
+	if (!e->hwm)
+		return 1;
+	int ok = 1;
+	for (uint32_t i = 0; i < CAP_GEN_SLOTS; i++) {
+		uint64_t v = cap_gen_read(e->gen, i);
+		if ((int64_t)(v - e->hwm[i]) < 0)
+			ok = 0;
+		else
+			e->hwm[i] = v;
+	}
+	return ok;
+}
+
+/* attach - map the directory's table (or build one) and its L2. *what names what failed. */
+static int attach(cap_engine *e, uint64_t budget_ns, const char **what)
+{
+	*what = "directory";
+	int dfd = cap_dir_open(e->dir);
+	if (dfd < 0)
+		return dfd;
+	*what = "generation table";
+	int rc = e->renew ? CAP_ECORRUPT : cap_gen_attach(e->gen, dfd, 0);
+	if (rc == CAP_ECORRUPT || rc == CAP_EVERSION || (rc == CAP_EIO && errno == ENOENT)) {
+		*what = "lock file (held by another process?)";
+		int lfd = dir_lock(dfd, LOCK_GEN, budget_ns);
+		rc = lfd;
+		if (lfd >= 0) {
+			*what = "generation table";
+			rc = cap_gen_attach(e->gen, dfd, CAP_GEN_BUILD | (e->renew ? CAP_GEN_RENEW : 0));
+			dir_unlock(lfd);
+		}
+	}
+	if (rc == CAP_OK) {
+		e->renew = 0;
+		snapshot_hwm(e);
+		/* Bumps made while this process had no shared table (or an old one) reached no
+		 * other process: the global epoch makes up for them. A bump counts itself in
+		 * e->bumps before it touches the table, so one that went to the private table
+		 * is seen here (sequentially consistent on both sides). */
+		if (e->was_shared || __atomic_load_n(&e->bumps, __ATOMIC_SEQ_CST) != 0)
+			cap_gen_bump(e->gen, CAP_GEN_GLOBAL);
+		if (e->disk_bytes && !e->was_shared) {
+			int drc = open_l2(e, dfd, budget_ns);
+			if (drc < 0) {
+				e->next_l2 = cap_now_ns() + RETRY_NS;
+				cap_log(CAP_LOG_WARN, "%s (CAPACITOR_DISK=%llu): %s; shared tier off "
+					"for now", e->l2_path, (unsigned long long)e->disk_bytes,
+					cap_strerror(drc));
+			}
+		} else {
+			e->next_l2 = 0; /* re-attached: the next periodic check opens L2 */
+		}
+		e->was_shared = 1;
+	}
 	close(dfd);
 	return rc;
+}
+
+/* detach - stop using the table at once (see the top of the file). Checker only. */
+static void detach(cap_engine *e, const char *why)
+{
+	cap_gen_detach(e->gen);
+	if (e->mem)
+		cap_mem_clear(e->mem);
+	l2_swap(e, NULL);
+	cap_log(CAP_LOG_WARN, "%s: the generation table %s; cached entries dropped, re-attaching",
+		e->gen_path, why);
+	e->next_attach = 0;
+	e->warned_attach = 0;
+}
+
+/* CHECK_MISS: before a miss; CHECK_WRITE: around a bump (re-attach without waiting for
+ * next_attach: an invalidation must reach the other processes); CHECK_FULL: periodic. */
+enum { CHECK_MISS = 0, CHECK_WRITE = 1, CHECK_FULL = 2 };
+
+/* check - see the top of the file. budget_ns: longest wait for the init lock. */
+static CAP_COLD void check(cap_engine *e, int kind, uint64_t budget_ns)
+{
+	int full = kind == CHECK_FULL;
+	int me = (int)getpid();
+	int cur = LD(&e->checker);
+	if (cur == me)
+		return; /* another thread of ours is at it */
+	if (!__atomic_compare_exchange_n(&e->checker, &cur, me, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		return;
+	/* cur != 0 here means a checker of the parent process before a fork: it is gone */
+	uint64_t now = cap_now_ns();
+	if (full)
+		ST(&e->next_check, now + CHECK_NS);
+	cap_gen *g = e->gen;
+	int shared = LD(&g->shared);
+	if (shared) {
+		const char *why = NULL;
+		if (LD(&g->dead))
+			why = "faulted (file truncated or its file system full)";
+		else if (!cap_gen_is_current(g, e->gen_path))
+			why = "was replaced or removed";
+		else if (full && !advances(e)) {
+			why = "went back (restored in place); building a new one";
+			e->renew = 1;
+		}
+		if (why) {
+			detach(e, why);
+			shared = 0;
+		}
+	}
+	if (!shared && (now >= e->next_attach || kind == CHECK_WRITE)) {
+		const char *what = "";
+		int rc = attach(e, budget_ns, &what);
+		if (rc < 0) {
+			e->next_attach = now + RETRY_NS;
+			if (!e->warned_attach) {
+				e->warned_attach = 1;
+				cap_log(CAP_LOG_WARN, "%s: %s %s; caching only entries with a TTL "
+					"until it can be shared again", e->dir, what, cap_strerror(rc));
+			}
+		} else {
+			shared = 1;
+			if (e->warned_attach)
+				cap_log(CAP_LOG_INFO, "%s: shared generation table attached again",
+					e->dir);
+			e->warned_attach = 0;
+		}
+	}
+	if (shared && full && e->disk_bytes) {
+		cap_disk *d = __atomic_load_n(&e->disk, __ATOMIC_SEQ_CST);
+		if (d && !cap_disk_is_current(d, e->l2_path)) {
+			cap_log(CAP_LOG_WARN, "%s: %s; shared tier re-opened", e->l2_path,
+				cap_disk_dead(d) ? "faulted (file truncated or its file system full)"
+						 : "replaced or removed");
+			l2_swap(e, NULL);
+			d = NULL;
+			e->next_l2 = 0;
+		}
+		if (!d && now >= e->next_l2) {
+			int dfd = cap_dir_open(e->dir);
+			int rc = dfd < 0 ? dfd : open_l2(e, dfd, budget_ns);
+			if (dfd >= 0)
+				close(dfd);
+			if (rc < 0)
+				e->next_l2 = now + RETRY_NS * 5;
+		}
+	}
+	l2_reap(e);
+	ST(&e->checker, 0);
+}
+
+/* the periodic check, from any call: one coarse clock read (vDSO) when not due */
+static inline void check_due(cap_engine *e)
+{
+	if (CAP_UNLIKELY(cap_now_ns() >= __atomic_load_n(&e->next_check, __ATOMIC_RELAXED)))
+		check(e, CHECK_FULL, 0);
+}
+
+/* before a miss is sent: the table must be the directory's */
+static inline void check_now(cap_engine *e)
+{
+	if (e->dir) {
+		check_due(e);
+		check(e, CHECK_MISS, MISS_LOCK_NS);
+	}
+}
+
+/* bump - a write's invalidation, into the directory's table: checked before, and when the
+ * table faulted or could not be had, checked again after (the re-attach bumps the global
+ * epoch, see attach). */
+static void bump(cap_engine *e, uint32_t slot)
+{
+	if (e->dir) {
+		check_due(e);
+		check(e, CHECK_WRITE, MISS_LOCK_NS);
+	}
+	__atomic_fetch_add(&e->bumps, 1, __ATOMIC_SEQ_CST);
+	cap_gen_bump(e->gen, slot);
+	if (e->dir && CAP_UNLIKELY(LD(&e->gen->dead) || !LD(&e->gen->shared)))
+		check(e, CHECK_WRITE, MISS_LOCK_NS);
 }
 
 int cap_engine_open(const cap_engine_conf *conf, cap_engine **out)
@@ -92,26 +384,50 @@ int cap_engine_open(const cap_engine_conf *conf, cap_engine **out)
 	*out = NULL;
 	if (!e)
 		return CAP_ENOMEM;
+	e->next_check = UINT64_MAX;
 	if (conf->mem_bytes) {
 		int rc = cap_mem_open(conf->mem_bytes, 0, CAP_MEM_S3FIFO, &e->mem);
 		if (rc < 0)
 			cap_log(CAP_LOG_WARN, "memory tier (CAPACITOR_MEM=%llu) off: %s",
 				(unsigned long long)conf->mem_bytes, cap_strerror(rc));
 	}
+	if (cap_gen_open_private(&e->gen) < 0)
+		goto out_nomem;
 	if (conf->dir) {
-		const char *what = "";
-		int rc = open_shared(e, conf, &what);
-		if (rc < 0)
-			cap_log(CAP_LOG_WARN, "%s: %s %s; shared tier and cross-process invalidation off "
-				"for this process", conf->dir, what, cap_strerror(rc));
+		e->dir = strdup(conf->dir);
+		e->hwm = malloc(sizeof(uint64_t) * CAP_GEN_SLOTS);
+		if (!e->dir || !e->hwm ||
+		    snprintf(e->gen_path, sizeof(e->gen_path), "%s/%s", conf->dir, CAP_GEN_FILE) >=
+			    (int)sizeof(e->gen_path) ||
+		    snprintf(e->l2_path, sizeof(e->l2_path), "%s/%s", conf->dir, CAP_L2_FILE) >=
+			    (int)sizeof(e->l2_path)) {
+			free(e->dir);
+			free(e->hwm);
+			e->dir = NULL;
+			e->hwm = NULL;
+			cap_log(CAP_LOG_WARN, "CAPACITOR_DIR: no memory or path too long; shared tier "
+				"and cross-process invalidation off");
+		}
 	}
-	if (!e->gen && cap_gen_open_private(&e->gen) < 0) {
-		cap_mem_close(e->mem);
-		free(e);
-		return CAP_ENOMEM;
+	if (e->dir) {
+		e->disk_bytes = conf->disk_bytes;
+		const char *what = "";
+		int rc = attach(e, OPEN_LOCK_NS, &what);
+		if (rc < 0) {
+			e->next_attach = cap_now_ns() + RETRY_NS;
+			e->warned_attach = 1;
+			cap_log(CAP_LOG_WARN, "%s: %s %s; shared tier and cross-process invalidation off "
+				"for now (only entries with a TTL are cached)", conf->dir, what,
+				cap_strerror(rc));
+		}
+		e->next_check = cap_now_ns() + CHECK_NS;
 	}
 	*out = e;
 	return CAP_OK;
+out_nomem:
+	cap_mem_close(e->mem);
+	free(e);
+	return CAP_ENOMEM;
 }
 
 void cap_engine_close(cap_engine *e)
@@ -120,12 +436,17 @@ void cap_engine_close(cap_engine *e)
 		return;
 	cap_mem_close(e->mem);
 	cap_disk_close(e->disk);
+	for (unsigned i = 0; i < e->nretired; i++)
+		cap_disk_close(e->retired[i]);
 	cap_gen_close(e->gen);
+	free(e->hwm);
+	free(e->dir);
 	free(e);
 }
 
 void cap_engine_deps_begin(cap_engine *e, cap_deps *d, uint64_t scope)
 {
+	check_now(e);
 	uint32_t s = cap_gen_db_slot(scope);
 	d->n = 2;
 	d->slot[0] = CAP_GEN_GLOBAL;
@@ -158,10 +479,13 @@ uint64_t cap_engine_slot_gen(cap_engine *e, uint32_t slot)
 	return slot < CAP_GEN_SLOTS ? cap_gen_read(e->gen, slot) : 0;
 }
 
-static CAP_COLD int get_l2(cap_engine *e, const cap_key *key, cap_value_fn fn, void *ctx)
+static CAP_COLD int get_l2(cap_engine *e, cap_disk *d, const cap_key *key, cap_value_fn fn,
+			    void *ctx)
 {
 	cap_disk_hit h;
-	if (!cap_disk_get(e->disk, e->gen, key, &h))
+	int found = cap_disk_get(d, e->gen, key, &h);
+	l2_leave(e);
+	if (!found)
 		return CAP_MISS;
 	if (e->mem)
 		cap_mem_put(e->mem, key, &h.deps, h.expire, h.val, h.vlen);
@@ -172,20 +496,27 @@ static CAP_COLD int get_l2(cap_engine *e, const cap_key *key, cap_value_fn fn, v
 
 int cap_engine_get(cap_engine *e, const cap_key *key, cap_value_fn fn, void *ctx)
 {
+	check_due(e);
 	if (CAP_LIKELY(e->mem != NULL)) {
 		int rc = cap_mem_get(e->mem, e->gen, key, fn, ctx);
 		if (rc != 0)
 			return rc < 0 ? rc : CAP_HIT_L1;
 	}
-	if (e->disk)
-		return get_l2(e, key, fn, ctx);
+	if (__atomic_load_n(&e->disk, __ATOMIC_RELAXED)) {
+		cap_disk *d = l2_enter(e);
+		if (d)
+			return get_l2(e, d, key, fn, ctx);
+	}
 	return CAP_MISS;
 }
 
 int cap_engine_put(cap_engine *e, const cap_key *key, const cap_deps *deps, uint64_t ttl_ns,
 		   const void *val, size_t len)
 {
-	if (!e->mem && !e->disk)
+	if (!e->mem && !__atomic_load_n(&e->disk, __ATOMIC_RELAXED))
+		return CAP_EOFF;
+	/* no invalidation from the other processes: only entries that expire by themselves */
+	if (!ttl_ns && (!LD(&e->gen->shared) || LD(&e->gen->dead)))
 		return CAP_EOFF;
 	/* every entry depends at least on the global and its database's epoch: a caller that
 	 * forgot to read its dependencies must not store an entry nothing can invalidate */
@@ -203,7 +534,12 @@ int cap_engine_put(cap_engine *e, const cap_key *key, const cap_deps *deps, uint
 			expire = UINT64_MAX;
 	}
 	int rc1 = e->mem ? cap_mem_put(e->mem, key, deps, expire, val, len) : CAP_EOFF;
-	int rc2 = e->disk ? cap_disk_put(e->disk, key, deps, expire, val, len) : CAP_EOFF;
+	int rc2 = CAP_EOFF;
+	cap_disk *d = l2_enter(e);
+	if (d) {
+		rc2 = cap_disk_put(d, key, deps, expire, val, len);
+		l2_leave(e);
+	}
 	if (rc1 == CAP_OK || rc2 == CAP_OK)
 		return CAP_OK;
 	if (rc1 == CAP_EOFF)
@@ -213,19 +549,19 @@ int cap_engine_put(cap_engine *e, const cap_key *key, const cap_deps *deps, uint
 
 void cap_engine_bump_table(cap_engine *e, const char *name, size_t n)
 {
-	cap_gen_bump(e->gen, cap_gen_table_slot(name, n));
+	bump(e, cap_gen_table_slot(name, n));
 	cap_stats_event(CAP_EV_INVAL_TABLE, 1);
 }
 
 void cap_engine_bump_db(cap_engine *e, uint64_t scope)
 {
-	cap_gen_bump(e->gen, cap_gen_db_slot(scope));
+	bump(e, cap_gen_db_slot(scope));
 	cap_stats_event(CAP_EV_INVAL_DB, 1);
 }
 
 void cap_engine_bump_all(cap_engine *e)
 {
-	cap_gen_bump(e->gen, CAP_GEN_GLOBAL);
+	bump(e, CAP_GEN_GLOBAL);
 	cap_stats_event(CAP_EV_INVAL_DB, 1);
 }
 
@@ -242,9 +578,12 @@ void cap_engine_usage(cap_engine *e, cap_engine_usage_t *u)
 	memset(u, 0, sizeof(*u));
 	if (e->mem)
 		cap_mem_usage(e->mem, &u->l1_entries, &u->l1_bytes, &u->l1_budget);
-	if (e->disk)
-		cap_disk_usage(e->disk, &u->l2_entries, &u->l2_bytes, &u->l2_size);
+	cap_disk *d = l2_enter(e);
+	if (d) {
+		cap_disk_usage(d, &u->l2_entries, &u->l2_bytes, &u->l2_size);
+		l2_leave(e);
+	}
 	u->l1_on = e->mem != NULL;
-	u->l2_on = e->disk != NULL;
-	u->gen_shared = e->gen->shared;
+	u->l2_on = d != NULL;
+	u->gen_shared = LD(&e->gen->shared) && !LD(&e->gen->dead);
 }

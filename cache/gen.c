@@ -18,6 +18,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "cache/fault.h"
 #include "cache/gen.h"
 #include "cache/log.h"
 
@@ -31,8 +32,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#define GEN_FILE_SIZE ((size_t)CAP_GEN_HDR_SIZE + (size_t)CAP_GEN_SLOTS * 8)
 
 uint64_t cap_random64(void)
 {
@@ -95,13 +94,29 @@ static uint64_t hdr_check(const cap_gen_hdr *h)
 	return XXH3_64bits(h, offsetof(cap_gen_hdr, check));
 }
 
-static void gen_fill(cap_gen *g, uint64_t nonce)
+/* fill - the counters of a new table: random values derived from its nonce, so that no
+ * generation recorded against another table matches them by accident. */
+static void fill(uint64_t *ctr, uint64_t nonce)
 {
 	for (uint32_t i = 0; i < CAP_GEN_SLOTS; i++) {
 		uint64_t v = XXH3_64bits_withSeed(&i, sizeof(i), nonce);
-		__atomic_store_n(&g->ctr[i], v, __ATOMIC_RELAXED);
+		__atomic_store_n(&ctr[i], v, __ATOMIC_RELAXED);
 	}
-	g->nonce = nonce;
+}
+
+static uint64_t *ctr_of(void *map)
+{
+	return (uint64_t *)((char *)map + CAP_GEN_HDR_SIZE);
+}
+
+/* private_table - a filled anonymous table at a new address, or MAP_FAILED. */
+static void *private_table(uint64_t nonce)
+{
+	void *m = mmap(NULL, CAP_GEN_FILE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m != MAP_FAILED)
+		fill(ctr_of(m), nonce);
+	return m;
 }
 
 int cap_gen_open_private(cap_gen **out)
@@ -109,53 +124,80 @@ int cap_gen_open_private(cap_gen **out)
 	cap_gen *g = calloc(1, sizeof(*g));
 	if (!g)
 		return CAP_ENOMEM;
-	g->maplen = (size_t)CAP_GEN_SLOTS * 8;
-	g->map = mmap(NULL, g->maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g->nonce = cap_random64();
+	g->map = private_table(g->nonce);
 	if (g->map == MAP_FAILED) {
 		free(g);
 		return CAP_ENOMEM;
 	}
-	g->ctr = g->map;
+	g->maplen = CAP_GEN_FILE_SIZE;
+	g->ctr = ctr_of(g->map);
 	g->shared = 0;
-	gen_fill(g, cap_random64());
+	cap_fault_watch(g->map, g->maplen, &g->dead);
 	*out = g;
 	return CAP_OK;
 }
 
-/* map_valid - map fd if it holds a valid table; CAP_OK, or CAP_ECORRUPT/CAP_EVERSION. */
-static int map_valid(int fd, cap_gen *g)
+void cap_gen_detach(cap_gen *g)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return CAP_EIO;
-	if ((size_t)st.st_size != GEN_FILE_SIZE)
-		return CAP_ECORRUPT;
-	void *m = mmap(NULL, GEN_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED)
-		return CAP_EIO;
-	const cap_gen_hdr *h = m;
-	int rc = CAP_OK;
-	if (h->magic != CAP_GEN_MAGIC)
-		rc = CAP_ECORRUPT;
-	else if (h->format != CAP_GEN_FORMAT)
-		rc = CAP_EVERSION;
-	else if (h->check != hdr_check(h) || h->nslots != CAP_GEN_SLOTS ||
-		 h->ntables != CAP_GEN_TABLES || h->ndbs != CAP_GEN_DBS)
-		rc = CAP_ECORRUPT;
-	if (rc < 0) {
-		munmap(m, GEN_FILE_SIZE);
-		return rc;
+	uint64_t nonce = cap_random64();
+	void *m = private_table(nonce);
+	if (m == MAP_FAILED ||
+	    mremap(m, CAP_GEN_FILE_SIZE, CAP_GEN_FILE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   g->map) == MAP_FAILED) {
+		/* no memory for a filled table: zeros still make every recorded generation
+		 * stale (new tables never start at 0 in practice) */
+		if (m != MAP_FAILED)
+			munmap(m, CAP_GEN_FILE_SIZE);
+		mmap(g->map, CAP_GEN_FILE_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	}
-	g->map = m;
-	g->maplen = GEN_FILE_SIZE;
-	g->ctr = (uint64_t *)((char *)m + CAP_GEN_HDR_SIZE);
-	g->nonce = h->nonce;
-	g->shared = 1;
+	g->nonce = nonce;
+	/* dev and ino stay: CAP_GEN_RENEW compares the next file with the one left */
+	__atomic_store_n(&g->shared, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&g->dead, 0, __ATOMIC_RELEASE);
+}
+
+/* check_file - the header and size of an open table file, read with pread (never through a
+ * mapping, which could fault); CAP_OK and *st filled, or CAP_ECORRUPT/CAP_EVERSION. */
+static int check_file(int fd, struct stat *st, uint64_t *nonce)
+{
+	if (fstat(fd, st) < 0)
+		return CAP_EIO;
+	if ((size_t)st->st_size != CAP_GEN_FILE_SIZE)
+		return CAP_ECORRUPT;
+	cap_gen_hdr h;
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return CAP_ECORRUPT;
+	if (h.magic != CAP_GEN_MAGIC)
+		return CAP_ECORRUPT;
+	if (h.format != CAP_GEN_FORMAT)
+		return CAP_EVERSION;
+	if (h.check != hdr_check(&h) || h.nslots != CAP_GEN_SLOTS ||
+	    h.ntables != CAP_GEN_TABLES || h.ndbs != CAP_GEN_DBS)
+		return CAP_ECORRUPT;
+	*nonce = h.nonce;
 	return CAP_OK;
 }
 
-/* build - write a fresh table to a temporary file and rename it over CAP_GEN_FILE. */
-static int build(int dfd, cap_gen *g)
+/* map_over - map the checked file fd over g's address. */
+static int map_over(cap_gen *g, int fd, const struct stat *st, uint64_t nonce)
+{
+	void *m = mmap(g->map, CAP_GEN_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		       fd, 0);
+	if (m == MAP_FAILED)
+		return CAP_EIO;
+	g->nonce = nonce;
+	g->dev = (uint64_t)st->st_dev;
+	g->ino = (uint64_t)st->st_ino;
+	__atomic_store_n(&g->dead, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&g->shared, 1, __ATOMIC_RELEASE);
+	return CAP_OK;
+}
+
+/* build - write a fresh, fully allocated table to a temporary file and rename it over
+ * CAP_GEN_FILE; returns an fd of the new file (checked) or a CAP_* code. */
+static int build(int dfd, struct stat *st, uint64_t *nonce)
 {
 	char tmp[64];
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", CAP_GEN_FILE, (long)getpid());
@@ -164,59 +206,95 @@ static int build(int dfd, cap_gen *g)
 	if (fd < 0)
 		return fd;
 	int rc = CAP_EIO;
-	if (posix_fallocate(fd, 0, (off_t)GEN_FILE_SIZE) != 0)
+	if (posix_fallocate(fd, 0, (off_t)CAP_GEN_FILE_SIZE) != 0)
 		goto out_unlink;
-	void *m = mmap(NULL, GEN_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	void *m = mmap(NULL, CAP_GEN_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		goto out_unlink;
-	g->map = m;
-	g->maplen = GEN_FILE_SIZE;
-	g->ctr = (uint64_t *)((char *)m + CAP_GEN_HDR_SIZE);
-	g->shared = 1;
-	gen_fill(g, cap_random64());
+	int dead = 0;
+	cap_fault_watch(m, CAP_GEN_FILE_SIZE, &dead);
+	*nonce = cap_random64();
+	fill(ctr_of(m), *nonce);
 	cap_gen_hdr *h = m;
 	memset(h, 0, sizeof(*h));
 	h->format = CAP_GEN_FORMAT;
-	h->nonce = g->nonce;
+	h->nonce = *nonce;
 	h->nslots = CAP_GEN_SLOTS;
 	h->ntables = CAP_GEN_TABLES;
 	h->ndbs = CAP_GEN_DBS;
 	h->magic = CAP_GEN_MAGIC;
 	h->check = hdr_check(h);
-	if (renameat(dfd, tmp, dfd, CAP_GEN_FILE) < 0) {
-		munmap(m, GEN_FILE_SIZE);
-		g->map = NULL;
+	cap_fault_unwatch(m);
+	munmap(m, CAP_GEN_FILE_SIZE);
+	if (__atomic_load_n(&dead, __ATOMIC_ACQUIRE) || fstat(fd, st) < 0 ||
+	    renameat(dfd, tmp, dfd, CAP_GEN_FILE) < 0)
 		goto out_unlink;
-	}
-	close(fd);
-	return CAP_OK;
+	return fd;
 out_unlink:
 	unlinkat(dfd, tmp, 0);
 	close(fd);
 	return rc;
 }
 
-int cap_gen_open_file(int dfd, cap_gen **out)
+int cap_gen_attach(cap_gen *g, int dfd, int flags)
 {
-	cap_gen *g = calloc(1, sizeof(*g));
-	if (!g)
-		return CAP_ENOMEM;
+	struct stat st;
+	uint64_t nonce = 0;
 	int rc;
 	int fd = cap_file_open(dfd, CAP_GEN_FILE, 0);
-	if (fd == CAP_EIO && errno == ENOENT) {
-		rc = build(dfd, g);
-	} else if (fd < 0) {
-		rc = fd;
-	} else {
-		rc = map_valid(fd, g);
-		close(fd);
-		if (rc == CAP_ECORRUPT || rc == CAP_EVERSION) {
-			cap_log(CAP_LOG_INFO, "generation table: %s, rebuilding", cap_strerror(rc));
-			rc = build(dfd, g);
+	if (fd >= 0) {
+		rc = check_file(fd, &st, &nonce);
+		if (rc == CAP_OK && (flags & CAP_GEN_RENEW) && (uint64_t)st.st_dev == g->dev &&
+		    (uint64_t)st.st_ino == g->ino)
+			rc = CAP_ECORRUPT; /* the rewound table itself: never again */
+		if (rc == CAP_OK) {
+			rc = map_over(g, fd, &st, nonce);
+			close(fd);
+			return rc;
 		}
+		close(fd);
+		if (rc != CAP_ECORRUPT && rc != CAP_EVERSION)
+			return rc;
+		if (!(flags & CAP_GEN_BUILD))
+			return rc;
+		cap_log(CAP_LOG_INFO, "generation table: %s, rebuilding", cap_strerror(rc));
+	} else if (!(fd == CAP_EIO && errno == ENOENT) || !(flags & CAP_GEN_BUILD)) {
+		return fd;
 	}
+	fd = build(dfd, &st, &nonce);
+	if (fd < 0)
+		return fd;
+	rc = map_over(g, fd, &st, nonce);
+	close(fd);
+	return rc;
+}
+
+int cap_gen_is_current(const cap_gen *g, const char *path)
+{
+	if (!__atomic_load_n(&g->shared, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&g->dead, __ATOMIC_ACQUIRE))
+		return 0;
+	struct stat st;
+	if (stat(path, &st) != 0 || (uint64_t)st.st_dev != g->dev ||
+	    (uint64_t)st.st_ino != g->ino || (size_t)st.st_size != CAP_GEN_FILE_SIZE)
+		return 0;
+	/* the header read through the mapping: the size was just checked, and a fault here is
+	 * recovered (zeros: not current) */
+	const cap_gen_hdr *h = g->map;
+	return __atomic_load_n(&h->nonce, __ATOMIC_RELAXED) == g->nonce &&
+	       __atomic_load_n(&h->magic, __ATOMIC_RELAXED) == CAP_GEN_MAGIC &&
+	       !__atomic_load_n(&g->dead, __ATOMIC_ACQUIRE);
+}
+
+int cap_gen_open_file(int dfd, cap_gen **out)
+{
+	cap_gen *g;
+	int rc = cap_gen_open_private(&g);
+	if (rc < 0)
+		return rc;
+	rc = cap_gen_attach(g, dfd, CAP_GEN_BUILD);
 	if (rc < 0) {
-		free(g);
+		cap_gen_close(g);
 		return rc;
 	}
 	*out = g;
@@ -227,8 +305,10 @@ void cap_gen_close(cap_gen *g)
 {
 	if (!g)
 		return;
-	if (g->map)
+	if (g->map) {
+		cap_fault_unwatch(g->map);
 		munmap(g->map, g->maplen);
+	}
 	free(g);
 }
 

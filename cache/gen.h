@@ -51,20 +51,45 @@ _Static_assert(offsetof(cap_gen_hdr, check) == 40, "gen header layout");
 	((uint64_t)1 << 56 | (uint64_t)sizeof(cap_gen_hdr) << 40 |                         \
 	 (uint64_t)offsetof(cap_gen_hdr, check) << 32 | (uint64_t)CAP_GEN_SLOTS)
 
+#define CAP_GEN_FILE_SIZE ((size_t)CAP_GEN_HDR_SIZE + (size_t)CAP_GEN_SLOTS * 8)
+
+/* A process's view of a table. The mapping has one fixed address for the life of the handle:
+ * attaching to another file or falling back to a private table maps the new one over it
+ * (MAP_FIXED), so a reader holding ctr never sees it move or vanish. */
 typedef struct cap_gen {
 	uint64_t *ctr;   /* CAP_GEN_SLOTS counters (inside map) */
-	uint64_t nonce;
-	void *map;
+	uint64_t nonce;  /* of the table mapped now */
+	void *map;       /* CAP_GEN_FILE_SIZE bytes */
 	size_t maplen;
-	int shared;      /* 1 = the file, 0 = private anonymous memory */
+	int shared;      /* 1 = the file (atomic), 0 = private anonymous memory */
+	int dead;        /* atomic: set by the SIGBUS handler (cache/fault) when the file faulted */
+	uint64_t dev, ino; /* identity of the file mapped (or last mapped, when private) */
 } cap_gen;
 
-/* cap_gen_open_file - map dfd/gen, building a new file (temp file + rename) when it is missing,
- * of another format, or corrupt. The caller holds the directory's init lock (see engine.c).
- * CAP_OK, CAP_EUNSAFE (owner/mode/type), CAP_EIO, CAP_ENOMEM. */
-int cap_gen_open_file(int dfd, cap_gen **out);
-/* cap_gen_open_private - a table in anonymous memory for this process only. */
+/* cap_gen_open_private - a table in anonymous memory for this process only (random values). */
 int cap_gen_open_private(cap_gen **out);
+/* cap_gen_open_file - cap_gen_open_private, then cap_gen_attach(CAP_GEN_BUILD); CAP_OK or the
+ * attach error (the handle is then freed). */
+int cap_gen_open_file(int dfd, cap_gen **out);
+
+/* cap_gen_attach flags */
+enum {
+	CAP_GEN_BUILD = 1, /* build a new file when it is missing, of another format or corrupt:
+			    * the caller holds the directory's init lock (see engine.c) */
+	CAP_GEN_RENEW = 2  /* also replace a valid file when it is the one g maps now (its
+			    * counters went back): needs CAP_GEN_BUILD */
+};
+/* cap_gen_attach - map dfd/gen over g's address. The file is checked (owner, mode, size,
+ * header) before it is mapped. Without CAP_GEN_BUILD a missing or invalid file is CAP_EIO
+ * (errno ENOENT) or CAP_ECORRUPT/CAP_EVERSION and g is unchanged. CAP_OK, CAP_EUNSAFE,
+ * CAP_EIO, CAP_ENOMEM. */
+int cap_gen_attach(cap_gen *g, int dfd, int flags);
+/* cap_gen_detach - replace the mapping with a private table of fresh random values: every
+ * entry recorded against the old one becomes stale at once. */
+void cap_gen_detach(cap_gen *g);
+/* cap_gen_is_current - 1 when g maps the file now at path (same device and inode, full size,
+ * same nonce) and it has not faulted; 0 otherwise. One stat(2). */
+int cap_gen_is_current(const cap_gen *g, const char *path);
 void cap_gen_close(cap_gen *g);
 
 /* Slot numbers. name: n bytes, may be "schema.table"; only the part after the last '.'

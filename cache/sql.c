@@ -786,6 +786,7 @@ typedef struct parser {
 	int block, tgt_pending;
 	/* whole input */
 	uint8_t write_unknown;
+	uint8_t saw_session; /* a statement of the string was a session change */
 } parser;
 
 static void advance(parser *p)
@@ -1034,6 +1035,27 @@ static int chain(parser *p, tok parts[3])
 		}
 	}
 	return np;
+}
+
+/* Is t the bare word w (lower case)? */
+static int is_word(const parser *p, const tok *t, const char *w)
+{
+	size_t n = strlen(w);
+	return t->t == TK_WORD && t->len == n && ci_eq(p->lx.s + t->off, w, n);
+}
+
+/* MariaDB NEXT VALUE FOR s / PREVIOUS VALUE FOR s at cur: sequence functions without
+ * parentheses; NEXT advances the sequence (a write, as nextval(s) is). 1 if it is one. */
+static int seq_value(parser *p)
+{
+	if (!p->my || !is_word(p, &p->nxt, "value"))
+		return 0;
+	if (is_word(p, &p->cur, "next"))
+		add_func(p, &p->cur, NULL, CAP_FUNC_UNKNOWN);
+	else if (!is_word(p, &p->cur, "previous"))
+		return 0;
+	p->reasons |= CAP_SQLR_SEQUENCE;
+	return 1;
 }
 
 /* A call of parts[np-1] (schema parts[np-2]); cur is the last name token, nxt is '('. */
@@ -1743,6 +1765,10 @@ static void word(parser *p)
 			return;
 		}
 	}
+	if (seq_value(p)) {
+		advance(p);
+		return;
+	}
 	/* a name chain: column, qualified column, or a call */
 	uint16_t before_kw = p->prevkw;
 	uint8_t before_t = p->prevt;
@@ -1843,6 +1869,11 @@ static void step(parser *p)
 	case TK_STR:
 		if (!p->my && is_now_literal(p, &p->cur))
 			p->reasons |= CAP_SQLR_VOLATILE_CLAUSE;
+		if (p->my && p->nxt.t == TK_LP && p->lx.s[p->cur.off] == '"') {
+			/* under sql_mode ANSI_QUOTES "f"(...) calls f; without it, a syntax error */
+			add_func(p, &p->cur, NULL, CAP_FUNC_UNKNOWN);
+			p->call_pending = 1;
+		}
 		advance(p);
 		return;
 	case TK_CAST:
@@ -2010,6 +2041,15 @@ static int skip_assignment(parser *p)
 			d--;
 		else if (p->cur.t == TK_COMMA && d <= 0)
 			return 1;
+		else if (seq_value(p))
+			;
+		else if (is_name(&p->cur) || p->cur.t == TK_STR) {
+			/* SET @x = f(): a function in the value runs, and may write */
+			tok parts[3];
+			int np = p->cur.t == TK_STR ? (parts[0] = p->cur, 1) : chain(p, parts);
+			if (p->nxt.t == TK_LP && (p->cur.t != TK_STR || p->lx.s[p->cur.off] == '"'))
+				call(p, parts, np);
+		}
 		advance(p);
 	}
 	return 0;
@@ -2047,7 +2087,9 @@ static void set_stmt(parser *p)
 		}
 		if (accept(p, KW_TRANSACTION)) {
 			enum cap_sql_iso iso = txn_modes(p, &ro);
-			if (scope == SC_NONE) {
+			/* PostgreSQL's SET SESSION / SET LOCAL TRANSACTION is SET TRANSACTION: this
+			 * transaction only (MySQL's SET SESSION TRANSACTION sets the default) */
+			if (scope == SC_NONE || (!p->my && scope != SC_GLOBAL)) {
 				p->kind = CAP_SQL_TXN;
 				p->txn = CAP_TXN_SET;
 				if (ro)
@@ -2206,6 +2248,14 @@ static void explain(parser *p)
 	p->explain = (uint8_t)(analyze ? 2 : 1);
 }
 
+/* CREATE/ALTER/DROP of an object every database of the server shares (roles, databases). */
+static void cluster_object(parser *p)
+{
+	if (cur_kw(p, KW_ROLE) || cur_kw(p, KW_USER) || cur_kw(p, KW_GROUP) ||
+	    cur_kw(p, KW_DATABASE))
+		p->in->flags |= CAP_SQLF_CLUSTER;
+}
+
 static void create(parser *p)
 {
 	cap_sql_info *in = p->in;
@@ -2215,6 +2265,7 @@ static void create(parser *p)
 	p->in_create = 1;
 	in->flags |= CAP_SQLF_CATALOG_CHANGE;
 	advance(p);
+	cluster_object(p);
 	for (;;) {
 		if (cur_kw(p, KW_TEMP) || cur_kw(p, KW_TEMPORARY)) {
 			temp = 1;
@@ -2293,6 +2344,7 @@ static void alter(parser *p)
 	p->ddl = 1;
 	p->in->flags |= CAP_SQLF_CATALOG_CHANGE;
 	advance(p);
+	cluster_object(p);
 	if (object_word(p)) {
 		skip_if_exists(p);
 		accept(p, KW_ONLY);
@@ -2313,6 +2365,7 @@ static void drop(parser *p)
 	p->kind = CAP_SQL_DDL;
 	p->ddl = 1;
 	p->in->flags |= CAP_SQLF_CATALOG_CHANGE;
+	cluster_object(p);
 	int o = object_word(p);
 	if (!o)
 		return;
@@ -2468,12 +2521,15 @@ static void head(parser *p)
 			}
 		}
 		return;
-	case KW_COMMENT:
 	case KW_GRANT:
 	case KW_REVOKE:
+	case KW_REASSIGN:
+		/* role memberships are the server's: every database must forget */
+		in->flags |= CAP_SQLF_CLUSTER;
+		/* fall through */
+	case KW_COMMENT:
 	case KW_SECURITY:
 	case KW_IMPORT:
-	case KW_REASSIGN:
 		/* no table named: callers invalidate the database */
 		p->kind = CAP_SQL_DDL;
 		p->ddl = 1;
@@ -2702,6 +2758,8 @@ static void stmt(parser *p)
 	}
 	if (k == CAP_SQL_READ && p->reasons)
 		k = CAP_SQL_READ_NOCACHE;
+	if (k == CAP_SQL_SESSION)
+		p->saw_session = 1;
 	in->reasons |= p->reasons;
 	if (k == CAP_SQL_TXN && in->txn == CAP_TXN_NONE)
 		in->txn = p->txn;
@@ -2731,6 +2789,7 @@ static void run(enum cap_dialect d, const char *sql, uint32_t len, int alt, cap_
 	p->in = in;
 	p->dg = (dgst){ 0xcbf29ce484222325ull, NULL, 0, 0, 0, 0, 0 };
 	p->write_unknown = 0;
+	p->saw_session = 0;
 	p->prevkw = p->prev2kw = 0;
 	p->prevt = TK_EOF;
 	p->cur.t = TK_EOF;
@@ -2752,6 +2811,8 @@ static void run(enum cap_dialect d, const char *sql, uint32_t len, int alt, cap_
 	in->reasons |= p->lx.bad;
 	if (in->nstmts > 1)
 		in->reasons |= CAP_SQLR_MULTI;
+	if (p->saw_session && in->kind != CAP_SQL_SESSION)
+		in->flags |= CAP_SQLF_SESSION;
 	if (in->kind == CAP_SQL_READ && in->reasons)
 		in->kind = CAP_SQL_READ_NOCACHE;
 	if (in->kind == CAP_SQL_EMPTY && in->reasons)

@@ -104,7 +104,13 @@ enum {
 	CAP_SQLF_DROP_TEMP = 1u << 8,   /* DISCARD TEMP / DROP of a table (may be temporary) */
 	CAP_SQLF_CATALOG_CHANGE = 1u << 9, /* DDL that changes what the hooks' catalog knows
 					   * (CREATE/ALTER/DROP TABLE/VIEW/FUNCTION/TRIGGER ...) */
-	CAP_SQLF_BUILTINS_LOST = 1u << 10 /* more built-in calls than builtin[] holds */
+	CAP_SQLF_SESSION = 1u << 10,    /* a statement of a multi-statement string changes the
+					 * session (SET, RESET, DISCARD ...) though the string's
+					 * kind is a stronger one (BEGIN; SET ...; COMMIT) */
+	CAP_SQLF_CLUSTER = 1u << 11,    /* changes shared by every database of the server: CREATE/
+					 * ALTER/DROP ROLE, USER, GROUP or DATABASE, GRANT,
+					 * REVOKE, REASSIGN */
+	CAP_SQLF_BUILTINS_LOST = 1u << 12 /* more built-in calls than builtin[] holds */
 };
 
 /* A name inside info->names: optional schema part and the object name (folded/unquoted). */

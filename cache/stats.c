@@ -16,8 +16,15 @@
  * are cleared, it inherits its parent's L1 gauges (it inherited the L1 tier itself).
  *
  * Locks. g.mu is process-local and guards open, claim and the free list (never the hot
- * path). The file's robust mutex is only taken by cap_statsf_fold_dead/cap_statsf_reset,
- * called at open, when the file has no free slot, and by `capacitor stats --reset`.
+ * path; fork handlers keep it out of a child's way). The file's fold lock (cache/plock) is only
+ * taken by
+ * cap_statsf_fold_dead/cap_statsf_reset, called at open, when the file has no free slot, and
+ * by `capacitor stats --reset`, and only for FOLD_LOCK_NS: a holder that never lets go means
+ * no fold this time, never a hang. The file's flock at open is waited for FLOCK_MS at most.
+ *
+ * Faults. The file is allocated in full (posix_fallocate) before its magic is published, its
+ * size is checked before it is mapped, and the mapping is watched by cache/fault: a bus error
+ * (the file truncated under us) turns it into private zeros and the host carries on.
  *
  * Logging. With a log destination set (CAPACITOR_LOG, or cap_stats_set_log), the miss path
  * calls cap_stats_log_tick(): one relaxed load and a compare with a coarse clock; one caller
@@ -27,8 +34,10 @@
  */
 #include "cache/stats.h"
 #include "cache/cap.h"
+#include "cache/fault.h"
 #include "cache/hist.h"
 #include "cache/log.h"
+#include "cache/plock.h"
 #include "cache/sql.h"
 #include "cache/stats_file.h"
 
@@ -51,6 +60,8 @@
 #define LD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 #define ST(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define DEFAULT_LOG_INTERVAL_NS (60ull * 1000000000ull)
+#define FOLD_LOCK_NS 100000000ull /* longest wait for the file's fold lock */
+#define FLOCK_MS 200            /* longest wait for the file's flock at open */
 
 static struct {
 	pthread_once_t once;
@@ -65,6 +76,7 @@ static struct {
 	uint32_t free_n;
 	uint32_t free_list[CAP_STATS_NSLOTS];
 	int warned_open, warned_full, exit_registered;
+	int dead;                 /* atomic: the mapping faulted (cache/fault) */
 	int log_on;               /* atomic */
 	uint64_t log_interval;    /* ns (atomic) */
 	uint64_t next_log;        /* coarse monotonic ns of the next summary, 0 = none (atomic) */
@@ -219,8 +231,10 @@ int cap_statsf_check(const cap_stats_hdr *h, uint64_t fsize, char *err, size_t e
 /* Build a fresh file on fd (size 0 or a new temporary file) and map it. */
 static int build_file(int fd, void **out, char *err, size_t errcap)
 {
-	if (ftruncate(fd, (off_t)CAP_STATS_FILE_SIZE) != 0) {
-		snprintf(err, errcap, "ftruncate: %s", strerror(errno));
+	/* every page allocated now: a full file system fails here, not as SIGBUS later */
+	int fe = posix_fallocate(fd, 0, (off_t)CAP_STATS_FILE_SIZE);
+	if (fe != 0) {
+		snprintf(err, errcap, "posix_fallocate: %s", strerror(fe));
 		return CAP_EIO;
 	}
 	void *base = mmap(NULL, CAP_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -244,20 +258,6 @@ static int build_file(int fd, void **out, char *err, size_t errcap)
 	h->nreasons = CAP_REASON__N;
 	h->npaths = CAP_PATH__N;
 	h->created_ns = realtime_ns();
-	pthread_mutexattr_t a;
-	int e = pthread_mutexattr_init(&a);
-	if (e == 0)
-		e = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	if (e == 0)
-		e = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	if (e == 0)
-		e = pthread_mutex_init(&h->lock, &a);
-	pthread_mutexattr_destroy(&a);
-	if (e != 0) {
-		snprintf(err, errcap, "pthread_mutex_init: %s", strerror(e));
-		munmap(base, CAP_STATS_FILE_SIZE);
-		return CAP_EIO;
-	}
 	cap_stats_slot *s0 = cap_statsf_slot(base, 0);
 	s0->owner = CAP_SLOT_OWNER(0, CAP_SLOT_SHARED);
 	s0->used = 1;
@@ -334,6 +334,20 @@ static int check_dir(const char *dir, int create, char *err, size_t errcap)
 	return CAP_OK;
 }
 
+/* flock_timed - the file's lock within FLOCK_NS: a holder that never lets go (stopped, or a
+ * foreign process) must not hang the host; the caller then runs without statistics. */
+static int flock_timed(int fd)
+{
+	for (int waited_ms = 0;; waited_ms += 2) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if ((errno != EWOULDBLOCK && errno != EINTR) || waited_ms >= FLOCK_MS)
+			return -1;
+		struct timespec ts = { 0, 2000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* unlock_close - release the flock explicitly, then close: when the file is mapped the mapping
  * keeps the open file description alive, and with it the lock, long after close(2). */
 static void unlock_close(int fd)
@@ -352,8 +366,10 @@ static int map_create(const char *dir, const char *path, void **base, char *err,
 		int fd, rc = open_checked(path, O_RDWR | O_CREAT, &st, &fd, err, errcap);
 		if (rc != CAP_OK)
 			return rc;
-		if (flock(fd, LOCK_EX) != 0) {
-			snprintf(err, errcap, "flock %s: %s", path, strerror(errno));
+		if (flock_timed(fd) != 0) {
+			snprintf(err, errcap, "flock %s: %s", path,
+				 errno == EWOULDBLOCK ? "held by another process for too long"
+						      : strerror(errno));
 			close(fd);
 			return CAP_EIO;
 		}
@@ -480,17 +496,23 @@ int cap_statsf_map(const char *dir, enum cap_statsf_mode mode, void **base, size
 	return CAP_OK;
 }
 
-/* ---- fold and reset (under the file's robust mutex) ------------------------------------- */
+/* ---- fold and reset (under the file's fold lock) ------------------------------------- */
 
+/* fold_lock - the fold lock within FOLD_LOCK_NS (a holder that is stopped, or a lock word
+ * naming a live process that never lets go, must not hang the host): CAP_EIO on timeout, and
+ * the fold or reset is skipped. */
 static int fold_lock(cap_stats_hdr *h)
 {
-	int e = pthread_mutex_lock(&h->lock);
-	if (e == EOWNERDEAD) {
-		/* the previous holder died; callers finish any half-done fold (fold word) */
-		pthread_mutex_consistent(&h->lock);
-		return CAP_OK;
+	uint32_t holder = 0;
+	int e = cap_plock_acquire(&h->lock, FOLD_LOCK_NS, &holder);
+	if (e < 0) {
+		cap_log(CAP_LOG_WARN, "stats: the fold lock is held by thread %u for too long; "
+			"dead processes' slots are not folded this time", holder);
+		return CAP_EIO;
 	}
-	return e == 0 ? CAP_OK : CAP_EIO;
+	/* CAP_PLOCK_RECOVERED: the previous holder died; callers finish any half-done fold
+	 * (fold word) */
+	return CAP_OK;
 }
 
 /* Step 3 of a fold: the slot is excluded by the fold word; zero it, clear excl, free it. */
@@ -560,7 +582,7 @@ int cap_statsf_fold_dead(void *base)
 		fold_one(base, k);
 		n++;
 	}
-	pthread_mutex_unlock(&h->lock);
+	cap_plock_release(&h->lock);
 	return n;
 }
 
@@ -596,7 +618,7 @@ int cap_statsf_reset(void *base)
 		for (unsigned i = 0; i < CAP_HIST_SHAPE_BUCKETS; i++)
 			ST(&sh->h[i], 0);
 	}
-	pthread_mutex_unlock(&h->lock);
+	cap_plock_release(&h->lock);
 	return CAP_OK;
 }
 
@@ -829,6 +851,7 @@ static const uint8_t event_word[CAP_EV__N] = {
 	[CAP_EV_FALLBACK] = offsetof(cap_stats_counters, fallbacks) / 8,
 	[CAP_EV_FILL_L1] = offsetof(cap_stats_counters, fills_l1) / 8,
 	[CAP_EV_FILL_L2] = offsetof(cap_stats_counters, fills_l2) / 8,
+	[CAP_EV_DLSYM] = offsetof(cap_stats_counters, dlsym_redirects) / 8,
 };
 
 void cap_stats_event(enum cap_event ev, uint64_t n)
@@ -945,8 +968,7 @@ static void log_summary(const char *when)
 	if (n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	ssize_t wr = write(cap_log_fd(), line, n);
-	(void)wr;
+	cap_log_write(line, n);
 }
 
 static void log_at_exit(void)
@@ -1018,11 +1040,16 @@ int cap_stats_open(const char *dir)
 	}
 	g.pid = (int)getpid();
 	g.start = cap_statsf_proc_start(g.pid);
+	/* a bus error here (the file truncated under us) turns the mapping into zeros: counts
+	 * then go nowhere, and the host carries on */
+	cap_fault_watch(base, CAP_STATS_FILE_SIZE, &g.dead);
 	cap_statsf_fold_dead(base);
 	__atomic_store_n(&g.base, base, __ATOMIC_RELEASE);
+	/* summaries only when the user chose a log destination: the default file is for warnings */
 	const char *log = getenv("CAPACITOR_LOG");
-	if ((log != NULL && log[0] != '\0') || cap_log_fd() != 2)
+	if (log != NULL && log[0] != '\0')
 		ST(&g.log_on, 1);
+	cap_log_count_into(&cap_statsf_hdr(base)->warnings);
 	if (!g.exit_registered) {
 		g.exit_registered = 1;
 		atexit(log_at_exit);

@@ -58,6 +58,7 @@ enum cap_event {
 	CAP_EV_FALLBACK,        /* an internal error passed a call through */
 	CAP_EV_FILL_L1,         /* an entry stored in L1 */
 	CAP_EV_FILL_L2,         /* an entry stored in L2 */
+	CAP_EV_DLSYM,           /* a dlsym lookup answered with our hook (preload/dlsym.c) */
 	CAP_EV__N
 };
 
@@ -90,7 +91,7 @@ void cap_stats_log_tick(void);
 /* cap_stats_set_log_interval - summary interval in ns (0 = only at exit). */
 void cap_stats_set_log_interval(uint64_t ns);
 /* cap_stats_set_log - switch the periodic and at-exit summary lines on or off. By default
- * they are on when CAPACITOR_LOG is set (non-empty) or the log is not stderr at open time. */
+ * they are on when CAPACITOR_LOG is set (non-empty): the default log file is for warnings. */
 void cap_stats_set_log(int on);
 /* cap_stats_log_now - write this process's summary line to the log now (tests, signals). */
 void cap_stats_log_now(void);

@@ -1,11 +1,12 @@
 /*
- * stats_file.h - the binary layout of CAPACITOR_DIR/stats, format version 1, shared by the
- * library (writers), `capacitor stats` (reader) and the tests. Everything inside is addressed
- * by offsets from the start of the mapping, never by pointers.
+ * stats_file.h - the binary layout of CAPACITOR_DIR/stats, format version 3, shared by the
+ * library (writers), `capacitor stats` (reader) and the tests. Version 2 made the fold lock a
+ * cache/plock word (version 1 had a pthread mutex there); version 3 added dlsym_redirects.
+ * Everything inside is addressed by offsets from the start of the mapping, never by pointers.
  *
  *   offset                      size              what
  *   0                           4096              cap_stats_hdr: magic, version, layout word,
- *                                                 geometry, robust fold mutex, fold word, L2 gauges
+ *                                                 geometry, fold lock, fold word, L2 gauges
  *   CAP_STATS_OFF_SLOTS         64 * NSLOTS       slot table: owner (pid + state), start time,
  *                                                 per-process L1 gauges; one cache line each
  *   CAP_STATS_OFF_TOTALS        2 * DATA          totals of folded slots, double-buffered
@@ -25,7 +26,7 @@
  * pid | state << 32, state CLAIMING (CAS from 0), LIVE (start time written), SHARED (slot 0).
  *
  * Folding. Slots whose owner died (kill(pid,0) == ESRCH, or /proc start time differs: pid
- * reuse) are folded under the process-shared ROBUST mutex hdr.lock, which is only taken when
+ * reuse) are folded under the lock word hdr.lock (cache/plock: a dead holder's lock is taken over), which is only taken when
  * opening, when no slot is free, and by `capacitor stats --reset`, never on the record path.
  * The fold is crash-safe and double-count-free through fold_word (gen << 17 | excl << 1 | cur):
  *   1. new = totals[cur] + slot, written into totals[!cur] (inactive, nobody reads it);
@@ -41,9 +42,12 @@
  * so a reader never blocks or slows a writer). Counters are monotonic per slot, so a snapshot
  * is consistent per counter.
  *
- * Reset (--reset) under the mutex: totals[!cur] = -(sum of all slots) (mod 2^64), published
+ * Reset (--reset) under the fold lock: totals[!cur] = -(sum of all slots) (mod 2^64), published
  * like a fold. Sums after that count only what happened since; writers are not touched. Shape
  * counters, shared by all processes and added with atomics, are zeroed with atomic stores.
+ *
+ * Warnings: hdr.warnings counts the warning and error lines every process logged (the log
+ * itself is CAPACITOR_DIR/log by default); a build that does not know the word leaves it be.
  *
  * Gauges: L1 entries/bytes are per process (in its first slot's table entry, atomic adds), and
  * a reader adds them only for live owners; a fold drops them. L2 gauges are absolute values in
@@ -65,7 +69,7 @@
 #include "cache/stats.h"
 
 #define CAP_STATS_MAGIC 0x5441545343504143ull /* "CAPCSTAT" in little-endian bytes */
-#define CAP_STATS_VERSION 1u
+#define CAP_STATS_VERSION 3u
 #define CAP_STATS_HDR_SIZE 4096u
 #define CAP_STATS_NSLOTS 256u
 #define CAP_STATS_NSHAPES 512u /* plus one "other" entry */
@@ -89,7 +93,8 @@
 	X(evictions_l2, "entries evicted from the mmap tier")                              \
 	X(fills_l1, "entries stored in the memory tier")                                   \
 	X(fills_l2, "entries stored in the mmap tier")                                     \
-	X(fallbacks, "internal errors that passed a call through")
+	X(fallbacks, "internal errors that passed a call through")                         \
+	X(dlsym_redirects, "dlsym lookups of client functions answered with Capacitor's")
 
 /* Gauges: name, help. entries = l1_entries + l2_entries. */
 #define CAP_STATS_GAUGES(X)                                                                \
@@ -168,9 +173,9 @@ typedef struct cap_stats_hdr {
 	uint64_t created_ns;    /* CLOCK_REALTIME when built */
 	uint64_t reset_ns;      /* CLOCK_REALTIME of the last --reset, 0 = never */
 	uint64_t pad0[5];
-	/* 128: the fold mutex (process-shared, robust) */
+	/* 128: the fold lock (cache/plock: 0 or the holder's thread id) */
 	union {
-		pthread_mutex_t lock;
+		uint32_t lock;
 		uint64_t lock_line[8];
 	};
 	/* 192 */
@@ -179,7 +184,8 @@ typedef struct cap_stats_hdr {
 	uint64_t pad1[6];
 	/* 256 */
 	uint64_t l2_entries, l2_bytes;
-	uint64_t pad2[6];
+	uint64_t warnings;      /* warnings and errors logged by every process (atomic adds) */
+	uint64_t pad2[5];
 	uint8_t pad3[CAP_STATS_HDR_SIZE - 320];
 } cap_stats_hdr;
 
@@ -195,7 +201,6 @@ typedef struct cap_stats_hdr {
 	 ((uint64_t)CAP_PATH__N << 52) ^ ((uint64_t)CAP_HIST_SHAPE_SUB_BITS << 57) ^        \
 	 ((uint64_t)sizeof(cap_stats_data) << 16))
 
-_Static_assert(sizeof(pthread_mutex_t) <= 64, "mutex fits its cache line");
 _Static_assert(offsetof(cap_stats_hdr, lock) == 128, "header: lock offset");
 _Static_assert(offsetof(cap_stats_hdr, fold_word) == 192, "header: fold word offset");
 _Static_assert(offsetof(cap_stats_hdr, l2_entries) == 256, "header: L2 gauges offset");
@@ -257,10 +262,10 @@ int cap_statsf_map(const char *dir, enum cap_statsf_mode mode, void **base, size
 int cap_statsf_check(const cap_stats_hdr *h, uint64_t fsize, char *err, size_t errcap);
 /* cap_statsf_owner_alive - whether the process recorded in a slot owner word still runs. */
 int cap_statsf_owner_alive(uint64_t owner, uint64_t start);
-/* cap_statsf_fold_dead - fold the slots of dead processes (takes the robust mutex; writable
+/* cap_statsf_fold_dead - fold the slots of dead processes (takes the fold lock; writable
  * mapping). Returns the number of slots folded or a CAP_* code. */
 int cap_statsf_fold_dead(void *base);
-/* cap_statsf_reset - zero what readers see (takes the robust mutex; writable mapping). */
+/* cap_statsf_reset - zero what readers see (takes the fold lock; writable mapping). */
 int cap_statsf_reset(void *base);
 /* cap_statsf_proc_start - start time of pid in clock ticks since boot, 0 when unknown. */
 uint64_t cap_statsf_proc_start(int pid);

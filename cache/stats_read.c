@@ -129,6 +129,7 @@ int cap_stats_reader_view(cap_stats_reader *r, cap_stats_view *v)
 	v->folds = LD(&h->folds);
 	v->created_ns = LD(&h->created_ns);
 	v->reset_ns = LD(&h->reset_ns);
+	v->warnings = LD(&h->warnings);
 	return CAP_OK;
 }
 

@@ -35,6 +35,7 @@ typedef struct cap_stats_view {
 	uint64_t folds;         /* slots folded over the file's life */
 	uint64_t created_ns;    /* CLOCK_REALTIME */
 	uint64_t reset_ns;      /* CLOCK_REALTIME of the last reset, 0 = never */
+	uint64_t warnings;      /* warning and error lines logged by every process, ever */
 } cap_stats_view;
 
 /* cap_stats_reader_view - fill *v from the mapping. CAP_OK. */

@@ -10,30 +10,43 @@
  *
  *  - a cacheable read is looked up. A hit makes mysql_real_query return 0 without a round
  *    trip and leaves the connection as the server's answer would (field_count, errno 0,
- *    sqlstate "00000", no info, no warnings, no further results); the MYSQL_RES decoded from
- *    the cached value (hooks/mysql_codec) is held until the program calls mysql_store_result
- *    or mysql_use_result, which hand it out. A miss reads the generations it depends on, runs
- *    the real function, and mysql_store_result stores the result when it came with no
- *    warnings. Results read through mysql_use_result are served from the cache but not stored.
+ *    sqlstate "00000", no info, no warnings, no further results, the index flags of
+ *    server_status stored with the entry); the MYSQL_RES decoded from the cached value
+ *    (hooks/mysql_codec) is held until the program calls mysql_store_result or
+ *    mysql_use_result, which hand it out (an unread use_result hit leaves the connection
+ *    busy, as the server's would). A miss reads the generations it depends on, runs the real
+ *    function, and mysql_store_result stores the result when it came with no warnings.
+ *    Results read through mysql_use_result are served from the cache but not stored.
+ *    A mysql_send_query hit sends a COM_PING, so that a program waiting for the socket
+ *    before it calls mysql_read_query_result is woken (see can_wake).
+ *  - the server's diagnostics after a hit describe the statement before it: a statement that
+ *    may read them (FOUND_ROWS, ROW_COUNT, warnings, errors, GET DIAGNOSTICS) right after a
+ *    text hit has the hit's statement run for real first.
  *  - anything else runs for real, and what it may have changed is invalidated afterwards
  *    (at COMMIT/ROLLBACK again: session.c keeps the transaction's write set).
  *
  * Transactions: the connection is in a transaction when the server says so
  * (SERVER_STATUS_IN_TRANS) or when autocommit is off (SERVER_STATUS_AUTOCOMMIT clear): then
  * the next statement opens one implicitly and must not mix cached data into its snapshot.
- * The session's isolation level, and the session variables that change what a SELECT returns
- * (sql_mode, time_zone, character sets, ...), are read once per session with one SELECT on
- * the program's own connection, before its first statement: it changes nothing the program
- * can observe except mysql_affected_rows, which is put back.
+ * The session's isolation level, every session variable, the active user and role and the
+ * current database are read with one SELECT on the program's own connection (the probe),
+ * before the session's first cacheable read and again before the next one after any
+ * statement whose effect on the session its text cannot prove (SET, CALL, functions,
+ * multi-statement strings, a reconnect seen as a new thread id): truth from the server, so
+ * two sessions in the same state share entries whatever their history. It changes nothing
+ * the program can observe except mysql_affected_rows and the warning count, which are put
+ * back. Connections open at fork() are not cached any more, in parent or child.
  *
  * Database scope: a MySQL statement may name any database (db.table), so a write whose tables
  * are unknown invalidates every MySQL entry (one scope for all MySQL databases), never only
  * the current database's.
  *
- * Prepared statements (mysql_stmt_*): their text is recorded at mysql_stmt_prepare; each
+ * Prepared statements (mysql_stmt_*): their text and the session they were prepared in (its
+ * database and sql_mode decide what the text means) are recorded at mysql_stmt_prepare; each
  * execution is classified and accounted like a text statement (writes invalidate, transactions
- * are followed). A cacheable read is keyed by the session prefix, the text, and every bound
- * parameter as the library will send it (type, unsigned flag, NULL, value bytes). A miss runs
+ * are followed). A cacheable read is keyed by the session prefix, the prepare-time session,
+ * the text, and every bound parameter as the library will send it (type, unsigned flag, NULL,
+ * value bytes). A miss runs
  * for real; when the program stores the whole result (mysql_stmt_store_result) with no
  * warnings, the binary-protocol rows exactly as the library keeps them (st->result) and the
  * execute's field metadata are stored (hooks/mysql_codec, "CMS1"). A hit sends nothing: it
@@ -47,9 +60,9 @@
  * row_seek. The rows belong to Capacitor and are freed at the statement's next execute,
  * prepare or close. Cursors, array binding, callbacks, long data, prebound parameters
  * (mariadb_stmt_execute_direct), STMT_ATTR_UPDATE_MAX_LENGTH and the non-blocking API pass
- * through uncached. One difference remains, in an error case only: after a hit the connection
- * is ready at once, so a program that sends another command before reading the result gets no
- * "commands out of sync" error. The non-blocking API
+ * through uncached. One difference remains, in an error case only: after a prepared hit the
+ * connection is ready at once, so a program that sends another command before reading the
+ * result gets no "commands out of sync" error. The non-blocking API
  * (the _start and _cont functions) is wrapped only to raise the re-entrancy guard around the coroutine (it
  * calls our other hooks from inside) and to invalidate: a connection that uses it is no
  * longer cached, and every statement it sends that may write bumps the MySQL scope when sent
@@ -120,10 +133,25 @@ typedef struct my_conn {
 	cap_mycat *cat;
 	const void *cs_seen;     /* mysql->charset when the parameters were last folded */
 	uint64_t probe_hash;     /* the session variables read by the probe */
-	int probed;              /* 0: probe before the next statement */
+	int probed;              /* 0: probe before the next cacheable read */
+	unsigned long thread_id; /* the server session the state describes (reconnects) */
+	int sysdb;               /* the current database is a system schema: no caching */
+	int auto_is_null;        /* sql_auto_is_null on: "id IS NULL" reads the last insert id,
+				  * which changes at every insert: no caching */
+	int locked;              /* LOCK TABLES in force: no hits (unlocked tables must fail) */
+	/* isolation level of transactions (MySQL rules: see iso_before) */
+	enum cap_sql_iso txn_pin;  /* level of the open transaction; NONE: none seen open */
+	enum cap_sql_iso one_shot; /* SET TRANSACTION ISOLATION LEVEL pending; NONE: none */
+	int one_shot_sure;       /* 1: certainly still pending; 0: may have been used up */
+	int pre_in_trans;        /* before the statement in flight: a transaction was open */
+	enum cap_sql_iso pre_level; /* and the level a transaction it opens gets */
 	/* a hit waiting for mysql_store_result / mysql_use_result */
 	MYSQL_RES *pend;
 	int sq_hit;              /* mysql_send_query hit: mysql_read_query_result reports it */
+	unsigned sq_status;      /* and these status flags */
+	/* the last statement, when it was a text hit: run for real before diagnostics */
+	cap_buf replay;
+	int replay_on;
 	/* a miss whose result mysql_store_result stores */
 	int fill;
 	cap_buf fill_key;
@@ -162,8 +190,14 @@ static void my_prefork(void)
 	pthread_mutex_lock(&st_lock);
 }
 
+/* After fork() parent and child share every connection open at the time: either may
+ * change its session behind the other's back, so neither caches on it from now on (writes
+ * still invalidate). Connections opened later are each side's own. */
 static void my_postfork(void)
 {
+	for (size_t b = 0; b < MY_BUCKETS; b++)
+		for (my_conn *mc = my_table[b]; mc; mc = mc->next)
+			mc->sess.disabled = 1;
 	pthread_mutex_unlock(&st_lock);
 	pthread_mutex_unlock(&my_lock);
 }
@@ -187,6 +221,17 @@ static void fix_scope(my_conn *mc)
 	mc->sess.scope = my_scope();
 }
 
+/* Is db a schema whose tables are the server's live state (never cached, even unqualified)? */
+static int is_sysdb(const char *db, size_t n)
+{
+	static const char *const sys[] = { "information_schema", "performance_schema", "mysql",
+					   "sys", NULL };
+	for (int i = 0; db && sys[i]; i++)
+		if (strlen(sys[i]) == n && strncasecmp(db, sys[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 static void sess_setup(my_conn *mc)
 {
 	MYSQL *m = mc->m;
@@ -202,6 +247,13 @@ static void sess_setup(my_conn *mc)
 		      m->db ? strlen(m->db) : 0);
 	fix_scope(mc);
 	mc->probed = 0;
+	mc->thread_id = m->thread_id;
+	mc->sysdb = is_sysdb(m->db, m->db ? strlen(m->db) : 0);
+	mc->locked = 0;
+	mc->auto_is_null = 0;
+	mc->replay_on = 0;
+	mc->txn_pin = mc->one_shot = CAP_ISO_NONE;
+	mc->one_shot_sure = 0;
 	mc->cs_seen = NULL;
 	cap_mycat_release(mc->cat);
 	mc->cat = NULL;
@@ -243,6 +295,7 @@ static my_conn *my_find(MYSQL *m, int create)
 		if (mc) {
 			mc->m = m;
 			cap_buf_init(&mc->fill_key, 0);
+			cap_buf_init(&mc->replay, 0);
 			sess_setup(mc);
 			mc->next = my_table[b];
 			my_table[b] = mc;
@@ -277,6 +330,7 @@ static void my_remove(MYSQL *m)
 	stmt_reset(mc);
 	cap_sess_free(&mc->sess);
 	cap_buf_free(&mc->fill_key);
+	cap_buf_free(&mc->replay);
 	cap_mycat_release(mc->cat);
 	free(mc->sq_info);
 	free(mc);
@@ -319,41 +373,103 @@ static void refresh_params(my_conn *mc)
 	mc->cs_seen = mc->m->charset;
 }
 
-/* Read the session's isolation level and result-shaping variables on the program's own
- * connection (one SELECT of system variables: it opens no transaction and takes no lock).
- * A failure disables caching on this session. */
-static CAP_COLD void probe(my_conn *mc)
+/* The probe: one SELECT on the program's own connection that reads every session setting
+ * that can change what a statement returns. On MariaDB that is every row of
+ * information_schema.SESSION_VARIABLES but those that change by themselves or are followed
+ * another way (the transaction state, counters, the clock, the thread's own ids), plus the
+ * active user and role, the current database and the isolation level. Elsewhere (MySQL) a
+ * fixed list of the variables known to shape results. The server's identity (@@server_uid,
+ * @@server_uuid) is part of it, so that a different server behind the same host and port
+ * never shares entries. The explicit LIMIT overrides a program's sql_select_limit. */
+static const char probe_mariadb[] =
+	"SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES "
+	"WHERE VARIABLE_NAME NOT IN ('PSEUDO_THREAD_ID','RAND_SEED1','RAND_SEED2','TIMESTAMP',"
+	"'LAST_INSERT_ID','INSERT_ID','IDENTITY','WARNING_COUNT','ERROR_COUNT','LAST_GTID',"
+	"'IN_TRANSACTION','AUTOCOMMIT','TX_ISOLATION','TRANSACTION_ISOLATION','TX_READ_ONLY',"
+	"'TRANSACTION_READ_ONLY','GTID_SEQ_NO','GTID_BINLOG_STATE','GTID_CURRENT_POS',"
+	"'GTID_BINLOG_POS','GTID_SLAVE_POS','WSREP_GTID_SEQ_NO') "
+	"UNION ALL SELECT 'cap.iso', @@tx_isolation "
+	"UNION ALL SELECT 'cap.user', CURRENT_USER() "
+	"UNION ALL SELECT 'cap.role', CURRENT_ROLE() "
+	"UNION ALL SELECT 'cap.db', DATABASE() LIMIT 100000";
+
+static const char probe_mysql[] =
+	"SELECT 'cap.iso', %s UNION ALL SELECT 'cap.user', CURRENT_USER() "
+	"UNION ALL SELECT 'cap.db', DATABASE() "
+	"UNION ALL SELECT 'server_uuid', @@server_uuid "
+	"UNION ALL SELECT 'sql_mode', @@sql_mode UNION ALL SELECT 'time_zone', @@time_zone "
+	"UNION ALL SELECT 'cs', @@character_set_results "
+	"UNION ALL SELECT 'coll', @@collation_connection "
+	"UNION ALL SELECT 'lc', @@lc_time_names "
+	"UNION ALL SELECT 'gc', @@group_concat_max_len "
+	"UNION ALL SELECT 'div', @@div_precision_increment "
+	"UNION ALL SELECT 'msl', @@max_sort_length "
+	"UNION ALL SELECT 'dwf', @@default_week_format "
+	"UNION ALL SELECT 'sql_auto_is_null', @@sql_auto_is_null "
+	"UNION ALL SELECT 'sql_select_limit', @@sql_select_limit LIMIT 100000";
+
+/* Read the session's settings (see above) and make them the key's. Runs before a cacheable
+ * read only: at a session's first one, and after any statement whose effect on the session
+ * its text cannot prove. Returns 0 when the connection cannot take a query now (a result
+ * unread: the program's next command fails anyway), the settings still unknown. A failed
+ * probe disables caching on this session. */
+static CAP_COLD int probe(my_conn *mc)
 {
 	MYSQL *m = mc->m;
-	mc->probed = 1;
 	if (m->status != MYSQL_STATUS_READY || m->fields != NULL ||
-	    (m->server_status & SERVER_MORE_RESULTS_EXIST)) {
-		mc->sess.disabled = 1;
-		return;
+	    (m->server_status & SERVER_MORE_RESULTS_EXIST))
+		return 0;
+	mc->probed = 1;
+	char q[1536];
+	int qn;
+	if (m->server_version && strstr(m->server_version, "MariaDB")) {
+		qn = (int)(sizeof(probe_mariadb) - 1);
+		memcpy(q, probe_mariadb, sizeof(probe_mariadb));
+	} else {
+		unsigned long ver = cap_my.mysql_get_server_version(m);
+		qn = snprintf(q, sizeof(q), probe_mysql,
+			      ver >= 50720 ? "@@transaction_isolation" : "@@tx_isolation");
 	}
-	const char *iso_var = "@@tx_isolation";
-	unsigned long ver = cap_my.mysql_get_server_version(m);
-	if (!(m->server_version && strstr(m->server_version, "MariaDB")) && ver >= 50720)
-		iso_var = "@@transaction_isolation";
-	char q[512];
-	int qn = snprintf(q, sizeof(q),
-			  "SELECT %s, @@sql_mode, @@time_zone, @@character_set_results, "
-			  "@@collation_connection, @@lc_time_names, @@group_concat_max_len, "
-			  "@@div_precision_increment, @@sql_select_limit, @@max_sort_length, "
-			  "@@default_week_format", iso_var);
 	unsigned long long affected = m->affected_rows;
 	unsigned int warnings = m->warning_count;
-	int ok = 0;
+	int ok = 0, have_iso = 0;
 	if (CAP_REAL(cap_my.mysql_real_query(m, q, (unsigned long)qn)) == 0) {
 		MYSQL_RES *r = CAP_REAL(cap_my.mysql_store_result(m));
-		MYSQL_ROW row = r ? CAP_REAL(cap_my.mysql_fetch_row(r)) : NULL;
-		if (row && r->field_count == 11) {
-			uint64_t h = 0x6d7973716c;
-			for (unsigned i = 0; i < r->field_count; i++)
-				h = cap_hash64(row[i] ? row[i] : "\001", row[i] ? strlen(row[i]) : 1, h);
-			mc->probe_hash = h;
-			mc->sess.sess_iso = iso_of(row[0]);
+		MYSQL_ROW row;
+		uint64_t h = 0;
+		char db[256];
+		size_t dbn = 0;
+		int db_null = 1, auto_is_null = 0;
+		while (r && r->field_count == 2 && (row = CAP_REAL(cap_my.mysql_fetch_row(r)))) {
+			const char *k = row[0] ? row[0] : "";
+			if (strcmp(k, "cap.iso") == 0) {
+				mc->sess.sess_iso = iso_of(row[1]);
+				have_iso = 1;
+				continue; /* the level is followed apart (transaction rules) */
+			}
+			if (strcasecmp(k, "sql_auto_is_null") == 0)
+				auto_is_null = row[1] && (strcasecmp(row[1], "ON") == 0 ||
+							  strcmp(row[1], "1") == 0);
+			if (strcmp(k, "cap.db") == 0 && row[1] && strlen(row[1]) < sizeof(db)) {
+				dbn = strlen(row[1]);
+				memcpy(db, row[1], dbn);
+				db_null = 0;
+			}
+			/* rows come in no promised order: combine their hashes commutatively */
+			uint64_t rh = cap_hash64(k, strlen(k), 0x6d79);
+			rh = cap_hash64(row[1] ? row[1] : "\001", row[1] ? strlen(row[1]) : 1, rh);
+			h += rh * 0x9e3779b97f4a7c15ull + (rh >> 29);
+		}
+		if (r && have_iso) {
+			mc->probe_hash = cap_hash64(&h, sizeof(h), 0x6d7973716c);
 			mc->sess.sess_iso_known = 1;
+			/* the settings are read: what the session's SET history said is now
+			 * known exactly, and entries are shared with every session like it */
+			mc->sess.fp_sets = 0;
+			cap_sess_set_db(&mc->sess, db_null ? "" : db, db_null ? 0 : dbn);
+			fix_scope(mc);
+			mc->sysdb = !db_null && is_sysdb(db, dbn);
+			mc->auto_is_null = auto_is_null;
 			ok = 1;
 		}
 		free_res(r);
@@ -369,6 +485,7 @@ static CAP_COLD void probe(my_conn *mc)
 	m->affected_rows = affected;
 	m->warning_count = warnings;
 	refresh_params(mc);
+	return 1;
 }
 
 /* ---- one statement -------------------------------------------------------------------------- */
@@ -386,19 +503,110 @@ static int in_txn_after(const MYSQL *m)
 	return (m->server_status & SERVER_STATUS_IN_TRANS) != 0;
 }
 
+/* ---- isolation levels, the MySQL way ---------------------------------------------------------
+ *
+ * SET TRANSACTION ISOLATION LEVEL x sets the level of the next transaction only, and that one
+ * starts when a statement first touches a transactional table (SELECT 1 or SET @a leave it
+ * pending; an autocommit read of a table uses it up, unseen by us). SET SESSION TRANSACTION
+ * ISOLATION LEVEL applies from the next transaction on, never to the open one. So the level
+ * of a transaction is pinned when the server reports it open (SERVER_STATUS_IN_TRANS), and a
+ * one-shot level that may or may not have been used up counts only where it agrees with the
+ * session's (otherwise the level is unknown: the strictest case). session.c is handed the
+ * result as the transaction's level before each statement. */
+
+/* The level the next transaction will have. */
+static enum cap_sql_iso level_next(const my_conn *mc)
+{
+	enum cap_sql_iso sess = mc->sess.sess_iso_known ? mc->sess.sess_iso : CAP_ISO_UNKNOWN;
+	if (mc->one_shot == CAP_ISO_NONE)
+		return sess;
+	if (mc->one_shot_sure || mc->one_shot == sess)
+		return mc->one_shot;
+	return CAP_ISO_UNKNOWN;
+}
+
+/* Before a statement: the level it runs at (the open transaction's, or the one it opens). */
+static void iso_before(my_conn *mc)
+{
+	cap_sess *s = &mc->sess;
+	mc->pre_in_trans = (mc->m->server_status & SERVER_STATUS_IN_TRANS) != 0;
+	mc->pre_level = level_next(mc);
+	s->next_iso = CAP_ISO_NONE;
+	if (mc->pre_in_trans)
+		s->txn_iso = mc->txn_pin != CAP_ISO_NONE ? mc->txn_pin : CAP_ISO_UNKNOWN;
+	else
+		s->txn_iso = mc->pre_level;
+}
+
+/* After a statement ran (or was served from the cache, info NULL): follow the transaction
+ * the server reports and the one-shot level. */
+static void iso_after(my_conn *mc, const cap_sql_info *info, const cap_plan *plan, int ok)
+{
+	int now = (mc->m->server_status & SERVER_STATUS_IN_TRANS) != 0;
+	if (info && (info->kind == CAP_SQL_OTHER || plan->fn_may_write ||
+		     (plan->act == CAP_ACT_WRITE && info->kind == CAP_SQL_SESSION))) {
+		/* code we cannot see (CALL, a function) may have set any level */
+		mc->one_shot = CAP_ISO_UNKNOWN;
+		mc->one_shot_sure = 0;
+		mc->txn_pin = now ? CAP_ISO_UNKNOWN : CAP_ISO_NONE;
+		return;
+	}
+	if (info && ok && info->iso != CAP_ISO_NONE && info->iso_scope == CAP_ISO_SCOPE_NEXT) {
+		mc->one_shot = info->iso;
+		mc->one_shot_sure = 1;
+	} else if (now && (!mc->pre_in_trans ||
+			   (info && info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN))) {
+		/* a transaction began here (BEGIN inside one commits it and begins another) */
+		mc->txn_pin = mc->pre_in_trans ? level_next(mc) : mc->pre_level;
+		mc->one_shot = CAP_ISO_NONE;
+	} else if (!now) {
+		mc->txn_pin = CAP_ISO_NONE;
+		if (!mc->pre_in_trans && info && info->kind != CAP_SQL_SESSION &&
+		    info->kind != CAP_SQL_EMPTY && info->kind != CAP_SQL_TXN)
+			mc->one_shot_sure = 0; /* an autocommit statement may have used it up */
+	}
+}
+
+/* The server session behind m is not the one the state describes (MYSQL_OPT_RECONNECT
+ * reconnected inside the client library): start over as after mysql_change_user. */
+static CAP_COLD void reconnected(const cap_rt *rt, my_conn *mc)
+{
+	cap_log(CAP_LOG_INFO, "MySQL connection reconnected (thread %lu, was %lu): session "
+		"state reset", mc->m->thread_id, mc->thread_id);
+	forget_session(rt, mc);
+}
+
 static void my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len,
 		    cap_sql_info *info, cap_plan *plan)
 {
-	if (CAP_UNLIKELY(!mc->probed))
-		probe(mc);
+	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
+		reconnected(rt, mc);
 	cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info);
+	int unknown = 0;
+	if (CAP_UNLIKELY(!mc->probed) && info->kind == CAP_SQL_READ) {
+		unknown = !probe(mc);
+		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
+			reconnected(rt, mc); /* the probe itself reconnected */
+			unknown = 1;
+		}
+	}
 	cap_mycat *cat = mc->cat;
 	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
 	    info->kind == CAP_SQL_WRITE)
 		cat = cap_mycat_get(rt, mc->m, &mc->sess, &mc->cat);
 	if (CAP_UNLIKELY(mc->cs_seen != (const void *)mc->m->charset))
 		refresh_params(mc);
+	iso_before(mc);
 	cap_sess_plan(rt, &mc->sess, info, in_txn_before(mc->m), &cap_mycat_ops, cat, plan);
+	if (plan->act == CAP_ACT_CACHE &&
+	    CAP_UNLIKELY(mc->sysdb || mc->locked || mc->auto_is_null || unknown)) {
+		/* unqualified names are the server's live tables; under LOCK TABLES a table not
+		 * locked must fail as it would on the server */
+		plan->act = CAP_ACT_PASS;
+		plan->can_hit = plan->can_fill = 0;
+		plan->reason = mc->locked ? CAP_REASON_locking
+					  : mc->sysdb ? CAP_REASON_syscatalog : CAP_REASON_session;
+	}
 }
 
 /* Is sql exactly "SET [SESSION|@@[session.]]autocommit = 0|1|ON|OFF"? Such a statement does
@@ -434,10 +642,82 @@ static int only_autocommit(const char *sql, size_t len)
 #undef WORD
 }
 
+/* Does a case-insensitive needle occur in s[0..n)? */
+static int has_word(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, needle, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* LOCK TABLE(S) (1), UNLOCK TABLE(S) (-1), or neither (0), after blanks and comments. */
+static int lock_stmt(const char *sql, size_t len)
+{
+	size_t i = 0;
+	for (;;) {
+		while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
+			i++;
+		if (i + 1 < len && sql[i] == '/' && sql[i + 1] == '*' && (i + 2 >= len || sql[i + 2] != '!')) {
+			const char *e = memmem(sql + i + 2, len - i - 2, "*/", 2);
+			if (e == NULL)
+				return 0;
+			i = (size_t)(e - sql) + 2;
+			continue;
+		}
+		break;
+	}
+	int r = 1;
+	if (len - i >= 6 && strncasecmp(sql + i, "unlock", 6) == 0) {
+		r = -1;
+		i += 6;
+	} else if (len - i >= 4 && strncasecmp(sql + i, "lock", 4) == 0) {
+		i += 4;
+	} else {
+		return 0;
+	}
+	if (i >= len || !(sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
+		return 0;
+	while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
+		i++;
+	return len - i >= 5 && strncasecmp(sql + i, "table", 5) == 0 ? r : 0;
+}
+
+/* Does a DDL statement name a temporary table of this session (ALTER TABLE tmp RENAME TO
+ * items, RENAME TABLE tmp TO items)? Then which names are temporary is not known. */
+static int ddl_touches_temp(const cap_sess *s, const cap_sql_info *info)
+{
+	for (uint16_t i = 0; i < info->nwrite; i++) {
+		const cap_sql_name *w = &info->write[i];
+		for (uint32_t t = 0; t < s->ntemps; t++)
+			if (strlen(s->temps[t]) == w->name_len &&
+			    strncasecmp(s->temps[t], info->names + w->name_off, w->name_len) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* Does the statement change the session in a way its text does not prove (the value of a
+ * SET may come from a parameter, a variable, a subquery or DEFAULT; CALL, functions and
+ * several statements may SET anything)? The settings are then read again before the next
+ * cacheable read. */
+static int needs_probe(const cap_sql_info *info, const cap_plan *plan, const char *sql,
+		       size_t len)
+{
+	if (info->kind == CAP_SQL_SESSION)
+		return !((info->flags & CAP_SQLF_SET_AUTOCOMMIT) && only_autocommit(sql, len));
+	return info->kind == CAP_SQL_OTHER || plan->fn_may_write ||
+	       (info->reasons & (CAP_SQLR_MULTI | CAP_SQLR_SESSION_FN)) ||
+	       (plan->act == CAP_ACT_WRITE && info->kind == CAP_SQL_UTILITY);
+}
+
 /* Bookkeeping after a statement ran on the server. */
 static void my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info,
 		     const cap_plan *plan, const char *sql, size_t len, int ok)
 {
+	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
+		reconnected(rt, mc); /* the statement ran in a new session: no fill */
 	uint64_t fp = mc->sess.fp, fp_sets = mc->sess.fp_sets;
 	cap_sess_after(rt, &mc->sess, info, plan, sql, len, ok, in_txn_after(mc->m), &cap_mycat_ops,
 		       mc->cat);
@@ -446,12 +726,75 @@ static void my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info,
 		mc->sess.fp = fp;
 		mc->sess.fp_sets = fp_sets;
 	}
+	iso_after(mc, info, plan, ok);
+	if (CAP_UNLIKELY(info->kind != CAP_SQL_READ && info->kind != CAP_SQL_WRITE)) {
+		if (needs_probe(info, plan, sql, len))
+			mc->probed = 0;
+		if (ok && (info->flags & CAP_SQLF_USE_DB))
+			mc->sysdb = is_sysdb(info->names + info->db.name_off, info->db.name_len);
+		if (info->kind == CAP_SQL_UTILITY && ok) {
+			int l = lock_stmt(sql, len);
+			if (l)
+				mc->locked = l > 0;
+		}
+		if (info->kind == CAP_SQL_DDL && mc->sess.ntemps && !(info->flags & CAP_SQLF_TEMP) &&
+		    ddl_touches_temp(&mc->sess, info))
+			mc->sess.disabled = 1;
+		/* code we cannot read (a procedure, a prepared SQL statement) or a compound
+		 * statement may have created temporary tables of any name: the server offers no
+		 * way to list them */
+		if (info->kind == CAP_SQL_OTHER &&
+		    (has_word(sql, len, "temporary") || has_word(sql, len, "call") ||
+		     has_word(sql, len, "execute")))
+			mc->sess.disabled = 1;
+	}
 	fix_scope(mc);
 	/* a multi-statement string or a CALL goes on running while the program reads its
 	 * results: whatever may write is bumped again at each mysql_next_result */
 	if ((mc->m->server_status & SERVER_MORE_RESULTS_EXIST) && plan->act != CAP_ACT_CACHE &&
 	    info->kind != CAP_SQL_READ && info->kind != CAP_SQL_EMPTY)
 		mc->multi_dirty = 1;
+}
+
+/* ---- diagnostics after a hit ---------------------------------------------------------------
+ *
+ * After a hit the server's diagnostics (FOUND_ROWS(), ROW_COUNT(), the warning and error
+ * lists and counts, GET DIAGNOSTICS) still describe the statement before it. When the
+ * statement after a hit may read them, the hit's statement is first run for real (its result
+ * discarded), so that they describe it as they would have without Capacitor. */
+
+static int can_serve(const MYSQL *m);
+
+static int reads_diag(const cap_sql_info *info, const char *sql, size_t len)
+{
+	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_WRITE)
+		return (info->reasons & CAP_SQLR_LASTID) != 0;
+	return (info->reasons & CAP_SQLR_LASTID) || has_word(sql, len, "found_rows") ||
+	       has_word(sql, len, "row_count") || has_word(sql, len, "warning") ||
+	       has_word(sql, len, "error") || has_word(sql, len, "diagnostics");
+}
+
+/* Before a statement (classified in info) goes to the server. */
+static void replay_before(my_conn *mc, const cap_sql_info *info, const char *sql, size_t len)
+{
+	MYSQL *m = mc->m;
+	mc->replay_on = 0;
+	if (!reads_diag(info, sql, len) || !can_serve(m))
+		return;
+	unsigned long long affected = m->affected_rows;
+	if (CAP_REAL(cap_my.mysql_real_query(m, (const char *)mc->replay.data,
+					     (unsigned long)mc->replay.len)) == 0)
+		free_res(CAP_REAL(cap_my.mysql_store_result(m)));
+	m->affected_rows = affected;
+}
+
+/* A text hit was served for sql. */
+static void replay_note(my_conn *mc, const char *sql, size_t len)
+{
+	mc->replay.len = 0;
+	mc->replay.err = 0;
+	cap_buf_put(&mc->replay, sql, len);
+	mc->replay_on = mc->replay.err == 0;
 }
 
 static int my_key(const my_conn *mc, const char *sql, size_t len, uint64_t proto,
@@ -463,11 +806,50 @@ static int my_key(const my_conn *mc, const char *sql, size_t len, uint64_t proto
 	return cap_keymat_finish(km, key);
 }
 
+/* A stored value is the server status flags a SELECT sets about itself (which index it
+ * used: programs and ORMs read them from mysql->server_status), 4 bytes, then the encoded
+ * result (hooks/mysql_codec). The key's protocol word says so (MY_PROTO_*). */
+#define MY_STATUS_KEPT (SERVER_QUERY_NO_GOOD_INDEX_USED | SERVER_QUERY_NO_INDEX_USED)
+#define MY_PROTO_TEXT 3
+#define MY_PROTO_BINARY 4
+
+static int put_status(cap_buf *b, unsigned status)
+{
+	cap_buf_u32(b, status & MY_STATUS_KEPT);
+	return b->err ? CAP_ENOMEM : CAP_OK;
+}
+
+/* The status flags of a value (and past them, in *val and *len, the encoded result); -1 when
+ * the value is too short. */
+static long take_status(const void **val, size_t *len)
+{
+	uint32_t st;
+	if (*len < 4)
+		return -1;
+	memcpy(&st, *val, 4);
+	*val = (const char *)*val + 4;
+	*len -= 4;
+	return (long)(st & MY_STATUS_KEPT);
+}
+
+/* The status flags a hit reports: the stored ones in place of the last statement's. */
+static void set_hit_status(MYSQL *m, unsigned kept)
+{
+	m->server_status = (m->server_status & ~(unsigned)MY_STATUS_KEPT) | kept;
+}
+
+typedef struct my_hit {
+	MYSQL_RES *res;
+	unsigned status;
+} my_hit;
+
 static int my_hit_cb(void *arg, const void *val, size_t len)
 {
-	MYSQL_RES **out = arg;
-	*out = cap_my_decode(val, len, 0);
-	return *out ? CAP_OK : CAP_ECORRUPT;
+	my_hit *h = arg;
+	long st = take_status(&val, &len);
+	h->res = st < 0 ? NULL : cap_my_decode(val, len, 0);
+	h->status = (unsigned)st;
+	return h->res ? CAP_OK : CAP_ECORRUPT;
 }
 
 static void my_record(enum cap_path path, const cap_plan *plan, const cap_sql_info *info,
@@ -526,7 +908,9 @@ static void do_fill(const cap_rt *rt, my_conn *mc, const MYSQL_RES *res)
 {
 	cap_buf b;
 	cap_buf_init(&b, rt->conf.max_result);
-	int rc = cap_my_encode(res, &b);
+	int rc = put_status(&b, mc->m->server_status);
+	if (rc == CAP_OK)
+		rc = cap_my_encode(res, &b);
 	if (rc == CAP_OK) {
 		cap_key key = { mc->fill_hash, mc->fill_key.data, mc->fill_key.len };
 		rc = cap_engine_put(rt->engine, &key, &mc->fill_plan.deps,
@@ -534,6 +918,21 @@ static void do_fill(const cap_rt *rt, my_conn *mc, const MYSQL_RES *res)
 	}
 	cap_buf_free(&b);
 	mc->fill = 0;
+}
+
+/* A hit through mysql_send_query must still make the socket readable: a program may wait on
+ * it before it calls mysql_read_query_result (Ruby's mysql2, event loops). The hit sends a
+ * COM_PING the way Connector/C's own mysql_send_query sends its COM_QUERY (the library's
+ * command method, answer not read), and mysql_read_query_result reads the ping's answer
+ * before it reports the hit: one round trip, no statement run. Only with the Connector/C
+ * release the hooks were built for (the method table's layout) and a live connection;
+ * otherwise mysql_send_query does not hit. */
+static int st_abi_ok(void);
+
+static int can_wake(const MYSQL *m)
+{
+	return st_abi_ok() && m->net.pvio != NULL && m->methods != NULL &&
+	       m->methods->db_command != NULL;
 }
 
 /* How a statement reaches the server: the text API or one of the calls that send a fixed
@@ -590,25 +989,37 @@ static int my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, m
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
 	my_plan(rt, mc, sql, len, info, &plan);
+	if (CAP_UNLIKELY(mc->replay_on))
+		replay_before(mc, info, sql, len);
 	unsigned char kbuf[1024];
 	cap_keymat km;
 	cap_key key;
 	int keyed = 0;
 	if (plan.act == CAP_ACT_CACHE) {
 		cap_keymat_init(&km, kbuf, sizeof(kbuf));
-		keyed = my_key(mc, sql, len, 1, &km, &key) == CAP_OK;
-		if (keyed && plan.can_hit && can_serve(m)) {
-			MYSQL_RES *res = NULL;
-			int r = cap_engine_get(rt->engine, &key, my_hit_cb, &res);
+		keyed = my_key(mc, sql, len, MY_PROTO_TEXT, &km, &key) == CAP_OK;
+		if (keyed && plan.can_hit && can_serve(m) && (!send_only || can_wake(m))) {
+			my_hit h = { NULL, 0 };
+			int r = cap_engine_get(rt->engine, &key, my_hit_cb, &h);
+			if ((r == CAP_HIT_L1 || r == CAP_HIT_L2) && send_only &&
+			    CAP_REAL(m->methods->db_command(m, COM_PING, NULL, 0, 1, NULL)) != 0) {
+				free_res(h.res); /* the connection failed: the real send says so */
+				r = CAP_MISS;
+			}
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 				cap_keymat_done(&km);
-				mc->pend = res;
+				mc->pend = h.res;
 				if (send_only) {
-					m->field_count = 0; /* as after mysql_send_query */
+					/* mysql_read_query_result reads the ping's answer, then
+					 * reports the hit */
 					mc->sq_hit = 1;
+					mc->sq_status = h.status;
 				} else {
-					set_hit_state(m, res->field_count);
+					set_hit_state(m, h.res->field_count);
+					set_hit_status(m, h.status);
+					iso_after(mc, info, &plan, 1);
 				}
+				replay_note(mc, sql, len);
 				my_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2, &plan,
 					  info, sql, len, t0);
 				return 0;
@@ -680,19 +1091,31 @@ static int my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, m
 /* A result handed to a mysql_use_result caller counts its rows as they are fetched and reads
  * eof only at the end, as an unbuffered result does: such results are kept in this set
  * (normally empty: mysql_fetch_row then costs one load). */
+/* While such a result is unread its connection shows MYSQL_STATUS_USE_RESULT, as after a
+ * real mysql_use_result, so that another command fails with "commands out of sync" as it
+ * would without Capacitor; the status goes back to ready at the end of the rows or when the
+ * result is freed (use_conn[] remembers the connection; mysql_close forgets it). */
 #define USE_MAX 64
 static MYSQL_RES *use_set[USE_MAX];
+static MYSQL *use_conn[USE_MAX];
 static int use_count;
 static pthread_mutex_t use_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* use_swap - put to in the slot that holds from (NULL: a free slot); 1 if there was one. */
-static int use_swap(MYSQL_RES *from, MYSQL_RES *to)
+/* use_swap - put (to, m) in the slot that holds from (NULL: a free slot); 1 if there was
+ * one. The slot's connection left out of the set, if any, is made ready again. */
+static int use_swap(MYSQL_RES *from, MYSQL_RES *to, MYSQL *m)
 {
 	int found = 0;
 	pthread_mutex_lock(&use_lock);
 	for (int i = 0; i < USE_MAX; i++)
 		if (use_set[i] == from) {
+			MYSQL *old = use_conn[i];
+			if (old && old->status == MYSQL_STATUS_USE_RESULT)
+				old->status = MYSQL_STATUS_READY;
 			use_set[i] = to;
+			use_conn[i] = m;
+			if (m)
+				m->status = MYSQL_STATUS_USE_RESULT;
 			__atomic_add_fetch(&use_count, to ? 1 : -1, __ATOMIC_RELEASE);
 			found = 1;
 			break;
@@ -701,14 +1124,24 @@ static int use_swap(MYSQL_RES *from, MYSQL_RES *to)
 	return found;
 }
 
-static int use_add(MYSQL_RES *r)
+static int use_add(MYSQL_RES *r, MYSQL *m)
 {
-	return use_swap(NULL, r);
+	return use_swap(NULL, r, m);
 }
 
 static int use_del(MYSQL_RES *r)
 {
-	return use_swap(r, NULL);
+	return use_swap(r, NULL, NULL);
+}
+
+/* m is being closed: its unread results no longer point to it. */
+static void use_forget_conn(MYSQL *m)
+{
+	pthread_mutex_lock(&use_lock);
+	for (int i = 0; i < USE_MAX; i++)
+		if (use_conn[i] == m)
+			use_conn[i] = NULL;
+	pthread_mutex_unlock(&use_lock);
 }
 
 static int use_has(MYSQL_RES *r)
@@ -732,11 +1165,20 @@ typedef struct my_sfill {
 	cap_plan plan;
 } my_sfill;
 
+/* The session a statement was prepared in: the server resolves its tables in the database
+ * current then and parses it under the sql_mode of then, whatever the session is at
+ * execution, so the key holds both (ok 0: not known, not cached). */
+typedef struct my_prep {
+	int ok;
+	unsigned char k[24]; /* the session's identity and fingerprint at prepare time */
+} my_prep;
+
 typedef struct my_stmt {
 	struct my_stmt *next;
 	MYSQL_STMT *st;
 	char *sql;
 	size_t len;
+	my_prep prep;
 	cap_my_srows *hit;
 	my_sfill *fill;
 } my_stmt;
@@ -825,9 +1267,9 @@ static my_stmt *st_find(MYSQL_STMT *st)
 	return s;
 }
 
-/* st_set - record (sql != NULL) or forget the text of st; any hit state and pending fill
- * is dropped either way. */
-static void st_set(MYSQL_STMT *st, const char *sql, size_t len)
+/* st_set - record (sql != NULL) or forget the text of st and the session it was prepared
+ * in (prep NULL: unknown); any hit state and pending fill is dropped either way. */
+static void st_set(MYSQL_STMT *st, const char *sql, size_t len, const my_prep *prep)
 {
 	my_stmt *n = NULL;
 	if (sql) {
@@ -842,6 +1284,8 @@ static void st_set(MYSQL_STMT *st, const char *sql, size_t len)
 			n->st = st;
 			n->sql = c;
 			n->len = len;
+			if (prep)
+				n->prep = *prep;
 		}
 	}
 	pthread_mutex_lock(&st_lock);
@@ -867,8 +1311,9 @@ static void st_set(MYSQL_STMT *st, const char *sql, size_t len)
 }
 
 /* st_begin - a new execution of st starts: drop the previous hit and pending fill, and
- * return a copy of st's text (caller frees), or NULL. */
-static char *st_begin(MYSQL_STMT *st, size_t *len)
+ * return a copy of st's text (caller frees), or NULL, and in *prep (when not NULL) the
+ * session it was prepared in. */
+static char *st_begin(MYSQL_STMT *st, size_t *len, my_prep *prep)
 {
 	char *r = NULL;
 	cap_my_srows *hit = NULL;
@@ -886,6 +1331,8 @@ static char *st_begin(MYSQL_STMT *st, size_t *len)
 			memcpy(r, s->sql, s->len + 1);
 			*len = s->len;
 		}
+		if (prep)
+			*prep = s->prep;
 	}
 	pthread_mutex_unlock(&st_lock);
 	free(hit);
@@ -897,7 +1344,7 @@ static char *st_begin(MYSQL_STMT *st, size_t *len)
 static void st_drop(MYSQL_STMT *st)
 {
 	size_t len;
-	free(st_begin(st, &len));
+	free(st_begin(st, &len, NULL));
 }
 
 /* Attach a hit's rows or a pending fill to st's record; 0 when st has no record (the
@@ -1073,12 +1520,13 @@ static int st_can_serve(const MYSQL_STMT *st)
 /* The key: session prefix, text, the binary protocol, and each parameter as the library
  * will send it (type, unsigned flag, NULL, value). 1 when a parameter cannot be keyed
  * (long data, an unknown type): the statement then passes through. */
-static int st_key(const my_conn *mc, const MYSQL_STMT *st, const char *sql, size_t len,
-		  cap_keymat *km, cap_key *key)
+static int st_key(const my_conn *mc, const MYSQL_STMT *st, const my_prep *prep, const char *sql,
+		  size_t len, cap_keymat *km, cap_key *key)
 {
 	cap_sess_key(&mc->sess, km);
+	cap_keymat_add(km, prep->k, sizeof(prep->k));
 	cap_keymat_add(km, sql, len);
-	cap_keymat_add_u64(km, 2); /* binary rows */
+	cap_keymat_add_u64(km, MY_PROTO_BINARY);
 	cap_keymat_add_u64(km, st->param_count);
 	for (unsigned i = 0; i < st->param_count; i++) {
 		const MYSQL_BIND *p = &st->params[i];
@@ -1140,16 +1588,23 @@ static int st_key(const my_conn *mc, const MYSQL_STMT *st, const char *sql, size
 	return cap_keymat_finish(km, key) == CAP_OK ? 0 : -1;
 }
 
+typedef struct st_hit {
+	cap_my_srows *rows;
+	unsigned status;
+} st_hit;
+
 static int st_hit_cb(void *arg, const void *val, size_t len)
 {
-	cap_my_srows **out = arg;
-	*out = cap_my_stmt_decode(val, len);
-	return *out ? CAP_OK : CAP_ECORRUPT;
+	st_hit *h = arg;
+	long st = take_status(&val, &len);
+	h->rows = st < 0 ? NULL : cap_my_stmt_decode(val, len);
+	h->status = (unsigned)st;
+	return h->rows ? CAP_OK : CAP_ECORRUPT;
 }
 
 /* Leave st and its connection as a real mysql_stmt_execute of a SELECT leaves them (result
  * waiting for store or fetch), with s's rows behind it. 0 when s does not fit st. */
-static int st_install(MYSQL_STMT *st, cap_my_srows *s)
+static int st_install(MYSQL_STMT *st, cap_my_srows *s, unsigned status)
 {
 	MYSQL *m = st->mysql;
 	if (s->nf != st->field_count)
@@ -1179,6 +1634,7 @@ static int st_install(MYSQL_STMT *st, cap_my_srows *s)
 	st->state = MYSQL_STMT_WAITING_USE_OR_STORE;
 	st->execute_count++;
 	set_hit_state(m, s->nf);
+	set_hit_status(m, status);
 	st->upsert_status.affected_rows = m->affected_rows;
 	st->upsert_status.last_insert_id = m->insert_id;
 	st->upsert_status.server_status = m->server_status;
@@ -1205,7 +1661,7 @@ static int exec_direct(MYSQL_STMT *st, const char *sql, size_t len)
 }
 
 static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const char *sql,
-			size_t len, my_exec_fn fn)
+			size_t len, const my_prep *prep, my_exec_fn fn)
 {
 	uint64_t t0 = cap_now_ns();
 	stmt_reset(mc);
@@ -1228,25 +1684,33 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
 	my_plan(rt, mc, sql, len, info, &plan);
+	if (CAP_UNLIKELY(mc->replay_on))
+		replay_before(mc, info, sql, len);
 	unsigned char kbuf[1024];
 	cap_keymat km;
 	cap_key key;
 	int keyed = 0;
 	if (plan.act == CAP_ACT_CACHE) {
 		int k = 1;
-		if (fn == exec_execute && st_abi_ok() && st_cacheable(st)) {
+		if (fn == exec_execute && prep->ok && st_abi_ok() && st_cacheable(st)) {
 			cap_keymat_init(&km, kbuf, sizeof(kbuf));
-			k = st_key(mc, st, sql, len, &km, &key);
+			k = st_key(mc, st, prep, sql, len, &km, &key);
 			keyed = k == 0;
 			if (!keyed)
 				cap_keymat_done(&km);
 		}
 		if (keyed && plan.can_hit && st_can_serve(st)) {
-			cap_my_srows *s = NULL;
-			int r = cap_engine_get(rt->engine, &key, st_hit_cb, &s);
+			st_hit h = { NULL, 0 };
+			int r = cap_engine_get(rt->engine, &key, st_hit_cb, &h);
+			cap_my_srows *s = h.rows;
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
-				if (st_install(st, s)) {
+				if (st_install(st, s, h.status)) {
 					cap_keymat_done(&km);
+					iso_after(mc, info, &plan, 1);
+					/* without parameters the text replays it for the
+					 * diagnostics (they do not depend on the protocol) */
+					if (st->param_count == 0)
+						replay_note(mc, sql, len);
 					my_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2, &plan,
 						  info, sql, len, t0);
 					return 0;
@@ -1266,7 +1730,7 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 	int ok = rc == 0;
 	if (plan.act == CAP_ACT_CACHE) {
 		MYSQL *m = st->mysql;
-		if (ok && plan.can_fill && m && st->field_count > 0 &&
+		if (ok && plan.can_fill && m && st->field_count > 0 && m->thread_id == mc->thread_id &&
 		    st->state == MYSQL_STMT_WAITING_USE_OR_STORE &&
 		    m->status == MYSQL_STATUS_STMT_RESULT && !st->cursor_exists &&
 		    m->warning_count == 0 && !(m->server_status & SERVER_MORE_RESULTS_EXIST)) {
@@ -1355,9 +1819,19 @@ CAP_EXPORT my_bool mysql_read_query_result(MYSQL *m)
 	if (my_bypass(&rt) || m == NULL)
 		return cap_my.mysql_read_query_result ? CAP_REAL(cap_my.mysql_read_query_result(m)) : 1;
 	my_conn *mc = my_find(m, 0);
-	if (mc && mc->sq_hit && mc->pend) {
+	if (mc && mc->sq_hit) {
 		mc->sq_hit = 0;
+		unsigned long long id = m->insert_id; /* a ping's OK packet zeroes it; a SELECT not */
+		my_bool rc = CAP_REAL(cap_my.mysql_read_query_result(m));
+		m->insert_id = id;
+		if (rc || mc->pend == NULL) {
+			free_res(mc->pend);
+			mc->pend = NULL;
+			return rc ? rc : 1;
+		}
 		set_hit_state(m, mc->pend->field_count);
+		set_hit_status(m, mc->sq_status);
+		iso_after(mc, NULL, NULL, 1);
 		return 0;
 	}
 	if (mc == NULL || !mc->sq_active)
@@ -1412,7 +1886,7 @@ CAP_EXPORT MYSQL_RES *mysql_use_result(MYSQL *m)
 	if (mc && mc->pend && !mc->sq_hit) {
 		MYSQL_RES *res = mc->pend;
 		mc->pend = NULL;
-		if (use_add(res)) {
+		if (use_add(res, m)) {
 			res->row_count = 0;
 			res->eof = 0;
 			for (unsigned i = 0; i < res->field_count; i++)
@@ -1525,6 +1999,8 @@ CAP_EXPORT int mysql_select_db(MYSQL *m, const char *db)
 	if (mc && rc == 0) {
 		cap_sess_set_db(&mc->sess, db, strlen(db));
 		fix_scope(mc);
+		mc->sysdb = is_sysdb(db, strlen(db));
+		mc->replay_on = 0; /* a hit's statement may mean another table now */
 	} else if (mc) {
 		mc->sess.disabled = 1; /* which database is current is not known now */
 	}
@@ -1582,8 +2058,11 @@ CAP_EXPORT void mysql_close(MYSQL *m)
 			cap_my.mysql_close(m);
 		return;
 	}
-	if (m && !cap_guard)
+	if (m && !cap_guard) {
 		my_remove(m);
+		if (__atomic_load_n(&use_count, __ATOMIC_ACQUIRE) != 0)
+			use_forget_conn(m);
+	}
 	CAP_REAL_VOID(cap_my.mysql_close(m));
 }
 
@@ -1593,10 +2072,23 @@ CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long l
 	if (my_bypass(&rt) || st == NULL || q == NULL)
 		return cap_my.mysql_stmt_prepare ? CAP_REAL(cap_my.mysql_stmt_prepare(st, q, length)) : 1;
 	size_t len = length == (unsigned long)-1 ? strlen(q) : length;
-	st_set(st, NULL, 0); /* the library resets the statement: no hit may point into it */
+	st_set(st, NULL, 0, NULL); /* the library resets the statement: no hit may point into it */
+	my_conn *mc = st->mysql ? my_find(st->mysql, 1) : NULL;
+	my_prep prep = { 0, { 0 } };
+	if (mc) {
+		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
+			reconnected(rt, mc);
+		prep.ok = (mc->probed || probe(mc)) && !mc->sess.disabled && !mc->sysdb;
+		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
+			reconnected(rt, mc);
+			prep.ok = 0;
+		}
+		memcpy(prep.k, &mc->sess.ident, 16);
+		memcpy(prep.k + 16, &mc->sess.fp, 8);
+	}
 	int rc = CAP_REAL(cap_my.mysql_stmt_prepare(st, q, length));
 	if (rc == 0)
-		st_set(st, q, len);
+		st_set(st, q, len, &prep);
 	return rc;
 }
 
@@ -1610,13 +2102,14 @@ CAP_EXPORT int mysql_stmt_execute(MYSQL_STMT *st)
 	}
 	my_conn *mc = my_find(st->mysql, 1);
 	size_t len = 0;
-	char *sql = st_begin(st, &len);
+	my_prep prep = { 0, { 0 } };
+	char *sql = st_begin(st, &len, &prep);
 	int rc;
 	if (mc == NULL) {
 		rc = CAP_REAL(cap_my.mysql_stmt_execute(st));
 		no_state_bump(rt, sql, len);
 	} else {
-		rc = my_stmt_exec(rt, mc, st, sql, len, exec_execute);
+		rc = my_stmt_exec(rt, mc, st, sql, len, &prep, exec_execute);
 	}
 	free(sql);
 	return rc;
@@ -1671,7 +2164,8 @@ CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
 		    !(m->server_status & SERVER_MORE_RESULTS_EXIST)) {
 			cap_buf b;
 			cap_buf_init(&b, rt->conf.max_result);
-			if (cap_my_stmt_encode(st, &b) == CAP_OK) {
+			if (put_status(&b, m->server_status) == CAP_OK &&
+			    cap_my_stmt_encode(st, &b) == CAP_OK) {
 				cap_key key = { f->hash, f->key.data, f->key.len };
 				cap_engine_put(rt->engine, &key, &f->plan.deps, cap_sess_ttl(rt, &f->plan),
 					       b.data, b.len);
@@ -1692,14 +2186,15 @@ CAP_EXPORT int mariadb_stmt_execute_direct(MYSQL_STMT *st, const char *q, size_t
 			       ? CAP_REAL(cap_my.mariadb_stmt_execute_direct(st, q, length))
 			       : 1;
 	size_t len = length == (size_t)-1 ? strlen(q) : length;
-	st_set(st, q, len);
+	st_set(st, q, len, NULL);
 	my_conn *mc = my_find(st->mysql, 1);
 	if (mc == NULL) {
 		int rc = CAP_REAL(cap_my.mariadb_stmt_execute_direct(st, q, length));
 		no_state_bump(rt, q, len);
 		return rc;
 	}
-	return my_stmt_exec(rt, mc, st, q, len, exec_direct);
+	my_prep none = { 0, { 0 } };
+	return my_stmt_exec(rt, mc, st, q, len, &none, exec_direct);
 }
 
 CAP_EXPORT my_bool mysql_stmt_close(MYSQL_STMT *st)
@@ -1707,7 +2202,7 @@ CAP_EXPORT my_bool mysql_stmt_close(MYSQL_STMT *st)
 	if (!cap_my_resolve())
 		return cap_my.mysql_stmt_close ? cap_my.mysql_stmt_close(st) : 1;
 	if (st && !cap_guard)
-		st_set(st, NULL, 0);
+		st_set(st, NULL, 0, NULL);
 	return CAP_REAL(cap_my.mysql_stmt_close(st));
 }
 
@@ -1755,14 +2250,17 @@ static void async_done(MYSQL *m)
 
 static void async_gone(MYSQL *m)
 {
-	if (m && !cap_guard && cap_my_resolve())
+	if (m && !cap_guard && cap_my_resolve()) {
 		my_remove(m);
+		if (__atomic_load_n(&use_count, __ATOMIC_ACQUIRE) != 0)
+			use_forget_conn(m);
+	}
 }
 
 static void async_stmt_forget(MYSQL_STMT *st)
 {
 	if (st && !cap_guard)
-		st_set(st, NULL, 0);
+		st_set(st, NULL, 0, NULL);
 }
 
 /* A non-blocking execution: the statement leaves any hit's state first (the library's
@@ -1772,6 +2270,27 @@ static void async_stmt_exec(MYSQL_STMT *st)
 	if (st && !cap_guard && cap_my_resolve())
 		st_drop(st);
 	async_note(st ? st->mysql : NULL, NULL, 0);
+}
+
+/* mysql_read_query_result_start after a mysql_send_query hit: the coroutine would read the
+ * ping's answer as the statement's. Read it here (it is on its way), and send the statement
+ * for real: the program reads the server's own result. */
+static void async_rqr(MYSQL *m)
+{
+	if (m == NULL || !cap_my_resolve())
+		return;
+	my_conn *mc = my_find(m, 0);
+	if (mc == NULL || !mc->sq_hit)
+		return;
+	mc->sq_hit = 0;
+	free_res(mc->pend);
+	mc->pend = NULL;
+	mc->replay_on = 0;
+	unsigned long long id = m->insert_id;
+	if (CAP_REAL(cap_my.mysql_read_query_result(m)) == 0)
+		CAP_REAL(cap_my.mysql_send_query(m, (const char *)mc->replay.data,
+						 (unsigned long)mc->replay.len));
+	m->insert_id = id;
 }
 
 static void async_res_forget(MYSQL_RES *r)
@@ -1818,7 +2337,7 @@ static void async_res_forget(MYSQL_RES *r)
 	X(mysql_real_query_start, (int *r, MYSQL *m, const char *q, unsigned long n), (r, m, q, n), \
 	  async_note(m, q, q ? (n == (unsigned long)-1 ? strlen(q) : n) : 0), m)                    \
 	X(mysql_real_query_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)                  \
-	X(mysql_read_query_result_start, (my_bool * r, MYSQL * m), (r, m), (void)0, m)              \
+	X(mysql_read_query_result_start, (my_bool * r, MYSQL * m), (r, m), async_rqr(m), m)         \
 	X(mysql_read_query_result_cont, (my_bool * r, MYSQL * m, int s), (r, m, s), (void)0, m)     \
 	X(mysql_store_result_start, (MYSQL_RES * *r, MYSQL * m), (r, m), (void)0, NULL)             \
 	X(mysql_store_result_cont, (MYSQL_RES * *r, MYSQL * m, int s), (r, m, s), (void)0, NULL)    \

@@ -16,6 +16,14 @@
  *    privilege for. Tables in a database where the user has no visible TRIGGER privilege
  *    (global or schema level) are treated as having triggers: a write to them bumps the
  *    whole scope.
+ *  - cascading foreign keys: information_schema shows a constraint only to users with a
+ *    privilege on its (child) table, so a writer may not see that its DELETE or UPDATE
+ *    cascades into a table it cannot read. What a write bumps therefore cannot be made
+ *    complete by the writer; the reader makes it so: an entry that reads a table depends
+ *    also on every table the table's cascading foreign keys reference, transitively (the
+ *    writer always bumps the table it names). A reader that cannot see one of those parent
+ *    tables (so not its foreign keys either) does not cache. A key whose rules the user
+ *    cannot read counts as cascading.
  *  - tables of engines whose data may change outside the server's write path (FEDERATED,
  *    CONNECT, SPIDER, MERGE, ...) and sequences are never cached; views whose definition the
  *    user cannot read, or that may not be cached, are not cached either.
@@ -46,8 +54,8 @@ enum {
 typedef struct rel {
 	char *name;
 	uint32_t flags;
-	uint32_t nbase, nfk;
-	uint32_t *base, *fk;
+	uint32_t nbase, nfk, nup;
+	uint32_t *base, *fk, *up; /* view's tables; cascading children; cascading parents */
 } rel;
 
 struct cap_mycat {
@@ -106,6 +114,7 @@ static void cat_free(cap_mycat *c)
 		free(c->rels[i].name);
 		free(c->rels[i].base);
 		free(c->rels[i].fk);
+		free(c->rels[i].up);
 	}
 	free(c->rels);
 	free(c);
@@ -254,7 +263,8 @@ static void row_fk(cap_mycat *c, MYSQL_ROW row, void *arg)
 	if (row[0] == NULL || row[1] == NULL)
 		return;
 	uint32_t p = rel_slot(c, row[0], strlen(row[0]), 1), ch = rel_slot(c, row[1], strlen(row[1]), 1);
-	if (p == UINT32_MAX || ch == UINT32_MAX || cap_catreg_push(&c->rels[p].fk, &c->rels[p].nfk, ch))
+	if (p == UINT32_MAX || ch == UINT32_MAX || cap_catreg_push(&c->rels[p].fk, &c->rels[p].nfk, ch) ||
+	    cap_catreg_push(&c->rels[ch].up, &c->rels[ch].nup, p))
 		x->err = CAP_ENOMEM;
 }
 
@@ -326,10 +336,17 @@ static cap_mycat *cat_load(MYSQL *conn)
 	if (side_each(side, "SELECT DISTINCT EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS",
 		      c, row_trig, &x))
 		goto fail;
-	if (side_each(side, "SELECT REFERENCED_TABLE_NAME, TABLE_NAME FROM "
-			    "information_schema.REFERENTIAL_CONSTRAINTS WHERE DELETE_RULE IN "
-			    "('CASCADE','SET NULL','SET DEFAULT') OR UPDATE_RULE IN "
-			    "('CASCADE','SET NULL','SET DEFAULT')", c, row_fk, &x))
+	/* every foreign key the user can see (KEY_COLUMN_USAGE shows them to a user with SELECT
+	 * on the child); cascading unless REFERENTIAL_CONSTRAINTS, which MariaDB shows only to
+	 * users with more than SELECT on the child, says it is not */
+	if (side_each(side, "SELECT DISTINCT k.REFERENCED_TABLE_NAME, k.TABLE_NAME FROM "
+			    "information_schema.KEY_COLUMN_USAGE k LEFT JOIN "
+			    "information_schema.REFERENTIAL_CONSTRAINTS r ON "
+			    "r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND "
+			    "r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME "
+			    "WHERE k.REFERENCED_TABLE_NAME IS NOT NULL AND (r.CONSTRAINT_NAME IS NULL "
+			    "OR r.DELETE_RULE IN ('CASCADE','SET NULL','SET DEFAULT') OR r.UPDATE_RULE "
+			    "IN ('CASCADE','SET NULL','SET DEFAULT'))", c, row_fk, &x))
 		goto fail;
 	snprintf(q, sizeof(q), "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS "
 		 "WHERE TABLE_SCHEMA NOT IN %s", sys_schemas);
@@ -367,6 +384,36 @@ cap_mycat *cap_mycat_get(const cap_rt *rt, MYSQL *conn, const cap_sess *s, cap_m
 
 /* ---- the callbacks ------------------------------------------------------------------------ */
 
+#define MAX_FK_CLOSURE 32
+
+/* Add the tables x's cascading foreign keys reference, transitively (see the top of the
+ * file); seen[0..*nseen) holds what is already in. */
+static int add_fk_parents(cap_mycat *c, cap_engine *e, uint32_t x, cap_deps *d, uint32_t *seen,
+			  uint32_t *nseen, enum cap_reason *why)
+{
+	const rel *r = &c->rels[x];
+	for (uint32_t i = 0; i < r->nup; i++) {
+		uint32_t p = r->up[i], k = 0;
+		while (k < *nseen && seen[k] != p)
+			k++;
+		if (k < *nseen)
+			continue;
+		const rel *pr = &c->rels[p];
+		if (!(pr->flags & REL_TABLE) || *nseen == MAX_FK_CLOSURE) {
+			*why = CAP_REASON_catalog; /* a parent we cannot see: its own keys unknown */
+			return CAP_EINVAL;
+		}
+		seen[(*nseen)++] = p;
+		if (cap_engine_deps_table(e, d, pr->name, strlen(pr->name)) != CAP_OK) {
+			*why = CAP_REASON_uncacheable;
+			return CAP_ETOOBIG;
+		}
+		if (add_fk_parents(c, e, p, d, seen, nseen, why) != CAP_OK)
+			return CAP_EINVAL;
+	}
+	return CAP_OK;
+}
+
 static int add_rel_deps(cap_mycat *c, cap_engine *e, uint32_t x, cap_deps *d, int depth,
 			enum cap_reason *why)
 {
@@ -378,6 +425,11 @@ static int add_rel_deps(cap_mycat *c, cap_engine *e, uint32_t x, cap_deps *d, in
 	if (cap_engine_deps_table(e, d, r->name, strlen(r->name)) != CAP_OK) {
 		*why = CAP_REASON_uncacheable;
 		return CAP_ETOOBIG;
+	}
+	if (r->nup) {
+		uint32_t seen[MAX_FK_CLOSURE + 1] = { x }, nseen = 1;
+		if (add_fk_parents(c, e, x, d, seen, &nseen, why) != CAP_OK)
+			return CAP_EINVAL;
 	}
 	if (!(r->flags & REL_VIEW))
 		return CAP_OK;

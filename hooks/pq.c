@@ -12,13 +12,21 @@
  *  - anything else runs for real, and what it may have changed is invalidated afterwards.
  *
  * The asynchronous API (PQsendQuery*, PQgetResult, PQisBusy, PQconsumeInput) is served the
- * same way: a hit on a blocking connection is held as a pending result that PQgetResult hands
- * out, and PQisBusy/PQconsumeInput report it ready without touching the socket. A program on a
- * nonblocking connection may wait for the socket to become readable before it reads, so there
- * a hit sends an empty query and hands out the cached result in place of its (empty) answer:
- * one round trip, but never a hang. Pipeline mode, COPY, single-row mode on a miss, LISTEN/
- * NOTIFY and large objects pass through (writes in a pipeline invalidate the database at each
- * sync point).
+ * same way: a hit is held as a pending result that PQgetResult hands out, and PQisBusy reports
+ * it ready without touching the socket. A program may wait for the socket to become readable
+ * before it asks: on a nonblocking connection (event loops) a held hit is therefore covered by
+ * an empty query of ours whose answer nobody waits for (see "hits on nonblocking connections"
+ * below): a program that asks PQisBusy first pays no round trip, one that waits first is woken
+ * by that answer, and none hangs. On a blocking connection a hit sends nothing; a program that
+ * asks for the socket (PQsocket) while a hit is held gets an empty query sent then. Pipeline
+ * mode, COPY, single-row mode on a miss, LISTEN/NOTIFY and large objects pass through (writes
+ * in a pipeline invalidate the database at each sync point).
+ *
+ * Session state is read back from the server, not guessed from the text (pq_probe): one query
+ * on the program's own connection before its first statement and before the next statement
+ * after any change the text cannot prove, only where the program cannot see it (idle, outside
+ * any transaction, its unnamed prepared statement gone or about to be replaced). Until then the
+ * connection shares no entry with any other.
  *
  * Per-connection state lives in a small hash table keyed by the PGconn pointer, created at the
  * first statement and dropped by PQfinish/PQreset. A thread-local one-entry cache, validated by
@@ -103,15 +111,23 @@ typedef struct pq_conn {
 	cap_pqcat *last;           /* the one before, while no current one could be had */
 	struct pq_rx *rx;          /* notice forwarding (outlives this state: see pq_rx) */
 	int standby;               /* the server is a hot standby: never fill from it */
+	int unnamed_live;          /* the server may hold an unnamed prepared statement the
+				    * program made (its last such call used the extended protocol) */
+	int probe_alt;             /* pg_control_system() is not ours to call: probe without */
+	int pipe_cluster;          /* a pipeline sent something that may change roles or
+				    * databases: bump the server at each sync point */
 	/* a pending hit of the asynchronous API */
 	int pend;                  /* 1 while a cached answer is being handed out */
-	int pend_empty;            /* nonblocking: an empty query was sent for it */
+	int pend_empty;            /* blocking, PQsocket asked: an empty query was sent for it */
 	int pend_single;           /* single-row mode was asked for */
 	int pend_row, pend_rows;   /* next row to hand out in single-row mode */
 	int pend_done;             /* the final result went out; next PQgetResult gives NULL */
 	int pend_l2;
 	uint64_t pend_t0, pend_shape;
 	cap_buf pend_val;
+	/* nonblocking hits: an empty query of ours is outstanding (see ghost_cover) */
+	int ghost;
+	PGTransactionStatusType ghost_txn; /* the transaction status it was sent in */
 	/* a statement in flight on the asynchronous API (miss, write, or prepare) */
 	int fl_active;
 	int fl_ok;
@@ -165,6 +181,7 @@ typedef struct pq_rx {
 	PQnoticeReceiver app;
 	void *app_arg;
 	unsigned notices;
+	int mute;                  /* our own probe runs: the program sees none of its notices */
 } pq_rx;
 
 static pq_rx *rx_retired;
@@ -179,7 +196,7 @@ static void pq_notice_rx(void *arg, const PGresult *res)
 		return;
 	__atomic_add_fetch(&rx->notices, 1, __ATOMIC_RELAXED);
 	PQnoticeReceiver app = __atomic_load_n(&rx->app, __ATOMIC_ACQUIRE);
-	if (app)
+	if (app && !rx->mute)
 		app(rx->app_arg, res);
 }
 
@@ -245,6 +262,12 @@ static void sess_setup(pq_conn *pc)
 	if (strlen(options) >= sizeof(options) - 1)
 		pc->sess.disabled = 1; /* options too long to key on: no caching */
 	pc->sess.lazy_deps = 1;
+	/* nothing is known until the first probe: role and database defaults, the identity */
+	pc->sess.probe = 1;
+	pc->sess.scope_unsure = 1;
+	cap_sess_unknown(&pc->sess, 0);
+	pc->unnamed_live = 1;
+	pc->probe_alt = 0;
 	pc->params_dirty = 1;
 	cap_pqcat_release(pc->cat);
 	cap_pqcat_release(pc->last);
@@ -310,6 +333,7 @@ static void fl_clear(pq_conn *pc)
 static void pq_forget_session(pq_conn *pc)
 {
 	pc->listening = LISTEN_NO;
+	pc->ghost = 0; /* the connection it was sent on is closed */
 	pend_clear(pc);
 	fl_clear(pc);
 	preps_clear(pc);
@@ -458,10 +482,12 @@ static void refresh_params(pq_conn *pc)
 	pc->params_dirty = 0;
 }
 
-/* in_txn_now - 0 outside a transaction block, 1 inside, 2 inside a failed one. */
-static int in_txn_now(const PGconn *conn)
+/* in_txn_now - 0 outside a transaction block, 1 inside, 2 inside a failed one. While our
+ * empty query is outstanding libpq says "active": the status it was sent in still holds. */
+static int in_txn_now(const pq_conn *pc)
 {
-	PGTransactionStatusType t = cap_pq.PQtransactionStatus(conn);
+	PGTransactionStatusType t =
+		pc->ghost ? pc->ghost_txn : cap_pq.PQtransactionStatus(pc->conn);
 	return t == PQTRANS_INTRANS ? 1 : t == PQTRANS_INERROR ? 2 : 0;
 }
 
@@ -492,8 +518,10 @@ static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *
 	int needs = info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
 		    info->kind == CAP_SQL_WRITE ||
 		    (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN);
+	/* the catalog query destroys the unnamed statement: only when we could give it back */
 	if (needs && cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->pend &&
-	    !pc->fl_active && !pipeline_on(pc->conn) && cap_pq.PQstatus(pc->conn) == CONNECTION_OK) {
+	    !pc->fl_active && !pipeline_on(pc->conn) && cap_pq.PQstatus(pc->conn) == CONNECTION_OK &&
+	    (!pc->unnamed_live || prep_find(pc, ""))) {
 		int loaded = 0;
 		pq_quiet = 1;
 		cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat, &loaded);
@@ -506,10 +534,6 @@ static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *
 	if (pc->cat && pc->last) {
 		cap_pqcat_release(pc->last);
 		pc->last = NULL;
-	}
-	if (pc->cat && !pc->sess.sess_iso_known) {
-		pc->sess.sess_iso = cap_pqcat_default_iso(pc->cat);
-		pc->sess.sess_iso_known = 1;
 	}
 	return pc->cat;
 }
@@ -528,6 +552,106 @@ static int params_mean_now(const pq_call *call)
 			return 1;
 	}
 	return 0;
+}
+
+/* ---- reading the session state back ------------------------------------------------------ */
+
+/* One round trip that reads everything that changes what a query returns, on the program's
+ * own connection: the server's and the database's identity, the current and session roles
+ * (oids), the search path as resolved, the isolation levels, and a digest of every setting
+ * (value and reset value, so that RESET and SET ... DEFAULT stay provable from their text).
+ * Only pg_catalog objects, qualified, so the program's search_path cannot redirect them; it
+ * reads no table and takes no lock. The second form leaves out pg_control_system() for
+ * servers that do not let every role call it (the host name and port stand in). */
+#define PQ_PROBE_SETTINGS                                                                        \
+	"(SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.format('%s=%s/%s', g.name, "      \
+	"g.setting, g.reset_val), E'\\n' ORDER BY g.name)) FROM pg_catalog.pg_settings g "          \
+	"WHERE g.name OPERATOR(pg_catalog.<>) ALL ('{application_name,transaction_isolation,"     \
+	"transaction_read_only,transaction_deferrable}'::pg_catalog.text[]))"
+#define PQ_PROBE_REST                                                                            \
+	"(SELECT d.oid FROM pg_catalog.pg_database d "                                             \
+	"WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), "                  \
+	"(SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), " \
+	"(SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) SESSION_USER), " \
+	"pg_catalog.current_schemas(true), "                                                       \
+	"pg_catalog.current_setting('transaction_isolation'), "                                    \
+	"pg_catalog.current_setting('default_transaction_isolation'), " PQ_PROBE_SETTINGS
+static const char pq_probe_sql[] =
+	"SELECT (SELECT c.system_identifier FROM pg_catalog.pg_control_system() c)::pg_catalog.text, "
+	PQ_PROBE_REST;
+static const char pq_probe_sql_alt[] = "SELECT NULL::pg_catalog.text, " PQ_PROBE_REST;
+#define PQ_PROBE_COLS 8
+
+static enum cap_sql_iso pq_iso_of(const char *v)
+{
+	if (strcmp(v, "read committed") == 0 || strcmp(v, "read uncommitted") == 0)
+		return CAP_ISO_READ_COMMITTED; /* PostgreSQL runs READ UNCOMMITTED as READ COMMITTED */
+	if (strcmp(v, "repeatable read") == 0)
+		return CAP_ISO_REPEATABLE_READ;
+	if (strcmp(v, "serializable") == 0)
+		return CAP_ISO_SERIALIZABLE;
+	return CAP_ISO_UNKNOWN;
+}
+
+static PGresult *pq_probe_run(pq_conn *pc)
+{
+	if (pc->rx)
+		pc->rx->mute = 1;
+	PGresult *r = CAP_REAL(cap_pq.PQexec(pc->conn, pc->probe_alt ? pq_probe_sql_alt : pq_probe_sql));
+	if (pc->rx)
+		pc->rx->mute = 0;
+	pc->unnamed_live = 0; /* a simple query drops the unnamed statement */
+	return r;
+}
+
+/* pq_probe - read the session state back before call is sent, when that is invisible to the
+ * program: the connection is idle outside any transaction (a probe must never open, fail or
+ * snapshot the program's transaction), and the unnamed prepared statement, which a simple
+ * query destroys, is gone already or is about to be replaced by call itself. Otherwise the
+ * state stays unknown (the connection shares nothing) and the probe waits for a later call.
+ * A probe that fails turns caching off on the connection. */
+static CAP_COLD void pq_probe(pq_conn *pc, const pq_call *call)
+{
+	if (cap_pq.PQtransactionStatus(pc->conn) != PQTRANS_IDLE || pipeline_on(pc->conn) ||
+	    (pc->unnamed_live && call->stmt_name != NULL))
+		return;
+	PGresult *r = pq_probe_run(pc);
+	if (r && cap_pq.PQresultStatus(r) == PGRES_FATAL_ERROR && !pc->probe_alt &&
+	    cap_pq.PQresultErrorField) {
+		const char *st = cap_pq.PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		if (st && strcmp(st, "42501") == 0) { /* insufficient privilege */
+			cap_pq.PQclear(r);
+			pc->probe_alt = 1;
+			r = pq_probe_run(pc);
+		}
+	}
+	if (r == NULL || cap_pq.PQresultStatus(r) != PGRES_TUPLES_OK || cap_pq.PQntuples(r) != 1 ||
+	    cap_pq.PQnfields(r) != PQ_PROBE_COLS || cap_pq.PQgetisnull(r, 0, 1)) {
+		if (r)
+			cap_pq.PQclear(r);
+		pc->sess.disabled = 1;
+		pc->sess.probe_need = 0;
+		cap_log(CAP_LOG_WARN, "could not read the PostgreSQL session's state; this session "
+			"is not cached");
+		return;
+	}
+	char server[600];
+	if (!cap_pq.PQgetisnull(r, 0, 0)) {
+		snprintf(server, sizeof(server), "pg-sysid%c%s", 0, cap_pq.PQgetvalue(r, 0, 0));
+	} else {
+		const char *h = cap_pq.PQhost(pc->conn), *p = cap_pq.PQport(pc->conn);
+		snprintf(server, sizeof(server), "pg-addr%c%s%c%s", 0, h ? h : "", 0, p ? p : "");
+	}
+	size_t sn = 8 + strlen(server + 8);
+	const char *db = cap_pq.PQgetvalue(r, 0, 1);
+	cap_sess_set_identity(&pc->sess, server, sn, db, strlen(db));
+	uint64_t h = 0x70726f6265ULL;
+	for (int i = 2; i < PQ_PROBE_COLS; i++) {
+		const char *v = cap_pq.PQgetisnull(r, 0, i) ? "\001" : cap_pq.PQgetvalue(r, 0, i);
+		h = cap_hash64(v, strlen(v) + 1, h);
+	}
+	cap_sess_probed(&pc->sess, h, pq_iso_of(cap_pq.PQgetvalue(r, 0, 6)));
+	cap_pq.PQclear(r);
 }
 
 /* Classify and plan call on pc. info is filled; returns the catalog used (may be NULL). */
@@ -564,7 +688,7 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 	}
 	if (pc->params_dirty && (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE))
 		refresh_params(pc);
-	cap_sess_plan(rt, &pc->sess, info, in_txn_now(pc->conn), &cap_pqcat_ops, cat, plan);
+	cap_sess_plan(rt, &pc->sess, info, in_txn_now(pc), &cap_pqcat_ops, cat, plan);
 	return cat;
 }
 
@@ -688,7 +812,7 @@ static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const c
 	/* an unknown prepared statement (call->sql NULL) was planned as OTHER: the session
 	 * treats it as a write of unknown tables and a change it cannot follow */
 	cap_sess_after(rt, &pc->sess, info, plan, call->sql ? call->sql : "", call->sql_len, ok,
-		       in_txn_now(pc->conn), &cap_pqcat_ops, pc->cat);
+		       in_txn_now(pc), &cap_pqcat_ops, pc->cat);
 }
 
 /* The unnamed prepared statement follows the protocol: the extended protocol replaces it, a
@@ -697,6 +821,7 @@ static void track_unnamed(pq_conn *pc, const pq_call *call)
 {
 	if (call->stmt_name)
 		return;
+	pc->unnamed_live = call->extended;
 	prep_drop(pc, "");
 	if (call->extended && call->sql) {
 		pq_prep *p = prep_new("", call->sql, call->nparams, call->types);
@@ -788,6 +913,8 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	uint64_t t0 = cap_sess_clock();
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
+	if (CAP_UNLIKELY(pc->sess.probe_need))
+		pq_probe(pc, call);
 	pq_plan(rt, pc, call, info, &plan);
 	if (plan.act == CAP_ACT_CACHE) {
 		unsigned char kbuf[1024];
@@ -866,6 +993,88 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	return res;
 }
 
+/* ---- hits on nonblocking connections ------------------------------------------------------
+ *
+ * After PQsendQuery* on a nonblocking connection a program may ask PQisBusy before it waits
+ * (psycopg 3, Ruby pg) or wait for the socket first (an event loop that polls, then reads;
+ * nginx's edge-triggered epoll), maybe on a socket number it fetched before sending; we cannot
+ * see which, and a hit that sent nothing would leave the second kind waiting forever. So a hit
+ * there is held only when covered by an empty query of ours, the ghost: when the hit is taken,
+ * libpq has a ghost outstanding and has not read all of its answer, so bytes of it are unread
+ * in, or still to arrive on, the socket. The program's own PQconsumeInput reads for real, so
+ * bytes still to come arrive after its last read and wake any wait, level- or edge-triggered.
+ * Asking after a read is all a program needs (one that waits again after PQconsumeInput
+ * without asking PQisBusy hangs without Capacitor too).
+ *
+ * No wait is ever done for a ghost on the hit path, and a ghost whose answer is still unread
+ * covers the next hits too: a program that asks PQisBusy before it waits sends one empty query
+ * for a run of hits, one that calls PQconsumeInput first about one every other hit, one that
+ * waits first one per hit (its answer is often there already). The connection looks idle to
+ * the program meanwhile (PQisBusy 0, PQgetResult NULL, PQtransactionStatus as before the
+ * ghost). A ghost's answer is dropped without blocking whenever it is complete, and waited for
+ * (ghost_drain) only before a command that goes to the server (usually it is there already;
+ * otherwise that call waits for it, at most one empty query's round trip, even on a
+ * nonblocking connection); libpq functions that need libpq idle and are not otherwise ours
+ * (pipeline mode, describe, the fast path) drain it too.
+ * Everything here runs inside the program's own calls on that connection, so libpq's
+ * one-thread-per-connection rule holds.
+ *
+ * Blocking connections keep hits free of system calls instead: a ghost there would make the
+ * next miss wait for its answer first (pgbench -S, whose keys mix hits and misses, ran at half
+ * speed). Their remaining gap: a program that polls a socket number fetched before sending,
+ * without calling PQsocket or PQisBusy in between, waits for an answer that never comes.
+ */
+
+/* ghost_absorb - drop what has arrived of the ghost's answer without waiting; 1 when it is
+ * all gone (or there was none), 0 while some of it is still to come. */
+static int ghost_absorb(pq_conn *pc)
+{
+	while (pc->ghost) {
+		if (CAP_REAL(cap_pq.PQisBusy(pc->conn)))
+			return 0;
+		PGresult *r = CAP_REAL(cap_pq.PQgetResult(pc->conn)); /* not busy: does not wait */
+		if (r == NULL)
+			pc->ghost = 0;
+		else
+			cap_pq.PQclear(r);
+	}
+	return 1;
+}
+
+/* ghost_drain - wait for the ghost's answer: the program is about to send a command, and
+ * libpq takes one only when idle. */
+static void ghost_drain(pq_conn *pc)
+{
+	if (pc == NULL || !pc->ghost)
+		return;
+	PGresult *r;
+	while ((r = CAP_REAL(cap_pq.PQgetResult(pc->conn))) != NULL)
+		cap_pq.PQclear(r);
+	pc->ghost = 0;
+}
+
+/* ghost_cover - make sure an answer of ours is still to come for the hit about to be held:
+ * the outstanding ghost while its answer is incomplete, else a new one. 0 when none can be
+ * sent (the hit is then not served). */
+static int ghost_cover(pq_conn *pc)
+{
+	if (!ghost_absorb(pc))
+		return 1;
+	PGTransactionStatusType t = cap_pq.PQtransactionStatus(pc->conn);
+	if (!CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))
+		return 0;
+	pc->ghost = 1;
+	pc->ghost_txn = t;
+	return 1;
+}
+
+/* Before a call that needs libpq idle and that we do not otherwise follow. */
+static void ghost_settle(PGconn *conn)
+{
+	if (!cap_guard && conn && cap_pq_resolve())
+		ghost_drain(pq_find(conn, 0));
+}
+
 /* ---- asynchronous path --------------------------------------------------------------------- */
 
 typedef int (*pq_send_fn)(PGconn *conn, const pq_call *call);
@@ -896,17 +1105,25 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 	if (call->sql) {
 		cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
 		reads_only = info->kind == CAP_SQL_READ ||
-			     (info->kind == CAP_SQL_READ_NOCACHE && !(info->reasons & CAP_SQLR_FUNCTION)) ||
+			     (info->kind == CAP_SQL_READ_NOCACHE &&
+			      !(info->reasons & (CAP_SQLR_FUNCTION | CAP_SQLR_SESSION_FN))) ||
 			     info->kind == CAP_SQL_UTILITY || info->kind == CAP_SQL_EMPTY;
 	}
 	if (!reads_only) {
 		pc->pipe_dirty = 1;
 		pc->params_dirty = 1;
+		/* what it did to the session shows only after the pipeline: read it back then */
+		cap_sess_unknown(&pc->sess, 1);
+		if (call->sql == NULL || info->kind == CAP_SQL_OTHER ||
+		    (info->flags & CAP_SQLF_CLUSTER) || (info->reasons & CAP_SQLR_FUNCTION)) {
+			pc->pipe_cluster = 1;
+			cap_sess_bump_cluster(rt, &pc->sess);
+		}
 		/* its effects are seen only at sync points: an open transaction is tainted and bumps
 		 * the whole database when it ends */
 		pc->sess.txn_tainted = 1;
 		pc->sess.wset_db = 1;
-		cap_engine_bump_db(rt->engine, pc->sess.scope);
+		cap_sess_bump_db(rt, &pc->sess);
 		if (call->sql == NULL || mentions_prepared(call->sql, call->sql_len))
 			preps_clear(pc);
 	}
@@ -935,7 +1152,7 @@ static void pq_drop_inflight(const cap_rt *rt, pq_conn *pc)
 	if (!pc->fl_active || pq_settle_inflight(rt, pc))
 		return;
 	if (pc->fl_plan.act != CAP_ACT_CACHE)
-		cap_engine_bump_db(rt->engine, pc->sess.scope);
+		cap_sess_bump_db(rt, &pc->sess);
 	fl_clear(pc);
 }
 
@@ -950,6 +1167,8 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	uint64_t t0 = cap_sess_clock();
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
+	if (CAP_UNLIKELY(pc->sess.probe_need))
+		pq_probe(pc, call);
 	pq_plan(rt, pc, call, info, &plan);
 	unsigned char kbuf[1024];
 	cap_keymat km;
@@ -963,18 +1182,19 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 			int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 				int rows = cap_pq_rows(pc->pend_val.data, pc->pend_val.len);
-				int nonblocking = cap_pq.PQisnonblocking(pc->conn);
-				if (rows >= 0 && (!nonblocking || CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))) {
+				int nonblocking = cap_pq.PQisnonblocking(pc->conn) || pc->ghost;
+				if (rows >= 0 && (!nonblocking || ghost_cover(pc))) {
 					cap_keymat_done(&km);
 					pend_clear(pc);
 					pc->pend = 1;
-					pc->pend_empty = nonblocking;
 					pc->pend_rows = rows;
 					pc->pend_l2 = r == CAP_HIT_L2;
 					pc->pend_t0 = t0;
 					pc->pend_shape = info->digest;
 					if (call->extended)
 						unnamed_hit(pc, call);
+					else if (pc->ghost)
+						prep_drop(pc, "");
 					else if (nonblocking && call->stmt_name)
 						unnamed_stale(pc); /* the empty query destroyed it */
 					else if (nonblocking)
@@ -993,6 +1213,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 		}
 	}
 	/* a miss, a write or a pass: remember it until PQgetResult returns NULL */
+	ghost_drain(pc);
 	if (pc->fl_info == NULL)
 		pc->fl_info = malloc(sizeof(*pc->fl_info));
 	if (pc->fl_info == NULL) {
@@ -1000,7 +1221,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 			cap_keymat_done(&km);
 		cap_fail_open("tracking an asynchronous query", CAP_ENOMEM);
 		if (plan.act == CAP_ACT_WRITE || plan.act == CAP_ACT_PASS)
-			cap_engine_bump_db(rt->engine, pc->sess.scope);
+			cap_sess_bump_db(rt, &pc->sess);
 		return CAP_REAL(fn(pc->conn, call));
 	}
 	info_copy(pc->fl_info, info);
@@ -1128,11 +1349,12 @@ CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
 		pend_clear(pc); /* a pending hit was never read: the program moved on */
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		/* libpq refuses these (busy, pipeline) or we have no state: bump to be safe */
 		PGresult *r = CAP_REAL(cap_pq.PQexec(conn, query));
 		if (pc)
-			cap_engine_bump_db(rt->engine, pc->sess.scope);
+			cap_sess_bump_db(rt, &pc->sess);
 		else
 			cap_engine_bump_all(rt->engine);
 		return r;
@@ -1159,10 +1381,11 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_params(conn, &call));
 		if (pc)
-			cap_engine_bump_db(rt->engine, pc->sess.scope);
+			cap_sess_bump_db(rt, &pc->sess);
 		else
 			cap_engine_bump_all(rt->engine);
 		return r;
@@ -1183,7 +1406,10 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	PGresult *res = CAP_REAL(cap_pq.PQprepare(conn, stmtName, query, nParams, paramTypes));
+	if (pc && (stmtName == NULL || stmtName[0] == '\0'))
+		pc->unnamed_live = 1;
 	if (pc && res && cap_pq.PQresultStatus(res) == PGRES_COMMAND_OK) {
 		pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
 		if (p)
@@ -1235,12 +1461,13 @@ CAP_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nPar
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_prepared(conn, &call));
 		if (pc == NULL)
 			cap_engine_bump_all(rt->engine);
 		else if (call.sql == NULL || !pipeline_on(conn))
-			cap_engine_bump_db(rt->engine, pc->sess.scope);
+			cap_sess_bump_db(rt, &pc->sess);
 		return r;
 	}
 	return pq_sync(rt, pc, &call, run_prepared);
@@ -1288,6 +1515,7 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 		pend_clear(pc);
 	if (pc)
 		pq_settle_inflight(rt, pc);
+	ghost_drain(pc);
 	if (pc == NULL || pc->pend || pc->fl_active || pipeline_on(conn)) {
 		if (pc)
 			prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
@@ -1295,6 +1523,8 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 	}
 	pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
 	int sent = CAP_REAL(cap_pq.PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
+	if (stmtName == NULL || stmtName[0] == '\0')
+		pc->unnamed_live = 1;
 	if (!sent || p == NULL) {
 		if (p)
 			prep_free(p);
@@ -1334,37 +1564,6 @@ CAP_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nPara
 	return pq_send(rt, pc, &call, send_prepared);
 }
 
-/* Describing the unnamed statement after a hit stood in for it: the server must have the
- * program's statement first. */
-CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
-{
-	const cap_rt *rt;
-	if (!pq_bypass(&rt) && conn && (stmt == NULL || stmt[0] == '\0')) {
-		pq_conn *pc = pq_find(conn, 0);
-		if (pc && !pc->pend && !pc->fl_active && !pipeline_on(conn)) {
-			PGresult *bad = unnamed_restore(pc);
-			if (bad)
-				return bad;
-		}
-	}
-	return cap_pq.PQdescribePrepared ? CAP_REAL(cap_pq.PQdescribePrepared(conn, stmt)) : NULL;
-}
-
-CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
-{
-	const cap_rt *rt;
-	if (!pq_bypass(&rt) && conn && (stmt == NULL || stmt[0] == '\0')) {
-		pq_conn *pc = pq_find(conn, 0);
-		if (pc && pc->pend && !pc->pend_empty)
-			pend_clear(pc);
-		if (pc)
-			pq_settle_inflight(rt, pc);
-		if (pc && !pc->pend && !pc->fl_active && !pipeline_on(conn))
-			cap_pq.PQclear(unnamed_restore(pc));
-	}
-	return cap_pq.PQsendDescribePrepared ? CAP_REAL(cap_pq.PQsendDescribePrepared(conn, stmt)) : 0;
-}
-
 CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 {
 	const cap_rt *rt;
@@ -1393,9 +1592,16 @@ CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 		}
 		return r; /* an error from the server (connection trouble): the program sees it */
 	}
+	if (pc->ghost) { /* the program's command is over: idle, as far as it can tell */
+		ghost_absorb(pc);
+		return NULL;
+	}
 	PGresult *r = CAP_REAL(cap_pq.PQgetResult(conn));
-	if (r && pc->pipe_dirty && cap_pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC)
-		cap_engine_bump_db(rt->engine, pc->sess.scope);
+	if (r && pc->pipe_dirty && cap_pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+		cap_sess_bump_db(rt, &pc->sess);
+		if (pc->pipe_cluster)
+			cap_sess_bump_cluster(rt, &pc->sess);
+	}
 	if (!pc->fl_active)
 		return r;
 	if (r) {
@@ -1413,7 +1619,7 @@ CAP_EXPORT int PQisBusy(PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = pq_find(conn, 0);
-		if (pc && pc->pend && !pc->pend_empty)
+		if (pc && ((pc->pend && !pc->pend_empty) || pc->ghost))
 			return 0;
 	}
 	return cap_pq.PQisBusy ? CAP_REAL(cap_pq.PQisBusy(conn)) : 0;
@@ -1423,6 +1629,13 @@ CAP_EXPORT int PQconsumeInput(PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = pq_find(conn, 0);
+		if (pc && pc->ghost) {
+			/* a real read (notifications, and the program's "read, then wait" loop must
+			 * drain the socket), then whatever completed of our answer is dropped */
+			int ok = CAP_REAL(cap_pq.PQconsumeInput(conn));
+			ghost_absorb(pc);
+			return ok;
+		}
 		if (pc && pc->pend && !pc->pend_empty)
 			return 1;
 	}
@@ -1435,6 +1648,8 @@ CAP_EXPORT PGTransactionStatusType PQtransactionStatus(const PGconn *conn)
 		pq_conn *pc = pq_find((PGconn *)conn, 0);
 		if (pc && pc->pend && !pc->pend_empty)
 			return PQTRANS_ACTIVE; /* as libpq reports while a result is unread */
+		if (pc && pc->ghost)
+			return pc->ghost_txn;
 	}
 	return cap_pq.PQtransactionStatus ? cap_pq.PQtransactionStatus(conn) : PQTRANS_UNKNOWN;
 }
@@ -1446,8 +1661,8 @@ CAP_EXPORT int PQsocket(const PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve() && cap_pq.PQsocket) {
 		pq_conn *pc = pq_find((PGconn *)conn, 0);
-		if (pc && pc->pend && !pc->pend_empty && !pc->pend_done && pc->pend_row == 0 &&
-		    CAP_REAL(cap_pq.PQsendQuery(pc->conn, ""))) {
+		if (pc && pc->pend && !pc->pend_empty && !pc->ghost && !pc->pend_done &&
+		    pc->pend_row == 0 && CAP_REAL(cap_pq.PQsendQuery(pc->conn, ""))) {
 			pc->pend_empty = 1;
 			unnamed_stale(pc); /* the empty query destroyed it */
 		}
@@ -1488,6 +1703,70 @@ CAP_EXPORT PQnoticeReceiver PQsetNoticeReceiver(PGconn *conn, PQnoticeReceiver p
 	return old;
 }
 
+/* These need libpq idle and are otherwise not ours to follow: our empty query goes first. */
+CAP_EXPORT int PQenterPipelineMode(PGconn *conn)
+{
+	ghost_settle(conn);
+	return cap_pq.PQenterPipelineMode ? CAP_REAL(cap_pq.PQenterPipelineMode(conn)) : 0;
+}
+
+/* Describing the unnamed statement after a hit stood in for it: the server must have the
+ * program's statement first. */
+static PGresult *describe_unnamed(PGconn *conn, const char *stmt)
+{
+	const cap_rt *rt;
+	if (pq_bypass(&rt) || conn == NULL || (stmt != NULL && stmt[0] != '\0'))
+		return NULL;
+	pq_conn *pc = pq_find(conn, 0);
+	if (pc && pc->pend && !pc->pend_empty && !pc->ghost)
+		pend_clear(pc);
+	if (pc)
+		pq_settle_inflight(rt, pc);
+	if (pc == NULL || pc->pend || pc->fl_active || pipeline_on(conn))
+		return NULL;
+	return unnamed_restore(pc);
+}
+
+CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
+{
+	ghost_settle(conn);
+	cap_pq.PQclear(describe_unnamed(conn, stmt)); /* the server will say it has none */
+	return cap_pq.PQsendDescribePrepared
+		       ? CAP_REAL(cap_pq.PQsendDescribePrepared(conn, stmt)) : 0;
+}
+
+CAP_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
+{
+	ghost_settle(conn);
+	return cap_pq.PQsendDescribePortal
+		       ? CAP_REAL(cap_pq.PQsendDescribePortal(conn, portal)) : 0;
+}
+
+CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
+{
+	ghost_settle(conn);
+	PGresult *bad = describe_unnamed(conn, stmt);
+	if (bad)
+		return bad;
+	return cap_pq.PQdescribePrepared ? CAP_REAL(cap_pq.PQdescribePrepared(conn, stmt)) : NULL;
+}
+
+CAP_EXPORT PGresult *PQdescribePortal(PGconn *conn, const char *portal)
+{
+	ghost_settle(conn);
+	return cap_pq.PQdescribePortal ? CAP_REAL(cap_pq.PQdescribePortal(conn, portal)) : NULL;
+}
+
+/* The fast-path interface (large objects): libpq refuses it unless idle. */
+CAP_EXPORT PGresult *PQfn(PGconn *conn, int fnid, int *result_buf, int *result_len,
+			  int result_is_int, const PQArgBlock *args, int nargs)
+{
+	ghost_settle(conn);
+	return cap_pq.PQfn ? CAP_REAL(cap_pq.PQfn(conn, fnid, result_buf, result_len, result_is_int,
+						 args, nargs))
+			   : NULL;
+}
+
 CAP_EXPORT int PQexitPipelineMode(PGconn *conn)
 {
 	int r = cap_pq_resolve() && cap_pq.PQexitPipelineMode ? CAP_REAL(cap_pq.PQexitPipelineMode(conn)) : 0;
@@ -1495,9 +1774,12 @@ CAP_EXPORT int PQexitPipelineMode(PGconn *conn)
 		pq_conn *pc = pq_find(conn, 0);
 		if (pc && pc->pipe_dirty) {
 			const cap_rt *rt = cap_rt_get();
-			if (rt->engine)
-				cap_engine_bump_db(rt->engine, pc->sess.scope);
-			pc->pipe_dirty = 0;
+			if (rt->engine) {
+				cap_sess_bump_db(rt, &pc->sess);
+				if (pc->pipe_cluster)
+					cap_sess_bump_cluster(rt, &pc->sess);
+			}
+			pc->pipe_dirty = pc->pipe_cluster = 0;
 		}
 	}
 	return r;

@@ -82,7 +82,6 @@ typedef struct objv {
 
 struct cap_pqcat {
 	cap_catbase base;       /* first: the registry's header (hooks/catreg.h) */
-	enum cap_sql_iso default_iso;
 	rel *rels;
 	uint32_t nrels, relcap; /* open addressing, relcap a power of two */
 	fn *fns;
@@ -334,26 +333,9 @@ static const char q_load[] =
 	/* 8: inheritance and partitions */
 	"SELECT c.relname, p.relname FROM pg_catalog.pg_inherits i "
 	"JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
-	"JOIN pg_catalog.pg_class p ON p.oid = i.inhparent;"
-	/* 9: the level a new session of this user gets, whatever this session SET since */
-	"SELECT reset_val FROM pg_catalog.pg_settings WHERE name = 'default_transaction_isolation'";
+	"JOIN pg_catalog.pg_class p ON p.oid = i.inhparent";
 
-enum { R_SET, R_RELS, R_PROCS, R_OPS, R_WORDS, R_TAINT, R_VIEWS, R_FKS, R_INH, R_ISO, R_N };
-
-static enum cap_sql_iso iso_of(const char *v)
-{
-	if (v == NULL)
-		return CAP_ISO_UNKNOWN;
-	if (strcmp(v, "read committed") == 0)
-		return CAP_ISO_READ_COMMITTED;
-	if (strcmp(v, "repeatable read") == 0)
-		return CAP_ISO_REPEATABLE_READ;
-	if (strcmp(v, "serializable") == 0)
-		return CAP_ISO_SERIALIZABLE;
-	if (strcmp(v, "read uncommitted") == 0)
-		return CAP_ISO_READ_COMMITTED; /* PostgreSQL runs it as READ COMMITTED */
-	return CAP_ISO_UNKNOWN;
-}
+enum { R_SET, R_RELS, R_PROCS, R_OPS, R_WORDS, R_TAINT, R_VIEWS, R_FKS, R_INH, R_N };
 
 static enum cap_fn_class cls_of(const char *v)
 {
@@ -605,8 +587,6 @@ static cap_pqcat *cat_build(PGresult **res)
 	if (c == NULL)
 		return NULL;
 	c->base.destroy = cat_destroy;
-	c->default_iso = cap_pq.PQntuples(res[R_ISO]) == 1 ? iso_of(cap_pq.PQgetvalue(res[R_ISO], 0, 0))
-							  : CAP_ISO_UNKNOWN;
 	c->wordcap = 64;
 	while (c->wordcap < (uint32_t)cap_pq.PQntuples(res[R_WORDS]) * 4 + 64 ||
 	       c->wordcap < (uint32_t)cap_pq.PQntuples(res[R_PROCS]) * 2)
@@ -694,11 +674,6 @@ cap_pqcat *cap_pqcat_peek(const cap_rt *rt, const cap_sess *s, cap_pqcat **held)
 	cap_catbase *b = cap_catreg_peek(&pq_registry, rt, s, &h);
 	*held = (cap_pqcat *)b;
 	return *held;
-}
-
-enum cap_sql_iso cap_pqcat_default_iso(const cap_pqcat *c)
-{
-	return c ? c->default_iso : CAP_ISO_UNKNOWN;
 }
 
 /* ---- what a statement reaches without naming it -------------------------------------------- */

@@ -5,8 +5,8 @@
  * which tables have user triggers, rules, or defaults and checks that call volatile functions
  * (their writes have unknowable effects); which foreign keys cascade; how volatile each
  * function name is, and which operators, attribute-notation functions, domains and casts a
- * statement can reach without calling them by name; the database's default transaction
- * isolation for this user.
+ * statement can reach without calling them by name. (Isolation levels are the session's
+ * own: hooks/pq.c reads them on the program's connection.)
  *
  * It is loaded once per (server, database, user) in each process, on the program's own
  * connection while that is idle (see pq_catalog.c), and reloaded when any process ran DDL (the
@@ -39,8 +39,9 @@ void cap_pqcat_hold(cap_pqcat *c);
 
 /* cap_pqcat_get loads on conn: call it only while conn is idle (PQTRANS_IDLE, nothing in
  * flight, not in pipeline mode); the catalog query's notices are the caller's to mute, and
- * when it ran (*ran set to 1) it destroyed conn's unnamed prepared statement. cap_pqcat_peek never loads: the current
- * catalog, or NULL when none is loaded or it is out of date. */
+ * when it ran (*ran set to 1) it destroyed conn's unnamed prepared statement.
+ * cap_pqcat_peek never loads: the current catalog, or NULL when none is loaded or it is out
+ * of date. */
 cap_pqcat *cap_pqcat_peek(const cap_rt *rt, const cap_sess *s, cap_pqcat **held);
 
 /* cap_pqcat_vet - add to info (func[], CAP_SQLR_FUNCTION) what sql[0..len) reaches without
@@ -53,10 +54,6 @@ void cap_pqcat_vet(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info
 /* cap_pqcat_vet_unknown - without a catalog nothing proves what a statement reaches: mark it
  * as reaching code that may write (not cached; the database is invalidated after it). */
 void cap_pqcat_vet_unknown(cap_sql_info *info);
-
-/* cap_pqcat_default_iso - the session default isolation level new connections of this
- * user get (CAP_ISO_UNKNOWN if it could not be read). */
-enum cap_sql_iso cap_pqcat_default_iso(const cap_pqcat *c);
 
 /* The callbacks session.c uses. */
 extern const cap_catalog_ops cap_pqcat_ops;

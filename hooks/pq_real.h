@@ -24,8 +24,6 @@
 	X(int, PQsendQueryPrepared, (PGconn *, const char *, int, const char *const *,         \
 				     const int *, const int *, int))                           \
 	X(PGresult *, PQgetResult, (PGconn *))                                                 \
-	X(PGresult *, PQdescribePrepared, (PGconn *, const char *))                            \
-	X(int, PQsendDescribePrepared, (PGconn *, const char *))                               \
 	X(int, PQisBusy, (PGconn *))                                                           \
 	X(int, PQconsumeInput, (PGconn *))                                                     \
 	X(void, PQfinish, (PGconn *))                                                          \
@@ -35,6 +33,12 @@
 	X(PGTransactionStatusType, PQtransactionStatus, (const PGconn *))                      \
 	X(PQnoticeReceiver, PQsetNoticeReceiver, (PGconn *, PQnoticeReceiver, void *))         \
 	X(int, PQexitPipelineMode, (PGconn *))                                                 \
+	X(int, PQenterPipelineMode, (PGconn *))                                                \
+	X(int, PQsendDescribePrepared, (PGconn *, const char *))                               \
+	X(int, PQsendDescribePortal, (PGconn *, const char *))                                 \
+	X(PGresult *, PQdescribePrepared, (PGconn *, const char *))                            \
+	X(PGresult *, PQdescribePortal, (PGconn *, const char *))                              \
+	X(PGresult *, PQfn, (PGconn *, int, int *, int *, int, const PQArgBlock *, int))       \
 	X(PGpipelineStatus, PQpipelineStatus, (const PGconn *))                                \
 	X(int, PQisnonblocking, (const PGconn *))                                              \
 	X(int, PQsocket, (const PGconn *))                                                     \
@@ -66,7 +70,8 @@
 	X(PQconninfoOption *, PQconninfo, (PGconn *))                                          \
 	X(void, PQconninfoFree, (PQconninfoOption *))                                          \
 	X(PGconn *, PQconnectdbParams, (const char *const *, const char *const *, int))        \
-	X(char *, PQerrorMessage, (const PGconn *))
+	X(char *, PQerrorMessage, (const PGconn *))                                           \
+	X(char *, PQresultErrorField, (const PGresult *, int))
 
 struct cap_pq_real {
 #define CAP_PQ_PTR(ret, name, args) ret(*name) args;

@@ -10,6 +10,7 @@
 #include "cache/cap.h"
 #include "cache/log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -231,14 +232,24 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 	case CAP_SQL_DDL:
 	case CAP_SQL_OTHER:
 		p->act = CAP_ACT_WRITE;
+		/* UPDATE t SET x = f(x) writes what f writes: a function that is not immutable
+		 * (or declared safe) makes the write one of the whole database */
+		if (info->nfunc) {
+			cap_rules_verdict wv = { 0, 0, 0xffffffffu };
+			if (rt->rules)
+				cap_rules_apply(rt->rules, s->dialect, info, &wv);
+			(void)check_funcs(info, &wv, rt->rules != NULL, ops, cat, &p->fn_may_write);
+		}
 		return;
 	case CAP_SQL_TXN:
 		/* COMMIT PREPARED / ROLLBACK PREPARED end a transaction whose writes we never saw */
 		if (info->txn == CAP_TXN_2PC_END || info->txn == CAP_TXN_OTHER)
 			p->act = CAP_ACT_WRITE;
 		return;
+	case CAP_SQL_SESSION:
 	case CAP_SQL_UTILITY:
-		/* EXPLAIN ANALYZE f(), DECLARE ... f(): a function we do not know may write */
+		/* EXPLAIN ANALYZE f(), DECLARE ... f(), MySQL SET @x = f(): a function we do not
+		 * know may write */
 		if ((info->reasons & CAP_SQLR_FUNCTION) && has_unknown_func(info))
 			p->act = CAP_ACT_WRITE;
 		return;
@@ -318,6 +329,11 @@ void cap_sess_deps(const cap_rt *rt, const cap_sess *s, const cap_sql_info *info
 		return;
 	enum cap_reason why = CAP_REASON_catalog;
 	cap_engine_deps_begin(rt->engine, &p->deps, s->scope);
+	if (s->cluster_len && cap_engine_deps_table(rt->engine, &p->deps, s->cluster, s->cluster_len) != CAP_OK) {
+		p->can_fill = 0;
+		p->reason = CAP_REASON_uncacheable;
+		return;
+	}
 	/* An entry for a relation that may not be cached can only exist from before the
 	 * catalog change that made it so, and every DDL bumps the database: hits stay safe. */
 	if (cat == NULL || ops == NULL || ops->read_deps(cat, rt->engine, info, &p->deps, &why) != CAP_OK) {
@@ -357,9 +373,25 @@ static int add_name(char ***v, uint32_t *n, uint32_t *cap, const char *name, siz
 	return CAP_OK;
 }
 
+void cap_sess_bump_db(const cap_rt *rt, const cap_sess *s)
+{
+	if (s->scope_unsure)
+		cap_engine_bump_all(rt->engine);
+	else
+		cap_engine_bump_db(rt->engine, s->scope);
+}
+
+void cap_sess_bump_cluster(const cap_rt *rt, const cap_sess *s)
+{
+	if (s->cluster_len)
+		cap_engine_bump_table(rt->engine, s->cluster, s->cluster_len);
+	else
+		cap_sess_bump_db(rt, s); /* no server slot: the database scope is the widest known */
+}
+
 static void bump_db(const cap_rt *rt, cap_sess *s)
 {
-	cap_engine_bump_db(rt->engine, s->scope);
+	cap_sess_bump_db(rt, s);
 }
 
 /* Bump everything a successful write may have changed; remember it for the transaction. */
@@ -378,6 +410,13 @@ static void bump_write(const cap_rt *rt, cap_sess *s, const cap_sql_info *info,
 		cap_engine_bump_table(rt->engine, catalog_slot, sizeof(catalog_slot) - 1);
 		if (in_txn)
 			s->txn_ddl = 1;
+	}
+	/* roles, memberships and databases are the server's; code we cannot see may change
+	 * them too (a DO block that runs REVOKE) */
+	if ((info->flags & CAP_SQLF_CLUSTER) || p->fn_may_write || info->kind == CAP_SQL_OTHER) {
+		cap_sess_bump_cluster(rt, s);
+		if (in_txn)
+			s->wset_cluster = 1;
 	}
 	if (whole_db) {
 		bump_db(rt, s);
@@ -420,6 +459,9 @@ static void end_txn(const cap_rt *rt, cap_sess *s, const cap_catalog_ops *ops, v
 		s->txn_ddl = 0;
 		s->wset_db = 1;
 	}
+	if (s->wset_cluster)
+		cap_sess_bump_cluster(rt, s);
+	s->wset_cluster = 0;
 	if (s->wset_db || (s->nwset && (cat == NULL || ops == NULL))) {
 		bump_db(rt, s);
 	} else if (s->nwset) {
@@ -509,6 +551,117 @@ static void fold_unique(cap_sess *s)
 	update_fp(s);
 }
 
+void cap_sess_set_identity(cap_sess *s, const void *server, size_t server_len, const void *db,
+			   size_t db_len)
+{
+	uint64_t v[3];
+	v[0] = s->ident_base;
+	v[1] = cap_hash64(server, server_len, 0xc1);
+	v[2] = cap_hash64(db, db_len, v[1]);
+	s->ident = cap_hash128(v, sizeof(v));
+	s->scope = cap_hash64(v + 1, 2 * sizeof(uint64_t), 0x5eed);
+	int n = snprintf(s->cluster, sizeof(s->cluster), "\001cluster:%016llx",
+			 (unsigned long long)v[1]);
+	s->cluster_len = n > 0 && (size_t)n < sizeof(s->cluster) ? (uint32_t)n : 0;
+	s->scope_unsure = 0;
+}
+
+void cap_sess_unknown(cap_sess *s, int txn_too)
+{
+	fold_unique(s);
+	s->probe_need = 1;
+	s->sess_iso = CAP_ISO_UNKNOWN;
+	s->sess_iso_known = 1;
+	if (txn_too)
+		s->txn_iso = CAP_ISO_UNKNOWN;
+}
+
+void cap_sess_probed(cap_sess *s, uint64_t state, enum cap_sql_iso iso)
+{
+	s->fp_sets = state | 1;
+	update_fp(s);
+	s->sess_iso = iso;
+	s->sess_iso_known = 1;
+	s->probe_need = 0;
+}
+
+/* Does the statement call a function of the database (not a built-in the classifier knows)
+ * that is not immutable? Such code may have changed the session (set_config in a STABLE
+ * function, SET in a procedure). */
+static int calls_user_code(const cap_sql_info *info, const cap_catalog_ops *ops, void *cat)
+{
+	for (uint16_t i = 0; i < info->nfunc; i++) {
+		if (info->func_class[i] != CAP_FUNC_UNKNOWN)
+			continue;
+		const cap_sql_name *f = &info->func[i];
+		if (ops == NULL || cat == NULL ||
+		    ops->func_class(cat, info->names + f->name_off, f->name_len) != CAP_FN_IMMUTABLE)
+			return 1;
+	}
+	return 0;
+}
+
+/* Does a write touch a system catalog (UPDATE pg_settings is a SET) or tables the classifier
+ * could not name? */
+static int writes_unknowable(const cap_sql_info *info)
+{
+	if (info->kind != CAP_SQL_WRITE)
+		return 0;
+	if (info->nwrite == 0)
+		return 1;
+	for (uint16_t i = 0; i < info->nwrite; i++) {
+		const cap_sql_name *w = &info->write[i];
+		const char *n = info->names + w->name_off;
+		if ((w->name_len >= 3 && (n[0] | 0x20) == 'p' && (n[1] | 0x20) == 'g' && n[2] == '_') ||
+		    (w->schema_len && name_eq_fold(info->names + w->schema_off, w->schema_len,
+						   "pg_catalog")))
+			return 1;
+	}
+	return 0;
+}
+
+/* The session side of a finished statement when the hook reads the state back: what the
+ * text proves is folded; anything else leaves the state unknown until it is read. PostgreSQL
+ * semantics: a SET inside a transaction block lasts only if it commits (SET LOCAL and
+ * set_config(..., true) not even then), and the transaction's isolation level is fixed when
+ * it starts (SET TRANSACTION, or transaction_isolation before its first query, change it). */
+static void after_probed(cap_sess *s, const cap_sql_info *info, const cap_plan *p,
+			 const char *sql, size_t len, int ok, int was_in_txn, int in_txn,
+			 const cap_catalog_ops *ops, void *cat)
+{
+	int any_txn = was_in_txn || in_txn;
+	int code = p->fn_may_write || info->kind == CAP_SQL_OTHER ||
+		   (info->reasons & CAP_SQLR_SESSION_FN) || calls_user_code(info, ops, cat) ||
+		   writes_unknowable(info);
+	int changes = code || info->kind == CAP_SQL_SESSION || (info->flags & CAP_SQLF_SESSION) ||
+		      (info->iso != CAP_ISO_NONE && info->iso_scope == CAP_ISO_SCOPE_SESSION);
+	if (changes) {
+		int named_iso = info->iso != CAP_ISO_NONE && info->iso != CAP_ISO_UNKNOWN &&
+				info->iso_scope == CAP_ISO_SCOPE_SESSION;
+		int provable = ok && !any_txn && !code && info->kind == CAP_SQL_SESSION &&
+			       info->nstmts == 1 && !(info->reasons & CAP_SQLR_MULTI) &&
+			       !(info->flags & (CAP_SQLF_SET_ROLE | CAP_SQLF_RESET_ALL |
+						CAP_SQLF_SET_LOCAL)) &&
+			       (info->iso == CAP_ISO_NONE ? !mentions_isolation(sql, len) : named_iso);
+		if (provable) {
+			fold_session(s, sql, len); /* took effect, for good: its text says it */
+			if (named_iso)
+				s->sess_iso = info->iso;
+		} else {
+			/* the open transaction's own level moves only by code or by naming it */
+			cap_sess_unknown(s, any_txn && (code || mentions_isolation(sql, len)));
+		}
+		/* the transaction ran something other than a plain read (DESIGN.md contract
+		 * point 2): no hits until it ends, whatever the key */
+		if (any_txn)
+			s->txn_tainted = 1;
+	}
+	if (info->iso != CAP_ISO_NONE && info->iso_scope == CAP_ISO_SCOPE_TXN && in_txn)
+		s->txn_iso = ok && info->nstmts == 1 ? info->iso : CAP_ISO_UNKNOWN;
+	if (!was_in_txn && in_txn && s->txn_iso == CAP_ISO_NONE)
+		s->txn_iso = s->sess_iso; /* later changes of the default do not move it */
+}
+
 void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, const cap_plan *p,
 		    const char *sql, size_t len, int ok, int in_txn, const cap_catalog_ops *ops,
 		    void *cat)
@@ -526,7 +679,9 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 
 	/* Session changes are folded even when the statement failed: a multi-statement string
 	 * may have applied its SET before a later part failed, and folding only separates. */
-	{
+	if (s->probe) {
+		after_probed(s, info, p, sql, len, ok, was_in_txn, in_txn, ops, cat);
+	} else {
 		int changes = info->kind == CAP_SQL_SESSION || (info->reasons & CAP_SQLR_SESSION_FN) ||
 			      p->fn_may_write || info->kind == CAP_SQL_OTHER;
 		if (changes && (info->reasons & CAP_SQLR_SESSION_FN) && (was_in_txn || in_txn))
@@ -570,18 +725,18 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 			default: s->sess_iso = CAP_ISO_UNKNOWN; break;
 			}
 		}
-		if ((info->flags & CAP_SQLF_TEMP) && info->nwrite) {
-			for (uint16_t i = 0; i < info->nwrite; i++)
-				if (add_name(&s->temps, &s->ntemps, &s->captemps,
-					     info->names + info->write[i].name_off,
-					     info->write[i].name_len) != CAP_OK)
-					s->disabled = 1;
-		}
-		if (ok && (info->flags & CAP_SQLF_USE_DB) && info->db.name_len)
-			cap_sess_set_db(s, info->names + info->db.name_off, info->db.name_len);
-		if (ok && info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)
-			s->txn_seen_begin = 1;
 	}
+	if ((info->flags & CAP_SQLF_TEMP) && info->nwrite) {
+		for (uint16_t i = 0; i < info->nwrite; i++)
+			if (add_name(&s->temps, &s->ntemps, &s->captemps,
+				     info->names + info->write[i].name_off,
+				     info->write[i].name_len) != CAP_OK)
+				s->disabled = 1;
+	}
+	if (ok && (info->flags & CAP_SQLF_USE_DB) && info->db.name_len)
+		cap_sess_set_db(s, info->names + info->db.name_off, info->db.name_len);
+	if (ok && info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)
+		s->txn_seen_begin = 1;
 	if (ok && !was_in_txn && !in_txn && info->kind != CAP_SQL_SESSION &&
 	    info->kind != CAP_SQL_EMPTY && !(info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_SET))
 		s->next_iso = CAP_ISO_NONE; /* an autocommit statement used up "the next transaction" */
@@ -589,8 +744,8 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 		s->txn_iso = s->next_iso; /* MySQL SET TRANSACTION applies to this one only */
 		s->next_iso = CAP_ISO_NONE;
 	}
-	if (!in_txn && (was_in_txn || s->nwset || s->wset_db || s->txn_tainted ||
-			s->txn_iso != CAP_ISO_NONE)) {
+	if (!in_txn && (was_in_txn || s->nwset || s->wset_db || s->wset_cluster ||
+			s->txn_tainted || s->txn_iso != CAP_ISO_NONE)) {
 		end_txn(rt, s, ops, cat);
 	} else if (in_txn && info->kind == CAP_SQL_TXN && (info->flags & CAP_SQLF_CHAIN) &&
 		   (info->txn == CAP_TXN_COMMIT || info->txn == CAP_TXN_ROLLBACK)) {

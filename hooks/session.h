@@ -66,6 +66,17 @@ typedef struct cap_sess {
 	int sess_iso_known;    /* sess_iso was set by the hook (server default) or by a SET; 0
 				* after RESET ALL: the hook should apply the server default again */
 	enum cap_sql_iso next_iso; /* MySQL SET TRANSACTION: the next transaction only */
+	/* reading the state back (DESIGN.md contract point 7) */
+	int probe;             /* the hook reads the session state back from the server
+				* (cap_sess_probed): a change the text cannot prove asks for that */
+	int probe_need;        /* the state is unknown until the hook reads it back; until
+				* then the fingerprint is one no other connection has */
+	int scope_unsure;      /* the database's identity is not known: what would bump the
+				* database or the server bumps everything */
+	int wset_cluster;      /* the open transaction changed what every database shares */
+	uint32_t cluster_len;
+	char cluster[32];      /* generation slot of the server (every database of it): roles,
+				* memberships and databases; empty: none (the database scope) */
 	/* tables written by the open transaction, bumped again when it ends */
 	char **wset;
 	uint32_t nwset, capwset;
@@ -103,6 +114,30 @@ void cap_sess_init(cap_sess *s, enum cap_dialect d, const void *ident, size_t id
 void cap_sess_free(cap_sess *s);
 /* cap_sess_set_db - the current database changed (MySQL USE / mysql_select_db). */
 void cap_sess_set_db(cap_sess *s, const char *db, size_t n);
+
+/* Reading the state back. A hook that can read the session's state on the program's own
+ * connection sets s->probe and calls cap_sess_unknown at the start; cap_sess_after then folds
+ * only what a statement's text proves (one plain SET outside a transaction) and marks
+ * anything else unknown (s->probe_need). Before its next statement, where it can do so
+ * invisibly, the hook reads the state and reports it with cap_sess_probed. */
+
+/* cap_sess_set_identity - the server's and the database's own identifiers (a PostgreSQL
+ * cluster's system_identifier, the database oid), read from the server: they make the key
+ * prefix, the database scope and the server's generation slot, so a database dropped and
+ * re-created under its name shares nothing with the old one. */
+void cap_sess_set_identity(cap_sess *s, const void *server, size_t server_len, const void *db,
+			   size_t db_len);
+/* cap_sess_unknown - the session state is unknown (a change the text cannot prove, pipeline
+ * mode, a new connection): no entry is shared until cap_sess_probed; the isolation level is
+ * the strictest until then, also for the open transaction when txn_too. */
+void cap_sess_unknown(cap_sess *s, int txn_too);
+/* cap_sess_probed - the state read back: state hashes everything that changes results
+ * (roles, settings, resolved search path), iso is the session default isolation level. */
+void cap_sess_probed(cap_sess *s, uint64_t state, enum cap_sql_iso iso);
+/* cap_sess_bump_db / cap_sess_bump_cluster - invalidate the connection's database, or
+ * every database of its server (everything while the identity is unknown). */
+void cap_sess_bump_db(const cap_rt *rt, const cap_sess *s);
+void cap_sess_bump_cluster(const cap_rt *rt, const cap_sess *s);
 
 /* cap_sess_info - this thread's classification buffer (cap_sql_info is large). */
 cap_sql_info *cap_sess_info(void);

@@ -7,13 +7,17 @@
  */
 #include "preload/config.h"
 #include "cache/cap.h"
+#include "cache/gen.h"
 #include "cache/log.h"
 #include "cache/units.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int copy_path(char *dst, size_t cap, const char *v)
@@ -39,7 +43,7 @@ static int p_enable(const char *v, cap_config *c)
 static int p_dir(const char *v, cap_config *c)
 {
 	if (v[0] == '\0') {
-		cap_config_default_dir(c->dir, sizeof(c->dir));
+		c->dir[0] = '\0'; /* the default, resolved once the environment is read */
 		return CAP_OK;
 	}
 	if (v[0] != '/')
@@ -75,10 +79,12 @@ static int p_txn(const char *v, cap_config *c)
 
 static int p_log(const char *v, cap_config *c)
 {
-	if (strcmp(v, "stderr") == 0 || v[0] == '\0') {
-		c->log[0] = '\0';
+	if (v[0] == '\0') {
+		c->log[0] = '\0'; /* CAPACITOR_DIR/log */
 		return CAP_OK;
 	}
+	if (strcmp(v, "stderr") != 0 && v[0] != '/')
+		return CAP_EINVAL;
 	return copy_path(c->log, sizeof(c->log), v);
 }
 
@@ -113,7 +119,9 @@ static const cap_var vars[] = {
 	{ "CAPACITOR_TXN", "strict", "strict or read-committed",
 	  "strict: no hits inside REPEATABLE READ/SERIALIZABLE transactions; read-committed: "
 	  "transactions that have not written are served as at READ COMMITTED", p_txn },
-	{ "CAPACITOR_LOG", "stderr", "stderr or a file path", "where warnings and summaries go", p_log },
+	{ "CAPACITOR_LOG", "", "an absolute file path or stderr",
+	  "where warnings go; default CAPACITOR_DIR/log (emptied when over 1M); setting it also "
+	  "turns on the stats summaries", p_log },
 	{ "CAPACITOR_LOG_LEVEL", "warn", "error, warn, info or debug", "least severe level logged",
 	  p_log_level },
 	{ "CAPACITOR_LOG_INTERVAL", "60s", CAP_DURATION_FORM,
@@ -127,13 +135,135 @@ const cap_var *cap_config_vars(size_t *n)
 	return vars;
 }
 
+/* ---- the default directory, which another local user must not be able to take ----
+ *
+ * $XDG_RUNTIME_DIR/capacitor when that directory is ours (the session manager makes it, mode
+ * 0700). Otherwise /dev/shm/capacitor-<uid>, a name anyone can create first. When it exists
+ * and is not ours (another owner, a symlink, group/other-writable), it is never used: the
+ * directory becomes /dev/shm/capacitor-<uid>-<64 random bits>, and that name is recorded in
+ * ~/.cache/capacitor-dir (mode 0600, in directories only we can write) so that every process
+ * of ours picks the same one. The file is created with link(2), so two processes that race
+ * agree on one name; a recorded name someone else took meanwhile is replaced by a new random
+ * one. Without a usable home there is no shared directory (CAPACITOR_DIR="" : each process
+ * keeps a private cache, which stores only entries with a TTL). */
+
+#define SHM_BASE "/dev/shm/capacitor-"
+
+/* owned_dir - 1: a directory of ours, not group/other-writable; 0: missing; -1: anything else */
+static int owned_dir(const char *p)
+{
+	struct stat st;
+	if (lstat(p, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022) ? 1 : -1;
+}
+
+/* pointer_path - ~/.cache/capacitor-dir, after checking that only we can write on the way. */
+static int pointer_path(char *buf, size_t cap)
+{
+	const char *home = getenv("HOME");
+	if (!home || home[0] != '/' || owned_dir(home) != 1)
+		return -1;
+	if (snprintf(buf, cap, "%s/.cache", home) >= (int)cap)
+		return -1;
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return -1;
+	if (owned_dir(buf) != 1 || strlen(buf) + sizeof("/capacitor-dir") > cap)
+		return -1;
+	strcat(buf, "/capacitor-dir");
+	return 0;
+}
+
+/* read_pointer - the recorded name, if the file is ours and holds a name of the right form. */
+static int read_pointer(const char *path, char *out, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	char buf[128];
+	ssize_t n = -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	    !(st.st_mode & 022))
+		n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	char prefix[64];
+	int pl = snprintf(prefix, sizeof(prefix), SHM_BASE "%lu-", (unsigned long)geteuid());
+	if (strncmp(buf, prefix, (size_t)pl) != 0 || strlen(buf + pl) != 16 ||
+	    strspn(buf + pl, "0123456789abcdef") != 16 || strlen(buf) >= cap)
+		return -1;
+	memcpy(out, buf, strlen(buf) + 1);
+	return 0;
+}
+
+/* record - create the pointer file naming dir (link: fails with EEXIST when another process
+ * was first). 0, or -1 with errno. */
+static int record(const char *path, const char *dir)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
+		return -1;
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	size_t n = strlen(dir);
+	int ok = write(fd, dir, n) == (ssize_t)n && write(fd, "\n", 1) == 1;
+	close(fd);
+	int rc = ok ? link(tmp, path) : -1;
+	int e = errno;
+	unlink(tmp);
+	errno = e;
+	return rc;
+}
+
+static void squatted_fallback(char *buf, size_t cap)
+{
+	char ptr[PATH_MAX], cand[128];
+	buf[0] = '\0';
+	if (pointer_path(ptr, sizeof(ptr)) != 0)
+		return;
+	for (int attempt = 0; attempt < 8; attempt++) {
+		if (read_pointer(ptr, cand, sizeof(cand)) == 0) {
+			int o = owned_dir(cand);
+			if (o == 0 && mkdir(cand, 0700) == 0)
+				o = owned_dir(cand);
+			else if (o == 0)
+				o = owned_dir(cand); /* made by a process of ours meanwhile? */
+			if (o == 1 && strlen(cand) < cap) {
+				memcpy(buf, cand, strlen(cand) + 1);
+				return;
+			}
+			/* taken by someone else: pick another name (whoever comes first) */
+			unlink(ptr);
+		}
+		snprintf(cand, sizeof(cand), SHM_BASE "%lu-%016llx", (unsigned long)geteuid(),
+			 (unsigned long long)cap_random64());
+		if (mkdir(cand, 0700) != 0)
+			continue;
+		if (record(ptr, cand) == 0 && strlen(cand) < cap) {
+			memcpy(buf, cand, strlen(cand) + 1);
+			return;
+		}
+		rmdir(cand); /* another process recorded its name first: read it */
+	}
+}
+
 void cap_config_default_dir(char *buf, size_t cap)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	if (xdg && xdg[0] == '/' && strlen(xdg) + sizeof("/capacitor") <= cap)
+	if (xdg && xdg[0] == '/' && strlen(xdg) + sizeof("/capacitor") <= cap && owned_dir(xdg) == 1) {
 		snprintf(buf, cap, "%s/capacitor", xdg);
-	else
-		snprintf(buf, cap, "/dev/shm/capacitor-%lu", (unsigned long)getuid());
+		return;
+	}
+	snprintf(buf, cap, SHM_BASE "%lu", (unsigned long)geteuid());
+	if (owned_dir(buf) >= 0)
+		return; /* ours, or free: the engine creates it (0700) and checks it again */
+	squatted_fallback(buf, cap);
 }
 
 int cap_config_load(cap_config *c, cap_config_problem_fn problem, void *ctx)
@@ -154,6 +284,8 @@ int cap_config_load(cap_config *c, cap_config_problem_fn problem, void *ctx)
 				problem(ctx, &vars[i], v);
 		}
 	}
+	if (c->dir[0] == '\0')
+		cap_config_default_dir(c->dir, sizeof(c->dir));
 	return bad;
 }
 
@@ -208,7 +340,7 @@ void cap_config_value(const cap_config *c, const cap_var *var, char *buf, size_t
 	else if (var->parse == p_txn)
 		snprintf(buf, cap, "%s", c->txn == CAP_TXN_STRICT ? "strict" : "read-committed");
 	else if (var->parse == p_log)
-		snprintf(buf, cap, "%s", c->log[0] ? c->log : "stderr");
+		snprintf(buf, cap, "%s%s", c->log[0] ? c->log : c->dir, c->log[0] ? "" : "/log");
 	else if (var->parse == p_log_level)
 		snprintf(buf, cap, "%s", levels[c->log_level & 3]);
 	else if (var->parse == p_log_interval)

@@ -17,14 +17,14 @@ enum cap_txn_mode { CAP_TXN_STRICT = 0, CAP_TXN_READ_COMMITTED = 1 };
 
 typedef struct cap_config {
 	int enable;                 /* CAPACITOR_ENABLE */
-	char dir[PATH_MAX];         /* CAPACITOR_DIR (resolved default when unset) */
+	char dir[PATH_MAX];         /* CAPACITOR_DIR (resolved default when unset; "" = none) */
 	uint64_t mem;               /* CAPACITOR_MEM bytes */
 	uint64_t disk;              /* CAPACITOR_DISK bytes */
 	uint64_t ttl_ns;            /* CAPACITOR_TTL, 0 = no limit */
 	uint64_t max_result;        /* CAPACITOR_MAX_RESULT bytes */
 	char rules[PATH_MAX];       /* CAPACITOR_RULES, "" = none */
 	enum cap_txn_mode txn;      /* CAPACITOR_TXN */
-	char log[PATH_MAX];         /* CAPACITOR_LOG, "" = stderr */
+	char log[PATH_MAX];         /* CAPACITOR_LOG: a path or "stderr"; "" = CAPACITOR_DIR/log */
 	int log_level;              /* CAPACITOR_LOG_LEVEL (enum cap_log_level) */
 	uint64_t log_interval_ns;   /* CAPACITOR_LOG_INTERVAL */
 } cap_config;
@@ -50,7 +50,9 @@ int cap_config_load(cap_config *c, cap_config_problem_fn problem, void *ctx);
 /* cap_config_value - format the effective value of var in c into buf (for `capacitor config`). */
 void cap_config_value(const cap_config *c, const cap_var *var, char *buf, size_t cap);
 
-/* cap_config_default_dir - $XDG_RUNTIME_DIR/capacitor or /dev/shm/capacitor-<uid>. */
+/* cap_config_default_dir - $XDG_RUNTIME_DIR/capacitor when that directory is ours, else
+ * /dev/shm/capacitor-<uid> unless another user holds that name, else the random-suffixed name
+ * recorded in ~/.cache/capacitor-dir (see config.c); "" when none can be had safely. */
 void cap_config_default_dir(char *buf, size_t cap);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * runtime.c - lazy process initialisation (see runtime.h).
  *
- * Order: configuration (bad values reported on stderr, one line each), log, engine (its tiers
- * turn themselves off on trouble), stats, rules. The rules file is read once, here, at the
+ * Order: configuration (bad values reported on stderr, one line each), log (CAPACITOR_LOG or
+ * CAPACITOR_DIR/log: nothing else of ours ever reaches the host's stderr), engine (its tiers
+ * turn themselves off on trouble), stats, rules (problems, a configuration error, on stderr). The rules file is read once, here, at the
  * first query; a rules file with any problem switches caching off for the process (a `never`
  * that was not understood must not be silently ignored) while writes keep invalidating.
  */
@@ -11,6 +12,7 @@
 #include "cache/log.h"
 #include "cache/stats.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,14 +49,35 @@ static void report_rule(void *ctx, const char *file, unsigned line, const char *
 	}
 }
 
+/* log_init - the log goes to CAPACITOR_LOG or, by default, CAPACITOR_DIR/log; never to the
+ * host's stderr unless the user asked. A CAPACITOR_LOG file that cannot be opened is a bad
+ * configuration value, reported once on stderr now; the default file is used instead. */
+static void log_init(void)
+{
+	enum cap_log_level lvl = (enum cap_log_level)rt.conf.log_level;
+	if (rt.conf.log[0]) {
+		if (cap_log_setup(rt.conf.log, lvl) == CAP_OK)
+			return;
+		char line[PATH_MAX + 200];
+		int n = snprintf(line, sizeof(line), "capacitor: CAPACITOR_LOG='%.200s' cannot be "
+				 "opened for appending; logging to CAPACITOR_DIR/log\n", rt.conf.log);
+		if (n > 0) {
+			ssize_t w = write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+			(void)w;
+		}
+	}
+	cap_log_setup_dir(rt.conf.dir, lvl);
+}
+
 static void rt_init(void)
 {
 	cap_config_load(&rt.conf, report_var, NULL);
-	cap_log_setup(rt.conf.log[0] ? rt.conf.log : NULL, (enum cap_log_level)rt.conf.log_level);
+	cap_log_setup(NULL, (enum cap_log_level)rt.conf.log_level);
 	rt.invalidating = rt.conf.enable;
 	if (!rt.conf.enable)
 		return;
-	cap_engine_conf ec = { rt.conf.dir, rt.conf.mem, rt.conf.disk };
+	log_init();
+	cap_engine_conf ec = { rt.conf.dir[0] ? rt.conf.dir : NULL, rt.conf.mem, rt.conf.disk };
 	if (cap_engine_open(&ec, &rt.engine) != CAP_OK || rt.engine == NULL) {
 		cap_log(CAP_LOG_WARN, "cannot start the cache engine; passing every query through");
 		rt.invalidating = 0;
@@ -67,8 +90,18 @@ static void rt_init(void)
 		if (cap_rules_load(rt.conf.rules, report_rule, NULL, &rt.rules) != CAP_OK) {
 			rt.rules = NULL;
 			rt.caching = 0;
-			cap_log(CAP_LOG_WARN, "CAPACITOR_RULES=%s has problems (listed above); "
-				"caching is off for this process", rt.conf.rules);
+			/* a bad configuration value at start-up: said on stderr too */
+			char line[PATH_MAX + 200];
+			int n = snprintf(line, sizeof(line), "capacitor[%d]: warning: CAPACITOR_RULES=%s "
+					 "has problems (listed above); caching is off for this process\n",
+					 (int)getpid(), rt.conf.rules);
+			if (n > 0) {
+				ssize_t w = write(2, line, (size_t)n < sizeof(line) ? (size_t)n
+										  : sizeof(line) - 1);
+				(void)w;
+			}
+			cap_log(CAP_LOG_WARN, "CAPACITOR_RULES=%s has problems; caching is off for "
+				"this process", rt.conf.rules);
 		}
 	}
 }

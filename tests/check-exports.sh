@@ -1,6 +1,7 @@
 #!/bin/bash
-# check-exports.sh LIB [hooks/*.exports...] - the library exports exactly the interposed
-# functions the hooks list (one symbol per line, '#' starts a comment), no more and no fewer,
+# check-exports.sh LIB [EXPORTS-FILE...] - the library exports exactly the interposed functions
+# the .exports files list (hooks/*.exports for the client libraries, preload/dl.exports for
+# dlsym and dlvsym; one symbol per line, '#' starts a comment), no more and no fewer,
 # and it has no DT_NEEDED entry on a client library (libpq, libmariadb, libmysqlclient) or on
 # libxxhash: those are found in the host process at run time, never loaded by us.
 set -euo pipefail
@@ -29,7 +30,7 @@ status=0
 extra=$(comm -13 "$tmp/want" "$tmp/have")
 missing=$(comm -23 "$tmp/want" "$tmp/have")
 if [ -n "$extra" ]; then
-	echo "check-exports: $lib exports symbols no hooks/*.exports lists:" >&2
+	echo "check-exports: $lib exports symbols no .exports file lists:" >&2
 	sed 's/^/    /' <<<"$extra" >&2
 	status=1
 fi

@@ -429,7 +429,7 @@ static int cmd_invalidate(int argc, char **argv)
 			getenv("CAPACITOR_DIR"));
 		return CAP_EXIT_FAIL;
 	}
-	cap_log_setup(NULL, CAP_LOG_WARN);
+	cap_log_setup("stderr", CAP_LOG_WARN);
 
 	/* The engine never fails its host: it falls back to a private table that nobody else
 	 * sees. Here that would be a silent no-op, so check the directory and the file it must

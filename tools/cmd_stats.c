@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -179,6 +180,31 @@ static void print_top_human(FILE *out, const cap_stats_shape_info *s, size_t n)
 	}
 }
 
+/* print_log_tail - the number of warnings logged and the last lines of CAPACITOR_DIR/log. */
+static void print_log_tail(FILE *out, const char *stats_path, uint64_t warnings)
+{
+	char logp[PATH_MAX];
+	const char *slash = strrchr(stats_path, '/');
+	int dl = slash ? (int)(slash - stats_path) : 0;
+	snprintf(logp, sizeof(logp), "%.*s/log", dl, stats_path);
+	fprintf(out, "\nwarnings logged  %llu  (log: %s, or CAPACITOR_LOG)\n",
+		(unsigned long long)warnings, logp);
+	if (warnings == 0)
+		return;
+	FILE *f = fopen(logp, "r");
+	if (!f)
+		return;
+	char lines[3][512];
+	int n = 0;
+	char buf[512];
+	while (fgets(buf, sizeof(buf), f))
+		if (strstr(buf, ": warning: ") || strstr(buf, ": error: "))
+			snprintf(lines[n++ % 3], sizeof(lines[0]), "%s", buf);
+	fclose(f);
+	for (int i = n > 3 ? n - 3 : 0; i < n; i++)
+		fprintf(out, "  %s", lines[i % 3]);
+}
+
 static void print_human(FILE *out, const char *path, const cap_stats_view *v,
 			const cap_stats_shape_info *top, size_t ntop, int want_top)
 {
@@ -203,6 +229,7 @@ static void print_human(FILE *out, const char *path, const cap_stats_view *v,
 	fprintf(out, "  %-22s %14llu   %s\n", #name, (unsigned long long)v->g.name, help);
 	CAP_STATS_GAUGES(CAP_PRINT_GAUGE)
 #undef CAP_PRINT_GAUGE
+	print_log_tail(out, path, v->warnings);
 	int any = 0;
 	for (unsigned r = 1; r < CAP_REASON__N; r++)
 		if (v->d.reason[r]) {
@@ -288,6 +315,7 @@ static void print_json(FILE *out, const cap_stats_view *v, const cap_stats_shape
 #define CAP_JSON_GAUGE(name, help) fprintf(out, "\"%s\":%llu,", #name, (unsigned long long)v->g.name);
 	CAP_STATS_GAUGES(CAP_JSON_GAUGE)
 #undef CAP_JSON_GAUGE
+	fprintf(out, "\"warnings\":%llu,", (unsigned long long)v->warnings);
 	fprintf(out, "\"hit_ratio\":%.6f,\"processes\":%u,\"reset_time\":%llu,",
 		c->hits + c->misses ? (double)c->hits / (double)(c->hits + c->misses) : 0.0, v->procs,
 		(unsigned long long)(v->reset_ns / 1000000000ull));
@@ -367,6 +395,9 @@ static void print_prom(FILE *out, const cap_stats_view *v)
 		#name, help, #name, #name, (unsigned long long)v->g.name);
 	CAP_STATS_GAUGES(CAP_PROM_GAUGE)
 #undef CAP_PROM_GAUGE
+	fprintf(out, "# HELP capacitor_warnings_total warning and error lines logged\n"
+		     "# TYPE capacitor_warnings_total counter\ncapacitor_warnings_total %llu\n",
+		(unsigned long long)v->warnings);
 	fprintf(out, "# HELP capacitor_processes live processes writing stats\n"
 		     "# TYPE capacitor_processes gauge\ncapacitor_processes %u\n", v->procs);
 	fputs("# HELP capacitor_latency_seconds statement latency as the program saw it, by path\n"

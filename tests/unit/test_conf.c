@@ -112,3 +112,97 @@ Test(conf, env_file_names_every_variable_with_its_default)
 		cr_assert(seen[i], "%s does not name %s", path, vars[i].name);
 	free(seen);
 }
+
+/* ---- the default directory cannot be squatted by another local user ---- */
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int owner_of(const char *p)
+{
+	struct stat st;
+	return lstat(p, &st) == 0 && S_ISDIR(st.st_mode) ? (int)st.st_uid : -1;
+}
+
+/* In a child running as uid: the default directory it resolves, written to fd. */
+static void resolve_as(uid_t uid, const char *home, int fd)
+{
+	if (setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0)
+		_exit(3);
+	setenv("HOME", home, 1);
+	unsetenv("XDG_RUNTIME_DIR");
+	char d[4096];
+	cap_config_default_dir(d, sizeof(d));
+	if (write(fd, d, strlen(d) + 1) < 0)
+		_exit(4);
+	_exit(0);
+}
+
+static void resolve(uid_t uid, const char *home, char *out, size_t cap)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = fork();
+	if (pid == 0)
+		resolve_as(uid, home, p[1]);
+	close(p[1]);
+	ssize_t n = read(p[0], out, cap - 1);
+	close(p[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
+	cr_assert(n > 0);
+	out[n] = '\0';
+}
+
+Test(conf, default_dir_squatted_by_another_user_is_never_used)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to act as two users");
+	uid_t victim = 61000 + (uid_t)(getpid() % 1000);
+	char home[256], squat[256], a[4096], b[4096], c[4096], cmd[13000];
+	snprintf(home, sizeof(home), "/tmp/cap-test-home-%d", (int)getpid());
+	snprintf(squat, sizeof(squat), "/dev/shm/capacitor-%u", (unsigned)victim);
+	cr_assert_eq(mkdir(home, 0700), 0);
+	cr_assert_eq(chown(home, victim, victim), 0);
+	rmdir(squat);
+	/* the attacker (root here, any other uid works the same) takes the well-known name */
+	cr_assert_eq(mkdir(squat, 0777), 0);
+	chmod(squat, 0777);
+
+	resolve(victim, home, a, sizeof(a));
+	cr_assert_str_neq(a, squat);
+	cr_assert_eq(strncmp(a, squat, strlen(squat)), 0, "%s", a);
+	cr_assert_eq(owner_of(a), (int)victim, "%s is not the victim's", a);
+	resolve(victim, home, b, sizeof(b));
+	cr_assert_str_eq(a, b, "every process of the user agrees on one directory");
+
+	/* the attacker learns the name and takes it too (after a reboot, say): a new one */
+	rmdir(a);
+	cr_assert_eq(mkdir(a, 0777), 0);
+	resolve(victim, home, c, sizeof(c));
+	cr_assert_str_neq(c, a);
+	cr_assert_str_neq(c, squat);
+	cr_assert_eq(owner_of(c), (int)victim);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s' '%s' '%s'", home, squat, a, c);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(conf, default_dir_of_the_owner_is_used)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to act as another user");
+	uid_t u = 62000 + (uid_t)(getpid() % 1000);
+	char home[256], want[256], got[4096], cmd[600];
+	snprintf(home, sizeof(home), "/tmp/cap-test-home2-%d", (int)getpid());
+	snprintf(want, sizeof(want), "/dev/shm/capacitor-%u", (unsigned)u);
+	rmdir(want);
+	cr_assert_eq(mkdir(home, 0700), 0);
+	cr_assert_eq(chown(home, u, u), 0);
+	resolve(u, home, got, sizeof(got));
+	cr_assert_str_eq(got, want);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
+	cr_assert_eq(system(cmd), 0);
+}

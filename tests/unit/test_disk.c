@@ -4,6 +4,7 @@
  */
 #include "cache/disk.h"
 #include "cache/gen.h"
+#include "cache/plock.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -54,7 +55,7 @@ Test(disk, layout)
 	cr_assert_eq(offsetof(cap_l2_ent, total), 40);
 	cr_assert_eq(sizeof(cap_l2_bucket), 64);
 	cr_assert_eq(sizeof(cap_l2_region) % 64, 0);
-	cr_assert_eq(offsetof(cap_l2_region, mtx), 0);
+	cr_assert_eq(offsetof(cap_l2_region, lock), 0);
 }
 
 static cap_key mk(cap_keymat *km, unsigned char *buf, size_t cap, uint64_t id)
@@ -162,7 +163,7 @@ Test(disk, dead_writer_does_not_deadlock)
 	if (pid == 0) {
 		unsigned char *m = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		cap_l2_region *r = (cap_l2_region *)(m + h.regions_off);
-		pthread_mutex_lock(&r->mtx);
+		cap_plock_acquire(&r->lock, 0, NULL);
 		raise(SIGKILL);
 	}
 	int st;

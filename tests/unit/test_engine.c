@@ -70,8 +70,8 @@ static void mkkey(cap_keymat *km, unsigned char *buf, size_t cap, cap_key *k, co
 	cr_assert_eq(cap_keymat_finish(km, k), CAP_OK);
 }
 
-static void put_str(cap_engine *e, const char *key, const char *table, const char *val,
-		    uint64_t ttl)
+static int put_rc(cap_engine *e, const char *key, const char *table, const char *val,
+		  uint64_t ttl)
 {
 	unsigned char kb[256];
 	cap_keymat km;
@@ -81,8 +81,15 @@ static void put_str(cap_engine *e, const char *key, const char *table, const cha
 	cap_engine_deps_begin(e, &d, 42);
 	if (table)
 		cr_assert_eq(cap_engine_deps_table(e, &d, table, strlen(table)), CAP_OK);
-	cr_assert_eq(cap_engine_put(e, &k, &d, ttl, val, strlen(val)), CAP_OK);
+	int rc = cap_engine_put(e, &k, &d, ttl, val, strlen(val));
 	cap_keymat_done(&km);
+	return rc;
+}
+
+static void put_str(cap_engine *e, const char *key, const char *table, const char *val,
+		    uint64_t ttl)
+{
+	cr_assert_eq(put_rc(e, key, table, val, ttl), CAP_OK);
 }
 
 static int get_str(cap_engine *e, const char *key, got *g)
@@ -319,7 +326,10 @@ Test(engine, unsafe_dir_group_writable)
 	cr_assert(!u.l2_on);
 	cr_assert(!u.gen_shared);
 	got g;
-	put_str(e, "k", "t", "v", 0);
+	/* no invalidation shared with the other processes: nothing without a TTL is kept */
+	cr_assert_eq(put_rc(e, "k", "t", "v", 0), CAP_EOFF);
+	cr_assert_eq(get_str(e, "k", &g), CAP_MISS);
+	put_str(e, "k", "t", "v", 60ull * 1000000000ull);
 	cr_assert_eq(get_str(e, "k", &g), CAP_HIT_L1);
 	cap_engine_bump_table(e, "t", 1);
 	cr_assert_eq(get_str(e, "k", &g), CAP_MISS);

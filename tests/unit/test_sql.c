@@ -29,7 +29,7 @@ static const char *iso_names[] = { "none", "ru", "rc", "rr", "ser", "unknown" };
 static const char *scope_names[] = { "none", "txn", "next", "session" };
 static const char *flag_names[] = { "chain", "read_only", "temp", "use_db", "set_role",
 				    "reset_all", "set_local", "set_autocommit", "drop_temp",
-				    "catalog" };
+				    "catalog", "session", "cluster" };
 
 static void put_names(char *o, size_t cap, const cap_sql_info *in, const cap_sql_name *a,
 		      unsigned n)
@@ -58,7 +58,8 @@ static void put_bits(char *o, size_t cap, uint32_t bits, int reasons)
 		if (!(bits & (1u << b)))
 			continue;
 		const char *nm = reasons ? cap_sql_reason_name(1u << b)
-					 : (b < 10 ? flag_names[b] : "?");
+					 : (b < (int)(sizeof(flag_names) / sizeof(flag_names[0]))
+						    ? flag_names[b] : "?");
 		k += (size_t)snprintf(o + k, cap > k ? cap - k : 0, "%s%s", first ? "" : ",",
 				      nm ? nm : "?");
 		first = 0;

@@ -5,7 +5,7 @@
  * Every test uses its own temporary CAPACITOR_DIR. Writers are threads of this process and
  * forked children; the reader is cap_stats_reader_* on a second mapping, as the tool does.
  * Checked: exact totals after concurrent writers finish, monotonic totals while they run,
- * dead processes (exited or SIGKILLed, also while holding the robust mutex or in the middle
+ * dead processes (exited or SIGKILLed, also while holding the fold lock or in the middle
  * of a fold) counted exactly once, L1 gauges dropped with their process, reset, the shape
  * table and its overflow bucket, the periodic log line, and the clear errors for missing,
  * truncated, corrupt, newer-version and unsafe files.
@@ -26,6 +26,7 @@
 
 #include "cache/cap.h"
 #include "cache/log.h"
+#include "cache/plock.h"
 #include "cache/sql.h"
 #include "cache/stats.h"
 #include "cache/stats_file.h"
@@ -119,7 +120,7 @@ Test(stats, layout)
 	cr_assert_eq(offsetof(cap_stats_data, h) % 64, 0);
 	cr_assert_eq(sizeof(cap_stats_shape), 2496);
 	cr_assert_eq(CAP_STATS_OFF_SHAPES % 64, 0);
-	cr_assert_eq(CAP_STATS_NCOUNTERS, 15);
+	cr_assert_eq(CAP_STATS_NCOUNTERS, 16);
 	cr_assert_str_eq(cap_stats_reason_name(CAP_REASON_txn), "transaction");
 	cr_assert_str_eq(cap_stats_reason_name((enum cap_reason)999), "?");
 }
@@ -137,6 +138,22 @@ Test(stats, open_creates_private_file)
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0600);
 	cr_assert_eq((uint64_t)st.st_size, CAP_STATS_FILE_SIZE);
+}
+
+Test(stats, events_land_in_their_counters)
+{
+	cr_assert_eq(cap_stats_open(dir), CAP_OK);
+	cap_stats_event(CAP_EV_DLSYM, 3);
+	cap_stats_event(CAP_EV_FALLBACK, 1);
+	cap_stats_view *v = malloc(sizeof(*v));
+	cap_stats_reader *r;
+	char err[256];
+	cr_assert_eq(cap_stats_reader_open(dir, 0, &r, err, sizeof(err)), CAP_OK);
+	cap_stats_reader_view(r, v);
+	cr_assert_eq(v->d.c.dlsym_redirects, 3);
+	cr_assert_eq(v->d.c.fallbacks, 1);
+	cap_stats_reader_close(r);
+	free(v);
 }
 
 Test(stats, off_is_a_noop)
@@ -419,7 +436,7 @@ Test(stats, robust_mutex_owner_killed)
 	cr_assert_eq(pipe(fds), 0);
 	pid_t pid = fork();
 	if (pid == 0) {
-		pthread_mutex_lock(&h->lock);
+		cap_plock_acquire(&h->lock, 0, NULL);
 		char c = 'x';
 		if (write(fds[1], &c, 1) != 1)
 			_exit(1);

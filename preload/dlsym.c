@@ -1,0 +1,258 @@
+/*
+ * dlsym.c - dlsym and dlvsym, answering lookups of client-library functions with ours (see
+ * dlsym.h for why).
+ *
+ * Finding the real functions. Our own calls to dlsym or dlvsym bind to these very functions
+ * (we are first in the global scope), so the real ones cannot be asked for by name through
+ * either. Once, at the first call, we look "dlvsym" up in the dynamic symbol table of the C
+ * library (libc.so.6 since glibc 2.34, libdl.so.2 before) with a small GNU-hash lookup, and ask
+ * that one for the next "dlsym" and "dlvsym" after us (RTLD_NEXT, so an interposer loaded after
+ * us keeps its place in the chain). The same lookup in our own table says whether a name is one
+ * that we export: exactly the functions of the .exports files, with no list kept here.
+ *
+ * That first call can come very early: a sanitizer runtime preloaded before us finds its own
+ * real functions with dlsym(RTLD_NEXT) while it initialises, when its interceptors (of
+ * dl_iterate_phdr, for one) cannot run yet. So the loaded objects are found by walking the
+ * dynamic linker's list (_r_debug), ourselves by our own _DYNAMIC and ELF header, nothing on
+ * the first-call path calls a C library function that a sanitizer intercepts, and this file is
+ * compiled without sanitizer instrumentation (Makefile), whose shadow memory does not exist yet.
+ *
+ * The caller matters. glibc takes the caller of dlsym from its return address: RTLD_NEXT means
+ * "after the caller", RTLD_DEFAULT "in the caller's namespace". Those two pseudo-handles are
+ * passed on with a tail call, so the real dlsym sees the program's return address, not ours
+ * (tests/clients/pq_dlsym.c checks RTLD_NEXT). A lookup made by this library itself (the
+ * resolver in preload/resolve.c asks libpq's handle for libpq's PQexec) is never redirected:
+ * the return address says it came from us.
+ *
+ * A redirection happens only when the real answer lies inside libpq, libmariadb or
+ * libmysqlclient (by file name, through dladdr) and we export that name; the program then
+ * calls our hook, which resolves and calls the real function as for any other caller.
+ */
+#include "preload/dlsym.h"
+#include "cache/stats.h"
+#include "preload/runtime.h"
+
+#include <elf.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CAP_EXPORT __attribute__((visibility("default")))
+
+typedef void *(*dlsym_fn)(void *, const char *);
+typedef void *(*dlvsym_fn)(void *, const char *, const char *);
+
+/* An object's dynamic symbol table: enough for a GNU-hash lookup. */
+typedef struct elf_syms {
+	ElfW(Addr) base;
+	const ElfW(Sym) *symtab;
+	const char *strtab;
+	const uint32_t *gnu;        /* DT_GNU_HASH */
+	const ElfW(Half) *versym;   /* NULL: the object has no symbol versions */
+	uintptr_t lo, hi;           /* the span of its loaded segments (ours only) */
+} elf_syms;
+
+static dlsym_fn real_dlsym;
+static dlvsym_fn real_dlvsym;
+static elf_syms self_syms;
+static pthread_once_t dl_once = PTHREAD_ONCE_INIT;
+
+/* File-name prefixes of the client libraries whose functions we hook. */
+static const char *const dl_client_libs[] = {
+	"libpq.so", "libmariadb.so", "libmysqlclient.so", "libmysqlclient_r.so", NULL,
+};
+
+/* glibc rewrites d_ptr to run-time addresses where the dynamic section is writable and leaves
+ * them as link-time addresses elsewhere: an address below the load base is link-time. */
+static const void *dyn_ptr(ElfW(Addr) base, ElfW(Addr) v)
+{
+	return (const void *)(v < base ? v + base : v);
+}
+
+static int syms_load(const struct link_map *l, elf_syms *s)
+{
+	const ElfW(Dyn) *dyn = l->l_ld;
+	*s = (elf_syms){ .base = l->l_addr };
+	for (; dyn && dyn->d_tag != DT_NULL; dyn++) {
+		switch (dyn->d_tag) {
+		case DT_SYMTAB:
+			s->symtab = dyn_ptr(s->base, dyn->d_un.d_ptr);
+			break;
+		case DT_STRTAB:
+			s->strtab = dyn_ptr(s->base, dyn->d_un.d_ptr);
+			break;
+		case DT_GNU_HASH:
+			s->gnu = dyn_ptr(s->base, dyn->d_un.d_ptr);
+			break;
+		case DT_VERSYM:
+			s->versym = dyn_ptr(s->base, dyn->d_un.d_ptr);
+			break;
+		default:
+			break;
+		}
+	}
+	return s->symtab && s->strtab && s->gnu;
+}
+
+/* Plain loops, not the C library's: see the top of this file. */
+static int str_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* syms_find - the address of the defined function `name` in its default version, or NULL. */
+static void *syms_find(const elf_syms *s, const char *name)
+{
+	if (s->gnu == NULL)
+		return NULL;
+	uint32_t h = 5381;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = h * 33 + *c;
+	uint32_t nbuckets = s->gnu[0], symoffset = s->gnu[1], bloom_size = s->gnu[2];
+	if (nbuckets == 0)
+		return NULL;
+	const ElfW(Addr) *bloom = (const ElfW(Addr) *)(s->gnu + 4);
+	const uint32_t *buckets = (const uint32_t *)(bloom + bloom_size);
+	const uint32_t *chain = buckets + nbuckets;
+	uint32_t i = buckets[h % nbuckets];
+	if (i < symoffset)
+		return NULL;
+	for (;; i++) {
+		uint32_t h2 = chain[i - symoffset];
+		const ElfW(Sym) *sym = &s->symtab[i];
+		if ((h | 1) == (h2 | 1) && sym->st_shndx != SHN_UNDEF &&
+		    (sym->st_info & 0xf) == STT_FUNC &&
+		    (s->versym == NULL || !(s->versym[i] & 0x8000)) &&
+		    str_eq(s->strtab + sym->st_name, name))
+			return (void *)(s->base + sym->st_value);
+		if (h2 & 1)
+			return NULL;
+	}
+}
+
+/* Our own loaded span, from our ELF header's program headers: where our code lives. */
+extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
+
+static void self_span(elf_syms *s)
+{
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)((const char *)&__ehdr_start + __ehdr_start.e_phoff);
+	s->lo = UINTPTR_MAX;
+	for (int i = 0; i < __ehdr_start.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD) {
+			uintptr_t a = s->base + ph[i].p_vaddr;
+			if (a < s->lo)
+				s->lo = a;
+			if (a + ph[i].p_memsz > s->hi)
+				s->hi = a + ph[i].p_memsz;
+		}
+}
+
+static int has_prefix(const char *s, const char *p) /* see str_eq */
+{
+	while (*p && *s == *p)
+		s++, p++;
+	return *p == '\0';
+}
+
+static void dl_init(void)
+{
+	dlvsym_fn libc_dlvsym = NULL;
+	dlsym_fn libc_dlsym = NULL;
+	for (const struct link_map *l = _r_debug.r_map; l; l = l->l_next) {
+		elf_syms s;
+		if (!syms_load(l, &s))
+			continue;
+		if (l->l_ld == _DYNAMIC) {
+			self_syms = s;
+			self_span(&self_syms);
+			continue;
+		}
+		const char *path = l->l_name ? l->l_name : "", *base = path;
+		for (const char *c = path; *c; c++)
+			if (*c == '/')
+				base = c + 1;
+		if (libc_dlvsym == NULL && (has_prefix(base, "libc.so") || has_prefix(base, "libdl.so"))) {
+			libc_dlvsym = (dlvsym_fn)syms_find(&s, "dlvsym");
+			libc_dlsym = (dlsym_fn)syms_find(&s, "dlsym");
+			if (libc_dlvsym == NULL || libc_dlsym == NULL)
+				libc_dlvsym = NULL, libc_dlsym = NULL;
+		}
+	}
+	if (libc_dlvsym == NULL)
+		return;
+	/* the base version of the dl functions differs between architectures */
+	static const char *const vers[] = { "GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17", "GLIBC_2.0",
+					    NULL };
+	for (const char *const *v = vers; *v && !(real_dlsym && real_dlvsym); v++) {
+		if (real_dlsym == NULL)
+			real_dlsym = (dlsym_fn)libc_dlvsym(RTLD_NEXT, "dlsym", *v);
+		if (real_dlvsym == NULL)
+			real_dlvsym = (dlvsym_fn)libc_dlvsym(RTLD_NEXT, "dlvsym", *v);
+	}
+	if (real_dlsym == NULL)
+		real_dlsym = libc_dlsym;
+	if (real_dlvsym == NULL)
+		real_dlvsym = libc_dlvsym;
+}
+
+static int in_client_lib(const void *p)
+{
+	Dl_info di;
+	if (!dladdr(p, &di) || di.dli_fname == NULL)
+		return 0;
+	const char *base = strrchr(di.dli_fname, '/');
+	base = base ? base + 1 : di.dli_fname;
+	for (const char *const *s = dl_client_libs; *s; s++)
+		if (strncmp(base, *s, strlen(*s)) == 0)
+			return 1;
+	return 0;
+}
+
+/* redirect - our function for `name` when p (the real answer from handle) is that client
+ * library's own and we hook it; p otherwise. caller is the return address of the program's
+ * call. A library in another dlmopen namespace is not ours to serve: our hooks resolve and
+ * call the one in the main namespace. */
+static void *redirect(void *handle, const char *name, void *p, const void *caller)
+{
+	uintptr_t ra = (uintptr_t)caller;
+	if (p == NULL || name == NULL || (ra >= self_syms.lo && ra < self_syms.hi))
+		return p;
+	void *ours = syms_find(&self_syms, name);
+	if (ours == NULL || ours == p || !in_client_lib(p))
+		return p;
+	Lmid_t ns;
+	if (dlinfo(handle, RTLD_DI_LMID, &ns) != 0) {
+		(void)dlerror(); /* leave the state of the program's successful lookup */
+		return p;
+	}
+	if (ns != LM_ID_BASE)
+		return p;
+	cap_rt_get(); /* opens the stats, so that the redirection is counted */
+	cap_stats_event(CAP_EV_DLSYM, 1);
+	return ours;
+}
+
+CAP_EXPORT void *dlsym(void *handle, const char *name)
+{
+	pthread_once(&dl_once, dl_init);
+	dlsym_fn real = real_dlsym;
+	if (real == NULL)
+		return NULL;
+	if (handle == RTLD_NEXT || handle == RTLD_DEFAULT)
+		return real(handle, name); /* a tail call: see the top of this file */
+	return redirect(handle, name, real(handle, name), __builtin_return_address(0));
+}
+
+CAP_EXPORT void *dlvsym(void *handle, const char *name, const char *version)
+{
+	pthread_once(&dl_once, dl_init);
+	dlvsym_fn real = real_dlvsym;
+	if (real == NULL)
+		return NULL;
+	if (handle == RTLD_NEXT || handle == RTLD_DEFAULT)
+		return real(handle, name, version);
+	return redirect(handle, name, real(handle, name, version), __builtin_return_address(0));
+}

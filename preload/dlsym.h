@@ -1,0 +1,22 @@
+/*
+ * dlsym.h - serving programs that look up client-library functions themselves.
+ *
+ * LD_PRELOAD puts our PQexec ahead of libpq's for every reference the dynamic linker binds,
+ * but a program that takes a function with dlsym on its own handle of libpq (psycopg 3's
+ * ctypes implementation, cffi, a C program with dlopen(RTLD_LOCAL) + dlsym) searches only that
+ * handle's scope and gets libpq's own function: none of its calls would reach Capacitor. So
+ * the library interposes dlsym and dlvsym: a lookup whose answer lies inside libpq or
+ * Connector/C (libmariadb, libmysqlclient), for a name that this library exports (the
+ * functions listed in hooks/pq.exports and hooks/mysql.exports), is answered with our function; every other lookup gets
+ * exactly what the real function returned, dlerror state included (we only ever add successful
+ * calls after a successful lookup, and a successful call leaves the state "no error").
+ *
+ * The interface is the two exported functions, declared by <dlfcn.h> and listed in
+ * preload/dl.exports; each redirection is counted in the stats (dlsym_redirects).
+ */
+#ifndef CAP_DLSYM_H
+#define CAP_DLSYM_H
+
+#include <dlfcn.h>
+
+#endif

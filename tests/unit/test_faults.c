@@ -1,0 +1,401 @@
+/*
+ * test_faults.c - the shared files misbehave while the engine runs: truncated (SIGBUS must
+ * never kill the process), deleted, replaced, restored in place (counters going back), a lock
+ * word naming a live process that never lets go, the directory's init lock held by another
+ * process. Each case must pass through (a miss, not stored) within a bound and then recover.
+ */
+#include "cache/disk.h"
+#include "cache/engine.h"
+#include "cache/fault.h"
+#include "cache/gen.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char dir[256];
+
+static void rm_rf(const char *d)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	if (system(cmd) != 0)
+		cr_log_warn("rm failed");
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/cap-test-faults-%d", (int)getpid());
+	rm_rf(dir);
+}
+
+static void teardown(void)
+{
+	rm_rf(dir);
+}
+
+TestSuite(faults, .init = setup, .fini = teardown, .timeout = 30);
+
+static int grab(void *ctx, const void *val, size_t len)
+{
+	(void)ctx;
+	(void)val;
+	(void)len;
+	return 0;
+}
+
+static cap_engine *open_eng(uint64_t mem, uint64_t disk)
+{
+	cap_engine_conf c = { .dir = dir, .mem_bytes = mem, .disk_bytes = disk };
+	cap_engine *e = NULL;
+	cr_assert_eq(cap_engine_open(&c, &e), CAP_OK);
+	cr_assert_not_null(e);
+	return e;
+}
+
+static void mkkey(cap_keymat *km, unsigned char *buf, size_t cap, cap_key *k, const char *s)
+{
+	cap_keymat_init(km, buf, cap);
+	cap_keymat_add(km, s, strlen(s));
+	cr_assert_eq(cap_keymat_finish(km, k), CAP_OK);
+}
+
+static int put(cap_engine *e, const char *key, const char *table)
+{
+	unsigned char kb[128];
+	cap_keymat km;
+	cap_key k;
+	cap_deps d;
+	mkkey(&km, kb, sizeof(kb), &k, key);
+	cap_engine_deps_begin(e, &d, 42);
+	cr_assert_eq(cap_engine_deps_table(e, &d, table, strlen(table)), CAP_OK);
+	int rc = cap_engine_put(e, &k, &d, 0, "value", 5);
+	cap_keymat_done(&km);
+	return rc;
+}
+
+static int get(cap_engine *e, const char *key)
+{
+	unsigned char kb[128];
+	cap_keymat km;
+	cap_key k;
+	mkkey(&km, kb, sizeof(kb), &k, key);
+	int rc = cap_engine_get(e, &k, grab, NULL);
+	cap_keymat_done(&km);
+	return rc;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static void path_of(char *p, size_t cap, const char *name)
+{
+	snprintf(p, cap, "%s/%s", dir, name);
+}
+
+static ino_t ino_of(const char *name)
+{
+	char p[512];
+	struct stat st;
+	path_of(p, sizeof(p), name);
+	return stat(p, &st) == 0 ? st.st_ino : 0;
+}
+
+static void truncate_file(const char *name)
+{
+	char p[512];
+	path_of(p, sizeof(p), name);
+	cr_assert_eq(truncate(p, 0), 0);
+}
+
+Test(faults, gen_truncated_is_a_miss_then_rebuilt)
+{
+	cap_engine *e = open_eng(1 << 20, 1 << 20);
+	cr_assert_eq(put(e, "k", "t"), CAP_OK);
+	cr_assert_eq(get(e, "k"), CAP_HIT_L1);
+	truncate_file(CAP_GEN_FILE);
+	/* the hit path reads the truncated table: a bus error, recovered as zeros: a miss */
+	cr_assert_eq(get(e, "k"), CAP_MISS);
+	cr_assert(cap_fault_count() > 0);
+	/* the next miss notices, builds a new table and caches again */
+	cr_assert_eq(put(e, "k", "t"), CAP_OK);
+	cr_assert_eq(get(e, "k"), CAP_HIT_L1);
+	cap_engine_usage_t u;
+	cap_engine_usage(e, &u);
+	cr_assert(u.gen_shared);
+	sleep_ms(300);
+	(void)get(e, "k"); /* the periodic check re-opens L2 for the new table */
+	cap_engine_usage(e, &u);
+	cr_assert(u.gen_shared && u.l2_on);
+	cap_engine_close(e);
+}
+
+Test(faults, l2_truncated_is_a_miss_then_reopened)
+{
+	cap_engine *e = open_eng(0, 1 << 20);
+	cr_assert_eq(put(e, "k", "t"), CAP_OK);
+	cr_assert_eq(get(e, "k"), CAP_HIT_L2);
+	truncate_file(CAP_L2_FILE);
+	cr_assert_eq(get(e, "k"), CAP_MISS);
+	(void)put(e, "k2", "t"); /* writes into the dead mapping's zeros: harmless */
+	sleep_ms(300);
+	cr_assert_eq(get(e, "k"), CAP_MISS); /* periodic check: L2 re-opened (rebuilt) */
+	cr_assert_eq(put(e, "k", "t"), CAP_OK);
+	cr_assert_eq(get(e, "k"), CAP_HIT_L2);
+	cap_engine_close(e);
+}
+
+Test(faults, foreign_sigbus_still_kills)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		cap_engine *e = open_eng(1 << 20, 1 << 20);
+		(void)e;
+		char p[512];
+		path_of(p, sizeof(p), "foreign");
+		int fd = open(p, O_CREAT | O_RDWR, 0600);
+		if (fd < 0 || ftruncate(fd, 4096) != 0)
+			_exit(3);
+		volatile char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED || ftruncate(fd, 0) != 0)
+			_exit(3);
+		m[0] = 1;
+		_exit(0);
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS, "status %d", st);
+}
+
+static volatile sig_atomic_t program_handler_ran;
+static void program_handler(int sig)
+{
+	(void)sig;
+	program_handler_ran = 1;
+}
+
+Test(faults, program_sigbus_handler_chained)
+{
+	signal(SIGBUS, program_handler);
+	cap_engine *e = open_eng(1 << 20, 1 << 20);
+	raise(SIGBUS);
+	cr_assert(program_handler_ran);
+	cap_engine_close(e);
+}
+
+Test(faults, gen_deleted_noticed_on_next_miss)
+{
+	cap_engine *a = open_eng(1 << 20, 1 << 20);
+	cr_assert_eq(put(a, "k", "t"), CAP_OK);
+	char p[512];
+	path_of(p, sizeof(p), CAP_GEN_FILE);
+	cr_assert_eq(unlink(p), 0);
+	cap_engine *b = open_eng(1 << 20, 1 << 20); /* builds a new table */
+	cap_engine_bump_table(b, "t", 1);           /* ... and writes through it */
+	/* a's next miss notices that its table is not the directory's: k is gone */
+	cap_deps d;
+	cap_engine_deps_begin(a, &d, 42);
+	cr_assert_eq(get(a, "k"), CAP_MISS);
+	cr_assert_eq(put(a, "k", "t"), CAP_OK);
+	cap_engine_bump_table(b, "t", 1);
+	cr_assert_eq(get(a, "k"), CAP_MISS); /* a and b share the new table */
+	cap_engine_close(a);
+	cap_engine_close(b);
+}
+
+Test(faults, gen_replaced_noticed_by_hits_alone)
+{
+	cap_engine *a = open_eng(1 << 20, 0);
+	cr_assert_eq(put(a, "k", "t"), CAP_OK);
+	char p[512];
+	path_of(p, sizeof(p), CAP_GEN_FILE);
+	cr_assert_eq(unlink(p), 0);
+	cap_engine *b = open_eng(1 << 20, 0);
+	cap_engine_bump_table(b, "t", 1);
+	sleep_ms(300);
+	cr_assert_eq(get(a, "k"), CAP_MISS); /* within a bounded time, with no miss at all */
+	cap_engine_close(a);
+	cap_engine_close(b);
+}
+
+Test(faults, gen_restored_in_place_treated_as_new)
+{
+	cap_engine *a = open_eng(1 << 20, 1 << 20);
+	char p[512];
+	path_of(p, sizeof(p), CAP_GEN_FILE);
+	size_t n = CAP_GEN_FILE_SIZE;
+	char *saved = malloc(n);
+	int fd = open(p, O_RDWR);
+	cr_assert(fd >= 0);
+	cr_assert_eq(pread(fd, saved, n, 0), (ssize_t)n);
+	ino_t before = ino_of(CAP_GEN_FILE);
+	cap_engine_bump_table(a, "t", 1);
+	sleep_ms(300);
+	cr_assert_eq(get(a, "nothing"), CAP_MISS); /* the periodic check saw the bump */
+	cr_assert_eq(put(a, "k", "t"), CAP_OK);
+	cr_assert_eq(get(a, "k"), CAP_HIT_L1);
+	/* a backup restored over the file: t's counter goes back */
+	cr_assert_eq(pwrite(fd, saved, n, 0), (ssize_t)n);
+	close(fd);
+	sleep_ms(300);
+	cr_assert_eq(get(a, "k"), CAP_MISS);
+	cr_assert_neq(ino_of(CAP_GEN_FILE), before, "a new table replaces the rewound one");
+	cr_assert_eq(put(a, "k", "t"), CAP_OK);
+	cr_assert_eq(get(a, "k"), CAP_HIT_L1);
+	free(saved);
+	cap_engine_close(a);
+}
+
+/* set every L2 region's lock word to pid, as a process that never lets go would leave it */
+static void poison_l2_locks(int pid)
+{
+	char p[512];
+	path_of(p, sizeof(p), CAP_L2_FILE);
+	int fd = open(p, O_RDWR);
+	cr_assert(fd >= 0);
+	cap_l2_hdr h;
+	cr_assert_eq(pread(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	unsigned char *m = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	cr_assert(m != MAP_FAILED);
+	for (uint32_t r = 0; r < h.nregions; r++) {
+		cap_l2_region *g = (cap_l2_region *)(m + h.regions_off) + r;
+		__atomic_store_n(&g->lock, (uint32_t)pid, __ATOMIC_SEQ_CST);
+	}
+	munmap(m, h.file_size);
+	close(fd);
+}
+
+Test(faults, l2_lock_held_by_live_process_is_bounded)
+{
+	pid_t child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	cap_engine *e = open_eng(0, 1 << 20);
+	poison_l2_locks(child);
+	uint64_t t0 = now_ms();
+	(void)put(e, "k", "t");
+	uint64_t t1 = now_ms();
+	(void)put(e, "k2", "t");
+	uint64_t t2 = now_ms();
+	cr_assert_lt(t1 - t0, 500, "first put waited %llu ms", (unsigned long long)(t1 - t0));
+	cr_assert_lt(t2 - t1, 50, "second put waited %llu ms", (unsigned long long)(t2 - t1));
+	cr_assert_eq(get(e, "k"), CAP_MISS); /* passed through: not stored */
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	cap_engine_close(e);
+}
+
+Test(faults, dir_lock_held_is_bounded)
+{
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	int rd[2];
+	cr_assert_eq(pipe(rd), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		char p[512];
+		path_of(p, sizeof(p), "lock");
+		int fd = open(p, O_CREAT | O_RDWR, 0600);
+		if (fd < 0 || flock(fd, LOCK_EX) != 0)
+			_exit(3);
+		if (write(rd[1], "x", 1) != 1)
+			_exit(3);
+		pause();
+		_exit(0);
+	}
+	char c;
+	cr_assert_eq(read(rd[0], &c, 1), 1);
+	uint64_t t0 = now_ms();
+	cap_engine *e = open_eng(1 << 20, 1 << 20);
+	uint64_t t1 = now_ms();
+	cr_assert_lt(t1 - t0, 1000, "open waited %llu ms", (unsigned long long)(t1 - t0));
+	cap_engine_usage_t u;
+	cap_engine_usage(e, &u);
+	cr_assert(!u.gen_shared);
+	cr_assert_eq(put(e, "k", "t"), CAP_EOFF); /* no shared invalidation: nothing kept */
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	sleep_ms(1100);
+	cr_assert_eq(get(e, "k"), CAP_MISS);
+	cr_assert_eq(put(e, "k", "t"), CAP_OK); /* re-attached on a later check */
+	cap_engine_usage(e, &u);
+	cr_assert(u.gen_shared);
+	cap_engine_close(e);
+}
+
+#include "cache/stats.h"
+#include "cache/stats_file.h"
+
+static void record_some(int n)
+{
+	for (int i = 0; i < n; i++) {
+		cap_qrec r = { .path = CAP_PATH_HIT_L1, .is_read = 1, .ns = 1000, .shape = 7 };
+		cap_stats_record(&r);
+		cap_stats_event(CAP_EV_FILL_L1, 1);
+	}
+}
+
+Test(faults, stats_truncated_while_recording)
+{
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	cr_assert_eq(cap_stats_open(dir), CAP_OK);
+	record_some(10);
+	truncate_file("stats");
+	record_some(10); /* bus errors, recovered */
+	cr_assert(cap_fault_count() > 0);
+	cap_stats_log_now();
+}
+
+Test(faults, stats_fold_lock_held_by_live_process_is_bounded)
+{
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		if (cap_stats_open(dir) != CAP_OK)
+			_exit(3);
+		_exit(0);
+	}
+	int st;
+	waitpid(child, &st, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	char p[512];
+	path_of(p, sizeof(p), "stats");
+	int fd = open(p, O_RDWR);
+	cr_assert(fd >= 0);
+	cap_stats_hdr *h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	cr_assert(h != MAP_FAILED);
+	__atomic_store_n(&h->lock, (uint32_t)child, __ATOMIC_SEQ_CST);
+	uint64_t t0 = now_ms();
+	cr_assert_eq(cap_stats_open(dir), CAP_OK);
+	record_some(3);
+	cr_assert_lt(now_ms() - t0, 1000);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	munmap(h, sizeof(*h));
+	close(fd);
+}
