@@ -518,16 +518,18 @@ static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *
 	int needs = info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
 		    info->kind == CAP_SQL_WRITE ||
 		    (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN);
-	/* the catalog query destroys the unnamed statement: only when we could give it back */
+	/* the catalog query destroys the unnamed statement: one we know is given back before the
+	 * program uses it (unnamed_restore); one prepared where we could not see is lost */
 	if (needs && cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->pend &&
-	    !pc->fl_active && !pipeline_on(pc->conn) && cap_pq.PQstatus(pc->conn) == CONNECTION_OK &&
-	    (!pc->unnamed_live || prep_find(pc, ""))) {
+	    !pc->fl_active && !pipeline_on(pc->conn) && cap_pq.PQstatus(pc->conn) == CONNECTION_OK) {
 		int loaded = 0;
 		pq_quiet = 1;
 		cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat, &loaded);
 		pq_quiet = 0;
-		if (loaded)
+		if (loaded) {
 			unnamed_stale(pc); /* the catalog query destroyed it */
+			pc->unnamed_live = prep_find(pc, "") != NULL;
+		}
 	} else {
 		cap_pqcat_peek(rt, &pc->sess, &pc->cat);
 	}
@@ -873,6 +875,7 @@ static int listening_now(pq_conn *pc)
 		pc->conn, "SELECT pg_catalog.count(*) FROM pg_catalog.pg_listening_channels()"));
 	pq_quiet = 0;
 	unnamed_stale(pc); /* a simple query destroys it */
+	pc->unnamed_live = prep_find(pc, "") != NULL;
 	if (r && cap_pq.PQresultStatus(r) == PGRES_TUPLES_OK && cap_pq.PQntuples(r) == 1)
 		pc->listening = strcmp(cap_pq.PQgetvalue(r, 0, 0), "0") == 0 ? LISTEN_NO : LISTEN_YES;
 	cap_pq.PQclear(r);
