@@ -7,10 +7,11 @@
 #
 #     bench/ddl_pg.sh            # with the PG* variables pointing at a server and database
 #
-# One run (2-CPU VM shared with other jobs, load average ~11, PostgreSQL 15, LOOPS=40): the
-# catalog read on the program's connection at most once a second per process: median 1.11x
-# (rounds 1.11, 0.75, 1.17); the earlier catalog over a fresh connection after every DDL:
-# median 1.60x (1.60, 1.48, 1.88).
+# Runs on a 2-CPU VM shared with other jobs (PostgreSQL 15, LOOPS=40; very noisy): the catalog
+# read on the program's connection at most once a second per process: median 1.11x (rounds
+# 1.11, 0.75, 1.17), after merging main's session probe 1.12x (1.06, 1.23, 1.12, 0.74, 2.42)
+# and 1.33x in a busier moment; the earlier catalog over a fresh connection after every DDL:
+# median 1.60x (1.60, 1.48, 1.88) and 2.02x (1.63, 2.02, 2.06).
 # Environment: CAP_LIB (default build/libcapacitor.so), CAP_PG_BIN, SESSIONS (8), LOOPS (40),
 # ROUNDS (3).
 set -euo pipefail
