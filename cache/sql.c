@@ -983,6 +983,35 @@ full:
 	p->reasons |= CAP_SQLR_TOO_COMPLEX;
 }
 
+/* An unqualified call of a function known by name (PostgreSQL): see builtin[] in sql.h. */
+static void add_builtin(parser *p, const tok *name)
+{
+	cap_sql_info *in = p->in;
+	uint16_t save = in->names_len;
+	cap_sql_name nm = { 0, 0, 0, 0 };
+	if (!put_name(p, name, &nm.name_off, &nm.name_len))
+		goto full;
+	for (unsigned i = 0; i < in->nbuiltin; i++)
+		if (name_eq(in, in->builtin[i].name_off, in->builtin[i].name_len, nm.name_off,
+			    nm.name_len)) {
+			in->names_len = save;
+			return;
+		}
+	if (in->nbuiltin >= CAP_SQL_MAX_BUILTINS)
+		goto full;
+	in->builtin[in->nbuiltin++] = nm;
+	return;
+full:
+	in->names_len = save;
+	in->flags |= CAP_SQLF_BUILTINS_LOST;
+}
+
+int cap_sql_pg_builtin(const char *name, size_t n)
+{
+	uint16_t kw = n <= CAP_KW_MAXLEN ? kw_find(name, (uint32_t)n) : 0;
+	return kw && cap_kws[kw].pg != F_NONE && cap_kws[kw].pg != F_SYN;
+}
+
 /* Read a dotted name chain starting at cur; keeps the last three parts in parts[] (oldest
  * first) and leaves cur on the last token of the chain. Returns the number kept. */
 static int chain(parser *p, tok parts[3])
@@ -1064,6 +1093,8 @@ static void call(parser *p, const tok *parts, int np)
 	if (schema && !p->my && schema->t == TK_WORD && schema->len == 10 &&
 	    ci_eq(p->lx.s + schema->off, "pg_catalog", 10))
 		schema = NULL; /* report the built-in's plain name */
+	else if (schema == NULL && !p->my && cls != F_NONE)
+		add_builtin(p, name);
 	switch (cls) {
 	case F_SYN:
 		return;
@@ -1408,22 +1439,134 @@ static int cte_state(parser *p, level *L)
 	return 0;
 }
 
+/* The words date/time input reads as the current time, seen one ASCII letter at a time:
+ * a run of letters between non-letters is compared when it ends. */
+typedef struct nowscan {
+	char w[10];
+	uint32_t n;
+	int hit;
+} nowscan;
+
+static void ns_end(nowscan *z)
+{
+	if ((z->n == 3 && memcmp(z->w, "now", 3) == 0) ||
+	    (z->n == 5 && memcmp(z->w, "today", 5) == 0) ||
+	    (z->n == 8 && memcmp(z->w, "tomorrow", 8) == 0) ||
+	    (z->n == 9 && memcmp(z->w, "yesterday", 9) == 0))
+		z->hit = 1;
+	z->n = 0;
+}
+
+static void ns_feed(nowscan *z, uint32_t c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+		if (z->n < sizeof(z->w))
+			z->w[z->n] = (char)(c | 0x20);
+		z->n++;
+	} else {
+		ns_end(z);
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Up to max hex digits at s[*i]; -1 when there are fewer than min. */
+static long hexrun(const char *s, size_t n, size_t *i, int min, int max)
+{
+	long v = 0;
+	int k = 0;
+	while (k < max && *i < n && hexval(s[*i]) >= 0) {
+		v = v * 16 + hexval(s[*i]);
+		(*i)++;
+		k++;
+	}
+	return k >= min ? v : -1;
+}
+
+/* Three readings of the text, any of which may be what the server's date/time input sees:
+ * backslashes dropped (array and range literals unescape), E'' escapes decoded (\157,
+ * \x6f, \u006f), U&'' escapes decoded (\006F, \+00006F). */
+int cap_sql_now_text(const char *s, size_t n)
+{
+	nowscan z = { { 0 }, 0, 0 };
+	int bs = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\') {
+			bs = 1;
+			continue;
+		}
+		ns_feed(&z, (uint8_t)s[i]);
+	}
+	ns_end(&z);
+	if (z.hit || !bs)
+		return z.hit;
+	for (int mode = 0; mode < 2 && !z.hit; mode++) {
+		z.n = 0;
+		for (size_t i = 0; i < n;) {
+			if (s[i] != '\\' || i + 1 >= n) {
+				ns_feed(&z, (uint8_t)s[i++]);
+				continue;
+			}
+			i++;
+			long v = -1;
+			if (mode == 0) {
+				if (s[i] >= '0' && s[i] <= '7') {
+					v = 0;
+					for (int k = 0; k < 3 && i < n && s[i] >= '0' && s[i] <= '7'; k++)
+						v = v * 8 + (s[i++] - '0');
+				} else if (s[i] == 'x') {
+					i++;
+					v = hexrun(s, n, &i, 1, 2);
+				} else if (s[i] == 'u') {
+					i++;
+					v = hexrun(s, n, &i, 4, 4);
+				} else if (s[i] == 'U') {
+					i++;
+					v = hexrun(s, n, &i, 8, 8);
+				}
+			} else if (s[i] == '+') {
+				i++;
+				v = hexrun(s, n, &i, 6, 6);
+			} else {
+				v = hexrun(s, n, &i, 4, 4);
+			}
+			if (v < 0)
+				v = (uint8_t)s[i++]; /* \c is c */
+			ns_feed(&z, (uint32_t)v);
+		}
+		ns_end(&z);
+	}
+	return z.hit;
+}
+
+/* A PostgreSQL string literal whose text may mean the current time (cap_sql_now_text); a
+ * U&'' string with its own UESCAPE character is not decoded and counts as one. */
 static int is_now_literal(const parser *p, const tok *t)
 {
 	const char *s = p->lx.s + t->off;
-	uint32_t n = t->len;
-	if (n < 5 || n > 24 || s[0] != '\'' || s[n - 1] != '\'')
-		return 0;
-	s++;
-	n -= 2;
-	while (n && s[0] == ' ') {
-		s++;
-		n--;
+	uint32_t n = t->len, b = 0, e = n;
+	if (n >= 2 && s[0] == '$') { /* $tag$...$tag$ */
+		b = 1;
+		while (b < n && s[b] != '$')
+			b++;
+		b++;
+		e = n >= 2 * b ? n - b : b;
+	} else {
+		while (b < n && s[b] != '\'')
+			b++;
+		b++;
+		e = n ? n - 1 : 0;
+		if (b >= 3 && (s[0] | 0x20) == 'u' && p->nxt.t == TK_WORD &&
+		    p->nxt.len == 7 && ci_eq(p->lx.s + p->nxt.off, "uescape", 7))
+			return 1;
 	}
-	while (n && s[n - 1] == ' ')
-		n--;
-	return (n == 3 && ci_eq(s, "now", 3)) || (n == 5 && ci_eq(s, "today", 5)) ||
-	       (n == 8 && ci_eq(s, "tomorrow", 8)) || (n == 9 && ci_eq(s, "yesterday", 9));
+	return b < e && cap_sql_now_text(s + b, e - b);
 }
 
 static void word(parser *p)
@@ -2668,7 +2811,7 @@ static void run(enum cap_dialect d, const char *sql, uint32_t len, int alt, cap_
 	in->iso = CAP_ISO_NONE;
 	in->iso_scope = CAP_ISO_SCOPE_NONE;
 	in->autocommit = -1;
-	in->nstmts = in->nread = in->nwrite = in->nfunc = 0;
+	in->nstmts = in->nread = in->nwrite = in->nfunc = in->nbuiltin = 0;
 	in->db = (cap_sql_name){ 0, 0, 0, 0 };
 	in->names_len = 0;
 

@@ -107,9 +107,10 @@ enum {
 	CAP_SQLF_SESSION = 1u << 10,    /* a statement of a multi-statement string changes the
 					 * session (SET, RESET, DISCARD ...) though the string's
 					 * kind is a stronger one (BEGIN; SET ...; COMMIT) */
-	CAP_SQLF_CLUSTER = 1u << 11     /* changes shared by every database of the server: CREATE/
+	CAP_SQLF_CLUSTER = 1u << 11,    /* changes shared by every database of the server: CREATE/
 					 * ALTER/DROP ROLE, USER, GROUP or DATABASE, GRANT,
 					 * REVOKE, REASSIGN */
+	CAP_SQLF_BUILTINS_LOST = 1u << 12 /* more built-in calls than builtin[] holds */
 };
 
 /* A name inside info->names: optional schema part and the object name (folded/unquoted). */
@@ -119,10 +120,16 @@ typedef struct cap_sql_name {
 } cap_sql_name;
 
 /* Function classes (info->func_class[i]). */
-enum { CAP_FUNC_UNKNOWN = 0, CAP_FUNC_VOLATILE = 1 /* a built-in known volatile: now() random() */ };
+enum {
+	CAP_FUNC_UNKNOWN = 0,  /* the hooks ask the catalog */
+	CAP_FUNC_VOLATILE = 1, /* a built-in known volatile: now() random() */
+	CAP_FUNC_WRITES = 2    /* set by the hooks only: code the statement reaches without naming
+				* it (an operator, attribute notation, a view) that may write */
+};
 
 #define CAP_SQL_MAX_TABLES 32
 #define CAP_SQL_MAX_FUNCS 16
+#define CAP_SQL_MAX_BUILTINS 16
 #define CAP_SQL_NAMES_MAX 4096
 
 typedef struct cap_sql_info {
@@ -141,6 +148,12 @@ typedef struct cap_sql_info {
 	cap_sql_name write[CAP_SQL_MAX_TABLES]; /* tables written, created, altered or dropped */
 	cap_sql_name func[CAP_SQL_MAX_FUNCS];   /* functions not known immutable */
 	uint8_t func_class[CAP_SQL_MAX_FUNCS];  /* CAP_FUNC_* */
+	/* PostgreSQL: unqualified calls of functions the classifier knows by name (upper(),
+	 * now(), nextval() ...). Not in func[]: a user function of the same name in another
+	 * schema may be what the server calls (public.upper(int)), so the hooks check these
+	 * names against the catalog. CAP_SQLF_BUILTINS_LOST when more than fit. */
+	uint16_t nbuiltin;
+	cap_sql_name builtin[CAP_SQL_MAX_BUILTINS];
 	cap_sql_name db;                        /* with CAP_SQLF_USE_DB */
 	uint64_t digest;            /* hash of the normalised text (literals as ?, case and
 				     * whitespace folded): the query-shape id for statistics */
@@ -152,6 +165,16 @@ typedef struct cap_sql_info {
  * MALFORMED). Always fills *info completely; returns info->kind. */
 enum cap_sql_kind cap_sql_classify(enum cap_dialect d, const char *sql, size_t len,
 				   cap_sql_info *info);
+
+/* cap_sql_pg_builtin - 1 when the classifier knows the PostgreSQL function name[0..n) (folded)
+ * by name (it is then reported in builtin[], not func[]), else 0. */
+int cap_sql_pg_builtin(const char *name, size_t n);
+
+/* cap_sql_now_text - 1 when text s[0..n), read as date/time input, may mean the current time:
+ * 'now', 'today', 'tomorrow' or 'yesterday' in any case as a word of their own, also inside
+ * array and range literals and behind backslash escapes. PostgreSQL statements with such a
+ * string literal are VOLATILE_CLAUSE; the hooks check parameter values with it. */
+int cap_sql_now_text(const char *s, size_t n);
 
 /* cap_sql_digest - write the normalised text of sql into buf[cap] (always NUL-terminated,
  * truncated to fit); returns the untruncated length. Literals become '?', runs of whitespace

@@ -2,7 +2,7 @@
  * catreg.c - the shared catalog registry (see catreg.h).
  *
  * The registry is a short list (one entry per server, database and user a process talks to)
- * and a list of recent load failures; both live under one process-local mutex, which atfork
+ * and a list of when each may next be loaded; both live under one process-local mutex, which atfork
  * handlers take around fork so that a child never inherits it held.
  */
 #include "hooks/catreg.h"
@@ -11,6 +11,8 @@
 
 #include <stdlib.h>
 
+/* When each catalog may next be loaded: CAP_CATREG_MIN_NS after a load, CAP_CATREG_RETRY_NS
+ * after a failure. */
 struct cap_catfail {
 	struct cap_catfail *next;
 	cap_hash ident;
@@ -70,6 +72,12 @@ int cap_catreg_push(uint32_t **v, uint32_t *n, uint32_t x)
 	return CAP_OK;
 }
 
+void cap_catbase_hold(cap_catbase *c)
+{
+	if (c)
+		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+}
+
 void cap_catbase_release(cap_catbase *c)
 {
 	if (c && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
@@ -80,6 +88,11 @@ static int current(const cap_catbase *c, const cap_sess *s, uint64_t gen, uint64
 {
 	return c->gen == gen && same_ident(c->ident, s->ident) &&
 	       now - c->loaded_ns < CAP_CATREG_RELOAD_NS;
+}
+
+int cap_catreg_current(const cap_rt *rt, const cap_sess *s, const cap_catbase *c)
+{
+	return current(c, s, cap_sess_catalog_gen(rt->engine), cap_now_ns());
 }
 
 cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
@@ -109,6 +122,11 @@ cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 			f = f->next;
 		if (f == NULL || now >= f->retry_ns) {
 			c = load(arg, s);
+			if (f == NULL && (f = calloc(1, sizeof(*f)))) {
+				f->ident = s->ident;
+				f->next = r->failures;
+				r->failures = f;
+			}
 			if (c) {
 				c->ident = s->ident;
 				c->gen = gen;
@@ -116,21 +134,41 @@ cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 				c->refs = 1; /* the registry's */
 				c->next = r->head;
 				r->head = c;
+				if (f)
+					f->retry_ns = now + CAP_CATREG_MIN_NS;
 			} else {
-				if (f == NULL && (f = calloc(1, sizeof(*f)))) {
-					f->ident = s->ident;
-					f->next = r->failures;
-					r->failures = f;
-				}
 				if (f)
 					f->retry_ns = now + CAP_CATREG_RETRY_NS;
-				cap_log(CAP_LOG_WARN, "cannot read %s; reads on this database are not "
+				cap_log(CAP_LOG_INFO, "cannot read %s; reads on this database are not "
 					"cached (retrying in 5 s)", r->what);
 			}
 		}
 	}
 	if (c)
 		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&r->lock);
+	cap_catbase_release(cur);
+	*held = c;
+	return c;
+}
+
+cap_catbase *cap_catreg_peek(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
+			     cap_catbase **held)
+{
+	uint64_t gen = cap_sess_catalog_gen(rt->engine), now = cap_now_ns();
+	cap_catbase *cur = *held;
+	if (cur && current(cur, s, gen, now))
+		return cur;
+	if (!__atomic_load_n(&r->registered, __ATOMIC_ACQUIRE))
+		reg_register(r);
+	pthread_mutex_lock(&r->lock);
+	cap_catbase *c = r->head;
+	while (c && !same_ident(c->ident, s->ident))
+		c = c->next;
+	if (c && current(c, s, gen, now))
+		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+	else
+		c = NULL;
 	pthread_mutex_unlock(&r->lock);
 	cap_catbase_release(cur);
 	*held = c;

@@ -2,12 +2,17 @@
  * catreg.h - the per-process registry of server catalogs that both hooks share.
  *
  * A catalog (hooks/pq_catalog, hooks/mysql_catalog) describes one (server, database, user):
- * what the hooks must know to cache reads and invalidate writes. It is loaded through a
- * short-lived separate connection, immutable once loaded, and reference-counted: the registry
+ * what the hooks must know to cache reads and invalidate writes. It is loaded by the hook
+ * (PostgreSQL: on the program's idle connection; MySQL: through a short-lived separate
+ * connection), immutable once loaded, and reference-counted: the registry
  * holds one reference, each connection that uses it another. It is replaced (a new load) when
  * any process ran DDL through Capacitor (the catalog generation of hooks/session.h changed)
  * and at least every CAP_CATREG_RELOAD_NS, so DDL made without Capacitor is picked up too; a
- * failed load is retried at most every CAP_CATREG_RETRY_NS.
+ * failed load is retried at most every CAP_CATREG_RETRY_NS. Loads happen only when a statement
+ * needs the catalog, and at most every CAP_CATREG_MIN_NS per catalog: under a stream of DDL
+ * an out-of-date catalog is not used at all (reads are not cached, writes invalidate the
+ * whole database) until the next load is due, so DDL-heavy work pays for at most one load a
+ * second per process.
  *
  * The registry's mutex is taken only when a connection's catalog is missing or out of date,
  * never on a hit of a connection that holds a current one. Loading happens under the mutex
@@ -22,6 +27,7 @@
 
 #define CAP_CATREG_RETRY_NS (5ULL * 1000000000ULL)
 #define CAP_CATREG_RELOAD_NS (60ULL * 1000000000ULL)
+#define CAP_CATREG_MIN_NS (1ULL * 1000000000ULL)
 
 /* The header every catalog starts with. */
 typedef struct cap_catbase {
@@ -55,11 +61,20 @@ typedef struct cap_catreg {
 cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 			    cap_catbase **held, cap_catload_fn load, void *arg);
 
+/* cap_catreg_peek - the current catalog for s if one is loaded, else NULL; never loads.
+ * *held as for cap_catreg_get. */
+cap_catbase *cap_catreg_peek(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
+			     cap_catbase **held);
+
 /* cap_catreg_push - add x to the index list (*v, *n) unless it is there; CAP_OK or
  * CAP_ENOMEM. The catalogs keep view bases, cascades and partitions as such lists. */
 int cap_catreg_push(uint32_t **v, uint32_t *n, uint32_t x);
 
-/* cap_catbase_release - drop one reference (NULL is allowed). */
+/* cap_catreg_current - whether c is still the current catalog for s (no lock taken). */
+int cap_catreg_current(const cap_rt *rt, const cap_sess *s, const cap_catbase *c);
+
+/* cap_catbase_hold / cap_catbase_release - take or drop one reference (NULL is allowed). */
+void cap_catbase_hold(cap_catbase *c);
 void cap_catbase_release(cap_catbase *c);
 
 #endif

@@ -93,14 +93,22 @@ typedef struct pq_prep {
 	char *sql;
 	int nparams;
 	Oid *types; /* nparams entries, or NULL */
+	int stale;  /* "" only: the server's unnamed statement is not this one (a hit stood in for
+		     * the program's PQexecParams, or a simple query of ours destroyed it); it is
+		     * prepared again before the program uses it (unnamed_restore) */
 } pq_prep;
+
+/* pq_conn.listening */
+enum { LISTEN_NO = 0, LISTEN_YES, LISTEN_MAYBE /* ran LISTEN/UNLISTEN or code we cannot see:
+						* asked from the server before the next hit */ };
 
 typedef struct pq_conn {
 	struct pq_conn *next;
 	PGconn *conn;
 	cap_sess sess;
 	int params_dirty;          /* re-read ParameterStatus before the next lookup */
-	cap_pqcat *cat;
+	cap_pqcat *cat;            /* current, or NULL */
+	cap_pqcat *last;           /* the one before, while no current one could be had */
 	struct pq_rx *rx;          /* notice forwarding (outlives this state: see pq_rx) */
 	int standby;               /* the server is a hot standby: never fill from it */
 	int unnamed_live;          /* the server may hold an unnamed prepared statement the
@@ -136,6 +144,8 @@ typedef struct pq_conn {
 	/* prepared statements, by name ("" is the unnamed one) */
 	pq_prep *preps;
 	int pipe_dirty;            /* a pipeline sent something that may write */
+	int listening;             /* LISTEN_*: a listening connection gets no hits (they would
+				    * not deliver the notifications a round trip reads) */
 } pq_conn;
 
 #define PQ_BUCKETS 1024
@@ -175,9 +185,14 @@ typedef struct pq_rx {
 
 static pq_rx *rx_retired;
 
+/* Set while the catalog query runs on the program's connection: its notices are ours. */
+static __thread int pq_quiet __attribute__((tls_model("initial-exec")));
+
 static void pq_notice_rx(void *arg, const PGresult *res)
 {
 	pq_rx *rx = arg;
+	if (pq_quiet)
+		return;
 	__atomic_add_fetch(&rx->notices, 1, __ATOMIC_RELAXED);
 	PQnoticeReceiver app = __atomic_load_n(&rx->app, __ATOMIC_ACQUIRE);
 	if (app && !rx->mute)
@@ -202,6 +217,23 @@ static void preps_clear(pq_conn *pc)
 	while (pc->preps) {
 		pq_prep *p = pc->preps;
 		pc->preps = p->next;
+		prep_free(p);
+	}
+}
+
+/* Something we cannot see into (a function, DO, CALL, EXECUTE, a string with PREPARE or
+ * DEALLOCATE) may have prepared or deallocated statements: forget every name, so that none is
+ * answered by what we thought it was. A stale unnamed statement stays: only we know the server
+ * must be given it again. */
+static void preps_forget(pq_conn *pc)
+{
+	for (pq_prep **pp = &pc->preps; *pp;) {
+		pq_prep *p = *pp;
+		if (p->stale && p->name[0] == '\0') {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
 		prep_free(p);
 	}
 }
@@ -236,7 +268,8 @@ static void sess_setup(pq_conn *pc)
 	pc->unnamed_live = 0; /* a new session has none; every call that makes one is ours */
 	pc->params_dirty = 1;
 	cap_pqcat_release(pc->cat);
-	pc->cat = NULL;
+	cap_pqcat_release(pc->last);
+	pc->cat = pc->last = NULL;
 }
 
 /* pq_find - the state of conn, created when create is set; NULL if none / no memory. */
@@ -297,6 +330,7 @@ static void fl_clear(pq_conn *pc)
 /* Drop everything known about the session (PQreset): the receiver stays installed. */
 static void pq_forget_session(pq_conn *pc)
 {
+	pc->listening = LISTEN_NO;
 	pc->ghost = 0; /* the connection it was sent on is closed */
 	pend_clear(pc);
 	fl_clear(pc);
@@ -328,6 +362,7 @@ static void pq_remove(PGconn *conn)
 	cap_buf_free(&pc->pend_val);
 	cap_buf_free(&pc->fl_key);
 	cap_pqcat_release(pc->cat);
+	cap_pqcat_release(pc->last);
 	if (pc->rx) {
 		pthread_mutex_lock(&pq_lock);
 		pc->rx->next = rx_retired;
@@ -401,6 +436,14 @@ static int mentions_prepared(const char *sql, size_t len)
 	return 0;
 }
 
+static int mentions_listen(const char *sql, size_t len)
+{
+	for (size_t i = 0; i + 6 <= len; i++)
+		if ((sql[i] | 0x20) == 'l' && strncasecmp(sql + i, "listen", 6) == 0)
+			return 1;
+	return 0;
+}
+
 /* ---- one statement ----------------------------------------------------------------------- */
 
 /* What a call carries: the statement text (for classification and the key) and parameters. */
@@ -451,13 +494,64 @@ static int pipeline_on(const PGconn *conn)
 	return cap_pq.PQpipelineStatus && cap_pq.PQpipelineStatus(conn) != PQ_PIPELINE_OFF;
 }
 
+static void unnamed_stale(pq_conn *pc)
+{
+	pq_prep *p = prep_find(pc, "");
+	if (p)
+		p->stale = 1;
+}
+
+/* The catalog for a statement. It is loaded (or reloaded after DDL) only for statements that
+ * need it, on this connection, and only while the connection is idle; otherwise an out-of-date
+ * catalog is not used at all (NULL: reads are not cached, writes bump the database). */
 static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info)
 {
-	if (info->kind != CAP_SQL_READ && info->kind != CAP_SQL_READ_NOCACHE &&
-	    info->kind != CAP_SQL_WRITE)
-		return pc->cat;
-	cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat);
+	if (pc->cat && !cap_pqcat_current(rt, &pc->sess, pc->cat)) {
+		cap_pqcat_release(pc->last);
+		pc->last = pc->cat;
+		cap_pqcat_hold(pc->last); /* the get or peek below drops pc->cat's */
+	}
+	/* BEGIN is sent while the connection is idle: the last chance to load before the
+	 * transaction's statements (psycopg2 begins one before every first statement) */
+	int needs = info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
+		    info->kind == CAP_SQL_WRITE ||
+		    (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN);
+	/* the catalog query destroys the unnamed statement: one we know is given back before the
+	 * program uses it (unnamed_restore); one prepared where we could not see is lost */
+	if (needs && cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->pend &&
+	    !pc->fl_active && !pipeline_on(pc->conn) && cap_pq.PQstatus(pc->conn) == CONNECTION_OK) {
+		int loaded = 0;
+		pq_quiet = 1;
+		cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat, &loaded);
+		pq_quiet = 0;
+		if (loaded) {
+			unnamed_stale(pc); /* the catalog query destroyed it */
+			pc->unnamed_live = prep_find(pc, "") != NULL;
+		}
+	} else {
+		cap_pqcat_peek(rt, &pc->sess, &pc->cat);
+	}
+	if (pc->cat && pc->last) {
+		cap_pqcat_release(pc->last);
+		pc->last = NULL;
+	}
 	return pc->cat;
+}
+
+/* A parameter that date/time input may read as the current time ('now', 'today' ...). */
+static int params_mean_now(const pq_call *call)
+{
+	for (int i = 0; i < call->nparams; i++) {
+		const char *v = call->values ? call->values[i] : NULL;
+		if (v == NULL)
+			continue;
+		size_t n = call->formats && call->formats[i]
+				   ? (call->lengths && call->lengths[i] > 0 ? (size_t)call->lengths[i] : 0)
+				   : strlen(v);
+		if (cap_sql_now_text(v, n))
+			return 1;
+	}
+	return 0;
 }
 
 /* ---- reading the session state back ------------------------------------------------------ */
@@ -552,6 +646,8 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 		info->iso = CAP_ISO_NONE;
 		info->iso_scope = CAP_ISO_SCOPE_NONE;
 		info->digest = 0;
+		info->nbuiltin = 0;
+		info->names_len = 0;
 		return NULL;
 	}
 	cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
@@ -562,6 +658,17 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 	     (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)))
 		pq_probe(pc, call);
 	cap_pqcat *cat = pq_catalog(rt, pc, info);
+	/* without a current catalog nothing is cached, but what may write must still be known:
+	 * the last one tells (it misses only the DDL since it went out of date), else nothing */
+	cap_pqcat_vet(cat ? cat : pc->last, call->sql, call->sql_len, info);
+	if (cat == NULL && pc->last == NULL && (info->nread || info->nfunc) &&
+	    (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
+	     info->kind == CAP_SQL_UTILITY))
+		cap_pqcat_vet_unknown(info); /* a view may call what writes */
+	if (info->kind == CAP_SQL_READ && params_mean_now(call)) {
+		info->kind = CAP_SQL_READ_NOCACHE;
+		info->reasons |= CAP_SQLR_VOLATILE_CLAUSE;
+	}
 	if (pc->params_dirty && (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE))
 		refresh_params(pc);
 	cap_sess_plan(rt, &pc->sess, info, in_txn_now(pc), &cap_pqcat_ops, cat, plan);
@@ -677,9 +784,14 @@ static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const c
 {
 	if (may_change_params(call, info, plan))
 		pc->params_dirty = 1;
-	/* anywhere in the string, whatever its overall kind (BEGIN; DEALLOCATE s; ...) */
-	if (call->sql && plan->act != CAP_ACT_CACHE && mentions_prepared(call->sql, call->sql_len))
-		preps_clear(pc);
+	/* anywhere in the string, whatever its overall kind (BEGIN; DEALLOCATE s; ...), and
+	 * code we cannot see into (a PL/pgSQL function may EXECUTE 'PREPARE ...') */
+	if (call->sql == NULL || plan->fn_may_write || info->kind == CAP_SQL_OTHER ||
+	    (plan->act != CAP_ACT_CACHE && mentions_prepared(call->sql, call->sql_len)))
+		preps_forget(pc);
+	if (call->sql == NULL || plan->fn_may_write || info->kind == CAP_SQL_OTHER ||
+	    (plan->act != CAP_ACT_CACHE && mentions_listen(call->sql, call->sql_len)))
+		pc->listening = LISTEN_MAYBE;
 	/* an unknown prepared statement (call->sql NULL) was planned as OTHER: the session
 	 * treats it as a write of unknown tables and a change it cannot follow */
 	cap_sess_after(rt, &pc->sess, info, plan, call->sql ? call->sql : "", call->sql_len, ok,
@@ -703,6 +815,65 @@ static void track_unnamed(pq_conn *pc, const pq_call *call)
 		if (p)
 			prep_add(pc, p);
 	}
+}
+
+/* A hit stood in for a statement sent with the extended protocol: the program's unnamed
+ * statement is now this one, the server's is not. */
+static void unnamed_hit(pq_conn *pc, const pq_call *call)
+{
+	pq_prep *p = prep_new("", call->sql, call->nparams, call->types);
+	if (p == NULL) {
+		prep_drop(pc, "");
+		return;
+	}
+	p->stale = 1;
+	prep_add(pc, p);
+}
+
+/* Before the program uses the unnamed statement: give the server the one the program thinks
+ * it has. NULL, or the failed PQprepare's result (the program gets it in place of its own). */
+static PGresult *unnamed_restore(pq_conn *pc)
+{
+	pq_prep *p = prep_find(pc, "");
+	if (p == NULL || !p->stale)
+		return NULL;
+	PGresult *r = CAP_REAL(cap_pq.PQprepare(pc->conn, "", p->sql, p->nparams, p->types));
+	if (r && cap_pq.PQresultStatus(r) == PGRES_COMMAND_OK) {
+		cap_pq.PQclear(r);
+		p->stale = 0;
+		return NULL;
+	}
+	prep_drop(pc, "");
+	return r;
+}
+
+/* Whether the connection listens, asked from the server (once after each statement that may
+ * have changed it, just before a hit would be served): 1 yes or unknown, 0 no. */
+static int listening_now(pq_conn *pc)
+{
+	/* only between transactions: inside one, our query could take its snapshot */
+	if (pc->pend || pc->fl_active || pipeline_on(pc->conn) ||
+	    cap_pq.PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
+		return 1;
+	pq_quiet = 1;
+	PGresult *r = CAP_REAL(cap_pq.PQexec(
+		pc->conn, "SELECT pg_catalog.count(*) FROM pg_catalog.pg_listening_channels()"));
+	pq_quiet = 0;
+	unnamed_stale(pc); /* a simple query destroys it */
+	pc->unnamed_live = prep_find(pc, "") != NULL;
+	if (r && cap_pq.PQresultStatus(r) == PGRES_TUPLES_OK && cap_pq.PQntuples(r) == 1)
+		pc->listening = strcmp(cap_pq.PQgetvalue(r, 0, 0), "0") == 0 ? LISTEN_NO : LISTEN_YES;
+	cap_pq.PQclear(r);
+	return pc->listening != LISTEN_NO;
+}
+
+/* Hits are not served on a connection libpq knows is broken (the server would not answer),
+ * nor on one that listens (a round trip would deliver its notifications). */
+static int hit_allowed(pq_conn *pc)
+{
+	if (cap_pq.PQstatus(pc->conn) != CONNECTION_OK || pc->listening == LISTEN_YES)
+		return 0;
+	return pc->listening == LISTEN_NO || !listening_now(pc);
 }
 
 typedef PGresult *(*pq_sync_fn)(PGconn *conn, const pq_call *call);
@@ -737,13 +908,13 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 		cap_key key;
 		cap_keymat_init(&km, kbuf, sizeof(kbuf));
 		if (pq_key(pc, call, &km, &key) == CAP_OK) {
-			if (plan.can_hit) {
+			if (plan.can_hit && hit_allowed(pc)) {
 				pq_hitctx h = { pc->conn, NULL, NULL };
 				int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
 				if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 					cap_keymat_done(&km);
 					if (call->extended)
-						prep_drop(pc, ""); /* the server's is now not what the program thinks */
+						unnamed_hit(pc, call);
 					pq_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2,
 						  &plan, info, call, t0);
 					return h.res;
@@ -754,6 +925,13 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 			if (pc->standby)
 				plan.can_fill = 0; /* a standby may lag the writes it would be filed under */
 			cap_sess_deps(rt, &pc->sess, info, &cap_pqcat_ops, pc->cat, &plan);
+			if (call->stmt_name && call->stmt_name[0] == '\0') {
+				PGresult *bad = unnamed_restore(pc);
+				if (bad) {
+					cap_keymat_done(&km);
+					return bad;
+				}
+			}
 			unsigned notices = rx_count(pc);
 			PGresult *res = CAP_REAL(fn(pc->conn, call));
 			if (plan.can_fill && res && cap_pq.PQresultStatus(res) == PGRES_TUPLES_OK &&
@@ -771,6 +949,11 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 		cap_keymat_done(&km);
 		plan.act = CAP_ACT_PASS;
 		plan.reason = CAP_REASON_internal;
+	}
+	if (call->stmt_name && call->stmt_name[0] == '\0') {
+		PGresult *bad = unnamed_restore(pc);
+		if (bad)
+			return bad;
 	}
 	PGresult *res = CAP_REAL(fn(pc->conn, call));
 	track_unnamed(pc, call);
@@ -980,7 +1163,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	if (plan.act == CAP_ACT_CACHE) {
 		cap_keymat_init(&km, kbuf, sizeof(kbuf));
 		have_key = pq_key(pc, call, &km, &key) == CAP_OK;
-		if (have_key && plan.can_hit) {
+		if (have_key && plan.can_hit && hit_allowed(pc)) {
 			pq_hitctx h = { pc->conn, NULL, &pc->pend_val };
 			int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
@@ -994,7 +1177,13 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 					pc->pend_l2 = r == CAP_HIT_L2;
 					pc->pend_t0 = t0;
 					pc->pend_shape = info->digest;
-					if (call->extended || pc->ghost)
+					if (call->extended)
+						unnamed_hit(pc, call);
+					else if (pc->ghost)
+						prep_drop(pc, "");
+					else if (nonblocking && call->stmt_name)
+						unnamed_stale(pc); /* the empty query destroyed it */
+					else if (nonblocking)
 						prep_drop(pc, "");
 					return 1;
 				}
@@ -1039,6 +1228,10 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	pc->fl_t0 = t0;
 	pc->fl_ok = 1;
 	pc->fl_results = 0;
+	if (call->stmt_name && call->stmt_name[0] == '\0') {
+		PGresult *bad = unnamed_restore(pc);
+		cap_pq.PQclear(bad); /* the server will say it has no unnamed statement */
+	}
 	int sent = CAP_REAL(fn(pc->conn, call));
 	track_unnamed(pc, call);
 	if (!sent) {
@@ -1459,8 +1652,10 @@ CAP_EXPORT int PQsocket(const PGconn *conn)
 	if (!cap_guard && conn && cap_pq_resolve() && cap_pq.PQsocket) {
 		pq_conn *pc = pq_find((PGconn *)conn, 0);
 		if (pc && pc->pend && !pc->pend_empty && !pc->ghost && !pc->pend_done &&
-		    pc->pend_row == 0 && CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))
+		    pc->pend_row == 0 && CAP_REAL(cap_pq.PQsendQuery(pc->conn, ""))) {
 			pc->pend_empty = 1;
+			unnamed_stale(pc); /* the empty query destroyed it */
+		}
 	}
 	return cap_pq.PQsocket ? cap_pq.PQsocket(conn) : -1;
 }
@@ -1505,9 +1700,27 @@ CAP_EXPORT int PQenterPipelineMode(PGconn *conn)
 	return cap_pq.PQenterPipelineMode ? CAP_REAL(cap_pq.PQenterPipelineMode(conn)) : 0;
 }
 
+/* Describing the unnamed statement after a hit stood in for it: the server must have the
+ * program's statement first. */
+static PGresult *describe_unnamed(PGconn *conn, const char *stmt)
+{
+	const cap_rt *rt;
+	if (pq_bypass(&rt) || conn == NULL || (stmt != NULL && stmt[0] != '\0'))
+		return NULL;
+	pq_conn *pc = pq_find(conn, 0);
+	if (pc && pc->pend && !pc->pend_empty && !pc->ghost)
+		pend_clear(pc);
+	if (pc)
+		pq_settle_inflight(rt, pc);
+	if (pc == NULL || pc->pend || pc->fl_active || pipeline_on(conn))
+		return NULL;
+	return unnamed_restore(pc);
+}
+
 CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
 {
 	ghost_settle(conn);
+	cap_pq.PQclear(describe_unnamed(conn, stmt)); /* the server will say it has none */
 	return cap_pq.PQsendDescribePrepared
 		       ? CAP_REAL(cap_pq.PQsendDescribePrepared(conn, stmt)) : 0;
 }
@@ -1522,6 +1735,9 @@ CAP_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
 CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
 {
 	ghost_settle(conn);
+	PGresult *bad = describe_unnamed(conn, stmt);
+	if (bad)
+		return bad;
 	return cap_pq.PQdescribePrepared ? CAP_REAL(cap_pq.PQdescribePrepared(conn, stmt)) : NULL;
 }
 

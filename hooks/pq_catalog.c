@@ -1,14 +1,27 @@
 /*
  * pq_catalog.c - a PostgreSQL database's catalog as the hooks need it (see pq_catalog.h).
  *
- * Loading: a separate connection is opened with the program connection's own parameters
- * (PQconninfo), four catalog queries run, and it is closed again at once, so a program with
- * many processes holds no extra server connections. Nothing runs on the program's connection:
- * its session, transaction and snapshot are never touched.
+ * Loading: one multi-statement query on the program's own connection while it is idle (no
+ * transaction block, nothing in flight, not in pipeline mode), so that Capacitor never needs a
+ * connection of its own: a role at its connection limit loses nothing, and an idle connection
+ * holds no lock the load could wait behind. The query sets its own lock_timeout and
+ * statement_timeout for its implicit transaction only (set_config(..., true)), reads catalogs
+ * only (no pg_get_viewdef or other function that locks user relations), and leaves the session
+ * as it found it; the hook mutes the notices it may draw and re-prepares the unnamed statement
+ * its simple query destroyed before the program uses it again.
  *
- * Names: relations and functions are filed by bare name (no schema). Where two schemas hold
- * the same name, the entry carries the union of their properties (a view in one and a table in
- * the other is treated as both), which can only make the hooks more careful.
+ * Identity: what a statement reaches is judged by object, not by name. Views are read from
+ * their rewrite rule's stored tree (pg_rewrite.ev_action): the oids of the functions,
+ * operators, relations and domains it uses, including the built-in ones pg_depend does not
+ * record. A statement's own text only has names; there a name stands for every function of
+ * that name in any schema (public.upper(int) counts against upper()), and operators, functions
+ * callable by attribute notation (t.f), domains with volatile checks and explicit casts to
+ * user types with non-immutable functions are found by scanning the text for their names.
+ * Implicit casts and type I/O functions that are not immutable could run anywhere: a database
+ * that has them caches nothing.
+ *
+ * Names: relations are filed by bare name (no schema). Where two schemas hold the same name,
+ * the entry carries the union of their properties, which can only make the hooks more careful.
  *
  * Sharing, reference counting and reloading (after DDL in any process, and every minute) are
  * the registry's: hooks/catreg.h.
@@ -33,6 +46,11 @@ enum {
 	REL_PARTED = 1u << 7,     /* has parents or children by inheritance/partitioning */
 	REL_RLS = 1u << 8,        /* row-level security: policies may read other tables and
 				   * session settings, so its rows are never cached */
+	REL_SEQUENCE = 1u << 9,   /* never cached, by any path */
+	REL_WRITE_FNS = 1u << 10, /* column defaults, CHECK constraints or domain checks call a
+				   * volatile function: a write's effects are unknowable */
+	REL_VIEW_WRITES = 1u << 11 /* a view reaching a function that may write: reading it is a
+				    * write of unknown tables */
 };
 
 typedef struct rel {
@@ -42,10 +60,25 @@ typedef struct rel {
 	uint32_t *base, *fk, *up, *down;
 } rel;
 
+/* A name with a volatility: functions by name (the least safe of every function of that
+ * name; user set when one of them is outside pg_catalog) and the words of the text scan. */
 typedef struct fn {
 	char *name;
 	enum cap_fn_class cls;
+	int user;
 } fn;
+
+/* An object by oid (relations, non-immutable or user functions and operators, domains). */
+typedef struct obj {
+	uint32_t oid;
+	uint32_t x;  /* relations: slot in rels; others: enum cap_fn_class */
+	int writes;  /* may write user tables */
+} obj;
+
+typedef struct objv {
+	obj *v;
+	uint32_t n;
+} objv;
 
 struct cap_pqcat {
 	cap_catbase base;       /* first: the registry's header (hooks/catreg.h) */
@@ -54,11 +87,20 @@ struct cap_pqcat {
 	uint32_t nrels, relcap; /* open addressing, relcap a power of two */
 	fn *fns;
 	uint32_t nfns, fncap;
+	fn *words;              /* lower-cased names the text scan looks for */
+	uint32_t nwords, wordcap;
+	char **ops;             /* operator symbols the text scan looks for */
+	uint8_t *opcls;
+	uint32_t nops;
+	int taint;              /* every statement may reach code that may write */
+	int shadows;            /* a user function is named like a built-in the classifier knows */
+	int view_writes;        /* some view has REL_VIEW_WRITES */
 };
 
 static cap_catreg pq_registry = CAP_CATREG_INIT("the PostgreSQL catalog");
 
 #define MAX_VIEW_DEPTH 16
+#define FIRST_USER_OID 16384 /* FirstNormalObjectId: objects below are built in */
 
 /* ---- hash tables ------------------------------------------------------------------------ */
 
@@ -95,16 +137,70 @@ static uint32_t rel_slot(cap_pqcat *c, const char *name, size_t n, int add)
 	}
 }
 
-static fn *fn_find(const cap_pqcat *c, const char *name, size_t n)
+static fn *fn_lookup(fn *tab, uint32_t cap, const char *name, size_t n)
 {
-	uint32_t mask = c->fncap - 1, i = name_hash(name, n) & mask;
+	if (tab == NULL)
+		return NULL;
+	uint32_t mask = cap - 1, i = name_hash(name, n) & mask;
 	for (;; i = (i + 1) & mask) {
-		fn *f = &c->fns[i];
+		fn *f = &tab[i];
 		if (f->name == NULL)
 			return NULL;
 		if (strlen(f->name) == n && memcmp(f->name, name, n) == 0)
 			return f;
 	}
+}
+
+static fn *fn_find(const cap_pqcat *c, const char *name, size_t n)
+{
+	return fn_lookup(c->fns, c->fncap, name, n);
+}
+
+/* fn_put - file name with class cls (the least safe wins); CAP_OK or CAP_ENOMEM. */
+static int fn_put(fn *tab, uint32_t cap, uint32_t *count, const char *name, size_t n,
+		  enum cap_fn_class cls, int user)
+{
+	uint32_t mask = cap - 1, i = name_hash(name, n) & mask;
+	for (;; i = (i + 1) & mask) {
+		fn *f = &tab[i];
+		if (f->name == NULL) {
+			if (*count + 1 > cap / 2)
+				return CAP_ENOMEM;
+			if ((f->name = strndup(name, n)) == NULL)
+				return CAP_ENOMEM;
+			f->cls = cls;
+			f->user = user;
+			(*count)++;
+			return CAP_OK;
+		}
+		if (strlen(f->name) == n && memcmp(f->name, name, n) == 0) {
+			if (cls > f->cls)
+				f->cls = cls;
+			f->user |= user;
+			return CAP_OK;
+		}
+	}
+}
+
+static const obj *obj_find(const objv *v, uint32_t oid)
+{
+	uint32_t lo = 0, hi = v->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (v->v[mid].oid == oid)
+			return &v->v[mid];
+		if (v->v[mid].oid < oid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int obj_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const obj *)a)->oid, y = ((const obj *)b)->oid;
+	return x < y ? -1 : x > y;
 }
 
 static void cat_free(cap_pqcat *c)
@@ -120,8 +216,15 @@ static void cat_free(cap_pqcat *c)
 	}
 	for (uint32_t i = 0; c->fns && i < c->fncap; i++)
 		free(c->fns[i].name);
+	for (uint32_t i = 0; c->words && i < c->wordcap; i++)
+		free(c->words[i].name);
+	for (uint32_t i = 0; i < c->nops; i++)
+		free(c->ops[i]);
 	free(c->rels);
 	free(c->fns);
+	free(c->words);
+	free(c->ops);
+	free(c->opcls);
 	free(c);
 }
 
@@ -135,129 +238,289 @@ void cap_pqcat_release(cap_pqcat *c)
 	cap_catbase_release(c ? &c->base : NULL);
 }
 
+int cap_pqcat_current(const cap_rt *rt, const cap_sess *s, const cap_pqcat *c)
+{
+	return c && cap_catreg_current(rt, s, &c->base);
+}
+
+void cap_pqcat_hold(cap_pqcat *c)
+{
+	cap_catbase_hold(c ? &c->base : NULL);
+}
+
 /* ---- loading ---------------------------------------------------------------------------- */
 
-static const char q_rels[] =
-	"SELECT c.relname, c.relkind, c.relhasrules, "
+/* Effective volatility of a function: its own, or an aggregate's least safe support function
+ * ('i' < 's' < 'v' as text, so GREATEST is the least safe). */
+#define AGG_VOL "(SELECT a.aggfnoid, pg_catalog.max(f.provolatile::text) AS v " \
+	"FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc f ON f.oid IN (a.aggtransfn, " \
+	"a.aggfinalfn, a.aggcombinefn, a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn) " \
+	"GROUP BY a.aggfnoid)"
+/* Dependencies on user functions that are volatile (pg_depend records none on built-in
+ * objects, so starting from the user's functions loses nothing and reads few rows). */
+#define VOL_DEPS(cls) "SELECT d.objid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_depend d " \
+	"ON d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.refobjid = p.oid " \
+	"AND d.classid = '" cls "'::pg_catalog.regclass WHERE p.oid >= 16384 AND p.provolatile = 'v'"
+/* Domains whose checks call a volatile function, and domains over them. */
+#define BAD_DOMAINS "WITH RECURSIVE bad(oid) AS (SELECT k.contypid FROM pg_catalog.pg_constraint k " \
+	"WHERE k.contypid <> 0 AND k.oid IN (" VOL_DEPS("pg_catalog.pg_constraint") ") " \
+	"UNION SELECT t.oid FROM pg_catalog.pg_type t JOIN bad ON t.typbasetype = bad.oid " \
+	"WHERE t.typtype = 'd') "
+
+static const char q_load[] =
+	/* 0: this implicit transaction only: never wait long behind another session's lock */
+	"SELECT pg_catalog.set_config('lock_timeout', '1s', true), "
+	"pg_catalog.set_config('statement_timeout', '10s', true);"
+	/* 1: relations */
+	BAD_DOMAINS ", wf(rel) AS ("
+	"SELECT ad.adrelid FROM pg_catalog.pg_attrdef ad "
+	"WHERE ad.oid IN (" VOL_DEPS("pg_catalog.pg_attrdef") ") "
+	"UNION SELECT k.conrelid FROM pg_catalog.pg_constraint k "
+	"WHERE k.conrelid <> 0 AND k.oid IN (" VOL_DEPS("pg_catalog.pg_constraint") ") "
+	"UNION SELECT a.attrelid FROM pg_catalog.pg_attribute a JOIN bad ON a.atttypid = bad.oid "
+	"WHERE NOT a.attisdropped) "
+	"SELECT c.oid, c.relname, c.relkind, c.relhasrules, "
 	"EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), "
-	"CASE WHEN c.relkind = 'v' THEN pg_catalog.pg_get_viewdef(c.oid) END, c.relrowsecurity "
+	"c.relrowsecurity, c.oid IN (SELECT rel FROM wf) "
 	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-	"WHERE c.relkind IN ('r','v','m','f','p') "
+	"WHERE c.relkind IN ('r','v','m','f','p','S') "
 	"AND n.nspname NOT IN ('pg_catalog','information_schema') "
-	"AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'";
-static const char q_fks[] =
+	"AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp';"
+	/* 2: every function: oid, name, effective volatility, outside pg_catalog, may write user
+	 * tables, callable by attribute notation (one argument of a row or polymorphic type) */
+	"SELECT p.oid, p.proname, GREATEST(p.provolatile::text, ag.v), "
+	"p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace, "
+	"p.provolatile = 'v' AND (p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace "
+	"OR p.proname ~ 'xml'), "
+	"p.pronargs >= 1 AND p.pronargs - p.pronargdefaults <= 1 AND (p.proargtypes[0] IN "
+	"('record'::pg_catalog.regtype, 'anyelement'::pg_catalog.regtype, "
+	"'anynonarray'::pg_catalog.regtype, 'anycompatible'::pg_catalog.regtype, "
+	"'anycompatiblenonarray'::pg_catalog.regtype) OR t0.typtype = 'c') "
+	"FROM pg_catalog.pg_proc p LEFT JOIN " AGG_VOL " ag ON ag.aggfnoid = p.oid "
+	"LEFT JOIN pg_catalog.pg_type t0 ON t0.oid = p.proargtypes[0] ORDER BY p.oid;"
+	/* 3: operators whose function is not immutable, or user operators */
+	"SELECT o.oid, o.oprname, p.provolatile, "
+	"o.oprnamespace <> 'pg_catalog'::pg_catalog.regnamespace, "
+	"p.provolatile = 'v' AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace "
+	"FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode "
+	"WHERE p.provolatile <> 'i' OR o.oid >= 16384 ORDER BY o.oid;"
+	/* 4: names the text scan looks for besides functions: domains with volatile checks,
+	 * target types of explicit user casts whose function is not immutable */
+	BAD_DOMAINS "SELECT t.oid, t.typname, 'v' FROM pg_catalog.pg_type t JOIN bad ON bad.oid = t.oid "
+	"UNION ALL SELECT 0, t.typname, p.provolatile::text FROM pg_catalog.pg_cast k "
+	"JOIN pg_catalog.pg_proc p ON p.oid = k.castfunc "
+	"JOIN pg_catalog.pg_type t ON t.oid = k.casttarget "
+	"WHERE k.oid >= 16384 AND k.castcontext = 'e' AND p.provolatile <> 'i';"
+	/* 5: code that may run in any statement: implicit or assignment user casts, and types
+	 * whose input or output function is volatile */
+	"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_cast k JOIN pg_catalog.pg_proc p ON p.oid = k.castfunc "
+	"WHERE k.oid >= 16384 AND k.castcontext <> 'e' AND p.provolatile <> 'i') "
+	"OR EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_proc p ON p.oid IN "
+	"(t.typinput, t.typoutput, t.typreceive, t.typsend) WHERE t.oid >= 16384 "
+	"AND p.provolatile = 'v');"
+	/* 6: views' stored definitions */
+	"SELECT r.ev_class, r.ev_action FROM pg_catalog.pg_rewrite r "
+	"JOIN pg_catalog.pg_class c ON c.oid = r.ev_class "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE c.relkind = 'v' AND r.rulename = '_RETURN' "
+	"AND n.nspname NOT IN ('pg_catalog','information_schema');"
+	/* 7: cascading foreign keys */
 	"SELECT p.relname, c.relname FROM pg_catalog.pg_constraint k "
 	"JOIN pg_catalog.pg_class c ON c.oid = k.conrelid "
 	"JOIN pg_catalog.pg_class p ON p.oid = k.confrelid "
-	"WHERE k.contype = 'f' AND (k.confdeltype IN ('c','n','d') OR k.confupdtype IN ('c','n','d'))";
-static const char q_inh[] =
+	"WHERE k.contype = 'f' AND (k.confdeltype IN ('c','n','d') OR k.confupdtype IN ('c','n','d'));"
+	/* 8: inheritance and partitions */
 	"SELECT c.relname, p.relname FROM pg_catalog.pg_inherits i "
 	"JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
-	"JOIN pg_catalog.pg_class p ON p.oid = i.inhparent";
-static const char q_evt[] =
+	"JOIN pg_catalog.pg_class p ON p.oid = i.inhparent;"
+	/* 9: enabled event triggers: DDL runs user code (which may change the session) */
 	"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtenabled <> 'D')";
-static const char q_fns[] =
-	"SELECT proname, string_agg(DISTINCT provolatile::text, '') FROM pg_catalog.pg_proc "
-	"GROUP BY proname";
 
-static PGresult *side_query(PGconn *side, const char *q)
+enum { R_SET, R_RELS, R_PROCS, R_OPS, R_WORDS, R_TAINT, R_VIEWS, R_FKS, R_INH, R_EVT, R_N };
+
+static enum cap_fn_class cls_of(const char *v)
 {
-	PGresult *r = CAP_REAL(cap_pq.PQexec(side, q));
-	if (r && cap_pq.PQresultStatus(r) == PGRES_TUPLES_OK)
-		return r;
-	if (r)
-		cap_pq.PQclear(r);
-	return NULL;
+	return v[0] == 'i' ? CAP_FN_IMMUTABLE : v[0] == 's' ? CAP_FN_STABLE : CAP_FN_VOLATILE;
 }
 
-static PGconn *side_connect(PGconn *conn)
+static int is_t(const PGresult *r, int row, int col)
 {
-	PQconninfoOption *opts = cap_pq.PQconninfo(conn);
-	if (opts == NULL)
-		return NULL;
-	const char *keys[64], *vals[64];
-	int n = 0, have_timeout = 0;
-	for (PQconninfoOption *o = opts; o->keyword && n < 60; o++) {
-		if (o->val == NULL || o->val[0] == '\0')
-			continue;
-		if (strcmp(o->keyword, "connect_timeout") == 0)
-			have_timeout = 1;
-		if (strcmp(o->keyword, "replication") == 0)
-			continue;
-		keys[n] = o->keyword;
-		vals[n] = o->val;
-		n++;
-	}
-	if (!have_timeout) {
-		keys[n] = "connect_timeout";
-		vals[n++] = "5";
-	}
-	keys[n] = "application_name";
-	vals[n++] = "capacitor-catalog";
-	keys[n] = NULL;
-	vals[n] = NULL;
-	PGconn *side = CAP_REAL(cap_pq.PQconnectdbParams(keys, vals, 0));
-	cap_pq.PQconninfoFree(opts);
-	if (side && cap_pq.PQstatus(side) != CONNECTION_OK) {
-		cap_log(CAP_LOG_INFO, "catalog connection failed: %s",
-			cap_pq.PQerrorMessage(side));
-		CAP_REAL_VOID(cap_pq.PQfinish(side));
-		return NULL;
-	}
-	return side;
+	return cap_pq.PQgetvalue(r, row, col)[0] == 't';
 }
 
-static int load_functions(cap_pqcat *c, PGresult *r)
+static uint32_t oid_at(const PGresult *r, int row, int col)
+{
+	return (uint32_t)strtoul(cap_pq.PQgetvalue(r, row, col), NULL, 10);
+}
+
+/* A word for the text scan, lower-cased (the scan folds the statement the same way); a name
+ * the scan cannot see as one identifier makes every statement suspect. */
+static int word_add(cap_pqcat *c, const char *name, enum cap_fn_class cls)
+{
+	char buf[256];
+	size_t n = strlen(name);
+	if (n == 0 || n >= sizeof(buf)) {
+		c->taint = 1;
+		return CAP_OK;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		if (!(ch >= 0x80 || ch == '_' || ch == '$' || (ch >= '0' && ch <= '9') ||
+		      ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z')))
+			c->taint = 1;
+		buf[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch | 0x20 : ch);
+	}
+	return fn_put(c->words, c->wordcap, &c->nwords, buf, n, cls, 1);
+}
+
+/* Functions by name and by oid, and the words of attribute notation. */
+static int load_procs(cap_pqcat *c, const PGresult *r, objv *procs)
 {
 	int n = cap_pq.PQntuples(r);
 	c->fncap = cap_pow2((uint32_t)n + 1);
 	c->fns = calloc(c->fncap, sizeof(fn));
-	if (c->fns == NULL)
+	procs->v = malloc(((size_t)n + 1) * sizeof(obj));
+	if (c->fns == NULL || procs->v == NULL)
 		return CAP_ENOMEM;
 	for (int i = 0; i < n; i++) {
-		const char *name = cap_pq.PQgetvalue(r, i, 0), *v = cap_pq.PQgetvalue(r, i, 1);
-		size_t len = strlen(name);
-		uint32_t mask = c->fncap - 1, h = name_hash(name, len) & mask;
-		while (c->fns[h].name)
-			h = (h + 1) & mask;
-		c->fns[h].name = strdup(name);
-		if (c->fns[h].name == NULL)
+		const char *name = cap_pq.PQgetvalue(r, i, 1);
+		enum cap_fn_class cls = cls_of(cap_pq.PQgetvalue(r, i, 2));
+		uint32_t oid = oid_at(r, i, 0);
+		int user = is_t(r, i, 3), writes = is_t(r, i, 4);
+		if (fn_put(c->fns, c->fncap, &c->nfns, name, strlen(name), cls, user) != CAP_OK)
 			return CAP_ENOMEM;
-		c->fns[h].cls = strchr(v, 'v')	 ? CAP_FN_VOLATILE
-				: strchr(v, 's') ? CAP_FN_STABLE
-						 : CAP_FN_IMMUTABLE;
-		c->nfns++;
+		if (user && cap_sql_pg_builtin(name, strlen(name)))
+			c->shadows = 1;
+		if (cls != CAP_FN_IMMUTABLE || oid >= FIRST_USER_OID)
+			procs->v[procs->n++] = (obj){ oid, cls, writes };
+		/* t.f calls f(t): a word the classifier takes for a column */
+		if (is_t(r, i, 5) && (cls == CAP_FN_VOLATILE || (user && cls != CAP_FN_IMMUTABLE)) &&
+		    word_add(c, name, writes ? CAP_FN_VOLATILE : CAP_FN_STABLE) != CAP_OK)
+			return CAP_ENOMEM;
 	}
 	return CAP_OK;
 }
 
-/* Classify each view's definition: its base relations, and whether it may be cached. */
-static int load_view(cap_pqcat *c, uint32_t vi, const char *def, cap_sql_info *info)
+static int load_ops(cap_pqcat *c, const PGresult *r, objv *ops)
 {
-	cap_sql_classify(CAP_DIALECT_PG, def, strlen(def), info);
-	uint32_t reasons = info->reasons;
-	if (reasons & CAP_SQLR_FUNCTION) {
-		int ok = 1;
-		for (uint16_t i = 0; i < info->nfunc; i++) {
-			fn *f = info->func_class[i] == CAP_FUNC_UNKNOWN
-					? fn_find(c, info->names + info->func[i].name_off,
-						  info->func[i].name_len)
-					: NULL;
-			if (f == NULL || f->cls != CAP_FN_IMMUTABLE)
-				ok = 0;
-		}
-		if (ok)
-			reasons &= ~(uint32_t)CAP_SQLR_FUNCTION;
+	int n = cap_pq.PQntuples(r);
+	ops->v = malloc(((size_t)n + 1) * sizeof(obj));
+	c->ops = calloc((size_t)n + 1, sizeof(char *));
+	c->opcls = calloc((size_t)n + 1, 1);
+	if (ops->v == NULL || c->ops == NULL || c->opcls == NULL)
+		return CAP_ENOMEM;
+	for (int i = 0; i < n; i++) {
+		enum cap_fn_class cls = cls_of(cap_pq.PQgetvalue(r, i, 2));
+		int writes = is_t(r, i, 4);
+		ops->v[ops->n++] = (obj){ oid_at(r, i, 0), cls, writes };
+		if (cls == CAP_FN_IMMUTABLE || (!is_t(r, i, 3) && cls != CAP_FN_VOLATILE))
+			continue; /* built-in operators that depend only on session settings */
+		if ((c->ops[c->nops] = strdup(cap_pq.PQgetvalue(r, i, 1))) == NULL)
+			return CAP_ENOMEM;
+		c->opcls[c->nops++] = (uint8_t)(writes ? CAP_FN_VOLATILE : CAP_FN_STABLE);
 	}
-	if (info->kind != CAP_SQL_READ && !(info->kind == CAP_SQL_READ_NOCACHE && reasons == 0))
+	return CAP_OK;
+}
+
+static int load_words(cap_pqcat *c, const PGresult *r, objv *doms)
+{
+	int n = cap_pq.PQntuples(r);
+	doms->v = malloc(((size_t)n + 1) * sizeof(obj));
+	if (doms->v == NULL)
+		return CAP_ENOMEM;
+	for (int i = 0; i < n; i++) {
+		uint32_t oid = oid_at(r, i, 0);
+		enum cap_fn_class cls = cls_of(cap_pq.PQgetvalue(r, i, 2));
+		if (oid)
+			doms->v[doms->n++] = (obj){ oid, cls, 1 };
+		if (word_add(c, cap_pq.PQgetvalue(r, i, 1), cls) != CAP_OK)
+			return CAP_ENOMEM;
+	}
+	qsort(doms->v, doms->n, sizeof(obj), obj_cmp);
+	return CAP_OK;
+}
+
+typedef struct viewscan {
+	int bad, writes;
+} viewscan;
+
+/* One oid a view's tree names: a function, an operator or a domain. */
+static void view_obj(const objv *v, uint32_t oid, int user_unknown_bad, viewscan *vs)
+{
+	const obj *o = obj_find(v, oid);
+	if (o == NULL) {
+		if (oid >= FIRST_USER_OID && user_unknown_bad)
+			vs->bad = vs->writes = 1; /* created after the list was read */
+		return;
+	}
+	if (o->x != CAP_FN_IMMUTABLE)
+		vs->bad = 1;
+	if (o->writes)
+		vs->writes = 1;
+}
+
+static int is_datetime_type(uint32_t oid)
+{
+	/* date, time, timestamp, timestamptz, timetz: text read at run time may say 'now' */
+	return oid == 1082 || oid == 1083 || oid == 1114 || oid == 1184 || oid == 1266;
+}
+
+/* A view's stored tree (nodeToString output): "{TAG :key value ...}". The keys that hold
+ * oids of what the view runs are looked at wherever they stand; anything that could make its
+ * rows change without a write (current time, sequences, row locks, sampling) marks it bad. */
+static int load_view(cap_pqcat *c, uint32_t vi, uint32_t self, const char *s, const objv *rels,
+		     const objv *procs, const objv *ops, const objv *doms)
+{
+	viewscan vs = { 0, 0 };
+	int io = strstr(s, "{COERCEVIAIO") != NULL;
+	if (strstr(s, "{SQLVALUEFUNCTION") || strstr(s, "{NEXTVALEXPR") ||
+	    strstr(s, ":hasForUpdate true") || strstr(s, ":tablesample {"))
+		vs.bad = 1;
+	for (const char *p = strchr(s, ':'); p; p = strchr(p + 1, ':')) {
+		const char *k = p + 1, *e = k;
+		while ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z') || *e == '_')
+			e++;
+		size_t kl = (size_t)(e - k);
+		const char *v = e;
+		while (*v == ' ')
+			v++;
+#define KEY(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, kl) == 0)
+		if (KEY("opnos")) { /* RowCompareExpr: (o 96 97) */
+			if (v[0] == '(' && v[1] == 'o')
+				for (char *q = (char *)v + 2; *q == ' ';) {
+					char *from = q;
+					uint32_t oid = (uint32_t)strtoul(q, &q, 10);
+					if (q == from)
+						break;
+					view_obj(ops, oid, 1, &vs);
+				}
+			continue;
+		}
+		if (*v < '0' || *v > '9')
+			continue;
+		uint32_t oid = (uint32_t)strtoul(v, NULL, 10);
+		if (KEY("funcid") || KEY("opfuncid") || KEY("aggfnoid") || KEY("winfnoid")) {
+			if (oid)
+				view_obj(procs, oid, 1, &vs);
+		} else if (KEY("opno") || KEY("eqop") || KEY("sortop")) {
+			if (oid)
+				view_obj(ops, oid, 1, &vs);
+		} else if (KEY("resulttype")) {
+			view_obj(doms, oid, 0, &vs);
+			if (io && is_datetime_type(oid))
+				vs.bad = 1;
+		} else if (KEY("relid") && oid != self) {
+			const obj *o = obj_find(rels, oid);
+			if (o == NULL || cap_catreg_push(&c->rels[vi].base, &c->rels[vi].nbase, o->x) != CAP_OK)
+				vs.bad = 1; /* a system catalog, or unknown */
+		}
+#undef KEY
+	}
+	if (vs.bad || vs.writes)
 		c->rels[vi].flags |= REL_VIEW_BAD;
-	if (reasons)
-		c->rels[vi].flags |= REL_VIEW_BAD;
-	for (uint16_t i = 0; i < info->nread; i++) {
-		uint32_t b = rel_slot(c, info->names + info->read[i].name_off,
-				      info->read[i].name_len, 1);
-		if (b == UINT32_MAX || cap_catreg_push(&c->rels[vi].base, &c->rels[vi].nbase, b) != CAP_OK)
-			c->rels[vi].flags |= REL_VIEW_BAD;
+	if (vs.writes) {
+		c->rels[vi].flags |= REL_VIEW_WRITES;
+		c->view_writes = 1;
 	}
 	return CAP_OK;
 }
@@ -282,94 +545,262 @@ static int load_pairs(cap_pqcat *c, PGresult *r, int inheritance)
 	return CAP_OK;
 }
 
-static cap_pqcat *cat_load(PGconn *conn)
+static int load_rels(cap_pqcat *c, const PGresult *rr, objv *rels)
 {
-	PGconn *side = side_connect(conn);
-	if (side == NULL)
-		return NULL;
-	cap_pqcat *c = calloc(1, sizeof(*c));
-	cap_sql_info *info = malloc(sizeof(*info));
-	PGresult *rr = NULL, *rf = NULL, *ri = NULL, *rfn = NULL, *rev = NULL;
-	if (c == NULL || info == NULL)
-		goto fail;
-	PGresult *t = CAP_REAL(cap_pq.PQexec(side, "SET statement_timeout = '10s'"));
-	cap_pq.PQclear(t);
-	rr = side_query(side, q_rels);
-	rf = side_query(side, q_fks);
-	ri = side_query(side, q_inh);
-	rfn = side_query(side, q_fns);
-	rev = side_query(side, q_evt);
-	if (!rr || !rf || !ri || !rfn)
-		goto fail;
-	/* unreadable: assumed present */
-	c->event_triggers = rev == NULL || cap_pq.PQntuples(rev) != 1 ||
-			    cap_pq.PQgetvalue(rev, 0, 0)[0] != 'f';
-	c->base.destroy = cat_destroy;
-	if (load_functions(c, rfn) != CAP_OK)
-		goto fail;
 	int nrel = cap_pq.PQntuples(rr);
 	c->relcap = cap_pow2((uint32_t)nrel * 2 + 64);
 	c->rels = calloc(c->relcap, sizeof(rel));
-	if (c->rels == NULL)
-		goto fail;
+	rels->v = malloc(((size_t)nrel + 1) * sizeof(obj));
+	if (c->rels == NULL || rels->v == NULL)
+		return CAP_ENOMEM;
 	for (int i = 0; i < nrel; i++) {
-		const char *name = cap_pq.PQgetvalue(rr, i, 0);
-		char kind = cap_pq.PQgetvalue(rr, i, 1)[0];
+		const char *name = cap_pq.PQgetvalue(rr, i, 1);
+		char kind = cap_pq.PQgetvalue(rr, i, 2)[0];
 		uint32_t x = rel_slot(c, name, strlen(name), 1);
 		if (x == UINT32_MAX)
-			goto fail;
+			return CAP_ENOMEM;
+		rels->v[rels->n++] = (obj){ oid_at(rr, i, 0), x, 0 };
 		rel *r = &c->rels[x];
 		switch (kind) {
 		case 'v': r->flags |= REL_VIEW; break;
 		case 'm': r->flags |= REL_MATVIEW; break;
 		case 'f': r->flags |= REL_FOREIGN; break;
+		case 'S': r->flags |= REL_SEQUENCE; break;
 		default: r->flags |= REL_TABLE; break;
 		}
-		if (kind != 'v' && cap_pq.PQgetvalue(rr, i, 2)[0] == 't')
+		if (kind != 'v' && is_t(rr, i, 3))
 			r->flags |= REL_RULES;
-		if (cap_pq.PQgetvalue(rr, i, 3)[0] == 't')
+		if (is_t(rr, i, 4))
 			r->flags |= REL_TRIGGERS;
-		if (cap_pq.PQgetvalue(rr, i, 5)[0] == 't')
+		if (is_t(rr, i, 5))
 			r->flags |= REL_RLS;
+		if (is_t(rr, i, 6))
+			r->flags |= REL_WRITE_FNS;
 	}
-	for (int i = 0; i < nrel; i++) {
-		if (cap_pq.PQgetisnull(rr, i, 4))
-			continue;
-		const char *name = cap_pq.PQgetvalue(rr, i, 0);
-		uint32_t x = rel_slot(c, name, strlen(name), 0);
-		if (x != UINT32_MAX)
-			load_view(c, x, cap_pq.PQgetvalue(rr, i, 4), info);
+	qsort(rels->v, rels->n, sizeof(obj), obj_cmp);
+	return CAP_OK;
+}
+
+static cap_pqcat *cat_build(PGresult **res)
+{
+	cap_pqcat *c = calloc(1, sizeof(*c));
+	objv rels = { NULL, 0 }, procs = { NULL, 0 }, ops = { NULL, 0 }, doms = { NULL, 0 };
+	if (c == NULL)
+		return NULL;
+	c->base.destroy = cat_destroy;
+	c->wordcap = 64;
+	while (c->wordcap < (uint32_t)cap_pq.PQntuples(res[R_WORDS]) * 4 + 64 ||
+	       c->wordcap < (uint32_t)cap_pq.PQntuples(res[R_PROCS]) * 2)
+		c->wordcap <<= 1;
+	c->words = calloc(c->wordcap, sizeof(fn));
+	c->taint = cap_pq.PQntuples(res[R_TAINT]) != 1 || is_t(res[R_TAINT], 0, 0);
+	/* unreadable: assumed present */
+	c->event_triggers = cap_pq.PQntuples(res[R_EVT]) != 1 || is_t(res[R_EVT], 0, 0);
+	if (c->words == NULL || load_rels(c, res[R_RELS], &rels) != CAP_OK ||
+	    load_procs(c, res[R_PROCS], &procs) != CAP_OK || load_ops(c, res[R_OPS], &ops) != CAP_OK ||
+	    load_words(c, res[R_WORDS], &doms) != CAP_OK)
+		goto fail;
+	for (int i = 0; i < cap_pq.PQntuples(res[R_VIEWS]); i++) {
+		uint32_t self = oid_at(res[R_VIEWS], i, 0);
+		const obj *o = obj_find(&rels, self);
+		if (o && load_view(c, o->x, self, cap_pq.PQgetvalue(res[R_VIEWS], i, 1), &rels, &procs,
+				   &ops, &doms) != CAP_OK)
+			goto fail;
 	}
-	if (load_pairs(c, rf, 0) != CAP_OK || load_pairs(c, ri, 1) != CAP_OK)
+	if (load_pairs(c, res[R_FKS], 0) != CAP_OK || load_pairs(c, res[R_INH], 1) != CAP_OK)
 		goto fail;
 	goto out;
 fail:
 	cat_free(c);
 	c = NULL;
 out:
-	free(info);
-	cap_pq.PQclear(rr);
-	cap_pq.PQclear(rf);
-	cap_pq.PQclear(ri);
-	cap_pq.PQclear(rfn);
-	cap_pq.PQclear(rev);
-	CAP_REAL_VOID(cap_pq.PQfinish(side));
+	free(rels.v);
+	free(procs.v);
+	free(ops.v);
+	free(doms.v);
 	return c;
 }
 
+/* Run the load on the program's connection (idle: the caller checked); NULL on failure. */
+static cap_pqcat *cat_load(PGconn *conn)
+{
+	PGresult *res[R_N] = { NULL };
+	int n = 0, ok = 1;
+	if (!CAP_REAL(cap_pq.PQsendQuery(conn, q_load))) {
+		cap_log(CAP_LOG_INFO, "catalog query not sent: %s", cap_pq.PQerrorMessage(conn));
+		return NULL;
+	}
+	for (PGresult *r; (r = CAP_REAL(cap_pq.PQgetResult(conn))) != NULL;) {
+		if (cap_pq.PQresultStatus(r) != PGRES_TUPLES_OK || n >= R_N) {
+			if (ok)
+				cap_log(CAP_LOG_INFO, "catalog query failed: %s",
+					cap_pq.PQerrorMessage(conn));
+			ok = 0;
+			cap_pq.PQclear(r);
+			continue;
+		}
+		res[n++] = r;
+	}
+	cap_pqcat *c = ok && n == R_N ? cat_build(res) : NULL;
+	for (int i = 0; i < n; i++)
+		cap_pq.PQclear(res[i]);
+	return c;
+}
+
+typedef struct loadarg {
+	PGconn *conn;
+	int *ran;
+} loadarg;
+
 static cap_catbase *load_cb(void *arg, const cap_sess *s)
 {
+	loadarg *a = arg;
 	(void)s;
-	cap_pqcat *c = cat_load(arg);
+	*a->ran = 1;
+	cap_pqcat *c = cat_load(a->conn);
 	return c ? &c->base : NULL;
 }
 
-cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_pqcat **held)
+cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_pqcat **held,
+			 int *ran)
 {
 	cap_catbase *h = *held ? &(*held)->base : NULL;
-	cap_catbase *b = cap_catreg_get(&pq_registry, rt, s, &h, load_cb, conn);
+	loadarg a = { conn, ran };
+	cap_catbase *b = cap_catreg_get(&pq_registry, rt, s, &h, load_cb, &a);
 	*held = (cap_pqcat *)b; /* base is the first member */
 	return *held;
+}
+
+cap_pqcat *cap_pqcat_peek(const cap_rt *rt, const cap_sess *s, cap_pqcat **held)
+{
+	cap_catbase *h = *held ? &(*held)->base : NULL;
+	cap_catbase *b = cap_catreg_peek(&pq_registry, rt, s, &h);
+	*held = (cap_pqcat *)b;
+	return *held;
+}
+
+/* ---- what a statement reaches without naming it -------------------------------------------- */
+
+/* Record that the statement reaches a function: name (n bytes) of class cls (CAP_FUNC_*). When
+ * func[] is full its last entry gives way to a nameless one that may write: the statement is
+ * then not cached and invalidates the database, which covers what the lost entry meant. */
+static void reach(cap_sql_info *info, const char *name, size_t n, uint8_t cls)
+{
+	info->reasons |= CAP_SQLR_FUNCTION;
+	for (uint16_t i = 0; i < info->nfunc; i++) {
+		const cap_sql_name *f = &info->func[i];
+		if (f->schema_len == 0 && f->name_len == n &&
+		    memcmp(info->names + f->name_off, name, n) == 0) {
+			if (cls == CAP_FUNC_WRITES)
+				info->func_class[i] = cls;
+			return;
+		}
+	}
+	if (info->nfunc < CAP_SQL_MAX_FUNCS && info->names_len + n <= CAP_SQL_NAMES_MAX) {
+		cap_sql_name *f = &info->func[info->nfunc];
+		memcpy(info->names + info->names_len, name, n);
+		*f = (cap_sql_name){ 0, 0, info->names_len, (uint16_t)n };
+		info->names_len = (uint16_t)(info->names_len + n);
+		info->func_class[info->nfunc++] = cls;
+		return;
+	}
+	if (info->nfunc == 0)
+		return;
+	info->func[info->nfunc - 1] = (cap_sql_name){ 0, 0, 0, 0 };
+	info->func_class[info->nfunc - 1] = CAP_FUNC_WRITES;
+}
+
+static int view_writes(const cap_pqcat *c, uint32_t x, int depth)
+{
+	const rel *r = &c->rels[x];
+	if (r->flags & REL_VIEW_WRITES)
+		return 1;
+	if (!(r->flags & REL_VIEW) || depth >= MAX_VIEW_DEPTH)
+		return depth >= MAX_VIEW_DEPTH;
+	for (uint32_t i = 0; i < r->nbase; i++)
+		if (view_writes(c, r->base[i], depth + 1))
+			return 1;
+	return 0;
+}
+
+static int is_ident_byte(unsigned char ch)
+{
+	return ch >= 0x80 || ch == '_' || ch == '$' || (ch >= '0' && ch <= '9') ||
+	       ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z');
+}
+
+/* Every identifier-shaped run of the text (strings and comments included: a false match only
+ * costs a cached read) that names a scan word. */
+static void scan_words(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info *info)
+{
+	char buf[256];
+	for (size_t i = 0; i < len;) {
+		if (!is_ident_byte((unsigned char)sql[i])) {
+			i++;
+			continue;
+		}
+		size_t j = i, k = 0;
+		while (j < len && is_ident_byte((unsigned char)sql[j])) {
+			unsigned char ch = (unsigned char)sql[j++];
+			if (k < sizeof(buf))
+				buf[k++] = (char)(ch >= 'A' && ch <= 'Z' ? ch | 0x20 : ch);
+		}
+		const fn *w = j - i <= sizeof(buf) ? fn_lookup(c->words, c->wordcap, buf, k) : NULL;
+		if (w)
+			reach(info, buf, k, w->cls == CAP_FN_VOLATILE ? CAP_FUNC_WRITES : CAP_FUNC_VOLATILE);
+		i = j;
+	}
+}
+
+static void scan_ops(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info *info)
+{
+	for (uint32_t i = 0; i < c->nops; i++) {
+		size_t n = strlen(c->ops[i]);
+		if (n && memmem(sql, len, c->ops[i], n))
+			reach(info, c->ops[i], n,
+			      c->opcls[i] == CAP_FN_VOLATILE ? CAP_FUNC_WRITES : CAP_FUNC_VOLATILE);
+	}
+}
+
+static const char unknown[] = "\001unknown code";
+
+void cap_pqcat_vet_unknown(cap_sql_info *info)
+{
+	reach(info, unknown, sizeof(unknown) - 1, CAP_FUNC_WRITES);
+}
+
+void cap_pqcat_vet(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info *info)
+{
+	if (c == NULL || info->kind == CAP_SQL_EMPTY || info->kind == CAP_SQL_TXN ||
+	    info->kind == CAP_SQL_SESSION || info->kind == CAP_SQL_DDL || info->kind == CAP_SQL_OTHER)
+		return;
+	if (c->taint) {
+		reach(info, unknown, sizeof(unknown) - 1, CAP_FUNC_WRITES);
+		return;
+	}
+	if (c->shadows) {
+		/* upper() may be public.upper(int): the catalog's answer for the name decides */
+		if (info->flags & CAP_SQLF_BUILTINS_LOST)
+			reach(info, unknown, sizeof(unknown) - 1, CAP_FUNC_WRITES);
+		for (uint16_t i = 0; i < info->nbuiltin; i++) {
+			const cap_sql_name *b = &info->builtin[i];
+			const fn *f = fn_find(c, info->names + b->name_off, b->name_len);
+			if (f && f->user && f->cls != CAP_FN_IMMUTABLE)
+				reach(info, f->name, b->name_len,
+				      f->cls == CAP_FN_STABLE ? CAP_FUNC_VOLATILE : CAP_FUNC_WRITES);
+		}
+	}
+	if (c->nwords)
+		scan_words(c, sql, len, info);
+	if (c->nops)
+		scan_ops(c, sql, len, info);
+	if (c->view_writes)
+		for (uint16_t i = 0; i < info->nread; i++) {
+			const cap_sql_name *nm = &info->read[i];
+			uint32_t x = rel_slot((cap_pqcat *)c, info->names + nm->name_off, nm->name_len, 0);
+			if (x != UINT32_MAX && view_writes(c, x, 0))
+				reach(info, c->rels[x].name, strlen(c->rels[x].name), CAP_FUNC_WRITES);
+		}
 }
 
 /* ---- the callbacks ---------------------------------------------------------------------------- */
@@ -378,8 +809,8 @@ static int add_rel_deps(cap_pqcat *c, cap_engine *e, uint32_t x, cap_deps *d, in
 			enum cap_reason *why)
 {
 	rel *r = &c->rels[x];
-	if (r->flags & (REL_FOREIGN | REL_RLS)) {
-		*why = CAP_REASON_catalog;
+	if (r->flags & (REL_FOREIGN | REL_RLS | REL_SEQUENCE)) {
+		*why = (r->flags & REL_SEQUENCE) ? CAP_REASON_volatile : CAP_REASON_catalog;
 		return CAP_EINVAL;
 	}
 	if (cap_engine_deps_table(e, d, r->name, strlen(r->name)) != CAP_OK) {
@@ -430,7 +861,7 @@ static int bump_rel(cap_pqcat *c, cap_engine *e, uint32_t x, uint8_t *seen)
 		return 0;
 	seen[x] = 1;
 	rel *r = &c->rels[x];
-	if (r->flags & (REL_TRIGGERS | REL_RULES | REL_VIEW | REL_FOREIGN))
+	if (r->flags & (REL_TRIGGERS | REL_RULES | REL_VIEW | REL_FOREIGN | REL_WRITE_FNS))
 		return -1;
 	cap_engine_bump_table(e, r->name, strlen(r->name));
 	for (uint32_t i = 0; i < r->nfk; i++)

@@ -1,15 +1,18 @@
 /*
  * pq_catalog.h - what the libpq hooks need from a PostgreSQL database's catalog: which names
- * are views (and their base tables), materialized views, foreign tables and partitioned or
- * inherited tables; which tables have user triggers or rules (their writes have unknowable
- * effects); which foreign keys cascade; which functions are immutable. (Isolation levels are
- * the session's own: hooks/pq.c reads them on the program's connection.)
+ * are views (and what their stored definitions reach: base relations, functions, operators,
+ * domains, by oid), materialized views, sequences, foreign and partitioned or inherited tables;
+ * which tables have user triggers, rules, or defaults and checks that call volatile functions
+ * (their writes have unknowable effects); which foreign keys cascade; how volatile each
+ * function name is, and which operators, attribute-notation functions, domains and casts a
+ * statement can reach without calling them by name. (Isolation levels are the session's
+ * own: hooks/pq.c reads them on the program's connection.)
  *
- * It is loaded once per (server, database, user) in each process, through a short-lived
- * separate connection opened with the program connection's own parameters (so querying it
- * never disturbs the program's session or transaction), and reloaded when any process ran
- * DDL (the reserved generation slot of session.h). When it cannot be loaded the hooks cache
- * no reads on that database and every write invalidates the whole database.
+ * It is loaded once per (server, database, user) in each process, on the program's own
+ * connection while that is idle (see pq_catalog.c), and reloaded when any process ran DDL (the
+ * reserved generation slot of session.h) or a minute has passed, when a statement needs it.
+ * When it cannot be had the hooks cache no reads on that database and every write invalidates
+ * the whole database.
  */
 #ifndef CAP_PQ_CATALOG_H
 #define CAP_PQ_CATALOG_H
@@ -24,13 +27,38 @@ typedef struct cap_pqcat cap_pqcat;
  * needed; NULL when it is unavailable (then retried at most every few seconds). *held is
  * the reference the caller keeps between statements: it is released and replaced here when a
  * newer catalog exists (the caller releases its last one with cap_pqcat_release). */
-cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_pqcat **held);
+cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_pqcat **held,
+			 int *ran);
 void cap_pqcat_release(cap_pqcat *c);
 
 /* cap_pqcat_runs_code - may the write or DDL described by info run user code that can change
  * the session (triggers, rules, views, foreign tables, on any table it reaches; event
  * triggers for DDL)? 1 also when unknown (c NULL, a relation the catalog does not know). */
 int cap_pqcat_runs_code(cap_pqcat *c, const cap_sql_info *info);
+
+/* cap_pqcat_current - whether c is the current catalog for s; cap_pqcat_hold takes one more
+ * reference. An out-of-date catalog may not decide what is cached, but it still knows which
+ * views and functions may write. */
+int cap_pqcat_current(const cap_rt *rt, const cap_sess *s, const cap_pqcat *c);
+void cap_pqcat_hold(cap_pqcat *c);
+
+/* cap_pqcat_get loads on conn: call it only while conn is idle (PQTRANS_IDLE, nothing in
+ * flight, not in pipeline mode); the catalog query's notices are the caller's to mute, and
+ * when it ran (*ran set to 1) it destroyed conn's unnamed prepared statement.
+ * cap_pqcat_peek never loads: the current catalog, or NULL when none is loaded or it is out
+ * of date. */
+cap_pqcat *cap_pqcat_peek(const cap_rt *rt, const cap_sess *s, cap_pqcat **held);
+
+/* cap_pqcat_vet - add to info (func[], CAP_SQLR_FUNCTION) what sql[0..len) reaches without
+ * naming it: user operators, attribute notation, domains and casts with volatile functions,
+ * user functions named like built-ins, views that may write, or anything at all when the
+ * database has volatile implicit casts or type I/O. Entries that may write are
+ * CAP_FUNC_WRITES. c may be NULL (nothing is added). */
+void cap_pqcat_vet(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info *info);
+
+/* cap_pqcat_vet_unknown - without a catalog nothing proves what a statement reaches: mark it
+ * as reaching code that may write (not cached; the database is invalidated after it). */
+void cap_pqcat_vet_unknown(cap_sql_info *info);
 
 /* The callbacks session.c uses. */
 extern const cap_catalog_ops cap_pqcat_ops;

@@ -165,6 +165,8 @@ static uint32_t check_funcs(const cap_sql_info *info, const cap_rules_verdict *v
 			continue; /* declared safe */
 		const cap_sql_name *f = &info->func[i];
 		enum cap_fn_class c = CAP_FN_VOLATILE;
+		if (info->func_class[i] == CAP_FUNC_WRITES)
+			*may_write = 1; /* reached through an operator, a view ...: see pq_catalog.h */
 		if (info->func_class[i] == CAP_FUNC_UNKNOWN) {
 			c = CAP_FN_UNKNOWN;
 			if (ops && cat) {
@@ -186,7 +188,7 @@ static uint32_t check_funcs(const cap_sql_info *info, const cap_rules_verdict *v
 static int has_unknown_func(const cap_sql_info *info)
 {
 	for (uint16_t i = 0; i < info->nfunc; i++)
-		if (info->func_class[i] == CAP_FUNC_UNKNOWN)
+		if (info->func_class[i] == CAP_FUNC_UNKNOWN || info->func_class[i] == CAP_FUNC_WRITES)
 			return 1;
 	return 0;
 }
@@ -240,7 +242,7 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 		p->act = CAP_ACT_WRITE;
 		/* UPDATE t SET x = f(x) writes what f writes: a function that is not immutable
 		 * (or declared safe) makes the write one of the whole database */
-		if (info->nfunc) {
+		if (info->nfunc || (info->reasons & CAP_SQLR_FUNCTION)) {
 			cap_rules_verdict wv = { 0, 0, 0xffffffffu };
 			if (rt->rules)
 				cap_rules_apply(rt->rules, s->dialect, info, &wv);
@@ -437,10 +439,16 @@ static void bump_write(const cap_rt *rt, cap_sess *s, const cap_sql_info *info,
 	int whole_db = p->fn_may_write || info->kind == CAP_SQL_OTHER || info->nwrite == 0 ||
 		       cat == NULL || ops == NULL || (info->reasons & CAP_SQLR_TOO_COMPLEX) ||
 		       (s->dialect == CAP_DIALECT_PG && writes_unknowable(info));
-	if (info->kind == CAP_SQL_DDL || (info->flags & CAP_SQLF_CATALOG_CHANGE)) {
-		/* DDL changes what every catalog knows: the database, and each process's catalog */
+	if (info->kind == CAP_SQL_DDL || info->kind == CAP_SQL_OTHER ||
+	    (info->flags & CAP_SQLF_CATALOG_CHANGE)) {
+		/* DDL changes what every catalog knows: the database, and each process's catalog;
+		 * so may what we cannot see into (DO, CALL, an unknown statement: EXECUTE 'CREATE
+		 * TRIGGER ...'). Inside a transaction it takes effect at COMMIT: a catalog loaded
+		 * before then is out of date again, so end_txn bumps once more. */
 		whole_db = 1;
 		cap_engine_bump_table(rt->engine, catalog_slot, sizeof(catalog_slot) - 1);
+		if (in_txn)
+			s->txn_ddl = 1;
 	}
 	/* roles, memberships and databases are the server's; code we cannot see may change
 	 * them too (a DO block that runs REVOKE) */
@@ -485,6 +493,11 @@ void cap_sess_bump(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, cons
  * pre-commit state between the write and the commit). */
 static void end_txn(const cap_rt *rt, cap_sess *s, const cap_catalog_ops *ops, void *cat)
 {
+	if (s->txn_ddl) {
+		cap_engine_bump_table(rt->engine, catalog_slot, sizeof(catalog_slot) - 1);
+		s->txn_ddl = 0;
+		s->wset_db = 1;
+	}
 	if (s->wset_cluster)
 		cap_sess_bump_cluster(rt, s);
 	s->wset_cluster = 0;

@@ -90,6 +90,7 @@ typedef struct cap_sess {
 	char **wset;
 	uint32_t nwset, capwset;
 	int wset_db;           /* the open transaction did something whose tables are unknown */
+	int txn_ddl;           /* the open transaction ran DDL: catalogs reload after it ends */
 	/* temporary tables created in this session (bare names, folded) */
 	char **temps;
 	uint32_t ntemps, captemps;

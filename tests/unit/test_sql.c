@@ -463,3 +463,35 @@ Test(sql, names)
 		cr_expect_not_null(cap_sql_reason_name(1u << b), "bit %d", b);
 }
 #endif
+
+Test(sql, now_text_every_spelling)
+{
+	static const char *const yes[] = { "now", "NOW", "  now ", "\tnow\n", "{now,epoch}",
+					   "[today,infinity)", "{\"n\\ow\"}", "n\\157w", "\\x6eow",
+					   "\\006Eow", "\\+00006Eow", "tomorrow allballs", "Yesterday",
+					   "(now)" };
+	static const char *const no[] = { "", "known", "snow", "nowhere", "epoch", "infinity",
+					  "2024-01-01", "xtoday" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		cr_expect(cap_sql_now_text(yes[i], strlen(yes[i])), "%s", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		cr_expect(!cap_sql_now_text(no[i], strlen(no[i])), "%s", no[i]);
+	/* never reads past n: "now" cut to "no" */
+	cr_expect(!cap_sql_now_text("now", 2));
+}
+
+Test(sql, builtins_are_reported_apart)
+{
+	cap_sql_info in;
+	const char *q = "SELECT upper(a), now(), pg_catalog.lower(b), public.upper(c) FROM t";
+	cap_sql_classify(CAP_DIALECT_PG, q, strlen(q), &in);
+	cr_assert_eq(in.nbuiltin, 2); /* upper and now: unqualified */
+	cr_assert(cap_sql_pg_builtin("upper", 5));
+	cr_assert(cap_sql_pg_builtin("nextval", 7));
+	cr_assert(!cap_sql_pg_builtin("my_func", 7));
+	/* public.upper(c) is a function the catalog must judge */
+	int found = 0;
+	for (uint16_t i = 0; i < in.nfunc; i++)
+		found |= in.func[i].schema_len == 6 && in.func_class[i] == CAP_FUNC_UNKNOWN;
+	cr_assert(found);
+}

@@ -1,0 +1,397 @@
+#!/bin/bash
+# t_pg_functions - what a PostgreSQL statement reaches without naming it is found from the
+# catalog, by object: writes hidden behind attribute notation (t.f), a user operator, a view
+# over a writing function, UPDATE t SET x = f(x), a column default or a domain check calling a
+# writing function, and a user function named like a built-in (public.upper(int)) run every
+# time and invalidate what they write; a view over a sequence is never cached; 'now' in any
+# spelling (and as a parameter) is never frozen; CREATE TRIGGER inside a transaction reaches
+# every process's catalog at COMMIT; a function or DO block that re-PREPAREs a statement name
+# is not answered from the cache under the old name; after a PQexecParams hit the unnamed
+# statement is still the program's (PQdescribePrepared, PQexecPrepared ""); a LISTENing
+# connection gets its notifications; a hit on a closed connection reports it closed; the
+# catalog is read without a connection of its own (a role at its connection limit works and
+# prints nothing) and without waiting behind another session's lock.
+#
+# Most cases run a script once without Capacitor and once with it after the same setup: the
+# outputs must be identical.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cap_need_clean_exit
+cap_need_pg
+[ -e "$CAP_LIB" ] || fail "$CAP_LIB not built"
+client=$CAP_BUILD/clients/pq_funcs
+[ -x "$client" ] || fail "$client not built (make clients)"
+
+stat() {
+	{ "$CAP_TOOL" stats --json 2>/dev/null || true; } |
+		python3 -c 'import json,sys
+try: print(json.load(sys.stdin).get(sys.argv[1], 0))
+except Exception: print(0)' "$1"
+}
+
+d=$(cap_tmpdir)
+trap '[ -n "${CAP_TEST_LOG:-}" ] && cp -r "$d"/. "$CAP_TEST_LOG/" 2>/dev/null; _cap_cleanup' EXIT
+conn="-h $CAP_PG_HOST -p $CAP_PG_PORT -U $CAP_PG_USER -d $CAP_PG_DB"
+PSQL="$CAP_PG_BIN/psql -X -A -t $conn"
+DIRECT="env -u LD_PRELOAD $PSQL"
+ON="env LD_PRELOAD=$(cap_preload) CAPACITOR_ENABLE=1"
+export PGOPTIONS="-c client_min_messages=warning"
+failures=0
+
+bad() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# same NAME SETUP-FILE SCRIPT-FILE [psql|client] - run SETUP directly, then SCRIPT without the
+# library; SETUP again (through the library, so that it invalidates), SCRIPT twice with it (cold, then warm): outputs and stderr must match.
+same() {
+	local name=$1 setup=$2 script=$3 runner=${4:-psql} i
+	runit() {
+		if [ "$runner" = psql ]; then "$@" $PSQL -f "$script"; else "$@" "$client" <"$script"; fi
+	}
+	$DIRECT -q -f "$setup" >/dev/null 2>&1
+	runit env -u LD_PRELOAD >"$d/$name.off" 2>&1
+	for i in 1 2; do
+		$ON $PSQL -q -f "$setup" >/dev/null 2>&1
+		runit $ON >"$d/$name.on$i" 2>&1
+		if ! cmp -s "$d/$name.off" "$d/$name.on$i"; then
+			bad "$name (run $i): output differs with Capacitor"
+			diff -u "$d/$name.off" "$d/$name.on$i" | sed 's/^/    /' | head -40 >&2 || true
+			return
+		fi
+	done
+}
+
+# ---- 1. writes reached without naming the function ------------------------------------------
+cat >"$d/w.setup" <<'SQL'
+DROP TABLE IF EXISTS fl_t, fl_log, fl_d, fl_dd CASCADE;
+DROP VIEW IF EXISTS fl_wv;
+DROP FUNCTION IF EXISTS fl_bump(fl_t), fl_w(), fl_opf(int, int), public.upper(int), fl_chk(int) CASCADE;
+DROP DOMAIN IF EXISTS fl_dom;
+CREATE TABLE fl_t (a int, x int);
+INSERT INTO fl_t VALUES (1, 10), (2, 20);
+CREATE TABLE fl_log (n int);
+CREATE FUNCTION fl_w() RETURNS int LANGUAGE plpgsql AS
+  $$BEGIN INSERT INTO fl_log VALUES (1); RETURN (SELECT count(*) FROM fl_log); END$$;
+CREATE FUNCTION fl_bump(fl_t) RETURNS int LANGUAGE plpgsql AS
+  $$BEGIN INSERT INTO fl_log VALUES ($1.a); RETURN $1.a; END$$;
+CREATE FUNCTION fl_opf(int, int) RETURNS bool LANGUAGE plpgsql AS
+  $$BEGIN INSERT INTO fl_log VALUES ($1); RETURN $1 = $2; END$$;
+CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = fl_opf);
+CREATE FUNCTION public.upper(int) RETURNS int LANGUAGE plpgsql AS
+  $$BEGIN INSERT INTO fl_log VALUES ($1); RETURN $1; END$$;
+CREATE VIEW fl_wv AS SELECT a, fl_w() AS w FROM fl_t;
+CREATE TABLE fl_d (a int, b int DEFAULT fl_w());
+CREATE FUNCTION fl_chk(int) RETURNS bool LANGUAGE plpgsql AS
+  $$BEGIN INSERT INTO fl_log VALUES ($1); RETURN true; END$$;
+CREATE DOMAIN fl_dom AS int CHECK (fl_chk(VALUE));
+CREATE TABLE fl_dd (v fl_dom);
+SQL
+# Each case: count fl_log, then the statement that writes it (twice where a read could be
+# answered from the cache), then count again.
+wcase() { # wcase NAME STATEMENT [TIMES]
+	local n
+	{
+		echo "SELECT count(*) FROM fl_log;"
+		for n in $(seq "${3:-2}"); do echo "$2"; done
+		echo "SELECT count(*) FROM fl_log;"
+		echo "SELECT count(*) FROM fl_log;"
+	} >"$d/w_$1.sql"
+	same "writes_$1" "$d/w.setup" "$d/w_$1.sql"
+}
+wcase attribute "SELECT t.fl_bump FROM fl_t t ORDER BY 1;"
+wcase operator "SELECT a FROM fl_t WHERE a === 1;"
+wcase builtin_name "SELECT upper(7);"
+wcase view "SELECT a FROM fl_wv ORDER BY a;"
+wcase update "UPDATE fl_t SET x = fl_w() WHERE a = 1;" 1
+wcase default "INSERT INTO fl_d (a) VALUES (1);" 1
+wcase domain_cast "SELECT 5::fl_dom;"
+wcase domain_column "INSERT INTO fl_dd VALUES (3);" 1
+
+# ---- 2. sequences through a view ------------------------------------------------------------
+cat >"$d/s.setup" <<'SQL'
+DROP VIEW IF EXISTS fl_sv;
+DROP SEQUENCE IF EXISTS fl_seq;
+CREATE SEQUENCE fl_seq;
+SELECT nextval('fl_seq');
+CREATE VIEW fl_sv AS SELECT last_value FROM fl_seq;
+SQL
+cat >"$d/s.sql" <<'SQL'
+SELECT * FROM fl_sv;
+SELECT * FROM fl_sv;
+SELECT nextval('fl_seq');
+SELECT * FROM fl_sv;
+SELECT last_value FROM fl_seq;
+SELECT last_value FROM fl_seq;
+SELECT nextval('fl_seq');
+SELECT last_value FROM fl_seq;
+SQL
+same sequence "$d/s.setup" "$d/s.sql"
+
+# ---- 3. 'now' in any spelling ----------------------------------------------------------------
+# Each spelling is read twice with a pause between: the values must differ, with the library too.
+: >"$d/now.sql"
+k=0
+for lit in "E'now'::timestamptz" "E'n\\157w'::timestamptz" "\$\$now\$\$::timestamptz" \
+	"\$x\$now\$x\$::timestamptz" "U&'now'::timestamptz" "U&'\\006Eow'::timestamptz" \
+	"'NOW'::timestamptz" "'  now '::timestamptz" "'{now}'::timestamptz[]" \
+	"'[now,infinity)'::tstzrange" "N'now'::timestamptz" "timestamptz 'now'"; do
+	k=$((k + 1))
+	cat >>"$d/now.sql" <<SQL
+SELECT ($lit)::text AS x \\gset v_
+SELECT pg_sleep(0.02);
+SELECT ($lit)::text AS x \\gset w_
+SELECT 'changes: ' || (:'v_x' <> :'w_x')::text || ' $k';
+SELECT pg_sleep(0.02);
+SQL
+done
+: >"$d/now.setup"
+same now "$d/now.setup" "$d/now.sql"
+grep -q "changes: false" "$d/now.off" && bad "now: a value did not change even without the library"
+# 'now' as a parameter value (PQexecParams)
+printf 'params\tSELECT $1::timestamptz::text\tnow\nsleep\t20\nparams\tSELECT $1::timestamptz::text\tnow\n' >"$d/nowp.in"
+$ON "$client" <"$d/nowp.in" >"$d/nowp.out" 2>&1
+$ON "$client" <"$d/nowp.in" >>"$d/nowp.out" 2>&1
+[ "$(grep -c '^    20' "$d/nowp.out" | tr -d ' ')" = 4 ] || bad "nowp: unexpected output: $(cat "$d/nowp.out")"
+[ "$(grep '^    20' "$d/nowp.out" | sort -u | wc -l)" = 4 ] || bad "nowp: a 'now' parameter was answered from the cache"
+
+# ---- 4. CREATE TRIGGER inside a transaction ---------------------------------------------------
+# A long-lived process reads (its catalog is loaded while the trigger is not committed yet),
+# the trigger commits, the process writes the table: the trigger's write must be invalidated.
+cat >"$d/tg.setup" <<'SQL'
+DROP TABLE IF EXISTS fl_tg, fl_tlog CASCADE;
+DROP FUNCTION IF EXISTS fl_tgf() CASCADE;
+CREATE TABLE fl_tg (a int);
+CREATE TABLE fl_tlog (n int);
+CREATE FUNCTION fl_tgf() RETURNS trigger LANGUAGE plpgsql AS
+  $$BEGIN INSERT INTO fl_tlog VALUES (NEW.a); RETURN NEW; END$$;
+SQL
+cat >"$d/tg.ddl" <<'SQL'
+BEGIN;
+CREATE TRIGGER fl_tgt AFTER INSERT ON fl_tg FOR EACH ROW EXECUTE FUNCTION fl_tgf();
+SELECT pg_sleep(1.5);
+COMMIT;
+SQL
+cat >"$d/tg.sql" <<SQL
+SELECT count(*) FROM fl_tlog;
+SELECT count(*) FROM fl_tlog;
+\\! $ON $PSQL -q -f $d/tg.ddl >/dev/null &
+SELECT pg_sleep(0.7);
+SELECT count(*) FROM fl_tg;
+SELECT count(*) FROM fl_tlog;
+SELECT pg_sleep(1.8);
+SELECT count(*) FROM fl_tlog;
+INSERT INTO fl_tg VALUES (1);
+SELECT count(*) FROM fl_tlog;
+SELECT count(*) FROM fl_tlog;
+SQL
+same trigger_txn "$d/tg.setup" "$d/tg.sql"
+
+# The same with the trigger created by a DO block (code whose DDL the text does not show).
+cat >"$d/tgdo.sql" <<SQL
+SELECT count(*) FROM fl_tlog;
+SELECT count(*) FROM fl_tg;
+SELECT pg_sleep(1.2);
+\\! $ON $PSQL -q -c "DO \\\$\\\$BEGIN EXECUTE 'CREATE TRIGGER fl_tgt AFTER INSERT ON fl_tg FOR EACH ROW EXECUTE FUNCTION fl_tgf()'; END\\\$\\\$" >/dev/null
+SELECT count(*) FROM fl_tlog;
+INSERT INTO fl_tg VALUES (1);
+SELECT count(*) FROM fl_tlog;
+SELECT count(*) FROM fl_tlog;
+SQL
+same trigger_do "$d/tg.setup" "$d/tgdo.sql"
+
+# ---- 5. statement names re-prepared behind the hook's back -----------------------------------
+cat >"$d/rp.setup" <<'SQL'
+DROP TABLE IF EXISTS fl_p;
+CREATE TABLE fl_p (a int);
+INSERT INTO fl_p VALUES (1), (2), (3);
+DROP TABLE IF EXISTS fl_q;
+CREATE TABLE fl_q (a int);
+INSERT INTO fl_q VALUES (1);
+CREATE OR REPLACE FUNCTION fl_reprep(n text) RETURNS int LANGUAGE plpgsql AS
+  $$BEGIN EXECUTE 'DEALLOCATE ' || n; EXECUTE 'PREPARE ' || n || ' AS DELETE FROM fl_p WHERE a = 1'; RETURN 1; END$$;
+SQL
+cat >"$d/rp.in" <<'EOF'
+prepare	s1	SELECT count(*) FROM fl_p
+execp	s1
+execp	s1
+exec	SELECT fl_reprep('s1')
+execp	s1
+prepare	s2	SELECT count(*) FROM fl_p
+execp	s2
+execp	s2
+exec	DO $$BEGIN EXECUTE 'DEALLOCATE s2'; EXECUTE 'PREPARE s2 AS DELETE FROM fl_p WHERE a = 2'; END$$
+execp	s2
+prepare	s3	SELECT count(*) FROM fl_p
+execp	s3
+execp	s3
+exec	SELECT 1; DEALLOCATE s3; PREPARE s3 AS DELETE FROM fl_p WHERE a = 3
+execp	s3
+exec	INSERT INTO fl_p VALUES (1), (2), (3)
+prepare	s4	SELECT count(*) FROM fl_p
+execp	s4
+execp	s4
+exec	UPDATE fl_q SET a = a WHERE fl_reprep('s4') = 1
+execp	s4
+exec	SELECT count(*) FROM fl_p
+EOF
+same reprepare "$d/rp.setup" "$d/rp.in" client
+
+# ---- 6. what the program can observe after a hit ------------------------------------------------
+cat >"$d/un.setup" <<'SQL'
+DROP TABLE IF EXISTS fl_u;
+CREATE TABLE fl_u (a int, b text);
+INSERT INTO fl_u VALUES (1, 'one'), (2, 'two');
+SQL
+cat >"$d/un.in" <<'EOF'
+params	SELECT a, b FROM fl_u WHERE a = $1	1
+params	SELECT b FROM fl_u WHERE a = $1	2
+params	SELECT a, b FROM fl_u WHERE a = $1	1
+describe	-
+execp	-	2
+params	SELECT b FROM fl_u WHERE a = $1	2
+params	SELECT a, b FROM fl_u WHERE a = $1	1
+senddescribe	-
+sendexecp	-	2
+prepare	-	SELECT b, a FROM fl_u WHERE a = $1
+params	SELECT a, b FROM fl_u WHERE a = $1	1
+exec	SELECT count(*) FROM fl_u
+execp	-	1
+EOF
+same unnamed "$d/un.setup" "$d/un.in" client
+
+# LISTEN: the notification sent by another session between two reads arrives with the second.
+cat >"$d/ln.in" <<'EOF'
+exec	SELECT count(*) FROM fl_u
+exec	LISTEN fl_ch
+exec	SELECT count(*) FROM fl_u
+sleep	1500
+exec	SELECT count(*) FROM fl_u
+EOF
+cat >"$d/ln.run" <<EOF
+( sleep 0.7; $DIRECT -q -c "NOTIFY fl_ch, 'hello'" ) &
+"$client" <"$d/ln.in"
+wait
+EOF
+$DIRECT -q -f "$d/un.setup" >/dev/null 2>&1
+env -u LD_PRELOAD bash "$d/ln.run" >"$d/listen.off" 2>&1
+$ON "$client" <"$d/ln.in" >/dev/null 2>&1 # warm the cache
+$ON bash "$d/ln.run" >"$d/listen.on" 2>&1
+grep -q "notify fl_ch hello" "$d/listen.off" || bad "listen: no notification even without the library"
+cmp -s "$d/listen.off" "$d/listen.on" || { bad "listen: output differs"; diff -u "$d/listen.off" "$d/listen.on" >&2 || true; }
+
+# ... but code that might have listened (a volatile function) costs hits only until the server
+# says the connection does not listen.
+printf 'exec\tSELECT fl_w()\nexec\tSELECT count(*) FROM fl_u\nexec\tSELECT count(*) FROM fl_u\n' >"$d/nl.in"
+h0=$(stat hits)
+$ON "$client" <"$d/nl.in" >"$d/nl.out" 2>&1
+h1=$(stat hits)
+[ "$h1" -gt "$h0" ] || bad "not listening: no hit after a volatile function ($(cat "$d/nl.out"))"
+
+# A hit on a connection libpq knows the server closed reports it closed: another session
+# terminates it, a statement finds out, then a read that was cached.
+cat >"$d/cl.in" <<'EOF'
+exec	SELECT count(*) FROM fl_u
+exec	SELECT count(*) FROM fl_u
+sleep	1500
+exec	SELECT count(*) FROM fl_u WHERE a > 1
+status
+exec	SELECT count(*) FROM fl_u
+status
+EOF
+cat >"$d/cl.run" <<EOF
+( sleep 0.7; $DIRECT -q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fl_closed'" ) >/dev/null &
+PGAPPNAME=fl_closed "$client" <"$d/cl.in" 2>&1 | grep -v '^  PGRES_FATAL_ERROR'
+wait
+EOF
+$DIRECT -q -f "$d/un.setup" >/dev/null 2>&1
+env -u LD_PRELOAD bash "$d/cl.run" >"$d/closed.off" 2>&1
+$ON $PSQL -q -f "$d/un.setup" >/dev/null 2>&1
+$ON bash "$d/cl.run" >"$d/closed.on" 2>&1
+grep -q bad "$d/closed.off" || bad "closed: the connection was not closed even without the library"
+cmp -s "$d/closed.off" "$d/closed.on" || { bad "closed: output differs"; diff -u "$d/closed.off" "$d/closed.on" >&2 || true; }
+
+# ---- 7. the catalog connection --------------------------------------------------------------
+# A role at its connection limit: everything works, nothing is printed, reads are cached.
+$DIRECT -q <<'SQL' >/dev/null 2>&1 || true
+DROP ROLE IF EXISTS fl_lim;
+CREATE ROLE fl_lim LOGIN CONNECTION LIMIT 1;
+GRANT SELECT ON fl_u TO fl_lim;
+SQL
+lim="$CAP_PG_BIN/psql -X -A -t -h $CAP_PG_HOST -p $CAP_PG_PORT -U fl_lim -d $CAP_PG_DB"
+h0=$(stat hits)
+$ON $lim -c "SELECT count(*) FROM fl_u" \
+	-c "SELECT count(*) FROM fl_u" -c "SELECT count(*) FROM fl_u" >"$d/lim.out" 2>"$d/lim.err"
+[ -s "$d/lim.err" ] && bad "connection limit: the program's stderr got: $(cat "$d/lim.err")"
+[ "$(cat "$d/lim.out")" = "$(printf '2\n2\n2')" ] || bad "connection limit: output $(cat "$d/lim.out")"
+h1=$(stat hits)
+[ "$h1" -gt "$h0" ] || bad "connection limit: no hits (the catalog could not be read)"
+
+# The catalog is read on the program's connection, but the isolation level it reports is the
+# one a new session gets (the role's default here), not what this session SET.
+$DIRECT -q <<'SQL' >/dev/null 2>&1 || true
+DROP ROLE IF EXISTS fl_iso;
+CREATE ROLE fl_iso LOGIN;
+ALTER ROLE fl_iso SET default_transaction_isolation = 'serializable';
+GRANT SELECT ON fl_u TO fl_iso;
+CREATE TABLE IF NOT EXISTS fl_other (a int);
+GRANT SELECT ON fl_other TO fl_iso;
+SQL
+iso="$CAP_PG_BIN/psql -X -A -t -h $CAP_PG_HOST -p $CAP_PG_PORT -U fl_iso -d $CAP_PG_DB"
+cat >"$d/iso.sql" <<EOF
+SET default_transaction_isolation = 'read committed';
+SELECT count(*) FROM fl_u;
+\\c
+BEGIN;
+SELECT count(*) FROM fl_other;
+\\! $ON $PSQL -q -c "INSERT INTO fl_u VALUES (9, 'nine')"
+\\! $ON $iso -q -c "SELECT count(*) FROM fl_u" -c "SELECT count(*) FROM fl_u" >/dev/null
+SELECT count(*) FROM fl_u;
+COMMIT;
+EOF
+$ON $PSQL -q -f "$d/un.setup" -c "GRANT SELECT ON fl_u TO fl_iso" >/dev/null 2>&1
+$ON $iso -f "$d/iso.sql" >"$d/iso.out" 2>&1
+[ "$(grep -v -e '^$' -e '^You are now' "$d/iso.out" | tr '\n' ' ')" = "SET 2 BEGIN 0 2 COMMIT " ] ||
+	bad "isolation: a serializable transaction saw a later state: $(cat "$d/iso.out")"
+
+# psycopg2 runs every statement in a transaction it begins itself: the catalog is read before
+# its BEGIN, so reads in those transactions are cached.
+if python3 -c 'import psycopg2' 2>/dev/null; then
+	h0=$(stat hits)
+	$ON python3 - <<PY >"$d/psy.out" 2>&1 || bad "psycopg2: $(cat "$d/psy.out")"
+import psycopg2
+c = psycopg2.connect(host="$CAP_PG_HOST", port=$CAP_PG_PORT, user="$CAP_PG_USER", dbname="$CAP_PG_DB")
+for i in range(3):
+    cur = c.cursor()
+    cur.execute("SELECT count(*) FROM fl_u")
+    cur.fetchall()
+    c.commit()
+PY
+	h1=$(stat hits)
+	[ "$h1" -gt "$h0" ] || bad "psycopg2: no hits in its transactions"
+fi
+
+# Another session holds an ACCESS EXCLUSIVE lock on a view's base table: loading the catalog
+# must not wait for it.
+$DIRECT -q <<'SQL' >/dev/null 2>&1
+DROP VIEW IF EXISTS fl_lv;
+DROP TABLE IF EXISTS fl_lt;
+CREATE TABLE fl_lt (a int);
+CREATE VIEW fl_lv AS SELECT a FROM fl_lt;
+SQL
+$DIRECT -q -c "BEGIN" -c "LOCK TABLE fl_lt IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(6)" \
+	-c "COMMIT" >/dev/null 2>&1 &
+locker=$!
+sleep 0.5
+"$CAP_TOOL" invalidate --all >/dev/null 2>&1 || true
+t0=$(date +%s%N)
+$ON $PSQL -c "CREATE TABLE IF NOT EXISTS fl_other (a int)" -c "SELECT count(*) FROM fl_u" \
+	-c "SELECT count(*) FROM fl_u" >"$d/lock.out" 2>&1
+t1=$(date +%s%N)
+wait "$locker" || true
+ms=$(((t1 - t0) / 1000000))
+[ "$ms" -lt 3000 ] || bad "lock: reading the catalog waited ${ms} ms behind another session's lock"
+
+[ "$failures" -eq 0 ] || fail "$failures case(s) failed (logs in \$CAP_TEST_LOG)"
+echo "ok"
