@@ -270,7 +270,10 @@ void cap_pqcat_hold(cap_pqcat *c)
 static const char q_load[] =
 	/* 0: this implicit transaction only: never wait long behind another session's lock */
 	"SELECT pg_catalog.set_config('lock_timeout', '1s', true), "
-	"pg_catalog.set_config('statement_timeout', '10s', true);"
+	"pg_catalog.set_config('statement_timeout', '10s', true), "
+	/* the program's search_path must not choose the operators and functions below (a user
+	 * `=` in public would run, slowly or wrongly): pg_catalog only, for this query */
+	"pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);"
 	/* 1: relations */
 	BAD_DOMAINS ", wf(rel) AS ("
 	"SELECT ad.adrelid FROM pg_catalog.pg_attrdef ad "

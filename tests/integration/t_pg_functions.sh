@@ -393,5 +393,25 @@ wait "$locker" || true
 ms=$(((t1 - t0) / 1000000))
 [ "$ms" -lt 3000 ] || bad "lock: reading the catalog waited ${ms} ms behind another session's lock"
 
+# The catalog query runs on the program's connection, under the program's search_path: a user
+# operator that comes first there (public.= on oid) must not be what the query calls.
+$DIRECT -q <<'SQL' >/dev/null 2>&1
+DROP OPERATOR IF EXISTS public.= (oid, oid);
+DROP FUNCTION IF EXISTS public.fl_oideq(oid, oid);
+DROP SEQUENCE IF EXISTS fl_opcalls;
+CREATE SEQUENCE fl_opcalls;
+CREATE FUNCTION public.fl_oideq(oid, oid) RETURNS bool LANGUAGE plpgsql IMMUTABLE AS
+  $$BEGIN PERFORM nextval('fl_opcalls'); RETURN $1 OPERATOR(pg_catalog.=) $2; END$$;
+CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = oid, PROCEDURE = public.fl_oideq);
+SQL
+"$CAP_TOOL" invalidate --all >/dev/null 2>&1 || true
+$ON $PSQL -c "SET search_path = public, pg_catalog" -c "CREATE TABLE IF NOT EXISTS fl_op (a int)" \
+	-c "INSERT INTO fl_op VALUES (1)" -c "SELECT count(*) FROM fl_op" -c "SELECT count(*) FROM fl_op" \
+	>"$d/op.out" 2>&1
+calls=$($DIRECT -c "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM fl_opcalls")
+[ "$calls" = 0 ] || bad "search_path: the catalog query called the program's operator $calls times"
+$DIRECT -q -c "DROP OPERATOR public.= (oid, oid)" -c "DROP FUNCTION public.fl_oideq(oid, oid)" \
+	-c "DROP TABLE fl_op" -c "DROP SEQUENCE fl_opcalls" >/dev/null 2>&1
+
 [ "$failures" -eq 0 ] || fail "$failures case(s) failed (logs in \$CAP_TEST_LOG)"
 echo "ok"
