@@ -39,6 +39,7 @@
  */
 #include "cache/engine.h"
 #include "cache/disk.h"
+#include "cache/fault.h"
 #include "cache/gen.h"
 #include "cache/log.h"
 #include "cache/mem.h"
@@ -299,6 +300,8 @@ static CAP_COLD void check(cap_engine *e, int kind, uint64_t budget_ns)
 	uint64_t now = cap_now_ns();
 	if (full)
 		ST(&e->next_check, now + CHECK_NS);
+	if (!full)
+		cap_fault_recheck(now); /* a miss or a write: the program may have taken SIGBUS */
 	cap_gen *g = e->gen;
 	int shared = LD(&g->shared);
 	if (shared) {

@@ -202,6 +202,78 @@ Test(faults, program_sigbus_handler_chained)
 	cap_engine_close(e);
 }
 
+/* A handler the program installs after ours (Python's faulthandler.enable() after the first
+ * query): the next miss, a second later, puts ours back; a truncated table is then still a
+ * miss, not a death, and a SIGBUS from elsewhere still reaches the program's handler. */
+static volatile sig_atomic_t late_ran;
+static void late_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	if (si->si_code > 0)
+		_exit(99); /* a fault reached the program: ours was not consulted */
+	late_ran = 1;
+}
+
+Test(faults, program_handler_installed_later_is_taken_back)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		cap_engine *e = open_eng(1 << 20, 1 << 20);
+		if (put(e, "k", "t") != CAP_OK)
+			_exit(3);
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = late_handler;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGBUS, &sa, NULL);
+		sleep_ms(1100);
+		(void)put(e, "k2", "t"); /* a miss: the disposition is looked at */
+		truncate_file(CAP_GEN_FILE);
+		if (get(e, "k") != CAP_MISS)
+			_exit(4);
+		raise(SIGBUS);
+		_exit(late_ran ? 0 : 5);
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d (99: the program's handler "
+		  "got our fault)", st);
+}
+
+/* A program handler that hands over the way faulthandler does (put the previous handler,
+ * ours, back and raise again) ends in the default action, not a loop. */
+static struct sigaction handed_prev;
+static void handing_handler(int sig)
+{
+	sigaction(sig, &handed_prev, NULL);
+	raise(sig);
+}
+
+Test(faults, program_handler_handing_back_still_dies)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		alarm(10);
+		cap_engine *e = open_eng(1 << 20, 1 << 20);
+		if (put(e, "k", "t") != CAP_OK)
+			_exit(3);
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = handing_handler;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGBUS, &sa, &handed_prev);
+		sleep_ms(1100);
+		(void)put(e, "k2", "t");
+		raise(SIGBUS);
+		_exit(0);
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS, "status %d", st);
+}
+
 Test(faults, gen_deleted_noticed_on_next_miss)
 {
 	cap_engine *a = open_eng(1 << 20, 1 << 20);
