@@ -17,8 +17,10 @@
  *
  * Staying attached (check()): the table a process maps may stop being the directory's - the
  * file deleted, replaced, truncated (a bus error, turned into zeros by cache/fault), or its
- * bytes restored in place so that counters go back. check() runs on every miss and write
- * (one stat(2): is dir/gen still the device, inode, size and nonce we map?) and, from any
+ * bytes restored in place so that counters go back - or the directory or table chmod'ed or
+ * chown'ed so that processes starting now refuse it (and go private: their bumps would never
+ * reach us). check() runs on every miss and write (two stat(2)s: is dir/gen still the device,
+ * inode, size and nonce we map, and are both still ours alone?) and, from any
  * call, once every CHECK_NS (the same, plus a scan of every counter against this process's
  * high-water marks: a table that does not strictly advance is treated as a new one). When the
  * table is no longer the directory's, the process at once maps a private table of fresh random
@@ -52,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -268,6 +271,18 @@ static int attach(cap_engine *e, uint64_t budget_ns, const char **what)
 	return rc;
 }
 
+/* dir_safe - the directory is still ours alone: the processes that start now would refuse one
+ * that is not (cap_dir_open) and go private, so their bumps would never reach us. One
+ * lstat(2); a failure other than a missing path counts as safe (as in cap_gen_is_current; a
+ * missing directory shows as a missing table). */
+static int dir_safe(const char *dir)
+{
+	struct stat st;
+	if (lstat(dir, &st) != 0)
+		return 1;
+	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022);
+}
+
 /* detach - stop using the table at once (see the top of the file). Checker only. */
 static void detach(cap_engine *e, const char *why)
 {
@@ -306,17 +321,24 @@ static CAP_COLD void check(cap_engine *e, int kind, uint64_t budget_ns)
 	int shared = LD(&g->shared);
 	if (shared) {
 		const char *why = NULL;
+		int now_cur = 1, unsafe = 0;
 		if (LD(&g->dead))
 			why = "faulted (file truncated or its file system full)";
-		else if (!cap_gen_is_current(g, e->gen_path))
+		else if ((now_cur = cap_gen_is_current(g, e->gen_path)) == 0)
 			why = "was replaced or removed";
-		else if (full && !advances(e)) {
+		else if (now_cur < 0 || !dir_safe(e->dir)) {
+			why = "or its directory changed owner or mode (no longer ours alone; only "
+			      "entries with a TTL are cached until it is)";
+			unsafe = 1;
+		} else if (full && !advances(e)) {
 			why = "went back (restored in place); building a new one";
 			e->renew = 1;
 		}
 		if (why) {
 			detach(e, why);
 			shared = 0;
+			/* the re-attach fails the same way: this line was the one warning */
+			e->warned_attach = unsafe;
 		}
 	}
 	if (!shared && (now >= e->next_attach || kind == CHECK_WRITE)) {

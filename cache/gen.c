@@ -296,6 +296,10 @@ int cap_gen_is_current(const cap_gen *g, const char *path)
 	if ((uint64_t)st.st_dev != g->dev || (uint64_t)st.st_ino != g->ino ||
 	    (size_t)st.st_size != CAP_GEN_FILE_SIZE || cap_gen_retired(g))
 		return 0;
+	/* chmod/chown while we run: the processes that start now refuse the file, so their
+	 * bumps would never reach us */
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return CAP_EUNSAFE;
 	/* the header read through the mapping: the size was just checked, and a fault here is
 	 * recovered (zeros: not current) */
 	const cap_gen_hdr *h = g->map;

@@ -98,8 +98,9 @@ int cap_gen_attach(cap_gen *g, int dfd, int flags);
  * mapped now as retired (when it still is mapped, that is, has not faulted). */
 void cap_gen_detach(cap_gen *g, int retire);
 /* cap_gen_is_current - 1 when g maps the file now at path (same device and inode, full size,
- * same nonce), not retired, and it has not faulted; 0 otherwise. One stat(2); a stat that fails
- * for another reason than a missing path counts as current (no retiring on a transient error). */
+ * same nonce), not retired, and it has not faulted; CAP_EUNSAFE when it is that file but no
+ * longer ours or now group/other-writable; 0 otherwise. One stat(2); a stat that fails for
+ * another reason than a missing path counts as current (no retiring on a transient error). */
 int cap_gen_is_current(const cap_gen *g, const char *path);
 void cap_gen_close(cap_gen *g);
 

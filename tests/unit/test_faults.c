@@ -274,6 +274,44 @@ Test(faults, program_handler_handing_back_still_dies)
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS, "status %d", st);
 }
 
+/* chmod g+w of the directory or of gen while a process runs: the processes that start now
+ * refuse it and go private (their writes bump nothing shared), so the running one must stop
+ * serving shared entries too at its next miss; and share again once the mode is safe. */
+static void chmod_goes_private(const char *name, mode_t bad, mode_t good)
+{
+	cap_engine *e = open_eng(1 << 20, 1 << 20);
+	cr_assert_eq(put(e, "k", "t"), CAP_OK);
+	cr_assert_eq(get(e, "k"), CAP_HIT_L1);
+	char p[512];
+	if (name)
+		path_of(p, sizeof(p), name);
+	else
+		snprintf(p, sizeof(p), "%s", dir);
+	cr_assert_eq(chmod(p, bad), 0);
+	(void)put(e, "k2", "t"); /* a miss */
+	cr_assert_eq(get(e, "k"), CAP_MISS, "%s mode %o: a shared entry still served", p, bad);
+	cap_engine_usage_t u;
+	cap_engine_usage(e, &u);
+	cr_assert(!u.gen_shared && !u.l2_on);
+	cr_assert_neq(put(e, "k", "t"), CAP_OK, "private: no entry without a TTL");
+	cr_assert_eq(chmod(p, good), 0);
+	sleep_ms(1100);
+	(void)put(e, "k3", "t");
+	cap_engine_usage(e, &u);
+	cr_assert(u.gen_shared, "shared again once the mode is safe");
+	cap_engine_close(e);
+}
+
+Test(faults, dir_chmod_goes_private)
+{
+	chmod_goes_private(NULL, 0770, 0700);
+}
+
+Test(faults, gen_chmod_goes_private)
+{
+	chmod_goes_private(CAP_GEN_FILE, 0620, 0600);
+}
+
 Test(faults, gen_deleted_noticed_on_next_miss)
 {
 	cap_engine *a = open_eng(1 << 20, 1 << 20);
