@@ -113,6 +113,30 @@ static uint64_t *ctr_of(void *map)
 	return (uint64_t *)((char *)map + CAP_GEN_HDR_SIZE);
 }
 
+/* clock_ids - this process's boot (XXH3-64 of boot_id; 0 when unreadable) and time
+ * namespace (0 when unknown). The boot is read once: it does not change while we run. */
+static void clock_ids(uint64_t *boot, uint32_t *timens)
+{
+	static uint64_t boot_hash;
+	static int boot_read;
+	if (!__atomic_load_n(&boot_read, __ATOMIC_ACQUIRE)) {
+		char id[64];
+		uint64_t b = 0;
+		int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t n = read(fd, id, sizeof(id));
+			if (n > 0)
+				b = XXH3_64bits(id, (size_t)n);
+			close(fd);
+		}
+		__atomic_store_n(&boot_hash, b, __ATOMIC_RELAXED);
+		__atomic_store_n(&boot_read, 1, __ATOMIC_RELEASE);
+	}
+	*boot = __atomic_load_n(&boot_hash, __ATOMIC_RELAXED);
+	struct stat st;
+	*timens = stat("/proc/self/ns/time", &st) == 0 ? (uint32_t)st.st_ino : 0;
+}
+
 /* private_table - a filled anonymous table at a new address, or MAP_FAILED. */
 static void *private_table(uint64_t nonce)
 {
@@ -185,6 +209,13 @@ static int check_file(int fd, struct stat *st, uint64_t *nonce)
 	if (h.check != hdr_check(&h) || h.nslots != CAP_GEN_SLOTS ||
 	    h.ntables != CAP_GEN_TABLES || h.ndbs != CAP_GEN_DBS || h.retired)
 		return CAP_ECORRUPT;
+	uint64_t boot;
+	uint32_t timens;
+	clock_ids(&boot, &timens);
+	if (h.boot != boot)
+		return CAP_ECORRUPT; /* built before a reboot: expiry times of another clock */
+	if (h.timens != timens)
+		return CAP_EUNSAFE; /* same boot, another monotonic clock: not ours to rebuild */
 	*nonce = h.nonce;
 	return CAP_OK;
 }
@@ -231,6 +262,7 @@ static int build(int dfd, struct stat *st, uint64_t *nonce)
 	h->nslots = CAP_GEN_SLOTS;
 	h->ntables = CAP_GEN_TABLES;
 	h->ndbs = CAP_GEN_DBS;
+	clock_ids(&h->boot, &h->timens);
 	h->magic = CAP_GEN_MAGIC;
 	h->check = hdr_check(h);
 	cap_fault_unwatch(m);

@@ -20,6 +20,14 @@
  * serving them until its own next check while writers bump the new table. A retired file is
  * never attached again (it is rebuilt).
  *
+ * One clock. Entries carry expiry times on CLOCK_MONOTONIC, which starts again at each boot
+ * and is offset in a time namespace. A table (and so every L2 entry, which is only valid
+ * with the table's nonce) records the boot and the time namespace of the process that built
+ * it: a table from another boot (a disk-based CAPACITOR_DIR across a reboot) is rebuilt, so
+ * no entry keeps an expiry of the old clock; a process in another time namespace of the same
+ * boot refuses the table (CAP_EUNSAFE: it caches only entries with a TTL, privately) rather
+ * than rebuilding it under the processes that use it.
+ *
  * File layout (offsets, no pointers): cap_gen_hdr at 0, counters at CAP_GEN_HDR_SIZE.
  */
 #ifndef CAP_GEN_H
@@ -46,15 +54,16 @@ typedef struct cap_gen_hdr {
 	uint32_t nslots;
 	uint32_t ntables;
 	uint32_t ndbs;
-	uint32_t pad0;
+	uint32_t timens; /* the builder's time namespace (inode of /proc/self/ns/time), 0 unknown */
 	uint64_t check; /* XXH3-64 of the bytes before this field */
 	uint64_t retired; /* set once the file is no longer the directory's table (see below) */
-	uint64_t pad1;
+	uint64_t boot;    /* XXH3-64 of the builder's /proc/sys/kernel/random/boot_id */
 } cap_gen_hdr;
 
 _Static_assert(sizeof(cap_gen_hdr) == CAP_GEN_HDR_SIZE, "gen header is one cache line");
 _Static_assert(offsetof(cap_gen_hdr, check) == 40, "gen header layout");
 _Static_assert(offsetof(cap_gen_hdr, retired) == 48, "gen header layout");
+_Static_assert(offsetof(cap_gen_hdr, boot) == 56, "gen header layout");
 
 #define CAP_GEN_FORMAT                                                                     \
 	((uint64_t)1 << 56 | (uint64_t)sizeof(cap_gen_hdr) << 40 |                         \

@@ -312,6 +312,32 @@ Test(faults, gen_chmod_goes_private)
 	chmod_goes_private(CAP_GEN_FILE, 0620, 0600);
 }
 
+/* A CAPACITOR_DIR on disk across a reboot: CLOCK_MONOTONIC started again, so expiry times
+ * stored before are meaningless. A table recording another boot is rebuilt and the L2
+ * entries recorded against it are gone. */
+Test(faults, table_of_another_boot_is_rebuilt)
+{
+	cap_engine *e = open_eng(0, 1 << 20);
+	cr_assert_eq(put(e, "k", "t"), CAP_OK);
+	cr_assert_eq(get(e, "k"), CAP_HIT_L2);
+	cap_engine_close(e);
+	ino_t was = ino_of(CAP_GEN_FILE);
+	char p[512];
+	path_of(p, sizeof(p), CAP_GEN_FILE);
+	int fd = open(p, O_RDWR);
+	cr_assert(fd >= 0);
+	uint64_t other = 0x0123456789abcdefull;
+	cr_assert_eq(pwrite(fd, &other, sizeof(other), offsetof(cap_gen_hdr, boot)),
+		     (ssize_t)sizeof(other));
+	close(fd);
+	e = open_eng(0, 1 << 20);
+	cr_assert_eq(get(e, "k"), CAP_MISS, "an entry of another boot was served");
+	cr_assert_neq(ino_of(CAP_GEN_FILE), was, "the table of another boot was kept");
+	cr_assert_eq(put(e, "k", "t"), CAP_OK);
+	cr_assert_eq(get(e, "k"), CAP_HIT_L2);
+	cap_engine_close(e);
+}
+
 Test(faults, gen_deleted_noticed_on_next_miss)
 {
 	cap_engine *a = open_eng(1 << 20, 1 << 20);
