@@ -11,6 +11,7 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,8 +314,8 @@ Test(faults, gen_chmod_goes_private)
 }
 
 /* A CAPACITOR_DIR on disk across a reboot: CLOCK_MONOTONIC started again, so expiry times
- * stored before are meaningless. A table recording another boot is rebuilt and the L2
- * entries recorded against it are gone. */
+ * stored before are meaningless. A table recording another boot is rebuilt, and the L2
+ * entries recorded against it are gone with its nonce (l2.cache records the boot too). */
 Test(faults, table_of_another_boot_is_rebuilt)
 {
 	cap_engine *e = open_eng(0, 1 << 20);
@@ -336,6 +337,44 @@ Test(faults, table_of_another_boot_is_rebuilt)
 	cr_assert_eq(put(e, "k", "t"), CAP_OK);
 	cr_assert_eq(get(e, "k"), CAP_HIT_L2);
 	cap_engine_close(e);
+}
+
+/* A process in another time namespace (its CLOCK_MONOTONIC offset) must not share a table
+ * whose L2 entries carry expiry times of the other clock: it refuses it and goes private. */
+Test(faults, other_time_namespace_does_not_share)
+{
+	cap_engine *e = open_eng(0, 1 << 20);
+	cr_assert_eq(put(e, "k", "t"), CAP_OK);
+	cr_assert_eq(get(e, "k"), CAP_HIT_L2);
+	cap_engine_close(e);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (unshare(CLONE_NEWTIME) != 0)
+			_exit(77);
+		int fd = open("/proc/self/timens_offsets", O_WRONLY);
+		if (fd < 0 || write(fd, "monotonic -3600 0", 17) != 17)
+			_exit(77);
+		close(fd);
+		pid_t c = fork(); /* the children enter the new namespace */
+		if (c == 0) {
+			cap_engine *e2 = open_eng(0, 1 << 20);
+			cap_engine_usage_t u;
+			cap_engine_usage(e2, &u);
+			_exit(get(e2, "k") == CAP_MISS && !u.gen_shared ? 0 : 1);
+		}
+		int st;
+		if (waitpid(c, &st, 0) != c || !WIFEXITED(st))
+			_exit(2);
+		_exit(WEXITSTATUS(st));
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+		cr_log_warn("no time namespaces here: skipped");
+		return;
+	}
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "status %d: a process of another time namespace shared the table", st);
 }
 
 Test(faults, gen_deleted_noticed_on_next_miss)
