@@ -108,6 +108,23 @@ static void fill(uint64_t *ctr, uint64_t nonce)
 	}
 }
 
+/* fill_sum - the sum of the values fill() writes for nonce. */
+static uint64_t fill_sum(uint64_t nonce)
+{
+	uint64_t sum = 0;
+	for (uint32_t i = 0; i < CAP_GEN_SLOTS; i++)
+		sum += XXH3_64bits_withSeed(&i, sizeof(i), nonce);
+	return sum;
+}
+
+uint64_t cap_gen_seq(const cap_gen *g)
+{
+	uint64_t sum = 0;
+	for (uint32_t i = 0; i < CAP_GEN_SLOTS; i++)
+		sum += cap_gen_read(g, i);
+	return sum - g->base;
+}
+
 static uint64_t *ctr_of(void *map)
 {
 	return (uint64_t *)((char *)map + CAP_GEN_HDR_SIZE);
@@ -228,6 +245,7 @@ static int map_over(cap_gen *g, int fd, const struct stat *st, uint64_t nonce)
 	if (m == MAP_FAILED)
 		return CAP_EIO;
 	g->nonce = nonce;
+	g->base = fill_sum(nonce);
 	g->dev = (uint64_t)st->st_dev;
 	g->ino = (uint64_t)st->st_ino;
 	__atomic_store_n(&g->dead, 0, __ATOMIC_RELEASE);

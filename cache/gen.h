@@ -82,6 +82,7 @@ typedef struct cap_gen {
 	int shared;      /* 1 = the file (atomic), 0 = private anonymous memory */
 	int dead;        /* atomic: set by the SIGBUS handler (cache/fault) when the file faulted */
 	uint64_t dev, ino; /* identity of the file mapped (or last mapped, when private) */
+	uint64_t base;     /* sum of the table's starting values (see cap_gen_seq) */
 } cap_gen;
 
 /* cap_gen_open_private - a table in anonymous memory for this process only (random values). */
@@ -128,6 +129,11 @@ static inline void cap_gen_bump(cap_gen *g, uint32_t slot)
 	__atomic_fetch_add(&g->ctr[slot], 1, __ATOMIC_SEQ_CST);
 }
 
+/* cap_gen_seq - bumps ever made to the mapped table: every counter starts at a value derived
+ * from the nonce and only ever grows by one per bump, so the sum of the counters less the
+ * sum of their starting values counts them (mod 2^64). A table restored in place from an
+ * older copy counts fewer. One pass over the counters: checks only, never a hit. */
+uint64_t cap_gen_seq(const cap_gen *g);
 /* cap_gen_retired - whether the mapped table was retired (header word; 0 for a private one). */
 static inline int cap_gen_retired(const cap_gen *g)
 {
