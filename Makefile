@@ -88,13 +88,6 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE) -lcriterion -ldl -lm
 
-# test_stats compiles tools/cmd_stats.c in, which prints the followers (tools/follow*.c).
-TEST_STATS_OBJS := $(call obj,tools/follow.c tools/follow_pg.c tools/follow_my.c)
-$(BUILD)/tests/test_stats: tests/unit/test_stats.c $(TEST_STATS_OBJS) $(CORE)
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(TEST_STATS_OBJS) $(CORE) -lcriterion -ldl -lm -lpq -lmariadb
-
 # The policy tables drive hooks/session.c itself (it knows no client library).
 $(BUILD)/tests/test_policy: tests/unit/test_policy.c $(call obj,hooks/session.c) $(CORE)
 	@mkdir -p $(dir $@)
