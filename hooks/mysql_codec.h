@@ -42,7 +42,7 @@ int cap_my_encode(const MYSQL_RES *res, cap_buf *b);
 
 /* cap_my_decode - a new buffered MYSQL_RES holding the value, for mysql_free_result to free;
  * NULL on a malformed value or no memory. unbuffered: shape it as mysql_use_result returns
- * it (max_length 0, row_count 0 and eof 0 until the rows are read: see mysql.c). */
+ * it (max_length 0, row_count 0 and eof 0 until the rows are read: see mysql_result.c). */
 MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered);
 
 /* cap_my_fields - the field count of an encoded value (0 when malformed). */

@@ -55,7 +55,11 @@ extern struct cap_my_real cap_my;
 
 /* cap_my_resolve - resolve every function once; 1 when the core set is present.
  * mariadb_stmt_execute_direct may be missing (MySQL's own client): it stays NULL. The
- * non-blocking API's functions are resolved by mysql.c's own wrappers. */
+ * non-blocking API's functions are resolved by hooks/mysql_async through cap_my_sym. */
 int cap_my_resolve(void);
+
+/* cap_my_sym - a client library function by name (the non-blocking API's, which
+ * hooks/mysql_async resolves itself); NULL when the library has none. */
+void *cap_my_sym(const char *name);
 
 #endif

@@ -7,6 +7,7 @@
  * handful of branches: it is on the hit path.
  */
 #include "hooks/session.h"
+#include "hooks/session_my.h"
 #include "cache/cap.h"
 #include "cache/log.h"
 
@@ -192,11 +193,7 @@ static int has_unknown_func(const cap_sql_info *info)
 
 static enum cap_sql_iso txn_level(const cap_sess *s)
 {
-	if (s->txn_iso != CAP_ISO_NONE)
-		return s->txn_iso;
-	if (s->next_iso != CAP_ISO_NONE)
-		return s->next_iso;
-	return s->sess_iso;
+	return s->txn_iso != CAP_ISO_NONE ? s->txn_iso : s->sess_iso;
 }
 
 /* May the statement about to run read uncommitted rows? PostgreSQL runs READ UNCOMMITTED as
@@ -674,6 +671,57 @@ static void after_probed(cap_sess *s, const cap_sql_info *info, const cap_plan *
 		s->txn_iso = s->sess_iso; /* later changes of the default do not move it */
 }
 
+/* The session side of a finished statement when the state is not read back after it (or, for
+ * MySQL, is read back only before the next cacheable read): what the text proves is folded
+ * into the fingerprint, anything else gives the connection a fingerprint no one shares. */
+static void after_text(cap_sess *s, const cap_sql_info *info, const cap_plan *p, const char *sql,
+		       size_t len, int ok, int was_in_txn, int in_txn)
+{
+	int changes = info->kind == CAP_SQL_SESSION || (info->reasons & CAP_SQLR_SESSION_FN) ||
+		      p->fn_may_write || info->kind == CAP_SQL_OTHER;
+	if (changes && (info->reasons & CAP_SQLR_SESSION_FN) && (was_in_txn || in_txn))
+		s->txn_tainted = 1; /* set_config(..., true) reverts at the end */
+	if (changes) {
+		if ((info->flags & CAP_SQLF_RESET_ALL) && ok && !was_in_txn && !in_txn) {
+			s->fp_sets = 0;
+			update_fp(s);
+			s->sess_iso = CAP_ISO_UNKNOWN;
+			s->sess_iso_known = 0;
+		} else if (ok && !was_in_txn && !in_txn && info->kind == CAP_SQL_SESSION &&
+			   !(info->reasons & CAP_SQLR_MULTI)) {
+			fold_session(s, sql, len); /* took effect, for good: its text says it */
+		} else {
+			fold_unique(s);
+		}
+	}
+	if ((info->kind == CAP_SQL_SESSION && info->iso == CAP_ISO_NONE &&
+	     mentions_isolation(sql, len)) ||
+	    ((info->reasons & CAP_SQLR_SESSION_FN) && mentions_isolation(sql, len)) ||
+	    p->fn_may_write || info->kind == CAP_SQL_OTHER) {
+		/* set_config('default_transaction_isolation', ...), a RESET we could not
+		 * read, or code we cannot see (a volatile user function, DO, CALL) may have
+		 * changed the level: it is unknown now, the strictest case */
+		s->sess_iso = CAP_ISO_UNKNOWN;
+		s->sess_iso_known = 1;
+		if (was_in_txn || in_txn)
+			s->txn_iso = CAP_ISO_UNKNOWN;
+	}
+	if (info->iso != CAP_ISO_NONE && ok) {
+		switch (info->iso_scope) {
+		case CAP_ISO_SCOPE_SESSION:
+			s->sess_iso = info->iso;
+			/* RESET ALL / DISCARD ALL go back to the server's default, which the
+			 * hook knows (0 asks it to apply it again); any other level we could
+			 * not read stays unknown, the strictest case */
+			s->sess_iso_known = !(info->flags & CAP_SQLF_RESET_ALL);
+			break;
+		case CAP_ISO_SCOPE_NEXT: break; /* MySQL: cap_sess_stmt_end */
+		case CAP_ISO_SCOPE_TXN: s->txn_iso = info->iso; break;
+		default: s->sess_iso = CAP_ISO_UNKNOWN; break;
+		}
+	}
+}
+
 void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, const cap_plan *p,
 		    const char *sql, size_t len, int ok, int in_txn, const cap_catalog_ops *ops,
 		    void *cat)
@@ -691,53 +739,12 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 
 	/* Session changes are folded even when the statement failed: a multi-statement string
 	 * may have applied its SET before a later part failed, and folding only separates. */
-	if (s->probe) {
+	if (s->probe && s->dialect != CAP_DIALECT_MYSQL)
 		after_probed(s, info, p, sql, len, ok, was_in_txn, in_txn, ops, cat);
-	} else {
-		int changes = info->kind == CAP_SQL_SESSION || (info->reasons & CAP_SQLR_SESSION_FN) ||
-			      p->fn_may_write || info->kind == CAP_SQL_OTHER;
-		if (changes && (info->reasons & CAP_SQLR_SESSION_FN) && (was_in_txn || in_txn))
-			s->txn_tainted = 1; /* set_config(..., true) reverts at the end */
-		if (changes) {
-			if ((info->flags & CAP_SQLF_RESET_ALL) && ok && !was_in_txn && !in_txn) {
-				s->fp_sets = 0;
-				update_fp(s);
-				s->sess_iso = CAP_ISO_UNKNOWN;
-				s->sess_iso_known = 0;
-			} else if (ok && !was_in_txn && !in_txn && info->kind == CAP_SQL_SESSION &&
-				   !(info->reasons & CAP_SQLR_MULTI)) {
-				fold_session(s, sql, len); /* took effect, for good: its text says it */
-			} else {
-				fold_unique(s);
-			}
-		}
-		if ((info->kind == CAP_SQL_SESSION && info->iso == CAP_ISO_NONE &&
-		     mentions_isolation(sql, len)) ||
-		    ((info->reasons & CAP_SQLR_SESSION_FN) && mentions_isolation(sql, len)) ||
-		    p->fn_may_write || info->kind == CAP_SQL_OTHER) {
-			/* set_config('default_transaction_isolation', ...), a RESET we could not
-			 * read, or code we cannot see (a volatile user function, DO, CALL) may have
-			 * changed the level: it is unknown now, the strictest case */
-			s->sess_iso = CAP_ISO_UNKNOWN;
-			s->sess_iso_known = 1;
-			if (was_in_txn || in_txn)
-				s->txn_iso = CAP_ISO_UNKNOWN;
-		}
-		if (info->iso != CAP_ISO_NONE && ok) {
-			switch (info->iso_scope) {
-			case CAP_ISO_SCOPE_SESSION:
-				s->sess_iso = info->iso;
-				/* RESET ALL / DISCARD ALL go back to the server's default, which the
-				 * hook knows (0 asks it to apply it again); any other level we could
-				 * not read stays unknown, the strictest case */
-				s->sess_iso_known = !(info->flags & CAP_SQLF_RESET_ALL);
-				break;
-			case CAP_ISO_SCOPE_NEXT: s->next_iso = info->iso; break;
-			case CAP_ISO_SCOPE_TXN: s->txn_iso = info->iso; break;
-			default: s->sess_iso = CAP_ISO_UNKNOWN; break;
-			}
-		}
-	}
+	else if (!(s->dialect == CAP_DIALECT_MYSQL && cap_sess_my_only_autocommit(info, sql, len)))
+		after_text(s, info, p, sql, len, ok, was_in_txn, in_txn);
+	if (s->probe && s->dialect == CAP_DIALECT_MYSQL && cap_sess_my_needs_probe(info, p, sql, len))
+		s->probe_need = 1; /* read the settings again before the next cacheable read */
 	if ((info->flags & CAP_SQLF_TEMP) && info->nwrite) {
 		for (uint16_t i = 0; i < info->nwrite; i++)
 			if (add_name(&s->temps, &s->ntemps, &s->captemps,
@@ -749,13 +756,6 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 		cap_sess_set_db(s, info->names + info->db.name_off, info->db.name_len);
 	if (ok && info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)
 		s->txn_seen_begin = 1;
-	if (ok && !was_in_txn && !in_txn && info->kind != CAP_SQL_SESSION &&
-	    info->kind != CAP_SQL_EMPTY && !(info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_SET))
-		s->next_iso = CAP_ISO_NONE; /* an autocommit statement used up "the next transaction" */
-	if (!was_in_txn && in_txn && s->next_iso != CAP_ISO_NONE && s->txn_iso == CAP_ISO_NONE) {
-		s->txn_iso = s->next_iso; /* MySQL SET TRANSACTION applies to this one only */
-		s->next_iso = CAP_ISO_NONE;
-	}
 	if (!in_txn && (was_in_txn || s->nwset || s->wset_db || s->wset_cluster ||
 			s->txn_tainted || s->txn_iso != CAP_ISO_NONE)) {
 		end_txn(rt, s, ops, cat);
@@ -771,4 +771,11 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 		s->txn_iso = iso;
 		s->txn_seen_begin = 1;
 	}
+}
+
+void cap_sess_lost(const cap_rt *rt, cap_sess *s)
+{
+	if (s->nwset || s->wset_db || s->txn_tainted)
+		cap_sess_bump_db(rt, s);
+	cap_sess_free(s);
 }

@@ -69,7 +69,12 @@ typedef struct cap_sess {
 	enum cap_sql_iso sess_iso; /* session default; CAP_ISO_UNKNOWN until known */
 	int sess_iso_known;    /* sess_iso was set by the hook (server default) or by a SET; 0
 				* after RESET ALL: the hook should apply the server default again */
-	enum cap_sql_iso next_iso; /* MySQL SET TRANSACTION: the next transaction only */
+	/* MySQL's isolation rules (cap_sess_stmt_begin / cap_sess_stmt_end) */
+	enum cap_sql_iso txn_pin;   /* level of the open transaction; NONE: none seen open */
+	enum cap_sql_iso one_shot;  /* SET TRANSACTION ISOLATION LEVEL pending; NONE: none */
+	int one_shot_sure;          /* 1: certainly still pending; 0: may have been used up */
+	int pre_in_trans;           /* before the statement in flight: a transaction was open */
+	enum cap_sql_iso pre_level; /* and the level a transaction it opens gets */
 	/* reading the state back (DESIGN.md contract point 7) */
 	int probe;             /* the hook reads the session state back from the server
 				* (cap_sess_probed): a change the text cannot prove asks for that */
@@ -121,12 +126,15 @@ void cap_sess_free(cap_sess *s);
 void cap_sess_set_db(cap_sess *s, const char *db, size_t n);
 
 /* Reading the state back. A hook that can read the session's state on the program's own
- * connection sets s->probe and calls cap_sess_unknown at the start; cap_sess_after then folds
- * only what a statement's text proves (one plain SET outside a transaction that succeeded)
- * and marks anything else unknown (s->probe_need). Before its next read, where it can do so
- * invisibly, the hook reads the state and reports it with cap_sess_probed. The rules follow
- * PostgreSQL, whose SET is transactional (a SET inside a transaction block may be rolled
- * back): a MySQL hook would need its own. */
+ * connection sets s->probe and calls cap_sess_unknown at the start; cap_sess_after then asks
+ * for a read-back (s->probe_need) after what the text cannot prove, and the hook reads the
+ * state and reports it with cap_sess_probed. PostgreSQL (before its next read, where it can do
+ * so invisibly): only one plain SET outside a transaction that succeeded is folded by its
+ * text (its SET is transactional: one inside a transaction block may be rolled back);
+ * anything else makes the state unknown. MySQL (hooks/session_my.c; before the next cacheable
+ * read, in a transaction too): every session change but an autocommit switch asks for a
+ * read-back, and until then the text keys the connection (no read uses that key: the
+ * read-back comes first). */
 
 /* cap_sess_set_identity - the server's and the database's own identifiers (a PostgreSQL
  * cluster's system_identifier, the database oid), read from the server: they make the key
@@ -155,6 +163,25 @@ cap_sql_info *cap_sess_info(void);
  * not cached, writes bump the whole database). */
 void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
 		   const cap_catalog_ops *ops, void *cat, cap_plan *p);
+
+/* Statement brackets, for MySQL's isolation rules. SET TRANSACTION ISOLATION LEVEL x sets the
+ * level of the next transaction only, and that one starts when a statement first touches a
+ * transactional table, which the hook cannot see; SET SESSION TRANSACTION applies from the next
+ * transaction on, never to the open one. So the level of a transaction is pinned when the
+ * server first reports it open. A hook calls cap_sess_stmt_begin before cap_sess_plan (also
+ * for a statement it may serve from the cache) with server_in_trans, the server's own
+ * "transaction open" flag (not "autocommit off"), and cap_sess_stmt_end after cap_sess_after,
+ * or after serving a hit (info and p NULL when the statement is not at hand), with that flag
+ * after the statement. For PostgreSQL both do nothing: its level is fixed when the
+ * transaction starts and cap_sess_after follows it. (MySQL's rules: hooks/session_my.c.) */
+void cap_sess_stmt_begin(cap_sess *s, int server_in_trans);
+void cap_sess_stmt_end(cap_sess *s, const cap_sql_info *info, const cap_plan *p, int ok,
+		       int server_in_trans);
+
+/* cap_sess_lost - the server session behind the connection ended (a reconnect, a change of
+ * user, a reset): the server rolled back the open transaction, and what it wrote is bumped to
+ * be safe. The state is released; the hook starts it again with cap_sess_init. */
+void cap_sess_lost(const cap_rt *rt, cap_sess *s);
 
 /* cap_sess_deps - on a miss of a plan with can_fill, read the generations the entry will
  * depend on (before the statement is sent: DESIGN.md contract point 5), expanding views

@@ -23,8 +23,5 @@ int cap_cmd_stats(int argc, char **argv);
  * invalidate from the server's change stream. */
 int cap_cmd_follow(int argc, char **argv);
 
-/* cap_follow_stats_print - the followers' lines of `capacitor stats` (tools/follow.c): human
- * lines, or with json a `"followers": [...]` member (without a leading comma). */
-void cap_follow_stats_print(FILE *out, const char *dir, int json);
 
 #endif

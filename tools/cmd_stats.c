@@ -9,7 +9,7 @@
  * The reader takes no lock, so running this in a loop never slows the programs it watches.
  *
  * The followers (`capacitor follow`, heartbeat files follow.* in the directory) are listed
- * after the table and as "followers" in JSON (tools/follow.c).
+ * after the table and as "followers" in JSON (read with cache/follow.h).
  *
  * Output: a human table (hit ratio, counters, bypass reasons, one text bar chart per latency
  * histogram with p50/p90/p99/p99.9/max marked); --json one object (keys documented in
@@ -22,6 +22,8 @@
  */
 #include "tools/cmd.h"
 #include "cache/cap.h"
+#include "cache/engine.h"
+#include "cache/follow.h"
 #include "cache/hist.h"
 #include "cache/stats.h"
 #include "cache/stats_read.h"
@@ -290,6 +292,64 @@ static void json_str(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+/* ---- followers (capacitor follow's heartbeats) ------------------------------------------- */
+
+typedef struct stats_ctx {
+	FILE *out;
+	int json, n;
+	uint64_t now;
+} stats_ctx;
+
+
+static int stats_one(void *ctx, const char *name, const cap_follow_beat *b)
+{
+	stats_ctx *c = ctx;
+	int live = cap_follow_beat_live(b, c->now, 500000000ull);
+	double age = b->live_ns && c->now > b->live_ns ? (double)(c->now - b->live_ns) / 1e9 : -1;
+	if (!c->json) {
+		if (c->n == 0)
+			fprintf(c->out, "\nfollowers (capacitor follow)\n");
+		fprintf(c->out, "  %-24s %-10s %s  %s %s%s%s  lag %.1f ms  heard %.3f s ago  "
+			"%llu events/s  %llu events  %llu bumps  %llu bump-alls  %llu reconnects\n",
+			name + strlen(CAP_FOLLOW_PREFIX), cap_follow_state_name(b->state),
+			live ? "live " : "STALE", b->kind, b->server, b->database[0] ? "/" : "",
+			b->database, (double)b->lag_ns / 1e6, age, (unsigned long long)b->events_per_s,
+			(unsigned long long)b->events, (unsigned long long)b->bumps,
+			(unsigned long long)b->bump_alls, (unsigned long long)b->reconnects);
+	} else {
+		fprintf(c->out, "%s{\"name\":", c->n ? "," : "");
+		json_str(c->out, name + strlen(CAP_FOLLOW_PREFIX));
+		fprintf(c->out, ",\"state\":\"%s\",\"live\":%s,\"pid\":%lld,\"kind\":",
+			cap_follow_state_name(b->state), live ? "true" : "false", (long long)b->pid);
+		json_str(c->out, b->kind);
+		fputs(",\"server\":", c->out);
+		json_str(c->out, b->server);
+		fputs(",\"database\":", c->out);
+		json_str(c->out, b->database);
+		fputs(",\"position\":", c->out);
+		json_str(c->out, b->position);
+		fprintf(c->out, ",\"age_s\":%.3f,\"lag_ms\":%.3f,\"events\":%llu,\"events_per_s\":%llu,"
+			"\"bumps\":%llu,\"bump_alls\":%llu,\"reconnects\":%llu,\"last_error\":",
+			age, (double)b->lag_ns / 1e6, (unsigned long long)b->events,
+			(unsigned long long)b->events_per_s, (unsigned long long)b->bumps,
+			(unsigned long long)b->bump_alls, (unsigned long long)b->reconnects);
+		json_str(c->out, b->last_error);
+		fputc('}', c->out);
+	}
+	c->n++;
+	return 0;
+}
+
+static void follow_stats_print(FILE *out, const char *dir, int json)
+{
+	stats_ctx c = { out, json, 0, cap_now_ns() };
+	if (json)
+		fputs("\"followers\":[", out);
+	(void)cap_follow_scan(dir, stats_one, &c);
+	if (json)
+		fputc(']', out);
+}
+
 static void json_lat(FILE *out, const char *name, const cap_stats_hist *h, int comma)
 {
 	cap_stats_lat l;
@@ -357,7 +417,7 @@ static void print_json(FILE *out, const cap_stats_view *v, const cap_stats_shape
 		fputc(']', out);
 	}
 	fputc(',', out);
-	cap_follow_stats_print(out, dir, 1);
+	follow_stats_print(out, dir, 1);
 	fputs("}\n", out);
 }
 
@@ -563,7 +623,7 @@ int cap_cmd_stats(int argc, char **argv)
 		switch (fmt) {
 		case FMT_HUMAN:
 			print_human(stdout, path, v, top, n, ntop > 0);
-			cap_follow_stats_print(stdout, dir, 0);
+			follow_stats_print(stdout, dir, 0);
 			break;
 		case FMT_JSON: print_json(stdout, v, top, n, ntop > 0, dir); break;
 		case FMT_PROM: print_prom(stdout, v); break;

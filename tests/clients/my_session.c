@@ -7,6 +7,8 @@
  *     q SQL            mysql_query + mysql_store_result: every row (columns joined by '|'),
  *                      or "affected N", or "error N MESSAGE"
  *     q2 SQL           the same on a second connection
+ *     mq SQL           multi-statement SQL (turns CLIENT_MULTI_STATEMENTS on): each result
+ *                      as q, in order, through mysql_next_result
  *     p SQL|PARAM...   mysql_stmt_prepare + execute + store: as q (PARAM as in my_ps: i:N,
  *                      s:TEXT, n:)
  *     prep SQL         mysql_stmt_prepare (no parameters) into the one kept statement
@@ -92,6 +94,17 @@ static void run_q(MYSQL *m, const char *sql)
 		return;
 	}
 	print_res(m, mysql_store_result(m));
+}
+
+static void run_mq(MYSQL *m, const char *sql)
+{
+	if (mysql_set_server_option(m, MYSQL_OPTION_MULTI_STATEMENTS_ON) || mysql_query(m, sql)) {
+		printf("error %u %s\n", mysql_errno(m), mysql_error(m));
+		return;
+	}
+	do
+		print_res(m, mysql_store_result(m));
+	while (mysql_next_result(m) == 0);
 }
 
 static void run_poll(MYSQL *m, const char *sql)
@@ -227,6 +240,8 @@ int main(void)
 		fflush(stdout);
 		if (strncmp(line, "q ", 2) == 0) {
 			run_q(m, arg);
+		} else if (strncmp(line, "mq ", 3) == 0) {
+			run_mq(m, line + 3);
 		} else if (strncmp(line, "q2 ", 3) == 0) {
 			if (m2 == NULL)
 				m2 = conn_open();

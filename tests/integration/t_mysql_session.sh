@@ -162,6 +162,17 @@ q SELECT v FROM t_iso
 q COMMIT
 q SELECT v FROM t_iso
 EOF
+# BEGIN inside a transaction commits it: what it wrote is bumped again there, not only when
+# the transaction BEGIN opened ends
+check "BEGIN inside a transaction commits it" <<'EOF'
+q2 START TRANSACTION
+q2 UPDATE t_iso SET v = 4
+q SELECT v FROM t_iso
+q2 BEGIN
+q SELECT v FROM t_iso
+q2 COMMIT
+q SELECT v FROM t_iso
+EOF
 reset=
 
 # 11. global defaults that change results, read by every new session
@@ -172,6 +183,17 @@ if [ "$have_root" = 1 ]; then
 	check "default_regex_flags DOTALL" <<<"$q"
 	root_sql -e "SET GLOBAL default_regex_flags = ''"
 fi
+# a session change inside a multi-statement string whose first statement writes: the
+# session is read back before the next read, so what it fills is not another session's
+check "SET inside a multi-statement write" <<'EOF'
+q SELECT ts FROM t_tz
+mq UPDATE t_w SET val = val WHERE id = 1; SET time_zone = '+05:00'
+q SELECT ts FROM t_tz
+q SELECT ts FROM t_tz
+EOF
+check "a new session after a SET inside a multi-statement write" <<'EOF'
+q SELECT ts FROM t_tz
+EOF
 check "SET sql_auto_is_null" <<'EOF'
 q SELECT COUNT(*) FROM t_w WHERE id IS NULL
 q SET sql_auto_is_null = 1

@@ -16,7 +16,11 @@
  * at first) and the session's default isolation (SERVER `dfl=rc|rr|ser` sets it). SERVER is `ok` or `err`, then the server's transaction state after the statement:
  * `txn=0` (none, the default), `txn=1` (open), `txn=2` (failed), and for MySQL `ac=0|1`, the
  * autocommit flag after it (the hook reports "in a transaction" before a statement when one is
- * open or autocommit is off, since the statement will open one).
+ * open or autocommit is off, since the statement will open one), and `reconnect` when the
+ * statement ran in a new server session (the client library reconnected while sending it: the
+ * hook drops the state with cap_sess_lost and starts it again, as Connector/C's hook does).
+ * Each statement is bracketed by cap_sess_stmt_begin / cap_sess_stmt_end with the server's own
+ * "transaction open" flag, as a hook does (MySQL's isolation rules live there).
  *
  * EXPECT keys (all optional):
  *   act=pass|cache|write   what cap_sess_plan decided
@@ -155,11 +159,22 @@ typedef struct outcome {
 	char bump[2100];
 } outcome;
 
-/* What a probing hook does before a statement: read the state back on an idle connection. */
-static void maybe_probe(conn *c)
+/* What a probing hook does before the statement sql (NULL: none, the connection is idle):
+ * read the state back. libpq's does so on an idle connection; Connector/C's before a cacheable
+ * read, in a transaction too. */
+static void maybe_probe(conn *c, enum cap_dialect d, const char *sql)
 {
-	if (c->s.probe && c->s.probe_need && c->in_txn == 0)
-		cap_sess_probed(&c->s, cap_hash64(c->state, strlen(c->state), 0x5a), c->dfl);
+	if (!c->s.probe || !c->s.probe_need)
+		return;
+	if (d == CAP_DIALECT_MYSQL && sql) {
+		cap_sql_info *info = cap_sess_info();
+		cap_sql_classify(d, sql, strlen(sql), info);
+		if (info->kind != CAP_SQL_READ && info->kind != CAP_SQL_READ_NOCACHE)
+			return;
+	} else if (c->in_txn != 0) {
+		return;
+	}
+	cap_sess_probed(&c->s, cap_hash64(c->state, strlen(c->state), 0x5a), c->dfl);
 }
 
 /* Run one statement on c the way a hook does: classify, plan, (read deps on a miss), send,
@@ -173,19 +188,36 @@ static enum cap_sql_iso iso_named(const char *v)
 				       : CAP_ISO_UNKNOWN;
 }
 
-static void step(conn *c, enum cap_dialect d, const char *sql, int ok, int txn_after, int ac,
-		 const char *state, const char *dfl, outcome *o)
+typedef struct block {
+	enum cap_dialect d;
+	char hdr[1024];
+	conn a, b;
+	uint64_t fresh_key;
+	int live;
+} block;
+
+static void conn_init(const block *bl, conn *c);
+
+static void step(const block *bl, conn *c, const char *sql, int ok, int txn_after, int ac,
+		 int reconnect, const char *state, const char *dfl, outcome *o)
 {
 	cap_sql_info *info = cap_sess_info();
-	cap_sql_classify(d, sql, strlen(sql), info);
+	cap_sql_classify(bl->d, sql, strlen(sql), info);
 	c->cat.bumped[0] = '\0';
 	uint64_t e0 = db_epoch(&c->s);
 	int before = c->in_txn ? c->in_txn : c->autocommit_off;
+	cap_sess_stmt_begin(&c->s, c->in_txn != 0);
 	cap_sess_plan(&rt, &c->s, info, before, &fake_ops, &c->cat, &o->plan);
 	if (o->plan.act == CAP_ACT_CACHE && o->plan.can_fill && c->s.lazy_deps)
 		cap_sess_deps(&rt, &c->s, info, &fake_ops, &c->cat, &o->plan);
+	if (reconnect) {
+		/* the statement ran in a new server session: the old one's transaction is gone */
+		cap_sess_lost(&rt, &c->s);
+		conn_init(bl, c);
+	}
 	cap_sess_after(&rt, &c->s, info, &o->plan, sql, strlen(sql), ok, txn_after, &fake_ops,
 		       &c->cat);
+	cap_sess_stmt_end(&c->s, info, &o->plan, ok, txn_after != 0);
 	c->in_txn = txn_after;
 	if (ac >= 0)
 		c->autocommit_off = !ac;
@@ -238,8 +270,10 @@ static int has_word(const char *s, const char *w)
 		if (p != s && p[-1] != ' ')
 			continue;
 		size_t l = strcspn(p + 4, " \t");
-		snprintf(v, sizeof(v), "%.*s", (int)l, p + 4);
-		if (strcmp(v, w) == 0)
+		snprintf(v, sizeof(v), ",%.*s,", (int)l, p + 4);
+		char pat[64];
+		snprintf(pat, sizeof(pat), ",%s,", w); /* key=changed,shared names two */
+		if (strstr(v, pat))
 			return 1;
 	}
 	return 0;
@@ -254,13 +288,6 @@ static void trim(char *s)
 	memmove(s, s + i, strlen(s + i) + 1);
 }
 
-typedef struct block {
-	enum cap_dialect d;
-	conn a, b;
-	uint64_t fresh_key;
-	int live;
-} block;
-
 static void block_end(block *bl)
 {
 	if (!bl->live)
@@ -270,41 +297,49 @@ static void block_end(block *bl)
 	bl->live = 0;
 }
 
+/* A connection as the header describes it, as a hook sets it up after connecting. */
+static void conn_init(const block *bl, conn *c)
+{
+	const char *hdr = bl->hdr;
+	char v[1024];
+	memset(c, 0, sizeof(*c));
+	static const char ident[] = "test\0host\0port\0user";
+	cap_sess_init(&c->s, bl->d, ident, sizeof(ident), "db", 2);
+	/* what a hook reports once it read the server: the session's default level */
+	c->s.sess_iso = bl->d == CAP_DIALECT_PG ? CAP_ISO_READ_COMMITTED
+					       : CAP_ISO_REPEATABLE_READ;
+	c->s.sess_iso_known = 1;
+	if (getkv(hdr, "iso", v, sizeof(v)))
+		c->s.sess_iso = iso_named(v);
+	c->dfl = c->s.sess_iso;
+	snprintf(c->state, sizeof(c->state), "login");
+	if (bl->d == CAP_DIALECT_PG || strstr(hdr, " probe")) {
+		c->s.probe = 1;
+		cap_sess_unknown(&c->s, 0);
+	}
+	c->cat.fns[0] = ',';
+	if (getkv(hdr, "fn", v, sizeof(v)))
+		snprintf(c->cat.fns, sizeof(c->cat.fns), ",%s,", v);
+	snprintf(c->cat.nocache, sizeof(c->cat.nocache), ",");
+	if (getkv(hdr, "nocache", v, sizeof(v)))
+		snprintf(c->cat.nocache, sizeof(c->cat.nocache), ",%s,", v);
+}
+
 static void block_start(block *bl, char *hdr)
 {
 	block_end(bl);
 	memset(bl, 0, sizeof(*bl));
 	char v[1024];
+	snprintf(bl->hdr, sizeof(bl->hdr), "%.1000s", hdr);
 	bl->d = strncmp(hdr, "my", 2) == 0 ? CAP_DIALECT_MYSQL : CAP_DIALECT_PG;
 	rt.conf.txn = CAP_TXN_STRICT;
 	if (getkv(hdr, "txn", v, sizeof(v)) && strcmp(v, "read-committed") == 0)
 		rt.conf.txn = CAP_TXN_READ_COMMITTED;
-	for (int i = 0; i < 2; i++) {
-		conn *c = i ? &bl->b : &bl->a;
-		static const char ident[] = "test\0host\0port\0user";
-		cap_sess_init(&c->s, bl->d, ident, sizeof(ident), "db", 2);
-		/* what a hook reports once it read the server: the session's default level */
-		c->s.sess_iso = bl->d == CAP_DIALECT_PG ? CAP_ISO_READ_COMMITTED
-						       : CAP_ISO_REPEATABLE_READ;
-		c->s.sess_iso_known = 1;
-		if (getkv(hdr, "iso", v, sizeof(v)))
-			c->s.sess_iso = iso_named(v);
-		c->dfl = c->s.sess_iso;
-		snprintf(c->state, sizeof(c->state), "login");
-		if (bl->d == CAP_DIALECT_PG || strstr(hdr, " probe")) {
-			c->s.probe = 1;
-			cap_sess_unknown(&c->s, 0);
-		}
-		c->cat.fns[0] = ',';
-		if (getkv(hdr, "fn", v, sizeof(v)))
-			snprintf(c->cat.fns, sizeof(c->cat.fns), ",%s,", v);
-		snprintf(c->cat.nocache, sizeof(c->cat.nocache), ",");
-		if (getkv(hdr, "nocache", v, sizeof(v)))
-			snprintf(c->cat.nocache, sizeof(c->cat.nocache), ",%s,", v);
-	}
+	conn_init(bl, &bl->a);
+	conn_init(bl, &bl->b);
 	/* a connection that ran nothing (read back, in probe mode) */
 	conn fresh = bl->a;
-	maybe_probe(&fresh);
+	maybe_probe(&fresh, bl->d, NULL);
 	bl->fresh_key = key_of(&fresh.s);
 	bl->live = 1;
 }
@@ -330,13 +365,14 @@ static int run_line(block *bl, char *line, char *msg, size_t cap)
 	char state[64], dfl[16];
 	getkv(srv, "state", state, sizeof(state));
 	getkv(srv, "dfl", dfl, sizeof(dfl));
+	int reconnect = strstr(srv, "reconnect") != NULL;
 
-	maybe_probe(&bl->a);
-	maybe_probe(&bl->b);
+	maybe_probe(&bl->a, bl->d, sql);
+	maybe_probe(&bl->b, bl->d, sql);
 	uint64_t k0 = key_of(&bl->a.s);
 	outcome oa, ob;
-	step(&bl->a, bl->d, sql, ok, txn, ac, state, dfl, &oa);
-	step(&bl->b, bl->d, sql, ok, txn, ac, state, dfl, &ob);
+	step(bl, &bl->a, sql, ok, txn, ac, reconnect, state, dfl, &oa);
+	step(bl, &bl->b, sql, ok, txn, ac, reconnect, state, dfl, &ob);
 	uint64_t ka = key_of(&bl->a.s), kb = key_of(&bl->b.s);
 
 	char got[2400];

@@ -1,0 +1,227 @@
+/*
+ * mysql_conn.c - the Connector/C hooks' per-connection state: a small hash table keyed by the
+ * MYSQL pointer, an entry created at the connection's first statement and dropped by
+ * mysql_close. A thread-local one-entry cache validated by a global epoch keeps the table's
+ * mutex off the hit path (as in pq.c).
+ *
+ * The state describes one server session: a change of user, a reset, or a reconnect made
+ * inside the client library (MYSQL_OPT_RECONNECT, seen as a new thread id) starts it over;
+ * the server rolled back any open transaction, and what it wrote is bumped to be safe.
+ *
+ * fork(): parent and child share every connection open at the time; either may change its
+ * session behind the other's back, so neither caches on it from then on (writes still
+ * invalidate). Connections opened later are each side's own. The prepared statements' table
+ * (hooks/mysql_stmt) is locked across fork() with this one, by the one handler registered here.
+ */
+#include "hooks/mysql_conn.h"
+#include "cache/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static my_conn *my_table[MY_BUCKETS];
+static pthread_mutex_t my_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t my_epoch = 1;
+static pthread_once_t my_fork_once = PTHREAD_ONCE_INIT;
+
+static __thread struct {
+	MYSQL *m;
+	my_conn *mc;
+	uint64_t epoch;
+} my_tls __attribute__((tls_model("initial-exec")));
+
+pthread_mutex_t cap_my_st_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void my_prefork(void)
+{
+	pthread_mutex_lock(&my_lock);
+	pthread_mutex_lock(&cap_my_st_lock);
+}
+
+/* After fork() parent and child share every connection open at the time: either may
+ * change its session behind the other's back, so neither caches on it from now on (writes
+ * still invalidate). Connections opened later are each side's own. */
+static void my_postfork(void)
+{
+	for (size_t b = 0; b < MY_BUCKETS; b++)
+		for (my_conn *mc = my_table[b]; mc; mc = mc->next)
+			mc->sess.disabled = 1;
+	pthread_mutex_unlock(&cap_my_st_lock);
+	pthread_mutex_unlock(&my_lock);
+}
+static void my_fork_setup(void) { pthread_atfork(my_prefork, my_postfork, my_postfork); }
+
+size_t cap_my_bucket(const void *p)
+{
+	uintptr_t v = (uintptr_t)p;
+	return (size_t)((v >> 4) ^ (v >> 14)) & (MY_BUCKETS - 1);
+}
+
+/* One invalidation scope for every MySQL database (hooks/mysql.c: "Database scope"). */
+static uint64_t my_scope(void)
+{
+	static const char name[] = "\001capacitor-mysql";
+	return cap_hash64(name, sizeof(name) - 1, 0x5eed);
+}
+
+void cap_my_fix_scope(my_conn *mc)
+{
+	mc->sess.scope = my_scope();
+}
+
+/* Is db a schema whose tables are the server's live state (never cached, even unqualified)? */
+int cap_my_is_sysdb(const char *db, size_t n)
+{
+	static const char *const sys[] = { "information_schema", "performance_schema", "mysql",
+					   "sys", NULL };
+	for (int i = 0; db && sys[i]; i++)
+		if (strlen(sys[i]) == n && strncasecmp(db, sys[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+static void sess_setup(my_conn *mc)
+{
+	MYSQL *m = mc->m;
+	char ident[1024];
+	/* Connector/C sets m->unix_socket only for a connection made through the socket: the
+	 * port given beside it is then unused (programs pass 0 or 3306) and not identity */
+	int n = snprintf(ident, sizeof(ident), "my%c%s%c%u%c%s%c%s", 0, m->host ? m->host : "", 0,
+			 m->unix_socket ? 0u : m->port, 0, m->unix_socket ? m->unix_socket : "", 0,
+			 m->user ? m->user : "");
+	if (n < 0 || (size_t)n >= sizeof(ident))
+		n = (int)sizeof(ident) - 1;
+	cap_sess_init(&mc->sess, CAP_DIALECT_MYSQL, ident, (size_t)n, m->db ? m->db : "",
+		      m->db ? strlen(m->db) : 0);
+	cap_my_fix_scope(mc);
+	/* the settings are read back before the first cacheable read (sess.probe_need) */
+	mc->sess.probe = 1;
+	cap_sess_unknown(&mc->sess, 0);
+	mc->thread_id = m->thread_id;
+	mc->sysdb = cap_my_is_sysdb(m->db, m->db ? strlen(m->db) : 0);
+	mc->locked = 0;
+	mc->auto_is_null = 0;
+	mc->replay_on = 0;
+	mc->cs_seen = NULL;
+	cap_mycat_release(mc->cat);
+	mc->cat = NULL;
+}
+
+void cap_my_free_res(MYSQL_RES *r)
+{
+	if (r)
+		CAP_REAL_VOID(cap_my.mysql_free_result(r));
+}
+
+/* Forget a pending hit, a pending fill and a send in flight: a new statement starts. */
+void cap_my_stmt_reset(my_conn *mc)
+{
+	cap_my_free_res(mc->pend);
+	mc->pend = NULL;
+	mc->sq_hit = 0;
+	mc->fill = 0;
+	if (mc->sq_active) {
+		free(mc->sq_sql);
+		mc->sq_sql = NULL;
+		mc->sq_active = 0;
+	}
+}
+
+my_conn *cap_my_find(MYSQL *m, int create)
+{
+	uint64_t ep = __atomic_load_n(&my_epoch, __ATOMIC_ACQUIRE);
+	if (my_tls.m == m && my_tls.epoch == ep && my_tls.mc)
+		return my_tls.mc;
+	pthread_once(&my_fork_once, my_fork_setup);
+	pthread_mutex_lock(&my_lock);
+	size_t b = cap_my_bucket(m);
+	my_conn *mc = my_table[b];
+	while (mc && mc->m != m)
+		mc = mc->next;
+	if (mc == NULL && create) {
+		mc = calloc(1, sizeof(*mc));
+		if (mc) {
+			mc->m = m;
+			cap_buf_init(&mc->fill_key, 0);
+			cap_buf_init(&mc->replay, 0);
+			sess_setup(mc);
+			mc->next = my_table[b];
+			my_table[b] = mc;
+		}
+	}
+	ep = __atomic_load_n(&my_epoch, __ATOMIC_ACQUIRE);
+	pthread_mutex_unlock(&my_lock);
+	if (mc) {
+		my_tls.m = m;
+		my_tls.mc = mc;
+		my_tls.epoch = ep;
+	}
+	return mc;
+}
+
+void cap_my_remove(MYSQL *m)
+{
+	pthread_once(&my_fork_once, my_fork_setup);
+	pthread_mutex_lock(&my_lock);
+	my_conn **pp = &my_table[cap_my_bucket(m)];
+	while (*pp && (*pp)->m != m)
+		pp = &(*pp)->next;
+	my_conn *mc = *pp;
+	if (mc)
+		*pp = mc->next;
+	__atomic_add_fetch(&my_epoch, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&my_lock);
+	if (my_tls.m == m)
+		my_tls.m = NULL;
+	if (mc == NULL)
+		return;
+	cap_my_stmt_reset(mc);
+	cap_sess_free(&mc->sess);
+	cap_buf_free(&mc->fill_key);
+	cap_buf_free(&mc->replay);
+	cap_mycat_release(mc->cat);
+	free(mc->sq_info);
+	free(mc);
+}
+
+/* A new statement starts on mc: the last one's pending hit, fill or send is forgotten, and
+ * what a multi-result statement still running on the server may have written is bumped
+ * again. */
+void cap_my_stmt_start(const cap_rt *rt, my_conn *mc)
+{
+	cap_my_stmt_reset(mc);
+	if (mc->multi_dirty) {
+		cap_engine_bump_db(rt->engine, mc->sess.scope);
+		mc->multi_dirty = 0;
+	}
+}
+
+/* The session ended or changed under us (change_user, reset_connection, reconnect): the
+ * server rolled back any transaction; what it wrote is bumped to be safe. */
+void cap_my_forget_session(const cap_rt *rt, my_conn *mc)
+{
+	cap_sess_lost(rt, &mc->sess);
+	cap_my_stmt_reset(mc);
+	mc->multi_dirty = mc->async_dirty = 0;
+	sess_setup(mc);
+}
+
+/* The server session behind m is not the one the state describes (MYSQL_OPT_RECONNECT
+ * reconnected inside the client library): start over as after mysql_change_user. */
+CAP_COLD void cap_my_reconnected(const cap_rt *rt, my_conn *mc)
+{
+	cap_log(CAP_LOG_INFO, "MySQL connection reconnected (thread %lu, was %lu): session "
+		"state reset", mc->m->thread_id, mc->thread_id);
+	cap_my_forget_session(rt, mc);
+}
+
+/* No state for a connection (no memory): the statement passes, and invalidates everything
+ * unless it is known to be a plain read. */
+CAP_COLD void cap_my_no_state_bump(const cap_rt *rt, const char *sql, size_t len)
+{
+	cap_sql_info *info = cap_sess_info();
+	if (sql == NULL || cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info) != CAP_SQL_READ)
+		cap_engine_bump_all(rt->engine);
+}

@@ -1,0 +1,116 @@
+/*
+ * mysql_conn.h - the Connector/C hooks' per-connection state (hooks/mysql_conn.c) and what
+ * every MySQL hook file shares: the state record, the table that finds it by MYSQL pointer,
+ * the server's transaction flags, and the bypass test each interposed function starts with.
+ */
+#ifndef CAP_MYSQL_CONN_H
+#define CAP_MYSQL_CONN_H
+
+#include "hooks/mysql_catalog.h"
+#include "hooks/mysql_real.h"
+#include "hooks/session.h"
+#include "cache/buf.h"
+#include "cache/cap.h"
+
+#include <pthread.h>
+
+#define CAP_EXPORT __attribute__((visibility("default")))
+
+/* Buckets of the connection table and of the prepared statements' table (hooks/mysql_stmt). */
+#define MY_BUCKETS 1024
+
+typedef struct my_conn {
+	struct my_conn *next;
+	MYSQL *m;
+	cap_sess sess;
+	cap_mycat *cat;
+	const void *cs_seen;     /* mysql->charset when the parameters were last folded */
+	unsigned long thread_id; /* the server session the state describes (reconnects) */
+	int sysdb;               /* the current database is a system schema: no caching */
+	int auto_is_null;        /* sql_auto_is_null on: "id IS NULL" reads the last insert id,
+				  * which changes at every insert: no caching */
+	int locked;              /* LOCK TABLES in force: no hits (unlocked tables must fail) */
+	/* a hit waiting for mysql_store_result / mysql_use_result */
+	MYSQL_RES *pend;
+	int sq_hit;              /* mysql_send_query hit: mysql_read_query_result reports it */
+	unsigned sq_status;      /* and these status flags */
+	/* the last statement, when it was a text hit: run for real before diagnostics */
+	cap_buf replay;
+	int replay_on;
+	/* a miss whose result mysql_store_result stores */
+	int fill;
+	cap_buf fill_key;
+	cap_hash fill_hash;
+	cap_plan fill_plan;
+	/* mysql_send_query in flight until mysql_read_query_result */
+	int sq_active;
+	int sq_keyed;
+	uint64_t sq_t0;
+	cap_sql_info *sq_info;   /* allocated on first use */
+	cap_plan sq_plan;
+	char *sq_sql;
+	size_t sq_len;
+	/* invalidation of statements still running on the server */
+	int multi_dirty;         /* a multi-result statement that may write: bump at next_result */
+	int async_dirty;         /* a non-blocking statement that may write: bump when it ends */
+} my_conn;
+
+/* The prepared statements' table lock (hooks/mysql_stmt): held across fork() with the
+ * connection table's, so that neither is copied half-changed. */
+extern pthread_mutex_t cap_my_st_lock;
+
+/* cap_my_bucket - the table bucket of a MYSQL or MYSQL_STMT pointer. */
+size_t cap_my_bucket(const void *p);
+/* cap_my_find - the state of m (created when create and absent); NULL when there is none (or
+ * no memory). No lock on the repeated case (a thread-local entry validated by an epoch). */
+my_conn *cap_my_find(MYSQL *m, int create);
+/* cap_my_remove - m is being closed: drop its state. */
+void cap_my_remove(MYSQL *m);
+/* cap_my_fix_scope - put back the one invalidation scope of every MySQL database. */
+void cap_my_fix_scope(my_conn *mc);
+/* cap_my_is_sysdb - is db a schema whose tables are the server's live state? */
+int cap_my_is_sysdb(const char *db, size_t n);
+/* cap_my_free_res - free a result through the real library (NULL: nothing). */
+void cap_my_free_res(MYSQL_RES *r);
+/* cap_my_stmt_reset - forget a pending hit, a pending fill and a send in flight. */
+void cap_my_stmt_reset(my_conn *mc);
+/* cap_my_stmt_start - a statement starts on mc (text or prepared): forget the last one's
+ * pending state, bump again what a multi-result statement still running may have written. */
+void cap_my_stmt_start(const cap_rt *rt, my_conn *mc);
+/* cap_my_forget_session - the server session ended or changed under us (change_user,
+ * reset_connection, a reconnect): start over. */
+void cap_my_forget_session(const cap_rt *rt, my_conn *mc);
+/* cap_my_reconnected - the same, when the thread id shows the library reconnected. */
+void cap_my_reconnected(const cap_rt *rt, my_conn *mc);
+/* cap_my_no_state_bump - no state for a connection (no memory): invalidate everything
+ * unless sql is known to be a plain read. */
+void cap_my_no_state_bump(const cap_rt *rt, const char *sql, size_t len);
+
+/* The transaction state the next statement runs in: an open transaction, or autocommit off
+ * (the statement will open one). */
+static inline int cap_my_in_txn_before(const MYSQL *m)
+{
+	return (m->server_status & SERVER_STATUS_IN_TRANS) ||
+	       !(m->server_status & SERVER_STATUS_AUTOCOMMIT);
+}
+
+/* The server's own "transaction open" flag. */
+static inline int cap_my_server_in_trans(const MYSQL *m)
+{
+	return (m->server_status & SERVER_STATUS_IN_TRANS) != 0;
+}
+
+/* Every interposed function starts here: 1 when the real function must run untouched (the
+ * re-entrancy guard is up, the library is not resolved, or Capacitor is off). */
+static inline int cap_my_bypass(const cap_rt **rtp)
+{
+	if (cap_guard || !cap_my_resolve())
+		return 1;
+	const cap_rt *rt = cap_rt_get();
+	if (!rt->invalidating)
+		return 1;
+	*rtp = rt;
+	return 0;
+}
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * mysql_probe.c - the session probe: one SELECT on the program's own connection that reads
+ * the session's isolation level, every session variable, the active user and role and the
+ * current database, before the session's first cacheable read and again before the next one
+ * after any statement whose effect on the session its text cannot prove (session.c decides
+ * which: SET, CALL, functions, multi-statement strings; a reconnect starts a new session).
+ * Truth from the server, so two sessions in the same state share entries whatever their
+ * history. It changes nothing the program can observe except mysql_affected_rows and the
+ * warning count, which are put back.
+ */
+#include "hooks/mysql_probe.h"
+#include "cache/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static enum cap_sql_iso iso_of(const char *v)
+{
+	if (v == NULL)
+		return CAP_ISO_UNKNOWN;
+	if (strcasecmp(v, "READ-COMMITTED") == 0)
+		return CAP_ISO_READ_COMMITTED;
+	if (strcasecmp(v, "REPEATABLE-READ") == 0)
+		return CAP_ISO_REPEATABLE_READ;
+	if (strcasecmp(v, "SERIALIZABLE") == 0)
+		return CAP_ISO_SERIALIZABLE;
+	if (strcasecmp(v, "READ-UNCOMMITTED") == 0)
+		return CAP_ISO_READ_UNCOMMITTED;
+	return CAP_ISO_UNKNOWN;
+}
+
+void cap_my_refresh_params(my_conn *mc)
+{
+	const char *cs = cap_my.mysql_character_set_name(mc->m);
+	uint64_t h = cap_hash64(cs ? cs : "", cs ? strlen(cs) : 0, 0x6373);
+	cap_sess_set_params(&mc->sess, h);
+	mc->cs_seen = mc->m->charset;
+}
+
+/* The probe: one SELECT on the program's own connection that reads every session setting
+ * that can change what a statement returns. On MariaDB that is every row of
+ * information_schema.SESSION_VARIABLES but those that change by themselves or are followed
+ * another way (the transaction state, counters, the clock, the thread's own ids), plus the
+ * active user and role, the current database and the isolation level. Elsewhere (MySQL) a
+ * fixed list of the variables known to shape results. The server's identity (@@server_uid,
+ * @@server_uuid) is part of it, so that a different server behind the same host and port
+ * never shares entries. The explicit LIMIT overrides a program's sql_select_limit. */
+static const char probe_mariadb[] =
+	"SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES "
+	"WHERE VARIABLE_NAME NOT IN ('PSEUDO_THREAD_ID','RAND_SEED1','RAND_SEED2','TIMESTAMP',"
+	"'LAST_INSERT_ID','INSERT_ID','IDENTITY','WARNING_COUNT','ERROR_COUNT','LAST_GTID',"
+	"'IN_TRANSACTION','AUTOCOMMIT','TX_ISOLATION','TRANSACTION_ISOLATION','TX_READ_ONLY',"
+	"'TRANSACTION_READ_ONLY','GTID_SEQ_NO','GTID_BINLOG_STATE','GTID_CURRENT_POS',"
+	"'GTID_BINLOG_POS','GTID_SLAVE_POS','WSREP_GTID_SEQ_NO') "
+	"UNION ALL SELECT 'cap.iso', @@tx_isolation "
+	"UNION ALL SELECT 'cap.user', CURRENT_USER() "
+	"UNION ALL SELECT 'cap.role', CURRENT_ROLE() "
+	"UNION ALL SELECT 'cap.db', DATABASE() LIMIT 100000";
+
+static const char probe_mysql[] =
+	"SELECT 'cap.iso', %s UNION ALL SELECT 'cap.user', CURRENT_USER() "
+	"UNION ALL SELECT 'cap.db', DATABASE() "
+	"UNION ALL SELECT 'server_uuid', @@server_uuid "
+	"UNION ALL SELECT 'sql_mode', @@sql_mode UNION ALL SELECT 'time_zone', @@time_zone "
+	"UNION ALL SELECT 'cs', @@character_set_results "
+	"UNION ALL SELECT 'coll', @@collation_connection "
+	"UNION ALL SELECT 'lc', @@lc_time_names "
+	"UNION ALL SELECT 'gc', @@group_concat_max_len "
+	"UNION ALL SELECT 'div', @@div_precision_increment "
+	"UNION ALL SELECT 'msl', @@max_sort_length "
+	"UNION ALL SELECT 'dwf', @@default_week_format "
+	"UNION ALL SELECT 'sql_auto_is_null', @@sql_auto_is_null "
+	"UNION ALL SELECT 'sql_select_limit', @@sql_select_limit LIMIT 100000";
+
+/* Read the session's settings (see above) and make them the key's. Runs before a cacheable
+ * read only: at a session's first one, and after any statement whose effect on the session
+ * its text cannot prove. Returns 0 when the connection cannot take a query now (a result
+ * unread: the program's next command fails anyway), the settings still unknown. A failed
+ * probe disables caching on this session. */
+CAP_COLD int cap_my_probe(my_conn *mc)
+{
+	MYSQL *m = mc->m;
+	if (m->status != MYSQL_STATUS_READY || m->fields != NULL ||
+	    (m->server_status & SERVER_MORE_RESULTS_EXIST))
+		return 0;
+	mc->sess.probe_need = 0;
+	char q[1536];
+	int qn;
+	if (m->server_version && strstr(m->server_version, "MariaDB")) {
+		qn = (int)(sizeof(probe_mariadb) - 1);
+		memcpy(q, probe_mariadb, sizeof(probe_mariadb));
+	} else {
+		unsigned long ver = cap_my.mysql_get_server_version(m);
+		qn = snprintf(q, sizeof(q), probe_mysql,
+			      ver >= 50720 ? "@@transaction_isolation" : "@@tx_isolation");
+	}
+	unsigned long long affected = m->affected_rows;
+	unsigned int warnings = m->warning_count;
+	int ok = 0, have_iso = 0;
+	enum cap_sql_iso iso = CAP_ISO_UNKNOWN;
+	if (CAP_REAL(cap_my.mysql_real_query(m, q, (unsigned long)qn)) == 0) {
+		MYSQL_RES *r = CAP_REAL(cap_my.mysql_store_result(m));
+		MYSQL_ROW row;
+		uint64_t h = 0;
+		char db[256];
+		size_t dbn = 0;
+		int db_null = 1, auto_is_null = 0;
+		while (r && r->field_count == 2 && (row = CAP_REAL(cap_my.mysql_fetch_row(r)))) {
+			const char *k = row[0] ? row[0] : "";
+			if (strcmp(k, "cap.iso") == 0) {
+				iso = iso_of(row[1]);
+				have_iso = 1;
+				continue; /* the level is followed apart (transaction rules) */
+			}
+			if (strcasecmp(k, "sql_auto_is_null") == 0)
+				auto_is_null = row[1] && (strcasecmp(row[1], "ON") == 0 ||
+							  strcmp(row[1], "1") == 0);
+			if (strcmp(k, "cap.db") == 0 && row[1] && strlen(row[1]) < sizeof(db)) {
+				dbn = strlen(row[1]);
+				memcpy(db, row[1], dbn);
+				db_null = 0;
+			}
+			/* rows come in no promised order: combine their hashes commutatively */
+			uint64_t rh = cap_hash64(k, strlen(k), 0x6d79);
+			rh = cap_hash64(row[1] ? row[1] : "\001", row[1] ? strlen(row[1]) : 1, rh);
+			h += rh * 0x9e3779b97f4a7c15ull + (rh >> 29);
+		}
+		if (r && have_iso) {
+			/* the settings are read: what the session's SET history said is now
+			 * known exactly, and entries are shared with every session like it */
+			cap_sess_probed(&mc->sess, cap_hash64(&h, sizeof(h), 0x6d7973716c), iso);
+			cap_sess_set_db(&mc->sess, db_null ? "" : db, db_null ? 0 : dbn);
+			cap_my_fix_scope(mc);
+			mc->sysdb = !db_null && cap_my_is_sysdb(db, dbn);
+			mc->auto_is_null = auto_is_null;
+			ok = 1;
+		}
+		cap_my_free_res(r);
+	}
+	if (!ok) {
+		mc->sess.disabled = 1;
+		m->net.last_errno = 0;
+		m->net.last_error[0] = '\0';
+		strcpy(m->net.sqlstate, "00000");
+		cap_log(CAP_LOG_WARN, "could not read the MySQL session's settings; this session "
+			"is not cached");
+	}
+	m->affected_rows = affected;
+	m->warning_count = warnings;
+	cap_my_refresh_params(mc);
+	return 1;
+}
