@@ -72,24 +72,25 @@ static int bus_pending(void)
 	return sigpending(&p) == 0 && sigismember(&p, SIGBUS) == 1;
 }
 
+static int is_handler(const struct sigaction *sa)
+{
+	return (sa->sa_flags & SA_SIGINFO) ||
+	       (sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN);
+}
+
 static void chain(int sig, siginfo_t *si, void *uc)
 {
+	/* the program's latest disposition, unless this is its own hand-over coming back */
 	int h = __atomic_load_n(&host_at, __ATOMIC_ACQUIRE);
 	int again = reraised;
 	reraised = 0;
-	if (h >= 0 && !(again && (si == NULL || si->si_code <= 0))) {
-		const struct sigaction *to = &hosts[h];
-		if ((to->sa_flags & SA_SIGINFO) ||
-		    (to->sa_handler != SIG_DFL && to->sa_handler != SIG_IGN)) {
-			call(to, sig, si, uc);
-			if (bus_pending())
-				reraised = 1;
-			return;
-		}
-	}
-	if ((prev.sa_flags & SA_SIGINFO) ||
-	    (prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN)) {
-		call(&prev, sig, si, uc);
+	const struct sigaction *to = &prev;
+	if (h >= 0 && !(again && (si == NULL || si->si_code <= 0)))
+		to = &hosts[h];
+	if (is_handler(to)) {
+		call(to, sig, si, uc);
+		if (to != &prev && bus_pending())
+			reraised = 1;
 		return;
 	}
 	struct sigaction dfl;
@@ -98,7 +99,7 @@ static void chain(int sig, siginfo_t *si, void *uc)
 	sigemptyset(&dfl.sa_mask);
 	sigaction(sig, &dfl, NULL);
 	if (si == NULL || si->si_code <= 0) {
-		if (prev.sa_handler == SIG_DFL)
+		if (to->sa_handler == SIG_DFL)
 			raise(sig);
 	}
 	/* a real fault: returning re-executes the access, which now kills the process */
