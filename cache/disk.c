@@ -270,6 +270,27 @@ int cap_disk_attach(int dfd, uint64_t gen_nonce, cap_disk **out)
 	return open_file(dfd, 0, gen_nonce, 0, out);
 }
 
+void cap_disk_note_seq(cap_disk *d, uint64_t seq)
+{
+	uint64_t *p = &((cap_l2_hdr *)d->map)->gen_seq;
+	uint64_t cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+	while (cur < seq &&
+	       !__atomic_compare_exchange_n(p, &cur, seq, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+uint64_t cap_disk_peek_seq(int dfd, uint64_t gen_nonce)
+{
+	int fd = cap_file_open(dfd, CAP_L2_FILE, 0);
+	if (fd < 0)
+		return 0;
+	cap_l2_hdr h;
+	int ok = pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) && h.magic == CAP_L2_MAGIC &&
+		 h.format == CAP_L2_FORMAT && h.check == hdr_check(&h) && h.gen_nonce == gen_nonce;
+	close(fd);
+	return ok ? h.gen_seq : 0;
+}
+
 int cap_disk_dead(const cap_disk *d)
 {
 	return __atomic_load_n(&d->dead, __ATOMIC_ACQUIRE);

@@ -8,6 +8,10 @@
  *                       boot id (TTL deadlines are CLOCK_MONOTONIC, so valid for one boot)
  *                       and the nonce of the generation table the entries were recorded
  *                       against; a header checksum. Any mismatch -> the file is rebuilt.
+ *                       After the checksum, gen_seq: the highest bump count (cap_gen_seq)
+ *                       any process saw in that table, raised by every periodic check. A table
+ *                       whose count is below it went back (a copy restored in place while no
+ *                       process ran to notice): see cap_disk_peek_seq.
  *   regions_off         nregions x cap_l2_region: the writers' lock word (cache/plock) and
  *                       the region's log counters.
  *   index_off           nregions x nbuckets x cap_l2_bucket (CAP_L2_WAYS x {tag, pos+1}).
@@ -45,6 +49,7 @@ typedef struct cap_l2_hdr {
 	uint64_t ring_off;
 	char boot_id[48];
 	uint64_t check; /* XXH3-64 of the bytes before it */
+	uint64_t gen_seq; /* atomic: highest bump count of the generation table seen (see below) */
 } cap_l2_hdr;
 
 typedef struct cap_l2_region {
@@ -75,7 +80,7 @@ typedef struct cap_l2_ent {
 
 #define CAP_L2_SKIP 0xffffffffu
 
-_Static_assert(sizeof(cap_l2_hdr) == 136, "L2 header layout");
+_Static_assert(sizeof(cap_l2_hdr) == 144, "L2 header layout");
 _Static_assert(offsetof(cap_l2_hdr, boot_id) == 80, "L2 header layout");
 _Static_assert(sizeof(cap_l2_region) == 64, "L2 region is one cache line");
 _Static_assert(sizeof(cap_l2_bucket) == 64, "L2 bucket is one cache line");
@@ -113,6 +118,11 @@ int cap_disk_dead(const cap_disk *d);
 int cap_disk_is_current(const cap_disk *d, const char *path);
 void cap_disk_close(cap_disk *d);
 
+/* cap_disk_note_seq - raise the header's gen_seq to seq (atomic max). */
+void cap_disk_note_seq(cap_disk *d, uint64_t seq);
+/* cap_disk_peek_seq - the gen_seq recorded in dfd/l2.cache when it is a valid file of this
+ * format for the table gen_nonce (read with pread, never mapped); 0 otherwise. */
+uint64_t cap_disk_peek_seq(int dfd, uint64_t gen_nonce);
 /* cap_disk_get - 1 and *hit filled (free hit->buf) for a valid entry of k; 0 otherwise. */
 int cap_disk_get(cap_disk *d, const cap_gen *g, const cap_key *k, cap_disk_hit *hit);
 

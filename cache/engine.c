@@ -17,10 +17,14 @@
  *
  * Staying attached (check()): the table a process maps may stop being the directory's - the
  * file deleted, replaced, truncated (a bus error, turned into zeros by cache/fault), or its
- * bytes restored in place so that counters go back. check() runs on every miss and write
- * (one stat(2): is dir/gen still the device, inode, size and nonce we map?) and, from any
+ * bytes restored in place so that counters go back - or the directory or table chmod'ed or
+ * chown'ed so that processes starting now refuse it (and go private: their bumps would never
+ * reach us). check() runs on every miss and write (two stat(2)s: is dir/gen still the device,
+ * inode, size and nonce we map, and are both still ours alone?) and, from any
  * call, once every CHECK_NS (the same, plus a scan of every counter against this process's
- * high-water marks: a table that does not strictly advance is treated as a new one). When the
+ * high-water marks: a table that does not strictly advance is treated as a new one; the same
+ * scan's bump count (cap_gen_seq) is recorded in l2.cache's header, so that a table restored
+ * while no process ran, which counts fewer bumps, is caught at the next attach). When the
  * table is no longer the directory's, the process at once maps a private table of fresh random
  * values at the same address (every entry it holds becomes stale; readers in other threads
  * never see the mapping vanish), drops L1 and L2, logs one line, and re-attaches: to the
@@ -39,6 +43,7 @@
  */
 #include "cache/engine.h"
 #include "cache/disk.h"
+#include "cache/fault.h"
 #include "cache/gen.h"
 #include "cache/log.h"
 #include "cache/mem.h"
@@ -51,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -206,20 +212,36 @@ static void snapshot_hwm(cap_engine *e)
 		e->hwm[i] = cap_gen_read(e->gen, i);
 }
 
-/* advances - 1 when no counter went back since the last look; updates the marks. */
-static int advances(cap_engine *e)
+/* advances - 1 when no counter went back since the last look; updates the marks. *seq: the
+ * table's bump count (cap_gen_seq) from the same pass. */
+static int advances(cap_engine *e, uint64_t *seq)
 {
+	*seq = 0;
 	if (!e->hwm)
 		return 1;
 	int ok = 1;
+	uint64_t sum = 0;
 	for (uint32_t i = 0; i < CAP_GEN_SLOTS; i++) {
 		uint64_t v = cap_gen_read(e->gen, i);
+		sum += v;
 		if ((int64_t)(v - e->hwm[i]) < 0)
 			ok = 0;
 		else
 			e->hwm[i] = v;
 	}
+	*seq = sum - e->gen->base;
 	return ok;
+}
+
+/* rewound - the directory's table (just attached) counts fewer bumps than l2.cache recorded
+ * for it: it was restored in place from an older copy while no process ran that could see its
+ * counters go back (see disk.h). */
+static int rewound(cap_engine *e, int dfd)
+{
+	if (!e->disk_bytes)
+		return 0;
+	uint64_t seen = cap_disk_peek_seq(dfd, e->gen->nonce);
+	return seen != 0 && (int64_t)(cap_gen_seq(e->gen) - seen) < 0;
 }
 
 /* attach - map the directory's table (or build one) and its L2. *what names what failed. */
@@ -231,6 +253,13 @@ static int attach(cap_engine *e, uint64_t budget_ns, const char **what)
 		return dfd;
 	*what = "generation table";
 	int rc = e->renew ? CAP_ECORRUPT : cap_gen_attach(e->gen, dfd, 0);
+	if (rc == CAP_OK && rewound(e, dfd)) {
+		cap_gen_detach(e->gen, 1);
+		cap_log(CAP_LOG_WARN, "%s: the generation table went back (fewer bumps than %s "
+			"recorded); building a new one", e->gen_path, e->l2_path);
+		e->renew = 1;
+		rc = CAP_ECORRUPT;
+	}
 	if (rc == CAP_ECORRUPT || rc == CAP_EVERSION || (rc == CAP_EIO && errno == ENOENT)) {
 		*what = "CAPACITOR_DIR/lock busy (held by another process) or";
 		int lfd = dir_lock(dfd, LOCK_GEN, budget_ns, &e->gen_lock_stuck);
@@ -267,6 +296,18 @@ static int attach(cap_engine *e, uint64_t budget_ns, const char **what)
 	return rc;
 }
 
+/* dir_safe - the directory is still ours alone: the processes that start now would refuse one
+ * that is not (cap_dir_open) and go private, so their bumps would never reach us. One
+ * lstat(2); a failure other than a missing path counts as safe (as in cap_gen_is_current; a
+ * missing directory shows as a missing table). */
+static int dir_safe(const char *dir)
+{
+	struct stat st;
+	if (lstat(dir, &st) != 0)
+		return 1;
+	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022);
+}
+
 /* detach - stop using the table at once (see the top of the file). Checker only. */
 static void detach(cap_engine *e, const char *why)
 {
@@ -299,21 +340,31 @@ static CAP_COLD void check(cap_engine *e, int kind, uint64_t budget_ns)
 	uint64_t now = cap_now_ns();
 	if (full)
 		ST(&e->next_check, now + CHECK_NS);
+	if (!full)
+		cap_fault_recheck(now); /* a miss or a write: the program may have taken SIGBUS */
 	cap_gen *g = e->gen;
+	uint64_t seq = 0; /* the table's bump count, from a full check's scan */
 	int shared = LD(&g->shared);
 	if (shared) {
 		const char *why = NULL;
+		int now_cur = 1, unsafe = 0;
 		if (LD(&g->dead))
 			why = "faulted (file truncated or its file system full)";
-		else if (!cap_gen_is_current(g, e->gen_path))
+		else if ((now_cur = cap_gen_is_current(g, e->gen_path)) == 0)
 			why = "was replaced or removed";
-		else if (full && !advances(e)) {
+		else if (now_cur < 0 || !dir_safe(e->dir)) {
+			why = "or its directory changed owner or mode (no longer ours alone; only "
+			      "entries with a TTL are cached until it is)";
+			unsafe = 1;
+		} else if (full && !advances(e, &seq)) {
 			why = "went back (restored in place); building a new one";
 			e->renew = 1;
 		}
 		if (why) {
 			detach(e, why);
 			shared = 0;
+			/* the re-attach fails the same way: this line was the one warning */
+			e->warned_attach = unsafe;
 		}
 	}
 	if (!shared && (now >= e->next_attach || kind == CHECK_WRITE)) {
@@ -344,6 +395,8 @@ static CAP_COLD void check(cap_engine *e, int kind, uint64_t budget_ns)
 			d = NULL;
 			e->next_l2 = 0;
 		}
+		if (d && seq)
+			cap_disk_note_seq(d, seq); /* the high-water mark a rewound table is below */
 		if (!d && now >= e->next_l2) {
 			int dfd = cap_dir_open(e->dir);
 			int rc = dfd < 0 ? dfd : open_l2(e, dfd, budget_ns);

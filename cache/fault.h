@@ -16,13 +16,16 @@
  *
  * Nothing here is on the hit path: watching happens when a file is mapped, and the handler
  * runs only on a fault. The handler takes no lock and calls only mmap, sigaction and raise.
- * A program that replaces our handler with its own after we installed ours loses this
- * protection for its own process (documented in the README).
+ * A program that replaces our handler with its own after we installed ours gets ours back
+ * at the next cap_fault_recheck (its handler is then called for faults outside our
+ * mappings). A thread that blocks SIGBUS cannot be protected: the kernel kills the process on
+ * a synchronous SIGBUS that is blocked, whatever the handler (documented in the README).
  */
 #ifndef CAP_FAULT_H
 #define CAP_FAULT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* cap_fault_watch - watch [addr, addr + len); *dead (atomic) is set to 1 after a fault there.
  * Installs the handler on first use. CAP_OK, or CAP_ENOMEM when the table is full (the
@@ -30,6 +33,10 @@
 int cap_fault_watch(void *addr, size_t len, int *dead);
 /* cap_fault_unwatch - stop watching the mapping that starts at addr (before munmap). */
 void cap_fault_unwatch(void *addr);
+/* cap_fault_recheck - at most once a second (now_ns: the coarse clock), one sigaction(2) to
+ * see that our handler is still the process's; if the program replaced it, put ours back and
+ * chain to the program's. Miss path only: a system call. */
+void cap_fault_recheck(uint64_t now_ns);
 /* cap_fault_count - faults recovered so far in this process. */
 unsigned long cap_fault_count(void);
 

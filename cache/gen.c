@@ -108,9 +108,50 @@ static void fill(uint64_t *ctr, uint64_t nonce)
 	}
 }
 
+/* fill_sum - the sum of the values fill() writes for nonce. */
+static uint64_t fill_sum(uint64_t nonce)
+{
+	uint64_t sum = 0;
+	for (uint32_t i = 0; i < CAP_GEN_SLOTS; i++)
+		sum += XXH3_64bits_withSeed(&i, sizeof(i), nonce);
+	return sum;
+}
+
+uint64_t cap_gen_seq(const cap_gen *g)
+{
+	uint64_t sum = 0;
+	for (uint32_t i = 0; i < CAP_GEN_SLOTS; i++)
+		sum += cap_gen_read(g, i);
+	return sum - g->base;
+}
+
 static uint64_t *ctr_of(void *map)
 {
 	return (uint64_t *)((char *)map + CAP_GEN_HDR_SIZE);
+}
+
+/* clock_ids - this process's boot (XXH3-64 of boot_id; 0 when unreadable) and time
+ * namespace (0 when unknown). The boot is read once: it does not change while we run. */
+static void clock_ids(uint64_t *boot, uint32_t *timens)
+{
+	static uint64_t boot_hash;
+	static int boot_read;
+	if (!__atomic_load_n(&boot_read, __ATOMIC_ACQUIRE)) {
+		char id[64];
+		uint64_t b = 0;
+		int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t n = read(fd, id, sizeof(id));
+			if (n > 0)
+				b = XXH3_64bits(id, (size_t)n);
+			close(fd);
+		}
+		__atomic_store_n(&boot_hash, b, __ATOMIC_RELAXED);
+		__atomic_store_n(&boot_read, 1, __ATOMIC_RELEASE);
+	}
+	*boot = __atomic_load_n(&boot_hash, __ATOMIC_RELAXED);
+	struct stat st;
+	*timens = stat("/proc/self/ns/time", &st) == 0 ? (uint32_t)st.st_ino : 0;
 }
 
 /* private_table - a filled anonymous table at a new address, or MAP_FAILED. */
@@ -185,6 +226,13 @@ static int check_file(int fd, struct stat *st, uint64_t *nonce)
 	if (h.check != hdr_check(&h) || h.nslots != CAP_GEN_SLOTS ||
 	    h.ntables != CAP_GEN_TABLES || h.ndbs != CAP_GEN_DBS || h.retired)
 		return CAP_ECORRUPT;
+	uint64_t boot;
+	uint32_t timens;
+	clock_ids(&boot, &timens);
+	if (h.boot != boot)
+		return CAP_ECORRUPT; /* built before a reboot: expiry times of another clock */
+	if (h.timens != timens)
+		return CAP_EUNSAFE; /* same boot, another monotonic clock: not ours to rebuild */
 	*nonce = h.nonce;
 	return CAP_OK;
 }
@@ -197,6 +245,7 @@ static int map_over(cap_gen *g, int fd, const struct stat *st, uint64_t nonce)
 	if (m == MAP_FAILED)
 		return CAP_EIO;
 	g->nonce = nonce;
+	g->base = fill_sum(nonce);
 	g->dev = (uint64_t)st->st_dev;
 	g->ino = (uint64_t)st->st_ino;
 	__atomic_store_n(&g->dead, 0, __ATOMIC_RELEASE);
@@ -231,6 +280,7 @@ static int build(int dfd, struct stat *st, uint64_t *nonce)
 	h->nslots = CAP_GEN_SLOTS;
 	h->ntables = CAP_GEN_TABLES;
 	h->ndbs = CAP_GEN_DBS;
+	clock_ids(&h->boot, &h->timens);
 	h->magic = CAP_GEN_MAGIC;
 	h->check = hdr_check(h);
 	cap_fault_unwatch(m);
@@ -296,6 +346,10 @@ int cap_gen_is_current(const cap_gen *g, const char *path)
 	if ((uint64_t)st.st_dev != g->dev || (uint64_t)st.st_ino != g->ino ||
 	    (size_t)st.st_size != CAP_GEN_FILE_SIZE || cap_gen_retired(g))
 		return 0;
+	/* chmod/chown while we run: the processes that start now refuse the file, so their
+	 * bumps would never reach us */
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return CAP_EUNSAFE;
 	/* the header read through the mapping: the size was just checked, and a fault here is
 	 * recovered (zeros: not current) */
 	const cap_gen_hdr *h = g->map;

@@ -20,6 +20,14 @@
  * serving them until its own next check while writers bump the new table. A retired file is
  * never attached again (it is rebuilt).
  *
+ * One clock. Entries carry expiry times on CLOCK_MONOTONIC, which starts again at each boot
+ * and is offset in a time namespace. A table (and so every L2 entry, which is only valid
+ * with the table's nonce) records the boot and the time namespace of the process that built
+ * it: a table from another boot (a disk-based CAPACITOR_DIR across a reboot) is rebuilt, so
+ * no entry keeps an expiry of the old clock; a process in another time namespace of the same
+ * boot refuses the table (CAP_EUNSAFE: it caches only entries with a TTL, privately) rather
+ * than rebuilding it under the processes that use it.
+ *
  * File layout (offsets, no pointers): cap_gen_hdr at 0, counters at CAP_GEN_HDR_SIZE.
  */
 #ifndef CAP_GEN_H
@@ -46,15 +54,16 @@ typedef struct cap_gen_hdr {
 	uint32_t nslots;
 	uint32_t ntables;
 	uint32_t ndbs;
-	uint32_t pad0;
+	uint32_t timens; /* the builder's time namespace (inode of /proc/self/ns/time), 0 unknown */
 	uint64_t check; /* XXH3-64 of the bytes before this field */
 	uint64_t retired; /* set once the file is no longer the directory's table (see below) */
-	uint64_t pad1;
+	uint64_t boot;    /* XXH3-64 of the builder's /proc/sys/kernel/random/boot_id */
 } cap_gen_hdr;
 
 _Static_assert(sizeof(cap_gen_hdr) == CAP_GEN_HDR_SIZE, "gen header is one cache line");
 _Static_assert(offsetof(cap_gen_hdr, check) == 40, "gen header layout");
 _Static_assert(offsetof(cap_gen_hdr, retired) == 48, "gen header layout");
+_Static_assert(offsetof(cap_gen_hdr, boot) == 56, "gen header layout");
 
 #define CAP_GEN_FORMAT                                                                     \
 	((uint64_t)1 << 56 | (uint64_t)sizeof(cap_gen_hdr) << 40 |                         \
@@ -73,6 +82,7 @@ typedef struct cap_gen {
 	int shared;      /* 1 = the file (atomic), 0 = private anonymous memory */
 	int dead;        /* atomic: set by the SIGBUS handler (cache/fault) when the file faulted */
 	uint64_t dev, ino; /* identity of the file mapped (or last mapped, when private) */
+	uint64_t base;     /* sum of the table's starting values (see cap_gen_seq) */
 } cap_gen;
 
 /* cap_gen_open_private - a table in anonymous memory for this process only (random values). */
@@ -98,8 +108,9 @@ int cap_gen_attach(cap_gen *g, int dfd, int flags);
  * mapped now as retired (when it still is mapped, that is, has not faulted). */
 void cap_gen_detach(cap_gen *g, int retire);
 /* cap_gen_is_current - 1 when g maps the file now at path (same device and inode, full size,
- * same nonce), not retired, and it has not faulted; 0 otherwise. One stat(2); a stat that fails
- * for another reason than a missing path counts as current (no retiring on a transient error). */
+ * same nonce), not retired, and it has not faulted; CAP_EUNSAFE when it is that file but no
+ * longer ours or now group/other-writable; 0 otherwise. One stat(2); a stat that fails for
+ * another reason than a missing path counts as current (no retiring on a transient error). */
 int cap_gen_is_current(const cap_gen *g, const char *path);
 void cap_gen_close(cap_gen *g);
 
@@ -118,6 +129,11 @@ static inline void cap_gen_bump(cap_gen *g, uint32_t slot)
 	__atomic_fetch_add(&g->ctr[slot], 1, __ATOMIC_SEQ_CST);
 }
 
+/* cap_gen_seq - bumps ever made to the mapped table: every counter starts at a value derived
+ * from the nonce and only ever grows by one per bump, so the sum of the counters less the
+ * sum of their starting values counts them (mod 2^64). A table restored in place from an
+ * older copy counts fewer. One pass over the counters: checks only, never a hit. */
+uint64_t cap_gen_seq(const cap_gen *g);
 /* cap_gen_retired - whether the mapped table was retired (header word; 0 for a private one). */
 static inline int cap_gen_retired(const cap_gen *g)
 {

@@ -27,7 +27,6 @@
 enum { DEST_NONE = 0, DEST_STDERR = 1, DEST_FILE = 2 };
 static int log_dest;
 static int log_level = CAP_LOG_WARN;
-static int log_checked; /* the default file: re-check owner and mode at each open */
 static char log_path[PATH_MAX];
 static uint64_t *warn_counter;
 static uint64_t warn_pending;
@@ -49,12 +48,36 @@ const char *cap_strerror(int err)
 }
 
 /* use_file - log to path from now on (set before the host's threads log through us). */
-static void use_file(const char *path, int checked)
+static void use_file(const char *path)
 {
 	__atomic_store_n(&log_dest, DEST_NONE, __ATOMIC_RELEASE);
 	snprintf(log_path, sizeof(log_path), "%s", path);
-	log_checked = checked;
 	__atomic_store_n(&log_dest, DEST_FILE, __ATOMIC_RELEASE);
+}
+
+/* safe_log_fd - whether fd is a log file we may write: a regular file (a FIFO or device could
+ * block, or feed another program), ours, and writable by nobody else (another user's file, or
+ * one anybody can replace the content of, must not receive our lines). */
+static int safe_log_fd(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	       (st.st_mode & 022) == 0;
+}
+
+/* open_log - open path for one append; O_NONBLOCK so that a FIFO without a reader fails at
+ * once (ENXIO) instead of hanging the host. -1 when it cannot be opened or is not safe. */
+static int open_log(const char *path, int flags)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | flags, 0600);
+	if (fd < 0)
+		return -1;
+	if (!safe_log_fd(fd)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
 }
 
 int cap_log_setup(const char *path, enum cap_log_level level)
@@ -68,11 +91,11 @@ int cap_log_setup(const char *path, enum cap_log_level level)
 	}
 	if (strlen(path) >= sizeof(log_path))
 		return CAP_EINVAL;
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = open_log(path, O_CREAT);
 	if (fd < 0)
-		return CAP_EIO;
+		return errno == EPERM ? CAP_EUNSAFE : CAP_EIO;
 	close(fd);
-	use_file(path, 0);
+	use_file(path);
 	return CAP_OK;
 }
 
@@ -90,7 +113,7 @@ int cap_log_setup_dir(const char *dir, enum cap_log_level level)
 	if (fd < 0)
 		return fd;
 	close(fd);
-	use_file(path, 1);
+	use_file(path);
 	return CAP_OK;
 }
 
@@ -120,16 +143,11 @@ void cap_log_write(const char *line, unsigned long len)
 		return;
 	/* opened for this line only: a descriptor kept open could be closed by the host (a
 	 * daemon closing every descriptor) and its number reused for one of the host's files */
-	int fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int fd = open_log(log_path, 0);
 	if (fd < 0)
 		return;
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (log_checked && (st.st_uid != geteuid() || (st.st_mode & 022)))) {
-		close(fd);
-		return;
-	}
-	if (st.st_size > (off_t)CAP_LOG_MAX) {
+	if (fstat(fd, &st) == 0 && st.st_size > (off_t)CAP_LOG_MAX) {
 		int r = ftruncate(fd, 0);
 		(void)r;
 	}

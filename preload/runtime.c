@@ -55,7 +55,8 @@ static void report_rule(void *ctx, const char *file, unsigned line, const char *
 }
 
 /* log_init - the log goes to CAPACITOR_LOG or, by default, CAPACITOR_DIR/log; never to the
- * host's stderr unless the user asked. A CAPACITOR_LOG file that cannot be opened is a bad
+ * host's stderr unless the user asked. A CAPACITOR_LOG file that cannot be opened (or is a FIFO,
+ * a device, another user's file or one others may write: see log.c) is a bad
  * configuration value, reported once on stderr now; the default file is used instead. */
 static void log_init(void)
 {
@@ -64,8 +65,9 @@ static void log_init(void)
 		if (cap_log_setup(rt.conf.log, lvl) == CAP_OK)
 			return;
 		char line[PATH_MAX + 200];
-		int n = snprintf(line, sizeof(line), "capacitor: CAPACITOR_LOG='%.200s' cannot be "
-				 "opened for appending; logging to CAPACITOR_DIR/log\n", rt.conf.log);
+		int n = snprintf(line, sizeof(line),
+				 "capacitor: CAPACITOR_LOG='%.200s' cannot be used (a regular file of ours "
+				 "that only we may write); logging to CAPACITOR_DIR/log\n", rt.conf.log);
 		if (n > 0) {
 			ssize_t w = write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 			(void)w;

@@ -72,6 +72,26 @@ for v in $vars; do
 done
 echo "ok: every malformed variable leaves the host running and is reported once"
 
+# --- CAPACITOR_LOG naming a FIFO nobody reads (a blocking open would hang the host at
+# start-up), or a file others may write: refused, one line on stderr, the default file used.
+if [ -n "$pg_out" ]; then
+	mkdir -m 0700 "$t/logdir"
+	mkfifo -m 0600 "$t/logfifo"
+	install -m 0666 /dev/null "$t/logopen"
+	for lf in "$t/logfifo" "$t/logopen"; do
+		rc=0
+		got=$(env CAPACITOR_LOG="$lf" CAPACITOR_DIR="$t/logdir" LD_PRELOAD="$PRE" timeout -k 2 20 \
+			"$CAP_PG_BIN/psql" -X -h "$CAP_PG_HOST" -p "$CAP_PG_PORT" -U "$CAP_PG_USER" \
+			-d "$CAP_PG_DB" -tAc 'SELECT count(*) FROM items' 2>"$t/err") || rc=$?
+		[ "$rc" -ne 124 ] || fail "CAPACITOR_LOG=$lf: the host hung at start-up"
+		assert_eq "psql with CAPACITOR_LOG=$(basename "$lf")" "$pg_out" "$got"
+		n=$(grep -c CAPACITOR_LOG "$t/err" || true)
+		[ "$n" -eq 1 ] || fail "CAPACITOR_LOG=$lf: expected one line on stderr, got $n: $(cat "$t/err")"
+	done
+	[ ! -s "$t/logopen" ] || fail "CAPACITOR_LOG: a world-writable file was written to"
+	echo "ok: a FIFO or a world-writable CAPACITOR_LOG is refused without hanging"
+fi
+
 # capacitor config: exit 1 and every bad variable named
 envs=()
 for v in $vars; do

@@ -8,6 +8,8 @@
 #   words set to a live process that never lets go, CAPACITOR_DIR/lock held by another
 #   process, the workers stopped (SIGSTOP) and continued, other processes writing into the
 #   same files SIGKILLed over and over (CAP_FAULT_KILLS, default 50), and a full 64 KB tmpfs.
+# Also: a Python program that enables faulthandler (its own SIGBUS handler) after its first
+# query and then reads a truncated gen through a hit.
 # Every run must finish (bounded), exit 0 (no stale read, no crash), and print nothing of ours
 # on stderr; the warnings go to CAPACITOR_DIR/log and are counted in `capacitor stats`.
 # Damage repeats every 50 ms (every 250 ms when it replaces the generation table).
@@ -202,6 +204,33 @@ try: print(json.loads(sys.argv[1]).get("warnings", 0))
 except Exception: print(0)' "$out")
 echo "truncate-gen: $w warnings counted in stats"
 [ -s "$d/log" ] || fail "truncate-gen: nothing in $d/log"
+
+# A program that installs its own SIGBUS handler after its first query (Python's
+# faulthandler.enable()): Capacitor's is put back at the next miss a second later, so a
+# truncated gen read by a hit is still a miss, not the program's handler killing it.
+d=$t/dir-faulthandler
+mkdir -m 0700 "$d"
+cap_pg_psql -q -c "DROP TABLE IF EXISTS fh" -c "CREATE TABLE fh (id int PRIMARY KEY, v int)" \
+	-c "INSERT INTO fh SELECT i, i FROM generate_series(1, 20) i" >/dev/null
+rc=0
+LD_PRELOAD=$(cap_preload) CAPACITOR_DIR=$d timeout -k 5 60 /usr/bin/python3 - "$d" >"$t/fh.out" 2>"$t/fh.err" <<'PY' || rc=$?
+import faulthandler, os, sys, time
+import psycopg2
+d = sys.argv[1]
+c = psycopg2.connect(""); c.autocommit = True; cur = c.cursor()
+cur.execute("SELECT v FROM fh WHERE id = 1"); cur.fetchall()
+faulthandler.enable()
+time.sleep(1.2)
+for r in range(5):
+    for i in range(1, 21):
+        cur.execute("SELECT v FROM fh WHERE id = %s", (i,)); assert cur.fetchall() == [(i,)]
+    os.truncate(os.path.join(d, "gen"), 0)  # the next hit reads a truncated mapping
+    time.sleep(0.3)
+print("ok")
+PY
+[ "$rc" -eq 0 ] && grep -q ok "$t/fh.out" ||
+	fail "faulthandler: the program died (exit $rc): $(head -c 600 "$t/fh.err")"
+echo "faulthandler: a program's own SIGBUS handler installed late does not cost the protection"
 
 # Two users (this test runs as root; the other is any unused uid). Another uid (setpriv) points CAPACITOR_DIR at this user's directory: refused, its
 # program runs uncached and unharmed, and it leaves nothing there. Then it prepares a

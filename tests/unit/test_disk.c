@@ -45,11 +45,12 @@ TestSuite(disk, .init = setup, .fini = teardown);
 
 Test(disk, layout)
 {
-	cr_assert_eq(sizeof(cap_l2_hdr), 136);
+	cr_assert_eq(sizeof(cap_l2_hdr), 144);
 	cr_assert_eq(offsetof(cap_l2_hdr, format), 8);
 	cr_assert_eq(offsetof(cap_l2_hdr, gen_nonce), 24);
 	cr_assert_eq(offsetof(cap_l2_hdr, boot_id), 80);
 	cr_assert_eq(offsetof(cap_l2_hdr, check), 128);
+	cr_assert_eq(offsetof(cap_l2_hdr, gen_seq), 136);
 	cr_assert_eq(sizeof(cap_l2_ent), 56);
 	cr_assert_eq(offsetof(cap_l2_ent, pos), 8);
 	cr_assert_eq(offsetof(cap_l2_ent, total), 40);

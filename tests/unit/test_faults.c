@@ -11,6 +11,7 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,180 @@ Test(faults, program_sigbus_handler_chained)
 	cap_engine_close(e);
 }
 
+/* A handler the program installs after ours (Python's faulthandler.enable() after the first
+ * query): the next miss, a second later, puts ours back; a truncated table is then still a
+ * miss, not a death, and a SIGBUS from elsewhere still reaches the program's handler. */
+static volatile sig_atomic_t late_ran;
+static void late_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	if (si->si_code > 0)
+		_exit(99); /* a fault reached the program: ours was not consulted */
+	late_ran = 1;
+}
+
+Test(faults, program_handler_installed_later_is_taken_back)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		cap_engine *e = open_eng(1 << 20, 1 << 20);
+		if (put(e, "k", "t") != CAP_OK)
+			_exit(3);
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = late_handler;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGBUS, &sa, NULL);
+		sleep_ms(1100);
+		(void)put(e, "k2", "t"); /* a miss: the disposition is looked at */
+		truncate_file(CAP_GEN_FILE);
+		if (get(e, "k") != CAP_MISS)
+			_exit(4);
+		raise(SIGBUS);
+		_exit(late_ran ? 0 : 5);
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d (99: the program's handler "
+		  "got our fault)", st);
+}
+
+/* A program handler that hands over the way faulthandler does (put the previous handler,
+ * ours, back and raise again) ends in the default action, not a loop. */
+static struct sigaction handed_prev;
+static void handing_handler(int sig)
+{
+	sigaction(sig, &handed_prev, NULL);
+	raise(sig);
+}
+
+Test(faults, program_handler_handing_back_still_dies)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		alarm(10);
+		cap_engine *e = open_eng(1 << 20, 1 << 20);
+		if (put(e, "k", "t") != CAP_OK)
+			_exit(3);
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = handing_handler;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGBUS, &sa, &handed_prev);
+		sleep_ms(1100);
+		(void)put(e, "k2", "t");
+		raise(SIGBUS);
+		_exit(0);
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS, "status %d", st);
+}
+
+/* chmod g+w of the directory or of gen while a process runs: the processes that start now
+ * refuse it and go private (their writes bump nothing shared), so the running one must stop
+ * serving shared entries too at its next miss; and share again once the mode is safe. */
+static void chmod_goes_private(const char *name, mode_t bad, mode_t good)
+{
+	cap_engine *e = open_eng(1 << 20, 1 << 20);
+	cr_assert_eq(put(e, "k", "t"), CAP_OK);
+	cr_assert_eq(get(e, "k"), CAP_HIT_L1);
+	char p[512];
+	if (name)
+		path_of(p, sizeof(p), name);
+	else
+		snprintf(p, sizeof(p), "%s", dir);
+	cr_assert_eq(chmod(p, bad), 0);
+	(void)put(e, "k2", "t"); /* a miss */
+	cr_assert_eq(get(e, "k"), CAP_MISS, "%s mode %o: a shared entry still served", p, bad);
+	cap_engine_usage_t u;
+	cap_engine_usage(e, &u);
+	cr_assert(!u.gen_shared && !u.l2_on);
+	cr_assert_neq(put(e, "k", "t"), CAP_OK, "private: no entry without a TTL");
+	cr_assert_eq(chmod(p, good), 0);
+	sleep_ms(1100);
+	(void)put(e, "k3", "t");
+	cap_engine_usage(e, &u);
+	cr_assert(u.gen_shared, "shared again once the mode is safe");
+	cap_engine_close(e);
+}
+
+Test(faults, dir_chmod_goes_private)
+{
+	chmod_goes_private(NULL, 0770, 0700);
+}
+
+Test(faults, gen_chmod_goes_private)
+{
+	chmod_goes_private(CAP_GEN_FILE, 0620, 0600);
+}
+
+/* A CAPACITOR_DIR on disk across a reboot: CLOCK_MONOTONIC started again, so expiry times
+ * stored before are meaningless. A table recording another boot is rebuilt, and the L2
+ * entries recorded against it are gone with its nonce (l2.cache records the boot too). */
+Test(faults, table_of_another_boot_is_rebuilt)
+{
+	cap_engine *e = open_eng(0, 1 << 20);
+	cr_assert_eq(put(e, "k", "t"), CAP_OK);
+	cr_assert_eq(get(e, "k"), CAP_HIT_L2);
+	cap_engine_close(e);
+	ino_t was = ino_of(CAP_GEN_FILE);
+	char p[512];
+	path_of(p, sizeof(p), CAP_GEN_FILE);
+	int fd = open(p, O_RDWR);
+	cr_assert(fd >= 0);
+	uint64_t other = 0x0123456789abcdefull;
+	cr_assert_eq(pwrite(fd, &other, sizeof(other), offsetof(cap_gen_hdr, boot)),
+		     (ssize_t)sizeof(other));
+	close(fd);
+	e = open_eng(0, 1 << 20);
+	cr_assert_eq(get(e, "k"), CAP_MISS, "an entry of another boot was served");
+	cr_assert_neq(ino_of(CAP_GEN_FILE), was, "the table of another boot was kept");
+	cr_assert_eq(put(e, "k", "t"), CAP_OK);
+	cr_assert_eq(get(e, "k"), CAP_HIT_L2);
+	cap_engine_close(e);
+}
+
+/* A process in another time namespace (its CLOCK_MONOTONIC offset) must not share a table
+ * whose L2 entries carry expiry times of the other clock: it refuses it and goes private. */
+Test(faults, other_time_namespace_does_not_share)
+{
+	cap_engine *e = open_eng(0, 1 << 20);
+	cr_assert_eq(put(e, "k", "t"), CAP_OK);
+	cr_assert_eq(get(e, "k"), CAP_HIT_L2);
+	cap_engine_close(e);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (unshare(CLONE_NEWTIME) != 0)
+			_exit(77);
+		int fd = open("/proc/self/timens_offsets", O_WRONLY);
+		if (fd < 0 || write(fd, "monotonic -3600 0", 17) != 17)
+			_exit(77);
+		close(fd);
+		pid_t c = fork(); /* the children enter the new namespace */
+		if (c == 0) {
+			cap_engine *e2 = open_eng(0, 1 << 20);
+			cap_engine_usage_t u;
+			cap_engine_usage(e2, &u);
+			_exit(get(e2, "k") == CAP_MISS && !u.gen_shared ? 0 : 1);
+		}
+		int st;
+		if (waitpid(c, &st, 0) != c || !WIFEXITED(st))
+			_exit(2);
+		_exit(WEXITSTATUS(st));
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+		cr_log_warn("no time namespaces here: skipped");
+		return;
+	}
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "status %d: a process of another time namespace shared the table", st);
+}
+
 Test(faults, gen_deleted_noticed_on_next_miss)
 {
 	cap_engine *a = open_eng(1 << 20, 1 << 20);
@@ -263,6 +438,36 @@ Test(faults, gen_restored_in_place_treated_as_new)
 	cr_assert_eq(get(a, "k"), CAP_HIT_L1);
 	free(saved);
 	cap_engine_close(a);
+}
+
+/* The same restore while no process runs that could see the counters go back: an entry of
+ * l2.cache made stale by the bump the copy predates must not come back. l2.cache records the
+ * highest bump count seen; the restored table counts fewer: a new table, L2 dropped. */
+Test(faults, gen_restored_while_nobody_ran_treated_as_new)
+{
+	char p[512];
+	path_of(p, sizeof(p), CAP_GEN_FILE);
+	cap_engine *a = open_eng(0, 1 << 20);
+	size_t n = CAP_GEN_FILE_SIZE;
+	char *saved = malloc(n);
+	int fd = open(p, O_RDWR);
+	cr_assert(fd >= 0);
+	cr_assert_eq(pread(fd, saved, n, 0), (ssize_t)n);
+	cr_assert_eq(put(a, "k", "t"), CAP_OK);
+	cr_assert_eq(get(a, "k"), CAP_HIT_L2);
+	cap_engine_bump_table(a, "t", 1);
+	cr_assert_eq(get(a, "k"), CAP_MISS);
+	sleep_ms(300);
+	(void)get(a, "nothing"); /* a periodic check: l2.cache records the bump count */
+	cap_engine_close(a);
+	cr_assert_eq(pwrite(fd, saved, n, 0), (ssize_t)n);
+	close(fd);
+	free(saved);
+	cap_engine *b = open_eng(0, 1 << 20);
+	cr_assert_eq(get(b, "k"), CAP_MISS, "an entry made stale before the restore came back");
+	cr_assert_eq(put(b, "k", "t"), CAP_OK);
+	cr_assert_eq(get(b, "k"), CAP_HIT_L2);
+	cap_engine_close(b);
 }
 
 /* set every L2 region's lock word to pid, as a process that never lets go would leave it */

@@ -113,3 +113,43 @@ Test(log, unsafe_log_file_refused)
 	close(fd);
 	cr_assert_eq(cap_log_setup_dir(dir, CAP_LOG_WARN), CAP_EUNSAFE);
 }
+
+/* A CAPACITOR_LOG that names a FIFO nobody reads must not hang the host at start-up (a
+ * blocking open waits for a reader forever), and a FIFO is never a log file. */
+Test(log, fifo_refused_without_hanging, .timeout = 5)
+{
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	char p[300];
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(p, 0600), 0);
+	cr_assert_neq(cap_log_setup(p, CAP_LOG_WARN), CAP_OK);
+	int rd = open(p, O_RDONLY | O_NONBLOCK); /* with a reader: still no log file */
+	cr_assert(rd >= 0);
+	cr_assert_eq(cap_log_setup(p, CAP_LOG_WARN), CAP_EUNSAFE);
+	close(rd);
+}
+
+/* A CAPACITOR_LOG file that others may write is refused, and one that becomes so later gets
+ * no more lines. */
+Test(log, unsafe_user_log_refused)
+{
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	char p[300];
+	snprintf(p, sizeof(p), "%s/mylog", dir);
+	int fd = open(p, O_CREAT | O_WRONLY, 0600);
+	cr_assert(fd >= 0);
+	cr_assert_eq(fchmod(fd, 0666), 0);
+	cr_assert_eq(cap_log_setup(p, CAP_LOG_WARN), CAP_EUNSAFE);
+	cr_assert_eq(fchmod(fd, 0600), 0);
+	cr_assert_eq(cap_log_setup(p, CAP_LOG_WARN), CAP_OK);
+	log_some();
+	struct stat st;
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_gt(st.st_size, 0);
+	off_t was = st.st_size;
+	cr_assert_eq(fchmod(fd, 0622), 0);
+	log_some();
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_eq(st.st_size, was, "group/other-writable now: no more lines");
+	close(fd);
+}
