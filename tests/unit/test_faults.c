@@ -165,6 +165,18 @@ Test(faults, l2_truncated_is_a_miss_then_reopened)
 	cap_engine_close(e);
 }
 
+/* The process died of the bus error as it would have without Capacitor. Under AddressSanitizer
+ * its own SIGBUS handler reports the fault and exits non-zero instead (3 is the test's own
+ * setup failure). */
+static int died_of_sigbus(int st)
+{
+#ifdef __SANITIZE_ADDRESS__
+	if (WIFEXITED(st) && WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 3)
+		return 1;
+#endif
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS;
+}
+
 Test(faults, foreign_sigbus_still_kills)
 {
 	pid_t pid = fork();
@@ -184,7 +196,7 @@ Test(faults, foreign_sigbus_still_kills)
 	}
 	int st;
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS, "status %d", st);
+	cr_assert(died_of_sigbus(st), "status %d", st);
 }
 
 static volatile sig_atomic_t program_handler_ran;
@@ -272,7 +284,7 @@ Test(faults, program_handler_handing_back_still_dies)
 	}
 	int st;
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS, "status %d", st);
+	cr_assert(died_of_sigbus(st), "status %d", st);
 }
 
 /* chmod g+w of the directory or of gen while a process runs: the processes that start now
