@@ -211,6 +211,14 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 		mc->multi_dirty = 1;
 }
 
+/* cap_my_miss_deps - a cacheable read missed and is about to be sent: read the generations its
+ * entry will depend on now (DESIGN.md contract point 5); hits never pay for this. */
+void cap_my_miss_deps(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, cap_plan *plan)
+{
+	if (plan->act == CAP_ACT_CACHE && plan->can_fill)
+		cap_sess_deps(rt, &mc->sess, info, &cap_mycat_ops, mc->cat, plan);
+}
+
 static int my_key(const my_conn *mc, const char *sql, size_t len, uint64_t proto,
 		  cap_keymat *km, cap_key *key)
 {
@@ -336,6 +344,7 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 			plan.reason = CAP_REASON_internal;
 		}
 	}
+	cap_my_miss_deps(rt, mc, info, &plan);
 	if (send_only) {
 		if (mc->sq_info == NULL)
 			mc->sq_info = malloc(sizeof(*mc->sq_info));

@@ -99,6 +99,8 @@ static void sess_setup(my_conn *mc)
 	/* the settings are read back before the first cacheable read (sess.probe_need) */
 	mc->sess.probe = 1;
 	cap_sess_unknown(&mc->sess, 0);
+	/* dependencies are read on a miss only (cap_my_miss_deps): a hit makes no system call */
+	mc->sess.lazy_deps = 1;
 	mc->thread_id = m->thread_id;
 	mc->sysdb = cap_my_is_sysdb(m->db, m->db ? strlen(m->db) : 0);
 	mc->locked = 0;

@@ -609,6 +609,7 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 			plan.reason = k < 0 ? CAP_REASON_internal : CAP_REASON_unsupported;
 		}
 	}
+	cap_my_miss_deps(rt, mc, info, &plan);
 	int rc = CAP_REAL(fn(st, sql, len));
 	int ok = rc == 0;
 	if (plan.act == CAP_ACT_CACHE) {

@@ -22,6 +22,9 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
  * the statement may read the diagnostics of a text hit before it, run that one for real. */
 void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap_sql_info *info,
 		 cap_plan *plan);
+/* cap_my_miss_deps - on a miss of a plan that may fill, read the generations the entry will
+ * depend on, before the statement is sent (the plan is made with lazy dependencies). */
+void cap_my_miss_deps(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, cap_plan *plan);
 /* cap_my_after - bookkeeping after a statement ran on the server. */
 void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const cap_plan *plan,
 		  const char *sql, size_t len, int ok);
