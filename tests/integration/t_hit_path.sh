@@ -1,0 +1,40 @@
+#!/bin/bash
+# t_hit_path - the hit path makes no system call (the project's non-negotiable 5): a program
+# that runs 1,000 more identical queries, every one a hit, makes no more system calls than one
+# that runs 100 (strace -c -f counts them; only a handful of periodic ones are allowed), through
+# libpq (PQexec, PQexecParams, PQexecPrepared) and Connector/C (text and prepared), with the
+# memory tier and with the shared tier only (CAPACITOR_MEM=0).
+. "$CAP_ROOT/tests/integration/lib.sh"
+command -v strace >/dev/null || skip "strace is not installed"
+[ "${SANITIZE:-0}" = 1 ] && skip "sanitizer runtimes make system calls of their own"
+
+# calls CLIENT N [ENV...] - the number of system calls the client makes for N queries.
+calls() {
+	local client=$1 n=$2 out
+	shift 2
+	out=$(env LD_PRELOAD="$CAP_PRELOAD" "$@" strace -f -c -o /dev/stdout "$client" "$n" 2>/dev/null) ||
+		fail "$client $n failed under strace"
+	awk '$NF == "total" { print $(NF-2) }' <<<"$out"
+}
+
+# check NAME CLIENT [ENV...] - warm the cache, then compare 100 and 1,100 hits.
+check() {
+	local name=$1 client=$2 a b
+	shift 2
+	env LD_PRELOAD="$CAP_PRELOAD" "$@" "$client" 10 >/dev/null || fail "$name: warm-up failed"
+	a=$(calls "$client" 100 "$@")
+	b=$(calls "$client" 1100 "$@")
+	[ -n "$a" ] && [ -n "$b" ] || fail "$name: no strace summary"
+	# the coarse periodic checks (every 200 ms) may add a few calls to the longer run
+	[ $((b - a)) -le 20 ] || fail "$name: 1,000 more hits made $((b - a)) more system calls ($a -> $b)"
+	echo "ok: $name: 1,000 more hits, $((b - a)) more system calls"
+}
+
+if [ -n "${CAP_PG_HOST:-}" ]; then
+	check "libpq, memory tier" "$CAP_BUILD/clients/pq_hitloop"
+	check "libpq, shared tier" "$CAP_BUILD/clients/pq_hitloop" CAPACITOR_MEM=0
+fi
+if [ -n "${CAP_MY_SOCKET:-}" ]; then
+	check "Connector/C, memory tier" "$CAP_BUILD/clients/my_hitloop"
+	check "Connector/C, shared tier" "$CAP_BUILD/clients/my_hitloop" CAPACITOR_MEM=0
+fi
