@@ -1,7 +1,7 @@
 #!/bin/bash
 # t_hit_path - the hit path makes no system call (the project's non-negotiable 5): a program
 # that runs 1,000 more identical queries, every one a hit, makes no more system calls than one
-# that runs 100 (strace -c -f counts them; only a handful of periodic ones are allowed), through
+# that runs 100 (strace -c -f counts them; a few dozen periodic ones are allowed), through
 # libpq (PQexec, PQexecParams, PQexecPrepared) and Connector/C (text and prepared), with the
 # memory tier and with the shared tier only (CAPACITOR_MEM=0).
 . "$CAP_ROOT/tests/integration/lib.sh"
@@ -25,8 +25,9 @@ check() {
 	a=$(calls "$client" 100 "$@")
 	b=$(calls "$client" 1100 "$@")
 	[ -n "$a" ] && [ -n "$b" ] || fail "$name: no strace summary"
-	# the coarse periodic checks (every 200 ms) may add a few calls to the longer run
-	[ $((b - a)) -le 20 ] || fail "$name: 1,000 more hits made $((b - a)) more system calls ($a -> $b)"
+	# a system call per hit would add at least 1,000; the periodic checks (every 200 ms) and
+	# the connection's own setup vary by a few dozen between runs
+	[ $((b - a)) -le 100 ] || fail "$name: 1,000 more hits made $((b - a)) more system calls ($a -> $b)"
 	echo "ok: $name: 1,000 more hits, $((b - a)) more system calls"
 }
 
