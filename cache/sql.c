@@ -2050,17 +2050,24 @@ static int autocommit_value(const parser *p, const tok *t)
 /* skip to the ',' that ends one MySQL SET assignment; returns 1 at a ',' */
 static int skip_assignment(parser *p)
 {
-	int d = 0;
 	while (!end_of_stmt(p)) {
-		if (p->cur.t == TK_LP)
-			d++;
-		else if (p->cur.t == TK_RP)
-			d--;
-		else if (p->cur.t == TK_COMMA && d <= 0)
+		if (p->cur.t == TK_LP) {
+			/* SET @x = (SELECT v FROM w), SET @x = f((SELECT ...)): the walk records what
+			 * the subquery reads, so that a view whose functions write makes the SET a
+			 * write */
+			const int base = p->depth, over = p->over;
+			step(p);
+			while (!end_of_stmt(p) && (p->depth > base || p->over > over))
+				step(p);
+			continue;
+		}
+		if (p->cur.t == TK_COMMA)
 			return 1;
-		else if (seq_value(p))
+		if (p->cur.t == TK_RP) {
+			p->reasons |= CAP_SQLR_UNSUPPORTED; /* unbalanced: the server rejects it */
+		} else if (seq_value(p)) {
 			;
-		else if (is_name(&p->cur) || p->cur.t == TK_STR) {
+		} else if (is_name(&p->cur) || p->cur.t == TK_STR) {
 			/* SET @x = f(): a function in the value runs, and may write */
 			tok parts[3];
 			int np = p->cur.t == TK_STR ? (parts[0] = p->cur, 1) : chain(p, parts);
