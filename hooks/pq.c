@@ -652,12 +652,15 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 	}
 	cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
 	/* the state is read back before the first statement (its identity keys the catalog too),
-	 * then only before a read or a transaction that can use it: a run of writes pays once */
-	if (CAP_UNLIKELY(pc->sess.probe_need) &&
-	    (pc->sess.scope_unsure || info->kind == CAP_SQL_READ ||
-	     (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)))
+	 * then only before a read or a transaction that can use it: a run of writes pays once,
+	 * and so does a run of statements while the catalog is out of date (after DDL, until it
+	 * may be loaded again), since nothing is cached without it */
+	if (CAP_UNLIKELY(pc->sess.probe_need) && pc->sess.scope_unsure)
 		pq_probe(pc, call);
 	cap_pqcat *cat = pq_catalog(rt, pc, info);
+	if (CAP_UNLIKELY(pc->sess.probe_need) && cat != NULL &&
+	    (info->kind == CAP_SQL_READ || (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)))
+		pq_probe(pc, call);
 	/* without a current catalog nothing is cached, but what may write must still be known:
 	 * the last one tells (it misses only the DDL since it went out of date), else nothing */
 	cap_pqcat_vet(cat ? cat : pc->last, call->sql, call->sql_len, info);
