@@ -1980,6 +1980,11 @@ static enum cap_sql_iso txn_modes(parser *p, int *ro)
 				*ro = 1;
 			else
 				accept(p, KW_WRITE);
+		} else if (cur_kw(p, KW_CONSISTENT) ||
+			   (p->cur.t == TK_WORD && p->cur.len == 8 &&
+			    ci_eq(p->lx.s + p->cur.off, "snapshot", 8))) {
+			p->in->flags |= CAP_SQLF_SNAPSHOT;
+			advance(p);
 		} else {
 			advance(p);
 		}
