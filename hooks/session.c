@@ -566,16 +566,16 @@ static void end_txn(const cap_rt *rt, cap_sess *s, const cap_catalog_ops *ops, v
  * (unless it imports a snapshot) or a SET that reads nothing; anything else may. */
 static int takes_snapshot(const cap_sql_info *info)
 {
-	if (info->flags & CAP_SQLF_SNAPSHOT)
-		return 1;
+	if ((info->flags & CAP_SQLF_SNAPSHOT) || info->nstmts > 1 ||
+	    (info->reasons & CAP_SQLR_MULTI))
+		return 1; /* "BEGIN; SELECT ..." is a BEGIN whose second statement took it */
 	switch (info->kind) {
 	case CAP_SQL_EMPTY:
 		return 0;
 	case CAP_SQL_TXN:
 		return info->txn != CAP_TXN_BEGIN && info->txn != CAP_TXN_SET;
 	case CAP_SQL_SESSION:
-		return info->nread || info->nfunc || (info->reasons & CAP_SQLR_FUNCTION) ||
-		       info->nstmts != 1;
+		return info->nread || info->nfunc || (info->reasons & CAP_SQLR_FUNCTION);
 	default:
 		return 1;
 	}
