@@ -578,6 +578,10 @@ static int params_mean_now(const pq_call *call)
  * cached: without the cluster's identity its database's invalidation scope is unknown (its
  * writes then invalidate everything). */
 static const char pq_probe_sql[] =
+	/* its own time limits for this implicit transaction only: the program's statement_timeout
+	 * (1ms, say) must not cancel it (which the program could see), nor its lock_timeout */
+	"SELECT pg_catalog.set_config('statement_timeout', '10s', true), "
+	"pg_catalog.set_config('lock_timeout', '1s', true);"
 	"SELECT (SELECT c.system_identifier FROM pg_catalog.pg_control_system() c)::pg_catalog.text, "
 	"(SELECT d.oid FROM pg_catalog.pg_database d "
 	"WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), "
@@ -591,7 +595,8 @@ static const char pq_probe_sql[] =
 	"(SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.format('%s=%s/%s', g.name, "
 	"g.setting, g.reset_val), E'\\n' ORDER BY g.name)) FROM pg_catalog.pg_settings g "
 	"WHERE g.name OPERATOR(pg_catalog.<>) ALL ('{application_name,transaction_isolation,"
-	"transaction_read_only,transaction_deferrable}'::pg_catalog.text[]))";
+	"transaction_read_only,transaction_deferrable,statement_timeout,lock_timeout}'"
+	"::pg_catalog.text[]))";
 #define PQ_PROBE_COLS 8
 
 static enum cap_sql_iso pq_iso_of(const char *v)
