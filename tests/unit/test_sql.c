@@ -462,7 +462,6 @@ Test(sql, names)
 	for (int b = 0; b < 18; b++)
 		cr_expect_not_null(cap_sql_reason_name(1u << b), "bit %d", b);
 }
-#endif
 
 Test(sql, now_text_every_spelling)
 {
@@ -495,3 +494,4 @@ Test(sql, builtins_are_reported_apart)
 		found |= in.func[i].schema_len == 6 && in.func_class[i] == CAP_FUNC_UNKNOWN;
 	cr_assert(found);
 }
+#endif
