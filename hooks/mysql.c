@@ -298,6 +298,14 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 {
 	uint64_t t0 = cap_now_ns();
 	MYSQL *m = mc->m;
+	if (CAP_UNLIKELY(mc->pend && !mc->sq_hit && m->status == MYSQL_STATUS_GET_RESULT)) {
+		/* a hit the program has not read: Connector/C refuses another command ("commands
+		 * out of sync"), after which the result is gone and the connection stays out of
+		 * sync; the real call does all that (there are no real fields to free) */
+		int rc = CAP_REAL(fn(m, sql, (unsigned long)len, arg));
+		cap_my_stmt_reset(mc);
+		return rc;
+	}
 	cap_my_stmt_start(rt, mc);
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
@@ -328,6 +336,9 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 				} else {
 					cap_my_set_hit_state(m, h.res->field_count);
 					cap_my_set_hit_status(m, h.status);
+					/* a result waits to be read, as after the real query */
+					if (h.res->field_count)
+						m->status = MYSQL_STATUS_GET_RESULT;
 					cap_sess_stmt_end(&mc->sess, info, &plan, 1, cap_my_server_in_trans(m));
 				}
 				cap_my_replay_note(mc, sql, len);
