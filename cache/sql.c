@@ -3030,7 +3030,6 @@ const char *cap_sql_reason_name(uint32_t one_reason_bit)
 	case CAP_SQLR_SESSION_FN: return "session_fn";
 	case CAP_SQLR_MALFORMED: return "malformed";
 	case CAP_SQLR_TOO_COMPLEX: return "too_complex";
-	case CAP_SQLR_PARAM_TYPE: return "param_type";
 	case CAP_SQLR_TEMP: return "temp";
 	case CAP_SQLR_VOLATILE_CLAUSE: return "volatile_clause";
 	case CAP_SQLR_UNSUPPORTED: return "unsupported";

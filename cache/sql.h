@@ -49,10 +49,9 @@ enum {
 	CAP_SQLR_SESSION_FN = 1u << 11,  /* set_config, pg_advisory_lock ...: a session change */
 	CAP_SQLR_MALFORMED = 1u << 12,   /* unterminated string/comment/identifier, NUL byte */
 	CAP_SQLR_TOO_COMPLEX = 1u << 13, /* more tables/functions/name bytes than info can hold */
-	CAP_SQLR_PARAM_TYPE = 1u << 14,  /* reserved for the hooks */
-	CAP_SQLR_TEMP = 1u << 15,        /* statement creates or names a TEMPORARY table */
-	CAP_SQLR_VOLATILE_CLAUSE = 1u << 16, /* TABLESAMPLE, ORDER BY random() style clauses */
-	CAP_SQLR_UNSUPPORTED = 1u << 17, /* syntax the classifier does not follow (unbalanced
+	CAP_SQLR_TEMP = 1u << 14,        /* statement creates or names a TEMPORARY table */
+	CAP_SQLR_VOLATILE_CLAUSE = 1u << 15, /* TABLESAMPLE, ORDER BY random() style clauses */
+	CAP_SQLR_UNSUPPORTED = 1u << 16, /* syntax the classifier does not follow (unbalanced
 					  * parentheses, a FROM item it cannot name ...) */
 };
 
