@@ -181,6 +181,7 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 {
 	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 		cap_my_reconnected(rt, mc); /* the statement ran in a new session: no fill */
+	mc->contact_ns = cap_now_ns();
 	cap_sess_after(rt, &mc->sess, info, plan, sql, len, ok, cap_my_server_in_trans(mc->m),
 		       &cap_mycat_ops, mc->cat);
 	cap_sess_stmt_end(&mc->sess, info, plan, ok, cap_my_server_in_trans(mc->m));
@@ -317,7 +318,8 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 	if (plan.act == CAP_ACT_CACHE) {
 		cap_keymat_init(&km, kbuf, sizeof(kbuf));
 		keyed = my_key(mc, sql, len, MY_PROTO_TEXT, &km, &key) == CAP_OK;
-		if (keyed && plan.can_hit && cap_my_can_serve(m) && (!send_only || can_wake(m))) {
+		if (keyed && plan.can_hit && cap_my_can_serve(m) && cap_my_session_alive(mc, t0) &&
+		    (!send_only || can_wake(m))) {
 			my_hit h = { NULL, 0 };
 			int r = cap_engine_get(rt->engine, &key, cap_my_hit_cb, &h);
 			if ((r == CAP_HIT_L1 || r == CAP_HIT_L2) && send_only &&
