@@ -131,9 +131,11 @@ static void set_state(cap_fw *fw, uint32_t state)
 	cap_follow_writer_commit(fw->hb);
 }
 
-void cap_fw_identity(cap_fw *fw, const char *kind, const char *server, const char *database)
+void cap_fw_identity(cap_fw *fw, const char *kind, const char *server, const char *database,
+		     const char *id_server, const char *id_db)
 {
 	cap_follow_beat *b = cap_follow_writer_begin(fw->hb);
+	b->ident = cap_follow_ident(kind, id_server, strlen(id_server), id_db, strlen(id_db));
 	copy_field(b->kind, sizeof(b->kind), kind);
 	copy_field(b->server, sizeof(b->server), server);
 	copy_field(b->database, sizeof(b->database), database);
