@@ -137,7 +137,7 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 			 * known exactly, and entries are shared with every session like it */
 			cap_sess_probed(&mc->sess, cap_hash64(&h, sizeof(h), 0x6d7973716c), iso);
 			cap_sess_set_db(&mc->sess, db_null ? "" : db, db_null ? 0 : dbn);
-			cap_sess_set_follow(&mc->sess, follow);
+			cap_sess_set_follow(cap_rt_get(), &mc->sess, follow);
 			cap_my_fix_scope(mc);
 			mc->sysdb = !db_null && cap_my_is_sysdb(db, dbn);
 			mc->auto_is_null = auto_is_null;

@@ -624,8 +624,8 @@ static CAP_COLD void pq_probe(pq_conn *pc, const pq_call *call)
 	}
 	const char *sysid = cap_pq.PQgetvalue(r, 0, 0), *db = cap_pq.PQgetvalue(r, 0, 1);
 	cap_sess_set_identity(&pc->sess, sysid, strlen(sysid), db, strlen(db));
-	cap_sess_set_follow(&pc->sess, cap_follow_ident("postgresql", sysid, strlen(sysid), db,
-							 strlen(db)));
+	cap_sess_set_follow(cap_rt_get(), &pc->sess,
+			    cap_follow_ident("postgresql", sysid, strlen(sysid), db, strlen(db)));
 	uint64_t h = 0x70726f6265ULL;
 	for (int i = 2; i < PQ_PROBE_COLS; i++) {
 		const char *v = cap_pq.PQgetisnull(r, 0, i) ? "\001" : cap_pq.PQgetvalue(r, 0, i);

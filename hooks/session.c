@@ -108,8 +108,10 @@ uint64_t cap_sess_ttl(const cap_rt *rt, const cap_plan *p)
 	return p->covered ? p->ttl_ns : ns_min(rt->conf.ttl_ns, p->ttl_ns);
 }
 
-void cap_sess_set_follow(cap_sess *s, uint64_t ident)
+void cap_sess_set_follow(const cap_rt *rt, cap_sess *s, uint64_t ident)
 {
+	if (ident && rt->conf.follow != CAP_FOLLOW_OFF)
+		cap_follow_refresh(rt->conf.dir);
 	if (s->follow_ident != ident)
 		s->follow_gen = 0;
 	s->follow_ident = ident;

@@ -152,8 +152,10 @@ void cap_sess_set_db(cap_sess *s, const char *db, size_t n);
 void cap_sess_set_identity(cap_sess *s, const void *server, size_t server_len, const void *db,
 			   size_t db_len);
 /* cap_sess_set_follow - the identity a follower of the session's server (and database) would
- * publish (cap_follow_ident), read from the server with the rest of the session; 0 unknown. */
-void cap_sess_set_follow(cap_sess *s, uint64_t ident);
+ * publish (cap_follow_ident), read from the server with the rest of the session; 0 unknown.
+ * Looks for followers in CAPACITOR_DIR (at most once a second; a probe is a round trip
+ * already), so that a short-lived program's first read finds one. */
+void cap_sess_set_follow(const cap_rt *rt, cap_sess *s, uint64_t ident);
 /* cap_sess_unknown - the session state is unknown (a change the text cannot prove, pipeline
  * mode, a new connection): no entry is shared until cap_sess_probed; the isolation level is
  * the strictest until then, also for the open transaction when txn_too. */

@@ -1,0 +1,169 @@
+#!/bin/bash
+# t_follow_require_pg - the library uses `capacitor follow` (CAPACITOR_FOLLOW), PostgreSQL.
+#
+# Starts its own PostgreSQL with wal_level = logical, then, with CAPACITOR_FOLLOW=require:
+#   - no follower: repeated reads are never hits (the stats count none, every one is a bypass
+#     "no live follower", and the server's own seq_scan counter sees every one);
+#   - a follower of ANOTHER database of the same server does not count for this one;
+#   - the follower of this database starts: hits come; a write from psql WITHOUT the library
+#     is seen by the next read;
+#   - kill -9 of the follower: within the heartbeat bound reads stop being hits, and an
+#     outside write is seen; a restarted follower brings hits back;
+#   - a stopped follower (SIGSTOP: its heartbeat goes stale as with a cut network): fallback,
+#     outside writes seen; SIGCONT: hits again;
+# and with CAPACITOR_FOLLOW=auto and CAPACITOR_TTL=1s: an entry stored while the follower is
+# live outlives the TTL (hits after it), one stored without a live follower does not;
+# `capacitor stats` reports the hits that relied on the follower.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cap_need_clean_exit
+[ -x "$CAP_TOOL" ] || fail "$CAP_TOOL not built"
+
+unset CAP_TEST_USE_PG
+. "$CAP_ROOT/tests/fixture.sh"
+export CAP_FIXTURE_PG_CONF="wal_level = logical
+max_replication_slots = 20
+max_wal_senders = 20
+synchronous_commit = on"
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill -KILL "$p" 2>/dev/null || true; done
+	cap_fixture_stop
+	_cap_cleanup
+}
+cap_fixture_start_pg 2>"$CAP_TEST_LOG/fixture.log" || { cat "$CAP_TEST_LOG/fixture.log"; fail "PostgreSQL with wal_level=logical did not start"; }
+trap cleanup EXIT
+export PGOPTIONS="-c client_min_messages=warning"
+
+URI="postgresql:///$CAP_PG_DB?host=$CAP_PG_HOST&port=$CAP_PG_PORT&user=$CAP_PG_USER"
+URI2="postgresql:///capacitor2?host=$CAP_PG_HOST&port=$CAP_PG_PORT&user=$CAP_PG_USER"
+out() { env -u LD_PRELOAD "$CAP_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$CAP_PG_DB" "$@" >/dev/null; }
+direct() { env -u LD_PRELOAD "$CAP_PG_BIN/psql" -X -tA -v ON_ERROR_STOP=1 -d "$CAP_PG_DB" "$@"; }
+Q="SELECT sum(a) FROM rq"
+# reads N - one psql under the library running Q N times (one PQexec each); prints the last
+reads() {
+	local i
+	for ((i = 0; i < $1; i++)); do echo "$Q;"; done |
+		LD_PRELOAD=$CAP_PRELOAD "$CAP_PG_BIN/psql" -X -tA -v ON_ERROR_STOP=1 -d "$CAP_PG_DB" | tail -n 1
+}
+js() { "$CAP_TOOL" stats --json | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+hits() { js 'd["hits"]'; }
+scans() { direct -c "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'rq'"; }
+
+start_follower() {
+	local name=$1 uri=$2 i
+	"$CAP_TOOL" follow --name "$name" "$uri" 2>>"$CAP_TEST_LOG/follow-$name.log" &
+	pids+=($!)
+	eval "fpid_$name=\$!"
+	for ((i = 0; i < 100; i++)); do
+		"$CAP_TOOL" follow --status --name "$name" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	cat "$CAP_TEST_LOG/follow-$name.log" >&2
+	fail "follower $name did not become live"
+}
+# some_hits WHAT - 3 programs of 3 reads each under a live follower give hits
+some_hits() {
+	local h0 h1 v
+	h0=$(hits)
+	for _ in 1 2 3; do v=$(reads 3); done
+	h1=$(hits)
+	[ "$h1" -gt "$h0" ] || fail "$1: no hit in 9 reads"
+	assert_eq "$1: value" "$(direct -c "$Q")" "$v"
+	echo "ok: $1: $((h1 - h0)) hits in 9 reads"
+}
+# no_hits WHAT - 2 programs of 3 reads each: no hit, the server saw all 6
+no_hits() {
+	local h0 h1 s0 s1 i
+	h0=$(hits)
+	s0=$(scans)
+	reads 3 >/dev/null
+	reads 3 >/dev/null
+	h1=$(hits)
+	assert_eq "$1: hits" "$h0" "$h1"
+	for ((i = 0; i < 50; i++)); do # a backend's counters reach the view when it exits
+		s1=$(scans)
+		[ "$s1" -ge $((s0 + 6)) ] && break
+		sleep 0.1
+	done
+	[ "$s1" -ge $((s0 + 6)) ] || fail "$1: the server saw $((s1 - s0)) of 6 reads"
+	echo "ok: $1: 6 reads, no hit, the server saw every one"
+}
+stale_wait() { sleep 0.8; } # CAP_FOLLOW_MAX_AGE_NS (500 ms) and a margin
+
+out -c "CREATE TABLE rq (a int); INSERT INTO rq VALUES (1)"
+out -c "CREATE DATABASE capacitor2"
+
+# ---------------------------------------------------------------- require
+export CAPACITOR_FOLLOW=require
+reads 1 >/dev/null # the stats file exists from here
+no_hits "require, no follower"
+[ "$(js 'd["bypass_reasons"]["follow"]')" -ge 6 ] || fail "the bypasses are not counted as 'no live follower'"
+
+start_follower other "$URI2"
+no_hits "require, a follower of another database only"
+
+start_follower main "$URI"
+some_hits "require, live follower"
+out -c "INSERT INTO rq VALUES (10)"
+sleep 0.3
+assert_eq "require: outside write seen" 11 "$(reads 1)"
+some_hits "require, live follower, after the write"
+"$CAP_TOOL" stats | grep -q 'relied on: [1-9][0-9]* hits' || fail "capacitor stats does not say the hits relied on the follower"
+[ "$(js 'd["follow"]["hits_followed"]')" -gt 0 ] || fail "stats --json: follow.hits_followed is 0"
+
+kill -KILL "$fpid_main"
+wait "$fpid_main" 2>/dev/null || true
+stale_wait
+no_hits "require, follower killed"
+out -c "INSERT INTO rq VALUES (100)"
+assert_eq "require, follower killed: outside write seen" 111 "$(reads 2)"
+
+start_follower main "$URI"
+some_hits "require, follower restarted"
+
+kill -STOP "$fpid_main"
+stale_wait
+no_hits "require, follower stopped (stale heartbeat)"
+out -c "INSERT INTO rq VALUES (1000)"
+assert_eq "require, follower stopped: outside write seen" 1111 "$(reads 2)"
+kill -CONT "$fpid_main"
+for ((i = 0; i < 100; i++)); do
+	"$CAP_TOOL" follow --status --name main >/dev/null 2>&1 && break
+	sleep 0.1
+done
+some_hits "require, follower resumed"
+
+# ---------------------------------------------------------------- auto with a TTL
+export CAPACITOR_FOLLOW=auto CAPACITOR_TTL=1s
+reads 2 >/dev/null
+sleep 1.5
+h0=$(hits)
+reads 1 >/dev/null
+[ "$(hits)" -gt "$h0" ] || fail "auto: an entry stored under a live follower expired with CAPACITOR_TTL"
+echo "ok: auto: under a live follower an entry outlives CAPACITOR_TTL"
+out -c "INSERT INTO rq VALUES (10000)"
+sleep 0.3
+assert_eq "auto: outside write seen" 11111 "$(reads 1)"
+
+kill -TERM "$fpid_main"
+wait "$fpid_main" || true
+kill -TERM "$fpid_other"
+wait "$fpid_other" || true
+reads 2 >/dev/null # stored without a live follower: with CAPACITOR_TTL
+h0=$(hits)
+reads 1 >/dev/null
+[ "$(hits)" -gt "$h0" ] || fail "auto, no follower: no hit (today's rules cache)"
+sleep 1.5
+h0=$(hits)
+reads 1 >/dev/null
+assert_eq "auto, no follower: a hit after CAPACITOR_TTL" "$h0" "$(hits)"
+echo "ok: auto: without a follower, CAPACITOR_TTL applies"
+
+# ---------------------------------------------------------------- a bad value
+err=$(CAPACITOR_FOLLOW=sometimes LD_PRELOAD=$CAP_PRELOAD "$CAP_PG_BIN/psql" -X -tA -d "$CAP_PG_DB" -c "$Q" 2>&1 >/dev/null)
+echo "$err" | grep -q "CAPACITOR_FOLLOW='sometimes' is not valid" || fail "a bad CAPACITOR_FOLLOW is not reported: $err"
+[ "$(echo "$err" | wc -l)" = 1 ] || fail "more than one line for a bad CAPACITOR_FOLLOW: $err"
+echo "ok: a bad CAPACITOR_FOLLOW is one line"
+echo "PASS"
