@@ -63,15 +63,20 @@ start_follower() {
 	cat "$CAP_TEST_LOG/follow-$name.log" >&2
 	fail "follower $name did not become live"
 }
-# some_hits WHAT - 3 programs of 3 reads each under a live follower give hits
+# some_hits WHAT - 3 programs of 3 reads each under a live follower give hits (up to 3
+# rounds: on this loaded machine a follower's heartbeat may lag past the bound for a moment)
 some_hits() {
-	local h0 h1 v
-	h0=$(hits)
-	for _ in 1 2 3; do v=$(reads 3); done
-	h1=$(hits)
-	[ "$h1" -gt "$h0" ] || fail "$1: no hit in 9 reads"
+	local h0 h1 v round
+	for round in 1 2 3; do
+		h0=$(hits)
+		for _ in 1 2 3; do v=$(reads 3); done
+		h1=$(hits)
+		[ "$h1" -gt "$h0" ] && break
+		"$CAP_TOOL" follow --status || true
+	done
+	[ "$h1" -gt "$h0" ] || { "$CAP_TOOL" stats; fail "$1: no hit in 3 rounds of 9 reads"; }
 	assert_eq "$1: value" "$(direct -c "$Q")" "$v"
-	echo "ok: $1: $((h1 - h0)) hits in 9 reads"
+	echo "ok: $1: $((h1 - h0)) hits in 9 reads (round $round)"
 }
 # no_hits WHAT - 2 programs of 3 reads each: no hit, the server saw all 6
 no_hits() {
@@ -137,10 +142,13 @@ some_hits "require, follower resumed"
 
 # ---------------------------------------------------------------- auto with a TTL
 export CAPACITOR_FOLLOW=auto CAPACITOR_TTL=1s
-reads 2 >/dev/null
-sleep 1.5
-h0=$(hits)
-reads 1 >/dev/null
+for round in 1 2 3; do # (a heartbeat late for a moment on this loaded machine: again)
+	reads 2 >/dev/null
+	sleep 1.5
+	h0=$(hits)
+	reads 1 >/dev/null
+	[ "$(hits)" -gt "$h0" ] && break
+done
 [ "$(hits)" -gt "$h0" ] || fail "auto: an entry stored under a live follower expired with CAPACITOR_TTL"
 echo "ok: auto: under a live follower an entry outlives CAPACITOR_TTL"
 out -c "INSERT INTO rq VALUES (10000)"
