@@ -63,6 +63,13 @@ int cap_follow_name_ok(const char *name)
 	return 1;
 }
 
+void cap_follow_default_name(const char *uri, char *out, size_t cap)
+{
+	int my = strncmp(uri, "mysql://", 8) == 0 || strncmp(uri, "mariadb://", 10) == 0;
+	snprintf(out, cap, "%s-%012llx", my ? "my" : "pg",
+		 (unsigned long long)(cap_hash64(uri, strlen(uri), 0) & 0xffffffffffffull));
+}
+
 const char *cap_follow_state_name(uint32_t state)
 {
 	static const char *names[] = { "starting", "connecting", "streaming", "backoff", "stopped" };

@@ -161,6 +161,10 @@ int cap_follow_entry_live(int idx, uint64_t ident);
 /* cap_follow_seen - how many heartbeat files the registry holds (0: no follower seen). */
 int cap_follow_seen(void);
 
+/* cap_follow_default_name - the NAME `capacitor follow URI` takes without --name:
+ * "pg-" or "my-" and 48 bits of the URI's hash. */
+void cap_follow_default_name(const char *uri, char *out, size_t cap);
+
 /* cap_follow_state_name - "starting", "connecting", "streaming", "backoff", "stopped". */
 const char *cap_follow_state_name(uint32_t state);
 

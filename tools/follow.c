@@ -442,8 +442,7 @@ bad_value:
 
 	char defname[40];
 	if (name == NULL) {
-		snprintf(defname, sizeof(defname), "%s-%012llx", is_pg ? "pg" : "my",
-			 (unsigned long long)(cap_hash64(uri, strlen(uri), 0) & 0xffffffffffffull));
+		cap_follow_default_name(uri, defname, sizeof(defname));
 		name = defname;
 	}
 	char hbname[CAP_FOLLOW_NAME_MAX + 16], lockname[CAP_FOLLOW_NAME_MAX + 24];

@@ -169,6 +169,35 @@ reads 1 >/dev/null
 assert_eq "auto, no follower: a hit after CAPACITOR_TTL" "$h0" "$(hits)"
 echo "ok: auto: without a follower, CAPACITOR_TTL applies"
 
+# ---------------------------------------------------------------- CAPACITOR_FOLLOW_DSN
+# The first program under the library starts the follower (require: the reads before it is
+# live go to the server); the next ones find it live and start nothing.
+unset CAPACITOR_TTL
+export CAPACITOR_FOLLOW=require CAPACITOR_FOLLOW_DSN=$URI
+"$CAP_TOOL" follow --status >/dev/null 2>&1 && fail "a follower is live before CAPACITOR_FOLLOW_DSN started one"
+err=$(for _ in 1 2 3; do echo "$Q;"; done | LD_PRELOAD=$CAP_PRELOAD "$CAP_PG_BIN/psql" -X -tA -v ON_ERROR_STOP=1 -d "$CAP_PG_DB" 2>&1 >/dev/null)
+[ -z "$err" ] || fail "starting the follower printed on the program's stderr: $err"
+for ((i = 0; i < 100; i++)); do
+	"$CAP_TOOL" follow --status >/dev/null 2>&1 && break
+	sleep 0.1
+done
+"$CAP_TOOL" follow --status || fail "CAPACITOR_FOLLOW_DSN did not start a live follower"
+pidf=$(ls "$CAPACITOR_DIR"/follow.pg-*.pid)
+dpid=$(cat "$pidf")
+pids+=("$dpid")
+some_hits "CAPACITOR_FOLLOW_DSN: the started follower"
+[ "$(cat "$pidf")" = "$dpid" ] || fail "a second follower was started"
+[ "$(ls "$CAPACITOR_DIR"/follow.pg-*.pid | wc -l)" = 1 ] || fail "more than one follower was started"
+kill -TERM "$dpid"
+for ((i = 0; i < 100; i++)); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+# a follower that cannot start (a URI it refuses): one line in the log, the program unaffected
+export CAPACITOR_FOLLOW=auto CAPACITOR_FOLLOW_DSN="mysql://u@h:99999/db"
+assert_eq "CAPACITOR_FOLLOW_DSN failing: the read" "$(direct -c "$Q")" "$(reads 3 2>&1)"
+grep -q "capacitor: follow: bad port in URI" "$CAPACITOR_DIR/log" ||
+	fail "a follower that could not start is not in the log: $(tail -3 "$CAPACITOR_DIR/log")"
+unset CAPACITOR_FOLLOW_DSN
+echo "ok: CAPACITOR_FOLLOW_DSN starts one follower, quietly"
+
 # ---------------------------------------------------------------- a bad value
 err=$(CAPACITOR_FOLLOW=sometimes LD_PRELOAD=$CAP_PRELOAD "$CAP_PG_BIN/psql" -X -tA -d "$CAP_PG_DB" -c "$Q" 2>&1 >/dev/null)
 echo "$err" | grep -q "CAPACITOR_FOLLOW='sometimes' is not valid" || fail "a bad CAPACITOR_FOLLOW is not reported: $err"

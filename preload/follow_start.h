@@ -1,0 +1,22 @@
+/*
+ * follow_start.h - CAPACITOR_FOLLOW_DSN: the library starts `capacitor follow --daemon URI`
+ * for the user, once per process, at its first hooked call (like gpg-agent or sccache's
+ * server). The follower's own lock makes every start after the first a quick no-op, and a
+ * follower of that URI already live is not started again at all.
+ */
+#ifndef CAP_FOLLOW_START_H
+#define CAP_FOLLOW_START_H
+
+#include "preload/config.h"
+
+/* cap_follow_start - start the follower of c->follow_dsn unless one is live. Never waits for
+ * it and never prints: the starter's stdin, stdout and stderr are /dev/null, it inherits no
+ * other descriptor and no LD_PRELOAD. A failure is one line in the log. */
+void cap_follow_start(const cap_config *c);
+
+/* cap_follow_start_reap - collect the starter once it has exited (it detaches at once), and
+ * log its exit status if it failed. One waitpid(2) per call while one is pending: misses
+ * only. */
+void cap_follow_start_reap(void);
+
+#endif
