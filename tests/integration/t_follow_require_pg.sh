@@ -128,6 +128,27 @@ assert_eq "require, follower killed: outside write seen" 111 "$(reads 2)"
 start_follower main "$URI"
 some_hits "require, follower restarted"
 
+# The hit path under require checks the heartbeat with no system call: 1,000 more hits make
+# no more system calls (as t_hit_path.sh, with a live follower).
+if command -v strace >/dev/null && [ "${SANITIZE:-0}" != 1 ]; then
+	[ "$(direct -c 'SELECT count(*) FROM items WHERE id = 3')" = 1 ] || fail "the fixture has no items row 3"
+	calls() {
+		strace -f -c -o /dev/stdout env LD_PRELOAD="$CAP_PRELOAD" "$CAP_BUILD/clients/pq_hitloop" "$1" 2>/dev/null |
+			awk '$NF == "total" { print $(NF-2) }'
+	}
+	for round in 1 2 3; do # (the heartbeat late for a moment on a loaded machine: again)
+		LD_PRELOAD=$CAP_PRELOAD "$CAP_BUILD/clients/pq_hitloop" 10 || fail "pq_hitloop"
+		h0=$(hits)
+		a=$(calls 100)
+		b=$(calls 1100)
+		h1=$(hits)
+		[ $((h1 - h0)) -ge 1150 ] && break
+	done
+	[ $((h1 - h0)) -ge 1150 ] || fail "require, hit path: $((h1 - h0)) hits of 1,200"
+	[ $((b - a)) -le 100 ] || fail "require, hit path: 1,000 more hits made $((b - a)) more system calls ($a -> $b)"
+	echo "ok: require, hit path: 1,000 more hits, $((b - a)) more system calls"
+fi
+
 kill -STOP "$fpid_main"
 stale_wait
 no_hits "require, follower stopped (stale heartbeat)"
