@@ -81,6 +81,9 @@ Test(follow, registry_finds_and_checks)
 	cr_assert_eq(cap_follow_seen(), 1);
 	int idx = cap_follow_find(id);
 	cr_assert_geq(idx, 0);
+	wb = cap_follow_writer_begin(w); /* fresh again: this process may have been descheduled */
+	wb->live_ns = cap_now_ns();
+	cap_follow_writer_commit(w);
 	cr_assert(cap_follow_entry_live(idx, id));
 	cr_assert(!cap_follow_entry_live(idx, id + 1));
 	cr_assert_eq(cap_follow_find(id + 1), -1);
