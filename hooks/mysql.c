@@ -35,7 +35,6 @@
 #include "hooks/mysql_result.h"
 #include "hooks/mysql_stmt.h"
 #include "cache/log.h"
-#include "preload/follow_start.h"
 #include "preload/resolve.h"
 
 #include <stdio.h>
@@ -395,10 +394,8 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 	cap_my_after(rt, mc, info, &plan, sql, len, ok);
 	cap_my_record(plan.act == CAP_ACT_CACHE ? CAP_PATH_MISS : cap_my_pass_path(&plan), &plan,
 		      info, sql, len, t0);
-	if (plan.act == CAP_ACT_CACHE) {
+	if (plan.act == CAP_ACT_CACHE)
 		cap_stats_log_tick();
-		cap_follow_start_reap();
-	}
 	return rc;
 }
 

@@ -39,7 +39,6 @@
 #include "cache/cap.h"
 #include "cache/follow.h"
 #include "cache/log.h"
-#include "preload/follow_start.h"
 #include "preload/resolve.h"
 
 #include <pthread.h>
@@ -950,7 +949,6 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 			pq_after(rt, pc, call, info, &plan, result_ok(res));
 			pq_record(CAP_PATH_MISS, &plan, info, call, t0);
 			cap_stats_log_tick();
-			cap_follow_start_reap();
 			return res;
 		}
 		cap_keymat_done(&km);

@@ -2,20 +2,25 @@
  * follow_start.c - start `capacitor follow --daemon URI` from inside the host (see
  * follow_start.h).
  *
- * The host must not be able to tell. So the starter is created the way posix_spawn creates a
- * child (clone with CLONE_VM | CLONE_VFORK on a stack of its own: no copy of the host's
- * memory, no pthread_atfork handler of the host runs, the host is suspended only until the
- * exec), with one difference: its exit signal is 0, not SIGCHLD. Such a "clone child" raises
- * no SIGCHLD in the host and is invisible to the host's wait(), waitpid(-1) and waitid(P_ALL)
- * unless they ask for __WCLONE/__WALL, so a program that reaps "all its children" never meets
- * ours; we collect it ourselves with __WCLONE on a later miss. In the child, before the exec:
- * every signal back to its default action and unblocked (the host blocked them around the
- * clone: a signal must not run the host's handler on the shared memory), /dev/null on 0 and
- * 1, the library's log file on 2 (what the tool says before it detaches, such as a URI it
- * refuses, is one line there; after, it logs to CAPACITOR_DIR/follow.NAME.log), every other
- * descriptor closed (the host's database sockets must not live on in the
- * daemon). The environment is the host's less LD_PRELOAD (the follower must not run under the
- * library) and with CAPACITOR_DIR set to the directory this process resolved.
+ * The host must not be able to tell. A child that execs always ends with SIGCHLD to its parent
+ * (the kernel resets a "clone child"'s exit signal after an exec), and a host that reaps "all
+ * its children" or counts SIGCHLD would meet it. So there are two steps, both created the way
+ * posix_spawn creates a child (clone with CLONE_VM | CLONE_VFORK on a stack of their own: no
+ * copy of the host's memory, no pthread_atfork handler of the host runs):
+ *   - an intermediate with exit signal 0, which never execs: no SIGCHLD, invisible to the
+ *     host's wait(), waitpid(-1) and waitid(P_ALL) (they skip such "clone children" unless
+ *     asked for __WCLONE/__WALL); it starts the tool and exits, and we collect it at once
+ *     with __WCLONE (it is gone as soon as the host resumes);
+ *   - the tool's process, the intermediate's child: orphaned when the intermediate exits, so
+ *     init (or the nearest subreaper) collects it; it detaches on its own (--daemon).
+ * The host is suspended only until the tool's execve. All signals are blocked around the
+ * clone (a signal must not run the host's handler on the shared memory); the tool's process
+ * puts every signal back to its default action and unblocks them, takes /dev/null on 0 and
+ * 1 and the library's log file on 2 (what the tool says before it detaches, such as a URI
+ * it refuses, is one line there; after, it logs to CAPACITOR_DIR/follow.NAME.log), and closes
+ * every other descriptor (the host's database sockets must not live on in the daemon). Its
+ * environment is the host's less LD_PRELOAD (the follower must not run under the library),
+ * with CAPACITOR_DIR set to the directory this process resolved.
  *
  * The tool is found next to this library (build/ and the install's lib/../bin/), else on PATH.
  */
@@ -41,7 +46,6 @@ extern char **environ;
 
 #define STACK_SIZE (64 * 1024)
 
-static pid_t starter;  /* atomic: the starter not collected yet, 0 none */
 static char starter_name[CAP_FOLLOW_NAME_MAX + 1];
 
 typedef struct spawn_arg {
@@ -49,24 +53,24 @@ typedef struct spawn_arg {
 	char **argv;
 	char **envp;
 	int nul;
-	int errfd; /* the child's stderr: the library's log file, else nul */
-	int err; /* written by the child when the exec failed */
+	int errfd; /* the tool's stderr: the library's log file, else nul */
+	char *stack2; /* the tool's process's stack until its exec */
+	int err;   /* written when the clone or the exec failed */
 } spawn_arg;
 
-/* child - runs on its own stack in the host's memory until the exec: system calls only. */
-static int child(void *p)
+/* tool - the tool's process until its exec: system calls only, on the host's memory. */
+static int tool(void *p)
 {
 	spawn_arg *a = p;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
+	/* the kernel's struct sigaction, all zero: SIG_DFL, no flags, an empty mask */
+	unsigned long ksa[4] = { 0, 0, 0, 0 };
 	for (int sig = 1; sig < NSIG; sig++)
-		(void)syscall(SYS_rt_sigaction, sig, &sa, NULL, _NSIG / 8);
-	sigset_t none;
-	sigemptyset(&none);
-	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, _NSIG / 8);
+		(void)syscall(SYS_rt_sigaction, sig, ksa, NULL, sizeof(unsigned long));
+	unsigned long none = 0;
+	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
+	/* nul and errfd are >= 3 (see cap_follow_start): no dup3 overwrites the other */
 	for (int fd = 0; fd < 3; fd++)
-		(void)syscall(SYS_dup2, fd == 2 ? a->errfd : a->nul, fd);
+		(void)syscall(SYS_dup3, fd == 2 ? a->errfd : a->nul, fd, 0);
 	if (syscall(SYS_close_range, 3, ~0u, 0) != 0)
 		for (int fd = 3; fd < 4096; fd++)
 			(void)syscall(SYS_close, fd);
@@ -74,6 +78,28 @@ static int child(void *p)
 	a->err = errno ? errno : ENOEXEC;
 	syscall(SYS_exit, 127);
 	return 127;
+}
+
+/* intermediate - start the tool's process (exit signal SIGCHLD, to us: we exit first, so
+ * init collects it) and exit; signals stay blocked here. */
+static int intermediate(void *p)
+{
+	spawn_arg *a = p;
+	if (clone(tool, a->stack2 + STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, a) < 0)
+		a->err = errno ? errno : EAGAIN;
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+/* high_fd - fd moved to 3 or above (close-on-exec), so that the child's dup3 onto 0, 1 and 2
+ * never overwrites the other source (a host that closed its stdin would get 0 from open). */
+static int high_fd(int fd)
+{
+	if (fd < 0 || fd >= 3)
+		return fd;
+	int h = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return h;
 }
 
 static int executable(const char *path)
@@ -149,51 +175,53 @@ void cap_follow_start(const cap_config *c)
 	cap_follow_default_name(c->follow_dsn, starter_name, sizeof(starter_name));
 	if (live_already(c->dir, starter_name))
 		return;
-	char tool[PATH_MAX];
-	if (find_tool(tool, sizeof(tool)) < 0) {
+	char path[PATH_MAX];
+	if (find_tool(path, sizeof(path)) < 0) {
 		cap_log(CAP_LOG_WARN, "CAPACITOR_FOLLOW_DSN: no `capacitor` next to the library or on "
 			"PATH; no follower started");
 		return;
 	}
 	char *dirvar = NULL;
 	char **env = child_env(c->dir, &dirvar);
-	char *stack = malloc(STACK_SIZE);
-	int nul = open("/dev/null", O_RDWR | O_CLOEXEC), errfd = -1;
+	char *stack = malloc(2 * STACK_SIZE);
+	int nul = high_fd(open("/dev/null", O_RDWR | O_CLOEXEC)), errfd = -1;
 	char logpath[PATH_MAX + 8];
 	if (strcmp(c->log, "stderr") != 0 &&
 	    snprintf(logpath, sizeof(logpath), "%s", c->log[0] ? c->log : c->dir) < (int)sizeof(logpath) &&
 	    (c->log[0] || strlen(logpath) + 4 < sizeof(logpath))) {
 		if (!c->log[0])
 			strcat(logpath, "/log");
-		errfd = open(logpath, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		errfd = high_fd(open(logpath, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
 	}
 	if (env == NULL || stack == NULL || nul < 0) {
-		cap_log(CAP_LOG_WARN, "CAPACITOR_FOLLOW_DSN: cannot start %s: %s", tool,
+		cap_log(CAP_LOG_WARN, "CAPACITOR_FOLLOW_DSN: cannot start %s: %s", path,
 			nul < 0 ? strerror(errno) : "no memory");
 		goto out;
 	}
-	char *argv[] = { tool, "follow", "--daemon", (char *)c->follow_dsn, NULL };
-	spawn_arg a = { tool, argv, env, nul, errfd >= 0 ? errfd : nul, 0 };
+	char *argv[] = { path, "follow", "--daemon", (char *)c->follow_dsn, NULL };
+	spawn_arg a = { path, argv, env, nul, errfd >= 0 ? errfd : nul, stack + STACK_SIZE, 0 };
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int saved = errno;
-	pid_t pid = clone(child, stack + STACK_SIZE, CLONE_VM | CLONE_VFORK, &a);
+	pid_t pid = clone(intermediate, stack + STACK_SIZE, CLONE_VM | CLONE_VFORK, &a);
 	int clone_err = errno;
 	errno = saved; /* the child ran on this thread's errno */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
-		cap_log(CAP_LOG_WARN, "CAPACITOR_FOLLOW_DSN: cannot start %s: clone: %s", tool,
+		cap_log(CAP_LOG_WARN, "CAPACITOR_FOLLOW_DSN: cannot start %s: clone: %s", path,
 			strerror(clone_err));
 		goto out;
 	}
+	/* it has exited (or is exiting: CLONE_VFORK resumed us on its way out) */
+	while (waitpid(pid, NULL, __WCLONE) < 0 && errno == EINTR)
+		;
+	errno = saved;
 	if (a.err) {
-		(void)waitpid(pid, NULL, __WCLONE);
-		cap_log(CAP_LOG_WARN, "CAPACITOR_FOLLOW_DSN: cannot run %s: %s", tool, strerror(a.err));
+		cap_log(CAP_LOG_WARN, "CAPACITOR_FOLLOW_DSN: cannot run %s: %s", path, strerror(a.err));
 		goto out;
 	}
-	__atomic_store_n(&starter, pid, __ATOMIC_RELEASE);
-	cap_log(CAP_LOG_INFO, "CAPACITOR_FOLLOW_DSN: started %s follow --daemon (follow.%s)", tool,
+	cap_log(CAP_LOG_INFO, "CAPACITOR_FOLLOW_DSN: started %s follow --daemon (follow.%s)", path,
 		starter_name);
 out:
 	if (nul >= 0)
@@ -203,23 +231,4 @@ out:
 	free(stack);
 	free(env);
 	free(dirvar);
-}
-
-void cap_follow_start_reap(void)
-{
-	pid_t pid = __atomic_load_n(&starter, __ATOMIC_ACQUIRE);
-	if (pid == 0)
-		return;
-	int st;
-	pid_t r = waitpid(pid, &st, __WCLONE | WNOHANG);
-	if (r == 0 || !__atomic_compare_exchange_n(&starter, &pid, 0, 0, __ATOMIC_ACQ_REL,
-						   __ATOMIC_RELAXED))
-		return; /* still starting, or another thread collected it */
-	if (r == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return;
-	if (r == pid)
-		cap_log(CAP_LOG_WARN, "CAPACITOR_FOLLOW_DSN: capacitor follow --daemon %s %d (see "
-			"`capacitor follow --check` and CAPACITOR_DIR/follow.%s.log)",
-			WIFEXITED(st) ? "exited with status" : "died of signal",
-			WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), starter_name);
 }

@@ -10,13 +10,9 @@
 #include "preload/config.h"
 
 /* cap_follow_start - start the follower of c->follow_dsn unless one is live. Never waits for
- * it and never prints: the starter's stdin, stdout and stderr are /dev/null, it inherits no
- * other descriptor and no LD_PRELOAD. A failure is one line in the log. */
+ * it (the host is suspended until the tool's execve) and never prints: the tool's stdin and
+ * stdout are /dev/null, its stderr the library's log, it inherits no other descriptor and no
+ * LD_PRELOAD, and the host never sees it as a child. A failure is one line in the log. */
 void cap_follow_start(const cap_config *c);
-
-/* cap_follow_start_reap - collect the starter once it has exited (it detaches at once), and
- * log its exit status if it failed. One waitpid(2) per call while one is pending: misses
- * only. */
-void cap_follow_start_reap(void);
 
 #endif

@@ -13,7 +13,10 @@
 #     outside writes seen; SIGCONT: hits again;
 # and with CAPACITOR_FOLLOW=auto and CAPACITOR_TTL=1s: an entry stored while the follower is
 # live outlives the TTL (hits after it), one stored without a live follower does not;
-# `capacitor stats` reports the hits that relied on the follower.
+# `capacitor stats` reports the hits that relied on the follower; under require the hit path
+# makes no system call; CAPACITOR_FOLLOW_DSN starts one follower, prints nothing, leaves the
+# program no child to wait for and no SIGCHLD, and a follower that refuses its URI is a line
+# in the log.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cap_need_clean_exit
@@ -29,6 +32,9 @@ pids=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill -KILL "$p" 2>/dev/null || true; done
+	for p in "$CAPACITOR_DIR"/follow.*.pid; do # daemons CAPACITOR_FOLLOW_DSN started
+		[ -f "$p" ] && kill -KILL "$(cat "$p")" 2>/dev/null || true
+	done
 	cap_fixture_stop
 	_cap_cleanup
 }
@@ -211,6 +217,42 @@ some_hits "CAPACITOR_FOLLOW_DSN: the started follower"
 [ "$(ls "$CAPACITOR_DIR"/follow.pg-*.pid | wc -l)" = 1 ] || fail "more than one follower was started"
 kill -TERM "$dpid"
 for ((i = 0; i < 100; i++)); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+# a program that reaps "all its children" never meets the starter: no SIGCHLD, nothing to wait
+# for (psycopg2; the follower it started is stopped after)
+if /usr/bin/python3 -c 'import psycopg2' 2>/dev/null; then
+	o=$(LD_PRELOAD=$CAP_PRELOAD /usr/bin/python3 - "$CAP_PG_DB" "$Q" <<'PY' 2>&1
+import os, signal, sys, time
+import psycopg2
+got = []
+signal.signal(signal.SIGCHLD, lambda s, f: got.append(s))
+c = psycopg2.connect(dbname=sys.argv[1])
+c.autocommit = True
+cur = c.cursor()
+for _ in range(3):
+    cur.execute(sys.argv[2])
+    cur.fetchall()
+time.sleep(0.5)
+try:
+    print("a child to wait for:", os.waitpid(-1, os.WNOHANG))
+except ChildProcessError:
+    pass
+if got:
+    print("SIGCHLD")
+print("done")
+PY
+	)
+	assert_eq "CAPACITOR_FOLLOW_DSN: the program's view of its children" done "$o"
+	for ((i = 0; i < 100; i++)); do
+		"$CAP_TOOL" follow --status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	"$CAP_TOOL" follow --status >/dev/null || fail "psycopg2 under CAPACITOR_FOLLOW_DSN: no follower started"
+	dpid=$(cat "$pidf")
+	pids+=("$dpid")
+	kill -TERM "$dpid"
+	for ((i = 0; i < 100; i++)); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+	echo "ok: CAPACITOR_FOLLOW_DSN: no SIGCHLD, no child for the program to wait for"
+fi
 # a follower that cannot start (a URI it refuses): one line in the log, the program unaffected
 export CAPACITOR_FOLLOW=auto CAPACITOR_FOLLOW_DSN="mysql://u@h:99999/db"
 assert_eq "CAPACITOR_FOLLOW_DSN failing: the read" "$(direct -c "$Q")" "$(reads 3 2>&1)"
