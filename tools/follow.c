@@ -135,7 +135,9 @@ void cap_fw_identity(cap_fw *fw, const char *kind, const char *server, const cha
 		     const char *id_server, const char *id_db)
 {
 	cap_follow_beat *b = cap_follow_writer_begin(fw->hb);
-	b->ident = cap_follow_ident(kind, id_server, strlen(id_server), id_db, strlen(id_db));
+	b->ident = id_server ? cap_follow_ident(kind, id_server, strlen(id_server), id_db,
+						strlen(id_db))
+			     : 0;
 	copy_field(b->kind, sizeof(b->kind), kind);
 	copy_field(b->server, sizeof(b->server), server);
 	copy_field(b->database, sizeof(b->database), database);

@@ -933,11 +933,14 @@ int cap_fw_pg_run(cap_fw *fw)
 		      "d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()",
 		      PGRES_TUPLES_OK, err, sizeof(err));
 	if (r == NULL || PQntuples(r) != 1 || PQnfields(r) != 2) {
-		cap_fw_fail(fw, "reading the database's oid: %s", r ? "unexpected answer" : err);
-		PQclear(r);
-		goto out;
+		cap_fw_log("WARNING: cannot read the database's oid (%s): programs with "
+			   "CAPACITOR_FOLLOW cannot match this follower (it still invalidates)",
+			   r ? "unexpected answer" : err);
+		cap_fw_identity(fw, "postgresql", sysid, "", NULL, "");
+	} else {
+		cap_fw_identity(fw, "postgresql", sysid, PQgetvalue(r, 0, 1), sysid,
+				PQgetvalue(r, 0, 0));
 	}
-	cap_fw_identity(fw, "postgresql", sysid, PQgetvalue(r, 0, 1), sysid, PQgetvalue(r, 0, 0));
 	PQclear(r);
 	if (choose_output(&pr, pub, sizeof(pub)) < 0)
 		goto out;
