@@ -11,7 +11,7 @@
 #   - kill -9 of the follower: within the heartbeat bound reads stop being hits, and an
 #     outside write is seen; a restarted follower brings hits back;
 #   - a stopped follower (SIGSTOP: its heartbeat goes stale): fallback, outside writes seen;
-# and with CAPACITOR_FOLLOW=auto and CAPACITOR_TTL=1s: an entry stored while the follower is
+# and with CAPACITOR_FOLLOW=auto and CAPACITOR_TTL=3s: an entry stored while the follower is
 # live outlives the TTL, one stored without a live follower does not.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -148,10 +148,10 @@ done
 some_hits "require, follower resumed"
 
 # ---------------------------------------------------------------- auto with a TTL
-export CAPACITOR_FOLLOW=auto CAPACITOR_TTL=1s
+export CAPACITOR_FOLLOW=auto CAPACITOR_TTL=3s
 for round in 1 2 3; do # (a heartbeat late for a moment on this loaded machine: again)
 	reads 2 >/dev/null
-	sleep 1.5
+	sleep 3.5
 	h0=$(hits)
 	reads 1 >/dev/null
 	[ "$(hits)" -gt "$h0" ] && break
@@ -168,7 +168,7 @@ reads 2 >/dev/null # stored without a live follower: with CAPACITOR_TTL
 h0=$(hits)
 reads 1 >/dev/null
 [ "$(hits)" -gt "$h0" ] || fail "auto, no follower: no hit (today's rules cache)"
-sleep 1.5
+sleep 3.5
 h0=$(hits)
 reads 1 >/dev/null
 assert_eq "auto, no follower: a hit after CAPACITOR_TTL" "$h0" "$(hits)"

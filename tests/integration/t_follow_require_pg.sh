@@ -9,9 +9,9 @@
 #     is seen by the next read;
 #   - kill -9 of the follower: within the heartbeat bound reads stop being hits, and an
 #     outside write is seen; a restarted follower brings hits back;
-#   - a stopped follower (SIGSTOP: its heartbeat goes stale as with a cut network): fallback,
-#     outside writes seen; SIGCONT: hits again;
-# and with CAPACITOR_FOLLOW=auto and CAPACITOR_TTL=1s: an entry stored while the follower is
+#   - a stopped follower (SIGSTOP: its heartbeat goes stale): fallback, outside writes seen;
+#     SIGCONT: hits again; the same with the server's walsender stopped (a cut network);
+# and with CAPACITOR_FOLLOW=auto and CAPACITOR_TTL=3s: an entry stored while the follower is
 # live outlives the TTL (hits after it), one stored without a live follower does not;
 # `capacitor stats` reports the hits that relied on the follower; under require the hit path
 # makes no system call; CAPACITOR_FOLLOW_DSN starts one follower, prints nothing, leaves the
@@ -167,11 +167,27 @@ for ((i = 0; i < 100; i++)); do
 done
 some_hits "require, follower resumed"
 
+# The server's side of the stream stops (its walsender stopped, as with a cut network): the
+# heartbeat goes stale, reads fall back; once the stream flows again, hits come back.
+ws=$(direct -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walsender' AND datname = '$CAP_PG_DB'")
+[ -n "$ws" ] || fail "no walsender for the followed database"
+kill -STOP $ws
+stale_wait
+no_hits "require, stream stalled"
+out -c "INSERT INTO rq VALUES (5)"
+kill -CONT $ws
+for ((i = 0; i < 150; i++)); do
+	"$CAP_TOOL" follow --status --name main >/dev/null 2>&1 && break
+	sleep 0.1
+done
+assert_eq "require, after a stalled stream: outside write seen" 1116 "$(reads 2)"
+some_hits "require, stream flowing again"
+
 # ---------------------------------------------------------------- auto with a TTL
-export CAPACITOR_FOLLOW=auto CAPACITOR_TTL=1s
+export CAPACITOR_FOLLOW=auto CAPACITOR_TTL=3s
 for round in 1 2 3; do # (a heartbeat late for a moment on this loaded machine: again)
 	reads 2 >/dev/null
-	sleep 1.5
+	sleep 3.5
 	h0=$(hits)
 	reads 1 >/dev/null
 	[ "$(hits)" -gt "$h0" ] && break
@@ -180,7 +196,7 @@ done
 echo "ok: auto: under a live follower an entry outlives CAPACITOR_TTL"
 out -c "INSERT INTO rq VALUES (10000)"
 sleep 0.3
-assert_eq "auto: outside write seen" 11111 "$(reads 1)"
+assert_eq "auto: outside write seen" 11116 "$(reads 1)"
 
 kill -TERM "$fpid_main"
 wait "$fpid_main" || true
@@ -190,7 +206,7 @@ reads 2 >/dev/null # stored without a live follower: with CAPACITOR_TTL
 h0=$(hits)
 reads 1 >/dev/null
 [ "$(hits)" -gt "$h0" ] || fail "auto, no follower: no hit (today's rules cache)"
-sleep 1.5
+sleep 3.5
 h0=$(hits)
 reads 1 >/dev/null
 assert_eq "auto, no follower: a hit after CAPACITOR_TTL" "$h0" "$(hits)"
