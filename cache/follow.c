@@ -379,11 +379,14 @@ static uint64_t reg_next_scan; /* atomic: coarse ns */
 static int reg_scanner;        /* atomic: pid of the scanning process, 0 none */
 static int reg_full_logged;
 
+/* reg_known - st is mapped already (a mapping a bus error turned into zeros does not count:
+ * the file, restored in place, is mapped again). */
 static int reg_known(const struct stat *st)
 {
 	int n = __atomic_load_n(&reg_n, __ATOMIC_ACQUIRE);
 	for (int i = 0; i < n; i++)
-		if (reg[i].dev == st->st_dev && reg[i].ino == st->st_ino)
+		if (reg[i].dev == st->st_dev && reg[i].ino == st->st_ino &&
+		    !__atomic_load_n(&reg[i].dead, __ATOMIC_RELAXED))
 			return 1;
 	return 0;
 }

@@ -279,3 +279,40 @@ Test(follow, seqlock_gives_consistent_copies)
 	cap_follow_map_close(m);
 	cap_follow_writer_close(w);
 }
+
+/* A heartbeat truncated under the registry: the read faults into zeros (not live, the
+ * program lives), and once the file is whole again, in place, a rescan maps it anew. */
+Test(follow, registry_survives_a_truncated_heartbeat)
+{
+	uint64_t id = cap_follow_ident("mariadb", "uid", 3, "", 0);
+	cap_follow_writer *w;
+	cr_assert_eq(cap_follow_writer_open(dfd, "follow.t", &w), CAP_OK);
+	cap_follow_beat *wb = cap_follow_writer_begin(w);
+	wb->state = CAP_FOLLOW_STREAMING;
+	wb->ident = id;
+	cap_follow_writer_commit(w);
+	cap_follow_writer_close(w);
+	cap_follow_refresh(dir);
+	int idx = cap_follow_find(id);
+	cr_assert_geq(idx, 0);
+	int fd = openat(dfd, "follow.t", O_RDWR);
+	cr_assert(fd >= 0);
+	cr_assert_eq(ftruncate(fd, 0), 0);
+	cr_assert(!cap_follow_entry_live(idx, id), "a truncated heartbeat reads as not live");
+	/* whole again, same inode */
+	cap_follow_beat b;
+	memset(&b, 0, sizeof(b));
+	b.magic = CAP_FOLLOW_MAGIC;
+	b.format = CAP_FOLLOW_FORMAT;
+	b.size = sizeof(b);
+	b.state = CAP_FOLLOW_STREAMING;
+	b.ident = id;
+	usleep(1100000); /* past the rescan's rate limit */
+	b.live_ns = cap_now_ns();
+	cr_assert_eq(pwrite(fd, &b, sizeof(b), 0), (ssize_t)sizeof(b));
+	close(fd);
+	cap_follow_refresh(dir);
+	idx = cap_follow_find(id);
+	cr_assert_geq(idx, 0);
+	cr_assert(cap_follow_entry_live(idx, id), "the restored file is mapped again");
+}
