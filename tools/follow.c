@@ -348,7 +348,7 @@ int cap_cmd_follow(int argc, char **argv)
 	int daemon_mode = 0, check = 0, status = 0, verbose = 0, test_decoding = 0;
 	int create_publication = 0, ch;
 	const char *name = NULL, *publication = NULL, *logpath = NULL;
-	unsigned long long server_id = 0, timeout_s = 5, max_age_ms = 500;
+	unsigned long long server_id = 0, timeout_s = 5, max_age_ms = CAP_FOLLOW_MAX_AGE_NS / 1000000;
 	opterr = 0;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
