@@ -110,7 +110,11 @@ enum {
 	CAP_SQLF_CLUSTER = 1u << 11,    /* changes shared by every database of the server: CREATE/
 					 * ALTER/DROP ROLE, USER, GROUP or DATABASE, GRANT,
 					 * REVOKE, REASSIGN */
-	CAP_SQLF_BUILTINS_LOST = 1u << 12 /* more built-in calls than builtin[] holds */
+	CAP_SQLF_BUILTINS_LOST = 1u << 12, /* more built-in calls than builtin[] holds */
+	CAP_SQLF_SNAPSHOT = 1u << 13    /* the transaction's snapshot is taken or imported here,
+					 * not at its first query: START TRANSACTION WITH
+					 * CONSISTENT SNAPSHOT (MySQL), SET TRANSACTION SNAPSHOT
+					 * (PostgreSQL) */
 };
 
 /* A name inside info->names: optional schema part and the object name (folded/unquoted). */

@@ -29,7 +29,7 @@ static const char *iso_names[] = { "none", "ru", "rc", "rr", "ser", "unknown" };
 static const char *scope_names[] = { "none", "txn", "next", "session" };
 static const char *flag_names[] = { "chain", "read_only", "temp", "use_db", "set_role",
 				    "reset_all", "set_local", "set_autocommit", "drop_temp",
-				    "catalog", "session", "cluster" };
+				    "catalog", "session", "cluster", "builtins_lost", "snapshot" };
 
 static void put_names(char *o, size_t cap, const cap_sql_info *in, const cap_sql_name *a,
 		      unsigned n)
@@ -462,7 +462,6 @@ Test(sql, names)
 	for (int b = 0; b < 18; b++)
 		cr_expect_not_null(cap_sql_reason_name(1u << b), "bit %d", b);
 }
-#endif
 
 Test(sql, now_text_every_spelling)
 {
@@ -495,3 +494,4 @@ Test(sql, builtins_are_reported_apart)
 		found |= in.func[i].schema_len == 6 && in.func_class[i] == CAP_FUNC_UNKNOWN;
 	cr_assert(found);
 }
+#endif
