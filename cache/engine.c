@@ -92,6 +92,11 @@ struct cap_engine {
 	cap_disk *retired[NRETIRED];
 };
 
+int cap_engine_gen_shared(cap_engine *e)
+{
+	return LD(&e->gen->shared) && !LD(&e->gen->dead);
+}
+
 uint64_t cap_now_ns(void)
 {
 	struct timespec ts;

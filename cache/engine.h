@@ -109,6 +109,10 @@ typedef struct cap_engine_usage_t {
 } cap_engine_usage_t;
 void cap_engine_usage(cap_engine *e, cap_engine_usage_t *u);
 
+/* cap_engine_gen_shared - 1 while the process uses the directory's shared generation table
+ * (sees the other processes' and the followers' bumps). Two loads. */
+int cap_engine_gen_shared(cap_engine *e);
+
 /* cap_now_ns - monotonic coarse clock in ns (vDSO, no system call); the TTL clock. */
 uint64_t cap_now_ns(void);
 

@@ -6,12 +6,23 @@
  * link() to the final name (which fails if another process won the race: that one's file is
  * used instead). Updates go through a MAP_SHARED mapping under a sequence lock; release and
  * acquire fences order the fields against seq, so a reader that sees the same even seq before
- * and after copying has a consistent copy.
+ * and after copying has a consistent copy. A follower that finds a file of another format
+ * (an older build's) under its name replaces it with a new one (readers still mapping the old
+ * one see it age, never go live again).
+ *
+ * The library's registry (bottom of this file): a fixed table of mappings that only grows, so
+ * a hit can read entry idx with no lock while a miss adds one; n is raised (release) after the
+ * entry is complete. Scans are rate-limited by a coarse-clock deadline and run by one thread
+ * at a time (the owner's pid in a word: a scan interrupted by fork() in another thread does
+ * not stop the child's).
  */
 #include "cache/follow.h"
 #include "cache/cap.h"
 #include "cache/engine.h"
+#include "cache/fault.h"
 #include "cache/gen.h"
+#include "cache/key.h"
+#include "cache/log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -52,6 +63,13 @@ int cap_follow_name_ok(const char *name)
 	return 1;
 }
 
+void cap_follow_default_name(const char *uri, char *out, size_t cap)
+{
+	int my = strncmp(uri, "mysql://", 8) == 0 || strncmp(uri, "mariadb://", 10) == 0;
+	snprintf(out, cap, "%s-%012llx", my ? "my" : "pg",
+		 (unsigned long long)(cap_hash64(uri, strlen(uri), 0) & 0xffffffffffffull));
+}
+
 const char *cap_follow_state_name(uint32_t state)
 {
 	static const char *names[] = { "starting", "connecting", "streaming", "backoff", "stopped" };
@@ -68,22 +86,23 @@ static int header_ok(const cap_follow_beat *b)
 	return CAP_OK;
 }
 
-int cap_follow_map_open(const char *dir, const char *name, cap_follow_map **out)
+/* map_file - map dir/name read-only after the checks of cap_follow_map_open; *st gets the
+ * file's identity. */
+static int map_file(const char *dir, const char *name, const cap_follow_beat **out,
+		    struct stat *st)
 {
-	*out = NULL;
 	char path[4096];
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
 		return CAP_EINVAL;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return CAP_EIO;
-	struct stat st;
 	int rc = CAP_OK;
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, st) < 0)
 		rc = CAP_EIO;
-	else if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+	else if (!S_ISREG(st->st_mode) || st->st_uid != geteuid() || (st->st_mode & 022))
 		rc = CAP_EUNSAFE;
-	else if (st.st_size != (off_t)sizeof(cap_follow_beat))
+	else if (st->st_size != (off_t)sizeof(cap_follow_beat))
 		rc = CAP_ECORRUPT;
 	if (rc != CAP_OK) {
 		close(fd);
@@ -94,10 +113,26 @@ int cap_follow_map_open(const char *dir, const char *name, cap_follow_map **out)
 	if (p == MAP_FAILED)
 		return CAP_EIO;
 	rc = header_ok(p);
-	cap_follow_map *m = rc == CAP_OK ? malloc(sizeof(*m)) : NULL;
-	if (m == NULL) {
+	if (rc != CAP_OK) {
 		munmap(p, sizeof(cap_follow_beat));
-		return rc == CAP_OK ? CAP_ENOMEM : rc;
+		return rc;
+	}
+	*out = p;
+	return CAP_OK;
+}
+
+int cap_follow_map_open(const char *dir, const char *name, cap_follow_map **out)
+{
+	*out = NULL;
+	const cap_follow_beat *p;
+	struct stat st;
+	int rc = map_file(dir, name, &p, &st);
+	if (rc != CAP_OK)
+		return rc;
+	cap_follow_map *m = malloc(sizeof(*m));
+	if (m == NULL) {
+		munmap((void *)p, sizeof(cap_follow_beat));
+		return CAP_ENOMEM;
 	}
 	m->b = p;
 	*out = m;
@@ -137,13 +172,18 @@ int cap_follow_map_read(const cap_follow_map *m, cap_follow_beat *out)
 	return CAP_EIO;
 }
 
+static int live_at(uint32_t state, uint64_t live_ns, uint64_t now_ns, uint64_t max_age_ns)
+{
+	if (state != CAP_FOLLOW_STREAMING)
+		return 0;
+	if (live_ns > now_ns)
+		return live_ns - now_ns <= 1000000000ull; /* coarse clock behind the precise one */
+	return now_ns - live_ns <= max_age_ns;
+}
+
 int cap_follow_beat_live(const cap_follow_beat *b, uint64_t now_ns, uint64_t max_age_ns)
 {
-	if (b->state != CAP_FOLLOW_STREAMING)
-		return 0;
-	if (b->live_ns > now_ns)
-		return b->live_ns - now_ns <= 1000000000ull; /* coarse clock behind the precise one */
-	return now_ns - b->live_ns <= max_age_ns;
+	return live_at(b->state, b->live_ns, now_ns, max_age_ns);
 }
 
 int cap_follow_map_live(const cap_follow_map *m, uint64_t max_age_ns)
@@ -232,11 +272,32 @@ static int publish_new(int dfd, const char *name)
 	return rc;
 }
 
+/* stale_format - fd is a heartbeat file of another size or format (an older build's). */
+static int stale_format(int fd)
+{
+	struct stat st;
+	cap_follow_beat b;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (st.st_size != (off_t)sizeof(b))
+		return 1;
+	return pread(fd, &b, sizeof(b), 0) == (ssize_t)sizeof(b) && header_ok(&b) == CAP_EVERSION;
+}
+
 int cap_follow_writer_open(int dfd, const char *name, cap_follow_writer **out)
 {
 	*out = NULL;
 	int fd = cap_file_open(dfd, name, 0);
 	if (fd == CAP_EIO && errno == ENOENT) {
+		int rc = publish_new(dfd, name);
+		if (rc != CAP_OK)
+			return rc;
+		fd = cap_file_open(dfd, name, 0);
+	}
+	if (fd >= 0 && stale_format(fd)) {
+		close(fd);
+		if (unlinkat(dfd, name, 0) < 0)
+			return CAP_EIO;
 		int rc = publish_new(dfd, name);
 		if (rc != CAP_OK)
 			return rc;
@@ -291,4 +352,154 @@ void cap_follow_writer_close(cap_follow_writer *w)
 		return;
 	munmap(w->b, sizeof(cap_follow_beat));
 	free(w);
+}
+
+/* ------------------------------------------------------------------ the library's registry */
+
+uint64_t cap_follow_ident(const char *kind, const char *server, size_t server_len,
+			  const char *db, size_t db_len)
+{
+	uint64_t h = cap_hash64(kind, strlen(kind), 0x666f6c6c6f77ull);
+	h = cap_hash64(server, server_len, h);
+	h = cap_hash64(db, db_len, h ^ 0x6462);
+	return h ? h : 1;
+}
+
+typedef struct reg_entry {
+	const cap_follow_beat *b;
+	dev_t dev;
+	ino_t ino;
+	int dead; /* set by the SIGBUS handler: the mapping now reads as zeros (not live) */
+} reg_entry;
+
+static reg_entry reg[CAP_FOLLOW_TABLE_MAX];
+static int reg_n;              /* atomic: entries [0, reg_n) are complete */
+static uint32_t reg_gen;       /* atomic */
+static uint64_t reg_next_scan; /* atomic: coarse ns */
+static int reg_scanner;        /* atomic: pid of the scanning process, 0 none */
+static int reg_full_logged;
+
+/* reg_known - st is mapped already (a mapping a bus error turned into zeros does not count:
+ * the file, restored in place, is mapped again). */
+static int reg_known(const struct stat *st)
+{
+	int n = __atomic_load_n(&reg_n, __ATOMIC_ACQUIRE);
+	for (int i = 0; i < n; i++)
+		if (reg[i].dev == st->st_dev && reg[i].ino == st->st_ino &&
+		    !__atomic_load_n(&reg[i].dead, __ATOMIC_RELAXED))
+			return 1;
+	return 0;
+}
+
+static void reg_scan(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	size_t pl = strlen(CAP_FOLLOW_PREFIX);
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		const char *nm = de->d_name;
+		if (strncmp(nm, CAP_FOLLOW_PREFIX, pl) != 0 || !cap_follow_name_ok(nm + pl))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) < 0 || reg_known(&st))
+			continue;
+		int n = __atomic_load_n(&reg_n, __ATOMIC_RELAXED);
+		if (n == CAP_FOLLOW_TABLE_MAX) {
+			if (!reg_full_logged++)
+				cap_log(CAP_LOG_WARN, "%s: more than %d heartbeat files seen by this "
+					"process; later followers are not used by it", dir,
+					CAP_FOLLOW_TABLE_MAX);
+			break;
+		}
+		const cap_follow_beat *b;
+		if (map_file(dir, nm, &b, &st) != CAP_OK)
+			continue;
+		if (reg_known(&st)) { /* replaced by a known file since the fstatat */
+			munmap((void *)b, sizeof(*b));
+			continue;
+		}
+		reg_entry *e = &reg[n];
+		e->b = b;
+		e->dev = st.st_dev;
+		e->ino = st.st_ino;
+		e->dead = 0;
+		(void)cap_fault_watch((void *)b, sizeof(*b), &e->dead);
+		__atomic_store_n(&reg_n, n + 1, __ATOMIC_RELEASE);
+	}
+	closedir(d);
+}
+
+void cap_follow_refresh(const char *dir)
+{
+	uint64_t now = cap_now_ns();
+	if (dir == NULL || dir[0] == '\0' || now < __atomic_load_n(&reg_next_scan, __ATOMIC_RELAXED))
+		return;
+	int me = (int)getpid(), cur = 0;
+	if (!__atomic_compare_exchange_n(&reg_scanner, &cur, me, 0, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED)) {
+		/* a scan is running here, or was when a parent forked us: take that one over */
+		if (cur == me || !__atomic_compare_exchange_n(&reg_scanner, &cur, me, 0,
+							      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+	}
+	__atomic_store_n(&reg_next_scan, now + 1000000000ull, __ATOMIC_RELAXED);
+	reg_scan(dir);
+	__atomic_fetch_add(&reg_gen, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&reg_scanner, 0, __ATOMIC_RELEASE);
+}
+
+uint32_t cap_follow_table_gen(void)
+{
+	return __atomic_load_n(&reg_gen, __ATOMIC_ACQUIRE);
+}
+
+int cap_follow_seen(void)
+{
+	return __atomic_load_n(&reg_n, __ATOMIC_ACQUIRE);
+}
+
+/* entry_read - state, ident and live_ns of entry idx, consistent under the sequence lock. */
+static int entry_read(int idx, uint32_t *state, uint64_t *ident, uint64_t *live_ns)
+{
+	if (idx < 0 || idx >= __atomic_load_n(&reg_n, __ATOMIC_ACQUIRE))
+		return 0;
+	const cap_follow_beat *b = reg[idx].b;
+	for (int tries = 0; tries < 8; tries++) {
+		uint64_t s1 = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
+		if (s1 & 1)
+			continue;
+		*state = __atomic_load_n(&b->state, __ATOMIC_RELAXED);
+		*ident = __atomic_load_n(&b->ident, __ATOMIC_RELAXED);
+		*live_ns = __atomic_load_n(&b->live_ns, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&b->seq, __ATOMIC_RELAXED) == s1)
+			return 1;
+	}
+	return 0;
+}
+
+int cap_follow_entry_live(int idx, uint64_t ident)
+{
+	uint32_t state;
+	uint64_t id, live;
+	return entry_read(idx, &state, &id, &live) && id == ident &&
+	       live_at(state, live, cap_now_ns(), CAP_FOLLOW_MAX_AGE_NS);
+}
+
+int cap_follow_find(uint64_t ident)
+{
+	int n = __atomic_load_n(&reg_n, __ATOMIC_ACQUIRE), first = -1;
+	for (int i = 0; i < n; i++) {
+		uint32_t state;
+		uint64_t id, live;
+		if (!entry_read(i, &state, &id, &live) || id != ident)
+			continue;
+		if (live_at(state, live, cap_now_ns(), CAP_FOLLOW_MAX_AGE_NS))
+			return i;
+		if (first < 0)
+			first = i;
+	}
+	return first;
 }

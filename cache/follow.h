@@ -33,16 +33,21 @@
  * PostgreSQL with synchronous_commit = off returns COMMIT before the WAL is flushed; such a
  * commit is covered once the WAL writer flushed it (wal_writer_delay, 200 ms by default).
  *
- * Intended use by the library (CAPACITOR_FOLLOW; not wired by this module):
- *   - off:     the follower is ignored; outside writes are seen when CAPACITOR_TTL expires.
- *   - auto:    when a follower of the connection's server (kind, and for PostgreSQL the
- *              database) is live, results may be kept past CAPACITOR_TTL's outside-writer
- *              bound; when none is live, today's rules (and CAPACITOR_TTL) apply.
- *   - require: cache nothing of a connection's database while no matching follower is live
- *              (a hit re-checks cap_follow_map_live; a miss is sent to the server and not
- *              stored). Use it where outside writers exist and no TTL staleness is acceptable.
- * A PostgreSQL follower covers one database (a logical slot is per database); a MariaDB
- * follower covers the whole server (the binlog is).
+ * Use by the library (CAPACITOR_FOLLOW, see the registry below and hooks/session.c):
+ *   - off:     heartbeats are never read; outside writes are seen when a TTL expires.
+ *   - auto:    (the default) a session whose server identity matches a live follower's
+ *              ident (PostgreSQL: cluster system_identifier + database oid, one follower per
+ *              database; MariaDB: @@server_uid, one follower per server) is "covered". With
+ *              CAPACITOR_TTL set, entries stored while covered are not given CAPACITOR_TTL
+ *              and are filed under a key of their own that is only looked up while covered;
+ *              without a live follower, today's rules (and CAPACITOR_TTL) apply.
+ *   - require: a read of a session that is not covered is neither served nor stored (it
+ *              passes through); the check is made for every cacheable read, hits included.
+ * Why "covered now" is enough for any entry still valid by its generations, whenever it was
+ * stored: a commit C after the entry's generations were read is bumped by the follower after
+ * C (if it streamed C) or by its connect-time bump of everything (if it started after C, or
+ * reconnected); live now means every commit before live_ns was bumped. A process that does
+ * not share the directory's generation table never counts as covered (it sees no bumps).
  *
  * Threads: the reader functions may be called from any thread; a mapping is read-only.
  */
@@ -54,8 +59,11 @@
 
 #define CAP_FOLLOW_PREFIX "follow."
 #define CAP_FOLLOW_MAGIC 0x43415046464f4c57ull /* "CAPFFOLW" */
-#define CAP_FOLLOW_FORMAT 1u
+#define CAP_FOLLOW_FORMAT 2u /* 2: ident */
 #define CAP_FOLLOW_NAME_MAX 64
+/* The library's bound: a follower is live for it while live_ns is at most this old. Outside
+ * writes reach a covered session's reads within this (plus a coarse clock tick). */
+#define CAP_FOLLOW_MAX_AGE_NS (500ull * 1000000ull)
 
 /* Follower states, in the order a follower goes through them. */
 enum {
@@ -89,9 +97,10 @@ typedef struct cap_follow_beat {
 	char position[64];  /* last LSN or binlog file:pos */
 	char target[160];   /* the URI without its password */
 	char last_error[160];
+	uint64_t ident;     /* cap_follow_ident of the server (and database) followed; 0 unknown */
 } cap_follow_beat;
 
-_Static_assert(sizeof(cap_follow_beat) == 672, "cap_follow_beat layout changed: bump the format");
+_Static_assert(sizeof(cap_follow_beat) == 680, "cap_follow_beat layout changed: bump the format");
 
 /* cap_follow_map - a read-only mapping of one heartbeat file. */
 typedef struct cap_follow_map cap_follow_map;
@@ -123,6 +132,38 @@ int cap_follow_scan(const char *dir, cap_follow_scan_fn fn, void *ctx);
 /* cap_follow_live - how many followers in dir are live (max_age_ns), optionally only those of
  * kind ("postgresql"/"mariadb"; NULL = any). Slow path; for tools and the library's setup. */
 int cap_follow_live(const char *dir, const char *kind, uint64_t max_age_ns);
+
+/* cap_follow_ident - the identity a follower publishes and a session matches on, from the
+ * server's own identifiers: kind "postgresql" with the cluster's system_identifier and the
+ * database oid (as text), or kind "mariadb" with @@server_uid (MySQL: @@server_uuid) and "".
+ * Never 0. */
+uint64_t cap_follow_ident(const char *kind, const char *server, size_t server_len,
+			  const char *db, size_t db_len);
+
+/* The library's registry: one table per process of mapped heartbeat files, never unmapped
+ * (a hit may be reading one), at most CAP_FOLLOW_TABLE_MAX. The hit path reads it with a few
+ * loads and no lock; cap_follow_refresh, on misses, rescans the directory at most once a
+ * second. A mapping is watched for bus errors (cache/fault.h): a truncated file reads as
+ * zeros, which is not live. */
+#define CAP_FOLLOW_TABLE_MAX 16
+/* cap_follow_refresh - when a second has passed since the last scan (coarse clock), map the
+ * heartbeat files of dir not mapped yet and re-read every entry's ident; another thread's
+ * scan in progress is not waited for. Miss path: system calls. */
+void cap_follow_refresh(const char *dir);
+/* cap_follow_table_gen - changes after every scan: a session re-resolves its follower. */
+uint32_t cap_follow_table_gen(void);
+/* cap_follow_find - the entry following ident (one live now preferred), or -1. No system
+ * call; loops over the table. */
+int cap_follow_find(uint64_t ident);
+/* cap_follow_entry_live - 1 when entry idx follows ident and is live (CAP_FOLLOW_MAX_AGE_NS,
+ * coarse clock). A few loads: the hit path. */
+int cap_follow_entry_live(int idx, uint64_t ident);
+/* cap_follow_seen - how many heartbeat files the registry holds (0: no follower seen). */
+int cap_follow_seen(void);
+
+/* cap_follow_default_name - the NAME `capacitor follow URI` takes without --name:
+ * "pg-" or "my-" and 48 bits of the URI's hash. */
+void cap_follow_default_name(const char *uri, char *out, size_t cap);
 
 /* cap_follow_state_name - "starting", "connecting", "streaming", "backoff", "stopped". */
 const char *cap_follow_state_name(uint32_t state);

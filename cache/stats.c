@@ -794,10 +794,14 @@ static inline __attribute__((always_inline)) void record_into(cap_stats_data *d,
 	case CAP_PATH_HIT_L1:
 		ADD(shared, &d->c.hits, 1);
 		ADD(shared, &d->c.hits_l1, 1);
+		if (r->followed)
+			ADD(shared, &d->c.hits_followed, 1);
 		break;
 	case CAP_PATH_HIT_L2:
 		ADD(shared, &d->c.hits, 1);
 		ADD(shared, &d->c.hits_l2, 1);
+		if (r->followed)
+			ADD(shared, &d->c.hits_followed, 1);
 		break;
 	case CAP_PATH_MISS:
 		ADD(shared, &d->c.misses, 1);

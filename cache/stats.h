@@ -30,6 +30,7 @@
 	X(uncacheable, "uncacheable")    /* other classifier reasons (INTO, @var ...) */   \
 	X(catalog, "unknown relation")   /* view/relation whose base tables are unknown */ \
 	X(disabled, "disabled")          /* CAPACITOR_ENABLE=0 or a broken rules file */   \
+	X(follow, "no live follower")    /* CAPACITOR_FOLLOW=require, no follower live */  \
 	X(internal, "internal error")
 
 enum cap_reason {
@@ -72,6 +73,7 @@ typedef struct cap_qrec {
 	const char *sql;        /* statement text, only read when a new shape is first seen */
 	size_t sql_len;
 	int dialect;            /* enum cap_dialect of sql */
+	int followed;           /* a live follower covered the database (hits_followed) */
 } cap_qrec;
 
 /* cap_stats_open - map dir/stats (creating it, mode 0600) and claim a slot for this process.

@@ -1,7 +1,8 @@
 /*
- * stats_file.h - the binary layout of CAPACITOR_DIR/stats, format version 3, shared by the
+ * stats_file.h - the binary layout of CAPACITOR_DIR/stats, format version 4, shared by the
  * library (writers), `capacitor stats` (reader) and the tests. Version 2 made the fold lock a
- * cache/plock word (version 1 had a pthread mutex there); version 3 added dlsym_redirects.
+ * cache/plock word (version 1 had a pthread mutex there); version 3 added dlsym_redirects;
+ * version 4 hits_followed and the bypass reason "no live follower".
  * Everything inside is addressed by offsets from the start of the mapping, never by pointers.
  *
  *   offset                      size              what
@@ -69,7 +70,7 @@
 #include "cache/stats.h"
 
 #define CAP_STATS_MAGIC 0x5441545343504143ull /* "CAPCSTAT" in little-endian bytes */
-#define CAP_STATS_VERSION 3u
+#define CAP_STATS_VERSION 4u
 #define CAP_STATS_HDR_SIZE 4096u
 #define CAP_STATS_NSLOTS 256u
 #define CAP_STATS_NSHAPES 512u /* plus one "other" entry */
@@ -94,7 +95,8 @@
 	X(fills_l1, "entries stored in the memory tier")                                   \
 	X(fills_l2, "entries stored in the mmap tier")                                     \
 	X(fallbacks, "internal errors that passed a call through")                         \
-	X(dlsym_redirects, "dlsym lookups of client functions answered with Capacitor's")
+	X(dlsym_redirects, "dlsym lookups of client functions answered with Capacitor's")   \
+	X(hits_followed, "hits served while a live capacitor follow covered the database")
 
 /* Gauges: name, help. entries = l1_entries + l2_entries. */
 #define CAP_STATS_GAUGES(X)                                                                \
@@ -209,7 +211,7 @@ _Static_assert(sizeof(cap_stats_slot) == 64, "slot entry is one cache line");
 _Static_assert(offsetof(cap_stats_data, h) % 64 == 0, "histograms cache-line aligned");
 _Static_assert(sizeof(cap_stats_hist) % 64 == 0, "histogram size");
 _Static_assert(sizeof(cap_stats_data) % 64 == 0, "data block size");
-_Static_assert(sizeof(cap_stats_data) == 79936, "data block size (format v1)");
+_Static_assert(sizeof(cap_stats_data) == 80000, "data block size (format v4)");
 
 _Static_assert(offsetof(cap_stats_shape, n) == 16, "shape counters offset");
 _Static_assert(offsetof(cap_stats_shape, h) == 64, "shape histogram offset");

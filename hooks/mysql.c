@@ -241,6 +241,7 @@ void cap_my_record(enum cap_path path, const cap_plan *plan, const cap_sql_info 
 	q.sql = sql;
 	q.sql_len = len;
 	q.dialect = CAP_DIALECT_MYSQL;
+	q.followed = plan->followed;
 	cap_stats_record(&q);
 }
 

@@ -9,6 +9,7 @@
  * warning count, which are put back.
  */
 #include "hooks/mysql_probe.h"
+#include "cache/follow.h"
 #include "cache/log.h"
 
 #include <stdio.h>
@@ -107,6 +108,7 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 		char db[256];
 		size_t dbn = 0;
 		int db_null = 1, auto_is_null = 0;
+		uint64_t follow = 0;
 		while (r && r->field_count == 2 && (row = CAP_REAL(cap_my.mysql_fetch_row(r)))) {
 			const char *k = row[0] ? row[0] : "";
 			if (strcmp(k, "cap.iso") == 0) {
@@ -119,6 +121,10 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 				unsigned long long w = strtoull(row[1], NULL, 10);
 				mc->idle_max_ns = w > 1 ? (w - 1) * 1000000000ull : 1;
 			}
+			/* what `capacitor follow` of this server publishes (cache/follow.h) */
+			if ((strcasecmp(k, "server_uid") == 0 || strcasecmp(k, "server_uuid") == 0) &&
+			    row[1] && !follow)
+				follow = cap_follow_ident("mariadb", row[1], strlen(row[1]), "", 0);
 			if (strcasecmp(k, "sql_auto_is_null") == 0)
 				auto_is_null = row[1] && (strcasecmp(row[1], "ON") == 0 ||
 							  strcmp(row[1], "1") == 0);
@@ -137,6 +143,7 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 			 * known exactly, and entries are shared with every session like it */
 			cap_sess_probed(&mc->sess, cap_hash64(&h, sizeof(h), 0x6d7973716c), iso);
 			cap_sess_set_db(&mc->sess, db_null ? "" : db, db_null ? 0 : dbn);
+			cap_sess_set_follow(cap_rt_get(), &mc->sess, follow);
 			cap_my_fix_scope(mc);
 			mc->sysdb = !db_null && cap_my_is_sysdb(db, dbn);
 			mc->auto_is_null = auto_is_null;

@@ -37,6 +37,7 @@
 #include "hooks/pq_real.h"
 #include "hooks/session.h"
 #include "cache/cap.h"
+#include "cache/follow.h"
 #include "cache/log.h"
 #include "preload/resolve.h"
 
@@ -128,6 +129,7 @@ typedef struct pq_conn {
 	int pend_row, pend_rows;   /* next row to hand out in single-row mode */
 	int pend_done;             /* the final result went out; next PQgetResult gives NULL */
 	int pend_l2;
+	int pend_followed;     /* the plan's followed (stats) */
 	uint64_t pend_t0, pend_shape;
 	cap_buf pend_val;
 	/* nonblocking hits: an empty query of ours is outstanding (see ghost_cover) */
@@ -640,6 +642,8 @@ static CAP_COLD void pq_probe(pq_conn *pc, const pq_call *call)
 	}
 	const char *sysid = cap_pq.PQgetvalue(r, 0, 0), *db = cap_pq.PQgetvalue(r, 0, 1);
 	cap_sess_set_identity(&pc->sess, sysid, strlen(sysid), db, strlen(db));
+	cap_sess_set_follow(cap_rt_get(), &pc->sess,
+			    cap_follow_ident("postgresql", sysid, strlen(sysid), db, strlen(db)));
 	uint64_t h = 0x70726f6265ULL;
 	for (int i = 2; i < PQ_PROBE_COLS; i++) {
 		const char *v = cap_pq.PQgetisnull(r, 0, i) ? "\001" : cap_pq.PQgetvalue(r, 0, i);
@@ -756,6 +760,7 @@ static void pq_record(enum cap_path path, const cap_plan *plan, const cap_sql_in
 	q.sql = call->sql;
 	q.sql_len = call->sql_len;
 	q.dialect = CAP_DIALECT_PG;
+	q.followed = plan->followed;
 	cap_stats_record(&q);
 }
 
@@ -1194,6 +1199,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 					pc->pend = 1;
 					pc->pend_rows = rows;
 					pc->pend_l2 = r == CAP_HIT_L2;
+					pc->pend_followed = plan.followed;
 					pc->pend_t0 = t0;
 					pc->pend_shape = info->digest;
 					if (call->extended)
@@ -1312,7 +1318,8 @@ static PGresult *pq_pending_result(pq_conn *pc)
 		memset(&plan, 0, sizeof(plan));
 		plan.is_read = 1;
 		cap_qrec q = { pc->pend_l2 ? CAP_PATH_HIT_L2 : CAP_PATH_HIT_L1, CAP_REASON_none, 1,
-			       cap_sess_clock() - pc->pend_t0, pc->pend_shape, NULL, 0, CAP_DIALECT_PG };
+			       cap_sess_clock() - pc->pend_t0, pc->pend_shape, NULL, 0, CAP_DIALECT_PG,
+			       pc->pend_followed };
 		cap_stats_record(&q);
 		pend_clear(pc);
 		return NULL;

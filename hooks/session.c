@@ -9,6 +9,7 @@
 #include "hooks/session.h"
 #include "hooks/session_my.h"
 #include "cache/cap.h"
+#include "cache/follow.h"
 #include "cache/log.h"
 
 #include <stdio.h>
@@ -104,7 +105,33 @@ static uint64_t ns_min(uint64_t a, uint64_t b)
 
 uint64_t cap_sess_ttl(const cap_rt *rt, const cap_plan *p)
 {
-	return ns_min(rt->conf.ttl_ns, p->ttl_ns);
+	return p->covered ? p->ttl_ns : ns_min(rt->conf.ttl_ns, p->ttl_ns);
+}
+
+void cap_sess_set_follow(const cap_rt *rt, cap_sess *s, uint64_t ident)
+{
+	if (ident && rt->conf.follow != CAP_FOLLOW_OFF)
+		cap_follow_refresh(rt->conf.dir);
+	if (s->follow_ident != ident)
+		s->follow_gen = 0;
+	s->follow_ident = ident;
+}
+
+/* follow_live - is a live follower covering s now? A few loads on the hit path; the session
+ * looks its follower up again (a loop over at most CAP_FOLLOW_TABLE_MAX entries, no system
+ * call) after each rescan of the directory. A process whose generation table is not the
+ * directory's shared one sees none of the follower's bumps: never covered. */
+static int follow_live(const cap_rt *rt, cap_sess *s)
+{
+	if (s->follow_ident == 0)
+		return 0;
+	uint32_t g = cap_follow_table_gen() + 1;
+	if (CAP_UNLIKELY(s->follow_gen != g)) {
+		s->follow_idx = cap_follow_find(s->follow_ident);
+		s->follow_gen = g;
+	}
+	return s->follow_idx >= 0 && cap_follow_entry_live(s->follow_idx, s->follow_ident) &&
+	       cap_engine_gen_shared(rt->engine);
 }
 
 static int name_eq_fold(const char *a, size_t an, const char *b)
@@ -217,9 +244,11 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 	p->fn_may_write = 0;
 	p->safe_funcs = 0;
 	p->reason = CAP_REASON_none;
+	p->followed = p->covered = 0;
 	p->ttl_ns = 0;
 	p->deps.n = 0;
 	s->plan_in_txn = in_txn;
+	s->covered = 0;
 	if (!rt->invalidating) {
 		p->reason = CAP_REASON_disabled;
 		p->is_read = info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE;
@@ -341,6 +370,16 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 		if (!hit)
 			return;
 	}
+	if (rt->conf.follow != CAP_FOLLOW_OFF) {
+		p->followed = follow_live(rt, s);
+		if (!p->followed && rt->conf.follow == CAP_FOLLOW_REQUIRE) {
+			/* to the server, uncached; it may find the follower for the next one */
+			cap_follow_refresh(rt->conf.dir);
+			p->reason = CAP_REASON_follow;
+			return;
+		}
+		p->covered = s->covered = p->followed && rt->conf.ttl_ns != 0;
+	}
 	p->act = CAP_ACT_CACHE;
 	p->can_hit = hit;
 	p->can_fill = fill;
@@ -354,6 +393,8 @@ void cap_sess_deps(const cap_rt *rt, const cap_sess *s, const cap_sql_info *info
 {
 	if (!p->can_fill)
 		return;
+	if (rt->conf.follow != CAP_FOLLOW_OFF)
+		cap_follow_refresh(rt->conf.dir); /* a miss: a new follower may be there */
 	enum cap_reason why = CAP_REASON_catalog;
 	cap_engine_deps_begin(rt->engine, &p->deps, s->scope);
 	if (s->cluster_len && cap_engine_deps_table(rt->engine, &p->deps, s->cluster, s->cluster_len) != CAP_OK) {
@@ -374,7 +415,7 @@ void cap_sess_key(const cap_sess *s, cap_keymat *km)
 	unsigned char pre[16 + 8 + 1];
 	memcpy(pre, &s->ident, 16);
 	memcpy(pre + 16, &s->fp, 8);
-	pre[24] = (unsigned char)s->dialect;
+	pre[24] = (unsigned char)(s->dialect | (s->covered ? 0x80 : 0));
 	cap_keymat_add(km, pre, sizeof(pre));
 }
 

@@ -89,6 +89,11 @@ typedef struct cap_sess {
 	uint32_t cluster_len;
 	char cluster[32];      /* generation slot of the server (every database of it): roles,
 				* memberships and databases; empty: none (the database scope) */
+	/* CAPACITOR_FOLLOW (cache/follow.h) */
+	uint64_t follow_ident; /* cap_follow_ident of the server (and database); 0 unknown */
+	int follow_idx;        /* the registry entry following it, -1 none */
+	uint32_t follow_gen;   /* cap_follow_table_gen() + 1 when follow_idx was found; 0 never */
+	int covered;           /* the last plan's p->covered: keys of covered entries differ */
 	/* tables written by the open transaction, bumped again when it ends */
 	char **wset;
 	uint32_t nwset, capwset;
@@ -115,6 +120,9 @@ typedef struct cap_plan {
 	uint32_t safe_funcs;   /* bit i: info->func[i] is declared safe by the rules file (the
 				* user vouches that it neither writes nor changes the session) */
 	enum cap_reason reason; /* why not cached (PASS, or CACHE with !can_hit) */
+	int followed;          /* a live follower covers the session's database (not with off) */
+	int covered;           /* followed and CAPACITOR_TTL set: the entry is stored without
+				* CAPACITOR_TTL, under a key only looked up while followed */
 	uint64_t ttl_ns;
 	cap_deps deps;         /* for CACHE with can_fill: filled by cap_sess_deps on a miss,
 				* before the statement is sent */
@@ -146,6 +154,11 @@ void cap_sess_set_db(cap_sess *s, const char *db, size_t n);
  * re-created under its name shares nothing with the old one. */
 void cap_sess_set_identity(cap_sess *s, const void *server, size_t server_len, const void *db,
 			   size_t db_len);
+/* cap_sess_set_follow - the identity a follower of the session's server (and database) would
+ * publish (cap_follow_ident), read from the server with the rest of the session; 0 unknown.
+ * Looks for followers in CAPACITOR_DIR (at most once a second; a probe is a round trip
+ * already), so that a short-lived program's first read finds one. */
+void cap_sess_set_follow(const cap_rt *rt, cap_sess *s, uint64_t ident);
 /* cap_sess_unknown - the session state is unknown (a change the text cannot prove, pipeline
  * mode, a new connection): no entry is shared until cap_sess_probed; the isolation level is
  * the strictest until then, also for the open transaction when txn_too. */
@@ -220,7 +233,7 @@ void cap_sess_set_params(cap_sess *s, uint64_t params_hash);
 uint64_t cap_sess_catalog_gen(cap_engine *e);
 
 /* cap_sess_ttl - the TTL for a new entry: the shortest of CAPACITOR_TTL and the plan's
- * rule TTL (0 = none). */
+ * rule TTL (0 = none); a covered plan's is the rule TTL alone. */
 uint64_t cap_sess_ttl(const cap_rt *rt, const cap_plan *p);
 
 /* cap_sess_clock - the latency clock: CLOCK_MONOTONIC at full resolution (vDSO, no system

@@ -77,6 +77,27 @@ static int p_txn(const char *v, cap_config *c)
 	return CAP_OK;
 }
 
+static int p_follow(const char *v, cap_config *c)
+{
+	static const char *const names[] = { "off", "auto", "require" };
+	for (size_t i = 0; i < CAP_ARRAY_LEN(names); i++)
+		if (strcmp(v, names[i]) == 0) {
+			c->follow = (enum cap_follow_mode)i;
+			return CAP_OK;
+		}
+	return CAP_EINVAL;
+}
+
+/* A URI `capacitor follow` takes; its own parser judges the rest when it starts. */
+static int p_follow_dsn(const char *v, cap_config *c)
+{
+	if (v[0] != '\0' && strncmp(v, "postgresql://", 13) != 0 &&
+	    strncmp(v, "postgres://", 11) != 0 && strncmp(v, "mysql://", 8) != 0 &&
+	    strncmp(v, "mariadb://", 10) != 0)
+		return CAP_EINVAL;
+	return copy_path(c->follow_dsn, sizeof(c->follow_dsn), v);
+}
+
 static int p_log(const char *v, cap_config *c)
 {
 	if (v[0] == '\0') {
@@ -119,6 +140,13 @@ static const cap_var vars[] = {
 	{ "CAPACITOR_TXN", "strict", "strict or read-committed",
 	  "strict: no hits inside REPEATABLE READ/SERIALIZABLE transactions; read-committed: "
 	  "transactions that have not written are served as at READ COMMITTED", p_txn },
+	{ "CAPACITOR_FOLLOW", "auto", "off, auto or require",
+	  "what a live `capacitor follow` of the connection's database changes: auto: entries "
+	  "stored while it is live need no CAPACITOR_TTL; require: nothing of a database is "
+	  "cached while none is live; off: heartbeats are not read", p_follow },
+	{ "CAPACITOR_FOLLOW_DSN", "", "a postgresql:// or mysql:// URI for capacitor follow",
+	  "start `capacitor follow --daemon URI` once, at the first query (a running one makes "
+	  "it a no-op)", p_follow_dsn },
 	{ "CAPACITOR_LOG", "", "an absolute file path or stderr",
 	  "where warnings go; default CAPACITOR_DIR/log (emptied when over 1M); setting it also "
 	  "turns on the stats summaries", p_log },
@@ -339,6 +367,11 @@ void cap_config_value(const cap_config *c, const cap_var *var, char *buf, size_t
 		snprintf(buf, cap, "%s", c->rules[0] ? c->rules : "(none)");
 	else if (var->parse == p_txn)
 		snprintf(buf, cap, "%s", c->txn == CAP_TXN_STRICT ? "strict" : "read-committed");
+	else if (var->parse == p_follow)
+		snprintf(buf, cap, "%s", c->follow == CAP_FOLLOW_OFF ? "off"
+					 : c->follow == CAP_FOLLOW_AUTO ? "auto" : "require");
+	else if (var->parse == p_follow_dsn)
+		snprintf(buf, cap, "%s", c->follow_dsn[0] ? "(set)" : "(none)");
 	else if (var->parse == p_log)
 		snprintf(buf, cap, "%s%s", c->log[0] ? c->log : c->dir, c->log[0] ? "" : "/log");
 	else if (var->parse == p_log_level)

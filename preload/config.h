@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 enum cap_txn_mode { CAP_TXN_STRICT = 0, CAP_TXN_READ_COMMITTED = 1 };
+/* CAPACITOR_FOLLOW: what a live `capacitor follow` changes (cache/follow.h). */
+enum cap_follow_mode { CAP_FOLLOW_OFF = 0, CAP_FOLLOW_AUTO = 1, CAP_FOLLOW_REQUIRE = 2 };
 
 typedef struct cap_config {
 	int enable;                 /* CAPACITOR_ENABLE */
@@ -24,6 +26,8 @@ typedef struct cap_config {
 	uint64_t max_result;        /* CAPACITOR_MAX_RESULT bytes */
 	char rules[PATH_MAX];       /* CAPACITOR_RULES, "" = none */
 	enum cap_txn_mode txn;      /* CAPACITOR_TXN */
+	enum cap_follow_mode follow; /* CAPACITOR_FOLLOW */
+	char follow_dsn[1024];      /* CAPACITOR_FOLLOW_DSN, "" = none */
 	char log[PATH_MAX];         /* CAPACITOR_LOG: a path or "stderr"; "" = CAPACITOR_DIR/log */
 	int log_level;              /* CAPACITOR_LOG_LEVEL (enum cap_log_level) */
 	uint64_t log_interval_ns;   /* CAPACITOR_LOG_INTERVAL */

@@ -11,6 +11,7 @@
 #include "cache/cap.h"
 #include "cache/log.h"
 #include "cache/stats.h"
+#include "preload/follow_start.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -92,6 +93,7 @@ static void rt_init(void)
 	}
 	if (cap_stats_open(rt.conf.dir) == CAP_OK)
 		cap_stats_set_log_interval(rt.conf.log[0] ? rt.conf.log_interval_ns : 0);
+	cap_follow_start(&rt.conf);
 	rt.caching = 1;
 	if (rt.conf.rules[0]) {
 		if (cap_rules_load(rt.conf.rules, report_rule, NULL, &rt.rules) != CAP_OK) {

@@ -304,7 +304,7 @@ typedef struct stats_ctx {
 static int stats_one(void *ctx, const char *name, const cap_follow_beat *b)
 {
 	stats_ctx *c = ctx;
-	int live = cap_follow_beat_live(b, c->now, 500000000ull);
+	int live = cap_follow_beat_live(b, c->now, CAP_FOLLOW_MAX_AGE_NS);
 	double age = b->live_ns && c->now > b->live_ns ? (double)(c->now - b->live_ns) / 1e9 : -1;
 	if (!c->json) {
 		if (c->n == 0)
@@ -340,14 +340,29 @@ static int stats_one(void *ctx, const char *name, const cap_follow_beat *b)
 	return 0;
 }
 
-static void follow_stats_print(FILE *out, const char *dir, int json)
+/* follow_stats_print - the followers, and whether the directory's processes rely on them:
+ * hits served while a live follower covered the database, reads passed through because
+ * CAPACITOR_FOLLOW=require found none live. */
+static void follow_stats_print(FILE *out, const char *dir, const cap_stats_view *v, int json)
 {
 	stats_ctx c = { out, json, 0, cap_now_ns() };
+	unsigned long long followed = (unsigned long long)v->d.c.hits_followed;
+	unsigned long long refused = (unsigned long long)v->d.reason[CAP_REASON_follow];
 	if (json)
 		fputs("\"followers\":[", out);
 	(void)cap_follow_scan(dir, stats_one, &c);
-	if (json)
-		fputc(']', out);
+	if (json) {
+		fprintf(out, "],\"follow\":{\"hits_followed\":%llu,\"refused_no_follower\":%llu}",
+			followed, refused);
+		return;
+	}
+	if (c.n == 0 && followed == 0 && refused == 0)
+		return;
+	if (c.n == 0)
+		fprintf(out, "\nfollowers (capacitor follow): none\n");
+	fprintf(out, "  relied on: %llu hits served while a live follower covered the database; "
+		"%llu reads passed through for want of one (CAPACITOR_FOLLOW=require)\n", followed,
+		refused);
 }
 
 static void json_lat(FILE *out, const char *name, const cap_stats_hist *h, int comma)
@@ -417,7 +432,7 @@ static void print_json(FILE *out, const cap_stats_view *v, const cap_stats_shape
 		fputc(']', out);
 	}
 	fputc(',', out);
-	follow_stats_print(out, dir, 1);
+	follow_stats_print(out, dir, v, 1);
 	fputs("}\n", out);
 }
 
@@ -623,7 +638,7 @@ int cap_cmd_stats(int argc, char **argv)
 		switch (fmt) {
 		case FMT_HUMAN:
 			print_human(stdout, path, v, top, n, ntop > 0);
-			follow_stats_print(stdout, dir, 0);
+			follow_stats_print(stdout, dir, v, 0);
 			break;
 		case FMT_JSON: print_json(stdout, v, top, n, ntop > 0, dir); break;
 		case FMT_PROM: print_prom(stdout, v); break;

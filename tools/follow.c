@@ -131,9 +131,13 @@ static void set_state(cap_fw *fw, uint32_t state)
 	cap_follow_writer_commit(fw->hb);
 }
 
-void cap_fw_identity(cap_fw *fw, const char *kind, const char *server, const char *database)
+void cap_fw_identity(cap_fw *fw, const char *kind, const char *server, const char *database,
+		     const char *id_server, const char *id_db)
 {
 	cap_follow_beat *b = cap_follow_writer_begin(fw->hb);
+	b->ident = id_server ? cap_follow_ident(kind, id_server, strlen(id_server), id_db,
+						strlen(id_db))
+			     : 0;
 	copy_field(b->kind, sizeof(b->kind), kind);
 	copy_field(b->server, sizeof(b->server), server);
 	copy_field(b->database, sizeof(b->database), database);
@@ -344,7 +348,7 @@ int cap_cmd_follow(int argc, char **argv)
 	int daemon_mode = 0, check = 0, status = 0, verbose = 0, test_decoding = 0;
 	int create_publication = 0, ch;
 	const char *name = NULL, *publication = NULL, *logpath = NULL;
-	unsigned long long server_id = 0, timeout_s = 5, max_age_ms = 500;
+	unsigned long long server_id = 0, timeout_s = 5, max_age_ms = CAP_FOLLOW_MAX_AGE_NS / 1000000;
 	opterr = 0;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -440,8 +444,7 @@ bad_value:
 
 	char defname[40];
 	if (name == NULL) {
-		snprintf(defname, sizeof(defname), "%s-%012llx", is_pg ? "pg" : "my",
-			 (unsigned long long)(cap_hash64(uri, strlen(uri), 0) & 0xffffffffffffull));
+		cap_follow_default_name(uri, defname, sizeof(defname));
 		name = defname;
 	}
 	char hbname[CAP_FOLLOW_NAME_MAX + 16], lockname[CAP_FOLLOW_NAME_MAX + 24];

@@ -53,8 +53,12 @@ int cap_fw_fail(cap_fw *fw, const char *fmt, ...) __attribute__((format(printf, 
 
 void cap_fw_bump_table(cap_fw *fw, const char *name, size_t n);
 void cap_fw_bump_all(cap_fw *fw, const char *why);
-/* cap_fw_identity - record who the server is (heartbeat fields) once connected. */
-void cap_fw_identity(cap_fw *fw, const char *kind, const char *server, const char *database);
+/* cap_fw_identity - record who the server is once connected: server and database as shown,
+ * and id_server, id_db the identifiers a library session matches on (cap_follow_ident:
+ * PostgreSQL system_identifier and database oid, MariaDB @@server_uid and ""; id_server NULL
+ * when the server would not say: no library session then relies on this follower). */
+void cap_fw_identity(cap_fw *fw, const char *kind, const char *server, const char *database,
+		     const char *id_server, const char *id_db);
 /* cap_fw_streaming - everything is bumped and the stream starts at position pos. */
 void cap_fw_streaming(cap_fw *fw, const char *pos);
 /* cap_fw_alive - the stream is applied up to pos (or NULL); live_at (CLOCK_MONOTONIC) is the

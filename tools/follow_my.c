@@ -528,7 +528,15 @@ int cap_fw_my_run(cap_fw *fw)
 			   "ROW names the tables", v[4]);
 	char ident[800];
 	snprintf(ident, sizeof(ident), "%s@%s:%s", v[0], v[1], v[2]);
-	cap_fw_identity(fw, "mariadb", ident, "*");
+	/* sessions match on the server's unique id, as the library reads it (hooks/mysql_probe.c):
+	 * MariaDB's @@server_uid, MySQL's @@server_uuid */
+	char uid[1][256];
+	int have_uid = query_row(mr.m, "SELECT @@server_uid", uid, 1, err, sizeof(err)) > 0 ||
+		       query_row(mr.m, "SELECT @@server_uuid", uid, 1, err, sizeof(err)) > 0;
+	if (!have_uid)
+		cap_fw_log("WARNING: the server has neither @@server_uid nor @@server_uuid: programs "
+			   "with CAPACITOR_FOLLOW cannot match this follower (it still invalidates)");
+	cap_fw_identity(fw, "mariadb", ident, "*", have_uid ? uid[0] : NULL, "");
 	uint32_t me = fw->server_id;
 	if (me == 0)
 		me = 0x80000000u | (uint32_t)((cap_fw_mono_ns() ^ ((uint64_t)getpid() << 12)) & 0x7fffffffu);

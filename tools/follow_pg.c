@@ -925,7 +925,22 @@ int cap_fw_pg_run(cap_fw *fw)
 		PQclear(r);
 		goto out;
 	}
-	cap_fw_identity(fw, "postgresql", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 3));
+	char sysid[64];
+	snprintf(sysid, sizeof(sysid), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	/* sessions match on the database's oid, as the library reads it (hooks/pq.c) */
+	r = exec_want(pr.repl, "SELECT d.oid, d.datname FROM pg_catalog.pg_database d WHERE "
+		      "d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()",
+		      PGRES_TUPLES_OK, err, sizeof(err));
+	if (r == NULL || PQntuples(r) != 1 || PQnfields(r) != 2) {
+		cap_fw_log("WARNING: cannot read the database's oid (%s): programs with "
+			   "CAPACITOR_FOLLOW cannot match this follower (it still invalidates)",
+			   r ? "unexpected answer" : err);
+		cap_fw_identity(fw, "postgresql", sysid, "", NULL, "");
+	} else {
+		cap_fw_identity(fw, "postgresql", sysid, PQgetvalue(r, 0, 1), sysid,
+				PQgetvalue(r, 0, 0));
+	}
 	PQclear(r);
 	if (choose_output(&pr, pub, sizeof(pub)) < 0)
 		goto out;

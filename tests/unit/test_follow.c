@@ -40,12 +40,97 @@ TestSuite(follow, .init = setup, .fini = teardown);
 
 Test(follow, layout)
 {
-	cr_assert_eq(sizeof(cap_follow_beat), 672);
+	cr_assert_eq(sizeof(cap_follow_beat), 680);
 	cr_assert_eq(offsetof(cap_follow_beat, magic), 0);
 	cr_assert_eq(offsetof(cap_follow_beat, seq), 16);
 	cr_assert_eq(offsetof(cap_follow_beat, live_ns), 40);
 	cr_assert_eq(offsetof(cap_follow_beat, kind), 112);
 	cr_assert_eq(offsetof(cap_follow_beat, last_error), 512);
+	cr_assert_eq(offsetof(cap_follow_beat, ident), 672);
+}
+
+Test(follow, ident_is_the_servers_and_databases)
+{
+	uint64_t a = cap_follow_ident("postgresql", "7301", 4, "16384", 5);
+	cr_assert_neq(a, 0);
+	cr_assert_eq(a, cap_follow_ident("postgresql", "7301", 4, "16384", 5));
+	cr_assert_neq(a, cap_follow_ident("postgresql", "7301", 4, "16385", 5));
+	cr_assert_neq(a, cap_follow_ident("postgresql", "7302", 4, "16384", 5));
+	cr_assert_neq(a, cap_follow_ident("mariadb", "7301", 4, "16384", 5));
+	/* the boundary between the parts counts */
+	cr_assert_neq(cap_follow_ident("mariadb", "ab", 2, "c", 1),
+		      cap_follow_ident("mariadb", "a", 1, "bc", 2));
+}
+
+/* The library's registry: a follower found by a scan is live for its ident only, while its
+ * heartbeat is fresh; stopping it (or another ident) is seen with no rescan. */
+Test(follow, registry_finds_and_checks)
+{
+	uint64_t id = cap_follow_ident("postgresql", "1", 1, "2", 1);
+	cr_assert_eq(cap_follow_find(id), -1);
+	cap_follow_writer *w;
+	cr_assert_eq(cap_follow_writer_open(dfd, "follow.r", &w), CAP_OK);
+	cap_follow_beat *wb = cap_follow_writer_begin(w);
+	wb->state = CAP_FOLLOW_STREAMING;
+	wb->ident = id;
+	wb->live_ns = cap_now_ns();
+	cap_follow_writer_commit(w);
+	uint32_t g = cap_follow_table_gen();
+	cap_follow_refresh(dir);
+	cr_assert_neq(cap_follow_table_gen(), g);
+	cr_assert_eq(cap_follow_seen(), 1);
+	int idx = cap_follow_find(id);
+	cr_assert_geq(idx, 0);
+	wb = cap_follow_writer_begin(w); /* fresh again: this process may have been descheduled */
+	wb->live_ns = cap_now_ns();
+	cap_follow_writer_commit(w);
+	cr_assert(cap_follow_entry_live(idx, id));
+	cr_assert(!cap_follow_entry_live(idx, id + 1));
+	cr_assert_eq(cap_follow_find(id + 1), -1);
+	/* a rescan within the second is skipped, and finds nothing new anyway */
+	g = cap_follow_table_gen();
+	cap_follow_refresh(dir);
+	cr_assert_eq(cap_follow_table_gen(), g);
+	/* stale heartbeat: not live (no rescan needed) */
+	wb = cap_follow_writer_begin(w);
+	wb->live_ns = cap_now_ns() - 2 * CAP_FOLLOW_MAX_AGE_NS;
+	cap_follow_writer_commit(w);
+	cr_assert(!cap_follow_entry_live(idx, id));
+	/* live again, then stopped */
+	wb = cap_follow_writer_begin(w);
+	wb->live_ns = cap_now_ns();
+	cap_follow_writer_commit(w);
+	cr_assert(cap_follow_entry_live(idx, id));
+	wb = cap_follow_writer_begin(w);
+	wb->state = CAP_FOLLOW_BACKOFF;
+	cap_follow_writer_commit(w);
+	cr_assert(!cap_follow_entry_live(idx, id));
+	/* mid-update (odd seq): not live, never a torn read */
+	wb = cap_follow_writer_begin(w);
+	wb->state = CAP_FOLLOW_STREAMING;
+	cr_assert(!cap_follow_entry_live(idx, id));
+	cap_follow_writer_commit(w);
+	cr_assert(cap_follow_entry_live(idx, id));
+	cr_assert(!cap_follow_entry_live(-1, id));
+	cr_assert(!cap_follow_entry_live(CAP_FOLLOW_TABLE_MAX, id));
+	cap_follow_writer_close(w);
+}
+
+/* A file an older build left under the follower's name is replaced, not refused. */
+Test(follow, writer_replaces_another_format)
+{
+	int fd = openat(dfd, "follow.old", O_CREAT | O_WRONLY, 0600);
+	cr_assert(fd >= 0);
+	char old[672];
+	memset(old, 0, sizeof(old));
+	cr_assert_eq(write(fd, old, sizeof(old)), (ssize_t)sizeof(old));
+	close(fd);
+	cap_follow_writer *w;
+	cr_assert_eq(cap_follow_writer_open(dfd, "follow.old", &w), CAP_OK);
+	cap_follow_map *m;
+	cr_assert_eq(cap_follow_map_open(dir, "follow.old", &m), CAP_OK);
+	cap_follow_map_close(m);
+	cap_follow_writer_close(w);
 }
 
 Test(follow, names)
@@ -193,4 +278,41 @@ Test(follow, seqlock_gives_consistent_copies)
 	cr_assert_gt(copies, 0);
 	cap_follow_map_close(m);
 	cap_follow_writer_close(w);
+}
+
+/* A heartbeat truncated under the registry: the read faults into zeros (not live, the
+ * program lives), and once the file is whole again, in place, a rescan maps it anew. */
+Test(follow, registry_survives_a_truncated_heartbeat)
+{
+	uint64_t id = cap_follow_ident("mariadb", "uid", 3, "", 0);
+	cap_follow_writer *w;
+	cr_assert_eq(cap_follow_writer_open(dfd, "follow.t", &w), CAP_OK);
+	cap_follow_beat *wb = cap_follow_writer_begin(w);
+	wb->state = CAP_FOLLOW_STREAMING;
+	wb->ident = id;
+	cap_follow_writer_commit(w);
+	cap_follow_writer_close(w);
+	cap_follow_refresh(dir);
+	int idx = cap_follow_find(id);
+	cr_assert_geq(idx, 0);
+	int fd = openat(dfd, "follow.t", O_RDWR);
+	cr_assert(fd >= 0);
+	cr_assert_eq(ftruncate(fd, 0), 0);
+	cr_assert(!cap_follow_entry_live(idx, id), "a truncated heartbeat reads as not live");
+	/* whole again, same inode */
+	cap_follow_beat b;
+	memset(&b, 0, sizeof(b));
+	b.magic = CAP_FOLLOW_MAGIC;
+	b.format = CAP_FOLLOW_FORMAT;
+	b.size = sizeof(b);
+	b.state = CAP_FOLLOW_STREAMING;
+	b.ident = id;
+	usleep(1100000); /* past the rescan's rate limit */
+	b.live_ns = cap_now_ns();
+	cr_assert_eq(pwrite(fd, &b, sizeof(b), 0), (ssize_t)sizeof(b));
+	close(fd);
+	cap_follow_refresh(dir);
+	idx = cap_follow_find(id);
+	cr_assert_geq(idx, 0);
+	cr_assert(cap_follow_entry_live(idx, id), "the restored file is mapped again");
 }
