@@ -835,6 +835,22 @@ void cap_engine_unmark(cap_engine *e, cap_mark *m)
 	m->idx = 0;
 }
 
+void cap_engine_abandon(cap_engine *e, cap_mark *m)
+{
+	if (m->idx == 0)
+		return;
+	uint32_t pid;
+	uint64_t start;
+	self_owner(&pid, &start);
+	if (holds(e, m, pid)) {
+		uint64_t own = m->own;
+		__atomic_compare_exchange_n(&cap_gen_mark_at(e->gen, m->idx - 1)->own, &own,
+					    own | CAP_MARK_ORPHAN, 0, __ATOMIC_SEQ_CST,
+					    __ATOMIC_RELAXED);
+	}
+	m->idx = 0;
+}
+
 static int server_match(const cap_gen_mark *m, const uint64_t server[2])
 {
 	for (int k = 0; k < 2; k++) {

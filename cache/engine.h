@@ -131,6 +131,11 @@ int cap_engine_mark(cap_engine *e, cap_mark *m, const cap_slotset *set, const ui
 /* cap_engine_unmark - clear m's marker (its slots were bumped after the write). */
 void cap_engine_unmark(cap_engine *e, cap_mark *m);
 
+/* cap_engine_abandon - m's write may still run on a server session we no longer follow (the
+ * connection was closed or reset with the write's end unseen): orphan m's marker now, so that
+ * it is resolved like a dead writer's. */
+void cap_engine_abandon(cap_engine *e, cap_mark *m);
+
 typedef struct cap_orphan {
 	uint32_t idx;
 	uint64_t own;
