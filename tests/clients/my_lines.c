@@ -4,8 +4,9 @@
  * read). After each line, one line of output: the first field of the first row of the first
  * result set, "OK" for statements without rows, or "ERR" and the message; flushed, so that a
  * test driving it through a FIFO knows when the statement is done. Lines starting with '#'
- * are skipped. Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB. Exit 0 at
- * end of input, 2 when it cannot connect. t_inflight.sh drives it.
+ * are skipped. Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB; over TCP to
+ * 127.0.0.1 instead when MY_LINES_PORT is set. Exit 0 at end of input, 2 when it cannot
+ * connect. t_inflight.sh drives it.
  */
 #include <mysql.h>
 
@@ -16,9 +17,11 @@
 int main(void)
 {
 	MYSQL *m = mysql_init(NULL);
-	if (!m || !mysql_real_connect(m, "localhost", getenv("CAP_MY_USER"),
-				      getenv("CAP_MY_PASSWORD"), getenv("CAP_MY_DB"), 0,
-				      getenv("CAP_MY_SOCKET"), CLIENT_MULTI_STATEMENTS)) {
+	const char *port = getenv("MY_LINES_PORT");
+	if (!m || !mysql_real_connect(m, port ? "127.0.0.1" : "localhost", getenv("CAP_MY_USER"),
+				      getenv("CAP_MY_PASSWORD"), getenv("CAP_MY_DB"),
+				      port ? (unsigned)atoi(port) : 0,
+				      port ? NULL : getenv("CAP_MY_SOCKET"), CLIENT_MULTI_STATEMENTS)) {
 		fprintf(stderr, "my_lines: %s\n", m ? mysql_error(m) : "no memory");
 		return 2;
 	}
