@@ -148,6 +148,22 @@ if [ -n "${CAP_PG_PORT:-}" ]; then
 	check "pg C reads again" 1 "$(ask C "$Q")"
 	resolved "pg autocommit" "$Q"
 	check "pg A reads after the resolution" 1 "$(ask A "$Q")"
+
+	echo "== PostgreSQL: writer stopped (SIGSTOP) with its write committed, answer unread"
+	start B "$PQ"
+	send B "UPDATE inflight SET v = 2 WHERE id = 1; SELECT pg_sleep(1)"
+	until_eq 1 pgdirect "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'
+		AND query LIKE 'UPDATE inflight SET%'" || fail "B's write never ran"
+	kill -STOP "$pid_B"
+	until_eq 2 pgdirect "$Q" || fail "B's write never committed"
+	# B is alive: its marker stays; readers neither wait for it nor keep what they read
+	check "pg A reads while the writer is stopped" 2 "$(ask A "$Q")"
+	check "pg A reads again while the writer is stopped" 2 "$(ask A "$Q")"
+	check "pg C reads while the writer is stopped" 2 "$(ask C "$Q")"
+	kill -CONT "$pid_B"
+	until_eq 1 sh -c "wc -l <'$d/B.out'" || fail "B never got its answer after SIGCONT"
+	check "pg A reads after the writer went on" 2 "$(ask A "$Q")"
+	stop B
 	stop A
 	stop C
 	: >"$CAPACITOR_DIR/log"
