@@ -10,8 +10,11 @@
  *    its database's epoch, one slot per table it reads) and the value of each slot read BEFORE
  *    the miss was sent to the server (cap_engine_deps_*). A get is a hit only if every slot
  *    still holds the recorded value and the entry's TTL has not passed.
- *  - A write bumps its tables (cap_engine_bump_table) after the server reported success, and
- *    again at COMMIT/ROLLBACK; a write whose tables are unknown bumps the database.
+ *  - A write bumps its tables (cap_engine_bump_table) before it is sent, after the server
+ *    answered, and again at COMMIT/ROLLBACK; a write whose tables are unknown bumps the
+ *    database. From before it is sent until those bumps, a marker names them (below): no
+ *    entry depending on them is stored, so a writer that dies in between (the server may
+ *    still commit) leaves no stale entry behind.
  *  - Table slots are keyed by the bare, lower-cased table name only (schema and database are
  *    dropped): two tables of the same name share a slot, which can only over-invalidate. That
  *    also lets `capacitor invalidate orders` work without knowing servers or databases.
