@@ -801,6 +801,17 @@ int cap_engine_mark(cap_engine *e, cap_mark *m, const cap_slotset *set, const ui
 	uint32_t pid;
 	uint64_t start;
 	self_owner(&pid, &start);
+	/* a marker of ours found orphaned (a reader in another pid namespace took us for dead)
+	 * is taken back: our server session is alive, so no resolver can have cleared it; one
+	 * taken over by a resolver meanwhile is left to it, and the write goes on under a new one */
+	if (holds(e, m, pid)) {
+		cap_gen_mark *g = cap_gen_mark_at(e->gen, m->idx - 1);
+		uint64_t w = m->own | CAP_MARK_ORPHAN;
+		__atomic_compare_exchange_n(&g->own, &w, m->own, 0, __ATOMIC_SEQ_CST,
+					    __ATOMIC_RELAXED);
+		if (__atomic_load_n(&g->own, __ATOMIC_SEQ_CST) != m->own)
+			m->idx = 0;
+	}
 	if (!holds(e, m, pid)) {
 		uint64_t own = new_own(pid);
 		int i = cap_gen_mark_claim(e->gen, own, start, server, session);
@@ -830,8 +841,10 @@ void cap_engine_unmark(cap_engine *e, cap_mark *m)
 	uint32_t pid;
 	uint64_t start;
 	self_owner(&pid, &start);
-	if (holds(e, m, pid))
-		cap_gen_mark_clear(e->gen, m->idx - 1, m->own);
+	/* orphaned meanwhile (taken for dead from another pid namespace): we are alive and made
+	 * its bumps, so it is ours to clear */
+	if (holds(e, m, pid) && !cap_gen_mark_clear(e->gen, m->idx - 1, m->own))
+		cap_gen_mark_clear(e->gen, m->idx - 1, m->own | CAP_MARK_ORPHAN);
 	m->idx = 0;
 }
 

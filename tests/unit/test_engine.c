@@ -684,3 +684,36 @@ Test(engine, markers_bounded_then_refused)
 	cr_assert_eq(cap_engine_mark(e, &m[CAP_GEN_MARKS], &set, server, 0), CAP_OK);
 	cap_engine_close(e);
 }
+
+Test(engine, live_owner_taken_for_dead_takes_its_marker_back)
+{
+	/* a reader in another pid namespace may orphan a live writer's marker */
+	cap_engine *e = open_eng(1 << 20, 0);
+	got g;
+	cap_mark m = { 0, 0, 0 };
+	cap_slotset set = slots_of("t");
+	uint64_t server[2] = { 4, 0 };
+	cr_assert_eq(cap_engine_mark(e, &m, &set, server, 1), CAP_OK);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	cr_assert(fd >= 0);
+	cap_gen *peer;
+	cr_assert_eq(cap_gen_open_file(fd, &peer), CAP_OK);
+	close(fd);
+	__atomic_fetch_or(&cap_gen_mark_at(peer, m.idx - 1)->own, CAP_MARK_ORPHAN, __ATOMIC_SEQ_CST);
+	cap_orphan o;
+	cr_assert_eq(cap_engine_orphan_find(e, server, &o), 1);
+	uint32_t idx = m.idx;
+	cap_slotset more = slots_of("u");
+	cr_assert_eq(cap_engine_mark(e, &m, &more, server, 1), CAP_OK); /* the next write */
+	cr_assert_eq(m.idx, idx);
+	cr_assert_eq(cap_engine_orphan_find(e, server, &o), 0);
+	put_str(e, "q", "t", "v", 0);
+	cr_assert_eq(get_str(e, "q", &g), CAP_MISS); /* still protected */
+	__atomic_fetch_or(&cap_gen_mark_at(peer, m.idx - 1)->own, CAP_MARK_ORPHAN, __ATOMIC_SEQ_CST);
+	cap_engine_unmark(e, &m); /* an orphaned marker of ours is ours to clear */
+	cr_assert_eq(cap_engine_orphan_find(e, server, &o), 0);
+	put_str(e, "q", "t", "v", 0);
+	cr_assert_eq(get_str(e, "q", &g), CAP_HIT_L1);
+	cap_gen_close(peer);
+	cap_engine_close(e);
+}
