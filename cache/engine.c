@@ -786,11 +786,13 @@ static CAP_COLD int marked(cap_engine *e, const cap_deps *deps)
 	return found;
 }
 
-/* holds - whether m holds a marker of this process in the table mapped now. */
+/* holds - whether m names a marker this process claimed. In a table replaced since, the
+ * marker at that index is someone else's or free: every change of hands compares the owner
+ * word, which no other live process can have (it starts with our pid). */
 static int holds(cap_engine *e, const cap_mark *m, uint32_t pid)
 {
-	return m->idx != 0 && m->table == __atomic_load_n(&e->gen->nonce, __ATOMIC_RELAXED) &&
-	       (uint32_t)(m->own >> 32) == pid;
+	(void)e;
+	return m->idx != 0 && m->idx <= CAP_GEN_MARKS && (uint32_t)(m->own >> 32) == pid;
 }
 
 int cap_engine_mark(cap_engine *e, cap_mark *m, const cap_slotset *set, const uint64_t server[2],
@@ -825,7 +827,6 @@ int cap_engine_mark(cap_engine *e, cap_mark *m, const cap_slotset *set, const ui
 		}
 		m->idx = (uint32_t)i + 1;
 		m->own = own;
-		m->table = __atomic_load_n(&e->gen->nonce, __ATOMIC_RELAXED);
 	}
 	if (set->over)
 		cap_gen_mark_add(e->gen, m->idx - 1, m->own, CAP_GEN_GLOBAL);

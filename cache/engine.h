@@ -123,12 +123,10 @@ void cap_engine_bump_slots(cap_engine *e, const cap_slotset *set);
 typedef struct cap_mark {
 	uint32_t idx;   /* marker index + 1; 0 = none */
 	uint64_t own;   /* the owner word it was claimed with (pid << 32 | tag) */
-	uint64_t table; /* the table's nonce when claimed: a replaced table's index means nothing */
 } cap_mark;
-/* cap_engine_mark - claim a marker for m (or keep the one m holds, when this process holds it
- * in the table mapped now) and name every slot of set in it; server and session say where the
- * write runs. CAP_OK, or CAP_ETOOBIG when every marker is taken (the write is then unprotected
- * against its writer dying; logged once). */
+/* cap_engine_mark - claim a marker for m (or keep the one m holds) and name every slot of set
+ * in it; server and session say where the write runs. CAP_OK, or CAP_ETOOBIG when every
+ * marker is taken (the write is then unprotected against its writer dying; logged once). */
 int cap_engine_mark(cap_engine *e, cap_mark *m, const cap_slotset *set, const uint64_t server[2],
 		    uint64_t session);
 /* cap_engine_unmark - clear m's marker (its slots were bumped after the write). */

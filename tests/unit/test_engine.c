@@ -584,7 +584,7 @@ Test(engine, marked_slot_not_filled_until_unmarked)
 {
 	cap_engine *e = open_eng(1 << 20, 1 << 20);
 	got g;
-	cap_mark m = { 0, 0, 0 };
+	cap_mark m = { 0, 0 };
 	cap_slotset set = slots_of("t");
 	uint64_t server[2] = { 1, 2 };
 	cr_assert_eq(cap_engine_mark(e, &m, &set, server, 77), CAP_OK);
@@ -618,7 +618,7 @@ Test(engine, dead_writer_orphaned_and_resolved)
 	pid_t pid = fork();
 	if (pid == 0) { /* the writer: marks (and bumps before sending), then dies */
 		cap_engine *w = open_eng(0, 0);
-		cap_mark m = { 0, 0, 0 };
+		cap_mark m = { 0, 0 };
 		cap_slotset set = slots_of("t");
 		int ok = cap_engine_mark(w, &m, &set, server, 1234) == CAP_OK;
 		cap_engine_bump_slots(w, &set);
@@ -654,7 +654,7 @@ Test(engine, live_writer_never_orphaned)
 {
 	cap_engine *e = open_eng(1 << 20, 0);
 	got g;
-	cap_mark m = { 0, 0, 0 };
+	cap_mark m = { 0, 0 };
 	cap_slotset set = slots_of("t");
 	uint64_t server[2] = { 9, 0 };
 	cr_assert_eq(cap_engine_mark(e, &m, &set, server, 1), CAP_OK);
@@ -690,7 +690,7 @@ Test(engine, live_owner_taken_for_dead_takes_its_marker_back)
 	/* a reader in another pid namespace may orphan a live writer's marker */
 	cap_engine *e = open_eng(1 << 20, 0);
 	got g;
-	cap_mark m = { 0, 0, 0 };
+	cap_mark m = { 0, 0 };
 	cap_slotset set = slots_of("t");
 	uint64_t server[2] = { 4, 0 };
 	cr_assert_eq(cap_engine_mark(e, &m, &set, server, 1), CAP_OK);
