@@ -119,7 +119,7 @@ void cap_engine_collect(cap_slotset *set);
 /* cap_engine_bump_slots - bump every slot of set (global epoch when set->over). */
 void cap_engine_bump_slots(cap_engine *e, const cap_slotset *set);
 
-/* A connection's marker: held while mark != 0. */
+/* A connection's marker: held while idx != 0. */
 typedef struct cap_mark {
 	uint32_t idx;   /* marker index + 1; 0 = none */
 	uint64_t own;   /* the owner word it was claimed with (pid << 32 | tag) */

@@ -506,42 +506,41 @@ void cap_sess_server(const cap_sess *s, uint64_t server[2])
 	server[1] = s->cluster_len ? cap_hash64(s->cluster, s->cluster_len, 0x5e) : 0;
 }
 
-/* A write about to be sent: its bumps, collected (bump_write outside a transaction only bumps,
- * it records nothing), named in the marker, then made once before it is sent. A reader that
- * filled before the marker was complete is made stale by this bump; one that fills while it is
- * there stores nothing it names. */
+/* mark_set - name set in the connection's marker, then bump it: the write is sent next. A
+ * reader that filled before the marker was complete is made stale by this bump; one that fills
+ * while it is there stores nothing it names. */
+static void mark_set(const cap_rt *rt, cap_sess *s, const cap_slotset *set)
+{
+	uint64_t server[2];
+	cap_sess_server(s, server);
+	cap_engine_mark(rt->engine, &s->mark, set, server, s->srv_session);
+	cap_engine_bump_slots(rt->engine, set);
+}
+
+/* A write about to be sent: the bumps cap_sess_after will make, collected (bump_write outside
+ * a transaction only bumps, it records nothing). */
 void cap_sess_mark(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, const cap_plan *p,
 		   const cap_catalog_ops *ops, void *cat)
 {
 	if (!rt->invalidating || p->act != CAP_ACT_WRITE)
 		return;
-	cap_slotset set;
-	set.n = 0;
-	set.over = 0;
+	cap_slotset set = { 0, 0, { 0 } };
 	cap_engine_collect(&set);
 	bump_write(rt, s, info, p, ops, cat, 0);
 	cap_engine_collect(NULL);
-	uint64_t server[2];
-	cap_sess_server(s, server);
-	cap_engine_mark(rt->engine, &s->mark, &set, server, s->srv_session);
-	cap_engine_bump_slots(rt->engine, &set);
+	mark_set(rt, s, &set);
 }
 
 void cap_sess_mark_db(const cap_rt *rt, cap_sess *s)
 {
 	if (!rt->invalidating)
 		return;
-	cap_slotset set;
-	set.n = 0;
-	set.over = 0;
+	cap_slotset set = { 0, 0, { 0 } };
 	cap_engine_collect(&set);
 	cap_sess_bump_db(rt, s);
 	cap_sess_bump_cluster(rt, s);
 	cap_engine_collect(NULL);
-	uint64_t server[2];
-	cap_sess_server(s, server);
-	cap_engine_mark(rt->engine, &s->mark, &set, server, s->srv_session);
-	cap_engine_bump_slots(rt->engine, &set);
+	mark_set(rt, s, &set);
 }
 
 void cap_sess_unmark(const cap_rt *rt, cap_sess *s)
