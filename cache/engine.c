@@ -55,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -720,13 +721,28 @@ static int proc_stat(int pid, char *state, uint64_t *start)
 	return 1;
 }
 
-/* self_owner - this process's pid and start time (read once per process, again after fork). */
+/* self_owner - this process's pid and start time, read once per process: a fork child reads
+ * them again (an atfork handler forgets them), a writer makes no system call for them. A child
+ * made without fork handlers (a raw clone) marks under its parent's pid: if the parent dies,
+ * its markers only wait for the server to end their sessions, which the child's own keeps
+ * alive; they are never dropped early. */
+static int cached_pid;
+static uint64_t cached_start;
+static void owner_forget(void)
+{
+	__atomic_store_n(&cached_pid, 0, __ATOMIC_RELEASE);
+}
+static void owner_atfork(void)
+{
+	pthread_atfork(NULL, NULL, owner_forget);
+}
 static void self_owner(uint32_t *pid, uint64_t *start)
 {
-	static int cached_pid;
-	static uint64_t cached_start;
-	int me = (int)getpid();
-	if (__atomic_load_n(&cached_pid, __ATOMIC_ACQUIRE) != me) {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	int me = __atomic_load_n(&cached_pid, __ATOMIC_ACQUIRE);
+	if (CAP_UNLIKELY(me == 0)) {
+		pthread_once(&once, owner_atfork);
+		me = (int)getpid();
 		char st;
 		uint64_t s = 0;
 		if (!proc_stat(me, &st, &s))

@@ -415,8 +415,9 @@ uint32_t cap_gen_table_slot(const char *name, size_t n)
  * orphan never clears a marker its owner (or a new one) holds by then. Its other fields are
  * written by the owner between the claim and the send; a reader that sees them half written
  * only stores an entry whose dependencies that write's first bump (made after the fields)
- * makes stale. Loads and stores are sequentially consistent: these run on fills and writes,
- * never on a hit. */
+ * makes stale. The fields are stored with release and the owner's bump that follows is a
+ * sequentially consistent read-modify-write: a reader whose acquire load of a generation sees
+ * that bump sees the whole marker. Ownership changes are compare-and-swaps. */
 
 int cap_gen_mark_claim(cap_gen *g, uint64_t own, uint64_t start, const uint64_t server[2],
 		       uint64_t session)
@@ -430,11 +431,11 @@ int cap_gen_mark_claim(cap_gen *g, uint64_t own, uint64_t start, const uint64_t 
 						 __ATOMIC_RELAXED))
 			continue;
 		for (uint32_t k = 0; k < CAP_MARK_SLOTS; k++)
-			__atomic_store_n(&m->slot[k], CAP_MARK_EMPTY, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&m->start, start, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&m->server[0], server[0], __ATOMIC_SEQ_CST);
-		__atomic_store_n(&m->server[1], server[1], __ATOMIC_SEQ_CST);
-		__atomic_store_n(&m->session, session, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&m->slot[k], CAP_MARK_EMPTY, __ATOMIC_RELEASE);
+		__atomic_store_n(&m->start, start, __ATOMIC_RELEASE);
+		__atomic_store_n(&m->server[0], server[0], __ATOMIC_RELEASE);
+		__atomic_store_n(&m->server[1], server[1], __ATOMIC_RELEASE);
+		__atomic_store_n(&m->session, session, __ATOMIC_RELEASE);
 		uint64_t hi = __atomic_load_n(&a->hi, __ATOMIC_SEQ_CST);
 		while (hi < i + 1u &&
 		       !__atomic_compare_exchange_n(&a->hi, &hi, (uint64_t)i + 1u, 0,
@@ -457,12 +458,12 @@ int cap_gen_mark_add(cap_gen *g, uint32_t i, uint64_t own, uint32_t slot)
 		if (v == slot || v == CAP_GEN_GLOBAL)
 			return 1;
 		if (v == CAP_MARK_EMPTY) {
-			__atomic_store_n(&m->slot[k], slot, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&m->slot[k], slot, __ATOMIC_RELEASE);
 			return 1;
 		}
 	}
 	/* full: the global epoch, which every entry depends on, stands for the rest */
-	__atomic_store_n(&m->slot[CAP_MARK_SLOTS - 1], CAP_GEN_GLOBAL, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&m->slot[CAP_MARK_SLOTS - 1], CAP_GEN_GLOBAL, __ATOMIC_RELEASE);
 	return 1;
 }
 
