@@ -4,7 +4,9 @@
  * After each line, one line of output: the first field of the first row of the last result,
  * "OK" for a result without rows, or "ERR" and the message's first line; flushed, so that a
  * test driving it through a FIFO knows when the statement is done. Lines starting with '#'
- * are skipped. Connection: PG* variables. Exit 0 at end of input, 2 when it cannot connect.
+ * are skipped. A line starting with '!' is sent with PQsendQuery and the connection closed at
+ * once, its answer never read ("SENT"), and a new connection opened for the next lines.
+ * Connection: PG* variables. Exit 0 at end of input, 2 when it cannot connect.
  * t_inflight.sh drives it as a reader that keeps its cache and as a writer that is killed.
  */
 #include <libpq-fe.h>
@@ -24,6 +26,16 @@ int main(void)
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
+		if (line[0] == '!') {
+			int sent = PQsendQuery(c, line + 1);
+			PQfinish(c);
+			printf("%s\n", sent ? "SENT" : "ERR not sent");
+			fflush(stdout);
+			c = PQconnectdb("");
+			if (PQstatus(c) != CONNECTION_OK)
+				return 2;
+			continue;
+		}
 		PGresult *r = PQexec(c, line);
 		ExecStatusType st = PQresultStatus(r);
 		if (st == PGRES_TUPLES_OK && PQntuples(r) > 0 && PQnfields(r) > 0) {

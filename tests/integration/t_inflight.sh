@@ -15,7 +15,9 @@
 #     READ LOCK, so the COMMIT waits; B is killed while it waits; the lock is let go later.
 # While the server still runs B's write, A reads the old value (right at that moment), and
 # must not keep it; once the server committed, A and a new process C read the new value. The
-# dead writer's marker is resolved (its session gone), after which A hits again.
+# dead writer's marker is resolved (its session gone), after which A hits again. Also: a
+# writer stopped with SIGSTOP (alive: readers neither wait nor keep), and one that closes its
+# connection with the write unanswered and lives on (the server still commits it).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PQ="$CAP_BUILD/clients/pq_lines"
@@ -163,6 +165,20 @@ if [ -n "${CAP_PG_PORT:-}" ]; then
 	kill -CONT "$pid_B"
 	until_eq 1 sh -c "wc -l <'$d/B.out'" || fail "B never got its answer after SIGCONT"
 	check "pg A reads after the writer went on" 2 "$(ask A "$Q")"
+	stop B
+
+	echo "== PostgreSQL: writer closes its connection with the write unanswered, and lives on"
+	: >"$CAPACITOR_DIR/log"
+	start B "$PQ"
+	check "pg B sends and closes" SENT "$(ask B "!UPDATE inflight SET v = 3 WHERE id = 1; SELECT pg_sleep(3)")"
+	until_eq 1 pgdirect "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'
+		AND query LIKE 'UPDATE inflight SET v = 3%'" || fail "B's write never ran"
+	check "pg A reads while the server still runs the write" 2 "$(ask A "$Q")"
+	until_eq 3 pgdirect "$Q" || fail "B's write never committed"
+	check "pg A reads after the commit" 3 "$(ask A "$Q")"
+	check "pg A reads again after the commit" 3 "$(ask A "$Q")"
+	check "pg C reads after the commit" 3 "$(ask C "$Q")"
+	resolved "pg closed connection" "$Q"
 	stop B
 	stop A
 	stop C
