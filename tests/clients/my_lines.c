@@ -4,7 +4,9 @@
  * read). After each line, one line of output: the first field of the first row of the first
  * result set, "OK" for statements without rows, or "ERR" and the message; flushed, so that a
  * test driving it through a FIFO knows when the statement is done. Lines starting with '#'
- * are skipped. Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB; over TCP to
+ * are skipped. A line starting with '!' is sent with mysql_send_query and the connection
+ * closed at once, its answer never read ("SENT"), and a new connection opened for the next
+ * lines. Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB; over TCP to
  * 127.0.0.1 instead when MY_LINES_PORT is set. Exit 0 at end of input, 2 when it cannot
  * connect. t_inflight.sh drives it.
  */
@@ -14,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int main(void)
+static MYSQL *connect_(void)
 {
 	MYSQL *m = mysql_init(NULL);
 	const char *port = getenv("MY_LINES_PORT");
@@ -23,13 +25,30 @@ int main(void)
 				      port ? (unsigned)atoi(port) : 0,
 				      port ? NULL : getenv("CAP_MY_SOCKET"), CLIENT_MULTI_STATEMENTS)) {
 		fprintf(stderr, "my_lines: %s\n", m ? mysql_error(m) : "no memory");
-		return 2;
+		return NULL;
 	}
+	return m;
+}
+
+int main(void)
+{
+	MYSQL *m = connect_();
+	if (m == NULL)
+		return 2;
 	char line[8192];
 	while (fgets(line, sizeof(line), stdin)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
+		if (line[0] == '!') {
+			int sent = mysql_send_query(m, line + 1, (unsigned long)strlen(line + 1)) == 0;
+			mysql_close(m);
+			printf("%s\n", sent ? "SENT" : "ERR not sent");
+			fflush(stdout);
+			if ((m = connect_()) == NULL)
+				return 2;
+			continue;
+		}
 		char out[512] = "OK";
 		if (mysql_real_query(m, line, (unsigned long)strlen(line)) != 0) {
 			snprintf(out, sizeof(out), "ERR %s", mysql_error(m));

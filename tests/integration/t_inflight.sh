@@ -232,6 +232,20 @@ if [ -n "${CAP_MY_SOCKET:-}" ]; then
 	check "my C (new process) reads after the commit" 1 "$(ask C "$Q")"
 	check "my C reads again" 1 "$(ask C "$Q")"
 	resolved "my autocommit" "$Q"
+
+	echo "== MariaDB: writer closes its connection with the write unanswered, and lives on"
+	: >"$CAPACITOR_DIR/log"
+	start B "$MY"
+	check "my B sends and closes" SENT "$(ask B "!UPDATE inflight SET v = 2 WHERE id = 1 AND SLEEP(3) = 0")"
+	until_eq 1 mydirect "SELECT COUNT(*) FROM information_schema.PROCESSLIST
+		WHERE INFO LIKE 'UPDATE inflight SET v = 2%'" || fail "B's write never ran"
+	check "my A reads while the server still runs the write" 1 "$(ask A "$Q")"
+	until_eq 2 mydirect "$Q" || fail "B's write never committed"
+	check "my A reads after the commit" 2 "$(ask A "$Q")"
+	check "my A reads again after the commit" 2 "$(ask A "$Q")"
+	check "my C reads after the commit" 2 "$(ask C "$Q")"
+	resolved "my closed connection" "$Q"
+	stop B
 	stop A
 	stop C
 	: >"$CAPACITOR_DIR/log"
