@@ -822,13 +822,16 @@ int cap_engine_mark(cap_engine *e, cap_mark *m, const cap_slotset *set, const ui
 	/* a marker of ours found orphaned (a reader in another pid namespace took us for dead)
 	 * is taken back: our server session is alive, so no resolver can have cleared it; one
 	 * taken over by a resolver meanwhile is left to it, and the write goes on under a new one */
+	int lost = 0;
 	if (holds(e, m, pid)) {
 		cap_gen_mark *g = cap_gen_mark_at(e->gen, m->idx - 1);
 		uint64_t w = m->own | CAP_MARK_ORPHAN;
 		__atomic_compare_exchange_n(&g->own, &w, m->own, 0, __ATOMIC_SEQ_CST,
 					    __ATOMIC_RELAXED);
-		if (__atomic_load_n(&g->own, __ATOMIC_SEQ_CST) != m->own)
+		if (__atomic_load_n(&g->own, __ATOMIC_SEQ_CST) != m->own) {
 			m->idx = 0;
+			lost = 1;
+		}
 	}
 	if (!holds(e, m, pid)) {
 		uint64_t own = new_own(pid);
@@ -844,7 +847,9 @@ int cap_engine_mark(cap_engine *e, cap_mark *m, const cap_slotset *set, const ui
 		m->idx = (uint32_t)i + 1;
 		m->own = own;
 	}
-	if (set->over)
+	/* a marker lost mid-transaction (the table was replaced) named its earlier writes too,
+	 * which the new one does not know: the global epoch stands for them until it ends */
+	if (set->over || lost)
 		cap_gen_mark_add(e->gen, m->idx - 1, m->own, CAP_GEN_GLOBAL);
 	for (uint32_t k = 0; k < set->n && !set->over; k++)
 		cap_gen_mark_add(e->gen, m->idx - 1, m->own, set->slot[k]);
