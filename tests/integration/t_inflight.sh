@@ -287,6 +287,7 @@ while True:
 PY
 	python3 "$d/relay.py" "$d/hold" "$d/relay.port" "$CAP_MY_PORT" &
 	pids+=("$!")
+	disown "$!" # killed at the end without a job-control line
 	until_eq yes sh -c "[ -s '$d/relay.port' ] && echo yes" || fail "relay did not start"
 	relay=$(cat "$d/relay.port")
 	start A "$MY"
