@@ -10,8 +10,11 @@
  *    its database's epoch, one slot per table it reads) and the value of each slot read BEFORE
  *    the miss was sent to the server (cap_engine_deps_*). A get is a hit only if every slot
  *    still holds the recorded value and the entry's TTL has not passed.
- *  - A write bumps its tables (cap_engine_bump_table) after the server reported success, and
- *    again at COMMIT/ROLLBACK; a write whose tables are unknown bumps the database.
+ *  - A write bumps its tables (cap_engine_bump_table) before it is sent, after the server
+ *    answered, and again at COMMIT/ROLLBACK; a write whose tables are unknown bumps the
+ *    database. From before it is sent until those bumps, a marker names them (below): no
+ *    entry depending on them is stored, so a writer that dies in between (the server may
+ *    still commit) leaves no stale entry behind.
  *  - Table slots are keyed by the bare, lower-cased table name only (schema and database are
  *    dropped): two tables of the same name share a slot, which can only over-invalidate. That
  *    also lets `capacitor invalidate orders` work without knowing servers or databases.
@@ -96,6 +99,58 @@ uint64_t cap_engine_slot_gen(cap_engine *e, uint32_t slot);
 void cap_engine_bump_table(cap_engine *e, const char *name, size_t n);
 void cap_engine_bump_db(cap_engine *e, uint64_t scope);
 void cap_engine_bump_all(cap_engine *e);
+
+/* ---- Writes in flight (gen.h; CORRECTNESS.md "A write whose end no process sees") ----
+ * Before a statement that may write is sent: collect the slots its bumps will touch (the same
+ * calls as after it, with a collector set: they then only record), name them in the
+ * connection's marker (cap_engine_mark), bump them (cap_engine_bump_slots), send. After the
+ * answer (at the end of the transaction, inside one): the bumps as before, then
+ * cap_engine_unmark. cap_engine_put stores nothing that depends on a marked slot; it finds
+ * markers whose owner is dead and orphans them. The hooks resolve an orphan once the server
+ * says its session is gone (cap_engine_orphan_find / cap_engine_orphan_done). */
+typedef struct cap_slotset {
+	uint32_t n;
+	int over;                  /* more slots than fit: stand for them with the global epoch */
+	uint32_t slot[CAP_DEPS_MAX];
+} cap_slotset;
+/* cap_engine_collect - from now on this thread's bumps only record their slots in set (NULL:
+ * bump again). */
+void cap_engine_collect(cap_slotset *set);
+/* cap_engine_bump_slots - bump every slot of set (global epoch when set->over). */
+void cap_engine_bump_slots(cap_engine *e, const cap_slotset *set);
+
+/* A connection's marker: held while idx != 0. */
+typedef struct cap_mark {
+	uint32_t idx;   /* marker index + 1; 0 = none */
+	uint64_t own;   /* the owner word it was claimed with (pid << 32 | tag) */
+} cap_mark;
+/* cap_engine_mark - claim a marker for m (or keep the one m holds) and name every slot of set
+ * in it; server and session say where the write runs. CAP_OK, or CAP_ETOOBIG when every
+ * marker is taken (the write is then unprotected against its writer dying; logged once). */
+int cap_engine_mark(cap_engine *e, cap_mark *m, const cap_slotset *set, const uint64_t server[2],
+		    uint64_t session);
+/* cap_engine_unmark - clear m's marker (its slots were bumped after the write). */
+void cap_engine_unmark(cap_engine *e, cap_mark *m);
+
+/* cap_engine_abandon - m's write may still run on a server session we no longer follow (the
+ * connection was closed or reset with the write's end unseen): orphan m's marker now, so that
+ * it is resolved like a dead writer's. */
+void cap_engine_abandon(cap_engine *e, cap_mark *m);
+
+typedef struct cap_orphan {
+	uint32_t idx;
+	uint64_t own;
+	uint64_t session; /* the server's id of the dead writer's session */
+} cap_orphan;
+/* cap_engine_orphan_find - an orphaned marker whose write went to server (either key equal and
+ * nonzero): 1 and *o filled, else 0. A scan of the markers in use, no system call. */
+int cap_engine_orphan_find(cap_engine *e, const uint64_t server[2], cap_orphan *o);
+/* cap_engine_orphan_done - the server said o's session is gone: bump what its marker names and
+ * clear it (nothing when it changed hands meanwhile). */
+void cap_engine_orphan_done(cap_engine *e, const cap_orphan *o);
+/* cap_engine_orphans_clear - bump the global epoch and clear every orphaned marker (capacitor
+ * invalidate --all: the user says every write has finished). The number cleared. */
+unsigned cap_engine_orphans_clear(cap_engine *e);
 
 /* cap_engine_clear_local - drop every L1 entry of this process (tests, --all invalidation). */
 void cap_engine_clear_local(cap_engine *e);

@@ -410,6 +410,99 @@ uint32_t cap_gen_table_slot(const char *name, size_t n)
 	return 1u + (uint32_t)(h & (CAP_GEN_TABLES - 1));
 }
 
+/* ---- writes in flight ----
+ * A marker changes hands only by compare-and-swap of its owner word, so a resolver that saw an
+ * orphan never clears a marker its owner (or a new one) holds by then. Its other fields are
+ * written by the owner between the claim and the send; a reader that sees them half written
+ * only stores an entry whose dependencies that write's first bump (made after the fields)
+ * makes stale. The fields are stored with release and the owner's bump that follows is a
+ * sequentially consistent read-modify-write: a reader whose acquire load of a generation sees
+ * that bump sees the whole marker. Ownership changes are compare-and-swaps. */
+
+int cap_gen_mark_claim(cap_gen *g, uint64_t own, uint64_t start, const uint64_t server[2],
+		       uint64_t session)
+{
+	cap_gen_marks *a = cap_gen_marks_of(g);
+	for (uint32_t i = 0; i < CAP_GEN_MARKS; i++) {
+		cap_gen_mark *m = cap_gen_mark_at(g, i);
+		uint64_t free_word = 0;
+		if (__atomic_load_n(&m->own, __ATOMIC_RELAXED) != 0 ||
+		    !__atomic_compare_exchange_n(&m->own, &free_word, own, 0, __ATOMIC_SEQ_CST,
+						 __ATOMIC_RELAXED))
+			continue;
+		for (uint32_t k = 0; k < CAP_MARK_SLOTS; k++)
+			__atomic_store_n(&m->slot[k], CAP_MARK_EMPTY, __ATOMIC_RELEASE);
+		__atomic_store_n(&m->start, start, __ATOMIC_RELEASE);
+		__atomic_store_n(&m->server[0], server[0], __ATOMIC_RELEASE);
+		__atomic_store_n(&m->server[1], server[1], __ATOMIC_RELEASE);
+		__atomic_store_n(&m->session, session, __ATOMIC_RELEASE);
+		uint64_t hi = __atomic_load_n(&a->hi, __ATOMIC_SEQ_CST);
+		while (hi < i + 1u &&
+		       !__atomic_compare_exchange_n(&a->hi, &hi, (uint64_t)i + 1u, 0,
+						    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			;
+		return (int)i;
+	}
+	return -1;
+}
+
+int cap_gen_mark_add(cap_gen *g, uint32_t i, uint64_t own, uint32_t slot)
+{
+	if (i >= CAP_GEN_MARKS)
+		return 0;
+	cap_gen_mark *m = cap_gen_mark_at(g, i);
+	if (__atomic_load_n(&m->own, __ATOMIC_SEQ_CST) != own)
+		return 0;
+	for (uint32_t k = 0; k < CAP_MARK_SLOTS; k++) {
+		uint32_t v = __atomic_load_n(&m->slot[k], __ATOMIC_SEQ_CST);
+		if (v == slot || v == CAP_GEN_GLOBAL)
+			return 1;
+		if (v == CAP_MARK_EMPTY) {
+			__atomic_store_n(&m->slot[k], slot, __ATOMIC_RELEASE);
+			return 1;
+		}
+	}
+	/* full: the global epoch, which every entry depends on, stands for the rest */
+	__atomic_store_n(&m->slot[CAP_MARK_SLOTS - 1], CAP_GEN_GLOBAL, __ATOMIC_RELEASE);
+	return 1;
+}
+
+int cap_gen_mark_clear(cap_gen *g, uint32_t i, uint64_t own)
+{
+	if (i >= CAP_GEN_MARKS || own == 0)
+		return 0;
+	cap_gen_mark *m = cap_gen_mark_at(g, i);
+	return __atomic_compare_exchange_n(&m->own, &own, 0, 0, __ATOMIC_SEQ_CST,
+					   __ATOMIC_RELAXED);
+}
+
+int cap_gen_marked(const cap_gen *g, const uint32_t *slot, uint32_t n, uint32_t *from,
+		   uint64_t *own)
+{
+	uint64_t hi = __atomic_load_n(&cap_gen_marks_of(g)->hi, __ATOMIC_SEQ_CST);
+	if (hi > CAP_GEN_MARKS)
+		hi = CAP_GEN_MARKS; /* a damaged word: scan everything */
+	for (uint32_t i = *from; i < hi; i++) {
+		const cap_gen_mark *m = cap_gen_mark_at(g, i);
+		uint64_t o = __atomic_load_n(&m->own, __ATOMIC_SEQ_CST);
+		if (o == 0)
+			continue;
+		for (uint32_t k = 0; k < CAP_MARK_SLOTS; k++) {
+			uint32_t v = __atomic_load_n(&m->slot[k], __ATOMIC_SEQ_CST);
+			if (v == CAP_MARK_EMPTY)
+				break;
+			for (uint32_t j = 0; j < n; j++)
+				if (slot[j] == v) {
+					*own = o;
+					*from = i + 1;
+					return (int)i;
+				}
+		}
+	}
+	*from = (uint32_t)hi;
+	return -1;
+}
+
 uint32_t cap_gen_db_slot(uint64_t scope)
 {
 	uint64_t h = XXH3_64bits_withSeed(&scope, sizeof(scope), 0x6462ULL);

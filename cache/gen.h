@@ -28,7 +28,18 @@
  * boot refuses the table (CAP_EUNSAFE: it caches only entries with a TTL, privately) rather
  * than rebuilding it under the processes that use it.
  *
- * File layout (offsets, no pointers): cap_gen_hdr at 0, counters at CAP_GEN_HDR_SIZE.
+ * Writes in flight (cap_gen_mark): after the counters, a bounded table of markers. A process
+ * that is about to send a statement that may write claims one, names in it the slots the write
+ * will bump and the server session that runs it, bumps those slots, sends, bumps them again
+ * when the answer (or the end of the transaction) is seen, and clears the marker. A reader
+ * stores nothing that depends on a slot a marker names (cap_gen_marked, on a fill only):
+ * whatever it read may be from before a commit whose bump could still be missing. A marker
+ * whose owner died (cache/engine checks, on a fill only) is orphaned; it is resolved (bumped
+ * and cleared) only once the server says the writer's session is gone, since the server
+ * finishes, and may commit, a statement whose client died (hooks). See CORRECTNESS.md.
+ *
+ * File layout (offsets, no pointers): cap_gen_hdr at 0, counters at CAP_GEN_HDR_SIZE, the
+ * marker area (cap_gen_marks, then CAP_GEN_MARKS markers) at CAP_GEN_MARK_OFF.
  */
 #ifndef CAP_GEN_H
 #define CAP_GEN_H
@@ -65,11 +76,41 @@ _Static_assert(offsetof(cap_gen_hdr, check) == 40, "gen header layout");
 _Static_assert(offsetof(cap_gen_hdr, retired) == 48, "gen header layout");
 _Static_assert(offsetof(cap_gen_hdr, boot) == 56, "gen header layout");
 
-#define CAP_GEN_FORMAT                                                                     \
-	((uint64_t)1 << 56 | (uint64_t)sizeof(cap_gen_hdr) << 40 |                         \
-	 (uint64_t)offsetof(cap_gen_hdr, check) << 32 | (uint64_t)CAP_GEN_SLOTS)
+/* A write in flight. own: 0 = free; else the claimer's pid << 32 | a tag whose bit 0 says
+ * the owner was found dead (orphan). A claimer writes every other field after claiming and
+ * before it sends the write; slot entries are CAP_MARK_EMPTY or a generation slot. */
+#define CAP_GEN_MARKS 1024u
+#define CAP_MARK_SLOTS 22u
+#define CAP_MARK_EMPTY 0xffffffffu
+#define CAP_MARK_ORPHAN 1ull
+typedef struct cap_gen_mark {
+	uint64_t own;
+	uint64_t start;     /* the owner's start time (/proc/PID/stat), against pid reuse */
+	uint64_t server[2]; /* keys of the server the write went to (hooks; 0 = none) */
+	uint64_t session;   /* the server's id of the writer's session (backend pid, thread id) */
+	uint32_t slot[CAP_MARK_SLOTS];
+} cap_gen_mark;
 
-#define CAP_GEN_FILE_SIZE ((size_t)CAP_GEN_HDR_SIZE + (size_t)CAP_GEN_SLOTS * 8)
+/* The marker area's header: hi is one more than the highest marker ever claimed (scans stop
+ * there). */
+typedef struct cap_gen_marks {
+	uint64_t hi;
+	uint64_t pad[7];
+} cap_gen_marks;
+
+_Static_assert(sizeof(cap_gen_mark) == 128, "a marker is two cache lines");
+_Static_assert(sizeof(cap_gen_marks) == 64, "marker area header is one cache line");
+
+#define CAP_GEN_MARK_OFF (((size_t)CAP_GEN_HDR_SIZE + (size_t)CAP_GEN_SLOTS * 8 + 63) & ~(size_t)63)
+
+/* format 2: the marker area */
+#define CAP_GEN_FORMAT                                                                     \
+	((uint64_t)2 << 56 | (uint64_t)CAP_GEN_MARKS << 44 | (uint64_t)CAP_MARK_SLOTS << 38 | \
+	 (uint64_t)sizeof(cap_gen_hdr) << 30 | (uint64_t)offsetof(cap_gen_hdr, check) << 24 | \
+	 (uint64_t)CAP_GEN_SLOTS)
+
+#define CAP_GEN_FILE_SIZE                                                                  \
+	(CAP_GEN_MARK_OFF + sizeof(cap_gen_marks) + (size_t)CAP_GEN_MARKS * sizeof(cap_gen_mark))
 
 /* A process's view of a table. The mapping has one fixed address for the life of the handle:
  * attaching to another file or falling back to a private table maps the new one over it
@@ -152,6 +193,31 @@ static inline int cap_gen_valid(const cap_gen *g, const uint32_t *slot, const ui
 			return 0;
 	return 1;
 }
+
+/* Writes in flight (see the top of the file). Never on a hit. */
+static inline cap_gen_marks *cap_gen_marks_of(const cap_gen *g)
+{
+	return (cap_gen_marks *)((char *)g->map + CAP_GEN_MARK_OFF);
+}
+static inline cap_gen_mark *cap_gen_mark_at(const cap_gen *g, uint32_t i)
+{
+	return (cap_gen_mark *)((char *)g->map + CAP_GEN_MARK_OFF + sizeof(cap_gen_marks)) + i;
+}
+/* cap_gen_mark_claim - take a free marker for owner own (pid << 32 | tag, bit 0 clear), fill
+ * start, server and session, empty its slots; the index, or -1 when every marker is taken. */
+int cap_gen_mark_claim(cap_gen *g, uint64_t own, uint64_t start, const uint64_t server[2],
+		       uint64_t session);
+/* cap_gen_mark_add - name slot in marker i, still owned by own: 1, or 0 when the marker is no
+ * longer own's. When its slots are full, the last one becomes CAP_GEN_GLOBAL (every entry
+ * depends on it). */
+int cap_gen_mark_add(cap_gen *g, uint32_t i, uint64_t own, uint32_t slot);
+/* cap_gen_mark_clear - free marker i if own still owns it (orphaned or not): 1, else 0. The
+ * caller bumped what it names first. */
+int cap_gen_mark_clear(cap_gen *g, uint32_t i, uint64_t own);
+/* cap_gen_marked - the index of a marker that names one of slot[0..n) and its owner word in
+ * *own, searching from marker *from on (set to the next index); -1 when none. */
+int cap_gen_marked(const cap_gen *g, const uint32_t *slot, uint32_t n, uint32_t *from,
+		   uint64_t *own);
 
 /* Safe files in CAPACITOR_DIR (mode 0700 directory, 0600 files, owned by us, no symlinks). */
 /* cap_dir_open - mkdir path (last component, 0700) and open it O_DIRECTORY|O_NOFOLLOW after

@@ -182,6 +182,11 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 		cap_my_reconnected(rt, mc); /* the statement ran in a new session: no fill */
 	mc->contact_ns = cap_now_ns();
+	/* the rest of a multi-statement string still runs: its marker stays until the last
+	 * result (mysql_next_result) */
+	mc->sess.mark_keep = (mc->m->server_status & SERVER_MORE_RESULTS_EXIST) &&
+			     plan->act != CAP_ACT_CACHE && info->kind != CAP_SQL_READ &&
+			     info->kind != CAP_SQL_EMPTY;
 	cap_sess_after(rt, &mc->sess, info, plan, sql, len, ok, cap_my_server_in_trans(mc->m),
 		       &cap_mycat_ops, mc->cat);
 	cap_sess_stmt_end(&mc->sess, info, plan, ok, cap_my_server_in_trans(mc->m));
@@ -216,8 +221,10 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
  * entry will depend on now (DESIGN.md contract point 5); hits never pay for this. */
 void cap_my_miss_deps(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, cap_plan *plan)
 {
-	if (plan->act == CAP_ACT_CACHE && plan->can_fill)
+	if (plan->act == CAP_ACT_CACHE && plan->can_fill) {
+		cap_my_orphans(rt, mc);
 		cap_sess_deps(rt, &mc->sess, info, &cap_mycat_ops, mc->cat, plan);
+	}
 }
 
 static int my_key(const my_conn *mc, const char *sql, size_t len, uint64_t proto,
@@ -445,8 +452,12 @@ CAP_EXPORT int mysql_next_result(MYSQL *m)
 	int rc = CAP_REAL(cap_my.mysql_next_result(m));
 	if (mc && mc->multi_dirty) {
 		cap_engine_bump_db(rt->engine, mc->sess.scope);
-		if (!(m->server_status & SERVER_MORE_RESULTS_EXIST))
+		if (!(m->server_status & SERVER_MORE_RESULTS_EXIST)) {
 			mc->multi_dirty = 0;
+			mc->sess.mark_keep = 0;
+			if (!cap_my_server_in_trans(m))
+				cap_sess_unmark(rt, &mc->sess);
+		}
 	}
 	return rc;
 }

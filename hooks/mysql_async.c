@@ -106,7 +106,7 @@ static void async_note(MYSQL *m, const char *sql, size_t len)
 	int plain = k == CAP_SQL_READ || k == CAP_SQL_EMPTY ||
 		    (k == CAP_SQL_READ_NOCACHE && !(info->reasons & CAP_SQLR_FUNCTION));
 	if (!plain) {
-		cap_engine_bump_db(rt->engine, mc->sess.scope);
+		cap_sess_mark_db(rt, &mc->sess); /* bumps the database, too */
 		mc->async_dirty = 1;
 		if (cap_my_in_txn_before(m)) {
 			mc->sess.wset_db = 1;
@@ -124,6 +124,8 @@ static void async_done(MYSQL *m)
 	if (mc && mc->async_dirty) {
 		cap_engine_bump_db(rt->engine, mc->sess.scope);
 		mc->async_dirty = 0;
+		if (!cap_my_server_in_trans(m))
+			cap_sess_unmark(rt, &mc->sess);
 	}
 }
 

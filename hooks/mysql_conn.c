@@ -102,6 +102,9 @@ static void sess_setup(my_conn *mc)
 	/* dependencies are read on a miss only (cap_my_miss_deps): a hit makes no system call */
 	mc->sess.lazy_deps = 1;
 	mc->thread_id = m->thread_id;
+	/* a marker of a write of ours left by our death is resolved once the server no longer
+	 * lists this thread (cap_my_orphans) */
+	mc->sess.srv_session = m->thread_id;
 	mc->sysdb = cap_my_is_sysdb(m->db, m->db ? strlen(m->db) : 0);
 	mc->locked = 0;
 	mc->auto_is_null = 0;
@@ -180,6 +183,7 @@ void cap_my_remove(MYSQL *m)
 	if (mc == NULL)
 		return;
 	cap_my_stmt_reset(mc);
+	cap_sess_abandon(cap_rt_get(), &mc->sess);
 	cap_sess_free(&mc->sess);
 	cap_buf_free(&mc->fill_key);
 	cap_buf_free(&mc->replay);
@@ -197,6 +201,9 @@ void cap_my_stmt_start(const cap_rt *rt, my_conn *mc)
 	if (mc->multi_dirty) {
 		cap_engine_bump_db(rt->engine, mc->sess.scope);
 		mc->multi_dirty = 0;
+		mc->sess.mark_keep = 0;
+		if (!cap_my_server_in_trans(mc->m))
+			cap_sess_unmark(rt, &mc->sess);
 	}
 }
 

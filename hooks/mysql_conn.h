@@ -55,6 +55,7 @@ typedef struct my_conn {
 	char *sq_sql;
 	size_t sq_len;
 	/* invalidation of statements still running on the server */
+	uint64_t orphan_next;    /* cap_my_orphans asks the server again from then on */
 	int multi_dirty;         /* a multi-result statement that may write: bump at next_result */
 	int async_dirty;         /* a non-blocking statement that may write: bump when it ends */
 } my_conn;

@@ -165,3 +165,48 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 	cap_my_refresh_params(mc);
 	return 1;
 }
+
+/* A write of a process that died (or closed its connection) before it saw the write's end may
+ * still be run and committed by the server: its tables are not filled until the server no
+ * longer lists that thread (cache/engine.h, orphans). Asked on a miss, on the program's own
+ * connection, only between transactions and with nothing unread, for one orphan of this server
+ * at a time and at most every 50 ms per connection. Markers are matched by the connection's
+ * identity, user included: PROCESSLIST shows a user its own threads. */
+CAP_COLD void cap_my_orphans(const cap_rt *rt, my_conn *mc)
+{
+	uint64_t server[2];
+	cap_orphan o;
+	cap_sess_server(&mc->sess, server);
+	server[1] = 0; /* the user must match (see above) */
+	if (!cap_engine_orphan_find(rt->engine, server, &o))
+		return;
+	MYSQL *m = mc->m;
+	uint64_t now = cap_now_ns();
+	if (now < mc->orphan_next || m->status != MYSQL_STATUS_READY || m->fields != NULL ||
+	    (m->server_status & (SERVER_MORE_RESULTS_EXIST | SERVER_STATUS_IN_TRANS)))
+		return;
+	mc->orphan_next = now + 50ull * 1000000ull;
+	char q[160];
+	int qn = snprintf(q, sizeof(q),
+			  "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = %llu",
+			  (unsigned long long)o.session);
+	unsigned long long affected = m->affected_rows;
+	unsigned int warnings = m->warning_count;
+	int gone = 0;
+	if (CAP_REAL(cap_my.mysql_real_query(m, q, (unsigned long)qn)) == 0) {
+		MYSQL_RES *r = CAP_REAL(cap_my.mysql_store_result(m));
+		MYSQL_ROW row;
+		if (r && r->field_count == 1 && (row = CAP_REAL(cap_my.mysql_fetch_row(r))) &&
+		    row[0] && strcmp(row[0], "0") == 0)
+			gone = 1;
+		cap_my_free_res(r);
+	} else {
+		m->net.last_errno = 0;
+		m->net.last_error[0] = '\0';
+		strcpy(m->net.sqlstate, "00000");
+	}
+	m->affected_rows = affected;
+	m->warning_count = warnings;
+	if (gone)
+		cap_engine_orphan_done(rt->engine, &o);
+}

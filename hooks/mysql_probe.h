@@ -11,6 +11,9 @@
  * the connection cannot take a query now (the settings still unknown); a failed read disables
  * caching on the session. */
 int cap_my_probe(my_conn *mc);
+/* cap_my_orphans - on a miss: resolve an orphaned write in flight of this server whose thread
+ * the server no longer lists (see mysql_probe.c). */
+void cap_my_orphans(const cap_rt *rt, my_conn *mc);
 /* cap_my_refresh_params - fold the connection's character set into the key (the library
  * changes it without a statement: mysql_set_character_set). */
 void cap_my_refresh_params(my_conn *mc);

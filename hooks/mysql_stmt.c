@@ -557,8 +557,11 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 	if (sql == NULL) {
 		/* a statement whose text we never saw: it may do anything */
 		int was = cap_my_in_txn_before(mc->m);
+		cap_sess_mark_db(rt, &mc->sess);
 		int rc = CAP_REAL(fn(st, NULL, 0));
 		cap_engine_bump_db(rt->engine, mc->sess.scope);
+		if (!cap_my_server_in_trans(mc->m))
+			cap_sess_unmark(rt, &mc->sess);
 		if (was || cap_my_server_in_trans(mc->m)) {
 			mc->sess.wset_db = 1;
 			mc->sess.txn_tainted = 1;

@@ -114,6 +114,7 @@ typedef struct pq_conn {
 	int params_dirty;          /* re-read ParameterStatus before the next lookup */
 	uint64_t params_h;         /* their hash when last read (0: not yet) */
 	uint64_t probe_ns;         /* cap_now_ns of the last read-back */
+	uint64_t orphan_next;      /* pq_orphans asks the server again from then on */
 	cap_pqcat *cat;            /* current, or NULL */
 	cap_pqcat *last;           /* the one before, while no current one could be had */
 	struct pq_rx *rx;          /* notice forwarding (outlives this state: see pq_rx) */
@@ -272,6 +273,9 @@ static void sess_setup(pq_conn *pc)
 	/* nothing is known until the first probe: role and database defaults, the identity */
 	pc->sess.probe = 1;
 	pc->sess.scope_unsure = 1;
+	/* the backend's pid: a marker of a write of ours left by our death is resolved once
+	 * pg_stat_activity no longer lists it (pq_orphans) */
+	pc->sess.srv_session = cap_pq.PQbackendPID ? (uint64_t)cap_pq.PQbackendPID(pc->conn) : 0;
 	cap_sess_unknown(&pc->sess, 0);
 	pc->unnamed_live = 0; /* a new session has none; every call that makes one is ours */
 	pc->params_dirty = 1;
@@ -343,6 +347,7 @@ static void pq_forget_session(pq_conn *pc)
 	pend_clear(pc);
 	fl_clear(pc);
 	preps_clear(pc);
+	cap_sess_abandon(cap_rt_get(), &pc->sess);
 	cap_sess_free(&pc->sess);
 	sess_setup(pc);
 }
@@ -366,6 +371,7 @@ static void pq_remove(PGconn *conn)
 	pend_clear(pc);
 	fl_clear(pc);
 	preps_clear(pc);
+	cap_sess_abandon(cap_rt_get(), &pc->sess);
 	cap_sess_free(&pc->sess);
 	cap_buf_free(&pc->pend_val);
 	cap_buf_free(&pc->fl_key);
@@ -671,6 +677,7 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 		info->digest = 0;
 		info->nbuiltin = 0;
 		info->names_len = 0;
+		cap_sess_mark(rt, &pc->sess, info, plan, NULL, NULL);
 		return NULL;
 	}
 	cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
@@ -807,6 +814,7 @@ static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const c
 	/* the server may have applied a configuration reload before this statement: its
 	 * reports came with the answer */
 	pc->params_dirty = 1;
+	pc->sess.mark_keep = pipeline_on(pc->conn); /* more may be in flight */
 
 	/* anywhere in the string, whatever its overall kind (BEGIN; DEALLOCATE s; ...), and
 	 * code we cannot see into (a PL/pgSQL function may EXECUTE 'PREPARE ...') */
@@ -900,6 +908,40 @@ static int hit_allowed(pq_conn *pc)
 	return pc->listening == LISTEN_NO || !listening_now(pc);
 }
 
+/* A write of a process that died (or closed its connection) before it saw the write's end may
+ * still be run and committed by the server: its tables are not filled until the server says
+ * that session is gone (cache/engine.h, orphans). Asked here, on a miss, on the program's
+ * connection where a statement of ours is invisible (as listening_now), for one orphan of this
+ * server at a time and at most every ORPHAN_NS per connection. */
+#define ORPHAN_NS (50ull * 1000000ull)
+static CAP_COLD void pq_orphans(const cap_rt *rt, pq_conn *pc)
+{
+	uint64_t server[2];
+	cap_orphan o;
+	cap_sess_server(&pc->sess, server);
+	if (!cap_engine_orphan_find(rt->engine, server, &o))
+		return;
+	uint64_t now = cap_now_ns();
+	if (now < pc->orphan_next || pc->pend || pc->fl_active || pc->ghost ||
+	    pipeline_on(pc->conn) || cap_pq.PQisnonblocking(pc->conn) ||
+	    cap_pq.PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
+		return;
+	pc->orphan_next = now + ORPHAN_NS;
+	char sql[128];
+	snprintf(sql, sizeof(sql),
+		 "SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity WHERE pid = %llu",
+		 (unsigned long long)o.session);
+	pq_quiet = 1;
+	PGresult *r = CAP_REAL(cap_pq.PQexec(pc->conn, sql));
+	pq_quiet = 0;
+	unnamed_stale(pc); /* a simple query destroys it */
+	pc->unnamed_live = prep_find(pc, "") != NULL;
+	if (r && cap_pq.PQresultStatus(r) == PGRES_TUPLES_OK && cap_pq.PQntuples(r) == 1 &&
+	    strcmp(cap_pq.PQgetvalue(r, 0, 0), "0") == 0)
+		cap_engine_orphan_done(rt->engine, &o);
+	cap_pq.PQclear(r);
+}
+
 typedef PGresult *(*pq_sync_fn)(PGconn *conn, const pq_call *call);
 
 static PGresult *run_exec(PGconn *conn, const pq_call *c)
@@ -948,6 +990,8 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 			}
 			if (pc->standby)
 				plan.can_fill = 0; /* a standby may lag the writes it would be filed under */
+			if (plan.can_fill)
+				pq_orphans(rt, pc);
 			cap_sess_deps(rt, &pc->sess, info, &cap_pqcat_ops, pc->cat, &plan);
 			if (call->stmt_name && call->stmt_name[0] == '\0') {
 				PGresult *bad = unnamed_restore(pc);
@@ -1220,6 +1264,8 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 		} else if (plan.can_fill) {
 			if (pc->standby)
 				plan.can_fill = 0;
+			else
+				pq_orphans(rt, pc);
 			cap_sess_deps(rt, &pc->sess, info, &cap_pqcat_ops, pc->cat, &plan);
 		}
 	}

@@ -42,6 +42,7 @@
 	X(PGpipelineStatus, PQpipelineStatus, (const PGconn *))                                \
 	X(int, PQisnonblocking, (const PGconn *))                                              \
 	X(int, PQsocket, (const PGconn *))                                                     \
+	X(int, PQbackendPID, (const PGconn *))                                                 \
 	X(char *, PQhost, (const PGconn *))                                                    \
 	X(char *, PQport, (const PGconn *))                                                    \
 	X(char *, PQdb, (const PGconn *))                                                      \

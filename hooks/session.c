@@ -235,8 +235,19 @@ static int dirty_level(const cap_sess *s)
 	       (iso == CAP_ISO_READ_UNCOMMITTED || iso == CAP_ISO_UNKNOWN);
 }
 
+static void plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
+		 const cap_catalog_ops *ops, void *cat, cap_plan *p);
+
 void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
 		   const cap_catalog_ops *ops, void *cat, cap_plan *p)
+{
+	plan(rt, s, info, in_txn, ops, cat, p);
+	if (p->act == CAP_ACT_WRITE)
+		cap_sess_mark(rt, s, info, p, ops, cat);
+}
+
+static void plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
+		 const cap_catalog_ops *ops, void *cat, cap_plan *p)
 {
 	p->act = CAP_ACT_PASS;
 	p->can_hit = p->can_fill = 0;
@@ -536,6 +547,65 @@ void cap_sess_bump(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, cons
 {
 	if (rt->invalidating && p->act == CAP_ACT_WRITE)
 		bump_write(rt, s, info, p, ops, cat, 0);
+}
+
+void cap_sess_server(const cap_sess *s, uint64_t server[2])
+{
+	server[0] = s->ident_base;
+	server[1] = s->cluster_len ? cap_hash64(s->cluster, s->cluster_len, 0x5e) : 0;
+}
+
+/* mark_set - name set in the connection's marker, then bump it: the write is sent next. A
+ * reader that filled before the marker was complete is made stale by this bump; one that fills
+ * while it is there stores nothing it names. */
+static void mark_set(const cap_rt *rt, cap_sess *s, const cap_slotset *set)
+{
+	uint64_t server[2];
+	cap_sess_server(s, server);
+	cap_engine_mark(rt->engine, &s->mark, set, server, s->srv_session);
+	cap_engine_bump_slots(rt->engine, set);
+}
+
+/* A write about to be sent: the bumps cap_sess_after will make, collected (bump_write outside
+ * a transaction only bumps, it records nothing). */
+void cap_sess_mark(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, const cap_plan *p,
+		   const cap_catalog_ops *ops, void *cat)
+{
+	if (!rt->invalidating || p->act != CAP_ACT_WRITE)
+		return;
+	cap_slotset set = { 0, 0, { 0 } };
+	cap_engine_collect(&set);
+	bump_write(rt, s, info, p, ops, cat, 0);
+	cap_engine_collect(NULL);
+	mark_set(rt, s, &set);
+}
+
+void cap_sess_mark_db(const cap_rt *rt, cap_sess *s)
+{
+	if (!rt->invalidating)
+		return;
+	cap_slotset set = { 0, 0, { 0 } };
+	cap_engine_collect(&set);
+	cap_sess_bump_db(rt, s);
+	cap_sess_bump_cluster(rt, s);
+	cap_engine_collect(NULL);
+	mark_set(rt, s, &set);
+}
+
+void cap_sess_unmark(const cap_rt *rt, cap_sess *s)
+{
+	if (s->mark.idx && rt->engine)
+		cap_engine_unmark(rt->engine, &s->mark);
+	s->mark.idx = 0;
+}
+
+void cap_sess_abandon(const cap_rt *rt, cap_sess *s)
+{
+	if (s->mark.idx == 0 || rt->engine == NULL)
+		return;
+	cap_sess_bump_db(rt, s);
+	cap_sess_bump_cluster(rt, s);
+	cap_engine_abandon(rt->engine, &s->mark);
 }
 
 /* The transaction ended: bump again everything it wrote (readers may have cached the
@@ -852,11 +922,15 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 	}
 	if (in_txn && takes_snapshot(info))
 		s->txn_snap = 1;
+	/* bumped after; a transaction's writes are bumped when it ends (end_txn) */
+	if (!in_txn && s->mark.idx && !s->mark_keep)
+		cap_sess_unmark(rt, s);
 }
 
 void cap_sess_lost(const cap_rt *rt, cap_sess *s)
 {
 	if (s->nwset || s->wset_db || s->txn_tainted)
 		cap_sess_bump_db(rt, s);
+	cap_sess_abandon(rt, s);
 	cap_sess_free(s);
 }

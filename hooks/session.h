@@ -99,6 +99,13 @@ typedef struct cap_sess {
 	uint32_t nwset, capwset;
 	int wset_db;           /* the open transaction did something whose tables are unknown */
 	int txn_ddl;           /* the open transaction ran DDL: catalogs reload after it ends */
+	/* writes in flight (cache/engine.h): the marker held from before a write is sent until
+	 * its bumps after it, or until the transaction it is part of ended */
+	cap_mark mark;
+	int mark_keep;         /* the hook has more statements in flight (a pipeline): the
+				* marker stays after this one */
+	uint64_t srv_session;  /* the server's id of this session (backend pid, thread id), set
+				* by the hook: an orphaned marker is resolved once it is gone */
 	/* temporary tables created in this session (bare names, folded) */
 	char **temps;
 	uint32_t ntemps, captemps;
@@ -223,6 +230,24 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
  * call (an asynchronous command's result arrived; the program may never read the rest). */
 void cap_sess_bump(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, const cap_plan *p,
 		   const cap_catalog_ops *ops, void *cat);
+
+/* Writes in flight. cap_sess_plan marks every statement it plans as a write before it
+ * returns: what the write will bump is named in the connection's marker and bumped once now,
+ * before the statement is sent; cap_sess_after bumps as always and clears the marker once no
+ * transaction is open (a transaction's writes commit at its end). A hook that plans a write
+ * itself calls cap_sess_mark. cap_sess_server - the keys of the server this session talks to
+ * (an orphan found with them is one the hook may ask this server about). cap_sess_unmark -
+ * clear the marker (after the bumps). cap_sess_abandon - the connection is closed or reset:
+ * a marker still held names a write whose end was not seen, which the server may still run:
+ * it is bumped now and left to be resolved once the server says the session is gone. */
+void cap_sess_mark(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, const cap_plan *p,
+		   const cap_catalog_ops *ops, void *cat);
+void cap_sess_server(const cap_sess *s, uint64_t server[2]);
+void cap_sess_unmark(const cap_rt *rt, cap_sess *s);
+/* cap_sess_mark_db - cap_sess_mark for a statement whose text is unknown: its database (the
+ * server's slot too) is named and bumped. */
+void cap_sess_mark_db(const cap_rt *rt, cap_sess *s);
+void cap_sess_abandon(const cap_rt *rt, cap_sess *s);
 
 /* cap_sess_set_params - fold hook-specific session parameters (libpq's ParameterStatus
  * values, Connector/C's character set...) into the fingerprint. */

@@ -82,7 +82,9 @@ static const command commands[] = {
 	  "Make every process sharing CAPACITOR_DIR forget the cached results that read the\n"
 	  "named tables (a bare name: schema and database are ignored, case does not matter),\n"
 	  "or every cached result with --all. Use it after writes that did not go through\n"
-	  "Capacitor. Exit status 1 when the directory's generation table cannot be opened.\n" },
+	  "Capacitor. --all also clears the marks of writes left in flight by processes that\n"
+	  "died (their tables are not cached until the server is seen to have ended them).\n"
+	  "Exit status 1 when the directory's generation table cannot be opened.\n" },
 	{ "stats", cmd_stats, "[--json | --prometheus] [--top N] [--watch SECONDS] [--reset] [--dir DIR]",
 	  "Print the counters and latency histograms of every process sharing CAPACITOR_DIR:\n"
 	  "a table by default, one JSON object with --json, the Prometheus text format with\n"
@@ -471,7 +473,13 @@ static int cmd_invalidate(int argc, char **argv)
 
 	if (all) {
 		cap_engine_bump_all(e);
+		/* markers of writers that died with a write in flight keep their tables from
+		 * being cached until the server says the write ended; the user says so here */
+		unsigned n = cap_engine_orphans_clear(e);
 		printf("invalidated every cached result in %s\n", c.dir);
+		if (n)
+			printf("cleared %u write%s in flight of processes that died\n", n,
+			       n == 1 ? "" : "s");
 	} else {
 		for (int i = optind; i < argc; i++)
 			cap_engine_bump_table(e, argv[i], strlen(argv[i]));

@@ -550,3 +550,170 @@ Test(engine, threads_through_l1_and_l2)
 	}
 	cap_engine_close(e);
 }
+
+/* ---- writes in flight ---- */
+
+static cap_slotset slots_of(const char *table)
+{
+	cap_slotset s;
+	s.n = 1;
+	s.over = 0;
+	s.slot[0] = cap_engine_table_slot(table, strlen(table));
+	return s;
+}
+
+Test(engine, collector_records_without_bumping)
+{
+	cap_engine *e = open_eng(1 << 20, 0);
+	got g;
+	put_str(e, "q", "t", "v", 0);
+	cap_slotset set = { 0, 0, { 0 } };
+	cap_engine_collect(&set);
+	cap_engine_bump_table(e, "t", 1);
+	cap_engine_bump_table(e, "T", 1); /* same slot: once */
+	cap_engine_bump_db(e, 42);
+	cap_engine_collect(NULL);
+	cr_assert_eq(set.n, 2);
+	cr_assert_eq(get_str(e, "q", &g), CAP_HIT_L1); /* nothing was bumped */
+	cap_engine_bump_slots(e, &set);
+	cr_assert_eq(get_str(e, "q", &g), CAP_MISS);
+	cap_engine_close(e);
+}
+
+Test(engine, marked_slot_not_filled_until_unmarked)
+{
+	cap_engine *e = open_eng(1 << 20, 1 << 20);
+	got g;
+	cap_mark m = { 0, 0 };
+	cap_slotset set = slots_of("t");
+	uint64_t server[2] = { 1, 2 };
+	cr_assert_eq(cap_engine_mark(e, &m, &set, server, 77), CAP_OK);
+	cr_assert_neq(m.idx, 0);
+	put_str(e, "q", "t", "old", 0); /* a fill while the write may commit: not kept */
+	cr_assert_eq(get_str(e, "q", &g), CAP_MISS);
+	put_str(e, "other", "u", "x", 0); /* another table fills */
+	cr_assert_eq(get_str(e, "other", &g), CAP_HIT_L1);
+	cap_slotset more = slots_of("u"); /* the transaction writes u too: the marker widens */
+	cr_assert_eq(cap_engine_mark(e, &m, &more, server, 77), CAP_OK);
+	put_str(e, "other2", "u", "x", 0);
+	cr_assert_eq(get_str(e, "other2", &g), CAP_MISS);
+	cap_engine_bump_slots(e, &set);
+	cap_engine_unmark(e, &m);
+	cr_assert_eq(m.idx, 0);
+	put_str(e, "q", "t", "new", 0);
+	cr_assert_eq(get_str(e, "q", &g), CAP_HIT_L1);
+	cap_orphan o;
+	cr_assert_eq(cap_engine_orphan_find(e, server, &o), 0);
+	cap_engine_close(e);
+}
+
+Test(engine, dead_writer_orphaned_and_resolved)
+{
+	cap_engine *e = open_eng(1 << 20, 1 << 20);
+	got g;
+	put_str(e, "q", "t", "old", 0);
+	uint64_t server[2] = { 5, 0 };
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = fork();
+	if (pid == 0) { /* the writer: marks (and bumps before sending), then dies */
+		cap_engine *w = open_eng(0, 0);
+		cap_mark m = { 0, 0 };
+		cap_slotset set = slots_of("t");
+		int ok = cap_engine_mark(w, &m, &set, server, 1234) == CAP_OK;
+		cap_engine_bump_slots(w, &set);
+		(void)!write(p[1], &ok, sizeof(ok));
+		_exit(0);
+	}
+	int ok = 0;
+	cr_assert_eq(read(p[0], &ok, sizeof(ok)), (ssize_t)sizeof(ok));
+	cr_assert(ok);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert_eq(get_str(e, "q", &g), CAP_MISS); /* the bump before the send */
+	cap_orphan o;
+	cr_assert_eq(cap_engine_orphan_find(e, server, &o), 0); /* not known dead yet */
+	put_str(e, "q", "t", "maybe-old", 0); /* the fill finds the dead owner: orphan, no store */
+	cr_assert_eq(get_str(e, "q", &g), CAP_MISS);
+	uint64_t other[2] = { 6, 0 };
+	cr_assert_eq(cap_engine_orphan_find(e, other, &o), 0); /* another server's reader */
+	cr_assert_eq(cap_engine_orphan_find(e, server, &o), 1);
+	cr_assert_eq(o.session, 1234);
+	put_str(e, "q", "t", "maybe-old", 0); /* still not stored: the server may still run it */
+	cr_assert_eq(get_str(e, "q", &g), CAP_MISS);
+	/* the server says the session is gone: bumped and cleared; fills are kept again */
+	put_str(e, "q2", "t", "before", 0);
+	cap_engine_orphan_done(e, &o);
+	cr_assert_eq(cap_engine_orphan_find(e, server, &o), 0);
+	put_str(e, "q", "t", "new", 0);
+	cr_assert_eq(get_str(e, "q", &g), CAP_HIT_L1);
+	cap_engine_close(e);
+}
+
+Test(engine, live_writer_never_orphaned)
+{
+	cap_engine *e = open_eng(1 << 20, 0);
+	got g;
+	cap_mark m = { 0, 0 };
+	cap_slotset set = slots_of("t");
+	uint64_t server[2] = { 9, 0 };
+	cr_assert_eq(cap_engine_mark(e, &m, &set, server, 1), CAP_OK);
+	put_str(e, "q", "t", "v", 0);
+	cr_assert_eq(get_str(e, "q", &g), CAP_MISS);
+	cap_orphan o;
+	cr_assert_eq(cap_engine_orphan_find(e, server, &o), 0); /* we are alive */
+	cap_engine_abandon(e, &m); /* a closed connection: the server may still run it */
+	cr_assert_eq(cap_engine_orphan_find(e, server, &o), 1);
+	cr_assert_eq(cap_engine_orphans_clear(e), 1); /* capacitor invalidate --all */
+	cr_assert_eq(cap_engine_orphan_find(e, server, &o), 0);
+	put_str(e, "q", "t", "v", 0);
+	cr_assert_eq(get_str(e, "q", &g), CAP_HIT_L1);
+	cap_engine_close(e);
+}
+
+Test(engine, markers_bounded_then_refused)
+{
+	cap_engine *e = open_eng(1 << 20, 0);
+	static cap_mark m[CAP_GEN_MARKS + 1];
+	cap_slotset set = slots_of("t");
+	uint64_t server[2] = { 1, 0 };
+	for (unsigned i = 0; i < CAP_GEN_MARKS; i++)
+		cr_assert_eq(cap_engine_mark(e, &m[i], &set, server, i), CAP_OK);
+	cr_assert_eq(cap_engine_mark(e, &m[CAP_GEN_MARKS], &set, server, 0), CAP_ETOOBIG);
+	cap_engine_unmark(e, &m[3]);
+	cr_assert_eq(cap_engine_mark(e, &m[CAP_GEN_MARKS], &set, server, 0), CAP_OK);
+	cap_engine_close(e);
+}
+
+Test(engine, live_owner_taken_for_dead_takes_its_marker_back)
+{
+	/* a reader in another pid namespace may orphan a live writer's marker */
+	cap_engine *e = open_eng(1 << 20, 0);
+	got g;
+	cap_mark m = { 0, 0 };
+	cap_slotset set = slots_of("t");
+	uint64_t server[2] = { 4, 0 };
+	cr_assert_eq(cap_engine_mark(e, &m, &set, server, 1), CAP_OK);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	cr_assert(fd >= 0);
+	cap_gen *peer;
+	cr_assert_eq(cap_gen_open_file(fd, &peer), CAP_OK);
+	close(fd);
+	__atomic_fetch_or(&cap_gen_mark_at(peer, m.idx - 1)->own, CAP_MARK_ORPHAN, __ATOMIC_SEQ_CST);
+	cap_orphan o;
+	cr_assert_eq(cap_engine_orphan_find(e, server, &o), 1);
+	uint32_t idx = m.idx;
+	cap_slotset more = slots_of("u");
+	cr_assert_eq(cap_engine_mark(e, &m, &more, server, 1), CAP_OK); /* the next write */
+	cr_assert_eq(m.idx, idx);
+	cr_assert_eq(cap_engine_orphan_find(e, server, &o), 0);
+	put_str(e, "q", "t", "v", 0);
+	cr_assert_eq(get_str(e, "q", &g), CAP_MISS); /* still protected */
+	__atomic_fetch_or(&cap_gen_mark_at(peer, m.idx - 1)->own, CAP_MARK_ORPHAN, __ATOMIC_SEQ_CST);
+	cap_engine_unmark(e, &m); /* an orphaned marker of ours is ours to clear */
+	cr_assert_eq(cap_engine_orphan_find(e, server, &o), 0);
+	put_str(e, "q", "t", "v", 0);
+	cr_assert_eq(get_str(e, "q", &g), CAP_HIT_L1);
+	cap_gen_close(peer);
+	cap_engine_close(e);
+}

@@ -115,3 +115,41 @@ Test(gen, corrupt_header_rebuilt)
 	cr_assert_neq(a->nonce, nonce);
 	cap_gen_close(a);
 }
+
+Test(gen, marker_layout_and_format)
+{
+	cr_assert_eq(sizeof(cap_gen_mark), 128);
+	cr_assert_eq(CAP_GEN_MARK_OFF % 64, 0);
+	cr_assert(CAP_GEN_MARK_OFF >= CAP_GEN_HDR_SIZE + (size_t)CAP_GEN_SLOTS * 8);
+	cr_assert_eq(CAP_GEN_FILE_SIZE,
+		     CAP_GEN_MARK_OFF + 64 + (size_t)CAP_GEN_MARKS * sizeof(cap_gen_mark));
+	cr_assert_eq(CAP_GEN_FORMAT >> 56, 2); /* files of format 1 (no markers) are rebuilt */
+}
+
+Test(gen, marker_claim_add_clear)
+{
+	cap_gen *g;
+	cr_assert_eq(cap_gen_open_file(dfd, &g), CAP_OK);
+	uint64_t server[2] = { 1, 2 };
+	uint64_t own = (uint64_t)getpid() << 32 | 2;
+	int i = cap_gen_mark_claim(g, own, 0, server, 3);
+	cr_assert_geq(i, 0);
+	uint32_t want[2] = { 5, 9 }, from = 0;
+	uint64_t o;
+	cr_assert_eq(cap_gen_marked(g, want, 2, &from, &o), -1);
+	cr_assert(cap_gen_mark_add(g, (uint32_t)i, own, 9));
+	from = 0;
+	cr_assert_eq(cap_gen_marked(g, want, 2, &from, &o), i);
+	cr_assert_eq(o, own);
+	cr_assert(!cap_gen_mark_add(g, (uint32_t)i, own + 2, 5)); /* not its owner */
+	for (uint32_t s = 100; s < 100 + CAP_MARK_SLOTS + 3; s++) /* full: the global epoch */
+		cr_assert(cap_gen_mark_add(g, (uint32_t)i, own, s));
+	uint32_t global = CAP_GEN_GLOBAL;
+	from = 0;
+	cr_assert_eq(cap_gen_marked(g, &global, 1, &from, &o), i);
+	cr_assert(!cap_gen_mark_clear(g, (uint32_t)i, own + 2));
+	cr_assert(cap_gen_mark_clear(g, (uint32_t)i, own));
+	from = 0;
+	cr_assert_eq(cap_gen_marked(g, want, 2, &from, &o), -1);
+	cap_gen_close(g);
+}
