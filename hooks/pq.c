@@ -1112,9 +1112,11 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 		pc->sess.txn_tainted = 1;
 		pc->sess.wset_db = 1;
 		cap_sess_bump_db(rt, &pc->sess);
-		if (call->sql == NULL || mentions_prepared(call->sql, call->sql_len))
-			preps_clear(pc);
 	}
+	/* PREPARE and DEALLOCATE are utilities, not writes, but change what a name means */
+	if (call->sql == NULL ||
+	    (info->kind != CAP_SQL_READ && mentions_prepared(call->sql, call->sql_len)))
+		preps_clear(pc);
 	return CAP_REAL(fn(pc->conn, call));
 }
 
