@@ -18,7 +18,7 @@ cap_need_pg
 cap_need_clean_exit
 ruby -e 'require "pg"' 2>/dev/null || skip "ruby with pg not installed (ruby-pg)"
 lib=$(ruby -e 'require "pg"; puts $LOADED_FEATURES.grep(/pg_ext/).first')
-ldd "$lib" | grep -q 'libpq\.so\.5 => /' || fail "ruby-pg's $lib does not load the system libpq.so.5"
+case $(ldd "$lib") in *"libpq.so.5 => /"*) ;; *) fail "ruby-pg's $lib does not load the system libpq.so.5" ;; esac
 
 cap_pg_psql -q <<'SQL'
 SET client_min_messages = warning;
