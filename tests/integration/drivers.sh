@@ -5,8 +5,9 @@
 #   cap_drv_run LABEL CMD...      run CMD three times: without the library (off), with it on an
 #                                 empty cache (cold), again (warm). Each run's stdout, stderr and
 #                                 exit status must equal the off run's (a run over 60 s is a
-#                                 hang). After cold and warm, `capacitor stats --json --top 513`
-#                                 is kept as $CAP_DRV_DIR/MODE.json.
+#                                 hang). Before cold (base) and after cold and warm,
+#                                 `capacitor stats --json --top 513` is kept as
+#                                 $CAP_DRV_DIR/MODE.json.
 #   cap_drv_count MODE KEY        a top-level stats counter (hits, hits_l2 ...) gained in MODE
 #   cap_drv_shape MODE TEXT FIELD calls|hits|misses|bypasses of the query shape TEXT (as
 #                                 `capacitor stats --top` prints it) gained in MODE
@@ -28,6 +29,7 @@ cap_drv_run() {
 		if [ "$mode" = off ]; then
 			timeout -k 5 60 env -u LD_PRELOAD "$@" >"$d/$mode.out" 2>"$d/$mode.err" || rc=$?
 		else
+			[ "$mode" = cold ] && { "$CAP_TOOL" stats --json --top 513 2>/dev/null || echo '{}'; } >"$d/base.json"
 			timeout -k 5 60 env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=1 "$@" \
 				>"$d/$mode.out" 2>"$d/$mode.err" || rc=$?
 			"$CAP_TOOL" stats --json --top 513 >"$d/$mode.json" ||
@@ -53,14 +55,14 @@ cap_drv_run() {
 }
 
 # _cap_drv_py MODE EXPR - evaluate EXPR with `now` and `before` (the stats after MODE and
-# after the run before it, {} for none) and print the result.
+# before it) and print the result.
 _cap_drv_py() {
-	local before=
+	local before=$CAP_DRV_DIR/base.json
 	[ "$1" = warm ] && before=$CAP_DRV_DIR/cold.json
 	/usr/bin/python3 - "$CAP_DRV_DIR/$1.json" "$before" "$2" <<'PY'
 import json, sys
 now = json.load(open(sys.argv[1]))
-before = json.load(open(sys.argv[2])) if sys.argv[2] else {}
+before = json.load(open(sys.argv[2]))
 def shape(stats, text, field):
     return sum(s.get(field, 0) for s in stats.get("top", []) if s.get("text") == text)
 print(eval(sys.argv[3]))
