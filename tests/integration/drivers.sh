@@ -33,7 +33,7 @@ cap_drv_run() {
 			timeout -k 5 60 env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=1 "$@" \
 				>"$d/$mode.out" 2>"$d/$mode.err" || rc=$?
 			"$CAP_TOOL" stats --json --top 513 >"$d/$mode.json" ||
-				fail "$label: capacitor stats failed after the $mode run"
+				fail "$label: capacitor stats failed after the $mode run (no call reached Capacitor?)"
 		fi
 		echo "$rc" >"$d/$mode.rc"
 		[ "$rc" -ne 124 ] || fail "$label: the $mode run hung (60 s): $(tail -n 5 "$d/$mode.out")"
