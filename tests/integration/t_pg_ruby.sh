@@ -7,9 +7,10 @@
 # transactions (commit, rollback, REPEATABLE READ), writes on its own and on another connection
 # followed by reads, errors outside and inside a transaction, the nonblocking API waited on
 # with IO.select (busy-first, and socket-first on a socket fetched before sending), send_query
-# + block, COPY - prints everything it sees; it runs without the library, then with it (cold,
-# warm), and every run must print the same. Repeated reads must be hits (the warm run's from
-# the shared tier, with no miss), and a write must show in the next read (the compared output).
+# + block, COPY (also as the process's first statement: a read, it must invalidate nothing) -
+# prints everything it sees; it runs without the library, then with it (cold, warm), and every
+# run must print the same. Repeated reads must be hits (the warm run's from the shared tier,
+# with no miss), and a write must show in the next read (the compared output).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=tests/integration/drivers.sh
@@ -47,6 +48,13 @@ rescue PG::Error => e
   r = e.result
   puts "#{label}: #{e.class} #{r && r.error_field(PG::PG_DIAG_SQLSTATE)} #{e.message.strip.gsub("\n", " / ")} txn=#{c.transaction_status}"
 end
+
+# the process's first statement is a COPY of a query: a read, it invalidates nothing
+cp = conn
+cp.copy_data("COPY (SELECT id, name FROM items WHERE id <= 2 ORDER BY id) TO STDOUT") do
+  puts "first copy: #{[cp.get_copy_data, cp.get_copy_data, cp.get_copy_data].inspect}"
+end
+cp.close
 
 setup = conn
 setup.exec("SET client_min_messages = warning")
