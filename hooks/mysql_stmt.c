@@ -424,7 +424,8 @@ static int st_key(const my_conn *mc, const MYSQL_STMT *st, const my_prep *prep, 
 	cap_sess_key(&mc->sess, km);
 	cap_keymat_add(km, prep->k, sizeof(prep->k));
 	cap_keymat_add(km, sql, len);
-	cap_keymat_add_u64(km, MY_PROTO_BINARY);
+	/* 2: entries keep the max_length of their rows alone; older builds' did not */
+	cap_keymat_add_u64(km, MY_PROTO_BINARY | 2u << 8);
 	cap_keymat_add_u64(km, st->param_count);
 	for (unsigned i = 0; i < st->param_count; i++) {
 		const MYSQL_BIND *p = &st->params[i];
