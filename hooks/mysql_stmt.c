@@ -22,9 +22,10 @@
  * store computes it, from 0), and a hit's store raises each field's max_length to it, as the
  * library's store does; without the attribute max_length is left alone, as the library
  * does. Cursors, array binding, callbacks, long data, prebound parameters
- * (mariadb_stmt_execute_direct) and the non-blocking API pass through uncached. One difference remains, in an error case only: after a prepared hit the
- * connection is ready at once, so a program that sends another command before reading the
- * result gets no "commands out of sync" error.
+ * (mariadb_stmt_execute_direct) and the non-blocking API pass through uncached. One
+ * difference remains, in an error case only: after a prepared hit the connection is ready at
+ * once, so a program that sends another command before reading the result gets no "commands
+ * out of sync" error.
  *
  * All of this writes into MYSQL_STMT and the library's method table, whose layouts belong to
  * one Connector/C release: the check that the running library is that release comes first.
