@@ -47,6 +47,7 @@
  */
 #include "cache/sql.h"
 #include "cache/sql_kw.h"
+#include "cache/cap.h"
 
 #include <string.h>
 
@@ -751,7 +752,8 @@ enum {
 	L_USING_FROM = 8,  /* the next USING starts a FROM list (DELETE, MERGE) */
 	L_CTEBODY = 16,    /* body of a CTE: closing it makes the name visible */
 	L_TGT = 32,        /* a write here still waits for its target */
-	L_RECURSIVE = 64   /* WITH RECURSIVE at this level */
+	L_RECURSIVE = 64,  /* WITH RECURSIVE at this level */
+	L_CAST = 128       /* inside CAST( ... ) */
 };
 
 typedef struct level {
@@ -769,7 +771,7 @@ typedef struct parser {
 	lexer lx;
 	tok cur, nxt;
 	uint16_t prevkw, prev2kw;
-	uint8_t prevt;
+	uint8_t prevt, prev2t;
 	uint8_t my;
 	cap_sql_info *in;
 	dgst dg;
@@ -782,6 +784,7 @@ typedef struct parser {
 	enum cap_sql_kind kind;
 	enum cap_sql_txn txn;
 	uint8_t query, ddl, nowr, write_seen, select_into, call_pending, in_create, explain;
+	uint8_t cast_pending; /* CAST was just read: the next level is its argument */
 	uint8_t skip_rest; /* the rest of the statement names nothing (COPY options) */
 	int block, tgt_pending;
 	/* whole input */
@@ -793,6 +796,7 @@ static void advance(parser *p)
 {
 	p->prev2kw = p->prevkw;
 	p->prevkw = p->cur.t == TK_WORD ? p->cur.kw : 0;
+	p->prev2t = p->prevt;
 	p->prevt = p->cur.t;
 	p->cur = p->nxt;
 	if (p->cur.t != TK_EOF) {
@@ -1125,7 +1129,9 @@ static void push(parser *p, uint8_t ctx, uint8_t fl)
 {
 	if (p->call_pending)
 		fl |= L_FN;
-	p->call_pending = 0;
+	if (p->cast_pending)
+		fl |= L_CAST;
+	p->call_pending = p->cast_pending = 0;
 	if (p->over || p->depth + 1 >= MAXDEPTH) {
 		p->over++;
 		p->reasons |= CAP_SQLR_UNSUPPORTED;
@@ -1139,7 +1145,7 @@ static void push(parser *p, uint8_t ctx, uint8_t fl)
 
 static void pop(parser *p)
 {
-	p->call_pending = 0;
+	p->call_pending = p->cast_pending = 0;
 	if (p->over) {
 		p->over--;
 		advance(p);
@@ -1529,6 +1535,10 @@ int cap_sql_now_text(const char *s, size_t n)
 				} else if (s[i] == 'U') {
 					i++;
 					v = hexrun(s, n, &i, 8, 8);
+				} else if (s[i] == 'b' || s[i] == 'f' || s[i] == 'n' || s[i] == 'r' ||
+					   s[i] == 't') {
+					i++;
+					v = ' '; /* a control character: not a letter */
 				}
 			} else if (s[i] == '+') {
 				i++;
@@ -1569,11 +1579,41 @@ static int is_now_literal(const parser *p, const tok *t)
 	return b < e && cap_sql_now_text(s + b, e - b);
 }
 
+/* A PostgreSQL date/time type (or a range of one): its input reads 'now', 'today' ... as the
+ * current time, whatever text it is given. */
+static int datetime_type(const parser *p, const tok *t)
+{
+	static const char *const names[] = { "date", "time", "timetz", "timestamp", "timestamptz",
+					     "daterange", "tsrange", "tstzrange", "datemultirange",
+					     "tsmultirange", "tstzmultirange" };
+	if (p->my || !is_name(t))
+		return 0;
+	const char *s = p->lx.s + t->off;
+	size_t n = t->len;
+	if (t->t == TK_QIDENT && n >= 2) {
+		s++;
+		n -= 2;
+	}
+	for (size_t i = 0; i < CAP_ARRAY_LEN(names); i++)
+		if (strlen(names[i]) == n && ci_eq(s, names[i], n))
+			return 1;
+	return 0;
+}
+
+/* Only a literal (checked for 'now' itself) or a parameter (its value is checked) is known
+ * not to be the current time; a column, a variable or an expression may hold 'now'. */
+static int lit_token(uint8_t t)
+{
+	return t == TK_STR || t == TK_NUM || t == TK_PARAM;
+}
+
 static void word(parser *p)
 {
 	level *L = &p->lv[p->depth];
 	uint16_t kw = p->cur.t == TK_WORD ? p->cur.kw : 0;
 	tok parts[3];
+	if (kw == KW_CAST && p->nxt.t == TK_LP)
+		p->cast_pending = 1;
 	if (kw) {
 		uint8_t fl = cap_kws[kw].fl;
 		switch (kw) {
@@ -1784,6 +1824,10 @@ static void word(parser *p)
 		advance(p);
 		return;
 	}
+	/* CAST(x AS date): as x::date, over the whole of x */
+	if (kw == KW_AS && (L->fl & L_CAST) && datetime_type(p, &p->nxt) &&
+	    !(lit_token(p->prevt) && p->prev2t == TK_LP))
+		p->reasons |= CAP_SQLR_VOLATILE_CLAUSE;
 	/* a name chain: column, qualified column, or a call */
 	uint16_t before_kw = p->prevkw;
 	uint8_t before_t = p->prevt;
@@ -1798,6 +1842,7 @@ static void word(parser *p)
 static void cast(parser *p)
 {
 	tok parts[3];
+	const int lit = lit_token(p->prevt); /* x::type binds to the token before it */
 	advance(p);
 	if (!is_name(&p->cur))
 		return;
@@ -1805,6 +1850,8 @@ static void cast(parser *p)
 	const tok *t = &parts[np - 1];
 	if (!p->my && t->t == TK_WORD && t->len >= 3 && ci_eq(p->lx.s + t->off, "reg", 3))
 		p->reasons |= CAP_SQLR_SYSCATALOG;
+	if (!lit && datetime_type(p, t))
+		p->reasons |= CAP_SQLR_VOLATILE_CLAUSE;
 	advance(p);
 }
 
@@ -1980,6 +2027,11 @@ static enum cap_sql_iso txn_modes(parser *p, int *ro)
 				*ro = 1;
 			else
 				accept(p, KW_WRITE);
+		} else if (cur_kw(p, KW_CONSISTENT) ||
+			   (p->cur.t == TK_WORD && p->cur.len == 8 &&
+			    ci_eq(p->lx.s + p->cur.off, "snapshot", 8))) {
+			p->in->flags |= CAP_SQLF_SNAPSHOT;
+			advance(p);
 		} else {
 			advance(p);
 		}
@@ -2050,17 +2102,24 @@ static int autocommit_value(const parser *p, const tok *t)
 /* skip to the ',' that ends one MySQL SET assignment; returns 1 at a ',' */
 static int skip_assignment(parser *p)
 {
-	int d = 0;
 	while (!end_of_stmt(p)) {
-		if (p->cur.t == TK_LP)
-			d++;
-		else if (p->cur.t == TK_RP)
-			d--;
-		else if (p->cur.t == TK_COMMA && d <= 0)
+		if (p->cur.t == TK_LP) {
+			/* SET @x = (SELECT v FROM w), SET @x = f((SELECT ...)): the walk records what
+			 * the subquery reads, so that a view whose functions write makes the SET a
+			 * write */
+			const int base = p->depth, over = p->over;
+			step(p);
+			while (!end_of_stmt(p) && (p->depth > base || p->over > over))
+				step(p);
+			continue;
+		}
+		if (p->cur.t == TK_COMMA)
 			return 1;
-		else if (seq_value(p))
+		if (p->cur.t == TK_RP) {
+			p->reasons |= CAP_SQLR_UNSUPPORTED; /* unbalanced: the server rejects it */
+		} else if (seq_value(p)) {
 			;
-		else if (is_name(&p->cur) || p->cur.t == TK_STR) {
+		} else if (is_name(&p->cur) || p->cur.t == TK_STR) {
 			/* SET @x = f(): a function in the value runs, and may write */
 			tok parts[3];
 			int np = p->cur.t == TK_STR ? (parts[0] = p->cur, 1) : chain(p, parts);
@@ -2763,7 +2822,7 @@ static void stmt(parser *p)
 	p->reasons = 0;
 	p->kind = CAP_SQL_OTHER;
 	p->txn = CAP_TXN_NONE;
-	p->query = p->ddl = p->nowr = p->write_seen = p->select_into = p->call_pending = 0;
+	p->query = p->ddl = p->nowr = p->write_seen = p->select_into = p->call_pending = p->cast_pending = 0;
 	p->in_create = p->explain = p->skip_rest = 0;
 	uint16_t nwrite0 = in->nwrite;
 	p->block = 0;
@@ -2973,7 +3032,6 @@ const char *cap_sql_reason_name(uint32_t one_reason_bit)
 	case CAP_SQLR_SESSION_FN: return "session_fn";
 	case CAP_SQLR_MALFORMED: return "malformed";
 	case CAP_SQLR_TOO_COMPLEX: return "too_complex";
-	case CAP_SQLR_PARAM_TYPE: return "param_type";
 	case CAP_SQLR_TEMP: return "temp";
 	case CAP_SQLR_VOLATILE_CLAUSE: return "volatile_clause";
 	case CAP_SQLR_UNSUPPORTED: return "unsupported";

@@ -49,10 +49,9 @@ enum {
 	CAP_SQLR_SESSION_FN = 1u << 11,  /* set_config, pg_advisory_lock ...: a session change */
 	CAP_SQLR_MALFORMED = 1u << 12,   /* unterminated string/comment/identifier, NUL byte */
 	CAP_SQLR_TOO_COMPLEX = 1u << 13, /* more tables/functions/name bytes than info can hold */
-	CAP_SQLR_PARAM_TYPE = 1u << 14,  /* reserved for the hooks */
-	CAP_SQLR_TEMP = 1u << 15,        /* statement creates or names a TEMPORARY table */
-	CAP_SQLR_VOLATILE_CLAUSE = 1u << 16, /* TABLESAMPLE, ORDER BY random() style clauses */
-	CAP_SQLR_UNSUPPORTED = 1u << 17, /* syntax the classifier does not follow (unbalanced
+	CAP_SQLR_TEMP = 1u << 14,        /* statement creates or names a TEMPORARY table */
+	CAP_SQLR_VOLATILE_CLAUSE = 1u << 15, /* TABLESAMPLE, ORDER BY random() style clauses */
+	CAP_SQLR_UNSUPPORTED = 1u << 16, /* syntax the classifier does not follow (unbalanced
 					  * parentheses, a FROM item it cannot name ...) */
 };
 
@@ -110,7 +109,11 @@ enum {
 	CAP_SQLF_CLUSTER = 1u << 11,    /* changes shared by every database of the server: CREATE/
 					 * ALTER/DROP ROLE, USER, GROUP or DATABASE, GRANT,
 					 * REVOKE, REASSIGN */
-	CAP_SQLF_BUILTINS_LOST = 1u << 12 /* more built-in calls than builtin[] holds */
+	CAP_SQLF_BUILTINS_LOST = 1u << 12, /* more built-in calls than builtin[] holds */
+	CAP_SQLF_SNAPSHOT = 1u << 13    /* the transaction's snapshot is taken or imported here,
+					 * not at its first query: START TRANSACTION WITH
+					 * CONSISTENT SNAPSHOT (MySQL), SET TRANSACTION SNAPSHOT
+					 * (PostgreSQL) */
 };
 
 /* A name inside info->names: optional schema part and the object name (folded/unquoted). */

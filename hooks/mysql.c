@@ -181,6 +181,7 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 {
 	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 		cap_my_reconnected(rt, mc); /* the statement ran in a new session: no fill */
+	mc->contact_ns = cap_now_ns();
 	cap_sess_after(rt, &mc->sess, info, plan, sql, len, ok, cap_my_server_in_trans(mc->m),
 		       &cap_mycat_ops, mc->cat);
 	cap_sess_stmt_end(&mc->sess, info, plan, ok, cap_my_server_in_trans(mc->m));
@@ -298,6 +299,14 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 {
 	uint64_t t0 = cap_now_ns();
 	MYSQL *m = mc->m;
+	if (CAP_UNLIKELY(mc->pend && !mc->sq_hit && m->status == MYSQL_STATUS_GET_RESULT)) {
+		/* a hit the program has not read: Connector/C refuses another command ("commands
+		 * out of sync"), after which the result is gone and the connection stays out of
+		 * sync; the real call does all that (there are no real fields to free) */
+		int rc = CAP_REAL(fn(m, sql, (unsigned long)len, arg));
+		cap_my_stmt_reset(mc);
+		return rc;
+	}
 	cap_my_stmt_start(rt, mc);
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
@@ -309,7 +318,8 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 	if (plan.act == CAP_ACT_CACHE) {
 		cap_keymat_init(&km, kbuf, sizeof(kbuf));
 		keyed = my_key(mc, sql, len, MY_PROTO_TEXT, &km, &key) == CAP_OK;
-		if (keyed && plan.can_hit && cap_my_can_serve(m) && (!send_only || can_wake(m))) {
+		if (keyed && plan.can_hit && cap_my_can_serve(m) && cap_my_session_alive(mc, t0) &&
+		    (!send_only || can_wake(m))) {
 			my_hit h = { NULL, 0 };
 			int r = cap_engine_get(rt->engine, &key, cap_my_hit_cb, &h);
 			if ((r == CAP_HIT_L1 || r == CAP_HIT_L2) && send_only &&
@@ -328,6 +338,9 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 				} else {
 					cap_my_set_hit_state(m, h.res->field_count);
 					cap_my_set_hit_status(m, h.status);
+					/* a result waits to be read, as after the real query */
+					if (h.res->field_count)
+						m->status = MYSQL_STATUS_GET_RESULT;
 					cap_sess_stmt_end(&mc->sess, info, &plan, 1, cap_my_server_in_trans(m));
 				}
 				cap_my_replay_note(mc, sql, len);

@@ -30,6 +30,10 @@ typedef struct my_conn {
 	int auto_is_null;        /* sql_auto_is_null on: "id IS NULL" reads the last insert id,
 				  * which changes at every insert: no caching */
 	int locked;              /* LOCK TABLES in force: no hits (unlocked tables must fail) */
+	/* the server closes a session idle for wait_timeout: a hit then would answer for a
+	 * session that is gone (the real call errs, or reconnects to a fresh session) */
+	uint64_t contact_ns;     /* cap_now_ns when the server last answered us */
+	uint64_t idle_max_ns;    /* wait_timeout less a margin; 0: not known yet */
 	/* a hit waiting for mysql_store_result / mysql_use_result */
 	MYSQL_RES *pend;
 	int sq_hit;              /* mysql_send_query hit: mysql_read_query_result reports it */
@@ -92,6 +96,12 @@ static inline int cap_my_in_txn_before(const MYSQL *m)
 {
 	return (m->server_status & SERVER_STATUS_IN_TRANS) ||
 	       !(m->server_status & SERVER_STATUS_AUTOCOMMIT);
+}
+
+/* May a hit be served on mc's session, or has the server closed it for being idle? */
+static inline int cap_my_session_alive(const my_conn *mc, uint64_t now)
+{
+	return mc->idle_max_ns == 0 || now - mc->contact_ns < mc->idle_max_ns;
 }
 
 /* The server's own "transaction open" flag. */

@@ -12,6 +12,7 @@
 #include "cache/log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -113,6 +114,11 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 				have_iso = 1;
 				continue; /* the level is followed apart (transaction rules) */
 			}
+			if (strcasecmp(k, "wait_timeout") == 0 && row[1]) {
+				/* a second short, for the clocks' difference and the trip */
+				unsigned long long w = strtoull(row[1], NULL, 10);
+				mc->idle_max_ns = w > 1 ? (w - 1) * 1000000000ull : 1;
+			}
 			if (strcasecmp(k, "sql_auto_is_null") == 0)
 				auto_is_null = row[1] && (strcasecmp(row[1], "ON") == 0 ||
 							  strcmp(row[1], "1") == 0);
@@ -137,6 +143,7 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 			ok = 1;
 		}
 		cap_my_free_res(r);
+		mc->contact_ns = cap_now_ns();
 	}
 	if (!ok) {
 		mc->sess.disabled = 1;

@@ -231,6 +231,8 @@ CAP_EXPORT MYSQL_RES *mysql_store_result(MYSQL *m)
 		MYSQL_RES *res = mc->pend;
 		mc->pend = NULL;
 		m->affected_rows = res->row_count;
+		if (m->status == MYSQL_STATUS_GET_RESULT)
+			m->status = MYSQL_STATUS_READY;
 		return res;
 	}
 	MYSQL_RES *res = CAP_REAL(cap_my.mysql_store_result(m));
@@ -251,6 +253,8 @@ CAP_EXPORT MYSQL_RES *mysql_use_result(MYSQL *m)
 	if (mc && mc->pend && !mc->sq_hit) {
 		MYSQL_RES *res = mc->pend;
 		mc->pend = NULL;
+		if (m->status == MYSQL_STATUS_GET_RESULT)
+			m->status = MYSQL_STATUS_READY;
 		if (use_add(res, m)) {
 			res->row_count = 0;
 			res->eof = 0;

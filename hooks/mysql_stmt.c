@@ -593,7 +593,7 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 			if (!keyed)
 				cap_keymat_done(&km);
 		}
-		if (keyed && plan.can_hit && st_can_serve(st)) {
+		if (keyed && plan.can_hit && st_can_serve(st) && cap_my_session_alive(mc, t0)) {
 			st_hit h = { NULL, 0 };
 			int r = cap_engine_get(rt->engine, &key, st_hit_cb, &h);
 			cap_my_srows *s = h.rows;

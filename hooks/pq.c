@@ -98,6 +98,10 @@ typedef struct pq_prep {
 		     * prepared again before the program uses it (unnamed_restore) */
 } pq_prep;
 
+/* A connection's session state is read back at least this often (at its next statement
+ * after that): a configuration reload made elsewhere changes settings no report shows. */
+#define CAP_PQ_REPROBE_NS (60ull * 1000000000ull)
+
 /* pq_conn.listening */
 enum { LISTEN_NO = 0, LISTEN_YES, LISTEN_MAYBE /* ran LISTEN/UNLISTEN or code we cannot see:
 						* asked from the server before the next hit */ };
@@ -107,6 +111,8 @@ typedef struct pq_conn {
 	PGconn *conn;
 	cap_sess sess;
 	int params_dirty;          /* re-read ParameterStatus before the next lookup */
+	uint64_t params_h;         /* their hash when last read (0: not yet) */
+	uint64_t probe_ns;         /* cap_now_ns of the last read-back */
 	cap_pqcat *cat;            /* current, or NULL */
 	cap_pqcat *last;           /* the one before, while no current one could be had */
 	struct pq_rx *rx;          /* notice forwarding (outlives this state: see pq_rx) */
@@ -476,6 +482,13 @@ static void refresh_params(pq_conn *pc)
 	}
 	const char *sb = cap_pq.PQparameterStatus(pc->conn, "in_hot_standby");
 	pc->standby = sb && strcmp(sb, "on") == 0;
+	/* a reported setting moved: by a statement of the program, or by a configuration reload
+	 * (ALTER SYSTEM or postgresql.conf, then SIGHUP), which the server applies before the
+	 * next statement it runs and which changes what no report shows too (search_path on
+	 * PostgreSQL 15): read the whole state back */
+	if (pc->params_h && h != pc->params_h)
+		cap_sess_unknown(&pc->sess, 0);
+	pc->params_h = h;
 	cap_sess_set_params(&pc->sess, h);
 	pc->params_dirty = 0;
 }
@@ -568,6 +581,10 @@ static int params_mean_now(const pq_call *call)
  * cached: without the cluster's identity its database's invalidation scope is unknown (its
  * writes then invalidate everything). */
 static const char pq_probe_sql[] =
+	/* its own time limits for this implicit transaction only: the program's statement_timeout
+	 * (1ms, say) must not cancel it (which the program could see), nor its lock_timeout */
+	"SELECT pg_catalog.set_config('statement_timeout', '10s', true), "
+	"pg_catalog.set_config('lock_timeout', '1s', true);"
 	"SELECT (SELECT c.system_identifier FROM pg_catalog.pg_control_system() c)::pg_catalog.text, "
 	"(SELECT d.oid FROM pg_catalog.pg_database d "
 	"WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), "
@@ -581,7 +598,8 @@ static const char pq_probe_sql[] =
 	"(SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.format('%s=%s/%s', g.name, "
 	"g.setting, g.reset_val), E'\\n' ORDER BY g.name)) FROM pg_catalog.pg_settings g "
 	"WHERE g.name OPERATOR(pg_catalog.<>) ALL ('{application_name,transaction_isolation,"
-	"transaction_read_only,transaction_deferrable}'::pg_catalog.text[]))";
+	"transaction_read_only,transaction_deferrable,statement_timeout,lock_timeout}'"
+	"::pg_catalog.text[]))";
 #define PQ_PROBE_COLS 8
 
 static enum cap_sql_iso pq_iso_of(const char *v)
@@ -632,6 +650,7 @@ static CAP_COLD void pq_probe(pq_conn *pc, const pq_call *call)
 	}
 	cap_sess_probed(&pc->sess, h, pq_iso_of(cap_pq.PQgetvalue(r, 0, 6)));
 	cap_pq.PQclear(r);
+	pc->probe_ns = cap_now_ns();
 }
 
 /* Classify and plan call on pc. info is filled; returns the catalog used (may be NULL). */
@@ -655,12 +674,21 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 	}
 	cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
 	/* the state is read back before the first statement (its identity keys the catalog too),
-	 * then only before a read or a transaction that can use it: a run of writes pays once */
-	if (CAP_UNLIKELY(pc->sess.probe_need) &&
-	    (pc->sess.scope_unsure || info->kind == CAP_SQL_READ ||
-	     (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)))
+	 * then only before a read or a transaction that can use it: a run of writes pays once,
+	 * and so does a run of statements while the catalog is out of date (after DDL, until it
+	 * may be loaded again), since nothing is cached without it */
+	if (CAP_UNLIKELY(pc->sess.probe_need) && pc->sess.scope_unsure)
 		pq_probe(pc, call);
+	/* a configuration reload made without Capacitor changes settings no report shows
+	 * (search_path on PostgreSQL 15), and a connection that only hits never sees even the
+	 * reported ones: a read reads the state back when the last read-back is a minute old */
+	if (CAP_UNLIKELY(cap_now_ns() - pc->probe_ns > CAP_PQ_REPROBE_NS) && !pc->sess.probe_need &&
+	    info->kind == CAP_SQL_READ && cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_IDLE)
+		cap_sess_unknown(&pc->sess, 0);
 	cap_pqcat *cat = pq_catalog(rt, pc, info);
+	if (CAP_UNLIKELY(pc->sess.probe_need) && cat != NULL &&
+	    (info->kind == CAP_SQL_READ || (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)))
+		pq_probe(pc, call);
 	/* without a current catalog nothing is cached, but what may write must still be known:
 	 * the last one tells (it misses only the DDL since it went out of date), else nothing */
 	cap_pqcat_vet(cat ? cat : pc->last, call->sql, call->sql_len, info);
@@ -770,23 +798,14 @@ static void info_copy(cap_sql_info *dst, const cap_sql_info *src)
 	memcpy(dst, src, offsetof(cap_sql_info, names) + src->names_len);
 }
 
-/* Only these can change the parameters the server reports (TimeZone, role, encoding...):
- * session statements, functions, code we cannot see, and transaction ends (SET LOCAL and
- * transaction-scoped set_config revert there). */
-static int may_change_params(const pq_call *call, const cap_sql_info *info, const cap_plan *plan)
-{
-	return call->sql == NULL || plan->fn_may_write || info->kind == CAP_SQL_SESSION ||
-	       info->kind == CAP_SQL_OTHER || info->kind == CAP_SQL_TXN ||
-	       info->kind == CAP_SQL_DDL ||
-	       (info->reasons & (CAP_SQLR_SESSION_FN | CAP_SQLR_FUNCTION | CAP_SQLR_MULTI));
-}
-
 /* Statement bookkeeping after a synchronous call or the end of an asynchronous one. */
 static void pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const cap_sql_info *info,
 		     const cap_plan *plan, int ok)
 {
-	if (may_change_params(call, info, plan))
-		pc->params_dirty = 1;
+	/* the server may have applied a configuration reload before this statement: its
+	 * reports came with the answer */
+	pc->params_dirty = 1;
+
 	/* anywhere in the string, whatever its overall kind (BEGIN; DEALLOCATE s; ...), and
 	 * code we cannot see into (a PL/pgSQL function may EXECUTE 'PREPARE ...') */
 	if (call->sql == NULL || plan->fn_may_write || info->kind == CAP_SQL_OTHER ||

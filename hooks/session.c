@@ -313,16 +313,22 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 	}
 	if (in_txn) {
 		enum cap_sql_iso iso = txn_level(s);
+		/* the transaction's first query takes its snapshot (REPEATABLE READ, SERIALIZABLE)
+		 * now: what it reads is the latest committed data, as outside a transaction, so it
+		 * may be stored; served, it would not take that snapshot, and the transaction's
+		 * later reads would see a newer one */
+		int first = !s->txn_snap;
 		if (s->txn_tainted) {
 			hit = fill = 0;
 		} else if (iso == CAP_ISO_READ_COMMITTED) {
 			/* every statement sees the latest committed data: as outside a transaction */
 		} else if (rt->conf.txn == CAP_TXN_READ_COMMITTED && iso != CAP_ISO_READ_UNCOMMITTED) {
-			fill = 0; /* the snapshot may be older than the generations we would record */
+			fill = first; /* a later snapshot may be older than the generations */
 		} else {
-			hit = fill = 0;
+			hit = 0;
+			fill = first;
 		}
-		if (!hit) {
+		if (!fill && !hit) {
 			p->reason = CAP_REASON_txn;
 			return;
 		}
@@ -332,6 +338,8 @@ void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int 
 		 * served committed data, but what it read must never be served to anyone */
 		fill = 0;
 		p->reason = CAP_REASON_txn;
+		if (!hit)
+			return;
 	}
 	p->act = CAP_ACT_CACHE;
 	p->can_hit = hit;
@@ -550,7 +558,27 @@ static void end_txn(const cap_rt *rt, cap_sess *s, const cap_catalog_ops *ops, v
 	s->wset_db = 0;
 	s->txn_tainted = 0;
 	s->txn_iso = CAP_ISO_NONE;
-	s->txn_seen_begin = 0;
+	s->txn_snap = 0;
+}
+
+/* May the statement have taken the open transaction's snapshot? Not BEGIN (InnoDB and
+ * PostgreSQL take it at the first query; WITH CONSISTENT SNAPSHOT at once), SET TRANSACTION
+ * (unless it imports a snapshot) or a SET that reads nothing; anything else may. */
+static int takes_snapshot(const cap_sql_info *info)
+{
+	if ((info->flags & CAP_SQLF_SNAPSHOT) || info->nstmts > 1 ||
+	    (info->reasons & CAP_SQLR_MULTI))
+		return 1; /* "BEGIN; SELECT ..." is a BEGIN whose second statement took it */
+	switch (info->kind) {
+	case CAP_SQL_EMPTY:
+		return 0;
+	case CAP_SQL_TXN:
+		return info->txn != CAP_TXN_BEGIN && info->txn != CAP_TXN_SET;
+	case CAP_SQL_SESSION:
+		return info->nread || info->nfunc || (info->reasons & CAP_SQLR_FUNCTION);
+	default:
+		return 1;
+	}
 }
 
 static int mentions_isolation(const char *sql, size_t len)
@@ -767,8 +795,6 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 	}
 	if (ok && (info->flags & CAP_SQLF_USE_DB) && info->db.name_len)
 		cap_sess_set_db(s, info->names + info->db.name_off, info->db.name_len);
-	if (ok && info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)
-		s->txn_seen_begin = 1;
 	if (!in_txn && (was_in_txn || s->nwset || s->wset_db || s->wset_cluster ||
 			s->txn_tainted || s->txn_iso != CAP_ISO_NONE)) {
 		end_txn(rt, s, ops, cat);
@@ -782,8 +808,9 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 		enum cap_sql_iso iso = s->txn_iso;
 		end_txn(rt, s, ops, cat);
 		s->txn_iso = iso;
-		s->txn_seen_begin = 1;
 	}
+	if (in_txn && takes_snapshot(info))
+		s->txn_snap = 1;
 }
 
 void cap_sess_lost(const cap_rt *rt, cap_sess *s)

@@ -59,7 +59,10 @@ typedef struct cap_sess {
 	int disabled;          /* a session change that cannot be followed: no caching */
 	/* transaction tracking */
 	int in_txn;            /* the server reports an open transaction block */
-	int txn_seen_begin;    /* we saw the statement that opened it */
+	int txn_snap;          /* the open transaction may hold its snapshot: a statement
+				* other than BEGIN or a plain SET ran in it. Until then its
+				* first query takes the snapshot, at any level, and reads the
+				* latest committed data, as outside a transaction */
 	int txn_tainted;       /* it did something other than plain reads */
 	int plan_in_txn;       /* in_txn as given to the last cap_sess_plan */
 	uint64_t nonce_ctr;    /* feeds the unique fingerprint folds */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static MYSQL *conn_open(void)
 {
@@ -267,10 +268,45 @@ static char **read_lines(const char *path, int *n)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: my_api dump|ps FILE REPEAT | exec SQL...\n");
+		fprintf(stderr, "usage: my_api dump|ps FILE REPEAT | exec SQL... | unread SQL | idle SQL\n");
 		return 2;
 	}
 	MYSQL *m = conn_open();
+	if (strcmp(argv[1], "unread") == 0 && argc == 3) {
+		/* a result left unread: the next command is out of sync, the result still there */
+		for (int i = 0; i < 3; i++) {
+			int rc = mysql_query(m, argv[2]);
+			printf("query %d: rc %d\n", i, rc != 0);
+			if (i < 2)
+				mysql_free_result(mysql_store_result(m));
+		}
+		int rc = mysql_query(m, "SELECT 42");
+		printf("next command: rc %d errno %u %s\n", rc != 0, mysql_errno(m), mysql_error(m));
+		MYSQL_RES *r = mysql_store_result(m);
+		printf("stored after it: %llu rows\n", r ? (unsigned long long)mysql_num_rows(r) : 0ULL);
+		mysql_free_result(r);
+		rc = mysql_query(m, "SELECT 42");
+		printf("then: rc %d errno %u\n", rc != 0, mysql_errno(m));
+		mysql_free_result(mysql_store_result(m));
+		mysql_close(m);
+		return 0;
+	}
+	if (strcmp(argv[1], "idle") == 0 && argc == 3) {
+		/* the server closes a session idle for wait_timeout: the read after it fails */
+		mysql_query(m, "SET SESSION wait_timeout = 2");
+		for (int i = 0; i < 3; i++) {
+			if (i == 2)
+				sleep(4);
+			int rc = mysql_query(m, argv[2]);
+			MYSQL_RES *r = rc ? NULL : mysql_store_result(m);
+			printf("read %d: rc %d errno %s rows %llu\n", i, rc != 0,
+			       mysql_errno(m) ? "set" : "0",
+			       r ? (unsigned long long)mysql_num_rows(r) : 0ULL);
+			mysql_free_result(r);
+		}
+		mysql_close(m);
+		return 0;
+	}
 	if (strcmp(argv[1], "exec") == 0) {
 		for (int i = 2; i < argc; i++) {
 			if (mysql_query(m, argv[i])) {

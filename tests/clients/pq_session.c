@@ -16,6 +16,8 @@
  *   pipe NAME SQL ;; SQL ...  pipeline mode: each part with PQsendQueryParams, one sync,
  *                             every result read, pipeline mode left
  *   finish NAME               PQfinish
+ *   shell - CMD               system(CMD), its output not shown: a change made outside the
+ *                             program (a psql without the library, a sleep)
  * Output: the line itself, then each result's status and rows ("a|b"), or ERROR with the
  * SQLSTATE and primary message; notices are printed as NOTICE lines. Exit 0 unless the
  * script is malformed (2).
@@ -117,6 +119,12 @@ int main(void)
 			return 2;
 		}
 		char *arg = line + off;
+		if (strcmp(cmd, "shell") == 0) {
+			fflush(stdout);
+			if (system(arg) != 0)
+				printf("  shell command failed\n");
+			continue;
+		}
 		if (strcmp(cmd, "connect") == 0) {
 			int i = 0;
 			while (i < MAXC && conns[i].c)

@@ -3,7 +3,8 @@
 # exactly what it returns without Capacitor over a corpus of types (integers, DECIMAL, UTF-8
 # VARCHAR/TEXT, BLOB with zero bytes, DATE/DATETIME/TIMESTAMP, JSON, NULLs, empty results,
 # 10,000 rows), from L1 (same process) and L2 (another process); hits really happen; prepared
-# statements pass through unchanged; writes through either API invalidate; valgrind is clean.
+# statements pass through unchanged; writes through either API invalidate; a hit left unread
+# makes the next command "out of sync"; valgrind is clean.
 . "$(dirname "$0")/lib.sh"
 cap_need_my
 api=$CAP_BUILD/clients/my_api
@@ -79,6 +80,18 @@ assert_eq "cached again" "v7" "$(run "$q")"
 MY_API_AUTOCOMMIT=0 run "UPDATE t_big SET v = 'txn write' WHERE id = 7" "COMMIT" >/dev/null
 assert_eq "after committed write" "txn write" "$(run "$q")"
 run "UPDATE t_big SET v = 'v7' WHERE id = 7" >/dev/null
+
+# a hit left unread: the next command is "out of sync" as without Capacitor, and the result
+# can still be stored after it
+"$api" unread "SELECT id, v FROM t_big WHERE id < 4" >"$tmp/unread.off"
+LD_PRELOAD=$(cap_preload) "$api" unread "SELECT id, v FROM t_big WHERE id < 4" >"$tmp/unread.on"
+diff -u "$tmp/unread.off" "$tmp/unread.on" || fail "an unread hit differs from an unread result"
+
+# a session the server closed for being idle (wait_timeout) is not answered from the cache:
+# the read after it fails as it does without Capacitor
+"$api" idle "SELECT id, v FROM t_big WHERE id < 5" >"$tmp/idle.off"
+LD_PRELOAD=$(cap_preload) "$api" idle "SELECT id, v FROM t_big WHERE id < 5" >"$tmp/idle.on"
+diff -u "$tmp/idle.off" "$tmp/idle.on" || fail "a hit answered for a session the server closed"
 
 # valgrind: no invalid access, no definite leak on the hit and miss paths
 if command -v valgrind >/dev/null && [ -z "$CAP_PRELOAD_PREFIX" ]; then

@@ -5,7 +5,8 @@ Views that run code: reading a view whose definition calls a stored function (th
 prints it back-quoted, `f`() or `db`.`f`(), whatever the function claims: MariaDB runs an
 INSERT in a NO SQL function all the same) runs the function, so the view is never cached and
 the read invalidates like a write: a cached count of what the function writes is not served
-afterwards. Also through a view over such a view, and through a write that reads one.
+afterwards. Also through a view over such a view, a write that reads one, and a SET whose
+value reads one.
 
 Virtual generated columns are computed at each read: a table with one whose expression is not
 deterministic (RAND(), UUID(), CONNECTION_ID(), NOW(6), SYSDATE(), USER()) is never cached;
@@ -76,6 +77,9 @@ SETUP = [
 
 # each: the statement that runs the function (through a view), read by the preloaded child
 VIEW_READS = [
+    # a SET whose value reads the view: a session statement that writes all the same (first:
+    # later, earlier statements' effects may hide a stale hit)
+    "SET @cat_x = (SELECT x FROM cat_v1)",
     "SELECT x FROM cat_v1",
     "SELECT x FROM cat_v2",
     "SELECT x FROM cat_v3",

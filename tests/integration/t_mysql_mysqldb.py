@@ -2,8 +2,9 @@
 """t_mysql_mysqldb.py - Python's MySQLdb (Connector/C loaded with RTLD_LOCAL) through Capacitor.
 
 Default settings (autocommit off: every statement inside a transaction, REPEATABLE READ):
-results equal the direct ones, no hits inside transactions, snapshots keep their view of the
-data while another process commits. With autocommit on: hits, through Cursor (store_result)
+results equal the direct ones, no hits inside transactions (the first read of each, which
+takes the snapshot, is stored), snapshots keep their view of the data while another process
+commits, and a transaction that took its snapshot at START stores nothing. With autocommit on: hits, through Cursor (store_result)
 and SSCursor (use_result), and writes by another process are seen at once. At READ COMMITTED
 (set by the session) transactions hit until they write, then see their own writes.
 """
@@ -63,6 +64,20 @@ def child(mode):
         c.commit()
         d = rows(cur, "SELECT qty FROM py_items WHERE id = 1")
         out["res"] = [a, b, d]
+    elif mode == "consistent":
+        # START TRANSACTION WITH CONSISTENT SNAPSHOT takes the snapshot at once: a write
+        # committed after it is not in the first read, which must not be stored
+        c = connect(autocommit=True)
+        cur = c.cursor()
+        rows(cur, "SELECT name FROM py_items WHERE id = 2")  # the session's level is known
+        cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+        subprocess.run([sys.executable, __file__, "child", "bump"], check=True, env=os.environ)
+        a = rows(cur, "SELECT qty FROM py_items WHERE id = 1")
+        c.commit()
+        out["res"] = [a]
+    elif mode == "point":
+        c = connect(autocommit=True)
+        out["res"] = [rows(c.cursor(), "SELECT qty FROM py_items WHERE id = 1")]
     elif mode == "bump":
         c = connect(autocommit=True)
         c.cursor().execute("UPDATE py_items SET qty = qty + 1 WHERE id = 1")
@@ -122,8 +137,11 @@ def main():
     got = run("default")
     assert got == direct, "default MySQLdb results differ"
     h1 = stats()["hits"]
-    print("default mode hits:", h1 - h0)
+    f1 = stats()["fills_l1"]
+    print("default mode hits:", h1 - h0, "fills:", f1)
     assert h1 == h0, "hits inside REPEATABLE READ transactions (autocommit off)"
+    # the first read of each transaction takes its snapshot: the latest committed data, stored
+    assert f1 >= 3, "the first reads of REPEATABLE READ transactions were not stored"
 
     got = run("autocommit")
     assert got == direct, "autocommit results differ"
@@ -135,6 +153,17 @@ def main():
     a, b, d = snap["res"]
     assert a == b, "snapshot changed inside a REPEATABLE READ transaction: %r" % snap
     assert int(d[0][0]) == int(a[0][0]) + 1, "committed write not seen after commit: %r" % snap
+
+    # a transaction that took its snapshot at START stores nothing: a later reader sees the
+    # write committed after that snapshot (cached before it, by the read below)
+    run("point")
+    before = run("point", preload=False)["res"][0]
+    cons = run("consistent")["res"][0]
+    after = run("point")["res"][0]
+    print("consistent snapshot:", before, cons, after)
+    assert cons == before, "WITH CONSISTENT SNAPSHOT read a write committed after it: %r" % cons
+    assert int(after[0][0]) == int(before[0][0]) + 1, \
+        "a read of a WITH CONSISTENT SNAPSHOT transaction was stored: %r then %r" % (cons, after)
 
     # autocommit reads see a write by another process at once (cached before it)
     x = run("autocommit")["res"][0]
@@ -151,14 +180,19 @@ def main():
     assert rc[4] == rc[0], "rolled-back write visible"
     assert h4 - h3 >= 1, "expected hits at READ COMMITTED"
 
-    # CAPACITOR_TXN=read-committed: hits inside default (REPEATABLE READ) transactions
-    run("autocommit")  # fills (transactions at REPEATABLE READ never fill)
+    # CAPACITOR_TXN=read-committed: hits inside default (REPEATABLE READ) transactions, which
+    # fill the cache themselves (each transaction's first read): no autocommit run before
+    subprocess.run([os.environ["CAP_TOOL"], "invalidate", "--all"], check=True)
+    direct = run("default", preload=False)
     h5 = stats()["hits"]
     got = run("default", extra={"CAPACITOR_TXN": "read-committed"})
+    assert got == direct, "CAPACITOR_TXN=read-committed results differ (cold)"
     h6 = stats()["hits"]
-    print("CAPACITOR_TXN=read-committed hits:", h6 - h5)
-    assert got == run("default", preload=False), "CAPACITOR_TXN=read-committed results differ"
-    assert h6 - h5 >= 10, "expected hits with CAPACITOR_TXN=read-committed"
+    got = run("default", extra={"CAPACITOR_TXN": "read-committed"})
+    assert got == direct, "CAPACITOR_TXN=read-committed results differ (warm)"
+    h7 = stats()["hits"]
+    print("CAPACITOR_TXN=read-committed hits: cold %d, warm %d" % (h6 - h5, h7 - h6))
+    assert h7 - h6 >= 20, "expected hits with CAPACITOR_TXN=read-committed"
     print("ok")
 
 

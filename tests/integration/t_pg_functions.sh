@@ -4,7 +4,7 @@
 # over a writing function, UPDATE t SET x = f(x), a column default or a domain check calling a
 # writing function, and a user function named like a built-in (public.upper(int)) run every
 # time and invalidate what they write; a view over a sequence is never cached; 'now' in any
-# spelling (and as a parameter) is never frozen; CREATE TRIGGER inside a transaction reaches
+# spelling (and as a parameter, built by an expression or stored in a column) is never frozen; CREATE TRIGGER inside a transaction reaches
 # every process's catalog at COMMIT; a function or DO block that re-PREPAREs a statement name
 # is not answered from the cache under the old name; after a PQexecParams hit the unnamed
 # statement is still the program's (PQdescribePrepared, PQexecPrepared ""); a LISTENing
@@ -412,6 +412,18 @@ calls=$($DIRECT -c "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM f
 [ "$calls" = 0 ] || bad "search_path: the catalog query called the program's operator $calls times"
 $DIRECT -q -c "DROP OPERATOR public.= (oid, oid)" -c "DROP FUNCTION public.fl_oideq(oid, oid)" \
 	-c "DROP TABLE fl_op" -c "DROP SEQUENCE fl_opcalls" >/dev/null 2>&1
+
+# 'now' that is not a literal: built by an expression, stored in a column, behind an E''
+# escape; each read twice 50 ms apart in one session must give two times
+$DIRECT -q -c "DROP TABLE IF EXISTS fl_sched" -c "CREATE TABLE fl_sched (job text, starts text)" \
+	-c "INSERT INTO fl_sched VALUES ('backup', 'now')" >/dev/null
+for q in "SELECT ('n' || 'ow')::timestamptz" "SELECT (chr(110) || 'ow')::timestamp" \
+	"SELECT starts::timestamptz FROM fl_sched" "SELECT CAST(starts AS timestamp) FROM fl_sched" \
+	"SELECT E'\\tnow'::timestamptz" "SELECT E'now\\n'::timestamp"; do
+	out=$($ON $PSQL -c "$q" -c "SELECT pg_sleep(0.05)" -c "$q" 2>&1 | grep -v '^$' | sort -u | wc -l)
+	[ "$out" = 2 ] || bad "the current time was frozen: $q"
+done
+$DIRECT -q -c "DROP TABLE fl_sched" >/dev/null
 
 [ "$failures" -eq 0 ] || fail "$failures case(s) failed (logs in \$CAP_TEST_LOG)"
 echo "ok"

@@ -6,8 +6,8 @@
 # defaults (ALTER ROLE / ALTER DATABASE ... SET), after cluster-wide changes made in another
 # database (REVOKE), for a database dropped and created again under its name, for a role that
 # may not read the cluster's identity, and for the isolation level (an old REPEATABLE READ
-# snapshot must never be stored as current), and for prepared statement names prepared again,
-# every connection gets what the server would give.
+# snapshot must never be stored as current), after a configuration reload made outside, and
+# for prepared statement names prepared again, every connection gets what the server would give.
 # Each scenario is a script of tests/clients/pq_session (several connections in one process)
 # run without and with Capacitor after the same setup; the outputs must be identical. The
 # probe that reads the state back must stay invisible: the unnamed prepared statement of the
@@ -315,7 +315,51 @@ iso_case iso_multi "exec a SET default_transaction_isolation = 'repeatable read'
 } >"$d/iso_role.in"
 run iso_role
 
-# prepared statement names: PREPARE and DEALLOCATE change no setting (reads keep their key and
+# 7. a configuration reload made without Capacitor (ALTER SYSTEM, pg_reload_conf()): the
+# server applies it before the next statement it runs; a reported setting that moved (TimeZone)
+# makes the connection read the whole state back, search_path (not reported) included
+OUTSIDE="env -u LD_PRELOAD $CAP_PG_BIN/psql -X -q -o /dev/null"
+cat >"$d/reload.in" <<EOF
+connect a dbname=capacitor
+exec a SELECT v FROM ss_t
+exec a SELECT v FROM ss_t
+exec a SELECT '2020-01-01 00:00+00'::timestamptz
+exec a SELECT '2020-01-01 00:00+00'::timestamptz
+shell - $OUTSIDE -c "ALTER SYSTEM SET search_path = ss1, public" -c "ALTER SYSTEM SET TimeZone = 'Asia/Tokyo'" -c "SELECT pg_reload_conf()"; sleep 0.5
+exec a INSERT INTO ss_log VALUES (7)
+exec a SELECT v FROM ss_t
+exec a SELECT '2020-01-01 00:00+00'::timestamptz
+exec a SHOW search_path
+shell - $OUTSIDE -c "ALTER SYSTEM RESET search_path" -c "ALTER SYSTEM RESET TimeZone" -c "SELECT pg_reload_conf()"; sleep 0.5
+exec a INSERT INTO ss_log VALUES (8)
+exec a SELECT v FROM ss_t
+exec a SELECT '2020-01-01 00:00+00'::timestamptz
+EOF
+run reload
+
+# 8. the read-back runs under its own time limits: a program's statement_timeout of 1 ms cancels
+# none of them (before, about one in three was canceled, and the program sometimes got the
+# cancel as its own statement's error); the server's log tells which statements it canceled
+log=$CAP_PG_HOST/postgres.log
+if [ -r "$log" ]; then
+	{
+		echo "SET statement_timeout = '1ms';"
+		for i in $(seq 100); do
+			echo "SELECT set_config('application_name', 'x$i', false);"
+			echo "SELECT v FROM ss_t;"
+		done
+	} >"$d/timeout.sql"
+	n0=$(wc -l <"$log")
+	"${LIB[@]}" "$CAP_PG_BIN/psql" -X -q -o /dev/null -f "$d/timeout.sql" >"$d/timeout.on" 2>&1 || true
+	canceled=$(tail -n +$((n0 + 1)) "$log" | grep -A1 'canceling statement due to statement timeout' |
+		grep -c 'system_identifier' || true)
+	if [ "$canceled" -eq 0 ]; then echo "ok   timeout: no read-back canceled"; else
+		echo "FAIL timeout: the program's statement_timeout canceled $canceled read-backs"
+		failures=$((failures + 1))
+	fi
+fi
+
+# 9. prepared statement names: PREPARE and DEALLOCATE change no setting (reads keep their key and
 # their hits: DBD::Pg deallocates after every re-prepare), but a name prepared again, in a
 # pipeline or in a string of several statements, runs its new text
 cat >"$d/prepared_names.in" <<'EOF'
