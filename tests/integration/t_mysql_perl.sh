@@ -188,9 +188,10 @@ for drv in "${drivers[@]}"; do
 	for mode in cold warm; do
 		max=1
 		[ "$mode" = warm ] && max=0
-		# text protocol (autocommit connection) and binary protocol (server-side prepares)
+		# text protocol (autocommit connection) and binary protocol (server-side prepares); not
+		# the first read of each round, which is also the first of an AutoCommit-off
+		# transaction (it takes the snapshot at the server, and is stored from there)
 		cap_drv_expect_hits $mode "SELECT COUNT(*), SUM(price) FROM items" 22 $((2 * max))
-		cap_drv_expect_hits $mode "SELECT id, name, price, qty FROM items WHERE id <= ? ORDER BY id" 22 $((2 * max))
 		cap_drv_expect_hits $mode "SELECT id, name FROM items WHERE id = ? OR name = ?" 5 $max
 		cap_drv_expect_hits $mode "SELECT id, name FROM items WHERE id <= ? ORDER BY id" 5 $max
 	done
