@@ -2739,12 +2739,14 @@ static void head(parser *p)
 			txn_head(p, CAP_TXN_PREPARE);
 			return;
 		}
-		p->kind = CAP_SQL_SESSION;
+		/* PostgreSQL: a prepared statement changes no setting, so no read's key: drivers
+		 * prepare and deallocate all the time (DBD::Pg, psycopg 3, Rails) */
+		p->kind = p->my ? CAP_SQL_SESSION : CAP_SQL_UTILITY;
 		p->nowr = 1;
 		p->skip_rest = 1; /* the statement is only prepared here */
 		return;
 	case KW_DEALLOCATE:
-		p->kind = CAP_SQL_SESSION;
+		p->kind = p->my ? CAP_SQL_SESSION : CAP_SQL_UTILITY;
 		p->nowr = 1;
 		return;
 	case KW_SET:

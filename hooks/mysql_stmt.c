@@ -17,11 +17,15 @@
  * mysql_stmt_store_result reads the rows one by one (num_rows counts them),
  * mysql_stmt_store_result (interposed) puts them in st->result for data_seek and row_seek. The
  * rows belong to Capacitor and are freed at the statement's next execute, prepare or close.
- * Cursors, array binding, callbacks, long data, prebound parameters
- * (mariadb_stmt_execute_direct), STMT_ATTR_UPDATE_MAX_LENGTH and the non-blocking API pass
- * through uncached. One difference remains, in an error case only: after a prepared hit the
- * connection is ready at once, so a program that sends another command before reading the
- * result gets no "commands out of sync" error.
+ * STMT_ATTR_UPDATE_MAX_LENGTH (DBD::MariaDB and DBD::mysql set it after the execute, Ruby's
+ * mysql2 before) is served too: an entry keeps the max_length its rows alone give (the fill's
+ * store computes it, from 0), and a hit's store raises each field's max_length to it, as the
+ * library's store does; without the attribute max_length is left alone, as the library
+ * does. Cursors, array binding, callbacks, long data, prebound parameters
+ * (mariadb_stmt_execute_direct) and the non-blocking API pass through uncached. One
+ * difference remains, in an error case only: after a prepared hit the connection is ready at
+ * once, so a program that sends another command before reading the result gets no "commands
+ * out of sync" error.
  *
  * All of this writes into MYSQL_STMT and the library's method table, whose layouts belong to
  * one Connector/C release: the check that the running library is that release comes first.
@@ -351,6 +355,19 @@ static int st_hit_buf(MYSQL_STMT *st, unsigned char **row, unsigned long *len)
 	return 0;
 }
 
+/* STMT_ATTR_UPDATE_MAX_LENGTH: the library's store raises each field's max_length to what the
+ * rows need; the hit's entry holds that. */
+static void st_hit_max_length(MYSQL_STMT *st)
+{
+	pthread_mutex_lock(&cap_my_st_lock);
+	my_stmt *s = st_find(st);
+	if (s && s->hit && s->hit->nf == st->field_count && st->fields)
+		for (unsigned i = 0; i < s->hit->nf; i++)
+			if (s->hit->fields[i].max_length > st->fields[i].max_length)
+				st->fields[i].max_length = (unsigned long)s->hit->fields[i].max_length;
+	pthread_mutex_unlock(&cap_my_st_lock);
+}
+
 /* mysql_stmt_store_result on a statement showing a hit; -1 when st is not one (the real
  * function then runs). */
 static int st_hit_store(MYSQL_STMT *st)
@@ -365,15 +382,8 @@ static int st_hit_store(MYSQL_STMT *st)
 		return -1;
 	if (st->last_errno)
 		return 1;
-	if (st->update_max_length && st->state == MYSQL_STMT_WAITING_USE_OR_STORE) {
-		/* STMT_ATTR_UPDATE_MAX_LENGTH set after the execute: the library computes
-		 * max_length while it stores; fail open - execute for real now and store that */
-		cap_my_st_drop(st);
-		st->execute_count--;
-		if (CAP_REAL(cap_my.mysql_stmt_execute(st)))
-			return 1;
-		return CAP_REAL(cap_my.mysql_stmt_store_result(st));
-	}
+	if (st->update_max_length && st->state == MYSQL_STMT_WAITING_USE_OR_STORE)
+		st_hit_max_length(st);
 	unsigned long long n = st->result.rows;
 	for (MYSQL_ROWS *r = rest; r; r = r->next)
 		n++;
@@ -388,12 +398,12 @@ static int st_hit_store(MYSQL_STMT *st)
 	return 0;
 }
 
-/* May st be cached at all? Cursors, array binding, callbacks, prebound parameters
- * (mariadb_stmt_execute_direct) and max_length updates pass through. */
+/* May st be cached at all? Cursors, array binding, callbacks and prebound parameters
+ * (mariadb_stmt_execute_direct) pass through. */
 static int st_cacheable(const MYSQL_STMT *st)
 {
 	return st->flags == 0 && st->array_size == 0 && st->param_callback == NULL &&
-	       st->result_callback == NULL && st->prebind_params == 0 && !st->update_max_length &&
+	       st->result_callback == NULL && st->prebind_params == 0 &&
 	       !st->cursor_exists && st->field_count > 0 && st->fields != NULL &&
 	       st->stmt_id != 0 && st->state >= MYSQL_STMT_PREPARED &&
 	       (st->param_count == 0 || (st->bind_param_done && st->params != NULL));
@@ -415,7 +425,8 @@ static int st_key(const my_conn *mc, const MYSQL_STMT *st, const my_prep *prep, 
 	cap_sess_key(&mc->sess, km);
 	cap_keymat_add(km, prep->k, sizeof(prep->k));
 	cap_keymat_add(km, sql, len);
-	cap_keymat_add_u64(km, MY_PROTO_BINARY);
+	/* 2: entries keep the max_length of their rows alone; older builds' did not */
+	cap_keymat_add_u64(km, MY_PROTO_BINARY | 2u << 8);
 	cap_keymat_add_u64(km, st->param_count);
 	for (unsigned i = 0; i < st->param_count; i++) {
 		const MYSQL_BIND *p = &st->params[i];
@@ -513,7 +524,7 @@ static int st_install(MYSQL_STMT *st, cap_my_srows *s, unsigned status)
 		f->flags = c->flags;
 		f->decimals = c->decimals;
 		f->charsetnr = c->charsetnr;
-		f->max_length = (unsigned long)c->max_length;
+		/* max_length: a store with STMT_ATTR_UPDATE_MAX_LENGTH raises it */
 	}
 	st->result.data = NULL;
 	st->result.rows = 0;
@@ -727,10 +738,22 @@ CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
 		return CAP_REAL(cap_my.mysql_stmt_store_result(st));
 	/* only a result stored whole (nothing fetched before) may fill the cache */
 	my_sfill *f = st->state == MYSQL_STMT_WAITING_USE_OR_STORE ? st_fill_take(st) : NULL;
-	if (f && st->update_max_length) {
-		/* set after the execute: this store computes max_length, a hit would not */
-		fill_free(f);
-		f = NULL;
+	/* the entry keeps the max_length the rows alone need: this store computes it from 0
+	 * (with STMT_ATTR_UPDATE_MAX_LENGTH on for it); the statement then has what the library
+	 * would have left - the larger of both with the attribute, its own without */
+	unsigned long keep[64], *kept = NULL;
+	my_bool uml = st->update_max_length;
+	if (f && st->fields && st->field_count > 0) {
+		kept = st->field_count <= 64 ? keep : malloc(st->field_count * sizeof(*kept));
+		if (kept == NULL) {
+			fill_free(f);
+			f = NULL;
+		}
+		for (unsigned i = 0; kept && i < st->field_count; i++) {
+			kept[i] = st->fields[i].max_length;
+			st->fields[i].max_length = 0;
+		}
+		st->update_max_length = 1;
 	}
 	int rc = CAP_REAL(cap_my.mysql_stmt_store_result(st));
 	if (f) {
@@ -748,6 +771,14 @@ CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
 			cap_buf_free(&b);
 		}
 		fill_free(f);
+	}
+	if (kept) {
+		st->update_max_length = uml;
+		for (unsigned i = 0; st->fields && i < st->field_count; i++)
+			if (!uml || kept[i] > st->fields[i].max_length)
+				st->fields[i].max_length = kept[i];
+		if (kept != keep)
+			free(kept);
 	}
 	return rc;
 }

@@ -533,9 +533,12 @@ static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *
 		cap_pqcat_hold(pc->last); /* the get or peek below drops pc->cat's */
 	}
 	/* BEGIN is sent while the connection is idle: the last chance to load before the
-	 * transaction's statements (psycopg2 begins one before every first statement) */
+	 * transaction's statements (psycopg2 begins one before every first statement); a
+	 * utility that reads (COPY (query) TO, EXPLAIN) would, without one, count as a write of
+	 * the whole database (pq_plan) */
 	int needs = info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
 		    info->kind == CAP_SQL_WRITE ||
+		    (info->kind == CAP_SQL_UTILITY && (info->nread || info->nfunc)) ||
 		    (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN);
 	/* the catalog query destroys the unnamed statement: one we know is given back before the
 	 * program uses it (unnamed_restore); one prepared where we could not see is lost */
@@ -1180,9 +1183,11 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 		pc->sess.txn_tainted = 1;
 		pc->sess.wset_db = 1;
 		cap_sess_bump_db(rt, &pc->sess);
-		if (call->sql == NULL || mentions_prepared(call->sql, call->sql_len))
-			preps_clear(pc);
 	}
+	/* PREPARE and DEALLOCATE are utilities, not writes, but change what a name means */
+	if (call->sql == NULL ||
+	    (info->kind != CAP_SQL_READ && mentions_prepared(call->sql, call->sql_len)))
+		preps_clear(pc);
 	return CAP_REAL(fn(pc->conn, call));
 }
 

@@ -27,21 +27,31 @@
  * A redirection happens only when the real answer lies inside libpq, libmariadb or
  * libmysqlclient (by file name, through dladdr) and we export that name; the program then
  * calls our hook, which resolves and calls the real function as for any other caller.
+ *
+ * dlopen with RTLD_DEEPBIND (PHP loads every extension so: pgsql.so, pdo_pgsql.so) makes the
+ * object's references bind in its own dependencies before the global scope, so libpq's
+ * functions, not ours, however early we are preloaded. When the object opened by path names a
+ * client library among its DT_NEEDED (read from the file), the flag is dropped; every other
+ * call is passed on unchanged. Both are tail calls: glibc takes the caller from the return
+ * address (its namespace, its RUNPATH for a bare name), which stays the program's.
  */
 #include "preload/dlsym.h"
 #include "cache/stats.h"
 #include "preload/runtime.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CAP_EXPORT __attribute__((visibility("default")))
 
 typedef void *(*dlsym_fn)(void *, const char *);
 typedef void *(*dlvsym_fn)(void *, const char *, const char *);
+typedef void *(*dlopen_fn)(const char *, int);
 
 /* An object's dynamic symbol table: enough for a GNU-hash lookup. */
 typedef struct elf_syms {
@@ -55,6 +65,7 @@ typedef struct elf_syms {
 
 static dlsym_fn real_dlsym;
 static dlvsym_fn real_dlvsym;
+static dlopen_fn real_dlopen;
 static elf_syms self_syms;
 static pthread_once_t dl_once = PTHREAD_ONCE_INIT;
 
@@ -161,6 +172,7 @@ static void dl_init(void)
 {
 	dlvsym_fn libc_dlvsym = NULL;
 	dlsym_fn libc_dlsym = NULL;
+	dlopen_fn libc_dlopen = NULL;
 	for (const struct link_map *l = _r_debug.r_map; l; l = l->l_next) {
 		elf_syms s;
 		if (!syms_load(l, &s))
@@ -177,6 +189,7 @@ static void dl_init(void)
 		if (libc_dlvsym == NULL && (has_prefix(base, "libc.so") || has_prefix(base, "libdl.so"))) {
 			libc_dlvsym = (dlvsym_fn)syms_find(&s, "dlvsym");
 			libc_dlsym = (dlsym_fn)syms_find(&s, "dlsym");
+			libc_dlopen = (dlopen_fn)syms_find(&s, "dlopen");
 			if (libc_dlvsym == NULL || libc_dlsym == NULL)
 				libc_dlvsym = NULL, libc_dlsym = NULL;
 		}
@@ -186,16 +199,20 @@ static void dl_init(void)
 	/* the base version of the dl functions differs between architectures */
 	static const char *const vers[] = { "GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17", "GLIBC_2.0",
 					    NULL };
-	for (const char *const *v = vers; *v && !(real_dlsym && real_dlvsym); v++) {
+	for (const char *const *v = vers; *v && !(real_dlsym && real_dlvsym && real_dlopen); v++) {
 		if (real_dlsym == NULL)
 			real_dlsym = (dlsym_fn)libc_dlvsym(RTLD_NEXT, "dlsym", *v);
 		if (real_dlvsym == NULL)
 			real_dlvsym = (dlvsym_fn)libc_dlvsym(RTLD_NEXT, "dlvsym", *v);
+		if (real_dlopen == NULL)
+			real_dlopen = (dlopen_fn)libc_dlvsym(RTLD_NEXT, "dlopen", *v);
 	}
 	if (real_dlsym == NULL)
 		real_dlsym = libc_dlsym;
 	if (real_dlvsym == NULL)
 		real_dlvsym = libc_dlvsym;
+	if (real_dlopen == NULL)
+		real_dlopen = libc_dlopen;
 }
 
 static int in_client_lib(const void *p)
@@ -255,4 +272,77 @@ CAP_EXPORT void *dlvsym(void *handle, const char *name, const char *version)
 	if (handle == RTLD_NEXT || handle == RTLD_DEFAULT)
 		return real(handle, name, version);
 	return redirect(handle, name, real(handle, name, version), __builtin_return_address(0));
+}
+
+/* pread_all - n bytes at off, or 0. */
+static int pread_all(int fd, void *buf, size_t n, off_t off)
+{
+	return pread(fd, buf, n, off) == (ssize_t)n;
+}
+
+/* needs_client - 1 when the ELF object at path names a client library among its DT_NEEDED
+ * (the first 256 dynamic entries); 0 when not, or when the file cannot be read as one of our
+ * class (the caller's flags then stand). */
+static int needs_client(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int found = 0;
+	ElfW(Ehdr) eh;
+	ElfW(Phdr) ph[64];
+	ElfW(Dyn) dyn[256];
+	if (!pread_all(fd, &eh, sizeof(eh), 0) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != __ehdr_start.e_ident[EI_CLASS] ||
+	    eh.e_phentsize != sizeof(ElfW(Phdr)) || eh.e_phnum == 0 || eh.e_phnum > 64 ||
+	    !pread_all(fd, ph, eh.e_phnum * sizeof(ElfW(Phdr)), (off_t)eh.e_phoff))
+		goto out;
+	size_t ndyn = 0;
+	for (int i = 0; i < eh.e_phnum; i++)
+		if (ph[i].p_type == PT_DYNAMIC) {
+			ndyn = ph[i].p_filesz / sizeof(ElfW(Dyn));
+			if (ndyn > 256)
+				ndyn = 256;
+			if (!pread_all(fd, dyn, ndyn * sizeof(ElfW(Dyn)), (off_t)ph[i].p_offset))
+				ndyn = 0;
+			break;
+		}
+	ElfW(Addr) strtab = 0;
+	ElfW(Xword) strsz = 0;
+	for (size_t i = 0; i < ndyn && dyn[i].d_tag != DT_NULL; i++) {
+		if (dyn[i].d_tag == DT_STRTAB)
+			strtab = dyn[i].d_un.d_ptr;
+		else if (dyn[i].d_tag == DT_STRSZ)
+			strsz = dyn[i].d_un.d_val;
+	}
+	off_t stroff = -1; /* the string table's place in the file, through its PT_LOAD */
+	for (int i = 0; i < eh.e_phnum && strtab; i++)
+		if (ph[i].p_type == PT_LOAD && strtab >= ph[i].p_vaddr &&
+		    strtab - ph[i].p_vaddr < ph[i].p_filesz)
+			stroff = (off_t)(strtab - ph[i].p_vaddr + ph[i].p_offset);
+	for (size_t i = 0; i < ndyn && dyn[i].d_tag != DT_NULL && stroff >= 0 && !found; i++) {
+		if (dyn[i].d_tag != DT_NEEDED || dyn[i].d_un.d_val >= strsz)
+			continue;
+		char name[64] = "";
+		ssize_t n = pread(fd, name, sizeof(name) - 1, stroff + (off_t)dyn[i].d_un.d_val);
+		if (n <= 0)
+			continue;
+		name[n] = '\0';
+		for (const char *const *c = dl_client_libs; *c && !found; c++)
+			found = has_prefix(name, *c);
+	}
+out:
+	close(fd);
+	return found;
+}
+
+CAP_EXPORT void *dlopen(const char *file, int mode)
+{
+	pthread_once(&dl_once, dl_init);
+	dlopen_fn real = real_dlopen;
+	if (real == NULL)
+		return NULL;
+	if ((mode & RTLD_DEEPBIND) && file && strchr(file, '/') && needs_client(file))
+		mode &= ~RTLD_DEEPBIND;
+	return real(file, mode); /* a tail call: see the top of this file */
 }

@@ -10,6 +10,8 @@
  *   params NAME SQL           PQexecParams, no parameters (the unnamed statement)
  *   prepare NAME SQL          PQprepare(conn, "", SQL): the unnamed statement, not run
  *   execunnamed NAME          PQexecPrepared(conn, "") (runs the unnamed statement)
+ *   prepnamed NAME STMT SQL   PQprepare(conn, STMT, SQL): a named statement, not run
+ *   execnamed NAME STMT       PQexecPrepared(conn, STMT)
  *   describe NAME             PQdescribePrepared(conn, ""): parameters and columns
  *   pipe NAME SQL ;; SQL ...  pipeline mode: each part with PQsendQueryParams, one sync,
  *                             every result read, pipeline mode left
@@ -154,6 +156,17 @@ int main(void)
 			r = PQprepare(c, "", arg, 0, NULL);
 		} else if (strcmp(cmd, "execunnamed") == 0) {
 			r = PQexecPrepared(c, "", 0, NULL, NULL, NULL, 0);
+		} else if (strcmp(cmd, "prepnamed") == 0 || strcmp(cmd, "execnamed") == 0) {
+			char stmt[64];
+			int soff = 0;
+			if (sscanf(arg, "%63s %n", stmt, &soff) < 1) {
+				fprintf(stderr, "bad line: %s\n", line);
+				return 2;
+			}
+			if (cmd[0] == 'p')
+				r = PQprepare(c, stmt, arg + soff, 0, NULL);
+			else
+				r = PQexecPrepared(c, stmt, 0, NULL, NULL, NULL, 0);
 		} else if (strcmp(cmd, "describe") == 0) {
 			r = PQdescribePrepared(c, "");
 			if (PQresultStatus(r) == PGRES_COMMAND_OK) {

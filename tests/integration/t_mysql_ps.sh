@@ -74,7 +74,8 @@ echo "hits=$hits hits_l2=$hits_l2"
 [ "${hits:-0}" -ge 500 ] || fail "expected at least 500 prepared hits, got ${hits:-none}"
 [ "${hits_l2:-0}" -ge 1 ] || fail "expected L2 hits from the second process"
 
-# unusual statements pass through uncached, unchanged: cursors, STMT_ATTR_UPDATE_MAX_LENGTH
+# cursors pass through uncached, unchanged; STMT_ATTR_UPDATE_MAX_LENGTH set before the
+# execute (Ruby's mysql2) is served, each field's max_length as the library's store sets it
 grep -v 'ps_big ORDER BY' "$tmp/q.txt" >"$tmp/q_small.txt"
 for attr in cursor maxlen; do
 	h0=$(stat hits)
@@ -82,8 +83,12 @@ for attr in cursor maxlen; do
 	MY_PS_ATTR=$attr LD_PRELOAD=$(cap_preload) "$ps" corpus "$tmp/q_small.txt" 1 >"$tmp/a_cap.txt" ||
 		fail "my_ps $attr with Capacitor"
 	diff -u "$tmp/a_direct.txt" "$tmp/a_cap.txt" >"$tmp/diff_$attr" || { head -40 "$tmp/diff_$attr"; fail "$attr statements differ"; }
-	# only the corpus' one plain "SELECT 42" per statement may hit
-	[ $(($(stat hits) - h0)) -le 12 ] || fail "$attr statements were served from the cache"
+	if [ "$attr" = cursor ]; then
+		# only the corpus' one plain "SELECT 42" per statement may hit
+		[ $(($(stat hits) - h0)) -le 12 ] || fail "$attr statements were served from the cache"
+	else
+		[ $(($(stat hits) - h0)) -gt 100 ] || fail "$attr statements were not served from the cache"
+	fi
 done
 
 # parameters sent with mysql_stmt_send_long_data pass through

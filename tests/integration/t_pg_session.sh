@@ -6,8 +6,8 @@
 # defaults (ALTER ROLE / ALTER DATABASE ... SET), after cluster-wide changes made in another
 # database (REVOKE), for a database dropped and created again under its name, for a role that
 # may not read the cluster's identity, and for the isolation level (an old REPEATABLE READ
-# snapshot must never be stored as current), and after a configuration reload made outside,
-# every connection gets what the server would give.
+# snapshot must never be stored as current), after a configuration reload made outside, and
+# for prepared statement names prepared again, every connection gets what the server would give.
 # Each scenario is a script of tests/clients/pq_session (several connections in one process)
 # run without and with Capacitor after the same setup; the outputs must be identical. The
 # probe that reads the state back must stay invisible: the unnamed prepared statement of the
@@ -360,6 +360,29 @@ if [ -r "$log" ]; then
 		failures=$((failures + 1))
 	fi
 fi
+
+# 9. prepared statement names: PREPARE and DEALLOCATE change no setting (reads keep their key and
+# their hits: DBD::Pg deallocates after every re-prepare), but a name prepared again, in a
+# pipeline or in a string of several statements, runs its new text
+cat >"$d/prepared_names.in" <<'EOF'
+connect a dbname=capacitor
+prepnamed a s SELECT 1 AS x
+execnamed a s
+execnamed a s
+pipe a DEALLOCATE s ;; PREPARE s AS SELECT 2 AS x
+execnamed a s
+execnamed a s
+exec a DEALLOCATE s
+exec a PREPARE s AS SELECT 3 AS x
+execnamed a s
+execnamed a s
+pipe a DEALLOCATE ALL ;; SELECT 4 AS x
+prepnamed a s SELECT 5 AS x
+execnamed a s
+exec a PREPARE t AS SELECT 6 AS x; DEALLOCATE s; PREPARE s AS SELECT 7 AS x
+execnamed a s
+EOF
+run prepared_names
 
 [ "$failures" -eq 0 ] || fail "$failures scenario(s) differ with Capacitor"
 echo "ok: session state, identity and isolation as the server has them"
