@@ -102,7 +102,9 @@ static inline int cap_my_in_txn_before(const MYSQL *m)
 /* May a hit be served on mc's session, or has the server closed it for being idle? */
 static inline int cap_my_session_alive(const my_conn *mc, uint64_t now)
 {
-	return mc->idle_max_ns == 0 || now - mc->contact_ns < mc->idle_max_ns;
+	/* now may be older than contact_ns: taken before the statement's own read-back */
+	return mc->idle_max_ns == 0 || now <= mc->contact_ns ||
+	       now - mc->contact_ns < mc->idle_max_ns;
 }
 
 /* The server's own "transaction open" flag. */
