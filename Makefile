@@ -119,12 +119,22 @@ $(BUILD)/bench/%: bench/%.c bench/harness.c bench/harness.h $(CORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASEFLAGS) -O2 -g -Wno-missing-prototypes -o $@ $< bench/harness.c $(CORE) -ldl -lm
 
-# libFuzzer targets: always clang with ASan+UBSan, outside the SANITIZE switch.
+# libFuzzer targets: always clang with ASan+UBSan, outside the SANITIZE switch. A target that
+# needs a client library's decoder names the hook sources and the library it links with.
 FUZZ_CORE_SRCS := $(CORE_SRCS)
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE_SRCS)
+FUZZ_EXTRA :=
+FUZZ_LIBS :=
+build/fuzz/fuzz_pq_codec: FUZZ_EXTRA := hooks/pq_codec.c
+build/fuzz/fuzz_pq_codec: FUZZ_LIBS := -lpq
+build/fuzz/fuzz_pq_codec: hooks/pq_codec.c hooks/pq_codec.h hooks/pq_real.h
+build/fuzz/fuzz_my_codec: FUZZ_EXTRA := hooks/mysql_codec.c
+build/fuzz/fuzz_my_codec: FUZZ_LIBS := -lmariadb
+build/fuzz/fuzz_my_codec: hooks/mysql_codec.c hooks/mysql_codec.h
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE_SRCS) $(wildcard cache/*.h preload/*.h)
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -o $@ $< $(FUZZ_CORE_SRCS) -pthread -ldl -lm
+	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -I. $(CLIENTINC) -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_CORE_SRCS) $(FUZZ_EXTRA) \
+	  -pthread $(FUZZ_LIBS) -ldl -lm
 
 clients: $(CLIENT_BINS)
 
