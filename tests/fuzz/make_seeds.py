@@ -63,7 +63,69 @@ def seeds_pq_codec():
           pq_value("SELECT 1", [("b", 17, 0xFFFFFFFF)], [[b"\0\1\2\xff"]]))
 
 
+# ---- Connector/C: "CMY1" and "CMS1" (hooks/mysql_codec.h); header byte: decoder, shape ---------
+
+MY_TYPE = {"long": 3, "longlong": 8, "double": 5, "null": 6, "date": 10, "time": 11,
+           "datetime": 12, "var_string": 253, "blob": 252, "newdecimal": 246}
+
+
+def my_text(fields, rows):
+    nbytes = sum(len(v) + 1 for r in rows for v in r if v is not None)
+    out = u32(0x31594D43) + u32(len(fields)) + u64(len(rows)) + u64(nbytes)
+    for name, typ in fields:
+        for st in (name, name, "t", "t", "capacitor", "def"):
+            out += s(st)
+        out += s(None) + u64(11) + u64(max([len(r[0] or b"") for r in rows] + [0]))
+        out += u32(0) + u32(0) + u32(33) + u32(MY_TYPE[typ])
+    for r in rows:
+        for v in r:
+            out += s(v)
+    return out
+
+
+def lenenc(b):
+    assert len(b) < 251
+    return bytes([len(b)]) + b
+
+
+def my_stmt(types, rows):
+    """rows: lists of bytes values already in binary form (None = NULL)."""
+    nf = len(types)
+    packets = []
+    for r in rows:
+        bitmap = bytearray((nf + 9) // 8)
+        vals = b""
+        for i, v in enumerate(r):
+            if v is None:
+                bitmap[(i + 2) // 8] |= 1 << ((i + 2) % 8)
+            else:
+                vals += v
+        packets.append(b"\0" + bytes(bitmap) + vals)
+    out = u32(0x31534D43) + u32(nf) + u64(len(rows)) + u64(sum(len(p) for p in packets))
+    for t in types:
+        out += u32(MY_TYPE[t]) + u32(0) + u32(0) + u32(63) + u64(20) + u64(0)
+    for p in packets:
+        out += s(p)
+    return out
+
+
+def seeds_my_codec():
+    text = my_text([("id", "long"), ("name", "var_string")],
+                   [[b"1", b"one"], [b"2", None], [b"3", b""], [b"4", b"a\0b"]])
+    write("my_codec", "text", b"\0" + text)
+    write("my_codec", "text_unbuffered", b"\2" + text)
+    write("my_codec", "text_no_rows", b"\0" + my_text([("x", "blob")], []))
+    st = my_stmt(["long", "var_string", "double", "datetime", "null"],
+                 [[struct.pack("<i", 7), lenenc(b"seven"), struct.pack("<d", 0.5),
+                   lenenc(bytes([0xE7, 0x07, 12, 7, 1, 2, 3])), None],
+                  [None, lenenc(b""), None, lenenc(b""), None]])
+    write("my_codec", "stmt", b"\1" + st)
+    big = my_stmt(["blob"], [[b"\xfc" + struct.pack("<H", 300) + b"x" * 300]])
+    write("my_codec", "stmt_lenenc2", b"\1" + big)
+
+
 TARGETS = {
+    "my_codec": seeds_my_codec,
     "pq_codec": seeds_pq_codec,
 }
 
