@@ -124,7 +124,42 @@ def seeds_my_codec():
     write("my_codec", "stmt_lenenc2", b"\1" + big)
 
 
+# ---- CAPACITOR_* values: lines of selector byte (variable index mod the table's length) + value --
+
+CONFIG_VARS = ["ENABLE", "DIR", "MEM", "DISK", "TTL", "MAX_RESULT", "RULES", "TXN", "LOG",
+               "LOG_LEVEL", "LOG_INTERVAL"]  # preload/config.c, in table order
+
+
+def config_lines(items):
+    n = len(CONFIG_VARS)
+    out = b""
+    for name, v in items:
+        i = CONFIG_VARS.index(name)
+        out += bytes([0x80 + (i - 0x80) % n]) + v + b"\n"
+    return out
+
+
+def seeds_config():
+    write("config", "defaults", config_lines([
+        ("ENABLE", b"1"), ("DIR", b""), ("MEM", b"64M"), ("DISK", b"256M"), ("TTL", b"0"),
+        ("MAX_RESULT", b"1M"), ("RULES", b""), ("TXN", b"strict"), ("LOG", b""),
+        ("LOG_LEVEL", b"warn"), ("LOG_INTERVAL", b"60s")]))
+    write("config", "sizes", config_lines([
+        ("MEM", b"512KiB"), ("DISK", b"1G"), ("MAX_RESULT", b"64kb"),
+        ("MEM", b"18446744073709551615"), ("DISK", b"16777216T"), ("MAX_RESULT", b"0")]))
+    write("config", "durations", config_lines([
+        ("TTL", b"500ms"), ("LOG_INTERVAL", b"0"), ("TTL", b"7d"), ("LOG_INTERVAL", b"5m"),
+        ("TTL", b"18446744073709551615ns"), ("TTL", b"30")]))
+    write("config", "enums", config_lines([
+        ("ENABLE", b"0"), ("TXN", b"read-committed"), ("LOG_LEVEL", b"debug"),
+        ("LOG", b"stderr"), ("DIR", b"/tmp/x"), ("RULES", b"/etc/rules")]))
+    write("config", "bad", config_lines([
+        ("ENABLE", b"yes"), ("MEM", b"-1"), ("DISK", b" 64M"), ("TTL", b"1.5s"),
+        ("MAX_RESULT", b"0x10"), ("TXN", b"STRICT"), ("DIR", b"rel/dir"), ("LOG", b"log.txt")]))
+
+
 TARGETS = {
+    "config": seeds_config,
     "my_codec": seeds_my_codec,
     "pq_codec": seeds_pq_codec,
 }
