@@ -126,7 +126,7 @@ static int one_value(const cap_var *var, const char *v)
 	return 1;
 }
 
-static char xdg[] = "/tmp/capacitor-fuzz-xdg.XXXXXX";
+static char xdg[] = "/dev/shm/capacitor-fuzzdir-xdg.XXXXXX";
 
 static void remove_xdg(void)
 {

@@ -158,7 +158,39 @@ def seeds_config():
         ("MAX_RESULT", b"0x10"), ("TXN", b"STRICT"), ("DIR", b"rel/dir"), ("LOG", b"log.txt")]))
 
 
+# ---- CAPACITOR_DIR/gen (cache/gen.h): flags, header, counter patches ----------------------------
+
+GEN_SLOTS = 1 + 16384 + 4096
+GEN_FORMAT = (1 << 56) | (64 << 40) | (40 << 32) | GEN_SLOTS
+GEN_SIZE = 64 + GEN_SLOTS * 8
+
+
+def gen_hdr(magic=0x314E454750414355, fmt=GEN_FORMAT, nonce=0x1234, slots=GEN_SLOTS,
+            tables=16384, dbs=4096, retired=0):
+    # boot and time namespace (and so the checksum) are filled in by the target (flags 1, 2)
+    return (u64(magic) + u64(fmt) + u64(nonce) + u32(slots) + u32(tables) + u32(dbs) + u32(0)
+            + u64(0) + u64(retired) + u64(0))
+
+
+def gen_patch(slot, v):
+    return struct.pack("<H", slot % 65536) + u64(v)
+
+
+def seeds_gen():
+    write("gen", "valid", bytes([3]) + gen_hdr())
+    write("gen", "valid_patched", bytes([3 | 0x20]) + gen_hdr() + gen_patch(1, 41) +
+          gen_patch(0, 7) + gen_patch(GEN_SLOTS - 1, 1 << 63))
+    write("gen", "valid_truncated_later", bytes([3 | 16]) + gen_hdr())
+    write("gen", "retired", bytes([3]) + gen_hdr(retired=1))
+    write("gen", "retired_build", bytes([3 | 8]) + gen_hdr(retired=1))
+    write("gen", "short_file", bytes([3 | 4]) + gen_hdr() + u32(GEN_SIZE - 8))
+    write("gen", "no_checksum", bytes([1]) + gen_hdr())
+    write("gen", "other_format", bytes([3 | 8]) + gen_hdr(fmt=GEN_FORMAT + 1))
+    write("gen", "bad_geometry", bytes([3]) + gen_hdr(tables=8192))
+
+
 TARGETS = {
+    "gen": seeds_gen,
     "config": seeds_config,
     "my_codec": seeds_my_codec,
     "pq_codec": seeds_pq_codec,
