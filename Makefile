@@ -119,8 +119,9 @@ $(BUILD)/bench/%: bench/%.c bench/harness.c bench/harness.h $(CORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASEFLAGS) -O2 -g -Wno-missing-prototypes -o $@ $< bench/harness.c $(CORE) -ldl -lm
 
-# libFuzzer targets: always clang with ASan+UBSan, outside the SANITIZE switch. A target that
-# needs a client library's decoder names the hook sources and the library it links with.
+# libFuzzer targets: always clang with ASan+UBSan, outside the SANITIZE switch; undefined
+# behaviour stops the run like a crash (a report alone would scroll by). A target that needs a
+# client library's decoder names the hook sources and the library it links with.
 FUZZ_CORE_SRCS := $(CORE_SRCS)
 FUZZ_EXTRA :=
 FUZZ_LIBS :=
@@ -133,7 +134,7 @@ build/fuzz/fuzz_my_codec: hooks/mysql_codec.c hooks/mysql_codec.h
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE_SRCS) $(wildcard cache/*.h preload/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -I. $(CLIENTINC) -g -O1 \
-	  -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_CORE_SRCS) $(FUZZ_EXTRA) \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_CORE_SRCS) $(FUZZ_EXTRA) \
 	  -pthread $(FUZZ_LIBS) -ldl -lm
 
 clients: $(CLIENT_BINS)

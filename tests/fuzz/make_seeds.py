@@ -189,7 +189,38 @@ def seeds_gen():
     write("gen", "bad_geometry", bytes([3]) + gen_hdr(tables=8192))
 
 
+# ---- CAPACITOR_DIR/stats (cache/stats_file.h): flags, patches (area, index, offset, bytes) ------
+
+def stats_patch(area, idx, off, b):
+    return bytes([area]) + struct.pack("<HH", idx, off) + bytes([len(b)]) + b
+
+
+def seeds_stats():
+    hdr, slot, totals, data, shape = range(5)
+    counters = b"".join(u64(v) for v in (10, 8, 2, 5, 3, 2, 3, 0))  # queries, reads, ...
+    hist = u64(123456) + u64(0) * 7 + u64(4) + u64(1) * 20          # path 0: sum, pad, buckets
+    used = u64(0) * 4 + u64(1)                                         # slot: owner .. used
+    write("stats", "empty", bytes([0xF0]))
+    write("stats", "slots", bytes([0x30]) + stats_patch(slot, 1, 0, used) +
+          stats_patch(data, 1, 0, counters) + stats_patch(totals, 0, 0, counters) +
+          stats_patch(slot, 2, 0, u64(1 | 2 << 32) + u64(0) + u64(5) + u64(4096) + u64(1)))
+    write("stats", "hist", bytes([0x10]) + stats_patch(slot, 3, 0, used) +
+          stats_patch(data, 3, 256, hist) + stats_patch(totals, 0, 256, hist))
+    write("stats", "shapes", bytes([0x40]) +
+          stats_patch(shape, 0, 0, u64(0xABCDEF) + u32(1) + u32(3) + u64(5) + u64(2)) +
+          stats_patch(shape, 0, 64, u64(3) * 4) +
+          stats_patch(shape, 0, 2240, b"SELECT a FROM t WHERE b = ?\0") +
+          stats_patch(shape, 512, 16, u64(1) * 5))
+    write("stats", "reset", bytes([0x01]) + stats_patch(slot, 1, 0, used) +
+          stats_patch(data, 1, 0, counters))
+    write("stats", "fold_excluded", bytes([0x00]) + stats_patch(slot, 1, 0, used) +
+          stats_patch(data, 1, 0, counters) + stats_patch(hdr, 0, 192, u64(5 << 17 | 2 << 1 | 1)))
+    write("stats", "short_file", bytes([0x02]) + u32(100000))
+    write("stats", "truncated_later", bytes([0x04]) + stats_patch(slot, 1, 0, used))
+
+
 TARGETS = {
+    "stats": seeds_stats,
     "gen": seeds_gen,
     "config": seeds_config,
     "my_codec": seeds_my_codec,
