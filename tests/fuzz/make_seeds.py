@@ -219,7 +219,28 @@ def seeds_stats():
     write("stats", "truncated_later", bytes([0x04]) + stats_patch(slot, 1, 0, used))
 
 
+# ---- CAPACITOR_DIR/l2.cache (cache/disk.h): operations on a region holding four entries -------
+
+def disk_op(op, *args, b=b""):
+    return bytes([op]) + b"".join(args) + (bytes([len(b)]) + b if op < 3 else b"")
+
+
+def seeds_disk():
+    write("disk", "clean", b"")
+    write("disk", "bump", disk_op(4, b"\x01"))
+    write("disk", "ring_byte", disk_op(2, u32(60), b=b"\xff"))
+    write("disk", "forged_ndeps", disk_op(2, u32(52), b=u32(40)) + disk_op(3, b"\x00"))
+    write("disk", "forged_klen", disk_op(2, u32(44), b=u32(1000)) + disk_op(3, b"\x00"))
+    write("disk", "reserved_back", disk_op(0, b"\x08", b=u64(16)))
+    write("disk", "tail_ahead", disk_op(0, b"\x10", b=u64(1 << 40)))
+    write("disk", "index_way", disk_op(1, struct.pack("<H", 32), b=u64(0)))
+    write("disk", "skip_header", disk_op(2, u32(40), b=u32(64) + u32(0xFFFFFFFF)))
+    write("disk", "wrap", disk_op(5))
+    write("disk", "wrap_over_bad_entry", disk_op(2, u32(40), b=u32(8)) + disk_op(5))
+
+
 TARGETS = {
+    "disk": seeds_disk,
     "stats": seeds_stats,
     "gen": seeds_gen,
     "config": seeds_config,
