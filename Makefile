@@ -206,7 +206,7 @@ help:
 	@echo 'make demo         pgbench -S without and with Capacitor on a throwaway PostgreSQL'
 	@echo 'make bench        Capacitor vs direct, pgpool-II, MariaDB query cache: table, JSON, charts'
 	@echo 'make bench-check  a short bench compared with bench/baseline.json (fails on a >20% regression)'
-	@echo 'make soak         long multi-process stress runs (not part of make test)'
+	@echo 'make soak         long multi-process stress runs and a minute of each fuzz target (not part of make test)'
 	@echo 'make install      PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)'
 	@echo 'make uninstall | clean | check-exports | unit | fuzz | tsan | integration | deps'
 	@echo 'V=1 shows full command lines'
