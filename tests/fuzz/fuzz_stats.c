@@ -26,10 +26,14 @@
  *  3. after a reset every counter of the view is zero;
  *  4. the shape list is sorted by calls, at most the number asked, with calls > 0, hits the sum
  *     of the hit paths, NUL-terminated text and a known bypass reason;
- *  5. histogram summaries are ordered: p50 <= p90 <= p99 <= p999 <= max.
+ *  5. histogram summaries are ordered: p50 <= p90 <= p99 <= p999 <= max;
+ *  6. `capacitor stats` prints the view (tools/cmd_stats.c, compiled in as test_stats does):
+ *     the JSON form is valid UTF-8 without raw control characters, whatever bytes the shape
+ *     texts hold; the human and Prometheus forms are printed without fault.
  */
 #include "cache/stats_read.h"
 #include "cache/cap.h"
+#include "tools/cmd_stats.c"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -123,6 +127,50 @@ static void ref_view(uint64_t *acc)
 		for (size_t i = 0; i < CAP_STATS_DATA_WORDS; i++)
 			acc[i] += d[i];
 	}
+}
+
+/* utf8_ok - strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF) and no
+ * raw control character but the final newline. */
+static int utf8_ok(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned c = p[i];
+		if (c < 0x20)
+			return c == '\n' && i + 1 == n;
+		size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 :
+			     c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+		if (len == 0 || n - i < len)
+			return 0;
+		uint32_t cp = len == 1 ? c : c & (0xff >> (len + 1));
+		for (size_t k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+		if (cp < min[len] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/* print_all - invariant 6. */
+static void print_all(const cap_stats_view *v, const cap_stats_shape_info *top, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	print_json(out, v, top, n, 1, dir);
+	fclose(out);
+	if (!utf8_ok((const unsigned char *)buf, len))
+		abort();
+	free(buf);
+	out = open_memstream(&buf, &len);
+	print_human(out, path, v, top, n, 1);
+	print_prom(out, v);
+	fclose(out);
+	free(buf);
 }
 
 static void check_lat(const cap_stats_hist *hh)
@@ -236,6 +284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (unsigned)s->reason >= CAP_REASON__N)
 				abort(); /* 4 */
 		}
+		print_all(&v, top, n);
 		if ((flags & 1) && !cut_after) {
 			if (cap_stats_reader_reset(r) != CAP_OK ||
 			    cap_stats_reader_view(r, &v) != CAP_OK)
