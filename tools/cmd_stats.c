@@ -259,7 +259,6 @@ static void print_human(FILE *out, const char *path, const cap_stats_view *v,
 
 /* ---- JSON ------------------------------------------------------------------------------ */
 
-/* A JSON string: escapes, and invalid UTF-8 bytes as U+FFFD. */
 /* utf8_len - the length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong form,
  * surrogate or code point past U+10FFFF), 0 if there is none. Shape texts are whatever bytes
  * the programs' statements held; JSON readers refuse anything else. The checks stop at the
@@ -284,6 +283,7 @@ static int utf8_len(const unsigned char *p)
 	return len;
 }
 
+/* A JSON string: escapes, and invalid UTF-8 bytes as U+FFFD. */
 static void json_str(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
