@@ -132,7 +132,7 @@ build/fuzz/fuzz_my_codec: FUZZ_EXTRA := hooks/mysql_codec.c
 build/fuzz/fuzz_my_codec: FUZZ_LIBS := -lmariadb
 build/fuzz/fuzz_my_codec: hooks/mysql_codec.c hooks/mysql_codec.h
 build/fuzz/fuzz_stats: tools/cmd_stats.c tools/cmd.h
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE_SRCS) $(wildcard cache/*.h preload/*.h)
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_dir.h $(FUZZ_CORE_SRCS) $(wildcard cache/*.h preload/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -I. $(CLIENTINC) -g -O1 \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_CORE_SRCS) $(FUZZ_EXTRA) \

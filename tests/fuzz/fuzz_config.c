@@ -18,6 +18,7 @@
 #include "preload/config.h"
 #include "cache/cap.h"
 #include "cache/units.h"
+#include "tests/fuzz/fuzz_dir.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -126,7 +127,7 @@ static int one_value(const cap_var *var, const char *v)
 	return 1;
 }
 
-static char xdg[] = "/dev/shm/capacitor-fuzzdir-xdg.XXXXXX";
+static char xdg[128];
 
 static void remove_xdg(void)
 {
@@ -137,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
 	if (!ready) {
-		if (mkdtemp(xdg) == NULL)
+		if (fuzz_mkdir(xdg, sizeof(xdg), "xdg") != 0)
 			abort();
 		setenv("XDG_RUNTIME_DIR", xdg, 1);
 		atexit(remove_xdg);

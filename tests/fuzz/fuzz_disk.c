@@ -33,6 +33,7 @@
 #include "cache/gen.h"
 #include "cache/key.h"
 #include "cache/cap.h"
+#include "tests/fuzz/fuzz_dir.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -46,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NKEYS 8
 
-static char dir[] = "/dev/shm/capacitor-fuzzdir-disk.XXXXXX";
+static char dir[128];
 static int dfd = -1;
 static cap_gen *g;
 static cap_disk *d;
@@ -68,7 +69,7 @@ static void cleanup(void)
 
 static void setup(void)
 {
-	if (mkdtemp(dir) == NULL || (dfd = cap_dir_open(dir)) < 0 ||
+	if (fuzz_mkdir(dir, sizeof(dir), "disk") != 0 || (dfd = cap_dir_open(dir)) < 0 ||
 	    cap_gen_open_file(dfd, &g) != CAP_OK ||
 	    cap_disk_open(dfd, CAP_L2_MIN_SIZE, g->nonce, &d) != CAP_OK)
 		abort();

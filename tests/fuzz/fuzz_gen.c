@@ -26,6 +26,7 @@
 
 #include "cache/gen.h"
 #include "cache/cap.h"
+#include "tests/fuzz/fuzz_dir.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -37,7 +38,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[] = "/dev/shm/capacitor-fuzzdir-gen.XXXXXX";
+static char dir[128];
 static char path[sizeof(dir) + 8];
 static int dfd = -1;
 static cap_gen *g;
@@ -53,7 +54,7 @@ static void cleanup(void)
 
 static void setup(void)
 {
-	if (mkdtemp(dir) == NULL || (dfd = cap_dir_open(dir)) < 0)
+	if (fuzz_mkdir(dir, sizeof(dir), "gen") != 0 || (dfd = cap_dir_open(dir)) < 0)
 		abort();
 	snprintf(path, sizeof(path), "%s/%s", dir, CAP_GEN_FILE);
 	if (cap_gen_open_file(dfd, &g) != CAP_OK)

@@ -34,6 +34,7 @@
 #include "cache/stats_read.h"
 #include "cache/cap.h"
 #include "tools/cmd_stats.c"
+#include "tests/fuzz/fuzz_dir.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -48,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FSIZE ((size_t)CAP_STATS_FILE_SIZE)
 #define PAGE 4096u
 
-static char dir[] = "/dev/shm/capacitor-fuzzdir-stats.XXXXXX";
+static char dir[128];
 static char path[sizeof(dir) + 8];
 static int fd = -1;
 static unsigned char *tmpl;  /* the file as built */
@@ -67,7 +68,7 @@ static void setup(void)
 	char err[256];
 	void *base;
 	size_t sz;
-	if (mkdtemp(dir) == NULL)
+	if (fuzz_mkdir(dir, sizeof(dir), "stats") != 0)
 		abort();
 	snprintf(path, sizeof(path), "%s/stats", dir);
 	if (cap_statsf_map(dir, CAP_STATSF_CREATE, &base, &sz, err, sizeof(err)) != CAP_OK)
