@@ -119,12 +119,24 @@ $(BUILD)/bench/%: bench/%.c bench/harness.c bench/harness.h $(CORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASEFLAGS) -O2 -g -Wno-missing-prototypes -o $@ $< bench/harness.c $(CORE) -ldl -lm
 
-# libFuzzer targets: always clang with ASan+UBSan, outside the SANITIZE switch.
+# libFuzzer targets: always clang with ASan+UBSan, outside the SANITIZE switch; undefined
+# behaviour stops the run like a crash (a report alone would scroll by). A target that needs a
+# client library's decoder names the hook sources and the library it links with.
 FUZZ_CORE_SRCS := $(CORE_SRCS)
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE_SRCS)
+FUZZ_EXTRA :=
+FUZZ_LIBS :=
+build/fuzz/fuzz_pq_codec: FUZZ_EXTRA := hooks/pq_codec.c
+build/fuzz/fuzz_pq_codec: FUZZ_LIBS := -lpq
+build/fuzz/fuzz_pq_codec: hooks/pq_codec.c hooks/pq_codec.h hooks/pq_real.h
+build/fuzz/fuzz_my_codec: FUZZ_EXTRA := hooks/mysql_codec.c
+build/fuzz/fuzz_my_codec: FUZZ_LIBS := -lmariadb
+build/fuzz/fuzz_my_codec: hooks/mysql_codec.c hooks/mysql_codec.h
+build/fuzz/fuzz_stats: tools/cmd_stats.c tools/cmd.h
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_dir.h $(FUZZ_CORE_SRCS) $(wildcard cache/*.h preload/*.h)
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -o $@ $< $(FUZZ_CORE_SRCS) -pthread -ldl -lm
+	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -I. $(CLIENTINC) -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_CORE_SRCS) $(FUZZ_EXTRA) \
+	  -pthread $(FUZZ_LIBS) -ldl -lm
 
 clients: $(CLIENT_BINS)
 
@@ -141,8 +153,9 @@ unit: $(UNIT_BINS)
 tsan:
 	$(Q)./tests/run-tsan.sh
 
+# Bounded in make test (7 s a target, under a minute for all); make soak gives each a minute.
 fuzz: $(FUZZ_BINS)
-	$(Q)./tests/run-fuzz.sh $(FUZZ_BINS)
+	$(Q)CAP_FUZZ_SECONDS=$(or $(CAP_FUZZ_SECONDS),7) ./tests/run-fuzz.sh $(FUZZ_BINS)
 
 integration: all $(CLIENT_BINS)
 	$(Q)CAP_BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) ./tests/integration/run.sh
@@ -194,13 +207,15 @@ help:
 	@echo 'make demo         pgbench -S without and with Capacitor on a throwaway PostgreSQL'
 	@echo 'make bench        Capacitor vs direct, pgpool-II, MariaDB query cache: table, JSON, charts'
 	@echo 'make bench-check  a short bench compared with bench/baseline.json (fails on a >20% regression)'
-	@echo 'make soak         long multi-process stress runs (not part of make test)'
+	@echo 'make soak         long multi-process stress runs and a minute of each fuzz target (not part of make test)'
 	@echo 'make install      PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)'
 	@echo 'make uninstall | clean | check-exports | unit | fuzz | tsan | integration | deps'
 	@echo 'V=1 shows full command lines'
 
-# The long forms (tests/integration/soak_*.sh), each bounded by its own time budget.
-soak: all $(CLIENT_BINS)
+# The long forms (tests/integration/soak_*.sh), each bounded by its own time budget, and every
+# fuzz target for a minute.
+soak: all $(CLIENT_BINS) $(FUZZ_BINS)
+	$(Q)CAP_FUZZ_SECONDS=$(or $(CAP_FUZZ_SECONDS),60) ./tests/run-fuzz.sh $(FUZZ_BINS)
 	$(Q)CAP_BUILD=$(abspath $(BUILD)) CAP_SOAK=1 CAP_TEST_TIMEOUT=900 ./tests/integration/run.sh soak_
 
 -include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d)

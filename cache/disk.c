@@ -57,6 +57,7 @@
 #define HDR_SPACE 4096u
 #define CAP_L2_LOCK_NS 20000000L           /* 20 ms: a put waits no longer for a region */
 #define CAP_L2_STUCK_NS 1000000000ULL      /* then 1 s of try-lock only for that region */
+#define CAP_L2_POS_MAX (UINT64_MAX / 2)      /* log positions stay below: never wrap 2^64 */
 
 struct cap_disk {
 	unsigned char *map;
@@ -344,9 +345,12 @@ static void region_reset(cap_disk *d, uint32_t r)
 {
 	cap_l2_region *g = &d->reg[r];
 	uint64_t res = __atomic_load_n(&g->reserved, __ATOMIC_RELAXED);
-	uint64_t lap = (res + d->ring_size - 1) / d->ring_size * d->ring_size;
-	/* Past everything in the ring: any reader's window check now fails. */
-	lap += d->ring_size;
+	uint64_t lap = d->ring_size;
+	/* Past everything in the ring: any reader's window check now fails. A log end written
+	 * into the file near 2^64 starts again at one lap instead: the index is cleared below,
+	 * and a reader still holding an old position finds it beyond the new end. */
+	if (res <= CAP_L2_POS_MAX)
+		lap += (res + d->ring_size - 1) / d->ring_size * d->ring_size;
 	__atomic_store_n(&g->reserved, lap, __ATOMIC_RELAXED);
 	g->tail = lap;
 	__atomic_store_n(&g->entries, 0, __ATOMIC_RELAXED);
@@ -397,7 +401,7 @@ static int64_t advance_tail(cap_disk *d, uint32_t r, uint64_t end)
 	unsigned char *base = ring(d, r);
 	int64_t ev = 0;
 	uint64_t res = __atomic_load_n(&g->reserved, __ATOMIC_RELAXED);
-	if (g->tail > res)
+	if (g->tail > res || g->tail % 8)
 		return -1;
 	if (end <= d->ring_size)
 		return 0;
@@ -423,6 +427,14 @@ static int64_t advance_tail(cap_disk *d, uint32_t r, uint64_t end)
 		g->tail += h.total;
 	}
 	return ev;
+}
+
+/* pos_sane - a log position a writer can build on: 8-aligned (entries are, and their words
+ * are written with 64-bit atomics) and far from wrapping 2^64. Bytes written into the file can
+ * make the log end anything; an insane one resets the region. */
+static inline int pos_sane(uint64_t pos)
+{
+	return pos % 8 == 0 && pos <= CAP_L2_POS_MAX;
 }
 
 static inline uint32_t region_of(const cap_disk *d, cap_hash h)
@@ -490,6 +502,10 @@ int cap_disk_put(cap_disk *d, const cap_key *k, const cap_deps *deps, uint64_t e
 		return CAP_EIO;
 	}
 	uint64_t pos = __atomic_load_n(&g->reserved, __ATOMIC_RELAXED);
+	if (!pos_sane(pos)) {
+		region_reset(d, r);
+		pos = __atomic_load_n(&g->reserved, __ATOMIC_RELAXED);
+	}
 	uint64_t off = pos % d->ring_size;
 	if (d->ring_size - off < total) {
 		/* Fill to the end of the ring and start the next lap. */
@@ -573,7 +589,7 @@ static int try_way(cap_disk *d, uint32_t r, uint64_t pos, const cap_gen *gt, con
 	cap_l2_region *g = &d->reg[r];
 	unsigned char *base = ring(d, r);
 	uint64_t res = __atomic_load_n(&g->reserved, __ATOMIC_ACQUIRE);
-	if (pos >= res || res - pos > d->ring_size)
+	if (pos >= res || res - pos > d->ring_size || pos % 8)
 		return 0;
 	uint64_t off = pos % d->ring_size;
 	uint64_t left = d->ring_size - off;

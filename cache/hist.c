@@ -46,9 +46,14 @@ uint64_t cap_hist_quantile(const uint64_t *b, uint32_t nb, unsigned m, uint64_t 
 	if (q > 1.0)
 		q = 1.0;
 	double r = q * (double)total;
-	uint64_t rank = (uint64_t)r;
-	if ((double)rank < r)
-		rank++;
+	/* a total near 2^64 (counts of a damaged or racing file) rounds r up to 2^64, which no
+	 * uint64_t holds: the rank is then the total itself */
+	uint64_t rank = total;
+	if (r < (double)total) {
+		rank = r > 0 ? (uint64_t)r : 0;
+		if ((double)rank < r)
+			rank++;
+	}
 	if (rank == 0)
 		rank = 1;
 	if (rank > total)

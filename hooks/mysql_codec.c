@@ -29,11 +29,23 @@ static size_t col_len(MYSQL_ROW row, unsigned nf, unsigned i)
 	return 0;
 }
 
+/* Connector/C fills every string of a field but the default (def) from the server's metadata,
+ * and programs print them without a NULL check: a value with one of them NULL is refused. */
+#define FIELD_STRS_SET 6
+
+static int field_strs_set(const MYSQL_FIELD *f)
+{
+	return f->name && f->org_name && f->table && f->org_table && f->db && f->catalog;
+}
+
 int cap_my_encode(const MYSQL_RES *res, cap_buf *b)
 {
 	if (res == NULL || res->data == NULL || res->field_count == 0 || res->fields == NULL)
 		return CAP_EINVAL;
 	unsigned nf = res->field_count;
+	for (unsigned i = 0; i < nf; i++)
+		if (!field_strs_set(&res->fields[i]))
+			return CAP_EINVAL;
 	uint64_t nrows = 0, bytes = 0;
 	for (const MYSQL_ROWS *r = res->data->data; r; r = r->next) {
 		nrows++;
@@ -124,7 +136,7 @@ MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered)
 		uint32_t n;
 		for (int k = 0; k < 7; k++) {
 			int r = cap_rd_str(&rd, &s, &n);
-			if (r < 0)
+			if (r < 0 || (r == 1 && k < FIELD_STRS_SET))
 				return NULL;
 			if (r == 0)
 				fbytes += n + 1;

@@ -259,6 +259,30 @@ static void print_human(FILE *out, const char *path, const cap_stats_view *v,
 
 /* ---- JSON ------------------------------------------------------------------------------ */
 
+/* utf8_len - the length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong form,
+ * surrogate or code point past U+10FFFF), 0 if there is none. Shape texts are whatever bytes
+ * the programs' statements held; JSON readers refuse anything else. The checks stop at the
+ * string's NUL, which is no continuation byte. */
+static int utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0], lo = 0x80, hi = 0xbf;
+	int len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	if (c == 0xe0)
+		lo = 0xa0; /* overlong below U+0800 */
+	else if (c == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong below U+10000 */
+	else if (c == 0xf4)
+		hi = 0x8f; /* past U+10FFFF */
+	if (len == 0 || p[1] < lo || p[1] > hi)
+		return 0;
+	for (int k = 2; k < len; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
 /* A JSON string: escapes, and invalid UTF-8 bytes as U+FFFD. */
 static void json_str(FILE *out, const char *s)
 {
@@ -276,11 +300,8 @@ static void json_str(FILE *out, const char *s)
 			fputc(ch, out);
 			p++;
 		} else {
-			int len = ch >= 0xf0 && ch < 0xf5 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc2 && ch < 0xe0 ? 2 : 0;
-			int ok = len > 0;
-			for (int k = 1; ok && k < len; k++)
-				ok = (p[k] & 0xc0) == 0x80;
-			if (ok) {
+			int len = utf8_len(p);
+			if (len > 0) {
 				fwrite(p, 1, (size_t)len, out);
 				p += len;
 			} else {

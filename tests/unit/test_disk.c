@@ -198,3 +198,38 @@ Test(disk, adopts_existing_size_and_rebuilds_on_nonce)
 	cap_disk_close(d);
 	cr_assert_eq(cap_disk_open(dfd, 1000, g->nonce, &d), CAP_EINVAL);
 }
+
+/* A log end written into the file unaligned and near 2^64 (found by tests/fuzz/fuzz_disk): a
+ * writer used to build on it, writing entries at unaligned offsets and wrapping the position
+ * past 2^64, so that an entry it had just stored read as a miss. It resets the region now:
+ * every put is read back at once. */
+Test(disk, insane_log_end_is_reset_by_the_writer)
+{
+	cap_disk *d;
+	cr_assert_eq(cap_disk_open(dfd, CAP_L2_MIN_SIZE, g->nonce, &d), CAP_OK);
+	for (uint64_t i = 0; i < 4; i++)
+		cr_assert_eq(put(d, i, 8), CAP_OK);
+	int fd = openat(dfd, CAP_L2_FILE, O_RDWR);
+	cap_l2_hdr h;
+	cr_assert_eq(pread(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	uint64_t res = 0xffffffffffff0061ULL;
+	cr_assert_eq(pwrite(fd, &res, 8, (off_t)(h.regions_off + offsetof(cap_l2_region, reserved))),
+		     8);
+	close(fd);
+	static unsigned char v[CAP_L2_MIN_SIZE / 4];
+	size_t len = h.ring_size / 4 - 256;
+	cap_deps dp = { .n = 1, .slot = { 0 }, .gen = { cap_gen_read(g, 0) } };
+	for (uint64_t i = 100; i < 105; i++) {
+		unsigned char kb[32];
+		cap_keymat km;
+		cap_key k = mk(&km, kb, sizeof(kb), i);
+		memset(v, (int)i, len);
+		cr_assert_eq(cap_disk_put(d, &k, &dp, 0, v, len), CAP_OK);
+		cap_disk_hit hit;
+		cr_assert(cap_disk_get(d, g, &k, &hit), "entry %llu stored but not read back",
+			  (unsigned long long)i);
+		cr_assert(hit.vlen == len && memcmp(hit.val, v, len) == 0);
+		free(hit.buf);
+	}
+	cap_disk_close(d);
+}

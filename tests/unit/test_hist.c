@@ -153,3 +153,17 @@ Test(hist, empty_and_single)
 	cr_assert_eq(cap_hist_count_le(b, NB, M, 13000), 1);
 	free(b);
 }
+
+/* Counts read from a damaged or racing stats file can sum to nearly 2^64: q * total then rounds
+ * up to 2^64, which converted to uint64_t was undefined (x86: rank 0, so the maximum came out
+ * as the lowest non-empty bucket). Found by tests/fuzz/fuzz_stats. */
+Test(hist, quantile_of_a_total_near_2_pow_64)
+{
+	uint64_t *b = calloc(NB, 8);
+	b[cap_hist_index(100, M, NB)] = 1;
+	b[cap_hist_index(1000000, M, NB)] = UINT64_MAX - 1;
+	uint64_t hi = cap_hist_quantile(b, NB, M, UINT64_MAX, 1.0);
+	cr_assert(fabs((double)hi - 1e6) / 1e6 <= 0.0079, "max %llu", (unsigned long long)hi);
+	cr_assert_eq(cap_hist_quantile(b, NB, M, UINT64_MAX, 0.999), hi);
+	free(b);
+}

@@ -783,3 +783,21 @@ Test(stats, cmd_usage_errors)
 	const char *a5[] = { "--nope" };
 	cr_assert_eq(run_cmd(a5, 1, out, sizeof(out)), 2);
 }
+
+/* Shape texts are whatever bytes the programs' statements held: `capacitor stats --json` writes
+ * well-formed UTF-8 through and replaces anything else with U+FFFD. Lead bytes 0xf5-0xff, an
+ * overlong form and a surrogate used to be written through as three-byte sequences, which JSON
+ * readers refuse (found by tests/fuzz/fuzz_stats). */
+Test(stats, json_text_is_valid_utf8)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	json_str(out, "a\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf8\x88\x80 \xe0\x80\xaf \xed\xa0\x80 "
+		      "\xf4\x90\x80\x80 \xc3");
+	fclose(out);
+	cr_assert_str_eq(buf, "\"a\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \\ufffd\\ufffd\\ufffd "
+			      "\\ufffd\\ufffd\\ufffd \\ufffd\\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\\ufffd "
+			      "\\ufffd\"");
+	free(buf);
+}
