@@ -117,8 +117,10 @@ static int one_value(const cap_var *var, const char *v)
 	/* printed form: "(none)" and CAPACITOR_DIR/log stand for the empty default */
 	char buf[PATH_MAX + 16];
 	cap_config_value(&c, var, buf, sizeof(buf));
+	/* the follower's URI is shown as "(set)": it may hold a password */
 	int placeholder = (strcmp(var->name, "CAPACITOR_RULES") == 0 && c.rules[0] == '\0') ||
-			  (strcmp(var->name, "CAPACITOR_LOG") == 0 && c.log[0] == '\0');
+			  (strcmp(var->name, "CAPACITOR_LOG") == 0 && c.log[0] == '\0') ||
+			  strcmp(var->name, "CAPACITOR_FOLLOW_DSN") == 0;
 	if (!placeholder) {
 		again = c;
 		if (var->parse(buf, &again) != CAP_OK || memcmp(&again, &c, sizeof(c)) != 0)
