@@ -45,6 +45,7 @@
 #include "cache/disk.h"
 #include "cache/fault.h"
 #include "cache/gen.h"
+#include "cache/shmfile.h"
 #include "cache/log.h"
 #include "cache/mem.h"
 #include "cache/stats.h"

@@ -11,7 +11,8 @@
 #include "cache/follow.h"
 #include "cache/cap.h"
 #include "cache/engine.h"
-#include "cache/gen.h"
+#include "cache/rand.h"
+#include "cache/shmfile.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -12,7 +12,7 @@
  */
 #include "cache/log.h"
 #include "cache/cap.h"
-#include "cache/gen.h"
+#include "cache/shmfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

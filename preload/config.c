@@ -7,7 +7,7 @@
  */
 #include "preload/config.h"
 #include "cache/cap.h"
-#include "cache/gen.h"
+#include "cache/rand.h"
 #include "cache/log.h"
 #include "cache/units.h"
 

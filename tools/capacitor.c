@@ -27,6 +27,7 @@
 #include "cache/cap.h"
 #include "cache/engine.h"
 #include "cache/gen.h"
+#include "cache/shmfile.h"
 #include "cache/log.h"
 #include "cache/rules.h"
 #include "cache/stats.h"

@@ -24,7 +24,7 @@
  */
 #include "tools/follow.h"
 #include "cache/cap.h"
-#include "cache/gen.h"
+#include "cache/shmfile.h"
 #include "cache/key.h"
 #include "cache/log.h"
 #include "cache/stats.h"
