@@ -59,8 +59,10 @@ int cap_shm_dir_open(const char *path, int flags, char *err, size_t errcap)
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ELOOP || errno == ENOTDIR) {
-			say(err, errcap, "%s: %s", path,
-			    errno == ELOOP ? "is a symbolic link" : "not a directory");
+			/* O_DIRECTORY|O_NOFOLLOW on a symlink fails ENOTDIR too: say which */
+			struct stat lst;
+			int link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+			say(err, errcap, "%s: %s", path, link ? "is a symbolic link" : "not a directory");
 			return CAP_EUNSAFE;
 		}
 		say(err, errcap, "open %s: %s", path, strerror(errno));

@@ -22,9 +22,11 @@
  * by `capacitor stats --reset`, and only for FOLD_LOCK_NS: a holder that never lets go means
  * no fold this time, never a hang. The file's flock at open is waited for FLOCK_MS at most.
  *
- * Faults. The file is allocated in full (posix_fallocate) before its magic is published, its
- * size is checked before it is mapped, and the mapping is watched by cache/fault: a bus error
- * (the file truncated under us) turns it into private zeros and the host carries on.
+ * Files. cache/shmfile checks the directory and the file (ours, not writable by others, no
+ * symlink), builds a new file whole under a temporary name (allocated in full) and publishes
+ * it by link (a missing file) or rename (a bad one), and checks the size before it maps; the
+ * mapping is watched by cache/fault: a bus error (the file truncated under us) turns it into
+ * private zeros and the host carries on.
  *
  * Logging. With a log destination set (CAPACITOR_LOG, or cap_stats_set_log), the miss path
  * calls cap_stats_log_tick(): one relaxed load and a compare with a coarse clock; one caller
@@ -38,6 +40,7 @@
 #include "cache/hist.h"
 #include "cache/log.h"
 #include "cache/plock.h"
+#include "cache/shmfile.h"
 #include "cache/sql.h"
 #include "cache/stats_file.h"
 
@@ -62,6 +65,7 @@
 #define DEFAULT_LOG_INTERVAL_NS (60ull * 1000000000ull)
 #define FOLD_LOCK_NS 100000000ull /* longest wait for the file's fold lock */
 #define FLOCK_MS 200            /* longest wait for the file's flock at open */
+#define STATS_FILE "stats"
 
 static struct {
 	pthread_once_t once;
@@ -228,20 +232,12 @@ int cap_statsf_check(const cap_stats_hdr *h, uint64_t fsize, char *err, size_t e
 	return CAP_OK;
 }
 
-/* Build a fresh file on fd (size 0 or a new temporary file) and map it. */
-static int build_file(int fd, void **out, char *err, size_t errcap)
+/* layout - a new file's header and overflow slot (cap_shm_fill_fn); the magic is published
+ * last. */
+static void layout(void *base, size_t size, void *ctx)
 {
-	/* every page allocated now: a full file system fails here, not as SIGBUS later */
-	int fe = posix_fallocate(fd, 0, (off_t)CAP_STATS_FILE_SIZE);
-	if (fe != 0) {
-		snprintf(err, errcap, "posix_fallocate: %s", strerror(fe));
-		return CAP_EIO;
-	}
-	void *base = mmap(NULL, CAP_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (base == MAP_FAILED) {
-		snprintf(err, errcap, "mmap: %s", strerror(errno));
-		return CAP_EIO;
-	}
+	(void)size;
+	(void)ctx;
 	cap_stats_hdr *h = cap_statsf_hdr(base);
 	memset(h, 0, sizeof(*h));
 	h->version = CAP_STATS_VERSION;
@@ -263,75 +259,35 @@ static int build_file(int fd, void **out, char *err, size_t errcap)
 	s0->used = 1;
 	h->ready = 1;
 	__atomic_store_n(&h->magic, CAP_STATS_MAGIC, __ATOMIC_RELEASE);
-	*out = base;
+}
+
+/* build - a new stats file published as `publish` says (cache/shmfile); *base its mapping,
+ * left unwatched: cap_stats_open watches it with its own word. */
+static int build(int dfd, int publish, void **base, char *err, size_t errcap)
+{
+	int dead = 0;
+	cap_shm m;
+	int fd = cap_shm_build(dfd, STATS_FILE, CAP_STATS_FILE_SIZE, publish, layout, NULL, &dead,
+			       &m, err, errcap);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	cap_fault_unwatch(m.addr);
+	*base = m.addr;
 	return CAP_OK;
 }
 
-static int check_fd(int fd, const char *path, struct stat *st, char *err, size_t errcap)
+/* read_check - the header of the open file fd (st: its fstat), read with pread and checked. */
+static int read_check(int fd, const struct stat *st, cap_stats_hdr *h, char *err, size_t errcap)
 {
-	if (fstat(fd, st) != 0) {
-		snprintf(err, errcap, "fstat %s: %s", path, strerror(errno));
+	memset(h, 0, sizeof(*h));
+	ssize_t n = pread(fd, h, sizeof(*h), 0);
+	if (n < 0) {
+		snprintf(err, errcap, "read: %s", strerror(errno));
 		return CAP_EIO;
 	}
-	if (!S_ISREG(st->st_mode)) {
-		snprintf(err, errcap, "%s: not a regular file", path);
-		return CAP_EUNSAFE;
-	}
-	if (st->st_uid != geteuid()) {
-		snprintf(err, errcap, "%s: owned by uid %u, not by this user", path,
-			 (unsigned)st->st_uid);
-		return CAP_EUNSAFE;
-	}
-	if (st->st_mode & 022) {
-		snprintf(err, errcap, "%s: group- or other-writable (mode %03o)", path,
-			 (unsigned)(st->st_mode & 0777));
-		return CAP_EUNSAFE;
-	}
-	return CAP_OK;
-}
-
-static int open_checked(const char *path, int flags, struct stat *st, int *fdp, char *err,
-			size_t errcap)
-{
-	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		int e = errno;
-		if (e == ELOOP) {
-			snprintf(err, errcap, "%s: is a symbolic link", path);
-			return CAP_EUNSAFE;
-		}
-		snprintf(err, errcap, "open %s: %s", path, strerror(e));
-		return CAP_EIO;
-	}
-	int rc = check_fd(fd, path, st, err, errcap);
-	if (rc != CAP_OK) {
-		close(fd);
-		return rc;
-	}
-	*fdp = fd;
-	return CAP_OK;
-}
-
-static int check_dir(const char *dir, int create, char *err, size_t errcap)
-{
-	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errcap, "mkdir %s: %s", dir, strerror(errno));
-		return CAP_EIO;
-	}
-	struct stat st;
-	if (lstat(dir, &st) != 0) {
-		snprintf(err, errcap, "lstat %s: %s", dir, strerror(errno));
-		return CAP_EIO;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errcap, "%s: not a directory", dir);
-		return CAP_EUNSAFE;
-	}
-	if (create && (st.st_uid != geteuid() || (st.st_mode & 022))) {
-		snprintf(err, errcap, "%s: not owned by this user or group/other-writable", dir);
-		return CAP_EUNSAFE;
-	}
-	return CAP_OK;
+	return cap_statsf_check(h, n < (ssize_t)sizeof(*h) ? (uint64_t)n : (uint64_t)st->st_size,
+				err, errcap);
 }
 
 /* flock_timed - the file's lock within FLOCK_NS: a holder that never lets go (stopped, or a
@@ -356,142 +312,111 @@ static void unlock_close(int fd)
 	close(fd);
 }
 
-/* Library side: open or create dir/stats under flock, building it when empty and replacing
- * it (new file + rename, so that mappings of the old one never see it shrink) when it is not
- * a valid file of our version or older. A newer version is left alone. */
-static int map_create(const char *dir, const char *path, void **base, char *err, size_t errcap)
+/* Library side: open or create dfd/stats. A missing file is built whole and linked into
+ * place (a process that loses that race opens the winner's). An existing file is checked
+ * under its flock and, when it is not a valid file of our version (garbage, empty, older),
+ * replaced by a new one renamed over it, so that mappings of the old one never see it
+ * shrink. A newer version is left alone. */
+static int map_create(int dfd, void **base, char *err, size_t errcap)
 {
 	for (int attempt = 0; attempt < 8; attempt++) {
 		struct stat st, st2;
-		int fd, rc = open_checked(path, O_RDWR | O_CREAT, &st, &fd, err, errcap);
-		if (rc != CAP_OK)
+		int fd = cap_shm_open(dfd, STATS_FILE, O_RDWR, &st, err, errcap);
+		if (fd == CAP_EIO && errno == ENOENT) {
+			int rc = build(dfd, CAP_SHM_LINK, base, err, errcap);
+			if (rc == CAP_EIO && errno == EEXIST)
+				continue; /* another process published one first: use it */
 			return rc;
+		}
+		if (fd < 0)
+			return fd;
 		if (flock_timed(fd) != 0) {
-			snprintf(err, errcap, "flock %s: %s", path,
+			snprintf(err, errcap, "flock %s: %s", STATS_FILE,
 				 errno == EWOULDBLOCK ? "held by another process for too long"
 						      : strerror(errno));
 			close(fd);
 			return CAP_EIO;
 		}
 		/* someone replaced the file while we waited: start again on the new one */
-		if (stat(path, &st2) != 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
+		if (fstatat(dfd, STATS_FILE, &st2, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
 			unlock_close(fd);
 			continue;
 		}
 		if (fstat(fd, &st) != 0) {
-			snprintf(err, errcap, "fstat %s: %s", path, strerror(errno));
+			snprintf(err, errcap, "fstat %s: %s", STATS_FILE, strerror(errno));
 			unlock_close(fd);
 			return CAP_EIO;
 		}
-		if (st.st_size == 0) {
-			rc = build_file(fd, base, err, errcap);
+		cap_stats_hdr h;
+		char why[160] = "";
+		int rc = read_check(fd, &st, &h, why, sizeof(why));
+		if (rc == CAP_OK) {
+			cap_shm m;
+			rc = cap_shm_map(fd, CAP_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, NULL, NULL,
+					 &m, err, errcap);
 			unlock_close(fd);
+			if (rc == CAP_OK)
+				*base = m.addr;
 			return rc;
 		}
-		cap_stats_hdr h;
-		memset(&h, 0, sizeof(h));
-		ssize_t n = pread(fd, &h, sizeof(h), 0);
-		char why[160] = "";
-		rc = cap_statsf_check(&h, n == (ssize_t)sizeof(h) ? (uint64_t)st.st_size : (uint64_t)(n < 0 ? 0 : n),
-				      why, sizeof(why));
-		if (rc == CAP_OK) {
-			void *m = mmap(NULL, CAP_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-			unlock_close(fd);
-			if (m == MAP_FAILED) {
-				snprintf(err, errcap, "mmap %s: %s", path, strerror(errno));
-				return CAP_EIO;
-			}
-			*base = m;
-			return CAP_OK;
-		}
 		if (rc == CAP_EVERSION && h.version > CAP_STATS_VERSION) {
-			snprintf(err, errcap, "%s: %s", path, why);
+			snprintf(err, errcap, "%s: %s", STATS_FILE, why);
 			unlock_close(fd);
 			return CAP_EVERSION;
 		}
-		/* garbage or an older format: build a new file beside it and rename it over */
-		char tmp[PATH_MAX];
-		if (snprintf(tmp, sizeof(tmp), "%s/.stats.%d.tmp", dir, (int)getpid()) >= (int)sizeof(tmp)) {
-			snprintf(err, errcap, "%s: path too long", dir);
-			unlock_close(fd);
-			return CAP_EINVAL;
-		}
-		unlink(tmp);
-		int tfd;
-		rc = open_checked(tmp, O_RDWR | O_CREAT | O_EXCL, &st2, &tfd, err, errcap);
-		if (rc != CAP_OK) {
-			unlock_close(fd);
-			return rc;
-		}
-		rc = build_file(tfd, base, err, errcap);
-		if (rc == CAP_OK && rename(tmp, path) != 0) {
-			snprintf(err, errcap, "rename %s: %s", tmp, strerror(errno));
-			munmap(*base, CAP_STATS_FILE_SIZE);
-			rc = CAP_EIO;
-		}
-		if (rc != CAP_OK)
-			unlink(tmp);
-		else
-			cap_log(CAP_LOG_WARN, "stats: %s: %s; rebuilt it", path, why);
-		close(tfd);
+		/* garbage, empty or an older format: a new file renamed over it */
+		rc = build(dfd, CAP_SHM_RENAME, base, err, errcap);
+		if (rc == CAP_OK)
+			cap_log(CAP_LOG_WARN, "stats: %s: %s; rebuilt it", STATS_FILE, why);
 		unlock_close(fd);
 		return rc;
 	}
-	snprintf(err, errcap, "%s: replaced too often while opening", path);
+	snprintf(err, errcap, "%s: replaced too often while opening", STATS_FILE);
 	return CAP_EIO;
+}
+
+/* map_existing - open, check and map dfd/stats for a reader (never creates or rebuilds). */
+static int map_existing(int dfd, enum cap_statsf_mode mode, void **base, char *err,
+			size_t errcap)
+{
+	struct stat st;
+	int fd = cap_shm_open(dfd, STATS_FILE, mode == CAP_STATSF_READ ? O_RDONLY : O_RDWR, &st,
+			      err, errcap);
+	if (fd < 0)
+		return fd;
+	cap_stats_hdr h;
+	char why[160];
+	int rc = read_check(fd, &st, &h, why, sizeof(why));
+	if (rc != CAP_OK) {
+		snprintf(err, errcap, "%s: %s", STATS_FILE, why);
+		close(fd);
+		return rc;
+	}
+	int prot = PROT_READ | (mode == CAP_STATSF_WRITE ? PROT_WRITE : 0);
+	cap_shm m;
+	rc = cap_shm_map(fd, CAP_STATS_FILE_SIZE, prot, NULL, NULL, &m, err, errcap);
+	close(fd);
+	if (rc == CAP_OK)
+		*base = m.addr;
+	return rc;
 }
 
 int cap_statsf_map(const char *dir, enum cap_statsf_mode mode, void **base, size_t *size,
 		   char *err, size_t errcap)
 {
-	char path[PATH_MAX];
-	if (dir == NULL || dir[0] == '\0') {
-		snprintf(err, errcap, "no stats directory");
-		return CAP_EINVAL;
-	}
-	if (snprintf(path, sizeof(path), "%s/stats", dir) >= (int)sizeof(path)) {
-		snprintf(err, errcap, "%s: path too long", dir);
-		return CAP_EINVAL;
-	}
-	int rc = check_dir(dir, mode == CAP_STATSF_CREATE, err, errcap);
-	if (rc != CAP_OK)
-		return rc;
-	if (mode == CAP_STATSF_CREATE) {
-		rc = map_create(dir, path, base, err, errcap);
-		if (rc == CAP_OK)
-			*size = CAP_STATS_FILE_SIZE;
-		return rc;
-	}
-	struct stat st;
-	int fd;
-	rc = open_checked(path, mode == CAP_STATSF_READ ? O_RDONLY : O_RDWR, &st, &fd, err, errcap);
-	if (rc != CAP_OK)
-		return rc;
-	cap_stats_hdr h;
-	memset(&h, 0, sizeof(h));
-	ssize_t n = pread(fd, &h, sizeof(h), 0);
-	if (n < 0) {
-		snprintf(err, errcap, "read %s: %s", path, strerror(errno));
-		close(fd);
-		return CAP_EIO;
-	}
-	char why[160];
-	rc = cap_statsf_check(&h, n < (ssize_t)sizeof(h) ? (uint64_t)n : (uint64_t)st.st_size, why,
-			      sizeof(why));
+	char why[PATH_MAX + 200];
+	int dfd = cap_shm_dir_open(dir, mode == CAP_STATSF_CREATE ? CAP_SHM_CREATE : 0, err,
+				   errcap);
+	if (dfd < 0)
+		return dfd;
+	int rc = mode == CAP_STATSF_CREATE ? map_create(dfd, base, why, sizeof(why))
+					   : map_existing(dfd, mode, base, why, sizeof(why));
+	close(dfd);
 	if (rc != CAP_OK) {
-		snprintf(err, errcap, "%s: %s", path, why);
-		close(fd);
+		snprintf(err, errcap, "%s: %s", dir, why);
 		return rc;
 	}
-	int prot = PROT_READ | (mode == CAP_STATSF_WRITE ? PROT_WRITE : 0);
-	void *m = mmap(NULL, CAP_STATS_FILE_SIZE, prot, MAP_SHARED, fd, 0);
-	int e = errno;
-	close(fd);
-	if (m == MAP_FAILED) {
-		snprintf(err, errcap, "mmap %s: %s", path, strerror(e));
-		return CAP_EIO;
-	}
-	*base = m;
 	*size = CAP_STATS_FILE_SIZE;
 	return CAP_OK;
 }
