@@ -39,6 +39,7 @@
 #include <xxhash.h>
 
 #include "cache/disk.h"
+#include "cache/clock.h"
 #include "cache/fault.h"
 #include "cache/log.h"
 #include "cache/plock.h"
@@ -52,7 +53,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define HDR_SPACE 4096u

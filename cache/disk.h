@@ -24,8 +24,9 @@
 #ifndef CAP_DISK_H
 #define CAP_DISK_H
 
-#include "cache/engine.h"
+#include "cache/deps.h"
 #include "cache/gen.h"
+#include "cache/key.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -93,13 +93,6 @@ struct cap_engine {
 	cap_disk *retired[NRETIRED];
 };
 
-uint64_t cap_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- CAPACITOR_DIR/lock, bounded ---- */
 
 static void sleep_ms(long ms)

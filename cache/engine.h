@@ -30,6 +30,8 @@
 #ifndef CAP_ENGINE_H
 #define CAP_ENGINE_H
 
+#include "cache/clock.h"
+#include "cache/deps.h"
 #include "cache/key.h"
 
 #include <stddef.h>
@@ -43,21 +45,8 @@ typedef struct cap_engine_conf {
 	uint64_t disk_bytes; /* L2 file size; 0 = L2 off */
 } cap_engine_conf;
 
-/* Most generation slots an entry can depend on: global epoch + database epoch + tables. */
-#define CAP_DEPS_MAX 32
-
-typedef struct cap_deps {
-	uint32_t n;
-	uint32_t slot[CAP_DEPS_MAX];
-	uint64_t gen[CAP_DEPS_MAX];
-} cap_deps;
-
 /* Results of cap_engine_get. */
 enum { CAP_MISS = 0, CAP_HIT_L1 = 1, CAP_HIT_L2 = 2 };
-
-/* Called with a hit's value while the engine keeps it valid; return 0 to accept the hit, or a
- * negative CAP_* code (the get then returns that code and the caller treats it as a miss). */
-typedef int (*cap_value_fn)(void *ctx, const void *val, size_t len);
 
 /* cap_engine_open - build an engine; *out is always set to a usable engine unless memory for
  * the handle itself could not be had (then CAP_ENOMEM and *out = NULL). Tiers that failed are
@@ -108,8 +97,5 @@ typedef struct cap_engine_usage_t {
 	int gen_shared; /* 0: private generation table (no cross-process invalidation) */
 } cap_engine_usage_t;
 void cap_engine_usage(cap_engine *e, cap_engine_usage_t *u);
-
-/* cap_now_ns - monotonic coarse clock in ns (vDSO, no system call); the TTL clock. */
-uint64_t cap_now_ns(void);
 
 #endif

@@ -10,7 +10,7 @@
  */
 #include "cache/follow.h"
 #include "cache/cap.h"
-#include "cache/engine.h"
+#include "cache/clock.h"
 #include "cache/fault.h"
 #include "cache/shmfile.h"
 

@@ -33,6 +33,7 @@
  * tables, re-initialises them. A value callback must not fork.
  */
 #include "cache/mem.h"
+#include "cache/clock.h"
 #include "cache/stats.h"
 
 #include <malloc.h>

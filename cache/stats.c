@@ -36,6 +36,7 @@
  */
 #include "cache/stats.h"
 #include "cache/cap.h"
+#include "cache/clock.h"
 #include "cache/fault.h"
 #include "cache/hist.h"
 #include "cache/log.h"
@@ -106,20 +107,6 @@ const char *cap_stats_reason_name(enum cap_reason r)
 	if ((unsigned)r >= CAP_REASON__N)
 		return "?";
 	return reason_names[r];
-}
-
-static uint64_t coarse_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- process identity ------------------------------------------------------------------ */
@@ -253,7 +240,7 @@ static void layout(void *base, size_t size, void *ctx)
 	h->ncounters = CAP_STATS_NCOUNTERS;
 	h->nreasons = CAP_REASON__N;
 	h->npaths = CAP_PATH__N;
-	h->created_ns = realtime_ns();
+	h->created_ns = cap_wall_ns();
 	cap_stats_slot *s0 = cap_statsf_slot(base, 0);
 	s0->owner = CAP_SLOT_OWNER(0, CAP_SLOT_SHARED);
 	s0->used = 1;
@@ -532,7 +519,7 @@ int cap_statsf_reset(void *base)
 			ST(&dst[i], LD(&dst[i]) - LD(&sd[i]));
 	}
 	__atomic_store_n(&h->fold_word, CAP_FOLD_WORD(CAP_FOLD_GEN(w) + 1, 0, !cur), __ATOMIC_SEQ_CST);
-	ST(&h->reset_ns, realtime_ns());
+	ST(&h->reset_ns, cap_wall_ns());
 	for (uint32_t k = 0; k <= CAP_STATS_NSHAPES; k++) {
 		cap_stats_shape *sh = cap_statsf_shape(base, k);
 		if (LD(&sh->key) == 0 && k != CAP_STATS_NSHAPES)
@@ -907,7 +894,7 @@ void cap_stats_log_tick(void)
 	uint64_t next = LD(&g.next_log);
 	if (CAP_LIKELY(next == 0))
 		return;
-	uint64_t now = coarse_ns();
+	uint64_t now = cap_now_ns();
 	if (CAP_LIKELY(now < next))
 		return;
 	uint64_t iv = LD(&g.log_interval);
@@ -921,7 +908,7 @@ static void arm_log(void)
 {
 	uint64_t iv = LD(&g.log_interval);
 	int on = LD(&g.log_on) && LD(&g.base) != NULL;
-	ST(&g.next_log, on && iv ? coarse_ns() + iv : 0);
+	ST(&g.next_log, on && iv ? cap_now_ns() + iv : 0);
 }
 
 void cap_stats_set_log_interval(uint64_t ns)
