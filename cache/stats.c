@@ -12,7 +12,7 @@
  * Slots. The first record of a thread claims a slot: from this process's free list (slots of
  * its exited threads, returned by a pthread key destructor), else a free slot of the file by
  * CAS on its owner word, else, after folding the slots of dead processes, the shared overflow
- * slot 0 (atomic adds). A fork child re-claims (pthread_atfork): its TLS pointer and free list
+ * slot 0 (atomic adds). A fork child re-claims (handlers in cache/fork): its TLS pointer and free list
  * are cleared, it inherits its parent's L1 gauges (it inherited the L1 tier itself).
  *
  * Locks. g.mu is process-local and guards open, claim and the free list (never the hot
@@ -38,6 +38,7 @@
 #include "cache/cap.h"
 #include "cache/clock.h"
 #include "cache/fault.h"
+#include "cache/fork.h"
 #include "cache/hist.h"
 #include "cache/log.h"
 #include "cache/plock.h"
@@ -572,7 +573,7 @@ static void atfork_child(void)
 static void init_once(void)
 {
 	pthread_key_create(&g.key, thread_exit);
-	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	cap_fork_register(CAP_FORK_STATS, atfork_prepare, atfork_parent, atfork_child);
 }
 
 /* CAS a free slot of the file to this process. Called with g.mu held. */
