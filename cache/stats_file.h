@@ -253,7 +253,7 @@ enum cap_statsf_mode {
 
 /* cap_statsf_map - open, check and map dir/stats. On success *base and *size describe a mapping of
  * CAP_STATS_FILE_SIZE bytes (PROT_READ only in READ mode). On failure returns a CAP_* code and
- * writes one human line (no newline) into err. Implemented in stats.c. */
+ * writes one human line (no newline) into err. */
 int cap_statsf_map(const char *dir, enum cap_statsf_mode mode, void **base, size_t *size,
 		   char *err, size_t errcap);
 /* cap_statsf_check - validate a header of a file of fsize bytes: CAP_OK, CAP_EVERSION (newer
