@@ -81,20 +81,6 @@ static struct {
 static __thread cap_stats_data *tls_d TLS_IE;
 static __thread int tls_shared TLS_IE;
 
-static const char *const reason_names[] = {
-#define CAP_REASON_NAME(name, text) text,
-	CAP_REASONS(CAP_REASON_NAME)
-#undef CAP_REASON_NAME
-};
-_Static_assert(CAP_ARRAY_LEN(reason_names) == CAP_REASON__N, "one name per reason");
-
-const char *cap_stats_reason_name(enum cap_reason r)
-{
-	if ((unsigned)r >= CAP_REASON__N)
-		return "?";
-	return reason_names[r];
-}
-
 /* ---- slots ----------------------------------------------------------------------------- */
 
 static void thread_exit(void *v)

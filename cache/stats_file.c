@@ -40,6 +40,20 @@
 #define FLOCK_MS 200            /* longest wait for the file's flock at open */
 #define STATS_FILE "stats"
 
+static const char *const reason_names[] = {
+#define CAP_REASON_NAME(name, text) text,
+	CAP_REASONS(CAP_REASON_NAME)
+#undef CAP_REASON_NAME
+};
+_Static_assert(CAP_ARRAY_LEN(reason_names) == CAP_REASON__N, "one name per reason");
+
+const char *cap_stats_reason_name(enum cap_reason r)
+{
+	if ((unsigned)r >= CAP_REASON__N)
+		return "?";
+	return reason_names[r];
+}
+
 /* ---- process identity ------------------------------------------------------------------ */
 
 /* Field 22 of /proc/pid/stat (starttime); *zombie set for state Z or X. 0 when unreadable. */

@@ -66,7 +66,7 @@
 #include <stdint.h>
 
 #include "cache/hist.h"
-#include "cache/stats.h"
+#include "cache/stats_kinds.h"
 
 #define CAP_STATS_MAGIC 0x5441545343504143ull /* "CAPCSTAT" in little-endian bytes */
 #define CAP_STATS_VERSION 3u
