@@ -293,9 +293,7 @@ int cap_disk_dead(const cap_disk *d)
 
 int cap_disk_is_current(const cap_disk *d, const char *path)
 {
-	struct stat st;
-	return !cap_disk_dead(d) && stat(path, &st) == 0 && (uint64_t)st.st_dev == d->dev &&
-	       (uint64_t)st.st_ino == d->ino && (uint64_t)st.st_size == d->size;
+	return !cap_disk_dead(d) && cap_shm_current(path, d->dev, d->ino, d->size) == 1;
 }
 
 void cap_disk_close(cap_disk *d)

@@ -272,16 +272,15 @@ int cap_gen_is_current(const cap_gen *g, const char *path)
 	if (!__atomic_load_n(&g->shared, __ATOMIC_ACQUIRE) ||
 	    __atomic_load_n(&g->dead, __ATOMIC_ACQUIRE))
 		return 0;
-	struct stat st;
-	if (stat(path, &st) != 0)
-		return errno != ENOENT && errno != ENOTDIR && errno != ELOOP;
-	if ((uint64_t)st.st_dev != g->dev || (uint64_t)st.st_ino != g->ino ||
-	    (size_t)st.st_size != CAP_GEN_FILE_SIZE || cap_gen_retired(g))
+	int now = cap_shm_current(path, g->dev, g->ino, CAP_GEN_FILE_SIZE);
+	if (now == CAP_EIO)
+		return 1; /* no retiring on a transient error */
+	if (now == 0 || cap_gen_retired(g))
 		return 0;
 	/* chmod/chown while we run: the processes that start now refuse the file, so their
 	 * bumps would never reach us */
-	if (st.st_uid != geteuid() || (st.st_mode & 022))
-		return CAP_EUNSAFE;
+	if (now < 0)
+		return now;
 	/* the header read through the mapping: the size was just checked, and a fault here is
 	 * recovered (zeros: not current) */
 	const cap_gen_hdr *h = g->map;

@@ -115,6 +115,25 @@ out_close:
 	return rc;
 }
 
+int cap_shm_current(const char *path, uint64_t dev, uint64_t ino, uint64_t size)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : CAP_EIO;
+	if ((uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino ||
+	    (uint64_t)st.st_size != size)
+		return 0;
+	return owned_safely(&st, path, NULL, 0) == CAP_OK ? 1 : CAP_EUNSAFE;
+}
+
+int cap_shm_dir_safe(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return 1;
+	return S_ISDIR(st.st_mode) && owned_safely(&st, path, NULL, 0) == CAP_OK;
+}
+
 int cap_shm_map(int fd, size_t size, int prot, void *at, int *dead, cap_shm *out, char *err,
 		size_t errcap)
 {

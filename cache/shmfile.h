@@ -54,6 +54,20 @@ int cap_shm_dir_open(const char *path, int flags, char *err, size_t errcap);
 int cap_shm_open(int dfd, const char *name, int oflags, struct stat *st, char *err,
 		 size_t errcap);
 
+/* cap_shm_current - whether path still names the file mapped (dev, ino) at its size, with one
+ * stat(2), for the checks a running process makes: 1 it does, and the file is still ours and
+ * not writable by others; CAP_EUNSAFE it does, but its owner or mode changed (the processes
+ * that start now refuse it); 0 another file, another size, or nothing (ENOENT, ENOTDIR,
+ * ELOOP); CAP_EIO stat failed otherwise (errno kept: the caller decides whether a transient
+ * failure counts as current). */
+int cap_shm_current(const char *path, uint64_t dev, uint64_t ino, uint64_t size);
+
+/* cap_shm_dir_safe - the directory rule of cap_shm_dir_open, checked again on a running
+ * process's directory with one lstat(2): 0 when path is no longer a directory of ours that
+ * others cannot write; 1 when it still is, or cannot be looked at (a missing directory shows
+ * as a missing file to cap_shm_current). */
+int cap_shm_dir_safe(const char *path);
+
 /* The common cases: CAPACITOR_DIR, created when missing, and a file opened read-write. */
 static inline int cap_dir_open(const char *path)
 {
