@@ -31,9 +31,9 @@
  * Building: as for the generation table (gen.c), under the directory's flock, a missing or bad
  * file is replaced by a fresh one (cap_shm_build: written under a temporary name, allocated in
  * full so that a full file system fails here rather than SIGBUS later, renamed over it). A
- * valid file is checked (cache/shmfile, then its header with pread) before it is mapped, and the mapping is watched by cache/fault: if the file
- * shrinks under us anyway, the access reads zeros (a miss), `dead` is set and the engine
- * drops this tier and re-opens it.
+ * valid file is checked (cache/shmfile, then its header with pread) before it is mapped, and
+ * the mapping is watched by cache/fault: if the file shrinks under us anyway, the access
+ * reads zeros (a miss), `dead` is set and the engine drops this tier and re-opens it.
  */
 #define XXH_INLINE_ALL
 #include <xxhash.h>

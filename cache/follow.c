@@ -80,9 +80,9 @@ int cap_follow_map_open(const char *dir, const char *name, cap_follow_map **out)
 	if (fd < 0)
 		return fd;
 	cap_shm sm = { 0 };
-	int rc = st.st_size != (off_t)sizeof(cap_follow_beat)
-			 ? CAP_ECORRUPT
-			 : cap_shm_map(fd, sizeof(cap_follow_beat), PROT_READ, NULL, NULL, &sm, NULL, 0);
+	int rc = CAP_ECORRUPT;
+	if (st.st_size == (off_t)sizeof(cap_follow_beat))
+		rc = cap_shm_map(fd, sizeof(cap_follow_beat), PROT_READ, NULL, NULL, &sm, NULL, 0);
 	close(fd);
 	if (rc != CAP_OK)
 		return rc;
@@ -234,8 +234,8 @@ int cap_follow_writer_open(int dfd, const char *name, cap_follow_writer **out)
 	if (sm.addr == NULL)
 		rc = st.st_size != (off_t)sizeof(cap_follow_beat)
 			     ? CAP_ECORRUPT
-			     : cap_shm_map(fd, sizeof(cap_follow_beat), PROT_READ | PROT_WRITE, NULL,
-					   NULL, &sm, NULL, 0);
+			     : cap_shm_map(fd, sizeof(cap_follow_beat), PROT_READ | PROT_WRITE,
+					   NULL, NULL, &sm, NULL, 0);
 	close(fd);
 	if (rc == CAP_OK)
 		rc = header_ok(sm.addr);

@@ -7,14 +7,16 @@
  * them makes it stale.
  *
  * Attaching: a file is checked (owner, mode and size by cache/shmfile, then the header with
- * pread) before it is mapped, and mapped over the handle's fixed address (MAP_FIXED), so readers in other threads
- * never see the mapping vanish; that needs no lock, since files are only ever replaced whole.
+ * pread) before it is mapped, and mapped over the handle's fixed address (MAP_FIXED), so
+ * readers in other threads never see the mapping vanish; that needs no lock, since files are
+ * only ever replaced whole.
  * Building: the caller holds an flock on CAPACITOR_DIR/lock, so only one process at a time
  * builds. A file that fails any check (size, magic, format, header checksum, geometry,
  * retired) is never repaired in place - another process may still have the old one mapped,
  * and shrinking it under them would raise SIGBUS - it is marked retired and a new file is
- * built and renamed over it (cap_shm_build: fully allocated, under a temporary name). Counters of the new
- * file start at random values, so no generation recorded against the old file can match them.
+ * built and renamed over it (cap_shm_build: fully allocated, under a temporary name).
+ * Counters of the new file start at random values, so no generation recorded against the old
+ * file can match them.
  * Every mapping is watched by cache/fault: a bus error reads as zeros and sets `dead`.
  *
  * Locking: none after open; counters are accessed only with __atomic builtins.
@@ -183,7 +185,8 @@ static int check_file(int fd, const struct stat *st, uint64_t *nonce)
 static int map_over(cap_gen *g, int fd, uint64_t nonce)
 {
 	cap_shm m;
-	int rc = cap_shm_map(fd, CAP_GEN_FILE_SIZE, PROT_READ | PROT_WRITE, g->map, NULL, &m, NULL, 0);
+	int rc = cap_shm_map(fd, CAP_GEN_FILE_SIZE, PROT_READ | PROT_WRITE, g->map, NULL, &m, NULL,
+			     0);
 	if (rc < 0)
 		return rc;
 	g->nonce = nonce;

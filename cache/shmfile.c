@@ -62,7 +62,8 @@ int cap_shm_dir_open(const char *path, int flags, char *err, size_t errcap)
 			/* O_DIRECTORY|O_NOFOLLOW on a symlink fails ENOTDIR too: say which */
 			struct stat lst;
 			int link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
-			say(err, errcap, "%s: %s", path, link ? "is a symbolic link" : "not a directory");
+			say(err, errcap, "%s: %s", path,
+			    link ? "is a symbolic link" : "not a directory");
 			return CAP_EUNSAFE;
 		}
 		say(err, errcap, "open %s: %s", path, strerror(errno));

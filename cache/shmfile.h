@@ -99,7 +99,7 @@ void cap_shm_unmap(cap_shm *m);
 
 /* How cap_shm_build publishes the new file. */
 enum {
-	CAP_SHM_LINK = 0,  /* link(2): only if NAME does not exist (CAP_EIO, errno EEXIST if it does) */
+	CAP_SHM_LINK = 0,  /* link(2), only if NAME does not exist (else CAP_EIO, errno EEXIST) */
 	CAP_SHM_RENAME = 1 /* rename(2) over NAME, whatever it is */
 };
 

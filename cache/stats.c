@@ -12,8 +12,8 @@
  * Slots. The first record of a thread claims a slot: from this process's free list (slots of
  * its exited threads, returned by a pthread key destructor), else a free slot of the file by
  * CAS on its owner word, else, after folding the slots of dead processes, the shared overflow
- * slot 0 (atomic adds). A fork child re-claims (handlers in cache/fork): its TLS pointer and free list
- * are cleared, it inherits its parent's L1 gauges (it inherited the L1 tier itself).
+ * slot 0 (atomic adds). A fork child re-claims (handlers in cache/fork): its TLS pointer and
+ * free list are cleared, it inherits its parent's L1 gauges (it inherited the L1 tier itself).
  *
  * Locks. g.mu is process-local and guards open, claim and the free list (never the hot
  * path; fork handlers keep it out of a child's way). The file's own locks (its flock at open,
