@@ -11,7 +11,9 @@
  *
  * Files. cache/shmfile checks the directory and the file (ours, not writable by others, no
  * symlink), builds a new file whole under a temporary name (allocated in full) and publishes
- * it by link (a missing file) or rename (a bad one), and checks the size before it maps.
+ * it by link (a missing file, built under the directory's own flock so that processes that
+ * start together build it once) or rename (a bad one, under the old file's flock), and checks
+ * the size before it maps.
  */
 #include "cache/stats_file.h"
 #include "cache/cap.h"
@@ -222,8 +224,9 @@ static int read_check(int fd, const struct stat *st, cap_stats_hdr *h, char *err
 				err, errcap);
 }
 
-/* flock_timed - the file's lock within FLOCK_NS: a holder that never lets go (stopped, or a
- * foreign process) must not hang the host; the caller then runs without statistics. */
+/* flock_timed - the lock of fd (the file, or the directory) within FLOCK_MS: a holder that
+ * never lets go (stopped, or a foreign process) must not hang the host; the caller then runs
+ * without statistics. */
 static int flock_timed(int fd)
 {
 	for (int waited_ms = 0;; waited_ms += 2) {
@@ -255,8 +258,18 @@ static int map_create(int dfd, void **base, char *err, size_t errcap)
 		struct stat st, st2;
 		int fd = cap_shm_open(dfd, STATS_FILE, O_RDWR, &st, err, errcap);
 		if (fd == CAP_EIO && errno == ENOENT) {
-			int rc = build(dfd, CAP_SHM_LINK, base, err, errcap);
-			if (rc == CAP_EIO && errno == EEXIST)
+			/* one builder at a time, under the directory's flock: a new file is
+			 * allocated in full (tens of MB), and processes that start together must
+			 * not each build one; the others then open the builder's file */
+			if (flock_timed(dfd) != 0)
+				continue;
+			int rc = CAP_EIO;
+			errno = EEXIST;
+			if (faccessat(dfd, STATS_FILE, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+				rc = build(dfd, CAP_SHM_LINK, base, err, errcap);
+			int e = errno;
+			flock(dfd, LOCK_UN);
+			if (rc == CAP_EIO && e == EEXIST)
 				continue; /* another process published one first: use it */
 			return rc;
 		}
