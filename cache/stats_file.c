@@ -261,8 +261,12 @@ static int map_create(int dfd, void **base, char *err, size_t errcap)
 			/* one builder at a time, under the directory's flock: a new file is
 			 * allocated in full (tens of MB), and processes that start together must
 			 * not each build one; the others then open the builder's file */
-			if (flock_timed(dfd) != 0)
-				continue;
+			if (flock_timed(dfd) != 0) {
+				snprintf(err, errcap, "flock of the directory: %s",
+					 errno == EWOULDBLOCK ? "held by another process for too long"
+							      : strerror(errno));
+				return CAP_EIO;
+			}
 			int rc = CAP_EIO;
 			errno = EEXIST;
 			if (faccessat(dfd, STATS_FILE, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
