@@ -594,8 +594,3 @@ void cap_mem_usage(cap_mem *m, uint64_t *entries, uint64_t *bytes, uint64_t *bud
 	if (budget)
 		*budget = m->budget;
 }
-
-unsigned cap_mem_nshards(const cap_mem *m)
-{
-	return m->nshards;
-}

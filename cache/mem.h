@@ -45,7 +45,5 @@ void cap_mem_clear(cap_mem *m);
 
 /* cap_mem_usage - entries and accounted bytes (entries + fixed overhead), and the budget. */
 void cap_mem_usage(cap_mem *m, uint64_t *entries, uint64_t *bytes, uint64_t *budget);
-/* cap_mem_nshards - the shard count chosen. */
-unsigned cap_mem_nshards(const cap_mem *m);
 
 #endif
