@@ -29,19 +29,21 @@
  * pointer.
  *
  * Building: as for the generation table (gen.c), under the directory's flock, a missing or bad
- * file is replaced by a fresh one written under a temporary name and renamed; posix_fallocate
- * makes a full file system fail here rather than SIGBUS later. A valid file is checked with
- * pread and fstat before it is mapped, and the mapping is watched by cache/fault: if the file
- * shrinks under us anyway, the access reads zeros (a miss), `dead` is set and the engine
- * drops this tier and re-opens it.
+ * file is replaced by a fresh one (cap_shm_build: written under a temporary name, allocated in
+ * full so that a full file system fails here rather than SIGBUS later, renamed over it). A
+ * valid file is checked (cache/shmfile, then its header with pread) before it is mapped, and
+ * the mapping is watched by cache/fault: if the file shrinks under us anyway, the access
+ * reads zeros (a miss), `dead` is set and the engine drops this tier and re-opens it.
  */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "cache/disk.h"
+#include "cache/clock.h"
 #include "cache/fault.h"
 #include "cache/log.h"
 #include "cache/plock.h"
+#include "cache/shmfile.h"
 #include "cache/stats.h"
 
 #include <errno.h>
@@ -51,7 +53,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define HDR_SPACE 4096u
@@ -142,12 +143,12 @@ static void attach(cap_disk *d, unsigned char *map, const cap_l2_hdr *h)
 
 /* ---- open / build ---- */
 
-static int map_valid(int fd, uint64_t gen_nonce, const char *boot, cap_disk *d)
+/* map_valid - map the open file fd (st: its fstat) when its header is valid for this build,
+ * this generation table and this boot; checked with pread before anything is mapped. */
+static int map_valid(int fd, const struct stat *st, uint64_t gen_nonce, const char *boot,
+		     cap_disk *d)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return CAP_EIO;
-	if ((uint64_t)st.st_size < CAP_L2_MIN_SIZE)
+	if ((uint64_t)st->st_size < CAP_L2_MIN_SIZE)
 		return CAP_ECORRUPT;
 	cap_l2_hdr h;
 	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
@@ -156,7 +157,7 @@ static int map_valid(int fd, uint64_t gen_nonce, const char *boot, cap_disk *d)
 		return CAP_ECORRUPT;
 	if (h.format != CAP_L2_FORMAT)
 		return CAP_EVERSION;
-	if (h.check != hdr_check(&h) || h.file_size != (uint64_t)st.st_size)
+	if (h.check != hdr_check(&h) || h.file_size != (uint64_t)st->st_size)
 		return CAP_ECORRUPT;
 	cap_l2_hdr g;
 	memset(&g, 0, sizeof(g));
@@ -167,58 +168,51 @@ static int map_valid(int fd, uint64_t gen_nonce, const char *boot, cap_disk *d)
 		return CAP_ECORRUPT;
 	if (h.gen_nonce != gen_nonce || memcmp(h.boot_id, boot, sizeof(h.boot_id)) != 0)
 		return CAP_ECORRUPT; /* stale: other generation table or another boot */
-	void *m = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED)
-		return CAP_EIO;
-	cap_fault_watch(m, h.file_size, &d->dead);
-	attach(d, m, &h);
-	d->dev = (uint64_t)st.st_dev;
-	d->ino = (uint64_t)st.st_ino;
+	cap_shm m;
+	int rc = cap_shm_map(fd, h.file_size, PROT_READ | PROT_WRITE, NULL, &d->dead, &m, NULL, 0);
+	if (rc < 0)
+		return rc;
+	attach(d, m.addr, &h);
+	d->dev = m.dev;
+	d->ino = m.ino;
 	return CAP_OK;
+}
+
+/* A new file's header: everything after it (region lock words, counters, index) starts as
+ * the zeros posix_fallocate gave. */
+typedef struct build_ctx {
+	uint64_t gen_nonce;
+	const char *boot;
+	cap_l2_hdr h; /* out: the header written */
+} build_ctx;
+
+static void layout(void *m, size_t size, void *ctx)
+{
+	build_ctx *c = ctx;
+	cap_l2_hdr *h = &c->h;
+	memset(h, 0, sizeof(*h));
+	geometry(size, h);
+	h->format = CAP_L2_FORMAT;
+	h->gen_nonce = c->gen_nonce;
+	memcpy(h->boot_id, c->boot, sizeof(h->boot_id));
+	h->magic = CAP_L2_MAGIC;
+	h->check = hdr_check(h);
+	memcpy(m, h, sizeof(*h));
 }
 
 static int build(int dfd, uint64_t size, uint64_t gen_nonce, const char *boot, cap_disk *d)
 {
-	char tmp[64];
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", CAP_L2_FILE, (long)getpid());
-	unlinkat(dfd, tmp, 0);
-	int fd = cap_file_open(dfd, tmp, O_CREAT | O_EXCL);
+	build_ctx c = { .gen_nonce = gen_nonce, .boot = boot };
+	cap_shm m;
+	int fd = cap_shm_build(dfd, CAP_L2_FILE, size, CAP_SHM_RENAME, layout, &c, &d->dead, &m,
+			       NULL, 0);
 	if (fd < 0)
 		return fd;
-	int rc = CAP_EIO;
-	if (posix_fallocate(fd, 0, (off_t)size) != 0)
-		goto out_unlink;
-	unsigned char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED)
-		goto out_unlink;
-	cap_l2_hdr h;
-	memset(&h, 0, sizeof(h));
-	geometry(size, &h);
-	h.format = CAP_L2_FORMAT;
-	h.gen_nonce = gen_nonce;
-	memcpy(h.boot_id, boot, sizeof(h.boot_id));
-	h.magic = CAP_L2_MAGIC;
-	h.check = hdr_check(&h);
-	cap_fault_watch(m, size, &d->dead);
-	memcpy(m, &h, sizeof(h));
-	attach(d, m, &h); /* region lock words and counters: zeros from posix_fallocate */
-	struct stat st;
-	if (fstat(fd, &st) < 0 || renameat(dfd, tmp, dfd, CAP_L2_FILE) < 0) {
-		rc = CAP_EIO;
-		goto out_unmap;
-	}
-	d->dev = (uint64_t)st.st_dev;
-	d->ino = (uint64_t)st.st_ino;
 	close(fd);
+	attach(d, m.addr, &c.h);
+	d->dev = m.dev;
+	d->ino = m.ino;
 	return CAP_OK;
-out_unmap:
-	cap_fault_unwatch(m);
-	munmap(m, size);
-	d->map = NULL;
-out_unlink:
-	unlinkat(dfd, tmp, 0);
-	close(fd);
-	return rc;
 }
 
 static int open_file(int dfd, uint64_t size, uint64_t gen_nonce, int may_build, cap_disk **out)
@@ -232,13 +226,14 @@ static int open_file(int dfd, uint64_t size, uint64_t gen_nonce, int may_build, 
 	char boot[48];
 	read_boot_id(boot);
 	int rc;
-	int fd = cap_file_open(dfd, CAP_L2_FILE, 0);
+	struct stat st;
+	int fd = cap_shm_open(dfd, CAP_L2_FILE, O_RDWR, &st, NULL, 0);
 	if (fd == CAP_EIO && errno == ENOENT) {
 		rc = may_build ? build(dfd, size, gen_nonce, boot, d) : fd;
 	} else if (fd < 0) {
 		rc = fd;
 	} else {
-		rc = map_valid(fd, gen_nonce, boot, d);
+		rc = map_valid(fd, &st, gen_nonce, boot, d);
 		close(fd);
 		if (may_build && (rc == CAP_ECORRUPT || rc == CAP_EVERSION)) {
 			cap_log(CAP_LOG_INFO, "L2 file: %s or stale, rebuilding", cap_strerror(rc));
@@ -299,9 +294,7 @@ int cap_disk_dead(const cap_disk *d)
 
 int cap_disk_is_current(const cap_disk *d, const char *path)
 {
-	struct stat st;
-	return !cap_disk_dead(d) && stat(path, &st) == 0 && (uint64_t)st.st_dev == d->dev &&
-	       (uint64_t)st.st_ino == d->ino && (uint64_t)st.st_size == d->size;
+	return !cap_disk_dead(d) && cap_shm_current(path, d->dev, d->ino, d->size) == 1;
 }
 
 void cap_disk_close(cap_disk *d)

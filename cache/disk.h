@@ -24,8 +24,9 @@
 #ifndef CAP_DISK_H
 #define CAP_DISK_H
 
-#include "cache/engine.h"
+#include "cache/deps.h"
 #include "cache/gen.h"
+#include "cache/key.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -114,7 +115,8 @@ int cap_disk_open(int dfd, uint64_t size, uint64_t gen_nonce, cap_disk **out);
 int cap_disk_attach(int dfd, uint64_t gen_nonce, cap_disk **out);
 /* cap_disk_dead - 1 after a bus error in the mapping (its pages now read as zeros). */
 int cap_disk_dead(const cap_disk *d);
-/* cap_disk_is_current - 1 when path is still the file mapped (device, inode, size). */
+/* cap_disk_is_current - 1 when path is still the file mapped (device, inode, size), still
+ * ours and not writable by others (cap_shm_current). */
 int cap_disk_is_current(const cap_disk *d, const char *path);
 void cap_disk_close(cap_disk *d);
 

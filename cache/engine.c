@@ -45,6 +45,7 @@
 #include "cache/disk.h"
 #include "cache/fault.h"
 #include "cache/gen.h"
+#include "cache/shmfile.h"
 #include "cache/log.h"
 #include "cache/mem.h"
 #include "cache/stats.h"
@@ -100,13 +101,6 @@ int cap_engine_gen_shared(cap_engine *e)
 }
 
 static int marked(cap_engine *e, const cap_deps *deps);
-
-uint64_t cap_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- CAPACITOR_DIR/lock, bounded ---- */
 
@@ -306,18 +300,6 @@ static int attach(cap_engine *e, uint64_t budget_ns, const char **what)
 	return rc;
 }
 
-/* dir_safe - the directory is still ours alone: the processes that start now would refuse one
- * that is not (cap_dir_open) and go private, so their bumps would never reach us. One
- * lstat(2); a failure other than a missing path counts as safe (as in cap_gen_is_current; a
- * missing directory shows as a missing table). */
-static int dir_safe(const char *dir)
-{
-	struct stat st;
-	if (lstat(dir, &st) != 0)
-		return 1;
-	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022);
-}
-
 /* detach - stop using the table at once (see the top of the file). Checker only. */
 static void detach(cap_engine *e, const char *why)
 {
@@ -362,7 +344,7 @@ static CAP_COLD void check(cap_engine *e, int kind, uint64_t budget_ns)
 			why = "faulted (file truncated or its file system full)";
 		else if ((now_cur = cap_gen_is_current(g, e->gen_path)) == 0)
 			why = "was replaced or removed";
-		else if (now_cur < 0 || !dir_safe(e->dir)) {
+		else if (now_cur < 0 || !cap_shm_dir_safe(e->dir)) {
 			why = "or its directory changed owner or mode (no longer ours alone; only "
 			      "entries with a TTL are cached until it is)";
 			unsafe = 1;
@@ -400,7 +382,7 @@ static CAP_COLD void check(cap_engine *e, int kind, uint64_t budget_ns)
 		if (d && !cap_disk_is_current(d, e->l2_path)) {
 			cap_log(CAP_LOG_WARN, "%s: %s; shared tier re-opened", e->l2_path,
 				cap_disk_dead(d) ? "faulted (file truncated or its file system full)"
-						 : "replaced or removed");
+						 : "replaced, removed, or no longer ours alone");
 			l2_swap(e, NULL);
 			d = NULL;
 			e->next_l2 = 0;

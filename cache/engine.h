@@ -33,6 +33,8 @@
 #ifndef CAP_ENGINE_H
 #define CAP_ENGINE_H
 
+#include "cache/clock.h"
+#include "cache/deps.h"
 #include "cache/key.h"
 
 #include <stddef.h>
@@ -46,21 +48,8 @@ typedef struct cap_engine_conf {
 	uint64_t disk_bytes; /* L2 file size; 0 = L2 off */
 } cap_engine_conf;
 
-/* Most generation slots an entry can depend on: global epoch + database epoch + tables. */
-#define CAP_DEPS_MAX 32
-
-typedef struct cap_deps {
-	uint32_t n;
-	uint32_t slot[CAP_DEPS_MAX];
-	uint64_t gen[CAP_DEPS_MAX];
-} cap_deps;
-
 /* Results of cap_engine_get. */
 enum { CAP_MISS = 0, CAP_HIT_L1 = 1, CAP_HIT_L2 = 2 };
-
-/* Called with a hit's value while the engine keeps it valid; return 0 to accept the hit, or a
- * negative CAP_* code (the get then returns that code and the caller treats it as a miss). */
-typedef int (*cap_value_fn)(void *ctx, const void *val, size_t len);
 
 /* cap_engine_open - build an engine; *out is always set to a usable engine unless memory for
  * the handle itself could not be had (then CAP_ENOMEM and *out = NULL). Tiers that failed are
@@ -167,8 +156,5 @@ void cap_engine_usage(cap_engine *e, cap_engine_usage_t *u);
 /* cap_engine_gen_shared - 1 while the process uses the directory's shared generation table
  * (sees the other processes' and the followers' bumps). Two loads. */
 int cap_engine_gen_shared(cap_engine *e);
-
-/* cap_now_ns - monotonic coarse clock in ns (vDSO, no system call); the TTL clock. */
-uint64_t cap_now_ns(void);
 
 #endif

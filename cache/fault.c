@@ -27,6 +27,7 @@
  */
 #include "cache/fault.h"
 #include "cache/cap.h"
+#include "cache/fork.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -156,7 +157,7 @@ static int is_ours(const struct sigaction *sa)
 
 static int install(void)
 {
-	pthread_atfork(NULL, NULL, fork_child);
+	cap_fork_register(CAP_FORK_FAULT, NULL, NULL, fork_child);
 	struct sigaction sa;
 	ours(&sa);
 	if (sigaction(SIGBUS, &sa, &prev) != 0)

@@ -2,9 +2,9 @@
  * follow.c - the heartbeat file of `capacitor follow` (layout and rules in follow.h).
  *
  * The writer is the follower process, alone on its file (it holds the follower's lock). It
- * publishes a new file atomically: a complete image under a unique temporary name, then
- * link() to the final name (which fails if another process won the race: that one's file is
- * used instead). Updates go through a MAP_SHARED mapping under a sequence lock; release and
+ * publishes a new file atomically (cache/shmfile: a complete image under a temporary name,
+ * then link() to the final name, which fails if another process won the race: that one's
+ * file is used instead). Updates go through a MAP_SHARED mapping under a sequence lock; release and
  * acquire fences order the fields against seq, so a reader that sees the same even seq before
  * and after copying has a consistent copy. A follower that finds a file of another format
  * (an older build's) under its name replaces it with a new one (readers still mapping the old
@@ -18,11 +18,13 @@
  */
 #include "cache/follow.h"
 #include "cache/cap.h"
+#include "cache/clock.h"
 #include "cache/engine.h"
 #include "cache/fault.h"
 #include "cache/gen.h"
 #include "cache/key.h"
 #include "cache/log.h"
+#include "cache/shmfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -94,24 +96,17 @@ static int map_file(const char *dir, const char *name, const cap_follow_beat **o
 	char path[4096];
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
 		return CAP_EINVAL;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = cap_shm_open(AT_FDCWD, path, O_RDONLY, st, NULL, 0);
 	if (fd < 0)
-		return CAP_EIO;
-	int rc = CAP_OK;
-	if (fstat(fd, st) < 0)
-		rc = CAP_EIO;
-	else if (!S_ISREG(st->st_mode) || st->st_uid != geteuid() || (st->st_mode & 022))
-		rc = CAP_EUNSAFE;
-	else if (st->st_size != (off_t)sizeof(cap_follow_beat))
-		rc = CAP_ECORRUPT;
-	if (rc != CAP_OK) {
-		close(fd);
-		return rc;
-	}
-	void *p = mmap(NULL, sizeof(cap_follow_beat), PROT_READ, MAP_SHARED, fd, 0);
+		return fd;
+	cap_shm sm = { 0 };
+	int rc = CAP_ECORRUPT;
+	if (st->st_size == (off_t)sizeof(cap_follow_beat))
+		rc = cap_shm_map(fd, sizeof(cap_follow_beat), PROT_READ, NULL, NULL, &sm, NULL, 0);
 	close(fd);
-	if (p == MAP_FAILED)
-		return CAP_EIO;
+	if (rc != CAP_OK)
+		return rc;
+	void *p = sm.addr;
 	rc = header_ok(p);
 	if (rc != CAP_OK) {
 		munmap(p, sizeof(cap_follow_beat));
@@ -247,29 +242,15 @@ int cap_follow_live(const char *dir, const char *kind, uint64_t max_age_ns)
 
 /* ------------------------------------------------------------------ writer */
 
-/* publish_new - create dfd/name whole: a temporary file written completely, then linked. */
-static int publish_new(int dfd, const char *name)
+/* layout - a new heartbeat file: the header, every other field zero (cap_shm_fill_fn). */
+static void layout(void *addr, size_t size, void *ctx)
 {
-	char tmp[128];
-	snprintf(tmp, sizeof(tmp), ".%s.%ld.%016llx.tmp", name, (long)getpid(),
-		 (unsigned long long)cap_random64());
-	int fd = openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return CAP_EIO;
-	cap_follow_beat b;
-	memset(&b, 0, sizeof(b));
-	b.magic = CAP_FOLLOW_MAGIC;
-	b.format = CAP_FOLLOW_FORMAT;
-	b.size = sizeof(b);
-	b.pid = getpid();
-	int rc = CAP_OK;
-	if (fchmod(fd, 0600) < 0 || pwrite(fd, &b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		rc = CAP_EIO;
-	close(fd);
-	if (rc == CAP_OK && linkat(dfd, tmp, dfd, name, 0) < 0 && errno != EEXIST)
-		rc = CAP_EIO;
-	unlinkat(dfd, tmp, 0);
-	return rc;
+	(void)ctx;
+	cap_follow_beat *b = addr;
+	b->format = CAP_FOLLOW_FORMAT;
+	b->size = (uint32_t)size;
+	b->pid = getpid();
+	__atomic_store_n(&b->magic, CAP_FOLLOW_MAGIC, __ATOMIC_RELEASE);
 }
 
 /* stale_format - fd is a heartbeat file of another size or format (an older build's). */
@@ -287,46 +268,50 @@ static int stale_format(int fd)
 int cap_follow_writer_open(int dfd, const char *name, cap_follow_writer **out)
 {
 	*out = NULL;
-	int fd = cap_file_open(dfd, name, 0);
+	struct stat st;
+	cap_shm sm = { 0 };
+	int rc = CAP_OK;
+	int fd = cap_shm_open(dfd, name, O_RDWR, &st, NULL, 0);
 	if (fd == CAP_EIO && errno == ENOENT) {
-		int rc = publish_new(dfd, name);
-		if (rc != CAP_OK)
-			return rc;
-		fd = cap_file_open(dfd, name, 0);
+		/* a new file is published whole; if another process won the race, use its file */
+		int dead = 0;
+		fd = cap_shm_build(dfd, name, sizeof(cap_follow_beat), CAP_SHM_LINK, layout, NULL,
+				   &dead, &sm, NULL, 0);
+		if (fd >= 0)
+			cap_fault_unwatch(sm.addr); /* as an existing file's mapping: not watched */
+		else if (fd == CAP_EIO && errno == EEXIST)
+			fd = cap_shm_open(dfd, name, O_RDWR, &st, NULL, 0);
 	}
-	if (fd >= 0 && stale_format(fd)) {
+	if (fd >= 0 && sm.addr == NULL && stale_format(fd)) {
+		/* an older build's file: replaced by a new one (its readers see it age) */
 		close(fd);
 		if (unlinkat(dfd, name, 0) < 0)
 			return CAP_EIO;
-		int rc = publish_new(dfd, name);
-		if (rc != CAP_OK)
-			return rc;
-		fd = cap_file_open(dfd, name, 0);
+		int dead = 0;
+		fd = cap_shm_build(dfd, name, sizeof(cap_follow_beat), CAP_SHM_LINK, layout, NULL,
+				   &dead, &sm, NULL, 0);
+		if (fd >= 0)
+			cap_fault_unwatch(sm.addr);
+		else if (fd == CAP_EIO && errno == EEXIST)
+			fd = cap_shm_open(dfd, name, O_RDWR, &st, NULL, 0);
 	}
 	if (fd < 0)
 		return fd;
-	struct stat st;
-	int rc = CAP_OK;
-	if (fstat(fd, &st) < 0)
-		rc = CAP_EIO;
-	else if (st.st_size != (off_t)sizeof(cap_follow_beat))
-		rc = CAP_ECORRUPT;
-	void *p = MAP_FAILED;
-	if (rc == CAP_OK) {
-		p = mmap(NULL, sizeof(cap_follow_beat), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (p == MAP_FAILED)
-			rc = CAP_EIO;
-	}
+	if (sm.addr == NULL)
+		rc = st.st_size != (off_t)sizeof(cap_follow_beat)
+			     ? CAP_ECORRUPT
+			     : cap_shm_map(fd, sizeof(cap_follow_beat), PROT_READ | PROT_WRITE,
+					   NULL, NULL, &sm, NULL, 0);
 	close(fd);
 	if (rc == CAP_OK)
-		rc = header_ok(p);
+		rc = header_ok(sm.addr);
 	cap_follow_writer *w = rc == CAP_OK ? malloc(sizeof(*w)) : NULL;
 	if (w == NULL) {
-		if (p != MAP_FAILED)
-			munmap(p, sizeof(cap_follow_beat));
+		if (sm.addr != NULL)
+			munmap(sm.addr, sizeof(cap_follow_beat));
 		return rc == CAP_OK ? CAP_ENOMEM : rc;
 	}
-	w->b = p;
+	w->b = sm.addr;
 	/* A previous follower may have died mid-update: make seq even again. */
 	if (w->b->seq & 1)
 		__atomic_store_n(&w->b->seq, w->b->seq + 1, __ATOMIC_RELEASE);

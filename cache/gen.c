@@ -1,20 +1,22 @@
 /*
- * gen.c - the shared generation table and the safe-file helpers (see gen.h).
+ * gen.c - the shared generation table (see gen.h).
  *
  * Why a file of plain counters: a bump must be O(1) and seen by every process at once, and a
  * hit must check its entry's generations with a few loads and no lock. An entry records the
  * counters it depends on, read before its miss went to the server; any later bump of one of
  * them makes it stale.
  *
- * Attaching: a file is checked (owner, mode, size, header) with fstat and pread before it is
- * mapped, and mapped over the handle's fixed address (MAP_FIXED), so readers in other threads
- * never see the mapping vanish; that needs no lock, since files are only ever replaced whole.
+ * Attaching: a file is checked (owner, mode and size by cache/shmfile, then the header with
+ * pread) before it is mapped, and mapped over the handle's fixed address (MAP_FIXED), so
+ * readers in other threads never see the mapping vanish; that needs no lock, since files are
+ * only ever replaced whole.
  * Building: the caller holds an flock on CAPACITOR_DIR/lock, so only one process at a time
  * builds. A file that fails any check (size, magic, format, header checksum, geometry,
  * retired) is never repaired in place - another process may still have the old one mapped,
  * and shrinking it under them would raise SIGBUS - it is marked retired and a new file is
- * written (fully allocated) under a temporary name and renamed over it. Counters of the new
- * file start at random values, so no generation recorded against the old file can match them.
+ * built and renamed over it (cap_shm_build: fully allocated, under a temporary name).
+ * Counters of the new file start at random values, so no generation recorded against the old
+ * file can match them.
  * Every mapping is watched by cache/fault: a bus error reads as zeros and sets `dead`.
  *
  * Locking: none after open; counters are accessed only with __atomic builtins.
@@ -25,6 +27,8 @@
 #include "cache/fault.h"
 #include "cache/gen.h"
 #include "cache/log.h"
+#include "cache/rand.h"
+#include "cache/shmfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,66 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-uint64_t cap_random64(void)
-{
-	uint64_t v = 0;
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v) && v)
-		return v;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	uint64_t mix[4] = { (uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec, (uint64_t)getpid(),
-			    (uint64_t)(uintptr_t)&v };
-	return XXH3_64bits(mix, sizeof(mix)) | 1;
-}
-
-int cap_file_check(int fd)
-{
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return CAP_EIO;
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
-		return CAP_EUNSAFE;
-	return CAP_OK;
-}
-
-int cap_dir_open(const char *path)
-{
-	if (!path || !*path)
-		return CAP_EINVAL;
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return CAP_EIO;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ELOOP || errno == ENOTDIR ? CAP_EUNSAFE : CAP_EIO;
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return CAP_EIO;
-	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
-		close(fd);
-		return CAP_EUNSAFE;
-	}
-	return fd;
-}
-
-int cap_file_open(int dfd, const char *name, int extra_flags)
-{
-	int fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | extra_flags, 0600);
-	if (fd < 0)
-		return errno == ELOOP ? CAP_EUNSAFE : CAP_EIO;
-	int rc = cap_file_check(fd);
-	if (rc < 0) {
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
 
 static uint64_t hdr_check(const cap_gen_hdr *h)
 {
@@ -208,12 +154,10 @@ void cap_gen_detach(cap_gen *g, int retire)
 	__atomic_store_n(&g->dead, 0, __ATOMIC_RELEASE);
 }
 
-/* check_file - the header and size of an open table file, read with pread (never through a
- * mapping, which could fault); CAP_OK and *st filled, or CAP_ECORRUPT/CAP_EVERSION. */
-static int check_file(int fd, struct stat *st, uint64_t *nonce)
+/* check_file - the header and size (st, its fstat) of an open table file, read with pread
+ * (never through a mapping, which could fault); CAP_OK, or CAP_ECORRUPT/CAP_EVERSION. */
+static int check_file(int fd, const struct stat *st, uint64_t *nonce)
 {
-	if (fstat(fd, st) < 0)
-		return CAP_EIO;
 	if ((size_t)st->st_size != CAP_GEN_FILE_SIZE)
 		return CAP_ECORRUPT;
 	cap_gen_hdr h;
@@ -237,62 +181,53 @@ static int check_file(int fd, struct stat *st, uint64_t *nonce)
 	return CAP_OK;
 }
 
-/* map_over - map the checked file fd over g's address. */
-static int map_over(cap_gen *g, int fd, const struct stat *st, uint64_t nonce)
+/* map_over - map the checked file fd over g's address (its fault watch stays). */
+static int map_over(cap_gen *g, int fd, uint64_t nonce)
 {
-	void *m = mmap(g->map, CAP_GEN_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		       fd, 0);
-	if (m == MAP_FAILED)
-		return CAP_EIO;
+	cap_shm m;
+	int rc = cap_shm_map(fd, CAP_GEN_FILE_SIZE, PROT_READ | PROT_WRITE, g->map, NULL, &m, NULL,
+			     0);
+	if (rc < 0)
+		return rc;
 	g->nonce = nonce;
 	g->base = fill_sum(nonce);
-	g->dev = (uint64_t)st->st_dev;
-	g->ino = (uint64_t)st->st_ino;
+	g->dev = m.dev;
+	g->ino = m.ino;
 	__atomic_store_n(&g->dead, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&g->shared, 1, __ATOMIC_RELEASE);
 	return CAP_OK;
 }
 
-/* build - write a fresh, fully allocated table to a temporary file and rename it over
- * CAP_GEN_FILE; returns an fd of the new file (checked) or a CAP_* code. */
-static int build(int dfd, struct stat *st, uint64_t *nonce)
+/* layout - a new table's counters and header (cap_shm_fill_fn; ctx: the nonce chosen). */
+static void layout(void *m, size_t size, void *ctx)
 {
-	char tmp[64];
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", CAP_GEN_FILE, (long)getpid());
-	unlinkat(dfd, tmp, 0);
-	int fd = cap_file_open(dfd, tmp, O_CREAT | O_EXCL);
-	if (fd < 0)
-		return fd;
-	int rc = CAP_EIO;
-	if (posix_fallocate(fd, 0, (off_t)CAP_GEN_FILE_SIZE) != 0)
-		goto out_unlink;
-	void *m = mmap(NULL, CAP_GEN_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED)
-		goto out_unlink;
-	int dead = 0;
-	cap_fault_watch(m, CAP_GEN_FILE_SIZE, &dead);
-	*nonce = cap_random64();
-	fill(ctr_of(m), *nonce);
+	(void)size;
+	uint64_t nonce = *(const uint64_t *)ctx;
+	fill(ctr_of(m), nonce);
 	cap_gen_hdr *h = m;
 	memset(h, 0, sizeof(*h));
 	h->format = CAP_GEN_FORMAT;
-	h->nonce = *nonce;
+	h->nonce = nonce;
 	h->nslots = CAP_GEN_SLOTS;
 	h->ntables = CAP_GEN_TABLES;
 	h->ndbs = CAP_GEN_DBS;
 	clock_ids(&h->boot, &h->timens);
 	h->magic = CAP_GEN_MAGIC;
 	h->check = hdr_check(h);
-	cap_fault_unwatch(m);
-	munmap(m, CAP_GEN_FILE_SIZE);
-	if (__atomic_load_n(&dead, __ATOMIC_ACQUIRE) || fstat(fd, st) < 0 ||
-	    renameat(dfd, tmp, dfd, CAP_GEN_FILE) < 0)
-		goto out_unlink;
+}
+
+/* build - a fresh table published over CAP_GEN_FILE (cache/shmfile); returns an fd of the new
+ * file or a CAP_* code. */
+static int build(int dfd, uint64_t *nonce)
+{
+	*nonce = cap_random64();
+	int dead = 0;
+	cap_shm m;
+	int fd = cap_shm_build(dfd, CAP_GEN_FILE, CAP_GEN_FILE_SIZE, CAP_SHM_RENAME, layout, nonce,
+			       &dead, &m, NULL, 0);
+	if (fd >= 0)
+		cap_shm_unmap(&m); /* mapped again over the handle's own address */
 	return fd;
-out_unlink:
-	unlinkat(dfd, tmp, 0);
-	close(fd);
-	return rc;
 }
 
 int cap_gen_attach(cap_gen *g, int dfd, int flags)
@@ -300,14 +235,14 @@ int cap_gen_attach(cap_gen *g, int dfd, int flags)
 	struct stat st;
 	uint64_t nonce = 0;
 	int rc;
-	int fd = cap_file_open(dfd, CAP_GEN_FILE, 0);
+	int fd = cap_shm_open(dfd, CAP_GEN_FILE, O_RDWR, &st, NULL, 0);
 	if (fd >= 0) {
 		rc = check_file(fd, &st, &nonce);
 		if (rc == CAP_OK && (flags & CAP_GEN_RENEW) && (uint64_t)st.st_dev == g->dev &&
 		    (uint64_t)st.st_ino == g->ino)
 			rc = CAP_ECORRUPT; /* the rewound table itself: never again */
 		if (rc == CAP_OK) {
-			rc = map_over(g, fd, &st, nonce);
+			rc = map_over(g, fd, nonce);
 			close(fd);
 			return rc;
 		}
@@ -327,10 +262,10 @@ int cap_gen_attach(cap_gen *g, int dfd, int flags)
 	} else if (!(fd == CAP_EIO && errno == ENOENT) || !(flags & CAP_GEN_BUILD)) {
 		return fd;
 	}
-	fd = build(dfd, &st, &nonce);
+	fd = build(dfd, &nonce);
 	if (fd < 0)
 		return fd;
-	rc = map_over(g, fd, &st, nonce);
+	rc = map_over(g, fd, nonce);
 	close(fd);
 	return rc;
 }
@@ -340,16 +275,15 @@ int cap_gen_is_current(const cap_gen *g, const char *path)
 	if (!__atomic_load_n(&g->shared, __ATOMIC_ACQUIRE) ||
 	    __atomic_load_n(&g->dead, __ATOMIC_ACQUIRE))
 		return 0;
-	struct stat st;
-	if (stat(path, &st) != 0)
-		return errno != ENOENT && errno != ENOTDIR && errno != ELOOP;
-	if ((uint64_t)st.st_dev != g->dev || (uint64_t)st.st_ino != g->ino ||
-	    (size_t)st.st_size != CAP_GEN_FILE_SIZE || cap_gen_retired(g))
+	int now = cap_shm_current(path, g->dev, g->ino, CAP_GEN_FILE_SIZE);
+	if (now == CAP_EIO)
+		return 1; /* no retiring on a transient error */
+	if (now == 0 || cap_gen_retired(g))
 		return 0;
 	/* chmod/chown while we run: the processes that start now refuse the file, so their
 	 * bumps would never reach us */
-	if (st.st_uid != geteuid() || (st.st_mode & 022))
-		return CAP_EUNSAFE;
+	if (now < 0)
+		return now;
 	/* the header read through the mapping: the size was just checked, and a fault here is
 	 * recovered (zeros: not current) */
 	const cap_gen_hdr *h = g->map;

@@ -1,6 +1,5 @@
 /*
- * gen.h - the generation table: shared atomic counters that invalidate cache entries, plus the
- * helpers that open files in CAPACITOR_DIR safely (shared by cache/gen and cache/disk).
+ * gen.h - the generation table: shared atomic counters that invalidate cache entries.
  *
  * The table is an array of CAP_GEN_SLOTS uint64 counters, in the file CAPACITOR_DIR/gen mapped
  * MAP_SHARED by every process of the user (or, when that file cannot be used, in private
@@ -218,18 +217,5 @@ int cap_gen_mark_clear(cap_gen *g, uint32_t i, uint64_t own);
  * *own, searching from marker *from on (set to the next index); -1 when none. */
 int cap_gen_marked(const cap_gen *g, const uint32_t *slot, uint32_t n, uint32_t *from,
 		   uint64_t *own);
-
-/* Safe files in CAPACITOR_DIR (mode 0700 directory, 0600 files, owned by us, no symlinks). */
-/* cap_dir_open - mkdir path (last component, 0700) and open it O_DIRECTORY|O_NOFOLLOW after
- * checking owner and mode. Returns an fd or a CAP_* code. */
-int cap_dir_open(const char *path);
-/* cap_file_open - openat(dfd, name, O_RDWR|O_NOFOLLOW|O_CLOEXEC | extra, 0600) and check it is
- * a regular file owned by us and not group/other-writable. Returns an fd or a CAP_* code
- * (CAP_EIO with errno kept for ENOENT). */
-int cap_file_open(int dfd, const char *name, int extra_flags);
-/* cap_file_check - the ownership/mode check on an open fd: CAP_OK or CAP_EUNSAFE. */
-int cap_file_check(int fd);
-/* cap_random64 - 64 random bits (getrandom, with a fallback that never fails). */
-uint64_t cap_random64(void);
 
 #endif

@@ -3,7 +3,7 @@
  *
  * The hooks append length-prefixed fields (server identity, database, user, session
  * fingerprint, statement text, parameter values/types/formats, result format) to a cap_keymat;
- * cap_key_finish hashes the material. The engine files an entry under the hash and keeps the
+ * cap_keymat_finish hashes the material. The engine files an entry under the hash and keeps the
  * material beside it: a hit compares the full material, so two different keys whose hashes
  * collide can never serve each other's values.
  *

@@ -12,7 +12,7 @@
  */
 #include "cache/log.h"
 #include "cache/cap.h"
-#include "cache/gen.h"
+#include "cache/shmfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,29 +55,14 @@ static void use_file(const char *path)
 	__atomic_store_n(&log_dest, DEST_FILE, __ATOMIC_RELEASE);
 }
 
-/* safe_log_fd - whether fd is a log file we may write: a regular file (a FIFO or device could
- * block, or feed another program), ours, and writable by nobody else (another user's file, or
- * one anybody can replace the content of, must not receive our lines). */
-static int safe_log_fd(int fd)
+/* open_log - open path for one append (st: its fstat). The file rules of cache/shmfile: a
+ * regular file (a FIFO or device could block, or feed another program), ours, and writable by
+ * nobody else (another user's file, or one anybody can replace the content of, must not
+ * receive our lines); O_NONBLOCK so that a FIFO without a reader fails at once (ENXIO)
+ * instead of hanging the host. An fd, or a CAP_* code. */
+static int open_log(const char *path, int flags, struct stat *st)
 {
-	struct stat st;
-	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
-	       (st.st_mode & 022) == 0;
-}
-
-/* open_log - open path for one append; O_NONBLOCK so that a FIFO without a reader fails at
- * once (ENXIO) instead of hanging the host. -1 when it cannot be opened or is not safe. */
-static int open_log(const char *path, int flags)
-{
-	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | flags, 0600);
-	if (fd < 0)
-		return -1;
-	if (!safe_log_fd(fd)) {
-		close(fd);
-		errno = EPERM;
-		return -1;
-	}
-	return fd;
+	return cap_shm_open(AT_FDCWD, path, O_WRONLY | O_APPEND | O_NONBLOCK | flags, st, NULL, 0);
 }
 
 int cap_log_setup(const char *path, enum cap_log_level level)
@@ -91,9 +76,9 @@ int cap_log_setup(const char *path, enum cap_log_level level)
 	}
 	if (strlen(path) >= sizeof(log_path))
 		return CAP_EINVAL;
-	int fd = open_log(path, O_CREAT);
+	int fd = open_log(path, O_CREAT, NULL);
 	if (fd < 0)
-		return errno == EPERM ? CAP_EUNSAFE : CAP_EIO;
+		return fd;
 	close(fd);
 	use_file(path);
 	return CAP_OK;
@@ -143,11 +128,11 @@ void cap_log_write(const char *line, unsigned long len)
 		return;
 	/* opened for this line only: a descriptor kept open could be closed by the host (a
 	 * daemon closing every descriptor) and its number reused for one of the host's files */
-	int fd = open_log(log_path, 0);
+	struct stat st;
+	int fd = open_log(log_path, 0, &st);
 	if (fd < 0)
 		return;
-	struct stat st;
-	if (fstat(fd, &st) == 0 && st.st_size > (off_t)CAP_LOG_MAX) {
+	if (st.st_size > (off_t)CAP_LOG_MAX) {
 		int r = ftruncate(fd, 0);
 		(void)r;
 	}

@@ -27,12 +27,15 @@
  * the value callback returns, so the entry cannot be freed meanwhile, and gets on different CPUs
  * share no written cache line (a plain rwlock's reader count would bounce between them and stop
  * two threads from scaling). Put, eviction, stale removal and clear write-lock every slot of the
- * shard, in slot order. No lock is ever held while taking another shard's. Fork: pthread_atfork takes
- * every shard's write lock of every live cap_mem before fork (registry order, then shard
- * order) and releases them in the parent; the child, now single-threaded with consistent
- * tables, re-initialises them. A value callback must not fork.
+ * shard, in slot order. No lock is ever held while taking another shard's; statistics are
+ * counted under a shard's lock, so L1 ranks above stats in cache/fork's order. Fork: the
+ * prepare handler (cache/fork) takes every shard's write lock of every live cap_mem (registry
+ * order, then shard order) and the parent's releases them; the child, now single-threaded
+ * with consistent tables, re-initialises them. A value callback must not fork.
  */
 #include "cache/mem.h"
+#include "cache/clock.h"
+#include "cache/fork.h"
 #include "cache/stats.h"
 
 #include <malloc.h>
@@ -148,7 +151,7 @@ static void fork_child(void)
 
 static void reg_init(void)
 {
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	cap_fork_register(CAP_FORK_L1, fork_prepare, fork_parent, fork_child);
 }
 
 /* ---- entry layout ---- */

@@ -10,7 +10,7 @@
 #ifndef CAP_MEM_H
 #define CAP_MEM_H
 
-#include "cache/engine.h"
+#include "cache/deps.h"
 #include "cache/gen.h"
 #include "cache/key.h"
 

@@ -10,6 +10,7 @@
  */
 #include "cache/plock.h"
 #include "cache/cap.h"
+#include "cache/clock.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -26,13 +27,6 @@
 static uint32_t self(void)
 {
 	return (uint32_t)syscall(SYS_gettid);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static int alive(uint32_t tid)
@@ -62,7 +56,7 @@ int cap_plock_acquire(uint32_t *word, uint64_t budget_ns, uint32_t *holder)
 				return CAP_PLOCK_RECOVERED;
 			continue;
 		}
-		uint64_t now = mono_ns();
+		uint64_t now = cap_precise_ns();
 		if (start == 0)
 			start = now;
 		if (now - start >= budget_ns) {

@@ -12,19 +12,16 @@
  * Slots. The first record of a thread claims a slot: from this process's free list (slots of
  * its exited threads, returned by a pthread key destructor), else a free slot of the file by
  * CAS on its owner word, else, after folding the slots of dead processes, the shared overflow
- * slot 0 (atomic adds). A fork child re-claims (pthread_atfork): its TLS pointer and free list
- * are cleared, it inherits its parent's L1 gauges (it inherited the L1 tier itself).
+ * slot 0 (atomic adds). A fork child re-claims (handlers in cache/fork): its TLS pointer and
+ * free list are cleared, it inherits its parent's L1 gauges (it inherited the L1 tier itself).
  *
  * Locks. g.mu is process-local and guards open, claim and the free list (never the hot
- * path; fork handlers keep it out of a child's way). The file's fold lock (cache/plock) is only
- * taken by
- * cap_statsf_fold_dead/cap_statsf_reset, called at open, when the file has no free slot, and
- * by `capacitor stats --reset`, and only for FOLD_LOCK_NS: a holder that never lets go means
- * no fold this time, never a hang. The file's flock at open is waited for FLOCK_MS at most.
+ * path; fork handlers keep it out of a child's way). The file's own locks (its flock at open,
+ * the fold lock) are taken only in stats_file.c, each for a bounded time.
  *
- * Faults. The file is allocated in full (posix_fallocate) before its magic is published, its
- * size is checked before it is mapped, and the mapping is watched by cache/fault: a bus error
- * (the file truncated under us) turns it into private zeros and the host carries on.
+ * Files. The file is opened, built, folded and reset by stats_file.c (the same code serves
+ * `capacitor stats`); its mapping is watched by cache/fault: a bus error (the file truncated
+ * under us) turns it into private zeros and the host carries on.
  *
  * Logging. With a log destination set (CAPACITOR_LOG, or cap_stats_set_log), the miss path
  * calls cap_stats_log_tick(): one relaxed load and a compare with a coarse clock; one caller
@@ -34,24 +31,20 @@
  */
 #include "cache/stats.h"
 #include "cache/cap.h"
+#include "cache/clock.h"
 #include "cache/fault.h"
+#include "cache/fork.h"
 #include "cache/hist.h"
 #include "cache/log.h"
-#include "cache/plock.h"
 #include "cache/sql.h"
 #include "cache/stats_file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,8 +53,6 @@
 #define LD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 #define ST(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define DEFAULT_LOG_INTERVAL_NS (60ull * 1000000000ull)
-#define FOLD_LOCK_NS 100000000ull /* longest wait for the file's fold lock */
-#define FLOCK_MS 200            /* longest wait for the file's flock at open */
 
 static struct {
 	pthread_once_t once;
@@ -89,538 +80,6 @@ static struct {
 
 static __thread cap_stats_data *tls_d TLS_IE;
 static __thread int tls_shared TLS_IE;
-
-static const char *const reason_names[] = {
-#define CAP_REASON_NAME(name, text) text,
-	CAP_REASONS(CAP_REASON_NAME)
-#undef CAP_REASON_NAME
-};
-_Static_assert(CAP_ARRAY_LEN(reason_names) == CAP_REASON__N, "one name per reason");
-
-const char *cap_stats_reason_name(enum cap_reason r)
-{
-	if ((unsigned)r >= CAP_REASON__N)
-		return "?";
-	return reason_names[r];
-}
-
-static uint64_t coarse_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* ---- process identity ------------------------------------------------------------------ */
-
-/* Field 22 of /proc/pid/stat (starttime); *zombie set for state Z or X. 0 when unreadable. */
-static uint64_t proc_stat_start(int pid, int *zombie)
-{
-	char path[64], buf[1024];
-	*zombie = 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	if (p == NULL || p[1] != ' ')
-		return 0;
-	p += 2; /* field 3: state */
-	if (*p == 'Z' || *p == 'X')
-		*zombie = 1;
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p, ' ');
-		if (p == NULL)
-			return 0;
-		p++;
-	}
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(p, &end, 10);
-	if (errno != 0 || end == p)
-		return 0;
-	return (uint64_t)v;
-}
-
-uint64_t cap_statsf_proc_start(int pid)
-{
-	int zombie;
-	return proc_stat_start(pid, &zombie);
-}
-
-int cap_statsf_owner_alive(uint64_t owner, uint64_t start)
-{
-	int pid = CAP_SLOT_PID(owner);
-	uint32_t state = CAP_SLOT_STATE(owner);
-	if (state == CAP_SLOT_SHARED)
-		return 1;
-	if (owner == 0 || pid <= 0)
-		return 0;
-	if (kill(pid, 0) != 0 && errno == ESRCH)
-		return 0;
-	int zombie;
-	uint64_t now = proc_stat_start(pid, &zombie);
-	if (zombie)
-		return 0;
-	/* a pid reused by another process; an unknown start time on either side counts as alive */
-	if (state == CAP_SLOT_LIVE && start != 0 && now != 0 && now != start)
-		return 0;
-	return 1;
-}
-
-/* ---- header check, create, map --------------------------------------------------------- */
-
-int cap_statsf_check(const cap_stats_hdr *h, uint64_t fsize, char *err, size_t errcap)
-{
-	if (fsize < sizeof(cap_stats_hdr)) {
-		snprintf(err, errcap, "truncated (%llu bytes; the header alone needs %u)",
-			 (unsigned long long)fsize, CAP_STATS_HDR_SIZE);
-		return CAP_ECORRUPT;
-	}
-	if (h->magic != CAP_STATS_MAGIC) {
-		snprintf(err, errcap, "not a Capacitor stats file (bad magic)");
-		return CAP_ECORRUPT;
-	}
-	if (h->version > CAP_STATS_VERSION) {
-		snprintf(err, errcap, "format version %u is newer than this build understands (%u)",
-			 h->version, CAP_STATS_VERSION);
-		return CAP_EVERSION;
-	}
-	if (h->version < CAP_STATS_VERSION) {
-		snprintf(err, errcap, "format version %u is older than this build's (%u)",
-			 h->version, CAP_STATS_VERSION);
-		return CAP_EVERSION;
-	}
-	if (h->hdr_size != CAP_STATS_HDR_SIZE || h->layout != CAP_STATS_LAYOUT ||
-	    h->file_size != CAP_STATS_FILE_SIZE || h->nslots != CAP_STATS_NSLOTS ||
-	    h->nshapes != CAP_STATS_NSHAPES || h->hist_sub_bits != CAP_HIST_SUB_BITS ||
-	    h->hist_buckets != CAP_HIST_BUCKETS || h->shape_sub_bits != CAP_HIST_SHAPE_SUB_BITS ||
-	    h->shape_buckets != CAP_HIST_SHAPE_BUCKETS || h->ncounters != CAP_STATS_NCOUNTERS ||
-	    h->nreasons != CAP_REASON__N || h->npaths != CAP_PATH__N) {
-		snprintf(err, errcap, "layout does not match this build (corrupt or another build)");
-		return CAP_ECORRUPT;
-	}
-	if (h->ready != 1) {
-		snprintf(err, errcap, "not completely initialised (corrupt)");
-		return CAP_ECORRUPT;
-	}
-	if (fsize < h->file_size) {
-		snprintf(err, errcap, "truncated (%llu bytes, expected %llu)",
-			 (unsigned long long)fsize, (unsigned long long)h->file_size);
-		return CAP_ECORRUPT;
-	}
-	if (CAP_FOLD_EXCL(h->fold_word) > CAP_STATS_NSLOTS) {
-		snprintf(err, errcap, "fold word out of range (corrupt)");
-		return CAP_ECORRUPT;
-	}
-	return CAP_OK;
-}
-
-/* Build a fresh file on fd (size 0 or a new temporary file) and map it. */
-static int build_file(int fd, void **out, char *err, size_t errcap)
-{
-	/* every page allocated now: a full file system fails here, not as SIGBUS later */
-	int fe = posix_fallocate(fd, 0, (off_t)CAP_STATS_FILE_SIZE);
-	if (fe != 0) {
-		snprintf(err, errcap, "posix_fallocate: %s", strerror(fe));
-		return CAP_EIO;
-	}
-	void *base = mmap(NULL, CAP_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (base == MAP_FAILED) {
-		snprintf(err, errcap, "mmap: %s", strerror(errno));
-		return CAP_EIO;
-	}
-	cap_stats_hdr *h = cap_statsf_hdr(base);
-	memset(h, 0, sizeof(*h));
-	h->version = CAP_STATS_VERSION;
-	h->hdr_size = CAP_STATS_HDR_SIZE;
-	h->file_size = CAP_STATS_FILE_SIZE;
-	h->layout = CAP_STATS_LAYOUT;
-	h->nslots = CAP_STATS_NSLOTS;
-	h->nshapes = CAP_STATS_NSHAPES;
-	h->hist_sub_bits = CAP_HIST_SUB_BITS;
-	h->hist_buckets = CAP_HIST_BUCKETS;
-	h->shape_sub_bits = CAP_HIST_SHAPE_SUB_BITS;
-	h->shape_buckets = CAP_HIST_SHAPE_BUCKETS;
-	h->ncounters = CAP_STATS_NCOUNTERS;
-	h->nreasons = CAP_REASON__N;
-	h->npaths = CAP_PATH__N;
-	h->created_ns = realtime_ns();
-	cap_stats_slot *s0 = cap_statsf_slot(base, 0);
-	s0->owner = CAP_SLOT_OWNER(0, CAP_SLOT_SHARED);
-	s0->used = 1;
-	h->ready = 1;
-	__atomic_store_n(&h->magic, CAP_STATS_MAGIC, __ATOMIC_RELEASE);
-	*out = base;
-	return CAP_OK;
-}
-
-static int check_fd(int fd, const char *path, struct stat *st, char *err, size_t errcap)
-{
-	if (fstat(fd, st) != 0) {
-		snprintf(err, errcap, "fstat %s: %s", path, strerror(errno));
-		return CAP_EIO;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		snprintf(err, errcap, "%s: not a regular file", path);
-		return CAP_EUNSAFE;
-	}
-	if (st->st_uid != geteuid()) {
-		snprintf(err, errcap, "%s: owned by uid %u, not by this user", path,
-			 (unsigned)st->st_uid);
-		return CAP_EUNSAFE;
-	}
-	if (st->st_mode & 022) {
-		snprintf(err, errcap, "%s: group- or other-writable (mode %03o)", path,
-			 (unsigned)(st->st_mode & 0777));
-		return CAP_EUNSAFE;
-	}
-	return CAP_OK;
-}
-
-static int open_checked(const char *path, int flags, struct stat *st, int *fdp, char *err,
-			size_t errcap)
-{
-	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		int e = errno;
-		if (e == ELOOP) {
-			snprintf(err, errcap, "%s: is a symbolic link", path);
-			return CAP_EUNSAFE;
-		}
-		snprintf(err, errcap, "open %s: %s", path, strerror(e));
-		return CAP_EIO;
-	}
-	int rc = check_fd(fd, path, st, err, errcap);
-	if (rc != CAP_OK) {
-		close(fd);
-		return rc;
-	}
-	*fdp = fd;
-	return CAP_OK;
-}
-
-static int check_dir(const char *dir, int create, char *err, size_t errcap)
-{
-	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errcap, "mkdir %s: %s", dir, strerror(errno));
-		return CAP_EIO;
-	}
-	struct stat st;
-	if (lstat(dir, &st) != 0) {
-		snprintf(err, errcap, "lstat %s: %s", dir, strerror(errno));
-		return CAP_EIO;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errcap, "%s: not a directory", dir);
-		return CAP_EUNSAFE;
-	}
-	if (create && (st.st_uid != geteuid() || (st.st_mode & 022))) {
-		snprintf(err, errcap, "%s: not owned by this user or group/other-writable", dir);
-		return CAP_EUNSAFE;
-	}
-	return CAP_OK;
-}
-
-/* flock_timed - the file's lock within FLOCK_NS: a holder that never lets go (stopped, or a
- * foreign process) must not hang the host; the caller then runs without statistics. */
-static int flock_timed(int fd)
-{
-	for (int waited_ms = 0;; waited_ms += 2) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			return 0;
-		if ((errno != EWOULDBLOCK && errno != EINTR) || waited_ms >= FLOCK_MS)
-			return -1;
-		struct timespec ts = { 0, 2000000L };
-		nanosleep(&ts, NULL);
-	}
-}
-
-/* unlock_close - release the flock explicitly, then close: when the file is mapped the mapping
- * keeps the open file description alive, and with it the lock, long after close(2). */
-static void unlock_close(int fd)
-{
-	flock(fd, LOCK_UN);
-	close(fd);
-}
-
-/* Library side: open or create dir/stats under flock, building it when empty and replacing
- * it (new file + rename, so that mappings of the old one never see it shrink) when it is not
- * a valid file of our version or older. A newer version is left alone. */
-static int map_create(const char *dir, const char *path, void **base, char *err, size_t errcap)
-{
-	for (int attempt = 0; attempt < 8; attempt++) {
-		struct stat st, st2;
-		int fd, rc = open_checked(path, O_RDWR | O_CREAT, &st, &fd, err, errcap);
-		if (rc != CAP_OK)
-			return rc;
-		if (flock_timed(fd) != 0) {
-			snprintf(err, errcap, "flock %s: %s", path,
-				 errno == EWOULDBLOCK ? "held by another process for too long"
-						      : strerror(errno));
-			close(fd);
-			return CAP_EIO;
-		}
-		/* someone replaced the file while we waited: start again on the new one */
-		if (stat(path, &st2) != 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
-			unlock_close(fd);
-			continue;
-		}
-		if (fstat(fd, &st) != 0) {
-			snprintf(err, errcap, "fstat %s: %s", path, strerror(errno));
-			unlock_close(fd);
-			return CAP_EIO;
-		}
-		if (st.st_size == 0) {
-			rc = build_file(fd, base, err, errcap);
-			unlock_close(fd);
-			return rc;
-		}
-		cap_stats_hdr h;
-		memset(&h, 0, sizeof(h));
-		ssize_t n = pread(fd, &h, sizeof(h), 0);
-		char why[160] = "";
-		rc = cap_statsf_check(&h, n == (ssize_t)sizeof(h) ? (uint64_t)st.st_size : (uint64_t)(n < 0 ? 0 : n),
-				      why, sizeof(why));
-		if (rc == CAP_OK) {
-			void *m = mmap(NULL, CAP_STATS_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-			unlock_close(fd);
-			if (m == MAP_FAILED) {
-				snprintf(err, errcap, "mmap %s: %s", path, strerror(errno));
-				return CAP_EIO;
-			}
-			*base = m;
-			return CAP_OK;
-		}
-		if (rc == CAP_EVERSION && h.version > CAP_STATS_VERSION) {
-			snprintf(err, errcap, "%s: %s", path, why);
-			unlock_close(fd);
-			return CAP_EVERSION;
-		}
-		/* garbage or an older format: build a new file beside it and rename it over */
-		char tmp[PATH_MAX];
-		if (snprintf(tmp, sizeof(tmp), "%s/.stats.%d.tmp", dir, (int)getpid()) >= (int)sizeof(tmp)) {
-			snprintf(err, errcap, "%s: path too long", dir);
-			unlock_close(fd);
-			return CAP_EINVAL;
-		}
-		unlink(tmp);
-		int tfd;
-		rc = open_checked(tmp, O_RDWR | O_CREAT | O_EXCL, &st2, &tfd, err, errcap);
-		if (rc != CAP_OK) {
-			unlock_close(fd);
-			return rc;
-		}
-		rc = build_file(tfd, base, err, errcap);
-		if (rc == CAP_OK && rename(tmp, path) != 0) {
-			snprintf(err, errcap, "rename %s: %s", tmp, strerror(errno));
-			munmap(*base, CAP_STATS_FILE_SIZE);
-			rc = CAP_EIO;
-		}
-		if (rc != CAP_OK)
-			unlink(tmp);
-		else
-			cap_log(CAP_LOG_WARN, "stats: %s: %s; rebuilt it", path, why);
-		close(tfd);
-		unlock_close(fd);
-		return rc;
-	}
-	snprintf(err, errcap, "%s: replaced too often while opening", path);
-	return CAP_EIO;
-}
-
-int cap_statsf_map(const char *dir, enum cap_statsf_mode mode, void **base, size_t *size,
-		   char *err, size_t errcap)
-{
-	char path[PATH_MAX];
-	if (dir == NULL || dir[0] == '\0') {
-		snprintf(err, errcap, "no stats directory");
-		return CAP_EINVAL;
-	}
-	if (snprintf(path, sizeof(path), "%s/stats", dir) >= (int)sizeof(path)) {
-		snprintf(err, errcap, "%s: path too long", dir);
-		return CAP_EINVAL;
-	}
-	int rc = check_dir(dir, mode == CAP_STATSF_CREATE, err, errcap);
-	if (rc != CAP_OK)
-		return rc;
-	if (mode == CAP_STATSF_CREATE) {
-		rc = map_create(dir, path, base, err, errcap);
-		if (rc == CAP_OK)
-			*size = CAP_STATS_FILE_SIZE;
-		return rc;
-	}
-	struct stat st;
-	int fd;
-	rc = open_checked(path, mode == CAP_STATSF_READ ? O_RDONLY : O_RDWR, &st, &fd, err, errcap);
-	if (rc != CAP_OK)
-		return rc;
-	cap_stats_hdr h;
-	memset(&h, 0, sizeof(h));
-	ssize_t n = pread(fd, &h, sizeof(h), 0);
-	if (n < 0) {
-		snprintf(err, errcap, "read %s: %s", path, strerror(errno));
-		close(fd);
-		return CAP_EIO;
-	}
-	char why[160];
-	rc = cap_statsf_check(&h, n < (ssize_t)sizeof(h) ? (uint64_t)n : (uint64_t)st.st_size, why,
-			      sizeof(why));
-	if (rc != CAP_OK) {
-		snprintf(err, errcap, "%s: %s", path, why);
-		close(fd);
-		return rc;
-	}
-	int prot = PROT_READ | (mode == CAP_STATSF_WRITE ? PROT_WRITE : 0);
-	void *m = mmap(NULL, CAP_STATS_FILE_SIZE, prot, MAP_SHARED, fd, 0);
-	int e = errno;
-	close(fd);
-	if (m == MAP_FAILED) {
-		snprintf(err, errcap, "mmap %s: %s", path, strerror(e));
-		return CAP_EIO;
-	}
-	*base = m;
-	*size = CAP_STATS_FILE_SIZE;
-	return CAP_OK;
-}
-
-/* ---- fold and reset (under the file's fold lock) ------------------------------------- */
-
-/* fold_lock - the fold lock within FOLD_LOCK_NS (a holder that is stopped, or a lock word
- * naming a live process that never lets go, must not hang the host): CAP_EIO on timeout, and
- * the fold or reset is skipped. */
-static int fold_lock(cap_stats_hdr *h)
-{
-	uint32_t holder = 0;
-	int e = cap_plock_acquire(&h->lock, FOLD_LOCK_NS, &holder);
-	if (e < 0) {
-		cap_log(CAP_LOG_WARN, "stats: the fold lock is held by thread %u for too long; "
-			"dead processes' slots are not folded this time", holder);
-		return CAP_EIO;
-	}
-	/* CAP_PLOCK_RECOVERED: the previous holder died; callers finish any half-done fold
-	 * (fold word) */
-	return CAP_OK;
-}
-
-/* Step 3 of a fold: the slot is excluded by the fold word; zero it, clear excl, free it. */
-static void fold_finish(void *base, uint32_t k, uint64_t gen, unsigned cur)
-{
-	cap_stats_hdr *h = cap_statsf_hdr(base);
-	cap_stats_slot *s = cap_statsf_slot(base, k);
-	uint64_t *w = (uint64_t *)cap_statsf_data(base, k);
-	for (size_t i = 0; i < CAP_STATS_DATA_WORDS; i++)
-		ST(&w[i], 0);
-	ST(&s->l1_entries, 0);
-	ST(&s->l1_bytes, 0);
-	ST(&s->start, 0);
-	__atomic_store_n(&h->fold_word, CAP_FOLD_WORD(gen + 1, 0, cur), __ATOMIC_SEQ_CST);
-	__atomic_fetch_add(&h->folds, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->owner, 0, __ATOMIC_RELEASE);
-}
-
-static void fold_recover(void *base)
-{
-	cap_stats_hdr *h = cap_statsf_hdr(base);
-	uint64_t w = __atomic_load_n(&h->fold_word, __ATOMIC_ACQUIRE);
-	uint32_t e = CAP_FOLD_EXCL(w);
-	if (e == 0)
-		return;
-	if (e > CAP_STATS_NSLOTS) {
-		__atomic_store_n(&h->fold_word, CAP_FOLD_WORD(CAP_FOLD_GEN(w) + 1, 0, CAP_FOLD_CUR(w)),
-				 __ATOMIC_SEQ_CST);
-		return;
-	}
-	fold_finish(base, e - 1, CAP_FOLD_GEN(w), CAP_FOLD_CUR(w));
-}
-
-static void fold_one(void *base, uint32_t k)
-{
-	cap_stats_hdr *h = cap_statsf_hdr(base);
-	uint64_t w = __atomic_load_n(&h->fold_word, __ATOMIC_ACQUIRE);
-	unsigned cur = CAP_FOLD_CUR(w);
-	const uint64_t *src = (const uint64_t *)cap_statsf_totals(base, cur);
-	uint64_t *dst = (uint64_t *)cap_statsf_totals(base, !cur);
-	const uint64_t *sd = (const uint64_t *)cap_statsf_data(base, k);
-	for (size_t i = 0; i < CAP_STATS_DATA_WORDS; i++)
-		ST(&dst[i], LD(&src[i]) + LD(&sd[i]));
-	uint64_t gen = CAP_FOLD_GEN(w) + 1;
-	__atomic_store_n(&h->fold_word, CAP_FOLD_WORD(gen, k + 1, !cur), __ATOMIC_SEQ_CST);
-	fold_finish(base, k, gen, !cur);
-}
-
-int cap_statsf_fold_dead(void *base)
-{
-	cap_stats_hdr *h = cap_statsf_hdr(base);
-	int rc = fold_lock(h);
-	if (rc != CAP_OK)
-		return rc;
-	fold_recover(base);
-	int n = 0;
-	for (uint32_t k = 1; k < CAP_STATS_NSLOTS; k++) {
-		cap_stats_slot *s = cap_statsf_slot(base, k);
-		uint64_t o = __atomic_load_n(&s->owner, __ATOMIC_ACQUIRE);
-		if (o == 0 || CAP_SLOT_STATE(o) == CAP_SLOT_SHARED)
-			continue;
-		if (cap_statsf_owner_alive(o, LD(&s->start)))
-			continue;
-		/* re-check: a pid is only ours to fold if the owner word did not move */
-		if (__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) != o)
-			continue;
-		fold_one(base, k);
-		n++;
-	}
-	cap_plock_release(&h->lock);
-	return n;
-}
-
-int cap_statsf_reset(void *base)
-{
-	cap_stats_hdr *h = cap_statsf_hdr(base);
-	int rc = fold_lock(h);
-	if (rc != CAP_OK)
-		return rc;
-	fold_recover(base);
-	uint64_t w = __atomic_load_n(&h->fold_word, __ATOMIC_ACQUIRE);
-	unsigned cur = CAP_FOLD_CUR(w);
-	uint64_t *dst = (uint64_t *)cap_statsf_totals(base, !cur);
-	/* totals' = totals - (totals + sum of slots) = -(sum of slots), modulo 2^64 */
-	for (size_t i = 0; i < CAP_STATS_DATA_WORDS; i++)
-		ST(&dst[i], 0);
-	for (uint32_t k = 0; k < CAP_STATS_NSLOTS; k++) {
-		if (!LD(&cap_statsf_slot(base, k)->used))
-			continue;
-		const uint64_t *sd = (const uint64_t *)cap_statsf_data(base, k);
-		for (size_t i = 0; i < CAP_STATS_DATA_WORDS; i++)
-			ST(&dst[i], LD(&dst[i]) - LD(&sd[i]));
-	}
-	__atomic_store_n(&h->fold_word, CAP_FOLD_WORD(CAP_FOLD_GEN(w) + 1, 0, !cur), __ATOMIC_SEQ_CST);
-	ST(&h->reset_ns, realtime_ns());
-	for (uint32_t k = 0; k <= CAP_STATS_NSHAPES; k++) {
-		cap_stats_shape *sh = cap_statsf_shape(base, k);
-		if (LD(&sh->key) == 0 && k != CAP_STATS_NSHAPES)
-			continue;
-		for (unsigned p = 0; p < CAP_PATH__N; p++)
-			ST(&sh->n[p], 0);
-		ST(&sh->lat_sum, 0);
-		for (unsigned i = 0; i < CAP_HIST_SHAPE_BUCKETS; i++)
-			ST(&sh->h[i], 0);
-	}
-	cap_plock_release(&h->lock);
-	return CAP_OK;
-}
 
 /* ---- slots ----------------------------------------------------------------------------- */
 
@@ -660,7 +119,7 @@ static void atfork_child(void)
 static void init_once(void)
 {
 	pthread_key_create(&g.key, thread_exit);
-	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	cap_fork_register(CAP_FORK_STATS, atfork_prepare, atfork_parent, atfork_child);
 }
 
 /* CAS a free slot of the file to this process. Called with g.mu held. */
@@ -986,7 +445,7 @@ void cap_stats_log_tick(void)
 	uint64_t next = LD(&g.next_log);
 	if (CAP_LIKELY(next == 0))
 		return;
-	uint64_t now = coarse_ns();
+	uint64_t now = cap_now_ns();
 	if (CAP_LIKELY(now < next))
 		return;
 	uint64_t iv = LD(&g.log_interval);
@@ -1000,7 +459,7 @@ static void arm_log(void)
 {
 	uint64_t iv = LD(&g.log_interval);
 	int on = LD(&g.log_on) && LD(&g.base) != NULL;
-	ST(&g.next_log, on && iv ? coarse_ns() + iv : 0);
+	ST(&g.next_log, on && iv ? cap_now_ns() + iv : 0);
 }
 
 void cap_stats_set_log_interval(uint64_t ns)

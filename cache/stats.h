@@ -10,45 +10,10 @@
 #ifndef CAP_STATS_H
 #define CAP_STATS_H
 
+#include "cache/stats_kinds.h"
+
 #include <stddef.h>
 #include <stdint.h>
-
-/* Why a statement did not use the cache (a bypass) or was not stored. */
-#define CAP_REASONS(X)                                                                     \
-	X(none, "none")                                                                    \
-	X(txn, "transaction")            /* transaction state forbids hits/fills */        \
-	X(volatile, "volatile function") /* volatile, stable or unknown function */        \
-	X(too_large, "too large")        /* result over CAPACITOR_MAX_RESULT */            \
-	X(session, "session change")     /* session state the hooks cannot follow */       \
-	X(rule, "rule")                  /* a rules-file `never` */                        \
-	X(error, "error")                /* the server answered with an error or notice */ \
-	X(locking, "locking read")       /* FOR UPDATE/SHARE, LOCK IN SHARE MODE */        \
-	X(syscatalog, "system catalog")                                                    \
-	X(temp, "temporary table")                                                         \
-	X(multi, "multi-statement")                                                        \
-	X(unsupported, "unsupported api") /* COPY, pipeline, single-row, async API ... */  \
-	X(uncacheable, "uncacheable")    /* other classifier reasons (INTO, @var ...) */   \
-	X(catalog, "unknown relation")   /* view/relation whose base tables are unknown */ \
-	X(disabled, "disabled")          /* CAPACITOR_ENABLE=0 or a broken rules file */   \
-	X(follow, "no live follower")    /* CAPACITOR_FOLLOW=require, no follower live */  \
-	X(internal, "internal error")
-
-enum cap_reason {
-#define CAP_REASON_ENUM(name, text) CAP_REASON_##name,
-	CAP_REASONS(CAP_REASON_ENUM)
-#undef CAP_REASON_ENUM
-	CAP_REASON__N
-};
-
-/* Which path a statement took; each has its own latency histogram. */
-enum cap_path {
-	CAP_PATH_HIT_L1 = 0,
-	CAP_PATH_HIT_L2,
-	CAP_PATH_MISS,   /* a cacheable read sent to the server (round trip + fill) */
-	CAP_PATH_WRITE,  /* DML, DDL, other */
-	CAP_PATH_BYPASS, /* a read or utility statement passed through uncached */
-	CAP_PATH__N
-};
 
 /* Engine and library events that are not one statement. */
 enum cap_event {
@@ -97,7 +62,5 @@ void cap_stats_set_log_interval(uint64_t ns);
 void cap_stats_set_log(int on);
 /* cap_stats_log_now - write this process's summary line to the log now (tests, signals). */
 void cap_stats_log_now(void);
-/* cap_stats_reason_name - "transaction", "rule", ... */
-const char *cap_stats_reason_name(enum cap_reason r);
 
 #endif

@@ -67,7 +67,7 @@
 #include <stdint.h>
 
 #include "cache/hist.h"
-#include "cache/stats.h"
+#include "cache/stats_kinds.h"
 
 #define CAP_STATS_MAGIC 0x5441545343504143ull /* "CAPCSTAT" in little-endian bytes */
 #define CAP_STATS_VERSION 4u
@@ -255,7 +255,7 @@ enum cap_statsf_mode {
 
 /* cap_statsf_map - open, check and map dir/stats. On success *base and *size describe a mapping of
  * CAP_STATS_FILE_SIZE bytes (PROT_READ only in READ mode). On failure returns a CAP_* code and
- * writes one human line (no newline) into err. Implemented in stats.c. */
+ * writes one human line (no newline) into err. */
 int cap_statsf_map(const char *dir, enum cap_statsf_mode mode, void **base, size_t *size,
 		   char *err, size_t errcap);
 /* cap_statsf_check - validate a header of a file of fsize bytes: CAP_OK, CAP_EVERSION (newer

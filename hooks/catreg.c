@@ -7,6 +7,7 @@
  */
 #include "hooks/catreg.h"
 #include "cache/cap.h"
+#include "cache/fork.h"
 #include "cache/log.h"
 
 #include <stdlib.h>
@@ -41,7 +42,7 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void atfork_setup(void)
 {
-	pthread_atfork(prefork, postfork, postfork);
+	cap_fork_register(CAP_FORK_CATALOG, prefork, postfork, postfork);
 }
 
 static void reg_register(cap_catreg *r)

@@ -14,6 +14,7 @@
  * (hooks/mysql_stmt) is locked across fork() with this one, by the one handler registered here.
  */
 #include "hooks/mysql_conn.h"
+#include "cache/fork.h"
 #include "cache/log.h"
 
 #include <stdio.h>
@@ -51,7 +52,10 @@ static void my_postfork(void)
 	pthread_mutex_unlock(&cap_my_st_lock);
 	pthread_mutex_unlock(&my_lock);
 }
-static void my_fork_setup(void) { pthread_atfork(my_prefork, my_postfork, my_postfork); }
+static void my_fork_setup(void)
+{
+	cap_fork_register(CAP_FORK_MYSQL, my_prefork, my_postfork, my_postfork);
+}
 
 size_t cap_my_bucket(const void *p)
 {

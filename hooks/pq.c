@@ -38,6 +38,7 @@
 #include "hooks/session.h"
 #include "cache/cap.h"
 #include "cache/follow.h"
+#include "cache/fork.h"
 #include "cache/log.h"
 #include "preload/resolve.h"
 
@@ -171,7 +172,10 @@ static __thread struct {
 
 static void pq_prefork(void) { pthread_mutex_lock(&pq_lock); }
 static void pq_postfork(void) { pthread_mutex_unlock(&pq_lock); }
-static void pq_fork_setup(void) { pthread_atfork(pq_prefork, pq_postfork, pq_postfork); }
+static void pq_fork_setup(void)
+{
+	cap_fork_register(CAP_FORK_PQ, pq_prefork, pq_postfork, pq_postfork);
+}
 
 static size_t pq_bucket(const PGconn *c)
 {

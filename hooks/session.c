@@ -11,11 +11,11 @@
 #include "cache/cap.h"
 #include "cache/follow.h"
 #include "cache/log.h"
+#include "cache/rand.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 /* The reserved generation slot bumped by DDL so that every process reloads its catalog. The
@@ -719,12 +719,8 @@ static void fold_unique(cap_sess *s)
 		long pid;
 	} u = { s->fp_sets, ++s->nonce_ctr, cap_sess_clock(), s, (long)getpid() };
 	static uint64_t salt;
-	if (salt == 0) {
-		uint64_t r = 0;
-		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
-			r = cap_sess_clock() ^ (uint64_t)getpid() << 32;
-		__atomic_store_n(&salt, r | 1, __ATOMIC_RELAXED);
-	}
+	if (salt == 0)
+		__atomic_store_n(&salt, cap_random64(), __ATOMIC_RELAXED);
 	s->fp_sets = cap_hash64(&u, sizeof(u), salt) | 1;
 	update_fp(s);
 }

@@ -27,6 +27,7 @@
 #include "cache/cap.h"
 #include "cache/engine.h"
 #include "cache/gen.h"
+#include "cache/shmfile.h"
 #include "cache/log.h"
 #include "cache/rules.h"
 #include "cache/stats.h"
@@ -302,28 +303,15 @@ static int is_bad(const config_report *r, const char *name)
 	return 0;
 }
 
-/* check_dir - the checks cap_dir_open makes, without creating anything: 0 when the directory
- * is missing (it is created on first use) or usable, -1 with a reason. */
-static int check_dir(const char *dir, const char **why)
+/* check_dir - the checks the library makes of CAPACITOR_DIR (cache/shmfile), without creating
+ * anything: 0 when the directory is missing (it is created on first use) or usable, -1 with
+ * the reason in why. */
+static int check_dir(const char *dir, char *why, size_t whycap)
 {
-	struct stat st;
-	if (lstat(dir, &st) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		*why = strerror(errno);
-		return -1;
-	}
-	if (S_ISLNK(st.st_mode))
-		*why = "is a symbolic link";
-	else if (!S_ISDIR(st.st_mode))
-		*why = "is not a directory";
-	else if (st.st_uid != geteuid())
-		*why = "is owned by another user";
-	else if (st.st_mode & 022)
-		*why = "is writable by group or others (needs mode 0700)";
-	else
-		return 0;
-	return -1;
+	int dfd = cap_shm_dir_open(dir, 0, why, whycap);
+	if (dfd >= 0)
+		close(dfd);
+	return dfd >= 0 || (dfd == CAP_EIO && errno == ENOENT) ? 0 : -1;
 }
 
 static int cmd_config(int argc, char **argv)
@@ -351,12 +339,12 @@ static int cmd_config(int argc, char **argv)
 	}
 
 	unsigned dir_problems = 0;
-	const char *why = NULL;
-	if (c.enable && check_dir(c.dir, &why) < 0) {
+	char why[PATH_MAX + 100];
+	if (c.enable && check_dir(c.dir, why, sizeof(why)) < 0) {
 		dir_problems++;
-		fprintf(stderr, "%s: CAPACITOR_DIR %s %s: the library would keep no shared files "
+		fprintf(stderr, "%s: CAPACITOR_DIR %s: the library would keep no shared files "
 			"there (no L2, no cross-process invalidation: only entries with a TTL "
-			"cached)\n", progname, c.dir, why);
+			"cached)\n", progname, why);
 	}
 
 	if (c.rules[0]) {

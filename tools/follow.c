@@ -24,7 +24,7 @@
  */
 #include "tools/follow.h"
 #include "cache/cap.h"
-#include "cache/gen.h"
+#include "cache/shmfile.h"
 #include "cache/key.h"
 #include "cache/log.h"
 #include "cache/stats.h"
@@ -50,20 +50,6 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
-}
-
-uint64_t cap_fw_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 void cap_fw_log(const char *fmt, ...)
@@ -118,7 +104,7 @@ static void beat_counters(cap_fw *fw, cap_follow_beat *b, uint64_t now)
 	b->bump_alls = fw->bump_alls;
 	b->reconnects = fw->reconnects;
 	b->events_per_s = fw->rate;
-	b->wall_ns = wall_ns();
+	b->wall_ns = cap_wall_ns();
 }
 
 static void set_state(cap_fw *fw, uint32_t state)
@@ -127,7 +113,7 @@ static void set_state(cap_fw *fw, uint32_t state)
 	b->state = state;
 	if (state == CAP_FOLLOW_BACKOFF || state == CAP_FOLLOW_STOPPED)
 		copy_field(b->last_error, sizeof(b->last_error), fw->err);
-	beat_counters(fw, b, cap_fw_mono_ns());
+	beat_counters(fw, b, cap_precise_ns());
 	cap_follow_writer_commit(fw->hb);
 }
 
@@ -167,7 +153,7 @@ void cap_fw_event(cap_fw *fw)
 
 void cap_fw_streaming(cap_fw *fw, const char *pos)
 {
-	uint64_t now = cap_fw_mono_ns();
+	uint64_t now = cap_precise_ns();
 	cap_follow_beat *b = cap_follow_writer_begin(fw->hb);
 	b->state = CAP_FOLLOW_STREAMING;
 	b->since_ns = now;
@@ -184,7 +170,7 @@ void cap_fw_streaming(cap_fw *fw, const char *pos)
 
 void cap_fw_alive(cap_fw *fw, const char *pos, uint64_t live_at)
 {
-	uint64_t now = cap_fw_mono_ns();
+	uint64_t now = cap_precise_ns();
 	if (live_at == 0 && pos == NULL && now - fw->last_beat < 10000000ull)
 		return; /* nothing new worth a heartbeat write */
 	cap_follow_beat *b = cap_follow_writer_begin(fw->hb);
@@ -561,11 +547,11 @@ bad_value:
 		set_state(&fw, CAP_FOLLOW_CONNECTING);
 		cap_fw_log("connecting");
 		fw.err[0] = '\0';
-		uint64_t t0 = cap_fw_mono_ns();
+		uint64_t t0 = cap_precise_ns();
 		rc = is_pg ? cap_fw_pg_run(&fw) : cap_fw_my_run(&fw);
 		if (stop_flag)
 			break;
-		if (cap_fw_mono_ns() - t0 > 10000000000ull)
+		if (cap_precise_ns() - t0 > 10000000000ull)
 			backoff_ms = 100;
 		set_state(&fw, CAP_FOLLOW_BACKOFF);
 		cap_fw_log("disconnected: %s; retrying in %llu ms", fw.err[0] ? fw.err : "stream ended",

@@ -67,7 +67,6 @@ void cap_fw_streaming(cap_fw *fw, const char *pos);
 void cap_fw_alive(cap_fw *fw, const char *pos, uint64_t live_at);
 /* cap_fw_event - count one applied change event. */
 void cap_fw_event(cap_fw *fw);
-uint64_t cap_fw_mono_ns(void);
 
 int cap_fw_pg_run(cap_fw *fw);
 int cap_fw_pg_check(const char *uri, const char *publication);

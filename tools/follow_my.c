@@ -438,7 +438,7 @@ static void *prober(void *arg)
 		pthread_mutex_lock(&mr->meta_mu);
 		if (mr->meta == NULL)
 			mr->meta = my_connect(&mr->uri, 5, err, sizeof(err));
-		uint64_t t = cap_fw_mono_ns();
+		uint64_t t = cap_precise_ns();
 		int got = mr->meta ? query_row(mr->meta, "SHOW MASTER STATUS", v, 2, err, sizeof(err))
 				   : -1;
 		if (got < 0 && mr->meta) {
@@ -464,7 +464,7 @@ static void *prober(void *arg)
 /* probe - take the prober's latest result when no probe is outstanding. */
 static void probe(my_run *mr)
 {
-	if (mr->probe_t && cap_fw_mono_ns() - mr->probe_t < 2000000000ull)
+	if (mr->probe_t && cap_precise_ns() - mr->probe_t < 2000000000ull)
 		return;
 	pthread_mutex_lock(&mr->res_mu);
 	int state = mr->res_state;
@@ -539,7 +539,7 @@ int cap_fw_my_run(cap_fw *fw)
 	cap_fw_identity(fw, "mariadb", ident, "*", have_uid ? uid[0] : NULL, "");
 	uint32_t me = fw->server_id;
 	if (me == 0)
-		me = 0x80000000u | (uint32_t)((cap_fw_mono_ns() ^ ((uint64_t)getpid() << 12)) & 0x7fffffffu);
+		me = 0x80000000u | (uint32_t)((cap_precise_ns() ^ ((uint64_t)getpid() << 12)) & 0x7fffffffu);
 	if (me == (uint32_t)strtoul(v[0], NULL, 10))
 		me ^= 1;
 
@@ -606,7 +606,7 @@ int cap_fw_my_run(cap_fw *fw)
 			}
 		}
 		if (mr.probes == 0 && ev->event_type == HEARTBEAT_LOG_EVENT)
-			live_at = cap_fw_mono_ns();
+			live_at = cap_precise_ns();
 		cap_fw_alive(fw, ev->next_event_pos > 0 ? pos : NULL, live_at);
 		probe(&mr);
 	}

@@ -271,7 +271,7 @@ static void probe_failed(pg_run *pr, const char *why)
  * at a time. The answer is read by probe_collect, so the stream is never held up. */
 static void probe(pg_run *pr)
 {
-	uint64_t t = cap_fw_mono_ns();
+	uint64_t t = cap_precise_ns();
 	if (pr->probes == 0 || pr->inflight_t || (pr->probe_t && t - pr->probe_t < 2000000000ull))
 		return;
 	PGconn *m = meta_conn(pr);
@@ -771,7 +771,7 @@ static int handle_copy(pg_run *pr, const unsigned char *buf, int len)
 			live_at = pr->probe_t;
 			pr->probe_t = 0;
 		} else if (pr->probes == 0) {
-			live_at = cap_fw_mono_ns();
+			live_at = cap_precise_ns();
 		}
 		cap_fw_alive(pr->fw, pos, live_at);
 		return reply ? send_status(pr, 0) : 0;
@@ -783,7 +783,7 @@ static int handle_copy(pg_run *pr, const unsigned char *buf, int len)
 static int stream(pg_run *pr)
 {
 	cap_fw *fw = pr->fw;
-	uint64_t last_status = 0, last_word = cap_fw_mono_ns();
+	uint64_t last_status = 0, last_word = cap_precise_ns();
 	int sock = PQsocket(pr->repl);
 	while (!*fw->stop) {
 		for (;;) {
@@ -801,13 +801,13 @@ static int stream(pg_run *pr)
 			}
 			if (n < 0)
 				return cap_fw_fail(fw, "%s", PQerrorMessage(pr->repl));
-			last_word = cap_fw_mono_ns();
+			last_word = cap_precise_ns();
 			int rc = handle_copy(pr, (const unsigned char *)buf, n);
 			PQfreemem(buf);
 			if (rc < 0)
 				return -1;
 		}
-		uint64_t now = cap_fw_mono_ns();
+		uint64_t now = cap_precise_ns();
 		if (now - last_status >= STATUS_EVERY_NS) {
 			probe(pr);
 			if (send_status(pr, 1) < 0)
@@ -948,7 +948,7 @@ int cap_fw_pg_run(cap_fw *fw)
 	ensure_ddl_trigger(&pr);
 
 	snprintf(slot, sizeof(slot), "capacitor_%ld_%08x", (long)getpid(),
-		 (unsigned)(cap_fw_mono_ns() & 0xffffffffu));
+		 (unsigned)(cap_precise_ns() & 0xffffffffu));
 	snprintf(sql, sizeof(sql), "CREATE_REPLICATION_SLOT %s TEMPORARY LOGICAL %s NOEXPORT_SNAPSHOT",
 		 slot, pr.use_pgoutput ? "pgoutput" : "test_decoding");
 	r = exec_want(pr.repl, sql, PGRES_TUPLES_OK, err, sizeof(err));

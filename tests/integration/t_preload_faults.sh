@@ -9,7 +9,8 @@
 #   process, the workers stopped (SIGSTOP) and continued, other processes writing into the
 #   same files SIGKILLed over and over (CAP_FAULT_KILLS, default 50), and a full 64 KB tmpfs.
 # Also: a Python program that enables faulthandler (its own SIGBUS handler) after its first
-# query and then reads a truncated gen through a hit.
+# query and then reads a truncated gen through a hit; l2.cache made group-writable under a
+# running program.
 # Every run must finish (bounded), exit 0 (no stale read, no crash), and print nothing of ours
 # on stderr; the warnings go to CAPACITOR_DIR/log and are counted in `capacitor stats`.
 # Damage repeats every 50 ms (every 250 ms when it replaces the generation table).
@@ -231,6 +232,34 @@ PY
 [ "$rc" -eq 0 ] && grep -q ok "$t/fh.out" ||
 	fail "faulthandler: the program died (exit $rc): $(head -c 600 "$t/fh.err")"
 echo "faulthandler: a program's own SIGBUS handler installed late does not cost the protection"
+
+# l2.cache made group-writable while a program runs (others could now write entries into
+# it, and the programs that start now refuse it): the running program stops serving from it
+# at its next periodic check, like a chmod of gen or of the directory. L1 off, so that every
+# hit would be an L2 hit: only the one before the chmod may be.
+d=$t/dir-l2-chmod
+mkdir -m 0700 "$d"
+cap_pg_psql -q -c "DROP TABLE IF EXISTS l2m" -c "CREATE TABLE l2m (id int PRIMARY KEY, v int)" \
+	-c "INSERT INTO l2m SELECT i, i FROM generate_series(1, 5) i" >/dev/null
+rc=0
+LD_PRELOAD=$(cap_preload) CAPACITOR_DIR=$d CAPACITOR_MEM=0 timeout -k 5 60 /usr/bin/python3 - "$d" \
+	>"$t/l2m.out" 2>"$t/l2m.err" <<'PY' || rc=$?
+import os, sys, time
+import psycopg2
+d = sys.argv[1]
+c = psycopg2.connect(""); c.autocommit = True; cur = c.cursor()
+for _ in range(2):  # a miss, then an L2 hit
+    cur.execute("SELECT v FROM l2m WHERE id = 1"); assert cur.fetchall() == [(1,)]
+os.chmod(os.path.join(d, "l2.cache"), 0o620)
+time.sleep(0.4)
+for _ in range(5):
+    cur.execute("SELECT v FROM l2m WHERE id = 1"); assert cur.fetchall() == [(1,)]
+print("ok")
+PY
+[ "$rc" -eq 0 ] && grep -q ok "$t/l2m.out" || fail "l2 chmod: the program failed (exit $rc): $(head -c 600 "$t/l2m.err")"
+h=$("$CAP_TOOL" stats --dir "$d" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["hits_l2"])')
+[ "$h" = 1 ] || fail "l2 chmod: $h L2 hits, expected 1 (none from the group-writable file)"
+echo "l2 chmod: a group-writable l2.cache is no longer served from"
 
 # Two users (this test runs as root; the other is any unused uid). Another uid (setpriv) points CAPACITOR_DIR at this user's directory: refused, its
 # program runs uncached and unharmed, and it leaves nothing there. Then it prepares a

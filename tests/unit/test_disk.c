@@ -4,6 +4,7 @@
  */
 #include "cache/disk.h"
 #include "cache/gen.h"
+#include "cache/shmfile.h"
 #include "cache/plock.h"
 
 #include <criterion/criterion.h>

@@ -325,6 +325,29 @@ Test(faults, gen_chmod_goes_private)
 	chmod_goes_private(CAP_GEN_FILE, 0620, 0600);
 }
 
+/* chmod g+w of l2.cache while a process runs: others may now write entries into it, and the
+ * processes that start now refuse it; the running one must stop serving from it too, at the
+ * next periodic check (it used to compare only the file's identity and size). */
+Test(faults, l2_chmod_stops_serving_it)
+{
+	cap_engine *e = open_eng(1 << 20, 1 << 20);
+	cr_assert_eq(put(e, "k", "t"), CAP_OK);
+	cap_engine_clear_local(e);
+	cr_assert_eq(get(e, "k"), CAP_HIT_L2);
+	cap_engine_clear_local(e);
+	char p[512];
+	path_of(p, sizeof(p), CAP_L2_FILE);
+	cr_assert_eq(chmod(p, 0620), 0);
+	sleep_ms(300);
+	(void)put(e, "k2", "t"); /* runs the periodic check */
+	cr_assert_neq(get(e, "k"), CAP_HIT_L2, "an entry served from a group-writable l2.cache");
+	cap_engine_usage_t u;
+	cap_engine_usage(e, &u);
+	cr_assert(!u.l2_on, "L2 still on over a group-writable file");
+	cr_assert(u.gen_shared, "the generation table is not concerned");
+	cap_engine_close(e);
+}
+
 /* A CAPACITOR_DIR on disk across a reboot: CLOCK_MONOTONIC started again, so expiry times
  * stored before are meaningless. A table recording another boot is rebuilt, and the L2
  * entries recorded against it are gone with its nonce (l2.cache records the boot too). */

@@ -3,7 +3,7 @@
 #include "cache/follow.h"
 #include "cache/cap.h"
 #include "cache/engine.h"
-#include "cache/gen.h"
+#include "cache/shmfile.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>

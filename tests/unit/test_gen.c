@@ -1,5 +1,6 @@
 /* test_gen.c - generation slots, shared visibility, random bases and the file layout. */
 #include "cache/gen.h"
+#include "cache/shmfile.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>

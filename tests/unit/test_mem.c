@@ -5,6 +5,7 @@
  */
 #include "cache/gen.h"
 #include "cache/mem.h"
+#include "cache/clock.h"
 
 #include <criterion/criterion.h>
 #include <pthread.h>

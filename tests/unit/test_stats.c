@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -353,6 +354,46 @@ static void kill9(pid_t pid)
 	int st;
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	cr_assert(WIFSIGNALED(st));
+}
+
+/* Processes that start together on an empty directory: the file is published whole (built
+ * under a temporary name, linked into place, one builder at a time), every process maps the
+ * same one, no temporary file is left behind and every record lands. */
+Test(stats, first_open_by_many_processes)
+{
+	int go[2];
+	cr_assert_eq(pipe(go), 0);
+	pid_t pids[NPROCS];
+	for (int i = 0; i < NPROCS; i++) {
+		pids[i] = fork();
+		cr_assert_neq(pids[i], -1);
+		if (pids[i] == 0) {
+			char c;
+			close(go[1]);
+			if (read(go[0], &c, 1) != 0)
+				_exit(3);
+			if (cap_stats_open(dir) != CAP_OK)
+				_exit(1);
+			rec_mix(5);
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	close(go[1]); /* every child starts now */
+	for (int i = 0; i < NPROCS; i++) {
+		int st;
+		cr_assert_eq(waitpid(pids[i], &st, 0), pids[i]);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child %d: status %d", i, st);
+	}
+	DIR *d = opendir(dir);
+	cr_assert_not_null(d);
+	for (struct dirent *de; (de = readdir(d)) != NULL;)
+		cr_assert(de->d_name[0] == '.' ? strcmp(de->d_name, ".") == 0 ||
+						   strcmp(de->d_name, "..") == 0
+					       : strcmp(de->d_name, "stats") == 0,
+			  "left behind: %s", de->d_name);
+	closedir(d);
+	cr_assert_eq(view()->d.c.queries, NPROCS * 5);
 }
 
 Test(stats, sigkilled_process_counted_once)

@@ -1,0 +1,136 @@
+/* test_shmfile.c - the shared files' life cycle: safety checks, building, publishing, mapping. */
+#include "cache/shmfile.h"
+#include "cache/stats_read.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[256];
+static int dfd = -1;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/cap-test-shm-%d", (int)getpid());
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	(void)!system(cmd);
+	dfd = cap_dir_open(dir);
+	cr_assert(dfd >= 0);
+}
+
+static void teardown(void)
+{
+	close(dfd);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	(void)!system(cmd);
+}
+
+TestSuite(shm, .init = setup, .fini = teardown);
+
+static void stamp(void *addr, size_t size, void *ctx)
+{
+	memset(addr, *(const int *)ctx, size);
+}
+
+Test(shm, dir_checks)
+{
+	char err[256], sub[300];
+	struct stat st;
+	cr_assert_eq(fstat(dfd, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0700, "created 0700");
+	snprintf(sub, sizeof(sub), "%s/missing", dir);
+	cr_assert_eq(cap_shm_dir_open(sub, 0, err, sizeof(err)), CAP_EIO, "no create: missing");
+	cr_assert_eq(errno, ENOENT);
+	snprintf(sub, sizeof(sub), "%s/link", dir);
+	cr_assert_eq(symlink(dir, sub), 0);
+	cr_assert_eq(cap_shm_dir_open(sub, 0, err, sizeof(err)), CAP_EUNSAFE);
+	cr_assert_not_null(strstr(err, "symbolic link"), "%s", err);
+	cr_assert_eq(chmod(dir, 0770), 0);
+	cr_assert_eq(cap_shm_dir_open(dir, 0, err, sizeof(err)), CAP_EUNSAFE,
+		     "a group-writable directory is refused without create too");
+	cr_assert_not_null(strstr(err, "writable"), "%s", err);
+	cr_assert_eq(chmod(dir, 0700), 0);
+}
+
+Test(shm, file_checks)
+{
+	char err[256];
+	struct stat st;
+	cr_assert_eq(cap_shm_open(dfd, "f", O_RDWR, &st, err, sizeof(err)), CAP_EIO);
+	cr_assert_eq(errno, ENOENT, "errno kept for a missing file");
+	int fd = cap_shm_open(dfd, "f", O_RDWR | O_CREAT, &st, err, sizeof(err));
+	cr_assert(fd >= 0, "%s", err);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	cr_assert_eq(fchmod(fd, 0620), 0);
+	close(fd);
+	cr_assert_eq(cap_shm_open(dfd, "f", O_RDONLY, NULL, err, sizeof(err)), CAP_EUNSAFE);
+	cr_assert_not_null(strstr(err, "writable"), "%s", err);
+	cr_assert_eq(symlinkat("f", dfd, "l"), 0);
+	cr_assert_eq(cap_shm_open(dfd, "l", O_RDONLY, NULL, err, sizeof(err)), CAP_EUNSAFE);
+	cr_assert_not_null(strstr(err, "symbolic link"), "%s", err);
+	cr_assert_eq(mkdirat(dfd, "d", 0700), 0);
+	cr_assert_eq(cap_shm_open(dfd, "d", O_RDONLY, NULL, err, sizeof(err)), CAP_EUNSAFE);
+}
+
+Test(shm, build_publish_map)
+{
+	char err[256];
+	int dead = 0, byte = 0x5a;
+	cap_shm m;
+	int fd = cap_shm_build(dfd, "x", 8192, CAP_SHM_LINK, stamp, &byte, &dead, &m, err,
+			       sizeof(err));
+	cr_assert(fd >= 0, "%s", err);
+	cr_assert_eq(((unsigned char *)m.addr)[8191], 0x5a);
+	struct stat st;
+	cr_assert_eq(fstatat(dfd, "x", &st, 0), 0);
+	cr_assert_eq(st.st_size, 8192);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	cr_assert_eq((uint64_t)st.st_ino, m.ino);
+	cr_assert_eq(faccessat(dfd, "x.tmp", F_OK, 0), -1);
+	close(fd);
+	cap_shm_unmap(&m);
+	cr_assert_null(m.addr);
+
+	/* link publication never replaces: the loser is told EEXIST and leaves nothing behind */
+	byte = 0x11;
+	cr_assert_eq(cap_shm_build(dfd, "x", 4096, CAP_SHM_LINK, stamp, &byte, &dead, &m, err,
+				   sizeof(err)),
+		     CAP_EIO);
+	cr_assert_eq(errno, EEXIST);
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), "x.tmp.%d", (int)getpid());
+	cr_assert_eq(faccessat(dfd, tmp, F_OK, 0), -1, "no temporary file left");
+
+	/* rename publication replaces it whole: a new inode, the old one's mappers keep theirs */
+	fd = cap_shm_build(dfd, "x", 4096, CAP_SHM_RENAME, stamp, &byte, &dead, &m, err,
+			   sizeof(err));
+	cr_assert(fd >= 0, "%s", err);
+	cr_assert_neq(m.ino, (uint64_t)st.st_ino);
+	cap_shm_unmap(&m);
+
+	/* the size is checked before mapping */
+	cr_assert_eq(ftruncate(fd, 100), 0);
+	cr_assert_eq(cap_shm_map(fd, 4096, PROT_READ, NULL, NULL, &m, err, sizeof(err)),
+		     CAP_ECORRUPT);
+	cr_assert_not_null(strstr(err, "truncated"), "%s", err);
+	close(fd);
+}
+
+/* A stats reader (`capacitor stats`) checks the directory as strictly as every writer. */
+Test(shm, stats_reader_checks_dir)
+{
+	char err[512];
+	cap_stats_reader *r;
+	cr_assert_eq(chmod(dir, 0770), 0);
+	cr_assert_eq(cap_stats_reader_open(dir, 0, &r, err, sizeof(err)), CAP_EUNSAFE);
+	cr_assert_not_null(strstr(err, "writable"), "%s", err);
+	cr_assert_eq(chmod(dir, 0700), 0);
+}
