@@ -81,6 +81,24 @@ MY_API_AUTOCOMMIT=0 run "UPDATE t_big SET v = 'txn write' WHERE id = 7" "COMMIT"
 assert_eq "after committed write" "txn write" "$(run "$q")"
 run "UPDATE t_big SET v = 'v7' WHERE id = 7" >/dev/null
 
+# a program's first statement is a hit: the session's settings are read before it, and their
+# answer, later on the coarse clock than the statement's start, is no idle time (20 programs
+# of one read each, text and prepared; about half of them missed when it counted as idle)
+hits_now() { "$CAP_TOOL" stats --json | sed -n 's/.*"hits":\([0-9]*\).*/\1/p'; }
+q="SELECT id, v FROM t_big WHERE id < 3"
+printf '%s\n' "$q" >"$tmp/first.sql"
+for i in 1 2; do
+	run "$q" >/dev/null
+	LD_PRELOAD=$(cap_preload) "$api" ps "$tmp/first.sql" 1 >/dev/null
+done
+h0=$(hits_now)
+for ((i = 0; i < 20; i++)); do run "$q" >/dev/null; done
+h1=$(hits_now)
+assert_eq "hits of 20 programs' first (text) statement" 20 $((h1 - h0))
+for ((i = 0; i < 20; i++)); do LD_PRELOAD=$(cap_preload) "$api" ps "$tmp/first.sql" 1 >/dev/null; done
+h2=$(hits_now)
+assert_eq "hits of 20 programs' first (prepared) statement" 20 $((h2 - h1))
+
 # a hit left unread: the next command is "out of sync" as without Capacitor, and the result
 # can still be stored after it
 "$api" unread "SELECT id, v FROM t_big WHERE id < 4" >"$tmp/unread.off"
