@@ -243,7 +243,7 @@ void cap_my_record(enum cap_path path, const cap_plan *plan, const cap_sql_info 
 	q.path = path;
 	q.reason = plan->reason;
 	q.is_read = plan->is_read;
-	q.ns = cap_now_ns() - t0;
+	q.ns = cap_precise_ns() - t0; /* t0 from cap_precise_ns: latency, not the coarse tick */
 	q.shape = info->digest;
 	q.sql = sql;
 	q.sql_len = len;
@@ -305,7 +305,7 @@ static int run_autocommit(MYSQL *m, const char *sql, unsigned long len, int arg)
 int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_run_fn fn,
 		int arg, int send_only)
 {
-	uint64_t t0 = cap_now_ns();
+	uint64_t t0 = cap_precise_ns();
 	MYSQL *m = mc->m;
 	if (CAP_UNLIKELY(mc->pend && !mc->sq_hit && m->status == MYSQL_STATUS_GET_RESULT)) {
 		/* a hit the program has not read: Connector/C refuses another command ("commands
@@ -326,7 +326,7 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 	if (plan.act == CAP_ACT_CACHE) {
 		cap_keymat_init(&km, kbuf, sizeof(kbuf));
 		keyed = my_key(mc, sql, len, MY_PROTO_TEXT, &km, &key) == CAP_OK;
-		if (keyed && plan.can_hit && cap_my_can_serve(m) && cap_my_session_alive(mc, t0) &&
+		if (keyed && plan.can_hit && cap_my_can_serve(m) && cap_my_session_alive(mc, cap_now_ns()) &&
 		    (!send_only || can_wake(m))) {
 			my_hit h = { NULL, 0 };
 			int r = cap_engine_get(rt->engine, &key, cap_my_hit_cb, &h);

@@ -563,7 +563,7 @@ static int exec_direct(MYSQL_STMT *st, const char *sql, size_t len)
 static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const char *sql,
 			size_t len, const my_prep *prep, my_exec_fn fn)
 {
-	uint64_t t0 = cap_now_ns();
+	uint64_t t0 = cap_precise_ns();
 	cap_my_stmt_start(rt, mc);
 	if (sql == NULL) {
 		/* a statement whose text we never saw: it may do anything */
@@ -596,7 +596,7 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 			if (!keyed)
 				cap_keymat_done(&km);
 		}
-		if (keyed && plan.can_hit && st_can_serve(st) && cap_my_session_alive(mc, t0)) {
+		if (keyed && plan.can_hit && st_can_serve(st) && cap_my_session_alive(mc, cap_now_ns())) {
 			st_hit h = { NULL, 0 };
 			int r = cap_engine_get(rt->engine, &key, st_hit_cb, &h);
 			cap_my_srows *s = h.rows;

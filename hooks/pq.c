@@ -769,7 +769,7 @@ static void pq_record(enum cap_path path, const cap_plan *plan, const cap_sql_in
 	q.path = path;
 	q.reason = plan->reason;
 	q.is_read = plan->is_read;
-	q.ns = cap_sess_clock() - t0;
+	q.ns = cap_precise_ns() - t0;
 	q.shape = call->sql ? info->digest : 0;
 	q.sql = call->sql;
 	q.sql_len = call->sql_len;
@@ -971,7 +971,7 @@ static PGresult *run_prepared(PGconn *conn, const pq_call *c)
 /* The synchronous path shared by PQexec, PQexecParams and PQexecPrepared. */
 static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_sync_fn fn)
 {
-	uint64_t t0 = cap_sess_clock();
+	uint64_t t0 = cap_precise_ns();
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
 	pq_plan(rt, pc, call, info, &plan);
@@ -1229,7 +1229,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 		pend_clear(pc); /* an unread hit of a blocking connection: the program moved on */
 	if ((pc->pend && pc->pend_empty) || !pq_settle_inflight(rt, pc))
 		return CAP_REAL(fn(pc->conn, call)); /* libpq is busy and will refuse this */
-	uint64_t t0 = cap_sess_clock();
+	uint64_t t0 = cap_precise_ns();
 	cap_sql_info *info = cap_sess_info();
 	cap_plan plan;
 	pq_plan(rt, pc, call, info, &plan);
@@ -1373,7 +1373,7 @@ static PGresult *pq_pending_result(pq_conn *pc)
 		memset(&plan, 0, sizeof(plan));
 		plan.is_read = 1;
 		cap_qrec q = { pc->pend_l2 ? CAP_PATH_HIT_L2 : CAP_PATH_HIT_L1, CAP_REASON_none, 1,
-			       cap_sess_clock() - pc->pend_t0, pc->pend_shape, NULL, 0, CAP_DIALECT_PG,
+			       cap_precise_ns() - pc->pend_t0, pc->pend_shape, NULL, 0, CAP_DIALECT_PG,
 			       pc->pend_followed };
 		cap_stats_record(&q);
 		pend_clear(pc);

@@ -717,7 +717,7 @@ static void fold_unique(cap_sess *s)
 		uint64_t prev, ctr, ns;
 		const void *self;
 		long pid;
-	} u = { s->fp_sets, ++s->nonce_ctr, cap_sess_clock(), s, (long)getpid() };
+	} u = { s->fp_sets, ++s->nonce_ctr, cap_precise_ns(), s, (long)getpid() };
 	static uint64_t salt;
 	if (salt == 0)
 		__atomic_store_n(&salt, cap_random64(), __ATOMIC_RELAXED);

@@ -20,6 +20,7 @@
 #ifndef CAP_SESSION_H
 #define CAP_SESSION_H
 
+#include "cache/clock.h"
 #include "cache/engine.h"
 #include "cache/key.h"
 #include "cache/sql.h"
@@ -260,14 +261,5 @@ uint64_t cap_sess_catalog_gen(cap_engine *e);
 /* cap_sess_ttl - the TTL for a new entry: the shortest of CAPACITOR_TTL and the plan's
  * rule TTL (0 = none); a covered plan's is the rule TTL alone. */
 uint64_t cap_sess_ttl(const cap_rt *rt, const cap_plan *p);
-
-/* cap_sess_clock - the latency clock: CLOCK_MONOTONIC at full resolution (vDSO, no system
- * call; the engine's TTL clock is the coarse one). */
-static inline uint64_t cap_sess_clock(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 #endif
