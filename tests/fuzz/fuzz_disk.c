@@ -31,6 +31,7 @@
 
 #include "cache/disk.h"
 #include "cache/gen.h"
+#include "cache/shmfile.h"
 #include "cache/key.h"
 #include "cache/cap.h"
 #include "tests/fuzz/fuzz_dir.h"

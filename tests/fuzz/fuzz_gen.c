@@ -25,6 +25,7 @@
 #include <xxhash.h>
 
 #include "cache/gen.h"
+#include "cache/shmfile.h"
 #include "cache/cap.h"
 #include "tests/fuzz/fuzz_dir.h"
 
