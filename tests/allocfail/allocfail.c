@@ -75,18 +75,23 @@ static char *put_num(char *p, unsigned long v)
 	return p;
 }
 
-static void log_call(unsigned long n, const char *site, int failed)
+static void log_call(unsigned long n, const char *site, const char *fn, int failed)
 {
 	char line[512], *p = line;
 	p = put_num(p, (unsigned long)getpid());
 	*p++ = ' ';
 	p = put_num(p, n);
 	*p++ = ' ';
-	size_t sl = strlen(site);
-	if (sl > 400)
-		sl = 400;
+	size_t sl = strlen(site), fl = strlen(fn);
+	if (sl > 300)
+		sl = 300;
+	if (fl > 100)
+		fl = 100;
 	memcpy(p, site, sl);
 	p += sl;
+	*p++ = ' ';
+	memcpy(p, fn, fl);
+	p += fl;
 	if (failed) {
 		memcpy(p, " FAIL", 5);
 		p += 5;
@@ -99,56 +104,57 @@ static void log_call(unsigned long n, const char *site, int failed)
 }
 
 /* Counts one call; non-zero when it is the one (or one of those) to fail. */
-static int fails(const char *site)
+static int fails(const char *site, const char *fn)
 {
 	conf();
 	unsigned long n = atomic_fetch_add(&ncalls, 1) + 1;
 	int f = fail_at != 0 && (n == fail_at || (fail_rest && n > fail_at));
 	if (log_fd >= 0)
-		log_call(n, site, f);
+		log_call(n, site, fn, f);
 	if (f)
 		errno = ENOMEM;
 	return f;
 }
 
-void *cap_af_malloc(size_t n, const char *site)
+void *cap_af_malloc(size_t n, const char *site, const char *fn)
 {
-	return fails(site) ? NULL : malloc(n);
+	return fails(site, fn) ? NULL : malloc(n);
 }
 
-void *cap_af_calloc(size_t m, size_t n, const char *site)
+void *cap_af_calloc(size_t m, size_t n, const char *site, const char *fn)
 {
-	return fails(site) ? NULL : calloc(m, n);
+	return fails(site, fn) ? NULL : calloc(m, n);
 }
 
-void *cap_af_realloc(void *p, size_t n, const char *site)
+void *cap_af_realloc(void *p, size_t n, const char *site, const char *fn)
 {
-	return fails(site) ? NULL : realloc(p, n);
+	return fails(site, fn) ? NULL : realloc(p, n);
 }
 
-char *cap_af_strdup(const char *s, const char *site)
+char *cap_af_strdup(const char *s, const char *site, const char *fn)
 {
-	return fails(site) ? NULL : strdup(s);
+	return fails(site, fn) ? NULL : strdup(s);
 }
 
-char *cap_af_strndup(const char *s, size_t n, const char *site)
+char *cap_af_strndup(const char *s, size_t n, const char *site, const char *fn)
 {
-	return fails(site) ? NULL : strndup(s, n);
+	return fails(site, fn) ? NULL : strndup(s, n);
 }
 
-int cap_af_posix_memalign(void **p, size_t align, size_t n, const char *site)
+int cap_af_posix_memalign(void **p, size_t align, size_t n, const char *site, const char *fn)
 {
-	return fails(site) ? ENOMEM : posix_memalign(p, align, n);
+	return fails(site, fn) ? ENOMEM : posix_memalign(p, align, n);
 }
 
-void *cap_af_aligned_alloc(size_t align, size_t n, const char *site)
+void *cap_af_aligned_alloc(size_t align, size_t n, const char *site, const char *fn)
 {
-	return fails(site) ? NULL : aligned_alloc(align, n);
+	return fails(site, fn) ? NULL : aligned_alloc(align, n);
 }
 
-void *cap_af_mmap(void *a, size_t n, int prot, int flags, int fd, off_t off, const char *site)
+void *cap_af_mmap(void *a, size_t n, int prot, int flags, int fd, off_t off, const char *site,
+		  const char *fn)
 {
-	return fails(site) ? MAP_FAILED : mmap(a, n, prot, flags, fd, off);
+	return fails(site, fn) ? MAP_FAILED : mmap(a, n, prot, flags, fd, off);
 }
 
 /*
@@ -162,17 +168,17 @@ static int (*real_set_value)(void *, int, int, char *, int);
 
 static void *af_make_empty(void *conn, int status)
 {
-	return fails("libpq:PQmakeEmptyPGresult") ? NULL : real_make_empty(conn, status);
+	return fails("libpq:PQmakeEmptyPGresult", "(libpq)") ? NULL : real_make_empty(conn, status);
 }
 
 static int af_set_attrs(void *res, int n, void *attrs)
 {
-	return fails("libpq:PQsetResultAttrs") ? 0 : real_set_attrs(res, n, attrs);
+	return fails("libpq:PQsetResultAttrs", "(libpq)") ? 0 : real_set_attrs(res, n, attrs);
 }
 
 static int af_set_value(void *res, int t, int f, char *v, int len)
 {
-	return fails("libpq:PQsetvalue") ? 0 : real_set_value(res, t, f, v, len);
+	return fails("libpq:PQsetvalue", "(libpq)") ? 0 : real_set_value(res, t, f, v, len);
 }
 
 void *cap_allocfail_wrap(const char *name, void *real)
