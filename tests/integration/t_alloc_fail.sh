@@ -1,0 +1,214 @@
+#!/bin/bash
+# t_alloc_fail - an allocation that fails anywhere in Capacitor never changes what the program
+# gets: the call passes through and the program gets the server's answer (DESIGN.md item 6).
+#
+# It uses the allocation-failure build (make allocfail: BUILD/allocfail/libcapacitor.so,
+# tests/allocfail/allocfail.h), in which every malloc, calloc, realloc, strdup, strndup,
+# posix_memalign, aligned_alloc and mmap of ours, and the libpq result builders we call, go
+# through one counter; CAP_TEST_ALLOC_FAIL=N makes the Nth call of the process fail (N+: that
+# one and every later one) and CAP_TEST_ALLOC_LOG names each call's site.
+#
+# First it checks that no object of that build calls an allocator directly (every site is
+# counted). Then each step of a scenario runs once to count its calls, and again with call N
+# failing, for many N; every run must print exactly what the program prints without the
+# library (stdout, stderr, exit status), within its time bound (no crash, no hang):
+#   pq_miss   pq_api, every libpq path, twice per query (misses, memory-tier hits) with writes
+#             (invalidations) between them; a fresh CAPACITOR_DIR per run
+#   pq_l2     pq_api -w in a directory a clean pq_miss filled: shared-tier hits from a second
+#             process, then memory-tier hits; the same directory for every run, so an entry a
+#             failing run stored half-made would show in a later run
+#   my_miss   my_api dump: Connector/C's three text paths, writes between the reads
+#   my_l2     my_api dump of the reads only, in a directory a clean my_miss filled
+#   my_ps     my_api ps: prepared statements with bound results, misses then hits
+# Which N: by default the first and the last call of every call site of the step (so every
+# site fails at least once, early and late), and N+ for the first call of every fourth site. CAP_AF_FULL=1 (make soak,
+# soak_alloc_fail.sh) takes every N and N+ for every site's first and last call, except inside
+# a run of more than 20 consecutive calls from one site (the catalog load's loop over
+# pg_proc), where it takes the first, the last and every 50th. CAP_AF_JOBS runs that many at
+# once (default 2); CAP_AF_STEPS=a,b runs only those steps.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cap_need_pg
+cap_need_my
+cap_need_clean_exit
+aflib=$CAP_BUILD/allocfail/libcapacitor.so
+[ -e "$aflib" ] || fail "$aflib not built (make allocfail)"
+pq=$CAP_BUILD/clients/pq_api
+my=$CAP_BUILD/clients/my_api
+[ -x "$pq" ] && [ -x "$my" ] || fail "clients not built (make clients)"
+full=${CAP_AF_FULL:-0}
+jobs=${CAP_AF_JOBS:-2}
+w=$(cap_tmpdir)
+trap '[ -n "${CAP_TEST_LOG:-}" ] && cp -r "$w"/. "$CAP_TEST_LOG/" 2>/dev/null; _cap_cleanup' EXIT
+
+# 1. Nothing in the library allocates behind the counter's back.
+allocators='^(malloc|calloc|realloc|reallocarray|strdup|strndup|__strdup|__strndup|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|mmap|mmap64|asprintf|vasprintf)$'
+direct=$(find "$CAP_BUILD/allocfail/obj" -name '*.o' ! -path '*/tests/allocfail/*' -print0 |
+	xargs -0 nm -A -u | awk -v re="$allocators" '$NF ~ re { print $1, $NF }')
+[ -z "$direct" ] || fail "objects calling an allocator directly (not counted): $direct"
+echo "ok: every allocation of the library goes through the counter"
+
+# 2. The scenario's tables and statements.
+cap_pg_psql -q <<'SQL'
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS api_t;
+CREATE TABLE api_t (id int PRIMARY KEY, v int, t text);
+INSERT INTO api_t VALUES (1, 10, 'a'), (2, 20, 'b'), (3, 30, NULL);
+DROP TABLE IF EXISTS api_big;
+CREATE TABLE api_big (id int PRIMARY KEY, pad text);
+INSERT INTO api_big SELECT i, repeat(chr(65 + i % 26), i % 40) FROM generate_series(1, 40) AS i;
+SQL
+cap_my_sql <<'SQL'
+DROP TABLE IF EXISTS af_t;
+CREATE TABLE af_t (id INT PRIMARY KEY, v INT, t VARCHAR(20)) ENGINE=InnoDB;
+INSERT INTO af_t VALUES (1, 2, 'a'), (2, 20, NULL), (3, 30, 'c'), (4, 40, 'd');
+SQL
+cat >"$w/my_reads.sql" <<'EOF'
+SELECT id, v, t FROM af_t ORDER BY id
+SELECT v FROM af_t WHERE id = 1
+SELECT COUNT(*), SUM(v), MAX(t) FROM af_t
+SELECT * FROM items WHERE id <= 3 ORDER BY id
+SELECT 1 AS one, 'two' AS two, NULL AS three
+SELECT * FROM af_t WHERE id > 100
+SELECT * FROM no_such_table
+EOF
+# every run starts from and ends in the same state (v = 2, row 4 present)
+{
+	echo "UPDATE af_t SET v = 1 WHERE id = 1"
+	echo "DELETE FROM af_t WHERE id = 4"
+	cat "$w/my_reads.sql"
+	echo "UPDATE af_t SET v = 2 WHERE id = 1"
+	head -n 3 "$w/my_reads.sql"
+	echo "REPLACE INTO af_t VALUES (4, 40, 'd')"
+	head -n 3 "$w/my_reads.sql"
+} >"$w/my_all.sql"
+
+# step NAME DIRMODE PAR CMD... - DIRMODE fresh (a new CAPACITOR_DIR per run) or shared:STEP
+# (the one directory that a clean run of STEP filled); PAR 1 when runs may overlap (they
+# only read), 0 when they write (the database's state is part of the expected output).
+declare -A step_cmd step_dir step_par
+steps=()
+step() {
+	local name=$1 mode=$2 par=$3
+	shift 3
+	steps+=("$name")
+	step_dir[$name]=$mode
+	step_par[$name]=$par
+	step_cmd[$name]=$(printf '%q ' "$@")
+}
+# six of pq_api's fourteen paths reach every allocation site the fourteen reach but one
+# (cache/disk.c's shared-tier read buffer, which pq_l2 reaches)
+pqpaths=exec,params_bin,prepared,send_prepared,single,nb_params
+step pq_miss fresh 0 "$pq" -m "$pqpaths"
+step pq_l2 shared:pq_miss 1 "$pq" -w -m "$pqpaths"
+step my_miss fresh 0 "$my" dump "$w/my_all.sql" 2
+step my_l2 shared:my_miss 1 "$my" dump "$w/my_reads.sql" 2
+step my_ps fresh 1 "$my" ps "$w/my_reads.sql" 2
+
+# run STEP N PREFIX - one run (N "" for a counting run, "off" for no library at all), leaving
+# PREFIX.out/.err/.rc/.log/.secs. A fresh directory is removed after the run.
+run() {
+	local s=$1 n=$2 p=$3 dir rc=0 t0
+	case "${step_dir[$s]}" in
+	fresh) dir=$(mktemp -d "$w/dir.XXXXXX") ;;
+	shared:*) dir=$w/shared.${step_dir[$s]#shared:} ;;
+	esac
+	t0=$(date +%s%N)
+	if [ "$n" = off ]; then
+		eval "timeout -k 2 30 env -u LD_PRELOAD ${step_cmd[$s]}" >"$p.out" 2>"$p.err" || rc=$?
+	else
+		eval "timeout -k 2 30 env LD_PRELOAD=${CAP_PRELOAD_PREFIX:+$CAP_PRELOAD_PREFIX:}$aflib \
+			CAPACITOR_DIR=$dir CAPACITOR_DISK=4M CAP_TEST_ALLOC_FAIL=$n \
+			CAP_TEST_ALLOC_LOG=$p.log ${step_cmd[$s]}" >"$p.out" 2>"$p.err" || rc=$?
+	fi
+	echo $((($(date +%s%N) - t0) / 1000000)) >"$p.ms"
+	echo "$rc" >"$p.rc"
+	[ "${step_dir[$s]}" != fresh ] || rm -rf -- "$dir"
+}
+
+# pick LOG - the N values to try, from a counting run's log ("PID N SITE" lines).
+pick() {
+	awk -v full="$full" '
+	{ n = $2; site = $3
+	  if (!(site in first)) { first[site] = n; order[++ns] = site }
+	  last[site] = n
+	  if (site == prev) runlen++; else runlen = 1
+	  prev = site
+	  if (full && (runlen <= 20 || runlen % 50 == 0)) want[n] = 1
+	  tail[n] = runlen }
+	END {
+	  for (i = 1; i <= ns; i++) { s = order[i]; want[first[s]] = 1; want[last[s]] = 1 }
+	  for (n in want) print n
+	  for (i = 1; i <= ns; i++) {
+	    s = order[i]
+	    if (full || i % 4 == 1) print first[s] "+"
+	    if (full && last[s] != first[s]) print last[s] "+"
+	  }
+	}' "$1" | sort -u | sort -n
+}
+
+bad=0 total=0
+for s in "${steps[@]}"; do
+	[ -z "${CAP_AF_STEPS:-}" ] || [[ ",$CAP_AF_STEPS," == *",$s,"* ]] || continue
+	mkdir -p "$w/$s"
+	run "$s" off "$w/$s/ref"
+	[ -s "$w/$s/ref.out" ] || fail "$s: no output without the library"
+	case "${step_dir[$s]}" in
+	shared:*)
+		src=${step_dir[$s]#shared:}
+		mkdir -p "$w/shared.$src"
+		# fill it with a clean run of the step it names
+		env LD_PRELOAD="$(cap_preload)" CAPACITOR_DIR="$w/shared.$src" CAPACITOR_DISK=4M \
+			bash -c "${step_cmd[$src]}" >/dev/null 2>&1 || fail "$s: preparing run failed"
+		;;
+	esac
+	run "$s" "" "$w/$s/count"
+	for f in out err rc; do
+		cmp -s "$w/$s/ref.$f" "$w/$s/count.$f" || fail "$s: the counting run differs from the reference in $f"
+	done
+	ncalls=$(wc -l <"$w/$s/count.log")
+	# the first allocation of a catalog load (hooks/pq_catalog.c, hooks/mysql_catalog.c)
+	entry=$(awk '$4 == "cat_build" || $4 == "cat_load" { print $3; exit }' "$w/$s/count.log")
+	loads0=$(awk -v e="$entry" '$3 == e { n++ } END { print n + 0 }' "$w/$s/count.log")
+	# a failure may cost round trips (without a catalog every read reads the session state
+	# back), never a stall: 20 times the counting run, at least 5 s
+	limit=$(($(cat "$w/$s/count.ms") * 20))
+	[ "$limit" -ge 5000 ] || limit=5000
+	pick "$w/$s/count.log" >"$w/$s/ns"
+	echo "$s: $ncalls counted calls from $(awk '{print $3}' "$w/$s/count.log" | sort -u | wc -l) sites; $(wc -l <"$w/$s/ns") runs"
+	par=$jobs
+	[ "${step_par[$s]}" = 1 ] || par=1
+	while read -r n; do
+		while [ "$(jobs -rp | wc -l)" -ge "$par" ]; do wait -n || true; done
+		run "$s" "$n" "$w/$s/$n" </dev/null &
+	done <"$w/$s/ns"
+	wait
+	while read -r n; do
+		total=$((total + 1))
+		p=$w/$s/$n why=""
+		[ "$(cat "$p.rc")" != 124 ] && [ "$(cat "$p.rc")" != 137 ] || why="hung (killed after 30 s)"
+		[ -n "$why" ] || [ "$(cat "$p.ms")" -le "$limit" ] || why="took $(cat "$p.ms") ms (limit $limit ms)"
+		# a catalog load that failed waits for its retry interval (5 s, longer than a run)
+		# instead of being tried again by every statement
+		loads=$(awk -v e="$entry" '$3 == e { n++ } END { print n + 0 }' "$p.log")
+		[ -n "$why" ] || [ "$loads" -le $((loads0 + 2)) ] ||
+			why="$loads catalog loads, $loads0 without a failure (a failed load retried by every statement)"
+		[ -n "$why" ] || cmp -s "$w/$s/ref.rc" "$p.rc" || why="exit status $(cat "$p.rc"), expected $(cat "$w/$s/ref.rc")"
+		[ -n "$why" ] || cmp -s "$w/$s/ref.err" "$p.err" || why="stderr differs"
+		[ -n "$why" ] || cmp -s "$w/$s/ref.out" "$p.out" || why="stdout differs"
+		[ -n "$why" ] && {
+			bad=$((bad + 1))
+			site=$(awk '$NF == "FAIL" { print $3; exit }' "$p.log")
+			echo "FAIL: $s with CAP_TEST_ALLOC_FAIL=$n (first failed call at ${site:-nothing failed}): $why" >&2
+			if [ "$bad" -le 5 ]; then
+				diff -u "$w/$s/ref.err" "$p.err" | head -n 10 | sed 's/^/    /' >&2 || true
+				diff -u "$w/$s/ref.out" "$p.out" | head -n 20 | sed 's/^/    /' >&2 || true
+			fi
+		}
+		rm -f "$p.out" "$p.err"
+	done <"$w/$s/ns"
+	slow=$(for f in "$w/$s"/*.ms; do echo "$(cat "$f") ${f##*/}"; done | sort -n | tail -n 1)
+	echo "ok: $s: done (slowest run: ${slow%.ms} ms)"
+done
+[ "$bad" -eq 0 ] || fail "$bad of $total runs differ from the program without the library"
+echo "ok: $total runs with a failing allocation, every one the same as without the library"
