@@ -20,6 +20,8 @@
 #   my_miss   my_api dump: Connector/C's three text paths, writes between the reads
 #   my_l2     my_api dump of the reads only, in a directory a clean my_miss filled
 #   my_ps     my_api ps: prepared statements with bound results, misses then hits
+#   pq_extra, my_extra   a rules file, SET, a temporary table, a view, a wide result and a
+#             long statement (misses then hits)
 # Which N: by default the first and the last call of every call site of the step (so every
 # site fails at least once, early and late; only the last for a site an earlier step tried),
 # and N+ for the first call of every fourth new site. CAP_AF_FULL=1 (make soak,
@@ -53,17 +55,56 @@ echo "ok: every allocation of the library goes through the counter"
 # 2. The scenario's tables and statements.
 cap_pg_psql -q <<'SQL'
 SET client_min_messages = warning;
+DROP VIEW IF EXISTS af_v;
+DROP TABLE IF EXISTS af_child, af_p;
 DROP TABLE IF EXISTS api_t;
 CREATE TABLE api_t (id int PRIMARY KEY, v int, t text);
 INSERT INTO api_t VALUES (1, 10, 'a'), (2, 20, 'b'), (3, 30, NULL);
 DROP TABLE IF EXISTS api_big;
 CREATE TABLE api_big (id int PRIMARY KEY, pad text);
 INSERT INTO api_big SELECT i, repeat(chr(65 + i % 26), i % 40) FROM generate_series(1, 40) AS i;
+-- a view and a foreign key: the catalog load records what each depends on
+CREATE TABLE af_p (id int PRIMARY KEY, v int);
+INSERT INTO af_p VALUES (1, 10), (2, 20);
+CREATE VIEW af_v AS SELECT id, v FROM af_p;
+CREATE TABLE af_child (id int PRIMARY KEY, p_id int REFERENCES af_p (id));
 SQL
 cap_my_sql <<'SQL'
-DROP TABLE IF EXISTS af_t;
+DROP VIEW IF EXISTS af_v;
+DROP TABLE IF EXISTS af_child, af_t;
 CREATE TABLE af_t (id INT PRIMARY KEY, v INT, t VARCHAR(20)) ENGINE=InnoDB;
 INSERT INTO af_t VALUES (1, 2, 'a'), (2, 20, NULL), (3, 30, 'c'), (4, 40, 'd');
+CREATE VIEW af_v AS SELECT id, v FROM af_t;
+CREATE TABLE af_child (id INT PRIMARY KEY, t_id INT, FOREIGN KEY (t_id) REFERENCES af_t (id)) ENGINE=InnoDB;
+SQL
+# what the other steps do not reach: a rules file, session state (SET, a temporary table),
+# a result wider than the decoders' stack arrays, a statement longer than a key's inline
+# buffer, a view
+printf 'ttl items 1h\nnever af_child\nsafe lower\n' >"$w/rules"
+wide_pg=$(seq -s, 1 40 | sed 's/\([0-9][0-9]*\)/\1 AS c\1/g')
+wide_my=$(seq -s, 1 70 | sed 's/\([0-9][0-9]*\)/\1 AS c\1/g')
+long=$(printf 'x%.0s' $(seq 1 600))
+cat >"$w/pq_extra.sql" <<SQL
+SET search_path = public
+SELECT $wide_pg
+SELECT '$long' AS long_text, id FROM items WHERE id = 1
+CREATE TEMP TABLE IF NOT EXISTS af_tmp (id int)
+SELECT * FROM af_tmp
+SELECT * FROM af_v ORDER BY id
+SELECT lower(name) FROM items WHERE id <= 2 ORDER BY id
+SELECT * FROM af_child
+SQL
+cat >"$w/my_extra.sql" <<SQL
+SET @a = 1
+SELECT @a
+SET SESSION sql_mode = 'ANSI_QUOTES'
+SELECT $wide_my
+SELECT '$long' AS long_text, id FROM items WHERE id = 1
+CREATE TEMPORARY TABLE IF NOT EXISTS af_tmp (id INT)
+SELECT * FROM af_tmp
+SELECT * FROM af_v ORDER BY id
+SELECT LOWER(name) FROM items WHERE id <= 2 ORDER BY id
+SELECT * FROM af_child
 SQL
 cat >"$w/my_reads.sql" <<'EOF'
 SELECT id, v, t FROM af_t ORDER BY id
@@ -105,6 +146,8 @@ step pq_l2 shared:pq_miss 1 "$pq" -w -m "$pqpaths"
 step my_miss fresh 0 "$my" dump "$w/my_all.sql" 2
 step my_l2 shared:my_miss 1 "$my" dump "$w/my_reads.sql" 2
 step my_ps fresh 1 "$my" ps "$w/my_reads.sql" 2
+step pq_extra fresh 1 env CAPACITOR_RULES="$w/rules" "$pq" -f "$w/pq_extra.sql" -m "$pqpaths"
+step my_extra fresh 1 env CAPACITOR_RULES="$w/rules" "$my" dump "$w/my_extra.sql" 2
 
 # run STEP N PREFIX - one run (N "" for a counting run, "off" for no library at all), leaving
 # PREFIX.out/.err/.rc/.log/.secs. A fresh directory is removed after the run.
