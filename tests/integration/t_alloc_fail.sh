@@ -17,9 +17,11 @@
 #   pq_l2     pq_api -w in a directory a clean pq_miss filled: shared-tier hits from a second
 #             process, then memory-tier hits; the same directory for every run, so an entry a
 #             failing run stored half-made would show in a later run
-#   my_miss   my_api dump: Connector/C's three text paths, writes between the reads
+#   my_miss   my_api dump: Connector/C's three text paths, writes between the reads, one in
+#             a transaction
 #   my_l2     my_api dump of the reads only, in a directory a clean my_miss filled
-#   my_ps     my_api ps: prepared statements with bound results, misses then hits
+#   my_ps     my_api ps: prepared statements with bound results (one 70 columns wide),
+#             misses then hits
 #   pq_extra, my_extra   a rules file, SET, a temporary table, a view, a wide result and a
 #             long statement (misses then hits)
 # Which N: by default the first and the last call of every call site of the step (so every
@@ -75,15 +77,16 @@ DROP TABLE IF EXISTS af_child, af_t;
 CREATE TABLE af_t (id INT PRIMARY KEY, v INT, t VARCHAR(20)) ENGINE=InnoDB;
 INSERT INTO af_t VALUES (1, 2, 'a'), (2, 20, NULL), (3, 30, 'c'), (4, 40, 'd');
 CREATE VIEW af_v AS SELECT id, v FROM af_t;
-CREATE TABLE af_child (id INT PRIMARY KEY, t_id INT, FOREIGN KEY (t_id) REFERENCES af_t (id)) ENGINE=InnoDB;
+CREATE TABLE af_child (id INT PRIMARY KEY, t_id INT, g INT AS (id + 1) VIRTUAL,
+  FOREIGN KEY (t_id) REFERENCES af_t (id)) ENGINE=InnoDB;
 SQL
 # what the other steps do not reach: a rules file, session state (SET, a temporary table),
 # a result wider than the decoders' stack arrays, a statement longer than a key's inline
 # buffer, a view
-printf 'ttl items 1h\nnever af_child\nsafe lower\n' >"$w/rules"
+printf 'ttl items 1h\nttl report_* 15m\nnever af_child\nsafe lower\n' >"$w/rules"
 wide_pg=$(seq -s, 1 40 | sed 's/\([0-9][0-9]*\)/\1 AS c\1/g')
 wide_my=$(seq -s, 1 70 | sed 's/\([0-9][0-9]*\)/\1 AS c\1/g')
-long=$(printf 'x%.0s' $(seq 1 600))
+long=$(printf 'x%.0s' $(seq 1 1500))
 cat >"$w/pq_extra.sql" <<SQL
 SET search_path = public
 SELECT $wide_pg
@@ -124,7 +127,12 @@ EOF
 	head -n 3 "$w/my_reads.sql"
 	echo "REPLACE INTO af_t VALUES (4, 40, 'd')"
 	head -n 3 "$w/my_reads.sql"
+	echo "BEGIN"
+	echo "UPDATE af_t SET v = 2 WHERE id = 1"
+	echo "COMMIT"
+	head -n 1 "$w/my_reads.sql"
 } >"$w/my_all.sql"
+{ cat "$w/my_reads.sql"; echo "SELECT $wide_my"; } >"$w/my_ps.sql"
 
 # step NAME DIRMODE PAR CMD... - DIRMODE fresh (a new CAPACITOR_DIR per run) or shared:STEP
 # (the one directory that a clean run of STEP filled); PAR 1 when runs may overlap (they
@@ -145,7 +153,7 @@ step pq_miss fresh 0 "$pq" -m "$pqpaths"
 step pq_l2 shared:pq_miss 1 "$pq" -w -m "$pqpaths"
 step my_miss fresh 0 "$my" dump "$w/my_all.sql" 2
 step my_l2 shared:my_miss 1 "$my" dump "$w/my_reads.sql" 2
-step my_ps fresh 1 "$my" ps "$w/my_reads.sql" 2
+step my_ps fresh 1 "$my" ps "$w/my_ps.sql" 2
 step pq_extra fresh 1 env CAPACITOR_RULES="$w/rules" "$pq" -f "$w/pq_extra.sql" -m "$pqpaths"
 step my_extra fresh 1 env CAPACITOR_RULES="$w/rules" "$my" dump "$w/my_extra.sql" 2
 
