@@ -12,7 +12,8 @@
 # counted). Then each step of a scenario runs once to count its calls, and again with call N
 # failing, for many N; every run must print exactly what the program prints without the
 # library (stdout, stderr, exit status), within its time bound (no crash, no hang):
-#   pq_miss   pq_api, every libpq path, twice per query (misses, memory-tier hits) with writes
+#   pq_miss   pq_api (exec, params_bin, prepared, single: these four of its paths reach every
+#             site the fourteen reach), twice per query (misses, memory-tier hits) with writes
 #             (invalidations) between them; a fresh CAPACITOR_DIR per run
 #   pq_l2     pq_api -w in a directory a clean pq_miss filled: shared-tier hits from a second
 #             process, then memory-tier hits; the same directory for every run, so an entry a
@@ -147,7 +148,6 @@ step() {
 	step_par[$name]=$par
 	step_cmd[$name]=$(printf '%q ' "$@")
 }
-# four of pq_api's fourteen paths reach every allocation site that the fourteen reach
 pqpaths=${CAP_AF_PQ_PATHS:-exec,params_bin,prepared,single}
 step pq_miss fresh 0 "$pq" -m "$pqpaths"
 step pq_l2 shared:pq_miss 1 "$pq" -w -m "$pqpaths"
@@ -158,7 +158,7 @@ step pq_extra fresh 1 env CAPACITOR_RULES="$w/rules" "$pq" -f "$w/pq_extra.sql" 
 step my_extra fresh 1 env CAPACITOR_RULES="$w/rules" "$my" dump "$w/my_extra.sql" 2
 
 # run STEP N PREFIX - one run (N "" for a counting run, "off" for no library at all), leaving
-# PREFIX.out/.err/.rc/.log/.secs. A fresh directory is removed after the run.
+# PREFIX.out/.err/.rc/.log/.ms (and .hits for a fresh directory, which is removed after).
 run() {
 	local s=$1 n=$2 p=$3 dir rc=0 t0
 	case "${step_dir[$s]}" in
@@ -182,6 +182,30 @@ run() {
 	fi
 }
 
+# judge STEP N PREFIX - PREFIX.why: empty when run N of STEP passed, else why not; a passing
+# run's output and log are removed at once (a full sweep makes thousands).
+judge() {
+	local s=$1 n=$2 p=$3 why="" loads h
+	[ "$(cat "$p.rc")" != 124 ] && [ "$(cat "$p.rc")" != 137 ] || why="hung (killed after 30 s)"
+	[ -n "$why" ] || [ "$(cat "$p.ms")" -le "$limit" ] || why="took $(cat "$p.ms") ms (limit $limit ms)"
+	# a catalog load that failed waits for its retry interval (5 s, longer than a run)
+	# instead of being tried again by every statement
+	loads=$(awk -v e="$entry" '$3 == e { n++ } END { print n + 0 }' "$p.log")
+	[ -n "$why" ] || [ "$loads" -le $((loads0 + 2)) ] ||
+		why="$loads catalog loads, $loads0 without a failure (a failed load retried by every statement)"
+	h=$(cat "$p.hits" 2>/dev/null || echo 0)
+	if [ -z "$why" ] && [ -n "$hits0" ] && [ -n "$warm" ] && [ "${n%+}" = "$n" ] &&
+		[ "$n" -ge "$warm" ] && [ "${h:-0}" -lt "$minhits" ]; then
+		why="${h:-0} hits, $hits0 without a failure (one failure turned caching off)"
+	fi
+	[ -n "$why" ] || cmp -s "$w/$s/ref.rc" "$p.rc" || why="exit status $(cat "$p.rc"), expected $(cat "$w/$s/ref.rc")"
+	[ -n "$why" ] || cmp -s "$w/$s/ref.err" "$p.err" || why="stderr differs"
+	[ -n "$why" ] || cmp -s "$w/$s/ref.out" "$p.out" || why="stdout differs"
+	awk '$NF == "FAIL" { print $3; exit }' "$p.log" >"$p.site"
+	echo "$why" >"$p.why"
+	[ -n "$why" ] || rm -f "$p.out" "$p.err" "$p.log"
+}
+
 # pick LOG SEEN - the N values to try, from a counting run's log ("PID N SITE FUNCTION"
 # lines). Sites listed in the file SEEN failed in an earlier step already: by default only
 # their last call is tried again (the earlier steps' calls were in the same code's start-up).
@@ -193,8 +217,7 @@ pick() {
 	  last[site] = n
 	  if (site == prev) runlen++; else runlen = 1
 	  prev = site
-	  if (full && (runlen <= 20 || runlen % 50 == 0)) want[n] = 1
-	  tail[n] = runlen }
+	  if (full && (runlen <= 20 || runlen % 50 == 0)) want[n] = 1 }
 	END {
 	  for (i = 1; i <= ns; i++) {
 	    s = order[i]
@@ -257,39 +280,24 @@ for s in "${steps[@]}"; do
 			break
 		fi
 		while [ "$(jobs -rp | wc -l)" -ge "$par" ]; do wait -n || true; done
-		run "$s" "$n" "$w/$s/$n" </dev/null &
+		{ run "$s" "$n" "$w/$s/$n" && judge "$s" "$n" "$w/$s/$n"; } </dev/null &
 	done <"$w/$s/ns"
 	wait
 	while read -r n; do
 		total=$((total + 1))
-		p=$w/$s/$n why=""
-		[ "$(cat "$p.rc")" != 124 ] && [ "$(cat "$p.rc")" != 137 ] || why="hung (killed after 30 s)"
-		[ -n "$why" ] || [ "$(cat "$p.ms")" -le "$limit" ] || why="took $(cat "$p.ms") ms (limit $limit ms)"
-		# a catalog load that failed waits for its retry interval (5 s, longer than a run)
-		# instead of being tried again by every statement
-		loads=$(awk -v e="$entry" '$3 == e { n++ } END { print n + 0 }' "$p.log")
-		[ -n "$why" ] || [ "$loads" -le $((loads0 + 2)) ] ||
-			why="$loads catalog loads, $loads0 without a failure (a failed load retried by every statement)"
-		if [ -z "$why" ] && [ -n "${hits0:-}" ] && [ -n "$warm" ] && [ "${n%+}" = "$n" ] &&
-			[ "$n" -ge "$warm" ] && [ "$(cat "$p.hits" 2>/dev/null || echo 0)" -lt "$minhits" ]; then
-			why="$(cat "$p.hits" 2>/dev/null || echo 0) hits, $hits0 without a failure (one failure turned caching off)"
+		p=$w/$s/$n
+		why=$(cat "$p.why" 2>/dev/null || echo "no verdict")
+		[ -z "$why" ] && continue
+		bad=$((bad + 1))
+		echo "FAIL: $s with CAP_TEST_ALLOC_FAIL=$n (first failed call at $(cat "$p.site" 2>/dev/null || true)): $why" >&2
+		if [ "$bad" -le 5 ]; then
+			diff -u "$w/$s/ref.err" "$p.err" | head -n 10 | sed 's/^/    /' >&2 || true
+			diff -u "$w/$s/ref.out" "$p.out" | head -n 20 | sed 's/^/    /' >&2 || true
 		fi
-		[ -n "$why" ] || cmp -s "$w/$s/ref.rc" "$p.rc" || why="exit status $(cat "$p.rc"), expected $(cat "$w/$s/ref.rc")"
-		[ -n "$why" ] || cmp -s "$w/$s/ref.err" "$p.err" || why="stderr differs"
-		[ -n "$why" ] || cmp -s "$w/$s/ref.out" "$p.out" || why="stdout differs"
-		[ -n "$why" ] && {
-			bad=$((bad + 1))
-			site=$(awk '$NF == "FAIL" { print $3; exit }' "$p.log")
-			echo "FAIL: $s with CAP_TEST_ALLOC_FAIL=$n (first failed call at ${site:-nothing failed}): $why" >&2
-			if [ "$bad" -le 5 ]; then
-				diff -u "$w/$s/ref.err" "$p.err" | head -n 10 | sed 's/^/    /' >&2 || true
-				diff -u "$w/$s/ref.out" "$p.out" | head -n 20 | sed 's/^/    /' >&2 || true
-			fi
-		}
-		rm -f "$p.out" "$p.err"
 	done <"$w/$s/ns"
+	case "${step_dir[$s]}" in shared:*) rm -rf -- "$w/shared.${step_dir[$s]#shared:}" ;; esac
 	slow=$(for f in "$w/$s"/*.ms; do echo "$(cat "$f") ${f##*/}"; done | sort -n | tail -n 1)
-	echo "ok: $s: done (slowest run: ${slow%.ms} ms)"
+	echo "$s: done (slowest run: ${slow%.ms} ms)"
 done
 [ "$bad" -eq 0 ] || fail "$bad of $total runs differ from the program without the library"
 echo "ok: $total runs with a failing allocation, every one the same as without the library"
