@@ -46,7 +46,15 @@ my=$CAP_BUILD/clients/my_api
 full=${CAP_AF_FULL:-0}
 jobs=${CAP_AF_JOBS:-2}
 w=$(cap_tmpdir)
-trap '[ -n "${CAP_TEST_LOG:-}" ] && cp -r "$w"/. "$CAP_TEST_LOG/" 2>/dev/null; _cap_cleanup' EXIT
+# the tables go again at the end: other tests share the databases
+cleanup() {
+	[ -z "${CAP_TEST_LOG:-}" ] || cp -r "$w"/. "$CAP_TEST_LOG/" 2>/dev/null || true
+	cap_pg_psql -q -c 'SET client_min_messages = warning' \
+		-c 'DROP VIEW IF EXISTS af_v' -c 'DROP TABLE IF EXISTS af_child, af_p' >/dev/null 2>&1 || true
+	cap_my_sql -e 'DROP VIEW IF EXISTS af_v; DROP TABLE IF EXISTS af_child, af_t' >/dev/null 2>&1 || true
+	_cap_cleanup
+}
+trap cleanup EXIT
 
 # 1. Nothing in the library allocates behind the counter's back.
 allocators='^(malloc|calloc|realloc|reallocarray|strdup|strndup|__strdup|__strndup|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|mmap|mmap64|asprintf|vasprintf)$'
