@@ -23,6 +23,7 @@
 #   my_l2     my_api dump of the reads only, in a directory a clean my_miss filled
 #   my_ps     my_api ps: prepared statements with bound results (one 70 columns wide),
 #             misses then hits
+#   pq_unnamed  pq_session: hits through PQexecParams, then PQexecPrepared(conn, "")
 #   pq_extra, my_extra   a rules file, SET, a temporary table, a view, a wide result and a
 #             long statement (misses then hits)
 # Which N: by default the first and the last call of every call site of the step (so every
@@ -142,11 +143,24 @@ EOF
 	head -n 1 "$w/my_reads.sql"
 } >"$w/my_all.sql"
 { cat "$w/my_reads.sql"; echo "SELECT $wide_my"; } >"$w/my_ps.sql"
+# a hit through PQexecParams leaves the server's unnamed statement behind the program's:
+# PQexecPrepared(conn, "") must still run the program's
+cat >"$w/pq_unnamed.txt" <<'EOF'
+connect a dbname=capacitor
+params a SELECT id, v FROM af_p WHERE id = 1
+params a SELECT id, v FROM af_p WHERE id = 2
+params a SELECT id, v FROM af_p WHERE id = 1
+execunnamed a
+params a SELECT id, v FROM af_p WHERE id = 2
+describe a
+execunnamed a
+finish a
+EOF
 
 # step NAME DIRMODE PAR CMD... - DIRMODE fresh (a new CAPACITOR_DIR per run) or shared:STEP
 # (the one directory that a clean run of STEP filled); PAR 1 when runs may overlap (they
 # only read), 0 when they write (the database's state is part of the expected output).
-declare -A step_cmd step_dir step_par
+declare -A step_cmd step_dir step_par step_tail
 steps=()
 step() {
 	local name=$1 mode=$2 par=$3
@@ -162,6 +176,8 @@ step pq_l2 shared:pq_miss 1 "$pq" -w -m "$pqpaths"
 step my_miss fresh 0 "$my" dump "$w/my_all.sql" 2
 step my_l2 shared:my_miss 1 "$my" dump "$w/my_reads.sql" 2
 step my_ps fresh 1 "$my" ps "$w/my_ps.sql" 2
+step pq_unnamed fresh 1 sh -c 'exec "$0" <"$1"' "$CAP_BUILD/clients/pq_session" "$w/pq_unnamed.txt"
+step_tail[pq_unnamed]=1 # every call from the first hit on: which prep_new call fails matters
 step pq_extra fresh 1 env CAPACITOR_RULES="$w/rules" "$pq" -f "$w/pq_extra.sql" -m "$pqpaths"
 step my_extra fresh 1 env CAPACITOR_RULES="$w/rules" "$my" dump "$w/my_extra.sql" 2
 
@@ -214,18 +230,20 @@ judge() {
 	[ -n "$why" ] || rm -f "$p.out" "$p.err" "$p.log"
 }
 
-# pick LOG SEEN - the N values to try, from a counting run's log ("PID N SITE FUNCTION"
+# pick LOG SEEN [FROM] - the N values to try, from a counting run's log ("PID N SITE FUNCTION"
 # lines). Sites listed in the file SEEN failed in an earlier step already: by default only
 # their last call is tried again (the earlier steps' calls were in the same code's start-up).
+# With FROM, every call from the FROMth on is tried too.
 pick() {
-	awk -v full="$full" '
+	awk -v full="$full" -v from="${3:-0}" '
 	FILENAME == ARGV[1] { seen[$1] = 1; next }
 	{ n = $2; site = $3
 	  if (!(site in first)) { first[site] = n; order[++ns] = site }
 	  last[site] = n
 	  if (site == prev) runlen++; else runlen = 1
 	  prev = site
-	  if (full && (runlen <= 20 || runlen % 50 == 0)) want[n] = 1 }
+	  if (full && (runlen <= 20 || runlen % 50 == 0)) want[n] = 1
+	  if (from && n >= from) want[n] = 1 }
 	END {
 	  for (i = 1; i <= ns; i++) {
 	    s = order[i]
@@ -276,7 +294,7 @@ for s in "${steps[@]}"; do
 	limit=$(($(cat "$w/$s/count.ms") * 20))
 	[ "$limit" -ge 5000 ] || limit=5000
 	touch "$w/seen"
-	pick "$w/$s/count.log" "$w/seen" >"$w/$s/ns"
+	pick "$w/$s/count.log" "$w/seen" "${step_tail[$s]:+$warm}" >"$w/$s/ns"
 	awk '{ print $3 }' "$w/$s/count.log" | sort -u - "$w/seen" -o "$w/seen"
 	echo "$s: $ncalls counted calls from $(awk '{print $3}' "$w/$s/count.log" | sort -u | wc -l) sites; $(wc -l <"$w/$s/ns") runs"
 	par=$jobs
