@@ -5,9 +5,9 @@
  * The Makefile force-includes this header (-include) into every file of the library when it
  * builds that variant, so every call Capacitor's own code makes to malloc, calloc, realloc,
  * strdup, strndup, posix_memalign, aligned_alloc or mmap becomes a call to the counting
- * version below, with the call site's file and line. No source file names these functions
- * differently and the normal build never sees this header: the product pays nothing, and an
- * allocation added tomorrow is counted without anyone remembering to route it. Allocations
+ * version below, with the call site's file, line and function. No source file names these
+ * functions differently and the normal build never sees this header: the product pays
+ * nothing, and an allocation added tomorrow is counted without anyone routing it. Allocations
  * libpq makes on our behalf while building a result we decode (PQmakeEmptyPGresult,
  * PQsetResultAttrs, PQsetvalue) are counted too: in this build cap_resolve hands out counting
  * wrappers for those (cap_allocfail_wrap). Connector/C results are built by our own code.
