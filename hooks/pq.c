@@ -966,12 +966,15 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	track_unnamed(pc, call);
 	ExecStatusType st = res ? cap_pq.PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
-		/* the statement finishes when the program reads the final result: track it */
-		if (pc->fl_info || (pc->fl_info = malloc(sizeof(*pc->fl_info)))) {
+		/* the statement finishes when the program reads the final result: track it (with
+		 * no memory for that, its end is taken as now, as for any other statement) */
+		char *sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
+		if ((sql || !call->sql) &&
+		    (pc->fl_info || (pc->fl_info = malloc(sizeof(*pc->fl_info))))) {
 			info_copy(pc->fl_info, info);
 			pc->fl_plan = plan;
 			pc->fl_plan.can_fill = 0;
-			pc->fl_sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
+			pc->fl_sql = sql;
 			pc->fl_sql_len = call->sql ? call->sql_len : 0;
 			pc->fl_active = 1;
 			pc->fl_ok = 1;
@@ -980,6 +983,7 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 			pc->fl_fill = 0;
 			return res;
 		}
+		free(sql);
 	}
 	pq_after(rt, pc, call, info, &plan, result_ok(res));
 	pq_record(pass_path(&plan), &plan, info, call, t0);
@@ -1214,7 +1218,12 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	ghost_drain(pc);
 	if (pc->fl_info == NULL)
 		pc->fl_info = malloc(sizeof(*pc->fl_info));
-	if (pc->fl_info == NULL) {
+	/* the text goes with the statement to its end, where the session reads it again: a
+	 * statement that cannot keep it is not tracked (fl_sql NULL with fl_sql_len set read
+	 * past an empty string there) */
+	char *sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
+	if (pc->fl_info == NULL || (call->sql && sql == NULL)) {
+		free(sql);
 		if (plan.act == CAP_ACT_CACHE)
 			cap_keymat_done(&km);
 		cap_fail_open("tracking an asynchronous query", CAP_ENOMEM);
@@ -1224,7 +1233,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	}
 	info_copy(pc->fl_info, info);
 	pc->fl_plan = plan;
-	pc->fl_sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
+	pc->fl_sql = sql;
 	pc->fl_sql_len = call->sql ? call->sql_len : 0;
 	pc->fl_fill = 0;
 	if (plan.act == CAP_ACT_CACHE && plan.can_fill && have_key) {

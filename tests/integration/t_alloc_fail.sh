@@ -179,6 +179,7 @@ step my_ps fresh 1 "$my" ps "$w/my_ps.sql" 2
 step pq_unnamed fresh 1 sh -c 'exec "$0" <"$1"' "$CAP_BUILD/clients/pq_session" "$w/pq_unnamed.txt"
 step_tail[pq_unnamed]=1 # every call from the first hit on: which prep_new call fails matters
 step pq_extra fresh 1 env CAPACITOR_RULES="$w/rules" "$pq" -f "$w/pq_extra.sql" -m "$pqpaths"
+step_tail[pq_extra]=1 # and here which statement's text failed to be kept (single-row mode)
 step my_extra fresh 1 env CAPACITOR_RULES="$w/rules" "$my" dump "$w/my_extra.sql" 2
 
 # run STEP N PREFIX - one run (N "" for a counting run, "off" for no library at all), leaving
