@@ -6,6 +6,7 @@ CLANG    ?= clang
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 SANITIZE ?= 0
+ALLOCFAIL ?= 0
 V        ?= 0
 
 ifeq ($(SANITIZE),1)
@@ -16,6 +17,15 @@ BUILD    := build
 SANFLAGS :=
 endif
 
+# The allocation-failure test build (`make allocfail`): the same library, in BUILD/allocfail,
+# with every allocation of ours counted and failable (tests/allocfail/allocfail.h says how).
+ifeq ($(ALLOCFAIL),1)
+BUILD    := $(BUILD)/allocfail
+AFFLAGS  := -DCAP_ALLOC_TEST -include tests/allocfail/allocfail.h
+else
+AFFLAGS  :=
+endif
+
 ifeq ($(V),1)
 Q :=
 else
@@ -24,13 +34,16 @@ endif
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wpointer-arith -Wvla -Wmissing-prototypes
 CFLAGS   ?= -O2 -g
-BASEFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -pthread -I. $(WARNINGS) $(SANFLAGS)
+BASEFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -pthread -I. $(WARNINGS) $(SANFLAGS) $(AFFLAGS)
 PGINC    := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 CLIENTINC = -I$(PGINC) -I/usr/include/mariadb
 
 # cache/ knows no client library; hooks/, tests and benchmarks do.
 CORE_SRCS  := $(sort $(wildcard cache/*.c)) preload/config.c
 LIB_SRCS   := $(CORE_SRCS) $(sort $(filter-out preload/config.c,$(wildcard preload/*.c)) $(wildcard hooks/*.c))
+ifeq ($(ALLOCFAIL),1)
+LIB_SRCS   += tests/allocfail/allocfail.c
+endif
 TOOL_SRCS  := $(sort $(wildcard tools/*.c))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 CLIENT_SRCS := $(sort $(wildcard tests/clients/*.c))
@@ -52,7 +65,7 @@ CORE := $(BUILD)/libcapcore.a
 EXPORTS := $(sort $(wildcard hooks/*.exports preload/*.exports))
 
 .PHONY: all test unit integration fuzz tsan bench bench-check demo deps install uninstall clean help check-exports \
-	clients soak
+	clients soak allocfail
 all: $(LIB) $(TOOL)
 
 $(BUILD)/obj/%.o: %.c
@@ -140,6 +153,10 @@ build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_dir.h $(FUZZ_CORE_SRCS) $(wildcard 
 
 clients: $(CLIENT_BINS)
 
+# BUILD/allocfail/libcapacitor.so, for tests/integration/t_alloc_fail.sh and soak_alloc_fail.sh.
+allocfail:
+	$(Q)$(MAKE) --no-print-directory ALLOCFAIL=1 $(BUILD)/allocfail/libcapacitor.so
+
 deps:
 	$(Q)./tools/install-deps
 
@@ -157,7 +174,7 @@ tsan:
 fuzz: $(FUZZ_BINS)
 	$(Q)CAP_FUZZ_SECONDS=$(or $(CAP_FUZZ_SECONDS),7) ./tests/run-fuzz.sh $(FUZZ_BINS)
 
-integration: all $(CLIENT_BINS)
+integration: all $(CLIENT_BINS) allocfail
 	$(Q)CAP_BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) ./tests/integration/run.sh
 
 # The one command a new user needs: dependencies, build, every test.
@@ -209,12 +226,13 @@ help:
 	@echo 'make bench-check  a short bench compared with bench/baseline.json (fails on a >20% regression)'
 	@echo 'make soak         long multi-process stress runs and a minute of each fuzz target (not part of make test)'
 	@echo 'make install      PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)'
+	@echo 'make allocfail    build/allocfail/libcapacitor.so: every allocation counted, the Nth made to fail'
 	@echo 'make uninstall | clean | check-exports | unit | fuzz | tsan | integration | deps'
 	@echo 'V=1 shows full command lines'
 
 # The long forms (tests/integration/soak_*.sh), each bounded by its own time budget, and every
 # fuzz target for a minute.
-soak: all $(CLIENT_BINS) $(FUZZ_BINS)
+soak: all $(CLIENT_BINS) $(FUZZ_BINS) allocfail
 	$(Q)CAP_FUZZ_SECONDS=$(or $(CAP_FUZZ_SECONDS),60) ./tests/run-fuzz.sh $(FUZZ_BINS)
 	$(Q)CAP_BUILD=$(abspath $(BUILD)) CAP_SOAK=1 CAP_TEST_TIMEOUT=900 ./tests/integration/run.sh soak_
 

@@ -121,13 +121,16 @@ cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 		struct cap_catfail *f = r->failures;
 		while (f && !same_ident(f->ident, s->ident))
 			f = f->next;
-		if (f == NULL || now >= f->retry_ns) {
+		/* The record that spaces the loads out comes first: without one, a load that
+		 * failed for want of memory would be retried by every statement, each paying a
+		 * full catalog query. No memory for it: no load this time, a later statement tries. */
+		if (f == NULL && (f = calloc(1, sizeof(*f)))) {
+			f->ident = s->ident;
+			f->next = r->failures;
+			r->failures = f;
+		}
+		if (f && now >= f->retry_ns) {
 			c = load(arg, s);
-			if (f == NULL && (f = calloc(1, sizeof(*f)))) {
-				f->ident = s->ident;
-				f->next = r->failures;
-				r->failures = f;
-			}
 			if (c) {
 				c->ident = s->ident;
 				c->gen = gen;
@@ -135,11 +138,9 @@ cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 				c->refs = 1; /* the registry's */
 				c->next = r->head;
 				r->head = c;
-				if (f)
-					f->retry_ns = now + CAP_CATREG_MIN_NS;
+				f->retry_ns = now + CAP_CATREG_MIN_NS;
 			} else {
-				if (f)
-					f->retry_ns = now + CAP_CATREG_RETRY_NS;
+				f->retry_ns = now + CAP_CATREG_RETRY_NS;
 				cap_log(CAP_LOG_INFO, "cannot read %s; reads on this database are not "
 					"cached (retrying in 5 s)", r->what);
 			}

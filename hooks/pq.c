@@ -856,15 +856,18 @@ static void track_unnamed(pq_conn *pc, const pq_call *call)
 	}
 }
 
-/* A hit stood in for a statement sent with the extended protocol: the program's unnamed
- * statement is now this one, the server's is not. */
-static void unnamed_hit(pq_conn *pc, const pq_call *call)
+/* A hit is about to stand in for a statement sent with the extended protocol: the program's
+ * unnamed statement will be this one, the server's will not. The record that lets
+ * unnamed_restore put it right is made before the hit is served: without it (no memory) the
+ * hit is not served, and the real call replaces the server's statement itself. */
+static pq_prep *unnamed_hit_prep(const pq_call *call)
 {
-	pq_prep *p = prep_new("", call->sql, call->nparams, call->types);
-	if (p == NULL) {
-		prep_drop(pc, "");
-		return;
-	}
+	return prep_new("", call->sql, call->nparams, call->types);
+}
+
+/* The hit was served: p (from unnamed_hit_prep) is the program's unnamed statement now. */
+static void unnamed_hit(pq_conn *pc, pq_prep *p)
+{
 	p->stale = 1;
 	prep_add(pc, p);
 }
@@ -981,13 +984,15 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 		cap_key key;
 		cap_keymat_init(&km, kbuf, sizeof(kbuf));
 		if (pq_key(pc, call, &km, &key) == CAP_OK) {
-			if (plan.can_hit && hit_allowed(pc)) {
+			pq_prep *up = NULL;
+			if (plan.can_hit && hit_allowed(pc) &&
+			    (!call->extended || (up = unnamed_hit_prep(call)) != NULL)) {
 				pq_hitctx h = { pc->conn, NULL, NULL };
 				int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
 				if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 					cap_keymat_done(&km);
-					if (call->extended)
-						unnamed_hit(pc, call);
+					if (up)
+						unnamed_hit(pc, up);
 					pq_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2,
 						  &plan, info, call, t0);
 					return h.res;
@@ -995,6 +1000,8 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 				if (r < 0)
 					cap_fail_open("decoding a cached result", r);
 			}
+			if (up)
+				prep_free(up);
 			if (pc->standby)
 				plan.can_fill = 0; /* a standby may lag the writes it would be filed under */
 			if (plan.can_fill)
@@ -1034,12 +1041,15 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	track_unnamed(pc, call);
 	ExecStatusType st = res ? cap_pq.PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
-		/* the statement finishes when the program reads the final result: track it */
-		if (pc->fl_info || (pc->fl_info = malloc(sizeof(*pc->fl_info)))) {
+		/* the statement finishes when the program reads the final result: track it (with
+		 * no memory for that, its end is taken as now, as for any other statement) */
+		char *sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
+		if ((sql || !call->sql) &&
+		    (pc->fl_info || (pc->fl_info = malloc(sizeof(*pc->fl_info))))) {
 			info_copy(pc->fl_info, info);
 			pc->fl_plan = plan;
 			pc->fl_plan.can_fill = 0;
-			pc->fl_sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
+			pc->fl_sql = sql;
 			pc->fl_sql_len = call->sql ? call->sql_len : 0;
 			pc->fl_active = 1;
 			pc->fl_ok = 1;
@@ -1048,6 +1058,7 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 			pc->fl_fill = 0;
 			return res;
 		}
+		free(sql);
 	}
 	pq_after(rt, pc, call, info, &plan, result_ok(res));
 	pq_record(pass_path(&plan), &plan, info, call, t0);
@@ -1246,6 +1257,9 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 				int rows = cap_pq_rows(pc->pend_val.data, pc->pend_val.len);
 				int nonblocking = cap_pq.PQisnonblocking(pc->conn) || pc->ghost;
+				pq_prep *up = NULL;
+				if (rows >= 0 && call->extended && (up = unnamed_hit_prep(call)) == NULL)
+					rows = -1; /* served, it would leave the unnamed statement wrong */
 				if (rows >= 0 && (!nonblocking || ghost_cover(pc))) {
 					cap_keymat_done(&km);
 					pend_clear(pc);
@@ -1255,8 +1269,8 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 					pc->pend_followed = plan.followed;
 					pc->pend_t0 = t0;
 					pc->pend_shape = info->digest;
-					if (call->extended)
-						unnamed_hit(pc, call);
+					if (up)
+						unnamed_hit(pc, up);
 					else if (pc->ghost)
 						prep_drop(pc, "");
 					else if (nonblocking && call->stmt_name)
@@ -1265,6 +1279,8 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 						prep_drop(pc, "");
 					return 1;
 				}
+				if (up)
+					prep_free(up);
 			}
 		}
 		if (!have_key) {
@@ -1282,7 +1298,12 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	ghost_drain(pc);
 	if (pc->fl_info == NULL)
 		pc->fl_info = malloc(sizeof(*pc->fl_info));
-	if (pc->fl_info == NULL) {
+	/* the text goes with the statement to its end, where the session reads it again: a
+	 * statement that cannot keep it is not tracked (fl_sql NULL with fl_sql_len set read
+	 * past an empty string there) */
+	char *sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
+	if (pc->fl_info == NULL || (call->sql && sql == NULL)) {
+		free(sql);
 		if (plan.act == CAP_ACT_CACHE)
 			cap_keymat_done(&km);
 		cap_fail_open("tracking an asynchronous query", CAP_ENOMEM);
@@ -1292,7 +1313,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	}
 	info_copy(pc->fl_info, info);
 	pc->fl_plan = plan;
-	pc->fl_sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
+	pc->fl_sql = sql;
 	pc->fl_sql_len = call->sql ? call->sql_len : 0;
 	pc->fl_fill = 0;
 	if (plan.act == CAP_ACT_CACHE && plan.can_fill && have_key) {

@@ -9,26 +9,34 @@
 #include "cache/cap.h"
 
 #include <malloc.h>
-#include <pthread.h>
 #include <string.h>
 
 #define PQ_MAGIC 0x31515043u /* "CPQ1" */
 #define CMDSTATUS_MAX 64      /* libpq's CMDSTATUS_LEN */
 
-static long cmdstatus_off = -1; /* offset of cmdStatus inside a PGresult, or -1 */
-static pthread_once_t off_once = PTHREAD_ONCE_INIT;
+/* Offset of cmdStatus inside a PGresult: CMDSTATUS_UNKNOWN until a probe result could be
+ * made, -1 when the layout is not the one expected. Not a pthread_once: a probe that finds no
+ * memory must leave the question open for a later hit, or one failed allocation would turn
+ * hits off for the life of the process. Threads that probe at once store the same answer. */
+#define CMDSTATUS_UNKNOWN (-2L)
+static long cmdstatus_off = CMDSTATUS_UNKNOWN;
 
-static void find_cmdstatus(void)
+static long cmdstatus_offset(void)
 {
+	long off = __atomic_load_n(&cmdstatus_off, __ATOMIC_ACQUIRE);
+	if (CAP_LIKELY(off != CMDSTATUS_UNKNOWN))
+		return off;
 	PGresult *r = cap_pq.PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
 	if (r == NULL)
-		return;
+		return -1; /* no memory: this hit passes through, the next one asks again */
 	char *p = cap_pq.PQcmdStatus(r);
-	long off = p ? (long)(p - (char *)r) : -1;
+	off = p ? (long)(p - (char *)r) : -1;
 	size_t size = malloc_usable_size(r);
-	if (off > 0 && (size_t)off + CMDSTATUS_MAX <= size && p[0] == '\0')
-		cmdstatus_off = off;
+	if (!(off > 0 && (size_t)off + CMDSTATUS_MAX <= size && p[0] == '\0'))
+		off = -1;
 	cap_pq.PQclear(r);
+	__atomic_store_n(&cmdstatus_off, off, __ATOMIC_RELEASE);
+	return off;
 }
 
 int cap_pq_encode(const PGresult *res, cap_buf *b)
@@ -79,8 +87,8 @@ int cap_pq_rows(const void *val, size_t len)
 PGresult *cap_pq_decode(PGconn *conn, const void *val, size_t len, ExecStatusType status,
 			int first, int count)
 {
-	pthread_once(&off_once, find_cmdstatus);
-	if (cmdstatus_off < 0)
+	long cs_off = cmdstatus_offset();
+	if (cs_off < 0)
 		return NULL;
 	cap_rd r;
 	const char *cs;
@@ -123,8 +131,8 @@ PGresult *cap_pq_decode(PGconn *conn, const void *val, size_t len, ExecStatusTyp
 	if (nf && !cap_pq.PQsetResultAttrs(res, (int)nf, attrs))
 		goto fail;
 	if (status != PGRES_SINGLE_TUPLE) {
-		memcpy((char *)res + cmdstatus_off, cs, csn);
-		((char *)res)[cmdstatus_off + csn] = '\0';
+		memcpy((char *)res + cs_off, cs, csn);
+		((char *)res)[cs_off + csn] = '\0';
 	}
 	for (uint32_t t = 0; t < last; t++) {
 		for (uint32_t f = 0; f < nf; f++) {

@@ -58,7 +58,7 @@ static int walk_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
-void *cap_resolve(const cap_libfamily *fam, const char *name)
+static void *resolve_any(const cap_libfamily *fam, const char *name)
 {
 	void *p = dlsym(RTLD_NEXT, name);
 	if (p && !is_ours(p))
@@ -71,4 +71,18 @@ void *cap_resolve(const cap_libfamily *fam, const char *name)
 	struct walk w = { fam, name, NULL };
 	dl_iterate_phdr(walk_cb, &w);
 	return w.found;
+}
+
+/* The allocation-failure test build (make allocfail) counts the allocations libpq makes for
+ * the results we build, through wrappers handed out here; the product build returns p. */
+#ifdef CAP_ALLOC_TEST
+#include "tests/allocfail/allocfail.h"
+#define CAP_RESOLVED(name, p) cap_allocfail_wrap((name), (p))
+#else
+#define CAP_RESOLVED(name, p) (p)
+#endif
+
+void *cap_resolve(const cap_libfamily *fam, const char *name)
+{
+	return CAP_RESOLVED(name, resolve_any(fam, name));
 }

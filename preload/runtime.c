@@ -96,7 +96,15 @@ static void rt_init(void)
 	cap_follow_start(&rt.conf);
 	rt.caching = 1;
 	if (rt.conf.rules[0]) {
-		if (cap_rules_load(rt.conf.rules, report_rule, NULL, &rt.rules) != CAP_OK) {
+		int rc = cap_rules_load(rt.conf.rules, report_rule, NULL, &rt.rules);
+		if (rc == CAP_ENOMEM) {
+			/* not the user's configuration but the process's memory: the rules cannot
+			 * be honoured, so nothing is cached, and the host's stderr hears nothing */
+			rt.rules = NULL;
+			rt.caching = 0;
+			cap_log(CAP_LOG_WARN, "no memory to load CAPACITOR_RULES=%s; caching is off "
+				"for this process, writes still invalidate", rt.conf.rules);
+		} else if (rc != CAP_OK) {
 			rt.rules = NULL;
 			rt.caching = 0;
 			/* a bad configuration value at start-up: one line on stderr */
