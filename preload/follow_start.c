@@ -152,8 +152,10 @@ static char **child_env(const char *dir, char **dirvar)
 	for (char **e = environ; e && *e; e++)
 		n++;
 	char **env = malloc((n + 2) * sizeof(char *));
-	if (asprintf(dirvar, "CAPACITOR_DIR=%s", dir) < 0)
-		*dirvar = NULL;
+	size_t dn = strlen(dir) + sizeof("CAPACITOR_DIR=");
+	*dirvar = malloc(dn);
+	if (*dirvar)
+		snprintf(*dirvar, dn, "CAPACITOR_DIR=%s", dir);
 	if (env == NULL || *dirvar == NULL) {
 		free(env);
 		free(*dirvar);
