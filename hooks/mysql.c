@@ -535,7 +535,7 @@ CAP_EXPORT my_bool mysql_change_user(MYSQL *m, const char *user, const char *pas
 	my_bool rc = CAP_REAL(cap_my.mysql_change_user(m, user, passwd, db));
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc)
-		cap_my_forget_session(rt, mc);
+		cap_my_forget_session(rt, mc, rc == 0);
 	return rc;
 }
 
@@ -547,7 +547,7 @@ CAP_EXPORT int mysql_reset_connection(MYSQL *m)
 	int rc = CAP_REAL(cap_my.mysql_reset_connection(m));
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc)
-		cap_my_forget_session(rt, mc);
+		cap_my_forget_session(rt, mc, rc == 0);
 	return rc;
 }
 
@@ -565,7 +565,7 @@ CAP_EXPORT MYSQL *mysql_real_connect(MYSQL *m, const char *host, const char *use
 						      unix_socket, flags));
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc)
-		cap_my_forget_session(rt, mc);
+		cap_my_forget_session(rt, mc, 0);
 	return r;
 }
 

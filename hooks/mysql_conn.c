@@ -212,10 +212,15 @@ void cap_my_stmt_start(const cap_rt *rt, my_conn *mc)
 }
 
 /* The session ended or changed under us (change_user, reset_connection, reconnect): the
- * server rolled back any transaction; what it wrote is bumped to be safe. */
-void cap_my_forget_session(const cap_rt *rt, my_conn *mc)
+ * server rolled back any transaction; what it wrote is bumped to be safe. rolled_back: the
+ * server said so (a change_user or reset_connection that succeeded); otherwise a write in
+ * flight may still commit, and its marker is left for a resolver. */
+void cap_my_forget_session(const cap_rt *rt, my_conn *mc, int rolled_back)
 {
-	cap_sess_lost(rt, &mc->sess);
+	if (rolled_back)
+		cap_sess_ended(rt, &mc->sess);
+	else
+		cap_sess_lost(rt, &mc->sess);
 	cap_my_stmt_reset(mc);
 	mc->multi_dirty = mc->async_dirty = 0;
 	sess_setup(mc);
@@ -227,7 +232,7 @@ CAP_COLD void cap_my_reconnected(const cap_rt *rt, my_conn *mc)
 {
 	cap_log(CAP_LOG_INFO, "MySQL connection reconnected (thread %lu, was %lu): session "
 		"state reset", mc->m->thread_id, mc->thread_id);
-	cap_my_forget_session(rt, mc);
+	cap_my_forget_session(rt, mc, 0);
 }
 
 /* No state for a connection (no memory): the statement passes, and invalidates everything

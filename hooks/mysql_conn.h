@@ -84,7 +84,7 @@ void cap_my_stmt_reset(my_conn *mc);
 void cap_my_stmt_start(const cap_rt *rt, my_conn *mc);
 /* cap_my_forget_session - the server session ended or changed under us (change_user,
  * reset_connection, a reconnect): start over. */
-void cap_my_forget_session(const cap_rt *rt, my_conn *mc);
+void cap_my_forget_session(const cap_rt *rt, my_conn *mc, int rolled_back);
 /* cap_my_reconnected - the same, when the thread id shows the library reconnected. */
 void cap_my_reconnected(const cap_rt *rt, my_conn *mc);
 /* cap_my_no_state_bump - no state for a connection (no memory): invalidate everything

@@ -923,6 +923,18 @@ void cap_sess_after(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, con
 		cap_sess_unmark(rt, s);
 }
 
+void cap_sess_ended(const cap_rt *rt, cap_sess *s)
+{
+	/* COM_CHANGE_USER and COM_RESET_CONNECTION roll the transaction back before they answer:
+	 * nothing of it can commit later, so its marker is cleared (after a bump, to be safe)
+	 * instead of left for a resolver, which would find the server session alive and wait as
+	 * long as the connection lives */
+	if (s->nwset || s->wset_db || s->txn_tainted || s->mark.idx)
+		cap_sess_bump_db(rt, s);
+	cap_sess_unmark(rt, s);
+	cap_sess_free(s);
+}
+
 void cap_sess_lost(const cap_rt *rt, cap_sess *s)
 {
 	if (s->nwset || s->wset_db || s->txn_tainted)

@@ -203,6 +203,9 @@ void cap_sess_stmt_begin(cap_sess *s, int server_in_trans);
 void cap_sess_stmt_end(cap_sess *s, const cap_sql_info *info, const cap_plan *p, int ok,
 		       int server_in_trans);
 
+/* cap_sess_ended - the server ended the session's transaction itself and answered so (MySQL
+ * change_user, reset_connection): bump what it wrote, clear its write marker, free. */
+void cap_sess_ended(const cap_rt *rt, cap_sess *s);
 /* cap_sess_lost - the server session behind the connection ended (a reconnect, a change of
  * user, a reset): the server rolled back the open transaction, and what it wrote is bumped to
  * be safe. The state is released; the hook starts it again with cap_sess_init. */
