@@ -86,7 +86,9 @@ out_close:
 int cap_shm_open(int dfd, const char *name, int oflags, struct stat *st, char *err,
 		 size_t errcap)
 {
-	int fd = openat(dfd, name, oflags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* O_NONBLOCK: opening a FIFO put under the name would wait for a writer (forever, in
+	 * the host); it is refused as not a regular file below, and cleared for a file */
+	int fd = openat(dfd, name, oflags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
 	if (fd < 0) {
 		if (errno == ELOOP) {
 			say(err, errcap, "%s: is a symbolic link", name);
@@ -109,6 +111,8 @@ int cap_shm_open(int dfd, const char *name, int oflags, struct stat *st, char *e
 		goto out_close;
 	}
 	rc = owned_safely(st, name, err, errcap);
+	if (rc == CAP_OK && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		rc = CAP_EIO;
 	if (rc == CAP_OK)
 		return fd;
 out_close:

@@ -35,6 +35,8 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -196,9 +198,20 @@ static void print_log_tail(FILE *out, const char *stats_path, uint64_t warnings)
 		(unsigned long long)warnings, logp);
 	if (warnings == 0)
 		return;
-	FILE *f = fopen(logp, "r");
-	if (!f)
+	/* a FIFO or a device under the log's name is not read (it would wait for a writer) */
+	int fd = open(logp, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
 		return;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return;
+	}
 	char lines[3][512];
 	int n = 0;
 	char buf[512];
