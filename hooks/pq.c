@@ -1483,6 +1483,15 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 	return pq_sync(rt, pc, &call, run_params);
 }
 
+/* A Parse or a Describe inside a transaction block takes the transaction's snapshot (REPEATABLE
+ * READ, SERIALIZABLE) if no query did: the next query is then not the one that takes it, and
+ * what it reads is not stored (session.c, txn_snap). */
+static void snap_taken(pq_conn *pc)
+{
+	if (pc && cap_pq.PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
+		pc->sess.txn_snap = 1;
+}
+
 CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *query,
 			       int nParams, const Oid *paramTypes)
 {
@@ -1497,6 +1506,7 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 	if (pc)
 		pq_settle_inflight(rt, pc);
 	ghost_drain(pc);
+	snap_taken(pc);
 	PGresult *res = CAP_REAL(cap_pq.PQprepare(conn, stmtName, query, nParams, paramTypes));
 	if (pc && (stmtName == NULL || stmtName[0] == '\0'))
 		pc->unnamed_live = 1;
@@ -1606,6 +1616,7 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 	if (pc)
 		pq_settle_inflight(rt, pc);
 	ghost_drain(pc);
+	snap_taken(pc);
 	if (pc == NULL || pc->pend || pc->fl_active || pipeline_on(conn)) {
 		if (pc)
 			prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
@@ -1822,6 +1833,8 @@ static PGresult *describe_unnamed(PGconn *conn, const char *stmt)
 CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
 {
 	ghost_settle(conn);
+	if (!cap_guard && conn && cap_pq_resolve())
+		snap_taken(pq_find(conn, 0));
 	cap_pq.PQclear(describe_unnamed(conn, stmt)); /* the server will say it has none */
 	return cap_pq.PQsendDescribePrepared
 		       ? CAP_REAL(cap_pq.PQsendDescribePrepared(conn, stmt)) : 0;
@@ -1830,6 +1843,8 @@ CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
 CAP_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
 {
 	ghost_settle(conn);
+	if (!cap_guard && conn && cap_pq_resolve())
+		snap_taken(pq_find(conn, 0));
 	return cap_pq.PQsendDescribePortal
 		       ? CAP_REAL(cap_pq.PQsendDescribePortal(conn, portal)) : 0;
 }
@@ -1837,6 +1852,8 @@ CAP_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
 CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
 {
 	ghost_settle(conn);
+	if (!cap_guard && conn && cap_pq_resolve())
+		snap_taken(pq_find(conn, 0));
 	PGresult *bad = describe_unnamed(conn, stmt);
 	if (bad)
 		return bad;
@@ -1846,6 +1863,8 @@ CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
 CAP_EXPORT PGresult *PQdescribePortal(PGconn *conn, const char *portal)
 {
 	ghost_settle(conn);
+	if (!cap_guard && conn && cap_pq_resolve())
+		snap_taken(pq_find(conn, 0));
 	return cap_pq.PQdescribePortal ? CAP_REAL(cap_pq.PQdescribePortal(conn, portal)) : NULL;
 }
 

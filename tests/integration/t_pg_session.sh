@@ -337,6 +337,24 @@ exec a SELECT '2020-01-01 00:00+00'::timestamptz
 EOF
 run reload
 
+# 9. in REPEATABLE READ, a Parse (PQprepare) takes the transaction's snapshot: the execute
+# after it reads that snapshot, not the latest data, and must not be stored (another
+# connection would get the row from before a commit it must see)
+cat >"$d/prepsnap.in" <<EOF
+connect a dbname=capacitor
+exec a BEGIN ISOLATION LEVEL REPEATABLE READ
+prepare a SELECT v FROM ss_iso WHERE id = 1
+shell - $CAP_PG_BIN/psql -X -q -o /dev/null -c "UPDATE ss_iso SET v = v + 1 WHERE id = 1"
+execunnamed a
+exec a COMMIT
+connect c dbname=capacitor
+prepare c SELECT v FROM ss_iso WHERE id = 1
+execunnamed c
+params c SELECT v FROM ss_iso WHERE id = 1
+exec c SELECT v FROM ss_iso WHERE id = 1
+EOF
+run prepsnap
+
 # 8. the read-back runs under its own time limits: a program's statement_timeout of 1 ms cancels
 # (almost) none of them (before, most were canceled, and the program sometimes got the cancel as
 # its own statement's error); the server's log tells which statements it canceled
