@@ -1169,7 +1169,12 @@ static int send_prepared(PGconn *conn, const pq_call *c)
 }
 
 /* In pipeline mode nothing is cached; what may write invalidates the database now and again
- * at every sync point (where the pipeline's implicit transaction commits). */
+ * at every sync point (where the pipeline's implicit transaction commits). Like any write it
+ * is named in the connection's write marker before it is sent (its database, the server too
+ * when it may change roles or databases): a process that dies with it in flight leaves the
+ * marker orphaned, and nothing depending on it is stored until the server says the session
+ * is gone. The marker goes at a sync point (pipe_synced) or the pipeline's end once libpq is
+ * idle and no transaction is open: every write sent has then committed or rolled back. */
 static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_fn fn)
 {
 	cap_sql_info *info = cap_sess_info();
@@ -1191,19 +1196,33 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 		if (call->sql == NULL || info->kind == CAP_SQL_OTHER ||
 		    (info->flags & CAP_SQLF_CLUSTER) || (info->reasons & CAP_SQLR_FUNCTION)) {
 			pc->pipe_cluster = 1;
-			cap_sess_bump_cluster(rt, &pc->sess);
+			cap_sess_mark_db(rt, &pc->sess); /* bumps both */
+		} else {
+			cap_sess_mark_db_only(rt, &pc->sess);
 		}
 		/* its effects are seen only at sync points: an open transaction is tainted and bumps
 		 * the whole database when it ends */
 		pc->sess.txn_tainted = 1;
 		pc->sess.wset_db = 1;
-		cap_sess_bump_db(rt, &pc->sess);
 	}
 	/* PREPARE and DEALLOCATE are utilities, not writes, but change what a name means */
 	if (call->sql == NULL ||
 	    (info->kind != CAP_SQL_READ && mentions_prepared(call->sql, call->sql_len)))
 		preps_clear(pc);
 	return CAP_REAL(fn(pc->conn, call));
+}
+
+/* pipe_synced - a sync point of a pipeline that sent what may write came back (or the pipeline
+ * ended): its implicit transaction is over. Bump again; the write marker goes when nothing is
+ * queued behind the sync and no transaction is open (libpq then says idle: otherwise a later
+ * sync point, the pipeline's end or the statement that ends the transaction clears it). */
+static void pipe_synced(const cap_rt *rt, pq_conn *pc)
+{
+	cap_sess_bump_db(rt, &pc->sess);
+	if (pc->pipe_cluster || pc->sess.wset_cluster)
+		cap_sess_bump_cluster(rt, &pc->sess);
+	if (cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_IDLE)
+		cap_sess_unmark(rt, &pc->sess);
 }
 
 static void pq_finish_inflight(const cap_rt *rt, pq_conn *pc);
@@ -1689,11 +1708,8 @@ CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 		return NULL;
 	}
 	PGresult *r = CAP_REAL(cap_pq.PQgetResult(conn));
-	if (r && pc->pipe_dirty && cap_pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
-		cap_sess_bump_db(rt, &pc->sess);
-		if (pc->pipe_cluster)
-			cap_sess_bump_cluster(rt, &pc->sess);
-	}
+	if (r && pc->pipe_dirty && cap_pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+		pipe_synced(rt, pc);
 	if (!pc->fl_active)
 		return r;
 	if (r) {
@@ -1866,11 +1882,8 @@ CAP_EXPORT int PQexitPipelineMode(PGconn *conn)
 		pq_conn *pc = pq_find(conn, 0);
 		if (pc && pc->pipe_dirty) {
 			const cap_rt *rt = cap_rt_get();
-			if (rt->engine) {
-				cap_sess_bump_db(rt, &pc->sess);
-				if (pc->pipe_cluster)
-					cap_sess_bump_cluster(rt, &pc->sess);
-			}
+			if (rt->engine)
+				pipe_synced(rt, pc);
 			pc->pipe_dirty = pc->pipe_cluster = 0;
 		}
 	}
