@@ -20,7 +20,7 @@
  * by that answer, and none hangs. On a blocking connection a hit sends nothing; a program that
  * asks for the socket (PQsocket) while a hit is held gets an empty query sent then. Pipeline
  * mode, COPY, single-row mode on a miss, LISTEN/NOTIFY and large objects pass through (writes
- * in a pipeline invalidate the database at each sync point).
+ * in a pipeline mark and invalidate the database before they are sent and at each sync point).
  *
  * Session state is read back from the server, not guessed from the text (pq_probe): one query
  * on the program's own connection before its first statement and before the next statement
