@@ -1181,10 +1181,20 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 	int reads_only = 0;
 	if (call->sql) {
 		cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
-		reads_only = info->kind == CAP_SQL_READ ||
-			     (info->kind == CAP_SQL_READ_NOCACHE &&
+		/* a view may call what writes: the catalog at hand says (pipeline mode loads none,
+		 * pq_catalog only peeks; pipe_prepare loaded one before when it could); without any,
+		 * a relation read is taken for a call of what writes, as pq_plan does */
+		cap_pqcat *cat = pq_catalog(rt, pc, info);
+		cap_pqcat_vet(cat ? cat : pc->last, call->sql, call->sql_len, info);
+		if (cat == NULL && pc->last == NULL && (info->nread || info->nfunc) &&
+		    (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
+		     info->kind == CAP_SQL_UTILITY))
+			cap_pqcat_vet_unknown(info);
+		/* EXPLAIN ANALYZE f(), DECLARE ... f(): a utility runs what it names */
+		reads_only = ((info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
+			       info->kind == CAP_SQL_UTILITY) &&
 			      !(info->reasons & (CAP_SQLR_FUNCTION | CAP_SQLR_SESSION_FN))) ||
-			     info->kind == CAP_SQL_UTILITY || info->kind == CAP_SQL_EMPTY;
+			     info->kind == CAP_SQL_EMPTY;
 	}
 	if (call->stmt_name == NULL)
 		pc->unnamed_live = 1; /* pipeline mode sends every query with the extended protocol */
@@ -1811,10 +1821,35 @@ CAP_EXPORT PQnoticeReceiver PQsetNoticeReceiver(PGconn *conn, PQnoticeReceiver p
 	return old;
 }
 
+/* pipe_prepare - pipeline mode can neither read the session's state back nor load a catalog,
+ * and a pipelined read of a relation is taken for a write of the database while no catalog
+ * says it is no view calling what writes (pq_send_pipeline): both are done now, while libpq is
+ * idle, when due (a fresh connection), as pq_plan would before a read. Not while the server
+ * may hold an unnamed statement of the program's: the queries would destroy it. */
+static void pipe_prepare(PGconn *conn)
+{
+	const cap_rt *rt;
+	if (pq_bypass(&rt) || conn == NULL)
+		return;
+	pq_conn *pc = pq_find(conn, 1);
+	if (pc == NULL || pc->pend || pc->fl_active || pc->ghost || pc->unnamed_live ||
+	    pipeline_on(conn))
+		return;
+	pq_call call = { "", 0, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, 0 };
+	if (pc->sess.probe_need && pc->sess.scope_unsure)
+		pq_probe(pc, &call);
+	cap_sql_info *info = cap_sess_info();
+	info->kind = CAP_SQL_READ;
+	info->nread = 1;
+	info->nfunc = 0;
+	pq_catalog(rt, pc, info);
+}
+
 /* These need libpq idle and are otherwise not ours to follow: our empty query goes first. */
 CAP_EXPORT int PQenterPipelineMode(PGconn *conn)
 {
 	ghost_settle(conn);
+	pipe_prepare(conn);
 	return cap_pq.PQenterPipelineMode ? CAP_REAL(cap_pq.PQenterPipelineMode(conn)) : 0;
 }
 
