@@ -20,7 +20,7 @@
  * by that answer, and none hangs. On a blocking connection a hit sends nothing; a program that
  * asks for the socket (PQsocket) while a hit is held gets an empty query sent then. Pipeline
  * mode, COPY, single-row mode on a miss, LISTEN/NOTIFY and large objects pass through (writes
- * in a pipeline invalidate the database at each sync point).
+ * in a pipeline mark and invalidate the database before they are sent and at each sync point).
  *
  * Session state is read back from the server, not guessed from the text (pq_probe): one query
  * on the program's own connection before its first statement and before the next statement
@@ -1169,17 +1169,32 @@ static int send_prepared(PGconn *conn, const pq_call *c)
 }
 
 /* In pipeline mode nothing is cached; what may write invalidates the database now and again
- * at every sync point (where the pipeline's implicit transaction commits). */
+ * at every sync point (where the pipeline's implicit transaction commits). Like any write it
+ * is named in the connection's write marker before it is sent (its database, the server too
+ * when it may change roles or databases): a process that dies with it in flight leaves the
+ * marker orphaned, and nothing depending on it is stored until the server says the session
+ * is gone. The marker goes at a sync point (pipe_synced) or the pipeline's end once libpq is
+ * idle and no transaction is open: every write sent has then committed or rolled back. */
 static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_fn fn)
 {
 	cap_sql_info *info = cap_sess_info();
 	int reads_only = 0;
 	if (call->sql) {
 		cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
-		reads_only = info->kind == CAP_SQL_READ ||
-			     (info->kind == CAP_SQL_READ_NOCACHE &&
+		/* a view may call what writes: the catalog at hand says (pipeline mode loads none,
+		 * pq_catalog only peeks; pipe_prepare loaded one before when it could); without any,
+		 * a relation read is taken for a call of what writes, as pq_plan does */
+		cap_pqcat *cat = pq_catalog(rt, pc, info);
+		cap_pqcat_vet(cat ? cat : pc->last, call->sql, call->sql_len, info);
+		if (cat == NULL && pc->last == NULL && (info->nread || info->nfunc) &&
+		    (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
+		     info->kind == CAP_SQL_UTILITY))
+			cap_pqcat_vet_unknown(info);
+		/* EXPLAIN ANALYZE f(), DECLARE ... f(): a utility runs what it names */
+		reads_only = ((info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
+			       info->kind == CAP_SQL_UTILITY) &&
 			      !(info->reasons & (CAP_SQLR_FUNCTION | CAP_SQLR_SESSION_FN))) ||
-			     info->kind == CAP_SQL_UTILITY || info->kind == CAP_SQL_EMPTY;
+			     info->kind == CAP_SQL_EMPTY;
 	}
 	if (call->stmt_name == NULL)
 		pc->unnamed_live = 1; /* pipeline mode sends every query with the extended protocol */
@@ -1191,19 +1206,33 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 		if (call->sql == NULL || info->kind == CAP_SQL_OTHER ||
 		    (info->flags & CAP_SQLF_CLUSTER) || (info->reasons & CAP_SQLR_FUNCTION)) {
 			pc->pipe_cluster = 1;
-			cap_sess_bump_cluster(rt, &pc->sess);
+			cap_sess_mark_db(rt, &pc->sess); /* bumps both */
+		} else {
+			cap_sess_mark_db_only(rt, &pc->sess);
 		}
 		/* its effects are seen only at sync points: an open transaction is tainted and bumps
 		 * the whole database when it ends */
 		pc->sess.txn_tainted = 1;
 		pc->sess.wset_db = 1;
-		cap_sess_bump_db(rt, &pc->sess);
 	}
 	/* PREPARE and DEALLOCATE are utilities, not writes, but change what a name means */
 	if (call->sql == NULL ||
 	    (info->kind != CAP_SQL_READ && mentions_prepared(call->sql, call->sql_len)))
 		preps_clear(pc);
 	return CAP_REAL(fn(pc->conn, call));
+}
+
+/* pipe_synced - a sync point of a pipeline that sent what may write came back (or the pipeline
+ * ended): its implicit transaction is over. Bump again; the write marker goes when nothing is
+ * queued behind the sync and no transaction is open (libpq then says idle: otherwise a later
+ * sync point, the pipeline's end or the statement that ends the transaction clears it). */
+static void pipe_synced(const cap_rt *rt, pq_conn *pc)
+{
+	cap_sess_bump_db(rt, &pc->sess);
+	if (pc->pipe_cluster || pc->sess.wset_cluster)
+		cap_sess_bump_cluster(rt, &pc->sess);
+	if (cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_IDLE)
+		cap_sess_unmark(rt, &pc->sess);
 }
 
 static void pq_finish_inflight(const cap_rt *rt, pq_conn *pc);
@@ -1700,11 +1729,8 @@ CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 		return NULL;
 	}
 	PGresult *r = CAP_REAL(cap_pq.PQgetResult(conn));
-	if (r && pc->pipe_dirty && cap_pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
-		cap_sess_bump_db(rt, &pc->sess);
-		if (pc->pipe_cluster)
-			cap_sess_bump_cluster(rt, &pc->sess);
-	}
+	if (r && pc->pipe_dirty && cap_pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+		pipe_synced(rt, pc);
 	if (!pc->fl_active)
 		return r;
 	if (r) {
@@ -1806,10 +1832,35 @@ CAP_EXPORT PQnoticeReceiver PQsetNoticeReceiver(PGconn *conn, PQnoticeReceiver p
 	return old;
 }
 
+/* pipe_prepare - pipeline mode can neither read the session's state back nor load a catalog,
+ * and a pipelined read of a relation is taken for a write of the database while no catalog
+ * says it is no view calling what writes (pq_send_pipeline): both are done now, while libpq is
+ * idle, when due (a fresh connection), as pq_plan would before a read. Not while the server
+ * may hold an unnamed statement of the program's: the queries would destroy it. */
+static void pipe_prepare(PGconn *conn)
+{
+	const cap_rt *rt;
+	if (pq_bypass(&rt) || conn == NULL)
+		return;
+	pq_conn *pc = pq_find(conn, 1);
+	if (pc == NULL || pc->pend || pc->fl_active || pc->ghost || pc->unnamed_live ||
+	    pipeline_on(conn))
+		return;
+	pq_call call = { "", 0, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, 0 };
+	if (pc->sess.probe_need && pc->sess.scope_unsure)
+		pq_probe(pc, &call);
+	cap_sql_info *info = cap_sess_info();
+	info->kind = CAP_SQL_READ;
+	info->nread = 1;
+	info->nfunc = 0;
+	pq_catalog(rt, pc, info);
+}
+
 /* These need libpq idle and are otherwise not ours to follow: our empty query goes first. */
 CAP_EXPORT int PQenterPipelineMode(PGconn *conn)
 {
 	ghost_settle(conn);
+	pipe_prepare(conn);
 	return cap_pq.PQenterPipelineMode ? CAP_REAL(cap_pq.PQenterPipelineMode(conn)) : 0;
 }
 
@@ -1885,11 +1936,8 @@ CAP_EXPORT int PQexitPipelineMode(PGconn *conn)
 		pq_conn *pc = pq_find(conn, 0);
 		if (pc && pc->pipe_dirty) {
 			const cap_rt *rt = cap_rt_get();
-			if (rt->engine) {
-				cap_sess_bump_db(rt, &pc->sess);
-				if (pc->pipe_cluster)
-					cap_sess_bump_cluster(rt, &pc->sess);
-			}
+			if (rt->engine)
+				pipe_synced(rt, pc);
 			pc->pipe_dirty = pc->pipe_cluster = 0;
 		}
 	}

@@ -592,6 +592,17 @@ void cap_sess_mark_db(const cap_rt *rt, cap_sess *s)
 	mark_set(rt, s, &set);
 }
 
+void cap_sess_mark_db_only(const cap_rt *rt, cap_sess *s)
+{
+	if (!rt->invalidating)
+		return;
+	cap_slotset set = { 0, 0, { 0 } };
+	cap_engine_collect(&set);
+	cap_sess_bump_db(rt, s);
+	cap_engine_collect(NULL);
+	mark_set(rt, s, &set);
+}
+
 void cap_sess_unmark(const cap_rt *rt, cap_sess *s)
 {
 	if (s->mark.idx && rt->engine)

@@ -251,6 +251,10 @@ void cap_sess_unmark(const cap_rt *rt, cap_sess *s);
 /* cap_sess_mark_db - cap_sess_mark for a statement whose text is unknown: its database (the
  * server's slot too) is named and bumped. */
 void cap_sess_mark_db(const cap_rt *rt, cap_sess *s);
+/* cap_sess_mark_db_only - the same for a statement whose tables are unknown but which changes
+ * nothing outside its database (no role, database or other shared object): the database alone
+ * is named and bumped. */
+void cap_sess_mark_db_only(const cap_rt *rt, cap_sess *s);
 void cap_sess_abandon(const cap_rt *rt, cap_sess *s);
 
 /* cap_sess_set_params - fold hook-specific session parameters (libpq's ParameterStatus
