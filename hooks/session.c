@@ -382,7 +382,9 @@ static void plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in
 			return;
 	}
 	if (rt->conf.follow != CAP_FOLLOW_OFF) {
-		p->followed = follow_live(rt, s);
+		/* a read of what the change stream never carries is not covered, live or not */
+		p->followed = follow_live(rt, s) &&
+			      !(ops->reads_uncoverable && ops->reads_uncoverable(cat, info));
 		if (!p->followed && rt->conf.follow == CAP_FOLLOW_REQUIRE) {
 			/* to the server, uncached; it may find the follower for the next one */
 			cap_follow_refresh(rt->conf.dir);
