@@ -850,7 +850,7 @@ static int stream(pg_run *pr)
 			return -1;
 		if (pr->pub_changed)
 			return cap_fw_fail(fw, "publication %s changed (altered, renamed or dropped): "
-					   "writes may no longer be streamed; reconnecting",
+					   "writes may no longer be streamed",
 					   pr->fw->publication ? pr->fw->publication : PUB_DEFAULT);
 	}
 	return 0;
@@ -890,8 +890,8 @@ static int choose_output(pg_run *pr, char *pub, size_t cap)
 	PQclear(r);
 	if (have && !full)
 		return cap_fw_fail(fw, "publication %s is not FOR ALL TABLES publishing insert, "
-				   "update, delete and truncate (without publish_via_partition_root): "
-				   "writes to some tables would be missed", want);
+				   "update, delete, truncate, not via partition root: writes would be "
+				   "missed", want);
 	if (!have && fw->publication)
 		return cap_fw_fail(fw, "publication %s does not exist", want);
 	if (!have && !fw->create_publication) {
