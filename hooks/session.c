@@ -18,9 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The reserved generation slot bumped by DDL so that every process reloads its catalog. The
- * leading control byte keeps it apart from any real table name. */
-static const char catalog_slot[] = "\001capacitor-catalog";
+static const char catalog_slot[] = CAP_CATALOG_SLOT_NAME;
 
 static __thread cap_sql_info tls_info __attribute__((tls_model("initial-exec")));
 

@@ -545,6 +545,17 @@ static void forget_all_ancestors(pg_run *pr)
 	pr->ntdanc = 0;
 }
 
+/* ddl - DDL committed (the event trigger's message): everything is bumped, and every process's
+ * catalog too, at once rather than at its periodic reload: a relation made UNLOGGED (whose
+ * reads are then never covered) or given a trigger must not be read through the old one. */
+static void ddl(pg_run *pr)
+{
+	cap_fw_event(pr->fw);
+	forget_all_ancestors(pr);
+	cap_fw_bump_table(pr->fw, CAP_CATALOG_SLOT_NAME, sizeof(CAP_CATALOG_SLOT_NAME) - 1);
+	cap_fw_bump_all(pr->fw, "DDL");
+}
+
 /* pgoutput_msg - one pgoutput message (protocol 1 or 2). */
 static int pgoutput_msg(pg_run *pr, const unsigned char *p, size_t n)
 {
@@ -585,11 +596,8 @@ static int pgoutput_msg(pg_run *pr, const unsigned char *p, size_t n)
 		const char *prefix = rd_str(&r);
 		uint32_t len = (uint32_t)rd_n(&r, 4);
 		rd_skip(&r, len);
-		if (!r.bad && strcmp(prefix, MSG_PREFIX) == 0) {
-			cap_fw_event(pr->fw);
-			forget_all_ancestors(pr);
-			cap_fw_bump_all(pr->fw, "DDL");
-		}
+		if (!r.bad && strcmp(prefix, MSG_PREFIX) == 0)
+			ddl(pr);
 		break;
 	}
 	case 'S': {
@@ -705,11 +713,8 @@ static void td_line(pg_run *pr, const char *s, size_t n)
 			pr->td_overflow = 1;
 		td_bump_name(pr, name);
 	} else if (strncmp(line, "message:", 8) == 0) {
-		if (strstr(line, "prefix: " MSG_PREFIX ",")) {
-			cap_fw_event(pr->fw);
-			forget_all_ancestors(pr);
-			cap_fw_bump_all(pr->fw, "DDL");
-		}
+		if (strstr(line, "prefix: " MSG_PREFIX ","))
+			ddl(pr);
 	} else if (strncmp(line, "opening a streamed block", 24) == 0 ||
 		   strncmp(line, "committing streamed", 19) == 0) {
 		/* a large transaction streamed while in progress: its lines name no tables */

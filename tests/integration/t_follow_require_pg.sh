@@ -214,6 +214,27 @@ for uq in "SELECT v FROM ru WHERE id = 1" "SELECT v FROM ruv" "SELECT v FROM rup
 	assert_eq "require, unlogged ($uq): outside write seen" "$(direct -c "$uq")" "$(qreads "$uq" 2)"
 done
 echo "ok: require: reads of unlogged tables (direct, view, partition) are not covered, outside writes seen"
+# A table made UNLOGGED outside while a program runs: the follower's DDL bump makes the
+# program's catalog reload at once (not at its periodic reload), so its next reads are not
+# covered either.
+out -c "CREATE TABLE rl (id int PRIMARY KEY, v int); INSERT INTO rl VALUES (1, 0)"
+some_hits "require, before a table is made unlogged" >/dev/null
+LQ="SELECT v FROM rl WHERE id = 1"
+OUTSIDE="env -u LD_PRELOAD $CAP_PG_BIN/psql -X -q -v ON_ERROR_STOP=1 -d $CAP_PG_DB"
+got=$(LD_PRELOAD=$CAP_PRELOAD "$CAP_PG_BIN/psql" -X -tA -v ON_ERROR_STOP=1 -d "$CAP_PG_DB" <<EOF | tail -n 1
+$LQ;
+$LQ;
+\! $OUTSIDE -c 'ALTER TABLE rl SET UNLOGGED'
+\! sleep 0.8
+$LQ;
+$LQ;
+\! $OUTSIDE -c 'UPDATE rl SET v = 1'
+\! sleep 0.8
+$LQ;
+EOF
+)
+assert_eq "require, a table made UNLOGGED under a running program: outside write seen" 1 "$got"
+echo "ok: require: a table made unlogged outside is not covered in a program already running"
 
 # The publication changes while a pgoutput follower streams (ALTER PUBLICATION ... SET
 # (publish = 'insert') stops UPDATEs; DROP PUBLICATION stops everything): the follower stops
