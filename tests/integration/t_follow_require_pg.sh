@@ -284,6 +284,22 @@ assert_eq "require, publication dropped: outside UPDATE seen" 3 "$(qreads "$PQ" 
 kill -TERM "$fpid_pub"
 wait "$fpid_pub" || true
 echo "ok: require: a publication altered or dropped under the follower: not live, outside writes seen; whole again: covered"
+# publish_via_partition_root reports a partition's writes as its root's (a read of the
+# partition itself would not be invalidated): refused at start
+out -c "CREATE PUBLICATION capacitor_follow FOR ALL TABLES WITH (publish_via_partition_root = true)"
+"$CAP_TOOL" follow --name viaroot "$URI" 2>>"$CAP_TEST_LOG/follow-viaroot.log" &
+pids+=($!)
+vpid=$!
+for ((i = 0; i < 50; i++)); do
+	grep -q "not via partition root" "$CAP_TEST_LOG/follow-viaroot.log" && break
+	sleep 0.1
+done
+grep -q "not via partition root" "$CAP_TEST_LOG/follow-viaroot.log" || fail "a publish_via_partition_root publication was not refused"
+"$CAP_TOOL" follow --status --name viaroot >/dev/null 2>&1 && fail "a follower of a publish_via_partition_root publication is live"
+kill -TERM "$vpid"
+wait "$vpid" || true
+out -c "DROP PUBLICATION capacitor_follow"
+echo "ok: a publish_via_partition_root publication is refused"
 start_follower main "$URI"
 some_hits "require, test_decoding follower again"
 
