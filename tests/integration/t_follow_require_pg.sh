@@ -12,9 +12,11 @@
 #   - a stopped follower (SIGSTOP: its heartbeat goes stale): fallback, outside writes seen;
 #     SIGCONT: hits again; the same with the server's walsender stopped (a cut network);
 #   - reads of an UNLOGGED table (directly, through a view, through a partitioned parent) are
-#     never covered (logical decoding does not carry their writes): outside writes seen;
+#     never covered (logical decoding does not carry their writes): outside writes seen; also
+#     in a program already running when the table was made UNLOGGED outside;
 #   - a pgoutput follower whose publication is altered (publish = 'insert') or dropped while
-#     it streams stops being live: outside UPDATEs seen; made whole, it covers again;
+#     it streams stops being live: outside UPDATEs seen; made whole, it covers again; a
+#     publish_via_partition_root publication is refused;
 # and with CAPACITOR_FOLLOW=auto and CAPACITOR_TTL=3s: an entry stored while the follower is
 # live outlives the TTL (hits after it), one stored without a live follower does not, nor
 # one of an unlogged table;
