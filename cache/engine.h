@@ -79,6 +79,11 @@ int cap_engine_get(cap_engine *e, const cap_key *key, cap_value_fn fn, void *ctx
 int cap_engine_put(cap_engine *e, const cap_key *key, const cap_deps *deps, uint64_t ttl_ns,
 		   const void *val, size_t len);
 
+/* The reserved table name whose generation slot DDL bumps so that every process reloads its
+ * server catalog (hooks/catreg.h): the library bumps it after DDL it sends, `capacitor follow`
+ * after DDL it streams. The leading control byte keeps it apart from any real table name. */
+#define CAP_CATALOG_SLOT_NAME "\001capacitor-catalog"
+
 /* cap_engine_table_slot / cap_engine_slot_gen - a table's generation slot, computed once by a
  * caller that checks the same name on every query, and the slot's current value. */
 uint32_t cap_engine_table_slot(const char *name, size_t n);

@@ -608,4 +608,4 @@ static void ops_write_bump(void *cat, cap_engine *e, uint64_t scope, const cap_s
 }
 
 const cap_catalog_ops cap_mycat_ops = { ops_read_deps, ops_func_class, ops_write_bump,
-					 ops_reads_may_write };
+					 ops_reads_may_write, NULL };

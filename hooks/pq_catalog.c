@@ -49,8 +49,10 @@ enum {
 	REL_SEQUENCE = 1u << 9,   /* never cached, by any path */
 	REL_WRITE_FNS = 1u << 10, /* column defaults, CHECK constraints or domain checks call a
 				   * volatile function: a write's effects are unknowable */
-	REL_VIEW_WRITES = 1u << 11 /* a view reaching a function that may write: reading it is a
-				    * write of unknown tables */
+	REL_VIEW_WRITES = 1u << 11, /* a view reaching a function that may write: reading it is a
+				     * write of unknown tables */
+	REL_UNLOGGED = 1u << 12   /* UNLOGGED: its writes are not in the WAL, so logical decoding
+				   * (capacitor follow) never reports them */
 };
 
 typedef struct rel {
@@ -95,6 +97,7 @@ struct cap_pqcat {
 	int taint;              /* every statement may reach code that may write */
 	int shadows;            /* a user function is named like a built-in the classifier knows */
 	int view_writes;        /* some view has REL_VIEW_WRITES */
+	int unlogged;           /* some relation has REL_UNLOGGED */
 };
 
 static cap_catreg pq_registry = CAP_CATREG_INIT("the PostgreSQL catalog");
@@ -284,7 +287,7 @@ static const char q_load[] =
 	"WHERE NOT a.attisdropped) "
 	"SELECT c.oid, c.relname, c.relkind, c.relhasrules, "
 	"EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), "
-	"c.relrowsecurity, c.oid IN (SELECT rel FROM wf) "
+	"c.relrowsecurity, c.oid IN (SELECT rel FROM wf), c.relpersistence = 'u' "
 	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	"WHERE c.relkind IN ('r','v','m','f','p','S') "
 	"AND n.nspname NOT IN ('pg_catalog','information_schema') "
@@ -579,6 +582,10 @@ static int load_rels(cap_pqcat *c, const PGresult *rr, objv *rels)
 			r->flags |= REL_RLS;
 		if (is_t(rr, i, 6))
 			r->flags |= REL_WRITE_FNS;
+		if (is_t(rr, i, 7)) {
+			r->flags |= REL_UNLOGGED;
+			c->unlogged = 1;
+		}
 	}
 	qsort(rels->v, rels->n, sizeof(obj), obj_cmp);
 	return CAP_OK;
@@ -722,6 +729,25 @@ static int view_writes(const cap_pqcat *c, uint32_t x, int depth)
 		return depth >= MAX_VIEW_DEPTH;
 	for (uint32_t i = 0; i < r->nbase; i++)
 		if (view_writes(c, r->base[i], depth + 1))
+			return 1;
+	return 0;
+}
+
+/* Does reading relation x read an unlogged one: itself, a view's base relations, or the
+ * children (inheritance, partitions) a read of a parent returns too? Too deep: assumed so. */
+static int reads_unlogged(const cap_pqcat *c, uint32_t x, int depth)
+{
+	const rel *r = &c->rels[x];
+	if (r->flags & REL_UNLOGGED)
+		return 1;
+	if (depth >= MAX_VIEW_DEPTH)
+		return 1;
+	if (r->flags & REL_VIEW)
+		for (uint32_t i = 0; i < r->nbase; i++)
+			if (reads_unlogged(c, r->base[i], depth + 1))
+				return 1;
+	for (uint32_t i = 0; i < r->ndown; i++)
+		if (reads_unlogged(c, r->down[i], depth + 1))
 			return 1;
 	return 0;
 }
@@ -939,4 +965,23 @@ int cap_pqcat_runs_code(cap_pqcat *c, const cap_sql_info *info)
 	return code;
 }
 
-const cap_catalog_ops cap_pqcat_ops = { ops_read_deps, ops_func_class, ops_write_bump, NULL };
+/* A follower sees no write to an unlogged relation: a read of one is never covered. A name the
+ * catalog does not know cannot be stored by this process (ops_read_deps refuses it), and an
+ * entry another process stored under it depends on generations that the DDL making a relation
+ * UNLOGGED bumps. No unlogged relation at all (the usual case): one load. */
+static int ops_reads_uncoverable(void *cat, const cap_sql_info *info)
+{
+	const cap_pqcat *c = cat;
+	if (!c->unlogged)
+		return 0;
+	for (uint16_t i = 0; i < info->nread; i++) {
+		const cap_sql_name *nm = &info->read[i];
+		uint32_t x = rel_slot((cap_pqcat *)c, info->names + nm->name_off, nm->name_len, 0);
+		if (x != UINT32_MAX && reads_unlogged(c, x, 0))
+			return 1;
+	}
+	return 0;
+}
+
+const cap_catalog_ops cap_pqcat_ops = { ops_read_deps, ops_func_class, ops_write_bump, NULL,
+					 ops_reads_uncoverable };

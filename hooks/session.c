@@ -18,9 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The reserved generation slot bumped by DDL so that every process reloads its catalog. The
- * leading control byte keeps it apart from any real table name. */
-static const char catalog_slot[] = "\001capacitor-catalog";
+static const char catalog_slot[] = CAP_CATALOG_SLOT_NAME;
 
 static __thread cap_sql_info tls_info __attribute__((tls_model("initial-exec")));
 
@@ -382,7 +380,9 @@ static void plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in
 			return;
 	}
 	if (rt->conf.follow != CAP_FOLLOW_OFF) {
-		p->followed = follow_live(rt, s);
+		/* a read of what the change stream never carries is not covered, live or not */
+		p->followed = follow_live(rt, s) &&
+			      !(ops->reads_uncoverable && ops->reads_uncoverable(cat, info));
 		if (!p->followed && rt->conf.follow == CAP_FOLLOW_REQUIRE) {
 			/* to the server, uncached; it may find the follower for the next one */
 			cap_follow_refresh(rt->conf.dir);

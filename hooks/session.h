@@ -47,6 +47,11 @@ typedef struct cap_catalog_ops {
 	 * function that may write): then it is planned as a statement that calls such a
 	 * function (fn_may_write). NULL: reading never writes. */
 	int (*reads_may_write)(void *cat, const cap_sql_info *info);
+	/* Whether a follower's change stream may miss writes to something info reads (PostgreSQL:
+	 * an UNLOGGED table, also behind a view or a parent): such a read is never covered by a
+	 * follower (CAPACITOR_FOLLOW). Called on the hit path: no system call, no lock. NULL:
+	 * the stream carries every write. */
+	int (*reads_uncoverable)(void *cat, const cap_sql_info *info);
 } cap_catalog_ops;
 
 typedef struct cap_sess {

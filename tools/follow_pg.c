@@ -9,7 +9,9 @@
  *      anything narrower would hide writes, so it is refused. The follower does not create
  *      one unasked: a publication that publishes updates makes PostgreSQL refuse UPDATE and
  *      DELETE on every table without a replica identity (no primary key), which would change
- *      what the applications see. test_decoding needs nothing of the tables;
+ *      what the applications see. test_decoding needs nothing of the tables. Every probe
+ *      (below) also reads the publication's oid and xmin: once it was altered, renamed or
+ *      dropped the probes prove nothing, and the run ends (reconnecting checks it again);
  *   3. make sure DDL is visible: the event trigger `capacitor_follow_ddl` (installed when we
  *      may) emits a transactional logical message `capacitor` for every DDL command, which
  *      becomes a bump of everything. Without it, DDL that changes no rows (RENAME, DROP, ALTER)
@@ -89,6 +91,10 @@ typedef struct pg_run {
 	uint64_t probe_lsn, probe_t; /* outstanding probe: flush LSN and when it was asked */
 	uint64_t inflight_t;         /* a probe query sent on meta, its answer not yet read */
 	int probes;                  /* 1 probing works, 0 it does not (fallback), -1 unknown */
+	char pub_q[400];             /* pgoutput: the query for the publication's stamp */
+	char pub_stamp[64];          /* its oid and xmin when chosen: any ALTER, DROP or RENAME
+				      * changes it */
+	int pub_changed;             /* a probe found it changed: the stream may miss writes */
 	struct tdanc {           /* test_decoding: ancestors by qualified name, until DDL */
 		char name[64];
 		char **anc;
@@ -279,7 +285,13 @@ static void probe(pg_run *pr)
 		probe_failed(pr, "cannot connect");
 		return;
 	}
-	if (!PQsendQuery(m, "SELECT pg_current_wal_flush_lsn()")) {
+	/* with pgoutput the same snapshot reads the publication's stamp: the probe proves
+	 * nothing once the publication changed (pgoutput may have stopped sending writes) */
+	char sql[512];
+	snprintf(sql, sizeof(sql), "SELECT pg_current_wal_flush_lsn()%s%s%s",
+		 pr->use_pgoutput ? ", (" : "", pr->use_pgoutput ? pr->pub_q : "",
+		 pr->use_pgoutput ? ")" : "");
+	if (!PQsendQuery(m, sql)) {
 		probe_failed(pr, PQerrorMessage(m));
 		return;
 	}
@@ -303,7 +315,11 @@ static int probe_collect(pg_run *pr, int block)
 	while ((r = PQgetResult(pr->meta)) != NULL) {
 		unsigned hi, lo;
 		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
-		    sscanf(PQgetvalue(r, 0, 0), "%X/%X", &hi, &lo) == 2) {
+		    sscanf(PQgetvalue(r, 0, 0), "%X/%X", &hi, &lo) == 2 && pr->use_pgoutput &&
+		    (PQnfields(r) != 2 || strcmp(PQgetvalue(r, 0, 1), pr->pub_stamp) != 0)) {
+			pr->pub_changed = 1;
+		} else if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+			   sscanf(PQgetvalue(r, 0, 0), "%X/%X", &hi, &lo) == 2) {
 			pr->probe_lsn = (uint64_t)hi << 32 | lo;
 			pr->probe_t = pr->inflight_t;
 			ok = 1;
@@ -311,6 +327,10 @@ static int probe_collect(pg_run *pr, int block)
 			snprintf(why, sizeof(why), "%s", PQresultErrorMessage(r));
 		}
 		PQclear(r);
+	}
+	if (pr->pub_changed) {
+		pr->inflight_t = 0;
+		return 0;
 	}
 	if (ok) {
 		pr->probes = 1;
@@ -525,6 +545,17 @@ static void forget_all_ancestors(pg_run *pr)
 	pr->ntdanc = 0;
 }
 
+/* ddl - DDL committed (the event trigger's message): everything is bumped, and every process's
+ * catalog too, at once rather than at its periodic reload: a relation made UNLOGGED (whose
+ * reads are then never covered) or given a trigger must not be read through the old one. */
+static void ddl(pg_run *pr)
+{
+	cap_fw_event(pr->fw);
+	forget_all_ancestors(pr);
+	cap_fw_bump_table(pr->fw, CAP_CATALOG_SLOT_NAME, sizeof(CAP_CATALOG_SLOT_NAME) - 1);
+	cap_fw_bump_all(pr->fw, "DDL");
+}
+
 /* pgoutput_msg - one pgoutput message (protocol 1 or 2). */
 static int pgoutput_msg(pg_run *pr, const unsigned char *p, size_t n)
 {
@@ -565,11 +596,8 @@ static int pgoutput_msg(pg_run *pr, const unsigned char *p, size_t n)
 		const char *prefix = rd_str(&r);
 		uint32_t len = (uint32_t)rd_n(&r, 4);
 		rd_skip(&r, len);
-		if (!r.bad && strcmp(prefix, MSG_PREFIX) == 0) {
-			cap_fw_event(pr->fw);
-			forget_all_ancestors(pr);
-			cap_fw_bump_all(pr->fw, "DDL");
-		}
+		if (!r.bad && strcmp(prefix, MSG_PREFIX) == 0)
+			ddl(pr);
 		break;
 	}
 	case 'S': {
@@ -685,11 +713,8 @@ static void td_line(pg_run *pr, const char *s, size_t n)
 			pr->td_overflow = 1;
 		td_bump_name(pr, name);
 	} else if (strncmp(line, "message:", 8) == 0) {
-		if (strstr(line, "prefix: " MSG_PREFIX ",")) {
-			cap_fw_event(pr->fw);
-			forget_all_ancestors(pr);
-			cap_fw_bump_all(pr->fw, "DDL");
-		}
+		if (strstr(line, "prefix: " MSG_PREFIX ","))
+			ddl(pr);
 	} else if (strncmp(line, "opening a streamed block", 24) == 0 ||
 		   strncmp(line, "committing streamed", 19) == 0) {
 		/* a large transaction streamed while in progress: its lines name no tables */
@@ -770,7 +795,8 @@ static int handle_copy(pg_run *pr, const unsigned char *buf, int len)
 		if (pr->probe_t && end >= pr->probe_lsn) {
 			live_at = pr->probe_t;
 			pr->probe_t = 0;
-		} else if (pr->probes == 0) {
+		} else if (pr->probes == 0 && !pr->use_pgoutput) {
+			/* (with a publication only a probe re-checks it: no proof without one) */
 			live_at = cap_precise_ns();
 		}
 		cap_fw_alive(pr->fw, pos, live_at);
@@ -827,6 +853,10 @@ static int stream(pg_run *pr)
 			return cap_fw_fail(fw, "%s", PQerrorMessage(pr->repl));
 		if (probe_collect(pr, 0) && send_status(pr, 1) < 0)
 			return -1;
+		if (pr->pub_changed)
+			return cap_fw_fail(fw, "publication %s changed (altered, renamed or dropped): "
+					   "writes may no longer be streamed",
+					   pr->fw->publication ? pr->fw->publication : PUB_DEFAULT);
 	}
 	return 0;
 }
@@ -843,19 +873,29 @@ static int choose_output(pg_run *pr, char *pub, size_t cap)
 	char *lit = PQescapeLiteral(pr->repl, want, strlen(want));
 	if (lit == NULL)
 		return cap_fw_fail(fw, "PQescapeLiteral: %s", PQerrorMessage(pr->repl));
-	char sql[512], err[256];
+	char sql[600], err[256];
+	/* its stamp, which the probes compare (probe_collect) */
+	snprintf(pr->pub_q, sizeof(pr->pub_q),
+		 "SELECT p.oid::pg_catalog.text OPERATOR(pg_catalog.||) '/' OPERATOR(pg_catalog.||) "
+		 "p.xmin::pg_catalog.text FROM pg_catalog.pg_publication p WHERE p.pubname "
+		 "OPERATOR(pg_catalog.=) %s", lit);
+	/* publish_via_partition_root reports a partition's changes as its root's: a read of the
+	 * partition itself would not be bumped */
 	snprintf(sql, sizeof(sql),
-		 "SELECT puballtables AND pubinsert AND pubupdate AND pubdelete AND pubtruncate "
-		 "FROM pg_publication WHERE pubname = %s", lit);
+		 "SELECT puballtables AND pubinsert AND pubupdate AND pubdelete AND pubtruncate%s, "
+		 "(%s) FROM pg_publication WHERE pubname = %s",
+		 PQserverVersion(pr->repl) >= 130000 ? " AND NOT pubviaroot" : "", pr->pub_q, lit);
 	PQfreemem(lit);
 	PGresult *r = exec_want(pr->repl, sql, PGRES_TUPLES_OK, err, sizeof(err));
 	if (r == NULL)
 		return cap_fw_fail(fw, "reading pg_publication: %s", err);
 	int have = PQntuples(r) == 1, full = have && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	if (have)
+		snprintf(pr->pub_stamp, sizeof(pr->pub_stamp), "%s", PQgetvalue(r, 0, 1));
 	PQclear(r);
 	if (have && !full)
 		return cap_fw_fail(fw, "publication %s is not FOR ALL TABLES publishing insert, "
-				   "update, delete and truncate: writes to other tables would be "
+				   "update, delete, truncate, not via partition root: writes would be "
 				   "missed", want);
 	if (!have && fw->publication)
 		return cap_fw_fail(fw, "publication %s does not exist", want);
@@ -874,6 +914,14 @@ static int choose_output(pg_run *pr, char *pub, size_t cap)
 		}
 		PQclear(r);
 		cap_fw_log("created publication " PUB_DEFAULT " FOR ALL TABLES");
+		r = exec_want(pr->repl, pr->pub_q, PGRES_TUPLES_OK, err, sizeof(err));
+		if (r == NULL || PQntuples(r) != 1) {
+			cap_fw_fail(fw, "reading pg_publication: %s", r ? "no row" : err);
+			PQclear(r);
+			return -1;
+		}
+		snprintf(pr->pub_stamp, sizeof(pr->pub_stamp), "%s", PQgetvalue(r, 0, 0));
+		PQclear(r);
 	}
 	snprintf(pub, cap, "%s", want);
 	return 0;
@@ -960,7 +1008,16 @@ int cap_fw_pg_run(cap_fw *fw)
 	snprintf(pos, sizeof(pos), "%s", PQgetvalue(r, 0, 1));
 	PQclear(r);
 	/* The slot sees every transaction that commits from here on; everything before it is
-	 * covered by this bump. */
+	 * covered by this bump. A publication changed since it was chosen may hide some. */
+	if (pr.use_pgoutput) {
+		r = exec_want(pr.repl, pr.pub_q, PGRES_TUPLES_OK, err, sizeof(err));
+		int same = r && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), pr.pub_stamp) == 0;
+		PQclear(r);
+		if (!same) {
+			cap_fw_fail(fw, "publication %s changed while connecting", pub);
+			goto out;
+		}
+	}
 	cap_fw_bump_all(fw, "connected");
 
 	if (pr.use_pgoutput) {

@@ -11,8 +11,15 @@
 #     outside write is seen; a restarted follower brings hits back;
 #   - a stopped follower (SIGSTOP: its heartbeat goes stale): fallback, outside writes seen;
 #     SIGCONT: hits again; the same with the server's walsender stopped (a cut network);
+#   - reads of an UNLOGGED table (directly, through a view, through a partitioned parent) are
+#     never covered (logical decoding does not carry their writes): outside writes seen; also
+#     in a program already running when the table was made UNLOGGED outside;
+#   - a pgoutput follower whose publication is altered (publish = 'insert') or dropped while
+#     it streams stops being live: outside UPDATEs seen; made whole, it covers again; a
+#     publish_via_partition_root publication is refused;
 # and with CAPACITOR_FOLLOW=auto and CAPACITOR_TTL=3s: an entry stored while the follower is
-# live outlives the TTL (hits after it), one stored without a live follower does not;
+# live outlives the TTL (hits after it), one stored without a live follower does not, nor
+# one of an unlogged table;
 # `capacitor stats` reports the hits that relied on the follower; under require the hit path
 # makes no system call; CAPACITOR_FOLLOW_DSN starts one follower, prints nothing, leaves the
 # program no child to wait for and no SIGCHLD, and a follower that refuses its URI is a line
@@ -184,6 +191,120 @@ done
 assert_eq "require, after a stalled stream: outside write seen" 1116 "$(reads 2)"
 some_hits "require, stream flowing again"
 
+# ---------------------------------------------------------------- what the stream cannot see
+# qreads SQL N - one psql under the library running SQL N times; prints the last
+qreads() {
+	local i
+	for ((i = 0; i < $2; i++)); do echo "$1;"; done |
+		LD_PRELOAD=$CAP_PRELOAD "$CAP_PG_BIN/psql" -X -tA -v ON_ERROR_STOP=1 -d "$CAP_PG_DB" | tail -n 1
+}
+# An UNLOGGED table's writes are not in the WAL: logical decoding never reports them, so a
+# read of one (itself, through a view, through a partitioned parent) is never covered: under
+# require it goes to the server, and an outside write is seen.
+out -c "CREATE UNLOGGED TABLE ru (id int PRIMARY KEY, v int); INSERT INTO ru VALUES (1, 0);
+	CREATE VIEW ruv AS SELECT v FROM ru WHERE id = 1;
+	CREATE TABLE rup (id int, v int) PARTITION BY LIST (id);
+	CREATE UNLOGGED TABLE rup1 PARTITION OF rup FOR VALUES IN (1); INSERT INTO rup VALUES (1, 0)"
+for uq in "SELECT v FROM ru WHERE id = 1" "SELECT v FROM ruv" "SELECT v FROM rup WHERE id = 1"; do
+	some_hits "require, before reads of unlogged tables" >/dev/null
+	h0=$(hits)
+	qreads "$uq" 3 >/dev/null
+	qreads "$uq" 3 >/dev/null
+	assert_eq "require, unlogged ($uq): hits" "$h0" "$(hits)"
+	out -c "UPDATE ru SET v = v + 1; UPDATE rup SET v = v + 1"
+	stale_wait
+	assert_eq "require, unlogged ($uq): outside write seen" "$(direct -c "$uq")" "$(qreads "$uq" 2)"
+done
+echo "ok: require: reads of unlogged tables (direct, view, partition) are not covered, outside writes seen"
+# A table made UNLOGGED outside while a program runs: the follower's DDL bump makes the
+# program's catalog reload at once (not at its periodic reload), so its next reads are not
+# covered either.
+out -c "CREATE TABLE rl (id int PRIMARY KEY, v int); INSERT INTO rl VALUES (1, 0)"
+some_hits "require, before a table is made unlogged" >/dev/null
+LQ="SELECT v FROM rl WHERE id = 1"
+OUTSIDE="env -u LD_PRELOAD $CAP_PG_BIN/psql -X -q -v ON_ERROR_STOP=1 -d $CAP_PG_DB"
+got=$(LD_PRELOAD=$CAP_PRELOAD "$CAP_PG_BIN/psql" -X -tA -v ON_ERROR_STOP=1 -d "$CAP_PG_DB" <<EOF | tail -n 1
+$LQ;
+$LQ;
+\! $OUTSIDE -c 'ALTER TABLE rl SET UNLOGGED'
+\! sleep 0.8
+$LQ;
+$LQ;
+\! $OUTSIDE -c 'UPDATE rl SET v = 1'
+\! sleep 0.8
+$LQ;
+EOF
+)
+assert_eq "require, a table made UNLOGGED under a running program: outside write seen" 1 "$got"
+echo "ok: require: a table made unlogged outside is not covered in a program already running"
+
+# The publication changes while a pgoutput follower streams (ALTER PUBLICATION ... SET
+# (publish = 'insert') stops UPDATEs; DROP PUBLICATION stops everything): the follower stops
+# being live at once, readers fall back; made whole again, it reconnects and covers again.
+kill -TERM "$fpid_main"
+wait "$fpid_main" || true
+out -c "CREATE TABLE rp (id int PRIMARY KEY, v int); INSERT INTO rp VALUES (1, 0);
+	CREATE PUBLICATION capacitor_follow FOR ALL TABLES"
+PQ="SELECT v FROM rp WHERE id = 1"
+start_follower pub "$URI"
+pub_hits() { # pub_hits WHAT - reads of rp get hits (up to 3 rounds), and the value is right
+	local h0 round
+	for round in 1 2 3; do
+		h0=$(hits)
+		qreads "$PQ" 3 >/dev/null
+		[ "$(hits)" -gt "$h0" ] && break
+	done
+	[ "$(hits)" -gt "$h0" ] || fail "$1: no hits on rp"
+	assert_eq "$1: value" "$(direct -c "$PQ")" "$(qreads "$PQ" 1)"
+}
+pub_hits "require, pgoutput follower"
+out -c "ALTER PUBLICATION capacitor_follow SET (publish = 'insert')"
+stale_wait
+qreads "$PQ" 3 >/dev/null
+out -c "UPDATE rp SET v = 1"
+stale_wait
+assert_eq "require, publication altered to insert only: outside UPDATE seen" 1 "$(qreads "$PQ" 2)"
+"$CAP_TOOL" follow --status --name pub >/dev/null 2>&1 && fail "the follower of an altered publication is still live"
+grep -q "publication capacitor_follow changed" "$CAP_TEST_LOG/follow-pub.log" || fail "the follower did not log the publication change"
+out -c "ALTER PUBLICATION capacitor_follow SET (publish = 'insert, update, delete, truncate')"
+for ((i = 0; i < 150; i++)); do
+	"$CAP_TOOL" follow --status --name pub >/dev/null 2>&1 && break
+	sleep 0.1
+done
+"$CAP_TOOL" follow --status --name pub || fail "the follower did not come back once the publication was whole"
+pub_hits "require, publication whole again"
+out -c "UPDATE rp SET v = 2"
+sleep 0.3
+assert_eq "require, publication whole again: outside UPDATE seen" 2 "$(qreads "$PQ" 1)"
+out -c "DROP PUBLICATION capacitor_follow"
+stale_wait
+qreads "$PQ" 3 >/dev/null
+out -c "UPDATE rp SET v = 3"
+stale_wait
+assert_eq "require, publication dropped: outside UPDATE seen" 3 "$(qreads "$PQ" 2)"
+"$CAP_TOOL" follow --status --name pub >/dev/null 2>&1 && fail "the follower of a dropped publication is still live"
+kill -TERM "$fpid_pub"
+wait "$fpid_pub" || true
+echo "ok: require: a publication altered or dropped under the follower: not live, outside writes seen; whole again: covered"
+# publish_via_partition_root reports a partition's writes as its root's (a read of the
+# partition itself would not be invalidated): refused at start
+out -c "CREATE PUBLICATION capacitor_follow FOR ALL TABLES WITH (publish_via_partition_root = true)"
+"$CAP_TOOL" follow --name viaroot "$URI" 2>>"$CAP_TEST_LOG/follow-viaroot.log" &
+pids+=($!)
+vpid=$!
+for ((i = 0; i < 50; i++)); do
+	grep -q "not via partition root" "$CAP_TEST_LOG/follow-viaroot.log" && break
+	sleep 0.1
+done
+grep -q "not via partition root" "$CAP_TEST_LOG/follow-viaroot.log" || fail "a publish_via_partition_root publication was not refused"
+"$CAP_TOOL" follow --status --name viaroot >/dev/null 2>&1 && fail "a follower of a publish_via_partition_root publication is live"
+kill -TERM "$vpid"
+wait "$vpid" || true
+out -c "DROP PUBLICATION capacitor_follow"
+echo "ok: a publish_via_partition_root publication is refused"
+start_follower main "$URI"
+some_hits "require, test_decoding follower again"
+
 # ---------------------------------------------------------------- auto with a TTL
 export CAPACITOR_FOLLOW=auto CAPACITOR_TTL=3s
 for round in 1 2 3; do # (a heartbeat late for a moment on this loaded machine: again)
@@ -198,6 +319,13 @@ echo "ok: auto: under a live follower an entry outlives CAPACITOR_TTL"
 out -c "INSERT INTO rq VALUES (10000)"
 sleep 0.3
 assert_eq "auto: outside write seen" 11116 "$(reads 1)"
+# a read of an unlogged table is not covered: it keeps CAPACITOR_TTL
+UQ="SELECT v FROM ru WHERE id = 1"
+qreads "$UQ" 2 >/dev/null
+out -c "UPDATE ru SET v = 100"
+sleep 3.5
+assert_eq "auto, unlogged table: outside write seen after CAPACITOR_TTL" 100 "$(qreads "$UQ" 1)"
+echo "ok: auto: a read of an unlogged table keeps CAPACITOR_TTL under a live follower"
 
 kill -TERM "$fpid_main"
 wait "$fpid_main" || true
