@@ -146,8 +146,11 @@ uint64_t cap_follow_ident(const char *kind, const char *server, size_t server_le
  * follower reconnects and publishes it again, and every session reconnects and reads it
  * back). As microseconds since the epoch, so that neither TimeZone nor DateStyle shapes the
  * text (the follower's session and the program's may differ in both); a double holds them
- * exactly (< 2^53). MariaDB's @@server_uid needs no such part: it is a hash of a MAC address
- * and the port, not kept in the data directory. */
+ * exactly (< 2^53). MariaDB's @@server_uid is no part of its data directory: it is the SHA-1
+ * of the port and a MAC address of the machine (10.11, checked), so a copy elsewhere has its
+ * own. Its limit: two servers on the same port behind the same MAC (containers on two hosts
+ * whose generated addresses coincide) share it, and MariaDB has no exact start time to add
+ * (Uptime counts whole seconds) - README.md, "capacitor follow". */
 #define CAP_FOLLOW_PG_START_SQL                                                              \
 	"(pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time()) "             \
 	"OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8::pg_catalog.text"
