@@ -72,7 +72,7 @@ exec {lockfd}>"$fifo"
 echo "BEGIN; SELECT v FROM cm WHERE id = 1 FOR UPDATE; SELECT 'locked';" >&"$lockfd"
 LD_PRELOAD=$CAP_PRELOAD "$CAP_PG_BIN/psql" -X -q "${A[@]}" -c "UPDATE cm SET v = 1 WHERE id = 1" >/dev/null 2>&1 &
 writer=$!
-pids+=($writer)
+pids+=("$writer")
 for ((i = 0; i < 100; i++)); do
 	[ "$(direct "${A[@]}" -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE cm%'")" = 1 ] && break
 	sleep 0.1
