@@ -36,8 +36,8 @@
  * Use by the library (CAPACITOR_FOLLOW, see the registry below and hooks/session.c):
  *   - off:     heartbeats are never read; outside writes are seen when a TTL expires.
  *   - auto:    (the default) a session whose server identity matches a live follower's
- *              ident (PostgreSQL: cluster system_identifier + database oid, one follower per
- *              database; MariaDB: @@server_uid, one follower per server) is "covered". With
+ *              ident (PostgreSQL: cluster system_identifier + the postmaster's start + database
+ *              oid, one follower per database; MariaDB: @@server_uid, one follower per server) is "covered". With
  *              CAPACITOR_TTL set, entries stored while covered are not given CAPACITOR_TTL
  *              and are filed under a key of their own that is only looked up while covered;
  *              without a live follower, today's rules (and CAPACITOR_TTL) apply.
@@ -134,11 +134,27 @@ int cap_follow_scan(const char *dir, cap_follow_scan_fn fn, void *ctx);
 int cap_follow_live(const char *dir, const char *kind, uint64_t max_age_ns);
 
 /* cap_follow_ident - the identity a follower publishes and a session matches on, from the
- * server's own identifiers: kind "postgresql" with the cluster's system_identifier and the
- * database oid (as text), or kind "mariadb" with @@server_uid (MySQL: @@server_uuid) and "".
- * Never 0. */
+ * server's own identifiers: kind "postgresql" with CAP_FOLLOW_PG_SERVER_FMT of the cluster's
+ * system_identifier and its start (CAP_FOLLOW_PG_START_SQL) and the database oid (as text),
+ * or kind "mariadb" with @@server_uid (MySQL: @@server_uuid) and "". Never 0. */
 uint64_t cap_follow_ident(const char *kind, const char *server, size_t server_len,
 			  const char *db, size_t db_len);
+
+/* A copy of a PostgreSQL cluster (pg_basebackup, a promoted standby, a restored backup) keeps
+ * its system_identifier and database oids: what tells the running copies apart is the
+ * postmaster's start, which every role may read and which changes at every start (then the
+ * follower reconnects and publishes it again, and every session reconnects and reads it
+ * back). As microseconds since the epoch, so that neither TimeZone nor DateStyle shapes the
+ * text (the follower's session and the program's may differ in both); a double holds them
+ * exactly (< 2^53). MariaDB's @@server_uid is no part of its data directory: it is the SHA-1
+ * of the port and a MAC address of the machine (10.11, checked), so a copy elsewhere has its
+ * own. Its limit: two servers on the same port behind the same MAC (containers on two hosts
+ * whose generated addresses coincide) share it, and MariaDB has no exact start time to add
+ * (Uptime counts whole seconds) - README.md, "capacitor follow". */
+#define CAP_FOLLOW_PG_START_SQL                                                              \
+	"(pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time()) "             \
+	"OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8::pg_catalog.text"
+#define CAP_FOLLOW_PG_SERVER_FMT "%s@%s" /* system_identifier, start */
 
 /* The library's registry: one table per process of mapped heartbeat files, never unmapped
  * (a hit may be reading one), at most CAP_FOLLOW_TABLE_MAX. The hit path reads it with a few

@@ -587,7 +587,8 @@ static int params_mean_now(const pq_call *call)
 /* One round trip that reads everything that changes what a query returns, on the program's
  * own connection: the server's and the database's identity, the current and session roles
  * (oids), the search path as resolved, the isolation levels, and a digest of every setting
- * (value and reset value, so that RESET and SET ... DEFAULT stay provable from their text).
+ * (value and reset value, so that RESET and SET ... DEFAULT stay provable from their text),
+ * and the server's start, which tells a copy of the cluster from the cluster (cache/follow.h).
  * Only pg_catalog objects, qualified, so the program's search_path cannot redirect them; it
  * reads no table and takes no lock. A role that may not call pg_control_system() is not
  * cached: without the cluster's identity its database's invalidation scope is unknown (its
@@ -611,8 +612,10 @@ static const char pq_probe_sql[] =
 	"g.setting, g.reset_val), E'\\n' ORDER BY g.name)) FROM pg_catalog.pg_settings g "
 	"WHERE g.name OPERATOR(pg_catalog.<>) ALL ('{application_name,transaction_isolation,"
 	"transaction_read_only,transaction_deferrable,statement_timeout,lock_timeout}'"
-	"::pg_catalog.text[]))";
-#define PQ_PROBE_COLS 8
+	"::pg_catalog.text[])), "
+	CAP_FOLLOW_PG_START_SQL;
+#define PQ_PROBE_COLS 9
+#define PQ_PROBE_START (PQ_PROBE_COLS - 1) /* the server's start: not session state */
 
 static enum cap_sql_iso pq_iso_of(const char *v)
 {
@@ -644,7 +647,7 @@ static CAP_COLD void pq_probe(pq_conn *pc, const pq_call *call)
 	pc->unnamed_live = 0; /* a simple query drops the unnamed statement */
 	if (r == NULL || cap_pq.PQresultStatus(r) != PGRES_TUPLES_OK || cap_pq.PQntuples(r) != 1 ||
 	    cap_pq.PQnfields(r) != PQ_PROBE_COLS || cap_pq.PQgetisnull(r, 0, 0) ||
-	    cap_pq.PQgetisnull(r, 0, 1)) {
+	    cap_pq.PQgetisnull(r, 0, 1) || cap_pq.PQgetisnull(r, 0, PQ_PROBE_START)) {
 		if (r)
 			cap_pq.PQclear(r);
 		pc->sess.disabled = 1;
@@ -654,11 +657,18 @@ static CAP_COLD void pq_probe(pq_conn *pc, const pq_call *call)
 		return;
 	}
 	const char *sysid = cap_pq.PQgetvalue(r, 0, 0), *db = cap_pq.PQgetvalue(r, 0, 1);
+	/* keys stay those of the cluster (a copy reached at another address has other keys
+	 * already); following and dead writers' markers need the running server itself */
 	cap_sess_set_identity(&pc->sess, sysid, strlen(sysid), db, strlen(db));
+	char server[160];
+	int sn = snprintf(server, sizeof(server), CAP_FOLLOW_PG_SERVER_FMT, sysid,
+			  cap_pq.PQgetvalue(r, 0, PQ_PROBE_START));
+	size_t sl = sn < 0 ? 0 : (size_t)sn < sizeof(server) ? (size_t)sn : sizeof(server) - 1;
+	cap_sess_set_instance(&pc->sess, cap_hash64(server, sl, 0x1257));
 	cap_sess_set_follow(cap_rt_get(), &pc->sess,
-			    cap_follow_ident("postgresql", sysid, strlen(sysid), db, strlen(db)));
+			    cap_follow_ident("postgresql", server, sl, db, strlen(db)));
 	uint64_t h = 0x70726f6265ULL;
-	for (int i = 2; i < PQ_PROBE_COLS; i++) {
+	for (int i = 2; i < PQ_PROBE_START; i++) {
 		const char *v = cap_pq.PQgetisnull(r, 0, i) ? "\001" : cap_pq.PQgetvalue(r, 0, i);
 		h = cap_hash64(v, strlen(v) + 1, h);
 	}

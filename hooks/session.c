@@ -553,6 +553,18 @@ void cap_sess_server(const cap_sess *s, uint64_t server[2])
 {
 	server[0] = s->ident_base;
 	server[1] = s->cluster_len ? cap_hash64(s->cluster, s->cluster_len, 0x5e) : 0;
+	/* the cluster's identifiers are a copy's too, and an address may be reused: with the
+	 * running server known, both halves name it (unknown, they stay as they were) */
+	if (s->instance) {
+		server[0] = cap_hash64(&s->instance, sizeof(s->instance), server[0]) | 1;
+		if (server[1])
+			server[1] = cap_hash64(&s->instance, sizeof(s->instance), server[1]) | 1;
+	}
+}
+
+void cap_sess_set_instance(cap_sess *s, uint64_t instance)
+{
+	s->instance = instance;
 }
 
 /* mark_set - name set in the connection's marker, then bump it: the write is sent next. A

@@ -97,6 +97,7 @@ typedef struct cap_sess {
 				* memberships and databases; empty: none (the database scope) */
 	/* CAPACITOR_FOLLOW (cache/follow.h) */
 	uint64_t follow_ident; /* cap_follow_ident of the server (and database); 0 unknown */
+	uint64_t instance;     /* the running server (cap_sess_set_instance); 0 unknown */
 	int follow_idx;        /* the registry entry following it, -1 none */
 	uint32_t follow_gen;   /* cap_follow_table_gen() + 1 when follow_idx was found; 0 never */
 	int covered;           /* the last plan's p->covered: keys of covered entries differ */
@@ -167,6 +168,11 @@ void cap_sess_set_db(cap_sess *s, const char *db, size_t n);
  * re-created under its name shares nothing with the old one. */
 void cap_sess_set_identity(cap_sess *s, const void *server, size_t server_len, const void *db,
 			   size_t db_len);
+/* cap_sess_set_instance - a hash of what tells the running server from a copy of it that
+ * shares its identifiers (PostgreSQL: the cluster's system_identifier and the postmaster's
+ * start); 0 unknown. It is part of cap_sess_server: a dead writer's marker is resolved only by
+ * a session of the server that ran the write, not by a copy, where its session never was. */
+void cap_sess_set_instance(cap_sess *s, uint64_t instance);
 /* cap_sess_set_follow - the identity a follower of the session's server (and database) would
  * publish (cap_follow_ident), read from the server with the rest of the session; 0 unknown.
  * Looks for followers in CAPACITOR_DIR (at most once a second; a probe is a round trip

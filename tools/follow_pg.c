@@ -976,17 +976,22 @@ int cap_fw_pg_run(cap_fw *fw)
 	char sysid[64];
 	snprintf(sysid, sizeof(sysid), "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
-	/* sessions match on the database's oid, as the library reads it (hooks/pq.c) */
-	r = exec_want(pr.repl, "SELECT d.oid, d.datname FROM pg_catalog.pg_database d WHERE "
+	/* sessions match on the database's oid and the server's start, as the library reads
+	 * them (hooks/pq.c): a copy of the cluster shares its system_identifier and oids */
+	r = exec_want(pr.repl, "SELECT d.oid, d.datname, " CAP_FOLLOW_PG_START_SQL
+		      " FROM pg_catalog.pg_database d WHERE "
 		      "d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()",
 		      PGRES_TUPLES_OK, err, sizeof(err));
-	if (r == NULL || PQntuples(r) != 1 || PQnfields(r) != 2) {
+	if (r == NULL || PQntuples(r) != 1 || PQnfields(r) != 3 || PQgetisnull(r, 0, 2)) {
 		cap_fw_log("WARNING: cannot read the database's oid (%s): programs with "
 			   "CAPACITOR_FOLLOW cannot match this follower (it still invalidates)",
 			   r ? "unexpected answer" : err);
 		cap_fw_identity(fw, "postgresql", sysid, "", NULL, "");
 	} else {
-		cap_fw_identity(fw, "postgresql", sysid, PQgetvalue(r, 0, 1), sysid,
+		char server[160];
+		snprintf(server, sizeof(server), CAP_FOLLOW_PG_SERVER_FMT, sysid,
+			 PQgetvalue(r, 0, 2));
+		cap_fw_identity(fw, "postgresql", sysid, PQgetvalue(r, 0, 1), server,
 				PQgetvalue(r, 0, 0));
 	}
 	PQclear(r);
