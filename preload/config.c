@@ -291,6 +291,12 @@ void cap_config_default_dir(char *buf, size_t cap)
 	squatted_fallback(buf, cap);
 }
 
+const char *cap_config_shown(const cap_var *var, const char *value)
+{
+	return strcmp(var->name, "CAPACITOR_FOLLOW_DSN") == 0 ? "(not shown: it may hold a password)"
+							       : value;
+}
+
 int cap_config_load(cap_config *c, cap_config_problem_fn problem, void *ctx)
 {
 	int bad = 0;

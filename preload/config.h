@@ -51,6 +51,10 @@ const cap_var *cap_config_vars(size_t *n);
  * problem may be NULL. Does not log: the caller reports. */
 int cap_config_load(cap_config *c, cap_config_problem_fn problem, void *ctx);
 
+/* cap_config_shown - value as it may be printed: a URI that may hold a password
+ * (CAPACITOR_FOLLOW_DSN) is not shown. */
+const char *cap_config_shown(const cap_var *var, const char *value);
+
 /* cap_config_value - format the effective value of var in c into buf (for `capacitor config`). */
 void cap_config_value(const cap_config *c, const cap_var *var, char *buf, size_t cap);
 

@@ -30,7 +30,8 @@ static void report_var(void *ctx, const cap_var *var, const char *value)
 	char line[1024];
 	int n = snprintf(line, sizeof(line),
 			 "capacitor: %s='%.200s' is not valid (expected %s); using the default %s\n",
-			 var->name, value, var->form, var->def[0] ? var->def : "(unset)");
+			 var->name, cap_config_shown(var, value), var->form,
+			 var->def[0] ? var->def : "(unset)");
 	if (n > 0) {
 		ssize_t w = write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 		(void)w;

@@ -281,7 +281,8 @@ static void config_var_problem(void *ctx, const cap_var *var, const char *value)
 	if (r->nbad < CAP_ARRAY_LEN(r->bad))
 		r->bad[r->nbad++] = var->name;
 	fprintf(stderr, "%s: %s='%.200s' is not valid (expected %s); the library uses the default "
-		"%s\n", progname, var->name, value, var->form, var->def[0] ? var->def : "(unset)");
+		"%s\n", progname, var->name, cap_config_shown(var, value), var->form,
+		var->def[0] ? var->def : "(unset)");
 }
 
 static void config_rule_problem(void *ctx, const char *file, unsigned line, const char *text,
