@@ -1,5 +1,6 @@
 /* test_follow.c - the heartbeat file of `capacitor follow` (cache/follow.h): layout, safe
  * creation and reuse, the sequence lock, what "live" means, names, and the directory scan. */
+#include "tests/unit/testdir.h"
 #include "cache/follow.h"
 #include "cache/cap.h"
 #include "cache/engine.h"
@@ -20,20 +21,14 @@ static int dfd = -1;
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cap-test-follow-%d", (int)getpid());
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)!system(cmd);
-	dfd = cap_dir_open(dir);
+	dfd = cap_testdir_open(dir, sizeof(dir), "follow");
 	cr_assert(dfd >= 0);
 }
 
 static void teardown(void)
 {
 	close(dfd);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)!system(cmd);
+	cap_testdir_remove(dir);
 }
 
 TestSuite(follow, .init = setup, .fini = teardown);

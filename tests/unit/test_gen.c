@@ -1,4 +1,5 @@
 /* test_gen.c - generation slots, shared visibility, random bases and the file layout. */
+#include "tests/unit/testdir.h"
 #include "cache/gen.h"
 #include "cache/shmfile.h"
 
@@ -15,20 +16,14 @@ static int dfd = -1;
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cap-test-gen-%d", (int)getpid());
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)!system(cmd);
-	dfd = cap_dir_open(dir);
+	dfd = cap_testdir_open(dir, sizeof(dir), "gen");
 	cr_assert(dfd >= 0);
 }
 
 static void teardown(void)
 {
 	close(dfd);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)!system(cmd);
+	cap_testdir_remove(dir);
 }
 
 TestSuite(gen, .init = setup, .fini = teardown);

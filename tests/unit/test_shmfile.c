@@ -1,4 +1,5 @@
 /* test_shmfile.c - the shared files' life cycle: safety checks, building, publishing, mapping. */
+#include "tests/unit/testdir.h"
 #include "cache/shmfile.h"
 #include "cache/stats_read.h"
 
@@ -17,20 +18,14 @@ static int dfd = -1;
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cap-test-shm-%d", (int)getpid());
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)!system(cmd);
-	dfd = cap_dir_open(dir);
+	dfd = cap_testdir_open(dir, sizeof(dir), "shm");
 	cr_assert(dfd >= 0);
 }
 
 static void teardown(void)
 {
 	close(dfd);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)!system(cmd);
+	cap_testdir_remove(dir);
 }
 
 TestSuite(shm, .init = setup, .fini = teardown);
