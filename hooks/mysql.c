@@ -42,46 +42,6 @@
 #include <string.h>
 #include <strings.h>
 
-struct cap_my_real cap_my;
-
-static const char *const my_sonames[] = { "libmariadb.so.3", "libmysqlclient.so.21",
-					  "libmysqlclient.so.20", "libmysqlclient.so.18",
-					  "libmysqlclient.so", NULL };
-static const char *const my_stems[] = { "libmariadb", "libmysqlclient", NULL };
-static const cap_libfamily my_family = { my_sonames, my_stems };
-static pthread_once_t my_once = PTHREAD_ONCE_INIT;
-static int my_ok;
-
-static void my_resolve_once(void)
-{
-#define CAP_MY_RESOLVE(ret, name, args) cap_my.name = (ret(*) args)cap_resolve(&my_family, #name);
-	CAP_MY_FUNCS(CAP_MY_RESOLVE)
-#undef CAP_MY_RESOLVE
-	my_ok = cap_my.mysql_real_query && cap_my.mysql_send_query &&
-		cap_my.mysql_read_query_result && cap_my.mysql_store_result &&
-		cap_my.mysql_use_result && cap_my.mysql_free_result && cap_my.mysql_fetch_row &&
-		cap_my.mysql_select_db && cap_my.mysql_change_user && cap_my.mysql_close &&
-		cap_my.mysql_real_connect && cap_my.mysql_commit && cap_my.mysql_rollback &&
-		cap_my.mysql_autocommit && cap_my.mysql_init && cap_my.mysql_options &&
-		cap_my.mysql_character_set_name && cap_my.mysql_get_server_version &&
-		cap_my.mysql_stmt_prepare && cap_my.mysql_stmt_execute && cap_my.mysql_stmt_close &&
-		cap_my.mysql_next_result;
-	if (!my_ok)
-		cap_log(CAP_LOG_WARN, "the MySQL client library lacks functions Capacitor needs; "
-			"passing through");
-}
-
-int cap_my_resolve(void)
-{
-	pthread_once(&my_once, my_resolve_once);
-	return my_ok;
-}
-
-void *cap_my_sym(const char *name)
-{
-	return cap_resolve(&my_family, name);
-}
-
 void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap_sql_info *info,
 		 cap_plan *plan)
 {
@@ -274,7 +234,7 @@ static int can_wake(const MYSQL *m)
 static int run_real_query(MYSQL *m, const char *sql, unsigned long len, int arg)
 {
 	(void)arg;
-	return cap_my.mysql_real_query(m, sql, len);
+	return cap_my.real_mysql_real_query(m, sql, len);
 }
 
 static int run_commit(MYSQL *m, const char *sql, unsigned long len, int arg)
@@ -282,7 +242,7 @@ static int run_commit(MYSQL *m, const char *sql, unsigned long len, int arg)
 	(void)sql;
 	(void)len;
 	(void)arg;
-	return cap_my.mysql_commit(m) ? 1 : 0;
+	return cap_my.real_mysql_commit(m) ? 1 : 0;
 }
 
 static int run_rollback(MYSQL *m, const char *sql, unsigned long len, int arg)
@@ -290,14 +250,14 @@ static int run_rollback(MYSQL *m, const char *sql, unsigned long len, int arg)
 	(void)sql;
 	(void)len;
 	(void)arg;
-	return cap_my.mysql_rollback(m) ? 1 : 0;
+	return cap_my.real_mysql_rollback(m) ? 1 : 0;
 }
 
 static int run_autocommit(MYSQL *m, const char *sql, unsigned long len, int arg)
 {
 	(void)sql;
 	(void)len;
-	return cap_my.mysql_autocommit(m, (my_bool)arg) ? 1 : 0;
+	return cap_my.real_mysql_autocommit(m, (my_bool)arg) ? 1 : 0;
 }
 
 /* The text path: mysql_real_query, mysql_query, and the fixed-statement calls. With
@@ -423,11 +383,11 @@ CAP_EXPORT int mysql_real_query(MYSQL *m, const char *q, unsigned long length)
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL || q == NULL)
-		return cap_my.mysql_real_query ? CAP_REAL(cap_my.mysql_real_query(m, q, length)) : -1;
+		return cap_my.real_mysql_real_query ? CAP_REAL(cap_my.real_mysql_real_query(m, q, length)) : -1;
 	size_t len = length == (unsigned long)-1 ? strlen(q) : length;
 	my_conn *mc = cap_my_find(m, 1);
 	if (mc == NULL) {
-		int rc = CAP_REAL(cap_my.mysql_real_query(m, q, length));
+		int rc = CAP_REAL(cap_my.real_mysql_real_query(m, q, length));
 		cap_my_no_state_bump(rt, q, len);
 		return rc;
 	}
@@ -445,11 +405,11 @@ CAP_EXPORT int mysql_next_result(MYSQL *m)
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL)
-		return cap_my.mysql_next_result ? CAP_REAL(cap_my.mysql_next_result(m)) : -1;
+		return cap_my.real_mysql_next_result ? CAP_REAL(cap_my.real_mysql_next_result(m)) : -1;
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc && mc->pend)
 		return -1; /* a hit has exactly one result */
-	int rc = CAP_REAL(cap_my.mysql_next_result(m));
+	int rc = CAP_REAL(cap_my.real_mysql_next_result(m));
 	if (mc && mc->multi_dirty) {
 		cap_engine_bump_db(rt->engine, mc->sess.scope);
 		if (!(m->server_status & SERVER_MORE_RESULTS_EXIST)) {
@@ -466,10 +426,10 @@ CAP_EXPORT my_bool mysql_commit(MYSQL *m)
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL)
-		return cap_my.mysql_commit ? CAP_REAL(cap_my.mysql_commit(m)) : 1;
+		return cap_my.real_mysql_commit ? CAP_REAL(cap_my.real_mysql_commit(m)) : 1;
 	my_conn *mc = cap_my_find(m, 1);
 	if (mc == NULL) {
-		my_bool r = CAP_REAL(cap_my.mysql_commit(m));
+		my_bool r = CAP_REAL(cap_my.real_mysql_commit(m));
 		cap_engine_bump_all(rt->engine);
 		return r;
 	}
@@ -480,10 +440,10 @@ CAP_EXPORT my_bool mysql_rollback(MYSQL *m)
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL)
-		return cap_my.mysql_rollback ? CAP_REAL(cap_my.mysql_rollback(m)) : 1;
+		return cap_my.real_mysql_rollback ? CAP_REAL(cap_my.real_mysql_rollback(m)) : 1;
 	my_conn *mc = cap_my_find(m, 1);
 	if (mc == NULL) {
-		my_bool r = CAP_REAL(cap_my.mysql_rollback(m));
+		my_bool r = CAP_REAL(cap_my.real_mysql_rollback(m));
 		cap_engine_bump_all(rt->engine);
 		return r;
 	}
@@ -494,10 +454,10 @@ CAP_EXPORT my_bool mysql_autocommit(MYSQL *m, my_bool mode)
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL)
-		return cap_my.mysql_autocommit ? CAP_REAL(cap_my.mysql_autocommit(m, mode)) : 1;
+		return cap_my.real_mysql_autocommit ? CAP_REAL(cap_my.real_mysql_autocommit(m, mode)) : 1;
 	my_conn *mc = cap_my_find(m, 1);
 	if (mc == NULL) {
-		my_bool r = CAP_REAL(cap_my.mysql_autocommit(m, mode));
+		my_bool r = CAP_REAL(cap_my.real_mysql_autocommit(m, mode));
 		cap_engine_bump_all(rt->engine);
 		return r;
 	}
@@ -509,11 +469,11 @@ CAP_EXPORT int mysql_select_db(MYSQL *m, const char *db)
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL || db == NULL)
-		return cap_my.mysql_select_db ? CAP_REAL(cap_my.mysql_select_db(m, db)) : 1;
+		return cap_my.real_mysql_select_db ? CAP_REAL(cap_my.real_mysql_select_db(m, db)) : 1;
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc)
 		cap_my_stmt_reset(mc);
-	int rc = CAP_REAL(cap_my.mysql_select_db(m, db));
+	int rc = CAP_REAL(cap_my.real_mysql_select_db(m, db));
 	if (mc && rc == 0) {
 		cap_sess_set_db(&mc->sess, db, strlen(db));
 		cap_my_fix_scope(mc);
@@ -530,9 +490,9 @@ CAP_EXPORT my_bool mysql_change_user(MYSQL *m, const char *user, const char *pas
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL)
-		return cap_my.mysql_change_user ? CAP_REAL(cap_my.mysql_change_user(m, user, passwd, db))
+		return cap_my.real_mysql_change_user ? CAP_REAL(cap_my.real_mysql_change_user(m, user, passwd, db))
 						: 1;
-	my_bool rc = CAP_REAL(cap_my.mysql_change_user(m, user, passwd, db));
+	my_bool rc = CAP_REAL(cap_my.real_mysql_change_user(m, user, passwd, db));
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc)
 		cap_my_forget_session(rt, mc, rc == 0);
@@ -542,9 +502,9 @@ CAP_EXPORT my_bool mysql_change_user(MYSQL *m, const char *user, const char *pas
 CAP_EXPORT int mysql_reset_connection(MYSQL *m)
 {
 	const cap_rt *rt;
-	if (cap_my_bypass(&rt) || m == NULL || cap_my.mysql_reset_connection == NULL)
-		return cap_my.mysql_reset_connection ? CAP_REAL(cap_my.mysql_reset_connection(m)) : 1;
-	int rc = CAP_REAL(cap_my.mysql_reset_connection(m));
+	if (cap_my_bypass(&rt) || m == NULL || cap_my.real_mysql_reset_connection == NULL)
+		return cap_my.real_mysql_reset_connection ? CAP_REAL(cap_my.real_mysql_reset_connection(m)) : 1;
+	int rc = CAP_REAL(cap_my.real_mysql_reset_connection(m));
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc)
 		cap_my_forget_session(rt, mc, rc == 0);
@@ -557,11 +517,11 @@ CAP_EXPORT MYSQL *mysql_real_connect(MYSQL *m, const char *host, const char *use
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL)
-		return cap_my.mysql_real_connect
-			       ? CAP_REAL(cap_my.mysql_real_connect(m, host, user, passwd, db, port,
+		return cap_my.real_mysql_real_connect
+			       ? CAP_REAL(cap_my.real_mysql_real_connect(m, host, user, passwd, db, port,
 								    unix_socket, flags))
 			       : NULL;
-	MYSQL *r = CAP_REAL(cap_my.mysql_real_connect(m, host, user, passwd, db, port,
+	MYSQL *r = CAP_REAL(cap_my.real_mysql_real_connect(m, host, user, passwd, db, port,
 						      unix_socket, flags));
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc)
@@ -572,13 +532,13 @@ CAP_EXPORT MYSQL *mysql_real_connect(MYSQL *m, const char *host, const char *use
 CAP_EXPORT void mysql_close(MYSQL *m)
 {
 	if (!cap_my_resolve()) {
-		if (cap_my.mysql_close)
-			cap_my.mysql_close(m);
+		if (cap_my.real_mysql_close)
+			cap_my.real_mysql_close(m);
 		return;
 	}
 	if (m && !cap_guard) {
 		cap_my_remove(m);
 		cap_my_use_forget_conn(m);
 	}
-	CAP_REAL_VOID(cap_my.mysql_close(m));
+	CAP_REAL_VOID(cap_my.real_mysql_close(m));
 }

@@ -24,18 +24,18 @@
 static int run_send_query(MYSQL *m, const char *sql, unsigned long len, int arg)
 {
 	(void)arg;
-	return cap_my.mysql_send_query(m, sql, len);
+	return cap_my.real_mysql_send_query(m, sql, len);
 }
 
 CAP_EXPORT int mysql_send_query(MYSQL *m, const char *q, unsigned long length)
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL || q == NULL)
-		return cap_my.mysql_send_query ? CAP_REAL(cap_my.mysql_send_query(m, q, length)) : -1;
+		return cap_my.real_mysql_send_query ? CAP_REAL(cap_my.real_mysql_send_query(m, q, length)) : -1;
 	size_t len = length == (unsigned long)-1 ? strlen(q) : length;
 	my_conn *mc = cap_my_find(m, 1);
 	if (mc == NULL) {
-		int rc = CAP_REAL(cap_my.mysql_send_query(m, q, length));
+		int rc = CAP_REAL(cap_my.real_mysql_send_query(m, q, length));
 		cap_my_no_state_bump(rt, q, len);
 		return rc;
 	}
@@ -46,12 +46,12 @@ CAP_EXPORT my_bool mysql_read_query_result(MYSQL *m)
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL)
-		return cap_my.mysql_read_query_result ? CAP_REAL(cap_my.mysql_read_query_result(m)) : 1;
+		return cap_my.real_mysql_read_query_result ? CAP_REAL(cap_my.real_mysql_read_query_result(m)) : 1;
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc && mc->sq_hit) {
 		mc->sq_hit = 0;
 		unsigned long long id = m->insert_id; /* a ping's OK packet zeroes it; a SELECT not */
-		my_bool rc = CAP_REAL(cap_my.mysql_read_query_result(m));
+		my_bool rc = CAP_REAL(cap_my.real_mysql_read_query_result(m));
 		m->insert_id = id;
 		if (rc || mc->pend == NULL) {
 			cap_my_free_res(mc->pend);
@@ -64,8 +64,8 @@ CAP_EXPORT my_bool mysql_read_query_result(MYSQL *m)
 		return 0;
 	}
 	if (mc == NULL || !mc->sq_active)
-		return CAP_REAL(cap_my.mysql_read_query_result(m));
-	my_bool rc = CAP_REAL(cap_my.mysql_read_query_result(m));
+		return CAP_REAL(cap_my.real_mysql_read_query_result(m));
+	my_bool rc = CAP_REAL(cap_my.real_mysql_read_query_result(m));
 	int ok = rc == 0;
 	cap_plan *plan = &mc->sq_plan;
 	if (plan->act == CAP_ACT_CACHE) {
@@ -167,8 +167,8 @@ static void async_rqr(MYSQL *m)
 	mc->pend = NULL;
 	mc->replay_on = 0;
 	unsigned long long id = m->insert_id;
-	if (CAP_REAL(cap_my.mysql_read_query_result(m)) == 0)
-		CAP_REAL(cap_my.mysql_send_query(m, (const char *)mc->replay.data,
+	if (CAP_REAL(cap_my.real_mysql_read_query_result(m)) == 0)
+		CAP_REAL(cap_my.real_mysql_send_query(m, (const char *)mc->replay.data,
 						 (unsigned long)mc->replay.len));
 	m->insert_id = id;
 }

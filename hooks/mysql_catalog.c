@@ -149,15 +149,15 @@ void cap_mycat_release(cap_mycat *c)
 
 static MYSQL *side_connect(MYSQL *conn)
 {
-	MYSQL *side = CAP_REAL(cap_my.mysql_init(NULL));
+	MYSQL *side = CAP_REAL(cap_my.real_mysql_init(NULL));
 	if (side == NULL)
 		return NULL;
 	unsigned int timeout = 5;
-	CAP_REAL(cap_my.mysql_options(side, MYSQL_OPT_CONNECT_TIMEOUT, &timeout));
-	if (CAP_REAL(cap_my.mysql_real_connect(side, conn->host, conn->user, conn->passwd,
+	CAP_REAL(cap_my.real_mysql_options(side, MYSQL_OPT_CONNECT_TIMEOUT, &timeout));
+	if (CAP_REAL(cap_my.real_mysql_real_connect(side, conn->host, conn->user, conn->passwd,
 					       conn->db, conn->port, conn->unix_socket, 0)) == NULL) {
 		cap_log(CAP_LOG_INFO, "catalog connection failed");
-		CAP_REAL_VOID(cap_my.mysql_close(side));
+		CAP_REAL_VOID(cap_my.real_mysql_close(side));
 		return NULL;
 	}
 	return side;
@@ -168,15 +168,15 @@ typedef void (*row_fn)(cap_mycat *c, MYSQL_ROW row, void *arg);
 /* Run q on side and call fn for every row; CAP_OK or an error. */
 static int side_each(MYSQL *side, const char *q, cap_mycat *c, row_fn fn, void *arg)
 {
-	if (CAP_REAL(cap_my.mysql_real_query(side, q, (unsigned long)strlen(q))) != 0)
+	if (CAP_REAL(cap_my.real_mysql_real_query(side, q, (unsigned long)strlen(q))) != 0)
 		return CAP_EIO;
-	MYSQL_RES *r = CAP_REAL(cap_my.mysql_store_result(side));
+	MYSQL_RES *r = CAP_REAL(cap_my.real_mysql_store_result(side));
 	if (r == NULL)
 		return CAP_EIO;
 	MYSQL_ROW row;
-	while ((row = CAP_REAL(cap_my.mysql_fetch_row(r))) != NULL)
+	while ((row = CAP_REAL(cap_my.real_mysql_fetch_row(r))) != NULL)
 		fn(c, row, arg);
-	CAP_REAL_VOID(cap_my.mysql_free_result(r));
+	CAP_REAL_VOID(cap_my.real_mysql_free_result(r));
 	return CAP_OK;
 }
 
@@ -389,14 +389,14 @@ static cap_mycat *cat_load(MYSQL *conn)
 	snprintf(q, sizeof(q), "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA NOT IN %s",
 		 sys_schemas);
 	{
-		if (CAP_REAL(cap_my.mysql_real_query(side, q, (unsigned long)strlen(q))) != 0)
+		if (CAP_REAL(cap_my.real_mysql_real_query(side, q, (unsigned long)strlen(q))) != 0)
 			goto fail;
-		MYSQL_RES *r = CAP_REAL(cap_my.mysql_store_result(side));
+		MYSQL_RES *r = CAP_REAL(cap_my.real_mysql_store_result(side));
 		if (r == NULL)
 			goto fail;
-		MYSQL_ROW row = CAP_REAL(cap_my.mysql_fetch_row(r));
+		MYSQL_ROW row = CAP_REAL(cap_my.real_mysql_fetch_row(r));
 		long n = row && row[0] ? atol(row[0]) : 0;
-		CAP_REAL_VOID(cap_my.mysql_free_result(r));
+		CAP_REAL_VOID(cap_my.real_mysql_free_result(r));
 		while (c->relcap < (uint64_t)n * 4 + 256)
 			c->relcap <<= 1;
 	}
@@ -455,7 +455,7 @@ out:
 		free(x.trig_schemas[i]);
 	free(x.trig_schemas);
 	free(x.info);
-	CAP_REAL_VOID(cap_my.mysql_close(side));
+	CAP_REAL_VOID(cap_my.real_mysql_close(side));
 	return c;
 }
 

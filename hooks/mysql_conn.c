@@ -121,7 +121,7 @@ static void sess_setup(my_conn *mc)
 void cap_my_free_res(MYSQL_RES *r)
 {
 	if (r)
-		CAP_REAL_VOID(cap_my.mysql_free_result(r));
+		CAP_REAL_VOID(cap_my.real_mysql_free_result(r));
 }
 
 /* Forget a pending hit, a pending fill and a send in flight: a new statement starts. */

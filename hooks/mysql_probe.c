@@ -34,7 +34,7 @@ static enum cap_sql_iso iso_of(const char *v)
 
 void cap_my_refresh_params(my_conn *mc)
 {
-	const char *cs = cap_my.mysql_character_set_name(mc->m);
+	const char *cs = cap_my.real_mysql_character_set_name(mc->m);
 	uint64_t h = cap_hash64(cs ? cs : "", cs ? strlen(cs) : 0, 0x6373);
 	cap_sess_set_params(&mc->sess, h);
 	mc->cs_seen = mc->m->charset;
@@ -93,7 +93,7 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 		qn = (int)(sizeof(probe_mariadb) - 1);
 		memcpy(q, probe_mariadb, sizeof(probe_mariadb));
 	} else {
-		unsigned long ver = cap_my.mysql_get_server_version(m);
+		unsigned long ver = cap_my.real_mysql_get_server_version(m);
 		qn = snprintf(q, sizeof(q), probe_mysql,
 			      ver >= 50720 ? "@@transaction_isolation" : "@@tx_isolation");
 	}
@@ -101,15 +101,15 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 	unsigned int warnings = m->warning_count;
 	int ok = 0, have_iso = 0;
 	enum cap_sql_iso iso = CAP_ISO_UNKNOWN;
-	if (CAP_REAL(cap_my.mysql_real_query(m, q, (unsigned long)qn)) == 0) {
-		MYSQL_RES *r = CAP_REAL(cap_my.mysql_store_result(m));
+	if (CAP_REAL(cap_my.real_mysql_real_query(m, q, (unsigned long)qn)) == 0) {
+		MYSQL_RES *r = CAP_REAL(cap_my.real_mysql_store_result(m));
 		MYSQL_ROW row;
 		uint64_t h = 0;
 		char db[256];
 		size_t dbn = 0;
 		int db_null = 1, auto_is_null = 0;
 		uint64_t follow = 0;
-		while (r && r->field_count == 2 && (row = CAP_REAL(cap_my.mysql_fetch_row(r)))) {
+		while (r && r->field_count == 2 && (row = CAP_REAL(cap_my.real_mysql_fetch_row(r)))) {
 			const char *k = row[0] ? row[0] : "";
 			if (strcmp(k, "cap.iso") == 0) {
 				iso = iso_of(row[1]);
@@ -193,10 +193,10 @@ CAP_COLD void cap_my_orphans(const cap_rt *rt, my_conn *mc)
 	unsigned long long affected = m->affected_rows;
 	unsigned int warnings = m->warning_count;
 	int gone = 0;
-	if (CAP_REAL(cap_my.mysql_real_query(m, q, (unsigned long)qn)) == 0) {
-		MYSQL_RES *r = CAP_REAL(cap_my.mysql_store_result(m));
+	if (CAP_REAL(cap_my.real_mysql_real_query(m, q, (unsigned long)qn)) == 0) {
+		MYSQL_RES *r = CAP_REAL(cap_my.real_mysql_store_result(m));
 		MYSQL_ROW row;
-		if (r && r->field_count == 1 && (row = CAP_REAL(cap_my.mysql_fetch_row(r))) &&
+		if (r && r->field_count == 1 && (row = CAP_REAL(cap_my.real_mysql_fetch_row(r))) &&
 		    row[0] && strcmp(row[0], "0") == 0)
 			gone = 1;
 		cap_my_free_res(r);

@@ -45,7 +45,7 @@
 	X(int, mysql_next_result, (MYSQL *))
 
 struct cap_my_real {
-#define CAP_MY_PTR(ret, name, args) ret(*name) args;
+#define CAP_MY_PTR(ret, name, args) ret(*real_##name) args;
 	CAP_MY_FUNCS(CAP_MY_PTR)
 #undef CAP_MY_PTR
 };

@@ -44,9 +44,9 @@ void cap_my_replay_before(my_conn *mc, const cap_sql_info *info, const char *sql
 	if (!reads_diag(info, sql, len) || !cap_my_can_serve(m))
 		return;
 	unsigned long long affected = m->affected_rows;
-	if (CAP_REAL(cap_my.mysql_real_query(m, (const char *)mc->replay.data,
+	if (CAP_REAL(cap_my.real_mysql_real_query(m, (const char *)mc->replay.data,
 					     (unsigned long)mc->replay.len)) == 0)
-		cap_my_free_res(CAP_REAL(cap_my.mysql_store_result(m)));
+		cap_my_free_res(CAP_REAL(cap_my.real_mysql_store_result(m)));
 	m->affected_rows = affected;
 }
 
@@ -225,7 +225,7 @@ CAP_EXPORT MYSQL_RES *mysql_store_result(MYSQL *m)
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL)
-		return cap_my.mysql_store_result ? CAP_REAL(cap_my.mysql_store_result(m)) : NULL;
+		return cap_my.real_mysql_store_result ? CAP_REAL(cap_my.real_mysql_store_result(m)) : NULL;
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc && mc->pend && !mc->sq_hit) {
 		MYSQL_RES *res = mc->pend;
@@ -235,7 +235,7 @@ CAP_EXPORT MYSQL_RES *mysql_store_result(MYSQL *m)
 			m->status = MYSQL_STATUS_READY;
 		return res;
 	}
-	MYSQL_RES *res = CAP_REAL(cap_my.mysql_store_result(m));
+	MYSQL_RES *res = CAP_REAL(cap_my.real_mysql_store_result(m));
 	if (mc && mc->fill) {
 		if (res && m->warning_count == 0 && m->net.last_errno == 0)
 			do_fill(rt, mc, res);
@@ -248,7 +248,7 @@ CAP_EXPORT MYSQL_RES *mysql_use_result(MYSQL *m)
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL)
-		return cap_my.mysql_use_result ? CAP_REAL(cap_my.mysql_use_result(m)) : NULL;
+		return cap_my.real_mysql_use_result ? CAP_REAL(cap_my.real_mysql_use_result(m)) : NULL;
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc && mc->pend && !mc->sq_hit) {
 		MYSQL_RES *res = mc->pend;
@@ -265,19 +265,19 @@ CAP_EXPORT MYSQL_RES *mysql_use_result(MYSQL *m)
 	}
 	if (mc)
 		mc->fill = 0; /* unbuffered results are not stored */
-	return CAP_REAL(cap_my.mysql_use_result(m));
+	return CAP_REAL(cap_my.real_mysql_use_result(m));
 }
 
 CAP_EXPORT MYSQL_ROW mysql_fetch_row(MYSQL_RES *res)
 {
 	if (CAP_LIKELY(__atomic_load_n(&use_count, __ATOMIC_ACQUIRE) == 0) || cap_guard ||
 	    res == NULL || !use_has(res)) {
-		if (CAP_UNLIKELY(cap_my.mysql_fetch_row == NULL) && !cap_my_resolve() &&
-		    cap_my.mysql_fetch_row == NULL)
+		if (CAP_UNLIKELY(cap_my.real_mysql_fetch_row == NULL) && !cap_my_resolve() &&
+		    cap_my.real_mysql_fetch_row == NULL)
 			return NULL;
-		return cap_my.mysql_fetch_row(res);
+		return cap_my.real_mysql_fetch_row(res);
 	}
-	MYSQL_ROW row = cap_my.mysql_fetch_row(res);
+	MYSQL_ROW row = cap_my.real_mysql_fetch_row(res);
 	if (row) {
 		res->row_count++;
 	} else {
@@ -290,7 +290,7 @@ CAP_EXPORT MYSQL_ROW mysql_fetch_row(MYSQL_RES *res)
 CAP_EXPORT void mysql_free_result(MYSQL_RES *res)
 {
 	cap_my_use_forget_res(res);
-	if (cap_my.mysql_free_result == NULL && !cap_my_resolve() && cap_my.mysql_free_result == NULL)
+	if (cap_my.real_mysql_free_result == NULL && !cap_my_resolve() && cap_my.real_mysql_free_result == NULL)
 		return;
-	CAP_REAL_VOID(cap_my.mysql_free_result(res));
+	CAP_REAL_VOID(cap_my.real_mysql_free_result(res));
 }

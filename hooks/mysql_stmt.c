@@ -59,10 +59,10 @@ static int st_abi;
 
 static void st_abi_check(void)
 {
-	unsigned long v = cap_my.mysql_get_client_version ? cap_my.mysql_get_client_version() : 0;
+	unsigned long v = cap_my.real_mysql_get_client_version ? cap_my.real_mysql_get_client_version() : 0;
 	unsigned long h = MARIADB_PACKAGE_VERSION_ID;
-	st_abi = cap_my.mariadb_stmt_execute_direct != NULL && cap_my.mysql_stmt_store_result &&
-		 cap_my.mysql_stmt_free_result && v / 100 == h / 100 &&
+	st_abi = cap_my.real_mariadb_stmt_execute_direct != NULL && cap_my.real_mysql_stmt_store_result &&
+		 cap_my.real_mysql_stmt_free_result && v / 100 == h / 100 &&
 		 (ROWFN_HAS_LEN ? v >= h : v <= h);
 	if (!st_abi)
 		cap_log(CAP_LOG_INFO, "prepared statements are not cached with this client library "
@@ -512,7 +512,7 @@ static int st_install(MYSQL_STMT *st, cap_my_srows *s, unsigned status)
 	if (st->result.data) {
 		/* rows an earlier real execution stored: the library frees them */
 		st->result_cursor = st->result.data;
-		CAP_REAL(cap_my.mysql_stmt_free_result(st));
+		CAP_REAL(cap_my.real_mysql_stmt_free_result(st));
 	}
 	if (!st_attach(st, s, NULL))
 		return 0;
@@ -552,12 +552,12 @@ static int exec_execute(MYSQL_STMT *st, const char *sql, size_t len)
 {
 	(void)sql;
 	(void)len;
-	return cap_my.mysql_stmt_execute(st);
+	return cap_my.real_mysql_stmt_execute(st);
 }
 
 static int exec_direct(MYSQL_STMT *st, const char *sql, size_t len)
 {
-	return cap_my.mariadb_stmt_execute_direct(st, sql, len);
+	return cap_my.real_mariadb_stmt_execute_direct(st, sql, len);
 }
 
 static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const char *sql,
@@ -656,7 +656,7 @@ CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long l
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || st == NULL || q == NULL)
-		return cap_my.mysql_stmt_prepare ? CAP_REAL(cap_my.mysql_stmt_prepare(st, q, length)) : 1;
+		return cap_my.real_mysql_stmt_prepare ? CAP_REAL(cap_my.real_mysql_stmt_prepare(st, q, length)) : 1;
 	size_t len = length == (unsigned long)-1 ? strlen(q) : length;
 	st_set(st, NULL, 0, NULL); /* the library resets the statement: no hit may point into it */
 	my_conn *mc = st->mysql ? cap_my_find(st->mysql, 1) : NULL;
@@ -672,7 +672,7 @@ CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long l
 		memcpy(prep.k, &mc->sess.ident, 16);
 		memcpy(prep.k + 16, &mc->sess.fp, 8);
 	}
-	int rc = CAP_REAL(cap_my.mysql_stmt_prepare(st, q, length));
+	int rc = CAP_REAL(cap_my.real_mysql_stmt_prepare(st, q, length));
 	if (rc == 0)
 		st_set(st, q, len, &prep);
 	return rc;
@@ -684,7 +684,7 @@ CAP_EXPORT int mysql_stmt_execute(MYSQL_STMT *st)
 	if (cap_my_bypass(&rt) || st == NULL || st->mysql == NULL) {
 		if (st && !cap_guard && cap_my_resolve())
 			cap_my_st_drop(st);
-		return cap_my.mysql_stmt_execute ? CAP_REAL(cap_my.mysql_stmt_execute(st)) : 1;
+		return cap_my.real_mysql_stmt_execute ? CAP_REAL(cap_my.real_mysql_stmt_execute(st)) : 1;
 	}
 	my_conn *mc = cap_my_find(st->mysql, 1);
 	size_t len = 0;
@@ -692,7 +692,7 @@ CAP_EXPORT int mysql_stmt_execute(MYSQL_STMT *st)
 	char *sql = st_begin(st, &len, &prep);
 	int rc;
 	if (mc == NULL) {
-		rc = CAP_REAL(cap_my.mysql_stmt_execute(st));
+		rc = CAP_REAL(cap_my.real_mysql_stmt_execute(st));
 		cap_my_no_state_bump(rt, sql, len);
 	} else {
 		rc = my_stmt_exec(rt, mc, st, sql, len, &prep, exec_execute);
@@ -706,15 +706,15 @@ CAP_EXPORT int mysql_stmt_execute(MYSQL_STMT *st)
  * wire (the connection is ready), so the library skips that: its end state is set here. */
 CAP_EXPORT my_bool mysql_stmt_free_result(MYSQL_STMT *st)
 {
-	if (!cap_my_resolve() || cap_my.mysql_stmt_free_result == NULL)
-		return cap_my.mysql_stmt_free_result ? cap_my.mysql_stmt_free_result(st) : 1;
+	if (!cap_my_resolve() || cap_my.real_mysql_stmt_free_result == NULL)
+		return cap_my.real_mysql_stmt_free_result ? cap_my.real_mysql_stmt_free_result(st) : 1;
 	int pending = st && st->mysql && st->stmt_id &&
 		      ((st->state == MYSQL_STMT_WAITING_USE_OR_STORE &&
 			st->default_rset_handler == st_hit_use) ||
 		       (st->fetch_row_func == ROWFN(st_hit_unbuf) &&
 			(st->state == MYSQL_STMT_USE_OR_STORE_CALLED ||
 			 st->state == MYSQL_STMT_USER_FETCHING)));
-	my_bool rc = CAP_REAL(cap_my.mysql_stmt_free_result(st));
+	my_bool rc = CAP_REAL(cap_my.real_mysql_stmt_free_result(st));
 	if (pending) {
 		st->state = MYSQL_STMT_FETCH_DONE;
 		st->fetch_row_func = ROWFN(st_hit_eof);
@@ -724,8 +724,8 @@ CAP_EXPORT my_bool mysql_stmt_free_result(MYSQL_STMT *st)
 
 CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
 {
-	if (!cap_my_resolve() || cap_my.mysql_stmt_store_result == NULL)
-		return cap_my.mysql_stmt_store_result ? cap_my.mysql_stmt_store_result(st) : 1;
+	if (!cap_my_resolve() || cap_my.real_mysql_stmt_store_result == NULL)
+		return cap_my.real_mysql_stmt_store_result ? cap_my.real_mysql_stmt_store_result(st) : 1;
 	if (st && st->mysql) {
 		/* a hit's result is only ours to store, whoever asks (also from inside the
 		 * non-blocking API) */
@@ -735,7 +735,7 @@ CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
 	}
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || st == NULL || st->mysql == NULL)
-		return CAP_REAL(cap_my.mysql_stmt_store_result(st));
+		return CAP_REAL(cap_my.real_mysql_stmt_store_result(st));
 	/* only a result stored whole (nothing fetched before) may fill the cache */
 	my_sfill *f = st->state == MYSQL_STMT_WAITING_USE_OR_STORE ? st_fill_take(st) : NULL;
 	/* the entry keeps the max_length the rows alone need: this store computes it from 0
@@ -755,7 +755,7 @@ CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
 		}
 		st->update_max_length = 1;
 	}
-	int rc = CAP_REAL(cap_my.mysql_stmt_store_result(st));
+	int rc = CAP_REAL(cap_my.real_mysql_stmt_store_result(st));
 	if (f) {
 		MYSQL *m = st->mysql;
 		if (rc == 0 && m && m->warning_count == 0 && m->net.last_errno == 0 &&
@@ -787,15 +787,15 @@ CAP_EXPORT int mariadb_stmt_execute_direct(MYSQL_STMT *st, const char *q, size_t
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || st == NULL || st->mysql == NULL || q == NULL ||
-	    cap_my.mariadb_stmt_execute_direct == NULL)
-		return cap_my.mariadb_stmt_execute_direct
-			       ? CAP_REAL(cap_my.mariadb_stmt_execute_direct(st, q, length))
+	    cap_my.real_mariadb_stmt_execute_direct == NULL)
+		return cap_my.real_mariadb_stmt_execute_direct
+			       ? CAP_REAL(cap_my.real_mariadb_stmt_execute_direct(st, q, length))
 			       : 1;
 	size_t len = length == (size_t)-1 ? strlen(q) : length;
 	st_set(st, q, len, NULL);
 	my_conn *mc = cap_my_find(st->mysql, 1);
 	if (mc == NULL) {
-		int rc = CAP_REAL(cap_my.mariadb_stmt_execute_direct(st, q, length));
+		int rc = CAP_REAL(cap_my.real_mariadb_stmt_execute_direct(st, q, length));
 		cap_my_no_state_bump(rt, q, len);
 		return rc;
 	}
@@ -806,8 +806,8 @@ CAP_EXPORT int mariadb_stmt_execute_direct(MYSQL_STMT *st, const char *q, size_t
 CAP_EXPORT my_bool mysql_stmt_close(MYSQL_STMT *st)
 {
 	if (!cap_my_resolve())
-		return cap_my.mysql_stmt_close ? cap_my.mysql_stmt_close(st) : 1;
+		return cap_my.real_mysql_stmt_close ? cap_my.real_mysql_stmt_close(st) : 1;
 	if (st && !cap_guard)
 		st_set(st, NULL, 0, NULL);
-	return CAP_REAL(cap_my.mysql_stmt_close(st));
+	return CAP_REAL(cap_my.real_mysql_stmt_close(st));
 }

@@ -48,45 +48,6 @@
 
 #define CAP_EXPORT __attribute__((visibility("default")))
 
-struct cap_pq_real cap_pq;
-
-static const char *const pq_sonames[] = { "libpq.so.5", "libpq.so", NULL };
-static const char *const pq_stems[] = { "libpq", NULL };
-static const cap_libfamily pq_family = { pq_sonames, pq_stems };
-static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
-static int pq_ok;
-
-static void pq_resolve_once(void)
-{
-#define CAP_PQ_RESOLVE(ret, name, args) cap_pq.name = (ret(*) args)cap_resolve(&pq_family, #name);
-	CAP_PQ_FUNCS(CAP_PQ_RESOLVE)
-#undef CAP_PQ_RESOLVE
-	/* Everything the cache path calls must be there; the optional ones (pipeline mode) may
-	 * be missing from an old libpq. */
-	pq_ok = cap_pq.PQexec && cap_pq.PQexecParams && cap_pq.PQprepare && cap_pq.PQexecPrepared &&
-		cap_pq.PQsendQuery && cap_pq.PQsendQueryParams && cap_pq.PQsendPrepare &&
-		cap_pq.PQsendQueryPrepared && cap_pq.PQgetResult && cap_pq.PQisBusy &&
-		cap_pq.PQconsumeInput && cap_pq.PQfinish && cap_pq.PQreset &&
-		cap_pq.PQtransactionStatus && cap_pq.PQisnonblocking && cap_pq.PQhost &&
-		cap_pq.PQport && cap_pq.PQdb && cap_pq.PQuser && cap_pq.PQparameterStatus &&
-		cap_pq.PQresultStatus && cap_pq.PQntuples && cap_pq.PQnfields && cap_pq.PQfname &&
-		cap_pq.PQftable && cap_pq.PQftablecol && cap_pq.PQfformat && cap_pq.PQftype &&
-		cap_pq.PQfsize && cap_pq.PQfmod && cap_pq.PQcmdStatus && cap_pq.PQgetvalue &&
-		cap_pq.PQgetlength && cap_pq.PQgetisnull && cap_pq.PQclear &&
-		cap_pq.PQmakeEmptyPGresult && cap_pq.PQsetResultAttrs && cap_pq.PQsetvalue &&
-		cap_pq.PQsetNoticeReceiver && cap_pq.PQconninfo && cap_pq.PQconninfoFree &&
-		cap_pq.PQconnectdbParams && cap_pq.PQstatus && cap_pq.PQresetStart &&
-		cap_pq.PQsetSingleRowMode;
-	if (!pq_ok)
-		cap_log(CAP_LOG_WARN, "libpq lacks functions Capacitor needs; passing through");
-}
-
-int cap_pq_resolve(void)
-{
-	pthread_once(&pq_once, pq_resolve_once);
-	return pq_ok;
-}
-
 /* ---- per-connection state -------------------------------------------------------------- */
 
 typedef struct pq_prep {
@@ -253,17 +214,17 @@ static void preps_forget(pq_conn *pc)
 
 static void sess_setup(pq_conn *pc)
 {
-	const char *host = cap_pq.PQhost(pc->conn), *port = cap_pq.PQport(pc->conn);
-	const char *db = cap_pq.PQdb(pc->conn), *user = cap_pq.PQuser(pc->conn);
+	const char *host = cap_pq.real_PQhost(pc->conn), *port = cap_pq.real_PQport(pc->conn);
+	const char *db = cap_pq.real_PQdb(pc->conn), *user = cap_pq.real_PQuser(pc->conn);
 	/* options (PGOPTIONS) sets server parameters the server never reports back
 	 * (bytea_output, extra_float_digits, custom settings that RLS policies read...) */
 	char options[512] = "";
-	PQconninfoOption *ci = cap_pq.PQconninfo(pc->conn);
+	PQconninfoOption *ci = cap_pq.real_PQconninfo(pc->conn);
 	for (PQconninfoOption *o = ci; o && o->keyword; o++)
 		if (strcmp(o->keyword, "options") == 0 && o->val)
 			snprintf(options, sizeof(options), "%s", o->val);
 	if (ci)
-		cap_pq.PQconninfoFree(ci);
+		cap_pq.real_PQconninfoFree(ci);
 	char ident[1536];
 	int n = snprintf(ident, sizeof(ident), "pg%c%s%c%s%c%s%c%s", 0, host ? host : "", 0,
 			 port ? port : "", 0, user ? user : "", 0, options);
@@ -279,7 +240,7 @@ static void sess_setup(pq_conn *pc)
 	pc->sess.scope_unsure = 1;
 	/* the backend's pid: a marker of a write of ours left by our death is resolved once
 	 * pg_stat_activity no longer lists it (pq_orphans) */
-	pc->sess.srv_session = cap_pq.PQbackendPID ? (uint64_t)cap_pq.PQbackendPID(pc->conn) : 0;
+	pc->sess.srv_session = cap_pq.real_PQbackendPID ? (uint64_t)cap_pq.real_PQbackendPID(pc->conn) : 0;
 	cap_sess_unknown(&pc->sess, 0);
 	pc->unnamed_live = 0; /* a new session has none; every call that makes one is ours */
 	pc->params_dirty = 1;
@@ -310,7 +271,7 @@ static pq_conn *pq_find(PGconn *conn, int create)
 			pc->rx = calloc(1, sizeof(*pc->rx));
 			if (pc->rx) {
 				/* libpq's default receiver takes no argument */
-				pc->rx->app = cap_pq.PQsetNoticeReceiver(conn, pq_notice_rx, pc->rx);
+				pc->rx->app = cap_pq.real_PQsetNoticeReceiver(conn, pq_notice_rx, pc->rx);
 			}
 			pc->next = pq_table[b];
 			pq_table[b] = pc;
@@ -489,10 +450,10 @@ static void refresh_params(pq_conn *pc)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL;
 	for (size_t i = 0; i < CAP_ARRAY_LEN(pq_param_names); i++) {
-		const char *v = cap_pq.PQparameterStatus(pc->conn, pq_param_names[i]);
+		const char *v = cap_pq.real_PQparameterStatus(pc->conn, pq_param_names[i]);
 		h = cap_hash64(v ? v : "\001", v ? strlen(v) : 1, h);
 	}
-	const char *sb = cap_pq.PQparameterStatus(pc->conn, "in_hot_standby");
+	const char *sb = cap_pq.real_PQparameterStatus(pc->conn, "in_hot_standby");
 	pc->standby = sb && strcmp(sb, "on") == 0;
 	/* a reported setting moved: by a statement of the program, or by a configuration reload
 	 * (ALTER SYSTEM or postgresql.conf, then SIGHUP), which the server applies before the
@@ -510,13 +471,13 @@ static void refresh_params(pq_conn *pc)
 static int in_txn_now(const pq_conn *pc)
 {
 	PGTransactionStatusType t =
-		pc->ghost ? pc->ghost_txn : cap_pq.PQtransactionStatus(pc->conn);
+		pc->ghost ? pc->ghost_txn : cap_pq.real_PQtransactionStatus(pc->conn);
 	return t == PQTRANS_INTRANS ? 1 : t == PQTRANS_INERROR ? 2 : 0;
 }
 
 static int pipeline_on(const PGconn *conn)
 {
-	return cap_pq.PQpipelineStatus && cap_pq.PQpipelineStatus(conn) != PQ_PIPELINE_OFF;
+	return cap_pq.real_PQpipelineStatus && cap_pq.real_PQpipelineStatus(conn) != PQ_PIPELINE_OFF;
 }
 
 static void unnamed_stale(pq_conn *pc)
@@ -546,8 +507,8 @@ static cap_pqcat *pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *
 		    (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN);
 	/* the catalog query destroys the unnamed statement: one we know is given back before the
 	 * program uses it (unnamed_restore); one prepared where we could not see is lost */
-	if (needs && cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->pend &&
-	    !pc->fl_active && !pipeline_on(pc->conn) && cap_pq.PQstatus(pc->conn) == CONNECTION_OK) {
+	if (needs && cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->pend &&
+	    !pc->fl_active && !pipeline_on(pc->conn) && cap_pq.real_PQstatus(pc->conn) == CONNECTION_OK) {
 		int loaded = 0;
 		pq_quiet = 1;
 		cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat, &loaded);
@@ -636,44 +597,44 @@ static enum cap_sql_iso pq_iso_of(const char *v)
  * A probe that fails turns caching off on the connection. */
 static CAP_COLD void pq_probe(pq_conn *pc, const pq_call *call)
 {
-	if (cap_pq.PQtransactionStatus(pc->conn) != PQTRANS_IDLE || pipeline_on(pc->conn) ||
+	if (cap_pq.real_PQtransactionStatus(pc->conn) != PQTRANS_IDLE || pipeline_on(pc->conn) ||
 	    (pc->unnamed_live && call->stmt_name != NULL))
 		return;
 	if (pc->rx)
 		pc->rx->mute = 1;
-	PGresult *r = CAP_REAL(cap_pq.PQexec(pc->conn, pq_probe_sql));
+	PGresult *r = CAP_REAL(cap_pq.real_PQexec(pc->conn, pq_probe_sql));
 	if (pc->rx)
 		pc->rx->mute = 0;
 	pc->unnamed_live = 0; /* a simple query drops the unnamed statement */
-	if (r == NULL || cap_pq.PQresultStatus(r) != PGRES_TUPLES_OK || cap_pq.PQntuples(r) != 1 ||
-	    cap_pq.PQnfields(r) != PQ_PROBE_COLS || cap_pq.PQgetisnull(r, 0, 0) ||
-	    cap_pq.PQgetisnull(r, 0, 1) || cap_pq.PQgetisnull(r, 0, PQ_PROBE_START)) {
+	if (r == NULL || cap_pq.real_PQresultStatus(r) != PGRES_TUPLES_OK || cap_pq.real_PQntuples(r) != 1 ||
+	    cap_pq.real_PQnfields(r) != PQ_PROBE_COLS || cap_pq.real_PQgetisnull(r, 0, 0) ||
+	    cap_pq.real_PQgetisnull(r, 0, 1) || cap_pq.real_PQgetisnull(r, 0, PQ_PROBE_START)) {
 		if (r)
-			cap_pq.PQclear(r);
+			cap_pq.real_PQclear(r);
 		pc->sess.disabled = 1;
 		pc->sess.probe_need = 0;
 		cap_log(CAP_LOG_WARN, "could not read the PostgreSQL session's state (is "
 			"pg_control_system() granted to the role?); this session is not cached");
 		return;
 	}
-	const char *sysid = cap_pq.PQgetvalue(r, 0, 0), *db = cap_pq.PQgetvalue(r, 0, 1);
+	const char *sysid = cap_pq.real_PQgetvalue(r, 0, 0), *db = cap_pq.real_PQgetvalue(r, 0, 1);
 	/* keys stay those of the cluster (a copy reached at another address has other keys
 	 * already); following and dead writers' markers need the running server itself */
 	cap_sess_set_identity(&pc->sess, sysid, strlen(sysid), db, strlen(db));
 	char server[160];
 	int sn = snprintf(server, sizeof(server), CAP_FOLLOW_PG_SERVER_FMT, sysid,
-			  cap_pq.PQgetvalue(r, 0, PQ_PROBE_START));
+			  cap_pq.real_PQgetvalue(r, 0, PQ_PROBE_START));
 	size_t sl = sn < 0 ? 0 : (size_t)sn < sizeof(server) ? (size_t)sn : sizeof(server) - 1;
 	cap_sess_set_instance(&pc->sess, cap_hash64(server, sl, 0x1257));
 	cap_sess_set_follow(cap_rt_get(), &pc->sess,
 			    cap_follow_ident("postgresql", server, sl, db, strlen(db)));
 	uint64_t h = 0x70726f6265ULL;
 	for (int i = 2; i < PQ_PROBE_START; i++) {
-		const char *v = cap_pq.PQgetisnull(r, 0, i) ? "\001" : cap_pq.PQgetvalue(r, 0, i);
+		const char *v = cap_pq.real_PQgetisnull(r, 0, i) ? "\001" : cap_pq.real_PQgetvalue(r, 0, i);
 		h = cap_hash64(v, strlen(v) + 1, h);
 	}
-	cap_sess_probed(&pc->sess, h, pq_iso_of(cap_pq.PQgetvalue(r, 0, 6)));
-	cap_pq.PQclear(r);
+	cap_sess_probed(&pc->sess, h, pq_iso_of(cap_pq.real_PQgetvalue(r, 0, 6)));
+	cap_pq.real_PQclear(r);
 	pc->probe_ns = cap_now_ns();
 }
 
@@ -708,7 +669,7 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 	 * (search_path on PostgreSQL 15), and a connection that only hits never sees even the
 	 * reported ones: a read reads the state back when the last read-back is a minute old */
 	if (CAP_UNLIKELY(cap_now_ns() - pc->probe_ns > CAP_PQ_REPROBE_NS) && !pc->sess.probe_need &&
-	    info->kind == CAP_SQL_READ && cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_IDLE)
+	    info->kind == CAP_SQL_READ && cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE)
 		cap_sess_unknown(&pc->sess, 0);
 	cap_pqcat *cat = pq_catalog(rt, pc, info);
 	if (CAP_UNLIKELY(pc->sess.probe_need) && cat != NULL &&
@@ -799,7 +760,7 @@ static int result_ok(const PGresult *r)
 {
 	if (r == NULL)
 		return 0;
-	ExecStatusType st = cap_pq.PQresultStatus(r);
+	ExecStatusType st = cap_pq.real_PQresultStatus(r);
 	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY ||
 	       st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH ||
 	       st == PGRES_SINGLE_TUPLE;
@@ -889,9 +850,9 @@ static PGresult *unnamed_restore(pq_conn *pc)
 	pq_prep *p = prep_find(pc, "");
 	if (p == NULL || !p->stale)
 		return NULL;
-	PGresult *r = CAP_REAL(cap_pq.PQprepare(pc->conn, "", p->sql, p->nparams, p->types));
-	if (r && cap_pq.PQresultStatus(r) == PGRES_COMMAND_OK) {
-		cap_pq.PQclear(r);
+	PGresult *r = CAP_REAL(cap_pq.real_PQprepare(pc->conn, "", p->sql, p->nparams, p->types));
+	if (r && cap_pq.real_PQresultStatus(r) == PGRES_COMMAND_OK) {
+		cap_pq.real_PQclear(r);
 		p->stale = 0;
 		return NULL;
 	}
@@ -905,17 +866,17 @@ static int listening_now(pq_conn *pc)
 {
 	/* only between transactions: inside one, our query could take its snapshot */
 	if (pc->pend || pc->fl_active || pipeline_on(pc->conn) ||
-	    cap_pq.PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
+	    cap_pq.real_PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
 		return 1;
 	pq_quiet = 1;
-	PGresult *r = CAP_REAL(cap_pq.PQexec(
+	PGresult *r = CAP_REAL(cap_pq.real_PQexec(
 		pc->conn, "SELECT pg_catalog.count(*) FROM pg_catalog.pg_listening_channels()"));
 	pq_quiet = 0;
 	unnamed_stale(pc); /* a simple query destroys it */
 	pc->unnamed_live = prep_find(pc, "") != NULL;
-	if (r && cap_pq.PQresultStatus(r) == PGRES_TUPLES_OK && cap_pq.PQntuples(r) == 1)
-		pc->listening = strcmp(cap_pq.PQgetvalue(r, 0, 0), "0") == 0 ? LISTEN_NO : LISTEN_YES;
-	cap_pq.PQclear(r);
+	if (r && cap_pq.real_PQresultStatus(r) == PGRES_TUPLES_OK && cap_pq.real_PQntuples(r) == 1)
+		pc->listening = strcmp(cap_pq.real_PQgetvalue(r, 0, 0), "0") == 0 ? LISTEN_NO : LISTEN_YES;
+	cap_pq.real_PQclear(r);
 	return pc->listening != LISTEN_NO;
 }
 
@@ -923,7 +884,7 @@ static int listening_now(pq_conn *pc)
  * nor on one that listens (a round trip would deliver its notifications). */
 static int hit_allowed(pq_conn *pc)
 {
-	if (cap_pq.PQstatus(pc->conn) != CONNECTION_OK || pc->listening == LISTEN_YES)
+	if (cap_pq.real_PQstatus(pc->conn) != CONNECTION_OK || pc->listening == LISTEN_YES)
 		return 0;
 	return pc->listening == LISTEN_NO || !listening_now(pc);
 }
@@ -943,8 +904,8 @@ static CAP_COLD void pq_orphans(const cap_rt *rt, pq_conn *pc)
 		return;
 	uint64_t now = cap_now_ns();
 	if (now < pc->orphan_next || pc->pend || pc->fl_active || pc->ghost ||
-	    pipeline_on(pc->conn) || cap_pq.PQisnonblocking(pc->conn) ||
-	    cap_pq.PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
+	    pipeline_on(pc->conn) || cap_pq.real_PQisnonblocking(pc->conn) ||
+	    cap_pq.real_PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
 		return;
 	pc->orphan_next = now + ORPHAN_NS;
 	char sql[128];
@@ -952,32 +913,32 @@ static CAP_COLD void pq_orphans(const cap_rt *rt, pq_conn *pc)
 		 "SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity WHERE pid = %llu",
 		 (unsigned long long)o.session);
 	pq_quiet = 1;
-	PGresult *r = CAP_REAL(cap_pq.PQexec(pc->conn, sql));
+	PGresult *r = CAP_REAL(cap_pq.real_PQexec(pc->conn, sql));
 	pq_quiet = 0;
 	unnamed_stale(pc); /* a simple query destroys it */
 	pc->unnamed_live = prep_find(pc, "") != NULL;
-	if (r && cap_pq.PQresultStatus(r) == PGRES_TUPLES_OK && cap_pq.PQntuples(r) == 1 &&
-	    strcmp(cap_pq.PQgetvalue(r, 0, 0), "0") == 0)
+	if (r && cap_pq.real_PQresultStatus(r) == PGRES_TUPLES_OK && cap_pq.real_PQntuples(r) == 1 &&
+	    strcmp(cap_pq.real_PQgetvalue(r, 0, 0), "0") == 0)
 		cap_engine_orphan_done(rt->engine, &o);
-	cap_pq.PQclear(r);
+	cap_pq.real_PQclear(r);
 }
 
 typedef PGresult *(*pq_sync_fn)(PGconn *conn, const pq_call *call);
 
 static PGresult *run_exec(PGconn *conn, const pq_call *c)
 {
-	return cap_pq.PQexec(conn, c->sql);
+	return cap_pq.real_PQexec(conn, c->sql);
 }
 
 static PGresult *run_params(PGconn *conn, const pq_call *c)
 {
-	return cap_pq.PQexecParams(conn, c->sql, c->nparams, c->types, c->values, c->lengths,
+	return cap_pq.real_PQexecParams(conn, c->sql, c->nparams, c->types, c->values, c->lengths,
 				   c->formats, c->result_format);
 }
 
 static PGresult *run_prepared(PGconn *conn, const pq_call *c)
 {
-	return cap_pq.PQexecPrepared(conn, c->stmt_name, c->nparams, c->values, c->lengths,
+	return cap_pq.real_PQexecPrepared(conn, c->stmt_name, c->nparams, c->values, c->lengths,
 				     c->formats, c->result_format);
 }
 
@@ -1026,10 +987,10 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 			}
 			unsigned notices = rx_count(pc);
 			PGresult *res = CAP_REAL(fn(pc->conn, call));
-			if (plan.can_fill && res && cap_pq.PQresultStatus(res) == PGRES_TUPLES_OK &&
+			if (plan.can_fill && res && cap_pq.real_PQresultStatus(res) == PGRES_TUPLES_OK &&
 			    notices == rx_count(pc))
 				pq_fill(rt, pc, &key, &plan, res);
-			else if (res && cap_pq.PQresultStatus(res) != PGRES_TUPLES_OK)
+			else if (res && cap_pq.real_PQresultStatus(res) != PGRES_TUPLES_OK)
 				plan.reason = CAP_REASON_error;
 			cap_keymat_done(&km);
 			track_unnamed(pc, call);
@@ -1049,7 +1010,7 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	}
 	PGresult *res = CAP_REAL(fn(pc->conn, call));
 	track_unnamed(pc, call);
-	ExecStatusType st = res ? cap_pq.PQresultStatus(res) : PGRES_FATAL_ERROR;
+	ExecStatusType st = res ? cap_pq.real_PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
 		/* the statement finishes when the program reads the final result: track it (with
 		 * no memory for that, its end is taken as now, as for any other statement) */
@@ -1112,13 +1073,13 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 static int ghost_absorb(pq_conn *pc)
 {
 	while (pc->ghost) {
-		if (CAP_REAL(cap_pq.PQisBusy(pc->conn)))
+		if (CAP_REAL(cap_pq.real_PQisBusy(pc->conn)))
 			return 0;
-		PGresult *r = CAP_REAL(cap_pq.PQgetResult(pc->conn)); /* not busy: does not wait */
+		PGresult *r = CAP_REAL(cap_pq.real_PQgetResult(pc->conn)); /* not busy: does not wait */
 		if (r == NULL)
 			pc->ghost = 0;
 		else
-			cap_pq.PQclear(r);
+			cap_pq.real_PQclear(r);
 	}
 	return 1;
 }
@@ -1130,8 +1091,8 @@ static void ghost_drain(pq_conn *pc)
 	if (pc == NULL || !pc->ghost)
 		return;
 	PGresult *r;
-	while ((r = CAP_REAL(cap_pq.PQgetResult(pc->conn))) != NULL)
-		cap_pq.PQclear(r);
+	while ((r = CAP_REAL(cap_pq.real_PQgetResult(pc->conn))) != NULL)
+		cap_pq.real_PQclear(r);
 	pc->ghost = 0;
 }
 
@@ -1142,8 +1103,8 @@ static int ghost_cover(pq_conn *pc)
 {
 	if (!ghost_absorb(pc))
 		return 1;
-	PGTransactionStatusType t = cap_pq.PQtransactionStatus(pc->conn);
-	if (!CAP_REAL(cap_pq.PQsendQuery(pc->conn, "")))
+	PGTransactionStatusType t = cap_pq.real_PQtransactionStatus(pc->conn);
+	if (!CAP_REAL(cap_pq.real_PQsendQuery(pc->conn, "")))
 		return 0;
 	pc->ghost = 1;
 	pc->ghost_txn = t;
@@ -1163,18 +1124,18 @@ typedef int (*pq_send_fn)(PGconn *conn, const pq_call *call);
 
 static int send_query(PGconn *conn, const pq_call *c)
 {
-	return cap_pq.PQsendQuery(conn, c->sql);
+	return cap_pq.real_PQsendQuery(conn, c->sql);
 }
 
 static int send_params(PGconn *conn, const pq_call *c)
 {
-	return cap_pq.PQsendQueryParams(conn, c->sql, c->nparams, c->types, c->values, c->lengths,
+	return cap_pq.real_PQsendQueryParams(conn, c->sql, c->nparams, c->types, c->values, c->lengths,
 					c->formats, c->result_format);
 }
 
 static int send_prepared(PGconn *conn, const pq_call *c)
 {
-	return cap_pq.PQsendQueryPrepared(conn, c->stmt_name, c->nparams, c->values, c->lengths,
+	return cap_pq.real_PQsendQueryPrepared(conn, c->stmt_name, c->nparams, c->values, c->lengths,
 					  c->formats, c->result_format);
 }
 
@@ -1241,7 +1202,7 @@ static void pipe_synced(const cap_rt *rt, pq_conn *pc)
 	cap_sess_bump_db(rt, &pc->sess);
 	if (pc->pipe_cluster || pc->sess.wset_cluster)
 		cap_sess_bump_cluster(rt, &pc->sess);
-	if (cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_IDLE)
+	if (cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE)
 		cap_sess_unmark(rt, &pc->sess);
 }
 
@@ -1254,7 +1215,7 @@ static int pq_settle_inflight(const cap_rt *rt, pq_conn *pc)
 {
 	if (!pc->fl_active)
 		return 1;
-	if (cap_pq.PQtransactionStatus(pc->conn) == PQTRANS_ACTIVE)
+	if (cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_ACTIVE)
 		return 0;
 	pq_finish_inflight(rt, pc);
 	return 1;
@@ -1295,7 +1256,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 			int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
 			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
 				int rows = cap_pq_rows(pc->pend_val.data, pc->pend_val.len);
-				int nonblocking = cap_pq.PQisnonblocking(pc->conn) || pc->ghost;
+				int nonblocking = cap_pq.real_PQisnonblocking(pc->conn) || pc->ghost;
 				pq_prep *up = NULL;
 				if (rows >= 0 && call->extended && (up = unnamed_hit_prep(call)) == NULL)
 					rows = -1; /* served, it would leave the unnamed statement wrong */
@@ -1370,7 +1331,7 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	pc->fl_results = 0;
 	if (call->stmt_name && call->stmt_name[0] == '\0') {
 		PGresult *bad = unnamed_restore(pc);
-		cap_pq.PQclear(bad); /* the server will say it has no unnamed statement */
+		cap_pq.real_PQclear(bad); /* the server will say it has no unnamed statement */
 	}
 	int sent = CAP_REAL(fn(pc->conn, call));
 	track_unnamed(pc, call);
@@ -1406,7 +1367,7 @@ static void pq_finish_inflight(const cap_rt *rt, pq_conn *pc)
 /* Account one result of an in-flight statement; fill the cache from a miss's result. */
 static void pq_inflight_result(const cap_rt *rt, pq_conn *pc, const PGresult *res)
 {
-	ExecStatusType st = cap_pq.PQresultStatus(res);
+	ExecStatusType st = cap_pq.real_PQresultStatus(res);
 	pc->fl_results++;
 	if (!result_ok(res)) {
 		pc->fl_ok = 0;
@@ -1470,7 +1431,7 @@ CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
 {
 	const cap_rt *rt;
 	if (pq_bypass(&rt) || conn == NULL || query == NULL)
-		return cap_pq.PQexec ? CAP_REAL(cap_pq.PQexec(conn, query)) : NULL;
+		return cap_pq.real_PQexec ? CAP_REAL(cap_pq.real_PQexec(conn, query)) : NULL;
 	pq_conn *pc = pq_find(conn, 1);
 	if (pc && pc->pend && !pc->pend_empty)
 		pend_clear(pc); /* a pending hit was never read: the program moved on */
@@ -1479,7 +1440,7 @@ CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
 	ghost_drain(pc);
 	if (pc == NULL || pc->fl_active || pc->pend || pipeline_on(conn)) {
 		/* libpq refuses these (busy, pipeline) or we have no state: bump to be safe */
-		PGresult *r = CAP_REAL(cap_pq.PQexec(conn, query));
+		PGresult *r = CAP_REAL(cap_pq.real_PQexec(conn, query));
 		if (pc)
 			cap_sess_bump_db(rt, &pc->sess);
 		else
@@ -1496,8 +1457,8 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 {
 	const cap_rt *rt;
 	if (pq_bypass(&rt) || conn == NULL || command == NULL || nParams < 0)
-		return cap_pq.PQexecParams
-			       ? CAP_REAL(cap_pq.PQexecParams(conn, command, nParams, paramTypes,
+		return cap_pq.real_PQexecParams
+			       ? CAP_REAL(cap_pq.real_PQexecParams(conn, command, nParams, paramTypes,
 							      paramValues, paramLengths,
 							      paramFormats, resultFormat))
 			       : NULL;
@@ -1527,7 +1488,7 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
  * what it reads is not stored (session.c, txn_snap). */
 static void snap_taken(pq_conn *pc)
 {
-	if (pc && cap_pq.PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
+	if (pc && cap_pq.real_PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
 		pc->sess.txn_snap = 1;
 }
 
@@ -1536,8 +1497,8 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 {
 	const cap_rt *rt;
 	if (pq_bypass(&rt) || conn == NULL || query == NULL)
-		return cap_pq.PQprepare
-			       ? CAP_REAL(cap_pq.PQprepare(conn, stmtName, query, nParams, paramTypes))
+		return cap_pq.real_PQprepare
+			       ? CAP_REAL(cap_pq.real_PQprepare(conn, stmtName, query, nParams, paramTypes))
 			       : NULL;
 	pq_conn *pc = pq_find(conn, 1);
 	if (pc && pc->pend && !pc->pend_empty)
@@ -1546,10 +1507,10 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 		pq_settle_inflight(rt, pc);
 	ghost_drain(pc);
 	snap_taken(pc);
-	PGresult *res = CAP_REAL(cap_pq.PQprepare(conn, stmtName, query, nParams, paramTypes));
+	PGresult *res = CAP_REAL(cap_pq.real_PQprepare(conn, stmtName, query, nParams, paramTypes));
 	if (pc && (stmtName == NULL || stmtName[0] == '\0'))
 		pc->unnamed_live = 1;
-	if (pc && res && cap_pq.PQresultStatus(res) == PGRES_COMMAND_OK) {
+	if (pc && res && cap_pq.real_PQresultStatus(res) == PGRES_COMMAND_OK) {
 		pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
 		if (p)
 			prep_add(pc, p);
@@ -1587,8 +1548,8 @@ CAP_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nPar
 {
 	const cap_rt *rt;
 	if (pq_bypass(&rt) || conn == NULL || nParams < 0)
-		return cap_pq.PQexecPrepared
-			       ? CAP_REAL(cap_pq.PQexecPrepared(conn, stmtName, nParams, paramValues,
+		return cap_pq.real_PQexecPrepared
+			       ? CAP_REAL(cap_pq.real_PQexecPrepared(conn, stmtName, nParams, paramValues,
 								paramLengths, paramFormats,
 								resultFormat))
 			       : NULL;
@@ -1616,10 +1577,10 @@ CAP_EXPORT int PQsendQuery(PGconn *conn, const char *query)
 {
 	const cap_rt *rt;
 	if (pq_bypass(&rt) || conn == NULL || query == NULL)
-		return cap_pq.PQsendQuery ? CAP_REAL(cap_pq.PQsendQuery(conn, query)) : 0;
+		return cap_pq.real_PQsendQuery ? CAP_REAL(cap_pq.real_PQsendQuery(conn, query)) : 0;
 	pq_conn *pc = pq_find(conn, 1);
 	if (pc == NULL)
-		return CAP_REAL(cap_pq.PQsendQuery(conn, query));
+		return CAP_REAL(cap_pq.real_PQsendQuery(conn, query));
 	pq_call call = { query, strlen(query), NULL, 0, NULL, NULL, NULL, NULL, 0, 0, 0 };
 	return pq_send(rt, pc, &call, send_query);
 }
@@ -1633,7 +1594,7 @@ CAP_EXPORT int PQsendQueryParams(PGconn *conn, const char *command, int nParams,
 			 paramValues, paramLengths, paramFormats, resultFormat, 1,
 			 paramTypes ? nParams : 0 };
 	if (pq_bypass(&rt) || conn == NULL || command == NULL || nParams < 0)
-		return cap_pq.PQsendQueryParams ? CAP_REAL(send_params(conn, &call)) : 0;
+		return cap_pq.real_PQsendQueryParams ? CAP_REAL(send_params(conn, &call)) : 0;
 	pq_conn *pc = pq_find(conn, 1);
 	if (pc == NULL)
 		return CAP_REAL(send_params(conn, &call));
@@ -1645,8 +1606,8 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 {
 	const cap_rt *rt;
 	if (pq_bypass(&rt) || conn == NULL || query == NULL)
-		return cap_pq.PQsendPrepare
-			       ? CAP_REAL(cap_pq.PQsendPrepare(conn, stmtName, query, nParams,
+		return cap_pq.real_PQsendPrepare
+			       ? CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams,
 							       paramTypes))
 			       : 0;
 	pq_conn *pc = pq_find(conn, 1);
@@ -1661,10 +1622,10 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 			prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
 		if (pc && (stmtName == NULL || stmtName[0] == '\0'))
 			pc->unnamed_live = 1;
-		return CAP_REAL(cap_pq.PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
+		return CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
 	}
 	pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
-	int sent = CAP_REAL(cap_pq.PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
+	int sent = CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
 	if (stmtName == NULL || stmtName[0] == '\0')
 		pc->unnamed_live = 1;
 	if (!sent || p == NULL) {
@@ -1690,8 +1651,8 @@ CAP_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nPara
 {
 	const cap_rt *rt;
 	if (pq_bypass(&rt) || conn == NULL || nParams < 0)
-		return cap_pq.PQsendQueryPrepared
-			       ? CAP_REAL(cap_pq.PQsendQueryPrepared(conn, stmtName, nParams,
+		return cap_pq.real_PQsendQueryPrepared
+			       ? CAP_REAL(cap_pq.real_PQsendQueryPrepared(conn, stmtName, nParams,
 								     paramValues, paramLengths,
 								     paramFormats, resultFormat))
 			       : 0;
@@ -1710,17 +1671,17 @@ CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 {
 	const cap_rt *rt;
 	if (pq_bypass(&rt) || conn == NULL)
-		return cap_pq.PQgetResult ? CAP_REAL(cap_pq.PQgetResult(conn)) : NULL;
+		return cap_pq.real_PQgetResult ? CAP_REAL(cap_pq.real_PQgetResult(conn)) : NULL;
 	pq_conn *pc = pq_find(conn, 0);
 	if (pc == NULL)
-		return CAP_REAL(cap_pq.PQgetResult(conn));
+		return CAP_REAL(cap_pq.real_PQgetResult(conn));
 	if (pc->pend) {
 		if (!pc->pend_empty)
 			return pq_pending_result(pc);
 		/* nonblocking: swap the empty query's answer for the cached result */
-		PGresult *r = CAP_REAL(cap_pq.PQgetResult(conn));
-		if (r && cap_pq.PQresultStatus(r) == PGRES_EMPTY_QUERY && !pc->pend_done) {
-			cap_pq.PQclear(r);
+		PGresult *r = CAP_REAL(cap_pq.real_PQgetResult(conn));
+		if (r && cap_pq.real_PQresultStatus(r) == PGRES_EMPTY_QUERY && !pc->pend_done) {
+			cap_pq.real_PQclear(r);
 			return pq_pending_result(pc);
 		}
 		if (r == NULL) {
@@ -1738,14 +1699,14 @@ CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 		ghost_absorb(pc);
 		return NULL;
 	}
-	PGresult *r = CAP_REAL(cap_pq.PQgetResult(conn));
-	if (r && pc->pipe_dirty && cap_pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+	PGresult *r = CAP_REAL(cap_pq.real_PQgetResult(conn));
+	if (r && pc->pipe_dirty && cap_pq.real_PQresultStatus(r) == PGRES_PIPELINE_SYNC)
 		pipe_synced(rt, pc);
 	if (!pc->fl_active)
 		return r;
 	if (r) {
 		pq_inflight_result(rt, pc, r);
-		ExecStatusType st = cap_pq.PQresultStatus(r);
+		ExecStatusType st = cap_pq.real_PQresultStatus(r);
 		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
 			return r; /* COPY data flows next; the statement ends with a later result */
 		return r;
@@ -1761,7 +1722,7 @@ CAP_EXPORT int PQisBusy(PGconn *conn)
 		if (pc && ((pc->pend && !pc->pend_empty) || pc->ghost))
 			return 0;
 	}
-	return cap_pq.PQisBusy ? CAP_REAL(cap_pq.PQisBusy(conn)) : 0;
+	return cap_pq.real_PQisBusy ? CAP_REAL(cap_pq.real_PQisBusy(conn)) : 0;
 }
 
 CAP_EXPORT int PQconsumeInput(PGconn *conn)
@@ -1771,14 +1732,14 @@ CAP_EXPORT int PQconsumeInput(PGconn *conn)
 		if (pc && pc->ghost) {
 			/* a real read (notifications, and the program's "read, then wait" loop must
 			 * drain the socket), then whatever completed of our answer is dropped */
-			int ok = CAP_REAL(cap_pq.PQconsumeInput(conn));
+			int ok = CAP_REAL(cap_pq.real_PQconsumeInput(conn));
 			ghost_absorb(pc);
 			return ok;
 		}
 		if (pc && pc->pend && !pc->pend_empty)
 			return 1;
 	}
-	return cap_pq.PQconsumeInput ? CAP_REAL(cap_pq.PQconsumeInput(conn)) : 0;
+	return cap_pq.real_PQconsumeInput ? CAP_REAL(cap_pq.real_PQconsumeInput(conn)) : 0;
 }
 
 CAP_EXPORT PGTransactionStatusType PQtransactionStatus(const PGconn *conn)
@@ -1790,7 +1751,7 @@ CAP_EXPORT PGTransactionStatusType PQtransactionStatus(const PGconn *conn)
 		if (pc && pc->ghost)
 			return pc->ghost_txn;
 	}
-	return cap_pq.PQtransactionStatus ? cap_pq.PQtransactionStatus(conn) : PQTRANS_UNKNOWN;
+	return cap_pq.real_PQtransactionStatus ? cap_pq.real_PQtransactionStatus(conn) : PQTRANS_UNKNOWN;
 }
 
 /* A program that asks for the socket while a hit is pending on a blocking connection is about
@@ -1798,15 +1759,15 @@ CAP_EXPORT PGTransactionStatusType PQtransactionStatus(const PGconn *conn)
  * the cached result in place of its answer (as on nonblocking connections). */
 CAP_EXPORT int PQsocket(const PGconn *conn)
 {
-	if (!cap_guard && conn && cap_pq_resolve() && cap_pq.PQsocket) {
+	if (!cap_guard && conn && cap_pq_resolve() && cap_pq.real_PQsocket) {
 		pq_conn *pc = pq_find((PGconn *)conn, 0);
 		if (pc && pc->pend && !pc->pend_empty && !pc->ghost && !pc->pend_done &&
-		    pc->pend_row == 0 && CAP_REAL(cap_pq.PQsendQuery(pc->conn, ""))) {
+		    pc->pend_row == 0 && CAP_REAL(cap_pq.real_PQsendQuery(pc->conn, ""))) {
 			pc->pend_empty = 1;
 			unnamed_stale(pc); /* the empty query destroyed it */
 		}
 	}
-	return cap_pq.PQsocket ? cap_pq.PQsocket(conn) : -1;
+	return cap_pq.real_PQsocket ? cap_pq.real_PQsocket(conn) : -1;
 }
 
 CAP_EXPORT int PQsetSingleRowMode(PGconn *conn)
@@ -1820,20 +1781,20 @@ CAP_EXPORT int PQsetSingleRowMode(PGconn *conn)
 		if (pc && pc->fl_active)
 			pc->fl_fill = 0; /* single-row results are not stored */
 	}
-	return cap_pq.PQsetSingleRowMode ? CAP_REAL(cap_pq.PQsetSingleRowMode(conn)) : 0;
+	return cap_pq.real_PQsetSingleRowMode ? CAP_REAL(cap_pq.real_PQsetSingleRowMode(conn)) : 0;
 }
 
 CAP_EXPORT PQnoticeReceiver PQsetNoticeReceiver(PGconn *conn, PQnoticeReceiver proc, void *arg)
 {
 	if (cap_guard || conn == NULL || !cap_pq_resolve() || !cap_rt_get()->invalidating)
-		return cap_pq.PQsetNoticeReceiver ? CAP_REAL(cap_pq.PQsetNoticeReceiver(conn, proc, arg))
+		return cap_pq.real_PQsetNoticeReceiver ? CAP_REAL(cap_pq.real_PQsetNoticeReceiver(conn, proc, arg))
 						  : NULL;
 	pq_conn *pc = pq_find(conn, 1);
 	if (pc == NULL)
-		return CAP_REAL(cap_pq.PQsetNoticeReceiver(conn, proc, arg));
+		return CAP_REAL(cap_pq.real_PQsetNoticeReceiver(conn, proc, arg));
 	/* libpq ignores a NULL receiver and returns the current one */
 	if (pc->rx == NULL)
-		return CAP_REAL(cap_pq.PQsetNoticeReceiver(conn, proc, arg));
+		return CAP_REAL(cap_pq.real_PQsetNoticeReceiver(conn, proc, arg));
 	PQnoticeReceiver old = pc->rx->app;
 	if (proc) {
 		pc->rx->app_arg = arg;
@@ -1871,7 +1832,7 @@ CAP_EXPORT int PQenterPipelineMode(PGconn *conn)
 {
 	ghost_settle(conn);
 	pipe_prepare(conn);
-	return cap_pq.PQenterPipelineMode ? CAP_REAL(cap_pq.PQenterPipelineMode(conn)) : 0;
+	return cap_pq.real_PQenterPipelineMode ? CAP_REAL(cap_pq.real_PQenterPipelineMode(conn)) : 0;
 }
 
 /* Describing the unnamed statement after a hit stood in for it: the server must have the
@@ -1896,9 +1857,9 @@ CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
 	ghost_settle(conn);
 	if (!cap_guard && conn && cap_pq_resolve())
 		snap_taken(pq_find(conn, 0));
-	cap_pq.PQclear(describe_unnamed(conn, stmt)); /* the server will say it has none */
-	return cap_pq.PQsendDescribePrepared
-		       ? CAP_REAL(cap_pq.PQsendDescribePrepared(conn, stmt)) : 0;
+	cap_pq.real_PQclear(describe_unnamed(conn, stmt)); /* the server will say it has none */
+	return cap_pq.real_PQsendDescribePrepared
+		       ? CAP_REAL(cap_pq.real_PQsendDescribePrepared(conn, stmt)) : 0;
 }
 
 CAP_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
@@ -1906,8 +1867,8 @@ CAP_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
 	ghost_settle(conn);
 	if (!cap_guard && conn && cap_pq_resolve())
 		snap_taken(pq_find(conn, 0));
-	return cap_pq.PQsendDescribePortal
-		       ? CAP_REAL(cap_pq.PQsendDescribePortal(conn, portal)) : 0;
+	return cap_pq.real_PQsendDescribePortal
+		       ? CAP_REAL(cap_pq.real_PQsendDescribePortal(conn, portal)) : 0;
 }
 
 CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
@@ -1918,7 +1879,7 @@ CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
 	PGresult *bad = describe_unnamed(conn, stmt);
 	if (bad)
 		return bad;
-	return cap_pq.PQdescribePrepared ? CAP_REAL(cap_pq.PQdescribePrepared(conn, stmt)) : NULL;
+	return cap_pq.real_PQdescribePrepared ? CAP_REAL(cap_pq.real_PQdescribePrepared(conn, stmt)) : NULL;
 }
 
 CAP_EXPORT PGresult *PQdescribePortal(PGconn *conn, const char *portal)
@@ -1926,7 +1887,7 @@ CAP_EXPORT PGresult *PQdescribePortal(PGconn *conn, const char *portal)
 	ghost_settle(conn);
 	if (!cap_guard && conn && cap_pq_resolve())
 		snap_taken(pq_find(conn, 0));
-	return cap_pq.PQdescribePortal ? CAP_REAL(cap_pq.PQdescribePortal(conn, portal)) : NULL;
+	return cap_pq.real_PQdescribePortal ? CAP_REAL(cap_pq.real_PQdescribePortal(conn, portal)) : NULL;
 }
 
 /* The fast-path interface (large objects): libpq refuses it unless idle. */
@@ -1934,14 +1895,14 @@ CAP_EXPORT PGresult *PQfn(PGconn *conn, int fnid, int *result_buf, int *result_l
 			  int result_is_int, const PQArgBlock *args, int nargs)
 {
 	ghost_settle(conn);
-	return cap_pq.PQfn ? CAP_REAL(cap_pq.PQfn(conn, fnid, result_buf, result_len, result_is_int,
+	return cap_pq.real_PQfn ? CAP_REAL(cap_pq.real_PQfn(conn, fnid, result_buf, result_len, result_is_int,
 						 args, nargs))
 			   : NULL;
 }
 
 CAP_EXPORT int PQexitPipelineMode(PGconn *conn)
 {
-	int r = cap_pq_resolve() && cap_pq.PQexitPipelineMode ? CAP_REAL(cap_pq.PQexitPipelineMode(conn)) : 0;
+	int r = cap_pq_resolve() && cap_pq.real_PQexitPipelineMode ? CAP_REAL(cap_pq.real_PQexitPipelineMode(conn)) : 0;
 	if (!cap_guard && conn && r) {
 		pq_conn *pc = pq_find(conn, 0);
 		if (pc && pc->pipe_dirty) {
@@ -1957,8 +1918,8 @@ CAP_EXPORT int PQexitPipelineMode(PGconn *conn)
 CAP_EXPORT void PQfinish(PGconn *conn)
 {
 	if (!cap_pq_resolve()) {
-		if (cap_pq.PQfinish)
-			cap_pq.PQfinish(conn);
+		if (cap_pq.real_PQfinish)
+			cap_pq.real_PQfinish(conn);
 		return;
 	}
 	if (conn && !cap_guard) {
@@ -1967,7 +1928,7 @@ CAP_EXPORT void PQfinish(PGconn *conn)
 			pq_drop_inflight(cap_rt_get(), pc);
 		pq_remove(conn);
 	}
-	CAP_REAL_VOID(cap_pq.PQfinish(conn));
+	CAP_REAL_VOID(cap_pq.real_PQfinish(conn));
 }
 
 CAP_EXPORT void PQreset(PGconn *conn)
@@ -1979,8 +1940,8 @@ CAP_EXPORT void PQreset(PGconn *conn)
 			pq_forget_session(pc);
 		}
 	}
-	if (cap_pq.PQreset)
-		CAP_REAL_VOID(cap_pq.PQreset(conn));
+	if (cap_pq.real_PQreset)
+		CAP_REAL_VOID(cap_pq.real_PQreset(conn));
 }
 
 CAP_EXPORT int PQresetStart(PGconn *conn)
@@ -1992,5 +1953,5 @@ CAP_EXPORT int PQresetStart(PGconn *conn)
 			pq_forget_session(pc);
 		}
 	}
-	return cap_pq.PQresetStart ? CAP_REAL(cap_pq.PQresetStart(conn)) : 0;
+	return cap_pq.real_PQresetStart ? CAP_REAL(cap_pq.real_PQresetStart(conn)) : 0;
 }

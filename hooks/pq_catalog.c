@@ -351,12 +351,12 @@ static enum cap_fn_class cls_of(const char *v)
 
 static int is_t(const PGresult *r, int row, int col)
 {
-	return cap_pq.PQgetvalue(r, row, col)[0] == 't';
+	return cap_pq.real_PQgetvalue(r, row, col)[0] == 't';
 }
 
 static uint32_t oid_at(const PGresult *r, int row, int col)
 {
-	return (uint32_t)strtoul(cap_pq.PQgetvalue(r, row, col), NULL, 10);
+	return (uint32_t)strtoul(cap_pq.real_PQgetvalue(r, row, col), NULL, 10);
 }
 
 /* A word for the text scan, lower-cased (the scan folds the statement the same way); a name
@@ -382,15 +382,15 @@ static int word_add(cap_pqcat *c, const char *name, enum cap_fn_class cls)
 /* Functions by name and by oid, and the words of attribute notation. */
 static int load_procs(cap_pqcat *c, const PGresult *r, objv *procs)
 {
-	int n = cap_pq.PQntuples(r);
+	int n = cap_pq.real_PQntuples(r);
 	c->fncap = cap_pow2((uint32_t)n + 1);
 	c->fns = calloc(c->fncap, sizeof(fn));
 	procs->v = malloc(((size_t)n + 1) * sizeof(obj));
 	if (c->fns == NULL || procs->v == NULL)
 		return CAP_ENOMEM;
 	for (int i = 0; i < n; i++) {
-		const char *name = cap_pq.PQgetvalue(r, i, 1);
-		enum cap_fn_class cls = cls_of(cap_pq.PQgetvalue(r, i, 2));
+		const char *name = cap_pq.real_PQgetvalue(r, i, 1);
+		enum cap_fn_class cls = cls_of(cap_pq.real_PQgetvalue(r, i, 2));
 		uint32_t oid = oid_at(r, i, 0);
 		int user = is_t(r, i, 3), writes = is_t(r, i, 4);
 		if (fn_put(c->fns, c->fncap, &c->nfns, name, strlen(name), cls, user) != CAP_OK)
@@ -409,19 +409,19 @@ static int load_procs(cap_pqcat *c, const PGresult *r, objv *procs)
 
 static int load_ops(cap_pqcat *c, const PGresult *r, objv *ops)
 {
-	int n = cap_pq.PQntuples(r);
+	int n = cap_pq.real_PQntuples(r);
 	ops->v = malloc(((size_t)n + 1) * sizeof(obj));
 	c->ops = calloc((size_t)n + 1, sizeof(char *));
 	c->opcls = calloc((size_t)n + 1, 1);
 	if (ops->v == NULL || c->ops == NULL || c->opcls == NULL)
 		return CAP_ENOMEM;
 	for (int i = 0; i < n; i++) {
-		enum cap_fn_class cls = cls_of(cap_pq.PQgetvalue(r, i, 2));
+		enum cap_fn_class cls = cls_of(cap_pq.real_PQgetvalue(r, i, 2));
 		int writes = is_t(r, i, 4);
 		ops->v[ops->n++] = (obj){ oid_at(r, i, 0), cls, writes };
 		if (cls == CAP_FN_IMMUTABLE || (!is_t(r, i, 3) && cls != CAP_FN_VOLATILE))
 			continue; /* built-in operators that depend only on session settings */
-		if ((c->ops[c->nops] = strdup(cap_pq.PQgetvalue(r, i, 1))) == NULL)
+		if ((c->ops[c->nops] = strdup(cap_pq.real_PQgetvalue(r, i, 1))) == NULL)
 			return CAP_ENOMEM;
 		c->opcls[c->nops++] = (uint8_t)(writes ? CAP_FN_VOLATILE : CAP_FN_STABLE);
 	}
@@ -430,16 +430,16 @@ static int load_ops(cap_pqcat *c, const PGresult *r, objv *ops)
 
 static int load_words(cap_pqcat *c, const PGresult *r, objv *doms)
 {
-	int n = cap_pq.PQntuples(r);
+	int n = cap_pq.real_PQntuples(r);
 	doms->v = malloc(((size_t)n + 1) * sizeof(obj));
 	if (doms->v == NULL)
 		return CAP_ENOMEM;
 	for (int i = 0; i < n; i++) {
 		uint32_t oid = oid_at(r, i, 0);
-		enum cap_fn_class cls = cls_of(cap_pq.PQgetvalue(r, i, 2));
+		enum cap_fn_class cls = cls_of(cap_pq.real_PQgetvalue(r, i, 2));
 		if (oid)
 			doms->v[doms->n++] = (obj){ oid, cls, 1 };
-		if (word_add(c, cap_pq.PQgetvalue(r, i, 1), cls) != CAP_OK)
+		if (word_add(c, cap_pq.real_PQgetvalue(r, i, 1), cls) != CAP_OK)
 			return CAP_ENOMEM;
 	}
 	qsort(doms->v, doms->n, sizeof(obj), obj_cmp);
@@ -533,8 +533,8 @@ static int load_view(cap_pqcat *c, uint32_t vi, uint32_t self, const char *s, co
 
 static int load_pairs(cap_pqcat *c, PGresult *r, int inheritance)
 {
-	for (int i = 0; i < cap_pq.PQntuples(r); i++) {
-		const char *a = cap_pq.PQgetvalue(r, i, 0), *b = cap_pq.PQgetvalue(r, i, 1);
+	for (int i = 0; i < cap_pq.real_PQntuples(r); i++) {
+		const char *a = cap_pq.real_PQgetvalue(r, i, 0), *b = cap_pq.real_PQgetvalue(r, i, 1);
 		uint32_t x = rel_slot(c, a, strlen(a), 1), y = rel_slot(c, b, strlen(b), 1);
 		if (x == UINT32_MAX || y == UINT32_MAX)
 			return CAP_ENOMEM;
@@ -553,15 +553,15 @@ static int load_pairs(cap_pqcat *c, PGresult *r, int inheritance)
 
 static int load_rels(cap_pqcat *c, const PGresult *rr, objv *rels)
 {
-	int nrel = cap_pq.PQntuples(rr);
+	int nrel = cap_pq.real_PQntuples(rr);
 	c->relcap = cap_pow2((uint32_t)nrel * 2 + 64);
 	c->rels = calloc(c->relcap, sizeof(rel));
 	rels->v = malloc(((size_t)nrel + 1) * sizeof(obj));
 	if (c->rels == NULL || rels->v == NULL)
 		return CAP_ENOMEM;
 	for (int i = 0; i < nrel; i++) {
-		const char *name = cap_pq.PQgetvalue(rr, i, 1);
-		char kind = cap_pq.PQgetvalue(rr, i, 2)[0];
+		const char *name = cap_pq.real_PQgetvalue(rr, i, 1);
+		char kind = cap_pq.real_PQgetvalue(rr, i, 2)[0];
 		uint32_t x = rel_slot(c, name, strlen(name), 1);
 		if (x == UINT32_MAX)
 			return CAP_ENOMEM;
@@ -599,21 +599,21 @@ static cap_pqcat *cat_build(PGresult **res)
 		return NULL;
 	c->base.destroy = cat_destroy;
 	c->wordcap = 64;
-	while (c->wordcap < (uint32_t)cap_pq.PQntuples(res[R_WORDS]) * 4 + 64 ||
-	       c->wordcap < (uint32_t)cap_pq.PQntuples(res[R_PROCS]) * 2)
+	while (c->wordcap < (uint32_t)cap_pq.real_PQntuples(res[R_WORDS]) * 4 + 64 ||
+	       c->wordcap < (uint32_t)cap_pq.real_PQntuples(res[R_PROCS]) * 2)
 		c->wordcap <<= 1;
 	c->words = calloc(c->wordcap, sizeof(fn));
-	c->taint = cap_pq.PQntuples(res[R_TAINT]) != 1 || is_t(res[R_TAINT], 0, 0);
+	c->taint = cap_pq.real_PQntuples(res[R_TAINT]) != 1 || is_t(res[R_TAINT], 0, 0);
 	/* unreadable: assumed present */
-	c->event_triggers = cap_pq.PQntuples(res[R_EVT]) != 1 || is_t(res[R_EVT], 0, 0);
+	c->event_triggers = cap_pq.real_PQntuples(res[R_EVT]) != 1 || is_t(res[R_EVT], 0, 0);
 	if (c->words == NULL || load_rels(c, res[R_RELS], &rels) != CAP_OK ||
 	    load_procs(c, res[R_PROCS], &procs) != CAP_OK || load_ops(c, res[R_OPS], &ops) != CAP_OK ||
 	    load_words(c, res[R_WORDS], &doms) != CAP_OK)
 		goto fail;
-	for (int i = 0; i < cap_pq.PQntuples(res[R_VIEWS]); i++) {
+	for (int i = 0; i < cap_pq.real_PQntuples(res[R_VIEWS]); i++) {
 		uint32_t self = oid_at(res[R_VIEWS], i, 0);
 		const obj *o = obj_find(&rels, self);
-		if (o && load_view(c, o->x, self, cap_pq.PQgetvalue(res[R_VIEWS], i, 1), &rels, &procs,
+		if (o && load_view(c, o->x, self, cap_pq.real_PQgetvalue(res[R_VIEWS], i, 1), &rels, &procs,
 				   &ops, &doms) != CAP_OK)
 			goto fail;
 	}
@@ -636,24 +636,24 @@ static cap_pqcat *cat_load(PGconn *conn)
 {
 	PGresult *res[R_N] = { NULL };
 	int n = 0, ok = 1;
-	if (!CAP_REAL(cap_pq.PQsendQuery(conn, q_load))) {
-		cap_log(CAP_LOG_INFO, "catalog query not sent: %s", cap_pq.PQerrorMessage(conn));
+	if (!CAP_REAL(cap_pq.real_PQsendQuery(conn, q_load))) {
+		cap_log(CAP_LOG_INFO, "catalog query not sent: %s", cap_pq.real_PQerrorMessage(conn));
 		return NULL;
 	}
-	for (PGresult *r; (r = CAP_REAL(cap_pq.PQgetResult(conn))) != NULL;) {
-		if (cap_pq.PQresultStatus(r) != PGRES_TUPLES_OK || n >= R_N) {
+	for (PGresult *r; (r = CAP_REAL(cap_pq.real_PQgetResult(conn))) != NULL;) {
+		if (cap_pq.real_PQresultStatus(r) != PGRES_TUPLES_OK || n >= R_N) {
 			if (ok)
 				cap_log(CAP_LOG_INFO, "catalog query failed: %s",
-					cap_pq.PQerrorMessage(conn));
+					cap_pq.real_PQerrorMessage(conn));
 			ok = 0;
-			cap_pq.PQclear(r);
+			cap_pq.real_PQclear(r);
 			continue;
 		}
 		res[n++] = r;
 	}
 	cap_pqcat *c = ok && n == R_N ? cat_build(res) : NULL;
 	for (int i = 0; i < n; i++)
-		cap_pq.PQclear(res[i]);
+		cap_pq.real_PQclear(res[i]);
 	return c;
 }
 

@@ -26,47 +26,47 @@ static long cmdstatus_offset(void)
 	long off = __atomic_load_n(&cmdstatus_off, __ATOMIC_ACQUIRE);
 	if (CAP_LIKELY(off != CMDSTATUS_UNKNOWN))
 		return off;
-	PGresult *r = cap_pq.PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+	PGresult *r = cap_pq.real_PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
 	if (r == NULL)
 		return -1; /* no memory: this hit passes through, the next one asks again */
-	char *p = cap_pq.PQcmdStatus(r);
+	char *p = cap_pq.real_PQcmdStatus(r);
 	off = p ? (long)(p - (char *)r) : -1;
 	size_t size = malloc_usable_size(r);
 	if (!(off > 0 && (size_t)off + CMDSTATUS_MAX <= size && p[0] == '\0'))
 		off = -1;
-	cap_pq.PQclear(r);
+	cap_pq.real_PQclear(r);
 	__atomic_store_n(&cmdstatus_off, off, __ATOMIC_RELEASE);
 	return off;
 }
 
 int cap_pq_encode(const PGresult *res, cap_buf *b)
 {
-	const char *cs = cap_pq.PQcmdStatus((PGresult *)res);
-	int nf = cap_pq.PQnfields(res), nt = cap_pq.PQntuples(res);
+	const char *cs = cap_pq.real_PQcmdStatus((PGresult *)res);
+	int nf = cap_pq.real_PQnfields(res), nt = cap_pq.real_PQntuples(res);
 	/* libpq cannot build tuples without fields (SELECT FROM t): such results are not cached */
-	if (cap_pq.PQresultStatus(res) != PGRES_TUPLES_OK || nf < 0 || nt < 0 || (nf == 0 && nt))
+	if (cap_pq.real_PQresultStatus(res) != PGRES_TUPLES_OK || nf < 0 || nt < 0 || (nf == 0 && nt))
 		return CAP_EINVAL;
 	cap_buf_u32(b, PQ_MAGIC);
 	cap_buf_str(b, cs ? cs : "", cs ? strlen(cs) : 0);
 	cap_buf_u32(b, (uint32_t)nf);
 	cap_buf_u32(b, (uint32_t)nt);
 	for (int f = 0; f < nf; f++) {
-		const char *name = cap_pq.PQfname(res, f);
+		const char *name = cap_pq.real_PQfname(res, f);
 		cap_buf_str(b, name ? name : "", name ? strlen(name) + 1 : 1);
-		cap_buf_u32(b, (uint32_t)cap_pq.PQftable(res, f));
-		cap_buf_u32(b, (uint32_t)cap_pq.PQftablecol(res, f));
-		cap_buf_u32(b, (uint32_t)cap_pq.PQfformat(res, f));
-		cap_buf_u32(b, (uint32_t)cap_pq.PQftype(res, f));
-		cap_buf_u32(b, (uint32_t)cap_pq.PQfsize(res, f));
-		cap_buf_u32(b, (uint32_t)cap_pq.PQfmod(res, f));
+		cap_buf_u32(b, (uint32_t)cap_pq.real_PQftable(res, f));
+		cap_buf_u32(b, (uint32_t)cap_pq.real_PQftablecol(res, f));
+		cap_buf_u32(b, (uint32_t)cap_pq.real_PQfformat(res, f));
+		cap_buf_u32(b, (uint32_t)cap_pq.real_PQftype(res, f));
+		cap_buf_u32(b, (uint32_t)cap_pq.real_PQfsize(res, f));
+		cap_buf_u32(b, (uint32_t)cap_pq.real_PQfmod(res, f));
 	}
 	for (int t = 0; t < nt && !b->err; t++)
 		for (int f = 0; f < nf; f++) {
-			if (cap_pq.PQgetisnull(res, t, f))
+			if (cap_pq.real_PQgetisnull(res, t, f))
 				cap_buf_str(b, NULL, 0);
 			else
-				cap_buf_str(b, cap_pq.PQgetvalue(res, t, f),
-					    (size_t)cap_pq.PQgetlength(res, t, f));
+				cap_buf_str(b, cap_pq.real_PQgetvalue(res, t, f),
+					    (size_t)cap_pq.real_PQgetlength(res, t, f));
 		}
 	return b->err;
 }
@@ -125,10 +125,10 @@ PGresult *cap_pq_decode(PGconn *conn, const void *val, size_t len, ExecStatusTyp
 	}
 	if (r.err)
 		goto out;
-	res = cap_pq.PQmakeEmptyPGresult(conn, status);
+	res = cap_pq.real_PQmakeEmptyPGresult(conn, status);
 	if (res == NULL)
 		goto out;
-	if (nf && !cap_pq.PQsetResultAttrs(res, (int)nf, attrs))
+	if (nf && !cap_pq.real_PQsetResultAttrs(res, (int)nf, attrs))
 		goto fail;
 	if (status != PGRES_SINGLE_TUPLE) {
 		memcpy((char *)res + cs_off, cs, csn);
@@ -143,7 +143,7 @@ PGresult *cap_pq_decode(PGconn *conn, const void *val, size_t len, ExecStatusTyp
 				goto fail;
 			if (t < (uint32_t)first)
 				continue;
-			if (!cap_pq.PQsetvalue(res, (int)(t - (uint32_t)first), (int)f,
+			if (!cap_pq.real_PQsetvalue(res, (int)(t - (uint32_t)first), (int)f,
 					       isnull ? NULL : (char *)(v ? v : ""),
 					       isnull ? -1 : (int)vn))
 				goto fail;
@@ -151,11 +151,11 @@ PGresult *cap_pq_decode(PGconn *conn, const void *val, size_t len, ExecStatusTyp
 		if (nf == 0 && t >= (uint32_t)first)
 			goto fail; /* tuples without fields cannot be represented */
 	}
-	if (cap_pq.PQfireResultCreateEvents && !cap_pq.PQfireResultCreateEvents(conn, res))
+	if (cap_pq.real_PQfireResultCreateEvents && !cap_pq.real_PQfireResultCreateEvents(conn, res))
 		goto fail;
 	goto out;
 fail:
-	cap_pq.PQclear(res);
+	cap_pq.real_PQclear(res);
 	res = NULL;
 out:
 	if (attrs != stack_attrs)

@@ -74,7 +74,7 @@
 	X(char *, PQerrorMessage, (const PGconn *))
 
 struct cap_pq_real {
-#define CAP_PQ_PTR(ret, name, args) ret(*name) args;
+#define CAP_PQ_PTR(ret, name, args) ret(*real_##name) args;
 	CAP_PQ_FUNCS(CAP_PQ_PTR)
 #undef CAP_PQ_PTR
 };

@@ -31,9 +31,9 @@ struct cap_pq_real cap_pq;
 
 static void resolve(void)
 {
-	if (cap_pq.PQclear)
+	if (cap_pq.real_PQclear)
 		return;
-#define CAP_PQ_FILL(ret, name, args) cap_pq.name = name;
+#define CAP_PQ_FILL(ret, name, args) cap_pq.real_##name = name;
 	CAP_PQ_FUNCS(CAP_PQ_FILL)
 #undef CAP_PQ_FILL
 }
