@@ -35,6 +35,7 @@
 #include "hooks/mysql_result.h"
 #include "hooks/mysql_stmt.h"
 #include "cache/log.h"
+#include "cache/sqlmemo.h"
 #include "preload/resolve.h"
 
 #include <stdio.h>
@@ -47,7 +48,7 @@ void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap
 {
 	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 		cap_my_reconnected(rt, mc);
-	cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info);
+	cap_sql_classify_memo(CAP_DIALECT_MYSQL, sql, len, info);
 	int unknown = 0;
 	/* a read whose functions the rules may declare safe is cacheable too */
 	if (CAP_UNLIKELY(mc->sess.probe_need) &&

@@ -40,6 +40,7 @@
 #include "cache/follow.h"
 #include "cache/fork.h"
 #include "cache/log.h"
+#include "cache/sqlmemo.h"
 #include "preload/resolve.h"
 
 #include <pthread.h>
@@ -658,7 +659,7 @@ static cap_pqcat *pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 		cap_sess_mark(rt, &pc->sess, info, plan, NULL, NULL);
 		return NULL;
 	}
-	cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
+	cap_sql_classify_memo(CAP_DIALECT_PG, call->sql, call->sql_len, info);
 	/* the state is read back before the first statement (its identity keys the catalog too),
 	 * then only before a read or a transaction that can use it: a run of writes pays once,
 	 * and so does a run of statements while the catalog is out of date (after DDL, until it
@@ -1151,7 +1152,7 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 	cap_sql_info *info = cap_sess_info();
 	int reads_only = 0;
 	if (call->sql) {
-		cap_sql_classify(CAP_DIALECT_PG, call->sql, call->sql_len, info);
+		cap_sql_classify_memo(CAP_DIALECT_PG, call->sql, call->sql_len, info);
 		/* a view may call what writes: the catalog at hand says (pipeline mode loads none,
 		 * pq_catalog only peeks; pipe_prepare loaded one before when it could); without any,
 		 * a relation read is taken for a call of what writes, as pq_plan does */

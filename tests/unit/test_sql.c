@@ -17,6 +17,7 @@
  */
 #include "cache/sql.h"
 #include "cache/sql_kw.h"
+#include "cache/sqlmemo.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -294,6 +295,70 @@ Test(sql, corpus)
 	cr_log_info("sql corpus: %d cases, %d failed", cases, fails);
 	cr_expect(cases >= 300, "only %d corpus cases", cases);
 	cr_assert_eq(fails, 0, "%d of %d corpus cases failed", fails, cases);
+}
+
+/* The memo (cache/sqlmemo) must give back exactly what the classifier says, for every corpus
+ * statement, whether it answers from an entry or classifies: each statement is classified
+ * directly, then through the memo three times, with the previous statement in between (so
+ * entries are replaced as well as reused). */
+static void same_answer(const cap_sql_info *a, const cap_sql_info *b, const char *sql)
+{
+	char da[4096], db[4096];
+	describe(a, da, sizeof(da));
+	describe(b, db, sizeof(db));
+	cr_assert_str_eq(da, db, "memo differs for: %s", sql);
+	cr_assert(a->kind == b->kind && a->reasons == b->reasons && a->flags == b->flags &&
+			  a->txn == b->txn && a->iso == b->iso && a->iso_scope == b->iso_scope &&
+			  a->autocommit == b->autocommit && a->nstmts == b->nstmts &&
+			  a->digest == b->digest && a->nbuiltin == b->nbuiltin,
+		  "memo differs for: %s", sql);
+	for (unsigned i = 0; i < a->nfunc; i++)
+		cr_assert_eq(a->func_class[i], b->func_class[i], "memo differs for: %s", sql);
+}
+
+Test(sql, memo_answers_as_the_classifier)
+{
+	char dir[4096], path[8192];
+	src_path(dir, sizeof(dir), "tests/sql");
+	DIR *dp = opendir(dir);
+	cr_assert(dp, "cannot open %s", dir);
+	struct dirent *e;
+	static char line[1 << 16], prev[1 << 16];
+	static cap_sql_info want, got;
+	enum cap_dialect prevd = CAP_DIALECT_PG;
+	int cases = 0;
+	prev[0] = '\0';
+	while ((e = readdir(dp))) {
+		size_t l = strlen(e->d_name);
+		if (l < 6 || strcmp(e->d_name + l - 5, ".eval") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		FILE *f = fopen(path, "r");
+		cr_assert(f, "cannot open %s", path);
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\r\n")] = '\0';
+			char *bar = strchr(line, '|');
+			if (!line[0] || line[0] == '#' || !bar)
+				continue;
+			const char *sql = bar + 1 + (bar[1] == ' ');
+			enum cap_dialect d = strncmp(line, "my", 2) == 0 ? CAP_DIALECT_MYSQL
+									: CAP_DIALECT_PG;
+			cap_sql_classify(d, sql, strlen(sql), &want);
+			for (int round = 0; round < 3; round++) {
+				memset(&got, 0xa5, sizeof(got));
+				cap_sql_classify_memo(d, sql, strlen(sql), &got);
+				same_answer(&want, &got, sql);
+				if (prev[0])
+					cap_sql_classify_memo(prevd, prev, strlen(prev), &got);
+			}
+			snprintf(prev, sizeof(prev), "%s", sql);
+			prevd = d;
+			cases++;
+		}
+		fclose(f);
+	}
+	closedir(dp);
+	cr_expect(cases >= 300, "only %d corpus cases", cases);
 }
 
 Test(sql, keyword_table_finds_every_entry)
