@@ -60,19 +60,6 @@ static int same_ident(cap_hash a, cap_hash b)
 	return a.lo == b.lo && a.hi == b.hi;
 }
 
-int cap_catreg_push(uint32_t **v, uint32_t *n, uint32_t x)
-{
-	for (uint32_t i = 0; i < *n; i++)
-		if ((*v)[i] == x)
-			return CAP_OK;
-	uint32_t *nv = realloc(*v, (*n + 1) * sizeof(uint32_t));
-	if (nv == NULL)
-		return CAP_ENOMEM;
-	nv[(*n)++] = x;
-	*v = nv;
-	return CAP_OK;
-}
-
 void cap_catbase_hold(cap_catbase *c)
 {
 	if (c)

@@ -29,38 +29,33 @@
 #include "hooks/pq_catalog.h"
 #include "hooks/catreg.h"
 #include "hooks/pq_real.h"
+#include "hooks/relgraph.h"
 #include "cache/cap.h"
 #include "cache/log.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* The graph's flags of this catalog's own (hooks/relgraph.h). Every relation the catalog
+ * files is CAP_RG_KNOWN; plain and partitioned tables are CAP_RG_TABLE. A view reaching a
+ * function that may write is CAP_RG_VIEW_WRITES: reading it is a write of unknown tables. */
 enum {
-	REL_TABLE = 1u << 0,
-	REL_VIEW = 1u << 1,
-	REL_MATVIEW = 1u << 2,
-	REL_FOREIGN = 1u << 3,
-	REL_TRIGGERS = 1u << 4,   /* user triggers: a write's effects are unknowable */
-	REL_RULES = 1u << 5,      /* rewrite rules on a table: the same */
-	REL_VIEW_BAD = 1u << 6,   /* a view whose definition may not be cached */
-	REL_PARTED = 1u << 7,     /* has parents or children by inheritance/partitioning */
-	REL_RLS = 1u << 8,        /* row-level security: policies may read other tables and
-				   * session settings, so its rows are never cached */
-	REL_SEQUENCE = 1u << 9,   /* never cached, by any path */
-	REL_WRITE_FNS = 1u << 10, /* column defaults, CHECK constraints or domain checks call a
-				   * volatile function: a write's effects are unknowable */
-	REL_VIEW_WRITES = 1u << 11, /* a view reaching a function that may write: reading it is a
-				     * write of unknown tables */
-	REL_UNLOGGED = 1u << 12   /* UNLOGGED: its writes are not in the WAL, so logical decoding
-				   * (capacitor follow) never reports them */
+	REL_MATVIEW = CAP_RG_OWN << 0,
+	REL_FOREIGN = CAP_RG_OWN << 1,
+	REL_TRIGGERS = CAP_RG_OWN << 2,  /* user triggers: a write's effects are unknowable */
+	REL_RULES = CAP_RG_OWN << 3,     /* rewrite rules on a table: the same */
+	REL_PARTED = CAP_RG_OWN << 4,    /* has parents or children by inheritance/partitioning */
+	REL_RLS = CAP_RG_OWN << 5,       /* row-level security: policies may read other tables and
+					  * session settings, so its rows are never cached */
+	REL_SEQUENCE = CAP_RG_OWN << 6,  /* never cached, by any path */
+	REL_WRITE_FNS = CAP_RG_OWN << 7, /* column defaults, CHECK constraints or domain checks call
+					  * a volatile function: a write's effects are unknowable */
+	REL_UNLOGGED = CAP_RG_OWN << 8   /* UNLOGGED: its writes are not in the WAL, so logical
+					  * decoding (capacitor follow) never reports them */
 };
 
-typedef struct rel {
-	char *name;
-	uint32_t flags;
-	uint32_t nbase, nfk, nup, ndown; /* views: base relations; cascading FK children; parents; children */
-	uint32_t *base, *fk, *up, *down;
-} rel;
+/* A write to a relation with these may run user code (hooks/pq_catalog.h cap_pqcat_runs_code). */
+#define RUNS_CODE (REL_TRIGGERS | REL_RULES | CAP_RG_VIEW | REL_FOREIGN)
 
 /* A name with a volatility: functions by name (the least safe of every function of that
  * name; user set when one of them is outside pg_catalog) and the words of the text scan. */
@@ -85,8 +80,7 @@ typedef struct objv {
 struct cap_pqcat {
 	cap_catbase base;       /* first: the registry's header (hooks/catreg.h) */
 	int event_triggers;     /* enabled event triggers: DDL runs user code */
-	rel *rels;
-	uint32_t nrels, relcap; /* open addressing, relcap a power of two */
+	cap_relgraph g;
 	fn *fns;
 	uint32_t nfns, fncap;
 	fn *words;              /* lower-cased names the text scan looks for */
@@ -96,13 +90,11 @@ struct cap_pqcat {
 	uint32_t nops;
 	int taint;              /* every statement may reach code that may write */
 	int shadows;            /* a user function is named like a built-in the classifier knows */
-	int view_writes;        /* some view has REL_VIEW_WRITES */
 	int unlogged;           /* some relation has REL_UNLOGGED */
 };
 
 static cap_catreg pq_registry = CAP_CATREG_INIT("the PostgreSQL catalog");
 
-#define MAX_VIEW_DEPTH 16
 #define FIRST_USER_OID 16384 /* FirstNormalObjectId: objects below are built in */
 
 /* ---- hash tables ------------------------------------------------------------------------ */
@@ -118,26 +110,6 @@ static uint32_t cap_pow2(uint32_t n)
 	while (c < n * 2)
 		c <<= 1;
 	return c;
-}
-
-/* rel_slot - index of name in c->rels, inserting it when add is set; UINT32_MAX if absent. */
-static uint32_t rel_slot(cap_pqcat *c, const char *name, size_t n, int add)
-{
-	uint32_t mask = c->relcap - 1, i = name_hash(name, n) & mask;
-	for (;; i = (i + 1) & mask) {
-		rel *r = &c->rels[i];
-		if (r->name == NULL) {
-			if (!add || c->nrels + 1 > c->relcap / 2)
-				return UINT32_MAX;
-			r->name = strndup(name, n);
-			if (r->name == NULL)
-				return UINT32_MAX;
-			c->nrels++;
-			return i;
-		}
-		if (strlen(r->name) == n && memcmp(r->name, name, n) == 0)
-			return i;
-	}
 }
 
 static fn *fn_lookup(fn *tab, uint32_t cap, const char *name, size_t n)
@@ -210,20 +182,13 @@ static void cat_free(cap_pqcat *c)
 {
 	if (c == NULL)
 		return;
-	for (uint32_t i = 0; c->rels && i < c->relcap; i++) {
-		free(c->rels[i].name);
-		free(c->rels[i].base);
-		free(c->rels[i].fk);
-		free(c->rels[i].up);
-		free(c->rels[i].down);
-	}
+	cap_rg_free(&c->g);
 	for (uint32_t i = 0; c->fns && i < c->fncap; i++)
 		free(c->fns[i].name);
 	for (uint32_t i = 0; c->words && i < c->wordcap; i++)
 		free(c->words[i].name);
 	for (uint32_t i = 0; i < c->nops; i++)
 		free(c->ops[i]);
-	free(c->rels);
 	free(c->fns);
 	free(c->words);
 	free(c->ops);
@@ -517,17 +482,15 @@ static int load_view(cap_pqcat *c, uint32_t vi, uint32_t self, const char *s, co
 				vs.bad = 1;
 		} else if (KEY("relid") && oid != self) {
 			const obj *o = obj_find(rels, oid);
-			if (o == NULL || cap_catreg_push(&c->rels[vi].base, &c->rels[vi].nbase, o->x) != CAP_OK)
+			if (o == NULL || cap_rg_view_base(&c->g, vi, o->x) != CAP_OK)
 				vs.bad = 1; /* a system catalog, or unknown */
 		}
 #undef KEY
 	}
 	if (vs.bad || vs.writes)
-		c->rels[vi].flags |= REL_VIEW_BAD;
-	if (vs.writes) {
-		c->rels[vi].flags |= REL_VIEW_WRITES;
-		c->view_writes = 1;
-	}
+		c->g.rels[vi].flags |= CAP_RG_VIEW_BAD;
+	if (vs.writes)
+		c->g.rels[vi].flags |= CAP_RG_VIEW_WRITES;
 	return CAP_OK;
 }
 
@@ -535,16 +498,19 @@ static int load_pairs(cap_pqcat *c, PGresult *r, int inheritance)
 {
 	for (int i = 0; i < cap_pq.real_PQntuples(r); i++) {
 		const char *a = cap_pq.real_PQgetvalue(r, i, 0), *b = cap_pq.real_PQgetvalue(r, i, 1);
-		uint32_t x = rel_slot(c, a, strlen(a), 1), y = rel_slot(c, b, strlen(b), 1);
-		if (x == UINT32_MAX || y == UINT32_MAX)
+		uint32_t x = cap_rg_add(&c->g, a, strlen(a)), y = cap_rg_add(&c->g, b, strlen(b));
+		if (x == CAP_RG_NONE || y == CAP_RG_NONE)
 			return CAP_ENOMEM;
+		/* a relation outside the schemas the relation query reads (a temporary table) is
+		 * known from here: read and written by its name, as a plain table */
+		c->g.rels[x].flags |= CAP_RG_KNOWN;
+		c->g.rels[y].flags |= CAP_RG_KNOWN;
 		if (inheritance) { /* a is the child of b */
-			c->rels[x].flags |= REL_PARTED;
-			c->rels[y].flags |= REL_PARTED;
-			if (cap_catreg_push(&c->rels[x].up, &c->rels[x].nup, y) ||
-			    cap_catreg_push(&c->rels[y].down, &c->rels[y].ndown, x))
+			c->g.rels[x].flags |= REL_PARTED;
+			c->g.rels[y].flags |= REL_PARTED;
+			if (cap_rg_inherits(&c->g, x, y) != CAP_OK)
 				return CAP_ENOMEM;
-		} else if (cap_catreg_push(&c->rels[x].fk, &c->rels[x].nfk, y)) { /* writes to a change b */
+		} else if (cap_rg_cascade(&c->g, x, y, 0) != CAP_OK) { /* writes to a change b */
 			return CAP_ENOMEM;
 		}
 	}
@@ -554,25 +520,32 @@ static int load_pairs(cap_pqcat *c, PGresult *r, int inheritance)
 static int load_rels(cap_pqcat *c, const PGresult *rr, objv *rels)
 {
 	int nrel = cap_pq.real_PQntuples(rr);
-	c->relcap = cap_pow2((uint32_t)nrel * 2 + 64);
-	c->rels = calloc(c->relcap, sizeof(rel));
+	if (cap_rg_init(&c->g, (uint32_t)nrel * 4 + 128, 0) != CAP_OK)
+		return CAP_ENOMEM;
+	/* what a read refuses and what makes a write's effects unknowable (pq_catalog.h) */
+	c->g.refuse[0].flags = REL_SEQUENCE;
+	c->g.refuse[0].why = CAP_REASON_volatile;
+	c->g.refuse[1].flags = REL_FOREIGN | REL_RLS;
+	c->g.refuse[1].why = CAP_REASON_catalog;
+	c->g.write_whole = RUNS_CODE | REL_WRITE_FNS;
 	rels->v = malloc(((size_t)nrel + 1) * sizeof(obj));
-	if (c->rels == NULL || rels->v == NULL)
+	if (rels->v == NULL)
 		return CAP_ENOMEM;
 	for (int i = 0; i < nrel; i++) {
 		const char *name = cap_pq.real_PQgetvalue(rr, i, 1);
 		char kind = cap_pq.real_PQgetvalue(rr, i, 2)[0];
-		uint32_t x = rel_slot(c, name, strlen(name), 1);
-		if (x == UINT32_MAX)
+		uint32_t x = cap_rg_add(&c->g, name, strlen(name));
+		if (x == CAP_RG_NONE)
 			return CAP_ENOMEM;
 		rels->v[rels->n++] = (obj){ oid_at(rr, i, 0), x, 0 };
-		rel *r = &c->rels[x];
+		cap_rgrel *r = &c->g.rels[x];
+		r->flags |= CAP_RG_KNOWN;
 		switch (kind) {
-		case 'v': r->flags |= REL_VIEW; break;
+		case 'v': r->flags |= CAP_RG_VIEW; break;
 		case 'm': r->flags |= REL_MATVIEW; break;
 		case 'f': r->flags |= REL_FOREIGN; break;
 		case 'S': r->flags |= REL_SEQUENCE; break;
-		default: r->flags |= REL_TABLE; break;
+		default: r->flags |= CAP_RG_TABLE; break;
 		}
 		if (kind != 'v' && is_t(rr, i, 3))
 			r->flags |= REL_RULES;
@@ -617,9 +590,10 @@ static cap_pqcat *cat_build(PGresult **res)
 				   &ops, &doms) != CAP_OK)
 			goto fail;
 	}
-	if (load_pairs(c, res[R_FKS], 0) != CAP_OK || load_pairs(c, res[R_INH], 1) != CAP_OK)
-		goto fail;
-	goto out;
+	if (load_pairs(c, res[R_FKS], 0) == CAP_OK && load_pairs(c, res[R_INH], 1) == CAP_OK) {
+		cap_rg_finish(&c->g);
+		goto out;
+	}
 fail:
 	cat_free(c);
 	c = NULL;
@@ -720,38 +694,6 @@ static void reach(cap_sql_info *info, const char *name, size_t n, uint8_t cls)
 	info->func_class[info->nfunc - 1] = CAP_FUNC_WRITES;
 }
 
-static int view_writes(const cap_pqcat *c, uint32_t x, int depth)
-{
-	const rel *r = &c->rels[x];
-	if (r->flags & REL_VIEW_WRITES)
-		return 1;
-	if (!(r->flags & REL_VIEW) || depth >= MAX_VIEW_DEPTH)
-		return depth >= MAX_VIEW_DEPTH;
-	for (uint32_t i = 0; i < r->nbase; i++)
-		if (view_writes(c, r->base[i], depth + 1))
-			return 1;
-	return 0;
-}
-
-/* Does reading relation x read an unlogged one: itself, a view's base relations, or the
- * children (inheritance, partitions) a read of a parent returns too? Too deep: assumed so. */
-static int reads_unlogged(const cap_pqcat *c, uint32_t x, int depth)
-{
-	const rel *r = &c->rels[x];
-	if (r->flags & REL_UNLOGGED)
-		return 1;
-	if (depth >= MAX_VIEW_DEPTH)
-		return 1;
-	if (r->flags & REL_VIEW)
-		for (uint32_t i = 0; i < r->nbase; i++)
-			if (reads_unlogged(c, r->base[i], depth + 1))
-				return 1;
-	for (uint32_t i = 0; i < r->ndown; i++)
-		if (reads_unlogged(c, r->down[i], depth + 1))
-			return 1;
-	return 0;
-}
-
 static int is_ident_byte(unsigned char ch)
 {
 	return ch >= 0x80 || ch == '_' || ch == '$' || (ch >= '0' && ch <= '9') ||
@@ -823,57 +765,22 @@ void cap_pqcat_vet(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info
 		scan_words(c, sql, len, info);
 	if (c->nops)
 		scan_ops(c, sql, len, info);
-	if (c->view_writes)
+	if (c->g.view_writes)
 		for (uint16_t i = 0; i < info->nread; i++) {
 			const cap_sql_name *nm = &info->read[i];
-			uint32_t x = rel_slot((cap_pqcat *)c, info->names + nm->name_off, nm->name_len, 0);
-			if (x != UINT32_MAX && view_writes(c, x, 0))
-				reach(info, c->rels[x].name, strlen(c->rels[x].name), CAP_FUNC_WRITES);
+			uint32_t x = cap_rg_find(&c->g, info->names + nm->name_off, nm->name_len);
+			const char *v = x != CAP_RG_NONE ? c->g.rels[x].name : NULL;
+			if (v && cap_rg_view_writes(&c->g, x))
+				reach(info, v, strlen(v), CAP_FUNC_WRITES);
 		}
 }
 
 /* ---- the callbacks ---------------------------------------------------------------------------- */
 
-static int add_rel_deps(cap_pqcat *c, cap_engine *e, uint32_t x, cap_deps *d, int depth,
-			enum cap_reason *why)
-{
-	rel *r = &c->rels[x];
-	if (r->flags & (REL_FOREIGN | REL_RLS | REL_SEQUENCE)) {
-		*why = (r->flags & REL_SEQUENCE) ? CAP_REASON_volatile : CAP_REASON_catalog;
-		return CAP_EINVAL;
-	}
-	if (cap_engine_deps_table(e, d, r->name, strlen(r->name)) != CAP_OK) {
-		*why = CAP_REASON_uncacheable;
-		return CAP_ETOOBIG;
-	}
-	if (!(r->flags & REL_VIEW))
-		return CAP_OK; /* tables, partitioned tables, materialized views: the name itself */
-	if ((r->flags & REL_VIEW_BAD) || depth >= MAX_VIEW_DEPTH) {
-		*why = (r->flags & REL_VIEW_BAD) ? CAP_REASON_volatile : CAP_REASON_catalog;
-		return CAP_EINVAL;
-	}
-	for (uint32_t i = 0; i < r->nbase; i++)
-		if (add_rel_deps(c, e, r->base[i], d, depth + 1, why) != CAP_OK)
-			return CAP_EINVAL;
-	return CAP_OK;
-}
-
 static int ops_read_deps(void *cat, cap_engine *e, const cap_sql_info *info, cap_deps *d,
 			 enum cap_reason *why)
 {
-	cap_pqcat *c = cat;
-	for (uint16_t i = 0; i < info->nread; i++) {
-		const cap_sql_name *nm = &info->read[i];
-		uint32_t x = rel_slot(c, info->names + nm->name_off, nm->name_len, 0);
-		if (x == UINT32_MAX) {
-			/* not a relation the catalog knew when loaded: its kind is unknown */
-			*why = CAP_REASON_catalog;
-			return CAP_EINVAL;
-		}
-		if (add_rel_deps(c, e, x, d, 0, why) != CAP_OK)
-			return CAP_EINVAL;
-	}
-	return CAP_OK;
+	return cap_rg_engine_deps(&((cap_pqcat *)cat)->g, e, info, d, why);
 }
 
 static enum cap_fn_class ops_func_class(void *cat, const char *name, size_t n)
@@ -882,68 +789,9 @@ static enum cap_fn_class ops_func_class(void *cat, const char *name, size_t n)
 	return f ? f->cls : CAP_FN_UNKNOWN;
 }
 
-/* Bump relation x and everything a write to it changes; 0, or -1 when only the whole
- * database will do. */
-static int bump_rel(cap_pqcat *c, cap_engine *e, uint32_t x, uint8_t *seen)
-{
-	if (seen[x])
-		return 0;
-	seen[x] = 1;
-	rel *r = &c->rels[x];
-	if (r->flags & (REL_TRIGGERS | REL_RULES | REL_VIEW | REL_FOREIGN | REL_WRITE_FNS))
-		return -1;
-	cap_engine_bump_table(e, r->name, strlen(r->name));
-	for (uint32_t i = 0; i < r->nfk; i++)
-		if (bump_rel(c, e, r->fk[i], seen) < 0)
-			return -1;
-	for (uint32_t i = 0; i < r->nup; i++)
-		if (bump_rel(c, e, r->up[i], seen) < 0)
-			return -1;
-	for (uint32_t i = 0; i < r->ndown; i++)
-		if (bump_rel(c, e, r->down[i], seen) < 0)
-			return -1;
-	return 0;
-}
-
 static void ops_write_bump(void *cat, cap_engine *e, uint64_t scope, const cap_sql_info *info)
 {
-	cap_pqcat *c = cat;
-	uint8_t *seen = calloc(c->relcap, 1);
-	int whole = seen == NULL || info->nwrite == 0;
-	for (uint16_t i = 0; i < info->nwrite && !whole; i++) {
-		const cap_sql_name *nm = &info->write[i];
-		uint32_t x = rel_slot(c, info->names + nm->name_off, nm->name_len, 0);
-		/* the name itself is bumped in any case: a table created after the catalog was
-		 * loaded has no entry, and its readers depend on its name */
-		cap_engine_bump_table(e, info->names + nm->name_off, nm->name_len);
-		if (x == UINT32_MAX || bump_rel(c, e, x, seen) < 0)
-			whole = 1;
-	}
-	free(seen);
-	if (whole)
-		cap_engine_bump_db(e, scope);
-}
-
-/* Does relation x, or anything a write to it reaches (cascading foreign keys, partitions and
- * parents), run code on a write? */
-static int rel_runs_code(const cap_pqcat *c, uint32_t x, uint8_t *seen)
-{
-	if (seen[x])
-		return 0;
-	seen[x] = 1;
-	const rel *r = &c->rels[x];
-	if (r->flags & (REL_TRIGGERS | REL_RULES | REL_VIEW | REL_FOREIGN))
-		return 1;
-	for (uint32_t i = 0; i < r->nfk; i++)
-		if (rel_runs_code(c, r->fk[i], seen))
-			return 1;
-	for (uint32_t i = 0; i < r->nup; i++)
-		if (rel_runs_code(c, r->up[i], seen))
-			return 1;
-	for (uint32_t i = 0; i < r->ndown; i++)
-		if (rel_runs_code(c, r->down[i], seen))
-			return 1;
-	return 0;
+	cap_rg_engine_bump(&((cap_pqcat *)cat)->g, e, scope, info);
 }
 
 int cap_pqcat_runs_code(cap_pqcat *c, const cap_sql_info *info)
@@ -954,15 +802,8 @@ int cap_pqcat_runs_code(cap_pqcat *c, const cap_sql_info *info)
 		return c->event_triggers;
 	if (info->kind != CAP_SQL_WRITE || info->nwrite == 0)
 		return info->kind == CAP_SQL_WRITE;
-	uint8_t *seen = calloc(c->relcap, 1);
-	int code = seen == NULL;
-	for (uint16_t i = 0; i < info->nwrite && !code; i++) {
-		const cap_sql_name *nm = &info->write[i];
-		uint32_t x = rel_slot(c, info->names + nm->name_off, nm->name_len, 0);
-		code = x == UINT32_MAX || rel_runs_code(c, x, seen);
-	}
-	free(seen);
-	return code;
+	/* on any table it reaches: cascading foreign keys, partitions and parents */
+	return cap_rg_write_reach(&c->g, info, RUNS_CODE, NULL, NULL);
 }
 
 /* A follower sees no write to an unlogged relation: a read of one is never covered. A name the
@@ -976,8 +817,8 @@ static int ops_reads_uncoverable(void *cat, const cap_sql_info *info)
 		return 0;
 	for (uint16_t i = 0; i < info->nread; i++) {
 		const cap_sql_name *nm = &info->read[i];
-		uint32_t x = rel_slot((cap_pqcat *)c, info->names + nm->name_off, nm->name_len, 0);
-		if (x != UINT32_MAX && reads_unlogged(c, x, 0))
+		uint32_t x = cap_rg_find(&c->g, info->names + nm->name_off, nm->name_len);
+		if (x != CAP_RG_NONE && cap_rg_reads_flagged(&c->g, x, REL_UNLOGGED))
 			return 1;
 	}
 	return 0;
