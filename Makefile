@@ -107,6 +107,12 @@ $(BUILD)/tests/test_policy: tests/unit/test_policy.c $(call obj,hooks/session.c 
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,hooks/session.c hooks/session_my.c) $(CORE) -lcriterion -ldl -lm
 
+# The relation graph both catalogs share, without a server.
+$(BUILD)/tests/test_relgraph: tests/unit/test_relgraph.c $(call obj,hooks/relgraph.c) $(CORE)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,hooks/relgraph.c) $(CORE) -lcriterion -ldl -lm
+
 # Small client programs the integration tests drive: pq_* link libpq, my_* libmysqlclient.
 $(BUILD)/clients/pq_%: tests/clients/pq_%.c
 	@mkdir -p $(dir $@)

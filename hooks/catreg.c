@@ -60,19 +60,6 @@ static int same_ident(cap_hash a, cap_hash b)
 	return a.lo == b.lo && a.hi == b.hi;
 }
 
-int cap_catreg_push(uint32_t **v, uint32_t *n, uint32_t x)
-{
-	for (uint32_t i = 0; i < *n; i++)
-		if ((*v)[i] == x)
-			return CAP_OK;
-	uint32_t *nv = realloc(*v, (*n + 1) * sizeof(uint32_t));
-	if (nv == NULL)
-		return CAP_ENOMEM;
-	nv[(*n)++] = x;
-	*v = nv;
-	return CAP_OK;
-}
-
 void cap_catbase_hold(cap_catbase *c)
 {
 	if (c)
@@ -96,16 +83,37 @@ int cap_catreg_current(const cap_rt *rt, const cap_sess *s, const cap_catbase *c
 	return current(c, s, cap_sess_catalog_gen(rt->engine), cap_now_ns());
 }
 
+/* Whether cur (the caller's, may be NULL) is current for s: then no lock is taken. Otherwise
+ * the registry is locked on return. */
+static int held_current(cap_catreg *r, const cap_sess *s, const cap_catbase *cur, uint64_t gen,
+			uint64_t now)
+{
+	if (cur && current(cur, s, gen, now))
+		return 1;
+	if (!__atomic_load_n(&r->registered, __ATOMIC_ACQUIRE))
+		reg_register(r);
+	pthread_mutex_lock(&r->lock);
+	return 0;
+}
+
+/* Hand c (may be NULL) to the caller in place of cur, with a reference of its own, and unlock. */
+static cap_catbase *hand_over(cap_catreg *r, cap_catbase *cur, cap_catbase **held, cap_catbase *c)
+{
+	if (c)
+		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&r->lock);
+	cap_catbase_release(cur);
+	*held = c;
+	return c;
+}
+
 cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 			    cap_catbase **held, cap_catload_fn load, void *arg)
 {
 	uint64_t gen = cap_sess_catalog_gen(rt->engine), now = cap_now_ns();
 	cap_catbase *cur = *held;
-	if (cur && current(cur, s, gen, now))
+	if (held_current(r, s, cur, gen, now))
 		return cur;
-	if (!__atomic_load_n(&r->registered, __ATOMIC_ACQUIRE))
-		reg_register(r);
-	pthread_mutex_lock(&r->lock);
 	cap_catbase **pp = &r->head, *c = NULL;
 	for (; *pp; pp = &(*pp)->next)
 		if (same_ident((*pp)->ident, s->ident)) {
@@ -146,12 +154,7 @@ cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 			}
 		}
 	}
-	if (c)
-		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
-	pthread_mutex_unlock(&r->lock);
-	cap_catbase_release(cur);
-	*held = c;
-	return c;
+	return hand_over(r, cur, held, c);
 }
 
 cap_catbase *cap_catreg_peek(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
@@ -159,20 +162,10 @@ cap_catbase *cap_catreg_peek(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 {
 	uint64_t gen = cap_sess_catalog_gen(rt->engine), now = cap_now_ns();
 	cap_catbase *cur = *held;
-	if (cur && current(cur, s, gen, now))
+	if (held_current(r, s, cur, gen, now))
 		return cur;
-	if (!__atomic_load_n(&r->registered, __ATOMIC_ACQUIRE))
-		reg_register(r);
-	pthread_mutex_lock(&r->lock);
 	cap_catbase *c = r->head;
 	while (c && !same_ident(c->ident, s->ident))
 		c = c->next;
-	if (c && current(c, s, gen, now))
-		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
-	else
-		c = NULL;
-	pthread_mutex_unlock(&r->lock);
-	cap_catbase_release(cur);
-	*held = c;
-	return c;
+	return hand_over(r, cur, held, c && current(c, s, gen, now) ? c : NULL);
 }

@@ -66,10 +66,6 @@ cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 cap_catbase *cap_catreg_peek(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 			     cap_catbase **held);
 
-/* cap_catreg_push - add x to the index list (*v, *n) unless it is there; CAP_OK or
- * CAP_ENOMEM. The catalogs keep view bases, cascades and partitions as such lists. */
-int cap_catreg_push(uint32_t **v, uint32_t *n, uint32_t x);
-
 /* cap_catreg_current - whether c is still the current catalog for s (no lock taken). */
 int cap_catreg_current(const cap_rt *rt, const cap_sess *s, const cap_catbase *c);
 

@@ -47,91 +47,37 @@
 #include "hooks/mysql_catalog.h"
 #include "hooks/catreg.h"
 #include "hooks/mysql_real.h"
+#include "hooks/relgraph.h"
 #include "cache/cap.h"
 #include "cache/log.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The graph's flags of this catalog's own (hooks/relgraph.h): CAP_RG_KNOWN is set on every
+ * relation information_schema.TABLES or VIEWS lists, CAP_RG_TABLE on base tables of engines
+ * whose data the server writes itself. */
 enum {
-	REL_TABLE = 1u << 0,
-	REL_VIEW = 1u << 1,
-	REL_FOREIGN = 1u << 2,   /* not cacheable: remote engines, sequences */
-	REL_TRIGGERS = 1u << 3,  /* has (or may have, unseen) triggers */
-	REL_VIEW_BAD = 1u << 4,  /* a view that may not be cached */
-	REL_VIEW_WRITES = 1u << 5, /* a view that runs code that may write (see the top) */
-	REL_VOLATILE = 1u << 6,  /* a table with a virtual column not proved deterministic */
+	REL_FOREIGN = CAP_RG_OWN << 0,  /* not cacheable: remote engines, sequences */
+	REL_TRIGGERS = CAP_RG_OWN << 1, /* has (or may have, unseen) triggers */
+	REL_VOLATILE = CAP_RG_OWN << 2, /* a table with a virtual column not proved deterministic */
 };
-
-typedef struct rel {
-	char *name;
-	uint32_t flags;
-	uint32_t nbase, nfk, nup;
-	uint32_t *base, *fk, *up; /* view's tables; cascading children; cascading parents */
-} rel;
 
 struct cap_mycat {
 	cap_catbase base; /* first: the registry's header (hooks/catreg.h) */
-	rel *rels;
-	uint32_t nrels, relcap;
-	int view_writes; /* some view may write when read: statements are looked at */
+	cap_relgraph g;
 };
 
 static cap_catreg my_registry = CAP_CATREG_INIT("information_schema");
 
-#define MAX_VIEW_DEPTH 16
-#define NAME_MAX_LEN 256
-
 static const char sys_schemas[] = "('mysql','information_schema','performance_schema','sys')";
-
-/* ---- the relation table ------------------------------------------------------------------ */
-
-/* lower-case n bytes of s into buf (NAME_MAX_LEN); 0 if too long */
-static size_t fold(char *buf, const char *s, size_t n)
-{
-	if (n >= NAME_MAX_LEN)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (char)tolower((unsigned char)s[i]);
-	buf[n] = '\0';
-	return n;
-}
-
-static uint32_t rel_slot(cap_mycat *c, const char *name, size_t n, int add)
-{
-	char k[NAME_MAX_LEN];
-	if (n == 0 || fold(k, name, n) == 0)
-		return UINT32_MAX;
-	uint32_t mask = c->relcap - 1, i = (uint32_t)cap_hash64(k, n, 0xca7) & mask;
-	for (;; i = (i + 1) & mask) {
-		rel *r = &c->rels[i];
-		if (r->name == NULL) {
-			if (!add || c->nrels + 1 > c->relcap / 2)
-				return UINT32_MAX;
-			r->name = strdup(k);
-			if (r->name == NULL)
-				return UINT32_MAX;
-			c->nrels++;
-			return i;
-		}
-		if (strcmp(r->name, k) == 0)
-			return i;
-	}
-}
 
 static void cat_free(cap_mycat *c)
 {
 	if (c == NULL)
 		return;
-	for (uint32_t i = 0; c->rels && i < c->relcap; i++) {
-		free(c->rels[i].name);
-		free(c->rels[i].base);
-		free(c->rels[i].fk);
-		free(c->rels[i].up);
-	}
-	free(c->rels);
+	cap_rg_free(&c->g);
 	free(c);
 }
 
@@ -235,40 +181,42 @@ static void row_spriv(cap_mycat *c, MYSQL_ROW row, void *arg)
 	x->ntrig++;
 }
 
+/* The slot of the relation a row names (NULL: none), or CAP_RG_NONE with x->err set. */
+static uint32_t row_slot(cap_mycat *c, const char *name, load_ctx *x)
+{
+	if (name == NULL)
+		return CAP_RG_NONE;
+	uint32_t i = cap_rg_add(&c->g, name, strlen(name));
+	if (i == CAP_RG_NONE)
+		x->err = CAP_ENOMEM;
+	return i;
+}
+
 /* TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ENGINE */
 static void row_rel(cap_mycat *c, MYSQL_ROW row, void *arg)
 {
 	load_ctx *x = arg;
-	if (row[1] == NULL)
+	uint32_t i = row_slot(c, row[1], x);
+	if (i == CAP_RG_NONE)
 		return;
-	uint32_t i = rel_slot(c, row[1], strlen(row[1]), 1);
-	if (i == UINT32_MAX) {
-		x->err = CAP_ENOMEM;
-		return;
-	}
-	rel *r = &c->rels[i];
+	cap_rgrel *r = &c->g.rels[i];
 	const char *type = row[2] ? row[2] : "";
 	if (strcmp(type, "VIEW") == 0)
-		r->flags |= REL_VIEW;
+		r->flags |= CAP_RG_VIEW | CAP_RG_KNOWN;
 	else if (strcmp(type, "BASE TABLE") == 0 || strcmp(type, "SYSTEM VERSIONED") == 0)
-		r->flags |= engine_ok(row[3]) ? REL_TABLE : REL_FOREIGN;
+		r->flags |= CAP_RG_KNOWN | (engine_ok(row[3]) ? CAP_RG_TABLE : REL_FOREIGN);
 	else
-		r->flags |= REL_FOREIGN; /* SEQUENCE, SYSTEM VIEW, anything new */
-	if (!(r->flags & REL_VIEW) && !trig_visible(x, row[0]))
+		r->flags |= CAP_RG_KNOWN | REL_FOREIGN; /* SEQUENCE, SYSTEM VIEW, anything new */
+	if (!(r->flags & CAP_RG_VIEW) && !trig_visible(x, row[0]))
 		r->flags |= REL_TRIGGERS;
 }
 
 /* EVENT_OBJECT_TABLE */
 static void row_trig(cap_mycat *c, MYSQL_ROW row, void *arg)
 {
-	load_ctx *x = arg;
-	if (row[0] == NULL)
-		return;
-	uint32_t i = rel_slot(c, row[0], strlen(row[0]), 1);
-	if (i == UINT32_MAX)
-		x->err = CAP_ENOMEM;
-	else
-		c->rels[i].flags |= REL_TRIGGERS;
+	uint32_t i = row_slot(c, row[0], arg);
+	if (i != CAP_RG_NONE)
+		c->g.rels[i].flags |= REL_TRIGGERS;
 }
 
 /* REFERENCED_TABLE_NAME (parent), TABLE_NAME (child) */
@@ -277,9 +225,10 @@ static void row_fk(cap_mycat *c, MYSQL_ROW row, void *arg)
 	load_ctx *x = arg;
 	if (row[0] == NULL || row[1] == NULL)
 		return;
-	uint32_t p = rel_slot(c, row[0], strlen(row[0]), 1), ch = rel_slot(c, row[1], strlen(row[1]), 1);
-	if (p == UINT32_MAX || ch == UINT32_MAX || cap_catreg_push(&c->rels[p].fk, &c->rels[p].nfk, ch) ||
-	    cap_catreg_push(&c->rels[ch].up, &c->rels[ch].nup, p))
+	uint32_t p = cap_rg_add(&c->g, row[0], strlen(row[0]));
+	uint32_t ch = cap_rg_add(&c->g, row[1], strlen(row[1]));
+	/* readers depend on the parents: see the top of the file */
+	if (p == CAP_RG_NONE || ch == CAP_RG_NONE || cap_rg_cascade(&c->g, p, ch, 1) != CAP_OK)
 		x->err = CAP_ENOMEM;
 }
 
@@ -303,45 +252,24 @@ static int view_may_write(const cap_sql_info *info)
 static void row_view(cap_mycat *c, MYSQL_ROW row, void *arg)
 {
 	load_ctx *x = arg;
-	if (row[0] == NULL)
+	uint32_t vi = row_slot(c, row[0], x);
+	if (vi == CAP_RG_NONE)
 		return;
-	uint32_t vi = rel_slot(c, row[0], strlen(row[0]), 1);
-	if (vi == UINT32_MAX) {
-		x->err = CAP_ENOMEM;
-		return;
-	}
-	c->rels[vi].flags |= REL_VIEW;
+	uint32_t *flags = &c->g.rels[vi].flags;
+	*flags |= CAP_RG_VIEW | CAP_RG_KNOWN;
 	const char *def = row[1] ? row[1] : "";
 	cap_sql_info *info = x->info;
 	cap_sql_classify(CAP_DIALECT_MYSQL, def, strlen(def), info);
 	/* any function, however harmless, keeps the view out: see the top of the file */
 	if (info->kind != CAP_SQL_READ || info->reasons || info->nread == 0)
-		c->rels[vi].flags |= REL_VIEW_BAD;
+		*flags |= CAP_RG_VIEW_BAD;
 	if (view_may_write(info))
-		c->rels[vi].flags |= REL_VIEW_WRITES;
+		*flags |= CAP_RG_VIEW_WRITES;
 	for (uint16_t i = 0; i < info->nread; i++) {
-		uint32_t b = rel_slot(c, info->names + info->read[i].name_off,
-				      info->read[i].name_len, 1);
-		if (b == UINT32_MAX || cap_catreg_push(&c->rels[vi].base, &c->rels[vi].nbase, b) != CAP_OK)
-			c->rels[vi].flags |= REL_VIEW_BAD;
+		uint32_t b = cap_rg_add(&c->g, info->names + info->read[i].name_off, info->read[i].name_len);
+		if (b == CAP_RG_NONE || cap_rg_view_base(&c->g, vi, b) != CAP_OK)
+			*flags |= CAP_RG_VIEW_BAD;
 	}
-}
-
-/* Whether reading relation x may run code that writes: a view marked so, or over one, or
- * over a relation the catalog does not know (see the top of the file). */
-static int rel_may_write(const cap_mycat *c, uint32_t x, int depth)
-{
-	const rel *r = &c->rels[x];
-	if (!(r->flags & (REL_TABLE | REL_VIEW | REL_FOREIGN)))
-		return 1;
-	if (!(r->flags & REL_VIEW))
-		return 0;
-	if ((r->flags & REL_VIEW_WRITES) || depth >= MAX_VIEW_DEPTH)
-		return 1;
-	for (uint32_t i = 0; i < r->nbase; i++)
-		if (rel_may_write(c, r->base[i], depth + 1))
-			return 1;
-	return 0;
 }
 
 /* TABLE_NAME, GENERATION_EXPRESSION of a generated column that is not STORED: computed at
@@ -350,13 +278,9 @@ static int rel_may_write(const cap_mycat *c, uint32_t x, int depth)
 static void row_gen(cap_mycat *c, MYSQL_ROW row, void *arg)
 {
 	load_ctx *x = arg;
-	if (row[0] == NULL)
+	uint32_t i = row_slot(c, row[0], x);
+	if (i == CAP_RG_NONE)
 		return;
-	uint32_t i = rel_slot(c, row[0], strlen(row[0]), 1);
-	if (i == UINT32_MAX) {
-		x->err = CAP_ENOMEM;
-		return;
-	}
 	static const char pre[] = "SELECT ";
 	size_t n = row[1] ? strlen(row[1]) : 0;
 	char *q = malloc(sizeof(pre) + n);
@@ -369,8 +293,18 @@ static void row_gen(cap_mycat *c, MYSQL_ROW row, void *arg)
 	/* an expression the user may not read (NULL) proves nothing */
 	if (row[1] == NULL ||
 	    cap_sql_classify(CAP_DIALECT_MYSQL, q, sizeof(pre) - 1 + n, x->info) != CAP_SQL_READ)
-		c->rels[i].flags |= REL_VOLATILE;
+		c->g.rels[i].flags |= REL_VOLATILE;
 	free(q);
+}
+
+/* Free what a load used and close its connection. */
+static void load_done(load_ctx *x, MYSQL *side)
+{
+	for (size_t i = 0; i < x->ntrig; i++)
+		free(x->trig_schemas[i]);
+	free(x->trig_schemas);
+	free(x->info);
+	CAP_REAL_VOID(cap_my.real_mysql_close(side));
 }
 
 static cap_mycat *cat_load(MYSQL *conn)
@@ -384,7 +318,6 @@ static cap_mycat *cat_load(MYSQL *conn)
 	if (c == NULL || x.info == NULL)
 		goto fail;
 	c->base.destroy = cat_destroy;
-	c->relcap = 1024;
 	/* size the table from the relation count */
 	snprintf(q, sizeof(q), "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA NOT IN %s",
 		 sys_schemas);
@@ -397,12 +330,17 @@ static cap_mycat *cat_load(MYSQL *conn)
 		MYSQL_ROW row = CAP_REAL(cap_my.real_mysql_fetch_row(r));
 		long n = row && row[0] ? atol(row[0]) : 0;
 		CAP_REAL_VOID(cap_my.real_mysql_free_result(r));
-		while (c->relcap < (uint64_t)n * 4 + 256)
-			c->relcap <<= 1;
+		/* room for every relation four times over: view bases and keys name more */
+		uint32_t slots = n > (1L << 26) ? 1u << 28 : (uint32_t)n * 4 + 256;
+		if (cap_rg_init(&c->g, slots < 1024 ? 1024 : slots, 1) != CAP_OK)
+			goto fail;
 	}
-	c->rels = calloc(c->relcap, sizeof(rel));
-	if (c->rels == NULL)
-		goto fail;
+	/* see the top of the file */
+	c->g.refuse[0].flags = REL_FOREIGN;
+	c->g.refuse[0].why = CAP_REASON_catalog;
+	c->g.refuse[1].flags = REL_VOLATILE;
+	c->g.refuse[1].why = CAP_REASON_volatile;
+	c->g.write_whole = REL_TRIGGERS | CAP_RG_VIEW | REL_FOREIGN;
 	if (side_each(side, "SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES "
 			    "WHERE PRIVILEGE_TYPE = 'TRIGGER'", c, row_gpriv, &x) ||
 	    side_each(side, "SELECT DISTINCT TABLE_SCHEMA FROM information_schema.SCHEMA_PRIVILEGES "
@@ -441,22 +379,15 @@ static cap_mycat *cat_load(MYSQL *conn)
 		 "'%%PERSISTENT%%' AND TABLE_SCHEMA NOT IN %s", sys_schemas);
 	if (side_each(side, q, c, row_gen, &x))
 		goto fail;
-	if (x.err)
-		goto fail;
-	for (uint32_t i = 0; i < c->relcap && !c->view_writes; i++)
-		if ((c->rels[i].flags & REL_VIEW) && rel_may_write(c, i, 0))
-			c->view_writes = 1;
-	goto out;
+	if (x.err == CAP_OK) {
+		cap_rg_finish(&c->g);
+		load_done(&x, side);
+		return c;
+	}
 fail:
+	load_done(&x, side);
 	cat_free(c);
-	c = NULL;
-out:
-	for (size_t i = 0; i < x.ntrig; i++)
-		free(x.trig_schemas[i]);
-	free(x.trig_schemas);
-	free(x.info);
-	CAP_REAL_VOID(cap_my.real_mysql_close(side));
-	return c;
+	return NULL;
 }
 
 static cap_catbase *load_cb(void *arg, const cap_sess *s)
@@ -476,95 +407,15 @@ cap_mycat *cap_mycat_get(const cap_rt *rt, MYSQL *conn, const cap_sess *s, cap_m
 
 /* ---- the callbacks ------------------------------------------------------------------------ */
 
-#define MAX_FK_CLOSURE 32
-
-/* Add the tables x's cascading foreign keys reference, transitively (see the top of the
- * file); seen[0..*nseen) holds what is already in. */
-static int add_fk_parents(cap_mycat *c, cap_engine *e, uint32_t x, cap_deps *d, uint32_t *seen,
-			  uint32_t *nseen, enum cap_reason *why)
-{
-	const rel *r = &c->rels[x];
-	for (uint32_t i = 0; i < r->nup; i++) {
-		uint32_t p = r->up[i], k = 0;
-		while (k < *nseen && seen[k] != p)
-			k++;
-		if (k < *nseen)
-			continue;
-		const rel *pr = &c->rels[p];
-		if (!(pr->flags & REL_TABLE) || *nseen == MAX_FK_CLOSURE) {
-			*why = CAP_REASON_catalog; /* a parent we cannot see: its own keys unknown */
-			return CAP_EINVAL;
-		}
-		seen[(*nseen)++] = p;
-		if (cap_engine_deps_table(e, d, pr->name, strlen(pr->name)) != CAP_OK) {
-			*why = CAP_REASON_uncacheable;
-			return CAP_ETOOBIG;
-		}
-		if (add_fk_parents(c, e, p, d, seen, nseen, why) != CAP_OK)
-			return CAP_EINVAL;
-	}
-	return CAP_OK;
-}
-
-static int add_rel_deps(cap_mycat *c, cap_engine *e, uint32_t x, cap_deps *d, int depth,
-			enum cap_reason *why)
-{
-	rel *r = &c->rels[x];
-	if (r->flags & (REL_FOREIGN | REL_VOLATILE)) {
-		*why = (r->flags & REL_FOREIGN) ? CAP_REASON_catalog : CAP_REASON_volatile;
-		return CAP_EINVAL;
-	}
-	if (cap_engine_deps_table(e, d, r->name, strlen(r->name)) != CAP_OK) {
-		*why = CAP_REASON_uncacheable;
-		return CAP_ETOOBIG;
-	}
-	if (r->nup) {
-		uint32_t seen[MAX_FK_CLOSURE + 1] = { x }, nseen = 1;
-		if (add_fk_parents(c, e, x, d, seen, &nseen, why) != CAP_OK)
-			return CAP_EINVAL;
-	}
-	if (!(r->flags & REL_VIEW))
-		return CAP_OK;
-	if ((r->flags & REL_VIEW_BAD) || depth >= MAX_VIEW_DEPTH) {
-		*why = (r->flags & REL_VIEW_BAD) ? CAP_REASON_volatile : CAP_REASON_catalog;
-		return CAP_EINVAL;
-	}
-	for (uint32_t i = 0; i < r->nbase; i++)
-		if (add_rel_deps(c, e, r->base[i], d, depth + 1, why) != CAP_OK)
-			return CAP_EINVAL;
-	return CAP_OK;
-}
-
 static int ops_read_deps(void *cat, cap_engine *e, const cap_sql_info *info, cap_deps *d,
 			 enum cap_reason *why)
 {
-	cap_mycat *c = cat;
-	for (uint16_t i = 0; i < info->nread; i++) {
-		const cap_sql_name *nm = &info->read[i];
-		uint32_t x = rel_slot(c, info->names + nm->name_off, nm->name_len, 0);
-		if (x == UINT32_MAX || !(c->rels[x].flags & (REL_TABLE | REL_VIEW | REL_FOREIGN))) {
-			*why = CAP_REASON_catalog; /* unknown when loaded (or only seen as a name) */
-			return CAP_EINVAL;
-		}
-		if (add_rel_deps(c, e, x, d, 0, why) != CAP_OK)
-			return CAP_EINVAL;
-	}
-	return CAP_OK;
+	return cap_rg_engine_deps(&((cap_mycat *)cat)->g, e, info, d, why);
 }
 
 static int ops_reads_may_write(void *cat, const cap_sql_info *info)
 {
-	cap_mycat *c = cat;
-	for (uint16_t i = 0; i < info->nread && c->view_writes; i++) {
-		const cap_sql_name *nm = &info->read[i];
-		uint32_t x = rel_slot(c, info->names + nm->name_off, nm->name_len, 0);
-		/* a name unknown when the catalog was loaded: created since, or a temporary table
-		 * (a view created since is seen at the reload that any DDL through us causes); one
-		 * the user cannot see: the server refuses the read */
-		if (x != UINT32_MAX && (c->rels[x].flags & REL_VIEW) && rel_may_write(c, x, 0))
-			return 1;
-	}
-	return 0;
+	return cap_rg_reads_may_write(&((cap_mycat *)cat)->g, info);
 }
 
 static enum cap_fn_class ops_func_class(void *cat, const char *name, size_t n)
@@ -575,36 +426,9 @@ static enum cap_fn_class ops_func_class(void *cat, const char *name, size_t n)
 	return CAP_FN_UNKNOWN; /* see the top of the file */
 }
 
-static int bump_rel(cap_mycat *c, cap_engine *e, uint32_t x, uint8_t *seen)
-{
-	if (seen[x])
-		return 0;
-	seen[x] = 1;
-	rel *r = &c->rels[x];
-	if (r->flags & (REL_TRIGGERS | REL_VIEW | REL_FOREIGN))
-		return -1;
-	cap_engine_bump_table(e, r->name, strlen(r->name));
-	for (uint32_t i = 0; i < r->nfk; i++)
-		if (bump_rel(c, e, r->fk[i], seen) < 0)
-			return -1;
-	return 0;
-}
-
 static void ops_write_bump(void *cat, cap_engine *e, uint64_t scope, const cap_sql_info *info)
 {
-	cap_mycat *c = cat;
-	uint8_t *seen = calloc(c->relcap, 1);
-	int whole = seen == NULL || info->nwrite == 0;
-	for (uint16_t i = 0; i < info->nwrite && !whole; i++) {
-		const cap_sql_name *nm = &info->write[i];
-		uint32_t x = rel_slot(c, info->names + nm->name_off, nm->name_len, 0);
-		cap_engine_bump_table(e, info->names + nm->name_off, nm->name_len);
-		if (x == UINT32_MAX || bump_rel(c, e, x, seen) < 0)
-			whole = 1;
-	}
-	free(seen);
-	if (whole)
-		cap_engine_bump_db(e, scope);
+	cap_rg_engine_bump(&((cap_mycat *)cat)->g, e, scope, info);
 }
 
 const cap_catalog_ops cap_mycat_ops = { ops_read_deps, ops_func_class, ops_write_bump,

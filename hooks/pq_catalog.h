@@ -9,7 +9,7 @@
  * own: hooks/pq.c reads them on the program's connection.)
  *
  * It is loaded once per (server, database, user) in each process, on the program's own
- * connection while that is idle (see pq_catalog.c), and reloaded when any process ran DDL (the
+ * connection while that is idle (see pq_catload.c), and reloaded when any process ran DDL (the
  * reserved generation slot of session.h) or a minute has passed, when a statement needs it.
  * When it cannot be had the hooks cache no reads on that database and every write invalidates
  * the whole database.

@@ -293,7 +293,7 @@ for s in "${steps[@]}"; do
 	hits0=$(cat "$w/$s/count.hits" 2>/dev/null || true)
 	minhits=$((${hits0:-0} / 2))
 	[ $((${hits0:-0} - 6)) -ge "$minhits" ] || minhits=$((${hits0:-0} - 6))
-	# the first allocation of a catalog load (hooks/pq_catalog.c, hooks/mysql_catalog.c)
+	# the first allocation of a catalog load (hooks/pq_catload.c, hooks/mysql_catalog.c)
 	entry=$(awk '$4 == "cat_build" || $4 == "cat_load" { print $3; exit }' "$w/$s/count.log")
 	loads0=$(awk -v e="$entry" '$3 == e { n++ } END { print n + 0 }' "$w/$s/count.log")
 	# a failure may cost round trips (without a catalog every read reads the session state
