@@ -1,7 +1,7 @@
 /*
  * follow_my.c - `capacitor follow mysql://...`: the MariaDB binlog, read as a replica would.
  *
- * One run (tools/follow.h):
+ * One run (tools/follow_svc.h):
  *   1. connect; read the server's identity, log_bin and binlog_format; SHOW MASTER STATUS
  *      gives the current binlog file and position;
  *   2. bump everything (what committed before that position is covered), then ask for the
@@ -24,7 +24,7 @@
  * The binlog covers every database of the server: one follower serves them all, and table
  * generations are keyed by bare table name anyway.
  */
-#include "tools/follow.h"
+#include "tools/follow_my.h"
 #include "cache/cap.h"
 #include "tools/cmd.h"
 
@@ -426,7 +426,7 @@ static void apply(my_run *mr, MARIADB_RPL_EVENT *ev)
 	}
 }
 
-/* prober - a thread that notes where the binlog ends every 100 ms (tools/follow.h), on the
+/* prober - a thread that notes where the binlog ends every 100 ms (tools/follow_svc.h), on the
  * ordinary connection, so that the stream thread never waits for the answer. */
 static void *prober(void *arg)
 {
