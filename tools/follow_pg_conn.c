@@ -82,8 +82,7 @@ static void probe_failed(pg_run *pr, const char *why)
 	pr->inflight_t = 0;
 	if (pr->probes < 0) {
 		pr->probes = 0;
-		cap_fw_log("WARNING: no probe connection (%s): the heartbeat shows that the stream is "
-			   "up, not how far behind it is", why);
+		cap_fw_no_probes(why);
 	}
 	if (pr->meta) {
 		PQfinish(pr->meta);

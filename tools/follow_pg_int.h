@@ -54,9 +54,7 @@ typedef struct pg_run {
 	int stream_overflow;
 	int in_stream;
 	uint64_t received;    /* highest LSN received and applied */
-	char tdtxn[TXN_MAX][64]; /* test_decoding: names of this transaction's tables */
-	size_t ntd;
-	int td_overflow;
+	cap_fw_txn td;        /* test_decoding: this transaction's tables, qualified */
 	uint64_t probe_lsn, probe_t; /* outstanding probe: flush LSN and when it was asked */
 	uint64_t inflight_t;         /* a probe query sent on meta, its answer not yet read */
 	int probes;                  /* 1 probing works, 0 it does not (fallback), -1 unknown */

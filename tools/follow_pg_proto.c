@@ -407,6 +407,11 @@ static void td_bump_name(pg_run *pr, const char *qualified)
 		cap_fw_bump_table(pr->fw, anc[k], strlen(anc[k]));
 }
 
+static void td_bump_cb(void *ctx, const char *qualified)
+{
+	td_bump_name(ctx, qualified);
+}
+
 static void td_line(pg_run *pr, const char *s, size_t n)
 {
 	char line[512];
@@ -415,14 +420,9 @@ static void td_line(pg_run *pr, const char *s, size_t n)
 	memcpy(line, s, n);
 	line[n] = '\0';
 	if (strncmp(line, "BEGIN", 5) == 0) {
-		pr->ntd = 0;
-		pr->td_overflow = 0;
+		cap_fw_txn_begin(&pr->td);
 	} else if (strncmp(line, "COMMIT", 6) == 0) {
-		if (pr->td_overflow)
-			cap_fw_bump_all(pr->fw, "commit of a transaction with many tables");
-		for (size_t i = 0; i < pr->ntd && !pr->td_overflow; i++)
-			td_bump_name(pr, pr->tdtxn[i]);
-		pr->ntd = 0;
+		cap_fw_txn_end(pr->fw, &pr->td, td_bump_cb, pr);
 	} else if (strncmp(line, "table ", 6) == 0) {
 		cap_fw_event(pr->fw);
 		/* the name ends at ": " followed by the action */
@@ -433,14 +433,8 @@ static void td_line(pg_run *pr, const char *s, size_t n)
 		}
 		*end = '\0';
 		const char *name = line + 6;
-		for (size_t i = 0; i < pr->ntd; i++)
-			if (strcmp(pr->tdtxn[i], name) == 0)
-				return;
-		if (pr->ntd < TXN_MAX && strlen(name) < sizeof(pr->tdtxn[0]))
-			snprintf(pr->tdtxn[pr->ntd++], sizeof(pr->tdtxn[0]), "%s", name);
-		else
-			pr->td_overflow = 1;
-		td_bump_name(pr, name);
+		if (cap_fw_txn_add(&pr->td, name))
+			td_bump_name(pr, name);
 	} else if (strncmp(line, "message:", 8) == 0) {
 		if (strstr(line, "prefix: " MSG_PREFIX ","))
 			ddl(pr);
@@ -478,7 +472,7 @@ int cap_fwpg_status(pg_run *pr, int reply)
 
 static int in_txn(const pg_run *pr)
 {
-	return pr->txn.n > 0 || pr->nstream_xids > 0 || pr->ntd > 0;
+	return pr->txn.n > 0 || pr->nstream_xids > 0 || pr->td.n > 0;
 }
 
 int cap_fwpg_copy(pg_run *pr, const unsigned char *buf, int len)

@@ -156,6 +156,41 @@ void cap_fw_alive(cap_fw *fw, const char *pos, uint64_t live_at)
 	fw->last_beat = now;
 }
 
+void cap_fw_no_probes(const char *why)
+{
+	cap_fw_log("WARNING: no probe connection%s%s%s: the heartbeat shows that the stream is up, "
+		   "not how far behind it is", why ? " (" : "", why ? why : "", why ? ")" : "");
+}
+
+void cap_fw_txn_begin(cap_fw_txn *t)
+{
+	t->n = 0;
+	t->overflow = 0;
+}
+
+int cap_fw_txn_add(cap_fw_txn *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->name[i], name) == 0)
+			return 0;
+	if (t->n < CAP_FW_TXN_MAX && strlen(name) <= CAP_FW_NAME_MAX)
+		snprintf(t->name[t->n++], sizeof(t->name[0]), "%s", name);
+	else
+		t->overflow = 1;
+	return 1;
+}
+
+void cap_fw_txn_end(cap_fw *fw, cap_fw_txn *t, void (*bump)(void *ctx, const char *name),
+		    void *ctx)
+{
+	if (t->overflow)
+		cap_fw_bump_all(fw, "commit of a transaction with many tables");
+	else
+		for (size_t i = 0; i < t->n; i++)
+			bump(ctx, t->name[i]);
+	cap_fw_txn_begin(t);
+}
+
 void cap_fw_redact(const char *uri, char *out, size_t cap)
 {
 	/* scheme://user:password@host... -> scheme://user@host...; password=... in a query too */

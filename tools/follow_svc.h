@@ -81,6 +81,32 @@ void cap_fw_event(cap_fw *fw);
  * it shows fw->err as the last error. For the command's reconnect loop. */
 void cap_fw_state(cap_fw *fw, uint32_t state);
 
+/* cap_fw_no_probes - liveness probes cannot be made (why, or NULL): log once per run that the
+ * heartbeat now shows only that the stream is up (the reader falls back, see above). */
+void cap_fw_no_probes(const char *why);
+
+/* cap_fw_txn - the tables one transaction changed, by name, as both readers track them: a
+ * table is bumped when the transaction first changes it (cap_fw_txn_add says when) and again
+ * at its end (cap_fw_txn_end), so that a read that filled between the two is not kept. More
+ * tables than fit make the end bump everything. Names longer than CAP_FW_NAME_MAX count as
+ * "more than fit" too. */
+#define CAP_FW_TXN_MAX 256
+#define CAP_FW_NAME_MAX 128
+typedef struct cap_fw_txn {
+	char name[CAP_FW_TXN_MAX][CAP_FW_NAME_MAX + 1];
+	size_t n;
+	int overflow;
+} cap_fw_txn;
+/* cap_fw_txn_begin - a new transaction: forget the tables of any other. */
+void cap_fw_txn_begin(cap_fw_txn *t);
+/* cap_fw_txn_add - the transaction changed name; 1 when it is new to the transaction (the
+ * caller bumps it now), 0 when it was already bumped. */
+int cap_fw_txn_add(cap_fw_txn *t, const char *name);
+/* cap_fw_txn_end - the transaction ended: bump(ctx, name) for each of its tables, or bump
+ * everything after an overflow; then begin afresh. */
+void cap_fw_txn_end(cap_fw *fw, cap_fw_txn *t, void (*bump)(void *ctx, const char *name),
+		    void *ctx);
+
 /* cap_fw_redact - uri without a password, into out (cap bytes, always terminated). */
 void cap_fw_redact(const char *uri, char *out, size_t cap);
 
