@@ -260,7 +260,7 @@ CAP_COLD void cap_engine_check(cap_engine *e, int kind, uint64_t budget_ns)
 {
 	int full = kind == CHECK_FULL;
 	int me = (int)getpid();
-	int cur = LD(&e->checker);
+	int cur = CAP_ENGINE_LD(&e->checker);
 	if (cur == me)
 		return; /* another thread of ours is at it */
 	if (!__atomic_compare_exchange_n(&e->checker, &cur, me, 0, __ATOMIC_ACQ_REL,
@@ -269,16 +269,16 @@ CAP_COLD void cap_engine_check(cap_engine *e, int kind, uint64_t budget_ns)
 	/* cur != 0 here means a checker of the parent process before a fork: it is gone */
 	uint64_t now = cap_now_ns();
 	if (full)
-		ST(&e->next_check, now + CHECK_NS);
+		CAP_ENGINE_ST(&e->next_check, now + CHECK_NS);
 	if (!full)
 		cap_fault_recheck(now); /* a miss or a write: the program may have taken SIGBUS */
 	cap_gen *g = e->gen;
 	uint64_t seq = 0; /* the table's bump count, from a full check's scan */
-	int shared = LD(&g->shared);
+	int shared = CAP_ENGINE_LD(&g->shared);
 	if (shared) {
 		const char *why = NULL;
 		int now_cur = 1, unsafe = 0;
-		if (LD(&g->dead))
+		if (CAP_ENGINE_LD(&g->dead))
 			why = "faulted (file truncated or its file system full)";
 		else if ((now_cur = cap_gen_is_current(g, e->gen_path)) == 0)
 			why = "was replaced or removed";
@@ -337,15 +337,17 @@ CAP_COLD void cap_engine_check(cap_engine *e, int kind, uint64_t budget_ns)
 		}
 	}
 	l2_reap(e);
-	ST(&e->checker, 0);
+	CAP_ENGINE_ST(&e->checker, 0);
 }
 
-/* cap_engine_write_check - before a write's bumps or marker: the table must be the directory's. */
+/* cap_engine_write_check - before a write's bumps or marker: the table must be the
+ * directory's. */
 void cap_engine_write_check(cap_engine *e)
 {
 	if (!e->dir)
 		return;
-	cap_engine_check_due(e);
+	if (cap_engine_check_due(e))
+		cap_engine_check(e, CHECK_FULL, 0);
 	/* one check per coarse clock tick, not per bump: a write bumps each table it touches
 	 * (two dozen for a TPC-B transaction), a stat(2) each made invalidation cost
 	 * microseconds. A bump that lands in a table replaced within that tick is made up by
@@ -425,7 +427,7 @@ void cap_engine_close(cap_engine *e)
 
 int cap_engine_gen_shared(cap_engine *e)
 {
-	return LD(&e->gen->shared) && !LD(&e->gen->dead);
+	return CAP_ENGINE_LD(&e->gen->shared) && !CAP_ENGINE_LD(&e->gen->dead);
 }
 
 void cap_engine_clear_local(cap_engine *e)
@@ -448,5 +450,5 @@ void cap_engine_usage(cap_engine *e, cap_engine_usage_t *u)
 	}
 	u->l1_on = e->mem != NULL;
 	u->l2_on = d != NULL;
-	u->gen_shared = LD(&e->gen->shared) && !LD(&e->gen->dead);
+	u->gen_shared = CAP_ENGINE_LD(&e->gen->shared) && !CAP_ENGINE_LD(&e->gen->dead);
 }

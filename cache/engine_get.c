@@ -13,7 +13,12 @@
 
 void cap_engine_deps_begin(cap_engine *e, cap_deps *d, uint64_t scope)
 {
-	cap_engine_check_now(e);
+	if (e->dir) {
+		/* before a miss is sent: the table must be the directory's */
+		if (cap_engine_check_due(e))
+			cap_engine_check(e, CHECK_FULL, 0);
+		cap_engine_check(e, CHECK_MISS, MISS_LOCK_NS);
+	}
 	uint32_t s = cap_gen_db_slot(scope);
 	d->n = 2;
 	d->slot[0] = CAP_GEN_GLOBAL;
@@ -63,7 +68,8 @@ static CAP_COLD int get_l2(cap_engine *e, cap_disk *d, const cap_key *key, cap_v
 
 int cap_engine_get(cap_engine *e, const cap_key *key, cap_value_fn fn, void *ctx)
 {
-	cap_engine_check_due(e);
+	if (cap_engine_check_due(e))
+		cap_engine_check(e, CHECK_FULL, 0);
 	if (CAP_LIKELY(e->mem != NULL)) {
 		int rc = cap_mem_get(e->mem, e->gen, key, fn, ctx);
 		if (rc != 0)
@@ -83,7 +89,7 @@ int cap_engine_put(cap_engine *e, const cap_key *key, const cap_deps *deps, uint
 	if (!e->mem && !__atomic_load_n(&e->disk, __ATOMIC_RELAXED))
 		return CAP_EOFF;
 	/* no invalidation from the other processes: only entries that expire by themselves */
-	if (!ttl_ns && (!LD(&e->gen->shared) || LD(&e->gen->dead)))
+	if (!ttl_ns && (!CAP_ENGINE_LD(&e->gen->shared) || CAP_ENGINE_LD(&e->gen->dead)))
 		return CAP_EOFF;
 	/* every entry depends at least on the global and its database's epoch: a caller that
 	 * forgot to read its dependencies must not store an entry nothing can invalidate */

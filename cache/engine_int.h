@@ -29,8 +29,8 @@
 #define MISS_LOCK_NS (20ull * 1000000ull)  /* ... on a miss or a write (0 from a hit) */
 #define NRETIRED 8
 
-#define LD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define ST(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define CAP_ENGINE_LD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define CAP_ENGINE_ST(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
 struct cap_engine {
 	cap_gen *gen;      /* one fixed mapping: the directory's table or a private one */
@@ -85,20 +85,11 @@ static inline void cap_engine_l2_leave(cap_engine *e)
 	__atomic_fetch_sub(&e->l2_users, 1, __ATOMIC_SEQ_CST);
 }
 
-/* the periodic check, from any call: one coarse clock read (vDSO) when not due */
-static inline void cap_engine_check_due(cap_engine *e)
+/* cap_engine_check_due - whether the periodic check is due (then cap_engine_check(e,
+ * CHECK_FULL, 0)): one coarse clock read (vDSO), so any call, a hit too, may ask. */
+static inline int cap_engine_check_due(const cap_engine *e)
 {
-	if (CAP_UNLIKELY(cap_now_ns() >= __atomic_load_n(&e->next_check, __ATOMIC_RELAXED)))
-		cap_engine_check(e, CHECK_FULL, 0);
-}
-
-/* before a miss is sent: the table must be the directory's */
-static inline void cap_engine_check_now(cap_engine *e)
-{
-	if (e->dir) {
-		cap_engine_check_due(e);
-		cap_engine_check(e, CHECK_MISS, MISS_LOCK_NS);
-	}
+	return CAP_UNLIKELY(cap_now_ns() >= __atomic_load_n(&e->next_check, __ATOMIC_RELAXED));
 }
 
 /* ---- engine_inval.c ---- */

@@ -57,7 +57,7 @@ static int bump(cap_engine *e, uint32_t slot)
 	cap_engine_write_check(e);
 	__atomic_fetch_add(&e->bumps, 1, __ATOMIC_SEQ_CST);
 	cap_gen_bump(e->gen, slot);
-	if (e->dir && CAP_UNLIKELY(LD(&e->gen->dead) || !LD(&e->gen->shared)))
+	if (e->dir && CAP_UNLIKELY(CAP_ENGINE_LD(&e->gen->dead) || !CAP_ENGINE_LD(&e->gen->shared)))
 		cap_engine_check(e, CHECK_WRITE, MISS_LOCK_NS);
 	return 1;
 }
@@ -183,7 +183,8 @@ static int owner_dead(uint64_t own, uint64_t start)
 	return st == 'Z' || st == 'X' || (start != 0 && s != start);
 }
 
-/* cap_engine_marked - whether a marker names one of deps' slots; orphans those whose owner is dead. */
+/* cap_engine_marked - whether a marker names one of deps' slots; orphans those whose owner
+ * is dead. */
 CAP_COLD int cap_engine_marked(cap_engine *e, const cap_deps *deps)
 {
 	uint32_t from = 0;
