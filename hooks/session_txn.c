@@ -16,6 +16,8 @@
 
 static const char catalog_slot[] = CAP_CATALOG_SLOT_NAME;
 
+/* add_name - add name[0..len) to the list *v (*n names, room for *cap) unless it is there
+ * (ASCII-case-insensitively); CAP_OK, or CAP_ENOMEM. */
 static int add_name(char ***v, uint32_t *n, uint32_t *cap, const char *name, size_t len)
 {
 	for (uint32_t i = 0; i < *n; i++)
