@@ -1,8 +1,9 @@
 /*
  * follow_pg.c - `capacitor follow postgresql://...`: PostgreSQL logical replication.
  *
- * One run (tools/follow_svc.h; this file holds steps 1, 4 and the loop of 5, the other steps
- * live in follow_pg_setup.c and follow_pg_proto.c, follow_pg_int.h lists them):
+ * The reader's two entry points: a run and --check. One run (tools/follow_svc.h; this file
+ * holds steps 1, 4 and the loop of 5, the other steps live in follow_pg_setup.c and
+ * follow_pg_proto.c, follow_pg_int.h lists them):
  *   1. connect with replication=database; IDENTIFY_SYSTEM names the server;
  *   2. choose the output: the publication named by --publication, else `capacitor_follow`
  *      when it exists (created FOR ALL TABLES by --create-publication), else test_decoding. A
@@ -32,12 +33,15 @@
  * relation up once (pg_inherits, recursively) and each change bumps them all; a DDL message
  * forgets every lookup. A relation that cannot be looked up bumps everything.
  */
+#include "tools/follow_pg.h"
 #include "tools/follow_pg_int.h"
 #include "cache/cap.h"
+#include "tools/cmd.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -213,4 +217,84 @@ out:
 	cap_fwpg_forget_ancestors(&pr);
 	cap_fwpg_rels_free(&pr);
 	return rc;
+}
+
+/* ------------------------------------------------------------------ --check */
+
+int cap_fw_pg_check(const char *uri, const char *publication)
+{
+	int problems = 0;
+	PGconn *c = cap_fwpg_connect(uri, 0);
+	if (PQstatus(c) != CONNECTION_OK) {
+		printf("cannot connect: %s", PQerrorMessage(c));
+		PQfinish(c);
+		return CAP_EXIT_FAIL;
+	}
+	PGresult *r = PQexec(c, "SELECT current_setting('wal_level'), "
+				"current_setting('max_replication_slots')::int, "
+				"current_setting('max_wal_senders')::int, "
+				"(SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user), "
+				"(SELECT rolsuper FROM pg_roles WHERE rolname = current_user), current_user, "
+				"current_database(), "
+				"(SELECT count(*) FROM pg_event_trigger WHERE evtname = '" DDL_TRIGGER "'), "
+				"(SELECT count(*) FROM pg_publication WHERE pubname = '" PUB_DEFAULT "')");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		printf("cannot read the settings: %s", PQresultErrorMessage(r));
+		PQclear(r);
+		PQfinish(c);
+		return CAP_EXIT_FAIL;
+	}
+	const char *wal = PQgetvalue(r, 0, 0), *user = PQgetvalue(r, 0, 5);
+	int slots = atoi(PQgetvalue(r, 0, 1)), senders = atoi(PQgetvalue(r, 0, 2));
+	int repl = strcmp(PQgetvalue(r, 0, 3), "t") == 0, super = strcmp(PQgetvalue(r, 0, 4), "t") == 0;
+	int trig = atoi(PQgetvalue(r, 0, 7)), pubs = atoi(PQgetvalue(r, 0, 8));
+	printf("PostgreSQL %d, database %s, user %s\n", PQserverVersion(c), PQgetvalue(r, 0, 6), user);
+	if (strcmp(wal, "logical") != 0) {
+		problems++;
+		printf("PROBLEM: wal_level is %s; logical decoding needs logical.\n"
+		       "  fix: ALTER SYSTEM SET wal_level = logical; then restart the server\n", wal);
+	}
+	if (slots < 1 || senders < 1) {
+		problems++;
+		printf("PROBLEM: max_replication_slots = %d, max_wal_senders = %d; each follower needs "
+		       "one of each.\n  fix: ALTER SYSTEM SET max_replication_slots = 10; ALTER SYSTEM "
+		       "SET max_wal_senders = 10; then restart\n", slots, senders);
+	}
+	if (!repl) {
+		problems++;
+		printf("PROBLEM: role %s lacks the REPLICATION attribute.\n"
+		       "  fix: ALTER ROLE %s REPLICATION;\n", user, user);
+	}
+	if (publication == NULL && pubs == 0)
+		printf("note: no publication " PUB_DEFAULT ": the follower uses test_decoding (fine).\n"
+		       "  pgoutput is used with CREATE PUBLICATION " PUB_DEFAULT " FOR ALL TABLES;\n"
+		       "  but then UPDATE and DELETE fail on tables without a primary key or replica "
+		       "identity.\n");
+	if (trig == 0 && !super) {
+		problems++;
+		printf("PROBLEM: event trigger " DDL_TRIGGER " is missing and %s cannot install it: "
+		       "DDL that changes no rows\n  (RENAME, DROP, ALTER) would not be seen.\n"
+		       "  fix (as a superuser, in database %s):\n"
+		       "    CREATE FUNCTION public." DDL_TRIGGER "() RETURNS event_trigger LANGUAGE "
+		       "plpgsql AS\n      $$BEGIN PERFORM pg_logical_emit_message(true, '" MSG_PREFIX
+		       "', tg_tag); END$$;\n"
+		       "    CREATE EVENT TRIGGER " DDL_TRIGGER " ON ddl_command_end EXECUTE FUNCTION "
+		       "public." DDL_TRIGGER "();\n", user, PQgetvalue(r, 0, 6));
+	}
+	PQclear(r);
+	PQfinish(c);
+	if (problems == 0) {
+		PGconn *rc = cap_fwpg_connect(uri, 1);
+		if (PQstatus(rc) != CONNECTION_OK) {
+			problems++;
+			printf("PROBLEM: a replication connection is refused: %s"
+			       "  fix: allow it in pg_hba.conf (a line for database `replication` does "
+			       "not cover logical;\n  the database's own lines do), then SELECT "
+			       "pg_reload_conf();\n", PQerrorMessage(rc));
+		}
+		PQfinish(rc);
+	}
+	if (problems == 0)
+		printf("ok: this server can be followed\n");
+	return problems ? CAP_EXIT_FAIL : CAP_EXIT_OK;
 }

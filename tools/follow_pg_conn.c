@@ -161,7 +161,8 @@ int cap_fwpg_probe_collect(pg_run *pr, int block)
 }
 
 /* cap_fwpg_ancestors - the ancestors of relation `what` (an oid or a quoted regclass
- * literal) into *out; 0, or -1 when it could not be looked up (the caller then bumps everything). */
+ * literal) into *out; 0, or -1 when it could not be looked up (the caller then bumps
+ * everything). */
 int cap_fwpg_ancestors(pg_run *pr, const char *what, char ***out, size_t *nout)
 {
 	*out = NULL;

@@ -1,11 +1,12 @@
 /*
  * follow_pg_int.h - what the four files of the PostgreSQL reader share, private to them:
- *   follow_pg.c        the run: connect, identify, create the slot, start, the stream loop;
+ *   follow_pg.c        the entry points (follow_pg.h): the run (connect, identify, create
+ *                      the slot, start, the stream loop) and --check;
  *   follow_pg_proto.c  the replication protocol: CopyData messages, pgoutput and test_decoding
  *                      decoded into bumps, and the standby status updates;
  *   follow_pg_conn.c   the connections: how to connect, and the second, ordinary connection
  *                      (liveness probes, ancestor lookups);
- *   follow_pg_setup.c  the server's side: the publication, the DDL event trigger, --check.
+ *   follow_pg_setup.c  the server's side: the publication, the DDL event trigger.
  * They call downwards only: follow_pg.c -> proto, setup, conn; proto -> conn; setup -> conn.
  *
  * One pg_run lives for one connection's run (tools/follow_svc.h); only the stream thread
@@ -14,7 +15,7 @@
 #ifndef CAP_TOOLS_FOLLOW_PG_INT_H
 #define CAP_TOOLS_FOLLOW_PG_INT_H
 
-#include "tools/follow_pg.h"
+#include "tools/follow_svc.h"
 
 #include <libpq-fe.h>
 
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #define PUB_DEFAULT "capacitor_follow"
+#define DDL_TRIGGER "capacitor_follow_ddl"
 #define MSG_PREFIX "capacitor"
 #define TXN_MAX 256
 #define STREAM_XIDS_MAX 64

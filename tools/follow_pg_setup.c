@@ -1,19 +1,16 @@
 /*
  * follow_pg_setup.c - the PostgreSQL server's side of following: which output to stream (a
- * publication that publishes every write of every table, else test_decoding), the DDL event
- * trigger that makes DDL visible in the stream, and `capacitor follow --check`, which reports
- * what the server lacks for all of it. Apart from the run because it reads and writes the
- * server's catalogs rather than the stream; follow_pg.c says why each choice is safe.
+ * publication that publishes every write of every table, else test_decoding) and the DDL
+ * event trigger that makes DDL visible in the stream. Apart from the run because it reads and
+ * writes the server's catalogs rather than the stream; follow_pg.c says why each choice is
+ * safe (and its --check reports what the server lacks for them).
  */
 #include "tools/follow_pg_int.h"
 #include "cache/cap.h"
-#include "tools/cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define DDL_TRIGGER "capacitor_follow_ddl"
 
 /* cap_fwpg_choose_output - the publication to stream (into pub), or "" for test_decoding. */
 int cap_fwpg_choose_output(pg_run *pr, char *pub, size_t cap)
@@ -106,84 +103,4 @@ void cap_fwpg_ddl_trigger(pg_run *pr)
 	}
 	PQclear(r);
 	cap_fw_log("installed event trigger " DDL_TRIGGER);
-}
-
-/* ------------------------------------------------------------------ --check */
-
-int cap_fw_pg_check(const char *uri, const char *publication)
-{
-	int problems = 0;
-	PGconn *c = cap_fwpg_connect(uri, 0);
-	if (PQstatus(c) != CONNECTION_OK) {
-		printf("cannot connect: %s", PQerrorMessage(c));
-		PQfinish(c);
-		return CAP_EXIT_FAIL;
-	}
-	PGresult *r = PQexec(c, "SELECT current_setting('wal_level'), "
-				"current_setting('max_replication_slots')::int, "
-				"current_setting('max_wal_senders')::int, "
-				"(SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user), "
-				"(SELECT rolsuper FROM pg_roles WHERE rolname = current_user), current_user, "
-				"current_database(), "
-				"(SELECT count(*) FROM pg_event_trigger WHERE evtname = '" DDL_TRIGGER "'), "
-				"(SELECT count(*) FROM pg_publication WHERE pubname = '" PUB_DEFAULT "')");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		printf("cannot read the settings: %s", PQresultErrorMessage(r));
-		PQclear(r);
-		PQfinish(c);
-		return CAP_EXIT_FAIL;
-	}
-	const char *wal = PQgetvalue(r, 0, 0), *user = PQgetvalue(r, 0, 5);
-	int slots = atoi(PQgetvalue(r, 0, 1)), senders = atoi(PQgetvalue(r, 0, 2));
-	int repl = strcmp(PQgetvalue(r, 0, 3), "t") == 0, super = strcmp(PQgetvalue(r, 0, 4), "t") == 0;
-	int trig = atoi(PQgetvalue(r, 0, 7)), pubs = atoi(PQgetvalue(r, 0, 8));
-	printf("PostgreSQL %d, database %s, user %s\n", PQserverVersion(c), PQgetvalue(r, 0, 6), user);
-	if (strcmp(wal, "logical") != 0) {
-		problems++;
-		printf("PROBLEM: wal_level is %s; logical decoding needs logical.\n"
-		       "  fix: ALTER SYSTEM SET wal_level = logical; then restart the server\n", wal);
-	}
-	if (slots < 1 || senders < 1) {
-		problems++;
-		printf("PROBLEM: max_replication_slots = %d, max_wal_senders = %d; each follower needs "
-		       "one of each.\n  fix: ALTER SYSTEM SET max_replication_slots = 10; ALTER SYSTEM "
-		       "SET max_wal_senders = 10; then restart\n", slots, senders);
-	}
-	if (!repl) {
-		problems++;
-		printf("PROBLEM: role %s lacks the REPLICATION attribute.\n"
-		       "  fix: ALTER ROLE %s REPLICATION;\n", user, user);
-	}
-	if (publication == NULL && pubs == 0)
-		printf("note: no publication " PUB_DEFAULT ": the follower uses test_decoding (fine).\n"
-		       "  pgoutput is used with CREATE PUBLICATION " PUB_DEFAULT " FOR ALL TABLES;\n"
-		       "  but then UPDATE and DELETE fail on tables without a primary key or replica "
-		       "identity.\n");
-	if (trig == 0 && !super) {
-		problems++;
-		printf("PROBLEM: event trigger " DDL_TRIGGER " is missing and %s cannot install it: "
-		       "DDL that changes no rows\n  (RENAME, DROP, ALTER) would not be seen.\n"
-		       "  fix (as a superuser, in database %s):\n"
-		       "    CREATE FUNCTION public." DDL_TRIGGER "() RETURNS event_trigger LANGUAGE "
-		       "plpgsql AS\n      $$BEGIN PERFORM pg_logical_emit_message(true, '" MSG_PREFIX
-		       "', tg_tag); END$$;\n"
-		       "    CREATE EVENT TRIGGER " DDL_TRIGGER " ON ddl_command_end EXECUTE FUNCTION "
-		       "public." DDL_TRIGGER "();\n", user, PQgetvalue(r, 0, 6));
-	}
-	PQclear(r);
-	PQfinish(c);
-	if (problems == 0) {
-		PGconn *rc = cap_fwpg_connect(uri, 1);
-		if (PQstatus(rc) != CONNECTION_OK) {
-			problems++;
-			printf("PROBLEM: a replication connection is refused: %s"
-			       "  fix: allow it in pg_hba.conf (a line for database `replication` does "
-			       "not cover logical;\n  the database's own lines do), then SELECT "
-			       "pg_reload_conf();\n", PQerrorMessage(rc));
-		}
-		PQfinish(rc);
-	}
-	if (problems == 0)
-		printf("ok: this server can be followed\n");
-	return problems ? CAP_EXIT_FAIL : CAP_EXIT_OK;
 }
