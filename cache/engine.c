@@ -43,6 +43,7 @@
  * child never waits for a parent's checker); every other call reads only atomics here. Fork:
  * mem.c's atfork handlers keep L1 usable in the child; mappings are inherited.
  */
+#include "cache/engine.h"
 #include "cache/engine_int.h"
 #include "cache/fault.h"
 #include "cache/shmfile.h"

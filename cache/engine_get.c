@@ -7,6 +7,7 @@
  * prove fresh: no shared table and no TTL, dependencies that changed while the miss was in
  * flight, or a write in flight naming one of them.
  */
+#include "cache/engine.h"
 #include "cache/engine_int.h"
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * engine_int.h - what the three files of the engine share, private to them (cache/engine.h is
- * the interface):
+ * the interface, which each of them includes first):
  *   engine.c        setup: open and close, the directory lock, L2 handle switching, attaching
  *                   to the directory's generation table and checking that it still is;
  *   engine_get.c    a lookup and a fill: dependencies read before a miss, get, put;
@@ -14,8 +14,9 @@
 #ifndef CAP_ENGINE_INT_H
 #define CAP_ENGINE_INT_H
 
-#include "cache/engine.h"
 #include "cache/cap.h"
+#include "cache/clock.h"
+#include "cache/deps.h"
 #include "cache/disk.h"
 #include "cache/gen.h"
 #include "cache/mem.h"
@@ -63,15 +64,15 @@ enum { CHECK_MISS = 0, CHECK_WRITE = 1, CHECK_FULL = 2 };
 
 /* cap_engine_check - is the mapped table still the directory's? Re-attach when not (engine.c's
  * top comment). kind: CHECK_*; budget_ns: longest wait for the init lock. Any thread. */
-CAP_COLD void cap_engine_check(cap_engine *e, int kind, uint64_t budget_ns);
+CAP_COLD void cap_engine_check(struct cap_engine *e, int kind, uint64_t budget_ns);
 /* cap_engine_write_check - before a write's bumps or marker: the table must be the
  * directory's (at most one check per coarse clock tick). */
-void cap_engine_write_check(cap_engine *e);
+void cap_engine_write_check(struct cap_engine *e);
 
 /* cap_engine_l2_enter - the L2 handle, counted in as a user (cap_engine_l2_leave after
  * use), or NULL when L2 is off. Readers and writers count themselves so that the checker
  * closes a replaced handle only once nobody uses it. */
-static inline cap_disk *cap_engine_l2_enter(cap_engine *e)
+static inline cap_disk *cap_engine_l2_enter(struct cap_engine *e)
 {
 	__atomic_fetch_add(&e->l2_users, 1, __ATOMIC_SEQ_CST);
 	cap_disk *d = __atomic_load_n(&e->disk, __ATOMIC_SEQ_CST);
@@ -80,14 +81,14 @@ static inline cap_disk *cap_engine_l2_enter(cap_engine *e)
 	return d;
 }
 
-static inline void cap_engine_l2_leave(cap_engine *e)
+static inline void cap_engine_l2_leave(struct cap_engine *e)
 {
 	__atomic_fetch_sub(&e->l2_users, 1, __ATOMIC_SEQ_CST);
 }
 
 /* cap_engine_check_due - whether the periodic check is due (then cap_engine_check(e,
  * CHECK_FULL, 0)): one coarse clock read (vDSO), so any call, a hit too, may ask. */
-static inline int cap_engine_check_due(const cap_engine *e)
+static inline int cap_engine_check_due(const struct cap_engine *e)
 {
 	return CAP_UNLIKELY(cap_now_ns() >= __atomic_load_n(&e->next_check, __ATOMIC_RELAXED));
 }
@@ -96,6 +97,6 @@ static inline int cap_engine_check_due(const cap_engine *e)
 
 /* cap_engine_marked - whether a marker of a write in flight names one of deps' slots (then a
  * fill must not be stored); marks orphaned those whose owner is dead. */
-CAP_COLD int cap_engine_marked(cap_engine *e, const cap_deps *deps);
+CAP_COLD int cap_engine_marked(struct cap_engine *e, const cap_deps *deps);
 
 #endif

@@ -10,6 +10,7 @@
  * /proc/PID/stat) tells a dead owner from a reused pid. Both are read once per process and
  * forgotten in a fork child (an atfork handler), so a writer makes no system call for them.
  */
+#include "cache/engine.h"
 #include "cache/engine_int.h"
 #include "cache/log.h"
 #include "cache/stats.h"

@@ -20,6 +20,7 @@
  *
  * Matching lives in rules_match.c; rules_int.h holds the compiled form both files share.
  */
+#include "cache/rules.h"
 #include "cache/rules_int.h"
 #include "cache/cap.h"
 #include "cache/units.h"

@@ -1,15 +1,14 @@
 /*
  * rules_int.h - the compiled form of a rules file, shared by its parser (rules.c), which
  * builds it, and its matcher (rules_match.c), which reads it; private to those two (rules.h
- * is the interface). Immutable once cap_rules_parse() returns: readers need no locks.
+ * is the interface, which both include first). Immutable once cap_rules_parse() returns:
+ * readers need no locks.
  *
  * All text lives in one pool; segments and rule texts are offsets into it, so the whole set is
  * four allocations and a rule costs no pointer.
  */
 #ifndef CAP_RULES_INT_H
 #define CAP_RULES_INT_H
-
-#include "cache/rules.h"
 
 #include <stddef.h>
 #include <stdint.h>

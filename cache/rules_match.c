@@ -10,6 +10,7 @@
  * are scanned, with the greedy segment match that '*'-only globs allow (no backtracking).
  * The compiled set is immutable: readers need no locks.
  */
+#include "cache/rules.h"
 #include "cache/rules_int.h"
 #include "cache/cap.h"
 
