@@ -102,7 +102,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE)
 	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE) -lcriterion -ldl -lm
 
 # The policy tables drive the session policy itself (no client library): its four files.
-POLICY_SRCS := hooks/session.c hooks/session_state.c hooks/session_txn.c hooks/session_my.c
+POLICY_SRCS := hooks/session.c hooks/session_txn.c hooks/session_plan.c hooks/session_my.c
 $(BUILD)/tests/test_policy: tests/unit/test_policy.c $(call obj,$(POLICY_SRCS)) $(CORE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")

@@ -1,16 +1,17 @@
 /*
- * session_state.c - a connection's session state as the cache keys it (session.h): the
+ * session.c - a connection's session state as the cache keys it (session.h): the
  * identity (server, user, database) that starts every key and sets the database's epoch
  * scope, and the fingerprint of everything that changes results (settings, roles, the search
  * path). A statement's text can prove some session changes (a plain SET outside a
  * transaction that succeeded): those are folded into the fingerprint, so connections that
  * made the same changes share entries. Anything else either asks the hook to read the state
  * back (s->probe) or gives the connection a fingerprint nobody else has (fold_unique): when
- * unsure, share nothing. Apart from the plan and the write side because it is the one part
- * that decides who may share an entry.
+ * unsure, share nothing. Apart from the plan (session_plan.c) and the write side (session_txn.c)
+ * because it is the one part that decides who may share an entry; the lowest of the three.
  *
  * One connection's state, on the thread that uses it: no locking.
  */
+#include "hooks/session.h"
 #include "hooks/session_int.h"
 #include "cache/cap.h"
 #include "cache/rand.h"

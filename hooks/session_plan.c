@@ -1,7 +1,7 @@
 /*
- * session.c - the plan (session.h): for one statement on one connection, may the cache answer
- * it, may its result be stored, or is it a write that must invalidate. The session's identity
- * and fingerprint live in session_state.c, transactions, writes and their markers in
+ * session_plan.c - the plan (session.h): for one statement on one connection, may the cache
+ * answer it, may its result be stored, or is it a write that must invalidate. The session's
+ * identity and fingerprint live in session.c, transactions, writes and their markers in
  * session_txn.c (session_int.h lists what the three share).
  *
  * Everything here runs on the calling thread with one connection's state, which the client
@@ -9,6 +9,7 @@
  * The plan for a cacheable read with no functions, no rules and no open transaction is a
  * handful of branches: it is on the hit path.
  */
+#include "hooks/session.h"
 #include "hooks/session_int.h"
 #include "cache/cap.h"
 #include "cache/follow.h"

@@ -4,12 +4,13 @@
  * between the write and the commit), the marker that names a write from before it is sent
  * until its bumps (cache/engine.h: a writer that dies in between leaves no stale entry), and
  * cap_sess_after, which accounts a finished statement: bumps, the transaction's state,
- * temporary tables, the session side (session_state.c). Apart from the plan (session.c)
+ * temporary tables, the session side (session.c). Apart from the plan (session_plan.c)
  * because this is the write path: it may allocate and touch the shared table, which the plan
  * of a plain read never does.
  *
  * One connection's state, on the thread that uses it: no locking.
  */
+#include "hooks/session.h"
 #include "hooks/session_int.h"
 #include "hooks/session_my.h"
 #include "cache/cap.h"
