@@ -21,7 +21,7 @@
  * falls back to the time the server last answered on the stream, and says so in the log
  * (cap_fw_probe_* keep that rule in one place).
  *
- * Threads: every function here is for the stream thread (MariaDB's probe thread only logs).
+ * Threads: every function here is called on the stream thread (the one running the reader).
  */
 #ifndef CAP_TOOLS_FOLLOW_SVC_H
 #define CAP_TOOLS_FOLLOW_SVC_H
