@@ -101,11 +101,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE) -lcriterion -ldl -lm
 
-# The policy tables drive hooks/session.c and session_my.c themselves (no client library).
-$(BUILD)/tests/test_policy: tests/unit/test_policy.c $(call obj,hooks/session.c hooks/session_my.c) $(CORE)
+# The policy tables drive the session policy itself (no client library): its four files.
+POLICY_SRCS := hooks/session.c hooks/session_txn.c hooks/session_plan.c hooks/session_my.c
+$(BUILD)/tests/test_policy: tests/unit/test_policy.c $(call obj,$(POLICY_SRCS)) $(CORE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,hooks/session.c hooks/session_my.c) $(CORE) -lcriterion -ldl -lm
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,$(POLICY_SRCS)) $(CORE) -lcriterion -ldl -lm
 
 # The relation graph both catalogs share, without a server.
 $(BUILD)/tests/test_relgraph: tests/unit/test_relgraph.c $(call obj,hooks/relgraph.c) $(CORE)
