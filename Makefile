@@ -64,7 +64,7 @@ TOOL := $(BUILD)/capacitor
 CORE := $(BUILD)/libcapcore.a
 EXPORTS := $(sort $(wildcard hooks/*.exports preload/*.exports))
 
-.PHONY: all test unit integration fuzz tsan bench bench-check demo deps install uninstall clean help check-exports \
+.PHONY: all test unit integration fuzz tsan bench bench-check demo deps install uninstall clean help check-exports test-drivers \
 	clients soak allocfail
 all: $(LIB) $(TOOL)
 
@@ -177,6 +177,13 @@ fuzz: $(FUZZ_BINS)
 integration: all $(CLIENT_BINS) allocfail
 	$(Q)CAP_BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) ./tests/integration/run.sh
 
+# Each language driver's own test suite without Capacitor, cold and warm: every test's outcome
+# must be the same (tests/drivers/run.sh; DRIVERS="dbd-pg psycopg2" picks some). Not part of
+# make test: each suite takes minutes (tests/README.md).
+test-drivers: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)CAP_BUILD=$(abspath $(BUILD)) ./tests/drivers/run.sh $(DRIVERS)
+
 # The one command a new user needs: dependencies, build, every test.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all check-exports
@@ -224,6 +231,7 @@ help:
 	@echo 'make demo         pgbench -S without and with Capacitor on a throwaway PostgreSQL'
 	@echo 'make bench        Capacitor vs direct, pgpool-II, MariaDB query cache: table, JSON, charts'
 	@echo 'make bench-check  a short bench compared with bench/baseline.json (fails on a >20% regression)'
+	@echo 'make test-drivers  each language driver'"'"'s own test suite without and with Capacitor (DRIVERS=...)'
 	@echo 'make soak         long multi-process stress runs and a minute of each fuzz target (not part of make test)'
 	@echo 'make install      PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)'
 	@echo 'make allocfail    build/allocfail/libcapacitor.so: every allocation counted, the Nth made to fail'

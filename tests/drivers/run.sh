@@ -88,6 +88,9 @@ drv_db() {
 		"$CAP_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$CAP_PG_HOST" -p "$CAP_PG_PORT" \
 			-U "$CAP_PG_USER" -d postgres \
 			-c "DROP DATABASE IF EXISTS $DRV_DB" -c "CREATE DATABASE $DRV_DB" >/dev/null || return 1
+		# Suites skip what needs hstore when it is missing (postgresql-contrib has it).
+		"$CAP_PG_BIN/psql" -X -q -h "$CAP_PG_HOST" -p "$CAP_PG_PORT" -U "$CAP_PG_USER" \
+			-d "$DRV_DB" -c "CREATE EXTENSION IF NOT EXISTS hstore" >/dev/null || true
 	else
 		DRV_USER=drv DRV_PASSWORD=drv
 		mariadb --no-defaults -uroot -S "$CAP_MY_SOCKET" <<SQL || return 1
