@@ -115,9 +115,11 @@ $(BUILD)/clients/my_%: tests/clients/my_%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -lmysqlclient
 # dl_* are linked with no client library: they dlopen it and take its functions with dlsym.
+# dl_static exports its own PQexec, as a program with libpq linked in statically may.
+$(BUILD)/clients/dl_static: DL_LDFLAGS = -rdynamic
 $(BUILD)/clients/dl_%: tests/clients/dl_%.c
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -ldl
+	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes $(DL_LDFLAGS) -o $@ $< -ldl
 
 # Benchmarks link the core statically; bench_pq* also link libpq, bench_my Connector/C.
 PQ_BENCH := $(BUILD)/bench/bench_pq $(BUILD)/bench/bench_pq_scale
