@@ -7,7 +7,7 @@ drv_run() {
 	local work=$1 out=$2
 	cat >"$out/test.cnf" <<CNF
 [MySQLdb-tests]
-unix_socket = $CAP_MY_SOCKET
+socket = $CAP_MY_SOCKET
 user = $DRV_USER
 password = $DRV_PASSWORD
 database = $DRV_DB
