@@ -16,13 +16,15 @@
 #   drv_run WORK OUT    run the suite in WORK (its copy), leaving whatever drv_outcomes needs in
 #                       OUT; runs with LD_PRELOAD and CAPACITOR_* already set (or unset)
 #   drv_outcomes OUT    print one line per test: ID<TAB>OUTCOME (pass, fail, skip, xfail ...)
-# and may list tests that are flaky without Capacitor in tests/drivers/flaky/NAME (one ID a
-# line, # comments): those are run but not compared.
+# and may set DRV_DBNAME (its database's name, where the suite insists on one) and DRV_TIMEOUT
+# (seconds for one run; default CAP_DRV_TIMEOUT or 900). Tests flaky without Capacitor are
+# listed in tests/drivers/flaky/NAME (one ID a line, # comments): run, but not compared.
 #
 # Per driver it prints the number of tests, whether the outcomes are equal, the hits Capacitor
 # served in the cold and warm runs (`capacitor stats --json`), and the time of each run. The
 # last line is "N passed, N failed", counting drivers. Logs, outcomes and raw
-# output stay in the directory printed at the end. CAP_DRV_TIMEOUT bounds one run (900 s).
+# output stay in the directory printed at the end. CAP_DRV_TIMEOUT bounds one run (900 s) of a
+# driver without a DRV_TIMEOUT of its own; a run that timed out is reported as such.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -78,11 +80,12 @@ if [ "$need_my" = 1 ] && ! cap_fixture_start_mariadb 2>"$logdir/fixture-my.log";
 	unset CAP_MY_PORT
 fi
 
-# drv_db NAME SERVER - create the driver's own database (and, on MariaDB, a user with every
-# right the suites ask for) and export DRV_DB, DRV_USER, DRV_PASSWORD.
+# drv_db NAME SERVER [DBNAME] - create the driver's own database (drv_NAME unless DBNAME; and,
+# on MariaDB, a user with every right the suites ask for) and export DRV_DB, DRV_USER,
+# DRV_PASSWORD.
 drv_db() {
 	local name=$1 server=$2
-	DRV_DB=drv_${name//-/_}
+	DRV_DB=${3:-drv_${name//-/_}}
 	if [ "$server" = pg ]; then
 		DRV_USER=$CAP_PG_USER DRV_PASSWORD=
 		"$CAP_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$CAP_PG_HOST" -p "$CAP_PG_PORT" \
@@ -127,11 +130,12 @@ for d in "${drivers[@]}"; do
 		failed=$((failed + 1))
 		continue
 	fi
-	if ! drv_db "$d" "$server" >"$out/db.log" 2>&1; then
+	if ! drv_db "$d" "$server" "$(sed -n 's/^DRV_DBNAME=//p' "$f")" >"$out/db.log" 2>&1; then
 		echo "FAIL $d: cannot create its database: $(tail -n 3 "$out/db.log")"
 		failed=$((failed + 1))
 		continue
 	fi
+	drv_timeout=$(sed -n 's/^DRV_TIMEOUT=//p' "$f")
 	capdir=$(mktemp -d /tmp/capacitor-dir.XXXXXX)
 	chmod 0700 "$capdir"
 	times=()
@@ -143,7 +147,7 @@ for d in "${drivers[@]}"; do
 		pre=(env -u LD_PRELOAD -u CAPACITOR_DIR)
 		[ "$mode" = off ] || pre=(env LD_PRELOAD="$CAP_LIB" CAPACITOR_DIR="$capdir" CAPACITOR_ENABLE=1)
 		start=$(date +%s.%N)
-		(cd "$work" && exec timeout -k 10 "$timeout_s" "${pre[@]}" bash -c \
+		(cd "$work" && exec timeout -k 10 "${drv_timeout:-$timeout_s}" "${pre[@]}" bash -c \
 			'. "$1"; drv_run "$2" "$3"' _ "$f" "$work" "$out/$mode") \
 			</dev/null >"$out/$mode.log" 2>&1
 		echo "$?" >"$out/$mode.rc"
@@ -175,6 +179,13 @@ for d in "${drivers[@]}"; do
 		tail -n 20 "$out/off.log" | sed 's/^/    /'
 		bad=1
 	fi
+	for mode in off cold warm; do
+		if [ "$(cat "$out/$mode.rc")" = 124 ]; then
+			echo "FAIL $d: the $mode run timed out after ${drv_timeout:-$timeout_s} s (a hang?); last lines of $out/$mode.log:"
+			tail -n 5 "$out/$mode.log" | sed 's/^/    /'
+			bad=1
+		fi
+	done
 	for mode in cold warm; do
 		if ! diff <(cmp_filter "$out/off.outcomes") <(cmp_filter "$out/$mode.outcomes") >"$out/$mode.diff"; then
 			echo "FAIL $d: the $mode run's outcomes differ from the run without Capacitor:"
