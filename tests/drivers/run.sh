@@ -23,7 +23,8 @@
 # Per driver it prints the number of tests, whether the outcomes are equal, the hits Capacitor
 # served in the cold and warm runs (`capacitor stats --json`), and the time of each run. The
 # last line is "N passed, N failed", counting drivers. Logs, outcomes and raw
-# output stay in the directory printed at the end. CAP_DRV_TIMEOUT bounds one run (900 s) of a
+# output stay in the directory printed at the end. CAP_DRV_OFF_RUNS=2 runs each suite twice
+# without Capacitor first and prints (and leaves uncompared) the tests whose outcome differed. CAP_DRV_TIMEOUT bounds one run (900 s) of a
 # driver without a DRV_TIMEOUT of its own; a run that timed out is reported as such.
 set -uo pipefail
 
@@ -138,48 +139,63 @@ for d in "${drivers[@]}"; do
 	drv_timeout=$(sed -n 's/^DRV_TIMEOUT=//p' "$f")
 	capdir=$(mktemp -d /tmp/capacitor-dir.XXXXXX)
 	chmod 0700 "$capdir"
-	times=()
-	for mode in off cold warm; do
+	declare -A secs=()
+	modes=(off)
+	[ "${CAP_DRV_OFF_RUNS:-1}" = 2 ] && modes+=(off2)
+	for mode in "${modes[@]}" cold warm; do
 		work=$out/$mode.work
 		rm -rf "$work"
 		cp -r "$here/suites/$d" "$work"
 		mkdir -p "$out/$mode"
 		pre=(env -u LD_PRELOAD -u CAPACITOR_DIR)
-		[ "$mode" = off ] || pre=(env LD_PRELOAD="$CAP_LIB" CAPACITOR_DIR="$capdir" CAPACITOR_ENABLE=1)
+		[[ "$mode" == off* ]] || pre=(env LD_PRELOAD="$CAP_LIB" CAPACITOR_DIR="$capdir" CAPACITOR_ENABLE=1)
 		start=$(date +%s.%N)
 		(cd "$work" && exec timeout -k 10 "${drv_timeout:-$timeout_s}" "${pre[@]}" bash -c \
 			'. "$1"; drv_run "$2" "$3"' _ "$f" "$work" "$out/$mode") \
 			</dev/null >"$out/$mode.log" 2>&1
 		echo "$?" >"$out/$mode.rc"
-		times+=("$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')")
+		secs[$mode]=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
 		bash -c '. "$1"; drv_outcomes "$2"' _ "$f" "$out/$mode" 2>>"$out/$mode.log" |
 			LC_ALL=C sort -u >"$out/$mode.outcomes"
-		if [ "$mode" != off ]; then
+		if [[ "$mode" != off* ]]; then
 			"$CAP_TOOL" stats --json --dir "$capdir" >"$out/$mode.json" 2>>"$out/$mode.log" || true
 		fi
 	done
 	rm -rf "$capdir"
 
-	flaky=$here/flaky/$d
-	cmp_filter() {
-		if [ -e "$flaky" ]; then
-			grep -v '^#' "$flaky" | grep -v '^$' | awk -F'\t' 'NR == FNR { f[$1]; next } !($1 in f)' - "$1"
-		else
-			cat "$1"
+	# Tests not compared: those listed as flaky, and those whose outcome differed between two
+	# runs without Capacitor (CAP_DRV_OFF_RUNS=2), which are printed to be listed.
+	: >"$out/flaky.found"
+	if [ -e "$out/off2.outcomes" ]; then
+		{
+			diff <(cut -f1 "$out/off.outcomes") <(cut -f1 "$out/off2.outcomes") | sed -n 's/^[<>] //p'
+			LC_ALL=C join -t "$(printf '\t')" "$out/off.outcomes" "$out/off2.outcomes" |
+				awk -F'\t' '$2 != $3 { print $1 }'
+		} | LC_ALL=C sort -u >"$out/flaky.found"
+		if [ -s "$out/flaky.found" ]; then
+			echo "     $d: tests whose outcome differs between two runs without Capacitor (for tests/drivers/flaky/$d):"
+			head -n 40 "$out/flaky.found" | sed 's/^/    /'
 		fi
+	fi
+	{
+		[ -e "$here/flaky/$d" ] && grep -v -e '^#' -e '^$' "$here/flaky/$d"
+		cat "$out/flaky.found"
+	} >"$out/flaky"
+	cmp_filter() {
+		awk -F'\t' 'NR == FNR { f[$0]; next } !($1 in f)' "$out/flaky" "$1"
 	}
 	n=$(wc -l <"$out/off.outcomes")
 	read -r cold_hits cold_misses < <(hits_of "$out/cold.json")
 	read -r warm_hits_total warm_misses_total < <(hits_of "$out/warm.json")
 	warm_hits=$((warm_hits_total - cold_hits)) warm_misses=$((warm_misses_total - cold_misses))
-	summary="$n tests, hits cold $cold_hits warm $warm_hits (misses $cold_misses, $warm_misses), ${times[0]}s/${times[1]}s/${times[2]}s"
+	summary="$n tests, hits cold $cold_hits warm $warm_hits (misses $cold_misses, $warm_misses), ${secs[off]}s/${secs[cold]}s/${secs[warm]}s"
 	bad=0
 	if [ "$n" -eq 0 ]; then
 		echo "FAIL $d: no test outcome parsed from the run without Capacitor; last lines of $out/off.log:"
 		tail -n 20 "$out/off.log" | sed 's/^/    /'
 		bad=1
 	fi
-	for mode in off cold warm; do
+	for mode in "${modes[@]}" cold warm; do
 		if [ "$(cat "$out/$mode.rc")" = 124 ]; then
 			echo "FAIL $d: the $mode run timed out after ${drv_timeout:-$timeout_s} s (a hang?); last lines of $out/$mode.log:"
 			tail -n 5 "$out/$mode.log" | sed 's/^/    /'
