@@ -23,7 +23,7 @@ user:
   database: $DRV_DB
 YML
 	cd "$work" || return 1
-	rspec --format progress --format json --out "$out/rspec.json" spec/mysql2
+	rspec --order defined --format progress --format json --out "$out/rspec.json" spec/mysql2
 }
 
 drv_outcomes() {

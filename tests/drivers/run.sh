@@ -12,20 +12,24 @@
 # Debian 12 ships) for each run, so files a suite writes never carry over.
 #
 # A drv_*.sh file defines:
-#   DRV_SERVER          pg or my
+#   DRV_SERVER          pg, my, or own (the suite starts a server of its own)
 #   drv_run WORK OUT    run the suite in WORK (its copy), leaving whatever drv_outcomes needs in
 #                       OUT; runs with LD_PRELOAD and CAPACITOR_* already set (or unset)
 #   drv_outcomes OUT    print one line per test: ID<TAB>OUTCOME (pass, fail, skip, xfail ...)
-# and may set DRV_DBNAME (its database's name, where the suite insists on one) and DRV_TIMEOUT
-# (seconds for one run; default CAP_DRV_TIMEOUT or 900). Tests flaky without Capacitor are
-# listed in tests/drivers/flaky/NAME (one ID a line, # comments): run, but not compared.
+# and may define drv_cleanup WORK (run after each run, also one that timed out: stops what the
+# suite started) and set DRV_RUN_AS (a user to run the suite and `capacitor stats` as, for a
+# suite that starts a PostgreSQL of its own, which refuses root; its copy, output directory and
+# CAPACITOR_DIR are given to that user), DRV_DBNAME (its database's name, where the suite
+# insists on one), DRV_TIMEOUT (seconds for one run; default CAP_DRV_TIMEOUT, else 900). Tests
+# flaky without Capacitor are listed in tests/drivers/flaky/NAME (one ID a line, # comments):
+# they run but are not compared.
 #
 # Per driver it prints the number of tests, whether the outcomes are equal, the hits Capacitor
 # served in the cold and warm runs (`capacitor stats --json`), and the time of each run. The
-# last line is "N passed, N failed", counting drivers. Logs, outcomes and raw
-# output stay in the directory printed at the end. CAP_DRV_OFF_RUNS=2 runs each suite twice
-# without Capacitor first and prints (and leaves uncompared) the tests whose outcome differed. CAP_DRV_TIMEOUT bounds one run (900 s) of a
-# driver without a DRV_TIMEOUT of its own; a run that timed out is reported as such.
+# last line is "N passed, N failed", counting drivers. Logs, outcomes and raw output stay in
+# the directory printed at the end. A run that timed out is reported as such.
+# CAP_DRV_OFF_RUNS=2 runs each suite twice without Capacitor first and prints (and leaves
+# uncompared) the tests whose outcome differed.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -131,14 +135,18 @@ for d in "${drivers[@]}"; do
 		failed=$((failed + 1))
 		continue
 	fi
-	if ! drv_db "$d" "$server" "$(sed -n 's/^DRV_DBNAME=//p' "$f")" >"$out/db.log" 2>&1; then
+	if [ "$server" != own ] && ! drv_db "$d" "$server" "$(sed -n 's/^DRV_DBNAME=//p' "$f")" >"$out/db.log" 2>&1; then
 		echo "FAIL $d: cannot create its database: $(tail -n 3 "$out/db.log")"
 		failed=$((failed + 1))
 		continue
 	fi
 	drv_timeout=$(sed -n 's/^DRV_TIMEOUT=//p' "$f")
+	run_as=$(sed -n 's/^DRV_RUN_AS=//p' "$f")
+	as=()
+	[ -z "$run_as" ] || as=(setpriv --reuid="$run_as" --regid="$(id -gn "$run_as")" --clear-groups)
 	capdir=$(mktemp -d /tmp/capacitor-dir.XXXXXX)
 	chmod 0700 "$capdir"
+	[ -z "$run_as" ] || chown "$run_as:" "$capdir"
 	declare -A secs=()
 	modes=(off)
 	[ "${CAP_DRV_OFF_RUNS:-1}" = 2 ] && modes+=(off2)
@@ -147,18 +155,21 @@ for d in "${drivers[@]}"; do
 		rm -rf "$work"
 		cp -r "$here/suites/$d" "$work"
 		mkdir -p "$out/$mode"
+		[ -z "$run_as" ] || chown -R "$run_as:" "$work" "$out/$mode"
 		pre=(env -u LD_PRELOAD -u CAPACITOR_DIR)
 		[[ "$mode" == off* ]] || pre=(env LD_PRELOAD="$CAP_LIB" CAPACITOR_DIR="$capdir" CAPACITOR_ENABLE=1)
 		start=$(date +%s.%N)
-		(cd "$work" && exec timeout -k 10 "${drv_timeout:-$timeout_s}" "${pre[@]}" bash -c \
-			'. "$1"; drv_run "$2" "$3"' _ "$f" "$work" "$out/$mode") \
+		(cd "$work" && exec timeout -k 10 "${drv_timeout:-$timeout_s}" "${as[@]}" "${pre[@]}" \
+			bash -c '. "$1"; drv_run "$2" "$3"' _ "$f" "$work" "$out/$mode") \
 			</dev/null >"$out/$mode.log" 2>&1
 		echo "$?" >"$out/$mode.rc"
+		bash -c '. "$1"; ! declare -F drv_cleanup >/dev/null || drv_cleanup "$2"' _ "$f" "$work" \
+			>>"$out/$mode.log" 2>&1
 		secs[$mode]=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
 		bash -c '. "$1"; drv_outcomes "$2"' _ "$f" "$out/$mode" 2>>"$out/$mode.log" |
 			LC_ALL=C sort -u >"$out/$mode.outcomes"
 		if [[ "$mode" != off* ]]; then
-			"$CAP_TOOL" stats --json --dir "$capdir" >"$out/$mode.json" 2>>"$out/$mode.log" || true
+			"${as[@]}" "$CAP_TOOL" stats --json --dir "$capdir" >"$out/$mode.json" 2>>"$out/$mode.log" || true
 		fi
 	done
 	rm -rf "$capdir"
@@ -182,7 +193,7 @@ for d in "${drivers[@]}"; do
 		cat "$out/flaky.found"
 	} >"$out/flaky"
 	cmp_filter() {
-		awk -F'\t' 'NR == FNR { f[$0]; next } !($1 in f)' "$out/flaky" "$1"
+		awk -F'\t' -v skip="$out/flaky" 'BEGIN { while ((getline l <skip) > 0) f[l] } !($1 in f)' "$1"
 	}
 	n=$(wc -l <"$out/off.outcomes")
 	read -r cold_hits cold_misses < <(hits_of "$out/cold.json")
