@@ -180,8 +180,10 @@ integration: all $(CLIENT_BINS) allocfail
 	$(Q)CAP_BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) ./tests/integration/run.sh
 
 # Each language driver's own test suite without Capacitor, cold and warm: every test's outcome
-# must be the same (tests/drivers/run.sh; DRIVERS="dbd-pg psycopg2" picks some). Not part of
-# make test: each suite takes minutes (tests/README.md).
+# must be the same (tests/drivers/run.sh; DRIVERS="dbd-pg psycopg2" picks some). make test runs
+# only the suites whose three runs take under a minute (TEST_DRIVERS); tests/README.md says
+# what each takes.
+TEST_DRIVERS = mysqldb mysql2
 test-drivers: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)CAP_BUILD=$(abspath $(BUILD)) ./tests/drivers/run.sh $(DRIVERS)
@@ -192,6 +194,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(if $(filter 1,$(SANITIZE)),true,$(MAKE) --no-print-directory fuzz tsan)
 	$(Q)$(MAKE) --no-print-directory integration
+	$(Q)$(if $(filter 1,$(SANITIZE)),true,CAP_BUILD=$(abspath $(BUILD)) ./tests/drivers/run.sh $(TEST_DRIVERS))
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
