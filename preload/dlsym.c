@@ -39,8 +39,8 @@
  * already look: dlmopen of a client library (by its name, or by the DT_NEEDED of a file named
  * by path) into a namespace other than the main one, a dlsym answer inside a client library of
  * another namespace, and a program that defines the client functions itself (found in its
- * dynamic symbol table once, in dl_init; reported at its next call of one of these functions,
- * since dl_init may run before anything can be logged). dlmopen is checked before the call and
+ * dynamic symbol table once, in dl_init; reported at its next dlopen, dlmopen or lookup on a
+ * handle, since dl_init may run before anything can be logged). dlmopen is checked before the call and
  * passed on with a tail call, like dlopen.
  */
 #include "preload/dlsym.h"
@@ -276,7 +276,9 @@ void cap_dl_unseen_copy(const char *path)
 }
 
 /* unseen_static - report a program that defines client functions itself, at its first call of
- * ours after dl_init that did not come from this library. */
+ * ours after dl_init that did not come from this library: a dlopen, a dlmopen, or a lookup on a
+ * handle. Never from a lookup with RTLD_NEXT or RTLD_DEFAULT: a sanitizer runtime makes those
+ * while it initialises, before our runtime can start (see the top of this file). */
 static void unseen_static(const void *caller)
 {
 	if (static_client && !__atomic_load_n(&unseen_done[UNSEEN_STATIC], __ATOMIC_RELAXED) &&
@@ -328,9 +330,9 @@ CAP_EXPORT void *dlsym(void *handle, const char *name)
 	dlsym_fn real = real_dlsym;
 	if (real == NULL)
 		return NULL;
-	unseen_static(__builtin_return_address(0));
 	if (handle == RTLD_NEXT || handle == RTLD_DEFAULT)
 		return real(handle, name); /* a tail call: see the top of this file */
+	unseen_static(__builtin_return_address(0));
 	return redirect(handle, name, real(handle, name), __builtin_return_address(0));
 }
 
@@ -340,9 +342,9 @@ CAP_EXPORT void *dlvsym(void *handle, const char *name, const char *version)
 	dlvsym_fn real = real_dlvsym;
 	if (real == NULL)
 		return NULL;
-	unseen_static(__builtin_return_address(0));
 	if (handle == RTLD_NEXT || handle == RTLD_DEFAULT)
 		return real(handle, name, version);
+	unseen_static(__builtin_return_address(0));
 	return redirect(handle, name, real(handle, name, version), __builtin_return_address(0));
 }
 
