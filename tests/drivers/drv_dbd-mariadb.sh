@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # DRV_* are read by run.sh
 # DBD::MariaDB (libdbd-mariadb-perl 1.22): its t/*.t, upstream tag 1.22, against the
 # fixture's MariaDB over its Unix socket, as a user with every right (some tests create
 # databases and procedures).

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # DRV_* are read by run.sh
 # DBD::Pg (libdbd-pg-perl 3.16.0): its t/*.t, upstream tag 3.16.0, against the fixture's
 # PostgreSQL. The files that check the source distribution (signature, release notes, POD,
 # spelling, perlcritic) are left out: they test no driver behaviour.

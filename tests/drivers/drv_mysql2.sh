@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2209 # DRV_* are read by run.sh
 # Ruby mysql2 (ruby-mysql2 0.5.3): its spec/, upstream tag 0.5.3, run by rspec against the
 # fixture's MariaDB over its Unix socket (spec/configuration.yml written per run). Not copied:
 # spec/em (EventMachine, not packaged with the driver) and rcov.opts.

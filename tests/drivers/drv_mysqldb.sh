@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # DRV_* are read by run.sh
 # MySQLdb (python3-mysqldb 1.4.6, mysqlclient): its tests/, upstream tag v1.4.6, run by pytest
 # against the fixture's MariaDB over its Unix socket (an option file named by TESTDB).
 DRV_SERVER=my

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # DRV_* are read by run.sh
 # psycopg2 (python3-psycopg2 2.9.5): its tests/ (unittest cases), upstream tag 2_9_5, run by
 # pytest against the fixture's PostgreSQL. Replication tests stay off (they need a
 # replication connection; psycopg2 skips them without PSYCOPG2_TEST_REPL_DSN).

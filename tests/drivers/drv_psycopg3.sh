@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # DRV_* are read by run.sh
 # psycopg 3 (python3-psycopg 3.1.7, its pure-Python implementation over ctypes): its tests/,
 # upstream tag 3.1.7, run by pytest with the options of its pyproject.toml (asyncio_mode=auto,
 # warnings are errors) against the fixture's PostgreSQL. Not copied: tests/crdb (CockroachDB

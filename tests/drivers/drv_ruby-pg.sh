@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # DRV_* are read by run.sh
 # Ruby pg (ruby-pg 1.4.5): its spec/, upstream tag v1.4.5, run by rspec. Its helpers start a
 # PostgreSQL of their own (initdb, SSL certificates, a TCP port on localhost: PGPORT, a free
 # one) in the suite's copy and stop it at the end, so the suite runs as nobody (PostgreSQL
