@@ -104,7 +104,7 @@ typedef struct my_stmt {
 	my_sfill *fill;
 } my_stmt;
 
-static my_stmt *st_table[MY_BUCKETS];
+static my_stmt *st_table[CAP_CONNTAB_BUCKETS];
 
 static int st_hit_unbuf(MYSQL_STMT *st, unsigned char **row, unsigned long *len);
 static int st_hit_buf(MYSQL_STMT *st, unsigned char **row, unsigned long *len);
@@ -149,7 +149,7 @@ static void st_unhook(my_stmt *s)
 
 static my_stmt *st_find(MYSQL_STMT *st)
 {
-	my_stmt *s = st_table[cap_my_bucket(st)];
+	my_stmt *s = st_table[cap_conntab_bucket(st)];
 	while (s && s->st != st)
 		s = s->next;
 	return s;
@@ -177,7 +177,7 @@ static void st_set(MYSQL_STMT *st, const char *sql, size_t len, const my_prep *p
 		}
 	}
 	pthread_mutex_lock(&cap_my_st_lock);
-	my_stmt **pp = &st_table[cap_my_bucket(st)];
+	my_stmt **pp = &st_table[cap_conntab_bucket(st)];
 	while (*pp && (*pp)->st != st)
 		pp = &(*pp)->next;
 	my_stmt *old = *pp;
@@ -186,8 +186,8 @@ static void st_set(MYSQL_STMT *st, const char *sql, size_t len, const my_prep *p
 		st_unhook(old);
 	}
 	if (n) {
-		n->next = st_table[cap_my_bucket(st)];
-		st_table[cap_my_bucket(st)] = n;
+		n->next = st_table[cap_conntab_bucket(st)];
+		st_table[cap_conntab_bucket(st)] = n;
 	}
 	pthread_mutex_unlock(&cap_my_st_lock);
 	if (old) {

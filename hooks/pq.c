@@ -32,6 +32,7 @@
  * first statement and dropped by PQfinish/PQreset. A thread-local one-entry cache, validated by
  * a global epoch that every removal bumps, keeps the table's mutex off the hit path.
  */
+#include "hooks/conntab.h"
 #include "hooks/pq_catalog.h"
 #include "hooks/pq_codec.h"
 #include "hooks/pq_real.h"
@@ -70,7 +71,7 @@ enum { LISTEN_NO = 0, LISTEN_YES, LISTEN_MAYBE /* ran LISTEN/UNLISTEN or code we
 						* asked from the server before the next hit */ };
 
 typedef struct pq_conn {
-	struct pq_conn *next;
+	cap_conn_link link;        /* first: the table's chain, keyed by conn */
 	PGconn *conn;
 	cap_sess sess;
 	int params_dirty;          /* re-read ParameterStatus before the next lookup */
@@ -119,29 +120,16 @@ typedef struct pq_conn {
 				    * not deliver the notifications a round trip reads) */
 } pq_conn;
 
-#define PQ_BUCKETS 1024
-static pq_conn *pq_table[PQ_BUCKETS];
-static pthread_mutex_t pq_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t pq_epoch = 1;
-static pthread_once_t pq_fork_once = PTHREAD_ONCE_INIT;
+static cap_conn_link *pq_create(const void *conn);
+static void pq_fork_setup(void);
+static cap_conntab pq_tab = CAP_CONNTAB_INIT(pq_fork_setup, pq_create);
+static __thread cap_conntab_tls pq_tls __attribute__((tls_model("initial-exec")));
 
-static __thread struct {
-	PGconn *conn;
-	pq_conn *pc;
-	uint64_t epoch;
-} pq_tls __attribute__((tls_model("initial-exec")));
-
-static void pq_prefork(void) { pthread_mutex_lock(&pq_lock); }
-static void pq_postfork(void) { pthread_mutex_unlock(&pq_lock); }
+static void pq_prefork(void) { cap_conntab_lock(&pq_tab); }
+static void pq_postfork(void) { cap_conntab_unlock(&pq_tab); }
 static void pq_fork_setup(void)
 {
 	cap_fork_register(CAP_FORK_PQ, pq_prefork, pq_postfork, pq_postfork);
-}
-
-static size_t pq_bucket(const PGconn *c)
-{
-	uintptr_t v = (uintptr_t)c;
-	return (size_t)((v >> 4) ^ (v >> 14)) & (PQ_BUCKETS - 1);
 }
 
 /* Our notice receiver counts notices (a miss that drew one is not stored) and forwards them
@@ -249,42 +237,29 @@ static void sess_setup(pq_conn *pc)
 	pc->cat = pc->last = NULL;
 }
 
-/* pq_find - the state of conn, created when create is set; NULL if none / no memory. */
-static pq_conn *pq_find(PGconn *conn, int create)
+/* A new connection's state (the table's create function, under its lock). */
+static cap_conn_link *pq_create(const void *key)
 {
-	uint64_t ep = __atomic_load_n(&pq_epoch, __ATOMIC_ACQUIRE);
-	if (pq_tls.conn == conn && pq_tls.epoch == ep && pq_tls.pc)
-		return pq_tls.pc;
-	pthread_once(&pq_fork_once, pq_fork_setup);
-	pthread_mutex_lock(&pq_lock);
-	size_t b = pq_bucket(conn);
-	pq_conn *pc = pq_table[b];
-	while (pc && pc->conn != conn)
-		pc = pc->next;
-	if (pc == NULL && create) {
-		pc = calloc(1, sizeof(*pc));
-		if (pc) {
-			pc->conn = conn;
-			cap_buf_init(&pc->pend_val, 0);
-			cap_buf_init(&pc->fl_key, 0);
-			sess_setup(pc);
-			pc->rx = calloc(1, sizeof(*pc->rx));
-			if (pc->rx) {
-				/* libpq's default receiver takes no argument */
-				pc->rx->app = cap_pq.real_PQsetNoticeReceiver(conn, pq_notice_rx, pc->rx);
-			}
-			pc->next = pq_table[b];
-			pq_table[b] = pc;
-		}
+	PGconn *conn = (PGconn *)key;
+	pq_conn *pc = calloc(1, sizeof(*pc));
+	if (pc == NULL)
+		return NULL;
+	pc->conn = conn;
+	cap_buf_init(&pc->pend_val, 0);
+	cap_buf_init(&pc->fl_key, 0);
+	sess_setup(pc);
+	pc->rx = calloc(1, sizeof(*pc->rx));
+	if (pc->rx) {
+		/* libpq's default receiver takes no argument */
+		pc->rx->app = cap_pq.real_PQsetNoticeReceiver(conn, pq_notice_rx, pc->rx);
 	}
-	ep = __atomic_load_n(&pq_epoch, __ATOMIC_ACQUIRE);
-	pthread_mutex_unlock(&pq_lock);
-	if (pc) {
-		pq_tls.conn = conn;
-		pq_tls.pc = pc;
-		pq_tls.epoch = ep;
-	}
-	return pc;
+	return &pc->link;
+}
+
+/* pq_find - the state of conn, created when create is set; NULL if none / no memory. */
+static inline pq_conn *pq_find(PGconn *conn, int create)
+{
+	return (pq_conn *)cap_conntab_find(&pq_tab, &pq_tls, conn, create);
 }
 
 static void pend_clear(pq_conn *pc)
@@ -319,18 +294,7 @@ static void pq_forget_session(pq_conn *pc)
 
 static void pq_remove(PGconn *conn)
 {
-	pthread_once(&pq_fork_once, pq_fork_setup);
-	pthread_mutex_lock(&pq_lock);
-	pq_conn **pp = &pq_table[pq_bucket(conn)];
-	while (*pp && (*pp)->conn != conn)
-		pp = &(*pp)->next;
-	pq_conn *pc = *pp;
-	if (pc)
-		*pp = pc->next;
-	__atomic_add_fetch(&pq_epoch, 1, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&pq_lock);
-	if (pq_tls.conn == conn)
-		pq_tls.conn = NULL;
+	pq_conn *pc = (pq_conn *)cap_conntab_remove(&pq_tab, &pq_tls, conn);
 	if (pc == NULL)
 		return;
 	pend_clear(pc);
@@ -343,10 +307,10 @@ static void pq_remove(PGconn *conn)
 	cap_pqcat_release(pc->cat);
 	cap_pqcat_release(pc->last);
 	if (pc->rx) {
-		pthread_mutex_lock(&pq_lock);
+		cap_conntab_lock(&pq_tab);
 		pc->rx->next = rx_retired;
 		rx_retired = pc->rx;
-		pthread_mutex_unlock(&pq_lock);
+		cap_conntab_unlock(&pq_tab);
 	}
 	free(pc->fl_info);
 	free(pc);
