@@ -33,6 +33,7 @@
  * a global epoch that every removal bumps, keeps the table's mutex off the hit path.
  */
 #include "hooks/conntab.h"
+#include "hooks/exec.h"
 #include "hooks/pq_catalog.h"
 #include "hooks/pq_codec.h"
 #include "hooks/pq_real.h"
@@ -678,48 +679,6 @@ static int pq_key(const pq_conn *pc, const pq_call *call, cap_keymat *km, cap_ke
 	return cap_keymat_finish(km, key);
 }
 
-typedef struct pq_hitctx {
-	PGconn *conn;
-	PGresult *res;   /* synchronous: the decoded result */
-	cap_buf *copy;   /* asynchronous: the value is copied here */
-} pq_hitctx;
-
-static int pq_hit_cb(void *arg, const void *val, size_t len)
-{
-	pq_hitctx *h = arg;
-	if (h->copy) {
-		h->copy->len = 0;
-		h->copy->err = 0;
-		cap_buf_put(h->copy, val, len);
-		return h->copy->err;
-	}
-	h->res = cap_pq_decode(h->conn, val, len, PGRES_TUPLES_OK, 0, -1);
-	return h->res ? CAP_OK : CAP_ECORRUPT;
-}
-
-static void pq_record(enum cap_path path, const cap_plan *plan, const cap_sql_info *info,
-		      const pq_call *call, uint64_t t0)
-{
-	cap_qrec q;
-	q.path = path;
-	q.reason = plan->reason;
-	q.is_read = plan->is_read;
-	q.ns = cap_precise_ns() - t0;
-	q.shape = call->sql ? info->digest : 0;
-	q.sql = call->sql;
-	q.sql_len = call->sql_len;
-	q.dialect = CAP_DIALECT_PG;
-	q.followed = plan->followed;
-	cap_stats_record(&q);
-}
-
-/* A read that was not cached is a bypass, with its reason, even when it is also invalidated
- * after (a volatile function may write): reads = hits + misses + bypassed reads. */
-static enum cap_path pass_path(const cap_plan *plan)
-{
-	return plan->act == CAP_ACT_WRITE && !plan->is_read ? CAP_PATH_WRITE : CAP_PATH_BYPASS;
-}
-
 static int result_ok(const PGresult *r)
 {
 	if (r == NULL)
@@ -888,6 +847,7 @@ static CAP_COLD void pq_orphans(const cap_rt *rt, pq_conn *pc)
 }
 
 typedef PGresult *(*pq_sync_fn)(PGconn *conn, const pq_call *call);
+typedef int (*pq_send_fn)(PGconn *conn, const pq_call *call);
 
 static PGresult *run_exec(PGconn *conn, const pq_call *c)
 {
@@ -906,98 +866,168 @@ static PGresult *run_prepared(PGconn *conn, const pq_call *c)
 				     c->formats, c->result_format);
 }
 
-/* The synchronous path shared by PQexec, PQexecParams and PQexecPrepared. */
-static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_sync_fn fn)
+/* ---- the statement driver's port (hooks/exec) -------------------------------------------- */
+
+/* One statement of the sync or async path: the driver's state first. */
+typedef struct pq_x {
+	cap_exec x;
+	pq_conn *pc;
+	const pq_call *call;
+	pq_sync_fn run;          /* sync */
+	pq_send_fn send;         /* async */
+	PGresult *res;           /* sync: the program's answer */
+	pq_prep *up;             /* sync: the unnamed statement a hit stands in for */
+	unsigned notices;        /* notices before a miss ran (one that drew one is not stored) */
+	int sent;                /* async: what PQsendQuery* returned */
+} pq_x;
+
+static void px_plan(cap_exec *x)
 {
-	uint64_t t0 = cap_precise_ns();
-	cap_sql_info *info = cap_sess_info();
-	cap_plan plan;
-	pq_plan(rt, pc, call, info, &plan);
-	if (plan.act == CAP_ACT_CACHE) {
-		unsigned char kbuf[1024];
-		cap_keymat km;
-		cap_key key;
-		cap_keymat_init(&km, kbuf, sizeof(kbuf));
-		if (pq_key(pc, call, &km, &key) == CAP_OK) {
-			pq_prep *up = NULL;
-			if (plan.can_hit && hit_allowed(pc) &&
-			    (!call->extended || (up = unnamed_hit_prep(call)) != NULL)) {
-				pq_hitctx h = { pc->conn, NULL, NULL };
-				int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
-				if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
-					cap_keymat_done(&km);
-					if (up)
-						unnamed_hit(pc, up);
-					pq_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2,
-						  &plan, info, call, t0);
-					return h.res;
-				}
-				if (r < 0)
-					cap_fail_open("decoding a cached result", r);
-			}
-			if (up)
-				prep_free(up);
-			if (pc->standby)
-				plan.can_fill = 0; /* a standby may lag the writes it would be filed under */
-			if (plan.can_fill)
-				pq_orphans(rt, pc);
-			cap_sess_deps(rt, &pc->sess, info, &cap_pqcat_ops, pc->cat, &plan);
-			if (call->stmt_name && call->stmt_name[0] == '\0') {
-				PGresult *bad = unnamed_restore(pc);
-				if (bad) {
-					cap_keymat_done(&km);
-					return bad;
-				}
-			}
-			unsigned notices = rx_count(pc);
-			PGresult *res = CAP_REAL(fn(pc->conn, call));
-			if (plan.can_fill && res && cap_pq.real_PQresultStatus(res) == PGRES_TUPLES_OK &&
-			    notices == rx_count(pc))
-				pq_fill(rt, pc, &key, &plan, res);
-			else if (res && cap_pq.real_PQresultStatus(res) != PGRES_TUPLES_OK)
-				plan.reason = CAP_REASON_error;
-			cap_keymat_done(&km);
-			track_unnamed(pc, call);
-			pq_after(rt, pc, call, info, &plan, result_ok(res));
-			pq_record(CAP_PATH_MISS, &plan, info, call, t0);
-			cap_stats_log_tick();
-			return res;
-		}
-		cap_keymat_done(&km);
-		plan.act = CAP_ACT_PASS;
-		plan.reason = CAP_REASON_internal;
-	}
+	pq_x *c = (pq_x *)x;
+	pq_plan(x->rt, c->pc, c->call, x->info, &x->plan);
+}
+
+static int px_key(cap_exec *x, cap_keymat *km)
+{
+	pq_x *c = (pq_x *)x;
+	return pq_key(c->pc, c->call, km, &x->key) == CAP_OK ? 0 : -1;
+}
+
+/* A hit is served on a connection that allows one now; a hit standing in for the extended
+ * protocol needs the record of the unnamed statement first (unnamed_hit_prep). */
+static int px_can_hit_sync(cap_exec *x)
+{
+	pq_x *c = (pq_x *)x;
+	return hit_allowed(c->pc) &&
+	       (!c->call->extended || (c->up = unnamed_hit_prep(c->call)) != NULL);
+}
+
+static int px_can_hit_async(cap_exec *x)
+{
+	return hit_allowed(((pq_x *)x)->pc);
+}
+
+static int px_decode_sync(void *arg, const void *val, size_t len)
+{
+	pq_x *c = arg;
+	c->res = cap_pq_decode(c->pc->conn, val, len, PGRES_TUPLES_OK, 0, -1);
+	return c->res ? CAP_OK : CAP_ECORRUPT;
+}
+
+/* async: the value is kept as it is; PQgetResult decodes it (in pieces in single-row mode) */
+static int px_decode_async(void *arg, const void *val, size_t len)
+{
+	cap_buf *b = &((pq_x *)arg)->pc->pend_val;
+	b->len = 0;
+	b->err = 0;
+	cap_buf_put(b, val, len);
+	return b->err;
+}
+
+static int px_serve_sync(cap_exec *x)
+{
+	pq_x *c = (pq_x *)x;
+	if (c->up)
+		unnamed_hit(c->pc, c->up);
+	c->up = NULL;
+	return CAP_EXEC_SERVED;
+}
+
+/* The last word before a miss is sent: a standby may lag the writes its entry would be filed
+ * under; a dead writer's marker of this server may be resolved; the dependencies are read. */
+static void px_miss(cap_exec *x)
+{
+	pq_x *c = (pq_x *)x;
+	pq_conn *pc = c->pc;
+	if (c->up)
+		prep_free(c->up);
+	c->up = NULL;
+	if (pc->standby)
+		x->plan.can_fill = 0;
+	if (x->plan.can_fill)
+		pq_orphans(x->rt, pc);
+	cap_sess_deps(x->rt, &pc->sess, x->info, &cap_pqcat_ops, pc->cat, &x->plan);
+}
+
+static int px_run_sync(cap_exec *x)
+{
+	pq_x *c = (pq_x *)x;
+	pq_conn *pc = c->pc;
+	const pq_call *call = c->call;
 	if (call->stmt_name && call->stmt_name[0] == '\0') {
 		PGresult *bad = unnamed_restore(pc);
-		if (bad)
-			return bad;
+		if (bad) {
+			c->res = bad;
+			return CAP_EXEC_ABORT;
+		}
 	}
-	PGresult *res = CAP_REAL(fn(pc->conn, call));
+	c->notices = rx_count(pc);
+	PGresult *res = c->res = CAP_REAL(c->run(pc->conn, call));
 	track_unnamed(pc, call);
+	x->ok = result_ok(res);
 	ExecStatusType st = res ? cap_pq.real_PQresultStatus(res) : PGRES_FATAL_ERROR;
-	if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+	if (x->plan.act != CAP_ACT_CACHE &&
+	    (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)) {
 		/* the statement finishes when the program reads the final result: track it (with
 		 * no memory for that, its end is taken as now, as for any other statement) */
 		char *sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
 		if ((sql || !call->sql) &&
 		    (pc->fl_info || (pc->fl_info = malloc(sizeof(*pc->fl_info))))) {
-			info_copy(pc->fl_info, info);
-			pc->fl_plan = plan;
+			info_copy(pc->fl_info, x->info);
+			pc->fl_plan = x->plan;
 			pc->fl_plan.can_fill = 0;
 			pc->fl_sql = sql;
 			pc->fl_sql_len = call->sql ? call->sql_len : 0;
 			pc->fl_active = 1;
 			pc->fl_ok = 1;
 			pc->fl_results = 1;
-			pc->fl_t0 = t0;
+			pc->fl_t0 = x->t0;
 			pc->fl_fill = 0;
-			return res;
+			return CAP_EXEC_LATER;
 		}
 		free(sql);
 	}
-	pq_after(rt, pc, call, info, &plan, result_ok(res));
-	pq_record(pass_path(&plan), &plan, info, call, t0);
-	return res;
+	return CAP_EXEC_RAN;
+}
+
+static void px_fill_sync(cap_exec *x)
+{
+	pq_x *c = (pq_x *)x;
+	ExecStatusType st = c->res ? cap_pq.real_PQresultStatus(c->res) : PGRES_FATAL_ERROR;
+	if (x->plan.can_fill && st == PGRES_TUPLES_OK && c->notices == rx_count(c->pc))
+		pq_fill(x->rt, c->pc, &x->key, &x->plan, c->res);
+	else if (c->res && st != PGRES_TUPLES_OK)
+		x->plan.reason = CAP_REASON_error;
+}
+
+static void px_after(cap_exec *x)
+{
+	pq_x *c = (pq_x *)x;
+	pq_after(x->rt, c->pc, c->call, x->info, &x->plan, x->ok);
+}
+
+static const cap_exec_port pq_sync_port = {
+	.dialect = CAP_DIALECT_PG,
+	.decoding = "decoding a cached result",
+	.plan = px_plan,
+	.key = px_key,
+	.can_hit = px_can_hit_sync,
+	.decode = px_decode_sync,
+	.serve = px_serve_sync,
+	.miss = px_miss,
+	.run = px_run_sync,
+	.fill = px_fill_sync,
+	.after = px_after,
+};
+
+/* The synchronous path shared by PQexec, PQexecParams and PQexecPrepared. */
+static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_sync_fn fn)
+{
+	pq_x c = { .x = { .port = &pq_sync_port, .rt = rt, .sql = call->sql,
+			  .sql_len = call->sql_len },
+		   .pc = pc, .call = call, .run = fn };
+	cap_exec_run(&c.x);
+	return c.res;
 }
 
 /* ---- hits on nonblocking connections ------------------------------------------------------
@@ -1083,8 +1113,6 @@ static void ghost_settle(PGconn *conn)
 }
 
 /* ---- asynchronous path --------------------------------------------------------------------- */
-
-typedef int (*pq_send_fn)(PGconn *conn, const pq_call *call);
 
 static int send_query(PGconn *conn, const pq_call *c)
 {
@@ -1196,69 +1224,48 @@ static void pq_drop_inflight(const cap_rt *rt, pq_conn *pc)
 	fl_clear(pc);
 }
 
-static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_fn fn)
+/* A hit on the asynchronous API is held for PQgetResult; on a nonblocking connection only
+ * when an empty query of ours covers it (ghost_cover). */
+static int px_serve_async(cap_exec *x)
 {
-	if (pipeline_on(pc->conn))
-		return pq_send_pipeline(rt, pc, call, fn);
-	if (pc->pend && !pc->pend_empty)
-		pend_clear(pc); /* an unread hit of a blocking connection: the program moved on */
-	if ((pc->pend && pc->pend_empty) || !pq_settle_inflight(rt, pc))
-		return CAP_REAL(fn(pc->conn, call)); /* libpq is busy and will refuse this */
-	uint64_t t0 = cap_precise_ns();
-	cap_sql_info *info = cap_sess_info();
-	cap_plan plan;
-	pq_plan(rt, pc, call, info, &plan);
-	unsigned char kbuf[1024];
-	cap_keymat km;
-	cap_key key;
-	int have_key = 0;
-	if (plan.act == CAP_ACT_CACHE) {
-		cap_keymat_init(&km, kbuf, sizeof(kbuf));
-		have_key = pq_key(pc, call, &km, &key) == CAP_OK;
-		if (have_key && plan.can_hit && hit_allowed(pc)) {
-			pq_hitctx h = { pc->conn, NULL, &pc->pend_val };
-			int r = cap_engine_get(rt->engine, &key, pq_hit_cb, &h);
-			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
-				int rows = cap_pq_rows(pc->pend_val.data, pc->pend_val.len);
-				int nonblocking = cap_pq.real_PQisnonblocking(pc->conn) || pc->ghost;
-				pq_prep *up = NULL;
-				if (rows >= 0 && call->extended && (up = unnamed_hit_prep(call)) == NULL)
-					rows = -1; /* served, it would leave the unnamed statement wrong */
-				if (rows >= 0 && (!nonblocking || ghost_cover(pc))) {
-					cap_keymat_done(&km);
-					pend_clear(pc);
-					pc->pend = 1;
-					pc->pend_rows = rows;
-					pc->pend_l2 = r == CAP_HIT_L2;
-					pc->pend_followed = plan.followed;
-					pc->pend_t0 = t0;
-					pc->pend_shape = info->digest;
-					if (up)
-						unnamed_hit(pc, up);
-					else if (pc->ghost)
-						prep_drop(pc, "");
-					else if (nonblocking && call->stmt_name)
-						unnamed_stale(pc); /* the empty query destroyed it */
-					else if (nonblocking)
-						prep_drop(pc, "");
-					return 1;
-				}
-				if (up)
-					prep_free(up);
-			}
-		}
-		if (!have_key) {
-			plan.act = CAP_ACT_PASS;
-			plan.reason = CAP_REASON_internal;
-		} else if (plan.can_fill) {
-			if (pc->standby)
-				plan.can_fill = 0;
-			else
-				pq_orphans(rt, pc);
-			cap_sess_deps(rt, &pc->sess, info, &cap_pqcat_ops, pc->cat, &plan);
-		}
+	pq_x *c = (pq_x *)x;
+	pq_conn *pc = c->pc;
+	const pq_call *call = c->call;
+	int rows = cap_pq_rows(pc->pend_val.data, pc->pend_val.len);
+	int nonblocking = cap_pq.real_PQisnonblocking(pc->conn) || pc->ghost;
+	pq_prep *up = NULL;
+	if (rows >= 0 && call->extended && (up = unnamed_hit_prep(call)) == NULL)
+		rows = -1; /* served, it would leave the unnamed statement wrong */
+	if (rows >= 0 && (!nonblocking || ghost_cover(pc))) {
+		pend_clear(pc);
+		pc->pend = 1;
+		pc->pend_rows = rows;
+		pc->pend_l2 = x->hit == CAP_HIT_L2;
+		pc->pend_followed = x->plan.followed;
+		pc->pend_t0 = x->t0;
+		pc->pend_shape = x->info->digest;
+		if (up)
+			unnamed_hit(pc, up);
+		else if (pc->ghost)
+			prep_drop(pc, "");
+		else if (nonblocking && call->stmt_name)
+			unnamed_stale(pc); /* the empty query destroyed it */
+		else if (nonblocking)
+			prep_drop(pc, "");
+		c->sent = 1;
+		return CAP_EXEC_SERVED_LATER; /* recorded when handed out (pq_pending_result) */
 	}
-	/* a miss, a write or a pass: remember it until PQgetResult returns NULL */
+	if (up)
+		prep_free(up);
+	return CAP_EXEC_NOT_SERVED;
+}
+
+/* A miss, a write or a pass: remember it until PQgetResult returns NULL. */
+static int px_run_async(cap_exec *x)
+{
+	pq_x *c = (pq_x *)x;
+	pq_conn *pc = c->pc;
+	const pq_call *call = c->call;
 	ghost_drain(pc);
 	if (pc->fl_info == NULL)
 		pc->fl_info = malloc(sizeof(*pc->fl_info));
@@ -1268,43 +1275,74 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 	char *sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
 	if (pc->fl_info == NULL || (call->sql && sql == NULL)) {
 		free(sql);
-		if (plan.act == CAP_ACT_CACHE)
-			cap_keymat_done(&km);
 		cap_fail_open("tracking an asynchronous query", CAP_ENOMEM);
-		if (plan.act == CAP_ACT_WRITE || plan.act == CAP_ACT_PASS)
-			cap_sess_bump_db(rt, &pc->sess);
-		return CAP_REAL(fn(pc->conn, call));
+		if (x->plan.act == CAP_ACT_WRITE || x->plan.act == CAP_ACT_PASS)
+			cap_sess_bump_db(x->rt, &pc->sess);
+		c->sent = CAP_REAL(c->send(pc->conn, call));
+		return CAP_EXEC_ABORT;
 	}
-	info_copy(pc->fl_info, info);
-	pc->fl_plan = plan;
+	info_copy(pc->fl_info, x->info);
+	pc->fl_plan = x->plan;
 	pc->fl_sql = sql;
 	pc->fl_sql_len = call->sql ? call->sql_len : 0;
 	pc->fl_fill = 0;
-	if (plan.act == CAP_ACT_CACHE && plan.can_fill && have_key) {
+	if (x->plan.act == CAP_ACT_CACHE && x->plan.can_fill && x->keyed) {
 		pc->fl_key.len = 0;
 		pc->fl_key.err = 0;
-		cap_buf_put(&pc->fl_key, key.mat, key.len);
-		pc->fl_hash = key.hash;
+		cap_buf_put(&pc->fl_key, x->key.mat, x->key.len);
+		pc->fl_hash = x->key.hash;
 		pc->fl_fill = pc->fl_key.err == 0;
 	}
-	if (plan.act == CAP_ACT_CACHE)
-		cap_keymat_done(&km);
 	pc->fl_notices = rx_count(pc);
-	pc->fl_t0 = t0;
+	pc->fl_t0 = x->t0;
 	pc->fl_ok = 1;
 	pc->fl_results = 0;
 	if (call->stmt_name && call->stmt_name[0] == '\0') {
 		PGresult *bad = unnamed_restore(pc);
 		cap_pq.real_PQclear(bad); /* the server will say it has no unnamed statement */
 	}
-	int sent = CAP_REAL(fn(pc->conn, call));
+	c->sent = CAP_REAL(c->send(pc->conn, call));
 	track_unnamed(pc, call);
-	if (!sent) {
+	if (!c->sent) {
 		fl_clear(pc);
-		return 0;
+		return CAP_EXEC_ABORT;
 	}
 	pc->fl_active = 1;
-	return 1;
+	return CAP_EXEC_LATER; /* accounted by pq_finish_inflight */
+}
+
+static void px_fill_none(cap_exec *x)
+{
+	(void)x; /* the async run always ends later: pq_inflight_result fills */
+}
+
+static const cap_exec_port pq_send_port = {
+	.dialect = CAP_DIALECT_PG,
+	.decoding = "decoding a cached result",
+	.plan = px_plan,
+	.key = px_key,
+	.can_hit = px_can_hit_async,
+	.decode = px_decode_async,
+	.serve = px_serve_async,
+	.miss = px_miss,
+	.run = px_run_async,
+	.fill = px_fill_none,
+	.after = px_after,
+};
+
+static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_fn fn)
+{
+	if (pipeline_on(pc->conn))
+		return pq_send_pipeline(rt, pc, call, fn);
+	if (pc->pend && !pc->pend_empty)
+		pend_clear(pc); /* an unread hit of a blocking connection: the program moved on */
+	if ((pc->pend && pc->pend_empty) || !pq_settle_inflight(rt, pc))
+		return CAP_REAL(fn(pc->conn, call)); /* libpq is busy and will refuse this */
+	pq_x c = { .x = { .port = &pq_send_port, .rt = rt, .sql = call->sql,
+			  .sql_len = call->sql_len },
+		   .pc = pc, .call = call, .send = fn };
+	cap_exec_run(&c.x);
+	return c.sent;
 }
 
 /* The final step of an asynchronous statement (PQgetResult returned NULL). */
@@ -1323,8 +1361,8 @@ static void pq_finish_inflight(const cap_rt *rt, pq_conn *pc)
 		return;
 	}
 	pq_after(rt, pc, &call, pc->fl_info, &pc->fl_plan, pc->fl_ok && pc->fl_results > 0);
-	enum cap_path path = pc->fl_plan.act == CAP_ACT_CACHE ? CAP_PATH_MISS : pass_path(&pc->fl_plan);
-	pq_record(path, &pc->fl_plan, pc->fl_info, &call, pc->fl_t0);
+	cap_exec_record(CAP_DIALECT_PG, cap_exec_end_path(&pc->fl_plan), &pc->fl_plan,
+			call.sql ? pc->fl_info->digest : 0, call.sql, call.sql_len, pc->fl_t0);
 	fl_clear(pc);
 }
 
@@ -1357,10 +1395,9 @@ static PGresult *pq_pending_result(pq_conn *pc)
 		cap_plan plan;
 		memset(&plan, 0, sizeof(plan));
 		plan.is_read = 1;
-		cap_qrec q = { pc->pend_l2 ? CAP_PATH_HIT_L2 : CAP_PATH_HIT_L1, CAP_REASON_none, 1,
-			       cap_precise_ns() - pc->pend_t0, pc->pend_shape, NULL, 0, CAP_DIALECT_PG,
-			       pc->pend_followed };
-		cap_stats_record(&q);
+		plan.followed = pc->pend_followed;
+		cap_exec_record(CAP_DIALECT_PG, pc->pend_l2 ? CAP_PATH_HIT_L2 : CAP_PATH_HIT_L1,
+				&plan, pc->pend_shape, NULL, 0, pc->pend_t0);
 		pend_clear(pc);
 		return NULL;
 	}
