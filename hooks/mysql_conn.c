@@ -203,3 +203,13 @@ CAP_COLD void cap_my_no_state_bump(const cap_rt *rt, const char *sql, size_t len
 	if (sql == NULL || cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info) != CAP_SQL_READ)
 		cap_engine_bump_all(rt->engine);
 }
+
+/* Does a case-insensitive needle occur in s[0..n)? */
+int cap_my_has_word(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, needle, k) == 0)
+			return 1;
+	return 0;
+}

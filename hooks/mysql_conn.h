@@ -89,6 +89,8 @@ void cap_my_stmt_start(const cap_rt *rt, my_conn *mc);
 void cap_my_forget_session(const cap_rt *rt, my_conn *mc, int rolled_back);
 /* cap_my_reconnected - the same, when the thread id shows the library reconnected. */
 void cap_my_reconnected(const cap_rt *rt, my_conn *mc);
+/* cap_my_has_word - does a case-insensitive needle occur in s[0..n)? */
+int cap_my_has_word(const char *s, size_t n, const char *needle);
 /* cap_my_no_state_bump - no state for a connection (no memory): invalidate everything
  * unless sql is known to be a plain read. */
 void cap_my_no_state_bump(const cap_rt *rt, const char *sql, size_t len);

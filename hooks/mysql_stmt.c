@@ -31,10 +31,11 @@
  * one Connector/C release: the check that the running library is that release comes first.
  */
 #include "hooks/mysql_stmt.h"
+#include "hooks/exec.h"
 #include "hooks/mysql_codec.h"
 #include "hooks/mysql_probe.h"
 #include "hooks/mysql_result.h"
-#include "hooks/mysql_text.h"
+#include "hooks/mysql_plan.h"
 #include "cache/log.h"
 
 #include <stdlib.h>
@@ -488,20 +489,6 @@ static int st_key(const my_conn *mc, const MYSQL_STMT *st, const my_prep *prep, 
 	return cap_keymat_finish(km, key) == CAP_OK ? 0 : -1;
 }
 
-typedef struct st_hit {
-	cap_my_srows *rows;
-	unsigned status;
-} st_hit;
-
-static int st_hit_cb(void *arg, const void *val, size_t len)
-{
-	st_hit *h = arg;
-	long st = cap_my_take_status(&val, &len);
-	h->rows = st < 0 ? NULL : cap_my_stmt_decode(val, len);
-	h->status = (unsigned)st;
-	return h->rows ? CAP_OK : CAP_ECORRUPT;
-}
-
 /* Leave st and its connection as a real mysql_stmt_execute of a SELECT leaves them (result
  * waiting for store or fetch), with s's rows behind it. 0 when s does not fit st. */
 static int st_install(MYSQL_STMT *st, cap_my_srows *s, unsigned status)
@@ -560,10 +547,126 @@ static int exec_direct(MYSQL_STMT *st, const char *sql, size_t len)
 	return cap_my.real_mariadb_stmt_execute_direct(st, sql, len);
 }
 
+/* ---- an execution: the query driver's port (hooks/exec) ---------------------------------- */
+
+typedef struct my_sx {
+	cap_exec x;              /* first */
+	my_conn *mc;
+	MYSQL_STMT *st;
+	const my_prep *prep;
+	my_exec_fn fn;
+	int rc;                  /* the program's answer */
+	cap_my_srows *rows;      /* the decoded hit */
+	unsigned status;
+} my_sx;
+
+static void sx_plan(cap_exec *x)
+{
+	my_sx *c = (my_sx *)x;
+	cap_my_plan(x->rt, c->mc, x->sql, x->sql_len, x->info, &x->plan);
+}
+
+/* Only mysql_stmt_execute of a statement whose prepare-time session is known, on the
+ * Connector/C release the hooks were built for, and of a form that may be cached. */
+static int sx_key(cap_exec *x, cap_keymat *km)
+{
+	my_sx *c = (my_sx *)x;
+	if (c->fn != exec_execute || !c->prep->ok || !cap_my_st_abi_ok() || !st_cacheable(c->st))
+		return 1;
+	return st_key(c->mc, c->st, c->prep, x->sql, x->sql_len, km, &x->key);
+}
+
+static int sx_can_hit(cap_exec *x)
+{
+	my_sx *c = (my_sx *)x;
+	return st_can_serve(c->st) && cap_my_session_alive(c->mc, cap_now_ns());
+}
+
+static int sx_decode(void *arg, const void *val, size_t len)
+{
+	my_sx *c = arg;
+	long st = cap_my_take_status(&val, &len);
+	c->rows = st < 0 ? NULL : cap_my_stmt_decode(val, len);
+	c->status = (unsigned)st;
+	return c->rows ? CAP_OK : CAP_ECORRUPT;
+}
+
+static int sx_serve(cap_exec *x)
+{
+	my_sx *c = (my_sx *)x;
+	if (!st_install(c->st, c->rows, c->status)) {
+		free(c->rows);
+		return CAP_EXEC_NOT_SERVED;
+	}
+	cap_sess_stmt_end(&c->mc->sess, x->info, &x->plan, 1, cap_my_server_in_trans(c->mc->m));
+	/* without parameters the text replays it for the diagnostics (they do not depend on the
+	 * protocol) */
+	if (c->st->param_count == 0)
+		cap_my_replay_note(c->mc, x->sql, x->sql_len);
+	c->rc = 0;
+	return CAP_EXEC_SERVED;
+}
+
+static void sx_miss(cap_exec *x)
+{
+	cap_my_miss_deps(x->rt, ((my_sx *)x)->mc, x->info, &x->plan);
+}
+
+static int sx_run(cap_exec *x)
+{
+	my_sx *c = (my_sx *)x;
+	c->rc = CAP_REAL(c->fn(c->st, x->sql, x->sql_len));
+	x->ok = c->rc == 0;
+	return CAP_EXEC_RAN;
+}
+
+/* A miss whose whole result mysql_stmt_store_result may store: its key waits on the
+ * statement's record. */
+static void sx_fill(cap_exec *x)
+{
+	my_sx *c = (my_sx *)x;
+	MYSQL_STMT *st = c->st;
+	MYSQL *m = st->mysql;
+	if (x->ok && x->plan.can_fill && m && st->field_count > 0 &&
+	    m->thread_id == c->mc->thread_id && st->state == MYSQL_STMT_WAITING_USE_OR_STORE &&
+	    m->status == MYSQL_STATUS_STMT_RESULT && !st->cursor_exists && m->warning_count == 0 &&
+	    !(m->server_status & SERVER_MORE_RESULTS_EXIST)) {
+		my_sfill *f = malloc(sizeof(*f));
+		if (f) {
+			cap_buf_init(&f->key, 0);
+			cap_buf_put(&f->key, x->key.mat, x->key.len);
+			f->hash = x->key.hash;
+			f->plan = x->plan;
+			if (f->key.err || !st_attach(st, NULL, f))
+				fill_free(f);
+		}
+	} else if (!x->ok) {
+		x->plan.reason = CAP_REASON_error;
+	}
+}
+
+static void sx_after(cap_exec *x)
+{
+	cap_my_after(x->rt, ((my_sx *)x)->mc, x->info, &x->plan, x->sql, x->sql_len, x->ok);
+}
+
+static const cap_exec_port my_stmt_port = {
+	.dialect = CAP_DIALECT_MYSQL,
+	.decoding = "decoding a cached MySQL statement result",
+	.plan = sx_plan,
+	.key = sx_key,
+	.can_hit = sx_can_hit,
+	.decode = sx_decode,
+	.serve = sx_serve,
+	.miss = sx_miss,
+	.run = sx_run,
+	.fill = sx_fill,
+	.after = sx_after,
+};
+
 static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const char *sql,
 			size_t len, const my_prep *prep, my_exec_fn fn)
 {
-	uint64_t t0 = cap_precise_ns();
 	cap_my_stmt_start(rt, mc);
 	if (sql == NULL) {
 		/* a statement whose text we never saw: it may do anything */
@@ -580,76 +683,10 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 		mc->sess.disabled = 1; /* it may have changed the session, too */
 		return rc;
 	}
-	cap_sql_info *info = cap_sess_info();
-	cap_plan plan;
-	cap_my_plan(rt, mc, sql, len, info, &plan);
-	unsigned char kbuf[1024];
-	cap_keymat km;
-	cap_key key;
-	int keyed = 0;
-	if (plan.act == CAP_ACT_CACHE) {
-		int k = 1;
-		if (fn == exec_execute && prep->ok && cap_my_st_abi_ok() && st_cacheable(st)) {
-			cap_keymat_init(&km, kbuf, sizeof(kbuf));
-			k = st_key(mc, st, prep, sql, len, &km, &key);
-			keyed = k == 0;
-			if (!keyed)
-				cap_keymat_done(&km);
-		}
-		if (keyed && plan.can_hit && st_can_serve(st) && cap_my_session_alive(mc, cap_now_ns())) {
-			st_hit h = { NULL, 0 };
-			int r = cap_engine_get(rt->engine, &key, st_hit_cb, &h);
-			cap_my_srows *s = h.rows;
-			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
-				if (st_install(st, s, h.status)) {
-					cap_keymat_done(&km);
-					cap_sess_stmt_end(&mc->sess, info, &plan, 1, cap_my_server_in_trans(mc->m));
-					/* without parameters the text replays it for the
-					 * diagnostics (they do not depend on the protocol) */
-					if (st->param_count == 0)
-						cap_my_replay_note(mc, sql, len);
-					cap_my_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2, &plan,
-						  info, sql, len, t0);
-					return 0;
-				}
-				free(s);
-			} else if (r < 0) {
-				cap_fail_open("decoding a cached MySQL statement result", r);
-			}
-		}
-		if (!keyed) {
-			plan.act = CAP_ACT_PASS;
-			plan.can_hit = plan.can_fill = 0;
-			plan.reason = k < 0 ? CAP_REASON_internal : CAP_REASON_unsupported;
-		}
-	}
-	cap_my_miss_deps(rt, mc, info, &plan);
-	int rc = CAP_REAL(fn(st, sql, len));
-	int ok = rc == 0;
-	if (plan.act == CAP_ACT_CACHE) {
-		MYSQL *m = st->mysql;
-		if (ok && plan.can_fill && m && st->field_count > 0 && m->thread_id == mc->thread_id &&
-		    st->state == MYSQL_STMT_WAITING_USE_OR_STORE &&
-		    m->status == MYSQL_STATUS_STMT_RESULT && !st->cursor_exists &&
-		    m->warning_count == 0 && !(m->server_status & SERVER_MORE_RESULTS_EXIST)) {
-			my_sfill *f = malloc(sizeof(*f));
-			if (f) {
-				cap_buf_init(&f->key, 0);
-				cap_buf_put(&f->key, key.mat, key.len);
-				f->hash = key.hash;
-				f->plan = plan;
-				if (f->key.err || !st_attach(st, NULL, f))
-					fill_free(f);
-			}
-		} else if (!ok) {
-			plan.reason = CAP_REASON_error;
-		}
-		cap_keymat_done(&km);
-	}
-	cap_my_after(rt, mc, info, &plan, sql, len, ok);
-	cap_my_record(plan.act == CAP_ACT_CACHE ? CAP_PATH_MISS : cap_my_pass_path(&plan), &plan,
-		      info, sql, len, t0);
-	return rc;
+	my_sx c = { .x = { .port = &my_stmt_port, .rt = rt, .sql = sql, .sql_len = len },
+		    .mc = mc, .st = st, .prep = prep, .fn = fn };
+	cap_exec_run(&c.x);
+	return c.rc;
 }
 
 CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long length)
