@@ -30,8 +30,9 @@
  *
  * Per-connection state lives in the connection table (hooks/conntab) keyed by the PGconn
  * pointer, created at the first statement and dropped by PQfinish/PQreset; its mutex stays off
- * the hit path. The files: pq_conn.h lists them; this one keeps the functions of the
- * connection's life (PQfinish, PQreset, PQresetStart, PQsetNoticeReceiver).
+ * the hit path. The files: pq_conn.h lists them; this one keeps the interposed functions
+ * that are not the asynchronous API's (PQexec, PQexecParams, PQexecPrepared, PQprepare, the
+ * describe calls, PQsetNoticeReceiver, PQfinish, PQreset, PQresetStart).
  */
 #include "hooks/pq_conn.h"
 
@@ -93,4 +94,244 @@ CAP_EXPORT int PQresetStart(PGconn *conn)
 		}
 	}
 	return cap_pq.real_PQresetStart ? CAP_REAL(cap_pq.real_PQresetStart(conn)) : 0;
+}
+
+/* A Parse or a Describe inside a transaction block takes the transaction's snapshot (REPEATABLE
+ * READ, SERIALIZABLE) if no query did: the next query is then not the one that takes it, and
+ * what it reads is not stored (session.c, txn_snap). */
+static void snap_taken(pq_conn *pc)
+{
+	if (pc && cap_pq.real_PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
+		pc->sess.txn_snap = 1;
+}
+
+CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *query,
+			       int nParams, const Oid *paramTypes)
+{
+	const cap_rt *rt;
+	if (cap_pq_bypass(&rt) || conn == NULL || query == NULL)
+		return cap_pq.real_PQprepare
+			       ? CAP_REAL(cap_pq.real_PQprepare(conn, stmtName, query, nParams, paramTypes))
+			       : NULL;
+	pq_conn *pc = cap_pq_find(conn, 1);
+	if (pc && pc->pend && !pc->pend_empty)
+		cap_pq_pend_clear(pc);
+	if (pc)
+		cap_pq_settle_inflight(rt, pc);
+	cap_pq_ghost_drain(pc);
+	snap_taken(pc);
+	PGresult *res = CAP_REAL(cap_pq.real_PQprepare(conn, stmtName, query, nParams, paramTypes));
+	if (pc && (stmtName == NULL || stmtName[0] == '\0'))
+		pc->unnamed_live = 1;
+	if (pc && res && cap_pq.real_PQresultStatus(res) == PGRES_COMMAND_OK) {
+		pq_prep *p = cap_pq_prep_new(stmtName, query, nParams, paramTypes);
+		if (p)
+			cap_pq_prep_add(pc, p);
+		else
+			cap_pq_prep_drop(pc, stmtName ? stmtName : "");
+	}
+	return res;
+}
+
+CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, int nParams,
+			     const Oid *paramTypes)
+{
+	const cap_rt *rt;
+	if (cap_pq_bypass(&rt) || conn == NULL || query == NULL)
+		return cap_pq.real_PQsendPrepare
+			       ? CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams,
+							       paramTypes))
+			       : 0;
+	pq_conn *pc = cap_pq_find(conn, 1);
+	if (pc && pc->pend && !pc->pend_empty)
+		cap_pq_pend_clear(pc);
+	if (pc)
+		cap_pq_settle_inflight(rt, pc);
+	cap_pq_ghost_drain(pc);
+	snap_taken(pc);
+	if (pc == NULL || pc->pend || pc->fl_active || cap_pq_pipeline_on(conn)) {
+		if (pc)
+			cap_pq_prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
+		if (pc && (stmtName == NULL || stmtName[0] == '\0'))
+			pc->unnamed_live = 1;
+		return CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
+	}
+	pq_prep *p = cap_pq_prep_new(stmtName, query, nParams, paramTypes);
+	int sent = CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
+	if (stmtName == NULL || stmtName[0] == '\0')
+		pc->unnamed_live = 1;
+	if (!sent || p == NULL) {
+		if (p)
+			cap_pq_prep_free(p);
+		else
+			cap_pq_prep_drop(pc, stmtName ? stmtName : "");
+		return sent;
+	}
+	memset(&pc->fl_plan, 0, sizeof(pc->fl_plan));
+	pc->fl_prep = p;
+	pc->fl_sql = NULL;
+	pc->fl_ok = 1;
+	pc->fl_results = 0;
+	pc->fl_fill = 0;
+	pc->fl_active = 1;
+	return sent;
+}
+
+/* Describing the unnamed statement after a hit stood in for it: the server must have the
+ * program's statement first. */
+static PGresult *describe_unnamed(PGconn *conn, const char *stmt)
+{
+	const cap_rt *rt;
+	if (cap_pq_bypass(&rt) || conn == NULL || (stmt != NULL && stmt[0] != '\0'))
+		return NULL;
+	pq_conn *pc = cap_pq_find(conn, 0);
+	if (pc && pc->pend && !pc->pend_empty && !pc->ghost)
+		cap_pq_pend_clear(pc);
+	if (pc)
+		cap_pq_settle_inflight(rt, pc);
+	if (pc == NULL || pc->pend || pc->fl_active || cap_pq_pipeline_on(conn))
+		return NULL;
+	return cap_pq_unnamed_restore(pc);
+}
+
+CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
+{
+	cap_pq_ghost_settle(conn);
+	if (!cap_guard && conn && cap_pq_resolve())
+		snap_taken(cap_pq_find(conn, 0));
+	cap_pq.real_PQclear(describe_unnamed(conn, stmt)); /* the server will say it has none */
+	return cap_pq.real_PQsendDescribePrepared
+		       ? CAP_REAL(cap_pq.real_PQsendDescribePrepared(conn, stmt)) : 0;
+}
+
+CAP_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
+{
+	cap_pq_ghost_settle(conn);
+	if (!cap_guard && conn && cap_pq_resolve())
+		snap_taken(cap_pq_find(conn, 0));
+	return cap_pq.real_PQsendDescribePortal
+		       ? CAP_REAL(cap_pq.real_PQsendDescribePortal(conn, portal)) : 0;
+}
+
+CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
+{
+	cap_pq_ghost_settle(conn);
+	if (!cap_guard && conn && cap_pq_resolve())
+		snap_taken(cap_pq_find(conn, 0));
+	PGresult *bad = describe_unnamed(conn, stmt);
+	if (bad)
+		return bad;
+	return cap_pq.real_PQdescribePrepared ? CAP_REAL(cap_pq.real_PQdescribePrepared(conn, stmt)) : NULL;
+}
+
+CAP_EXPORT PGresult *PQdescribePortal(PGconn *conn, const char *portal)
+{
+	cap_pq_ghost_settle(conn);
+	if (!cap_guard && conn && cap_pq_resolve())
+		snap_taken(cap_pq_find(conn, 0));
+	return cap_pq.real_PQdescribePortal ? CAP_REAL(cap_pq.real_PQdescribePortal(conn, portal)) : NULL;
+}
+
+static PGresult *run_exec(PGconn *conn, const pq_call *c)
+{
+	return cap_pq.real_PQexec(conn, c->sql);
+}
+
+static PGresult *run_params(PGconn *conn, const pq_call *c)
+{
+	return cap_pq.real_PQexecParams(conn, c->sql, c->nparams, c->types, c->values, c->lengths,
+				   c->formats, c->result_format);
+}
+
+static PGresult *run_prepared(PGconn *conn, const pq_call *c)
+{
+	return cap_pq.real_PQexecPrepared(conn, c->stmt_name, c->nparams, c->values, c->lengths,
+				     c->formats, c->result_format);
+}
+
+CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
+{
+	const cap_rt *rt;
+	if (cap_pq_bypass(&rt) || conn == NULL || query == NULL)
+		return cap_pq.real_PQexec ? CAP_REAL(cap_pq.real_PQexec(conn, query)) : NULL;
+	pq_conn *pc = cap_pq_find(conn, 1);
+	if (pc && pc->pend && !pc->pend_empty)
+		cap_pq_pend_clear(pc); /* a pending hit was never read: the program moved on */
+	if (pc)
+		cap_pq_settle_inflight(rt, pc);
+	cap_pq_ghost_drain(pc);
+	if (pc == NULL || pc->fl_active || pc->pend || cap_pq_pipeline_on(conn)) {
+		/* libpq refuses these (busy, pipeline) or we have no state: bump to be safe */
+		PGresult *r = CAP_REAL(cap_pq.real_PQexec(conn, query));
+		if (pc)
+			cap_sess_bump_db(rt, &pc->sess);
+		else
+			cap_engine_bump_all(rt->engine);
+		return r;
+	}
+	pq_call call = { query, strlen(query), NULL, 0, NULL, NULL, NULL, NULL, 0, 0, 0 };
+	return cap_pq_sync(rt, pc, &call, run_exec);
+}
+
+CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams,
+				  const Oid *paramTypes, const char *const *paramValues,
+				  const int *paramLengths, const int *paramFormats, int resultFormat)
+{
+	const cap_rt *rt;
+	if (cap_pq_bypass(&rt) || conn == NULL || command == NULL || nParams < 0)
+		return cap_pq.real_PQexecParams
+			       ? CAP_REAL(cap_pq.real_PQexecParams(conn, command, nParams, paramTypes,
+							      paramValues, paramLengths,
+							      paramFormats, resultFormat))
+			       : NULL;
+	pq_conn *pc = cap_pq_find(conn, 1);
+	pq_call call = { command, strlen(command), NULL, nParams, paramTypes, paramValues,
+			 paramLengths, paramFormats, resultFormat, 1, paramTypes ? nParams : 0 };
+	if (pc && pc->pend && !pc->pend_empty)
+		cap_pq_pend_clear(pc);
+	if (pc)
+		cap_pq_settle_inflight(rt, pc);
+	cap_pq_ghost_drain(pc);
+	if (pc == NULL || pc->fl_active || pc->pend || cap_pq_pipeline_on(conn)) {
+		PGresult *r = CAP_REAL(run_params(conn, &call));
+		if (pc) {
+			pc->unnamed_live = 1;
+			cap_sess_bump_db(rt, &pc->sess);
+		} else {
+			cap_engine_bump_all(rt->engine);
+		}
+		return r;
+	}
+	return cap_pq_sync(rt, pc, &call, run_params);
+}
+
+CAP_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nParams,
+				    const char *const *paramValues, const int *paramLengths,
+				    const int *paramFormats, int resultFormat)
+{
+	const cap_rt *rt;
+	if (cap_pq_bypass(&rt) || conn == NULL || nParams < 0)
+		return cap_pq.real_PQexecPrepared
+			       ? CAP_REAL(cap_pq.real_PQexecPrepared(conn, stmtName, nParams, paramValues,
+								paramLengths, paramFormats,
+								resultFormat))
+			       : NULL;
+	pq_conn *pc = cap_pq_find(conn, 1);
+	pq_call call;
+	cap_pq_prepared_call(pc, &call, stmtName, nParams, paramValues, paramLengths, paramFormats,
+		      resultFormat);
+	if (pc && pc->pend && !pc->pend_empty)
+		cap_pq_pend_clear(pc);
+	if (pc)
+		cap_pq_settle_inflight(rt, pc);
+	cap_pq_ghost_drain(pc);
+	if (pc == NULL || pc->fl_active || pc->pend || cap_pq_pipeline_on(conn)) {
+		PGresult *r = CAP_REAL(run_prepared(conn, &call));
+		if (pc == NULL)
+			cap_engine_bump_all(rt->engine);
+		else if (call.sql == NULL || !cap_pq_pipeline_on(conn))
+			cap_sess_bump_db(rt, &pc->sess);
+		return r;
+	}
+	return cap_pq_sync(rt, pc, &call, run_prepared);
 }

@@ -2,18 +2,19 @@
  * pq_conn.h - what the libpq hooks' files share (hooks/pq*.c): a connection's state, a call's
  * arguments, the connection table, and the functions one file offers the others.
  *
- *   pq.c        the overview, and the interposed functions of the connection's life
  *   pq_conn.c   the state: the table (hooks/conntab), notice forwarding, the session's
- *               identity, reported parameters, transaction status, catalog loading
+ *               identity, reported parameters, transaction status
+ *   pq_prep.c   prepared statements: the records, the unnamed statement
  *   pq_probe.c  queries of ours on the program's connection: the session read-back,
- *               LISTEN state, dead writers' orphaned markers
- *   pq_prep.c   prepared statements: the records, the unnamed statement, PQprepare and the
- *               describe calls
- *   pq_sync.c   the query driver's port (hooks/exec) and the synchronous calls
+ *               catalog loading, LISTEN state, dead writers' orphaned markers
+ *   pq_sync.c   the query driver's port (hooks/exec) and the synchronous path
  *   pq_async.c  the asynchronous API: held hits, the nonblocking ghost, statements in
  *               flight, pipeline mode
+ *   pq.c        the overview, and the interposed functions that are not the asynchronous
+ *               API's: PQexec*, PQprepare, the describe calls, the connection's life
  *
- * Each function's comment is at its definition.
+ * Each file calls only the files listed before it. Each function's comment is at its
+ * definition.
  */
 #ifndef CAP_PQ_CONN_H
 #define CAP_PQ_CONN_H
@@ -162,14 +163,6 @@ void cap_pq_remove(PGconn *conn);
 void cap_pq_refresh_params(pq_conn *pc);
 int cap_pq_in_txn_now(const pq_conn *pc);
 int cap_pq_pipeline_on(const PGconn *conn);
-cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info);
-int cap_pq_hit_allowed(pq_conn *pc);
-
-/* ---- pq_probe.c: queries of ours on the program's connection ------------------------------ */
-
-CAP_COLD void cap_pq_probe(pq_conn *pc, const pq_call *call);
-int cap_pq_listening_now(pq_conn *pc);
-CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc);
 
 /* ---- pq_prep.c: prepared statements ------------------------------------------------------ */
 
@@ -185,6 +178,15 @@ void cap_pq_unnamed_hit(pq_conn *pc, pq_prep *p);
 PGresult *cap_pq_unnamed_restore(pq_conn *pc);
 void cap_pq_prepared_call(pq_conn *pc, pq_call *call, const char *name, int nParams,
 	const char *const *values, const int *lengths, const int *formats, int resultFormat);
+pq_prep *cap_pq_prep_new(const char *name, const char *sql, int nparams, const Oid *types);
+
+/* ---- pq_probe.c: queries of ours on the program's connection ------------------------------ */
+
+CAP_COLD void cap_pq_probe(pq_conn *pc, const pq_call *call);
+int cap_pq_listening_now(pq_conn *pc);
+CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc);
+cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info);
+int cap_pq_hit_allowed(pq_conn *pc);
 
 /* ---- pq_sync.c: the driver's port and the synchronous path ------------------------------- */
 
@@ -200,6 +202,7 @@ void cap_pqx_plan(cap_exec *x);
 int cap_pqx_key(cap_exec *x, cap_keymat *km);
 void cap_pqx_miss(cap_exec *x);
 void cap_pqx_after(cap_exec *x);
+PGresult *cap_pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_sync_fn fn);
 
 /* ---- pq_async.c: the asynchronous API ---------------------------------------------------- */
 

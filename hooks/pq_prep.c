@@ -3,8 +3,8 @@
  * every statement the program prepared (by name; "" is the unnamed one), so that
  * PQexecPrepared and PQsendQueryPrepared are classified and keyed like their text; the
  * unnamed statement's protocol rules (the extended protocol replaces it, a simple query
- * destroys it, a hit that stands in for it must give it back before the program uses it);
- * PQprepare, PQsendPrepare and the describe calls.
+ * destroys it, a hit that stands in for it must give it back before the program uses it).
+ * The interposed PQprepare, PQsendPrepare and describe calls are in pq.c.
  */
 #include "hooks/pq_conn.h"
 
@@ -29,7 +29,7 @@ void cap_pq_prep_drop(pq_conn *pc, const char *name)
 		}
 }
 
-static pq_prep *prep_new(const char *name, const char *sql, int nparams, const Oid *types)
+pq_prep *cap_pq_prep_new(const char *name, const char *sql, int nparams, const Oid *types)
 {
 	pq_prep *p = calloc(1, sizeof(*p));
 	if (p == NULL)
@@ -95,7 +95,7 @@ void cap_pq_track_unnamed(pq_conn *pc, const pq_call *call)
 	pc->unnamed_live = call->extended;
 	cap_pq_prep_drop(pc, "");
 	if (call->extended && call->sql) {
-		pq_prep *p = prep_new("", call->sql, call->nparams, call->types);
+		pq_prep *p = cap_pq_prep_new("", call->sql, call->nparams, call->types);
 		if (p)
 			cap_pq_prep_add(pc, p);
 	}
@@ -107,7 +107,7 @@ void cap_pq_track_unnamed(pq_conn *pc, const pq_call *call)
  * hit is not served, and the real call replaces the server's statement itself. */
 pq_prep *cap_pq_unnamed_hit_prep(const pq_call *call)
 {
-	return prep_new("", call->sql, call->nparams, call->types);
+	return cap_pq_prep_new("", call->sql, call->nparams, call->types);
 }
 
 /* The hit was served: p (from cap_pq_unnamed_hit_prep) is the program's unnamed statement now. */
@@ -134,43 +134,6 @@ PGresult *cap_pq_unnamed_restore(pq_conn *pc)
 	return r;
 }
 
-/* A Parse or a Describe inside a transaction block takes the transaction's snapshot (REPEATABLE
- * READ, SERIALIZABLE) if no query did: the next query is then not the one that takes it, and
- * what it reads is not stored (session.c, txn_snap). */
-static void snap_taken(pq_conn *pc)
-{
-	if (pc && cap_pq.real_PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
-		pc->sess.txn_snap = 1;
-}
-
-CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *query,
-			       int nParams, const Oid *paramTypes)
-{
-	const cap_rt *rt;
-	if (cap_pq_bypass(&rt) || conn == NULL || query == NULL)
-		return cap_pq.real_PQprepare
-			       ? CAP_REAL(cap_pq.real_PQprepare(conn, stmtName, query, nParams, paramTypes))
-			       : NULL;
-	pq_conn *pc = cap_pq_find(conn, 1);
-	if (pc && pc->pend && !pc->pend_empty)
-		cap_pq_pend_clear(pc);
-	if (pc)
-		cap_pq_settle_inflight(rt, pc);
-	cap_pq_ghost_drain(pc);
-	snap_taken(pc);
-	PGresult *res = CAP_REAL(cap_pq.real_PQprepare(conn, stmtName, query, nParams, paramTypes));
-	if (pc && (stmtName == NULL || stmtName[0] == '\0'))
-		pc->unnamed_live = 1;
-	if (pc && res && cap_pq.real_PQresultStatus(res) == PGRES_COMMAND_OK) {
-		pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
-		if (p)
-			cap_pq_prep_add(pc, p);
-		else
-			cap_pq_prep_drop(pc, stmtName ? stmtName : "");
-	}
-	return res;
-}
-
 void cap_pq_prepared_call(pq_conn *pc, pq_call *call, const char *name, int nParams,
 			  const char *const *values, const int *lengths, const int *formats,
 			  int resultFormat)
@@ -191,103 +154,4 @@ void cap_pq_prepared_call(pq_conn *pc, pq_call *call, const char *name, int nPar
 		call->types = p->types;
 		call->ntypes = p->types ? p->nparams : 0;
 	}
-}
-
-CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, int nParams,
-			     const Oid *paramTypes)
-{
-	const cap_rt *rt;
-	if (cap_pq_bypass(&rt) || conn == NULL || query == NULL)
-		return cap_pq.real_PQsendPrepare
-			       ? CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams,
-							       paramTypes))
-			       : 0;
-	pq_conn *pc = cap_pq_find(conn, 1);
-	if (pc && pc->pend && !pc->pend_empty)
-		cap_pq_pend_clear(pc);
-	if (pc)
-		cap_pq_settle_inflight(rt, pc);
-	cap_pq_ghost_drain(pc);
-	snap_taken(pc);
-	if (pc == NULL || pc->pend || pc->fl_active || cap_pq_pipeline_on(conn)) {
-		if (pc)
-			cap_pq_prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
-		if (pc && (stmtName == NULL || stmtName[0] == '\0'))
-			pc->unnamed_live = 1;
-		return CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
-	}
-	pq_prep *p = prep_new(stmtName, query, nParams, paramTypes);
-	int sent = CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
-	if (stmtName == NULL || stmtName[0] == '\0')
-		pc->unnamed_live = 1;
-	if (!sent || p == NULL) {
-		if (p)
-			cap_pq_prep_free(p);
-		else
-			cap_pq_prep_drop(pc, stmtName ? stmtName : "");
-		return sent;
-	}
-	memset(&pc->fl_plan, 0, sizeof(pc->fl_plan));
-	pc->fl_prep = p;
-	pc->fl_sql = NULL;
-	pc->fl_ok = 1;
-	pc->fl_results = 0;
-	pc->fl_fill = 0;
-	pc->fl_active = 1;
-	return sent;
-}
-
-/* Describing the unnamed statement after a hit stood in for it: the server must have the
- * program's statement first. */
-static PGresult *describe_unnamed(PGconn *conn, const char *stmt)
-{
-	const cap_rt *rt;
-	if (cap_pq_bypass(&rt) || conn == NULL || (stmt != NULL && stmt[0] != '\0'))
-		return NULL;
-	pq_conn *pc = cap_pq_find(conn, 0);
-	if (pc && pc->pend && !pc->pend_empty && !pc->ghost)
-		cap_pq_pend_clear(pc);
-	if (pc)
-		cap_pq_settle_inflight(rt, pc);
-	if (pc == NULL || pc->pend || pc->fl_active || cap_pq_pipeline_on(conn))
-		return NULL;
-	return cap_pq_unnamed_restore(pc);
-}
-
-CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
-{
-	cap_pq_ghost_settle(conn);
-	if (!cap_guard && conn && cap_pq_resolve())
-		snap_taken(cap_pq_find(conn, 0));
-	cap_pq.real_PQclear(describe_unnamed(conn, stmt)); /* the server will say it has none */
-	return cap_pq.real_PQsendDescribePrepared
-		       ? CAP_REAL(cap_pq.real_PQsendDescribePrepared(conn, stmt)) : 0;
-}
-
-CAP_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
-{
-	cap_pq_ghost_settle(conn);
-	if (!cap_guard && conn && cap_pq_resolve())
-		snap_taken(cap_pq_find(conn, 0));
-	return cap_pq.real_PQsendDescribePortal
-		       ? CAP_REAL(cap_pq.real_PQsendDescribePortal(conn, portal)) : 0;
-}
-
-CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
-{
-	cap_pq_ghost_settle(conn);
-	if (!cap_guard && conn && cap_pq_resolve())
-		snap_taken(cap_pq_find(conn, 0));
-	PGresult *bad = describe_unnamed(conn, stmt);
-	if (bad)
-		return bad;
-	return cap_pq.real_PQdescribePrepared ? CAP_REAL(cap_pq.real_PQdescribePrepared(conn, stmt)) : NULL;
-}
-
-CAP_EXPORT PGresult *PQdescribePortal(PGconn *conn, const char *portal)
-{
-	cap_pq_ghost_settle(conn);
-	if (!cap_guard && conn && cap_pq_resolve())
-		snap_taken(cap_pq_find(conn, 0));
-	return cap_pq.real_PQdescribePortal ? CAP_REAL(cap_pq.real_PQdescribePortal(conn, portal)) : NULL;
 }

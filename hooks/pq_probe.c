@@ -158,3 +158,52 @@ CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc)
 		cap_engine_orphan_done(rt->engine, &o);
 	cap_pq.real_PQclear(r);
 }
+
+/* The catalog for a statement. It is loaded (or reloaded after DDL) only for statements that
+ * need it, on this connection, and only while the connection is idle; otherwise an out-of-date
+ * catalog is not used at all (NULL: reads are not cached, writes bump the database). */
+cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info)
+{
+	if (pc->cat && !cap_pqcat_current(rt, &pc->sess, pc->cat)) {
+		cap_pqcat_release(pc->last);
+		pc->last = pc->cat;
+		cap_pqcat_hold(pc->last); /* the get or peek below drops pc->cat's */
+	}
+	/* BEGIN is sent while the connection is idle: the last chance to load before the
+	 * transaction's statements (psycopg2 begins one before every first statement); a
+	 * utility that reads (COPY (query) TO, EXPLAIN) would, without one, count as a write of
+	 * the whole database (cap_pq_plan) */
+	int needs = info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
+		    info->kind == CAP_SQL_WRITE ||
+		    (info->kind == CAP_SQL_UTILITY && (info->nread || info->nfunc)) ||
+		    (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN);
+	/* the catalog query destroys the unnamed statement: one we know is given back before the
+	 * program uses it (cap_pq_unnamed_restore); one prepared where we could not see is lost */
+	if (needs && cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->pend &&
+	    !pc->fl_active && !cap_pq_pipeline_on(pc->conn) && cap_pq.real_PQstatus(pc->conn) == CONNECTION_OK) {
+		int loaded = 0;
+		cap_pq_quiet = 1;
+		cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat, &loaded);
+		cap_pq_quiet = 0;
+		if (loaded) {
+			cap_pq_unnamed_stale(pc); /* the catalog query destroyed it */
+			pc->unnamed_live = cap_pq_prep_find(pc, "") != NULL;
+		}
+	} else {
+		cap_pqcat_peek(rt, &pc->sess, &pc->cat);
+	}
+	if (pc->cat && pc->last) {
+		cap_pqcat_release(pc->last);
+		pc->last = NULL;
+	}
+	return pc->cat;
+}
+
+/* Hits are not served on a connection libpq knows is broken (the server would not answer),
+ * nor on one that listens (a round trip would deliver its notifications). */
+int cap_pq_hit_allowed(pq_conn *pc)
+{
+	if (cap_pq.real_PQstatus(pc->conn) != CONNECTION_OK || pc->listening == LISTEN_YES)
+		return 0;
+	return pc->listening == LISTEN_NO || !cap_pq_listening_now(pc);
+}

@@ -1,8 +1,9 @@
 /*
- * pq_sync.c - the libpq port of the query driver (hooks/exec): plan (classify, read back,
+ * cap_pq_sync.c - the libpq port of the query driver (hooks/exec): plan (classify, read back,
  * catalog, policy), key (session, text, parameters, result format), decode a hit into a
  * PGresult, the last word before a miss (standby, orphans, dependencies), fill, and the
- * bookkeeping after; and the synchronous calls PQexec, PQexecParams, PQexecPrepared.
+ * bookkeeping after; and the synchronous path PQexec, PQexecParams and PQexecPrepared (pq.c)
+ * take through it.
  */
 #include "hooks/pq_conn.h"
 
@@ -154,23 +155,6 @@ void cap_pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const cap_
 		cap_sess_unknown(&pc->sess, 0);
 }
 
-static PGresult *run_exec(PGconn *conn, const pq_call *c)
-{
-	return cap_pq.real_PQexec(conn, c->sql);
-}
-
-static PGresult *run_params(PGconn *conn, const pq_call *c)
-{
-	return cap_pq.real_PQexecParams(conn, c->sql, c->nparams, c->types, c->values, c->lengths,
-				   c->formats, c->result_format);
-}
-
-static PGresult *run_prepared(PGconn *conn, const pq_call *c)
-{
-	return cap_pq.real_PQexecPrepared(conn, c->stmt_name, c->nparams, c->values, c->lengths,
-				     c->formats, c->result_format);
-}
-
 void cap_pqx_plan(cap_exec *x)
 {
 	pq_x *c = (pq_x *)x;
@@ -297,98 +281,11 @@ static const cap_exec_port pq_sync_port = {
 
 
 /* The synchronous path shared by PQexec, PQexecParams and PQexecPrepared. */
-static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_sync_fn fn)
+PGresult *cap_pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_sync_fn fn)
 {
 	pq_x c = { .x = { .port = &pq_sync_port, .rt = rt, .sql = call->sql,
 			  .sql_len = call->sql_len },
 		   .pc = pc, .call = call, .run = fn };
 	cap_exec_run(&c.x);
 	return c.res;
-}
-
-CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
-{
-	const cap_rt *rt;
-	if (cap_pq_bypass(&rt) || conn == NULL || query == NULL)
-		return cap_pq.real_PQexec ? CAP_REAL(cap_pq.real_PQexec(conn, query)) : NULL;
-	pq_conn *pc = cap_pq_find(conn, 1);
-	if (pc && pc->pend && !pc->pend_empty)
-		cap_pq_pend_clear(pc); /* a pending hit was never read: the program moved on */
-	if (pc)
-		cap_pq_settle_inflight(rt, pc);
-	cap_pq_ghost_drain(pc);
-	if (pc == NULL || pc->fl_active || pc->pend || cap_pq_pipeline_on(conn)) {
-		/* libpq refuses these (busy, pipeline) or we have no state: bump to be safe */
-		PGresult *r = CAP_REAL(cap_pq.real_PQexec(conn, query));
-		if (pc)
-			cap_sess_bump_db(rt, &pc->sess);
-		else
-			cap_engine_bump_all(rt->engine);
-		return r;
-	}
-	pq_call call = { query, strlen(query), NULL, 0, NULL, NULL, NULL, NULL, 0, 0, 0 };
-	return pq_sync(rt, pc, &call, run_exec);
-}
-
-CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams,
-				  const Oid *paramTypes, const char *const *paramValues,
-				  const int *paramLengths, const int *paramFormats, int resultFormat)
-{
-	const cap_rt *rt;
-	if (cap_pq_bypass(&rt) || conn == NULL || command == NULL || nParams < 0)
-		return cap_pq.real_PQexecParams
-			       ? CAP_REAL(cap_pq.real_PQexecParams(conn, command, nParams, paramTypes,
-							      paramValues, paramLengths,
-							      paramFormats, resultFormat))
-			       : NULL;
-	pq_conn *pc = cap_pq_find(conn, 1);
-	pq_call call = { command, strlen(command), NULL, nParams, paramTypes, paramValues,
-			 paramLengths, paramFormats, resultFormat, 1, paramTypes ? nParams : 0 };
-	if (pc && pc->pend && !pc->pend_empty)
-		cap_pq_pend_clear(pc);
-	if (pc)
-		cap_pq_settle_inflight(rt, pc);
-	cap_pq_ghost_drain(pc);
-	if (pc == NULL || pc->fl_active || pc->pend || cap_pq_pipeline_on(conn)) {
-		PGresult *r = CAP_REAL(run_params(conn, &call));
-		if (pc) {
-			pc->unnamed_live = 1;
-			cap_sess_bump_db(rt, &pc->sess);
-		} else {
-			cap_engine_bump_all(rt->engine);
-		}
-		return r;
-	}
-	return pq_sync(rt, pc, &call, run_params);
-}
-
-CAP_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nParams,
-				    const char *const *paramValues, const int *paramLengths,
-				    const int *paramFormats, int resultFormat)
-{
-	const cap_rt *rt;
-	if (cap_pq_bypass(&rt) || conn == NULL || nParams < 0)
-		return cap_pq.real_PQexecPrepared
-			       ? CAP_REAL(cap_pq.real_PQexecPrepared(conn, stmtName, nParams, paramValues,
-								paramLengths, paramFormats,
-								resultFormat))
-			       : NULL;
-	pq_conn *pc = cap_pq_find(conn, 1);
-	pq_call call;
-	cap_pq_prepared_call(pc, &call, stmtName, nParams, paramValues, paramLengths, paramFormats,
-		      resultFormat);
-	if (pc && pc->pend && !pc->pend_empty)
-		cap_pq_pend_clear(pc);
-	if (pc)
-		cap_pq_settle_inflight(rt, pc);
-	cap_pq_ghost_drain(pc);
-	if (pc == NULL || pc->fl_active || pc->pend || cap_pq_pipeline_on(conn)) {
-		PGresult *r = CAP_REAL(run_prepared(conn, &call));
-		if (pc == NULL)
-			cap_engine_bump_all(rt->engine);
-		else if (call.sql == NULL || !cap_pq_pipeline_on(conn))
-			cap_sess_bump_db(rt, &pc->sess);
-		return r;
-	}
-	return pq_sync(rt, pc, &call, run_prepared);
 }
