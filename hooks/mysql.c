@@ -34,7 +34,7 @@
 #include "hooks/exec.h"
 #include "hooks/mysql_plan.h"
 #include "hooks/mysql_result.h"
-#include "hooks/mysql_stmt.h"
+#include "hooks/mysql_stmt_hit.h"
 #include "cache/log.h"
 #include "preload/resolve.h"
 

@@ -15,7 +15,7 @@
  */
 #include "hooks/mysql_conn.h"
 #include "hooks/mysql_result.h"
-#include "hooks/mysql_stmt.h"
+#include "hooks/mysql_stmt_hit.h"
 #include "hooks/mysql_text.h"
 #include "hooks/exec.h"
 #include "hooks/mysql_plan.h"

@@ -32,7 +32,6 @@
  * running library is the Connector/C release whose layouts that assumes, are in
  * hooks/mysql_stmt_hit.c.
  */
-#include "hooks/mysql_stmt.h"
 #include "hooks/exec.h"
 #include "hooks/mysql_stmt_hit.h"
 #include "hooks/mysql_probe.h"

@@ -11,7 +11,6 @@
  */
 #include "hooks/mysql_stmt_hit.h"
 #include "hooks/mysql_result.h"
-#include "hooks/mysql_stmt.h"
 #include "cache/log.h"
 
 #include <stdlib.h>

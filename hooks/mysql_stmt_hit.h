@@ -1,6 +1,7 @@
 /*
  * mysql_stmt_hit.h - a prepared statement's record and a hit's rows behind it
- * (hooks/mysql_stmt_hit.c), for the execution path (hooks/mysql_stmt.c).
+ * (hooks/mysql_stmt_hit.c), for the execution path (hooks/mysql_stmt.c), and the check that
+ * the client library is the release whose layouts they assume.
  */
 #ifndef CAP_MYSQL_STMT_HIT_H
 #define CAP_MYSQL_STMT_HIT_H
@@ -23,6 +24,13 @@ typedef struct my_prep {
 	unsigned char k[24]; /* the session's identity and fingerprint at prepare time */
 } my_prep;
 
+/* cap_my_st_abi_ok - is the client library the Connector/C release the hooks were built for
+ * (the layouts of MYSQL_STMT and of the method table the hooks write into)? */
+int cap_my_st_abi_ok(void);
+/* cap_my_st_forget - forget st (its text, any hit state and pending fill). */
+void cap_my_st_forget(MYSQL_STMT *st);
+/* cap_my_st_drop - forget st's hit and pending fill (not its text). */
+void cap_my_st_drop(MYSQL_STMT *st);
 /* cap_my_st_fill_free - free a pending fill (NULL: nothing). */
 void cap_my_st_fill_free(my_sfill *f);
 /* cap_my_st_set - record (sql != NULL) or forget the text of st and the session it was
