@@ -377,7 +377,7 @@ static void pq_inflight_result(const cap_rt *rt, pq_conn *pc, const PGresult *re
 	if (pc->fl_fill && st == PGRES_TUPLES_OK && pc->fl_results == 1 &&
 	    pc->fl_notices == cap_pq_rx_count(pc)) {
 		cap_key key = { pc->fl_hash, pc->fl_key.data, pc->fl_key.len };
-		cap_pq_fill(rt, pc, &key, &pc->fl_plan, res);
+		cap_pq_fill(rt, &key, &pc->fl_plan, res);
 	}
 	pc->fl_fill = 0;
 }

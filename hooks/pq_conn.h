@@ -193,8 +193,7 @@ int cap_pq_hit_allowed(pq_conn *pc);
 cap_pqcat *cap_pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call, cap_sql_info *info,
 	cap_plan *plan);
 int cap_pq_result_ok(const PGresult *r);
-void cap_pq_fill(const cap_rt *rt, pq_conn *pc, const cap_key *key, const cap_plan *plan,
-	const PGresult *res);
+void cap_pq_fill(const cap_rt *rt, const cap_key *key, cap_plan *plan, const PGresult *res);
 void cap_pq_info_copy(cap_sql_info *dst, const cap_sql_info *src);
 void cap_pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const cap_sql_info *info,
 	const cap_plan *plan, int ok);

@@ -109,8 +109,9 @@ int cap_pq_result_ok(const PGresult *r)
 	       st == PGRES_SINGLE_TUPLE;
 }
 
-void cap_pq_fill(const cap_rt *rt, pq_conn *pc, const cap_key *key, const cap_plan *plan,
-		    const PGresult *res)
+/* cap_pq_fill - store a miss's result under key; one over CAPACITOR_MAX_RESULT (or more than
+ * a tier holds) is a miss with the reason "too large". */
+void cap_pq_fill(const cap_rt *rt, const cap_key *key, cap_plan *plan, const PGresult *res)
 {
 	cap_buf b;
 	cap_buf_init(&b, rt->conf.max_result);
@@ -119,7 +120,8 @@ void cap_pq_fill(const cap_rt *rt, pq_conn *pc, const cap_key *key, const cap_pl
 		rc = cap_engine_put(rt->engine, key, &plan->deps, cap_sess_ttl(rt, plan), b.data,
 				    b.len);
 	cap_buf_free(&b);
-	(void)pc;
+	if (rc == CAP_ETOOBIG)
+		plan->reason = CAP_REASON_too_large;
 }
 
 /* cap_pq_info_copy - copy a classification without the unused tail of its 4 KB name buffer. */
@@ -254,7 +256,7 @@ static void px_fill_sync(cap_exec *x)
 	pq_x *c = (pq_x *)x;
 	ExecStatusType st = c->res ? cap_pq.real_PQresultStatus(c->res) : PGRES_FATAL_ERROR;
 	if (x->plan.can_fill && st == PGRES_TUPLES_OK && c->notices == cap_pq_rx_count(c->pc))
-		cap_pq_fill(x->rt, c->pc, &x->key, &x->plan, c->res);
+		cap_pq_fill(x->rt, &x->key, &x->plan, c->res);
 	else if (c->res && st != PGRES_TUPLES_OK)
 		x->plan.reason = CAP_REASON_error;
 }

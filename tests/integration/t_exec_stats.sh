@@ -3,6 +3,8 @@
 # cached is a bypass with its reason even when it is also invalidated after (it calls a
 # function that may write), so that reads = hits + misses + bypasses over a run of reads only,
 # and no read counts as a write. MySQL counted such a read as a write before the one driver.
+# A libpq miss whose result is over CAPACITOR_MAX_RESULT is not stored and says why ("too
+# large"), on the synchronous path and the asynchronous one (PQsendQuery, psycopg 3).
 . "$(dirname "$0")/lib.sh"
 cap_need_pg
 cap_need_my
@@ -56,3 +58,27 @@ out=$(printf '%s\n' "$reads" | LD_PRELOAD=$(cap_preload) "$MY") || fail "my_line
 echo "$out" | grep -q ERR && fail "Connector/C: $out"
 check Connector/C
 echo "ok: a read that may write is a bypassed read on both clients"
+
+# a result over CAPACITOR_MAX_RESULT: two misses, no hit, the shape's reason "too large"
+big='SELECT v, repeat(v, 4000) FROM t_exec_stats ORDER BY id
+SELECT v, repeat(v, 4000) FROM t_exec_stats ORDER BY id'
+out=$(printf '%s\n' "$big" | CAPACITOR_MAX_RESULT=1K LD_PRELOAD=$(cap_preload) "$PQ") || fail "pq_lines (big)"
+echo "$out" | grep -q ERR && fail "libpq (big): $out"
+top=$("$CAP_TOOL" stats --top 5)
+echo "$top"
+assert_eq "hits of a result over CAPACITOR_MAX_RESULT" 0 "$(counter hits)"
+assert_eq "misses of a result over CAPACITOR_MAX_RESULT" 2 "$(counter misses)"
+echo "$top" | grep -i 'repeat' | grep -q 'too large' || fail "the shape's reason is not \"too large\""
+"$CAP_TOOL" stats --reset >/dev/null
+if /usr/bin/python3 -c 'import psycopg' 2>/dev/null; then
+	CAPACITOR_MAX_RESULT=1K LD_PRELOAD=$(cap_preload) /usr/bin/python3 - <<'PY' || fail "psycopg 3 (big)"
+import psycopg
+with psycopg.connect(autocommit=True) as c:
+    for _ in range(2):
+        c.execute("SELECT v, repeat(v, 4000) FROM t_exec_stats ORDER BY id").fetchall()
+PY
+	top=$("$CAP_TOOL" stats --top 5)
+	echo "$top"
+	echo "$top" | grep -i 'repeat' | grep -q 'too large' || fail "psycopg 3: the shape's reason is not \"too large\""
+fi
+echo "ok: a result over CAPACITOR_MAX_RESULT is a miss with the reason \"too large\""
