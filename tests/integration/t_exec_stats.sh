@@ -10,7 +10,7 @@ cap_need_pg
 cap_need_my
 PQ="$CAP_BUILD/clients/pq_lines"
 MY="$CAP_BUILD/clients/my_lines"
-[ -x "$PQ" ] && [ -x "$MY" ] || fail "clients not built (make clients)"
+if [ ! -x "$PQ" ] || [ ! -x "$MY" ]; then fail "clients not built (make clients)"; fi
 
 counter() { # counter NAME: one counter of capacitor stats --json
 	"$CAP_TOOL" stats --json | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"
