@@ -219,13 +219,7 @@ static inline pq_conn *cap_pq_find(PGconn *conn, int create)
 /* Common entry test: 1 when the call must go straight to the real function. */
 static inline int cap_pq_bypass(const cap_rt **rtp)
 {
-	if (cap_guard || !cap_pq_resolve())
-		return 1;
-	const cap_rt *rt = cap_rt_get();
-	if (!rt->invalidating)
-		return 1;
-	*rtp = rt;
-	return 0;
+	return cap_exec_bypass(cap_pq_resolve, rtp);
 }
 
 #endif
