@@ -26,6 +26,7 @@
 #define CAP_EXEC_H
 
 #include "hooks/session.h"
+#include "cache/cap.h"
 #include "cache/stats.h"
 
 /* What a port's run step says. */
