@@ -41,6 +41,7 @@
 #include "cache/fork.h"
 #include "cache/log.h"
 #include "preload/resolve.h"
+#include "preload/waits.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -93,6 +94,7 @@ typedef struct pq_conn {
 	int pend_done;             /* the final result went out; next PQgetResult gives NULL */
 	int pend_l2;
 	int pend_followed;     /* the plan's followed (stats) */
+	int pend_held, pend_fd;    /* the program's waits see pend_fd ready (preload/waits.h) */
 	uint64_t pend_t0, pend_shape;
 	cap_buf pend_val;
 	/* nonblocking hits: an empty query of ours is outstanding (see ghost_cover) */
@@ -289,6 +291,9 @@ static pq_conn *pq_find(PGconn *conn, int create)
 
 static void pend_clear(pq_conn *pc)
 {
+	if (pc->pend_held)
+		cap_wait_release(pc->pend_fd);
+	pc->pend_held = 0;
 	pc->pend = pc->pend_empty = pc->pend_single = pc->pend_done = 0;
 	pc->pend_row = pc->pend_rows = 0;
 }
@@ -1260,10 +1265,16 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 				pq_prep *up = NULL;
 				if (rows >= 0 && call->extended && (up = unnamed_hit_prep(call)) == NULL)
 					rows = -1; /* served, it would leave the unnamed statement wrong */
-				if (rows >= 0 && (!nonblocking || ghost_cover(pc))) {
+				/* a program that waits on the socket before it asks is woken by
+				 * the waits themselves (preload/waits.h), else by an empty query */
+				int fd = cap_pq.real_PQsocket(pc->conn);
+				int held = rows >= 0 && cap_wait_hold(fd);
+				if (rows >= 0 && (held || ghost_cover(pc))) {
 					cap_keymat_done(&km);
 					pend_clear(pc);
 					pc->pend = 1;
+					pc->pend_held = held;
+					pc->pend_fd = fd;
 					pc->pend_rows = rows;
 					pc->pend_l2 = r == CAP_HIT_L2;
 					pc->pend_followed = plan.followed;
@@ -1273,9 +1284,9 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 						unnamed_hit(pc, up);
 					else if (pc->ghost)
 						prep_drop(pc, "");
-					else if (nonblocking && call->stmt_name)
+					else if (!held && nonblocking && call->stmt_name)
 						unnamed_stale(pc); /* the empty query destroyed it */
-					else if (nonblocking)
+					else if (!held && nonblocking)
 						prep_drop(pc, "");
 					return 1;
 				}
@@ -1760,8 +1771,9 @@ CAP_EXPORT PGTransactionStatusType PQtransactionStatus(const PGconn *conn)
 CAP_EXPORT int PQsocket(const PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve() && cap_pq.real_PQsocket) {
+		cap_wait_known(cap_pq.real_PQsocket(conn));
 		pq_conn *pc = pq_find((PGconn *)conn, 0);
-		if (pc && pc->pend && !pc->pend_empty && !pc->ghost && !pc->pend_done &&
+		if (pc && pc->pend && !pc->pend_empty && !pc->ghost && !pc->pend_held && !pc->pend_done &&
 		    pc->pend_row == 0 && CAP_REAL(cap_pq.real_PQsendQuery(pc->conn, ""))) {
 			pc->pend_empty = 1;
 			unnamed_stale(pc); /* the empty query destroyed it */
@@ -1927,6 +1939,7 @@ CAP_EXPORT void PQfinish(PGconn *conn)
 		if (pc)
 			pq_drop_inflight(cap_rt_get(), pc);
 		pq_remove(conn);
+		cap_wait_forget(cap_pq.real_PQsocket(conn));
 	}
 	CAP_REAL_VOID(cap_pq.real_PQfinish(conn));
 }
@@ -1939,6 +1952,7 @@ CAP_EXPORT void PQreset(PGconn *conn)
 			pq_drop_inflight(cap_rt_get(), pc);
 			pq_forget_session(pc);
 		}
+		cap_wait_forget(cap_pq.real_PQsocket(conn));
 	}
 	if (cap_pq.real_PQreset)
 		CAP_REAL_VOID(cap_pq.real_PQreset(conn));
@@ -1952,6 +1966,7 @@ CAP_EXPORT int PQresetStart(PGconn *conn)
 			pq_drop_inflight(cap_rt_get(), pc);
 			pq_forget_session(pc);
 		}
+		cap_wait_forget(cap_pq.real_PQsocket(conn));
 	}
 	return cap_pq.real_PQresetStart ? CAP_REAL(cap_pq.real_PQresetStart(conn)) : 0;
 }
