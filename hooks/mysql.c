@@ -218,8 +218,10 @@ enum cap_path cap_my_pass_path(const cap_plan *plan)
 }
 
 
-/* A hit through mysql_send_query must still make the socket readable: a program may wait on
- * it before it calls mysql_read_query_result (Ruby's mysql2, event loops). The hit sends a
+/* A hit through mysql_send_query must still wake a program that waits on the socket before
+ * it calls mysql_read_query_result (Ruby's mysql2, event loops). The program's waits report
+ * the socket readable while the hit is held (preload/waits.h): no round trip. Where they
+ * cannot promise that (another thread already blocked on the socket), the hit sends a
  * COM_PING the way Connector/C's own mysql_send_query sends its COM_QUERY (the library's
  * command method, answer not read), and mysql_read_query_result reads the ping's answer
  * before it reports the hit: one round trip, no statement run. Only with the Connector/C
@@ -290,7 +292,9 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 		    (!send_only || can_wake(m))) {
 			my_hit h = { NULL, 0 };
 			int r = cap_engine_get(rt->engine, &key, cap_my_hit_cb, &h);
-			if ((r == CAP_HIT_L1 || r == CAP_HIT_L2) && send_only &&
+			int held = (r == CAP_HIT_L1 || r == CAP_HIT_L2) && send_only &&
+				   cap_wait_hold(m->net.fd);
+			if ((r == CAP_HIT_L1 || r == CAP_HIT_L2) && send_only && !held &&
 			    CAP_REAL(m->methods->db_command(m, COM_PING, NULL, 0, 1, NULL)) != 0) {
 				cap_my_free_res(h.res); /* the connection failed: the real send says so */
 				r = CAP_MISS;
@@ -299,9 +303,11 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 				cap_keymat_done(&km);
 				mc->pend = h.res;
 				if (send_only) {
-					/* mysql_read_query_result reads the ping's answer, then
-					 * reports the hit */
+					/* mysql_read_query_result reads the ping's answer (if
+					 * one was sent), then reports the hit */
 					mc->sq_hit = 1;
+					mc->sq_held = held;
+					mc->sq_fd = m->net.fd;
 					mc->sq_status = h.status;
 				} else {
 					cap_my_set_hit_state(m, h.res->field_count);
@@ -526,6 +532,8 @@ CAP_EXPORT MYSQL *mysql_real_connect(MYSQL *m, const char *host, const char *use
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc)
 		cap_my_forget_session(rt, mc, 0);
+	if (r)
+		cap_wait_known(m->net.fd); /* the program may wait on it (mysql2 reads net.fd) */
 	return r;
 }
 
@@ -539,6 +547,7 @@ CAP_EXPORT void mysql_close(MYSQL *m)
 	if (m && !cap_guard) {
 		cap_my_remove(m);
 		cap_my_use_forget_conn(m);
+		cap_wait_forget(m->net.fd);
 	}
 	CAP_REAL_VOID(cap_my.real_mysql_close(m));
 }
