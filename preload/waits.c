@@ -272,23 +272,21 @@ static int poll_slow(const poll_call *c, const void *caller)
 		for (nfds_t i = 0; i < c->n; i++)
 			if (c->fds[i].events & POLL_READ)
 				mark(&m, c->fds[i].fd);
-	int ours = 0;
+	nfds_t first = c->n; /* the first held one: reported even if released meanwhile */
 	if (__atomic_load_n(&nheld, SC))
-		for (nfds_t i = 0; i < c->n && !ours; i++)
-			ours = (c->fds[i].events & POLL_READ) && is_held(c->fds[i].fd);
-	int rc;
-	if (ours && !from_client(caller)) {
-		/* which ones are decided before the call: a release meanwhile changes nothing
-		 * (the program then has its result, a spurious readiness costs it a look) */
-		unsigned char add[64] = { 0 };
-		for (nfds_t i = 0; i < c->n && i < 64 * 8; i++)
+		for (nfds_t i = 0; i < c->n && first == c->n; i++)
 			if ((c->fds[i].events & POLL_READ) && is_held(c->fds[i].fd))
-				add[i / 8] |= (unsigned char)(1u << (i % 8));
+				first = i;
+	int rc;
+	if (first < c->n && !from_client(caller)) {
+		/* the others held are taken as they are after the call: one released meanwhile
+		 * was collected (a spurious readiness costs a look); the first one keeps the
+		 * answer from reading as a timeout */
 		rc = poll_run(c, 1);
 		if (rc >= 0) {
 			rc = 0;
 			for (nfds_t i = 0; i < c->n; i++) {
-				if (i < 64 * 8 && (add[i / 8] & (1u << (i % 8))))
+				if ((c->fds[i].events & POLL_READ) && (i == first || is_held(c->fds[i].fd)))
 					c->fds[i].revents |= (short)(c->fds[i].events & POLL_READ);
 				rc += c->fds[i].revents != 0;
 			}
@@ -394,6 +392,9 @@ static int select_slow(const select_call *c, const void *caller)
 				add[nadd++] = fd;
 	int rc;
 	if (nadd && !from_client(caller)) {
+		/* those found held are reported even if released meanwhile (the program then
+		 * has its result: a spurious readiness costs it a look, a 0 would read as the
+		 * timeout) */
 		rc = select_run(c, 1);
 		for (int i = 0; rc >= 0 && i < nadd; i++)
 			if (!bit_get(c->r, add[i])) {
