@@ -14,11 +14,11 @@
  * The asynchronous API (PQsendQuery*, PQgetResult, PQisBusy, PQconsumeInput) is served the
  * same way: a hit is held as a pending result that PQgetResult hands out, and PQisBusy reports
  * it ready without touching the socket. A program may wait for the socket to become readable
- * before it asks: on a nonblocking connection (event loops) a held hit is therefore covered by
- * an empty query of ours whose answer nobody waits for (see "hits on nonblocking connections"
- * below): a program that asks PQisBusy first pays no round trip, one that waits first is woken
- * by that answer, and none hangs. On a blocking connection a hit sends nothing; a program that
- * asks for the socket (PQsocket) while a hit is held gets an empty query sent then. Pipeline
+ * before it asks (event loops): while a hit is held, its socket reads as ready to the
+ * program's waits (preload/waits.h), so a hit sends nothing, blocking or nonblocking. Where
+ * the waits cannot promise that (a wait of another thread already blocked on the socket), the
+ * hit is covered by an empty query of ours whose answer nobody waits for (see "hits covered by
+ * an empty query" below). Pipeline
  * mode, COPY, single-row mode on a miss, LISTEN/NOTIFY and large objects pass through (writes
  * in a pipeline mark and invalidate the database before they are sent and at each sync point).
  *
@@ -1041,13 +1041,15 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
 	return res;
 }
 
-/* ---- hits on nonblocking connections ------------------------------------------------------
+/* ---- hits covered by an empty query ----------------------------------------------------------
  *
- * After PQsendQuery* on a nonblocking connection a program may ask PQisBusy before it waits
- * (psycopg 3, Ruby pg) or wait for the socket first (an event loop that polls, then reads;
- * nginx's edge-triggered epoll), maybe on a socket number it fetched before sending; we cannot
- * see which, and a hit that sent nothing would leave the second kind waiting forever. So a hit
- * there is held only when covered by an empty query of ours, the ghost: when the hit is taken,
+ * After PQsendQuery* a program may ask PQisBusy before it waits (psycopg 3, Ruby pg) or wait
+ * for the socket first (an event loop that polls, then reads; nginx's edge-triggered epoll),
+ * maybe on a socket number it fetched before sending; we cannot see which, and a hit that sent
+ * nothing would leave the second kind waiting forever. The program's waits normally see the
+ * hit (cap_wait_hold); when they cannot (another thread already blocked in a wait on the
+ * socket, a descriptor past the waits' table), the hit is held only when covered by an empty
+ * query of ours, the ghost: when the hit is taken,
  * libpq has a ghost outstanding and has not read all of its answer, so bytes of it are unread
  * in, or still to arrive on, the socket. The program's own PQconsumeInput reads for real, so
  * bytes still to come arrive after its last read and wake any wait, level- or edge-triggered.
@@ -1067,10 +1069,9 @@ static PGresult *pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_
  * Everything here runs inside the program's own calls on that connection, so libpq's
  * one-thread-per-connection rule holds.
  *
- * Blocking connections keep hits free of system calls instead: a ghost there would make the
- * next miss wait for its answer first (pgbench -S, whose keys mix hits and misses, ran at half
- * speed). Their remaining gap: a program that polls a socket number fetched before sending,
- * without calling PQsocket or PQisBusy in between, waits for an answer that never comes.
+ * A ghost on a blocking connection makes the next miss wait for its answer first (pgbench -S,
+ * whose keys mix hits and misses, ran at half speed with one per hit): that is why the waits
+ * answer for the hit wherever they can.
  */
 
 /* ghost_absorb - drop what has arrived of the ghost's answer without waiting; 1 when it is
