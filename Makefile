@@ -107,6 +107,9 @@ $(BUILD)/tests/test_policy: tests/unit/test_policy.c $(call obj,hooks/session.c 
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,hooks/session.c hooks/session_my.c) $(CORE) -lcriterion -ldl -lm
 
+# test_waits builds the interposed waits into itself.
+$(BUILD)/tests/test_waits: preload/waits.c preload/waits.h
+
 # Small client programs the integration tests drive: pq_* link libpq, my_* libmysqlclient.
 $(BUILD)/clients/pq_%: tests/clients/pq_%.c
 	@mkdir -p $(dir $@)

@@ -8,8 +8,10 @@
  *   known[fd]   the program was told fd is a connection's socket (PQsocket), so it may wait
  *               on it; cleared when the connection closes;
  *   waiting[fd] how many waits of a multi-threaded process are inside the kernel with fd, a
- *               known socket, in their read set;
- *   epolled[fd] a known socket was added to an epoll instance (epoll_ctl).
+ *               known socket, in their read set; for an epoll instance's descriptor, how many
+ *               of its waits are;
+ *   ep_of[fd]   the epoll instance a known socket was added to (epoll_ctl): its descriptor
+ *               + 1, or -1 when several were.
  * nheld counts the holds. A wait whose process has no hold costs one relaxed load of nheld
  * and one of glibc's __libc_single_threaded, then the real call, as if we were not there.
  *
@@ -31,8 +33,9 @@
  * No wait misses a hold. A wait that starts after the hold sees nheld. One already inside the
  * kernel does not: in a single-threaded process none can be (the thread that holds is not
  * waiting). In a multi-threaded one, a wait marks the known sockets in its read set in
- * waiting[] (an epoll wait, whose set it cannot read cheaply, counts itself in epoll_blocked;
- * a wait with more known sockets than it can remember, in wide_blocked) before it reads
+ * waiting[] (an epoll wait, whose set it cannot read cheaply, marks its instance instead, and
+ * counts itself in epoll_blocked for sockets added to several; a wait with more known sockets
+ * than it can remember counts itself in wide_blocked) before it reads
  * nheld, and cap_wait_hold publishes the hold before it reads those marks: by the total order
  * of sequentially consistent operations, either the wait sees the hold or the hold sees the
  * wait, and then it reports 0 and the caller sends real bytes (an empty query of its own). A
@@ -65,7 +68,7 @@
 static uint32_t held[CAP_WAIT_FDS];
 static uint32_t waiting[CAP_WAIT_FDS];
 static uint8_t known[CAP_WAIT_FDS];
-static uint8_t epolled[CAP_WAIT_FDS];
+static int ep_of[CAP_WAIT_FDS];
 static unsigned nheld, nknown, epoll_blocked, wide_blocked;
 static uint32_t hold_gen;
 
@@ -98,22 +101,22 @@ static struct {
 #define CAP_WAIT_PTR(type, name) type real_##name;
 	CAP_WAIT_FUNCS(CAP_WAIT_PTR)
 #undef CAP_WAIT_PTR
-} w;
+} waitfn;
 
 static pthread_once_t w_once = PTHREAD_ONCE_INIT;
 
 static void w_resolve(void)
 {
-#define CAP_WAIT_RES(type, name) w.real_##name = (type)dlsym(RTLD_NEXT, #name);
+#define CAP_WAIT_RES(type, name) waitfn.real_##name = (type)dlsym(RTLD_NEXT, #name);
 	CAP_WAIT_FUNCS(CAP_WAIT_RES)
 #undef CAP_WAIT_RES
 }
 
 #define REAL(name)                                                                             \
 	__extension__({                                                                        \
-		if (__atomic_load_n(&w.real_##name, __ATOMIC_ACQUIRE) == NULL)                 \
+		if (__atomic_load_n(&waitfn.real_##name, __ATOMIC_ACQUIRE) == NULL)                 \
 			pthread_once(&w_once, w_resolve);                                      \
-		w.real_##name;                                                                 \
+		waitfn.real_##name;                                                                 \
 	})
 
 /* ---- holds -------------------------------------------------------------------------------- */
@@ -143,8 +146,10 @@ int cap_wait_hold(int fd)
 	}
 	if (__libc_single_threaded)
 		return 1;
+	int ep = __atomic_load_n(&ep_of[fd], SC);
 	if (__atomic_load_n(&waiting[fd], SC) || __atomic_load_n(&wide_blocked, SC) ||
-	    (__atomic_load_n(&epoll_blocked, SC) && __atomic_load_n(&epolled[fd], SC))) {
+	    (ep > 0 && __atomic_load_n(&waiting[ep - 1], SC)) ||
+	    (ep < 0 && __atomic_load_n(&epoll_blocked, SC))) {
 		cap_wait_release(fd);
 		return 0;
 	}
@@ -164,7 +169,7 @@ void cap_wait_forget(int fd)
 	if (!in_range(fd))
 		return;
 	cap_wait_release(fd);
-	__atomic_store_n(&epolled[fd], 0, RLX);
+	__atomic_store_n(&ep_of[fd], 0, RLX);
 	if (__atomic_load_n(&known[fd], RLX)) {
 		__atomic_store_n(&known[fd], 0, SC);
 		__atomic_sub_fetch(&nknown, 1, SC);
@@ -540,7 +545,8 @@ static int ep_slow(const ep_call *c, const void *caller)
 	if (cap_guard || c->ev == NULL || c->max <= 0)
 		return ep_run(c, c->max, 0);
 	int counted = 0;
-	if (marking()) {
+	if (marking() && in_range(c->epfd)) {
+		__atomic_add_fetch(&waiting[c->epfd], 1, SC);
 		__atomic_add_fetch(&epoll_blocked, 1, SC);
 		counted = 1;
 	}
@@ -589,6 +595,7 @@ static int ep_slow(const ep_call *c, const void *caller)
 	if (counted) {
 		int e = errno;
 		__atomic_sub_fetch(&epoll_blocked, 1, SC);
+		__atomic_sub_fetch(&waiting[c->epfd], 1, SC);
 		errno = e;
 	}
 	return rc;
@@ -626,11 +633,16 @@ CAP_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const str
 }
 
 /* A known socket added to an epoll instance: a multi-threaded hold on it must then ask
- * whether an epoll wait is blocked (cap_wait_hold). */
+ * whether a wait on that instance (on any, for a socket in several) is blocked. A
+ * registration removed is not forgotten: the worst it costs is an empty query. */
 CAP_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 {
 	if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && in_range(fd) &&
-	    __atomic_load_n(&nknown, RLX) && __atomic_load_n(&known[fd], RLX))
-		__atomic_store_n(&epolled[fd], 1, SC);
+	    __atomic_load_n(&nknown, RLX) && __atomic_load_n(&known[fd], RLX)) {
+		int was = __atomic_load_n(&ep_of[fd], RLX);
+		int now = !in_range(epfd) || (was != 0 && was != epfd + 1) ? -1 : epfd + 1;
+		if (now != was)
+			__atomic_store_n(&ep_of[fd], now, SC);
+	}
 	return REAL(epoll_ctl)(epfd, op, fd, event);
 }
