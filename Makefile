@@ -120,6 +120,9 @@ $(BUILD)/tests/test_exec: tests/unit/test_exec.c $(call obj,hooks/exec.c $(POLIC
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,hooks/exec.c $(POLICY_SRCS)) $(CORE) -lcriterion -ldl -lm
 
+# test_waits builds the interposed waits into itself.
+$(BUILD)/tests/test_waits: preload/waits.c preload/waits.h
+
 # Small client programs the integration tests drive: pq_* link libpq, my_* libmysqlclient.
 $(BUILD)/clients/pq_%: tests/clients/pq_%.c
 	@mkdir -p $(dir $@)
