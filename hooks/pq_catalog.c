@@ -156,6 +156,12 @@ void cap_pqcat_vet_unknown(cap_sql_info *info)
 
 void cap_pqcat_vet(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info *info)
 {
+	/* the graph's write_whole flags are exactly the writes that run code or reach a foreign
+	 * table: bounded to this database by nothing the catalog knows */
+	if (info->kind == CAP_SQL_WRITE &&
+	    (c == NULL || c->taint || info->nwrite == 0 ||
+	     cap_rg_write_reach(&c->g, info, c->g.write_whole, NULL, NULL)))
+		info->flags |= CAP_SQLF_CLUSTER;
 	if (c == NULL || info->kind == CAP_SQL_EMPTY || info->kind == CAP_SQL_TXN ||
 	    info->kind == CAP_SQL_SESSION || info->kind == CAP_SQL_DDL || info->kind == CAP_SQL_OTHER)
 		return;
