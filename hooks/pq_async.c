@@ -608,16 +608,6 @@ CAP_EXPORT int PQenterPipelineMode(PGconn *conn)
 	return cap_pq.real_PQenterPipelineMode ? CAP_REAL(cap_pq.real_PQenterPipelineMode(conn)) : 0;
 }
 
-/* The fast-path interface (large objects): libpq refuses it unless idle. */
-CAP_EXPORT PGresult *PQfn(PGconn *conn, int fnid, int *result_buf, int *result_len,
-			  int result_is_int, const PQArgBlock *args, int nargs)
-{
-	cap_pq_ghost_settle(conn);
-	return cap_pq.real_PQfn ? CAP_REAL(cap_pq.real_PQfn(conn, fnid, result_buf, result_len, result_is_int,
-						 args, nargs))
-			   : NULL;
-}
-
 CAP_EXPORT int PQexitPipelineMode(PGconn *conn)
 {
 	int r = cap_pq_resolve() && cap_pq.real_PQexitPipelineMode ? CAP_REAL(cap_pq.real_PQexitPipelineMode(conn)) : 0;
