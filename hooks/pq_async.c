@@ -295,6 +295,7 @@ static int px_run_async(cap_exec *x)
 		PGresult *bad = cap_pq_unnamed_restore(pc);
 		cap_pq.real_PQclear(bad); /* the server will say it has no unnamed statement */
 	}
+	cap_pq_contact(pc);
 	c->sent = CAP_REAL(c->send(pc->conn, call));
 	cap_pq_track_unnamed(pc, call);
 	if (!c->sent) {
