@@ -247,6 +247,7 @@ static int px_serve_async(cap_exec *x)
 		else if (nonblocking)
 			cap_pq_prep_drop(pc, "");
 		c->sent = 1;
+		cap_pq_err_hit(pc);
 		return CAP_EXEC_SERVED_LATER; /* recorded when handed out (pq_held_result) */
 	}
 	if (up)
@@ -330,9 +331,16 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 {
 	if (cap_pq_pipeline_on(pc->conn))
 		return pq_send_pipeline(rt, pc, call, fn);
-	if (pc->held.on && !pc->held.empty)
-		cap_pq_held_clear(pc); /* an unread hit of a blocking connection: the program moved on */
-	if ((pc->held.on && pc->held.empty) || !cap_pq_settle_inflight(rt, pc))
+	/* libpq refuses a command while a result is unread ("another command is already in
+	 * progress") and the unread one stays: a hit held for PQgetResult makes libpq busy with
+	 * a ghost (absorbed once the hit is read), which then refuses it in its own words */
+	if (pc->held.on && !pc->held.empty && !pc->ghost) {
+		if (ghost_cover(pc))
+			cap_pq_unnamed_stale(pc); /* the empty query destroyed it */
+		else
+			cap_pq_held_clear(pc); /* no ghost: the hit gives way to the new command */
+	}
+	if (pc->held.on || !cap_pq_settle_inflight(rt, pc))
 		return CAP_REAL(fn(pc->conn, call)); /* libpq is busy and will refuse this */
 	pq_x c = { .x = { .port = &pq_send_port, .rt = rt, .sql = call->sql,
 			  .sql_len = call->sql_len },

@@ -18,6 +18,7 @@
 void cap_pq_contact(pq_conn *pc)
 {
 	pc->contact_ns = cap_now_ns();
+	pc->err_masked = 0; /* libpq clears its error message as the statement starts */
 }
 
 /* v: "IDLE_IN_TXN_MS,IDLE_MS", as the probe reads them (pg_settings, in ms); unreadable

@@ -196,6 +196,7 @@ static int px_serve_sync(cap_exec *x)
 	if (c->up)
 		cap_pq_unnamed_hit(c->pc, c->up);
 	c->up = NULL;
+	cap_pq_err_hit(c->pc);
 	return CAP_EXEC_SERVED;
 }
 
