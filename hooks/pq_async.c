@@ -103,8 +103,12 @@ static int ghost_cover(pq_conn *pc)
 /* Before a call that needs libpq idle and that we do not otherwise follow. */
 void cap_pq_ghost_settle(PGconn *conn)
 {
-	if (!cap_guard && conn && cap_pq_resolve())
-		cap_pq_ghost_drain(cap_pq_find(conn, 0));
+	if (!cap_guard && conn && cap_pq_resolve()) {
+		pq_conn *pc = cap_pq_find(conn, 0);
+		cap_pq_ghost_drain(pc);
+		if (pc)
+			pc->err_masked = 0; /* the call sets libpq's message, or clears it */
+	}
 }
 
 static int send_query(PGconn *conn, const pq_call *c)
@@ -340,8 +344,11 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 		else
 			cap_pq_held_clear(pc); /* no ghost: the hit gives way to the new command */
 	}
-	if (pc->held.on || !cap_pq_settle_inflight(rt, pc))
-		return CAP_REAL(fn(pc->conn, call)); /* libpq is busy and will refuse this */
+	if (pc->held.on || !cap_pq_settle_inflight(rt, pc)) {
+		/* libpq is busy and will refuse this, in a message of its own */
+		pc->err_masked = 0;
+		return CAP_REAL(fn(pc->conn, call));
+	}
 	pq_x c = { .x = { .port = &pq_send_port, .rt = rt, .sql = call->sql,
 			  .sql_len = call->sql_len },
 		   .pc = pc, .call = call, .send = fn };
@@ -451,7 +458,9 @@ CAP_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nPara
 				   const int *paramFormats, int resultFormat)
 {
 	const cap_rt *rt;
-	if (cap_pq_bypass(&rt) || conn == NULL || nParams < 0)
+	if (stmtName == NULL) /* libpq refuses it and sends nothing ("" is the unnamed one) */
+		cap_pq_ghost_settle(conn);
+	if (stmtName == NULL || cap_pq_bypass(&rt) || conn == NULL || nParams < 0)
 		return cap_pq.real_PQsendQueryPrepared
 			       ? CAP_REAL(cap_pq.real_PQsendQueryPrepared(conn, stmtName, nParams,
 								     paramValues, paramLengths,
