@@ -7,7 +7,8 @@
  * Cases: fn_write (a write through PQfn is seen by the next read), fn_path (set_config
  * through PQfn moves search_path), errmsg (PQerrorMessage after a hit that follows an error,
  * sync and async), busy (a second PQsendQuery while a hit is unread is refused and the hit is
- * still read), nullname (PQexecPrepared / PQsendQueryPrepared with a NULL name), idle_txn and
+ * still read), nullname (PQexecPrepared / PQsendQueryPrepared with a NULL name), xmax (a row
+ * lock changes the row's xmax without a write: its reader is not cached), idle_txn and
  * idle_session (the server ends a session idle past its timeout: the next read says so).
  * Each query is run twice before the interesting step, so that with Capacitor it is a hit.
  */
@@ -140,6 +141,15 @@ static void nullname(PGconn *c)
 	show(c, "PQexecPrepared(\"\")", PQexecPrepared(c, "", 0, NULL, NULL, NULL, 0));
 }
 
+static void xmax(PGconn *c)
+{
+	const char *q = "SELECT xmax <> '0' AS locked FROM ed_t WHERE id = 6";
+	twice(c, q);
+	show(c, "before", PQexec(c, q));
+	show(c, "FOR SHARE", PQexec(c, "SELECT id FROM ed_t WHERE id = 6 FOR SHARE"));
+	show(c, "after", PQexec(c, q));
+}
+
 static void idle(PGconn *c, int txn)
 {
 	const char *q = "SELECT v FROM ed_t WHERE id = 5";
@@ -179,6 +189,8 @@ int main(int argc, char **argv)
 		busy(c);
 	else if (strcmp(k, "nullname") == 0)
 		nullname(c);
+	else if (strcmp(k, "xmax") == 0)
+		xmax(c);
 	else if (strcmp(k, "idle_txn") == 0)
 		idle(c, 1);
 	else if (strcmp(k, "idle_session") == 0)

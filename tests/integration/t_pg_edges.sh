@@ -2,7 +2,7 @@
 # t_pg_edges - what a program can see of libpq around a hit is what it would see without
 # Capacitor: the fast path (PQfn) writing or moving search_path, PQerrorMessage after a hit
 # that follows an error, a second PQsendQuery while a hit is unread, a NULL statement name,
-# and a session the server ends for idling (idle_in_transaction_session_timeout,
+# xmax after a row lock, and a session the server ends for idling (idle_in_transaction_session_timeout,
 # idle_session_timeout). Each case of tests/clients/pq_edges runs without and with the library
 # after the same setup; the outputs must be identical.
 # shellcheck source=tests/integration/lib.sh
@@ -36,7 +36,7 @@ CREATE OR REPLACE FUNCTION ed_bump() RETURNS int LANGUAGE sql AS
 SQL
 }
 
-for c in fn_write fn_path errmsg busy nullname idle_txn idle_session; do
+for c in fn_write fn_path errmsg busy nullname xmax idle_txn idle_session; do
 	setup
 	env -u LD_PRELOAD "$client" "$c" >"$d/$c.off" 2>&1 || echo "exit $?" >>"$d/$c.off"
 	setup
