@@ -222,8 +222,9 @@ int cap_pqcat_runs_code(cap_pqcat *c, const cap_sql_info *info)
 		return c->event_triggers;
 	if (info->kind != CAP_SQL_WRITE || info->nwrite == 0)
 		return info->kind == CAP_SQL_WRITE;
-	/* on any table it reaches: cascading foreign keys, partitions and parents */
-	return cap_rg_write_reach(&c->g, info, RUNS_CODE, NULL, NULL);
+	/* on any table it reaches: cascading foreign keys, partitions and parents; column
+	 * defaults and checks that call volatile functions or set_config run code too */
+	return cap_rg_write_reach(&c->g, info, c->g.write_whole, NULL, NULL);
 }
 
 /* A follower sees no write to an unlogged relation: a read of one is never covered. A name the

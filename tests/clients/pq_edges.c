@@ -8,7 +8,8 @@
  * through PQfn moves search_path), errmsg (PQerrorMessage after a hit that follows an error,
  * sync and async), busy (a second PQsendQuery while a hit is unread is refused and the hit is
  * still read), nullname (PQexecPrepared / PQsendQueryPrepared with a NULL name), xmax (a row
- * lock changes the row's xmax without a write: its reader is not cached), idle_txn and
+ * lock changes the row's xmax without a write: its reader is not cached), setcfg_* (set_config
+ * run by a view, a column default, a check or a domain's default moves search_path), idle_txn and
  * idle_session (the server ends a session idle past its timeout: the next read says so).
  * Each query is run twice before the interesting step, so that with Capacitor it is a hit.
  */
@@ -150,6 +151,15 @@ static void xmax(PGconn *c)
 	show(c, "after", PQexec(c, q));
 }
 
+/* set_config reached without naming it moves search_path: the next read is of ed_s.ed_p */
+static void setcfg(PGconn *c, const char *how)
+{
+	const char *q = "SELECT v FROM ed_p";
+	twice(c, q);
+	show(c, how, PQexec(c, how));
+	show(c, "read after", PQexec(c, q));
+}
+
 static void idle(PGconn *c, int txn)
 {
 	const char *q = "SELECT v FROM ed_t WHERE id = 5";
@@ -189,6 +199,14 @@ int main(int argc, char **argv)
 		busy(c);
 	else if (strcmp(k, "nullname") == 0)
 		nullname(c);
+	else if (strcmp(k, "setcfg_view") == 0)
+		setcfg(c, "SELECT count(*) FROM ed_sv");
+	else if (strcmp(k, "setcfg_default") == 0)
+		setcfg(c, "INSERT INTO ed_dft (a) VALUES (1)");
+	else if (strcmp(k, "setcfg_check") == 0)
+		setcfg(c, "INSERT INTO ed_chk VALUES (1)");
+	else if (strcmp(k, "setcfg_domain") == 0)
+		setcfg(c, "INSERT INTO ed_dom (a) VALUES (1)");
 	else if (strcmp(k, "xmax") == 0)
 		xmax(c);
 	else if (strcmp(k, "idle_txn") == 0)
