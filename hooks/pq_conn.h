@@ -13,8 +13,8 @@
  *   pq.c        the overview, and the interposed functions that are not the asynchronous
  *               API's: PQexec*, PQprepare, the describe calls, the connection's life
  *
- * Each file calls only the files listed before it. Each function's comment is at its
- * definition.
+ * Each file calls only the files listed before it; pq_probe.h and pq_async.h declare what
+ * those two offer the files above them. Each function's comment is at its definition.
  */
 #ifndef CAP_PQ_CONN_H
 #define CAP_PQ_CONN_H
@@ -168,7 +168,6 @@ extern __thread cap_conntab_tls cap_pq_tls __attribute__((tls_model("initial-exe
 /* Set while a query of ours runs on the program's connection: its notices are ours. */
 extern __thread int cap_pq_quiet __attribute__((tls_model("initial-exec")));
 
-unsigned cap_pq_rx_count(const pq_conn *pc);
 void cap_pq_prep_free(pq_prep *p);
 void cap_pq_preps_clear(pq_conn *pc);
 void cap_pq_preps_forget(pq_conn *pc);
@@ -177,8 +176,6 @@ void cap_pq_fl_clear(pq_conn *pc);
 void cap_pq_forget_session(pq_conn *pc);
 void cap_pq_remove(PGconn *conn);
 void cap_pq_refresh_params(pq_conn *pc);
-int cap_pq_in_txn_now(const pq_conn *pc);
-int cap_pq_pipeline_on(const PGconn *conn);
 
 /* ---- pq_prep.c: prepared statements ------------------------------------------------------ */
 
@@ -207,14 +204,6 @@ int cap_pq_idle_named(const char *sql, size_t len);
 
 void cap_pq_err_hit(pq_conn *pc);
 
-/* ---- pq_probe.c: queries of ours on the program's connection ------------------------------ */
-
-CAP_COLD void cap_pq_probe(pq_conn *pc, const pq_call *call);
-int cap_pq_listening_now(pq_conn *pc);
-CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc);
-cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info);
-int cap_pq_hit_allowed(pq_conn *pc);
-
 /* ---- pq_sync.c: the driver's port and the synchronous path ------------------------------- */
 
 cap_pqcat *cap_pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call, cap_sql_info *info,
@@ -230,13 +219,6 @@ void cap_pqx_miss(cap_exec *x);
 void cap_pqx_after(cap_exec *x);
 PGresult *cap_pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_sync_fn fn);
 
-/* ---- pq_async.c: the asynchronous API ---------------------------------------------------- */
-
-void cap_pq_ghost_drain(pq_conn *pc);
-void cap_pq_ghost_settle(PGconn *conn);
-int cap_pq_settle_inflight(const cap_rt *rt, pq_conn *pc);
-void cap_pq_drop_inflight(const cap_rt *rt, pq_conn *pc);
-
 /* cap_pq_find - the state of conn, created when create is set; NULL if none / no memory. */
 static inline pq_conn *cap_pq_find(PGconn *conn, int create)
 {
@@ -247,6 +229,27 @@ static inline pq_conn *cap_pq_find(PGconn *conn, int create)
 static inline int cap_pq_bypass(const cap_rt **rtp)
 {
 	return cap_exec_bypass(cap_pq_resolve, rtp);
+}
+
+/* ---- small tests the hit path makes, inline ----------------------------------------------- */
+
+static inline unsigned cap_pq_rx_count(const pq_conn *pc)
+{
+	return pc->rx ? __atomic_load_n(&pc->rx->notices, __ATOMIC_RELAXED) : 0;
+}
+
+/* cap_pq_in_txn_now - 0 outside a transaction block, 1 inside, 2 inside a failed one. While our
+ * empty query is outstanding libpq says "active": the status it was sent in still holds. */
+static inline int cap_pq_in_txn_now(const pq_conn *pc)
+{
+	PGTransactionStatusType t =
+		pc->ghost ? pc->ghost_txn : cap_pq.real_PQtransactionStatus(pc->conn);
+	return t == PQTRANS_INTRANS ? 1 : t == PQTRANS_INERROR ? 2 : 0;
+}
+
+static inline int cap_pq_pipeline_on(const PGconn *conn)
+{
+	return cap_pq.real_PQpipelineStatus && cap_pq.real_PQpipelineStatus(conn) != PQ_PIPELINE_OFF;
 }
 
 #endif

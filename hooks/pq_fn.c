@@ -12,7 +12,7 @@
  * built-in functions whose oids are fixed: they change large objects only, which live in
  * system catalogs and are never cached, so they pass through and cost nothing.
  */
-#include "hooks/pq_conn.h"
+#include "hooks/pq_async.h"
 
 /* pg_proc oids of the large-object functions libpq calls (fe-lobj.c); built-in oids never
  * change, and a user's function cannot take one (theirs start at 16384). */
