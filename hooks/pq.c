@@ -148,8 +148,8 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 							       paramTypes))
 			       : 0;
 	pq_conn *pc = cap_pq_find(conn, 1);
-	if (pc && pc->held.on && !pc->held.empty)
-		cap_pq_held_clear(pc);
+	if (cap_pq_held_refuse(pc)) /* libpq refuses it: nothing is prepared */
+		return CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
 	if (pc)
 		cap_pq_settle_inflight(rt, pc);
 	cap_pq_ghost_drain(pc);

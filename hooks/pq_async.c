@@ -328,20 +328,26 @@ static const cap_exec_port pq_send_port = {
 };
 
 
+int cap_pq_held_refuse(pq_conn *pc)
+{
+	if (pc == NULL || !pc->held.on)
+		return 0;
+	if (!pc->held.empty && !pc->ghost) {
+		if (!ghost_cover(pc)) {
+			cap_pq_held_clear(pc); /* no ghost: the hit gives way to the new command */
+			return 0;
+		}
+		cap_pq_unnamed_stale(pc); /* the empty query destroyed it */
+	}
+	pc->err_masked = 0; /* the refusal is libpq's own message */
+	return 1;
+}
+
 static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_fn fn)
 {
 	if (cap_pq_pipeline_on(pc->conn))
 		return pq_send_pipeline(rt, pc, call, fn);
-	/* libpq refuses a command while a result is unread ("another command is already in
-	 * progress") and the unread one stays: a hit held for PQgetResult makes libpq busy with
-	 * a ghost (absorbed once the hit is read), which then refuses it in its own words */
-	if (pc->held.on && !pc->held.empty && !pc->ghost) {
-		if (ghost_cover(pc))
-			cap_pq_unnamed_stale(pc); /* the empty query destroyed it */
-		else
-			cap_pq_held_clear(pc); /* no ghost: the hit gives way to the new command */
-	}
-	if (pc->held.on || !cap_pq_settle_inflight(rt, pc)) {
+	if (cap_pq_held_refuse(pc) || !cap_pq_settle_inflight(rt, pc)) {
 		/* libpq is busy and will refuse this, in a message of its own */
 		pc->err_masked = 0;
 		return CAP_REAL(fn(pc->conn, call));

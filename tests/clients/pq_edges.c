@@ -124,6 +124,11 @@ static void busy(PGconn *c)
 	printf("PQsendQueryParams: %d, again: %d\n", s3, s4);
 	line1("  PQerrorMessage", PQerrorMessage(c));
 	drain(c);
+	int s5 = PQsendQuery(c, q);
+	int s6 = PQsendPrepare(c, "ed_busy", "SELECT 'fourth'", 0, NULL);
+	printf("PQsendQuery: %d, PQsendPrepare: %d\n", s5, s6);
+	line1("  PQerrorMessage", PQerrorMessage(c));
+	drain(c);
 	show(c, "then", PQexec(c, q));
 }
 
