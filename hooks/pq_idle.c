@@ -36,6 +36,8 @@ void cap_pq_idle_set(pq_conn *pc, const char *v)
 
 int cap_pq_idle_ok(const pq_conn *pc)
 {
+	if ((pc->idle_ms | pc->idle_txn_ms) == 0)
+		return 1; /* the usual case: no timeout, no clock */
 	uint32_t ms = cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE ? pc->idle_ms
 										   : pc->idle_txn_ms;
 	if (ms == 0)
