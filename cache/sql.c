@@ -1077,6 +1077,22 @@ static void seq_attr(parser *p, const tok *parts, int np)
 	p->reasons |= CAP_SQLR_SEQUENCE;
 }
 
+/* PostgreSQL's system columns of the row header that change without a write Capacitor
+ * counts: a row lock (SELECT ... FOR SHARE, a foreign key check) sets xmax, VACUUM FULL and
+ * CLUSTER move ctid, cmin/cmax are per command. Their readers are never cached. (No table may
+ * have a column of these names; an alias of one is taken for one too.) */
+static int pg_row_header(const parser *p, const tok *t)
+{
+	static const char cols[][5] = { "xmin", "xmax", "cmin", "cmax", "ctid" };
+	if (p->my)
+		return 0;
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		if (is_word(p, t, cols[i]) ||
+		    (t->t == TK_QIDENT && t->len == 6 && memcmp(p->lx.s + t->off + 1, cols[i], 4) == 0))
+			return 1;
+	return 0;
+}
+
 /* A call of parts[np-1] (schema parts[np-2]); cur is the last name token, nxt is '('. */
 static void call(parser *p, const tok *parts, int np)
 {
@@ -1834,6 +1850,8 @@ static void word(parser *p)
 	int np = chain(p, parts);
 	if (p->nxt.t == TK_LP && is_name(&p->cur) && before_kw != KW_AS && before_t != TK_CAST)
 		call(p, parts, np);
+	else if (pg_row_header(p, &parts[np - 1]))
+		p->reasons |= CAP_SQLR_VOLATILE_CLAUSE;
 	else
 		seq_attr(p, parts, np);
 	advance(p);

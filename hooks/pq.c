@@ -142,7 +142,9 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 			       int nParams, const Oid *paramTypes)
 {
 	const cap_rt *rt;
-	if (cap_pq_bypass(&rt) || conn == NULL || query == NULL)
+	if (stmtName == NULL) /* libpq refuses it and sends nothing */
+		cap_pq_ghost_settle(conn);
+	if (stmtName == NULL || cap_pq_bypass(&rt) || conn == NULL || query == NULL)
 		return cap_pq.real_PQprepare
 			       ? CAP_REAL(cap_pq.real_PQprepare(conn, stmtName, query, nParams, paramTypes))
 			       : NULL;
@@ -170,14 +172,16 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 			     const Oid *paramTypes)
 {
 	const cap_rt *rt;
-	if (cap_pq_bypass(&rt) || conn == NULL || query == NULL)
+	if (stmtName == NULL) /* libpq refuses it and sends nothing */
+		cap_pq_ghost_settle(conn);
+	if (stmtName == NULL || cap_pq_bypass(&rt) || conn == NULL || query == NULL)
 		return cap_pq.real_PQsendPrepare
 			       ? CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams,
 							       paramTypes))
 			       : 0;
 	pq_conn *pc = cap_pq_find(conn, 1);
-	if (pc && pc->held.on && !pc->held.empty)
-		cap_pq_held_clear(pc);
+	if (cap_pq_held_refuse(pc)) /* libpq refuses it: nothing is prepared */
+		return CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
 	if (pc)
 		cap_pq_settle_inflight(rt, pc);
 	cap_pq_ghost_drain(pc);
@@ -343,7 +347,9 @@ CAP_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nPar
 				    const int *paramFormats, int resultFormat)
 {
 	const cap_rt *rt;
-	if (cap_pq_bypass(&rt) || conn == NULL || nParams < 0)
+	if (stmtName == NULL) /* libpq refuses it and sends nothing ("" is the unnamed one) */
+		cap_pq_ghost_settle(conn);
+	if (stmtName == NULL || cap_pq_bypass(&rt) || conn == NULL || nParams < 0)
 		return cap_pq.real_PQexecPrepared
 			       ? CAP_REAL(cap_pq.real_PQexecPrepared(conn, stmtName, nParams, paramValues,
 								paramLengths, paramFormats,

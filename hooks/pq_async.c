@@ -103,8 +103,12 @@ static int ghost_cover(pq_conn *pc)
 /* Before a call that needs libpq idle and that we do not otherwise follow. */
 void cap_pq_ghost_settle(PGconn *conn)
 {
-	if (!cap_guard && conn && cap_pq_resolve())
-		cap_pq_ghost_drain(cap_pq_find(conn, 0));
+	if (!cap_guard && conn && cap_pq_resolve()) {
+		pq_conn *pc = cap_pq_find(conn, 0);
+		cap_pq_ghost_drain(pc);
+		if (pc)
+			pc->err_masked = 0; /* the call sets libpq's message, or clears it */
+	}
 }
 
 static int send_query(PGconn *conn, const pq_call *c)
@@ -251,6 +255,7 @@ static int px_serve_async(cap_exec *x)
 		else if (!waits && nonblocking)
 			cap_pq_prep_drop(pc, "");
 		c->sent = 1;
+		cap_pq_err_hit(pc);
 		return CAP_EXEC_SERVED_LATER; /* recorded when handed out (pq_held_result) */
 	}
 	if (up)
@@ -299,6 +304,7 @@ static int px_run_async(cap_exec *x)
 		PGresult *bad = cap_pq_unnamed_restore(pc);
 		cap_pq.real_PQclear(bad); /* the server will say it has no unnamed statement */
 	}
+	cap_pq_contact(pc);
 	c->sent = CAP_REAL(c->send(pc->conn, call));
 	cap_pq_track_unnamed(pc, call);
 	if (!c->sent) {
@@ -329,14 +335,30 @@ static const cap_exec_port pq_send_port = {
 };
 
 
+int cap_pq_held_refuse(pq_conn *pc)
+{
+	if (pc == NULL || !pc->held.on)
+		return 0;
+	if (!pc->held.empty && !pc->ghost) {
+		if (!ghost_cover(pc)) {
+			cap_pq_held_clear(pc); /* no ghost: the hit gives way to the new command */
+			return 0;
+		}
+		cap_pq_unnamed_stale(pc); /* the empty query destroyed it */
+	}
+	pc->err_masked = 0; /* the refusal is libpq's own message */
+	return 1;
+}
+
 static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_fn fn)
 {
 	if (cap_pq_pipeline_on(pc->conn))
 		return pq_send_pipeline(rt, pc, call, fn);
-	if (pc->held.on && !pc->held.empty)
-		cap_pq_held_clear(pc); /* an unread hit of a blocking connection: the program moved on */
-	if ((pc->held.on && pc->held.empty) || !cap_pq_settle_inflight(rt, pc))
-		return CAP_REAL(fn(pc->conn, call)); /* libpq is busy and will refuse this */
+	if (cap_pq_held_refuse(pc) || !cap_pq_settle_inflight(rt, pc)) {
+		/* libpq is busy and will refuse this, in a message of its own */
+		pc->err_masked = 0;
+		return CAP_REAL(fn(pc->conn, call));
+	}
 	pq_x c;
 	cap_exec_start(&c.x, &pq_send_port, rt, call->sql, call->sql_len);
 	c.pc = pc;
@@ -450,7 +472,9 @@ CAP_EXPORT int PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nPara
 				   const int *paramFormats, int resultFormat)
 {
 	const cap_rt *rt;
-	if (cap_pq_bypass(&rt) || conn == NULL || nParams < 0)
+	if (stmtName == NULL) /* libpq refuses it and sends nothing ("" is the unnamed one) */
+		cap_pq_ghost_settle(conn);
+	if (stmtName == NULL || cap_pq_bypass(&rt) || conn == NULL || nParams < 0)
 		return cap_pq.real_PQsendQueryPrepared
 			       ? CAP_REAL(cap_pq.real_PQsendQueryPrepared(conn, stmtName, nParams,
 								     paramValues, paramLengths,
@@ -616,16 +640,6 @@ CAP_EXPORT int PQenterPipelineMode(PGconn *conn)
 	cap_pq_ghost_settle(conn);
 	pipe_prepare(conn);
 	return cap_pq.real_PQenterPipelineMode ? CAP_REAL(cap_pq.real_PQenterPipelineMode(conn)) : 0;
-}
-
-/* The fast-path interface (large objects): libpq refuses it unless idle. */
-CAP_EXPORT PGresult *PQfn(PGconn *conn, int fnid, int *result_buf, int *result_len,
-			  int result_is_int, const PQArgBlock *args, int nargs)
-{
-	cap_pq_ghost_settle(conn);
-	return cap_pq.real_PQfn ? CAP_REAL(cap_pq.real_PQfn(conn, fnid, result_buf, result_len, result_is_int,
-						 args, nargs))
-			   : NULL;
 }
 
 CAP_EXPORT int PQexitPipelineMode(PGconn *conn)

@@ -9,6 +9,12 @@
 
 void cap_pq_ghost_wait(pq_conn *pc);
 void cap_pq_ghost_settle(PGconn *conn);
+/* cap_pq_held_refuse - the program sends a command while a held hit is unread: libpq would
+ * refuse it ("another command is already in progress") and keep the unread result. libpq is
+ * made busy with a ghost (absorbed once the hit is read); 1 when it is, and the real call
+ * then refuses in libpq's own words; 0 when no hit is held (or none could be covered: the
+ * hit gives way to the command). */
+int cap_pq_held_refuse(pq_conn *pc);
 int cap_pq_settle_busy(const cap_rt *rt, pq_conn *pc);
 void cap_pq_drop_inflight(const cap_rt *rt, pq_conn *pc);
 

@@ -156,6 +156,12 @@ void cap_pqcat_vet_unknown(cap_sql_info *info)
 
 void cap_pqcat_vet(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info *info)
 {
+	/* the graph's write_whole flags are exactly the writes that run code or reach a foreign
+	 * table: bounded to this database by nothing the catalog knows */
+	if (info->kind == CAP_SQL_WRITE &&
+	    (c == NULL || c->taint || info->nwrite == 0 ||
+	     cap_rg_write_reach(&c->g, info, c->g.write_whole, NULL, NULL)))
+		info->flags |= CAP_SQLF_CLUSTER;
 	if (c == NULL || info->kind == CAP_SQL_EMPTY || info->kind == CAP_SQL_TXN ||
 	    info->kind == CAP_SQL_SESSION || info->kind == CAP_SQL_DDL || info->kind == CAP_SQL_OTHER)
 		return;
@@ -216,8 +222,9 @@ int cap_pqcat_runs_code(cap_pqcat *c, const cap_sql_info *info)
 		return c->event_triggers;
 	if (info->kind != CAP_SQL_WRITE || info->nwrite == 0)
 		return info->kind == CAP_SQL_WRITE;
-	/* on any table it reaches: cascading foreign keys, partitions and parents */
-	return cap_rg_write_reach(&c->g, info, RUNS_CODE, NULL, NULL);
+	/* on any table it reaches: cascading foreign keys, partitions and parents; column
+	 * defaults and checks that call volatile functions or set_config run code too */
+	return cap_rg_write_reach(&c->g, info, c->g.write_whole, NULL, NULL);
 }
 
 /* A follower sees no write to an unlogged relation: a read of one is never covered. A name the

@@ -53,7 +53,10 @@ cap_pqcat *cap_pqcat_peek(const cap_rt *rt, const cap_sess *s, cap_pqcat **held)
  * naming it: user operators, attribute notation, domains and casts with volatile functions,
  * user functions named like built-ins, views that may write, or anything at all when the
  * database has volatile implicit casts or type I/O. Entries that may write are
- * CAP_FUNC_WRITES. c may be NULL (nothing is added). */
+ * CAP_FUNC_WRITES. A write whose reach the catalog cannot bound (a foreign table, code a
+ * trigger, rule or view runs, a relation it does not know, or no catalog: c may be NULL) is
+ * CAP_SQLF_CLUSTER: that code, or the foreign server, may write another database of the
+ * cluster (postgres_fdw, dblink), so every database sharing the server is invalidated. */
 void cap_pqcat_vet(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info *info);
 
 /* cap_pqcat_vet_unknown - without a catalog nothing proves what a statement reaches: mark it

@@ -148,9 +148,17 @@ static void cat_destroy(cap_catbase *b)
 #define VOL_DEPS(cls) "SELECT d.objid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_depend d " \
 	"ON d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.refobjid = p.oid " \
 	"AND d.classid = '" cls "'::pg_catalog.regclass WHERE p.oid >= 16384 AND p.provolatile = 'v'"
-/* Domains whose checks call a volatile function, and domains over them. */
+/* An expression's stored tree (nodeToString) that calls set_config, which changes the session
+ * (search_path, role) wherever it runs: built-in, so pg_depend records no call of it. */
+#define SETS_CONFIG(col) "strpos(" col "::text, ':funcid ' || " \
+	"'set_config(text,text,boolean)'::regprocedure::oid || ' ') > 0"
+/* Domains whose checks call a volatile function or whose checks or default call set_config,
+ * and domains over them. */
 #define BAD_DOMAINS "WITH RECURSIVE bad(oid) AS (SELECT k.contypid FROM pg_catalog.pg_constraint k " \
-	"WHERE k.contypid <> 0 AND k.oid IN (" VOL_DEPS("pg_catalog.pg_constraint") ") " \
+	"WHERE k.contypid <> 0 AND (k.oid IN (" VOL_DEPS("pg_catalog.pg_constraint") ") " \
+	"OR " SETS_CONFIG("k.conbin") ") " \
+	"UNION SELECT t.oid FROM pg_catalog.pg_type t WHERE t.typtype = 'd' " \
+	"AND " SETS_CONFIG("t.typdefaultbin") " " \
 	"UNION SELECT t.oid FROM pg_catalog.pg_type t JOIN bad ON t.typbasetype = bad.oid " \
 	"WHERE t.typtype = 'd') "
 
@@ -164,9 +172,10 @@ static const char q_load[] =
 	/* 1: relations */
 	BAD_DOMAINS ", wf(rel) AS ("
 	"SELECT ad.adrelid FROM pg_catalog.pg_attrdef ad "
-	"WHERE ad.oid IN (" VOL_DEPS("pg_catalog.pg_attrdef") ") "
+	"WHERE ad.oid IN (" VOL_DEPS("pg_catalog.pg_attrdef") ") OR " SETS_CONFIG("ad.adbin") " "
 	"UNION SELECT k.conrelid FROM pg_catalog.pg_constraint k "
-	"WHERE k.conrelid <> 0 AND k.oid IN (" VOL_DEPS("pg_catalog.pg_constraint") ") "
+	"WHERE k.conrelid <> 0 AND (k.oid IN (" VOL_DEPS("pg_catalog.pg_constraint") ") "
+	"OR " SETS_CONFIG("k.conbin") ") "
 	"UNION SELECT a.attrelid FROM pg_catalog.pg_attribute a JOIN bad ON a.atttypid = bad.oid "
 	"WHERE NOT a.attisdropped) "
 	"SELECT c.oid, c.relname, c.relkind, c.relhasrules, "
@@ -181,7 +190,7 @@ static const char q_load[] =
 	"SELECT p.oid, p.proname, GREATEST(p.provolatile::text, ag.v), "
 	"p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace, "
 	"p.provolatile = 'v' AND (p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace "
-	"OR p.proname ~ 'xml'), "
+	"OR p.proname ~ 'xml' OR p.proname = 'set_config'), "
 	"p.pronargs >= 1 AND p.pronargs - p.pronargdefaults <= 1 AND (p.proargtypes[0] IN "
 	"('record'::pg_catalog.regtype, 'anyelement'::pg_catalog.regtype, "
 	"'anynonarray'::pg_catalog.regtype, 'anycompatible'::pg_catalog.regtype, "

@@ -93,6 +93,13 @@ typedef struct pq_conn {
 	int params_dirty;          /* re-read ParameterStatus before the next lookup */
 	uint64_t params_h;         /* their hash when last read (0: not yet) */
 	uint64_t probe_ns;         /* cap_now_ns of the last read-back */
+	uint64_t contact_ns;       /* cap_now_ns when a statement was last sent (pq_idle.c) */
+	uint32_t idle_txn_ms;      /* the session's idle_in_transaction_session_timeout, and */
+	uint32_t idle_ms;          /* idle_session_timeout, as last read back (0: none) */
+	int err_masked;            /* a hit was served: libpq's error message then (its length
+				    * and hash) reads as "" (pq_errmsg.c) */
+	size_t err_len;
+	uint64_t err_hash;
 	uint64_t orphan_next;      /* cap_pq_orphans asks the server again from then on */
 	cap_pqcat *cat;            /* current, or NULL */
 	cap_pqcat *last;           /* the one before, while no current one could be had */
@@ -191,6 +198,17 @@ PGresult *cap_pq_unnamed_restore(pq_conn *pc);
 void cap_pq_prepared_call(pq_conn *pc, pq_call *call, const char *name, int nParams,
 	const char *const *values, const int *lengths, const int *formats, int resultFormat);
 pq_prep *cap_pq_prep_new(const char *name, const char *sql, int nparams, const Oid *types);
+
+/* ---- pq_idle.c: the server's idle timeouts ------------------------------------------------ */
+
+void cap_pq_contact(pq_conn *pc);
+void cap_pq_idle_set(pq_conn *pc, const char *v);
+int cap_pq_idle_ok(const pq_conn *pc);
+int cap_pq_idle_named(const char *sql, size_t len);
+
+/* ---- pq_errmsg.c: PQerrorMessage after a hit --------------------------------------------- */
+
+void cap_pq_err_hit(pq_conn *pc);
 
 /* ---- pq_sync.c: the driver's port and the synchronous path ------------------------------- */
 

@@ -39,8 +39,13 @@ static const char pq_probe_sql[] =
 	"WHERE g.name OPERATOR(pg_catalog.<>) ALL ('{application_name,transaction_isolation,"
 	"transaction_read_only,transaction_deferrable,statement_timeout,lock_timeout}'"
 	"::pg_catalog.text[])), "
+	/* the idle timeouts, in ms (pq_idle.c): in the digest above already */
+	"(SELECT pg_catalog.string_agg(g.setting, ',' ORDER BY g.name) FROM pg_catalog.pg_settings g "
+	"WHERE g.name OPERATOR(pg_catalog.=) ANY ('{idle_in_transaction_session_timeout,"
+	"idle_session_timeout}'::pg_catalog.text[])), "
 	CAP_FOLLOW_PG_START_SQL;
-#define PQ_PROBE_COLS 9
+#define PQ_PROBE_COLS 10
+#define PQ_PROBE_IDLE 8                    /* the idle timeouts: not hashed (in the digest) */
 #define PQ_PROBE_START (PQ_PROBE_COLS - 1) /* the server's start: not session state */
 
 
@@ -95,13 +100,14 @@ CAP_COLD void cap_pq_probe(pq_conn *pc, const pq_call *call)
 	cap_sess_set_follow(cap_rt_get(), &pc->sess,
 			    cap_follow_ident("postgresql", server, sl, db, strlen(db)));
 	uint64_t h = 0x70726f6265ULL;
-	for (int i = 2; i < PQ_PROBE_START; i++) {
+	for (int i = 2; i < PQ_PROBE_IDLE; i++) {
 		const char *v = cap_pq.real_PQgetisnull(r, 0, i) ? "\001" : cap_pq.real_PQgetvalue(r, 0, i);
 		h = cap_hash64(v, strlen(v) + 1, h);
 	}
 	cap_sess_probed(&pc->sess, h, pq_iso_of(cap_pq.real_PQgetvalue(r, 0, 6)));
+	cap_pq_idle_set(pc, cap_pq.real_PQgetvalue(r, 0, PQ_PROBE_IDLE));
 	cap_pq.real_PQclear(r);
-	pc->probe_ns = cap_now_ns();
+	pc->probe_ns = pc->contact_ns = cap_now_ns();
 }
 
 /* Whether the connection listens, asked from the server (once after each statement that may

@@ -13,10 +13,12 @@ CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc);
 cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info);
 
 /* Hits are not served on a connection libpq knows is broken (the server would not answer),
- * nor on one that listens (a round trip would deliver its notifications). */
+ * on one that listens (a round trip would deliver its notifications), nor on one the server
+ * may have ended for idling (pq_idle.c). */
 static inline int cap_pq_hit_allowed(pq_conn *pc)
 {
-	if (cap_pq.real_PQstatus(pc->conn) != CONNECTION_OK || pc->listening == LISTEN_YES)
+	if (cap_pq.real_PQstatus(pc->conn) != CONNECTION_OK || pc->listening == LISTEN_YES ||
+	    !cap_pq_idle_ok(pc))
 		return 0;
 	return pc->listening == LISTEN_NO || !cap_pq_listening_now(pc);
 }

@@ -157,6 +157,10 @@ void cap_pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const cap_
 	if (call->sql && (info->kind == CAP_SQL_WRITE || info->kind == CAP_SQL_DDL) &&
 	    !pc->sess.probe_need && cap_pqcat_runs_code(pc->cat, info))
 		cap_sess_unknown(&pc->sess, 0);
+	/* a SET of an idle timeout is folded from its text: its value is read back */
+	if (call->sql && !pc->sess.probe_need && info->kind != CAP_SQL_READ &&
+	    cap_pq_idle_named(call->sql, call->sql_len))
+		cap_sess_unknown(&pc->sess, 0);
 }
 
 void cap_pqx_plan(cap_exec *x)
@@ -193,6 +197,7 @@ static int px_serve_sync(cap_exec *x)
 	if (c->up)
 		cap_pq_unnamed_hit(c->pc, c->up);
 	c->up = NULL;
+	cap_pq_err_hit(c->pc);
 	return CAP_EXEC_SERVED;
 }
 
@@ -225,6 +230,7 @@ static int px_run_sync(cap_exec *x)
 		}
 	}
 	c->notices = cap_pq_rx_count(pc);
+	cap_pq_contact(pc);
 	PGresult *res = c->res = CAP_REAL(c->run(pc->conn, call));
 	cap_pq_track_unnamed(pc, call);
 	x->ok = cap_pq_result_ok(res);

@@ -468,6 +468,39 @@ else
 	failures=$((failures + 1))
 fi
 
+# a write through a postgres_fdw foreign table (or dblink_exec) in another database of the
+# cluster: the reader's database must see it (the whole server is invalidated)
+fdw_db=inv_fdw_other
+$DIRECT -q -c "DROP DATABASE IF EXISTS $fdw_db" -c "CREATE DATABASE $fdw_db" >/dev/null 2>&1
+$DIRECT -q -c "DROP TABLE IF EXISTS inv_fdw_t" -c "CREATE TABLE inv_fdw_t (id int PRIMARY KEY, v int)" \
+	-c "INSERT INTO inv_fdw_t VALUES (1, 1), (2, 1)" >/dev/null
+if env -u LD_PRELOAD "$CAP_PG_BIN/psql" -X -q -h "$CAP_PG_HOST" -p "$CAP_PG_PORT" -U "$CAP_PG_USER" -d $fdw_db \
+	-c "CREATE EXTENSION postgres_fdw" -c "CREATE EXTENSION dblink" \
+	-c "CREATE SERVER loop FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '$CAP_PG_HOST', port '$CAP_PG_PORT', dbname '$CAP_PG_DB')" \
+	-c "CREATE USER MAPPING FOR CURRENT_USER SERVER loop OPTIONS (user '$CAP_PG_USER')" \
+	-c "CREATE FOREIGN TABLE inv_ft (id int, v int) SERVER loop OPTIONS (table_name 'inv_fdw_t')" >/dev/null 2>&1; then
+	OTHER="$CAP_PG_BIN/psql -X -q -h $CAP_PG_HOST -p $CAP_PG_PORT -U $CAP_PG_USER -d $fdw_db"
+	fdw_read() { env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=1 $PSQL -tA -c "SELECT v FROM inv_fdw_t WHERE id = $1"; }
+	fdw_case() { # fdw_case NAME ID SQL - SQL in the other database changes row ID to 999
+		fdw_read "$2" >/dev/null
+		fdw_read "$2" >/dev/null
+		env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=1 $OTHER -c "$3" >/dev/null 2>&1
+		local got
+		got=$(fdw_read "$2")
+		if [ "$got" = 999 ]; then
+			echo "ok   $1 (a write from another database of the cluster is seen)"
+		else
+			echo "FAIL $1: read after the write gave '$got' (want 999)"
+			failures=$((failures + 1))
+		fi
+	}
+	fdw_case fdw_foreign_table 1 "UPDATE inv_ft SET v = 999 WHERE id = 1"
+	fdw_case fdw_dblink_exec 2 "SELECT dblink_exec('host=$CAP_PG_HOST port=$CAP_PG_PORT user=$CAP_PG_USER dbname=$CAP_PG_DB', 'UPDATE inv_fdw_t SET v = 999 WHERE id = 2')"
+else
+	echo "skip fdw cases: postgres_fdw or dblink not available"
+fi
+$DIRECT -q -c "DROP DATABASE IF EXISTS $fdw_db" >/dev/null 2>&1 || true
+
 # an IMMUTABLE function is cached (and a volatile one is not: fn_volatile above)
 $DIRECT -q -c "CREATE OR REPLACE FUNCTION inv_imm2(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT \$1 * 2'"
 h0=$(stat hits)
