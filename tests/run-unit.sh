@@ -10,8 +10,11 @@ passed=0 failed=0 bad_bins=()
 for bin in "$@"; do
 	echo "== $bin"
 	out=$(mktemp)
-	timeout -k 10 "${CAP_UNIT_TIMEOUT:-600}" "$bin" --jobs=2 --color=never -S 2>&1 | tee "$out"
-	rc=${PIPESTATUS[0]}
+	# into a file, not a pipe: a test's child left behind (a lock holder that pauses, after a
+	# failed assertion) would keep a pipe open and the reader waiting for ever
+	timeout -k 10 "${CAP_UNIT_TIMEOUT:-600}" "$bin" --jobs=2 --color=never -S >"$out" 2>&1
+	rc=$?
+	cat "$out"
 	syn=$(grep -a 'Synthesis:' "$out" | tail -n 1)
 	rm -f "$out"
 	if [ -n "$syn" ]; then

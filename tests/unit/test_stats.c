@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <dirent.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -338,6 +339,7 @@ static pid_t spawn_recorder(uint64_t n, int64_t l1)
 		char c = 'x';
 		if (write(fds[1], &c, 1) != 1)
 			_exit(1);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* gone with the test, whatever it asserts */
 		for (;;)
 			pause();
 	}
@@ -482,6 +484,7 @@ Test(stats, robust_mutex_owner_killed)
 		char c = 'x';
 		if (write(fds[1], &c, 1) != 1)
 			_exit(1);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* gone with the test, whatever it asserts */
 		for (;;)
 			pause();
 	}
