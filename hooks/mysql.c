@@ -31,193 +31,17 @@
  * while the program reads).
  */
 #include "hooks/mysql_text.h"
-#include "hooks/mysql_probe.h"
+#include "hooks/exec.h"
+#include "hooks/mysql_plan.h"
 #include "hooks/mysql_result.h"
-#include "hooks/mysql_stmt.h"
+#include "hooks/mysql_stmt_hit.h"
 #include "cache/log.h"
-#include "cache/sqlmemo.h"
 #include "preload/resolve.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap_sql_info *info,
-		 cap_plan *plan)
-{
-	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
-		cap_my_reconnected(rt, mc);
-	cap_sql_classify_memo(CAP_DIALECT_MYSQL, sql, len, info);
-	int unknown = 0;
-	/* a read whose functions the rules may declare safe is cacheable too */
-	if (CAP_UNLIKELY(mc->sess.probe_need) &&
-	    (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE)) {
-		unknown = !cap_my_probe(mc);
-		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
-			cap_my_reconnected(rt, mc); /* the probe itself reconnected */
-			unknown = 1;
-		}
-	}
-	cap_mycat *cat = mc->cat;
-	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
-	    info->kind == CAP_SQL_WRITE)
-		cat = cap_mycat_get(rt, mc->m, &mc->sess, &mc->cat);
-	if (CAP_UNLIKELY(mc->cs_seen != (const void *)mc->m->charset))
-		cap_my_refresh_params(mc);
-	cap_sess_stmt_begin(&mc->sess, cap_my_server_in_trans(mc->m));
-	cap_sess_plan(rt, &mc->sess, info, cap_my_in_txn_before(mc->m), &cap_mycat_ops, cat, plan);
-	if (plan->act == CAP_ACT_CACHE &&
-	    CAP_UNLIKELY(mc->sysdb || mc->locked || mc->auto_is_null || unknown)) {
-		/* unqualified names are the server's live tables; under LOCK TABLES a table not
-		 * locked must fail as it would on the server */
-		plan->act = CAP_ACT_PASS;
-		plan->can_hit = plan->can_fill = 0;
-		plan->reason = mc->locked ? CAP_REASON_locking
-					  : mc->sysdb ? CAP_REASON_syscatalog : CAP_REASON_session;
-	}
-	if (CAP_UNLIKELY(mc->replay_on))
-		cap_my_replay_before(mc, info, sql, len);
-}
-
-/* Does a case-insensitive needle occur in s[0..n)? */
-int cap_my_has_word(const char *s, size_t n, const char *needle)
-{
-	size_t k = strlen(needle);
-	for (size_t i = 0; i + k <= n; i++)
-		if (strncasecmp(s + i, needle, k) == 0)
-			return 1;
-	return 0;
-}
-
-/* LOCK TABLE(S) (1), UNLOCK TABLE(S) (-1), or neither (0), after blanks and comments. */
-static int lock_stmt(const char *sql, size_t len)
-{
-	size_t i = 0;
-	for (;;) {
-		while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
-			i++;
-		if (i + 1 < len && sql[i] == '/' && sql[i + 1] == '*' && (i + 2 >= len || sql[i + 2] != '!')) {
-			const char *e = memmem(sql + i + 2, len - i - 2, "*/", 2);
-			if (e == NULL)
-				return 0;
-			i = (size_t)(e - sql) + 2;
-			continue;
-		}
-		break;
-	}
-	int r = 1;
-	if (len - i >= 6 && strncasecmp(sql + i, "unlock", 6) == 0) {
-		r = -1;
-		i += 6;
-	} else if (len - i >= 4 && strncasecmp(sql + i, "lock", 4) == 0) {
-		i += 4;
-	} else {
-		return 0;
-	}
-	if (i >= len || !(sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
-		return 0;
-	while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
-		i++;
-	return len - i >= 5 && strncasecmp(sql + i, "table", 5) == 0 ? r : 0;
-}
-
-/* Does a DDL statement name a temporary table of this session (ALTER TABLE tmp RENAME TO
- * items, RENAME TABLE tmp TO items)? Then which names are temporary is not known. */
-static int ddl_touches_temp(const cap_sess *s, const cap_sql_info *info)
-{
-	for (uint16_t i = 0; i < info->nwrite; i++) {
-		const cap_sql_name *w = &info->write[i];
-		for (uint32_t t = 0; t < s->ntemps; t++)
-			if (strlen(s->temps[t]) == w->name_len &&
-			    strncasecmp(s->temps[t], info->names + w->name_off, w->name_len) == 0)
-				return 1;
-	}
-	return 0;
-}
-
-/* Bookkeeping after a statement ran on the server. */
-void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const cap_plan *plan,
-		  const char *sql, size_t len, int ok)
-{
-	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
-		cap_my_reconnected(rt, mc); /* the statement ran in a new session: no fill */
-	mc->contact_ns = cap_now_ns();
-	/* the rest of a multi-statement string still runs: its marker stays until the last
-	 * result (mysql_next_result) */
-	mc->sess.mark_keep = (mc->m->server_status & SERVER_MORE_RESULTS_EXIST) &&
-			     plan->act != CAP_ACT_CACHE && info->kind != CAP_SQL_READ &&
-			     info->kind != CAP_SQL_EMPTY;
-	cap_sess_after(rt, &mc->sess, info, plan, sql, len, ok, cap_my_server_in_trans(mc->m),
-		       &cap_mycat_ops, mc->cat);
-	cap_sess_stmt_end(&mc->sess, info, plan, ok, cap_my_server_in_trans(mc->m));
-	if (CAP_UNLIKELY(info->kind != CAP_SQL_READ && info->kind != CAP_SQL_WRITE)) {
-		if (ok && (info->flags & CAP_SQLF_USE_DB))
-			mc->sysdb = cap_my_is_sysdb(info->names + info->db.name_off, info->db.name_len);
-		if (info->kind == CAP_SQL_UTILITY && ok) {
-			int l = lock_stmt(sql, len);
-			if (l)
-				mc->locked = l > 0;
-		}
-		if (info->kind == CAP_SQL_DDL && mc->sess.ntemps && !(info->flags & CAP_SQLF_TEMP) &&
-		    ddl_touches_temp(&mc->sess, info))
-			mc->sess.disabled = 1;
-		/* code we cannot read (a procedure, a prepared SQL statement) or a compound
-		 * statement may have created temporary tables of any name: the server offers no
-		 * way to list them */
-		if (info->kind == CAP_SQL_OTHER &&
-		    (cap_my_has_word(sql, len, "temporary") || cap_my_has_word(sql, len, "call") ||
-		     cap_my_has_word(sql, len, "execute")))
-			mc->sess.disabled = 1;
-	}
-	cap_my_fix_scope(mc);
-	/* a multi-statement string or a CALL goes on running while the program reads its
-	 * results: whatever may write is bumped again at each mysql_next_result */
-	if ((mc->m->server_status & SERVER_MORE_RESULTS_EXIST) && plan->act != CAP_ACT_CACHE &&
-	    info->kind != CAP_SQL_READ && info->kind != CAP_SQL_EMPTY)
-		mc->multi_dirty = 1;
-}
-
-/* cap_my_miss_deps - a cacheable read missed and is about to be sent: read the generations its
- * entry will depend on now (DESIGN.md contract point 5); hits never pay for this. */
-void cap_my_miss_deps(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, cap_plan *plan)
-{
-	if (plan->act == CAP_ACT_CACHE && plan->can_fill) {
-		cap_my_orphans(rt, mc);
-		cap_sess_deps(rt, &mc->sess, info, &cap_mycat_ops, mc->cat, plan);
-	}
-}
-
-static int my_key(const my_conn *mc, const char *sql, size_t len, uint64_t proto,
-		  cap_keymat *km, cap_key *key)
-{
-	cap_sess_key(&mc->sess, km);
-	cap_keymat_add(km, sql, len);
-	cap_keymat_add_u64(km, proto);
-	return cap_keymat_finish(km, key);
-}
-
-void cap_my_record(enum cap_path path, const cap_plan *plan, const cap_sql_info *info,
-		   const char *sql, size_t len, uint64_t t0)
-{
-	cap_qrec q;
-	q.path = path;
-	q.reason = plan->reason;
-	q.is_read = plan->is_read;
-	q.ns = cap_precise_ns() - t0; /* t0 from cap_precise_ns: latency, not the coarse tick */
-	q.shape = info->digest;
-	q.sql = sql;
-	q.sql_len = len;
-	q.dialect = CAP_DIALECT_MYSQL;
-	q.followed = plan->followed;
-	cap_stats_record(&q);
-}
-
-enum cap_path cap_my_pass_path(const cap_plan *plan)
-{
-	return plan->act == CAP_ACT_WRITE ? CAP_PATH_WRITE : CAP_PATH_BYPASS;
-}
-
 
 /* A hit through mysql_send_query must still make the socket readable: a program may wait on
  * it before it calls mysql_read_query_result (Ruby's mysql2, event loops). The hit sends a
@@ -261,12 +85,161 @@ static int run_autocommit(MYSQL *m, const char *sql, unsigned long len, int arg)
 	return cap_my.real_mysql_autocommit(m, (my_bool)arg) ? 1 : 0;
 }
 
-/* The text path: mysql_real_query, mysql_query, and the fixed-statement calls. With
- * send_only (mysql_send_query) the statement's end is accounted in mysql_read_query_result. */
+/* ---- the text path: the query driver's port (hooks/exec) -------------------------------- */
+
+typedef struct my_x {
+	cap_exec x;              /* first */
+	my_conn *mc;
+	my_run_fn fn;
+	int arg;
+	int send_only;
+	int rc;                  /* the program's answer */
+	my_hit h;                /* the decoded hit */
+} my_x;
+
+static void mx_plan(cap_exec *x)
+{
+	my_x *c = (my_x *)x;
+	cap_my_plan(x->rt, c->mc, x->sql, x->sql_len, x->info, &x->plan);
+}
+
+static int mx_key(cap_exec *x, cap_keymat *km)
+{
+	my_x *c = (my_x *)x;
+	cap_sess_key(&c->mc->sess, km);
+	cap_keymat_add(km, x->sql, x->sql_len);
+	cap_keymat_add_u64(km, MY_PROTO_TEXT);
+	return cap_keymat_finish(km, &x->key) == CAP_OK ? 0 : -1;
+}
+
+static int mx_can_hit(cap_exec *x)
+{
+	my_x *c = (my_x *)x;
+	MYSQL *m = c->mc->m;
+	return cap_my_can_serve(m) && cap_my_session_alive(c->mc, cap_now_ns()) &&
+	       (!c->send_only || can_wake(m));
+}
+
+static int mx_decode(void *arg, const void *val, size_t len)
+{
+	return cap_my_hit_cb(&((my_x *)arg)->h, val, len);
+}
+
+static int mx_serve(cap_exec *x)
+{
+	my_x *c = (my_x *)x;
+	my_conn *mc = c->mc;
+	MYSQL *m = mc->m;
+	if (c->send_only && CAP_REAL(m->methods->db_command(m, COM_PING, NULL, 0, 1, NULL)) != 0) {
+		cap_my_free_res(c->h.res); /* the connection failed: the real send says so */
+		return CAP_EXEC_NOT_SERVED;
+	}
+	mc->pend = c->h.res;
+	if (c->send_only) {
+		/* mysql_read_query_result reads the ping's answer, then reports the hit */
+		mc->sq_hit = 1;
+		mc->sq_status = c->h.status;
+	} else {
+		cap_my_set_hit_state(m, c->h.res->field_count);
+		cap_my_set_hit_status(m, c->h.status);
+		/* a result waits to be read, as after the real query */
+		if (c->h.res->field_count)
+			m->status = MYSQL_STATUS_GET_RESULT;
+		cap_sess_stmt_end(&mc->sess, x->info, &x->plan, 1, cap_my_server_in_trans(m));
+	}
+	cap_my_replay_note(mc, x->sql, x->sql_len);
+	c->rc = 0;
+	return CAP_EXEC_SERVED;
+}
+
+static void mx_miss(cap_exec *x)
+{
+	cap_my_miss_deps(x->rt, ((my_x *)x)->mc, x->info, &x->plan);
+}
+
+/* mysql_send_query: the statement is remembered until mysql_read_query_result. */
+static int mx_send(my_x *c)
+{
+	cap_exec *x = &c->x;
+	my_conn *mc = c->mc;
+	MYSQL *m = mc->m;
+	const char *sql = x->sql;
+	size_t len = x->sql_len;
+	if (mc->sq_info == NULL)
+		mc->sq_info = malloc(sizeof(*mc->sq_info));
+	mc->sq_sql = mc->sq_info ? malloc(len + 1) : NULL;
+	if (mc->sq_sql == NULL) {
+		cap_fail_open("tracking mysql_send_query", CAP_ENOMEM);
+		cap_engine_bump_db(x->rt->engine, mc->sess.scope);
+		mc->sess.disabled = 1;
+		c->rc = CAP_REAL(c->fn(m, sql, (unsigned long)len, c->arg));
+		return CAP_EXEC_ABORT;
+	}
+	memcpy(mc->sq_sql, sql, len);
+	mc->sq_sql[len] = '\0';
+	mc->sq_len = len;
+	memcpy(mc->sq_info, x->info, sizeof(*x->info));
+	mc->sq_plan = x->plan;
+	mc->sq_t0 = x->t0;
+	mc->sq_keyed = 0;
+	if (x->keyed && x->plan.can_fill) {
+		cap_my_remember_fill(mc, &x->key, &x->plan);
+		mc->sq_keyed = mc->fill;
+		mc->fill = 0;
+	}
+	c->rc = CAP_REAL(c->fn(m, sql, (unsigned long)len, c->arg));
+	if (c->rc != 0) {
+		cap_my_after(x->rt, mc, mc->sq_info, &mc->sq_plan, sql, len, 0);
+		free(mc->sq_sql);
+		mc->sq_sql = NULL;
+		return CAP_EXEC_ABORT;
+	}
+	mc->sq_active = 1;
+	return CAP_EXEC_LATER;
+}
+
+static int mx_run(cap_exec *x)
+{
+	my_x *c = (my_x *)x;
+	if (c->send_only)
+		return mx_send(c);
+	c->rc = CAP_REAL(c->fn(c->mc->m, x->sql, (unsigned long)x->sql_len, c->arg));
+	x->ok = c->rc == 0;
+	return CAP_EXEC_RAN;
+}
+
+/* mysql_store_result stores the result of a miss (cap_my_remember_fill). */
+static void mx_fill(cap_exec *x)
+{
+	my_x *c = (my_x *)x;
+	if (x->ok && c->mc->m->field_count > 0 && x->plan.can_fill)
+		cap_my_remember_fill(c->mc, &x->key, &x->plan);
+	else if (!x->ok)
+		x->plan.reason = CAP_REASON_error;
+}
+
+static void mx_after(cap_exec *x)
+{
+	cap_my_after(x->rt, ((my_x *)x)->mc, x->info, &x->plan, x->sql, x->sql_len, x->ok);
+}
+
+static const cap_exec_port my_text_port = {
+	.dialect = CAP_DIALECT_MYSQL,
+	.decoding = "decoding a cached MySQL result",
+	.plan = mx_plan,
+	.key = mx_key,
+	.can_hit = mx_can_hit,
+	.decode = mx_decode,
+	.serve = mx_serve,
+	.miss = mx_miss,
+	.run = mx_run,
+	.fill = mx_fill,
+	.after = mx_after,
+};
+
 int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_run_fn fn,
 		int arg, int send_only)
 {
-	uint64_t t0 = cap_precise_ns();
 	MYSQL *m = mc->m;
 	if (CAP_UNLIKELY(mc->pend && !mc->sq_hit && m->status == MYSQL_STATUS_GET_RESULT)) {
 		/* a hit the program has not read: Connector/C refuses another command ("commands
@@ -277,107 +250,10 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 		return rc;
 	}
 	cap_my_stmt_start(rt, mc);
-	cap_sql_info *info = cap_sess_info();
-	cap_plan plan;
-	cap_my_plan(rt, mc, sql, len, info, &plan);
-	unsigned char kbuf[1024];
-	cap_keymat km;
-	cap_key key;
-	int keyed = 0;
-	if (plan.act == CAP_ACT_CACHE) {
-		cap_keymat_init(&km, kbuf, sizeof(kbuf));
-		keyed = my_key(mc, sql, len, MY_PROTO_TEXT, &km, &key) == CAP_OK;
-		if (keyed && plan.can_hit && cap_my_can_serve(m) && cap_my_session_alive(mc, cap_now_ns()) &&
-		    (!send_only || can_wake(m))) {
-			my_hit h = { NULL, 0 };
-			int r = cap_engine_get(rt->engine, &key, cap_my_hit_cb, &h);
-			if ((r == CAP_HIT_L1 || r == CAP_HIT_L2) && send_only &&
-			    CAP_REAL(m->methods->db_command(m, COM_PING, NULL, 0, 1, NULL)) != 0) {
-				cap_my_free_res(h.res); /* the connection failed: the real send says so */
-				r = CAP_MISS;
-			}
-			if (r == CAP_HIT_L1 || r == CAP_HIT_L2) {
-				cap_keymat_done(&km);
-				mc->pend = h.res;
-				if (send_only) {
-					/* mysql_read_query_result reads the ping's answer, then
-					 * reports the hit */
-					mc->sq_hit = 1;
-					mc->sq_status = h.status;
-				} else {
-					cap_my_set_hit_state(m, h.res->field_count);
-					cap_my_set_hit_status(m, h.status);
-					/* a result waits to be read, as after the real query */
-					if (h.res->field_count)
-						m->status = MYSQL_STATUS_GET_RESULT;
-					cap_sess_stmt_end(&mc->sess, info, &plan, 1, cap_my_server_in_trans(m));
-				}
-				cap_my_replay_note(mc, sql, len);
-				cap_my_record(r == CAP_HIT_L1 ? CAP_PATH_HIT_L1 : CAP_PATH_HIT_L2, &plan,
-					  info, sql, len, t0);
-				return 0;
-			}
-			if (r < 0)
-				cap_fail_open("decoding a cached MySQL result", r);
-		}
-		if (!keyed) {
-			cap_keymat_done(&km);
-			plan.act = CAP_ACT_PASS;
-			plan.reason = CAP_REASON_internal;
-		}
-	}
-	cap_my_miss_deps(rt, mc, info, &plan);
-	if (send_only) {
-		if (mc->sq_info == NULL)
-			mc->sq_info = malloc(sizeof(*mc->sq_info));
-		mc->sq_sql = mc->sq_info ? malloc(len + 1) : NULL;
-		if (mc->sq_sql == NULL) {
-			if (keyed)
-				cap_keymat_done(&km);
-			cap_fail_open("tracking mysql_send_query", CAP_ENOMEM);
-			cap_engine_bump_db(rt->engine, mc->sess.scope);
-			mc->sess.disabled = 1;
-			return CAP_REAL(fn(m, sql, (unsigned long)len, arg));
-		}
-		memcpy(mc->sq_sql, sql, len);
-		mc->sq_sql[len] = '\0';
-		mc->sq_len = len;
-		memcpy(mc->sq_info, info, sizeof(*info));
-		mc->sq_plan = plan;
-		mc->sq_t0 = t0;
-		mc->sq_keyed = 0;
-		if (keyed && plan.can_fill) {
-			cap_my_remember_fill(mc, &key, &plan);
-			mc->sq_keyed = mc->fill;
-			mc->fill = 0;
-		}
-		if (keyed)
-			cap_keymat_done(&km);
-		int rc = CAP_REAL(fn(m, sql, (unsigned long)len, arg));
-		if (rc != 0) {
-			cap_my_after(rt, mc, mc->sq_info, &mc->sq_plan, sql, len, 0);
-			free(mc->sq_sql);
-			mc->sq_sql = NULL;
-			return rc;
-		}
-		mc->sq_active = 1;
-		return rc;
-	}
-	int rc = CAP_REAL(fn(m, sql, (unsigned long)len, arg));
-	int ok = rc == 0;
-	if (plan.act == CAP_ACT_CACHE) {
-		if (ok && m->field_count > 0 && plan.can_fill && keyed)
-			cap_my_remember_fill(mc, &key, &plan);
-		else if (!ok)
-			plan.reason = CAP_REASON_error;
-		cap_keymat_done(&km);
-	}
-	cap_my_after(rt, mc, info, &plan, sql, len, ok);
-	cap_my_record(plan.act == CAP_ACT_CACHE ? CAP_PATH_MISS : cap_my_pass_path(&plan), &plan,
-		      info, sql, len, t0);
-	if (plan.act == CAP_ACT_CACHE)
-		cap_stats_log_tick();
-	return rc;
+	my_x c = { .x = { .port = &my_text_port, .rt = rt, .sql = sql, .sql_len = len },
+		   .mc = mc, .fn = fn, .arg = arg, .send_only = send_only };
+	cap_exec_run(&c.x);
+	return c.rc;
 }
 
 CAP_EXPORT int mysql_real_query(MYSQL *m, const char *q, unsigned long length)

@@ -15,8 +15,10 @@
  */
 #include "hooks/mysql_conn.h"
 #include "hooks/mysql_result.h"
-#include "hooks/mysql_stmt.h"
+#include "hooks/mysql_stmt_hit.h"
 #include "hooks/mysql_text.h"
+#include "hooks/exec.h"
+#include "hooks/mysql_plan.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -77,8 +79,8 @@ CAP_EXPORT my_bool mysql_read_query_result(MYSQL *m)
 			mc->fill_plan = *plan;
 	}
 	cap_my_after(rt, mc, mc->sq_info, plan, mc->sq_sql, mc->sq_len, ok);
-	cap_my_record(plan->act == CAP_ACT_CACHE ? CAP_PATH_MISS : cap_my_pass_path(plan), plan,
-		      mc->sq_info, mc->sq_sql, mc->sq_len, mc->sq_t0);
+	cap_exec_record(CAP_DIALECT_MYSQL, cap_exec_end_path(plan), plan, mc->sq_info->digest,
+			mc->sq_sql, mc->sq_len, mc->sq_t0);
 	free(mc->sq_sql);
 	mc->sq_sql = NULL;
 	mc->sq_active = 0;

@@ -1,8 +1,7 @@
 /*
- * mysql_conn.c - the Connector/C hooks' per-connection state: a small hash table keyed by the
- * MYSQL pointer, an entry created at the connection's first statement and dropped by
- * mysql_close. A thread-local one-entry cache validated by a global epoch keeps the table's
- * mutex off the hit path (as in pq.c).
+ * mysql_conn.c - the Connector/C hooks' per-connection state, in the connection table of
+ * hooks/conntab keyed by the MYSQL pointer: an entry created at the connection's first
+ * statement and dropped by mysql_close.
  *
  * The state describes one server session: a change of user, a reset, or a reconnect made
  * inside the client library (MYSQL_OPT_RECONNECT, seen as a new thread id) starts it over;
@@ -22,23 +21,22 @@
 #include <string.h>
 #include <strings.h>
 
-static my_conn *my_table[MY_BUCKETS];
-static pthread_mutex_t my_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t my_epoch = 1;
-static pthread_once_t my_fork_once = PTHREAD_ONCE_INIT;
-
-static __thread struct {
-	MYSQL *m;
-	my_conn *mc;
-	uint64_t epoch;
-} my_tls __attribute__((tls_model("initial-exec")));
+static cap_conn_link *my_create(const void *m);
+static void my_fork_setup(void);
+cap_conntab cap_my_tab = CAP_CONNTAB_INIT(my_fork_setup, my_create);
+__thread cap_conntab_tls cap_my_tls __attribute__((tls_model("initial-exec")));
 
 pthread_mutex_t cap_my_st_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void my_prefork(void)
 {
-	pthread_mutex_lock(&my_lock);
+	cap_conntab_lock(&cap_my_tab);
 	pthread_mutex_lock(&cap_my_st_lock);
+}
+
+static void my_disable(cap_conn_link *e)
+{
+	((my_conn *)e)->sess.disabled = 1;
 }
 
 /* After fork() parent and child share every connection open at the time: either may
@@ -46,21 +44,13 @@ static void my_prefork(void)
  * still invalidate). Connections opened later are each side's own. */
 static void my_postfork(void)
 {
-	for (size_t b = 0; b < MY_BUCKETS; b++)
-		for (my_conn *mc = my_table[b]; mc; mc = mc->next)
-			mc->sess.disabled = 1;
+	cap_conntab_each(&cap_my_tab, my_disable);
 	pthread_mutex_unlock(&cap_my_st_lock);
-	pthread_mutex_unlock(&my_lock);
+	cap_conntab_unlock(&cap_my_tab);
 }
 static void my_fork_setup(void)
 {
 	cap_fork_register(CAP_FORK_MYSQL, my_prefork, my_postfork, my_postfork);
-}
-
-size_t cap_my_bucket(const void *p)
-{
-	uintptr_t v = (uintptr_t)p;
-	return (size_t)((v >> 4) ^ (v >> 14)) & (MY_BUCKETS - 1);
 }
 
 /* One invalidation scope for every MySQL database (hooks/mysql.c: "Database scope"). */
@@ -138,52 +128,22 @@ void cap_my_stmt_reset(my_conn *mc)
 	}
 }
 
-my_conn *cap_my_find(MYSQL *m, int create)
+/* A new connection's state (the table's create function, under its lock). */
+static cap_conn_link *my_create(const void *key)
 {
-	uint64_t ep = __atomic_load_n(&my_epoch, __ATOMIC_ACQUIRE);
-	if (my_tls.m == m && my_tls.epoch == ep && my_tls.mc)
-		return my_tls.mc;
-	pthread_once(&my_fork_once, my_fork_setup);
-	pthread_mutex_lock(&my_lock);
-	size_t b = cap_my_bucket(m);
-	my_conn *mc = my_table[b];
-	while (mc && mc->m != m)
-		mc = mc->next;
-	if (mc == NULL && create) {
-		mc = calloc(1, sizeof(*mc));
-		if (mc) {
-			mc->m = m;
-			cap_buf_init(&mc->fill_key, 0);
-			cap_buf_init(&mc->replay, 0);
-			sess_setup(mc);
-			mc->next = my_table[b];
-			my_table[b] = mc;
-		}
-	}
-	ep = __atomic_load_n(&my_epoch, __ATOMIC_ACQUIRE);
-	pthread_mutex_unlock(&my_lock);
-	if (mc) {
-		my_tls.m = m;
-		my_tls.mc = mc;
-		my_tls.epoch = ep;
-	}
-	return mc;
+	my_conn *mc = calloc(1, sizeof(*mc));
+	if (mc == NULL)
+		return NULL;
+	mc->m = (MYSQL *)key;
+	cap_buf_init(&mc->fill_key, 0);
+	cap_buf_init(&mc->replay, 0);
+	sess_setup(mc);
+	return &mc->link;
 }
 
 void cap_my_remove(MYSQL *m)
 {
-	pthread_once(&my_fork_once, my_fork_setup);
-	pthread_mutex_lock(&my_lock);
-	my_conn **pp = &my_table[cap_my_bucket(m)];
-	while (*pp && (*pp)->m != m)
-		pp = &(*pp)->next;
-	my_conn *mc = *pp;
-	if (mc)
-		*pp = mc->next;
-	__atomic_add_fetch(&my_epoch, 1, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&my_lock);
-	if (my_tls.m == m)
-		my_tls.m = NULL;
+	my_conn *mc = (my_conn *)cap_conntab_remove(&cap_my_tab, &cap_my_tls, m);
 	if (mc == NULL)
 		return;
 	cap_my_stmt_reset(mc);
@@ -242,4 +202,14 @@ CAP_COLD void cap_my_no_state_bump(const cap_rt *rt, const char *sql, size_t len
 	cap_sql_info *info = cap_sess_info();
 	if (sql == NULL || cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info) != CAP_SQL_READ)
 		cap_engine_bump_all(rt->engine);
+}
+
+/* Does a case-insensitive needle occur in s[0..n)? */
+int cap_my_has_word(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, needle, k) == 0)
+			return 1;
+	return 0;
 }

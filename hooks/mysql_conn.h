@@ -6,6 +6,7 @@
 #ifndef CAP_MYSQL_CONN_H
 #define CAP_MYSQL_CONN_H
 
+#include "hooks/conntab.h"
 #include "hooks/mysql_catalog.h"
 #include "hooks/mysql_real.h"
 #include "hooks/session.h"
@@ -16,11 +17,8 @@
 
 #define CAP_EXPORT __attribute__((visibility("default")))
 
-/* Buckets of the connection table and of the prepared statements' table (hooks/mysql_stmt). */
-#define MY_BUCKETS 1024
-
 typedef struct my_conn {
-	struct my_conn *next;
+	cap_conn_link link;      /* first: the table's chain, keyed by m */
 	MYSQL *m;
 	cap_sess sess;
 	cap_mycat *cat;
@@ -64,11 +62,15 @@ typedef struct my_conn {
  * connection table's, so that neither is copied half-changed. */
 extern pthread_mutex_t cap_my_st_lock;
 
-/* cap_my_bucket - the table bucket of a MYSQL or MYSQL_STMT pointer. */
-size_t cap_my_bucket(const void *p);
+extern cap_conntab cap_my_tab;
+extern __thread cap_conntab_tls cap_my_tls __attribute__((tls_model("initial-exec")));
+
 /* cap_my_find - the state of m (created when create and absent); NULL when there is none (or
- * no memory). No lock on the repeated case (a thread-local entry validated by an epoch). */
-my_conn *cap_my_find(MYSQL *m, int create);
+ * no memory). No lock on the repeated case (hooks/conntab). */
+static inline my_conn *cap_my_find(MYSQL *m, int create)
+{
+	return (my_conn *)cap_conntab_find(&cap_my_tab, &cap_my_tls, m, create);
+}
 /* cap_my_remove - m is being closed: drop its state. */
 void cap_my_remove(MYSQL *m);
 /* cap_my_fix_scope - put back the one invalidation scope of every MySQL database. */
@@ -87,6 +89,8 @@ void cap_my_stmt_start(const cap_rt *rt, my_conn *mc);
 void cap_my_forget_session(const cap_rt *rt, my_conn *mc, int rolled_back);
 /* cap_my_reconnected - the same, when the thread id shows the library reconnected. */
 void cap_my_reconnected(const cap_rt *rt, my_conn *mc);
+/* cap_my_has_word - does a case-insensitive needle occur in s[0..n)? */
+int cap_my_has_word(const char *s, size_t n, const char *needle);
 /* cap_my_no_state_bump - no state for a connection (no memory): invalidate everything
  * unless sql is known to be a plain read. */
 void cap_my_no_state_bump(const cap_rt *rt, const char *sql, size_t len);

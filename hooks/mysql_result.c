@@ -16,7 +16,6 @@
  */
 #include "hooks/mysql_result.h"
 #include "hooks/mysql_codec.h"
-#include "hooks/mysql_text.h"
 
 #include <string.h>
 

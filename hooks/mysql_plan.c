@@ -1,0 +1,157 @@
+/*
+ * mysql_plan.c - before and after one MySQL statement, text or prepared (mysql_plan.h).
+ *
+ * Before: a reconnect inside the client library (a new thread id) starts the session's state
+ * over; the statement is classified (MySQL dialect); a cacheable read on a session whose
+ * settings are unknown reads them back first (hooks/mysql_probe); the catalog vets what it
+ * reaches; the policy (hooks/session) decides; a system schema as the current database, LOCK
+ * TABLES, sql_auto_is_null or settings still unknown keep it out of the cache.
+ *
+ * After: the policy's bookkeeping (cap_sess_after, cap_sess_stmt_end), and what only the
+ * MySQL text shows: USE of a system schema, LOCK/UNLOCK TABLES, DDL on a temporary table,
+ * code that may have made temporary tables of any name, a multi-result statement that goes
+ * on writing while the program reads.
+ */
+#include "hooks/mysql_plan.h"
+#include "hooks/mysql_probe.h"
+#include "hooks/mysql_result.h"
+#include "cache/sqlmemo.h"
+
+#include <string.h>
+#include <strings.h>
+
+void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap_sql_info *info,
+		 cap_plan *plan)
+{
+	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
+		cap_my_reconnected(rt, mc);
+	cap_sql_classify_memo(CAP_DIALECT_MYSQL, sql, len, info);
+	int unknown = 0;
+	/* a read whose functions the rules may declare safe is cacheable too */
+	if (CAP_UNLIKELY(mc->sess.probe_need) &&
+	    (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE)) {
+		unknown = !cap_my_probe(mc);
+		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
+			cap_my_reconnected(rt, mc); /* the probe itself reconnected */
+			unknown = 1;
+		}
+	}
+	cap_mycat *cat = mc->cat;
+	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
+	    info->kind == CAP_SQL_WRITE)
+		cat = cap_mycat_get(rt, mc->m, &mc->sess, &mc->cat);
+	if (CAP_UNLIKELY(mc->cs_seen != (const void *)mc->m->charset))
+		cap_my_refresh_params(mc);
+	cap_sess_stmt_begin(&mc->sess, cap_my_server_in_trans(mc->m));
+	cap_sess_plan(rt, &mc->sess, info, cap_my_in_txn_before(mc->m), &cap_mycat_ops, cat, plan);
+	if (plan->act == CAP_ACT_CACHE &&
+	    CAP_UNLIKELY(mc->sysdb || mc->locked || mc->auto_is_null || unknown)) {
+		/* unqualified names are the server's live tables; under LOCK TABLES a table not
+		 * locked must fail as it would on the server */
+		plan->act = CAP_ACT_PASS;
+		plan->can_hit = plan->can_fill = 0;
+		plan->reason = mc->locked ? CAP_REASON_locking
+					  : mc->sysdb ? CAP_REASON_syscatalog : CAP_REASON_session;
+	}
+	if (CAP_UNLIKELY(mc->replay_on))
+		cap_my_replay_before(mc, info, sql, len);
+}
+
+/* LOCK TABLE(S) (1), UNLOCK TABLE(S) (-1), or neither (0), after blanks and comments. */
+static int lock_stmt(const char *sql, size_t len)
+{
+	size_t i = 0;
+	for (;;) {
+		while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
+			i++;
+		if (i + 1 < len && sql[i] == '/' && sql[i + 1] == '*' && (i + 2 >= len || sql[i + 2] != '!')) {
+			const char *e = memmem(sql + i + 2, len - i - 2, "*/", 2);
+			if (e == NULL)
+				return 0;
+			i = (size_t)(e - sql) + 2;
+			continue;
+		}
+		break;
+	}
+	int r = 1;
+	if (len - i >= 6 && strncasecmp(sql + i, "unlock", 6) == 0) {
+		r = -1;
+		i += 6;
+	} else if (len - i >= 4 && strncasecmp(sql + i, "lock", 4) == 0) {
+		i += 4;
+	} else {
+		return 0;
+	}
+	if (i >= len || !(sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
+		return 0;
+	while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
+		i++;
+	return len - i >= 5 && strncasecmp(sql + i, "table", 5) == 0 ? r : 0;
+}
+
+/* Does a DDL statement name a temporary table of this session (ALTER TABLE tmp RENAME TO
+ * items, RENAME TABLE tmp TO items)? Then which names are temporary is not known. */
+static int ddl_touches_temp(const cap_sess *s, const cap_sql_info *info)
+{
+	for (uint16_t i = 0; i < info->nwrite; i++) {
+		const cap_sql_name *w = &info->write[i];
+		for (uint32_t t = 0; t < s->ntemps; t++)
+			if (strlen(s->temps[t]) == w->name_len &&
+			    strncasecmp(s->temps[t], info->names + w->name_off, w->name_len) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* Bookkeeping after a statement ran on the server. */
+void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const cap_plan *plan,
+		  const char *sql, size_t len, int ok)
+{
+	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
+		cap_my_reconnected(rt, mc); /* the statement ran in a new session: no fill */
+	mc->contact_ns = cap_now_ns();
+	/* the rest of a multi-statement string still runs: its marker stays until the last
+	 * result (mysql_next_result) */
+	mc->sess.mark_keep = (mc->m->server_status & SERVER_MORE_RESULTS_EXIST) &&
+			     plan->act != CAP_ACT_CACHE && info->kind != CAP_SQL_READ &&
+			     info->kind != CAP_SQL_EMPTY;
+	cap_sess_after(rt, &mc->sess, info, plan, sql, len, ok, cap_my_server_in_trans(mc->m),
+		       &cap_mycat_ops, mc->cat);
+	cap_sess_stmt_end(&mc->sess, info, plan, ok, cap_my_server_in_trans(mc->m));
+	if (CAP_UNLIKELY(info->kind != CAP_SQL_READ && info->kind != CAP_SQL_WRITE)) {
+		if (ok && (info->flags & CAP_SQLF_USE_DB))
+			mc->sysdb = cap_my_is_sysdb(info->names + info->db.name_off, info->db.name_len);
+		if (info->kind == CAP_SQL_UTILITY && ok) {
+			int l = lock_stmt(sql, len);
+			if (l)
+				mc->locked = l > 0;
+		}
+		if (info->kind == CAP_SQL_DDL && mc->sess.ntemps && !(info->flags & CAP_SQLF_TEMP) &&
+		    ddl_touches_temp(&mc->sess, info))
+			mc->sess.disabled = 1;
+		/* code we cannot read (a procedure, a prepared SQL statement) or a compound
+		 * statement may have created temporary tables of any name: the server offers no
+		 * way to list them */
+		if (info->kind == CAP_SQL_OTHER &&
+		    (cap_my_has_word(sql, len, "temporary") || cap_my_has_word(sql, len, "call") ||
+		     cap_my_has_word(sql, len, "execute")))
+			mc->sess.disabled = 1;
+	}
+	cap_my_fix_scope(mc);
+	/* a multi-statement string or a CALL goes on running while the program reads its
+	 * results: whatever may write is bumped again at each mysql_next_result */
+	if ((mc->m->server_status & SERVER_MORE_RESULTS_EXIST) && plan->act != CAP_ACT_CACHE &&
+	    info->kind != CAP_SQL_READ && info->kind != CAP_SQL_EMPTY)
+		mc->multi_dirty = 1;
+}
+
+/* cap_my_miss_deps - a cacheable read missed and is about to be sent: read the generations its
+ * entry will depend on now (DESIGN.md contract point 5); hits never pay for this. */
+void cap_my_miss_deps(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, cap_plan *plan)
+{
+	if (plan->act == CAP_ACT_CACHE && plan->can_fill) {
+		cap_my_orphans(rt, mc);
+		cap_sess_deps(rt, &mc->sess, info, &cap_mycat_ops, mc->cat, plan);
+	}
+}
+

@@ -1,0 +1,231 @@
+/*
+ * pq_conn.h - what the libpq hooks' files share (hooks/pq*.c): a connection's state, a call's
+ * arguments, the connection table, and the functions one file offers the others.
+ *
+ *   pq_conn.c   the state: the table (hooks/conntab), notice forwarding, the session's
+ *               identity, reported parameters, transaction status
+ *   pq_prep.c   prepared statements: the records, the unnamed statement
+ *   pq_probe.c  queries of ours on the program's connection: the session read-back,
+ *               catalog loading, LISTEN state, dead writers' orphaned markers
+ *   pq_sync.c   the query driver's port (hooks/exec) and the synchronous path
+ *   pq_async.c  the asynchronous API: held hits, the nonblocking ghost, statements in
+ *               flight, pipeline mode
+ *   pq.c        the overview, and the interposed functions that are not the asynchronous
+ *               API's: PQexec*, PQprepare, the describe calls, the connection's life
+ *
+ * Each file calls only the files listed before it. Each function's comment is at its
+ * definition.
+ */
+#ifndef CAP_PQ_CONN_H
+#define CAP_PQ_CONN_H
+
+#include "hooks/conntab.h"
+#include "hooks/exec.h"
+#include "hooks/pq_catalog.h"
+#include "hooks/pq_codec.h"
+#include "hooks/pq_real.h"
+#include "hooks/session.h"
+#include "cache/cap.h"
+#include "preload/resolve.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CAP_EXPORT __attribute__((visibility("default")))
+
+typedef struct pq_prep {
+	struct pq_prep *next;
+	char *name;
+	char *sql;
+	int nparams;
+	Oid *types; /* nparams entries, or NULL */
+	int stale;  /* "" only: the server's unnamed statement is not this one (a hit stood in for
+		     * the program's PQexecParams, or a simple query of ours destroyed it); it is
+		     * prepared again before the program uses it (cap_pq_unnamed_restore) */
+} pq_prep;
+
+/* A connection's session state is read back at least this often (at its next statement
+ * after that): a configuration reload made elsewhere changes settings no report shows. */
+#define CAP_PQ_REPROBE_NS (60ull * 1000000000ull)
+
+/* pq_conn.listening */
+enum { LISTEN_NO = 0, LISTEN_YES, LISTEN_MAYBE /* ran LISTEN/UNLISTEN or code we cannot see:
+						* asked from the server before the next hit */ };
+
+typedef struct pq_conn {
+	cap_conn_link link;        /* first: the table's chain, keyed by conn */
+	PGconn *conn;
+	cap_sess sess;
+	int params_dirty;          /* re-read ParameterStatus before the next lookup */
+	uint64_t params_h;         /* their hash when last read (0: not yet) */
+	uint64_t probe_ns;         /* cap_now_ns of the last read-back */
+	uint64_t orphan_next;      /* cap_pq_orphans asks the server again from then on */
+	cap_pqcat *cat;            /* current, or NULL */
+	cap_pqcat *last;           /* the one before, while no current one could be had */
+	struct pq_rx *rx;          /* notice forwarding (outlives this state: see pq_rx) */
+	int standby;               /* the server is a hot standby: never fill from it */
+	int unnamed_live;          /* the server may hold an unnamed prepared statement the
+				    * program made (its last such call used the extended protocol) */
+	int pipe_cluster;          /* a pipeline sent something that may change roles or
+				    * databases: bump the server at each sync point */
+	/* a pending hit of the asynchronous API */
+	int pend;                  /* 1 while a cached answer is being handed out */
+	int pend_empty;            /* blocking, PQsocket asked: an empty query was sent for it */
+	int pend_single;           /* single-row mode was asked for */
+	int pend_row, pend_rows;   /* next row to hand out in single-row mode */
+	int pend_done;             /* the final result went out; next PQgetResult gives NULL */
+	int pend_l2;
+	int pend_followed;     /* the plan's followed (stats) */
+	uint64_t pend_t0, pend_shape;
+	cap_buf pend_val;
+	/* nonblocking hits: an empty query of ours is outstanding (see ghost_cover) */
+	int ghost;
+	PGTransactionStatusType ghost_txn; /* the transaction status it was sent in */
+	/* a statement in flight on the asynchronous API (miss, write, or prepare) */
+	int fl_active;
+	int fl_ok;
+	int fl_fill;
+	int fl_results;
+	unsigned fl_notices;
+	uint64_t fl_t0;
+	cap_plan fl_plan;
+	cap_sql_info *fl_info;     /* allocated on first use */
+	char *fl_sql;
+	size_t fl_sql_len;
+	cap_buf fl_key;            /* key material of a miss to fill */
+	cap_hash fl_hash;
+	pq_prep *fl_prep;          /* PQsendPrepare awaiting its result */
+	/* prepared statements, by name ("" is the unnamed one) */
+	pq_prep *preps;
+	int pipe_dirty;            /* a pipeline sent something that may write */
+	int listening;             /* LISTEN_*: a listening connection gets no hits (they would
+				    * not deliver the notifications a round trip reads) */
+} pq_conn;
+
+/* Our notice receiver counts notices (a miss that drew one is not stored) and forwards them
+ * to the program's receiver. Every PGresult of the connection keeps a copy of the receiver and
+ * its argument, and a program may touch such a result after PQfinish, so the argument is a
+ * small record that is never freed: records of finished connections are kept on a list (still
+ * reachable) and not reused, since old results may still point at them. */
+typedef struct pq_rx {
+	struct pq_rx *next;
+	PQnoticeReceiver app;
+	void *app_arg;
+	unsigned notices;
+	int mute;                  /* our own probe runs: the program sees none of its notices */
+} pq_rx;
+
+typedef struct pq_call {
+	const char *sql;        /* NULL: a prepared statement we do not know */
+	size_t sql_len;
+	const char *stmt_name;  /* prepared statements */
+	int nparams;
+	const Oid *types;
+	const char *const *values;
+	const int *lengths;
+	const int *formats;
+	int result_format;
+	int extended;           /* sent with the extended protocol (replaces the unnamed statement) */
+	int ntypes;             /* entries in types (may be fewer than nparams) */
+} pq_call;
+
+typedef PGresult *(*pq_sync_fn)(PGconn *conn, const pq_call *call);
+typedef int (*pq_send_fn)(PGconn *conn, const pq_call *call);
+
+typedef struct pq_x {
+	cap_exec x;
+	pq_conn *pc;
+	const pq_call *call;
+	pq_sync_fn run;          /* sync */
+	pq_send_fn send;         /* async */
+	PGresult *res;           /* sync: the program's answer */
+	pq_prep *up;             /* sync: the unnamed statement a hit stands in for */
+	unsigned notices;        /* notices before a miss ran (one that drew one is not stored) */
+	int sent;                /* async: what PQsendQuery* returned */
+} pq_x;
+
+/* ---- pq_conn.c: the state ---------------------------------------------------------------- */
+
+extern cap_conntab cap_pq_tab;
+extern __thread cap_conntab_tls cap_pq_tls __attribute__((tls_model("initial-exec")));
+/* Set while a query of ours runs on the program's connection: its notices are ours. */
+extern __thread int cap_pq_quiet __attribute__((tls_model("initial-exec")));
+
+unsigned cap_pq_rx_count(const pq_conn *pc);
+void cap_pq_prep_free(pq_prep *p);
+void cap_pq_preps_clear(pq_conn *pc);
+void cap_pq_preps_forget(pq_conn *pc);
+void cap_pq_pend_clear(pq_conn *pc);
+void cap_pq_fl_clear(pq_conn *pc);
+void cap_pq_forget_session(pq_conn *pc);
+void cap_pq_remove(PGconn *conn);
+void cap_pq_refresh_params(pq_conn *pc);
+int cap_pq_in_txn_now(const pq_conn *pc);
+int cap_pq_pipeline_on(const PGconn *conn);
+
+/* ---- pq_prep.c: prepared statements ------------------------------------------------------ */
+
+pq_prep *cap_pq_prep_find(pq_conn *pc, const char *name);
+void cap_pq_prep_drop(pq_conn *pc, const char *name);
+void cap_pq_prep_add(pq_conn *pc, pq_prep *p);
+int cap_pq_mentions_prepared(const char *sql, size_t len);
+int cap_pq_mentions_listen(const char *sql, size_t len);
+void cap_pq_unnamed_stale(pq_conn *pc);
+void cap_pq_track_unnamed(pq_conn *pc, const pq_call *call);
+pq_prep *cap_pq_unnamed_hit_prep(const pq_call *call);
+void cap_pq_unnamed_hit(pq_conn *pc, pq_prep *p);
+PGresult *cap_pq_unnamed_restore(pq_conn *pc);
+void cap_pq_prepared_call(pq_conn *pc, pq_call *call, const char *name, int nParams,
+	const char *const *values, const int *lengths, const int *formats, int resultFormat);
+pq_prep *cap_pq_prep_new(const char *name, const char *sql, int nparams, const Oid *types);
+
+/* ---- pq_probe.c: queries of ours on the program's connection ------------------------------ */
+
+CAP_COLD void cap_pq_probe(pq_conn *pc, const pq_call *call);
+int cap_pq_listening_now(pq_conn *pc);
+CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc);
+cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info);
+int cap_pq_hit_allowed(pq_conn *pc);
+
+/* ---- pq_sync.c: the driver's port and the synchronous path ------------------------------- */
+
+cap_pqcat *cap_pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call, cap_sql_info *info,
+	cap_plan *plan);
+int cap_pq_result_ok(const PGresult *r);
+void cap_pq_fill(const cap_rt *rt, const cap_key *key, cap_plan *plan, const PGresult *res);
+void cap_pq_info_copy(cap_sql_info *dst, const cap_sql_info *src);
+void cap_pq_after(const cap_rt *rt, pq_conn *pc, const pq_call *call, const cap_sql_info *info,
+	const cap_plan *plan, int ok);
+void cap_pqx_plan(cap_exec *x);
+int cap_pqx_key(cap_exec *x, cap_keymat *km);
+void cap_pqx_miss(cap_exec *x);
+void cap_pqx_after(cap_exec *x);
+PGresult *cap_pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_sync_fn fn);
+
+/* ---- pq_async.c: the asynchronous API ---------------------------------------------------- */
+
+void cap_pq_ghost_drain(pq_conn *pc);
+void cap_pq_ghost_settle(PGconn *conn);
+int cap_pq_settle_inflight(const cap_rt *rt, pq_conn *pc);
+void cap_pq_drop_inflight(const cap_rt *rt, pq_conn *pc);
+
+/* cap_pq_find - the state of conn, created when create is set; NULL if none / no memory. */
+static inline pq_conn *cap_pq_find(PGconn *conn, int create)
+{
+	return (pq_conn *)cap_conntab_find(&cap_pq_tab, &cap_pq_tls, conn, create);
+}
+
+/* Common entry test: 1 when the call must go straight to the real function. */
+static inline int cap_pq_bypass(const cap_rt **rtp)
+{
+	if (cap_guard || !cap_pq_resolve())
+		return 1;
+	const cap_rt *rt = cap_rt_get();
+	if (!rt->invalidating)
+		return 1;
+	*rtp = rt;
+	return 0;
+}
+
+#endif
