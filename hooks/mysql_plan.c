@@ -57,38 +57,6 @@ void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap
 		cap_my_replay_before(mc, info, sql, len);
 }
 
-/* LOCK TABLE(S) (1), UNLOCK TABLE(S) (-1), or neither (0), after blanks and comments. */
-static int lock_stmt(const char *sql, size_t len)
-{
-	size_t i = 0;
-	for (;;) {
-		while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
-			i++;
-		if (i + 1 < len && sql[i] == '/' && sql[i + 1] == '*' && (i + 2 >= len || sql[i + 2] != '!')) {
-			const char *e = memmem(sql + i + 2, len - i - 2, "*/", 2);
-			if (e == NULL)
-				return 0;
-			i = (size_t)(e - sql) + 2;
-			continue;
-		}
-		break;
-	}
-	int r = 1;
-	if (len - i >= 6 && strncasecmp(sql + i, "unlock", 6) == 0) {
-		r = -1;
-		i += 6;
-	} else if (len - i >= 4 && strncasecmp(sql + i, "lock", 4) == 0) {
-		i += 4;
-	} else {
-		return 0;
-	}
-	if (i >= len || !(sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
-		return 0;
-	while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
-		i++;
-	return len - i >= 5 && strncasecmp(sql + i, "table", 5) == 0 ? r : 0;
-}
-
 /* Does a DDL statement name a temporary table of this session (ALTER TABLE tmp RENAME TO
  * items, RENAME TABLE tmp TO items)? Then which names are temporary is not known. */
 static int ddl_touches_temp(const cap_sess *s, const cap_sql_info *info)
@@ -121,11 +89,6 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 	if (CAP_UNLIKELY(info->kind != CAP_SQL_READ && info->kind != CAP_SQL_WRITE)) {
 		if (ok && (info->flags & CAP_SQLF_USE_DB))
 			mc->sysdb = cap_my_is_sysdb(info->names + info->db.name_off, info->db.name_len);
-		if (info->kind == CAP_SQL_UTILITY && ok) {
-			int l = lock_stmt(sql, len);
-			if (l)
-				mc->locked = l > 0;
-		}
 		if (info->kind == CAP_SQL_DDL && mc->sess.ntemps && !(info->flags & CAP_SQLF_TEMP) &&
 		    ddl_touches_temp(&mc->sess, info))
 			mc->sess.disabled = 1;
@@ -137,6 +100,13 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 		     cap_my_has_word(sql, len, "execute")))
 			mc->sess.disabled = 1;
 	}
+	/* table locks in any spelling (executable comments, FLUSH TABLES ... WITH READ LOCK),
+	 * also inside a multi-statement string: a LOCK anywhere in it, even one that failed,
+	 * counts until an UNLOCK alone succeeds */
+	if (CAP_UNLIKELY(info->flags & CAP_SQLF_LOCK_TABLES))
+		mc->locked = 1;
+	else if (CAP_UNLIKELY(info->flags & CAP_SQLF_UNLOCK_TABLES) && ok)
+		mc->locked = 0;
 	cap_my_fix_scope(mc);
 	/* a multi-statement string or a CALL goes on running while the program reads its
 	 * results: whatever may write is bumped again at each mysql_next_result */

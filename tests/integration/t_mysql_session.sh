@@ -20,7 +20,7 @@ have_root=1
 root_sql -e "SELECT 1" >/dev/null 2>&1 || have_root=0
 
 cap_my_sql <<'SQL'
-DROP TABLE IF EXISTS t_tz, t_w, t_iso, t_rx, t_lock, t_ai, t_ai2, `tables`;
+DROP TABLE IF EXISTS t_tz, t_w, t_iso, t_rx, t_lock, t_mi, t_ai, t_ai2, `tables`;
 DROP SEQUENCE IF EXISTS s_seq;
 DROP FUNCTION IF EXISTS f_w;
 DROP PROCEDURE IF EXISTS p_tmp;
@@ -37,6 +37,7 @@ INSERT INTO t_iso VALUES (1, 1);
 CREATE TABLE t_rx (s VARCHAR(16)) ENGINE=InnoDB;
 INSERT INTO t_rx VALUES (CONCAT('a', CHAR(10), 'b'));
 CREATE TABLE t_lock (a INT) ENGINE=InnoDB;
+CREATE TABLE t_mi (a INT) ENGINE=MyISAM;
 CREATE TABLE t_ai (id INT AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB;
 INSERT INTO t_ai VALUES (1), (2), (3);
 CREATE TABLE t_ai2 (id INT AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB;
@@ -321,6 +322,38 @@ q SELECT COUNT(*) FROM t_lock
 q UNLOCK TABLES
 q SELECT COUNT(*) FROM items
 EOF
+
+# 13b. the same in every spelling the server accepts (mysqldump's executable comments,
+# MariaDB's /*M!...*/, FLUSH TABLES ... WITH READ LOCK): a read of an unlocked table fails
+# with 1100, and under READ LOCAL the locker's view of a MyISAM table (without another
+# session's concurrent insert) is never stored for anyone
+check "LOCK TABLES in an executable comment" <<'EOF'
+q SELECT COUNT(*) FROM items
+q SELECT COUNT(*) FROM items
+q /*!40000 LOCK TABLES t_lock READ */
+q SELECT COUNT(*) FROM items
+q /*!40000 UNLOCK TABLES */
+q SELECT COUNT(*) FROM items
+q /*M!100000 LOCK TABLES t_lock READ */
+q SELECT COUNT(*) FROM items
+q UNLOCK TABLES
+q /*!40101 FLUSH TABLES t_lock WITH READ LOCK */
+q SELECT COUNT(*) FROM items
+q UNLOCK TABLES
+q SELECT COUNT(*) FROM items
+EOF
+reset="TRUNCATE TABLE t_mi"
+check "LOCK TABLES ... READ LOCAL in an executable comment" <<'EOF'
+q SELECT COUNT(*) FROM t_mi
+q /*!40000 LOCK TABLES t_mi READ LOCAL */
+q2 INSERT INTO t_mi VALUES (2)
+q SELECT COUNT(*) FROM t_mi
+q SELECT COUNT(*) FROM t_mi
+q /*!40000 UNLOCK TABLES */
+q2 SELECT COUNT(*) FROM t_mi
+q SELECT COUNT(*) FROM t_mi
+EOF
+reset=
 
 # 6. a temporary table renamed onto a base table's name
 check "temporary table renamed over a base table" <<'EOF'
