@@ -403,6 +403,8 @@ CAP_EXPORT MYSQL *mysql_real_connect(MYSQL *m, const char *host, const char *use
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc)
 		cap_my_forget_session(rt, mc, 0);
+	if (r)
+		cap_my_connected(rt, m);
 	return r;
 }
 

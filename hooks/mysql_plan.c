@@ -13,18 +13,24 @@
  * on writing while the program reads.
  */
 #include "hooks/mysql_plan.h"
+#include "hooks/mysql_init.h"
 #include "hooks/mysql_probe.h"
 #include "hooks/mysql_result.h"
 #include "cache/sqlmemo.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+static void init_account(const cap_rt *rt, my_conn *mc);
 
 void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap_sql_info *info,
 		 cap_plan *plan)
 {
 	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 		cap_my_reconnected(rt, mc);
+	if (CAP_UNLIKELY(mc->init_pending))
+		init_account(rt, mc);
 	cap_sql_classify_memo(CAP_DIALECT_MYSQL, sql, len, info);
 	int unknown = 0;
 	/* a read whose functions the rules may declare safe is cacheable too */
@@ -77,6 +83,8 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 {
 	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 		cap_my_reconnected(rt, mc); /* the statement ran in a new session: no fill */
+	if (CAP_UNLIKELY(mc->init_pending))
+		init_account(rt, mc); /* and the library ran its init commands there first */
 	mc->contact_ns = cap_now_ns();
 	/* the rest of a multi-statement string still runs: its marker stays until the last
 	 * result (mysql_next_result) */
@@ -125,3 +133,46 @@ void cap_my_miss_deps(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, c
 	}
 }
 
+
+/* A new session (connect, reconnect, or a change of user or reset, which the library does not
+ * follow with its init commands: accounting them again only costs) ran the library's init
+ * commands (hooks/mysql_init.c) before anything of the program: each is planned and accounted
+ * as if the program had sent it and it succeeded (mysql_real_connect fails when one fails). A
+ * write bumps what it wrote (again at its transaction's end), a temporary table is the
+ * session's, a SET is read back by the next probe, LOCK TABLES holds. A library that cannot
+ * say what they are: the session caches nothing and anything may have been written. */
+static void init_account(const cap_rt *rt, my_conn *mc)
+{
+	char **cmds;
+	unsigned int n;
+	mc->init_pending = 0;
+	if (!cap_my_init_cmds(mc->m, &cmds, &n)) {
+		mc->sess.disabled = 1;
+		cap_engine_bump_all(rt->engine);
+		return;
+	}
+	if (CAP_LIKELY(n == 0))
+		return;
+	cap_sql_info *info = malloc(sizeof(*info));
+	if (info == NULL) {
+		mc->sess.disabled = 1;
+		cap_engine_bump_all(rt->engine);
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		cap_plan plan;
+		size_t len = cmds[i] ? strlen(cmds[i]) : 0;
+		cap_my_plan(rt, mc, cmds[i] ? cmds[i] : "", len, info, &plan);
+		cap_my_after(rt, mc, info, &plan, cmds[i] ? cmds[i] : "", len, 1);
+	}
+	free(info);
+}
+
+/* cap_my_connected - m has just connected: account the init commands now, before another
+ * process can store what they changed as fresh. */
+void cap_my_connected(const cap_rt *rt, MYSQL *m)
+{
+	my_conn *mc = cap_my_find(m, 1);
+	if (mc && mc->init_pending)
+		init_account(rt, mc);
+}

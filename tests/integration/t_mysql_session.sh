@@ -355,6 +355,47 @@ q SELECT COUNT(*) FROM t_mi
 EOF
 reset=
 
+# 13c. init commands (MYSQL_INIT_COMMAND) run inside mysql_real_connect and again at every
+# reconnect, where no hook sees them: a temporary table made there is the session's (its rows
+# are never stored for, nor served from, the base table's entries), a write made there
+# invalidates what it wrote
+cap_my_sql <<'SQL'
+DROP TABLE IF EXISTS t_init, t_cnt;
+CREATE TABLE t_init (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+INSERT INTO t_init VALUES (1, 10);
+CREATE TABLE t_cnt (id INT PRIMARY KEY, n INT) ENGINE=InnoDB;
+INSERT INTO t_cnt VALUES (1, 0);
+SQL
+tmpinit="CREATE TEMPORARY TABLE t_init (id INT PRIMARY KEY, v INT) SELECT 1 AS id, 777 AS v"
+for who in plain init plain init; do
+	if [ $who = init ]; then set -- MY_SESS_INIT="$tmpinit"; else set --; fi
+	check "init command: temporary table over a base table ($who session)" "$@" <<'EOF'
+q SELECT v FROM t_init WHERE id = 1
+q SELECT v FROM t_init WHERE id = 1
+EOF
+done
+set --
+check "init command: counter read by another process" <<'EOF'
+q SELECT n FROM t_cnt WHERE id = 1
+q SELECT n FROM t_cnt WHERE id = 1
+EOF
+echo "q SELECT 1" | LD_PRELOAD="$CAP_PRELOAD" MY_SESS_INIT="UPDATE t_cnt SET n = n + 1 WHERE id = 1" \
+	timeout -k 5 60 "$client" >/dev/null 2>&1
+check "init command: the write it made is seen by another process" <<'EOF'
+q SELECT n FROM t_cnt WHERE id = 1
+EOF
+reset="UPDATE t_cnt SET n = 0 WHERE id = 1"
+check "init command: run again by a reconnect" MY_SESS_RECONNECT=1 \
+	MY_SESS_INIT="UPDATE t_cnt SET n = n + 1 WHERE id = 1" <<'EOF'
+q SELECT 1
+q2 SELECT n FROM t_cnt WHERE id = 1
+q2 SELECT n FROM t_cnt WHERE id = 1
+kill
+q SET @x = 1
+q2 SELECT n FROM t_cnt WHERE id = 1
+EOF
+reset=
+
 # 6. a temporary table renamed onto a base table's name
 check "temporary table renamed over a base table" <<'EOF'
 q SELECT COUNT(*) FROM items
