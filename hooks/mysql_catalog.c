@@ -58,6 +58,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The graph's flags of this catalog's own (hooks/relgraph.h): CAP_RG_KNOWN is set on every
  * relation information_schema.TABLES or VIEWS lists, CAP_RG_TABLE on base tables of engines
@@ -438,6 +439,32 @@ static enum cap_fn_class ops_func_class(void *cat, const char *name, size_t n)
 static void ops_write_bump(void *cat, cap_engine *e, uint64_t scope, const cap_sql_info *info)
 {
 	cap_rg_engine_bump(&((cap_mycat *)cat)->g, e, scope, info);
+}
+
+/* Is name[0..n) one of s's temporary tables? */
+static int is_temp(const cap_sess *s, const char *name, size_t n)
+{
+	for (uint32_t t = 0; t < s->ntemps; t++)
+		if (strlen(s->temps[t]) == n && strncasecmp(s->temps[t], name, n) == 0)
+			return 1;
+	return 0;
+}
+
+int cap_mycat_write_runs_code(const cap_mycat *c, const cap_sess *s, const cap_sql_info *info)
+{
+	if (info->kind != CAP_SQL_WRITE)
+		return 0;
+	if (c == NULL || info->nwrite == 0)
+		return 1;
+	uint16_t ntemp = 0;
+	for (uint16_t i = 0; i < info->nwrite && s->ntemps; i++)
+		ntemp += (uint16_t)is_temp(s, info->names + info->write[i].name_off,
+					   info->write[i].name_len);
+	if (ntemp == info->nwrite)
+		return 0;
+	/* a write of temporary and base tables at once: the temporary names would count as
+	 * unknown, and that is taken as firing a trigger */
+	return cap_rg_write_reach(&c->g, info, REL_TRIGGERS, NULL, NULL);
 }
 
 static int ops_reads_server_written(void *cat, const cap_sql_info *info)

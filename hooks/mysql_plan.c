@@ -108,6 +108,12 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 		     cap_my_has_word(sql, len, "execute")))
 			mc->sess.disabled = 1;
 	}
+	/* so may a stored function the statement calls (or a view it reads calls) and a trigger
+	 * its write fires, and they may SET any variable, the isolation level too, where no
+	 * text of ours shows it: the connection caches nothing from now on */
+	if (CAP_UNLIKELY(plan->act == CAP_ACT_WRITE) && !mc->sess.disabled &&
+	    (plan->fn_may_write || cap_mycat_write_runs_code(mc->cat, &mc->sess, info)))
+		mc->sess.disabled = 1;
 	/* table locks in any spelling (executable comments, FLUSH TABLES ... WITH READ LOCK),
 	 * also inside a multi-statement string: a LOCK anywhere in it, even one that failed,
 	 * counts until an UNLOCK alone succeeds */

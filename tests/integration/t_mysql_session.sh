@@ -396,6 +396,75 @@ q2 SELECT n FROM t_cnt WHERE id = 1
 EOF
 reset=
 
+# 13d. code the server runs unseen: a stored function or a trigger may create a temporary
+# table shadowing a base table, or SET any variable (the isolation level too). The session's
+# own rows are never stored for anyone nor the others' served to it, and what it reads under
+# the changed settings is never stored as the default settings' answer.
+cap_my_sql <<'SQL'
+DROP TABLE IF EXISTS t5_t, t6_log, t6_n, t7_log, t7_t, t8_log, t8_t;
+DROP FUNCTION IF EXISTS t5_mk;
+CREATE TABLE t5_t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+INSERT INTO t5_t VALUES (1, 10);
+CREATE TABLE t6_log (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+INSERT INTO t6_log VALUES (1, 0);
+CREATE TABLE t6_n (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+INSERT INTO t6_n VALUES (1, 1), (2, 2), (3, 3);
+CREATE TABLE t7_t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+INSERT INTO t7_t VALUES (1, 10);
+CREATE TABLE t7_log (id INT PRIMARY KEY, n INT) ENGINE=InnoDB;
+INSERT INTO t7_log VALUES (1, 0);
+CREATE TABLE t8_t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+INSERT INTO t8_t VALUES (1, 10);
+CREATE TABLE t8_log (id INT PRIMARY KEY, n INT) ENGINE=InnoDB;
+INSERT INTO t8_log VALUES (1, 0);
+DELIMITER //
+CREATE FUNCTION t5_mk() RETURNS INT MODIFIES SQL DATA BEGIN CREATE TEMPORARY TABLE t5_t (id INT PRIMARY KEY, v INT); INSERT INTO t5_t VALUES (1, 777); RETURN 1; END//
+CREATE TRIGGER t6_tr BEFORE UPDATE ON t6_log FOR EACH ROW BEGIN SET div_precision_increment = 12; SET sql_select_limit = 2; END//
+CREATE TRIGGER t7_tr BEFORE UPDATE ON t7_log FOR EACH ROW BEGIN CREATE TEMPORARY TABLE IF NOT EXISTS t7_t (id INT PRIMARY KEY, v INT); INSERT IGNORE INTO t7_t VALUES (1, 888); END//
+CREATE TRIGGER t8_tr BEFORE UPDATE ON t8_log FOR EACH ROW SET SESSION tx_isolation = 'REPEATABLE-READ'//
+DELIMITER ;
+SQL
+check "a stored function makes a temporary table" <<'EOF'
+q SELECT v FROM t5_t WHERE id = 1
+q SELECT t5_mk()
+q SELECT v FROM t5_t WHERE id = 1
+q2 SELECT v FROM t5_t WHERE id = 1
+q2 SELECT v FROM t5_t WHERE id = 1
+q SELECT v FROM t5_t WHERE id = 1
+EOF
+check "a trigger sets session variables (writer)" <<'EOF'
+q SELECT v / 3 FROM t6_n ORDER BY id
+q UPDATE t6_log SET v = v + 1 WHERE id = 1
+q SELECT v / 3 FROM t6_n ORDER BY id
+q SELECT v / 3 FROM t6_n ORDER BY id
+EOF
+check "a trigger sets session variables (another process)" <<'EOF'
+q SELECT v / 3 FROM t6_n ORDER BY id
+EOF
+check "a trigger makes a temporary table (writer)" <<'EOF'
+q UPDATE t7_log SET n = n + 1 WHERE id = 1
+q SELECT v FROM t7_t WHERE id = 1
+q SELECT v FROM t7_t WHERE id = 1
+EOF
+check "a trigger makes a temporary table (another process)" <<'EOF'
+q SELECT v FROM t7_t WHERE id = 1
+q SELECT v FROM t7_t WHERE id = 1
+EOF
+reset="UPDATE t8_t SET v = 10 WHERE id = 1"
+check "a trigger sets the isolation level" <<'EOF'
+q SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED
+q SELECT v FROM t8_t WHERE id = 1
+q UPDATE t8_log SET n = n + 1 WHERE id = 1
+q BEGIN
+q SELECT v FROM t8_t WHERE id = 1
+q2 UPDATE t8_t SET v = 11 WHERE id = 1
+q SELECT v FROM t8_t WHERE id = 1
+q COMMIT
+q2 SELECT v FROM t8_t WHERE id = 1
+q2 SELECT v FROM t8_t WHERE id = 1
+EOF
+reset=
+
 # 6. a temporary table renamed onto a base table's name
 check "temporary table renamed over a base table" <<'EOF'
 q SELECT COUNT(*) FROM items
