@@ -113,6 +113,12 @@ $(BUILD)/tests/test_relgraph: tests/unit/test_relgraph.c $(call obj,hooks/relgra
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,hooks/relgraph.c) $(CORE) -lcriterion -ldl -lm
 
+# The query driver with a port of the test's own (no client library).
+$(BUILD)/tests/test_exec: tests/unit/test_exec.c $(call obj,hooks/exec.c hooks/session.c hooks/session_my.c) $(CORE)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,hooks/exec.c hooks/session.c hooks/session_my.c) $(CORE) -lcriterion -ldl -lm
+
 # Small client programs the integration tests drive: pq_* link libpq, my_* libmysqlclient.
 $(BUILD)/clients/pq_%: tests/clients/pq_%.c
 	@mkdir -p $(dir $@)

@@ -26,6 +26,18 @@ void cap_exec_record(enum cap_dialect d, enum cap_path path, const cap_plan *pla
 	cap_stats_record(&q);
 }
 
+int cap_exec_orphan_due(const cap_rt *rt, const uint64_t server[2], int quiet, uint64_t *next,
+			cap_orphan *o)
+{
+	if (!cap_engine_orphan_find(rt->engine, server, o))
+		return 0;
+	uint64_t now = cap_now_ns();
+	if (now < *next || !quiet)
+		return 0;
+	*next = now + CAP_EXEC_ORPHAN_NS;
+	return 1;
+}
+
 static void record(const cap_exec *x, enum cap_path path)
 {
 	cap_exec_record(x->port->dialect, path, &x->plan, x->sql ? x->info->digest : 0, x->sql,

@@ -26,6 +26,7 @@
 #define CAP_EXEC_H
 
 #include "hooks/session.h"
+#include "cache/cap.h"
 #include "cache/stats.h"
 
 /* What a port's run step says. */
@@ -84,6 +85,21 @@ struct cap_exec_port {
 	void (*after)(cap_exec *x);
 };
 
+/* cap_exec_bypass - every interposed function starts here: 1 when the real function must run
+ * untouched (the re-entrancy guard is up, resolve() cannot find the client library, or
+ * Capacitor is off); else 0 with the runtime in *rtp. */
+static inline __attribute__((always_inline)) int cap_exec_bypass(int (*resolve)(void),
+								 const cap_rt **rtp)
+{
+	if (cap_guard || !resolve())
+		return 1;
+	const cap_rt *rt = cap_rt_get();
+	if (!rt->invalidating)
+		return 1;
+	*rtp = rt;
+	return 0;
+}
+
 /* cap_exec_run - run one statement: x->port, x->rt, x->sql and x->sql_len are set, and x is
  * the first member of the port's context. */
 void cap_exec_run(cap_exec *x);
@@ -101,6 +117,18 @@ static inline enum cap_path cap_exec_end_path(const cap_plan *plan)
 {
 	return plan->act == CAP_ACT_CACHE ? CAP_PATH_MISS : cap_exec_pass_path(plan);
 }
+
+/* A write of a process that died (or closed its connection) before it saw the write's end may
+ * still be run and committed by the server: its tables are not filled until the server says
+ * that session is gone (cache/engine.h, orphans). The ports ask, on a miss, on the program's
+ * own connection where a query of theirs is invisible (quiet), for one orphan of the server
+ * at a time and at most every CAP_EXEC_ORPHAN_NS per connection. */
+#define CAP_EXEC_ORPHAN_NS (50ull * 1000000ull)
+
+/* cap_exec_orphan_due - 1 when the port should ask the server about orphan *o now (an orphan
+ * of server exists, the connection is quiet, its last ask, *next, is old enough: moved on). */
+int cap_exec_orphan_due(const cap_rt *rt, const uint64_t server[2], int quiet, uint64_t *next,
+			cap_orphan *o);
 
 /* cap_exec_record - a statement's line in the statistics (latency since t0, latency clock). */
 void cap_exec_record(enum cap_dialect d, enum cap_path path, const cap_plan *plan,

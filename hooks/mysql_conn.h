@@ -7,6 +7,7 @@
 #define CAP_MYSQL_CONN_H
 
 #include "hooks/conntab.h"
+#include "hooks/exec.h"
 #include "hooks/mysql_catalog.h"
 #include "hooks/mysql_real.h"
 #include "hooks/session.h"
@@ -123,13 +124,7 @@ static inline int cap_my_server_in_trans(const MYSQL *m)
  * re-entrancy guard is up, the library is not resolved, or Capacitor is off). */
 static inline int cap_my_bypass(const cap_rt **rtp)
 {
-	if (cap_guard || !cap_my_resolve())
-		return 1;
-	const cap_rt *rt = cap_rt_get();
-	if (!rt->invalidating)
-		return 1;
-	*rtp = rt;
-	return 0;
+	return cap_exec_bypass(cap_my_resolve, rtp);
 }
 
 #endif

@@ -169,8 +169,8 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 /* A write of a process that died (or closed its connection) before it saw the write's end may
  * still be run and committed by the server: its tables are not filled until the server no
  * longer lists that thread (cache/engine.h, orphans). Asked on a miss, on the program's own
- * connection, only between transactions and with nothing unread, for one orphan of this server
- * at a time and at most every 50 ms per connection. Markers are matched by the connection's
+ * connection, only between transactions and with nothing unread (hooks/exec.h,
+ * cap_exec_orphan_due). Markers are matched by the connection's
  * identity, user included: PROCESSLIST shows a user its own threads. */
 CAP_COLD void cap_my_orphans(const cap_rt *rt, my_conn *mc)
 {
@@ -178,14 +178,11 @@ CAP_COLD void cap_my_orphans(const cap_rt *rt, my_conn *mc)
 	cap_orphan o;
 	cap_sess_server(&mc->sess, server);
 	server[1] = 0; /* the user must match (see above) */
-	if (!cap_engine_orphan_find(rt->engine, server, &o))
-		return;
 	MYSQL *m = mc->m;
-	uint64_t now = cap_now_ns();
-	if (now < mc->orphan_next || m->status != MYSQL_STATUS_READY || m->fields != NULL ||
-	    (m->server_status & (SERVER_MORE_RESULTS_EXIST | SERVER_STATUS_IN_TRANS)))
+	int quiet = m->status == MYSQL_STATUS_READY && m->fields == NULL &&
+		    !(m->server_status & (SERVER_MORE_RESULTS_EXIST | SERVER_STATUS_IN_TRANS));
+	if (!cap_exec_orphan_due(rt, server, quiet, &mc->orphan_next, &o))
 		return;
-	mc->orphan_next = now + 50ull * 1000000ull;
 	char q[160];
 	int qn = snprintf(q, sizeof(q),
 			  "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = %llu",

@@ -114,8 +114,8 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 			       ? CAP_REAL(cap_pq.real_PQprepare(conn, stmtName, query, nParams, paramTypes))
 			       : NULL;
 	pq_conn *pc = cap_pq_find(conn, 1);
-	if (pc && pc->pend && !pc->pend_empty)
-		cap_pq_pend_clear(pc);
+	if (pc && pc->held.on && !pc->held.empty)
+		cap_pq_held_clear(pc);
 	if (pc)
 		cap_pq_settle_inflight(rt, pc);
 	cap_pq_ghost_drain(pc);
@@ -143,13 +143,13 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 							       paramTypes))
 			       : 0;
 	pq_conn *pc = cap_pq_find(conn, 1);
-	if (pc && pc->pend && !pc->pend_empty)
-		cap_pq_pend_clear(pc);
+	if (pc && pc->held.on && !pc->held.empty)
+		cap_pq_held_clear(pc);
 	if (pc)
 		cap_pq_settle_inflight(rt, pc);
 	cap_pq_ghost_drain(pc);
 	snap_taken(pc);
-	if (pc == NULL || pc->pend || pc->fl_active || cap_pq_pipeline_on(conn)) {
+	if (pc == NULL || pc->held.on || pc->fl.active || cap_pq_pipeline_on(conn)) {
 		if (pc)
 			cap_pq_prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
 		if (pc && (stmtName == NULL || stmtName[0] == '\0'))
@@ -167,13 +167,13 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 			cap_pq_prep_drop(pc, stmtName ? stmtName : "");
 		return sent;
 	}
-	memset(&pc->fl_plan, 0, sizeof(pc->fl_plan));
-	pc->fl_prep = p;
-	pc->fl_sql = NULL;
-	pc->fl_ok = 1;
-	pc->fl_results = 0;
-	pc->fl_fill = 0;
-	pc->fl_active = 1;
+	memset(&pc->fl.plan, 0, sizeof(pc->fl.plan));
+	pc->fl.prep = p;
+	pc->fl.sql = NULL;
+	pc->fl.ok = 1;
+	pc->fl.results = 0;
+	pc->fl.fill = 0;
+	pc->fl.active = 1;
 	return sent;
 }
 
@@ -185,11 +185,11 @@ static PGresult *describe_unnamed(PGconn *conn, const char *stmt)
 	if (cap_pq_bypass(&rt) || conn == NULL || (stmt != NULL && stmt[0] != '\0'))
 		return NULL;
 	pq_conn *pc = cap_pq_find(conn, 0);
-	if (pc && pc->pend && !pc->pend_empty && !pc->ghost)
-		cap_pq_pend_clear(pc);
+	if (pc && pc->held.on && !pc->held.empty && !pc->ghost)
+		cap_pq_held_clear(pc);
 	if (pc)
 		cap_pq_settle_inflight(rt, pc);
-	if (pc == NULL || pc->pend || pc->fl_active || cap_pq_pipeline_on(conn))
+	if (pc == NULL || pc->held.on || pc->fl.active || cap_pq_pipeline_on(conn))
 		return NULL;
 	return cap_pq_unnamed_restore(pc);
 }
@@ -255,12 +255,12 @@ CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
 	if (cap_pq_bypass(&rt) || conn == NULL || query == NULL)
 		return cap_pq.real_PQexec ? CAP_REAL(cap_pq.real_PQexec(conn, query)) : NULL;
 	pq_conn *pc = cap_pq_find(conn, 1);
-	if (pc && pc->pend && !pc->pend_empty)
-		cap_pq_pend_clear(pc); /* a pending hit was never read: the program moved on */
+	if (pc && pc->held.on && !pc->held.empty)
+		cap_pq_held_clear(pc); /* a pending hit was never read: the program moved on */
 	if (pc)
 		cap_pq_settle_inflight(rt, pc);
 	cap_pq_ghost_drain(pc);
-	if (pc == NULL || pc->fl_active || pc->pend || cap_pq_pipeline_on(conn)) {
+	if (pc == NULL || pc->fl.active || pc->held.on || cap_pq_pipeline_on(conn)) {
 		/* libpq refuses these (busy, pipeline) or we have no state: bump to be safe */
 		PGresult *r = CAP_REAL(cap_pq.real_PQexec(conn, query));
 		if (pc)
@@ -287,12 +287,12 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 	pq_conn *pc = cap_pq_find(conn, 1);
 	pq_call call = { command, strlen(command), NULL, nParams, paramTypes, paramValues,
 			 paramLengths, paramFormats, resultFormat, 1, paramTypes ? nParams : 0 };
-	if (pc && pc->pend && !pc->pend_empty)
-		cap_pq_pend_clear(pc);
+	if (pc && pc->held.on && !pc->held.empty)
+		cap_pq_held_clear(pc);
 	if (pc)
 		cap_pq_settle_inflight(rt, pc);
 	cap_pq_ghost_drain(pc);
-	if (pc == NULL || pc->fl_active || pc->pend || cap_pq_pipeline_on(conn)) {
+	if (pc == NULL || pc->fl.active || pc->held.on || cap_pq_pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_params(conn, &call));
 		if (pc) {
 			pc->unnamed_live = 1;
@@ -320,12 +320,12 @@ CAP_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nPar
 	pq_call call;
 	cap_pq_prepared_call(pc, &call, stmtName, nParams, paramValues, paramLengths, paramFormats,
 		      resultFormat);
-	if (pc && pc->pend && !pc->pend_empty)
-		cap_pq_pend_clear(pc);
+	if (pc && pc->held.on && !pc->held.empty)
+		cap_pq_held_clear(pc);
 	if (pc)
 		cap_pq_settle_inflight(rt, pc);
 	cap_pq_ghost_drain(pc);
-	if (pc == NULL || pc->fl_active || pc->pend || cap_pq_pipeline_on(conn)) {
+	if (pc == NULL || pc->fl.active || pc->held.on || cap_pq_pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_prepared(conn, &call));
 		if (pc == NULL)
 			cap_engine_bump_all(rt->engine);

@@ -17,7 +17,7 @@ static int px_can_hit_async(cap_exec *x)
 /* async: the value is kept as it is; PQgetResult decodes it (in pieces in single-row mode) */
 static int px_decode_async(void *arg, const void *val, size_t len)
 {
-	cap_buf *b = &((pq_x *)arg)->pc->pend_val;
+	cap_buf *b = &((pq_x *)arg)->pc->held.val;
 	b->len = 0;
 	b->err = 0;
 	cap_buf_put(b, val, len);
@@ -199,7 +199,7 @@ static void pq_finish_inflight(const cap_rt *rt, pq_conn *pc);
  * while libpq is still busy with it return 0 (libpq will refuse the new command). */
 int cap_pq_settle_inflight(const cap_rt *rt, pq_conn *pc)
 {
-	if (!pc->fl_active)
+	if (!pc->fl.active)
 		return 1;
 	if (cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_ACTIVE)
 		return 0;
@@ -211,9 +211,9 @@ int cap_pq_settle_inflight(const cap_rt *rt, pq_conn *pc)
  * still be running: account it if it is over, else invalidate the database for it. */
 void cap_pq_drop_inflight(const cap_rt *rt, pq_conn *pc)
 {
-	if (!pc->fl_active || cap_pq_settle_inflight(rt, pc))
+	if (!pc->fl.active || cap_pq_settle_inflight(rt, pc))
 		return;
-	if (pc->fl_plan.act != CAP_ACT_CACHE)
+	if (pc->fl.plan.act != CAP_ACT_CACHE)
 		cap_sess_bump_db(rt, &pc->sess);
 	cap_pq_fl_clear(pc);
 }
@@ -225,19 +225,19 @@ static int px_serve_async(cap_exec *x)
 	pq_x *c = (pq_x *)x;
 	pq_conn *pc = c->pc;
 	const pq_call *call = c->call;
-	int rows = cap_pq_rows(pc->pend_val.data, pc->pend_val.len);
+	int rows = cap_pq_rows(pc->held.val.data, pc->held.val.len);
 	int nonblocking = cap_pq.real_PQisnonblocking(pc->conn) || pc->ghost;
 	pq_prep *up = NULL;
 	if (rows >= 0 && call->extended && (up = cap_pq_unnamed_hit_prep(call)) == NULL)
 		rows = -1; /* served, it would leave the unnamed statement wrong */
 	if (rows >= 0 && (!nonblocking || ghost_cover(pc))) {
-		cap_pq_pend_clear(pc);
-		pc->pend = 1;
-		pc->pend_rows = rows;
-		pc->pend_l2 = x->hit == CAP_HIT_L2;
-		pc->pend_followed = x->plan.followed;
-		pc->pend_t0 = x->t0;
-		pc->pend_shape = x->info->digest;
+		cap_pq_held_clear(pc);
+		pc->held.on = 1;
+		pc->held.rows = rows;
+		pc->held.l2 = x->hit == CAP_HIT_L2;
+		pc->held.followed = x->plan.followed;
+		pc->held.t0 = x->t0;
+		pc->held.shape = x->info->digest;
 		if (up)
 			cap_pq_unnamed_hit(pc, up);
 		else if (pc->ghost)
@@ -247,7 +247,7 @@ static int px_serve_async(cap_exec *x)
 		else if (nonblocking)
 			cap_pq_prep_drop(pc, "");
 		c->sent = 1;
-		return CAP_EXEC_SERVED_LATER; /* recorded when handed out (pq_pending_result) */
+		return CAP_EXEC_SERVED_LATER; /* recorded when handed out (pq_held_result) */
 	}
 	if (up)
 		cap_pq_prep_free(up);
@@ -261,13 +261,13 @@ static int px_run_async(cap_exec *x)
 	pq_conn *pc = c->pc;
 	const pq_call *call = c->call;
 	cap_pq_ghost_drain(pc);
-	if (pc->fl_info == NULL)
-		pc->fl_info = malloc(sizeof(*pc->fl_info));
+	if (pc->fl.info == NULL)
+		pc->fl.info = malloc(sizeof(*pc->fl.info));
 	/* the text goes with the statement to its end, where the session reads it again: a
-	 * statement that cannot keep it is not tracked (fl_sql NULL with fl_sql_len set read
+	 * statement that cannot keep it is not tracked (fl.sql NULL with fl.sql_len set read
 	 * past an empty string there) */
 	char *sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
-	if (pc->fl_info == NULL || (call->sql && sql == NULL)) {
+	if (pc->fl.info == NULL || (call->sql && sql == NULL)) {
 		free(sql);
 		cap_fail_open("tracking an asynchronous query", CAP_ENOMEM);
 		if (x->plan.act == CAP_ACT_WRITE || x->plan.act == CAP_ACT_PASS)
@@ -275,22 +275,22 @@ static int px_run_async(cap_exec *x)
 		c->sent = CAP_REAL(c->send(pc->conn, call));
 		return CAP_EXEC_ABORT;
 	}
-	cap_pq_info_copy(pc->fl_info, x->info);
-	pc->fl_plan = x->plan;
-	pc->fl_sql = sql;
-	pc->fl_sql_len = call->sql ? call->sql_len : 0;
-	pc->fl_fill = 0;
+	cap_pq_info_copy(pc->fl.info, x->info);
+	pc->fl.plan = x->plan;
+	pc->fl.sql = sql;
+	pc->fl.sql_len = call->sql ? call->sql_len : 0;
+	pc->fl.fill = 0;
 	if (x->plan.act == CAP_ACT_CACHE && x->plan.can_fill && x->keyed) {
-		pc->fl_key.len = 0;
-		pc->fl_key.err = 0;
-		cap_buf_put(&pc->fl_key, x->key.mat, x->key.len);
-		pc->fl_hash = x->key.hash;
-		pc->fl_fill = pc->fl_key.err == 0;
+		pc->fl.key.len = 0;
+		pc->fl.key.err = 0;
+		cap_buf_put(&pc->fl.key, x->key.mat, x->key.len);
+		pc->fl.hash = x->key.hash;
+		pc->fl.fill = pc->fl.key.err == 0;
 	}
-	pc->fl_notices = cap_pq_rx_count(pc);
-	pc->fl_t0 = x->t0;
-	pc->fl_ok = 1;
-	pc->fl_results = 0;
+	pc->fl.notices = cap_pq_rx_count(pc);
+	pc->fl.t0 = x->t0;
+	pc->fl.ok = 1;
+	pc->fl.results = 0;
 	if (call->stmt_name && call->stmt_name[0] == '\0') {
 		PGresult *bad = cap_pq_unnamed_restore(pc);
 		cap_pq.real_PQclear(bad); /* the server will say it has no unnamed statement */
@@ -301,7 +301,7 @@ static int px_run_async(cap_exec *x)
 		cap_pq_fl_clear(pc);
 		return CAP_EXEC_ABORT;
 	}
-	pc->fl_active = 1;
+	pc->fl.active = 1;
 	return CAP_EXEC_LATER; /* accounted by pq_finish_inflight */
 }
 
@@ -329,9 +329,9 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 {
 	if (cap_pq_pipeline_on(pc->conn))
 		return pq_send_pipeline(rt, pc, call, fn);
-	if (pc->pend && !pc->pend_empty)
-		cap_pq_pend_clear(pc); /* an unread hit of a blocking connection: the program moved on */
-	if ((pc->pend && pc->pend_empty) || !cap_pq_settle_inflight(rt, pc))
+	if (pc->held.on && !pc->held.empty)
+		cap_pq_held_clear(pc); /* an unread hit of a blocking connection: the program moved on */
+	if ((pc->held.on && pc->held.empty) || !cap_pq_settle_inflight(rt, pc))
 		return CAP_REAL(fn(pc->conn, call)); /* libpq is busy and will refuse this */
 	pq_x c = { .x = { .port = &pq_send_port, .rt = rt, .sql = call->sql,
 			  .sql_len = call->sql_len },
@@ -345,19 +345,19 @@ static void pq_finish_inflight(const cap_rt *rt, pq_conn *pc)
 {
 	pq_call call;
 	memset(&call, 0, sizeof(call));
-	call.sql = pc->fl_sql;
-	call.sql_len = pc->fl_sql_len;
-	if (pc->fl_prep) {
-		if (pc->fl_ok && pc->fl_results == 1) {
-			cap_pq_prep_add(pc, pc->fl_prep);
-			pc->fl_prep = NULL;
+	call.sql = pc->fl.sql;
+	call.sql_len = pc->fl.sql_len;
+	if (pc->fl.prep) {
+		if (pc->fl.ok && pc->fl.results == 1) {
+			cap_pq_prep_add(pc, pc->fl.prep);
+			pc->fl.prep = NULL;
 		}
 		cap_pq_fl_clear(pc);
 		return;
 	}
-	cap_pq_after(rt, pc, &call, pc->fl_info, &pc->fl_plan, pc->fl_ok && pc->fl_results > 0);
-	cap_exec_record(CAP_DIALECT_PG, cap_exec_end_path(&pc->fl_plan), &pc->fl_plan,
-			call.sql ? pc->fl_info->digest : 0, call.sql, call.sql_len, pc->fl_t0);
+	cap_pq_after(rt, pc, &call, pc->fl.info, &pc->fl.plan, pc->fl.ok && pc->fl.results > 0);
+	cap_exec_record(CAP_DIALECT_PG, cap_exec_end_path(&pc->fl.plan), &pc->fl.plan,
+			call.sql ? pc->fl.info->digest : 0, call.sql, call.sql_len, pc->fl.t0);
 	cap_pq_fl_clear(pc);
 }
 
@@ -365,46 +365,46 @@ static void pq_finish_inflight(const cap_rt *rt, pq_conn *pc)
 static void pq_inflight_result(const cap_rt *rt, pq_conn *pc, const PGresult *res)
 {
 	ExecStatusType st = cap_pq.real_PQresultStatus(res);
-	pc->fl_results++;
+	pc->fl.results++;
 	if (!cap_pq_result_ok(res)) {
-		pc->fl_ok = 0;
-		pc->fl_plan.reason = CAP_REASON_error;
+		pc->fl.ok = 0;
+		pc->fl.plan.reason = CAP_REASON_error;
 	}
 	/* a write is bumped as soon as one of its results is final: a program may read it and
 	 * never the closing NULL (it sends its next command, or finishes the connection) */
-	if (pc->fl_plan.act == CAP_ACT_WRITE && pc->fl_prep == NULL && st != PGRES_COPY_IN &&
+	if (pc->fl.plan.act == CAP_ACT_WRITE && pc->fl.prep == NULL && st != PGRES_COPY_IN &&
 	    st != PGRES_COPY_OUT && st != PGRES_COPY_BOTH)
-		cap_sess_bump(rt, &pc->sess, pc->fl_info, &pc->fl_plan, &cap_pqcat_ops, pc->cat);
-	if (pc->fl_fill && st == PGRES_TUPLES_OK && pc->fl_results == 1 &&
-	    pc->fl_notices == cap_pq_rx_count(pc)) {
-		cap_key key = { pc->fl_hash, pc->fl_key.data, pc->fl_key.len };
-		cap_pq_fill(rt, &key, &pc->fl_plan, res);
+		cap_sess_bump(rt, &pc->sess, pc->fl.info, &pc->fl.plan, &cap_pqcat_ops, pc->cat);
+	if (pc->fl.fill && st == PGRES_TUPLES_OK && pc->fl.results == 1 &&
+	    pc->fl.notices == cap_pq_rx_count(pc)) {
+		cap_key key = { pc->fl.hash, pc->fl.key.data, pc->fl.key.len };
+		cap_pq_fill(rt, &key, &pc->fl.plan, res);
 	}
-	pc->fl_fill = 0;
+	pc->fl.fill = 0;
 }
 
 /* Hand out the next piece of a pending hit. */
-static PGresult *pq_pending_result(pq_conn *pc)
+static PGresult *pq_held_result(pq_conn *pc)
 {
-	if (pc->pend_done) {
+	if (pc->held.done) {
 		cap_plan plan;
 		memset(&plan, 0, sizeof(plan));
 		plan.is_read = 1;
-		plan.followed = pc->pend_followed;
-		cap_exec_record(CAP_DIALECT_PG, pc->pend_l2 ? CAP_PATH_HIT_L2 : CAP_PATH_HIT_L1,
-				&plan, pc->pend_shape, NULL, 0, pc->pend_t0);
-		cap_pq_pend_clear(pc);
+		plan.followed = pc->held.followed;
+		cap_exec_record(CAP_DIALECT_PG, pc->held.l2 ? CAP_PATH_HIT_L2 : CAP_PATH_HIT_L1,
+				&plan, pc->held.shape, NULL, 0, pc->held.t0);
+		cap_pq_held_clear(pc);
 		return NULL;
 	}
 	PGresult *r;
-	if (pc->pend_single && pc->pend_row < pc->pend_rows) {
-		r = cap_pq_decode(pc->conn, pc->pend_val.data, pc->pend_val.len, PGRES_SINGLE_TUPLE,
-				  pc->pend_row, 1);
-		pc->pend_row++;
+	if (pc->held.single && pc->held.row < pc->held.rows) {
+		r = cap_pq_decode(pc->conn, pc->held.val.data, pc->held.val.len, PGRES_SINGLE_TUPLE,
+				  pc->held.row, 1);
+		pc->held.row++;
 	} else {
-		r = cap_pq_decode(pc->conn, pc->pend_val.data, pc->pend_val.len, PGRES_TUPLES_OK,
-				  pc->pend_single ? pc->pend_rows : 0, pc->pend_single ? 0 : -1);
-		pc->pend_done = 1;
+		r = cap_pq_decode(pc->conn, pc->held.val.data, pc->held.val.len, PGRES_TUPLES_OK,
+				  pc->held.single ? pc->held.rows : 0, pc->held.single ? 0 : -1);
+		pc->held.done = 1;
 	}
 	return r;
 }
@@ -467,22 +467,22 @@ CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 	pq_conn *pc = cap_pq_find(conn, 0);
 	if (pc == NULL)
 		return CAP_REAL(cap_pq.real_PQgetResult(conn));
-	if (pc->pend) {
-		if (!pc->pend_empty)
-			return pq_pending_result(pc);
+	if (pc->held.on) {
+		if (!pc->held.empty)
+			return pq_held_result(pc);
 		/* nonblocking: swap the empty query's answer for the cached result */
 		PGresult *r = CAP_REAL(cap_pq.real_PQgetResult(conn));
-		if (r && cap_pq.real_PQresultStatus(r) == PGRES_EMPTY_QUERY && !pc->pend_done) {
+		if (r && cap_pq.real_PQresultStatus(r) == PGRES_EMPTY_QUERY && !pc->held.done) {
 			cap_pq.real_PQclear(r);
-			return pq_pending_result(pc);
+			return pq_held_result(pc);
 		}
 		if (r == NULL) {
-			if (!pc->pend_done) { /* the empty query failed to come back: the hit stands */
-				PGresult *h = pq_pending_result(pc);
+			if (!pc->held.done) { /* the empty query failed to come back: the hit stands */
+				PGresult *h = pq_held_result(pc);
 				if (h)
 					return h;
 			}
-			pq_pending_result(pc); /* records and clears */
+			pq_held_result(pc); /* records and clears */
 			return NULL;
 		}
 		return r; /* an error from the server (connection trouble): the program sees it */
@@ -494,7 +494,7 @@ CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 	PGresult *r = CAP_REAL(cap_pq.real_PQgetResult(conn));
 	if (r && pc->pipe_dirty && cap_pq.real_PQresultStatus(r) == PGRES_PIPELINE_SYNC)
 		pipe_synced(rt, pc);
-	if (!pc->fl_active)
+	if (!pc->fl.active)
 		return r;
 	if (r) {
 		pq_inflight_result(rt, pc, r);
@@ -511,7 +511,7 @@ CAP_EXPORT int PQisBusy(PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = cap_pq_find(conn, 0);
-		if (pc && ((pc->pend && !pc->pend_empty) || pc->ghost))
+		if (pc && ((pc->held.on && !pc->held.empty) || pc->ghost))
 			return 0;
 	}
 	return cap_pq.real_PQisBusy ? CAP_REAL(cap_pq.real_PQisBusy(conn)) : 0;
@@ -528,7 +528,7 @@ CAP_EXPORT int PQconsumeInput(PGconn *conn)
 			ghost_absorb(pc);
 			return ok;
 		}
-		if (pc && pc->pend && !pc->pend_empty)
+		if (pc && pc->held.on && !pc->held.empty)
 			return 1;
 	}
 	return cap_pq.real_PQconsumeInput ? CAP_REAL(cap_pq.real_PQconsumeInput(conn)) : 0;
@@ -538,7 +538,7 @@ CAP_EXPORT PGTransactionStatusType PQtransactionStatus(const PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = cap_pq_find((PGconn *)conn, 0);
-		if (pc && pc->pend && !pc->pend_empty)
+		if (pc && pc->held.on && !pc->held.empty)
 			return PQTRANS_ACTIVE; /* as libpq reports while a result is unread */
 		if (pc && pc->ghost)
 			return pc->ghost_txn;
@@ -553,9 +553,9 @@ CAP_EXPORT int PQsocket(const PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve() && cap_pq.real_PQsocket) {
 		pq_conn *pc = cap_pq_find((PGconn *)conn, 0);
-		if (pc && pc->pend && !pc->pend_empty && !pc->ghost && !pc->pend_done &&
-		    pc->pend_row == 0 && CAP_REAL(cap_pq.real_PQsendQuery(pc->conn, ""))) {
-			pc->pend_empty = 1;
+		if (pc && pc->held.on && !pc->held.empty && !pc->ghost && !pc->held.done &&
+		    pc->held.row == 0 && CAP_REAL(cap_pq.real_PQsendQuery(pc->conn, ""))) {
+			pc->held.empty = 1;
 			cap_pq_unnamed_stale(pc); /* the empty query destroyed it */
 		}
 	}
@@ -566,12 +566,12 @@ CAP_EXPORT int PQsetSingleRowMode(PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = cap_pq_find(conn, 0);
-		if (pc && pc->pend && !pc->pend_done && pc->pend_row == 0 && !pc->pend_single) {
-			pc->pend_single = 1;
+		if (pc && pc->held.on && !pc->held.done && pc->held.row == 0 && !pc->held.single) {
+			pc->held.single = 1;
 			return 1;
 		}
-		if (pc && pc->fl_active)
-			pc->fl_fill = 0; /* single-row results are not stored */
+		if (pc && pc->fl.active)
+			pc->fl.fill = 0; /* single-row results are not stored */
 	}
 	return cap_pq.real_PQsetSingleRowMode ? CAP_REAL(cap_pq.real_PQsetSingleRowMode(conn)) : 0;
 }
@@ -587,7 +587,7 @@ static void pipe_prepare(PGconn *conn)
 	if (cap_pq_bypass(&rt) || conn == NULL)
 		return;
 	pq_conn *pc = cap_pq_find(conn, 1);
-	if (pc == NULL || pc->pend || pc->fl_active || pc->ghost || pc->unnamed_live ||
+	if (pc == NULL || pc->held.on || pc->fl.active || pc->ghost || pc->unnamed_live ||
 	    cap_pq_pipeline_on(conn))
 		return;
 	pq_call call = { "", 0, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, 0 };

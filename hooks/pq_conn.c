@@ -121,8 +121,8 @@ static cap_conn_link *pq_create(const void *key)
 	if (pc == NULL)
 		return NULL;
 	pc->conn = conn;
-	cap_buf_init(&pc->pend_val, 0);
-	cap_buf_init(&pc->fl_key, 0);
+	cap_buf_init(&pc->held.val, 0);
+	cap_buf_init(&pc->fl.key, 0);
 	sess_setup(pc);
 	pc->rx = calloc(1, sizeof(*pc->rx));
 	if (pc->rx) {
@@ -132,20 +132,20 @@ static cap_conn_link *pq_create(const void *key)
 	return &pc->link;
 }
 
-void cap_pq_pend_clear(pq_conn *pc)
+void cap_pq_held_clear(pq_conn *pc)
 {
-	pc->pend = pc->pend_empty = pc->pend_single = pc->pend_done = 0;
-	pc->pend_row = pc->pend_rows = 0;
+	pc->held.on = pc->held.empty = pc->held.single = pc->held.done = 0;
+	pc->held.row = pc->held.rows = 0;
 }
 
 void cap_pq_fl_clear(pq_conn *pc)
 {
-	pc->fl_active = 0;
-	free(pc->fl_sql);
-	pc->fl_sql = NULL;
-	if (pc->fl_prep) {
-		cap_pq_prep_free(pc->fl_prep);
-		pc->fl_prep = NULL;
+	pc->fl.active = 0;
+	free(pc->fl.sql);
+	pc->fl.sql = NULL;
+	if (pc->fl.prep) {
+		cap_pq_prep_free(pc->fl.prep);
+		pc->fl.prep = NULL;
 	}
 }
 
@@ -154,7 +154,7 @@ void cap_pq_forget_session(pq_conn *pc)
 {
 	pc->listening = LISTEN_NO;
 	pc->ghost = 0; /* the connection it was sent on is closed */
-	cap_pq_pend_clear(pc);
+	cap_pq_held_clear(pc);
 	cap_pq_fl_clear(pc);
 	cap_pq_preps_clear(pc);
 	cap_sess_abandon(cap_rt_get(), &pc->sess);
@@ -167,13 +167,13 @@ void cap_pq_remove(PGconn *conn)
 	pq_conn *pc = (pq_conn *)cap_conntab_remove(&cap_pq_tab, &cap_pq_tls, conn);
 	if (pc == NULL)
 		return;
-	cap_pq_pend_clear(pc);
+	cap_pq_held_clear(pc);
 	cap_pq_fl_clear(pc);
 	cap_pq_preps_clear(pc);
 	cap_sess_abandon(cap_rt_get(), &pc->sess);
 	cap_sess_free(&pc->sess);
-	cap_buf_free(&pc->pend_val);
-	cap_buf_free(&pc->fl_key);
+	cap_buf_free(&pc->held.val);
+	cap_buf_free(&pc->fl.key);
 	cap_pqcat_release(pc->cat);
 	cap_pqcat_release(pc->last);
 	if (pc->rx) {
@@ -182,7 +182,7 @@ void cap_pq_remove(PGconn *conn)
 		rx_retired = pc->rx;
 		cap_conntab_unlock(&cap_pq_tab);
 	}
-	free(pc->fl_info);
+	free(pc->fl.info);
 	free(pc);
 }
 

@@ -53,6 +53,37 @@ typedef struct pq_prep {
 enum { LISTEN_NO = 0, LISTEN_YES, LISTEN_MAYBE /* ran LISTEN/UNLISTEN or code we cannot see:
 						* asked from the server before the next hit */ };
 
+/* A hit of the asynchronous API, held until PQgetResult has handed it out (pq_async.c). */
+typedef struct pq_held {
+	int on;                    /* 1 while a cached answer is being handed out */
+	int empty;                 /* blocking, PQsocket asked: an empty query was sent for it */
+	int single;                /* single-row mode was asked for */
+	int row, rows;             /* next row to hand out in single-row mode */
+	int done;                  /* the final result went out; next PQgetResult gives NULL */
+	int l2;                    /* served from the shared tier (stats) */
+	int followed;              /* the plan's followed (stats) */
+	uint64_t t0, shape;        /* for its statistics line, recorded when handed out */
+	cap_buf val;               /* the cached value, decoded in pieces */
+} pq_held;
+
+/* A statement in flight on the asynchronous API (a miss, a write, or a PQsendPrepare),
+ * followed until PQgetResult returns NULL (pq_async.c). */
+typedef struct pq_flight {
+	int active;
+	int ok;                    /* every result so far was a success */
+	int fill;                  /* its first result may be stored under key */
+	int results;               /* results seen */
+	unsigned notices;          /* notices counted when it was sent */
+	uint64_t t0;
+	cap_plan plan;
+	cap_sql_info *info;        /* allocated on first use */
+	char *sql;
+	size_t sql_len;
+	cap_buf key;               /* key material of a miss to fill */
+	cap_hash hash;
+	pq_prep *prep;             /* PQsendPrepare awaiting its result */
+} pq_flight;
+
 typedef struct pq_conn {
 	cap_conn_link link;        /* first: the table's chain, keyed by conn */
 	PGconn *conn;
@@ -69,33 +100,11 @@ typedef struct pq_conn {
 				    * program made (its last such call used the extended protocol) */
 	int pipe_cluster;          /* a pipeline sent something that may change roles or
 				    * databases: bump the server at each sync point */
-	/* a pending hit of the asynchronous API */
-	int pend;                  /* 1 while a cached answer is being handed out */
-	int pend_empty;            /* blocking, PQsocket asked: an empty query was sent for it */
-	int pend_single;           /* single-row mode was asked for */
-	int pend_row, pend_rows;   /* next row to hand out in single-row mode */
-	int pend_done;             /* the final result went out; next PQgetResult gives NULL */
-	int pend_l2;
-	int pend_followed;     /* the plan's followed (stats) */
-	uint64_t pend_t0, pend_shape;
-	cap_buf pend_val;
+	pq_held held;              /* a hit of the asynchronous API, held for PQgetResult */
 	/* nonblocking hits: an empty query of ours is outstanding (see ghost_cover) */
 	int ghost;
 	PGTransactionStatusType ghost_txn; /* the transaction status it was sent in */
-	/* a statement in flight on the asynchronous API (miss, write, or prepare) */
-	int fl_active;
-	int fl_ok;
-	int fl_fill;
-	int fl_results;
-	unsigned fl_notices;
-	uint64_t fl_t0;
-	cap_plan fl_plan;
-	cap_sql_info *fl_info;     /* allocated on first use */
-	char *fl_sql;
-	size_t fl_sql_len;
-	cap_buf fl_key;            /* key material of a miss to fill */
-	cap_hash fl_hash;
-	pq_prep *fl_prep;          /* PQsendPrepare awaiting its result */
+	pq_flight fl;              /* a statement in flight on the asynchronous API */
 	/* prepared statements, by name ("" is the unnamed one) */
 	pq_prep *preps;
 	int pipe_dirty;            /* a pipeline sent something that may write */
@@ -156,7 +165,7 @@ unsigned cap_pq_rx_count(const pq_conn *pc);
 void cap_pq_prep_free(pq_prep *p);
 void cap_pq_preps_clear(pq_conn *pc);
 void cap_pq_preps_forget(pq_conn *pc);
-void cap_pq_pend_clear(pq_conn *pc);
+void cap_pq_held_clear(pq_conn *pc);
 void cap_pq_fl_clear(pq_conn *pc);
 void cap_pq_forget_session(pq_conn *pc);
 void cap_pq_remove(PGconn *conn);
@@ -219,13 +228,7 @@ static inline pq_conn *cap_pq_find(PGconn *conn, int create)
 /* Common entry test: 1 when the call must go straight to the real function. */
 static inline int cap_pq_bypass(const cap_rt **rtp)
 {
-	if (cap_guard || !cap_pq_resolve())
-		return 1;
-	const cap_rt *rt = cap_rt_get();
-	if (!rt->invalidating)
-		return 1;
-	*rtp = rt;
-	return 0;
+	return cap_exec_bypass(cap_pq_resolve, rtp);
 }
 
 #endif

@@ -109,7 +109,7 @@ CAP_COLD void cap_pq_probe(pq_conn *pc, const pq_call *call)
 int cap_pq_listening_now(pq_conn *pc)
 {
 	/* only between transactions: inside one, our query could take its snapshot */
-	if (pc->pend || pc->fl_active || cap_pq_pipeline_on(pc->conn) ||
+	if (pc->held.on || pc->fl.active || cap_pq_pipeline_on(pc->conn) ||
 	    cap_pq.real_PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
 		return 1;
 	cap_pq_quiet = 1;
@@ -124,26 +124,18 @@ int cap_pq_listening_now(pq_conn *pc)
 	return pc->listening != LISTEN_NO;
 }
 
-/* A write of a process that died (or closed its connection) before it saw the write's end may
- * still be run and committed by the server: its tables are not filled until the server says
- * that session is gone (cache/engine.h, orphans). Asked here, on a miss, on the program's
- * connection where a statement of ours is invisible (as cap_pq_listening_now), for one orphan of this
- * server at a time and at most every ORPHAN_NS per connection. */
-#define ORPHAN_NS (50ull * 1000000ull)
-
+/* Orphaned write markers of this server (see hooks/exec.h): asked where a query of ours is
+ * invisible, as cap_pq_listening_now. */
 CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc)
 {
 	uint64_t server[2];
 	cap_orphan o;
 	cap_sess_server(&pc->sess, server);
-	if (!cap_engine_orphan_find(rt->engine, server, &o))
+	int quiet = !pc->held.on && !pc->fl.active && !pc->ghost && !cap_pq_pipeline_on(pc->conn) &&
+		    !cap_pq.real_PQisnonblocking(pc->conn) &&
+		    cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE;
+	if (!cap_exec_orphan_due(rt, server, quiet, &pc->orphan_next, &o))
 		return;
-	uint64_t now = cap_now_ns();
-	if (now < pc->orphan_next || pc->pend || pc->fl_active || pc->ghost ||
-	    cap_pq_pipeline_on(pc->conn) || cap_pq.real_PQisnonblocking(pc->conn) ||
-	    cap_pq.real_PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
-		return;
-	pc->orphan_next = now + ORPHAN_NS;
 	char sql[128];
 	snprintf(sql, sizeof(sql),
 		 "SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity WHERE pid = %llu",
@@ -179,8 +171,8 @@ cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *inf
 		    (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN);
 	/* the catalog query destroys the unnamed statement: one we know is given back before the
 	 * program uses it (cap_pq_unnamed_restore); one prepared where we could not see is lost */
-	if (needs && cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->pend &&
-	    !pc->fl_active && !cap_pq_pipeline_on(pc->conn) && cap_pq.real_PQstatus(pc->conn) == CONNECTION_OK) {
+	if (needs && cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->held.on &&
+	    !pc->fl.active && !cap_pq_pipeline_on(pc->conn) && cap_pq.real_PQstatus(pc->conn) == CONNECTION_OK) {
 		int loaded = 0;
 		cap_pq_quiet = 1;
 		cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat, &loaded);

@@ -234,17 +234,17 @@ static int px_run_sync(cap_exec *x)
 		 * no memory for that, its end is taken as now, as for any other statement) */
 		char *sql = call->sql ? strndup(call->sql, call->sql_len) : NULL;
 		if ((sql || !call->sql) &&
-		    (pc->fl_info || (pc->fl_info = malloc(sizeof(*pc->fl_info))))) {
-			cap_pq_info_copy(pc->fl_info, x->info);
-			pc->fl_plan = x->plan;
-			pc->fl_plan.can_fill = 0;
-			pc->fl_sql = sql;
-			pc->fl_sql_len = call->sql ? call->sql_len : 0;
-			pc->fl_active = 1;
-			pc->fl_ok = 1;
-			pc->fl_results = 1;
-			pc->fl_t0 = x->t0;
-			pc->fl_fill = 0;
+		    (pc->fl.info || (pc->fl.info = malloc(sizeof(*pc->fl.info))))) {
+			cap_pq_info_copy(pc->fl.info, x->info);
+			pc->fl.plan = x->plan;
+			pc->fl.plan.can_fill = 0;
+			pc->fl.sql = sql;
+			pc->fl.sql_len = call->sql ? call->sql_len : 0;
+			pc->fl.active = 1;
+			pc->fl.ok = 1;
+			pc->fl.results = 1;
+			pc->fl.t0 = x->t0;
+			pc->fl.fill = 0;
 			return CAP_EXEC_LATER;
 		}
 		free(sql);
