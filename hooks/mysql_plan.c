@@ -77,6 +77,18 @@ static int ddl_touches_temp(const cap_sess *s, const cap_sql_info *info)
 	return 0;
 }
 
+/* Does the statement run a stored function: one it calls (in any kind of statement: SELECT,
+ * DO, SET @x = f(), a write) that the rules do not declare safe, or one a view it reads calls? */
+static int calls_stored_code(const cap_sql_info *info, const cap_plan *plan)
+{
+	if (plan->fn_may_write)
+		return 1;
+	for (uint16_t i = 0; i < info->nfunc; i++)
+		if (info->func_class[i] == CAP_FUNC_UNKNOWN && !(i < 32 && (plan->safe_funcs >> i & 1)))
+			return 1;
+	return 0;
+}
+
 /* Bookkeeping after a statement ran on the server. */
 void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const cap_plan *plan,
 		  const char *sql, size_t len, int ok)
@@ -112,7 +124,7 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 	 * its write fires, and they may SET any variable, the isolation level too, where no
 	 * text of ours shows it: the connection caches nothing from now on */
 	if (CAP_UNLIKELY(plan->act == CAP_ACT_WRITE) && !mc->sess.disabled &&
-	    (plan->fn_may_write || cap_mycat_write_runs_code(mc->cat, &mc->sess, info)))
+	    (calls_stored_code(info, plan) || cap_mycat_write_runs_code(mc->cat, &mc->sess, info)))
 		mc->sess.disabled = 1;
 	/* table locks in any spelling (executable comments, FLUSH TABLES ... WITH READ LOCK),
 	 * also inside a multi-statement string: a LOCK anywhere in it, even one that failed,

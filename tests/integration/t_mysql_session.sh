@@ -432,6 +432,16 @@ q2 SELECT v FROM t5_t WHERE id = 1
 q2 SELECT v FROM t5_t WHERE id = 1
 q SELECT v FROM t5_t WHERE id = 1
 EOF
+for call in "DO t5_mk()" "SET @x = t5_mk()"; do
+	check "a stored function makes a temporary table ($call)" <<EOF
+q SELECT v FROM t5_t WHERE id = 1
+q $call
+q SELECT v FROM t5_t WHERE id = 1
+q2 SELECT v FROM t5_t WHERE id = 1
+q2 SELECT v FROM t5_t WHERE id = 1
+q SELECT v FROM t5_t WHERE id = 1
+EOF
+done
 check "a trigger sets session variables (writer)" <<'EOF'
 q SELECT v / 3 FROM t6_n ORDER BY id
 q UPDATE t6_log SET v = v + 1 WHERE id = 1
