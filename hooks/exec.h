@@ -100,8 +100,19 @@ static inline __attribute__((always_inline)) int cap_exec_bypass(int (*resolve)(
 	return 0;
 }
 
-/* cap_exec_run - run one statement: x->port, x->rt, x->sql and x->sql_len are set, and x is
- * the first member of the port's context. */
+/* cap_exec_start - set up x for one statement. Only these fields are set (the driver sets the
+ * rest as it goes): a context is not zeroed whole, the plan in it is half a kilobyte. */
+static inline void cap_exec_start(cap_exec *x, const cap_exec_port *port, const cap_rt *rt,
+				  const char *sql, size_t len)
+{
+	x->port = port;
+	x->rt = rt;
+	x->sql = sql;
+	x->sql_len = len;
+}
+
+/* cap_exec_run - run one statement set up by cap_exec_start; x is the first member of the
+ * port's context. */
 void cap_exec_run(cap_exec *x);
 
 /* cap_exec_pass_path - the statistics path of a statement that was not looked up: a read that

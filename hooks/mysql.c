@@ -250,8 +250,13 @@ int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_r
 		return rc;
 	}
 	cap_my_stmt_start(rt, mc);
-	my_x c = { .x = { .port = &my_text_port, .rt = rt, .sql = sql, .sql_len = len },
-		   .mc = mc, .fn = fn, .arg = arg, .send_only = send_only };
+	my_x c;
+	cap_exec_start(&c.x, &my_text_port, rt, sql, len);
+	c.mc = mc;
+	c.fn = fn;
+	c.arg = arg;
+	c.send_only = send_only;
+	c.rc = -1;
 	cap_exec_run(&c.x);
 	return c.rc;
 }

@@ -282,8 +282,13 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 		mc->sess.disabled = 1; /* it may have changed the session, too */
 		return rc;
 	}
-	my_sx c = { .x = { .port = &my_stmt_port, .rt = rt, .sql = sql, .sql_len = len },
-		    .mc = mc, .st = st, .prep = prep, .fn = fn };
+	my_sx c;
+	cap_exec_start(&c.x, &my_stmt_port, rt, sql, len);
+	c.mc = mc;
+	c.st = st;
+	c.prep = prep;
+	c.fn = fn;
+	c.rc = 1;
 	cap_exec_run(&c.x);
 	return c.rc;
 }

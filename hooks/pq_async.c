@@ -73,12 +73,10 @@ static int ghost_absorb(pq_conn *pc)
 	return 1;
 }
 
-/* cap_pq_ghost_drain - wait for the ghost's answer: the program is about to send a command, and
- * libpq takes one only when idle. */
-void cap_pq_ghost_drain(pq_conn *pc)
+/* cap_pq_ghost_wait - wait for the outstanding ghost's answer: the program is about to send
+ * a command, and libpq takes one only when idle. */
+void cap_pq_ghost_wait(pq_conn *pc)
 {
-	if (pc == NULL || !pc->ghost)
-		return;
 	PGresult *r;
 	while ((r = CAP_REAL(cap_pq.real_PQgetResult(pc->conn))) != NULL)
 		cap_pq.real_PQclear(r);
@@ -194,13 +192,11 @@ static void pipe_synced(const cap_rt *rt, pq_conn *pc)
 static void pq_finish_inflight(const cap_rt *rt, pq_conn *pc);
 
 
-/* cap_pq_settle_inflight - before a new command: when the in-flight one is over at the server
- * (libpq idle, the program just never read the final NULL), account it now and return 1;
- * while libpq is still busy with it return 0 (libpq will refuse the new command). */
-int cap_pq_settle_inflight(const cap_rt *rt, pq_conn *pc)
+/* cap_pq_settle_busy - before a new command, with a statement in flight: when it is over at
+ * the server (libpq idle, the program just never read the final NULL), account it now and
+ * return 1; while libpq is still busy with it return 0 (libpq will refuse the new command). */
+int cap_pq_settle_busy(const cap_rt *rt, pq_conn *pc)
 {
-	if (!pc->fl.active)
-		return 1;
 	if (cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_ACTIVE)
 		return 0;
 	pq_finish_inflight(rt, pc);
@@ -333,9 +329,13 @@ static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_f
 		cap_pq_held_clear(pc); /* an unread hit of a blocking connection: the program moved on */
 	if ((pc->held.on && pc->held.empty) || !cap_pq_settle_inflight(rt, pc))
 		return CAP_REAL(fn(pc->conn, call)); /* libpq is busy and will refuse this */
-	pq_x c = { .x = { .port = &pq_send_port, .rt = rt, .sql = call->sql,
-			  .sql_len = call->sql_len },
-		   .pc = pc, .call = call, .send = fn };
+	pq_x c;
+	cap_exec_start(&c.x, &pq_send_port, rt, call->sql, call->sql_len);
+	c.pc = pc;
+	c.call = call;
+	c.send = fn;
+	c.up = NULL;
+	c.sent = 0;
 	cap_exec_run(&c.x);
 	return c.sent;
 }

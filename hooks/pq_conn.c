@@ -37,11 +37,6 @@ static void pq_notice_rx(void *arg, const PGresult *res)
 		app(rx->app_arg, res);
 }
 
-unsigned cap_pq_rx_count(const pq_conn *pc)
-{
-	return pc->rx ? __atomic_load_n(&pc->rx->notices, __ATOMIC_RELAXED) : 0;
-}
-
 void cap_pq_prep_free(pq_prep *p)
 {
 	free(p->name);
@@ -213,16 +208,3 @@ void cap_pq_refresh_params(pq_conn *pc)
 	pc->params_dirty = 0;
 }
 
-/* cap_pq_in_txn_now - 0 outside a transaction block, 1 inside, 2 inside a failed one. While our
- * empty query is outstanding libpq says "active": the status it was sent in still holds. */
-int cap_pq_in_txn_now(const pq_conn *pc)
-{
-	PGTransactionStatusType t =
-		pc->ghost ? pc->ghost_txn : cap_pq.real_PQtransactionStatus(pc->conn);
-	return t == PQTRANS_INTRANS ? 1 : t == PQTRANS_INERROR ? 2 : 0;
-}
-
-int cap_pq_pipeline_on(const PGconn *conn)
-{
-	return cap_pq.real_PQpipelineStatus && cap_pq.real_PQpipelineStatus(conn) != PQ_PIPELINE_OFF;
-}

@@ -161,7 +161,6 @@ extern __thread cap_conntab_tls cap_pq_tls __attribute__((tls_model("initial-exe
 /* Set while a query of ours runs on the program's connection: its notices are ours. */
 extern __thread int cap_pq_quiet __attribute__((tls_model("initial-exec")));
 
-unsigned cap_pq_rx_count(const pq_conn *pc);
 void cap_pq_prep_free(pq_prep *p);
 void cap_pq_preps_clear(pq_conn *pc);
 void cap_pq_preps_forget(pq_conn *pc);
@@ -170,8 +169,6 @@ void cap_pq_fl_clear(pq_conn *pc);
 void cap_pq_forget_session(pq_conn *pc);
 void cap_pq_remove(PGconn *conn);
 void cap_pq_refresh_params(pq_conn *pc);
-int cap_pq_in_txn_now(const pq_conn *pc);
-int cap_pq_pipeline_on(const PGconn *conn);
 
 /* ---- pq_prep.c: prepared statements ------------------------------------------------------ */
 
@@ -195,7 +192,6 @@ CAP_COLD void cap_pq_probe(pq_conn *pc, const pq_call *call);
 int cap_pq_listening_now(pq_conn *pc);
 CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc);
 cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info);
-int cap_pq_hit_allowed(pq_conn *pc);
 
 /* ---- pq_sync.c: the driver's port and the synchronous path ------------------------------- */
 
@@ -214,9 +210,9 @@ PGresult *cap_pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_syn
 
 /* ---- pq_async.c: the asynchronous API ---------------------------------------------------- */
 
-void cap_pq_ghost_drain(pq_conn *pc);
+void cap_pq_ghost_wait(pq_conn *pc);
 void cap_pq_ghost_settle(PGconn *conn);
-int cap_pq_settle_inflight(const cap_rt *rt, pq_conn *pc);
+int cap_pq_settle_busy(const cap_rt *rt, pq_conn *pc);
 void cap_pq_drop_inflight(const cap_rt *rt, pq_conn *pc);
 
 /* cap_pq_find - the state of conn, created when create is set; NULL if none / no memory. */
@@ -229,6 +225,50 @@ static inline pq_conn *cap_pq_find(PGconn *conn, int create)
 static inline int cap_pq_bypass(const cap_rt **rtp)
 {
 	return cap_exec_bypass(cap_pq_resolve, rtp);
+}
+
+/* ---- small tests the hit path makes, inline ----------------------------------------------- */
+
+static inline unsigned cap_pq_rx_count(const pq_conn *pc)
+{
+	return pc->rx ? __atomic_load_n(&pc->rx->notices, __ATOMIC_RELAXED) : 0;
+}
+
+/* cap_pq_in_txn_now - 0 outside a transaction block, 1 inside, 2 inside a failed one. While our
+ * empty query is outstanding libpq says "active": the status it was sent in still holds. */
+static inline int cap_pq_in_txn_now(const pq_conn *pc)
+{
+	PGTransactionStatusType t =
+		pc->ghost ? pc->ghost_txn : cap_pq.real_PQtransactionStatus(pc->conn);
+	return t == PQTRANS_INTRANS ? 1 : t == PQTRANS_INERROR ? 2 : 0;
+}
+
+static inline int cap_pq_pipeline_on(const PGconn *conn)
+{
+	return cap_pq.real_PQpipelineStatus && cap_pq.real_PQpipelineStatus(conn) != PQ_PIPELINE_OFF;
+}
+
+/* Hits are not served on a connection libpq knows is broken (the server would not answer),
+ * nor on one that listens (a round trip would deliver its notifications). */
+static inline int cap_pq_hit_allowed(pq_conn *pc)
+{
+	if (cap_pq.real_PQstatus(pc->conn) != CONNECTION_OK || pc->listening == LISTEN_YES)
+		return 0;
+	return pc->listening == LISTEN_NO || !cap_pq_listening_now(pc);
+}
+
+/* cap_pq_ghost_drain - wait for the ghost's answer (cap_pq_ghost_wait), if there is one. */
+static inline void cap_pq_ghost_drain(pq_conn *pc)
+{
+	if (pc && pc->ghost)
+		cap_pq_ghost_wait(pc);
+}
+
+/* cap_pq_settle_inflight - before a new command: 1 when no statement is in flight or the one
+ * in flight is over at the server (accounted now); 0 while libpq is still busy with it. */
+static inline int cap_pq_settle_inflight(const cap_rt *rt, pq_conn *pc)
+{
+	return !pc->fl.active || cap_pq_settle_busy(rt, pc);
 }
 
 #endif

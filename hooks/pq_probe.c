@@ -191,11 +191,3 @@ cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *inf
 	return pc->cat;
 }
 
-/* Hits are not served on a connection libpq knows is broken (the server would not answer),
- * nor on one that listens (a round trip would deliver its notifications). */
-int cap_pq_hit_allowed(pq_conn *pc)
-{
-	if (cap_pq.real_PQstatus(pc->conn) != CONNECTION_OK || pc->listening == LISTEN_YES)
-		return 0;
-	return pc->listening == LISTEN_NO || !cap_pq_listening_now(pc);
-}

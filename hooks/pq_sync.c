@@ -286,9 +286,13 @@ static const cap_exec_port pq_sync_port = {
 /* The synchronous path shared by PQexec, PQexecParams and PQexecPrepared. */
 PGresult *cap_pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_sync_fn fn)
 {
-	pq_x c = { .x = { .port = &pq_sync_port, .rt = rt, .sql = call->sql,
-			  .sql_len = call->sql_len },
-		   .pc = pc, .call = call, .run = fn };
+	pq_x c;
+	cap_exec_start(&c.x, &pq_sync_port, rt, call->sql, call->sql_len);
+	c.pc = pc;
+	c.call = call;
+	c.run = fn;
+	c.res = NULL;
+	c.up = NULL;
 	cap_exec_run(&c.x);
 	return c.res;
 }

@@ -135,10 +135,7 @@ static const cap_exec_port port = {
 static void prep(tx *t, enum cap_act act, const char *key)
 {
 	memset(t, 0, sizeof(*t));
-	t->x.port = &port;
-	t->x.rt = &rt;
-	t->x.sql = "SELECT 1";
-	t->x.sql_len = 8;
+	cap_exec_start(&t->x, &port, &rt, "SELECT 1", 8);
 	t->act = act;
 	t->key = key;
 	t->can_hit = 1;
