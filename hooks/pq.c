@@ -34,7 +34,8 @@
  * that are not the asynchronous API's (PQexec, PQexecParams, PQexecPrepared, PQprepare, the
  * describe calls, PQsetNoticeReceiver, PQfinish, PQreset, PQresetStart).
  */
-#include "hooks/pq_conn.h"
+#include "hooks/pq_async.h"
+#include "hooks/pq_probe.h"
 
 CAP_EXPORT PQnoticeReceiver PQsetNoticeReceiver(PGconn *conn, PQnoticeReceiver proc, void *arg)
 {

@@ -6,7 +6,8 @@
  * passes through with writes invalidated at each sync point. The driver's port here differs
  * from the synchronous one only where a hit is held and a statement ends later.
  */
-#include "hooks/pq_conn.h"
+#include "hooks/pq_async.h"
+#include "hooks/pq_probe.h"
 #include "cache/sqlmemo.h"
 
 static int px_can_hit_async(cap_exec *x)

@@ -13,8 +13,8 @@
  *   pq.c        the overview, and the interposed functions that are not the asynchronous
  *               API's: PQexec*, PQprepare, the describe calls, the connection's life
  *
- * Each file calls only the files listed before it. Each function's comment is at its
- * definition.
+ * Each file calls only the files listed before it; pq_probe.h and pq_async.h declare what
+ * those two offer the files above them. Each function's comment is at its definition.
  */
 #ifndef CAP_PQ_CONN_H
 #define CAP_PQ_CONN_H
@@ -186,13 +186,6 @@ void cap_pq_prepared_call(pq_conn *pc, pq_call *call, const char *name, int nPar
 	const char *const *values, const int *lengths, const int *formats, int resultFormat);
 pq_prep *cap_pq_prep_new(const char *name, const char *sql, int nparams, const Oid *types);
 
-/* ---- pq_probe.c: queries of ours on the program's connection ------------------------------ */
-
-CAP_COLD void cap_pq_probe(pq_conn *pc, const pq_call *call);
-int cap_pq_listening_now(pq_conn *pc);
-CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc);
-cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info);
-
 /* ---- pq_sync.c: the driver's port and the synchronous path ------------------------------- */
 
 cap_pqcat *cap_pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call, cap_sql_info *info,
@@ -207,13 +200,6 @@ int cap_pqx_key(cap_exec *x, cap_keymat *km);
 void cap_pqx_miss(cap_exec *x);
 void cap_pqx_after(cap_exec *x);
 PGresult *cap_pq_sync(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_sync_fn fn);
-
-/* ---- pq_async.c: the asynchronous API ---------------------------------------------------- */
-
-void cap_pq_ghost_wait(pq_conn *pc);
-void cap_pq_ghost_settle(PGconn *conn);
-int cap_pq_settle_busy(const cap_rt *rt, pq_conn *pc);
-void cap_pq_drop_inflight(const cap_rt *rt, pq_conn *pc);
 
 /* cap_pq_find - the state of conn, created when create is set; NULL if none / no memory. */
 static inline pq_conn *cap_pq_find(PGconn *conn, int create)
@@ -246,29 +232,6 @@ static inline int cap_pq_in_txn_now(const pq_conn *pc)
 static inline int cap_pq_pipeline_on(const PGconn *conn)
 {
 	return cap_pq.real_PQpipelineStatus && cap_pq.real_PQpipelineStatus(conn) != PQ_PIPELINE_OFF;
-}
-
-/* Hits are not served on a connection libpq knows is broken (the server would not answer),
- * nor on one that listens (a round trip would deliver its notifications). */
-static inline int cap_pq_hit_allowed(pq_conn *pc)
-{
-	if (cap_pq.real_PQstatus(pc->conn) != CONNECTION_OK || pc->listening == LISTEN_YES)
-		return 0;
-	return pc->listening == LISTEN_NO || !cap_pq_listening_now(pc);
-}
-
-/* cap_pq_ghost_drain - wait for the ghost's answer (cap_pq_ghost_wait), if there is one. */
-static inline void cap_pq_ghost_drain(pq_conn *pc)
-{
-	if (pc && pc->ghost)
-		cap_pq_ghost_wait(pc);
-}
-
-/* cap_pq_settle_inflight - before a new command: 1 when no statement is in flight or the one
- * in flight is over at the server (accounted now); 0 while libpq is still busy with it. */
-static inline int cap_pq_settle_inflight(const cap_rt *rt, pq_conn *pc)
-{
-	return !pc->fl.active || cap_pq_settle_busy(rt, pc);
 }
 
 #endif

@@ -4,7 +4,7 @@
  * statement not lost): the session's state read back (pq_probe), whether the connection
  * listens, and whether a dead writer's session is gone (orphaned markers).
  */
-#include "hooks/pq_conn.h"
+#include "hooks/pq_probe.h"
 #include "cache/follow.h"
 #include "cache/log.h"
 

@@ -5,7 +5,7 @@
  * bookkeeping after; and the synchronous path PQexec, PQexecParams and PQexecPrepared (pq.c)
  * take through it.
  */
-#include "hooks/pq_conn.h"
+#include "hooks/pq_probe.h"
 #include "cache/sqlmemo.h"
 
 /* A parameter that date/time input may read as the current time ('now', 'today' ...). */

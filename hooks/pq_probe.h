@@ -1,0 +1,24 @@
+/*
+ * pq_probe.h - the queries the libpq hooks run on the program's own connection
+ * (hooks/pq_probe.c), and the hit test that asks one of them.
+ */
+#ifndef CAP_PQ_PROBE_H
+#define CAP_PQ_PROBE_H
+
+#include "hooks/pq_conn.h"
+
+CAP_COLD void cap_pq_probe(pq_conn *pc, const pq_call *call);
+int cap_pq_listening_now(pq_conn *pc);
+CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc);
+cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info);
+
+/* Hits are not served on a connection libpq knows is broken (the server would not answer),
+ * nor on one that listens (a round trip would deliver its notifications). */
+static inline int cap_pq_hit_allowed(pq_conn *pc)
+{
+	if (cap_pq.real_PQstatus(pc->conn) != CONNECTION_OK || pc->listening == LISTEN_YES)
+		return 0;
+	return pc->listening == LISTEN_NO || !cap_pq_listening_now(pc);
+}
+
+#endif
