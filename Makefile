@@ -64,7 +64,7 @@ TOOL := $(BUILD)/capacitor
 CORE := $(BUILD)/libcapcore.a
 EXPORTS := $(sort $(wildcard hooks/*.exports preload/*.exports))
 
-.PHONY: all test unit integration fuzz tsan bench bench-check demo deps install uninstall clean help check-exports \
+.PHONY: all test unit integration fuzz tsan bench bench-check demo deps install uninstall clean help check-exports test-drivers \
 	clients soak allocfail
 all: $(LIB) $(TOOL)
 
@@ -101,11 +101,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(CORE) -lcriterion -ldl -lm
 
-# The policy tables drive hooks/session.c and session_my.c themselves (no client library).
-$(BUILD)/tests/test_policy: tests/unit/test_policy.c $(call obj,hooks/session.c hooks/session_my.c) $(CORE)
+# The policy tables drive the session policy itself (no client library): its four files.
+POLICY_SRCS := hooks/session.c hooks/session_txn.c hooks/session_plan.c hooks/session_my.c
+$(BUILD)/tests/test_policy: tests/unit/test_policy.c $(call obj,$(POLICY_SRCS)) $(CORE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,hooks/session.c hooks/session_my.c) $(CORE) -lcriterion -ldl -lm
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,$(POLICY_SRCS)) $(CORE) -lcriterion -ldl -lm
 
 # The relation graph both catalogs share, without a server.
 $(BUILD)/tests/test_relgraph: tests/unit/test_relgraph.c $(call obj,hooks/relgraph.c) $(CORE)
@@ -114,10 +115,13 @@ $(BUILD)/tests/test_relgraph: tests/unit/test_relgraph.c $(call obj,hooks/relgra
 	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,hooks/relgraph.c) $(CORE) -lcriterion -ldl -lm
 
 # The query driver with a port of the test's own (no client library).
-$(BUILD)/tests/test_exec: tests/unit/test_exec.c $(call obj,hooks/exec.c hooks/session.c hooks/session_my.c) $(CORE)
+$(BUILD)/tests/test_exec: tests/unit/test_exec.c $(call obj,hooks/exec.c $(POLICY_SRCS)) $(CORE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,hooks/exec.c hooks/session.c hooks/session_my.c) $(CORE) -lcriterion -ldl -lm
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(call obj,hooks/exec.c $(POLICY_SRCS)) $(CORE) -lcriterion -ldl -lm
+
+# test_waits builds the interposed waits into itself.
+$(BUILD)/tests/test_waits: preload/waits.c preload/waits.h
 
 # Small client programs the integration tests drive: pq_* link libpq, my_* libmysqlclient.
 $(BUILD)/clients/pq_%: tests/clients/pq_%.c
@@ -127,9 +131,11 @@ $(BUILD)/clients/my_%: tests/clients/my_%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -lmysqlclient
 # dl_* are linked with no client library: they dlopen it and take its functions with dlsym.
+# dl_static exports its own PQexec, as a program with libpq linked in statically may.
+$(BUILD)/clients/dl_static: DL_LDFLAGS = -rdynamic
 $(BUILD)/clients/dl_%: tests/clients/dl_%.c
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -ldl
+	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes $(DL_LDFLAGS) -o $@ $< -ldl
 
 # Benchmarks link the core statically; bench_pq* also link libpq, bench_my Connector/C.
 PQ_BENCH := $(BUILD)/bench/bench_pq $(BUILD)/bench/bench_pq_scale
@@ -189,12 +195,22 @@ fuzz: $(FUZZ_BINS)
 integration: all $(CLIENT_BINS) allocfail
 	$(Q)CAP_BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) ./tests/integration/run.sh
 
+# Each language driver's own test suite without Capacitor, cold and warm: every test's outcome
+# must be the same (tests/drivers/run.sh; DRIVERS="dbd-pg psycopg2" picks some). make test runs
+# only the suites whose three runs take under a minute (TEST_DRIVERS); tests/README.md says
+# what each takes.
+TEST_DRIVERS = mysqldb mysql2
+test-drivers: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)CAP_BUILD=$(abspath $(BUILD)) ./tests/drivers/run.sh $(DRIVERS)
+
 # The one command a new user needs: dependencies, build, every test.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all check-exports
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(if $(filter 1,$(SANITIZE)),true,$(MAKE) --no-print-directory fuzz tsan)
 	$(Q)$(MAKE) --no-print-directory integration
+	$(Q)$(if $(filter 1,$(SANITIZE)),true,CAP_BUILD=$(abspath $(BUILD)) ./tests/drivers/run.sh $(TEST_DRIVERS))
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -236,6 +252,7 @@ help:
 	@echo 'make demo         pgbench -S without and with Capacitor on a throwaway PostgreSQL'
 	@echo 'make bench        Capacitor vs direct, pgpool-II, MariaDB query cache: table, JSON, charts'
 	@echo 'make bench-check  a short bench compared with bench/baseline.json (fails on a >20% regression)'
+	@echo 'make test-drivers  each language driver'"'"'s own test suite without and with Capacitor (DRIVERS=...)'
 	@echo 'make soak         long multi-process stress runs and a minute of each fuzz target (not part of make test)'
 	@echo 'make install      PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)'
 	@echo 'make allocfail    build/allocfail/libcapacitor.so: every allocation counted, the Nth made to fail'

@@ -1,7 +1,9 @@
 /*
- * engine.c - the cache engine (see engine.h): glue between L1 (cache/mem), L2 (cache/disk) and
- * the generation table (cache/gen), and the rules that keep a process's view of CAPACITOR_DIR
- * true while other processes, users and accidents change the files in it.
+ * engine.c - the cache engine's setup (see engine.h): opening L1 (cache/mem), L2 (cache/disk)
+ * and the generation table (cache/gen), and the rules that keep a process's view of
+ * CAPACITOR_DIR true while other processes, users and accidents change the files in it. The
+ * engine's other two jobs have their own files: finding and storing results (engine_get.c),
+ * invalidation and writes in flight (engine_inval.c); engine_int.h is what the three share.
  *
  * Open: the directory is created 0700 if missing and refused when it is a symlink, not ours,
  * or group/other-writable. An existing valid generation table and L2 file are mapped without
@@ -42,65 +44,20 @@
  * mem.c's atfork handlers keep L1 usable in the child; mappings are inherited.
  */
 #include "cache/engine.h"
-#include "cache/disk.h"
+#include "cache/engine_int.h"
 #include "cache/fault.h"
-#include "cache/gen.h"
 #include "cache/shmfile.h"
 #include "cache/log.h"
-#include "cache/mem.h"
-#include "cache/stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#define CHECK_NS (200ull * 1000000ull)     /* the periodic check, at most this far apart */
-#define RETRY_NS (1000ull * 1000000ull)    /* re-attach attempts after a failure */
-#define OPEN_LOCK_NS (200ull * 1000000ull) /* longest wait for CAPACITOR_DIR/lock at open */
-#define MISS_LOCK_NS (20ull * 1000000ull)  /* ... on a miss or a write (0 from a hit) */
-#define NRETIRED 8
-
-#define LD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define ST(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
-
-struct cap_engine {
-	cap_gen *gen;      /* one fixed mapping: the directory's table or a private one */
-	cap_mem *mem;      /* NULL = L1 off */
-	cap_disk *disk;    /* atomic; NULL = L2 off */
-	uint64_t disk_bytes;
-	char *dir;         /* NULL = no shared files (then no checks either) */
-	char gen_path[PATH_MAX], l2_path[PATH_MAX];
-	uint64_t next_check; /* atomic: coarse ns of the next periodic check; UINT64_MAX = never */
-	uint64_t next_wcheck; /* atomic: coarse ns from which a bump checks the table again */
-	int checker;       /* atomic: pid of the thread's process running check(), 0 = none */
-	int l2_users;      /* atomic: calls inside L2 code */
-	uint64_t bumps;    /* atomic: bumps ever made (see attach) */
-	/* the rest belongs to the checker */
-	uint64_t *hwm;     /* per slot: the highest value seen in the attached table */
-	uint64_t next_attach, next_l2;
-	uint64_t gen_lock_stuck, l2_lock_stuck; /* see dir_lock */
-	int renew;         /* the table went back: the next attach builds a new one */
-	int was_shared;    /* attached before: a re-attach bumps the global epoch */
-	int warned_attach;
-	unsigned nretired;
-	cap_disk *retired[NRETIRED];
-};
-
-int cap_engine_gen_shared(cap_engine *e)
-{
-	return LD(&e->gen->shared) && !LD(&e->gen->dead);
-}
-
-static int marked(cap_engine *e, const cap_deps *deps);
 
 /* ---- CAPACITOR_DIR/lock, bounded ---- */
 
@@ -149,21 +106,7 @@ static void dir_unlock(int lfd)
 	close(lfd);
 }
 
-/* ---- L2 handle switching ---- */
-
-static cap_disk *l2_enter(cap_engine *e)
-{
-	__atomic_fetch_add(&e->l2_users, 1, __ATOMIC_SEQ_CST);
-	cap_disk *d = __atomic_load_n(&e->disk, __ATOMIC_SEQ_CST);
-	if (!d)
-		__atomic_fetch_sub(&e->l2_users, 1, __ATOMIC_SEQ_CST);
-	return d;
-}
-
-static void l2_leave(cap_engine *e)
-{
-	__atomic_fetch_sub(&e->l2_users, 1, __ATOMIC_SEQ_CST);
-}
+/* ---- L2 handle switching (readers: cap_engine_l2_enter in engine_int.h) ---- */
 
 /* l2_swap - publish d (may be NULL) and retire the old handle (checker only). */
 static void l2_swap(cap_engine *e, cap_disk *d)
@@ -313,16 +256,12 @@ static void detach(cap_engine *e, const char *why)
 	e->warned_attach = 0;
 }
 
-/* CHECK_MISS: before a miss; CHECK_WRITE: around a bump (re-attach without waiting for
- * next_attach: an invalidation must reach the other processes); CHECK_FULL: periodic. */
-enum { CHECK_MISS = 0, CHECK_WRITE = 1, CHECK_FULL = 2 };
-
-/* check - see the top of the file. budget_ns: longest wait for the init lock. */
-static CAP_COLD void check(cap_engine *e, int kind, uint64_t budget_ns)
+/* cap_engine_check - see the top of the file. budget_ns: longest wait for the init lock. */
+CAP_COLD void cap_engine_check(cap_engine *e, int kind, uint64_t budget_ns)
 {
 	int full = kind == CHECK_FULL;
 	int me = (int)getpid();
-	int cur = LD(&e->checker);
+	int cur = CAP_ENGINE_LD(&e->checker);
 	if (cur == me)
 		return; /* another thread of ours is at it */
 	if (!__atomic_compare_exchange_n(&e->checker, &cur, me, 0, __ATOMIC_ACQ_REL,
@@ -331,16 +270,16 @@ static CAP_COLD void check(cap_engine *e, int kind, uint64_t budget_ns)
 	/* cur != 0 here means a checker of the parent process before a fork: it is gone */
 	uint64_t now = cap_now_ns();
 	if (full)
-		ST(&e->next_check, now + CHECK_NS);
+		CAP_ENGINE_ST(&e->next_check, now + CHECK_NS);
 	if (!full)
 		cap_fault_recheck(now); /* a miss or a write: the program may have taken SIGBUS */
 	cap_gen *g = e->gen;
 	uint64_t seq = 0; /* the table's bump count, from a full check's scan */
-	int shared = LD(&g->shared);
+	int shared = CAP_ENGINE_LD(&g->shared);
 	if (shared) {
 		const char *why = NULL;
 		int now_cur = 1, unsafe = 0;
-		if (LD(&g->dead))
+		if (CAP_ENGINE_LD(&g->dead))
 			why = "faulted (file truncated or its file system full)";
 		else if ((now_cur = cap_gen_is_current(g, e->gen_path)) == 0)
 			why = "was replaced or removed";
@@ -399,31 +338,17 @@ static CAP_COLD void check(cap_engine *e, int kind, uint64_t budget_ns)
 		}
 	}
 	l2_reap(e);
-	ST(&e->checker, 0);
+	CAP_ENGINE_ST(&e->checker, 0);
 }
 
-/* the periodic check, from any call: one coarse clock read (vDSO) when not due */
-static inline void check_due(cap_engine *e)
-{
-	if (CAP_UNLIKELY(cap_now_ns() >= __atomic_load_n(&e->next_check, __ATOMIC_RELAXED)))
-		check(e, CHECK_FULL, 0);
-}
-
-/* before a miss is sent: the table must be the directory's */
-static inline void check_now(cap_engine *e)
-{
-	if (e->dir) {
-		check_due(e);
-		check(e, CHECK_MISS, MISS_LOCK_NS);
-	}
-}
-
-/* write_check - before a write's bumps or marker: the table must be the directory's. */
-static void write_check(cap_engine *e)
+/* cap_engine_write_check - before a write's bumps or marker: the table must be the
+ * directory's. */
+void cap_engine_write_check(cap_engine *e)
 {
 	if (!e->dir)
 		return;
-	check_due(e);
+	if (cap_engine_check_due(e))
+		cap_engine_check(e, CHECK_FULL, 0);
 	/* one check per coarse clock tick, not per bump: a write bumps each table it touches
 	 * (two dozen for a TPC-B transaction), a stat(2) each made invalidation cost
 	 * microseconds. A bump that lands in a table replaced within that tick is made up by
@@ -431,47 +356,8 @@ static void write_check(cap_engine *e)
 	uint64_t now = cap_now_ns();
 	if (now >= __atomic_load_n(&e->next_wcheck, __ATOMIC_RELAXED)) {
 		__atomic_store_n(&e->next_wcheck, now + 1, __ATOMIC_RELAXED);
-		check(e, CHECK_WRITE, MISS_LOCK_NS);
+		cap_engine_check(e, CHECK_WRITE, MISS_LOCK_NS);
 	}
-}
-
-/* This thread's collector (cap_engine_collect): bumps only record their slots. */
-static __thread cap_slotset *tls_collect __attribute__((tls_model("initial-exec")));
-
-void cap_engine_collect(cap_slotset *set)
-{
-	tls_collect = set;
-}
-
-/* collected - record slot when this thread collects: 1, else 0 (bump it). */
-static int collected(uint32_t slot)
-{
-	cap_slotset *set = tls_collect;
-	if (CAP_LIKELY(set == NULL))
-		return 0;
-	for (uint32_t i = 0; i < set->n; i++)
-		if (set->slot[i] == slot)
-			return 1;
-	if (set->n < CAP_DEPS_MAX)
-		set->slot[set->n++] = slot;
-	else
-		set->over = 1;
-	return 1;
-}
-
-/* bump - a write's invalidation, into the directory's table: checked before, and when the
- * table faulted or could not be had, checked again after (the re-attach bumps the global
- * epoch, see attach). 0 when it only recorded the slot (a collector is set). */
-static int bump(cap_engine *e, uint32_t slot)
-{
-	if (collected(slot))
-		return 0;
-	write_check(e);
-	__atomic_fetch_add(&e->bumps, 1, __ATOMIC_SEQ_CST);
-	cap_gen_bump(e->gen, slot);
-	if (e->dir && CAP_UNLIKELY(LD(&e->gen->dead) || !LD(&e->gen->shared)))
-		check(e, CHECK_WRITE, MISS_LOCK_NS);
-	return 1;
 }
 
 int cap_engine_open(const cap_engine_conf *conf, cap_engine **out)
@@ -540,430 +426,9 @@ void cap_engine_close(cap_engine *e)
 	free(e);
 }
 
-void cap_engine_deps_begin(cap_engine *e, cap_deps *d, uint64_t scope)
+int cap_engine_gen_shared(cap_engine *e)
 {
-	check_now(e);
-	uint32_t s = cap_gen_db_slot(scope);
-	d->n = 2;
-	d->slot[0] = CAP_GEN_GLOBAL;
-	d->gen[0] = cap_gen_read(e->gen, CAP_GEN_GLOBAL);
-	d->slot[1] = s;
-	d->gen[1] = cap_gen_read(e->gen, s);
-}
-
-int cap_engine_deps_table(cap_engine *e, cap_deps *d, const char *name, size_t n)
-{
-	uint32_t s = cap_gen_table_slot(name, n);
-	for (uint32_t i = 0; i < d->n; i++)
-		if (d->slot[i] == s)
-			return CAP_OK;
-	if (d->n >= CAP_DEPS_MAX)
-		return CAP_ETOOBIG;
-	d->slot[d->n] = s;
-	d->gen[d->n] = cap_gen_read(e->gen, s);
-	d->n++;
-	return CAP_OK;
-}
-
-uint32_t cap_engine_table_slot(const char *name, size_t n)
-{
-	return cap_gen_table_slot(name, n);
-}
-
-uint64_t cap_engine_slot_gen(cap_engine *e, uint32_t slot)
-{
-	return slot < CAP_GEN_SLOTS ? cap_gen_read(e->gen, slot) : 0;
-}
-
-static CAP_COLD int get_l2(cap_engine *e, cap_disk *d, const cap_key *key, cap_value_fn fn,
-			    void *ctx)
-{
-	cap_disk_hit h;
-	int found = cap_disk_get(d, e->gen, key, &h);
-	l2_leave(e);
-	if (!found)
-		return CAP_MISS;
-	if (e->mem)
-		cap_mem_put(e->mem, key, &h.deps, h.expire, h.val, h.vlen);
-	int rc = fn(ctx, h.val, h.vlen);
-	free(h.buf);
-	return rc < 0 ? rc : CAP_HIT_L2;
-}
-
-int cap_engine_get(cap_engine *e, const cap_key *key, cap_value_fn fn, void *ctx)
-{
-	check_due(e);
-	if (CAP_LIKELY(e->mem != NULL)) {
-		int rc = cap_mem_get(e->mem, e->gen, key, fn, ctx);
-		if (rc != 0)
-			return rc < 0 ? rc : CAP_HIT_L1;
-	}
-	if (__atomic_load_n(&e->disk, __ATOMIC_RELAXED)) {
-		cap_disk *d = l2_enter(e);
-		if (d)
-			return get_l2(e, d, key, fn, ctx);
-	}
-	return CAP_MISS;
-}
-
-int cap_engine_put(cap_engine *e, const cap_key *key, const cap_deps *deps, uint64_t ttl_ns,
-		   const void *val, size_t len)
-{
-	if (!e->mem && !__atomic_load_n(&e->disk, __ATOMIC_RELAXED))
-		return CAP_EOFF;
-	/* no invalidation from the other processes: only entries that expire by themselves */
-	if (!ttl_ns && (!LD(&e->gen->shared) || LD(&e->gen->dead)))
-		return CAP_EOFF;
-	/* every entry depends at least on the global and its database's epoch: a caller that
-	 * forgot to read its dependencies must not store an entry nothing can invalidate */
-	if (deps->n < 2 || deps->n > CAP_DEPS_MAX || deps->slot[0] != CAP_GEN_GLOBAL)
-		return CAP_EINVAL;
-	for (uint32_t i = 0; i < deps->n; i++)
-		if (deps->slot[i] >= CAP_GEN_SLOTS)
-			return CAP_EINVAL;
-	if (!cap_gen_valid(e->gen, deps->slot, deps->gen, deps->n))
-		return CAP_OK; /* stale on arrival: a write landed while the miss was in flight */
-	/* a write in flight may commit (or have committed) after what this result shows; its
-	 * bump after may never come if its process dies: not stored */
-	if (CAP_UNLIKELY(marked(e, deps)))
-		return CAP_OK;
-	uint64_t expire = 0;
-	if (ttl_ns) {
-		expire = cap_now_ns() + ttl_ns;
-		if (expire < ttl_ns)
-			expire = UINT64_MAX;
-	}
-	int rc1 = e->mem ? cap_mem_put(e->mem, key, deps, expire, val, len) : CAP_EOFF;
-	int rc2 = CAP_EOFF;
-	cap_disk *d = l2_enter(e);
-	if (d) {
-		rc2 = cap_disk_put(d, key, deps, expire, val, len);
-		l2_leave(e);
-	}
-	if (rc1 == CAP_OK || rc2 == CAP_OK)
-		return CAP_OK;
-	if (rc1 == CAP_EOFF)
-		return rc2;
-	return rc1;
-}
-
-void cap_engine_bump_table(cap_engine *e, const char *name, size_t n)
-{
-	if (bump(e, cap_gen_table_slot(name, n)))
-		cap_stats_event(CAP_EV_INVAL_TABLE, 1);
-}
-
-void cap_engine_bump_db(cap_engine *e, uint64_t scope)
-{
-	if (bump(e, cap_gen_db_slot(scope)))
-		cap_stats_event(CAP_EV_INVAL_DB, 1);
-}
-
-void cap_engine_bump_all(cap_engine *e)
-{
-	if (bump(e, CAP_GEN_GLOBAL))
-		cap_stats_event(CAP_EV_INVAL_DB, 1);
-}
-
-void cap_engine_bump_slots(cap_engine *e, const cap_slotset *set)
-{
-	if (set->over) {
-		bump(e, CAP_GEN_GLOBAL);
-		return;
-	}
-	for (uint32_t i = 0; i < set->n; i++)
-		if (set->slot[i] < CAP_GEN_SLOTS)
-			bump(e, set->slot[i]);
-}
-
-/* ---- writes in flight (see engine.h and gen.h) ---- */
-
-/* proc_stat - the state letter and start time (field 22) of process pid from /proc/PID/stat:
- * 1 when read, 0 when not (no /proc, or the process is gone). */
-static int proc_stat(int pid, char *state, uint64_t *start)
-{
-	char path[48], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
-	if (p == NULL || p[1] != ' ')
-		return 0;
-	*state = p[2];
-	/* after ") ": state is field 3; the start time is field 22 */
-	p += 2;
-	for (int f = 3; f < 22; f++) {
-		p = strchr(p, ' ');
-		if (p == NULL)
-			return 0;
-		p++;
-	}
-	*start = strtoull(p, NULL, 10);
-	return 1;
-}
-
-/* self_owner - this process's pid and start time, read once per process: a fork child reads
- * them again (an atfork handler forgets them), a writer makes no system call for them. A child
- * made without fork handlers (a raw clone) marks under its parent's pid: if the parent dies,
- * its markers only wait for the server to end their sessions, which the child's own keeps
- * alive; they are never dropped early. */
-static int cached_pid;
-static uint64_t cached_start;
-static void owner_forget(void)
-{
-	__atomic_store_n(&cached_pid, 0, __ATOMIC_RELEASE);
-}
-static void owner_atfork(void)
-{
-	pthread_atfork(NULL, NULL, owner_forget);
-}
-static void self_owner(uint32_t *pid, uint64_t *start)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	int me = __atomic_load_n(&cached_pid, __ATOMIC_ACQUIRE);
-	if (CAP_UNLIKELY(me == 0)) {
-		pthread_once(&once, owner_atfork);
-		me = (int)getpid();
-		char st;
-		uint64_t s = 0;
-		if (!proc_stat(me, &st, &s))
-			s = 0;
-		__atomic_store_n(&cached_start, s, __ATOMIC_RELAXED);
-		__atomic_store_n(&cached_pid, me, __ATOMIC_RELEASE);
-	}
-	*pid = (uint32_t)me;
-	*start = __atomic_load_n(&cached_start, __ATOMIC_RELAXED);
-}
-
-/* new_own - an owner word no earlier claim of this process used. */
-static uint64_t new_own(uint32_t pid)
-{
-	static uint32_t tag;
-	uint32_t t = __atomic_add_fetch(&tag, 1, __ATOMIC_RELAXED);
-	return (uint64_t)pid << 32 | (uint64_t)(t << 1 | 2u); /* bit 0 (orphan) clear, never 0 */
-}
-
-/* owner_dead - whether the process that claimed with (own, start) is gone: no such pid, a
- * zombie, or another process now under that pid (its start time differs). What cannot be
- * told counts as alive: a marker is only ever held too long, never dropped too soon. */
-static int owner_dead(uint64_t own, uint64_t start)
-{
-	int pid = (int)(own >> 32);
-	if (pid <= 0)
-		return 1;
-	if (kill(pid, 0) < 0 && errno == ESRCH)
-		return 1;
-	char st = 0;
-	uint64_t s = 0;
-	if (!proc_stat(pid, &st, &s))
-		return 0;
-	return st == 'Z' || st == 'X' || (start != 0 && s != start);
-}
-
-/* marked - whether a marker names one of deps' slots; orphans those whose owner is dead. */
-static CAP_COLD int marked(cap_engine *e, const cap_deps *deps)
-{
-	uint32_t from = 0;
-	uint64_t own;
-	int found = 0;
-	int i;
-	while ((i = cap_gen_marked(e->gen, deps->slot, deps->n, &from, &own)) >= 0) {
-		found = 1;
-		if (own & CAP_MARK_ORPHAN)
-			continue;
-		cap_gen_mark *m = cap_gen_mark_at(e->gen, (uint32_t)i);
-		if (owner_dead(own, __atomic_load_n(&m->start, __ATOMIC_SEQ_CST)) &&
-		    __atomic_compare_exchange_n(&m->own, &own, own | CAP_MARK_ORPHAN, 0,
-						__ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
-			cap_log(CAP_LOG_INFO, "a write of process %u may have been committed after "
-				"it died: its tables are not cached until the server's session %llu "
-				"is gone", (unsigned)(own >> 32),
-				(unsigned long long)__atomic_load_n(&m->session, __ATOMIC_SEQ_CST));
-	}
-	return found;
-}
-
-/* holds - whether m names a marker this process claimed. In a table replaced since, the
- * marker at that index is someone else's or free: every change of hands compares the owner
- * word, which no other live process can have (it starts with our pid). */
-static int holds(cap_engine *e, const cap_mark *m, uint32_t pid)
-{
-	(void)e;
-	return m->idx != 0 && m->idx <= CAP_GEN_MARKS && (uint32_t)(m->own >> 32) == pid;
-}
-
-int cap_engine_mark(cap_engine *e, cap_mark *m, const cap_slotset *set, const uint64_t server[2],
-		    uint64_t session)
-{
-	static int warned;
-	write_check(e);
-	uint32_t pid;
-	uint64_t start;
-	self_owner(&pid, &start);
-	/* a marker of ours found orphaned (a reader in another pid namespace took us for dead)
-	 * is taken back: our server session is alive, so no resolver can have cleared it; one
-	 * taken over by a resolver meanwhile is left to it, and the write goes on under a new one */
-	int lost = 0;
-	if (holds(e, m, pid)) {
-		cap_gen_mark *g = cap_gen_mark_at(e->gen, m->idx - 1);
-		uint64_t w = m->own | CAP_MARK_ORPHAN;
-		__atomic_compare_exchange_n(&g->own, &w, m->own, 0, __ATOMIC_SEQ_CST,
-					    __ATOMIC_RELAXED);
-		if (__atomic_load_n(&g->own, __ATOMIC_SEQ_CST) != m->own) {
-			m->idx = 0;
-			lost = 1;
-		}
-	}
-	if (!holds(e, m, pid)) {
-		uint64_t own = new_own(pid);
-		int i = cap_gen_mark_claim(e->gen, own, start, server, session);
-		if (i < 0) {
-			m->idx = 0;
-			if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
-				cap_log(CAP_LOG_WARN, "all %u write-in-flight markers are taken: a "
-					"write is not protected against its process dying before "
-					"its invalidation", CAP_GEN_MARKS);
-			return CAP_ETOOBIG;
-		}
-		m->idx = (uint32_t)i + 1;
-		m->own = own;
-	}
-	/* a marker lost mid-transaction (the table was replaced) named its earlier writes too,
-	 * which the new one does not know: the global epoch stands for them until it ends */
-	if (set->over || lost)
-		cap_gen_mark_add(e->gen, m->idx - 1, m->own, CAP_GEN_GLOBAL);
-	for (uint32_t k = 0; k < set->n && !set->over; k++)
-		cap_gen_mark_add(e->gen, m->idx - 1, m->own, set->slot[k]);
-	return CAP_OK;
-}
-
-void cap_engine_unmark(cap_engine *e, cap_mark *m)
-{
-	if (m->idx == 0)
-		return;
-	uint32_t pid;
-	uint64_t start;
-	self_owner(&pid, &start);
-	/* orphaned meanwhile (taken for dead from another pid namespace): we are alive and made
-	 * its bumps, so it is ours to clear */
-	if (holds(e, m, pid) && !cap_gen_mark_clear(e->gen, m->idx - 1, m->own))
-		cap_gen_mark_clear(e->gen, m->idx - 1, m->own | CAP_MARK_ORPHAN);
-	m->idx = 0;
-}
-
-void cap_engine_abandon(cap_engine *e, cap_mark *m)
-{
-	if (m->idx == 0)
-		return;
-	uint32_t pid;
-	uint64_t start;
-	self_owner(&pid, &start);
-	if (holds(e, m, pid)) {
-		uint64_t own = m->own;
-		__atomic_compare_exchange_n(&cap_gen_mark_at(e->gen, m->idx - 1)->own, &own,
-					    own | CAP_MARK_ORPHAN, 0, __ATOMIC_SEQ_CST,
-					    __ATOMIC_RELAXED);
-	}
-	m->idx = 0;
-}
-
-static int server_match(const cap_gen_mark *m, const uint64_t server[2])
-{
-	for (int k = 0; k < 2; k++) {
-		uint64_t v = __atomic_load_n(&m->server[k], __ATOMIC_SEQ_CST);
-		if (v != 0 && v == server[k])
-			return 1;
-	}
-	return 0;
-}
-
-int cap_engine_orphan_find(cap_engine *e, const uint64_t server[2], cap_orphan *o)
-{
-	uint64_t hi = __atomic_load_n(&cap_gen_marks_of(e->gen)->hi, __ATOMIC_SEQ_CST);
-	if (hi > CAP_GEN_MARKS)
-		hi = CAP_GEN_MARKS;
-	for (uint32_t i = 0; i < hi; i++) {
-		cap_gen_mark *m = cap_gen_mark_at(e->gen, i);
-		uint64_t own = __atomic_load_n(&m->own, __ATOMIC_SEQ_CST);
-		if (!(own & CAP_MARK_ORPHAN) || !server_match(m, server))
-			continue;
-		o->idx = i;
-		o->session = __atomic_load_n(&m->session, __ATOMIC_SEQ_CST);
-		/* the session is read before the owner word is checked again: a marker that
-		 * changed hands in between is not this orphan (orphan_done's swap fails) */
-		o->own = own;
-		if (__atomic_load_n(&m->own, __ATOMIC_SEQ_CST) == own)
-			return 1;
-	}
-	return 0;
-}
-
-/* take - make orphan marker i (owner word own) ours: 1, or 0 when it changed hands. While we
- * hold it readers still store nothing it names; if we die now it is orphaned again. */
-static int take(cap_engine *e, uint32_t i, uint64_t own, uint64_t *mine)
-{
-	uint32_t pid;
-	uint64_t start;
-	self_owner(&pid, &start);
-	cap_gen_mark *m = cap_gen_mark_at(e->gen, i);
-	*mine = new_own(pid);
-	if (!__atomic_compare_exchange_n(&m->own, &own, *mine, 0, __ATOMIC_SEQ_CST,
-					 __ATOMIC_RELAXED))
-		return 0;
-	__atomic_store_n(&m->start, start, __ATOMIC_SEQ_CST);
-	return 1;
-}
-
-void cap_engine_orphan_done(cap_engine *e, const cap_orphan *o)
-{
-	uint64_t mine;
-	if (o->idx >= CAP_GEN_MARKS || !(o->own & CAP_MARK_ORPHAN) || !take(e, o->idx, o->own, &mine))
-		return;
-	cap_gen_mark *m = cap_gen_mark_at(e->gen, o->idx);
-	cap_slotset set = { 0, 0, { 0 } };
-	for (uint32_t k = 0; k < CAP_MARK_SLOTS; k++) {
-		uint32_t v = __atomic_load_n(&m->slot[k], __ATOMIC_SEQ_CST);
-		if (v == CAP_MARK_EMPTY)
-			break;
-		if (v >= CAP_GEN_SLOTS || set.n == CAP_DEPS_MAX)
-			set.over = 1; /* a damaged slot number: the global epoch covers it */
-		else
-			set.slot[set.n++] = v;
-	}
-	cap_engine_bump_slots(e, &set);
-	cap_gen_mark_clear(e->gen, o->idx, mine);
-	cap_log(CAP_LOG_INFO, "a dead process's write in flight was resolved (the server's session "
-		"%llu is gone): its tables are cached again", (unsigned long long)o->session);
-}
-
-unsigned cap_engine_orphans_clear(cap_engine *e)
-{
-	uint64_t hi = __atomic_load_n(&cap_gen_marks_of(e->gen)->hi, __ATOMIC_SEQ_CST);
-	if (hi > CAP_GEN_MARKS)
-		hi = CAP_GEN_MARKS;
-	uint64_t mine[CAP_GEN_MARKS];
-	unsigned n = 0;
-	for (uint32_t i = 0; i < hi; i++) {
-		mine[i] = 0;
-		uint64_t own = __atomic_load_n(&cap_gen_mark_at(e->gen, i)->own, __ATOMIC_SEQ_CST);
-		if ((own & CAP_MARK_ORPHAN) && take(e, i, own, &mine[i]))
-			n++;
-		else
-			mine[i] = 0;
-	}
-	if (n == 0)
-		return 0;
-	bump(e, CAP_GEN_GLOBAL);
-	for (uint32_t i = 0; i < hi; i++)
-		if (mine[i])
-			cap_gen_mark_clear(e->gen, i, mine[i]);
-	return n;
+	return CAP_ENGINE_LD(&e->gen->shared) && !CAP_ENGINE_LD(&e->gen->dead);
 }
 
 void cap_engine_clear_local(cap_engine *e)
@@ -979,12 +444,12 @@ void cap_engine_usage(cap_engine *e, cap_engine_usage_t *u)
 	memset(u, 0, sizeof(*u));
 	if (e->mem)
 		cap_mem_usage(e->mem, &u->l1_entries, &u->l1_bytes, &u->l1_budget);
-	cap_disk *d = l2_enter(e);
+	cap_disk *d = cap_engine_l2_enter(e);
 	if (d) {
 		cap_disk_usage(d, &u->l2_entries, &u->l2_bytes, &u->l2_size);
-		l2_leave(e);
+		cap_engine_l2_leave(e);
 	}
 	u->l1_on = e->mem != NULL;
 	u->l2_on = d != NULL;
-	u->gen_shared = LD(&e->gen->shared) && !LD(&e->gen->dead);
+	u->gen_shared = CAP_ENGINE_LD(&e->gen->shared) && !CAP_ENGINE_LD(&e->gen->dead);
 }

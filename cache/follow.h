@@ -21,7 +21,7 @@
  * What "live" means (the guarantee the library may rely on): state is CAP_FOLLOW_STREAMING and
  * live_ns (CLOCK_MONOTONIC) is at most max_age old, where live_ns means: every transaction
  * whose COMMIT had returned to its client before live_ns has been bumped. The follower proves
- * it with probes (tools/follow.h): every ~100 ms it asks the server where its log ends
+ * it with probes (tools/follow_svc.h): every ~100 ms it asks the server where its log ends
  * (PostgreSQL: pg_current_wal_flush_lsn(); MariaDB: SHOW MASTER STATUS), and when the stream
  * has been applied past that position, the time it asked becomes live_ns. So live_ns advances
  * every 100-200 ms while the follower keeps up, stops at once when the follower, its

@@ -135,6 +135,13 @@ void cap_log_write(const char *line, unsigned long len)
 	if (st.st_size > (off_t)CAP_LOG_MAX) {
 		int r = ftruncate(fd, 0);
 		(void)r;
+		st.st_size = 0;
+	}
+	/* past the file-size limit, write(2) would raise SIGXFSZ and kill the host: the line is
+	 * dropped instead, with room for what other processes may append meanwhile */
+	if (!cap_shm_size_allowed((unsigned long long)st.st_size + len + 65536u)) {
+		close(fd);
+		return;
 	}
 	ssize_t w = write(fd, line, len);
 	(void)w;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static void say(char *err, size_t errcap, const char *fmt, ...)
@@ -166,6 +167,14 @@ int cap_shm_map(int fd, size_t size, int prot, void *at, int *dead, cap_shm *out
 	return CAP_OK;
 }
 
+int cap_shm_size_allowed(unsigned long long end)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_FSIZE, &rl) != 0)
+		return 0;
+	return rl.rlim_cur == RLIM_INFINITY || end <= (unsigned long long)rl.rlim_cur;
+}
+
 void cap_shm_unmap(cap_shm *m)
 {
 	if (m->addr == NULL)
@@ -182,6 +191,11 @@ int cap_shm_build(int dfd, const char *name, size_t size, int publish, cap_shm_f
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", name, (long)getpid()) >= (int)sizeof(tmp)) {
 		say(err, errcap, "%s: name too long", name);
 		return CAP_EINVAL;
+	}
+	if (!cap_shm_size_allowed(size)) {
+		say(err, errcap, "%s: the file-size limit (ulimit -f) is below its %zu bytes", name,
+		    size);
+		return CAP_ETOOBIG;
 	}
 	unlinkat(dfd, tmp, 0); /* left by a builder that died with our pid */
 	int fd = cap_shm_open(dfd, tmp, O_RDWR | O_CREAT | O_EXCL, NULL, err, errcap);

@@ -111,8 +111,15 @@ typedef void (*cap_shm_fill_fn)(void *addr, size_t size, void *ctx);
  * fill(addr, size, ctx), then published as `publish` says. A fault while it was filled fails
  * the build. On success returns an fd of the published file (the caller closes it) and *out
  * its mapping, still watched with *dead; on failure nothing is left behind (CAP_EIO with
- * errno kept, CAP_EUNSAFE, CAP_EINVAL for a name too long). */
+ * errno kept, CAP_EUNSAFE, CAP_EINVAL for a name too long, CAP_ETOOBIG when the file-size
+ * limit is below size). */
 int cap_shm_build(int dfd, const char *name, size_t size, int publish, cap_shm_fill_fn fill,
 		  void *ctx, int *dead, cap_shm *out, char *err, size_t errcap);
+
+/* cap_shm_size_allowed - 1 when the process may make a file end bytes long: a write or an
+ * allocation past the file-size limit (RLIMIT_FSIZE: ulimit -f, systemd's LimitFSIZE=)
+ * fails and raises SIGXFSZ, whose default action kills the host. Asked before every
+ * file Capacitor grows, at each growth (the limit may change at run time); never on a hit. */
+int cap_shm_size_allowed(unsigned long long end);
 
 #endif

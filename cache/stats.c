@@ -315,6 +315,7 @@ static const uint8_t event_word[CAP_EV__N] = {
 	[CAP_EV_FILL_L1] = offsetof(cap_stats_counters, fills_l1) / 8,
 	[CAP_EV_FILL_L2] = offsetof(cap_stats_counters, fills_l2) / 8,
 	[CAP_EV_DLSYM] = offsetof(cap_stats_counters, dlsym_redirects) / 8,
+	[CAP_EV_UNSEEN] = offsetof(cap_stats_counters, unseen_clients) / 8,
 };
 
 void cap_stats_event(enum cap_event ev, uint64_t n)

@@ -25,6 +25,7 @@ enum cap_event {
 	CAP_EV_FILL_L1,         /* an entry stored in L1 */
 	CAP_EV_FILL_L2,         /* an entry stored in L2 */
 	CAP_EV_DLSYM,           /* a dlsym lookup answered with our hook (preload/dlsym.c) */
+	CAP_EV_UNSEEN,          /* a client library our hooks cannot see (preload/dlsym.h) */
 	CAP_EV__N
 };
 

@@ -1,8 +1,8 @@
 /*
- * stats_file.h - the binary layout of CAPACITOR_DIR/stats, format version 4, shared by the
+ * stats_file.h - the binary layout of CAPACITOR_DIR/stats, format version 5, shared by the
  * library (writers), `capacitor stats` (reader) and the tests. Version 2 made the fold lock a
  * cache/plock word (version 1 had a pthread mutex there); version 3 added dlsym_redirects;
- * version 4 hits_followed and the bypass reason "no live follower".
+ * version 4 hits_followed and the bypass reason "no live follower"; version 5 unseen_clients.
  * Everything inside is addressed by offsets from the start of the mapping, never by pointers.
  *
  *   offset                      size              what
@@ -70,7 +70,7 @@
 #include "cache/stats_kinds.h"
 
 #define CAP_STATS_MAGIC 0x5441545343504143ull /* "CAPCSTAT" in little-endian bytes */
-#define CAP_STATS_VERSION 4u
+#define CAP_STATS_VERSION 5u
 #define CAP_STATS_HDR_SIZE 4096u
 #define CAP_STATS_NSLOTS 256u
 #define CAP_STATS_NSHAPES 512u /* plus one "other" entry */
@@ -96,7 +96,8 @@
 	X(fills_l2, "entries stored in the mmap tier")                                     \
 	X(fallbacks, "internal errors that passed a call through")                         \
 	X(dlsym_redirects, "dlsym lookups of client functions answered with Capacitor's")   \
-	X(hits_followed, "hits served while a live capacitor follow covered the database")
+	X(hits_followed, "hits served while a live capacitor follow covered the database")   \
+	X(unseen_clients, "client libraries loaded where Capacitor cannot see their calls (log)")
 
 /* Gauges: name, help. entries = l1_entries + l2_entries. */
 #define CAP_STATS_GAUGES(X)                                                                \

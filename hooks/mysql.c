@@ -43,8 +43,10 @@
 #include <string.h>
 #include <strings.h>
 
-/* A hit through mysql_send_query must still make the socket readable: a program may wait on
- * it before it calls mysql_read_query_result (Ruby's mysql2, event loops). The hit sends a
+/* A hit through mysql_send_query must still wake a program that waits on the socket before
+ * it calls mysql_read_query_result (Ruby's mysql2, event loops). The program's waits report
+ * the socket readable while the hit is held (preload/waits.h): no round trip. Where they
+ * cannot promise that (another thread already blocked on the socket), the hit sends a
  * COM_PING the way Connector/C's own mysql_send_query sends its COM_QUERY (the library's
  * command method, answer not read), and mysql_read_query_result reads the ping's answer
  * before it reports the hit: one round trip, no statement run. Only with the Connector/C
@@ -130,14 +132,19 @@ static int mx_serve(cap_exec *x)
 	my_x *c = (my_x *)x;
 	my_conn *mc = c->mc;
 	MYSQL *m = mc->m;
-	if (c->send_only && CAP_REAL(m->methods->db_command(m, COM_PING, NULL, 0, 1, NULL)) != 0) {
+	int held = c->send_only && cap_wait_hold(m->net.fd);
+	if (c->send_only && !held &&
+	    CAP_REAL(m->methods->db_command(m, COM_PING, NULL, 0, 1, NULL)) != 0) {
 		cap_my_free_res(c->h.res); /* the connection failed: the real send says so */
 		return CAP_EXEC_NOT_SERVED;
 	}
 	mc->pend = c->h.res;
 	if (c->send_only) {
-		/* mysql_read_query_result reads the ping's answer, then reports the hit */
+		/* mysql_read_query_result reads the ping's answer (if one was sent), then
+		 * reports the hit */
 		mc->sq_hit = 1;
+		mc->sq_held = held;
+		mc->sq_fd = m->net.fd;
 		mc->sq_status = c->h.status;
 	} else {
 		cap_my_set_hit_state(m, c->h.res->field_count);
@@ -408,8 +415,10 @@ CAP_EXPORT MYSQL *mysql_real_connect(MYSQL *m, const char *host, const char *use
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc)
 		cap_my_forget_session(rt, mc, 0);
-	if (r)
+	if (r) {
+		cap_wait_known(m->net.fd); /* the program may wait on it (mysql2 reads net.fd) */
 		cap_my_connected(rt, m);
+	}
 	return r;
 }
 
@@ -423,6 +432,7 @@ CAP_EXPORT void mysql_close(MYSQL *m)
 	if (m && !cap_guard) {
 		cap_my_remove(m);
 		cap_my_use_forget_conn(m);
+		cap_wait_forget(m->net.fd);
 	}
 	CAP_REAL_VOID(cap_my.real_mysql_close(m));
 }

@@ -52,9 +52,15 @@ CAP_EXPORT my_bool mysql_read_query_result(MYSQL *m)
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc && mc->sq_hit) {
 		mc->sq_hit = 0;
-		unsigned long long id = m->insert_id; /* a ping's OK packet zeroes it; a SELECT not */
-		my_bool rc = CAP_REAL(cap_my.real_mysql_read_query_result(m));
-		m->insert_id = id;
+		my_bool rc = 0;
+		if (mc->sq_held) { /* nothing was sent */
+			cap_wait_release(mc->sq_fd);
+			mc->sq_held = 0;
+		} else {
+			unsigned long long id = m->insert_id; /* a ping's OK zeroes it; a SELECT not */
+			rc = CAP_REAL(cap_my.real_mysql_read_query_result(m));
+			m->insert_id = id;
+		}
 		if (rc || mc->pend == NULL) {
 			cap_my_free_res(mc->pend);
 			mc->pend = NULL;
@@ -136,6 +142,7 @@ static void async_gone(MYSQL *m)
 	if (m && !cap_guard && cap_my_resolve()) {
 		cap_my_remove(m);
 		cap_my_use_forget_conn(m);
+		cap_wait_forget(m->net.fd);
 	}
 }
 
@@ -155,8 +162,9 @@ static void async_stmt_exec(MYSQL_STMT *st)
 }
 
 /* mysql_read_query_result_start after a mysql_send_query hit: the coroutine would read the
- * ping's answer as the statement's. Read it here (it is on its way), and send the statement
- * for real: the program reads the server's own result. */
+ * ping's answer as the statement's, or wait for an answer to nothing. Read the ping's answer
+ * here (it is on its way), and send the statement for real: the program reads the server's
+ * own result. */
 static void async_rqr(MYSQL *m)
 {
 	if (m == NULL || !cap_my_resolve())
@@ -168,8 +176,12 @@ static void async_rqr(MYSQL *m)
 	cap_my_free_res(mc->pend);
 	mc->pend = NULL;
 	mc->replay_on = 0;
+	int held = mc->sq_held;
+	if (held)
+		cap_wait_release(mc->sq_fd);
+	mc->sq_held = 0;
 	unsigned long long id = m->insert_id;
-	if (CAP_REAL(cap_my.real_mysql_read_query_result(m)) == 0)
+	if (held || CAP_REAL(cap_my.real_mysql_read_query_result(m)) == 0)
 		CAP_REAL(cap_my.real_mysql_send_query(m, (const char *)mc->replay.data,
 						 (unsigned long)mc->replay.len));
 	m->insert_id = id;

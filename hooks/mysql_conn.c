@@ -121,6 +121,9 @@ void cap_my_stmt_reset(my_conn *mc)
 	cap_my_free_res(mc->pend);
 	mc->pend = NULL;
 	mc->sq_hit = 0;
+	if (mc->sq_held)
+		cap_wait_release(mc->sq_fd);
+	mc->sq_held = 0;
 	mc->fill = 0;
 	if (mc->sq_active) {
 		free(mc->sq_sql);

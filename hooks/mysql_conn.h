@@ -13,6 +13,7 @@
 #include "hooks/session.h"
 #include "cache/buf.h"
 #include "cache/cap.h"
+#include "preload/waits.h"
 
 #include <pthread.h>
 
@@ -39,6 +40,7 @@ typedef struct my_conn {
 	MYSQL_RES *pend;
 	int sq_hit;              /* mysql_send_query hit: mysql_read_query_result reports it */
 	unsigned sq_status;      /* and these status flags */
+	int sq_held, sq_fd;      /* no ping: the program's waits see sq_fd ready (preload/waits.h) */
 	/* the last statement, when it was a text hit: run for real before diagnostics */
 	cap_buf replay;
 	int replay_on;

@@ -3,7 +3,7 @@
  * makes the server run the statement on its schedule, in its own session, with no client
  * statement any hook could see. Its writes reach Capacitor only through a follower's change
  * stream (the binlog), so the catalog files what each event may write, and reads of it are
- * cached only while a live follower covers them (hooks/session.c, reads_server_written).
+ * cached only while a live follower covers them (hooks/session_plan.c, reads_server_written).
  *
  * What is seen: information_schema.EVENTS lists the events of the schemas where the user
  * holds the EVENT privilege; only ENABLED ones run here (SLAVESIDE_DISABLED ones run on the

@@ -14,11 +14,11 @@
  * The asynchronous API (PQsendQuery*, PQgetResult, PQisBusy, PQconsumeInput) is served the
  * same way: a hit is held as a pending result that PQgetResult hands out, and PQisBusy reports
  * it ready without touching the socket. A program may wait for the socket to become readable
- * before it asks: on a nonblocking connection (event loops) a held hit is therefore covered by
- * an empty query of ours whose answer nobody waits for (see "hits on nonblocking connections"
- * below): a program that asks PQisBusy first pays no round trip, one that waits first is woken
- * by that answer, and none hangs. On a blocking connection a hit sends nothing; a program that
- * asks for the socket (PQsocket) while a hit is held gets an empty query sent then. Pipeline
+ * before it asks (event loops): while a hit is held, its socket reads as ready to the
+ * program's waits (preload/waits.h), so a hit sends nothing, blocking or nonblocking. Where
+ * the waits cannot promise that (a wait of another thread already blocked on the socket), the
+ * hit is covered by an empty query of ours whose answer nobody waits for (hooks/pq_async.c,
+ * "hits covered by an empty query"). Pipeline
  * mode, COPY, single-row mode on a miss, LISTEN/NOTIFY and large objects pass through (writes
  * in a pipeline mark and invalidate the database before they are sent and at each sync point).
  *
@@ -68,6 +68,7 @@ CAP_EXPORT void PQfinish(PGconn *conn)
 		if (pc)
 			cap_pq_drop_inflight(cap_rt_get(), pc);
 		cap_pq_remove(conn);
+		cap_wait_forget(cap_pq.real_PQsocket(conn));
 	}
 	CAP_REAL_VOID(cap_pq.real_PQfinish(conn));
 }
@@ -80,6 +81,7 @@ CAP_EXPORT void PQreset(PGconn *conn)
 			cap_pq_drop_inflight(cap_rt_get(), pc);
 			cap_pq_forget_session(pc);
 		}
+		cap_wait_forget(cap_pq.real_PQsocket(conn));
 	}
 	if (cap_pq.real_PQreset)
 		CAP_REAL_VOID(cap_pq.real_PQreset(conn));
@@ -93,6 +95,7 @@ CAP_EXPORT int PQresetStart(PGconn *conn)
 			cap_pq_drop_inflight(cap_rt_get(), pc);
 			cap_pq_forget_session(pc);
 		}
+		cap_wait_forget(cap_pq.real_PQsocket(conn));
 	}
 	return cap_pq.real_PQresetStart ? CAP_REAL(cap_pq.real_PQresetStart(conn)) : 0;
 }

@@ -1,8 +1,8 @@
 /*
  * pq_async.c - the asynchronous API through the libpq hooks (PQsendQuery*, PQgetResult,
  * PQisBusy, PQconsumeInput, PQsocket, single-row and pipeline mode): a hit is held for
- * PQgetResult (covered by an empty query of ours on nonblocking connections: the ghost,
- * below), a miss or a write is followed until PQgetResult returns NULL, and pipeline mode
+ * PQgetResult (the program's waits see its socket ready, preload/waits.h; or, where they
+ * cannot promise that, it is covered by an empty query of ours: the ghost, below), a miss or a write is followed until PQgetResult returns NULL, and pipeline mode
  * passes through with writes invalidated at each sync point. The driver's port here differs
  * from the synchronous one only where a hit is held and a statement ends later.
  */
@@ -25,13 +25,15 @@ static int px_decode_async(void *arg, const void *val, size_t len)
 	return b->err;
 }
 
-/* ---- hits on nonblocking connections ------------------------------------------------------
+/* ---- hits covered by an empty query -------------------------------------------------------
  *
- * After PQsendQuery* on a nonblocking connection a program may ask PQisBusy before it waits
- * (psycopg 3, Ruby pg) or wait for the socket first (an event loop that polls, then reads;
- * nginx's edge-triggered epoll), maybe on a socket number it fetched before sending; we cannot
- * see which, and a hit that sent nothing would leave the second kind waiting forever. So a hit
- * there is held only when covered by an empty query of ours, the ghost: when the hit is taken,
+ * After PQsendQuery* a program may ask PQisBusy before it waits (psycopg 3, Ruby pg) or wait
+ * for the socket first (an event loop that polls, then reads; nginx's edge-triggered epoll),
+ * maybe on a socket number it fetched before sending; we cannot see which, and a hit that sent
+ * nothing would leave the second kind waiting forever. The program's waits normally see the
+ * hit (cap_wait_hold); when they cannot (another thread already blocked in a wait on the
+ * socket, a descriptor past the waits' table), the hit is held only when covered by an empty
+ * query of ours, the ghost: when the hit is taken,
  * libpq has a ghost outstanding and has not read all of its answer, so bytes of it are unread
  * in, or still to arrive on, the socket. The program's own PQconsumeInput reads for real, so
  * bytes still to come arrive after its last read and wake any wait, level- or edge-triggered.
@@ -51,10 +53,9 @@ static int px_decode_async(void *arg, const void *val, size_t len)
  * Everything here runs inside the program's own calls on that connection, so libpq's
  * one-thread-per-connection rule holds.
  *
- * Blocking connections keep hits free of system calls instead: a ghost there would make the
- * next miss wait for its answer first (pgbench -S, whose keys mix hits and misses, ran at half
- * speed). Their remaining gap: a program that polls a socket number fetched before sending,
- * without calling PQsocket or PQisBusy in between, waits for an answer that never comes.
+ * A ghost on a blocking connection makes the next miss wait for its answer first (pgbench -S,
+ * whose keys mix hits and misses, ran at half speed with one per hit): that is why the waits
+ * answer for the hit wherever they can.
  */
 
 
@@ -215,8 +216,8 @@ void cap_pq_drop_inflight(const cap_rt *rt, pq_conn *pc)
 	cap_pq_fl_clear(pc);
 }
 
-/* A hit on the asynchronous API is held for PQgetResult; on a nonblocking connection only
- * when an empty query of ours covers it (ghost_cover). */
+/* A hit on the asynchronous API is held for PQgetResult: the program's waits see it
+ * (cap_wait_hold), or else an empty query of ours covers it (ghost_cover). */
 static int px_serve_async(cap_exec *x)
 {
 	pq_x *c = (pq_x *)x;
@@ -227,9 +228,15 @@ static int px_serve_async(cap_exec *x)
 	pq_prep *up = NULL;
 	if (rows >= 0 && call->extended && (up = cap_pq_unnamed_hit_prep(call)) == NULL)
 		rows = -1; /* served, it would leave the unnamed statement wrong */
-	if (rows >= 0 && (!nonblocking || ghost_cover(pc))) {
+	/* a program that waits on the socket before it asks is woken by the waits themselves
+	 * (preload/waits.h), else by an empty query of ours */
+	int fd = cap_pq.real_PQsocket(pc->conn);
+	int waits = rows >= 0 && cap_wait_hold(fd);
+	if (rows >= 0 && (waits || ghost_cover(pc))) {
 		cap_pq_held_clear(pc);
 		pc->held.on = 1;
+		pc->held.waits = waits;
+		pc->held.fd = fd;
 		pc->held.rows = rows;
 		pc->held.l2 = x->hit == CAP_HIT_L2;
 		pc->held.followed = x->plan.followed;
@@ -239,9 +246,9 @@ static int px_serve_async(cap_exec *x)
 			cap_pq_unnamed_hit(pc, up);
 		else if (pc->ghost)
 			cap_pq_prep_drop(pc, "");
-		else if (nonblocking && call->stmt_name)
+		else if (!waits && nonblocking && call->stmt_name)
 			cap_pq_unnamed_stale(pc); /* the empty query destroyed it */
-		else if (nonblocking)
+		else if (!waits && nonblocking)
 			cap_pq_prep_drop(pc, "");
 		c->sent = 1;
 		return CAP_EXEC_SERVED_LATER; /* recorded when handed out (pq_held_result) */
@@ -553,8 +560,10 @@ CAP_EXPORT PGTransactionStatusType PQtransactionStatus(const PGconn *conn)
 CAP_EXPORT int PQsocket(const PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve() && cap_pq.real_PQsocket) {
+		cap_wait_known(cap_pq.real_PQsocket(conn));
 		pq_conn *pc = cap_pq_find((PGconn *)conn, 0);
-		if (pc && pc->held.on && !pc->held.empty && !pc->ghost && !pc->held.done &&
+		if (pc && pc->held.on && !pc->held.empty && !pc->ghost && !pc->held.waits &&
+		    !pc->held.done &&
 		    pc->held.row == 0 && CAP_REAL(cap_pq.real_PQsendQuery(pc->conn, ""))) {
 			pc->held.empty = 1;
 			cap_pq_unnamed_stale(pc); /* the empty query destroyed it */

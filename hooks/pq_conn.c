@@ -129,6 +129,9 @@ static cap_conn_link *pq_create(const void *key)
 
 void cap_pq_held_clear(pq_conn *pc)
 {
+	if (pc->held.waits)
+		cap_wait_release(pc->held.fd);
+	pc->held.waits = 0;
 	pc->held.on = pc->held.empty = pc->held.single = pc->held.done = 0;
 	pc->held.row = pc->held.rows = 0;
 }

@@ -27,6 +27,7 @@
 #include "hooks/session.h"
 #include "cache/cap.h"
 #include "preload/resolve.h"
+#include "preload/waits.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -62,6 +63,7 @@ typedef struct pq_held {
 	int done;                  /* the final result went out; next PQgetResult gives NULL */
 	int l2;                    /* served from the shared tier (stats) */
 	int followed;              /* the plan's followed (stats) */
+	int waits, fd;             /* the program's waits see fd ready (preload/waits.h) */
 	uint64_t t0, shape;        /* for its statistics line, recorded when handed out */
 	cap_buf val;               /* the cached value, decoded in pieces */
 } pq_held;

@@ -40,7 +40,7 @@ static void pq_resolve_once(void)
 		cap_pq.real_PQsetvalue && cap_pq.real_PQsetNoticeReceiver &&
 		cap_pq.real_PQconninfo && cap_pq.real_PQconninfoFree &&
 		cap_pq.real_PQconnectdbParams && cap_pq.real_PQstatus &&
-		cap_pq.real_PQresetStart && cap_pq.real_PQsetSingleRowMode;
+		cap_pq.real_PQresetStart && cap_pq.real_PQsetSingleRowMode && cap_pq.real_PQsocket;
 	if (!pq_ok)
 		cap_log(CAP_LOG_WARN, "libpq lacks functions Capacitor needs; passing through");
 }

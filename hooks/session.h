@@ -200,8 +200,8 @@ cap_sql_info *cap_sess_info(void);
 
 /* cap_sess_plan - decide for the statement classified in info. in_txn is what the server
  * reports right now (before the statement is sent): 0 no transaction block, 1 in one, 2 in a
- * failed one (PostgreSQL's INERROR: every statement gets an error, so nothing may hit). cat may be NULL (no catalog: reads are
- * not cached, writes bump the whole database). */
+ * failed one (PostgreSQL's INERROR: every statement gets an error, so nothing may hit). cat
+ * may be NULL (no catalog: reads are not cached, writes bump the whole database). */
 void cap_sess_plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in_txn,
 		   const cap_catalog_ops *ops, void *cat, cap_plan *p);
 

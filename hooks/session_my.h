@@ -1,6 +1,6 @@
 /*
- * session_my.h - what session.c asks of MySQL's own rules (hooks/session_my.c); the statement
- * brackets cap_sess_stmt_begin / cap_sess_stmt_end are declared in session.h.
+ * session_my.h - what the policy (session_txn.c) asks of MySQL's own rules (hooks/session_my.c);
+ * the statement brackets cap_sess_stmt_begin / cap_sess_stmt_end are declared in session.h.
  */
 #ifndef CAP_SESSION_MY_H
 #define CAP_SESSION_MY_H

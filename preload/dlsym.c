@@ -34,8 +34,17 @@
  * client library among its DT_NEEDED (read from the file), the flag is dropped; every other
  * call is passed on unchanged. Both are tail calls: glibc takes the caller from the return
  * address (its namespace, its RUNPATH for a bare name), which stays the program's.
+ *
+ * Client libraries we cannot see (dlsym.h, cap_dl_unseen) are noticed where these functions
+ * already look: dlmopen of a client library (by its name, or by the DT_NEEDED of a file named
+ * by path) into a namespace other than the main one, a dlsym answer inside a client library of
+ * another namespace, and a program that defines the client functions itself (found in its
+ * dynamic symbol table once, in dl_init; reported at its next dlopen, dlmopen or lookup on a
+ * handle, since dl_init may run before anything can be logged). dlmopen is checked before the call and
+ * passed on with a tail call, like dlopen.
  */
 #include "preload/dlsym.h"
+#include "cache/log.h"
 #include "cache/stats.h"
 #include "preload/runtime.h"
 
@@ -52,6 +61,7 @@
 typedef void *(*dlsym_fn)(void *, const char *);
 typedef void *(*dlvsym_fn)(void *, const char *, const char *);
 typedef void *(*dlopen_fn)(const char *, int);
+typedef void *(*dlmopen_fn)(Lmid_t, const char *, int);
 
 /* An object's dynamic symbol table: enough for a GNU-hash lookup. */
 typedef struct elf_syms {
@@ -66,7 +76,11 @@ typedef struct elf_syms {
 static dlsym_fn real_dlsym;
 static dlvsym_fn real_dlvsym;
 static dlopen_fn real_dlopen;
+static dlmopen_fn real_dlmopen;
 static elf_syms self_syms;
+/* The client function the program itself defines (a client library linked in statically), or
+ * NULL; set by dl_init, reported by unseen_static. */
+static const char *static_client;
 static pthread_once_t dl_once = PTHREAD_ONCE_INIT;
 
 /* File-name prefixes of the client libraries whose functions we hook. */
@@ -168,15 +182,23 @@ static int has_prefix(const char *s, const char *p) /* see str_eq */
 	return *p == '\0';
 }
 
+/* One client function per library, defined by any copy of it. */
+static const char *const dl_client_funcs[] = { "PQexec", "mysql_real_query", NULL };
+
 static void dl_init(void)
 {
 	dlvsym_fn libc_dlvsym = NULL;
 	dlsym_fn libc_dlsym = NULL;
 	dlopen_fn libc_dlopen = NULL;
+	dlmopen_fn libc_dlmopen = NULL;
 	for (const struct link_map *l = _r_debug.r_map; l; l = l->l_next) {
 		elf_syms s;
 		if (!syms_load(l, &s))
 			continue;
+		if (l == _r_debug.r_map) /* the program: does it define client functions itself? */
+			for (const char *const *f = dl_client_funcs; *f && !static_client; f++)
+				if (syms_find(&s, *f))
+					static_client = *f;
 		if (l->l_ld == _DYNAMIC) {
 			self_syms = s;
 			self_span(&self_syms);
@@ -190,6 +212,7 @@ static void dl_init(void)
 			libc_dlvsym = (dlvsym_fn)syms_find(&s, "dlvsym");
 			libc_dlsym = (dlsym_fn)syms_find(&s, "dlsym");
 			libc_dlopen = (dlopen_fn)syms_find(&s, "dlopen");
+			libc_dlmopen = (dlmopen_fn)syms_find(&s, "dlmopen");
 			if (libc_dlvsym == NULL || libc_dlsym == NULL)
 				libc_dlvsym = NULL, libc_dlsym = NULL;
 		}
@@ -197,15 +220,18 @@ static void dl_init(void)
 	if (libc_dlvsym == NULL)
 		return;
 	/* the base version of the dl functions differs between architectures */
-	static const char *const vers[] = { "GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17", "GLIBC_2.0",
-					    NULL };
-	for (const char *const *v = vers; *v && !(real_dlsym && real_dlvsym && real_dlopen); v++) {
+	static const char *const vers[] = { "GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.3.4", "GLIBC_2.17",
+					    "GLIBC_2.0", NULL };
+	for (const char *const *v = vers;
+	     *v && !(real_dlsym && real_dlvsym && real_dlopen && real_dlmopen); v++) {
 		if (real_dlsym == NULL)
 			real_dlsym = (dlsym_fn)libc_dlvsym(RTLD_NEXT, "dlsym", *v);
 		if (real_dlvsym == NULL)
 			real_dlvsym = (dlvsym_fn)libc_dlvsym(RTLD_NEXT, "dlvsym", *v);
 		if (real_dlopen == NULL)
 			real_dlopen = (dlopen_fn)libc_dlvsym(RTLD_NEXT, "dlopen", *v);
+		if (real_dlmopen == NULL)
+			real_dlmopen = (dlmopen_fn)libc_dlvsym(RTLD_NEXT, "dlmopen", *v);
 	}
 	if (real_dlsym == NULL)
 		real_dlsym = libc_dlsym;
@@ -213,6 +239,51 @@ static void dl_init(void)
 		real_dlvsym = libc_dlvsym;
 	if (real_dlopen == NULL)
 		real_dlopen = libc_dlopen;
+	if (real_dlmopen == NULL)
+		real_dlmopen = libc_dlmopen;
+}
+
+static int from_us(const void *caller)
+{
+	uintptr_t ra = (uintptr_t)caller;
+	return ra >= self_syms.lo && ra < self_syms.hi;
+}
+
+/* Each kind of unseen client is counted and logged once per process: the counter says that a
+ * process needs looking at, the log line says which and why. */
+enum { UNSEEN_NAMESPACE, UNSEEN_STATIC, UNSEEN_COPY, UNSEEN__N };
+static int unseen_done[UNSEEN__N];
+
+static void unseen(int kind, const char *what)
+{
+	static const char *const why[UNSEEN__N] = {
+		[UNSEEN_NAMESPACE] = "loaded into another dlmopen namespace",
+		[UNSEEN_STATIC] = "defined by the program itself (a client library linked in "
+				  "statically)",
+		[UNSEEN_COPY] = "a second copy of a client library already in use",
+	};
+	if (__atomic_exchange_n(&unseen_done[kind], 1, __ATOMIC_RELAXED))
+		return;
+	cap_rt_get(); /* opens the stats and the log */
+	cap_stats_event(CAP_EV_UNSEEN, 1);
+	cap_log(CAP_LOG_WARN, "%s: %s; its calls do not reach Capacitor: they are not cached and "
+		"their writes invalidate nothing (capacitor stats: unseen_clients)", what, why[kind]);
+}
+
+void cap_dl_unseen_copy(const char *path)
+{
+	unseen(UNSEEN_COPY, path);
+}
+
+/* unseen_static - report a program that defines client functions itself, at its first call of
+ * ours after dl_init that did not come from this library: a dlopen, a dlmopen, or a lookup on a
+ * handle. Never from a lookup with RTLD_NEXT or RTLD_DEFAULT: a sanitizer runtime makes those
+ * while it initialises, before our runtime can start (see the top of this file). */
+static void unseen_static(const void *caller)
+{
+	if (static_client && !__atomic_load_n(&unseen_done[UNSEEN_STATIC], __ATOMIC_RELAXED) &&
+	    !from_us(caller))
+		unseen(UNSEEN_STATIC, static_client);
 }
 
 static int in_client_lib(const void *p)
@@ -234,8 +305,7 @@ static int in_client_lib(const void *p)
  * call the one in the main namespace. */
 static void *redirect(void *handle, const char *name, void *p, const void *caller)
 {
-	uintptr_t ra = (uintptr_t)caller;
-	if (p == NULL || name == NULL || (ra >= self_syms.lo && ra < self_syms.hi))
+	if (p == NULL || name == NULL || from_us(caller))
 		return p;
 	void *ours = syms_find(&self_syms, name);
 	if (ours == NULL || ours == p || !in_client_lib(p))
@@ -245,8 +315,10 @@ static void *redirect(void *handle, const char *name, void *p, const void *calle
 		(void)dlerror(); /* leave the state of the program's successful lookup */
 		return p;
 	}
-	if (ns != LM_ID_BASE)
+	if (ns != LM_ID_BASE) {
+		unseen(UNSEEN_NAMESPACE, name);
 		return p;
+	}
 	cap_rt_get(); /* opens the stats, so that the redirection is counted */
 	cap_stats_event(CAP_EV_DLSYM, 1);
 	return ours;
@@ -260,6 +332,7 @@ CAP_EXPORT void *dlsym(void *handle, const char *name)
 		return NULL;
 	if (handle == RTLD_NEXT || handle == RTLD_DEFAULT)
 		return real(handle, name); /* a tail call: see the top of this file */
+	unseen_static(__builtin_return_address(0));
 	return redirect(handle, name, real(handle, name), __builtin_return_address(0));
 }
 
@@ -271,6 +344,7 @@ CAP_EXPORT void *dlvsym(void *handle, const char *name, const char *version)
 		return NULL;
 	if (handle == RTLD_NEXT || handle == RTLD_DEFAULT)
 		return real(handle, name, version);
+	unseen_static(__builtin_return_address(0));
 	return redirect(handle, name, real(handle, name, version), __builtin_return_address(0));
 }
 
@@ -342,7 +416,32 @@ CAP_EXPORT void *dlopen(const char *file, int mode)
 	dlopen_fn real = real_dlopen;
 	if (real == NULL)
 		return NULL;
+	unseen_static(__builtin_return_address(0));
 	if ((mode & RTLD_DEEPBIND) && file && strchr(file, '/') && needs_client(file))
 		mode &= ~RTLD_DEEPBIND;
 	return real(file, mode); /* a tail call: see the top of this file */
+}
+
+/* names_client - 1 when file is a client library by its name, or a file (named by path) that
+ * needs one. */
+static int names_client(const char *file)
+{
+	const char *base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	for (const char *const *c = dl_client_libs; *c; c++)
+		if (has_prefix(base, *c))
+			return 1;
+	return strchr(file, '/') && needs_client(file);
+}
+
+CAP_EXPORT void *dlmopen(Lmid_t lmid, const char *file, int mode)
+{
+	pthread_once(&dl_once, dl_init);
+	dlmopen_fn real = real_dlmopen;
+	if (real == NULL)
+		return NULL;
+	unseen_static(__builtin_return_address(0));
+	if (lmid != LM_ID_BASE && file && !from_us(__builtin_return_address(0)) && names_client(file))
+		unseen(UNSEEN_NAMESPACE, file);
+	return real(lmid, file, mode); /* a tail call: see the top of this file */
 }

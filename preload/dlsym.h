@@ -11,12 +11,25 @@
  * exactly what the real function returned, dlerror state included (we only ever add successful
  * calls after a successful lookup, and a successful call leaves the state "no error").
  *
- * The interface is the two exported functions, declared by <dlfcn.h> and listed in
+ * The interface is the exported functions, declared by <dlfcn.h> and listed in
  * preload/dl.exports; each redirection is counted in the stats (dlsym_redirects).
+ *
+ * Some client libraries stay out of reach whatever we interpose: one loaded with dlmopen into
+ * another namespace (its callers bind inside that namespace), a client library linked into the
+ * program (its own calls bind to its own functions, which come before ours), a second copy of
+ * a client library (under another path or soname) beside the one the hooks call. Their calls
+ * are not cached and, worse, their writes invalidate nothing for the other processes sharing
+ * CAPACITOR_DIR. Where the lookups above or the resolver (preload/resolve.c) meet one, it is
+ * counted in the stats (unseen_clients, once per process and kind) and logged once, so that
+ * `capacitor stats` says a process needs looking at. Nothing on a query path pays for it.
  */
 #ifndef CAP_DLSYM_H
 #define CAP_DLSYM_H
 
 #include <dlfcn.h>
+
+/* cap_dl_unseen_copy - count and log (once per process) a second copy of a client library at
+ * path, found by the resolver. */
+void cap_dl_unseen_copy(const char *path);
 
 #endif

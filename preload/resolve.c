@@ -6,8 +6,14 @@
  * dlsym on that handle searches the object and its own dependencies, so a program-loaded
  * client library is found even when it lives in a local scope. Every handle is closed again:
  * RTLD_NOLOAD took a reference, and closing it gives that reference back.
+ *
+ * After the first successful lookup for a family, the loaded objects are walked once more for
+ * a second copy of the family's library (another file whose name starts with a stem and
+ * ".so"): the hooks call only the copy found here, so calls bound inside the other never reach
+ * Capacitor. It is reported through preload/dlsym.h.
  */
 #include "preload/resolve.h"
+#include "preload/dlsym.h"
 
 #include <dlfcn.h>
 #include <link.h>
@@ -73,6 +79,56 @@ static void *resolve_any(const cap_libfamily *fam, const char *name)
 	return w.found;
 }
 
+struct copies {
+	const cap_libfamily *fam;
+	const char *used; /* the file the resolved function lies in */
+	const char *other;
+};
+
+static int copies_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct copies *c = arg;
+	const char *path = info->dlpi_name;
+	if (path == NULL || path[0] == '\0' || strcmp(path, c->used) == 0)
+		return 0;
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	for (const char *const *s = c->fam->stems; *s; s++) {
+		size_t n = strlen(*s);
+		if (strncmp(base, *s, n) == 0 && strncmp(base + n, ".so", 3) == 0) {
+			c->other = path;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* check_copies - once per family (the first lookup that found something), look for a second
+ * copy of its library beside the one p lies in. */
+static void check_copies(const cap_libfamily *fam, void *p)
+{
+	static const cap_libfamily *checked[8];
+	size_t i;
+	for (i = 0; i < sizeof(checked) / sizeof(checked[0]); i++) {
+		const cap_libfamily *want = NULL;
+		if (__atomic_compare_exchange_n(&checked[i], &want, fam, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			break; /* ours to check */
+		if (want == fam)
+			return; /* checked already */
+	}
+	if (i == sizeof(checked) / sizeof(checked[0]))
+		return;
+	Dl_info di;
+	if (!dladdr(p, &di) || di.dli_fname == NULL)
+		return;
+	struct copies c = { fam, di.dli_fname, NULL };
+	dl_iterate_phdr(copies_cb, &c);
+	if (c.other)
+		cap_dl_unseen_copy(c.other);
+}
+
 /* The allocation-failure test build (make allocfail) counts the allocations libpq makes for
  * the results we build, through wrappers handed out here; the product build returns p. */
 #ifdef CAP_ALLOC_TEST
@@ -84,5 +140,8 @@ static void *resolve_any(const cap_libfamily *fam, const char *name)
 
 void *cap_resolve(const cap_libfamily *fam, const char *name)
 {
-	return CAP_RESOLVED(name, resolve_any(fam, name));
+	void *p = resolve_any(fam, name);
+	if (p)
+		check_copies(fam, p);
+	return CAP_RESOLVED(name, p);
 }

@@ -19,10 +19,16 @@
  * CAPACITOR_DIR/follow.NAME.log). SIGTERM/SIGINT stop it cleanly: state STOPPED, connection
  * closed (the temporary slot goes with it).
  *
+ * Layering: this file is the command on top; it picks a reader by the URI (tools/follow_pg.h,
+ * tools/follow_my.h) and runs it in its reconnect loop; the readers report through the
+ * follower's services (tools/follow_svc.h), the layer below both, and never call up here.
+ *
  * Exit status: 0 stopped by a signal (or --daemon when one already runs), 1 setup failed
  * (directory, lock, --check found problems, --status found no live follower), 2 usage.
  */
-#include "tools/follow.h"
+#include "tools/follow_my.h"
+#include "tools/follow_pg.h"
+#include "tools/follow_svc.h"
 #include "cache/cap.h"
 #include "cache/shmfile.h"
 #include "cache/key.h"
@@ -34,7 +40,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,176 +49,11 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_flag;
-static FILE *log_out;
 
 static void on_stop(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
-}
-
-void cap_fw_log(const char *fmt, ...)
-{
-	FILE *f = log_out ? log_out : stderr;
-	struct timespec ts;
-	struct tm tm;
-	char when[32];
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(f, "%s.%03ldZ capacitor follow[%ld]: ", when, ts.tv_nsec / 1000000, (long)getpid());
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fputc('\n', f);
-	fflush(f);
-}
-
-int cap_fw_fail(cap_fw *fw, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(fw->err, sizeof(fw->err), fmt, ap);
-	va_end(ap);
-	for (char *p = fw->err; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	size_t n = strlen(fw->err);
-	while (n > 0 && fw->err[n - 1] == ' ')
-		fw->err[--n] = '\0';
-	return -1;
-}
-
-static void copy_field(char *dst, size_t cap, const char *src)
-{
-	snprintf(dst, cap, "%s", src ? src : "");
-}
-
-/* beat_counters - copy the counters and the rate into b (inside a writer bracket). */
-static void beat_counters(cap_fw *fw, cap_follow_beat *b, uint64_t now)
-{
-	if (now - fw->rate_t0 >= 1000000000ull) {
-		fw->rate = (fw->events - fw->rate_events) * 1000000000ull / (now - fw->rate_t0);
-		fw->rate_t0 = now;
-		fw->rate_events = fw->events;
-	}
-	b->pid = getpid();
-	b->events = fw->events;
-	b->bumps = fw->bumps;
-	b->bump_alls = fw->bump_alls;
-	b->reconnects = fw->reconnects;
-	b->events_per_s = fw->rate;
-	b->wall_ns = cap_wall_ns();
-}
-
-static void set_state(cap_fw *fw, uint32_t state)
-{
-	cap_follow_beat *b = cap_follow_writer_begin(fw->hb);
-	b->state = state;
-	if (state == CAP_FOLLOW_BACKOFF || state == CAP_FOLLOW_STOPPED)
-		copy_field(b->last_error, sizeof(b->last_error), fw->err);
-	beat_counters(fw, b, cap_precise_ns());
-	cap_follow_writer_commit(fw->hb);
-}
-
-void cap_fw_identity(cap_fw *fw, const char *kind, const char *server, const char *database,
-		     const char *id_server, const char *id_db)
-{
-	cap_follow_beat *b = cap_follow_writer_begin(fw->hb);
-	b->ident = id_server ? cap_follow_ident(kind, id_server, strlen(id_server), id_db,
-						strlen(id_db))
-			     : 0;
-	copy_field(b->kind, sizeof(b->kind), kind);
-	copy_field(b->server, sizeof(b->server), server);
-	copy_field(b->database, sizeof(b->database), database);
-	cap_follow_writer_commit(fw->hb);
-}
-
-void cap_fw_bump_table(cap_fw *fw, const char *name, size_t n)
-{
-	cap_engine_bump_table(fw->eng, name, n);
-	fw->bumps++;
-	if (fw->verbose)
-		cap_fw_log("bump %.*s", (int)n, name);
-}
-
-void cap_fw_bump_all(cap_fw *fw, const char *why)
-{
-	cap_engine_bump_all(fw->eng);
-	fw->bump_alls++;
-	if (fw->verbose)
-		cap_fw_log("bump all: %s", why);
-}
-
-void cap_fw_event(cap_fw *fw)
-{
-	fw->events++;
-}
-
-void cap_fw_streaming(cap_fw *fw, const char *pos)
-{
-	uint64_t now = cap_precise_ns();
-	cap_follow_beat *b = cap_follow_writer_begin(fw->hb);
-	b->state = CAP_FOLLOW_STREAMING;
-	b->since_ns = now;
-	b->live_ns = now;
-	b->lag_ns = 0;
-	b->last_error[0] = '\0';
-	copy_field(b->position, sizeof(b->position), pos);
-	beat_counters(fw, b, now);
-	cap_follow_writer_commit(fw->hb);
-	fw->last_beat = now;
-	cap_fw_log("streaming %s %s from %s (every cached result invalidated)", b->kind,
-		   b->database[0] ? b->database : "", pos);
-}
-
-void cap_fw_alive(cap_fw *fw, const char *pos, uint64_t live_at)
-{
-	uint64_t now = cap_precise_ns();
-	if (live_at == 0 && pos == NULL && now - fw->last_beat < 10000000ull)
-		return; /* nothing new worth a heartbeat write */
-	cap_follow_beat *b = cap_follow_writer_begin(fw->hb);
-	if (live_at > b->live_ns) {
-		b->live_ns = live_at;
-		b->lag_ns = now > live_at ? now - live_at : 0;
-	}
-	if (pos)
-		copy_field(b->position, sizeof(b->position), pos);
-	beat_counters(fw, b, now);
-	cap_follow_writer_commit(fw->hb);
-	fw->last_beat = now;
-}
-
-void cap_fw_redact(const char *uri, char *out, size_t cap)
-{
-	/* scheme://user:password@host... -> scheme://user@host...; password=... in a query too */
-	const char *p = strstr(uri, "://");
-	size_t o = 0;
-	out[0] = '\0';
-	if (cap == 0)
-		return;
-	const char *slash = p ? strpbrk(p + 3, "/?") : NULL;
-	const char *at = NULL; /* the last '@' of the authority: a password may hold one */
-	for (const char *s = p ? p + 3 : NULL; s && *s && (!slash || s < slash); s++)
-		if (*s == '@')
-			at = s;
-	const char *colon = p ? strchr(p + 3, ':') : NULL;
-	for (const char *s = uri; *s && o + 1 < cap; s++) {
-		if (at && colon && colon < at && (!slash || at < slash) && s == colon) {
-			s = at - 1;
-			continue;
-		}
-		if ((s == uri || s[-1] == '?' || s[-1] == '&' || s[-1] == ' ') &&
-		    strncmp(s, "password=", 9) == 0) {
-			while (*s && *s != '&' && *s != ' ')
-				s++;
-			s--;
-			continue;
-		}
-		out[o++] = *s;
-	}
-	out[o] = '\0';
 }
 
 /* ------------------------------------------------------------------ --status */
@@ -469,11 +309,13 @@ bad_value:
 		int fd = logpath ? open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)
 				 : openat(dfd, logname, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
 							O_CLOEXEC, 0600);
-		if (fd < 0 || (log_out = fdopen(fd, "a")) == NULL) {
+		FILE *log_out = fd < 0 ? NULL : fdopen(fd, "a");
+		if (log_out == NULL) {
 			fprintf(stderr, "capacitor: follow: open log %s: %s\n",
 				logpath ? logpath : logname, strerror(errno));
 			return CAP_EXIT_FAIL;
 		}
+		cap_fw_log_to(log_out);
 	}
 	if (daemon_mode) {
 		fflush(NULL);
@@ -533,8 +375,8 @@ bad_value:
 		cap_follow_beat *b = cap_follow_writer_begin(fw.hb);
 		memset(b->kind, 0, sizeof(b->kind) + sizeof(b->server) + sizeof(b->database) +
 					   sizeof(b->position));
-		copy_field(b->kind, sizeof(b->kind), is_pg ? "postgresql" : "mariadb");
-		copy_field(b->target, sizeof(b->target), red);
+		snprintf(b->kind, sizeof(b->kind), "%s", is_pg ? "postgresql" : "mariadb");
+		snprintf(b->target, sizeof(b->target), "%s", red);
 		b->live_ns = 0;
 		cap_follow_writer_commit(fw.hb);
 	}
@@ -544,7 +386,7 @@ bad_value:
 	for (int attempt = 0; !stop_flag; attempt++) {
 		if (attempt > 0)
 			fw.reconnects++;
-		set_state(&fw, CAP_FOLLOW_CONNECTING);
+		cap_fw_state(&fw, CAP_FOLLOW_CONNECTING);
 		cap_fw_log("connecting");
 		fw.err[0] = '\0';
 		uint64_t t0 = cap_precise_ns();
@@ -553,14 +395,14 @@ bad_value:
 			break;
 		if (cap_precise_ns() - t0 > 10000000000ull)
 			backoff_ms = 100;
-		set_state(&fw, CAP_FOLLOW_BACKOFF);
+		cap_fw_state(&fw, CAP_FOLLOW_BACKOFF);
 		cap_fw_log("disconnected: %s; retrying in %llu ms", fw.err[0] ? fw.err : "stream ended",
 			   (unsigned long long)backoff_ms);
 		for (uint64_t slept = 0; slept < backoff_ms && !stop_flag; slept += 50)
 			usleep(50000);
 		backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
 	}
-	set_state(&fw, CAP_FOLLOW_STOPPED);
+	cap_fw_state(&fw, CAP_FOLLOW_STOPPED);
 	cap_fw_log("stopped");
 	cap_engine_close(fw.eng);
 	cap_follow_writer_close(fw.hb);

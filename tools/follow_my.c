@@ -1,7 +1,7 @@
 /*
  * follow_my.c - `capacitor follow mysql://...`: the MariaDB binlog, read as a replica would.
  *
- * One run (tools/follow.h):
+ * One run (tools/follow_svc.h):
  *   1. connect; read the server's identity, log_bin and binlog_format; SHOW MASTER STATUS
  *      gives the current binlog file and position;
  *   2. bump everything (what committed before that position is covered), then ask for the
@@ -24,7 +24,7 @@
  * The binlog covers every database of the server: one follower serves them all, and table
  * generations are keyed by bare table name anyway.
  */
-#include "tools/follow.h"
+#include "tools/follow_my.h"
 #include "cache/cap.h"
 #include "tools/cmd.h"
 
@@ -39,7 +39,6 @@
 #include <unistd.h>
 
 #define TMAP_MAX 4096
-#define TXN_MAX 256
 #define NAME_MAX_LEN 64
 
 typedef struct tmap {
@@ -69,9 +68,7 @@ typedef struct my_run {
 	int fk_known;
 	tmap *maps;
 	size_t nmaps;
-	char txn[TXN_MAX][NAME_MAX_LEN + 1];
-	size_t ntxn;
-	int txn_overflow;
+	cap_fw_txn txn;    /* this transaction's tables */
 	char file[256];
 	char probe_file[256]; /* outstanding probe: where the binlog ended, and when asked */
 	unsigned long probe_pos;
@@ -312,15 +309,14 @@ static void bump_name(my_run *mr, const char *name)
 	}
 }
 
+static void bump_cb(void *ctx, const char *name)
+{
+	bump_name(ctx, name);
+}
+
 static void txn_commit(my_run *mr)
 {
-	if (mr->txn_overflow)
-		cap_fw_bump_all(mr->fw, "commit of a transaction with many tables");
-	else
-		for (size_t i = 0; i < mr->ntxn; i++)
-			bump_name(mr, mr->txn[i]);
-	mr->ntxn = 0;
-	mr->txn_overflow = 0;
+	cap_fw_txn_end(mr->fw, &mr->txn, bump_cb, mr);
 }
 
 static void row_change(my_run *mr, uint64_t table_id)
@@ -331,14 +327,8 @@ static void row_change(my_run *mr, uint64_t table_id)
 		cap_fw_bump_all(mr->fw, "row event for an unknown table id");
 		return;
 	}
-	for (size_t i = 0; i < mr->ntxn; i++)
-		if (strcmp(mr->txn[i], name) == 0)
-			return;
-	if (mr->ntxn < TXN_MAX)
-		snprintf(mr->txn[mr->ntxn++], NAME_MAX_LEN + 1, "%s", name);
-	else
-		mr->txn_overflow = 1;
-	bump_name(mr, name);
+	if (cap_fw_txn_add(&mr->txn, name))
+		bump_name(mr, name);
 }
 
 static int word_is(const char *s, size_t n, const char *w)
@@ -356,8 +346,7 @@ static void query_event(my_run *mr, const char *sql, size_t n)
 {
 	cap_fw_event(mr->fw);
 	if (word_is(sql, n, "BEGIN")) {
-		mr->ntxn = 0;
-		mr->txn_overflow = 0;
+		cap_fw_txn_begin(&mr->txn);
 	} else if (word_is(sql, n, "COMMIT") || (word_is(sql, n, "ROLLBACK") &&
 						  !word_is(sql, n, "ROLLBACK TO"))) {
 		txn_commit(mr);
@@ -399,8 +388,7 @@ static void apply(my_run *mr, MARIADB_RPL_EVENT *ev)
 		break;
 	case GTID_EVENT:
 		/* a new event group; a standalone one (DDL) has no BEGIN */
-		mr->ntxn = 0;
-		mr->txn_overflow = 0;
+		cap_fw_txn_begin(&mr->txn);
 		break;
 	case ROTATE_EVENT:
 		snprintf(mr->file, sizeof(mr->file), "%.*s", (int)ev->event.rotate.filename.length,
@@ -426,7 +414,7 @@ static void apply(my_run *mr, MARIADB_RPL_EVENT *ev)
 	}
 }
 
-/* prober - a thread that notes where the binlog ends every 100 ms (tools/follow.h), on the
+/* prober - a thread that notes where the binlog ends every 100 ms (tools/follow_svc.h), on the
  * ordinary connection, so that the stream thread never waits for the answer. */
 static void *prober(void *arg)
 {
@@ -476,8 +464,7 @@ static void probe(my_run *mr)
 	}
 	pthread_mutex_unlock(&mr->res_mu);
 	if (state == 0 && mr->probes != 0)
-		cap_fw_log("WARNING: no probe connection: the heartbeat shows that the stream is up, "
-			   "not how far behind it is");
+		cap_fw_no_probes(NULL);
 	mr->probes = state;
 }
 

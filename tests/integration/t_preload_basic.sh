@@ -161,3 +161,22 @@ if command -v man >/dev/null 2>&1; then
 		fail "the installed man page does not render"
 fi
 echo "ok: make install"
+
+# --- a file-size limit (ulimit -f) below the shared files: growing a file past it raises
+# SIGXFSZ, which kills the host. Capacitor must not build what the limit refuses (attack find
+# round 3 pg-17): the program runs as without it, with or without the L2 tier.
+if [ -n "${CAP_PG_PORT:-}" ]; then
+	for lim in 10240 64 1; do
+		for disk in 64M 0; do
+			d=$t/fsize.$lim.$disk
+			out=$( (ulimit -f "$lim"; CAPACITOR_DIR=$d CAPACITOR_DISK=$disk \
+				LD_PRELOAD="$(cap_preload)" cap_pg_psql -tA \
+				-c "SELECT name FROM items WHERE id = 1" -c "SELECT name FROM items WHERE id = 1") 2>&1) ||
+				fail "psql under ulimit -f $lim, CAPACITOR_DISK=$disk: exit $?: $out"
+			assert_eq "psql under ulimit -f $lim, CAPACITOR_DISK=$disk" "$(printf 'item 1\nitem 1')" "$out"
+		done
+	done
+	grep -q 'file-size limit' "$t/fsize.10240.0/log" ||
+		fail "the log does not say the file-size limit refused a shared file: $(cat "$t/fsize.10240.0/log" 2>/dev/null)"
+	echo "ok: a file-size limit below the shared files"
+fi

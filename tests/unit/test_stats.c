@@ -121,7 +121,7 @@ Test(stats, layout)
 	cr_assert_eq(offsetof(cap_stats_data, h) % 64, 0);
 	cr_assert_eq(sizeof(cap_stats_shape), 2496);
 	cr_assert_eq(CAP_STATS_OFF_SHAPES % 64, 0);
-	cr_assert_eq(CAP_STATS_NCOUNTERS, 17);
+	cr_assert_eq(CAP_STATS_NCOUNTERS, 18);
 	cr_assert_str_eq(cap_stats_reason_name(CAP_REASON_follow), "no live follower");
 	cr_assert_str_eq(cap_stats_reason_name(CAP_REASON_txn), "transaction");
 	cr_assert_str_eq(cap_stats_reason_name((enum cap_reason)999), "?");

@@ -1,0 +1,648 @@
+/*
+ * waits.c - the interposed waits (see waits.h for why).
+ *
+ * State, indexed by descriptor number (CAP_WAIT_FDS of them; a socket beyond is never held,
+ * its hits are covered by the caller):
+ *   held[fd]    nonzero while a result is held on fd: the hold's generation (edge-triggered
+ *               epoll reports each hold once per epoll instance);
+ *   known[fd]   the program was told fd is a connection's socket (PQsocket), so it may wait
+ *               on it; cleared when the connection closes;
+ *   waiting[fd] how many waits of a multi-threaded process are inside the kernel with fd, a
+ *               known socket, in their read set; for an epoll instance's descriptor, how many
+ *               of its waits are;
+ *   ep_of[fd]   the epoll instance a known socket was added to (epoll_ctl): its descriptor
+ *               + 1, or -1 when several were.
+ * nheld counts the holds. A wait whose process has no hold costs one relaxed load of nheld
+ * and one of glibc's __libc_single_threaded, then the real call, as if we were not there.
+ *
+ * Answering. While nheld > 0 a wait looks for a held descriptor among those it watches for
+ * reading (poll and select: in its arguments; epoll: in the kernel's own list of the
+ * instance's registrations, /proc/self/fdinfo/EPFD, which also shows those made before we
+ * were loaded or through other means, and a ONESHOT registration already spent). When there
+ * is one, the real call is made with a zero timeout (so other ready descriptors are reported
+ * too, and a signal still interrupts with EINTR) and the held ones are added as readable:
+ * level-triggered, as a socket with unread bytes stays readable until read; an
+ * edge-triggered registration gets it once per hold, a ONESHOT one once and is then disarmed
+ * in the kernel as the kernel would have done.
+ *
+ * libpq is never answered. A wait made by a client library itself (libpq's pqWait inside a
+ * blocking call, or anything while our hooks run a real function: cap_guard) goes straight to
+ * the kernel: a hold only stands for bytes the program would read through libpq's API, which
+ * the hooks answer without reading.
+ *
+ * No wait misses a hold. A wait that starts after the hold sees nheld. One already inside the
+ * kernel does not: in a single-threaded process none can be (the thread that holds is not
+ * waiting). In a multi-threaded one, a wait marks the known sockets in its read set in
+ * waiting[] (an epoll wait, whose set it cannot read cheaply, marks its instance instead, and
+ * counts itself in epoll_blocked for sockets added to several; a wait with more known sockets
+ * than it can remember counts itself in wide_blocked) before it reads
+ * nheld, and cap_wait_hold publishes the hold before it reads those marks: by the total order
+ * of sequentially consistent operations, either the wait sees the hold or the hold sees the
+ * wait, and then it reports 0 and the caller sends real bytes (an empty query of its own). A
+ * program can only wait on a socket whose number libpq gave it (PQsocket), so known[] is set
+ * before any wait that includes it starts.
+ */
+#include "preload/waits.h"
+#include "preload/runtime.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/single_threaded.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CAP_EXPORT __attribute__((visibility("default")))
+
+#define CAP_WAIT_FDS 32768
+#define CAP_WAIT_MARKS 16 /* known sockets one wait remembers; more: wide_blocked */
+
+static uint32_t held[CAP_WAIT_FDS];
+static uint32_t waiting[CAP_WAIT_FDS];
+static uint8_t known[CAP_WAIT_FDS];
+static int ep_of[CAP_WAIT_FDS];
+static unsigned nheld, nknown, epoll_blocked, wide_blocked;
+static uint32_t hold_gen;
+
+#define SC __ATOMIC_SEQ_CST
+#define RLX __ATOMIC_RELAXED
+
+/* ---- the real functions ----------------------------------------------------------------- */
+
+typedef int (*poll_fn)(struct pollfd *, nfds_t, int);
+typedef int (*ppoll_fn)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+typedef int (*poll_chk_fn)(struct pollfd *, nfds_t, int, size_t);
+typedef int (*ppoll_chk_fn)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *,
+			    size_t);
+typedef int (*select_fn)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+typedef int (*pselect_fn)(int, fd_set *, fd_set *, fd_set *, const struct timespec *,
+			  const sigset_t *);
+typedef int (*epoll_wait_fn)(int, struct epoll_event *, int, int);
+typedef int (*epoll_pwait_fn)(int, struct epoll_event *, int, int, const sigset_t *);
+typedef int (*epoll_pwait2_fn)(int, struct epoll_event *, int, const struct timespec *,
+			       const sigset_t *);
+typedef int (*epoll_ctl_fn)(int, int, int, struct epoll_event *);
+
+#define CAP_WAIT_FUNCS(X)                                                                      \
+	X(poll_fn, poll) X(ppoll_fn, ppoll) X(poll_chk_fn, __poll_chk)                         \
+	X(ppoll_chk_fn, __ppoll_chk) X(select_fn, select) X(pselect_fn, pselect)               \
+	X(epoll_wait_fn, epoll_wait) X(epoll_pwait_fn, epoll_pwait)                            \
+	X(epoll_pwait2_fn, epoll_pwait2) X(epoll_ctl_fn, epoll_ctl)
+
+static struct {
+#define CAP_WAIT_PTR(type, name) type real_##name;
+	CAP_WAIT_FUNCS(CAP_WAIT_PTR)
+#undef CAP_WAIT_PTR
+} waitfn;
+
+static pthread_once_t w_once = PTHREAD_ONCE_INIT;
+
+static void w_resolve(void)
+{
+#define CAP_WAIT_RES(type, name) waitfn.real_##name = (type)dlsym(RTLD_NEXT, #name);
+	CAP_WAIT_FUNCS(CAP_WAIT_RES)
+#undef CAP_WAIT_RES
+}
+
+#define REAL(name)                                                                             \
+	__extension__({                                                                        \
+		if (__atomic_load_n(&waitfn.real_##name, __ATOMIC_ACQUIRE) == NULL)                 \
+			pthread_once(&w_once, w_resolve);                                      \
+		waitfn.real_##name;                                                                 \
+	})
+
+/* ---- holds -------------------------------------------------------------------------------- */
+
+static int in_range(int fd)
+{
+	return fd >= 0 && fd < CAP_WAIT_FDS;
+}
+
+void cap_wait_known(int fd)
+{
+	if (in_range(fd) && !__atomic_load_n(&known[fd], RLX)) {
+		__atomic_store_n(&known[fd], 1, SC);
+		__atomic_add_fetch(&nknown, 1, SC);
+	}
+}
+
+int cap_wait_hold(int fd)
+{
+	if (!in_range(fd))
+		return 0;
+	cap_wait_known(fd);
+	if (__atomic_load_n(&held[fd], RLX) == 0) {
+		uint32_t g = __atomic_add_fetch(&hold_gen, 1, RLX);
+		__atomic_store_n(&held[fd], g ? g : 1, SC);
+		__atomic_add_fetch(&nheld, 1, SC);
+	}
+	if (__libc_single_threaded)
+		return 1;
+	int ep = __atomic_load_n(&ep_of[fd], SC);
+	if (__atomic_load_n(&waiting[fd], SC) || __atomic_load_n(&wide_blocked, SC) ||
+	    (ep > 0 && __atomic_load_n(&waiting[ep - 1], SC)) ||
+	    (ep < 0 && __atomic_load_n(&epoll_blocked, SC))) {
+		cap_wait_release(fd);
+		return 0;
+	}
+	return 1;
+}
+
+void cap_wait_release(int fd)
+{
+	if (in_range(fd) && __atomic_load_n(&held[fd], RLX)) {
+		__atomic_store_n(&held[fd], 0, SC);
+		__atomic_sub_fetch(&nheld, 1, SC);
+	}
+}
+
+void cap_wait_forget(int fd)
+{
+	if (!in_range(fd))
+		return;
+	cap_wait_release(fd);
+	__atomic_store_n(&ep_of[fd], 0, RLX);
+	if (__atomic_load_n(&known[fd], RLX)) {
+		__atomic_store_n(&known[fd], 0, SC);
+		__atomic_sub_fetch(&nknown, 1, SC);
+	}
+}
+
+static int is_held(int fd)
+{
+	return in_range(fd) && __atomic_load_n(&held[fd], SC) != 0;
+}
+
+/* ---- the common shape of a wait --------------------------------------------------------- */
+
+/* Nothing held and no other thread to race with: the real call, untouched. */
+static inline int wait_plain(void)
+{
+	if (__atomic_load_n(&nheld, RLX) != 0)
+		return 0;
+	return __libc_single_threaded || __atomic_load_n(&nknown, RLX) == 0;
+}
+
+/* A multi-threaded wait's marks on the known sockets of its read set. */
+typedef struct marks {
+	int fd[CAP_WAIT_MARKS];
+	int n;
+	int wide; /* counted in wide_blocked */
+	int epoll; /* counted in epoll_blocked */
+} marks;
+
+static int marking(void)
+{
+	return !__libc_single_threaded && __atomic_load_n(&nknown, RLX) != 0;
+}
+
+static void mark(marks *m, int fd)
+{
+	if (!in_range(fd) || !__atomic_load_n(&known[fd], RLX))
+		return;
+	if (m->n < CAP_WAIT_MARKS) {
+		__atomic_add_fetch(&waiting[fd], 1, SC);
+		m->fd[m->n++] = fd;
+	} else if (!m->wide) {
+		__atomic_add_fetch(&wide_blocked, 1, SC);
+		m->wide = 1;
+	}
+}
+
+static void unmark(marks *m)
+{
+	for (int i = 0; i < m->n; i++)
+		__atomic_sub_fetch(&waiting[m->fd[i]], 1, SC);
+	if (m->wide)
+		__atomic_sub_fetch(&wide_blocked, 1, SC);
+	if (m->epoll)
+		__atomic_sub_fetch(&epoll_blocked, 1, SC);
+}
+
+/* The wait comes from libpq or Connector/C (their own blocking calls), or from a real function
+ * our hooks are running: the kernel answers. Only asked when a held socket is in the set. */
+static int from_client(const void *caller)
+{
+	if (cap_guard)
+		return 1;
+	Dl_info di;
+	if (caller == NULL || dladdr(caller, &di) == 0 || di.dli_fname == NULL)
+		return 0;
+	const char *base = strrchr(di.dli_fname, '/');
+	base = base ? base + 1 : di.dli_fname;
+	return strncmp(base, "libpq.so", 8) == 0 || strncmp(base, "libmariadb.so", 13) == 0 ||
+	       strncmp(base, "libmysqlclient", 14) == 0;
+}
+
+/* ---- poll and ppoll ----------------------------------------------------------------------- */
+
+#define POLL_READ (POLLIN | POLLRDNORM)
+
+/* One of the four poll entry points, called with its own arguments or a zero timeout. */
+typedef struct poll_call {
+	int kind; /* 0 poll, 1 ppoll, 2 __poll_chk, 3 __ppoll_chk */
+	struct pollfd *fds;
+	nfds_t n;
+	int timeout;
+	const struct timespec *ts;
+	const sigset_t *mask;
+	size_t fdslen;
+} poll_call;
+
+static int poll_run(const poll_call *c, int zero)
+{
+	static const struct timespec z;
+	switch (c->kind) {
+	case 0: return REAL(poll)(c->fds, c->n, zero ? 0 : c->timeout);
+	case 1: return REAL(ppoll)(c->fds, c->n, zero ? &z : c->ts, c->mask);
+	case 2: return REAL(__poll_chk)(c->fds, c->n, zero ? 0 : c->timeout, c->fdslen);
+	default: return REAL(__ppoll_chk)(c->fds, c->n, zero ? &z : c->ts, c->mask, c->fdslen);
+	}
+}
+
+static int poll_slow(const poll_call *c, const void *caller)
+{
+	if (cap_guard || c->fds == NULL)
+		return poll_run(c, 0);
+	marks m = { .n = 0 };
+	if (marking())
+		for (nfds_t i = 0; i < c->n; i++)
+			if (c->fds[i].events & POLL_READ)
+				mark(&m, c->fds[i].fd);
+	nfds_t first = c->n; /* the first held one: reported even if released meanwhile */
+	if (__atomic_load_n(&nheld, SC))
+		for (nfds_t i = 0; i < c->n && first == c->n; i++)
+			if ((c->fds[i].events & POLL_READ) && is_held(c->fds[i].fd))
+				first = i;
+	int rc;
+	if (first < c->n && !from_client(caller)) {
+		/* the others held are taken as they are after the call: one released meanwhile
+		 * was collected (a spurious readiness costs a look); the first one keeps the
+		 * answer from reading as a timeout */
+		rc = poll_run(c, 1);
+		if (rc >= 0) {
+			rc = 0;
+			for (nfds_t i = 0; i < c->n; i++) {
+				if ((c->fds[i].events & POLL_READ) && (i == first || is_held(c->fds[i].fd)))
+					c->fds[i].revents |= (short)(c->fds[i].events & POLL_READ);
+				rc += c->fds[i].revents != 0;
+			}
+		}
+	} else {
+		rc = poll_run(c, 0);
+	}
+	if (m.n || m.wide) {
+		int e = errno;
+		unmark(&m);
+		errno = e;
+	}
+	return rc;
+}
+
+CAP_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	if (wait_plain())
+		return REAL(poll)(fds, n, timeout);
+	poll_call c = { 0, fds, n, timeout, NULL, NULL, 0 };
+	return poll_slow(&c, __builtin_return_address(0));
+}
+
+CAP_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+{
+	if (wait_plain())
+		return REAL(ppoll)(fds, n, ts, mask);
+	poll_call c = { 1, fds, n, 0, ts, mask, 0 };
+	return poll_slow(&c, __builtin_return_address(0));
+}
+
+int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
+CAP_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+	if (wait_plain())
+		return REAL(__poll_chk)(fds, n, timeout, fdslen);
+	if (fdslen / sizeof(*fds) < n) /* the real one aborts the program: let it say so */
+		return REAL(__poll_chk)(fds, n, timeout, fdslen);
+	poll_call c = { 2, fds, n, timeout, NULL, NULL, fdslen };
+	return poll_slow(&c, __builtin_return_address(0));
+}
+
+int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask,
+		size_t fdslen);
+CAP_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+			   const sigset_t *mask, size_t fdslen)
+{
+	if (wait_plain())
+		return REAL(__ppoll_chk)(fds, n, ts, mask, fdslen);
+	if (fdslen / sizeof(*fds) < n)
+		return REAL(__ppoll_chk)(fds, n, ts, mask, fdslen);
+	poll_call c = { 3, fds, n, 0, ts, mask, fdslen };
+	return poll_slow(&c, __builtin_return_address(0));
+}
+
+/* ---- select and pselect -------------------------------------------------------------------- */
+
+/* fd_set bits by hand: the fortified FD_ISSET refuses descriptors past FD_SETSIZE, and a
+ * program may pass larger sets. */
+#define BITS (8 * (int)sizeof(unsigned long))
+static int bit_get(const fd_set *s, int fd)
+{
+	return (int)((((const unsigned long *)(const void *)s)[fd / BITS] >> (fd % BITS)) & 1ul);
+}
+static void bit_set(fd_set *s, int fd)
+{
+	((unsigned long *)(void *)s)[fd / BITS] |= 1ul << (fd % BITS);
+}
+
+typedef struct select_call {
+	int pselect;
+	int nfds;
+	fd_set *r, *wr, *e;
+	struct timeval *tv;
+	const struct timespec *ts;
+	const sigset_t *mask;
+} select_call;
+
+static int select_run(const select_call *c, int zero)
+{
+	if (c->pselect) {
+		static const struct timespec z;
+		return REAL(pselect)(c->nfds, c->r, c->wr, c->e, zero ? &z : c->ts, c->mask);
+	}
+	struct timeval z = { 0, 0 };
+	return REAL(select)(c->nfds, c->r, c->wr, c->e, zero ? &z : c->tv);
+}
+
+static int select_slow(const select_call *c, const void *caller)
+{
+	if (cap_guard || c->r == NULL || c->nfds <= 0)
+		return select_run(c, 0);
+	int top = c->nfds < CAP_WAIT_FDS ? c->nfds : CAP_WAIT_FDS;
+	marks m = { .n = 0 };
+	if (marking())
+		for (int fd = 0; fd < top; fd++)
+			if (bit_get(c->r, fd))
+				mark(&m, fd);
+	int add[CAP_WAIT_MARKS], nadd = 0;
+	if (__atomic_load_n(&nheld, SC))
+		for (int fd = 0; fd < top && nadd < CAP_WAIT_MARKS; fd++)
+			if (bit_get(c->r, fd) && is_held(fd))
+				add[nadd++] = fd;
+	int rc;
+	if (nadd && !from_client(caller)) {
+		/* those found held are reported even if released meanwhile (the program then
+		 * has its result: a spurious readiness costs it a look, a 0 would read as the
+		 * timeout) */
+		rc = select_run(c, 1);
+		for (int i = 0; rc >= 0 && i < nadd; i++)
+			if (!bit_get(c->r, add[i])) {
+				bit_set(c->r, add[i]);
+				rc++;
+			}
+	} else {
+		rc = select_run(c, 0);
+	}
+	if (m.n || m.wide) {
+		int e = errno;
+		unmark(&m);
+		errno = e;
+	}
+	return rc;
+}
+
+CAP_EXPORT int select(int nfds, fd_set *r, fd_set *wr, fd_set *e, struct timeval *tv)
+{
+	if (wait_plain())
+		return REAL(select)(nfds, r, wr, e, tv);
+	select_call c = { 0, nfds, r, wr, e, tv, NULL, NULL };
+	return select_slow(&c, __builtin_return_address(0));
+}
+
+CAP_EXPORT int pselect(int nfds, fd_set *r, fd_set *wr, fd_set *e, const struct timespec *ts,
+		       const sigset_t *mask)
+{
+	if (wait_plain())
+		return REAL(pselect)(nfds, r, wr, e, ts, mask);
+	select_call c = { 1, nfds, r, wr, e, NULL, ts, mask };
+	return select_slow(&c, __builtin_return_address(0));
+}
+
+/* ---- epoll ----------------------------------------------------------------------------------- */
+
+/* Edge-triggered and ONESHOT registrations already given a hold: (epfd, fd, generation). A
+ * full table forgets its oldest (that registration may be told again: a spurious wake-up). */
+#define ET_SLOTS 64
+static struct {
+	int epfd, fd;
+	uint32_t gen;
+} et_seen[ET_SLOTS];
+static unsigned et_next;
+static int et_lock; /* a try-lock: a wait never blocks on it (nor a child forked while held) */
+
+/* 1 when this hold was already given to this registration (and records it when not). */
+static int et_given(int epfd, int fd, uint32_t gen)
+{
+	if (__atomic_exchange_n(&et_lock, 1, __ATOMIC_ACQUIRE))
+		return 0;
+	int given = 0;
+	for (int i = 0; i < ET_SLOTS && !given; i++)
+		given = et_seen[i].epfd == epfd && et_seen[i].fd == fd && et_seen[i].gen == gen;
+	if (!given) {
+		unsigned s = et_next++ % ET_SLOTS;
+		et_seen[s].epfd = epfd;
+		et_seen[s].fd = fd;
+		et_seen[s].gen = gen;
+	}
+	__atomic_store_n(&et_lock, 0, __ATOMIC_RELEASE);
+	return given;
+}
+
+typedef struct ep_hit {
+	int fd;
+	uint32_t events; /* as registered */
+	uint64_t data;
+} ep_hit;
+
+/* The held sockets epfd watches for reading, from the kernel's list; at most max. */
+static int ep_find(int epfd, ep_hit *out, int max)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return 0;
+	char buf[4096];
+	size_t have = 0;
+	int n = 0;
+	for (;;) {
+		ssize_t r = read(f, buf + have, sizeof(buf) - 1 - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		buf[have] = '\0';
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n')) != NULL) {
+			*nl = '\0';
+			int tfd;
+			unsigned ev;
+			unsigned long long data, ino;
+			const char *p = strstr(line, "ino:");
+			if (n < max && sscanf(line, "tfd: %d events: %x data: %llx", &tfd, &ev, &data) == 3 &&
+			    is_held(tfd) && (ev & (EPOLLIN | EPOLLRDNORM)) && p &&
+			    sscanf(p, "ino:%llx", &ino) == 1) {
+				struct stat st;
+				/* the registration is of this very socket, not of an earlier file
+				 * that had its number (a dup of it kept the registration alive) */
+				if (fstat(tfd, &st) == 0 && (unsigned long long)st.st_ino == ino) {
+					out[n].fd = tfd;
+					out[n].events = ev;
+					out[n].data = data;
+					n++;
+				}
+			}
+			line = nl + 1;
+		}
+		have = (size_t)(buf + have - line);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			have = 0; /* a line longer than the buffer is no registration line */
+	}
+	close(f);
+	return n;
+}
+
+typedef struct ep_call {
+	int kind; /* 0 epoll_wait, 1 epoll_pwait, 2 epoll_pwait2 */
+	int epfd;
+	struct epoll_event *ev;
+	int max;
+	int timeout;
+	const struct timespec *ts;
+	const sigset_t *mask;
+} ep_call;
+
+static int ep_run(const ep_call *c, int max, int zero)
+{
+	static const struct timespec z;
+	switch (c->kind) {
+	case 0: return REAL(epoll_wait)(c->epfd, c->ev, max, zero ? 0 : c->timeout);
+	case 1: return REAL(epoll_pwait)(c->epfd, c->ev, max, zero ? 0 : c->timeout, c->mask);
+	default: return REAL(epoll_pwait2)(c->epfd, c->ev, max, zero ? &z : c->ts, c->mask);
+	}
+}
+
+static int ep_slow(const ep_call *c, const void *caller)
+{
+	if (cap_guard || c->ev == NULL || c->max <= 0)
+		return ep_run(c, c->max, 0);
+	int counted = 0;
+	if (marking() && in_range(c->epfd)) {
+		__atomic_add_fetch(&waiting[c->epfd], 1, SC);
+		__atomic_add_fetch(&epoll_blocked, 1, SC);
+		counted = 1;
+	}
+	ep_hit hit[8];
+	int nhit = 0;
+	if (__atomic_load_n(&nheld, SC) && !from_client(caller)) {
+		ep_hit found[8];
+		int nf = ep_find(c->epfd, found, 8);
+		for (int i = 0; i < nf; i++) {
+			uint32_t g = __atomic_load_n(&held[found[i].fd], SC);
+			if (g == 0)
+				continue;
+			if ((found[i].events & (EPOLLET | EPOLLONESHOT)) &&
+			    et_given(c->epfd, found[i].fd, g))
+				continue;
+			hit[nhit++] = found[i];
+		}
+	}
+	int rc;
+	if (nhit) {
+		int room = c->max - nhit;
+		rc = room > 0 ? ep_run(c, room, 1) : 0;
+		for (int i = 0; rc >= 0 && i < nhit; i++) {
+			int j = 0;
+			while (j < rc && c->ev[j].data.u64 != hit[i].data)
+				j++;
+			if (j < rc) {
+				c->ev[j].events |= hit[i].events & (EPOLLIN | EPOLLRDNORM);
+			} else if (rc < c->max) {
+				c->ev[rc].events = hit[i].events & (EPOLLIN | EPOLLRDNORM);
+				c->ev[rc].data.u64 = hit[i].data;
+				rc++;
+			}
+			if (hit[i].events & EPOLLONESHOT) {
+				/* spent, as the kernel leaves a registration that reported */
+				struct epoll_event off = { hit[i].events & (EPOLLONESHOT | EPOLLET),
+							   { .u64 = hit[i].data } };
+				int e = errno;
+				REAL(epoll_ctl)(c->epfd, EPOLL_CTL_MOD, hit[i].fd, &off);
+				errno = e;
+			}
+		}
+	} else {
+		rc = ep_run(c, c->max, 0);
+	}
+	if (counted) {
+		int e = errno;
+		__atomic_sub_fetch(&epoll_blocked, 1, SC);
+		__atomic_sub_fetch(&waiting[c->epfd], 1, SC);
+		errno = e;
+	}
+	return rc;
+}
+
+CAP_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	if (wait_plain())
+		return REAL(epoll_wait)(epfd, ev, max, timeout);
+	ep_call c = { 0, epfd, ev, max, timeout, NULL, NULL };
+	return ep_slow(&c, __builtin_return_address(0));
+}
+
+CAP_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout,
+			   const sigset_t *mask)
+{
+	if (wait_plain())
+		return REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
+	ep_call c = { 1, epfd, ev, max, timeout, NULL, mask };
+	return ep_slow(&c, __builtin_return_address(0));
+}
+
+CAP_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *ts,
+			    const sigset_t *mask)
+{
+	epoll_pwait2_fn real = REAL(epoll_pwait2);
+	if (real == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (wait_plain())
+		return real(epfd, ev, max, ts, mask);
+	ep_call c = { 2, epfd, ev, max, 0, ts, mask };
+	return ep_slow(&c, __builtin_return_address(0));
+}
+
+/* A known socket added to an epoll instance: a multi-threaded hold on it must then ask
+ * whether a wait on that instance (on any, for a socket in several) is blocked. A
+ * registration removed is not forgotten: the worst it costs is an empty query. */
+CAP_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+{
+	if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && in_range(fd) &&
+	    __atomic_load_n(&nknown, RLX) && __atomic_load_n(&known[fd], RLX)) {
+		int was = __atomic_load_n(&ep_of[fd], RLX);
+		int now = !in_range(epfd) || (was != 0 && was != epfd + 1) ? -1 : epfd + 1;
+		if (now != was)
+			__atomic_store_n(&ep_of[fd], now, SC);
+	}
+	return REAL(epoll_ctl)(epfd, op, fd, event);
+}

@@ -1,0 +1,238 @@
+/* test_waits.c - the interposed waits (preload/waits.c), built into this program: a held
+ * socket with nothing to read is reported readable by poll, ppoll, select, pselect and epoll
+ * (level-triggered every time, edge-triggered and ONESHOT once per hold), next to what is
+ * really ready, until released; waits made under the re-entrancy guard are not answered; a
+ * hold reports 0 when another thread is already blocked in a wait on that socket. */
+#include "preload/waits.c"
+
+#include <criterion/criterion.h>
+#include <sys/socket.h>
+#include <time.h>
+
+__thread int cap_guard __attribute__((tls_model("initial-exec")));
+
+static int sp[2], pp[2];
+
+static void setup(void)
+{
+	cr_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	cr_assert(pipe(pp) == 0);
+	cap_wait_known(sp[0]);
+}
+
+static void teardown(void)
+{
+	cap_wait_forget(sp[0]);
+	close(sp[0]);
+	close(sp[1]);
+	close(pp[0]);
+	close(pp[1]);
+}
+
+TestSuite(waits, .init = setup, .fini = teardown);
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+Test(waits, poll_reports_a_held_socket_until_released)
+{
+	struct pollfd p[2] = { { sp[0], POLLIN, 0 }, { sp[1], POLLOUT, 0 } };
+	cr_assert_eq(poll(p, 1, 0), 0);
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	long long t0 = now_ms();
+	cr_assert_eq(poll(p, 2, 5000), 2); /* the other descriptor's readiness is kept */
+	cr_assert(now_ms() - t0 < 1000);
+	cr_assert(p[0].revents & POLLIN);
+	cr_assert(p[1].revents & POLLOUT);
+	struct timespec ts = { 5, 0 };
+	p[0].revents = 0;
+	cr_assert_eq(ppoll(p, 1, &ts, NULL), 1);
+	cr_assert(p[0].revents & POLLIN);
+	cap_wait_release(sp[0]);
+	cr_assert_eq(poll(p, 1, 0), 0);
+}
+
+Test(waits, select_reports_a_held_socket)
+{
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	fd_set r, w;
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_SET(sp[0], &r);
+	FD_SET(pp[0], &r); /* nothing to read there */
+	FD_SET(sp[1], &w);
+	int top = sp[0] > pp[0] ? sp[0] : pp[0];
+	if (sp[1] > top)
+		top = sp[1];
+	struct timeval tv = { 5, 0 };
+	cr_assert_eq(select(top + 1, &r, &w, NULL, &tv), 2);
+	cr_assert(FD_ISSET(sp[0], &r));
+	cr_assert(!FD_ISSET(pp[0], &r));
+	cr_assert(FD_ISSET(sp[1], &w));
+	FD_ZERO(&r);
+	FD_SET(sp[0], &r);
+	struct timespec ts = { 5, 0 };
+	cr_assert_eq(pselect(sp[0] + 1, &r, NULL, NULL, &ts, NULL), 1);
+	cap_wait_release(sp[0]);
+	FD_SET(sp[0], &r);
+	struct timeval zero = { 0, 0 };
+	cr_assert_eq(select(sp[0] + 1, &r, NULL, NULL, &zero), 0);
+}
+
+static int ep_count(int ep, int ms, uint64_t *data)
+{
+	struct epoll_event ev[4];
+	int n = epoll_wait(ep, ev, 4, ms);
+	if (n == 1 && data)
+		*data = ev[0].data.u64;
+	return n;
+}
+
+Test(waits, epoll_level_triggered_every_wait)
+{
+	int ep = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN, { .u64 = 42 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0);
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	uint64_t d = 0;
+	cr_assert_eq(ep_count(ep, 5000, &d), 1);
+	cr_assert_eq(d, 42);
+	cr_assert_eq(ep_count(ep, 5000, NULL), 1);
+	cap_wait_release(sp[0]);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0);
+	close(ep);
+}
+
+Test(waits, epoll_edge_triggered_once_per_hold)
+{
+	int ep = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN | EPOLLET, { .u64 = 42 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	cr_assert_eq(ep_count(ep, 5000, NULL), 1);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0);
+	cap_wait_release(sp[0]);
+	cr_assert_eq(cap_wait_hold(sp[0]), 1); /* the next hit: a new edge */
+	cr_assert_eq(ep_count(ep, 5000, NULL), 1);
+	cap_wait_release(sp[0]);
+	close(ep);
+}
+
+Test(waits, epoll_oneshot_disarmed_until_rearmed)
+{
+	int ep = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN | EPOLLONESHOT, { .u64 = 42 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	cr_assert_eq(ep_count(ep, 5000, NULL), 1);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0);
+	/* disarmed in the kernel too: real bytes now are not reported either */
+	cr_assert_eq(write(sp[1], "x", 1), 1);
+	cap_wait_release(sp[0]);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0);
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_MOD, sp[0], &e) == 0);
+	cr_assert_eq(ep_count(ep, 0, NULL), 1);
+	close(ep);
+}
+
+Test(waits, epoll_merges_with_what_is_ready)
+{
+	int ep = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN, { .u64 = 42 } }, pe = { EPOLLIN, { .u64 = 7 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, pp[0], &pe) == 0);
+	cr_assert_eq(write(pp[1], "x", 1), 1);
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	struct epoll_event out[4];
+	int n = epoll_wait(ep, out, 4, 5000);
+	cr_assert_eq(n, 2);
+	cr_assert(out[0].data.u64 + out[1].data.u64 == 49);
+	/* one slot: the held socket still fits, the pipe waits for the next call */
+	cr_assert_eq(epoll_wait(ep, out, 1, 5000), 1);
+	cap_wait_release(sp[0]);
+	close(ep);
+}
+
+Test(waits, not_answered_inside_a_real_call)
+{
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	struct pollfd p = { sp[0], POLLIN, 0 };
+	cap_guard = 1;
+	int n = poll(&p, 1, 0);
+	cap_guard = 0;
+	cr_assert_eq(n, 0);
+	cap_wait_release(sp[0]);
+}
+
+Test(waits, out_of_range_is_not_held)
+{
+	cr_assert_eq(cap_wait_hold(-1), 0);
+	cr_assert_eq(cap_wait_hold(CAP_WAIT_FDS), 0);
+}
+
+static void *blocked_poll(void *arg)
+{
+	(void)arg;
+	struct pollfd p = { sp[0], POLLIN, 0 };
+	return (void *)(intptr_t)poll(&p, 1, 5000);
+}
+
+Test(waits, a_wait_already_blocked_makes_the_hold_fail)
+{
+	pthread_t th;
+	cr_assert(pthread_create(&th, NULL, blocked_poll, NULL) == 0);
+	/* it is inside poll() once its mark is up */
+	for (int i = 0; i < 500 && __atomic_load_n(&waiting[sp[0]], SC) == 0; i++)
+		usleep(10000);
+	cr_assert(__atomic_load_n(&waiting[sp[0]], SC) > 0);
+	cr_assert_eq(cap_wait_hold(sp[0]), 0); /* the caller must send real bytes */
+	cr_assert_eq(__atomic_load_n(&nheld, SC), 0);
+	cr_assert_eq(write(sp[1], "x", 1), 1);
+	void *r;
+	pthread_join(th, &r);
+	cr_assert_eq((intptr_t)r, 1);
+	cr_assert_eq(__atomic_load_n(&waiting[sp[0]], SC), 0);
+}
+
+static int ep_a, ep_b;
+
+static void *blocked_epoll(void *arg)
+{
+	struct epoll_event ev;
+	return (void *)(intptr_t)epoll_wait(*(int *)arg, &ev, 1, 5000);
+}
+
+Test(waits, an_epoll_wait_blocked_on_the_sockets_instance_makes_the_hold_fail)
+{
+	ep_a = epoll_create1(0);
+	ep_b = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN, { .u64 = 42 } }, pe = { EPOLLIN, { .u64 = 7 } };
+	cr_assert(epoll_ctl(ep_a, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	cr_assert(epoll_ctl(ep_b, EPOLL_CTL_ADD, pp[0], &pe) == 0);
+	pthread_t tb, ta;
+	/* a wait on another instance does not stand in the way */
+	cr_assert(pthread_create(&tb, NULL, blocked_epoll, &ep_b) == 0);
+	for (int i = 0; i < 500 && __atomic_load_n(&waiting[ep_b], SC) == 0; i++)
+		usleep(10000);
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	cap_wait_release(sp[0]);
+	/* one on the socket's instance does */
+	cr_assert(pthread_create(&ta, NULL, blocked_epoll, &ep_a) == 0);
+	for (int i = 0; i < 500 && __atomic_load_n(&waiting[ep_a], SC) == 0; i++)
+		usleep(10000);
+	cr_assert_eq(cap_wait_hold(sp[0]), 0);
+	cr_assert_eq(write(sp[1], "x", 1), 1);
+	cr_assert_eq(write(pp[1], "x", 1), 1);
+	void *r;
+	pthread_join(ta, &r);
+	cr_assert_eq((intptr_t)r, 1);
+	pthread_join(tb, &r);
+	cr_assert_eq((intptr_t)r, 1);
+	close(ep_a);
+	close(ep_b);
+}
