@@ -100,6 +100,35 @@ CAP_EXPORT int PQresetStart(PGconn *conn)
 	return cap_pq.real_PQresetStart ? CAP_REAL(cap_pq.real_PQresetStart(conn)) : 0;
 }
 
+/* A traced connection (PQtrace) shows the program every message sent and received on it: from
+ * then on Capacitor sends none of its own there and serves nothing (pq_conn.traced), until
+ * PQuntrace. */
+CAP_EXPORT void PQtrace(PGconn *conn, FILE *debug_port)
+{
+	const cap_rt *rt;
+	if (!cap_pq_bypass(&rt) && conn != NULL) {
+		pq_conn *pc = cap_pq_find(conn, 1);
+		if (pc) {
+			cap_pq_ghost_drain(pc); /* its answer would be traced */
+			pc->traced = 1;
+		}
+	}
+	if (cap_pq.real_PQtrace)
+		CAP_REAL_VOID(cap_pq.real_PQtrace(conn, debug_port));
+}
+
+CAP_EXPORT void PQuntrace(PGconn *conn)
+{
+	const cap_rt *rt;
+	if (!cap_pq_bypass(&rt) && conn != NULL) {
+		pq_conn *pc = cap_pq_find(conn, 0);
+		if (pc)
+			pc->traced = 0;
+	}
+	if (cap_pq.real_PQuntrace)
+		CAP_REAL_VOID(cap_pq.real_PQuntrace(conn));
+}
+
 /* A Parse or a Describe inside a transaction block takes the transaction's snapshot (REPEATABLE
  * READ, SERIALIZABLE) if no query did: the next query is then not the one that takes it, and
  * what it reads is not stored (session.c, txn_snap). */

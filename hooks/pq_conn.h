@@ -98,6 +98,10 @@ typedef struct pq_conn {
 	cap_pqcat *last;           /* the one before, while no current one could be had */
 	struct pq_rx *rx;          /* notice forwarding (outlives this state: see pq_rx) */
 	int standby;               /* the server is a hot standby: never fill from it */
+	int traced;                /* PQtrace is on: the program sees every message on the
+				    * connection, so none of ours is sent (no read-back, no
+				    * catalog load) and nothing is cached or served; writes
+				    * still invalidate (unbounded ones, everything) */
 	int unnamed_live;          /* the server may hold an unnamed prepared statement the
 				    * program made (its last such call used the extended protocol) */
 	int pipe_cluster;          /* a pipeline sent something that may change roles or

@@ -28,6 +28,8 @@
 	X(int, PQconsumeInput, (PGconn *))                                                     \
 	X(void, PQfinish, (PGconn *))                                                          \
 	X(void, PQreset, (PGconn *))                                                           \
+	X(void, PQtrace, (PGconn *, FILE *))                                                   \
+	X(void, PQuntrace, (PGconn *))                                                         \
 	X(int, PQresetStart, (PGconn *))                                                       \
 	X(int, PQsetSingleRowMode, (PGconn *))                                                 \
 	X(PGTransactionStatusType, PQtransactionStatus, (const PGconn *))                      \
