@@ -786,6 +786,7 @@ typedef struct parser {
 	uint8_t query, ddl, nowr, write_seen, select_into, call_pending, in_create, explain;
 	uint8_t cast_pending; /* CAST was just read: the next level is its argument */
 	uint8_t skip_rest; /* the rest of the statement names nothing (COPY options) */
+	uint8_t flush_tables; /* MySQL FLUSH TABLES: LOCK or EXPORT in the rest locks (walk) */
 	int block, tgt_pending;
 	/* whole input */
 	uint8_t write_unknown;
@@ -1970,9 +1971,12 @@ static void step(parser *p)
 static void walk(parser *p)
 {
 	while (!end_of_stmt(p)) {
-		if (p->skip_rest)
+		if (p->skip_rest) {
+			if (CAP_UNLIKELY(p->flush_tables) && p->cur.t == TK_WORD &&
+			    (p->cur.kw == KW_LOCK || p->cur.kw == KW_EXPORT))
+				p->in->flags |= CAP_SQLF_LOCK_TABLES;
 			advance(p);
-		else
+		} else
 			step(p);
 	}
 }
@@ -2480,6 +2484,25 @@ static void drop(parser *p)
 		p->write_unknown = 1;
 }
 
+/* MySQL LOCK TABLE[S], UNLOCK TABLE[S], FLUSH [NO_WRITE_TO_BINLOG | LOCAL] TABLE[S] ... WITH
+ * READ LOCK | FOR EXPORT (at LOCK, UNLOCK or FLUSH): the session's table locks, whatever
+ * executable comment or case spells them. The rest of a FLUSH TABLES is skipped, and any
+ * LOCK or EXPORT met on the way counts as locking (walk). */
+static void table_locks(parser *p)
+{
+	uint16_t k = p->cur.t == TK_WORD ? p->cur.kw : 0;
+	if (k != KW_LOCK && k != KW_UNLOCK && k != KW_FLUSH)
+		return; /* ANALYZE falls through to here */
+	if (k == KW_FLUSH && p->nxt.t == TK_WORD && (p->nxt.kw == KW_LOCAL || p->nxt.kw == 0))
+		advance(p); /* LOCAL, NO_WRITE_TO_BINLOG */
+	if (!(p->nxt.t == TK_WORD && (p->nxt.kw == KW_TABLE || p->nxt.kw == KW_TABLES)))
+		return;
+	if (k == KW_FLUSH)
+		p->flush_tables = 1;
+	else
+		p->in->flags |= k == KW_LOCK ? CAP_SQLF_LOCK_TABLES : CAP_SQLF_UNLOCK_TABLES;
+}
+
 static void head(parser *p)
 {
 	cap_sql_info *in = p->in;
@@ -2655,15 +2678,22 @@ static void head(parser *p)
 			return;
 		}
 		/* fall through */
+	case KW_UNLOCK:
+	case KW_FLUSH:
+		if (p->my)
+			table_locks(p);
+		/* fall through */
 	case KW_REINDEX: case KW_CLUSTER: case KW_VACUUM:
 	case KW_CHECKPOINT: case KW_LISTEN: case KW_UNLISTEN: case KW_NOTIFY: case KW_SHOW:
-	case KW_UNLOCK: case KW_FETCH: case KW_MOVE: case KW_CLOSE: case KW_HELP:
-	case KW_FLUSH: case KW_OPTIMIZE: case KW_CHECK: case KW_CHECKSUM: case KW_KILL:
+	case KW_FETCH: case KW_MOVE: case KW_CLOSE: case KW_HELP:
+	case KW_OPTIMIZE: case KW_CHECK: case KW_CHECKSUM: case KW_KILL:
 	case KW_HANDLER: case KW_PURGE: case KW_CACHE:
 		p->skip_rest = 1;
 		/* fall through */
 	case KW_LOCK:
 	case KW_DECLARE:
+		if (p->my && cur_kw(p, KW_LOCK))
+			table_locks(p);
 		p->kind = CAP_SQL_UTILITY;
 		p->nowr = 1;
 		advance(p);
@@ -2841,7 +2871,7 @@ static void stmt(parser *p)
 	p->kind = CAP_SQL_OTHER;
 	p->txn = CAP_TXN_NONE;
 	p->query = p->ddl = p->nowr = p->write_seen = p->select_into = p->call_pending = p->cast_pending = 0;
-	p->in_create = p->explain = p->skip_rest = 0;
+	p->in_create = p->explain = p->skip_rest = p->flush_tables = 0;
 	uint16_t nwrite0 = in->nwrite;
 	p->block = 0;
 	p->tgt_pending = 0;

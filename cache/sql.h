@@ -110,10 +110,14 @@ enum {
 					 * ALTER/DROP ROLE, USER, GROUP or DATABASE, GRANT,
 					 * REVOKE, REASSIGN */
 	CAP_SQLF_BUILTINS_LOST = 1u << 12, /* more built-in calls than builtin[] holds */
-	CAP_SQLF_SNAPSHOT = 1u << 13    /* the transaction's snapshot is taken or imported here,
+	CAP_SQLF_SNAPSHOT = 1u << 13,   /* the transaction's snapshot is taken or imported here,
 					 * not at its first query: START TRANSACTION WITH
 					 * CONSISTENT SNAPSHOT (MySQL), SET TRANSACTION SNAPSHOT
 					 * (PostgreSQL) */
+	CAP_SQLF_LOCK_TABLES = 1u << 14, /* MySQL LOCK TABLE[S], FLUSH TABLE[S] ... WITH READ
+					  * LOCK / FOR EXPORT: the session may read only what it
+					  * locked, and what it reads is its lock's view */
+	CAP_SQLF_UNLOCK_TABLES = 1u << 15 /* MySQL UNLOCK TABLE[S] */
 };
 
 /* A name inside info->names: optional schema part and the object name (folded/unquoted). */

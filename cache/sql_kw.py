@@ -49,7 +49,7 @@ restart identity continue purge binlog install uninstall signal resignal get dia
 shutdown change cache import reassign owned label event server user_ role_ collate over
 filter within array row any some cast exists between like ilike similar escape match against
 interval primary references constraint include generated sets cube grouping escape window
-limit nowait skipped skip locked
+limit nowait skipped skip locked tables export
 """)
 
 SYN = W("""

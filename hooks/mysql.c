@@ -415,8 +415,10 @@ CAP_EXPORT MYSQL *mysql_real_connect(MYSQL *m, const char *host, const char *use
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc)
 		cap_my_forget_session(rt, mc, 0);
-	if (r)
+	if (r) {
 		cap_wait_known(m->net.fd); /* the program may wait on it (mysql2 reads net.fd) */
+		cap_my_connected(rt, m);
+	}
 	return r;
 }
 

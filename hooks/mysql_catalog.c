@@ -35,6 +35,9 @@
  *    relation the user cannot see (a definer's view over a hidden view). Such a read is
  *    reported through cap_catalog_ops.reads_may_write: the session bumps the whole database
  *    after it, as after a call of such a function in the statement itself.
+ *  - events: what the enabled events the user can see may write is cached only while a
+ *    live follower covers it; a body that may write anything refuses every read
+ *    (hooks/mysql_events.c).
  *  - virtual generated columns are computed when read: a table with one whose expression the
  *    classifier cannot prove deterministic (RAND(), UUID(), CONNECTION_ID(), NOW(6),
  *    SYSDATE(), USER(), anything unknown) is never cached. STORED columns are computed when
@@ -46,6 +49,7 @@
  */
 #include "hooks/mysql_catalog.h"
 #include "hooks/catreg.h"
+#include "hooks/mysql_events.h"
 #include "hooks/mysql_real.h"
 #include "hooks/relgraph.h"
 #include "cache/cap.h"
@@ -54,6 +58,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The graph's flags of this catalog's own (hooks/relgraph.h): CAP_RG_KNOWN is set on every
  * relation information_schema.TABLES or VIEWS lists, CAP_RG_TABLE on base tables of engines
@@ -62,11 +67,13 @@ enum {
 	REL_FOREIGN = CAP_RG_OWN << 0,  /* not cacheable: remote engines, sequences */
 	REL_TRIGGERS = CAP_RG_OWN << 1, /* has (or may have, unseen) triggers */
 	REL_VOLATILE = CAP_RG_OWN << 2, /* a table with a virtual column not proved deterministic */
+	REL_EVENT = CAP_RG_OWN << 3,    /* an event may write it (hooks/mysql_events) */
 };
 
 struct cap_mycat {
 	cap_catbase base; /* first: the registry's header (hooks/catreg.h) */
 	cap_relgraph g;
+	int events; /* CAP_MYEV_*: what the events the user can see may write */
 };
 
 static cap_catreg my_registry = CAP_CATREG_INIT("information_schema");
@@ -379,6 +386,9 @@ static cap_mycat *cat_load(MYSQL *conn)
 		 "'%%PERSISTENT%%' AND TABLE_SCHEMA NOT IN %s", sys_schemas);
 	if (side_each(side, q, c, row_gen, &x))
 		goto fail;
+	/* last: what events write is what a write reaches in the graph built above */
+	if (cap_myev_load(side, &c->g, REL_EVENT, c->g.write_whole, x.info, &c->events) != CAP_OK)
+		goto fail;
 	if (x.err == CAP_OK) {
 		cap_rg_finish(&c->g);
 		load_done(&x, side);
@@ -431,5 +441,37 @@ static void ops_write_bump(void *cat, cap_engine *e, uint64_t scope, const cap_s
 	cap_rg_engine_bump(&((cap_mycat *)cat)->g, e, scope, info);
 }
 
+/* Is name[0..n) one of s's temporary tables? */
+static int is_temp(const cap_sess *s, const char *name, size_t n)
+{
+	for (uint32_t t = 0; t < s->ntemps; t++)
+		if (strlen(s->temps[t]) == n && strncasecmp(s->temps[t], name, n) == 0)
+			return 1;
+	return 0;
+}
+
+int cap_mycat_write_runs_code(const cap_mycat *c, const cap_sess *s, const cap_sql_info *info)
+{
+	if (info->kind != CAP_SQL_WRITE)
+		return 0;
+	if (c == NULL || info->nwrite == 0)
+		return 1;
+	uint16_t ntemp = 0;
+	for (uint16_t i = 0; i < info->nwrite && s->ntemps; i++)
+		ntemp += (uint16_t)is_temp(s, info->names + info->write[i].name_off,
+					   info->write[i].name_len);
+	if (ntemp == info->nwrite)
+		return 0;
+	/* a write of temporary and base tables at once: the temporary names would count as
+	 * unknown, and that is taken as firing a trigger */
+	return cap_rg_write_reach(&c->g, info, REL_TRIGGERS, NULL, NULL);
+}
+
+static int ops_reads_server_written(void *cat, const cap_sql_info *info)
+{
+	const cap_mycat *c = cat;
+	return cap_myev_reads(&c->g, REL_EVENT, c->events, info);
+}
+
 const cap_catalog_ops cap_mycat_ops = { ops_read_deps, ops_func_class, ops_write_bump,
-					 ops_reads_may_write, NULL };
+					 ops_reads_may_write, NULL, ops_reads_server_written };

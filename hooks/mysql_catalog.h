@@ -29,6 +29,11 @@ typedef struct cap_mycat cap_mycat;
 cap_mycat *cap_mycat_get(const cap_rt *rt, MYSQL *conn, const cap_sess *s, cap_mycat **held);
 void cap_mycat_release(cap_mycat *c);
 
+/* cap_mycat_write_runs_code - may the write described by info (of session s) fire a trigger
+ * (or one the user cannot see) on a table it reaches? Names the catalog lacks count, except
+ * the session's own temporary tables (no trigger can be on one); no catalog: every write. */
+int cap_mycat_write_runs_code(const cap_mycat *c, const cap_sess *s, const cap_sql_info *info);
+
 /* The callbacks session.c uses. */
 extern const cap_catalog_ops cap_mycat_ops;
 

@@ -101,6 +101,7 @@ static void sess_setup(my_conn *mc)
 	mc->sess.srv_session = m->thread_id;
 	mc->sysdb = cap_my_is_sysdb(m->db, m->db ? strlen(m->db) : 0);
 	mc->locked = 0;
+	mc->init_pending = 1;
 	mc->auto_is_null = 0;
 	mc->replay_on = 0;
 	mc->cs_seen = NULL;

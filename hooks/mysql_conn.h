@@ -30,6 +30,8 @@ typedef struct my_conn {
 	int auto_is_null;        /* sql_auto_is_null on: "id IS NULL" reads the last insert id,
 				  * which changes at every insert: no caching */
 	int locked;              /* LOCK TABLES in force: no hits (unlocked tables must fail) */
+	int init_pending;        /* a new session: the library's init commands ran in it and are
+				  * not accounted yet (hooks/mysql_init) */
 	/* the server closes a session idle for wait_timeout: a hit then would answer for a
 	 * session that is gone (the real call errs, or reconnects to a fresh session) */
 	uint64_t contact_ns;     /* cap_now_ns when the server last answered us */

@@ -13,18 +13,24 @@
  * on writing while the program reads.
  */
 #include "hooks/mysql_plan.h"
+#include "hooks/mysql_init.h"
 #include "hooks/mysql_probe.h"
 #include "hooks/mysql_result.h"
 #include "cache/sqlmemo.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+static void init_account(const cap_rt *rt, my_conn *mc);
 
 void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap_sql_info *info,
 		 cap_plan *plan)
 {
 	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 		cap_my_reconnected(rt, mc);
+	if (CAP_UNLIKELY(mc->init_pending))
+		init_account(rt, mc);
 	cap_sql_classify_memo(CAP_DIALECT_MYSQL, sql, len, info);
 	int unknown = 0;
 	/* a read whose functions the rules may declare safe is cacheable too */
@@ -57,38 +63,6 @@ void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap
 		cap_my_replay_before(mc, info, sql, len);
 }
 
-/* LOCK TABLE(S) (1), UNLOCK TABLE(S) (-1), or neither (0), after blanks and comments. */
-static int lock_stmt(const char *sql, size_t len)
-{
-	size_t i = 0;
-	for (;;) {
-		while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
-			i++;
-		if (i + 1 < len && sql[i] == '/' && sql[i + 1] == '*' && (i + 2 >= len || sql[i + 2] != '!')) {
-			const char *e = memmem(sql + i + 2, len - i - 2, "*/", 2);
-			if (e == NULL)
-				return 0;
-			i = (size_t)(e - sql) + 2;
-			continue;
-		}
-		break;
-	}
-	int r = 1;
-	if (len - i >= 6 && strncasecmp(sql + i, "unlock", 6) == 0) {
-		r = -1;
-		i += 6;
-	} else if (len - i >= 4 && strncasecmp(sql + i, "lock", 4) == 0) {
-		i += 4;
-	} else {
-		return 0;
-	}
-	if (i >= len || !(sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
-		return 0;
-	while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r'))
-		i++;
-	return len - i >= 5 && strncasecmp(sql + i, "table", 5) == 0 ? r : 0;
-}
-
 /* Does a DDL statement name a temporary table of this session (ALTER TABLE tmp RENAME TO
  * items, RENAME TABLE tmp TO items)? Then which names are temporary is not known. */
 static int ddl_touches_temp(const cap_sess *s, const cap_sql_info *info)
@@ -103,12 +77,26 @@ static int ddl_touches_temp(const cap_sess *s, const cap_sql_info *info)
 	return 0;
 }
 
+/* Does the statement run a stored function: one it calls (in any kind of statement: SELECT,
+ * DO, SET @x = f(), a write) that the rules do not declare safe, or one a view it reads calls? */
+static int calls_stored_code(const cap_sql_info *info, const cap_plan *plan)
+{
+	if (plan->fn_may_write)
+		return 1;
+	for (uint16_t i = 0; i < info->nfunc; i++)
+		if (info->func_class[i] == CAP_FUNC_UNKNOWN && !(i < 32 && (plan->safe_funcs >> i & 1)))
+			return 1;
+	return 0;
+}
+
 /* Bookkeeping after a statement ran on the server. */
 void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const cap_plan *plan,
 		  const char *sql, size_t len, int ok)
 {
 	if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 		cap_my_reconnected(rt, mc); /* the statement ran in a new session: no fill */
+	if (CAP_UNLIKELY(mc->init_pending))
+		init_account(rt, mc); /* and the library ran its init commands there first */
 	mc->contact_ns = cap_now_ns();
 	/* the rest of a multi-statement string still runs: its marker stays until the last
 	 * result (mysql_next_result) */
@@ -121,11 +109,6 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 	if (CAP_UNLIKELY(info->kind != CAP_SQL_READ && info->kind != CAP_SQL_WRITE)) {
 		if (ok && (info->flags & CAP_SQLF_USE_DB))
 			mc->sysdb = cap_my_is_sysdb(info->names + info->db.name_off, info->db.name_len);
-		if (info->kind == CAP_SQL_UTILITY && ok) {
-			int l = lock_stmt(sql, len);
-			if (l)
-				mc->locked = l > 0;
-		}
 		if (info->kind == CAP_SQL_DDL && mc->sess.ntemps && !(info->flags & CAP_SQLF_TEMP) &&
 		    ddl_touches_temp(&mc->sess, info))
 			mc->sess.disabled = 1;
@@ -137,6 +120,19 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 		     cap_my_has_word(sql, len, "execute")))
 			mc->sess.disabled = 1;
 	}
+	/* so may a stored function the statement calls (or a view it reads calls) and a trigger
+	 * its write fires, and they may SET any variable, the isolation level too, where no
+	 * text of ours shows it: the connection caches nothing from now on */
+	if (CAP_UNLIKELY(plan->act == CAP_ACT_WRITE) && !mc->sess.disabled &&
+	    (calls_stored_code(info, plan) || cap_mycat_write_runs_code(mc->cat, &mc->sess, info)))
+		mc->sess.disabled = 1;
+	/* table locks in any spelling (executable comments, FLUSH TABLES ... WITH READ LOCK),
+	 * also inside a multi-statement string: a LOCK anywhere in it, even one that failed,
+	 * counts until an UNLOCK alone succeeds */
+	if (CAP_UNLIKELY(info->flags & CAP_SQLF_LOCK_TABLES))
+		mc->locked = 1;
+	else if (CAP_UNLIKELY(info->flags & CAP_SQLF_UNLOCK_TABLES) && ok)
+		mc->locked = 0;
 	cap_my_fix_scope(mc);
 	/* a multi-statement string or a CALL goes on running while the program reads its
 	 * results: whatever may write is bumped again at each mysql_next_result */
@@ -155,3 +151,46 @@ void cap_my_miss_deps(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, c
 	}
 }
 
+
+/* A new session (connect, reconnect, or a change of user or reset, which the library does not
+ * follow with its init commands: accounting them again only costs) ran the library's init
+ * commands (hooks/mysql_init.c) before anything of the program: each is planned and accounted
+ * as if the program had sent it and it succeeded (mysql_real_connect fails when one fails). A
+ * write bumps what it wrote (again at its transaction's end), a temporary table is the
+ * session's, a SET is read back by the next probe, LOCK TABLES holds. A library that cannot
+ * say what they are: the session caches nothing and anything may have been written. */
+static void init_account(const cap_rt *rt, my_conn *mc)
+{
+	char **cmds;
+	unsigned int n;
+	mc->init_pending = 0;
+	if (!cap_my_init_cmds(mc->m, &cmds, &n)) {
+		mc->sess.disabled = 1;
+		cap_engine_bump_all(rt->engine);
+		return;
+	}
+	if (CAP_LIKELY(n == 0))
+		return;
+	cap_sql_info *info = malloc(sizeof(*info));
+	if (info == NULL) {
+		mc->sess.disabled = 1;
+		cap_engine_bump_all(rt->engine);
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		cap_plan plan;
+		size_t len = cmds[i] ? strlen(cmds[i]) : 0;
+		cap_my_plan(rt, mc, cmds[i] ? cmds[i] : "", len, info, &plan);
+		cap_my_after(rt, mc, info, &plan, cmds[i] ? cmds[i] : "", len, 1);
+	}
+	free(info);
+}
+
+/* cap_my_connected - m has just connected: account the init commands now, before another
+ * process can store what they changed as fresh. */
+void cap_my_connected(const cap_rt *rt, MYSQL *m)
+{
+	my_conn *mc = cap_my_find(m, 1);
+	if (mc && mc->init_pending)
+		init_account(rt, mc);
+}

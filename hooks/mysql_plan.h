@@ -20,5 +20,8 @@ void cap_my_miss_deps(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, c
 /* cap_my_after - bookkeeping after a statement ran on the server. */
 void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const cap_plan *plan,
 		  const char *sql, size_t len, int ok);
+/* cap_my_connected - m has just connected (mysql_real_connect succeeded): account the
+ * statements the library ran on it by itself (its init commands, hooks/mysql_init). */
+void cap_my_connected(const cap_rt *rt, MYSQL *m);
 
 #endif

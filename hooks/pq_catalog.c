@@ -246,4 +246,4 @@ static int ops_reads_uncoverable(void *cat, const cap_sql_info *info)
 }
 
 const cap_catalog_ops cap_pqcat_ops = { ops_read_deps, ops_func_class, ops_write_bump, NULL,
-					 ops_reads_uncoverable };
+					 ops_reads_uncoverable, NULL };

@@ -52,6 +52,11 @@ typedef struct cap_catalog_ops {
 	 * follower (CAPACITOR_FOLLOW). Called on the hit path: no system call, no lock. NULL:
 	 * the stream carries every write. */
 	int (*reads_uncoverable)(void *cat, const cap_sql_info *info);
+	/* Whether the server may write something info reads by itself, with no client statement
+	 * for Capacitor to see (a MariaDB event's body): such a read is cached only while a live
+	 * follower covers it. Called on the hit path: no system call, no lock. NULL: the server
+	 * writes nothing by itself. */
+	int (*reads_server_written)(void *cat, const cap_sql_info *info);
 } cap_catalog_ops;
 
 typedef struct cap_sess {

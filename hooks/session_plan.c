@@ -316,6 +316,11 @@ static void plan(const cap_rt *rt, cap_sess *s, const cap_sql_info *info, int in
 		}
 		p->covered = s->covered = p->followed && rt->conf.ttl_ns != 0;
 	}
+	/* what the server writes on its own schedule only a follower's stream shows */
+	if (!p->followed && ops->reads_server_written && ops->reads_server_written(cat, info)) {
+		p->reason = CAP_REASON_follow;
+		return;
+	}
 	p->act = CAP_ACT_CACHE;
 	p->can_hit = hit;
 	p->can_fill = fill;

@@ -29,7 +29,8 @@
  *
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB (MY_SESS_USER /
  * MY_SESS_PASSWORD / MY_SESS_DB override); MY_SESS_RECONNECT=1 sets MYSQL_OPT_RECONNECT;
- * MY_SESS_CHARSET sets MYSQL_SET_CHARSET_NAME; MY_SESS_NONBLOCK=1 sets MYSQL_OPT_NONBLOCK.
+ * MY_SESS_CHARSET sets MYSQL_SET_CHARSET_NAME; MY_SESS_NONBLOCK=1 sets MYSQL_OPT_NONBLOCK;
+ * MY_SESS_INIT sets MYSQL_INIT_COMMAND (both connections).
  */
 #include <mysql.h>
 #include <poll.h>
@@ -59,6 +60,9 @@ static MYSQL *conn_open(void)
 	const char *cs = getenv("MY_SESS_CHARSET");
 	if (cs)
 		mysql_options(m, MYSQL_SET_CHARSET_NAME, cs);
+	const char *ic = getenv("MY_SESS_INIT");
+	if (ic)
+		mysql_options(m, MYSQL_INIT_COMMAND, ic);
 	if (!mysql_real_connect(m, "localhost", env2("MY_SESS_USER", "CAP_MY_USER"),
 				env2("MY_SESS_PASSWORD", "CAP_MY_PASSWORD"),
 				env2("MY_SESS_DB", "CAP_MY_DB"), 0, getenv("CAP_MY_SOCKET"), 0)) {

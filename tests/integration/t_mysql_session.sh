@@ -20,7 +20,7 @@ have_root=1
 root_sql -e "SELECT 1" >/dev/null 2>&1 || have_root=0
 
 cap_my_sql <<'SQL'
-DROP TABLE IF EXISTS t_tz, t_w, t_iso, t_rx, t_lock, t_ai, t_ai2, `tables`;
+DROP TABLE IF EXISTS t_tz, t_w, t_iso, t_rx, t_lock, t_mi, t_ai, t_ai2, `tables`;
 DROP SEQUENCE IF EXISTS s_seq;
 DROP FUNCTION IF EXISTS f_w;
 DROP PROCEDURE IF EXISTS p_tmp;
@@ -37,6 +37,7 @@ INSERT INTO t_iso VALUES (1, 1);
 CREATE TABLE t_rx (s VARCHAR(16)) ENGINE=InnoDB;
 INSERT INTO t_rx VALUES (CONCAT('a', CHAR(10), 'b'));
 CREATE TABLE t_lock (a INT) ENGINE=InnoDB;
+CREATE TABLE t_mi (a INT) ENGINE=MyISAM;
 CREATE TABLE t_ai (id INT AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB;
 INSERT INTO t_ai VALUES (1), (2), (3);
 CREATE TABLE t_ai2 (id INT AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB;
@@ -321,6 +322,158 @@ q SELECT COUNT(*) FROM t_lock
 q UNLOCK TABLES
 q SELECT COUNT(*) FROM items
 EOF
+
+# 13b. the same in every spelling the server accepts (mysqldump's executable comments,
+# MariaDB's /*M!...*/, FLUSH TABLES ... WITH READ LOCK): a read of an unlocked table fails
+# with 1100, and under READ LOCAL the locker's view of a MyISAM table (without another
+# session's concurrent insert) is never stored for anyone
+check "LOCK TABLES in an executable comment" <<'EOF'
+q SELECT COUNT(*) FROM items
+q SELECT COUNT(*) FROM items
+q /*!40000 LOCK TABLES t_lock READ */
+q SELECT COUNT(*) FROM items
+q /*!40000 UNLOCK TABLES */
+q SELECT COUNT(*) FROM items
+q /*M!100000 LOCK TABLES t_lock READ */
+q SELECT COUNT(*) FROM items
+q UNLOCK TABLES
+q /*!40101 FLUSH TABLES t_lock WITH READ LOCK */
+q SELECT COUNT(*) FROM items
+q UNLOCK TABLES
+q SELECT COUNT(*) FROM items
+EOF
+reset="TRUNCATE TABLE t_mi"
+check "LOCK TABLES ... READ LOCAL in an executable comment" <<'EOF'
+q SELECT COUNT(*) FROM t_mi
+q /*!40000 LOCK TABLES t_mi READ LOCAL */
+q2 INSERT INTO t_mi VALUES (2)
+q SELECT COUNT(*) FROM t_mi
+q SELECT COUNT(*) FROM t_mi
+q /*!40000 UNLOCK TABLES */
+q2 SELECT COUNT(*) FROM t_mi
+q SELECT COUNT(*) FROM t_mi
+EOF
+reset=
+
+# 13c. init commands (MYSQL_INIT_COMMAND) run inside mysql_real_connect and again at every
+# reconnect, where no hook sees them: a temporary table made there is the session's (its rows
+# are never stored for, nor served from, the base table's entries), a write made there
+# invalidates what it wrote
+cap_my_sql <<'SQL'
+DROP TABLE IF EXISTS t_init, t_cnt;
+CREATE TABLE t_init (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+INSERT INTO t_init VALUES (1, 10);
+CREATE TABLE t_cnt (id INT PRIMARY KEY, n INT) ENGINE=InnoDB;
+INSERT INTO t_cnt VALUES (1, 0);
+SQL
+tmpinit="CREATE TEMPORARY TABLE t_init (id INT PRIMARY KEY, v INT) SELECT 1 AS id, 777 AS v"
+for who in plain init plain init; do
+	if [ $who = init ]; then set -- MY_SESS_INIT="$tmpinit"; else set --; fi
+	check "init command: temporary table over a base table ($who session)" "$@" <<'EOF'
+q SELECT v FROM t_init WHERE id = 1
+q SELECT v FROM t_init WHERE id = 1
+EOF
+done
+set --
+check "init command: counter read by another process" <<'EOF'
+q SELECT n FROM t_cnt WHERE id = 1
+q SELECT n FROM t_cnt WHERE id = 1
+EOF
+echo "q SELECT 1" | LD_PRELOAD="$CAP_PRELOAD" MY_SESS_INIT="UPDATE t_cnt SET n = n + 1 WHERE id = 1" \
+	timeout -k 5 60 "$client" >/dev/null 2>&1
+check "init command: the write it made is seen by another process" <<'EOF'
+q SELECT n FROM t_cnt WHERE id = 1
+EOF
+reset="UPDATE t_cnt SET n = 0 WHERE id = 1"
+check "init command: run again by a reconnect" MY_SESS_RECONNECT=1 \
+	MY_SESS_INIT="UPDATE t_cnt SET n = n + 1 WHERE id = 1" <<'EOF'
+q SELECT 1
+q2 SELECT n FROM t_cnt WHERE id = 1
+q2 SELECT n FROM t_cnt WHERE id = 1
+kill
+q SET @x = 1
+q2 SELECT n FROM t_cnt WHERE id = 1
+EOF
+reset=
+
+# 13d. code the server runs unseen: a stored function or a trigger may create a temporary
+# table shadowing a base table, or SET any variable (the isolation level too). The session's
+# own rows are never stored for anyone nor the others' served to it, and what it reads under
+# the changed settings is never stored as the default settings' answer.
+cap_my_sql <<'SQL'
+DROP TABLE IF EXISTS t5_t, t6_log, t6_n, t7_log, t7_t, t8_log, t8_t;
+DROP FUNCTION IF EXISTS t5_mk;
+CREATE TABLE t5_t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+INSERT INTO t5_t VALUES (1, 10);
+CREATE TABLE t6_log (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+INSERT INTO t6_log VALUES (1, 0);
+CREATE TABLE t6_n (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+INSERT INTO t6_n VALUES (1, 1), (2, 2), (3, 3);
+CREATE TABLE t7_t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+INSERT INTO t7_t VALUES (1, 10);
+CREATE TABLE t7_log (id INT PRIMARY KEY, n INT) ENGINE=InnoDB;
+INSERT INTO t7_log VALUES (1, 0);
+CREATE TABLE t8_t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+INSERT INTO t8_t VALUES (1, 10);
+CREATE TABLE t8_log (id INT PRIMARY KEY, n INT) ENGINE=InnoDB;
+INSERT INTO t8_log VALUES (1, 0);
+DELIMITER //
+CREATE FUNCTION t5_mk() RETURNS INT MODIFIES SQL DATA BEGIN CREATE TEMPORARY TABLE t5_t (id INT PRIMARY KEY, v INT); INSERT INTO t5_t VALUES (1, 777); RETURN 1; END//
+CREATE TRIGGER t6_tr BEFORE UPDATE ON t6_log FOR EACH ROW BEGIN SET div_precision_increment = 12; SET sql_select_limit = 2; END//
+CREATE TRIGGER t7_tr BEFORE UPDATE ON t7_log FOR EACH ROW BEGIN CREATE TEMPORARY TABLE IF NOT EXISTS t7_t (id INT PRIMARY KEY, v INT); INSERT IGNORE INTO t7_t VALUES (1, 888); END//
+CREATE TRIGGER t8_tr BEFORE UPDATE ON t8_log FOR EACH ROW SET SESSION tx_isolation = 'REPEATABLE-READ'//
+DELIMITER ;
+SQL
+check "a stored function makes a temporary table" <<'EOF'
+q SELECT v FROM t5_t WHERE id = 1
+q SELECT t5_mk()
+q SELECT v FROM t5_t WHERE id = 1
+q2 SELECT v FROM t5_t WHERE id = 1
+q2 SELECT v FROM t5_t WHERE id = 1
+q SELECT v FROM t5_t WHERE id = 1
+EOF
+for call in "DO t5_mk()" "SET @x = t5_mk()"; do
+	check "a stored function makes a temporary table ($call)" <<EOF
+q SELECT v FROM t5_t WHERE id = 1
+q $call
+q SELECT v FROM t5_t WHERE id = 1
+q2 SELECT v FROM t5_t WHERE id = 1
+q2 SELECT v FROM t5_t WHERE id = 1
+q SELECT v FROM t5_t WHERE id = 1
+EOF
+done
+check "a trigger sets session variables (writer)" <<'EOF'
+q SELECT v / 3 FROM t6_n ORDER BY id
+q UPDATE t6_log SET v = v + 1 WHERE id = 1
+q SELECT v / 3 FROM t6_n ORDER BY id
+q SELECT v / 3 FROM t6_n ORDER BY id
+EOF
+check "a trigger sets session variables (another process)" <<'EOF'
+q SELECT v / 3 FROM t6_n ORDER BY id
+EOF
+check "a trigger makes a temporary table (writer)" <<'EOF'
+q UPDATE t7_log SET n = n + 1 WHERE id = 1
+q SELECT v FROM t7_t WHERE id = 1
+q SELECT v FROM t7_t WHERE id = 1
+EOF
+check "a trigger makes a temporary table (another process)" <<'EOF'
+q SELECT v FROM t7_t WHERE id = 1
+q SELECT v FROM t7_t WHERE id = 1
+EOF
+reset="UPDATE t8_t SET v = 10 WHERE id = 1"
+check "a trigger sets the isolation level" <<'EOF'
+q SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED
+q SELECT v FROM t8_t WHERE id = 1
+q UPDATE t8_log SET n = n + 1 WHERE id = 1
+q BEGIN
+q SELECT v FROM t8_t WHERE id = 1
+q2 UPDATE t8_t SET v = 11 WHERE id = 1
+q SELECT v FROM t8_t WHERE id = 1
+q COMMIT
+q2 SELECT v FROM t8_t WHERE id = 1
+q2 SELECT v FROM t8_t WHERE id = 1
+EOF
+reset=
 
 # 6. a temporary table renamed onto a base table's name
 check "temporary table renamed over a base table" <<'EOF'

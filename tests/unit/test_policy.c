@@ -122,7 +122,7 @@ static void fk_write_bump(void *cat, cap_engine *e, uint64_t scope, const cap_sq
 	}
 }
 
-static const cap_catalog_ops fake_ops = { fk_read_deps, fk_func_class, fk_write_bump, NULL, NULL };
+static const cap_catalog_ops fake_ops = { fk_read_deps, fk_func_class, fk_write_bump, NULL, NULL, NULL };
 
 typedef struct conn {
 	cap_sess s;

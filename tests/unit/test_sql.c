@@ -30,7 +30,8 @@ static const char *iso_names[] = { "none", "ru", "rc", "rr", "ser", "unknown" };
 static const char *scope_names[] = { "none", "txn", "next", "session" };
 static const char *flag_names[] = { "chain", "read_only", "temp", "use_db", "set_role",
 				    "reset_all", "set_local", "set_autocommit", "drop_temp",
-				    "catalog", "session", "cluster", "builtins_lost", "snapshot" };
+				    "catalog", "session", "cluster", "builtins_lost", "snapshot",
+				    "lock_tables", "unlock_tables" };
 
 static void put_names(char *o, size_t cap, const cap_sql_info *in, const cap_sql_name *a,
 		      unsigned n)
