@@ -73,7 +73,9 @@ CAP_EXPORT void PQfinish(PGconn *conn)
 	CAP_REAL_VOID(cap_pq.real_PQfinish(conn));
 }
 
-CAP_EXPORT void PQreset(PGconn *conn)
+/* A reset (PQreset, PQresetStart) makes a new session on the same PGconn: what was in flight
+ * is over, the session's state is unknown, and its socket is another. */
+static void reset_forget(PGconn *conn)
 {
 	if (cap_pq_resolve() && conn && !cap_guard) {
 		pq_conn *pc = cap_pq_find(conn, 0);
@@ -83,20 +85,18 @@ CAP_EXPORT void PQreset(PGconn *conn)
 		}
 		cap_wait_forget(cap_pq.real_PQsocket(conn));
 	}
+}
+
+CAP_EXPORT void PQreset(PGconn *conn)
+{
+	reset_forget(conn);
 	if (cap_pq.real_PQreset)
 		CAP_REAL_VOID(cap_pq.real_PQreset(conn));
 }
 
 CAP_EXPORT int PQresetStart(PGconn *conn)
 {
-	if (cap_pq_resolve() && conn && !cap_guard) {
-		pq_conn *pc = cap_pq_find(conn, 0);
-		if (pc) {
-			cap_pq_drop_inflight(cap_rt_get(), pc);
-			cap_pq_forget_session(pc);
-		}
-		cap_wait_forget(cap_pq.real_PQsocket(conn));
-	}
+	reset_forget(conn);
 	return cap_pq.real_PQresetStart ? CAP_REAL(cap_pq.real_PQresetStart(conn)) : 0;
 }
 
@@ -149,11 +149,7 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 			       ? CAP_REAL(cap_pq.real_PQprepare(conn, stmtName, query, nParams, paramTypes))
 			       : NULL;
 	pq_conn *pc = cap_pq_find(conn, 1);
-	if (pc && pc->held.on && !pc->held.empty)
-		cap_pq_held_clear(pc);
-	if (pc)
-		cap_pq_settle_inflight(rt, pc);
-	cap_pq_ghost_drain(pc);
+	cap_pq_new_command(rt, pc);
 	snap_taken(pc);
 	PGresult *res = CAP_REAL(cap_pq.real_PQprepare(conn, stmtName, query, nParams, paramTypes));
 	if (pc && (stmtName == NULL || stmtName[0] == '\0'))
@@ -292,11 +288,7 @@ CAP_EXPORT PGresult *PQexec(PGconn *conn, const char *query)
 	if (cap_pq_bypass(&rt) || conn == NULL || query == NULL)
 		return cap_pq.real_PQexec ? CAP_REAL(cap_pq.real_PQexec(conn, query)) : NULL;
 	pq_conn *pc = cap_pq_find(conn, 1);
-	if (pc && pc->held.on && !pc->held.empty)
-		cap_pq_held_clear(pc); /* a pending hit was never read: the program moved on */
-	if (pc)
-		cap_pq_settle_inflight(rt, pc);
-	cap_pq_ghost_drain(pc);
+	cap_pq_new_command(rt, pc);
 	if (pc == NULL || pc->fl.active || pc->held.on || cap_pq_pipeline_on(conn)) {
 		/* libpq refuses these (busy, pipeline) or we have no state: bump to be safe */
 		PGresult *r = CAP_REAL(cap_pq.real_PQexec(conn, query));
@@ -324,11 +316,7 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 	pq_conn *pc = cap_pq_find(conn, 1);
 	pq_call call = { command, strlen(command), NULL, nParams, paramTypes, paramValues,
 			 paramLengths, paramFormats, resultFormat, 1, paramTypes ? nParams : 0 };
-	if (pc && pc->held.on && !pc->held.empty)
-		cap_pq_held_clear(pc);
-	if (pc)
-		cap_pq_settle_inflight(rt, pc);
-	cap_pq_ghost_drain(pc);
+	cap_pq_new_command(rt, pc);
 	if (pc == NULL || pc->fl.active || pc->held.on || cap_pq_pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_params(conn, &call));
 		if (pc) {
@@ -359,11 +347,7 @@ CAP_EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nPar
 	pq_call call;
 	cap_pq_prepared_call(pc, &call, stmtName, nParams, paramValues, paramLengths, paramFormats,
 		      resultFormat);
-	if (pc && pc->held.on && !pc->held.empty)
-		cap_pq_held_clear(pc);
-	if (pc)
-		cap_pq_settle_inflight(rt, pc);
-	cap_pq_ghost_drain(pc);
+	cap_pq_new_command(rt, pc);
 	if (pc == NULL || pc->fl.active || pc->held.on || cap_pq_pipeline_on(conn)) {
 		PGresult *r = CAP_REAL(run_prepared(conn, &call));
 		if (pc == NULL)

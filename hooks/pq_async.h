@@ -32,4 +32,16 @@ static inline int cap_pq_settle_inflight(const cap_rt *rt, pq_conn *pc)
 	return !pc->fl.active || cap_pq_settle_busy(rt, pc);
 }
 
+/* cap_pq_new_command - before a command of the program's that goes to the server at once
+ * (PQexec*, PQprepare, PQfn...): an unread hit gives way (the program moved on), a statement
+ * in flight is settled, and our empty query's answer is read first. pc may be NULL. */
+static inline void cap_pq_new_command(const cap_rt *rt, pq_conn *pc)
+{
+	if (pc && pc->held.on && !pc->held.empty)
+		cap_pq_held_clear(pc);
+	if (pc)
+		cap_pq_settle_inflight(rt, pc);
+	cap_pq_ghost_drain(pc);
+}
+
 #endif

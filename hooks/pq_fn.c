@@ -48,11 +48,7 @@ CAP_EXPORT PGresult *PQfn(PGconn *conn, int fnid, int *result_buf, int *result_l
 	if (cap_pq_bypass(&rt) || conn == NULL || lo_builtin(fnid))
 		return real_fn(conn, fnid, result_buf, result_len, result_is_int, args, nargs);
 	pq_conn *pc = cap_pq_find(conn, 1);
-	if (pc && pc->held.on && !pc->held.empty)
-		cap_pq_held_clear(pc); /* a pending hit was never read: the program moved on */
-	if (pc)
-		cap_pq_settle_inflight(rt, pc);
-	cap_pq_ghost_drain(pc);
+	cap_pq_new_command(rt, pc);
 	if (pc == NULL || pc->fl.active || pc->held.on || cap_pq_pipeline_on(conn)) {
 		/* libpq refuses these (busy, pipeline) or we have no state: bump to be safe */
 		PGresult *r = real_fn(conn, fnid, result_buf, result_len, result_is_int, args, nargs);
