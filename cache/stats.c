@@ -242,6 +242,21 @@ static inline void shape_record(const cap_qrec *r, unsigned path)
 		ST(&s->reason, (uint32_t)r->reason);
 }
 
+void cap_stats_shape_reason(uint64_t shape, enum cap_reason reason)
+{
+	void *base = LD(&g.base);
+	if (base == NULL || shape == 0)
+		return;
+	uint32_t i0 = (uint32_t)((shape * 0x9E3779B97F4A7C15ull) >> 55) % CAP_STATS_NSHAPES;
+	for (uint32_t j = 0; j < CAP_STATS_SHAPE_PROBES; j++) {
+		cap_stats_shape *s = cap_statsf_shape(base, (i0 + j) % CAP_STATS_NSHAPES);
+		if (__atomic_load_n(&s->key, __ATOMIC_ACQUIRE) == shape) {
+			ST(&s->reason, (uint32_t)reason);
+			return;
+		}
+	}
+}
+
 static inline __attribute__((always_inline)) void record_into(cap_stats_data *d,
 							      const cap_qrec *r, int shared)
 {

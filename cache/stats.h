@@ -47,6 +47,11 @@ typedef struct cap_qrec {
 int cap_stats_open(const char *dir);
 /* cap_stats_record - account one statement: a few relaxed adds into this process's slot. */
 void cap_stats_record(const cap_qrec *r);
+/* cap_stats_shape_reason - a miss of this shape was recorded before its result was seen (the
+ * MySQL paths store a result after the statement's line): why it was not stored after all
+ * (CAP_REASON_too_large) becomes the shape's last reason, as on the paths that see it first.
+ * Counts nothing; a shape not in the table is left alone. */
+void cap_stats_shape_reason(uint64_t shape, enum cap_reason reason);
 /* cap_stats_event - count n engine events. */
 void cap_stats_event(enum cap_event ev, uint64_t n);
 /* cap_stats_l1 - adjust this process's L1 gauges (entries and bytes) by the deltas. */

@@ -190,7 +190,7 @@ static int mx_send(my_x *c)
 	mc->sq_t0 = x->t0;
 	mc->sq_keyed = 0;
 	if (x->keyed && x->plan.can_fill) {
-		cap_my_remember_fill(mc, &x->key, &x->plan);
+		cap_my_remember_fill(mc, &x->key, &x->plan, x->info->digest);
 		mc->sq_keyed = mc->fill;
 		mc->fill = 0;
 	}
@@ -220,7 +220,7 @@ static void mx_fill(cap_exec *x)
 {
 	my_x *c = (my_x *)x;
 	if (x->ok && c->mc->m->field_count > 0 && x->plan.can_fill)
-		cap_my_remember_fill(c->mc, &x->key, &x->plan);
+		cap_my_remember_fill(c->mc, &x->key, &x->plan, x->info->digest);
 	else if (!x->ok)
 		x->plan.reason = CAP_REASON_error;
 }

@@ -48,6 +48,7 @@ typedef struct my_conn {
 	int fill;
 	cap_buf fill_key;
 	cap_hash fill_hash;
+	uint64_t fill_shape;     /* the statement's shape, for the reason a fill was refused */
 	cap_plan fill_plan;
 	/* mysql_send_query in flight until mysql_read_query_result */
 	int sq_active;

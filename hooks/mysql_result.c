@@ -114,8 +114,9 @@ int cap_my_can_serve(const MYSQL *m)
 	       !(m->server_status & SERVER_MORE_RESULTS_EXIST);
 }
 
-void cap_my_remember_fill(my_conn *mc, const cap_key *key, const cap_plan *plan)
+void cap_my_remember_fill(my_conn *mc, const cap_key *key, const cap_plan *plan, uint64_t shape)
 {
+	mc->fill_shape = shape;
 	mc->fill_key.len = 0;
 	mc->fill_key.err = 0;
 	cap_buf_put(&mc->fill_key, key->mat, key->len);
@@ -131,6 +132,8 @@ static void do_fill(const cap_rt *rt, my_conn *mc, const MYSQL_RES *res)
 	int rc = cap_my_put_status(&b, mc->m->server_status);
 	if (rc == CAP_OK)
 		rc = cap_my_encode(res, &b);
+	if (rc == CAP_ETOOBIG)
+		cap_stats_shape_reason(mc->fill_shape, CAP_REASON_too_large);
 	if (rc == CAP_OK) {
 		cap_key key = { mc->fill_hash, mc->fill_key.data, mc->fill_key.len };
 		rc = cap_engine_put(rt->engine, &key, &mc->fill_plan.deps,

@@ -37,8 +37,9 @@ typedef struct my_hit {
 } my_hit;
 int cap_my_hit_cb(void *arg, const void *val, size_t len);
 
-/* cap_my_remember_fill - a miss under key: mysql_store_result stores its result. */
-void cap_my_remember_fill(my_conn *mc, const cap_key *key, const cap_plan *plan);
+/* cap_my_remember_fill - a miss under key: mysql_store_result stores its result (shape: the
+ * statement's, told why when it cannot be stored). */
+void cap_my_remember_fill(my_conn *mc, const cap_key *key, const cap_plan *plan, uint64_t shape);
 
 /* cap_my_replay_before - before a statement (classified in info) goes to the server: when it
  * may read the diagnostics and the last statement was a text hit, run that one for real. */

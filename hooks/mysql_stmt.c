@@ -236,6 +236,7 @@ static void sx_fill(cap_exec *x)
 			cap_buf_put(&f->key, x->key.mat, x->key.len);
 			f->hash = x->key.hash;
 			f->plan = x->plan;
+			f->shape = x->info->digest;
 			if (f->key.err || !cap_my_st_attach(st, NULL, f))
 				cap_my_st_fill_free(f);
 		}

@@ -463,8 +463,12 @@ CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
 		    !(m->server_status & SERVER_MORE_RESULTS_EXIST)) {
 			cap_buf b;
 			cap_buf_init(&b, rt->conf.max_result);
-			if (cap_my_put_status(&b, m->server_status) == CAP_OK &&
-			    cap_my_stmt_encode(st, &b) == CAP_OK) {
+			int erc = cap_my_put_status(&b, m->server_status);
+			if (erc == CAP_OK)
+				erc = cap_my_stmt_encode(st, &b);
+			if (erc == CAP_ETOOBIG)
+				cap_stats_shape_reason(f->shape, CAP_REASON_too_large);
+			if (erc == CAP_OK) {
 				cap_key key = { f->hash, f->key.data, f->key.len };
 				cap_engine_put(rt->engine, &key, &f->plan.deps, cap_sess_ttl(rt, &f->plan),
 					       b.data, b.len);

@@ -14,6 +14,7 @@ typedef struct my_sfill {
 	cap_buf key;
 	cap_hash hash;
 	cap_plan plan;
+	uint64_t shape; /* the statement's shape, for the reason a fill was refused */
 } my_sfill;
 
 /* The session a statement was prepared in: the server resolves its tables in the database

@@ -3,8 +3,9 @@
 # cached is a bypass with its reason even when it is also invalidated after (it calls a
 # function that may write), so that reads = hits + misses + bypasses over a run of reads only,
 # and no read counts as a write. MySQL counted such a read as a write before the one driver.
-# A libpq miss whose result is over CAPACITOR_MAX_RESULT is not stored and says why ("too
-# large"), on the synchronous path and the asynchronous one (PQsendQuery, psycopg 3).
+# A miss whose result is over CAPACITOR_MAX_RESULT is not stored and says why ("too large"):
+# libpq's synchronous and asynchronous paths (PQsendQuery, psycopg 3), Connector/C's text
+# and prepared paths (which store the result after the statement's line).
 . "$(dirname "$0")/lib.sh"
 cap_need_pg
 cap_need_my
@@ -81,4 +82,29 @@ PY
 	echo "$top"
 	echo "$top" | grep -i 'repeat' | grep -q 'too large' || fail "psycopg 3: the shape's reason is not \"too large\""
 fi
-echo "ok: a result over CAPACITOR_MAX_RESULT is a miss with the reason \"too large\""
+"$CAP_TOOL" stats --reset >/dev/null
+# Connector/C stores a result after the statement's line is written (mysql_store_result,
+# mysql_stmt_store_result): the shape is told why afterwards, text and prepared
+out=$(printf '%s\n' "$big" | CAPACITOR_MAX_RESULT=1K LD_PRELOAD=$(cap_preload) "$MY") || fail "my_lines (big)"
+echo "$out" | grep -q ERR && fail "Connector/C (big): $out"
+top=$("$CAP_TOOL" stats --top 5)
+echo "$top"
+assert_eq "Connector/C: hits of a result over CAPACITOR_MAX_RESULT" 0 "$(counter hits)"
+echo "$top" | grep -i 'repeat' | grep -q 'too large' || fail "Connector/C: the shape's reason is not \"too large\""
+"$CAP_TOOL" stats --reset >/dev/null
+if perl -MDBD::MariaDB -e 1 2>/dev/null; then
+	CAPACITOR_MAX_RESULT=1K LD_PRELOAD=$(cap_preload) perl -MDBI -e '
+		my $d = DBI->connect("dbi:MariaDB:database=$ENV{CAP_MY_DB};mariadb_socket=$ENV{CAP_MY_SOCKET};mariadb_server_prepare=1",
+			$ENV{CAP_MY_USER}, $ENV{CAP_MY_PASSWORD}, { RaiseError => 1 });
+		for (1 .. 2) {
+			my $s = $d->prepare("SELECT v, repeat(v, ?) FROM t_exec_stats ORDER BY id");
+			$s->execute(4000);
+			$s->fetchall_arrayref;
+		}' || fail "DBD::MariaDB (big)"
+	top=$("$CAP_TOOL" stats --top 5)
+	echo "$top"
+	assert_eq "prepared: hits of a result over CAPACITOR_MAX_RESULT" 0 "$(counter hits)"
+	echo "$top" | grep -i 'repeat' | grep -q 'too large' ||
+		fail "Connector/C prepared: the shape's reason is not \"too large\""
+fi
+echo "ok: a result over CAPACITOR_MAX_RESULT is a miss with the reason \"too large\", both clients"
