@@ -118,7 +118,8 @@ static int mx_can_hit(cap_exec *x)
 {
 	my_x *c = (my_x *)x;
 	MYSQL *m = c->mc->m;
-	return cap_my_can_serve(m) && cap_my_session_alive(c->mc, cap_now_ns()) &&
+	return cap_my_can_serve(m) && c->mc->sq_unread == 0 &&
+	       cap_my_session_alive(c->mc, cap_now_ns()) &&
 	       (!c->send_only || can_wake(m));
 }
 
@@ -132,10 +133,20 @@ static int mx_serve(cap_exec *x)
 	my_x *c = (my_x *)x;
 	my_conn *mc = c->mc;
 	MYSQL *m = mc->m;
+	if (c->send_only) {
+		/* the text is kept first: a statement sent before the hit is read makes it give
+		 * way to its statement (sq_give_way), which must then be there to send */
+		cap_my_replay_note(mc, x->sql, x->sql_len);
+		if (!mc->replay_on) {
+			cap_my_free_res(c->h.res);
+			return CAP_EXEC_NOT_SERVED;
+		}
+	}
 	int held = c->send_only && cap_wait_hold(m->net.fd);
 	if (c->send_only && !held &&
 	    CAP_REAL(m->methods->db_command(m, COM_PING, NULL, 0, 1, NULL)) != 0) {
 		cap_my_free_res(c->h.res); /* the connection failed: the real send says so */
+		mc->replay_on = 0;
 		return CAP_EXEC_NOT_SERVED;
 	}
 	mc->pend = c->h.res;
@@ -153,8 +164,8 @@ static int mx_serve(cap_exec *x)
 		if (c->h.res->field_count)
 			m->status = MYSQL_STATUS_GET_RESULT;
 		cap_sess_stmt_end(&mc->sess, x->info, &x->plan, 1, cap_my_server_in_trans(m));
+		cap_my_replay_note(mc, x->sql, x->sql_len);
 	}
-	cap_my_replay_note(mc, x->sql, x->sql_len);
 	c->rc = 0;
 	return CAP_EXEC_SERVED;
 }
@@ -202,6 +213,7 @@ static int mx_send(my_x *c)
 		return CAP_EXEC_ABORT;
 	}
 	mc->sq_active = 1;
+	mc->sq_unread++;
 	return CAP_EXEC_LATER;
 }
 
@@ -244,10 +256,37 @@ static const cap_exec_port my_text_port = {
 	.after = mx_after,
 };
 
+/* A mysql_send_query hit not read yet, and another statement: Connector/C sends without
+ * reading, so the server would answer both in order and the program reads the first answer
+ * first. The hit gives way to its statement, sent for real (after the answer to our ping, if
+ * one went out): both answers then come from the server, in the order the program sent. */
+static CAP_COLD void sq_give_way(my_conn *mc)
+{
+	MYSQL *m = mc->m;
+	cap_my_free_res(mc->pend);
+	mc->pend = NULL;
+	mc->sq_hit = 0;
+	if (mc->sq_held) {
+		cap_wait_release(mc->sq_fd);
+		mc->sq_held = 0;
+	} else {
+		unsigned long long id = m->insert_id; /* a ping's OK zeroes it */
+		CAP_REAL(cap_my.real_mysql_read_query_result(m));
+		m->insert_id = id;
+	}
+	if (mc->replay_on &&
+	    CAP_REAL(cap_my.real_mysql_send_query(m, (const char *)mc->replay.data,
+						   (unsigned long)mc->replay.len)) == 0)
+		mc->sq_unread++;
+	mc->replay_on = 0;
+}
+
 int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_run_fn fn,
 		int arg, int send_only)
 {
 	MYSQL *m = mc->m;
+	if (CAP_UNLIKELY(mc->sq_hit))
+		sq_give_way(mc);
 	if (CAP_UNLIKELY(mc->pend && !mc->sq_hit && m->status == MYSQL_STATUS_GET_RESULT)) {
 		/* a hit the program has not read: Connector/C refuses another command ("commands
 		 * out of sync"), after which the result is gone and the connection stays out of

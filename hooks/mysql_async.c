@@ -71,6 +71,8 @@ CAP_EXPORT my_bool mysql_read_query_result(MYSQL *m)
 		cap_sess_stmt_end(&mc->sess, NULL, NULL, 1, cap_my_server_in_trans(m));
 		return 0;
 	}
+	if (mc && mc->sq_unread)
+		mc->sq_unread--;
 	if (mc == NULL || !mc->sq_active)
 		return CAP_REAL(cap_my.real_mysql_read_query_result(m));
 	my_bool rc = CAP_REAL(cap_my.real_mysql_read_query_result(m));
@@ -170,6 +172,8 @@ static void async_rqr(MYSQL *m)
 	if (m == NULL || !cap_my_resolve())
 		return;
 	my_conn *mc = cap_my_find(m, 0);
+	if (mc && !mc->sq_hit && mc->sq_unread)
+		mc->sq_unread--; /* it reads the answer to a statement sent for real */
 	if (mc == NULL || !mc->sq_hit)
 		return;
 	mc->sq_hit = 0;

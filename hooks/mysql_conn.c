@@ -187,6 +187,7 @@ void cap_my_forget_session(const cap_rt *rt, my_conn *mc, int rolled_back)
 		cap_sess_lost(rt, &mc->sess);
 	cap_my_stmt_reset(mc);
 	mc->multi_dirty = mc->async_dirty = 0;
+	mc->sq_unread = 0;
 	sess_setup(mc);
 }
 

@@ -39,6 +39,9 @@ typedef struct my_conn {
 	/* a hit waiting for mysql_store_result / mysql_use_result */
 	MYSQL_RES *pend;
 	int sq_hit;              /* mysql_send_query hit: mysql_read_query_result reports it */
+	unsigned sq_unread;      /* statements mysql_send_query sent for real whose answers the
+				  * program has not read yet (Connector/C sends without reading):
+				  * while any is, no hit, or answers would come out of order */
 	unsigned sq_status;      /* and these status flags */
 	int sq_held, sq_fd;      /* no ping: the program's waits see sq_fd ready (preload/waits.h) */
 	/* the last statement, when it was a text hit: run for real before diagnostics */

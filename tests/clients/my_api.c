@@ -268,7 +268,7 @@ static char **read_lines(const char *path, int *n)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: my_api dump|ps FILE REPEAT | exec SQL... | unread SQL | idle SQL\n");
+		fprintf(stderr, "usage: my_api dump|ps FILE REPEAT | exec SQL... | unread SQL | idle SQL | sendtwice SQL\n");
 		return 2;
 	}
 	MYSQL *m = conn_open();
@@ -288,6 +288,26 @@ int main(int argc, char **argv)
 		rc = mysql_query(m, "SELECT 42");
 		printf("then: rc %d errno %u\n", rc != 0, mysql_errno(m));
 		mysql_free_result(mysql_store_result(m));
+		mysql_close(m);
+		return 0;
+	}
+	if (strcmp(argv[1], "sendtwice") == 0 && argc == 3) {
+		/* two mysql_send_query before reading (the first may be a hit): each result is
+		 * read in the order sent, as the server answers them */
+		for (int round = 0; round < 3; round++) {
+			int s1 = mysql_send_query(m, argv[2], (unsigned long)strlen(argv[2]));
+			int s2 = mysql_send_query(m, "SELECT 42", 9);
+			printf("round %d: send %d %d\n", round, s1 != 0, s2 != 0);
+			for (int k = 0; k < 2; k++) {
+				int rc = mysql_read_query_result(m);
+				MYSQL_RES *r = rc ? NULL : mysql_store_result(m);
+				MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
+				printf("  result %d: rc %d errno %u rows %llu first %s\n", k, rc != 0,
+				       mysql_errno(m), r ? (unsigned long long)mysql_num_rows(r) : 0ULL,
+				       row && row[0] ? row[0] : "-");
+				mysql_free_result(r);
+			}
+		}
 		mysql_close(m);
 		return 0;
 	}

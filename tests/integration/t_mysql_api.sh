@@ -104,6 +104,11 @@ assert_eq "hits of 20 programs' first (prepared) statement" 20 $((h2 - h1))
 "$api" unread "SELECT id, v FROM t_big WHERE id < 4" >"$tmp/unread.off"
 LD_PRELOAD=$(cap_preload) "$api" unread "SELECT id, v FROM t_big WHERE id < 4" >"$tmp/unread.on"
 diff -u "$tmp/unread.off" "$tmp/unread.on" || fail "an unread hit differs from an unread result"
+# two mysql_send_query before reading, the first a hit from the second round on: Connector/C
+# sends without reading, and the program reads both answers in the order it sent them
+"$api" sendtwice "SELECT id, v FROM t_big WHERE id = 3" >"$tmp/send2.off"
+LD_PRELOAD=$(cap_preload) "$api" sendtwice "SELECT id, v FROM t_big WHERE id = 3" >"$tmp/send2.on"
+diff -u "$tmp/send2.off" "$tmp/send2.on" || fail "two sends before reading: answers differ or out of order"
 
 # a session the server closed for being idle (wait_timeout) is not answered from the cache:
 # the read after it fails as it does without Capacitor
