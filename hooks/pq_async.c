@@ -435,6 +435,13 @@ static PGresult *pq_held_result(pq_conn *pc)
 		r = cap_pq_decode(pc->conn, pc->held.val.data, pc->held.val.len, PGRES_TUPLES_OK,
 				  pc->held.single ? pc->held.rows : 0, pc->held.single ? 0 : -1);
 		pc->held.done = 1;
+		/* the answer is taken: as after the server's, which the program's read consumed,
+		 * the socket has nothing more to read (a program that keeps it in its waits until
+		 * the final NULL would otherwise spin) */
+		if (pc->held.waits) {
+			cap_wait_release(pc->held.fd);
+			pc->held.waits = 0;
+		}
 	}
 	return r;
 }

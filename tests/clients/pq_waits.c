@@ -17,6 +17,8 @@
  *   nb_busy     nonblocking: PQsendQuery, PQflush, PQconsumeInput, PQisBusy FIRST, poll only
  *               while busy (psycopg 3, Ruby pg)
  *   nb_poll     nonblocking: poll first, then PQconsumeInput / PQisBusy
+ *   taken       as poll, and after each result is taken the socket is polled once more
+ *               (50 ms): nothing is left to read until the final NULL (no busy loop)
  *   thread      a second thread is already blocked in poll() on the socket when the main
  *               thread sends; it reports readiness, then the main thread reads
  *   pipe_epoll  a pipe is readable too: an epoll wait that reports the socket must report the
@@ -221,6 +223,12 @@ static void one(PGconn *c, const char *mode, const char *sql, const char *label)
 		snprintf(lab, sizeof(lab), "%s result %d", label, n++);
 		dump(lab, r);
 		PQclear(r);
+		if (strcmp(mode, "taken") == 0) {
+			/* the answer is taken: nothing is left to read until the next statement,
+			 * as after the server's answer (a program waiting here must not spin) */
+			struct pollfd p = { sock, POLLIN, 0 };
+			printf("%s: readable after it: %d\n", lab, poll(&p, 1, 50));
+		}
 	}
 	printf("%s: %d results, busy=%d\n", label, n, PQisBusy(c));
 }

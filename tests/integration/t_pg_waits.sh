@@ -34,7 +34,7 @@ except Exception: print(0)'
 }
 
 failures=0
-modes="poll ppoll select pselect epoll epoll_et epoll_once pipe_epoll nb_busy nb_poll thread"
+modes="poll ppoll select pselect epoll epoll_et epoll_once pipe_epoll nb_busy nb_poll thread taken"
 for m in $modes; do
 	timeout -k 5 60 env -u LD_PRELOAD "$client" -m "$m" >"$d/$m.off" 2>&1 || fail "$m: pq_waits without the library failed"
 	for run in cold warm; do
