@@ -31,7 +31,16 @@ typedef struct memo_entry {
 	unsigned char packed[MEMO_PACKED];
 } memo_entry;
 
+/* A thread whose texts rarely repeat (literals written into them, more shapes than entries)
+ * would pay for keeping answers it never uses again: after a window of MEMO_WINDOW lookups
+ * with fewer than MEMO_WINDOW / 4 answered, the next MEMO_PAUSE statements are classified
+ * without the memo, then it is tried again. */
+#define MEMO_WINDOW 64
+#define MEMO_PAUSE 1024
+
 typedef struct memo {
+	uint32_t looked, answered; /* in the current window */
+	uint32_t pause;            /* statements left to classify without the memo */
 	memo_entry e[MEMO_SLOTS];
 } memo;
 
@@ -123,8 +132,18 @@ enum cap_sql_kind cap_sql_classify_memo(enum cap_dialect d, const char *sql, siz
 	memo *m = memo_get();
 	if (m == NULL)
 		return cap_sql_classify(d, sql, len, info);
+	if (m->pause) {
+		m->pause--;
+		return cap_sql_classify(d, sql, len, info);
+	}
+	if (++m->looked == MEMO_WINDOW) {
+		if (m->answered < MEMO_WINDOW / 4)
+			m->pause = MEMO_PAUSE;
+		m->looked = m->answered = 0;
+	}
 	memo_entry *e = &m->e[cap_hash64(sql, len, d) & (MEMO_SLOTS - 1)];
 	if (e->len == len && e->dialect == d && memcmp(e->text, sql, len) == 0) {
+		m->answered++;
 		unpack(info, e->packed);
 		return info->kind;
 	}
