@@ -1085,7 +1085,8 @@ static void seq_attr(parser *p, const tok *parts, int np)
 static int pg_row_header(const parser *p, const tok *t)
 {
 	static const char cols[][5] = { "xmin", "xmax", "cmin", "cmax", "ctid" };
-	if (p->my)
+	/* every identifier passes here: the length says no to nearly all at once */
+	if (p->my || t->len != (t->t == TK_QIDENT ? 6u : 4u))
 		return 0;
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		if (is_word(p, t, cols[i]) ||
