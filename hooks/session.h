@@ -3,9 +3,9 @@
  * on one connection, may the cache answer it, may its result be stored, what must a write
  * invalidate, and how do transactions and session changes move the connection's state.
  *
- * A hook embeds a cap_sess in its per-connection state, classifies each statement with
- * cap_sess_classify, asks cap_sess_plan what to do, and reports the outcome with
- * cap_sess_after. Library-specific knowledge (the server's catalog: views, triggers,
+ * A hook embeds a cap_sess in its per-connection state, classifies each statement
+ * (cache/sql, through cache/sqlmemo), asks cap_sess_plan what to do, and reports the outcome
+ * with cap_sess_after (the query driver, hooks/exec, runs these steps for every path). Library-specific knowledge (the server's catalog: views, triggers,
  * cascading foreign keys, function volatility) comes through cap_catalog_ops.
  *
  * Transaction rules (DESIGN.md, contract point 2):
@@ -278,7 +278,8 @@ void cap_sess_abandon(const cap_rt *rt, cap_sess *s);
 void cap_sess_set_params(cap_sess *s, uint64_t params_hash);
 
 /* cap_sess_catalog_gen - the generation of the reserved slot DDL bumps, so a catalog can
- * tell it must reload; cap_sess_catalog_changed bumps it (any process's DDL). */
+ * tell it must reload; cap_sess_after bumps it after DDL (in any process), and so does a
+ * follower that streams DDL. */
 uint64_t cap_sess_catalog_gen(cap_engine *e);
 
 /* cap_sess_ttl - the TTL for a new entry: the shortest of CAPACITOR_TTL and the plan's

@@ -35,7 +35,7 @@
  * call is passed on unchanged. Both are tail calls: glibc takes the caller from the return
  * address (its namespace, its RUNPATH for a bare name), which stays the program's.
  *
- * Client libraries we cannot see (dlsym.h, cap_dl_unseen) are noticed where these functions
+ * Client libraries we cannot see (unseen(), cap_dl_unseen_copy in dlsym.h) are noticed where these functions
  * already look: dlmopen of a client library (by its name, or by the DT_NEEDED of a file named
  * by path) into a namespace other than the main one, a dlsym answer inside a client library of
  * another namespace, and a program that defines the client functions itself (found in its
