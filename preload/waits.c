@@ -58,6 +58,7 @@
 #include <sys/select.h>
 #include <sys/single_threaded.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define CAP_EXPORT __attribute__((visibility("default")))
@@ -70,6 +71,7 @@ static uint32_t waiting[CAP_WAIT_FDS];
 static uint8_t known[CAP_WAIT_FDS];
 static int ep_of[CAP_WAIT_FDS];
 static unsigned nheld, nknown, epoll_blocked, wide_blocked;
+static int known_top = -1; /* the highest descriptor ever known (select reads no bit above) */
 static uint32_t hold_gen;
 
 #define SC __ATOMIC_SEQ_CST
@@ -130,6 +132,9 @@ void cap_wait_known(int fd)
 {
 	if (in_range(fd) && !__atomic_load_n(&known[fd], RLX)) {
 		__atomic_store_n(&known[fd], 1, SC);
+		int top = __atomic_load_n(&known_top, RLX);
+		while (fd > top && !__atomic_compare_exchange_n(&known_top, &top, fd, 0, SC, RLX))
+			;
 		__atomic_add_fetch(&nknown, 1, SC);
 	}
 }
@@ -242,6 +247,27 @@ static int from_client(const void *caller)
 	       strncmp(base, "libmysqlclient", 14) == 0;
 }
 
+/* The program's memory, read or written through the kernel, which refuses (EFAULT) what it
+ * would refuse the program: a wait never touches a byte the real call would not have, and a
+ * bad pointer gets the kernel's errno, not a SIGSEGV. Where the call itself is refused
+ * (seccomp: ENOSYS, EPERM) the copy is made directly, as a program's valid pointers are. 0,
+ * or -1 with errno set. */
+static int user_copy(void *dst, const void *src, size_t n, int to_program)
+{
+	struct iovec ours = { to_program ? (void *)(uintptr_t)src : dst, n };
+	struct iovec theirs = { to_program ? dst : (void *)(uintptr_t)src, n };
+	ssize_t r = to_program ? process_vm_writev(getpid(), &ours, 1, &theirs, 1, 0)
+			       : process_vm_readv(getpid(), &ours, 1, &theirs, 1, 0);
+	if (r == (ssize_t)n)
+		return 0;
+	if (r >= 0 || errno == EFAULT) {
+		errno = EFAULT;
+		return -1;
+	}
+	memcpy(dst, src, n);
+	return 0;
+}
+
 /* ---- poll and ppoll ----------------------------------------------------------------------- */
 
 #define POLL_READ (POLLIN | POLLRDNORM)
@@ -268,37 +294,51 @@ static int poll_run(const poll_call *c, int zero)
 	}
 }
 
+/* The held descriptors of the array, after a zero-timeout call that succeeded, made
+ * readable: the new count, or -1 when none is held (or the wait is libpq's own). */
+static int poll_answer(const poll_call *c, const void *caller)
+{
+	if (!__atomic_load_n(&nheld, SC))
+		return -1;
+	nfds_t first = c->n; /* the first held one: reported even if released meanwhile */
+	for (nfds_t i = 0; i < c->n && first == c->n; i++)
+		if ((c->fds[i].events & POLL_READ) && is_held(c->fds[i].fd))
+			first = i;
+	if (first == c->n || from_client(caller))
+		return -1;
+	/* the others held are taken as they are now: one released meanwhile was collected (a
+	 * spurious readiness costs a look); the first keeps the answer from reading as a
+	 * timeout */
+	int rc = 0;
+	for (nfds_t i = 0; i < c->n; i++) {
+		if ((c->fds[i].events & POLL_READ) && (i == first || is_held(c->fds[i].fd)))
+			c->fds[i].revents |= (short)(c->fds[i].events & POLL_READ);
+		rc += c->fds[i].revents != 0;
+	}
+	return rc;
+}
+
 static int poll_slow(const poll_call *c, const void *caller)
 {
-	if (cap_guard || c->fds == NULL)
+	if (cap_guard)
 		return poll_run(c, 0);
+	/* The array is read only after the kernel took it: a zero-timeout call first (it
+	 * leaves fd and events as they are), whose error (EFAULT, EINVAL for nfds over
+	 * RLIMIT_NOFILE) is the program's answer, and whose readiness is the program's answer
+	 * as soon as there is some. */
+	int rc = poll_run(c, 1);
+	if (rc < 0)
+		return rc;
+	int ans = poll_answer(c, caller);
+	if (ans >= 0 || rc > 0)
+		return ans >= 0 ? ans : rc;
 	marks m = { .n = 0 };
 	if (marking())
 		for (nfds_t i = 0; i < c->n; i++)
 			if (c->fds[i].events & POLL_READ)
 				mark(&m, c->fds[i].fd);
-	nfds_t first = c->n; /* the first held one: reported even if released meanwhile */
-	if (__atomic_load_n(&nheld, SC))
-		for (nfds_t i = 0; i < c->n && first == c->n; i++)
-			if ((c->fds[i].events & POLL_READ) && is_held(c->fds[i].fd))
-				first = i;
-	int rc;
-	if (first < c->n && !from_client(caller)) {
-		/* the others held are taken as they are after the call: one released meanwhile
-		 * was collected (a spurious readiness costs a look); the first one keeps the
-		 * answer from reading as a timeout */
-		rc = poll_run(c, 1);
-		if (rc >= 0) {
-			rc = 0;
-			for (nfds_t i = 0; i < c->n; i++) {
-				if ((c->fds[i].events & POLL_READ) && (i == first || is_held(c->fds[i].fd)))
-					c->fds[i].revents |= (short)(c->fds[i].events & POLL_READ);
-				rc += c->fds[i].revents != 0;
-			}
-		}
-	} else {
-		rc = poll_run(c, 0);
-	}
+	ans = poll_answer(c, caller); /* a hold published meanwhile */
+	rc = ans >= 0 ? ans : poll_run(c, 0);
 	if (m.n || m.wide) {
 		int e = errno;
 		unmark(&m);
@@ -384,16 +424,29 @@ static int select_slow(const select_call *c, const void *caller)
 {
 	if (cap_guard || c->r == NULL || c->nfds <= 0)
 		return select_run(c, 0);
-	int top = c->nfds < CAP_WAIT_FDS ? c->nfds : CAP_WAIT_FDS;
+	/* Only the bits of known sockets below nfds are read (a held one is known): a known
+	 * socket was open, so below the size of the descriptor table, whose bits the kernel
+	 * reads too (it reads min(nfds, table size) bits, never nfds of a 128-byte set). They
+	 * are copied through the kernel, which refuses a bad set with the EFAULT the real call
+	 * then gives. */
+	int top = __atomic_load_n(&known_top, SC) + 1;
+	if (top > c->nfds)
+		top = c->nfds;
+	if (top <= 0)
+		return select_run(c, 0);
+	unsigned long in[CAP_WAIT_FDS / BITS];
+	if (user_copy(in, c->r, (size_t)((top + BITS - 1) / BITS) * sizeof(long), 0) < 0)
+		return select_run(c, 0);
+	const fd_set *r = (const fd_set *)(const void *)in;
 	marks m = { .n = 0 };
 	if (marking())
 		for (int fd = 0; fd < top; fd++)
-			if (bit_get(c->r, fd))
+			if (__atomic_load_n(&known[fd], RLX) && bit_get(r, fd))
 				mark(&m, fd);
 	int add[CAP_WAIT_MARKS], nadd = 0;
 	if (__atomic_load_n(&nheld, SC))
 		for (int fd = 0; fd < top && nadd < CAP_WAIT_MARKS; fd++)
-			if (bit_get(c->r, fd) && is_held(fd))
+			if (bit_get(r, fd) && is_held(fd))
 				add[nadd++] = fd;
 	int rc;
 	if (nadd && !from_client(caller)) {
@@ -542,8 +595,9 @@ static int ep_run(const ep_call *c, int max, int zero)
 
 static int ep_slow(const ep_call *c, const void *caller)
 {
-	if (cap_guard || c->ev == NULL || c->max <= 0)
-		return ep_run(c, c->max, 0);
+	if (cap_guard || c->ev == NULL || c->max <= 0 ||
+	    c->max > (int)(INT32_MAX / sizeof(struct epoll_event)))
+		return ep_run(c, c->max, 0); /* the kernel's EFAULT, EINVAL */
 	int counted = 0;
 	if (marking() && in_range(c->epfd)) {
 		__atomic_add_fetch(&waiting[c->epfd], 1, SC);
@@ -567,8 +621,10 @@ static int ep_slow(const ep_call *c, const void *caller)
 	}
 	int rc;
 	if (nhit) {
+		/* the kernel's zero-timeout answer first (its EFAULT, EINVAL are the program's);
+		 * the held ones are then written through the kernel, which refuses a bad array */
 		int room = c->max - nhit;
-		rc = room > 0 ? ep_run(c, room, 1) : 0;
+		rc = ep_run(c, room > 0 ? room : 1, 1);
 		for (int i = 0; rc >= 0 && i < nhit; i++) {
 			int j = 0;
 			while (j < rc && c->ev[j].data.u64 != hit[i].data)
@@ -576,9 +632,16 @@ static int ep_slow(const ep_call *c, const void *caller)
 			if (j < rc) {
 				c->ev[j].events |= hit[i].events & (EPOLLIN | EPOLLRDNORM);
 			} else if (rc < c->max) {
-				c->ev[rc].events = hit[i].events & (EPOLLIN | EPOLLRDNORM);
-				c->ev[rc].data.u64 = hit[i].data;
+				struct epoll_event one = { hit[i].events & (EPOLLIN | EPOLLRDNORM),
+							   { .u64 = hit[i].data } };
+				if (user_copy(&c->ev[rc], &one, sizeof(one), 1) < 0) {
+					if (rc == 0)
+						rc = -1; /* as the kernel, which had nothing else to say */
+					break;
+				}
 				rc++;
+			} else {
+				continue; /* no room left: not told, so not spent */
 			}
 			if (hit[i].events & EPOLLONESHOT) {
 				/* spent, as the kernel leaves a registration that reported */

@@ -6,6 +6,7 @@
 #include "preload/waits.c"
 
 #include <criterion/criterion.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -235,4 +236,90 @@ Test(waits, an_epoll_wait_blocked_on_the_sockets_instance_makes_the_hold_fail)
 	cr_assert_eq((intptr_t)r, 1);
 	close(ep_a);
 	close(ep_b);
+}
+
+/* ---- nothing read or written that the kernel would not (attack round 4, F1) ---- */
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+/* A second thread, so that waits mark what they watch even with nothing held. */
+static void go_multi_threaded(void)
+{
+	pthread_t th;
+	cr_assert(pthread_create(&th, NULL, nothing, NULL) == 0);
+	pthread_join(th, NULL);
+}
+
+/* An ordinary 128-byte fd_set right before an unmapped page. */
+static fd_set *set_at_page_end(void)
+{
+	char *pg = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert(pg != MAP_FAILED);
+	cr_assert(mprotect(pg + 4096, 4096, PROT_NONE) == 0);
+	fd_set *s = (fd_set *)(void *)(pg + 4096 - sizeof(fd_set));
+	FD_ZERO(s);
+	FD_SET(sp[0], s);
+	return s;
+}
+
+Test(waits, select_reads_no_bit_past_the_table_held)
+{
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	fd_set *r = set_at_page_end();
+	struct timeval tv = { 0, 0 };
+	cr_assert_eq(select(20000, r, NULL, NULL, &tv), 1); /* kernel: min(nfds, table) bits */
+	cap_wait_release(sp[0]);
+}
+
+Test(waits, select_reads_no_bit_past_the_table_multi_threaded)
+{
+	go_multi_threaded();
+	fd_set *r = set_at_page_end();
+	struct timeval tv = { 0, 0 };
+	cr_assert_eq(select(20000, r, NULL, NULL, &tv), 0);
+}
+
+/* volatile: the compiler would refuse the calls it can see are wrong */
+static void *volatile bad_ptr = (void *)16;
+static volatile nfds_t huge_n = 1ul << 30;
+
+static void bad_arguments_get_the_kernels_errno(void)
+{
+	errno = 0;
+	cr_assert_eq(poll(bad_ptr, 3, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	struct pollfd p = { sp[0], POLLIN, 0 };
+	errno = 0;
+	cr_assert_eq(poll(&p, huge_n, 0), -1); /* over RLIMIT_NOFILE */
+	cr_assert_eq(errno, EINVAL);
+	struct timeval tv = { 0, 0 };
+	errno = 0;
+	cr_assert_eq(select(sp[0] + 1, bad_ptr, NULL, NULL, &tv), -1);
+	cr_assert_eq(errno, EFAULT);
+}
+
+Test(waits, bad_arguments_get_the_kernels_errno_held)
+{
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	bad_arguments_get_the_kernels_errno();
+	int ep = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN, { .u64 = 42 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	errno = 0;
+	cr_assert_eq(epoll_wait(ep, bad_ptr, 4, 0), -1); /* not written */
+	cr_assert_eq(errno, EFAULT);
+	errno = 0;
+	cr_assert_eq(epoll_wait(ep, bad_ptr, 0, 0), -1);
+	cr_assert_eq(errno, EINVAL);
+	close(ep);
+	cap_wait_release(sp[0]);
+}
+
+Test(waits, bad_arguments_get_the_kernels_errno_multi_threaded)
+{
+	go_multi_threaded();
+	bad_arguments_get_the_kernels_errno();
 }
