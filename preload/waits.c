@@ -517,6 +517,20 @@ static int et_given(int epfd, int fd, uint32_t gen)
 	return given;
 }
 
+/* A registration of fd in epfd (re)made, EPOLL_CTL_ADD or MOD: the kernel checks readiness
+ * again and reports unread bytes anew, so a hold already given to it is given again. The
+ * lock is only ever held for a short scan: waited for, a bounded while. */
+static void et_forget(int epfd, int fd)
+{
+	for (int tries = 0; __atomic_exchange_n(&et_lock, 1, __ATOMIC_ACQUIRE); tries++)
+		if (tries > 100000)
+			return; /* a child forked while it was held: nothing to forget there */
+	for (int i = 0; i < ET_SLOTS; i++)
+		if (et_seen[i].epfd == epfd && et_seen[i].fd == fd)
+			et_seen[i].gen = 0;
+	__atomic_store_n(&et_lock, 0, __ATOMIC_RELEASE);
+}
+
 typedef struct ep_hit {
 	int fd;
 	uint32_t events; /* as registered */
@@ -697,7 +711,8 @@ CAP_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const str
 
 /* A known socket added to an epoll instance: a multi-threaded hold on it must then ask
  * whether a wait on that instance (on any, for a socket in several) is blocked. A
- * registration removed is not forgotten: the worst it costs is an empty query. */
+ * registration removed is not forgotten: the worst it costs is an empty query. A held
+ * socket's registration re-made is told of the hold again (et_forget). */
 CAP_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 {
 	if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && in_range(fd) &&
@@ -707,5 +722,8 @@ CAP_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 		if (now != was)
 			__atomic_store_n(&ep_of[fd], now, SC);
 	}
-	return REAL(epoll_ctl)(epfd, op, fd, event);
+	int rc = REAL(epoll_ctl)(epfd, op, fd, event);
+	if (rc == 0 && (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && is_held(fd))
+		et_forget(epfd, fd);
+	return rc;
 }

@@ -323,3 +323,29 @@ Test(waits, bad_arguments_get_the_kernels_errno_multi_threaded)
 	go_multi_threaded();
 	bad_arguments_get_the_kernels_errno();
 }
+
+/* ---- a registration re-made is told again, as the kernel re-checks (attack round 4, F4) ---- */
+
+Test(waits, edge_triggered_rearmed_is_told_again)
+{
+	int ep = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN | EPOLLET, { .u64 = 42 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	cr_assert_eq(ep_count(ep, 5000, NULL), 1);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0);
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_MOD, sp[0], &e) == 0); /* same events */
+	cr_assert_eq(ep_count(ep, 0, NULL), 1);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0);
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_DEL, sp[0], NULL) == 0);
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	cr_assert_eq(ep_count(ep, 0, NULL), 1);
+	struct epoll_event one = { EPOLLIN | EPOLLONESHOT, { .u64 = 42 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_MOD, sp[0], &one) == 0);
+	cr_assert_eq(ep_count(ep, 0, NULL), 1);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0); /* spent */
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_MOD, sp[0], &one) == 0); /* re-armed before reading */
+	cr_assert_eq(ep_count(ep, 0, NULL), 1);
+	cap_wait_release(sp[0]);
+	close(ep);
+}
