@@ -43,6 +43,7 @@
  * before any wait that includes it starts.
  */
 #include "preload/waits.h"
+#include "cache/fork.h"
 #include "preload/runtime.h"
 
 #include <dlfcn.h>
@@ -121,6 +122,16 @@ static void w_resolve(void)
 		waitfn.real_##name;                                                                 \
 	})
 
+/* Edge-triggered and ONESHOT registrations already given a hold: (epfd, fd, generation). A
+ * full table forgets its oldest (that registration may be told again: a spurious wake-up). */
+#define ET_SLOTS 64
+static struct {
+	int epfd, fd;
+	uint32_t gen;
+} et_seen[ET_SLOTS];
+static unsigned et_next;
+static int et_lock; /* a try-lock: a wait never blocks on it (nor a child forked while held) */
+
 /* ---- holds -------------------------------------------------------------------------------- */
 
 static int in_range(int fd)
@@ -139,10 +150,30 @@ void cap_wait_known(int fd)
 	}
 }
 
+/* A fork child holds nothing: the results are the parent's, and the child may close the
+ * socket and get its number again for something else (a pipe that must not read as ready).
+ * Nor is any wait of the child blocked, as the threads that made them are not there. */
+static void w_fork_child(void)
+{
+	memset(held, 0, sizeof(held));
+	memset(waiting, 0, sizeof(waiting));
+	memset(et_seen, 0, sizeof(et_seen));
+	nheld = epoll_blocked = wide_blocked = 0;
+	et_lock = 0;
+}
+
+static pthread_once_t w_fork_once = PTHREAD_ONCE_INIT;
+
+static void w_fork_register(void)
+{
+	cap_fork_register(CAP_FORK_WAITS, NULL, NULL, w_fork_child);
+}
+
 int cap_wait_hold(int fd)
 {
 	if (!in_range(fd))
 		return 0;
+	pthread_once(&w_fork_once, w_fork_register);
 	cap_wait_known(fd);
 	if (__atomic_load_n(&held[fd], RLX) == 0) {
 		uint32_t g = __atomic_add_fetch(&hold_gen, 1, RLX);
@@ -489,16 +520,6 @@ CAP_EXPORT int pselect(int nfds, fd_set *r, fd_set *wr, fd_set *e, const struct 
 
 /* ---- epoll ----------------------------------------------------------------------------------- */
 
-/* Edge-triggered and ONESHOT registrations already given a hold: (epfd, fd, generation). A
- * full table forgets its oldest (that registration may be told again: a spurious wake-up). */
-#define ET_SLOTS 64
-static struct {
-	int epfd, fd;
-	uint32_t gen;
-} et_seen[ET_SLOTS];
-static unsigned et_next;
-static int et_lock; /* a try-lock: a wait never blocks on it (nor a child forked while held) */
-
 /* 1 when this hold was already given to this registration (and records it when not). */
 static int et_given(int epfd, int fd, uint32_t gen)
 {
@@ -519,12 +540,13 @@ static int et_given(int epfd, int fd, uint32_t gen)
 
 /* A registration of fd in epfd (re)made, EPOLL_CTL_ADD or MOD: the kernel checks readiness
  * again and reports unread bytes anew, so a hold already given to it is given again. The
- * lock is only ever held for a short scan: waited for, a bounded while. */
+ * lock is only ever held for a short scan: waited for, a bounded while (a registration
+ * still marked costs the program one edge it will not see: it was told of this hold once). */
 static void et_forget(int epfd, int fd)
 {
 	for (int tries = 0; __atomic_exchange_n(&et_lock, 1, __ATOMIC_ACQUIRE); tries++)
 		if (tries > 100000)
-			return; /* a child forked while it was held: nothing to forget there */
+			return;
 	for (int i = 0; i < ET_SLOTS; i++)
 		if (et_seen[i].epfd == epfd && et_seen[i].fd == fd)
 			et_seen[i].gen = 0;

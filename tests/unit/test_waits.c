@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 
 __thread int cap_guard __attribute__((tls_model("initial-exec")));
@@ -348,4 +349,33 @@ Test(waits, edge_triggered_rearmed_is_told_again)
 	cr_assert_eq(ep_count(ep, 0, NULL), 1);
 	cap_wait_release(sp[0]);
 	close(ep);
+}
+
+/* ---- a fork child holds nothing (attack round 4, F5) ---- */
+
+Test(waits, a_fork_child_holds_nothing)
+{
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		/* the child closes the socket and gets its number again for a pipe */
+		int p[2];
+		if (pipe(p) != 0 || dup2(p[0], sp[0]) != sp[0])
+			_exit(2);
+		struct pollfd pf = { sp[0], POLLIN, 0 };
+		int n = poll(&pf, 1, 0);
+		int ep = epoll_create1(0);
+		struct epoll_event e = { EPOLLIN, { .u64 = 42 } };
+		epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e);
+		int m = ep_count(ep, 0, NULL);
+		cap_wait_release(sp[0]); /* nothing held: harmless */
+		_exit(n == 0 && m == 0 && __atomic_load_n(&nheld, SC) == 0 ? 0 : 1);
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct pollfd pf = { sp[0], POLLIN, 0 };
+	cr_assert_eq(poll(&pf, 1, 0), 1); /* the parent's hold stands */
+	cap_wait_release(sp[0]);
 }
