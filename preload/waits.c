@@ -10,8 +10,11 @@
  *   waiting[fd] how many waits of a multi-threaded process are inside the kernel with fd, a
  *               known socket, in their read set; for an epoll instance's descriptor, how many
  *               of its waits are;
- *   ep_of[fd]   the epoll instance a known socket was added to (epoll_ctl): its descriptor
- *               + 1, or -1 when several were.
+ *   ep_of[fd]   the epoll instance a known socket (or an epoll instance) was added to
+ *               (epoll_ctl): its descriptor + 1, or -1 when several were;
+ *   is_ep[fd]   fd was made an epoll instance (epoll_create*): one a held socket may sit in,
+ *               so an epoll instance nesting it, or poll and select on its descriptor, see
+ *               it as readable (recursively, as deep as the kernel nests instances).
  * nheld counts the holds. A wait whose process has no hold costs one relaxed load of nheld
  * and one of glibc's __libc_single_threaded, then the real call, as if we were not there.
  *
@@ -24,6 +27,12 @@
  * level-triggered, as a socket with unread bytes stays readable until read; an
  * edge-triggered registration gets it once per hold, a ONESHOT one once and is then disarmed
  * in the kernel as the kernel would have done.
+ *
+ * Nothing is read or written that the kernel would not: poll reads its array after a
+ * zero-timeout real call took it, select reads only the words of known sockets and epoll
+ * instances (open, so below the descriptor table the kernel reads up to), copied through the
+ * kernel, and epoll writes a held event through the kernel; a bad argument gets the kernel's
+ * errno. A fork child holds nothing (its parent's holds are not its own).
  *
  * libpq is never answered. A wait made by a client library itself (libpq's pqWait inside a
  * blocking call, or anything while our hooks run a real function: cap_guard) goes straight to
@@ -66,13 +75,16 @@
 
 #define CAP_WAIT_FDS 32768
 #define CAP_WAIT_MARKS 16 /* known sockets one wait remembers; more: wide_blocked */
+#define CAP_EP_DEPTH 5 /* epoll instances nest at most this deep (the kernel's EP_MAX_NESTS) */
 
 static uint32_t held[CAP_WAIT_FDS];
 static uint32_t waiting[CAP_WAIT_FDS];
 static uint8_t known[CAP_WAIT_FDS];
+static uint8_t is_ep[CAP_WAIT_FDS]; /* made by epoll_create (the number may be reused since) */
 static int ep_of[CAP_WAIT_FDS];
 static unsigned nheld, nknown, epoll_blocked, wide_blocked;
-static int known_top = -1; /* the highest descriptor ever known (select reads no bit above) */
+static int known_top = -1; /* the highest descriptor ever known or made an epoll instance
+			    * (select reads no bit above) */
 static uint32_t hold_gen;
 
 #define SC __ATOMIC_SEQ_CST
@@ -93,12 +105,14 @@ typedef int (*epoll_pwait_fn)(int, struct epoll_event *, int, int, const sigset_
 typedef int (*epoll_pwait2_fn)(int, struct epoll_event *, int, const struct timespec *,
 			       const sigset_t *);
 typedef int (*epoll_ctl_fn)(int, int, int, struct epoll_event *);
+typedef int (*epoll_create_fn)(int);
 
 #define CAP_WAIT_FUNCS(X)                                                                      \
 	X(poll_fn, poll) X(ppoll_fn, ppoll) X(poll_chk_fn, __poll_chk)                         \
 	X(ppoll_chk_fn, __ppoll_chk) X(select_fn, select) X(pselect_fn, pselect)               \
 	X(epoll_wait_fn, epoll_wait) X(epoll_pwait_fn, epoll_pwait)                            \
-	X(epoll_pwait2_fn, epoll_pwait2) X(epoll_ctl_fn, epoll_ctl)
+	X(epoll_pwait2_fn, epoll_pwait2) X(epoll_ctl_fn, epoll_ctl)                          \
+	X(epoll_create_fn, epoll_create) X(epoll_create_fn, epoll_create1)
 
 static struct {
 #define CAP_WAIT_PTR(type, name) type real_##name;
@@ -139,13 +153,18 @@ static int in_range(int fd)
 	return fd >= 0 && fd < CAP_WAIT_FDS;
 }
 
+static void raise_top(int fd)
+{
+	int top = __atomic_load_n(&known_top, RLX);
+	while (fd > top && !__atomic_compare_exchange_n(&known_top, &top, fd, 0, SC, RLX))
+		;
+}
+
 void cap_wait_known(int fd)
 {
 	if (in_range(fd) && !__atomic_load_n(&known[fd], RLX)) {
 		__atomic_store_n(&known[fd], 1, SC);
-		int top = __atomic_load_n(&known_top, RLX);
-		while (fd > top && !__atomic_compare_exchange_n(&known_top, &top, fd, 0, SC, RLX))
-			;
+		raise_top(fd);
 		__atomic_add_fetch(&nknown, 1, SC);
 	}
 }
@@ -182,10 +201,15 @@ int cap_wait_hold(int fd)
 	}
 	if (__libc_single_threaded)
 		return 1;
+	/* a wait on the socket, on the instance it was added to, on the instance that one was
+	 * added to (nested, as deep as the kernel allows), or on any when added to several */
+	int blocked = __atomic_load_n(&waiting[fd], SC) || __atomic_load_n(&wide_blocked, SC);
 	int ep = __atomic_load_n(&ep_of[fd], SC);
-	if (__atomic_load_n(&waiting[fd], SC) || __atomic_load_n(&wide_blocked, SC) ||
-	    (ep > 0 && __atomic_load_n(&waiting[ep - 1], SC)) ||
-	    (ep < 0 && __atomic_load_n(&epoll_blocked, SC))) {
+	for (int depth = 0; !blocked && ep > 0 && depth <= CAP_EP_DEPTH; depth++) {
+		blocked = __atomic_load_n(&waiting[ep - 1], SC) != 0;
+		ep = __atomic_load_n(&ep_of[ep - 1], SC);
+	}
+	if (blocked || (ep < 0 && __atomic_load_n(&epoll_blocked, SC))) {
 		cap_wait_release(fd);
 		return 0;
 	}
@@ -217,6 +241,20 @@ static int is_held(int fd)
 	return in_range(fd) && __atomic_load_n(&held[fd], SC) != 0;
 }
 
+static int epoll_made(int fd)
+{
+	return in_range(fd) && __atomic_load_n(&is_ep[fd], RLX);
+}
+
+static int ep_holds(int epfd);
+
+/* fd reads as ready because of a hold: held, or an epoll instance that (perhaps through
+ * instances nested in it) watches a held socket for reading. */
+static int is_ready(int fd)
+{
+	return is_held(fd) || (epoll_made(fd) && ep_holds(fd));
+}
+
 /* ---- the common shape of a wait --------------------------------------------------------- */
 
 /* Nothing held and no other thread to race with: the real call, untouched. */
@@ -227,7 +265,7 @@ static inline int wait_plain(void)
 	return __libc_single_threaded || __atomic_load_n(&nknown, RLX) == 0;
 }
 
-/* A multi-threaded wait's marks on the known sockets of its read set. */
+/* A multi-threaded wait's marks on the known sockets and epoll instances of its read set. */
 typedef struct marks {
 	int fd[CAP_WAIT_MARKS];
 	int n;
@@ -242,7 +280,7 @@ static int marking(void)
 
 static void mark(marks *m, int fd)
 {
-	if (!in_range(fd) || !__atomic_load_n(&known[fd], RLX))
+	if (!in_range(fd) || !(__atomic_load_n(&known[fd], RLX) || epoll_made(fd)))
 		return;
 	if (m->n < CAP_WAIT_MARKS) {
 		__atomic_add_fetch(&waiting[fd], 1, SC);
@@ -333,7 +371,7 @@ static int poll_answer(const poll_call *c, const void *caller)
 		return -1;
 	nfds_t first = c->n; /* the first held one: reported even if released meanwhile */
 	for (nfds_t i = 0; i < c->n && first == c->n; i++)
-		if ((c->fds[i].events & POLL_READ) && is_held(c->fds[i].fd))
+		if ((c->fds[i].events & POLL_READ) && is_ready(c->fds[i].fd))
 			first = i;
 	if (first == c->n || from_client(caller))
 		return -1;
@@ -342,7 +380,7 @@ static int poll_answer(const poll_call *c, const void *caller)
 	 * timeout */
 	int rc = 0;
 	for (nfds_t i = 0; i < c->n; i++) {
-		if ((c->fds[i].events & POLL_READ) && (i == first || is_held(c->fds[i].fd)))
+		if ((c->fds[i].events & POLL_READ) && (i == first || is_ready(c->fds[i].fd)))
 			c->fds[i].revents |= (short)(c->fds[i].events & POLL_READ);
 		rc += c->fds[i].revents != 0;
 	}
@@ -455,9 +493,9 @@ static int select_slow(const select_call *c, const void *caller)
 {
 	if (cap_guard || c->r == NULL || c->nfds <= 0)
 		return select_run(c, 0);
-	/* Only the bits of known sockets below nfds are read (a held one is known): a known
-	 * socket was open, so below the size of the descriptor table, whose bits the kernel
-	 * reads too (it reads min(nfds, table size) bits, never nfds of a 128-byte set). They
+	/* Only the bits of known sockets and epoll instances below nfds are read (a held one
+	 * is known): they were open, so are below the size of the descriptor table, whose bits
+	 * the kernel reads too (it reads min(nfds, table size) bits, never nfds of a 128-byte set). They
 	 * are copied through the kernel, which refuses a bad set with the EFAULT the real call
 	 * then gives. */
 	int top = __atomic_load_n(&known_top, SC) + 1;
@@ -472,12 +510,12 @@ static int select_slow(const select_call *c, const void *caller)
 	marks m = { .n = 0 };
 	if (marking())
 		for (int fd = 0; fd < top; fd++)
-			if (__atomic_load_n(&known[fd], RLX) && bit_get(r, fd))
+			if (bit_get(r, fd))
 				mark(&m, fd);
 	int add[CAP_WAIT_MARKS], nadd = 0;
 	if (__atomic_load_n(&nheld, SC))
 		for (int fd = 0; fd < top && nadd < CAP_WAIT_MARKS; fd++)
-			if (bit_get(r, fd) && is_held(fd))
+			if (bit_get(r, fd) && is_ready(fd))
 				add[nadd++] = fd;
 	int rc;
 	if (nadd && !from_client(caller)) {
@@ -557,10 +595,12 @@ typedef struct ep_hit {
 	int fd;
 	uint32_t events; /* as registered */
 	uint64_t data;
+	uint32_t gen; /* the hold's generation (of a socket in the nested instance fd) */
 } ep_hit;
 
-/* The held sockets epfd watches for reading, from the kernel's list; at most max. */
-static int ep_find(int epfd, ep_hit *out, int max)
+/* The registrations of epfd, from the kernel's list, for reading of a held socket or of an
+ * epoll instance that (nested up to the kernel's depth) has one; at most max. */
+static int ep_find(int epfd, ep_hit *out, int max, int depth)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
@@ -585,18 +625,25 @@ static int ep_find(int epfd, ep_hit *out, int max)
 			unsigned ev;
 			unsigned long long data, ino;
 			const char *p = strstr(line, "ino:");
+			uint32_t gen = 0;
 			if (n < max && sscanf(line, "tfd: %d events: %x data: %llx", &tfd, &ev, &data) == 3 &&
-			    is_held(tfd) && (ev & (EPOLLIN | EPOLLRDNORM)) && p &&
+			    (ev & (EPOLLIN | EPOLLRDNORM)) && in_range(tfd) && p &&
 			    sscanf(p, "ino:%llx", &ino) == 1) {
-				struct stat st;
-				/* the registration is of this very socket, not of an earlier file
-				 * that had its number (a dup of it kept the registration alive) */
-				if (fstat(tfd, &st) == 0 && (unsigned long long)st.st_ino == ino) {
-					out[n].fd = tfd;
-					out[n].events = ev;
-					out[n].data = data;
-					n++;
-				}
+				gen = __atomic_load_n(&held[tfd], SC);
+				ep_hit inner;
+				if (gen == 0 && depth < CAP_EP_DEPTH && epoll_made(tfd) &&
+				    ep_find(tfd, &inner, 1, depth + 1))
+					gen = inner.gen;
+			}
+			struct stat st;
+			/* the registration is of this very file, not of an earlier one that had
+			 * its number (a dup of it kept the registration alive) */
+			if (gen && fstat(tfd, &st) == 0 && (unsigned long long)st.st_ino == ino) {
+				out[n].fd = tfd;
+				out[n].events = ev;
+				out[n].data = data;
+				out[n].gen = gen;
+				n++;
 			}
 			line = nl + 1;
 		}
@@ -607,6 +654,12 @@ static int ep_find(int epfd, ep_hit *out, int max)
 	}
 	close(f);
 	return n;
+}
+
+static int ep_holds(int epfd)
+{
+	ep_hit h;
+	return ep_find(epfd, &h, 1, 1);
 }
 
 typedef struct ep_call {
@@ -644,13 +697,10 @@ static int ep_slow(const ep_call *c, const void *caller)
 	int nhit = 0;
 	if (__atomic_load_n(&nheld, SC) && !from_client(caller)) {
 		ep_hit found[8];
-		int nf = ep_find(c->epfd, found, 8);
+		int nf = ep_find(c->epfd, found, 8, 1);
 		for (int i = 0; i < nf; i++) {
-			uint32_t g = __atomic_load_n(&held[found[i].fd], SC);
-			if (g == 0)
-				continue;
 			if ((found[i].events & (EPOLLET | EPOLLONESHOT)) &&
-			    et_given(c->epfd, found[i].fd, g))
+			    et_given(c->epfd, found[i].fd, found[i].gen))
 				continue;
 			hit[nhit++] = found[i];
 		}
@@ -731,14 +781,15 @@ CAP_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const str
 	return ep_slow(&c, __builtin_return_address(0));
 }
 
-/* A known socket added to an epoll instance: a multi-threaded hold on it must then ask
- * whether a wait on that instance (on any, for a socket in several) is blocked. A
+/* A known socket (or an epoll instance) added to an epoll instance: a multi-threaded hold on
+ * it must then ask whether a wait on that instance (on any, for one in several; on the
+ * instances that one is nested in) is blocked. A
  * registration removed is not forgotten: the worst it costs is an empty query. A held
  * socket's registration re-made is told of the hold again (et_forget). */
 CAP_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 {
 	if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && in_range(fd) &&
-	    __atomic_load_n(&nknown, RLX) && __atomic_load_n(&known[fd], RLX)) {
+	    ((__atomic_load_n(&nknown, RLX) && __atomic_load_n(&known[fd], RLX)) || epoll_made(fd))) {
 		int was = __atomic_load_n(&ep_of[fd], RLX);
 		int now = !in_range(epfd) || (was != 0 && was != epfd + 1) ? -1 : epfd + 1;
 		if (now != was)
@@ -748,4 +799,25 @@ CAP_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	if (rc == 0 && (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && is_held(fd))
 		et_forget(epfd, fd);
 	return rc;
+}
+
+/* An epoll instance made: one a held socket may sit in, nested in another instance or waited
+ * on itself with poll or select. Remembered by number (a reused number costs a look). */
+static int ep_made(int fd)
+{
+	if (in_range(fd)) {
+		__atomic_store_n(&is_ep[fd], 1, SC);
+		raise_top(fd);
+	}
+	return fd;
+}
+
+CAP_EXPORT int epoll_create(int size)
+{
+	return ep_made(REAL(epoll_create)(size));
+}
+
+CAP_EXPORT int epoll_create1(int flags)
+{
+	return ep_made(REAL(epoll_create1)(flags));
 }

@@ -379,3 +379,76 @@ Test(waits, a_fork_child_holds_nothing)
 	cr_assert_eq(poll(&pf, 1, 0), 1); /* the parent's hold stands */
 	cap_wait_release(sp[0]);
 }
+
+/* ---- a held socket in a nested epoll instance (attack round 4, F2) ---- */
+
+static int ep_inner, ep_outer;
+
+/* sp[0] in ep_inner (data 42), ep_inner in ep_outer (data 9) */
+static void nest(void)
+{
+	ep_inner = epoll_create1(0);
+	ep_outer = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN, { .u64 = 42 } }, ie = { EPOLLIN, { .u64 = 9 } };
+	cr_assert(epoll_ctl(ep_inner, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	cr_assert(epoll_ctl(ep_outer, EPOLL_CTL_ADD, ep_inner, &ie) == 0);
+}
+
+Test(waits, a_nested_instance_reads_as_ready)
+{
+	nest();
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	uint64_t d = 0;
+	long long t0 = now_ms();
+	cr_assert_eq(ep_count(ep_outer, 3000, &d), 1);
+	cr_assert_eq(d, 9); /* the outer's registration of the inner */
+	cr_assert_eq(ep_count(ep_inner, 3000, &d), 1);
+	cr_assert_eq(d, 42);
+	struct pollfd p = { ep_inner, POLLIN, 0 };
+	cr_assert_eq(poll(&p, 1, 3000), 1);
+	cr_assert(p.revents & POLLIN);
+	fd_set r;
+	FD_ZERO(&r);
+	FD_SET(ep_inner, &r);
+	struct timeval tv = { 3, 0 };
+	cr_assert_eq(select(ep_inner + 1, &r, NULL, NULL, &tv), 1);
+	cr_assert(FD_ISSET(ep_inner, &r));
+	cr_assert(now_ms() - t0 < 1000);
+	cap_wait_release(sp[0]);
+	cr_assert_eq(ep_count(ep_outer, 0, NULL), 0);
+	cr_assert_eq(poll(&p, 1, 0), 0);
+	close(ep_outer);
+	close(ep_inner);
+}
+
+static void *blocked_poll_inner(void *arg)
+{
+	(void)arg;
+	struct pollfd p = { ep_inner, POLLIN, 0 };
+	return (void *)(intptr_t)poll(&p, 1, 5000);
+}
+
+Test(waits, a_wait_blocked_on_an_outer_instance_makes_the_hold_fail)
+{
+	nest();
+	pthread_t th;
+	cr_assert(pthread_create(&th, NULL, blocked_epoll, &ep_outer) == 0);
+	for (int i = 0; i < 500 && __atomic_load_n(&waiting[ep_outer], SC) == 0; i++)
+		usleep(10000);
+	cr_assert_eq(cap_wait_hold(sp[0]), 0);
+	cr_assert_eq(write(sp[1], "x", 1), 1);
+	void *r;
+	pthread_join(th, &r);
+	cr_assert_eq((intptr_t)r, 1);
+	char x;
+	cr_assert_eq(read(sp[0], &x, 1), 1);
+	cr_assert(pthread_create(&th, NULL, blocked_poll_inner, NULL) == 0);
+	for (int i = 0; i < 500 && __atomic_load_n(&waiting[ep_inner], SC) == 0; i++)
+		usleep(10000);
+	cr_assert_eq(cap_wait_hold(sp[0]), 0);
+	cr_assert_eq(write(sp[1], "x", 1), 1);
+	pthread_join(th, &r);
+	cr_assert_eq((intptr_t)r, 1);
+	close(ep_outer);
+	close(ep_inner);
+}
