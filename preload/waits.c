@@ -10,8 +10,11 @@
  *   waiting[fd] how many waits of a multi-threaded process are inside the kernel with fd, a
  *               known socket, in their read set; for an epoll instance's descriptor, how many
  *               of its waits are;
- *   ep_of[fd]   the epoll instance a known socket was added to (epoll_ctl): its descriptor
- *               + 1, or -1 when several were.
+ *   ep_of[fd]   the epoll instance a known socket (or an epoll instance) was added to
+ *               (epoll_ctl): its descriptor + 1, or -1 when several were;
+ *   is_ep[fd]   fd was made an epoll instance (epoll_create*): one a held socket may sit in,
+ *               so an epoll instance nesting it, or poll and select on its descriptor, see
+ *               it as readable (recursively, as deep as the kernel nests instances).
  * nheld counts the holds. A wait whose process has no hold costs one relaxed load of nheld
  * and one of glibc's __libc_single_threaded, then the real call, as if we were not there.
  *
@@ -24,6 +27,12 @@
  * level-triggered, as a socket with unread bytes stays readable until read; an
  * edge-triggered registration gets it once per hold, a ONESHOT one once and is then disarmed
  * in the kernel as the kernel would have done.
+ *
+ * Nothing is read or written that the kernel would not: poll reads its array after a
+ * zero-timeout real call took it, select reads only the words of known sockets and epoll
+ * instances (open, so below the descriptor table the kernel reads up to), copied through the
+ * kernel, and epoll writes a held event through the kernel; a bad argument gets the kernel's
+ * errno. A fork child holds nothing (its parent's holds are not its own).
  *
  * libpq is never answered. A wait made by a client library itself (libpq's pqWait inside a
  * blocking call, or anything while our hooks run a real function: cap_guard) goes straight to
@@ -43,6 +52,7 @@
  * before any wait that includes it starts.
  */
 #include "preload/waits.h"
+#include "cache/fork.h"
 #include "preload/runtime.h"
 
 #include <dlfcn.h>
@@ -58,18 +68,23 @@
 #include <sys/select.h>
 #include <sys/single_threaded.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define CAP_EXPORT __attribute__((visibility("default")))
 
 #define CAP_WAIT_FDS 32768
 #define CAP_WAIT_MARKS 16 /* known sockets one wait remembers; more: wide_blocked */
+#define CAP_EP_DEPTH 5 /* epoll instances nest at most this deep (the kernel's EP_MAX_NESTS) */
 
 static uint32_t held[CAP_WAIT_FDS];
 static uint32_t waiting[CAP_WAIT_FDS];
 static uint8_t known[CAP_WAIT_FDS];
+static uint8_t is_ep[CAP_WAIT_FDS]; /* made by epoll_create (the number may be reused since) */
 static int ep_of[CAP_WAIT_FDS];
 static unsigned nheld, nknown, epoll_blocked, wide_blocked;
+static int known_top = -1; /* the highest descriptor ever known or made an epoll instance
+			    * (select reads no bit above) */
 static uint32_t hold_gen;
 
 #define SC __ATOMIC_SEQ_CST
@@ -90,12 +105,14 @@ typedef int (*epoll_pwait_fn)(int, struct epoll_event *, int, int, const sigset_
 typedef int (*epoll_pwait2_fn)(int, struct epoll_event *, int, const struct timespec *,
 			       const sigset_t *);
 typedef int (*epoll_ctl_fn)(int, int, int, struct epoll_event *);
+typedef int (*epoll_create_fn)(int);
 
 #define CAP_WAIT_FUNCS(X)                                                                      \
 	X(poll_fn, poll) X(ppoll_fn, ppoll) X(poll_chk_fn, __poll_chk)                         \
 	X(ppoll_chk_fn, __ppoll_chk) X(select_fn, select) X(pselect_fn, pselect)               \
 	X(epoll_wait_fn, epoll_wait) X(epoll_pwait_fn, epoll_pwait)                            \
-	X(epoll_pwait2_fn, epoll_pwait2) X(epoll_ctl_fn, epoll_ctl)
+	X(epoll_pwait2_fn, epoll_pwait2) X(epoll_ctl_fn, epoll_ctl)                          \
+	X(epoll_create_fn, epoll_create) X(epoll_create_fn, epoll_create1)
 
 static struct {
 #define CAP_WAIT_PTR(type, name) type real_##name;
@@ -119,6 +136,16 @@ static void w_resolve(void)
 		waitfn.real_##name;                                                                 \
 	})
 
+/* Edge-triggered and ONESHOT registrations already given a hold: (epfd, fd, generation). A
+ * full table forgets its oldest (that registration may be told again: a spurious wake-up). */
+#define ET_SLOTS 64
+static struct {
+	int epfd, fd;
+	uint32_t gen;
+} et_seen[ET_SLOTS];
+static unsigned et_next;
+static int et_lock; /* a try-lock: a wait never blocks on it (nor a child forked while held) */
+
 /* ---- holds -------------------------------------------------------------------------------- */
 
 static int in_range(int fd)
@@ -126,18 +153,46 @@ static int in_range(int fd)
 	return fd >= 0 && fd < CAP_WAIT_FDS;
 }
 
+static void raise_top(int fd)
+{
+	int top = __atomic_load_n(&known_top, RLX);
+	while (fd > top && !__atomic_compare_exchange_n(&known_top, &top, fd, 0, SC, RLX))
+		;
+}
+
 void cap_wait_known(int fd)
 {
 	if (in_range(fd) && !__atomic_load_n(&known[fd], RLX)) {
 		__atomic_store_n(&known[fd], 1, SC);
+		raise_top(fd);
 		__atomic_add_fetch(&nknown, 1, SC);
 	}
+}
+
+/* A fork child holds nothing: the results are the parent's, and the child may close the
+ * socket and get its number again for something else (a pipe that must not read as ready).
+ * Nor is any wait of the child blocked, as the threads that made them are not there. */
+static void w_fork_child(void)
+{
+	memset(held, 0, sizeof(held));
+	memset(waiting, 0, sizeof(waiting));
+	memset(et_seen, 0, sizeof(et_seen));
+	nheld = epoll_blocked = wide_blocked = 0;
+	et_lock = 0;
+}
+
+static pthread_once_t w_fork_once = PTHREAD_ONCE_INIT;
+
+static void w_fork_register(void)
+{
+	cap_fork_register(CAP_FORK_WAITS, NULL, NULL, w_fork_child);
 }
 
 int cap_wait_hold(int fd)
 {
 	if (!in_range(fd))
 		return 0;
+	pthread_once(&w_fork_once, w_fork_register);
 	cap_wait_known(fd);
 	if (__atomic_load_n(&held[fd], RLX) == 0) {
 		uint32_t g = __atomic_add_fetch(&hold_gen, 1, RLX);
@@ -146,10 +201,15 @@ int cap_wait_hold(int fd)
 	}
 	if (__libc_single_threaded)
 		return 1;
+	/* a wait on the socket, on the instance it was added to, on the instance that one was
+	 * added to (nested, as deep as the kernel allows), or on any when added to several */
+	int blocked = __atomic_load_n(&waiting[fd], SC) || __atomic_load_n(&wide_blocked, SC);
 	int ep = __atomic_load_n(&ep_of[fd], SC);
-	if (__atomic_load_n(&waiting[fd], SC) || __atomic_load_n(&wide_blocked, SC) ||
-	    (ep > 0 && __atomic_load_n(&waiting[ep - 1], SC)) ||
-	    (ep < 0 && __atomic_load_n(&epoll_blocked, SC))) {
+	for (int depth = 0; !blocked && ep > 0 && depth <= CAP_EP_DEPTH; depth++) {
+		blocked = __atomic_load_n(&waiting[ep - 1], SC) != 0;
+		ep = __atomic_load_n(&ep_of[ep - 1], SC);
+	}
+	if (blocked || (ep < 0 && __atomic_load_n(&epoll_blocked, SC))) {
 		cap_wait_release(fd);
 		return 0;
 	}
@@ -181,6 +241,20 @@ static int is_held(int fd)
 	return in_range(fd) && __atomic_load_n(&held[fd], SC) != 0;
 }
 
+static int epoll_made(int fd)
+{
+	return in_range(fd) && __atomic_load_n(&is_ep[fd], RLX);
+}
+
+static int ep_holds(int epfd);
+
+/* fd reads as ready because of a hold: held, or an epoll instance that (perhaps through
+ * instances nested in it) watches a held socket for reading. */
+static int is_ready(int fd)
+{
+	return is_held(fd) || (epoll_made(fd) && ep_holds(fd));
+}
+
 /* ---- the common shape of a wait --------------------------------------------------------- */
 
 /* Nothing held and no other thread to race with: the real call, untouched. */
@@ -191,7 +265,7 @@ static inline int wait_plain(void)
 	return __libc_single_threaded || __atomic_load_n(&nknown, RLX) == 0;
 }
 
-/* A multi-threaded wait's marks on the known sockets of its read set. */
+/* A multi-threaded wait's marks on the known sockets and epoll instances of its read set. */
 typedef struct marks {
 	int fd[CAP_WAIT_MARKS];
 	int n;
@@ -206,7 +280,7 @@ static int marking(void)
 
 static void mark(marks *m, int fd)
 {
-	if (!in_range(fd) || !__atomic_load_n(&known[fd], RLX))
+	if (!in_range(fd) || !(__atomic_load_n(&known[fd], RLX) || epoll_made(fd)))
 		return;
 	if (m->n < CAP_WAIT_MARKS) {
 		__atomic_add_fetch(&waiting[fd], 1, SC);
@@ -242,6 +316,27 @@ static int from_client(const void *caller)
 	       strncmp(base, "libmysqlclient", 14) == 0;
 }
 
+/* The program's memory, read or written through the kernel, which refuses (EFAULT) what it
+ * would refuse the program: a wait never touches a byte the real call would not have, and a
+ * bad pointer gets the kernel's errno, not a SIGSEGV. Where the call itself is refused
+ * (seccomp: ENOSYS, EPERM) the copy is made directly, as a program's valid pointers are. 0,
+ * or -1 with errno set. */
+static int user_copy(void *dst, const void *src, size_t n, int to_program)
+{
+	struct iovec ours = { to_program ? (void *)(uintptr_t)src : dst, n };
+	struct iovec theirs = { to_program ? dst : (void *)(uintptr_t)src, n };
+	ssize_t r = to_program ? process_vm_writev(getpid(), &ours, 1, &theirs, 1, 0)
+			       : process_vm_readv(getpid(), &ours, 1, &theirs, 1, 0);
+	if (r == (ssize_t)n)
+		return 0;
+	if (r >= 0 || errno == EFAULT) {
+		errno = EFAULT;
+		return -1;
+	}
+	memcpy(dst, src, n);
+	return 0;
+}
+
 /* ---- poll and ppoll ----------------------------------------------------------------------- */
 
 #define POLL_READ (POLLIN | POLLRDNORM)
@@ -268,37 +363,51 @@ static int poll_run(const poll_call *c, int zero)
 	}
 }
 
+/* The held descriptors of the array, after a zero-timeout call that succeeded, made
+ * readable: the new count, or -1 when none is held (or the wait is libpq's own). */
+static int poll_answer(const poll_call *c, const void *caller)
+{
+	if (!__atomic_load_n(&nheld, SC))
+		return -1;
+	nfds_t first = c->n; /* the first held one: reported even if released meanwhile */
+	for (nfds_t i = 0; i < c->n && first == c->n; i++)
+		if ((c->fds[i].events & POLL_READ) && is_ready(c->fds[i].fd))
+			first = i;
+	if (first == c->n || from_client(caller))
+		return -1;
+	/* the others held are taken as they are now: one released meanwhile was collected (a
+	 * spurious readiness costs a look); the first keeps the answer from reading as a
+	 * timeout */
+	int rc = 0;
+	for (nfds_t i = 0; i < c->n; i++) {
+		if ((c->fds[i].events & POLL_READ) && (i == first || is_ready(c->fds[i].fd)))
+			c->fds[i].revents |= (short)(c->fds[i].events & POLL_READ);
+		rc += c->fds[i].revents != 0;
+	}
+	return rc;
+}
+
 static int poll_slow(const poll_call *c, const void *caller)
 {
-	if (cap_guard || c->fds == NULL)
+	if (cap_guard)
 		return poll_run(c, 0);
+	/* The array is read only after the kernel took it: a zero-timeout call first (it
+	 * leaves fd and events as they are), whose error (EFAULT, EINVAL for nfds over
+	 * RLIMIT_NOFILE) is the program's answer, and whose readiness is the program's answer
+	 * as soon as there is some. */
+	int rc = poll_run(c, 1);
+	if (rc < 0)
+		return rc;
+	int ans = poll_answer(c, caller);
+	if (ans >= 0 || rc > 0)
+		return ans >= 0 ? ans : rc;
 	marks m = { .n = 0 };
 	if (marking())
 		for (nfds_t i = 0; i < c->n; i++)
 			if (c->fds[i].events & POLL_READ)
 				mark(&m, c->fds[i].fd);
-	nfds_t first = c->n; /* the first held one: reported even if released meanwhile */
-	if (__atomic_load_n(&nheld, SC))
-		for (nfds_t i = 0; i < c->n && first == c->n; i++)
-			if ((c->fds[i].events & POLL_READ) && is_held(c->fds[i].fd))
-				first = i;
-	int rc;
-	if (first < c->n && !from_client(caller)) {
-		/* the others held are taken as they are after the call: one released meanwhile
-		 * was collected (a spurious readiness costs a look); the first one keeps the
-		 * answer from reading as a timeout */
-		rc = poll_run(c, 1);
-		if (rc >= 0) {
-			rc = 0;
-			for (nfds_t i = 0; i < c->n; i++) {
-				if ((c->fds[i].events & POLL_READ) && (i == first || is_held(c->fds[i].fd)))
-					c->fds[i].revents |= (short)(c->fds[i].events & POLL_READ);
-				rc += c->fds[i].revents != 0;
-			}
-		}
-	} else {
-		rc = poll_run(c, 0);
-	}
+	ans = poll_answer(c, caller); /* a hold published meanwhile */
+	rc = ans >= 0 ? ans : poll_run(c, 0);
 	if (m.n || m.wide) {
 		int e = errno;
 		unmark(&m);
@@ -384,16 +493,29 @@ static int select_slow(const select_call *c, const void *caller)
 {
 	if (cap_guard || c->r == NULL || c->nfds <= 0)
 		return select_run(c, 0);
-	int top = c->nfds < CAP_WAIT_FDS ? c->nfds : CAP_WAIT_FDS;
+	/* Only the bits of known sockets and epoll instances below nfds are read (a held one
+	 * is known): they were open, so are below the size of the descriptor table, whose bits
+	 * the kernel reads too (it reads min(nfds, table size) bits, never nfds of a 128-byte set). They
+	 * are copied through the kernel, which refuses a bad set with the EFAULT the real call
+	 * then gives. */
+	int top = __atomic_load_n(&known_top, SC) + 1;
+	if (top > c->nfds)
+		top = c->nfds;
+	if (top <= 0)
+		return select_run(c, 0);
+	unsigned long in[CAP_WAIT_FDS / BITS];
+	if (user_copy(in, c->r, (size_t)((top + BITS - 1) / BITS) * sizeof(long), 0) < 0)
+		return select_run(c, 0);
+	const fd_set *r = (const fd_set *)(const void *)in;
 	marks m = { .n = 0 };
 	if (marking())
 		for (int fd = 0; fd < top; fd++)
-			if (bit_get(c->r, fd))
+			if (bit_get(r, fd))
 				mark(&m, fd);
 	int add[CAP_WAIT_MARKS], nadd = 0;
 	if (__atomic_load_n(&nheld, SC))
 		for (int fd = 0; fd < top && nadd < CAP_WAIT_MARKS; fd++)
-			if (bit_get(c->r, fd) && is_held(fd))
+			if (bit_get(r, fd) && is_ready(fd))
 				add[nadd++] = fd;
 	int rc;
 	if (nadd && !from_client(caller)) {
@@ -436,16 +558,6 @@ CAP_EXPORT int pselect(int nfds, fd_set *r, fd_set *wr, fd_set *e, const struct 
 
 /* ---- epoll ----------------------------------------------------------------------------------- */
 
-/* Edge-triggered and ONESHOT registrations already given a hold: (epfd, fd, generation). A
- * full table forgets its oldest (that registration may be told again: a spurious wake-up). */
-#define ET_SLOTS 64
-static struct {
-	int epfd, fd;
-	uint32_t gen;
-} et_seen[ET_SLOTS];
-static unsigned et_next;
-static int et_lock; /* a try-lock: a wait never blocks on it (nor a child forked while held) */
-
 /* 1 when this hold was already given to this registration (and records it when not). */
 static int et_given(int epfd, int fd, uint32_t gen)
 {
@@ -464,14 +576,31 @@ static int et_given(int epfd, int fd, uint32_t gen)
 	return given;
 }
 
+/* A registration of fd in epfd (re)made, EPOLL_CTL_ADD or MOD: the kernel checks readiness
+ * again and reports unread bytes anew, so a hold already given to it is given again. The
+ * lock is only ever held for a short scan: waited for, a bounded while (a registration
+ * still marked costs the program one edge it will not see: it was told of this hold once). */
+static void et_forget(int epfd, int fd)
+{
+	for (int tries = 0; __atomic_exchange_n(&et_lock, 1, __ATOMIC_ACQUIRE); tries++)
+		if (tries > 100000)
+			return;
+	for (int i = 0; i < ET_SLOTS; i++)
+		if (et_seen[i].epfd == epfd && et_seen[i].fd == fd)
+			et_seen[i].gen = 0;
+	__atomic_store_n(&et_lock, 0, __ATOMIC_RELEASE);
+}
+
 typedef struct ep_hit {
 	int fd;
 	uint32_t events; /* as registered */
 	uint64_t data;
+	uint32_t gen; /* the hold's generation (of a socket in the nested instance fd) */
 } ep_hit;
 
-/* The held sockets epfd watches for reading, from the kernel's list; at most max. */
-static int ep_find(int epfd, ep_hit *out, int max)
+/* The registrations of epfd, from the kernel's list, for reading of a held socket or of an
+ * epoll instance that (nested up to the kernel's depth) has one; at most max. */
+static int ep_find(int epfd, ep_hit *out, int max, int depth)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
@@ -496,18 +625,25 @@ static int ep_find(int epfd, ep_hit *out, int max)
 			unsigned ev;
 			unsigned long long data, ino;
 			const char *p = strstr(line, "ino:");
+			uint32_t gen = 0;
 			if (n < max && sscanf(line, "tfd: %d events: %x data: %llx", &tfd, &ev, &data) == 3 &&
-			    is_held(tfd) && (ev & (EPOLLIN | EPOLLRDNORM)) && p &&
+			    (ev & (EPOLLIN | EPOLLRDNORM)) && in_range(tfd) && p &&
 			    sscanf(p, "ino:%llx", &ino) == 1) {
-				struct stat st;
-				/* the registration is of this very socket, not of an earlier file
-				 * that had its number (a dup of it kept the registration alive) */
-				if (fstat(tfd, &st) == 0 && (unsigned long long)st.st_ino == ino) {
-					out[n].fd = tfd;
-					out[n].events = ev;
-					out[n].data = data;
-					n++;
-				}
+				gen = __atomic_load_n(&held[tfd], SC);
+				ep_hit inner;
+				if (gen == 0 && depth < CAP_EP_DEPTH && epoll_made(tfd) &&
+				    ep_find(tfd, &inner, 1, depth + 1))
+					gen = inner.gen;
+			}
+			struct stat st;
+			/* the registration is of this very file, not of an earlier one that had
+			 * its number (a dup of it kept the registration alive) */
+			if (gen && fstat(tfd, &st) == 0 && (unsigned long long)st.st_ino == ino) {
+				out[n].fd = tfd;
+				out[n].events = ev;
+				out[n].data = data;
+				out[n].gen = gen;
+				n++;
 			}
 			line = nl + 1;
 		}
@@ -518,6 +654,12 @@ static int ep_find(int epfd, ep_hit *out, int max)
 	}
 	close(f);
 	return n;
+}
+
+static int ep_holds(int epfd)
+{
+	ep_hit h;
+	return ep_find(epfd, &h, 1, 1);
 }
 
 typedef struct ep_call {
@@ -542,8 +684,9 @@ static int ep_run(const ep_call *c, int max, int zero)
 
 static int ep_slow(const ep_call *c, const void *caller)
 {
-	if (cap_guard || c->ev == NULL || c->max <= 0)
-		return ep_run(c, c->max, 0);
+	if (cap_guard || c->ev == NULL || c->max <= 0 ||
+	    c->max > (int)(INT32_MAX / sizeof(struct epoll_event)))
+		return ep_run(c, c->max, 0); /* the kernel's EFAULT, EINVAL */
 	int counted = 0;
 	if (marking() && in_range(c->epfd)) {
 		__atomic_add_fetch(&waiting[c->epfd], 1, SC);
@@ -554,21 +697,20 @@ static int ep_slow(const ep_call *c, const void *caller)
 	int nhit = 0;
 	if (__atomic_load_n(&nheld, SC) && !from_client(caller)) {
 		ep_hit found[8];
-		int nf = ep_find(c->epfd, found, 8);
+		int nf = ep_find(c->epfd, found, 8, 1);
 		for (int i = 0; i < nf; i++) {
-			uint32_t g = __atomic_load_n(&held[found[i].fd], SC);
-			if (g == 0)
-				continue;
 			if ((found[i].events & (EPOLLET | EPOLLONESHOT)) &&
-			    et_given(c->epfd, found[i].fd, g))
+			    et_given(c->epfd, found[i].fd, found[i].gen))
 				continue;
 			hit[nhit++] = found[i];
 		}
 	}
 	int rc;
 	if (nhit) {
+		/* the kernel's zero-timeout answer first (its EFAULT, EINVAL are the program's);
+		 * the held ones are then written through the kernel, which refuses a bad array */
 		int room = c->max - nhit;
-		rc = room > 0 ? ep_run(c, room, 1) : 0;
+		rc = ep_run(c, room > 0 ? room : 1, 1);
 		for (int i = 0; rc >= 0 && i < nhit; i++) {
 			int j = 0;
 			while (j < rc && c->ev[j].data.u64 != hit[i].data)
@@ -576,9 +718,16 @@ static int ep_slow(const ep_call *c, const void *caller)
 			if (j < rc) {
 				c->ev[j].events |= hit[i].events & (EPOLLIN | EPOLLRDNORM);
 			} else if (rc < c->max) {
-				c->ev[rc].events = hit[i].events & (EPOLLIN | EPOLLRDNORM);
-				c->ev[rc].data.u64 = hit[i].data;
+				struct epoll_event one = { hit[i].events & (EPOLLIN | EPOLLRDNORM),
+							   { .u64 = hit[i].data } };
+				if (user_copy(&c->ev[rc], &one, sizeof(one), 1) < 0) {
+					if (rc == 0)
+						rc = -1; /* as the kernel, which had nothing else to say */
+					break;
+				}
 				rc++;
+			} else {
+				continue; /* no room left: not told, so not spent */
 			}
 			if (hit[i].events & EPOLLONESHOT) {
 				/* spent, as the kernel leaves a registration that reported */
@@ -632,17 +781,43 @@ CAP_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const str
 	return ep_slow(&c, __builtin_return_address(0));
 }
 
-/* A known socket added to an epoll instance: a multi-threaded hold on it must then ask
- * whether a wait on that instance (on any, for a socket in several) is blocked. A
- * registration removed is not forgotten: the worst it costs is an empty query. */
+/* A known socket (or an epoll instance) added to an epoll instance: a multi-threaded hold on
+ * it must then ask whether a wait on that instance (on any, for one in several; on the
+ * instances that one is nested in) is blocked. A
+ * registration removed is not forgotten: the worst it costs is an empty query. A held
+ * socket's registration re-made is told of the hold again (et_forget). */
 CAP_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 {
 	if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && in_range(fd) &&
-	    __atomic_load_n(&nknown, RLX) && __atomic_load_n(&known[fd], RLX)) {
+	    ((__atomic_load_n(&nknown, RLX) && __atomic_load_n(&known[fd], RLX)) || epoll_made(fd))) {
 		int was = __atomic_load_n(&ep_of[fd], RLX);
 		int now = !in_range(epfd) || (was != 0 && was != epfd + 1) ? -1 : epfd + 1;
 		if (now != was)
 			__atomic_store_n(&ep_of[fd], now, SC);
 	}
-	return REAL(epoll_ctl)(epfd, op, fd, event);
+	int rc = REAL(epoll_ctl)(epfd, op, fd, event);
+	if (rc == 0 && (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && is_held(fd))
+		et_forget(epfd, fd);
+	return rc;
+}
+
+/* An epoll instance made: one a held socket may sit in, nested in another instance or waited
+ * on itself with poll or select. Remembered by number (a reused number costs a look). */
+static int ep_made(int fd)
+{
+	if (in_range(fd)) {
+		__atomic_store_n(&is_ep[fd], 1, SC);
+		raise_top(fd);
+	}
+	return fd;
+}
+
+CAP_EXPORT int epoll_create(int size)
+{
+	return ep_made(REAL(epoll_create)(size));
+}
+
+CAP_EXPORT int epoll_create1(int flags)
+{
+	return ep_made(REAL(epoll_create1)(flags));
 }

@@ -6,7 +6,9 @@
 #include "preload/waits.c"
 
 #include <criterion/criterion.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 
 __thread int cap_guard __attribute__((tls_model("initial-exec")));
@@ -235,4 +237,218 @@ Test(waits, an_epoll_wait_blocked_on_the_sockets_instance_makes_the_hold_fail)
 	cr_assert_eq((intptr_t)r, 1);
 	close(ep_a);
 	close(ep_b);
+}
+
+/* ---- nothing read or written that the kernel would not (attack round 4, F1) ---- */
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+/* A second thread, so that waits mark what they watch even with nothing held. */
+static void go_multi_threaded(void)
+{
+	pthread_t th;
+	cr_assert(pthread_create(&th, NULL, nothing, NULL) == 0);
+	pthread_join(th, NULL);
+}
+
+/* An ordinary 128-byte fd_set right before an unmapped page. */
+static fd_set *set_at_page_end(void)
+{
+	char *pg = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert(pg != MAP_FAILED);
+	cr_assert(mprotect(pg + 4096, 4096, PROT_NONE) == 0);
+	fd_set *s = (fd_set *)(void *)(pg + 4096 - sizeof(fd_set));
+	FD_ZERO(s);
+	FD_SET(sp[0], s);
+	return s;
+}
+
+Test(waits, select_reads_no_bit_past_the_table_held)
+{
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	fd_set *r = set_at_page_end();
+	struct timeval tv = { 0, 0 };
+	cr_assert_eq(select(20000, r, NULL, NULL, &tv), 1); /* kernel: min(nfds, table) bits */
+	cap_wait_release(sp[0]);
+}
+
+Test(waits, select_reads_no_bit_past_the_table_multi_threaded)
+{
+	go_multi_threaded();
+	fd_set *r = set_at_page_end();
+	struct timeval tv = { 0, 0 };
+	cr_assert_eq(select(20000, r, NULL, NULL, &tv), 0);
+}
+
+/* volatile: the compiler would refuse the calls it can see are wrong */
+static void *volatile bad_ptr = (void *)16;
+static volatile nfds_t huge_n = 1ul << 30;
+
+static void bad_arguments_get_the_kernels_errno(void)
+{
+	errno = 0;
+	cr_assert_eq(poll(bad_ptr, 3, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	struct pollfd p = { sp[0], POLLIN, 0 };
+	errno = 0;
+	cr_assert_eq(poll(&p, huge_n, 0), -1); /* over RLIMIT_NOFILE */
+	cr_assert_eq(errno, EINVAL);
+	struct timeval tv = { 0, 0 };
+	errno = 0;
+	cr_assert_eq(select(sp[0] + 1, bad_ptr, NULL, NULL, &tv), -1);
+	cr_assert_eq(errno, EFAULT);
+}
+
+Test(waits, bad_arguments_get_the_kernels_errno_held)
+{
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	bad_arguments_get_the_kernels_errno();
+	int ep = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN, { .u64 = 42 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	errno = 0;
+	cr_assert_eq(epoll_wait(ep, bad_ptr, 4, 0), -1); /* not written */
+	cr_assert_eq(errno, EFAULT);
+	errno = 0;
+	cr_assert_eq(epoll_wait(ep, bad_ptr, 0, 0), -1);
+	cr_assert_eq(errno, EINVAL);
+	close(ep);
+	cap_wait_release(sp[0]);
+}
+
+Test(waits, bad_arguments_get_the_kernels_errno_multi_threaded)
+{
+	go_multi_threaded();
+	bad_arguments_get_the_kernels_errno();
+}
+
+/* ---- a registration re-made is told again, as the kernel re-checks (attack round 4, F4) ---- */
+
+Test(waits, edge_triggered_rearmed_is_told_again)
+{
+	int ep = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN | EPOLLET, { .u64 = 42 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	cr_assert_eq(ep_count(ep, 5000, NULL), 1);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0);
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_MOD, sp[0], &e) == 0); /* same events */
+	cr_assert_eq(ep_count(ep, 0, NULL), 1);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0);
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_DEL, sp[0], NULL) == 0);
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	cr_assert_eq(ep_count(ep, 0, NULL), 1);
+	struct epoll_event one = { EPOLLIN | EPOLLONESHOT, { .u64 = 42 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_MOD, sp[0], &one) == 0);
+	cr_assert_eq(ep_count(ep, 0, NULL), 1);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0); /* spent */
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_MOD, sp[0], &one) == 0); /* re-armed before reading */
+	cr_assert_eq(ep_count(ep, 0, NULL), 1);
+	cap_wait_release(sp[0]);
+	close(ep);
+}
+
+/* ---- a fork child holds nothing (attack round 4, F5) ---- */
+
+Test(waits, a_fork_child_holds_nothing)
+{
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		/* the child closes the socket and gets its number again for a pipe */
+		int p[2];
+		if (pipe(p) != 0 || dup2(p[0], sp[0]) != sp[0])
+			_exit(2);
+		struct pollfd pf = { sp[0], POLLIN, 0 };
+		int n = poll(&pf, 1, 0);
+		int ep = epoll_create1(0);
+		struct epoll_event e = { EPOLLIN, { .u64 = 42 } };
+		epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e);
+		int m = ep_count(ep, 0, NULL);
+		cap_wait_release(sp[0]); /* nothing held: harmless */
+		_exit(n == 0 && m == 0 && __atomic_load_n(&nheld, SC) == 0 ? 0 : 1);
+	}
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct pollfd pf = { sp[0], POLLIN, 0 };
+	cr_assert_eq(poll(&pf, 1, 0), 1); /* the parent's hold stands */
+	cap_wait_release(sp[0]);
+}
+
+/* ---- a held socket in a nested epoll instance (attack round 4, F2) ---- */
+
+static int ep_inner, ep_outer;
+
+/* sp[0] in ep_inner (data 42), ep_inner in ep_outer (data 9) */
+static void nest(void)
+{
+	ep_inner = epoll_create1(0);
+	ep_outer = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN, { .u64 = 42 } }, ie = { EPOLLIN, { .u64 = 9 } };
+	cr_assert(epoll_ctl(ep_inner, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	cr_assert(epoll_ctl(ep_outer, EPOLL_CTL_ADD, ep_inner, &ie) == 0);
+}
+
+Test(waits, a_nested_instance_reads_as_ready)
+{
+	nest();
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	uint64_t d = 0;
+	long long t0 = now_ms();
+	cr_assert_eq(ep_count(ep_outer, 3000, &d), 1);
+	cr_assert_eq(d, 9); /* the outer's registration of the inner */
+	cr_assert_eq(ep_count(ep_inner, 3000, &d), 1);
+	cr_assert_eq(d, 42);
+	struct pollfd p = { ep_inner, POLLIN, 0 };
+	cr_assert_eq(poll(&p, 1, 3000), 1);
+	cr_assert(p.revents & POLLIN);
+	fd_set r;
+	FD_ZERO(&r);
+	FD_SET(ep_inner, &r);
+	struct timeval tv = { 3, 0 };
+	cr_assert_eq(select(ep_inner + 1, &r, NULL, NULL, &tv), 1);
+	cr_assert(FD_ISSET(ep_inner, &r));
+	cr_assert(now_ms() - t0 < 1000);
+	cap_wait_release(sp[0]);
+	cr_assert_eq(ep_count(ep_outer, 0, NULL), 0);
+	cr_assert_eq(poll(&p, 1, 0), 0);
+	close(ep_outer);
+	close(ep_inner);
+}
+
+static void *blocked_poll_inner(void *arg)
+{
+	(void)arg;
+	struct pollfd p = { ep_inner, POLLIN, 0 };
+	return (void *)(intptr_t)poll(&p, 1, 5000);
+}
+
+Test(waits, a_wait_blocked_on_an_outer_instance_makes_the_hold_fail)
+{
+	nest();
+	pthread_t th;
+	cr_assert(pthread_create(&th, NULL, blocked_epoll, &ep_outer) == 0);
+	for (int i = 0; i < 500 && __atomic_load_n(&waiting[ep_outer], SC) == 0; i++)
+		usleep(10000);
+	cr_assert_eq(cap_wait_hold(sp[0]), 0);
+	cr_assert_eq(write(sp[1], "x", 1), 1);
+	void *r;
+	pthread_join(th, &r);
+	cr_assert_eq((intptr_t)r, 1);
+	char x;
+	cr_assert_eq(read(sp[0], &x, 1), 1);
+	cr_assert(pthread_create(&th, NULL, blocked_poll_inner, NULL) == 0);
+	for (int i = 0; i < 500 && __atomic_load_n(&waiting[ep_inner], SC) == 0; i++)
+		usleep(10000);
+	cr_assert_eq(cap_wait_hold(sp[0]), 0);
+	cr_assert_eq(write(sp[1], "x", 1), 1);
+	pthread_join(th, &r);
+	cr_assert_eq((intptr_t)r, 1);
+	close(ep_outer);
+	close(ep_inner);
 }
