@@ -8,8 +8,41 @@
  * interposes the waits a program can make on a socket - poll, ppoll, select, pselect,
  * epoll_wait, epoll_pwait, epoll_pwait2 (and the fortified __poll_chk, __ppoll_chk) - and,
  * while a hit is held on a socket, answers a wait that includes it for reading at once, with
- * the socket reported readable next to whatever else the kernel says is ready. waits.c says
- * how, and why no wait can miss a hold.
+ * the socket reported readable next to whatever else the kernel says is ready (the state
+ * behind it: waits.c).
+ *
+ * Answering. While nheld > 0 a wait looks for a held descriptor among those it watches for
+ * reading (poll and select: in its arguments; epoll: in the kernel's own list of the
+ * instance's registrations, /proc/self/fdinfo/EPFD, which also shows those made before we
+ * were loaded or through other means, and a ONESHOT registration already spent). When there
+ * is one, the real call is made with a zero timeout (so other ready descriptors are reported
+ * too, and a signal still interrupts with EINTR) and the held ones are added as readable:
+ * level-triggered, as a socket with unread bytes stays readable until read; an
+ * edge-triggered registration gets it once per hold, a ONESHOT one once and is then disarmed
+ * in the kernel as the kernel would have done.
+ *
+ * Nothing is read or written that the kernel would not: poll reads its array after a
+ * zero-timeout real call took it, select reads only the words of known sockets and epoll
+ * instances (open, so below the descriptor table the kernel reads up to), copied through the
+ * kernel, and epoll writes a held event through the kernel; a bad argument gets the kernel's
+ * errno. A fork child holds nothing (its parent's holds are not its own).
+ *
+ * libpq is never answered. A wait made by a client library itself (libpq's pqWait inside a
+ * blocking call, or anything while our hooks run a real function: cap_guard) goes straight to
+ * the kernel: a hold only stands for bytes the program would read through libpq's API, which
+ * the hooks answer without reading.
+ *
+ * No wait misses a hold. A wait that starts after the hold sees nheld. One already inside the
+ * kernel does not: in a single-threaded process none can be (the thread that holds is not
+ * waiting). In a multi-threaded one, a wait marks the known sockets in its read set in
+ * waiting[] (an epoll wait, whose set it cannot read cheaply, marks its instance instead, and
+ * counts itself in epoll_blocked for sockets added to several; a wait with more known sockets
+ * than it can remember counts itself in wide_blocked) before it reads
+ * nheld, and cap_wait_hold publishes the hold before it reads those marks: by the total order
+ * of sequentially consistent operations, either the wait sees the hold or the hold sees the
+ * wait, and then it reports 0 and the caller sends real bytes (an empty query of its own). A
+ * program can only wait on a socket whose number libpq gave it (PQsocket), so known[] is set
+ * before any wait that includes it starts.
  *
  * The hooks call these from the thread that owns the connection (libpq's rule), never on a
  * wait; none makes a system call or takes a lock.
