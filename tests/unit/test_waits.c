@@ -289,6 +289,11 @@ static volatile nfds_t huge_n = 1ul << 30;
 
 static void bad_arguments_get_the_kernels_errno(void)
 {
+#if defined(__SANITIZE_ADDRESS__)
+	/* ASan's own poll and select check the arrays before the kernel does, and report these
+	 * calls as the errors they are: the kernel's answer is only seen without it */
+	cr_skip_test("ASan intercepts poll and select before the kernel checks their arguments");
+#endif
 	errno = 0;
 	cr_assert_eq(poll(bad_ptr, 3, 0), -1);
 	cr_assert_eq(errno, EFAULT);
