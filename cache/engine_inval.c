@@ -13,6 +13,7 @@
 #include "cache/engine.h"
 #include "cache/engine_int.h"
 #include "cache/log.h"
+#include "cache/proc.h"
 #include "cache/stats.h"
 
 #include <errno.h>
@@ -94,36 +95,6 @@ void cap_engine_bump_slots(cap_engine *e, const cap_slotset *set)
 
 /* ---- writes in flight (see engine.h and gen.h) ---- */
 
-/* proc_stat - the state letter and start time (field 22) of process pid from /proc/PID/stat:
- * 1 when read, 0 when not (no /proc, or the process is gone). */
-static int proc_stat(int pid, char *state, uint64_t *start)
-{
-	char path[48], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
-	if (p == NULL || p[1] != ' ')
-		return 0;
-	*state = p[2];
-	/* after ") ": state is field 3; the start time is field 22 */
-	p += 2;
-	for (int f = 3; f < 22; f++) {
-		p = strchr(p, ' ');
-		if (p == NULL)
-			return 0;
-		p++;
-	}
-	*start = strtoull(p, NULL, 10);
-	return 1;
-}
-
 /* self_owner - this process's pid and start time, read once per process: a fork child reads
  * them again (an atfork handler forgets them), a writer makes no system call for them. A child
  * made without fork handlers (a raw clone) marks under its parent's pid: if the parent dies,
@@ -148,11 +119,7 @@ static void self_owner(uint32_t *pid, uint64_t *start)
 	if (CAP_UNLIKELY(me == 0)) {
 		pthread_once(&once, owner_atfork);
 		me = (int)getpid();
-		char st;
-		uint64_t s = 0;
-		if (!proc_stat(me, &st, &s))
-			s = 0;
-		__atomic_store_n(&cached_start, s, __ATOMIC_RELAXED);
+		__atomic_store_n(&cached_start, cap_proc_start(me), __ATOMIC_RELAXED);
 		__atomic_store_n(&cached_pid, me, __ATOMIC_RELEASE);
 	}
 	*pid = (uint32_t)me;
@@ -172,16 +139,7 @@ static uint64_t new_own(uint32_t pid)
  * told counts as alive: a marker is only ever held too long, never dropped too soon. */
 static int owner_dead(uint64_t own, uint64_t start)
 {
-	int pid = (int)(own >> 32);
-	if (pid <= 0)
-		return 1;
-	if (kill(pid, 0) < 0 && errno == ESRCH)
-		return 1;
-	char st = 0;
-	uint64_t s = 0;
-	if (!proc_stat(pid, &st, &s))
-		return 0;
-	return st == 'Z' || st == 'X' || (start != 0 && s != start);
+	return cap_proc_gone((int)(own >> 32), start);
 }
 
 /* cap_engine_marked - whether a marker names one of deps' slots; orphans those whose owner

@@ -32,6 +32,7 @@
 #include "cache/stats.h"
 #include "cache/cap.h"
 #include "cache/clock.h"
+#include "cache/proc.h"
 #include "cache/fault.h"
 #include "cache/fork.h"
 #include "cache/hist.h"
@@ -126,7 +127,7 @@ static void init_once(void)
 static int32_t claim_free_slot(void *base)
 {
 	if (g.start == 0)
-		g.start = cap_statsf_proc_start(g.pid);
+		g.start = cap_proc_start(g.pid);
 	uint32_t n = CAP_STATS_NSLOTS - 1;
 	uint32_t first = (uint32_t)g.pid % n;
 	for (uint32_t j = 0; j < n; j++) {
@@ -518,7 +519,7 @@ int cap_stats_open(const char *dir)
 		return rc;
 	}
 	g.pid = (int)getpid();
-	g.start = cap_statsf_proc_start(g.pid);
+	g.start = cap_proc_start(g.pid);
 	/* a bus error here (the file truncated under us) turns the mapping into zeros: counts
 	 * then go nowhere, and the host carries on */
 	cap_fault_watch(base, CAP_STATS_FILE_SIZE, &g.dead);

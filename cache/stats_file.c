@@ -21,6 +21,7 @@
 #include "cache/fault.h"
 #include "cache/log.h"
 #include "cache/plock.h"
+#include "cache/proc.h"
 #include "cache/shmfile.h"
 
 #include <errno.h>
@@ -58,46 +59,6 @@ const char *cap_stats_reason_name(enum cap_reason r)
 
 /* ---- process identity ------------------------------------------------------------------ */
 
-/* Field 22 of /proc/pid/stat (starttime); *zombie set for state Z or X. 0 when unreadable. */
-static uint64_t proc_stat_start(int pid, int *zombie)
-{
-	char path[64], buf[1024];
-	*zombie = 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	char *p = strrchr(buf, ')');
-	if (p == NULL || p[1] != ' ')
-		return 0;
-	p += 2; /* field 3: state */
-	if (*p == 'Z' || *p == 'X')
-		*zombie = 1;
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p, ' ');
-		if (p == NULL)
-			return 0;
-		p++;
-	}
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(p, &end, 10);
-	if (errno != 0 || end == p)
-		return 0;
-	return (uint64_t)v;
-}
-
-uint64_t cap_statsf_proc_start(int pid)
-{
-	int zombie;
-	return proc_stat_start(pid, &zombie);
-}
-
 int cap_statsf_owner_alive(uint64_t owner, uint64_t start)
 {
 	int pid = CAP_SLOT_PID(owner);
@@ -106,16 +67,9 @@ int cap_statsf_owner_alive(uint64_t owner, uint64_t start)
 		return 1;
 	if (owner == 0 || pid <= 0)
 		return 0;
-	if (kill(pid, 0) != 0 && errno == ESRCH)
-		return 0;
-	int zombie;
-	uint64_t now = proc_stat_start(pid, &zombie);
-	if (zombie)
-		return 0;
-	/* a pid reused by another process; an unknown start time on either side counts as alive */
-	if (state == CAP_SLOT_LIVE && start != 0 && now != 0 && now != start)
-		return 0;
-	return 1;
+	/* a pid reused by another process (a live slot's start time differs) is gone too; an
+	 * unknown start time on either side counts as alive */
+	return !cap_proc_gone(pid, state == CAP_SLOT_LIVE ? start : 0);
 }
 
 /* ---- header check, create, map --------------------------------------------------------- */

@@ -270,7 +270,5 @@ int cap_statsf_owner_alive(uint64_t owner, uint64_t start);
 int cap_statsf_fold_dead(void *base);
 /* cap_statsf_reset - zero what readers see (takes the fold lock; writable mapping). */
 int cap_statsf_reset(void *base);
-/* cap_statsf_proc_start - start time of pid in clock ticks since boot, 0 when unknown. */
-uint64_t cap_statsf_proc_start(int pid);
 
 #endif
