@@ -18,6 +18,7 @@ struct cap_catfail {
 	struct cap_catfail *next;
 	cap_hash ident;
 	uint64_t retry_ns;
+	unsigned fails; /* loads failed in a row: each doubles the wait before the next */
 };
 
 /* The registries whose locks the atfork handlers take (two in the library: libpq, MySQL). */
@@ -107,6 +108,58 @@ static cap_catbase *hand_over(cap_catreg *r, cap_catbase *cur, cap_catbase **hel
 	return c;
 }
 
+/* The wait before the next load after the n-th failure in a row: CAP_CATREG_RETRY_NS, doubled
+ * each time up to 64 times it. A server whose catalog cannot be read (a new connection that
+ * hangs until its timeout, a role that may not read it) then costs a statement that wait
+ * once in minutes, not every few seconds. */
+static uint64_t retry_after(unsigned n)
+{
+	return CAP_CATREG_RETRY_NS << (n > 7 ? 6 : n > 0 ? n - 1 : 0);
+}
+
+/* Load the catalog of f's key with the registry unlocked (called and returning locked):
+ * a load is a server round trip (or a connection) that may stall as long as the network
+ * does, and neither the other threads (on other connections, other servers) nor a cancelled
+ * thread (pthread_cancel inside libpq) may keep the registry waiting. While it runs, f's
+ * next load is a retry period away, so no other thread starts the same load: they do
+ * without the catalog (reads not cached) until it is published. Failure records are never
+ * freed, so f stays valid across the unlocked part. */
+static cap_catbase *load_unlocked(cap_catreg *r, struct cap_catfail *f, const cap_sess *s,
+				  uint64_t gen, uint64_t now, cap_catload_fn load, void *arg)
+{
+	f->retry_ns = now + retry_after(f->fails + 1);
+	pthread_mutex_unlock(&r->lock);
+	cap_catbase *c = load(arg, s);
+	pthread_mutex_lock(&r->lock);
+	uint64_t end = cap_now_ns();
+	if (c == NULL) {
+		f->fails++;
+		f->retry_ns = end + retry_after(f->fails);
+		cap_log(CAP_LOG_INFO, "cannot read %s; reads on this database are not cached "
+			"(retrying in %llu s)", r->what,
+			(unsigned long long)(retry_after(f->fails) / 1000000000ULL));
+		return NULL;
+	}
+	/* a load of the same key that outlived its retry period may have been overtaken by
+	 * another thread's: the newer one replaces it */
+	for (cap_catbase **pp = &r->head; *pp; pp = &(*pp)->next)
+		if (same_ident((*pp)->ident, s->ident)) {
+			cap_catbase *old = *pp;
+			*pp = old->next;
+			cap_catbase_release(old);
+			break;
+		}
+	c->ident = s->ident;
+	c->gen = gen; /* DDL during the load: out of date at once, loaded again */
+	c->loaded_ns = now;
+	c->refs = 1; /* the registry's */
+	c->next = r->head;
+	r->head = c;
+	f->fails = 0;
+	f->retry_ns = end + CAP_CATREG_MIN_NS;
+	return c;
+}
+
 cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 			    cap_catbase **held, cap_catload_fn load, void *arg)
 {
@@ -137,22 +190,8 @@ cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 			f->next = r->failures;
 			r->failures = f;
 		}
-		if (f && now >= f->retry_ns) {
-			c = load(arg, s);
-			if (c) {
-				c->ident = s->ident;
-				c->gen = gen;
-				c->loaded_ns = now;
-				c->refs = 1; /* the registry's */
-				c->next = r->head;
-				r->head = c;
-				f->retry_ns = now + CAP_CATREG_MIN_NS;
-			} else {
-				f->retry_ns = now + CAP_CATREG_RETRY_NS;
-				cap_log(CAP_LOG_INFO, "cannot read %s; reads on this database are not "
-					"cached (retrying in 5 s)", r->what);
-			}
-		}
+		if (f && now >= f->retry_ns)
+			c = load_unlocked(r, f, s, gen, now, load, arg);
 	}
 	return hand_over(r, cur, held, c);
 }

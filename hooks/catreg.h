@@ -8,15 +8,18 @@
  * holds one reference, each connection that uses it another. It is replaced (a new load) when
  * any process ran DDL through Capacitor (the catalog generation of hooks/session.h changed)
  * and at least every CAP_CATREG_RELOAD_NS, so DDL made without Capacitor is picked up too; a
- * failed load is retried at most every CAP_CATREG_RETRY_NS. Loads happen only when a statement
+ * failed load is retried after CAP_CATREG_RETRY_NS, doubled after each further failure in a
+ * row (up to 64 times). Loads happen only when a statement
  * needs the catalog, and at most every CAP_CATREG_MIN_NS per catalog: under a stream of DDL
  * an out-of-date catalog is not used at all (reads are not cached, writes invalidate the
  * whole database) until the next load is due, so DDL-heavy work pays for at most one load a
  * second per process.
  *
  * The registry's mutex is taken only when a connection's catalog is missing or out of date,
- * never on a hit of a connection that holds a current one. Loading happens under the mutex
- * (one load per key at a time; loads are rare).
+ * never on a hit of a connection that holds a current one, and never held across a load: a
+ * load may stall as long as its connection does (or be cancelled with its thread), and the
+ * other threads must not wait for it. One load per key at a time: while one runs, the other
+ * connections of that key do without a catalog (reads not cached).
  */
 #ifndef CAP_CATREG_H
 #define CAP_CATREG_H

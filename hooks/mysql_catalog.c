@@ -105,8 +105,12 @@ static MYSQL *side_connect(MYSQL *conn)
 	MYSQL *side = CAP_REAL(cap_my.real_mysql_init(NULL));
 	if (side == NULL)
 		return NULL;
+	/* every wait of this connection is bounded: a server (or a path to it) that accepts
+	 * the program's connection may still leave a new one, or its queries, unanswered */
 	unsigned int timeout = 5;
 	CAP_REAL(cap_my.real_mysql_options(side, MYSQL_OPT_CONNECT_TIMEOUT, &timeout));
+	CAP_REAL(cap_my.real_mysql_options(side, MYSQL_OPT_READ_TIMEOUT, &timeout));
+	CAP_REAL(cap_my.real_mysql_options(side, MYSQL_OPT_WRITE_TIMEOUT, &timeout));
 	if (CAP_REAL(cap_my.real_mysql_real_connect(side, conn->host, conn->user, conn->passwd,
 					       conn->db, conn->port, conn->unix_socket, 0)) == NULL) {
 		cap_log(CAP_LOG_INFO, "catalog connection failed");
