@@ -22,10 +22,10 @@
  * store computes it, from 0), and a hit's store raises each field's max_length to it, as the
  * library's store does; without the attribute max_length is left alone, as the library
  * does. Cursors, array binding, callbacks, long data, prebound parameters
- * (mariadb_stmt_execute_direct) and the non-blocking API pass through uncached. One
- * difference remains, in an error case only: after a prepared hit the connection is ready at
- * once, so a program that sends another command before reading the result gets no "commands
- * out of sync" error.
+ * (mariadb_stmt_execute_direct) and the non-blocking API pass through uncached. Until its
+ * rows are stored, read to the end, freed or reset, the hit holds its connection as the real
+ * result does (MYSQL_STATUS_STMT_RESULT): another command is "out of sync"; the calls with
+ * which the library would flush the rest from the wire (hooks/mysql_stmt_hit.c) find them read.
  *
  * This file: which executions may be cached, the key, and the execution through the query
  * driver (hooks/exec). What is written into MYSQL_STMT for a hit, and the check that the
@@ -300,6 +300,8 @@ CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long l
 	if (cap_my_bypass(&rt) || st == NULL || q == NULL)
 		return cap_my.real_mysql_stmt_prepare ? CAP_REAL(cap_my.real_mysql_stmt_prepare(st, q, length)) : 1;
 	size_t len = length == (unsigned long)-1 ? strlen(q) : length;
+	if (st->state > MYSQL_STMT_INITTED)
+		cap_my_st_settle(st->mysql); /* the library's reset flushes the pending result */
 	cap_my_st_set(st, NULL, 0, NULL); /* the library resets the statement: no hit may point into it */
 	my_conn *mc = st->mysql ? cap_my_find(st->mysql, 1) : NULL;
 	my_prep prep = { 0, { 0 } };
@@ -352,6 +354,8 @@ CAP_EXPORT int mariadb_stmt_execute_direct(MYSQL_STMT *st, const char *q, size_t
 			       ? CAP_REAL(cap_my.real_mariadb_stmt_execute_direct(st, q, length))
 			       : 1;
 	size_t len = length == (size_t)-1 ? strlen(q) : length;
+	if (st->state > MYSQL_STMT_INITTED)
+		cap_my_st_settle(st->mysql); /* the library's reset flushes the pending result */
 	cap_my_st_set(st, q, len, NULL);
 	my_conn *mc = cap_my_find(st->mysql, 1);
 	if (mc == NULL) {
@@ -367,7 +371,9 @@ CAP_EXPORT my_bool mysql_stmt_close(MYSQL_STMT *st)
 {
 	if (!cap_my_resolve())
 		return cap_my.real_mysql_stmt_close ? cap_my.real_mysql_stmt_close(st) : 1;
-	if (st && !cap_guard)
+	if (st && !cap_guard) {
+		cap_my_st_settle(st->mysql); /* the library flushes the pending result */
 		cap_my_st_set(st, NULL, 0, NULL);
+	}
 	return CAP_REAL(cap_my.real_mysql_stmt_close(st));
 }

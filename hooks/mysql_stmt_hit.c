@@ -88,14 +88,37 @@ static int st_shows_hit(const MYSQL_STMT *st)
 	       st->fetch_row_func == ROWFN(st_hit_buf) || st->fetch_row_func == ROWFN(st_hit_eof);
 }
 
+/* Is st's result a hit not read to its end (waiting for store or fetch, or fetched
+ * unbuffered)? Its connection then shows MYSQL_STATUS_STMT_RESULT, as after the real execute
+ * of a SELECT, so that every other command is "out of sync" as it would be. */
+static int st_hit_unread(const MYSQL_STMT *st)
+{
+	return (st->state == MYSQL_STMT_WAITING_USE_OR_STORE && st->default_rset_handler == st_hit_use) ||
+	       (st->fetch_row_func == ROWFN(st_hit_unbuf) &&
+		(st->state == MYSQL_STMT_USE_OR_STORE_CALLED || st->state == MYSQL_STMT_USER_FETCHING));
+}
+
+/* An unread hit's rows are read to their end, as the library's flush of an unbuffered result
+ * reads the wire: the statement is "fetch done" and its connection ready. */
+static void st_hit_finish(MYSQL_STMT *st)
+{
+	st->state = MYSQL_STMT_FETCH_DONE;
+	st->fetch_row_func = ROWFN(st_hit_eof);
+	if (st->mysql && st->mysql->status == MYSQL_STATUS_STMT_RESULT)
+		st->mysql->status = MYSQL_STATUS_READY;
+}
+
 /* Take the hit's rows away from st (under cap_my_st_lock): st no longer points into them, and a
- * statement left in a hit's result state goes back to "prepared", so that the library's
- * next mysql_stmt_execute starts from a clean statement with nothing to flush. */
+ * statement left in a hit's result state goes back to "prepared" (its connection ready if the
+ * hit was unread), so that the library's next mysql_stmt_execute, prepare or close starts from
+ * a clean statement with nothing to flush. */
 static void st_unhook(my_stmt *s)
 {
 	MYSQL_STMT *st = s->st;
 	if (s->hit == NULL)
 		return;
+	if (st_hit_unread(st))
+		st_hit_finish(st);
 	if (st->result.data == s->hit->rows || st_shows_hit(st)) {
 		st->result.data = NULL;
 		st->result.rows = 0;
@@ -200,6 +223,21 @@ void cap_my_st_drop(MYSQL_STMT *st)
 {
 	size_t len;
 	free(cap_my_st_begin(st, &len, NULL));
+}
+
+/* cap_my_st_settle - m is about to be used by a call with which Connector/C reads the rest
+ * of the connection's pending result from the wire (a statement's close, reset, re-prepare,
+ * free_result): an unread hit there has nothing on the wire, so it is read to its end first. */
+void cap_my_st_settle(MYSQL *m)
+{
+	if (m == NULL || m->status != MYSQL_STATUS_STMT_RESULT)
+		return;
+	pthread_mutex_lock(&cap_my_st_lock);
+	for (size_t b = 0; b < CAP_CONNTAB_BUCKETS; b++)
+		for (my_stmt *s = st_table[b]; s; s = s->next)
+			if (s->hit && s->st->mysql == m && st_hit_unread(s->st))
+				st_hit_finish(s->st);
+	pthread_mutex_unlock(&cap_my_st_lock);
 }
 
 /* Attach a hit's rows or a pending fill to st's record; 0 when st has no record (the
@@ -392,6 +430,7 @@ int cap_my_st_install(MYSQL_STMT *st, cap_my_srows *s, unsigned status)
 	st->state = MYSQL_STMT_WAITING_USE_OR_STORE;
 	st->execute_count++;
 	cap_my_set_hit_state(m, s->nf);
+	m->status = MYSQL_STATUS_STMT_RESULT; /* the result waits: other commands are out of sync */
 	cap_my_set_hit_status(m, status);
 	st->upsert_status.affected_rows = m->affected_rows;
 	st->upsert_status.last_insert_id = m->insert_id;
@@ -402,25 +441,35 @@ int cap_my_st_install(MYSQL_STMT *st, cap_my_srows *s, unsigned status)
 	strcpy(st->sqlstate, "00000");
 	return 1;
 }
-/* mysql_stmt_free_result in the middle of an unbuffered read flushes the rest of the rows
- * from the wire and leaves the statement "fetch done"; after a hit there is nothing on the
- * wire (the connection is ready), so the library skips that: its end state is set here. */
+/* mysql_stmt_free_result, mysql_stmt_reset and (for STMT_ATTR_PREBIND_PARAMS)
+ * mysql_stmt_attr_set flush the connection's pending result from the wire, whichever
+ * statement it belongs to; after a hit there is nothing on the wire, so an unread hit is read
+ * to its end first (cap_my_st_settle) and the library finds the connection ready. */
 CAP_EXPORT my_bool mysql_stmt_free_result(MYSQL_STMT *st)
 {
 	if (!cap_my_resolve() || cap_my.real_mysql_stmt_free_result == NULL)
 		return cap_my.real_mysql_stmt_free_result ? cap_my.real_mysql_stmt_free_result(st) : 1;
-	int pending = st && st->mysql && st->stmt_id &&
-		      ((st->state == MYSQL_STMT_WAITING_USE_OR_STORE &&
-			st->default_rset_handler == st_hit_use) ||
-		       (st->fetch_row_func == ROWFN(st_hit_unbuf) &&
-			(st->state == MYSQL_STMT_USE_OR_STORE_CALLED ||
-			 st->state == MYSQL_STMT_USER_FETCHING)));
-	my_bool rc = CAP_REAL(cap_my.real_mysql_stmt_free_result(st));
-	if (pending) {
-		st->state = MYSQL_STMT_FETCH_DONE;
-		st->fetch_row_func = ROWFN(st_hit_eof);
-	}
-	return rc;
+	if (st && !cap_guard && st->stmt_id && (st->result_cursor || st->field_count))
+		cap_my_st_settle(st->mysql);
+	return CAP_REAL(cap_my.real_mysql_stmt_free_result(st));
+}
+
+CAP_EXPORT my_bool mysql_stmt_reset(MYSQL_STMT *st)
+{
+	if (!cap_my_resolve() || cap_my.real_mysql_stmt_reset == NULL)
+		return cap_my.real_mysql_stmt_reset ? cap_my.real_mysql_stmt_reset(st) : 1;
+	if (st && !cap_guard)
+		cap_my_st_settle(st->mysql);
+	return CAP_REAL(cap_my.real_mysql_stmt_reset(st));
+}
+
+CAP_EXPORT my_bool mysql_stmt_attr_set(MYSQL_STMT *st, enum enum_stmt_attr_type type, const void *v)
+{
+	if (!cap_my_resolve() || cap_my.real_mysql_stmt_attr_set == NULL)
+		return cap_my.real_mysql_stmt_attr_set ? cap_my.real_mysql_stmt_attr_set(st, type, v) : 1;
+	if (type == STMT_ATTR_PREBIND_PARAMS && st && !cap_guard && st->state > MYSQL_STMT_INITTED)
+		cap_my_st_settle(st->mysql);
+	return CAP_REAL(cap_my.real_mysql_stmt_attr_set(st, type, v));
 }
 
 CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
@@ -433,6 +482,10 @@ CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
 		int h = st_hit_store(st);
 		if (h >= 0)
 			return h;
+		/* a cursor's rows are asked for when the connection is ready, else the library
+		 * reads the pending result as the cursor's */
+		if (st->cursor_exists && !cap_guard)
+			cap_my_st_settle(st->mysql);
 	}
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || st == NULL || st->mysql == NULL)
