@@ -21,6 +21,7 @@
  *   close      mysql_stmt_close of the statement, mysql_query
  *   close2     mysql_stmt_close of a second prepared statement, mysql_query, the rows
  *   reset2     mysql_stmt_reset of a second prepared statement, mysql_query, the rows
+ *   resetconn  mysql_reset_connection, mysql_query
  *   cursor     the statement with STMT_ATTR_CURSOR_TYPE read only: mysql_query, the rows
  *
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB.
@@ -207,6 +208,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(sc, "close") == 0) {
 		printf("close rc=%d\n", (int)mysql_stmt_close(st));
 		st = NULL;
+		query(m, "SELECT RAND() < 2");
+	} else if (strcmp(sc, "resetconn") == 0) {
+		conn_state(m, "reset_connection", mysql_reset_connection(m));
 		query(m, "SELECT RAND() < 2");
 	} else if (strcmp(sc, "close2") == 0) {
 		printf("close other rc=%d\n", (int)mysql_stmt_close(other));
