@@ -3,7 +3,10 @@
  * structures: the record kept per MYSQL_STMT (its text, the session it was prepared in, a
  * hit's rows, a miss waiting to be stored), a hit installed so that the library's own
  * mysql_stmt_fetch and fetch_column decode it (st->default_rset_handler, st->fetch_row_func),
- * and mysql_stmt_store_result / mysql_stmt_free_result on a hit and on a miss to store.
+ * mysql_stmt_store_result / mysql_stmt_free_result on a hit and on a miss to store, and an
+ * unread hit holding its connection as the real result does: read to its end before the
+ * library would flush it from the wire (cap_my_st_settle), refused to a read of the wire
+ * (cap_my_st_refuse).
  * hooks/mysql_stmt.c says how a statement is keyed and executed.
  *
  * All of this writes into MYSQL_STMT and the library's method table, whose layouts belong to
@@ -13,6 +16,8 @@
 #include "hooks/mysql_result.h"
 #include "cache/log.h"
 
+#include <errmsg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,19 +230,46 @@ void cap_my_st_drop(MYSQL_STMT *st)
 	free(cap_my_st_begin(st, &len, NULL));
 }
 
-/* cap_my_st_settle - m is about to be used by a call with which Connector/C reads the rest
- * of the connection's pending result from the wire (a statement's close, reset, re-prepare,
- * free_result): an unread hit there has nothing on the wire, so it is read to its end first. */
-void cap_my_st_settle(MYSQL *m)
+/* The unread hits on m: read to their end (finish), or only counted. */
+static int st_unread_on(MYSQL *m, int finish)
 {
+	int n = 0;
 	if (m == NULL || m->status != MYSQL_STATUS_STMT_RESULT)
-		return;
+		return 0;
 	pthread_mutex_lock(&cap_my_st_lock);
 	for (size_t b = 0; b < CAP_CONNTAB_BUCKETS; b++)
 		for (my_stmt *s = st_table[b]; s; s = s->next)
-			if (s->hit && s->st->mysql == m && st_hit_unread(s->st))
-				st_hit_finish(s->st);
+			if (s->hit && s->st->mysql == m && st_hit_unread(s->st)) {
+				n++;
+				if (finish)
+					st_hit_finish(s->st);
+			}
 	pthread_mutex_unlock(&cap_my_st_lock);
+	return n;
+}
+
+/* cap_my_st_settle - m is about to be used by a call with which Connector/C reads the rest
+ * of the connection's pending result from the wire (a statement's close, reset, re-prepare,
+ * free_result, store): an unread hit there has nothing on the wire, so it is read to its end
+ * first. */
+void cap_my_st_settle(MYSQL *m)
+{
+	st_unread_on(m, 1);
+}
+
+/* cap_my_st_refuse - mysql_read_query_result reads the wire whatever the connection's state:
+ * with an unread hit on m (nothing on the wire) it would wait forever, where Connector/C
+ * takes the unread result's next row for an answer and fails. 1 (m's error set to "commands
+ * out of sync") when m has one. */
+int cap_my_st_refuse(MYSQL *m)
+{
+	if (st_unread_on(m, 0) == 0)
+		return 0;
+	m->net.last_errno = CR_COMMANDS_OUT_OF_SYNC;
+	strcpy(m->net.sqlstate, "HY000");
+	snprintf(m->net.last_error, sizeof(m->net.last_error), "%s",
+		 "Commands out of sync; you can't run this command now");
+	return 1;
 }
 
 /* Attach a hit's rows or a pending fill to st's record; 0 when st has no record (the
@@ -482,9 +514,9 @@ CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
 		int h = st_hit_store(st);
 		if (h >= 0)
 			return h;
-		/* a cursor's rows are asked for when the connection is ready, else the library
-		 * reads the pending result as the cursor's */
-		if (st->cursor_exists && !cap_guard)
+		/* another statement's store (a cursor's, or one stored before) would read an
+		 * unread hit's result from the wire as its own */
+		if (!cap_guard)
 			cap_my_st_settle(st->mysql);
 	}
 	const cap_rt *rt;

@@ -48,6 +48,9 @@ int cap_my_st_attach(MYSQL_STMT *st, cap_my_srows *hit, my_sfill *fill);
  * result from the wire: an unread hit there (which has nothing on the wire) is read to its
  * end, so that the library finds m ready. */
 void cap_my_st_settle(MYSQL *m);
+/* cap_my_st_refuse - 1 when m has an unread hit (m's error then set to "commands out of
+ * sync"): mysql_read_query_result, which reads the wire in any state, must not wait on it. */
+int cap_my_st_refuse(MYSQL *m);
 /* cap_my_st_install - leave st and its connection as a real mysql_stmt_execute of a SELECT
  * leaves them, with s's rows behind it (s then belongs to st's record); 0 when s does not
  * fit st. */

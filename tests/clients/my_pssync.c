@@ -22,6 +22,8 @@
  *   close2     mysql_stmt_close of a second prepared statement, mysql_query, the rows
  *   reset2     mysql_stmt_reset of a second prepared statement, mysql_query, the rows
  *   resetconn  mysql_reset_connection, mysql_query
+ *   store2     mysql_stmt_store_result of a second statement executed (and read) before
+ *   sendread   mysql_send_query, then mysql_read_query_result whatever it answered
  *   cursor     the statement with STMT_ATTR_CURSOR_TYPE read only: mysql_query, the rows
  *
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB.
@@ -150,8 +152,15 @@ int main(int argc, char **argv)
 
 	MYSQL *m = conn_open();
 	MYSQL_STMT *other = NULL;
-	if (strcmp(sc, "exec2") == 0 || strcmp(sc, "close2") == 0 || strcmp(sc, "reset2") == 0)
+	if (strcmp(sc, "exec2") == 0 || strcmp(sc, "close2") == 0 || strcmp(sc, "reset2") == 0 ||
+	    strcmp(sc, "store2") == 0)
 		other = prepare(m, "SELECT 42", 0);
+	if (strcmp(sc, "store2") == 0) {
+		cols o;
+		bind_cols(other, &o);
+		stmt_state(other, "execute other", mysql_stmt_execute(other));
+		fetch(other, &o, -1);
+	}
 	MYSQL_STMT *st = prepare(m, sql, cursor);
 	bind_cols(st, &c);
 	stmt_state(st, "execute", mysql_stmt_execute(st));
@@ -212,6 +221,16 @@ int main(int argc, char **argv)
 	} else if (strcmp(sc, "resetconn") == 0) {
 		conn_state(m, "reset_connection", mysql_reset_connection(m));
 		query(m, "SELECT RAND() < 2");
+	} else if (strcmp(sc, "store2") == 0) {
+		stmt_state(other, "store other", mysql_stmt_store_result(other));
+		conn_state(m, "store other", 0);
+		fetch(st, &c, -1);
+		query(m, "SELECT RAND() < 3");
+	} else if (strcmp(sc, "sendread") == 0) {
+		conn_state(m, "send", mysql_send_query(m, "SELECT RAND() < 2", 17));
+		conn_state(m, "read", mysql_read_query_result(m));
+		fetch(st, &c, -1);
+		query(m, "SELECT RAND() < 3");
 	} else if (strcmp(sc, "close2") == 0) {
 		printf("close other rc=%d\n", (int)mysql_stmt_close(other));
 		other = NULL;

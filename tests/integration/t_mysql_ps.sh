@@ -144,11 +144,12 @@ for sc in query ping exec2 prepare2 partial free store reset reexec close cursor
 	[ "$sc" = cursor ] || [ "$(stat hits)" -gt "$h0" ] || fail "$sc: the unread execution was not a hit"
 	diff -u "$tmp/sync.off" "$tmp/sync.on" || fail "$sc: an unread prepared hit differs from an unread result"
 done
-# closing or resetting another statement, or resetting the connection, meanwhile: Connector/C
-# reads the unread rows as that command's answer, and the connection is out of step (the
-# next query fails, a later fetch of the first statement crashes); under Capacitor the unread
-# hit is read to its end first (the reset connection has nothing left to read), nothing hangs
-for sc in close2 reset2 resetconn; do
+# closing, resetting or storing another statement, resetting the connection or reading a
+# query's answer that was never sent, meanwhile: Connector/C reads the unread rows as that
+# command's answer, and the connection is out of step (the next query fails, a later fetch
+# of the first statement crashes); under Capacitor the unread hit is read to its end first
+# (mysql_read_query_result fails "out of sync"), and nothing waits for bytes that never come
+for sc in close2 reset2 resetconn store2 sendread; do
 	sync_run "$tmp/sync.on" LD_PRELOAD="$(cap_preload)"
 	grep -q "^exit 0$" "$tmp/sync.on" || { cat "$tmp/sync.on"; fail "$sc: hung or crashed"; }
 	grep -q "^SELECT RAND() < [23] rc=0" "$tmp/sync.on" || { cat "$tmp/sync.on"; fail "$sc: the connection is not usable"; }
