@@ -297,11 +297,11 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long length)
 {
 	const cap_rt *rt;
+	if (st && st->state > MYSQL_STMT_INITTED)
+		cap_my_st_settle(st->mysql); /* the library's reset flushes the pending result */
 	if (cap_my_bypass(&rt) || st == NULL || q == NULL)
 		return cap_my.real_mysql_stmt_prepare ? CAP_REAL(cap_my.real_mysql_stmt_prepare(st, q, length)) : 1;
 	size_t len = length == (unsigned long)-1 ? strlen(q) : length;
-	if (st->state > MYSQL_STMT_INITTED)
-		cap_my_st_settle(st->mysql); /* the library's reset flushes the pending result */
 	cap_my_st_set(st, NULL, 0, NULL); /* the library resets the statement: no hit may point into it */
 	my_conn *mc = st->mysql ? cap_my_find(st->mysql, 1) : NULL;
 	my_prep prep = { 0, { 0 } };
@@ -348,14 +348,14 @@ CAP_EXPORT int mysql_stmt_execute(MYSQL_STMT *st)
 CAP_EXPORT int mariadb_stmt_execute_direct(MYSQL_STMT *st, const char *q, size_t length)
 {
 	const cap_rt *rt;
+	if (st && st->state > MYSQL_STMT_INITTED)
+		cap_my_st_settle(st->mysql); /* the library's reset flushes the pending result */
 	if (cap_my_bypass(&rt) || st == NULL || st->mysql == NULL || q == NULL ||
 	    cap_my.real_mariadb_stmt_execute_direct == NULL)
 		return cap_my.real_mariadb_stmt_execute_direct
 			       ? CAP_REAL(cap_my.real_mariadb_stmt_execute_direct(st, q, length))
 			       : 1;
 	size_t len = length == (size_t)-1 ? strlen(q) : length;
-	if (st->state > MYSQL_STMT_INITTED)
-		cap_my_st_settle(st->mysql); /* the library's reset flushes the pending result */
 	cap_my_st_set(st, q, len, NULL);
 	my_conn *mc = cap_my_find(st->mysql, 1);
 	if (mc == NULL) {
@@ -371,9 +371,9 @@ CAP_EXPORT my_bool mysql_stmt_close(MYSQL_STMT *st)
 {
 	if (!cap_my_resolve())
 		return cap_my.real_mysql_stmt_close ? cap_my.real_mysql_stmt_close(st) : 1;
-	if (st && !cap_guard) {
+	if (st)
 		cap_my_st_settle(st->mysql); /* the library flushes the pending result */
+	if (st && !cap_guard)
 		cap_my_st_set(st, NULL, 0, NULL);
-	}
 	return CAP_REAL(cap_my.real_mysql_stmt_close(st));
 }

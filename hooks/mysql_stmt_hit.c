@@ -476,12 +476,14 @@ int cap_my_st_install(MYSQL_STMT *st, cap_my_srows *s, unsigned status)
 /* mysql_stmt_free_result, mysql_stmt_reset and (for STMT_ATTR_PREBIND_PARAMS)
  * mysql_stmt_attr_set flush the connection's pending result from the wire, whichever
  * statement it belongs to; after a hit there is nothing on the wire, so an unread hit is read
- * to its end first (cap_my_st_settle) and the library finds the connection ready. */
+ * to its end first (cap_my_st_settle) and the library finds the connection ready - also when
+ * the call comes from inside the non-blocking API (under the guard), whose coroutine would
+ * otherwise wait for bytes that never come. */
 CAP_EXPORT my_bool mysql_stmt_free_result(MYSQL_STMT *st)
 {
 	if (!cap_my_resolve() || cap_my.real_mysql_stmt_free_result == NULL)
 		return cap_my.real_mysql_stmt_free_result ? cap_my.real_mysql_stmt_free_result(st) : 1;
-	if (st && !cap_guard && st->stmt_id && (st->result_cursor || st->field_count))
+	if (st && st->stmt_id && (st->result_cursor || st->field_count))
 		cap_my_st_settle(st->mysql);
 	return CAP_REAL(cap_my.real_mysql_stmt_free_result(st));
 }
@@ -490,7 +492,7 @@ CAP_EXPORT my_bool mysql_stmt_reset(MYSQL_STMT *st)
 {
 	if (!cap_my_resolve() || cap_my.real_mysql_stmt_reset == NULL)
 		return cap_my.real_mysql_stmt_reset ? cap_my.real_mysql_stmt_reset(st) : 1;
-	if (st && !cap_guard)
+	if (st)
 		cap_my_st_settle(st->mysql);
 	return CAP_REAL(cap_my.real_mysql_stmt_reset(st));
 }
@@ -499,7 +501,7 @@ CAP_EXPORT my_bool mysql_stmt_attr_set(MYSQL_STMT *st, enum enum_stmt_attr_type 
 {
 	if (!cap_my_resolve() || cap_my.real_mysql_stmt_attr_set == NULL)
 		return cap_my.real_mysql_stmt_attr_set ? cap_my.real_mysql_stmt_attr_set(st, type, v) : 1;
-	if (type == STMT_ATTR_PREBIND_PARAMS && st && !cap_guard && st->state > MYSQL_STMT_INITTED)
+	if (type == STMT_ATTR_PREBIND_PARAMS && st && st->state > MYSQL_STMT_INITTED)
 		cap_my_st_settle(st->mysql);
 	return CAP_REAL(cap_my.real_mysql_stmt_attr_set(st, type, v));
 }
@@ -516,8 +518,7 @@ CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
 			return h;
 		/* another statement's store (a cursor's, or one stored before) would read an
 		 * unread hit's result from the wire as its own */
-		if (!cap_guard)
-			cap_my_st_settle(st->mysql);
+		cap_my_st_settle(st->mysql);
 	}
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || st == NULL || st->mysql == NULL)

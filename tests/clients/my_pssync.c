@@ -24,18 +24,23 @@
  *   resetconn  mysql_reset_connection, mysql_query
  *   store2     mysql_stmt_store_result of a second statement executed (and read) before
  *   sendread   mysql_send_query, then mysql_read_query_result whatever it answered
+ *   nbfree     mysql_stmt_free_result_start of the statement (non-blocking API), mysql_query
+ *   nbclose2   mysql_stmt_close_start of a second prepared statement, mysql_query
  *   cursor     the statement with STMT_ATTR_CURSOR_TYPE read only: mysql_query, the rows
  *
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB.
  */
 #include <mysql.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static MYSQL *conn_open(void)
+static MYSQL *conn_open(int nonblock)
 {
 	MYSQL *m = mysql_init(NULL);
+	if (nonblock)
+		mysql_options(m, MYSQL_OPT_NONBLOCK, 0);
 	if (!mysql_real_connect(m, "localhost", getenv("CAP_MY_USER"), getenv("CAP_MY_PASSWORD"),
 				getenv("CAP_MY_DB"), 0, getenv("CAP_MY_SOCKET"), 0)) {
 		fprintf(stderr, "connect: %s\n", mysql_error(m));
@@ -99,6 +104,24 @@ static void bind_cols(MYSQL_STMT *st, cols *c)
 	mysql_stmt_bind_result(st, c->b);
 }
 
+/* A non-blocking call's status run to its end: each wait on the socket at most 5 s. */
+static void nb_finish(MYSQL *m, int status, int (*cont)(my_bool *, MYSQL_STMT *, int), my_bool *r,
+		      MYSQL_STMT *st)
+{
+	while (status) {
+		struct pollfd p = { mysql_get_socket(m), 0, 0 };
+		if (status & MYSQL_WAIT_READ)
+			p.events |= POLLIN;
+		if (status & MYSQL_WAIT_WRITE)
+			p.events |= POLLOUT;
+		if (poll(&p, 1, 5000) <= 0) {
+			printf("  waited 5 s for the socket\n");
+			exit(3);
+		}
+		status = cont(r, st, MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);
+	}
+}
+
 /* Fetch up to max rows (-1: all), printing each. */
 static void fetch(MYSQL_STMT *st, cols *c, int max)
 {
@@ -141,7 +164,7 @@ int main(int argc, char **argv)
 	cols c;
 
 	/* prime: a whole stored result fills the cache */
-	MYSQL *m0 = conn_open();
+	MYSQL *m0 = conn_open(0);
 	MYSQL_STMT *p = prepare(m0, sql, cursor);
 	stmt_state(p, "prime execute", mysql_stmt_execute(p));
 	bind_cols(p, &c);
@@ -150,10 +173,10 @@ int main(int argc, char **argv)
 	mysql_stmt_close(p);
 	mysql_close(m0);
 
-	MYSQL *m = conn_open();
+	MYSQL *m = conn_open(strncmp(sc, "nb", 2) == 0);
 	MYSQL_STMT *other = NULL;
 	if (strcmp(sc, "exec2") == 0 || strcmp(sc, "close2") == 0 || strcmp(sc, "reset2") == 0 ||
-	    strcmp(sc, "store2") == 0)
+	    strcmp(sc, "store2") == 0 || strcmp(sc, "nbclose2") == 0)
 		other = prepare(m, "SELECT 42", 0);
 	if (strcmp(sc, "store2") == 0) {
 		cols o;
@@ -229,6 +252,20 @@ int main(int argc, char **argv)
 	} else if (strcmp(sc, "sendread") == 0) {
 		conn_state(m, "send", mysql_send_query(m, "SELECT RAND() < 2", 17));
 		conn_state(m, "read", mysql_read_query_result(m));
+		fetch(st, &c, -1);
+		query(m, "SELECT RAND() < 3");
+	} else if (strcmp(sc, "nbfree") == 0) {
+		my_bool r = 0;
+		nb_finish(m, mysql_stmt_free_result_start(&r, st), mysql_stmt_free_result_cont, &r, st);
+		stmt_state(st, "free_result_start", r);
+		query(m, "SELECT RAND() < 2");
+		fetch(st, &c, -1);
+	} else if (strcmp(sc, "nbclose2") == 0) {
+		my_bool r = 0;
+		nb_finish(m, mysql_stmt_close_start(&r, other), mysql_stmt_close_cont, &r, other);
+		printf("close other rc=%d\n", (int)r);
+		other = NULL;
+		query(m, "SELECT RAND() < 2");
 		fetch(st, &c, -1);
 		query(m, "SELECT RAND() < 3");
 	} else if (strcmp(sc, "close2") == 0) {

@@ -126,8 +126,8 @@ assert_eq "no hits in a transaction" "$h0" "$(stat hits)"
 
 # a hit left unread holds its connection as the real result does (tests/clients/my_pssync):
 # another command (a query, a ping, another statement's execute or prepare) is "out of sync",
-# the rows can still be read after it; free_result, store_result, reset, a new execute and
-# close release it. Cursor statements pass through.
+# the rows can still be read after it; free_result (also through the non-blocking API),
+# store_result, reset, a new execute and close release it. Cursor statements pass through.
 sy=$CAP_BUILD/clients/my_pssync
 [ -x "$sy" ] || fail "$sy not built (make clients)"
 sync_run() { # sync_run OUT [env...] - the scenario $sc, its exit status last
@@ -137,19 +137,20 @@ sync_run() { # sync_run OUT [env...] - the scenario $sc, its exit status last
 		>"$out" 2>&1 || rc=$?
 	echo "exit $rc" >>"$out"
 }
-for sc in query ping exec2 prepare2 partial free store reset reexec close cursor; do
+for sc in query ping exec2 prepare2 partial free store reset reexec close nbfree cursor; do
 	sync_run "$tmp/sync.off"
 	h0=$(stat hits)
 	sync_run "$tmp/sync.on" LD_PRELOAD="$(cap_preload)"
 	[ "$sc" = cursor ] || [ "$(stat hits)" -gt "$h0" ] || fail "$sc: the unread execution was not a hit"
 	diff -u "$tmp/sync.off" "$tmp/sync.on" || fail "$sc: an unread prepared hit differs from an unread result"
 done
-# closing, resetting or storing another statement, resetting the connection or reading a
-# query's answer that was never sent, meanwhile: Connector/C reads the unread rows as that
-# command's answer, and the connection is out of step (the next query fails, a later fetch
-# of the first statement crashes); under Capacitor the unread hit is read to its end first
-# (mysql_read_query_result fails "out of sync"), and nothing waits for bytes that never come
-for sc in close2 reset2 resetconn store2 sendread; do
+# closing (also through the non-blocking API), resetting or storing another statement,
+# resetting the connection or reading a query's answer that was never sent, meanwhile:
+# Connector/C reads the unread rows as that command's answer, and the connection is out of
+# step (the next query fails, a later fetch of the first statement crashes); under Capacitor
+# the unread hit is read to its end first (mysql_read_query_result fails "out of sync"), and
+# nothing waits for bytes that never come
+for sc in close2 nbclose2 reset2 resetconn store2 sendread; do
 	sync_run "$tmp/sync.on" LD_PRELOAD="$(cap_preload)"
 	grep -q "^exit 0$" "$tmp/sync.on" || { cat "$tmp/sync.on"; fail "$sc: hung or crashed"; }
 	grep -q "^SELECT RAND() < [23] rc=0" "$tmp/sync.on" || { cat "$tmp/sync.on"; fail "$sc: the connection is not usable"; }
