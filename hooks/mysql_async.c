@@ -48,7 +48,7 @@ CAP_EXPORT my_bool mysql_read_query_result(MYSQL *m)
 {
 	const cap_rt *rt;
 	/* also inside the non-blocking API, whose coroutine would wait on the wire */
-	if (m && CAP_UNLIKELY(m->status == MYSQL_STATUS_STMT_RESULT) && cap_my_st_refuse(m))
+	if (cap_my_st_refuse(m))
 		return 1;
 	if (cap_my_bypass(&rt) || m == NULL)
 		return cap_my.real_mysql_read_query_result ? CAP_REAL(cap_my.real_mysql_read_query_result(m)) : 1;

@@ -230,11 +230,13 @@ void cap_my_st_drop(MYSQL_STMT *st)
 	free(cap_my_st_begin(st, &len, NULL));
 }
 
-/* The unread hits on m: read to their end (finish), or only counted. */
+/* The unread hits on m: read to their end (finish), or only counted. Only a library whose
+ * layouts the hits assume can have them (and only then is m->status where it is read). */
 static int st_unread_on(MYSQL *m, int finish)
 {
 	int n = 0;
-	if (m == NULL || m->status != MYSQL_STATUS_STMT_RESULT)
+	if (m == NULL || !cap_my_resolve() || !cap_my_st_abi_ok() ||
+	    m->status != MYSQL_STATUS_STMT_RESULT)
 		return 0;
 	pthread_mutex_lock(&cap_my_st_lock);
 	for (size_t b = 0; b < CAP_CONNTAB_BUCKETS; b++)
