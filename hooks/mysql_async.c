@@ -47,6 +47,9 @@ CAP_EXPORT int mysql_send_query(MYSQL *m, const char *q, unsigned long length)
 CAP_EXPORT my_bool mysql_read_query_result(MYSQL *m)
 {
 	const cap_rt *rt;
+	/* also inside the non-blocking API, whose coroutine would wait on the wire */
+	if (cap_my_st_refuse(m))
+		return 1;
 	if (cap_my_bypass(&rt) || m == NULL)
 		return cap_my.real_mysql_read_query_result ? CAP_REAL(cap_my.real_mysql_read_query_result(m)) : 1;
 	my_conn *mc = cap_my_find(m, 0);

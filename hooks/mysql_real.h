@@ -41,6 +41,8 @@
 	X(my_bool, mysql_stmt_close, (MYSQL_STMT *))                                           \
 	X(int, mysql_stmt_store_result, (MYSQL_STMT *))                                        \
 	X(my_bool, mysql_stmt_free_result, (MYSQL_STMT *))                                     \
+	X(my_bool, mysql_stmt_reset, (MYSQL_STMT *))                                           \
+	X(my_bool, mysql_stmt_attr_set, (MYSQL_STMT *, enum enum_stmt_attr_type, const void *)) \
 	X(int, mariadb_stmt_execute_direct, (MYSQL_STMT *, const char *, size_t))              \
 	X(int, mysql_next_result, (MYSQL *))
 

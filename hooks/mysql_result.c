@@ -39,6 +39,8 @@ static int reads_diag(const cap_sql_info *info, const char *sql, size_t len)
 void cap_my_replay_before(my_conn *mc, const cap_sql_info *info, const char *sql, size_t len)
 {
 	MYSQL *m = mc->m;
+	if (m->status != MYSQL_STATUS_READY)
+		return; /* refused "out of sync" by the library: the diagnostics stay the hit's */
 	mc->replay_on = 0;
 	if (!reads_diag(info, sql, len) || !cap_my_can_serve(m))
 		return;

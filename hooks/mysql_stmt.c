@@ -22,10 +22,10 @@
  * store computes it, from 0), and a hit's store raises each field's max_length to it, as the
  * library's store does; without the attribute max_length is left alone, as the library
  * does. Cursors, array binding, callbacks, long data, prebound parameters
- * (mariadb_stmt_execute_direct) and the non-blocking API pass through uncached. One
- * difference remains, in an error case only: after a prepared hit the connection is ready at
- * once, so a program that sends another command before reading the result gets no "commands
- * out of sync" error.
+ * (mariadb_stmt_execute_direct) and the non-blocking API pass through uncached. Until its
+ * rows are stored, read to the end, freed or reset, the hit holds its connection as the real
+ * result does (MYSQL_STATUS_STMT_RESULT): another command is "out of sync"; the calls with
+ * which the library would flush the rest from the wire (hooks/mysql_stmt_hit.c) find them read.
  *
  * This file: which executions may be cached, the key, and the execution through the query
  * driver (hooks/exec). What is written into MYSQL_STMT for a hit, and the check that the
@@ -297,6 +297,8 @@ static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const cha
 CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long length)
 {
 	const cap_rt *rt;
+	if (st && st->state > MYSQL_STMT_INITTED)
+		cap_my_st_settle(st->mysql); /* the library's reset flushes the pending result */
 	if (cap_my_bypass(&rt) || st == NULL || q == NULL)
 		return cap_my.real_mysql_stmt_prepare ? CAP_REAL(cap_my.real_mysql_stmt_prepare(st, q, length)) : 1;
 	size_t len = length == (unsigned long)-1 ? strlen(q) : length;
@@ -346,6 +348,8 @@ CAP_EXPORT int mysql_stmt_execute(MYSQL_STMT *st)
 CAP_EXPORT int mariadb_stmt_execute_direct(MYSQL_STMT *st, const char *q, size_t length)
 {
 	const cap_rt *rt;
+	if (st && st->state > MYSQL_STMT_INITTED)
+		cap_my_st_settle(st->mysql); /* the library's reset flushes the pending result */
 	if (cap_my_bypass(&rt) || st == NULL || st->mysql == NULL || q == NULL ||
 	    cap_my.real_mariadb_stmt_execute_direct == NULL)
 		return cap_my.real_mariadb_stmt_execute_direct
@@ -367,6 +371,8 @@ CAP_EXPORT my_bool mysql_stmt_close(MYSQL_STMT *st)
 {
 	if (!cap_my_resolve())
 		return cap_my.real_mysql_stmt_close ? cap_my.real_mysql_stmt_close(st) : 1;
+	if (st)
+		cap_my_st_settle(st->mysql); /* the library flushes the pending result */
 	if (st && !cap_guard)
 		cap_my_st_set(st, NULL, 0, NULL);
 	return CAP_REAL(cap_my.real_mysql_stmt_close(st));

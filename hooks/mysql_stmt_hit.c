@@ -3,7 +3,10 @@
  * structures: the record kept per MYSQL_STMT (its text, the session it was prepared in, a
  * hit's rows, a miss waiting to be stored), a hit installed so that the library's own
  * mysql_stmt_fetch and fetch_column decode it (st->default_rset_handler, st->fetch_row_func),
- * and mysql_stmt_store_result / mysql_stmt_free_result on a hit and on a miss to store.
+ * mysql_stmt_store_result / mysql_stmt_free_result on a hit and on a miss to store, and an
+ * unread hit holding its connection as the real result does: read to its end before the
+ * library would flush it from the wire (cap_my_st_settle), refused to a read of the wire
+ * (cap_my_st_refuse).
  * hooks/mysql_stmt.c says how a statement is keyed and executed.
  *
  * All of this writes into MYSQL_STMT and the library's method table, whose layouts belong to
@@ -13,6 +16,8 @@
 #include "hooks/mysql_result.h"
 #include "cache/log.h"
 
+#include <errmsg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,14 +93,37 @@ static int st_shows_hit(const MYSQL_STMT *st)
 	       st->fetch_row_func == ROWFN(st_hit_buf) || st->fetch_row_func == ROWFN(st_hit_eof);
 }
 
+/* Is st's result a hit not read to its end (waiting for store or fetch, or fetched
+ * unbuffered)? Its connection then shows MYSQL_STATUS_STMT_RESULT, as after the real execute
+ * of a SELECT, so that every other command is "out of sync" as it would be. */
+static int st_hit_unread(const MYSQL_STMT *st)
+{
+	return (st->state == MYSQL_STMT_WAITING_USE_OR_STORE && st->default_rset_handler == st_hit_use) ||
+	       (st->fetch_row_func == ROWFN(st_hit_unbuf) &&
+		(st->state == MYSQL_STMT_USE_OR_STORE_CALLED || st->state == MYSQL_STMT_USER_FETCHING));
+}
+
+/* An unread hit's rows are read to their end, as the library's flush of an unbuffered result
+ * reads the wire: the statement is "fetch done" and its connection ready. */
+static void st_hit_finish(MYSQL_STMT *st)
+{
+	st->state = MYSQL_STMT_FETCH_DONE;
+	st->fetch_row_func = ROWFN(st_hit_eof);
+	if (st->mysql && st->mysql->status == MYSQL_STATUS_STMT_RESULT)
+		st->mysql->status = MYSQL_STATUS_READY;
+}
+
 /* Take the hit's rows away from st (under cap_my_st_lock): st no longer points into them, and a
- * statement left in a hit's result state goes back to "prepared", so that the library's
- * next mysql_stmt_execute starts from a clean statement with nothing to flush. */
+ * statement left in a hit's result state goes back to "prepared" (its connection ready if the
+ * hit was unread), so that the library's next mysql_stmt_execute, prepare or close starts from
+ * a clean statement with nothing to flush. */
 static void st_unhook(my_stmt *s)
 {
 	MYSQL_STMT *st = s->st;
 	if (s->hit == NULL)
 		return;
+	if (st_hit_unread(st))
+		st_hit_finish(st);
 	if (st->result.data == s->hit->rows || st_shows_hit(st)) {
 		st->result.data = NULL;
 		st->result.rows = 0;
@@ -200,6 +228,50 @@ void cap_my_st_drop(MYSQL_STMT *st)
 {
 	size_t len;
 	free(cap_my_st_begin(st, &len, NULL));
+}
+
+/* The unread hits on m: read to their end (finish), or only counted. Only a library whose
+ * layouts the hits assume can have them (and only then is m->status where it is read). */
+static int st_unread_on(MYSQL *m, int finish)
+{
+	int n = 0;
+	if (m == NULL || !cap_my_resolve() || !cap_my_st_abi_ok() ||
+	    m->status != MYSQL_STATUS_STMT_RESULT)
+		return 0;
+	pthread_mutex_lock(&cap_my_st_lock);
+	for (size_t b = 0; b < CAP_CONNTAB_BUCKETS; b++)
+		for (my_stmt *s = st_table[b]; s; s = s->next)
+			if (s->hit && s->st->mysql == m && st_hit_unread(s->st)) {
+				n++;
+				if (finish)
+					st_hit_finish(s->st);
+			}
+	pthread_mutex_unlock(&cap_my_st_lock);
+	return n;
+}
+
+/* cap_my_st_settle - m is about to be used by a call with which Connector/C reads the rest
+ * of the connection's pending result from the wire (a statement's close, reset, re-prepare,
+ * free_result, store): an unread hit there has nothing on the wire, so it is read to its end
+ * first. */
+void cap_my_st_settle(MYSQL *m)
+{
+	st_unread_on(m, 1);
+}
+
+/* cap_my_st_refuse - mysql_read_query_result reads the wire whatever the connection's state:
+ * with an unread hit on m (nothing on the wire) it would wait forever, where Connector/C
+ * takes the unread result's next row for an answer and fails. 1 (m's error set to "commands
+ * out of sync") when m has one. */
+int cap_my_st_refuse(MYSQL *m)
+{
+	if (st_unread_on(m, 0) == 0)
+		return 0;
+	m->net.last_errno = CR_COMMANDS_OUT_OF_SYNC;
+	strcpy(m->net.sqlstate, "HY000");
+	snprintf(m->net.last_error, sizeof(m->net.last_error), "%s",
+		 "Commands out of sync; you can't run this command now");
+	return 1;
 }
 
 /* Attach a hit's rows or a pending fill to st's record; 0 when st has no record (the
@@ -392,6 +464,7 @@ int cap_my_st_install(MYSQL_STMT *st, cap_my_srows *s, unsigned status)
 	st->state = MYSQL_STMT_WAITING_USE_OR_STORE;
 	st->execute_count++;
 	cap_my_set_hit_state(m, s->nf);
+	m->status = MYSQL_STATUS_STMT_RESULT; /* the result waits: other commands are out of sync */
 	cap_my_set_hit_status(m, status);
 	st->upsert_status.affected_rows = m->affected_rows;
 	st->upsert_status.last_insert_id = m->insert_id;
@@ -402,25 +475,37 @@ int cap_my_st_install(MYSQL_STMT *st, cap_my_srows *s, unsigned status)
 	strcpy(st->sqlstate, "00000");
 	return 1;
 }
-/* mysql_stmt_free_result in the middle of an unbuffered read flushes the rest of the rows
- * from the wire and leaves the statement "fetch done"; after a hit there is nothing on the
- * wire (the connection is ready), so the library skips that: its end state is set here. */
+/* mysql_stmt_free_result, mysql_stmt_reset and (for STMT_ATTR_PREBIND_PARAMS)
+ * mysql_stmt_attr_set flush the connection's pending result from the wire, whichever
+ * statement it belongs to; after a hit there is nothing on the wire, so an unread hit is read
+ * to its end first (cap_my_st_settle) and the library finds the connection ready - also when
+ * the call comes from inside the non-blocking API (under the guard), whose coroutine would
+ * otherwise wait for bytes that never come. */
 CAP_EXPORT my_bool mysql_stmt_free_result(MYSQL_STMT *st)
 {
 	if (!cap_my_resolve() || cap_my.real_mysql_stmt_free_result == NULL)
 		return cap_my.real_mysql_stmt_free_result ? cap_my.real_mysql_stmt_free_result(st) : 1;
-	int pending = st && st->mysql && st->stmt_id &&
-		      ((st->state == MYSQL_STMT_WAITING_USE_OR_STORE &&
-			st->default_rset_handler == st_hit_use) ||
-		       (st->fetch_row_func == ROWFN(st_hit_unbuf) &&
-			(st->state == MYSQL_STMT_USE_OR_STORE_CALLED ||
-			 st->state == MYSQL_STMT_USER_FETCHING)));
-	my_bool rc = CAP_REAL(cap_my.real_mysql_stmt_free_result(st));
-	if (pending) {
-		st->state = MYSQL_STMT_FETCH_DONE;
-		st->fetch_row_func = ROWFN(st_hit_eof);
-	}
-	return rc;
+	if (st && st->stmt_id && (st->result_cursor || st->field_count))
+		cap_my_st_settle(st->mysql);
+	return CAP_REAL(cap_my.real_mysql_stmt_free_result(st));
+}
+
+CAP_EXPORT my_bool mysql_stmt_reset(MYSQL_STMT *st)
+{
+	if (!cap_my_resolve() || cap_my.real_mysql_stmt_reset == NULL)
+		return cap_my.real_mysql_stmt_reset ? cap_my.real_mysql_stmt_reset(st) : 1;
+	if (st)
+		cap_my_st_settle(st->mysql);
+	return CAP_REAL(cap_my.real_mysql_stmt_reset(st));
+}
+
+CAP_EXPORT my_bool mysql_stmt_attr_set(MYSQL_STMT *st, enum enum_stmt_attr_type type, const void *v)
+{
+	if (!cap_my_resolve() || cap_my.real_mysql_stmt_attr_set == NULL)
+		return cap_my.real_mysql_stmt_attr_set ? cap_my.real_mysql_stmt_attr_set(st, type, v) : 1;
+	if (type == STMT_ATTR_PREBIND_PARAMS && st && st->state > MYSQL_STMT_INITTED)
+		cap_my_st_settle(st->mysql);
+	return CAP_REAL(cap_my.real_mysql_stmt_attr_set(st, type, v));
 }
 
 CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
@@ -433,6 +518,9 @@ CAP_EXPORT int mysql_stmt_store_result(MYSQL_STMT *st)
 		int h = st_hit_store(st);
 		if (h >= 0)
 			return h;
+		/* another statement's store (a cursor's, or one stored before) would read an
+		 * unread hit's result from the wire as its own */
+		cap_my_st_settle(st->mysql);
 	}
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || st == NULL || st->mysql == NULL)

@@ -44,6 +44,13 @@ char *cap_my_st_begin(MYSQL_STMT *st, size_t *len, my_prep *prep);
 /* cap_my_st_attach - attach a hit's rows or a pending fill to st's record; 0 when st has
  * no record (the caller frees what it passed). */
 int cap_my_st_attach(MYSQL_STMT *st, cap_my_srows *hit, my_sfill *fill);
+/* cap_my_st_settle - before a call with which Connector/C reads the rest of m's pending
+ * result from the wire: an unread hit there (which has nothing on the wire) is read to its
+ * end, so that the library finds m ready. */
+void cap_my_st_settle(MYSQL *m);
+/* cap_my_st_refuse - 1 when m has an unread hit (m's error then set to "commands out of
+ * sync"): mysql_read_query_result, which reads the wire in any state, must not wait on it. */
+int cap_my_st_refuse(MYSQL *m);
 /* cap_my_st_install - leave st and its connection as a real mysql_stmt_execute of a SELECT
  * leaves them, with s's rows behind it (s then belongs to st's record); 0 when s does not
  * fit st. */

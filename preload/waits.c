@@ -458,6 +458,23 @@ static int select_run(const select_call *c, int zero)
 	return REAL(select)(c->nfds, c->r, c->wr, c->e, zero ? &z : c->tv);
 }
 
+/* The read set is also the write or exception set: the kernel writes its answer for reading
+ * first and the other over it, so the set ends as the other's answer, and the count has
+ * each readiness of each set. The held sockets' reading then counts once each unless the
+ * kernel found them readable itself (and counted them), and their bits stay the other set's. */
+static int select_aliased(const int *add, int nadd)
+{
+	struct pollfd p[CAP_WAIT_MARKS];
+	for (int i = 0; i < nadd; i++)
+		p[i] = (struct pollfd){ add[i], POLLIN | POLLRDNORM | POLLRDBAND, 0 };
+	if (REAL(poll)(p, (nfds_t)nadd, 0) < 0)
+		return nadd;
+	int n = 0;
+	for (int i = 0; i < nadd; i++)
+		n += p[i].revents == 0;
+	return n;
+}
+
 static int select_slow(const select_call *c, const void *caller)
 {
 	if (cap_guard || c->r == NULL || c->nfds <= 0)
@@ -492,11 +509,14 @@ static int select_slow(const select_call *c, const void *caller)
 		 * has its result: a spurious readiness costs it a look, a 0 would read as the
 		 * timeout) */
 		rc = select_run(c, 1);
-		for (int i = 0; rc >= 0 && i < nadd; i++)
-			if (!bit_get(c->r, add[i])) {
-				bit_set(c->r, add[i]);
-				rc++;
-			}
+		if (rc >= 0 && (c->wr == c->r || c->e == c->r))
+			rc += select_aliased(add, nadd);
+		else
+			for (int i = 0; rc >= 0 && i < nadd; i++)
+				if (!bit_get(c->r, add[i])) {
+					bit_set(c->r, add[i]);
+					rc++;
+				}
 	} else {
 		rc = select_run(c, 0);
 	}
@@ -641,14 +661,43 @@ typedef struct ep_call {
 	const sigset_t *mask;
 } ep_call;
 
+/* zero: 0 the program's timeout, 1 none, 2 the shortest that is not none (the kernel checks
+ * for signals only in a wait that may sleep, and then before it sleeps). */
 static int ep_run(const ep_call *c, int max, int zero)
 {
-	static const struct timespec z;
+	static const struct timespec z, one = { 0, 1 };
+	int ms = zero == 0 ? c->timeout : zero == 2;
 	switch (c->kind) {
-	case 0: return REAL(epoll_wait)(c->epfd, c->ev, max, zero ? 0 : c->timeout);
-	case 1: return REAL(epoll_pwait)(c->epfd, c->ev, max, zero ? 0 : c->timeout, c->mask);
-	default: return REAL(epoll_pwait2)(c->epfd, c->ev, max, zero ? &z : c->ts, c->mask);
+	case 0: return REAL(epoll_wait)(c->epfd, c->ev, max, ms);
+	case 1: return REAL(epoll_pwait)(c->epfd, c->ev, max, ms, c->mask);
+	default: return REAL(epoll_pwait2)(c->epfd, c->ev, max, zero == 0 ? c->ts : zero == 2 ? &one : &z, c->mask);
 	}
+}
+
+/* Could the program's own call sleep (a timeout that is not zero)? */
+static int ep_may_sleep(const ep_call *c)
+{
+	struct timespec t;
+	if (c->kind != 2)
+		return c->timeout != 0;
+	return c->ts == NULL || user_copy(&t, c->ts, sizeof(t), 0) < 0 || t.tv_sec != 0 || t.tv_nsec != 0;
+}
+
+/* Does mask unblock a signal pending now? A wait with that mask then ends with EINTR, after
+ * the handler ran, unless something is ready when it starts - which a held socket is not,
+ * to the kernel (nothing to read): poll and select with no timeout look at signals after the
+ * descriptors (poll_slow, select_slow get EINTR as the program would), epoll does not. A mask
+ * the kernel cannot read is left to its EFAULT. */
+static int unblocks_pending(const sigset_t *mask)
+{
+	sigset_t want, pend;
+	sigemptyset(&want);
+	if (mask == NULL || user_copy(&want, mask, _NSIG / 8, 0) < 0 || sigpending(&pend) != 0)
+		return 0;
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sigismember(&pend, sig) == 1 && sigismember(&want, sig) == 0)
+			return 1;
+	return 0;
 }
 
 static int ep_slow(const ep_call *c, const void *caller)
@@ -679,7 +728,7 @@ static int ep_slow(const ep_call *c, const void *caller)
 		/* the kernel's zero-timeout answer first (its EFAULT, EINVAL are the program's);
 		 * the held ones are then written through the kernel, which refuses a bad array */
 		int room = c->max - nhit;
-		rc = ep_run(c, room > 0 ? room : 1, 1);
+		rc = ep_run(c, room > 0 ? room : 1, ep_may_sleep(c) && unblocks_pending(c->mask) ? 2 : 1);
 		for (int i = 0; rc >= 0 && i < nhit; i++) {
 			int j = 0;
 			while (j < rc && c->ev[j].data.u64 != hit[i].data)

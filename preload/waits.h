@@ -16,7 +16,11 @@
  * instance's registrations, /proc/self/fdinfo/EPFD, which also shows those made before we
  * were loaded or through other means, and a ONESHOT registration already spent). When there
  * is one, the real call is made with a zero timeout (so other ready descriptors are reported
- * too, and a signal still interrupts with EINTR) and the held ones are added as readable:
+ * too, and a signal still interrupts with EINTR: a signal pending that the wait's mask
+ * unblocks ends it as when the answer is still on its way - epoll, which looks at signals only
+ * in a wait that may sleep, is then given the shortest timeout instead) and the held ones are
+ * added as readable (select with its read set aliased as the write or exception set: counted,
+ * the set left as the kernel's last answer wrote it):
  * level-triggered, as a socket with unread bytes stays readable until read; an
  * edge-triggered registration gets it once per hold, a ONESHOT one once and is then disarmed
  * in the kernel as the kernel would have done.

@@ -7,7 +7,8 @@
 # column's own type and of other types (conversions, truncation, fetch_column), stored and
 # unstored fetch, data_seek/row_seek; from L1 (same process) and L2 (another process); hits
 # really happen; a prepared write is seen by the next prepared read in another process; no
-# hits inside a REPEATABLE READ transaction; valgrind is clean.
+# hits inside a REPEATABLE READ transaction; a hit left unread makes the next command "out
+# of sync" as the real result does; valgrind is clean.
 . "$(dirname "$0")/lib.sh"
 cap_need_my
 ps=$CAP_BUILD/clients/my_ps
@@ -122,6 +123,38 @@ h0=$(stat hits)
 assert_eq "in a transaction" "v7" "$(MY_PS_AUTOCOMMIT=0 run "${q[@]}")"
 assert_eq "in a transaction (2)" "v7" "$(MY_PS_AUTOCOMMIT=0 run "${q[@]}")"
 assert_eq "no hits in a transaction" "$h0" "$(stat hits)"
+
+# a hit left unread holds its connection as the real result does (tests/clients/my_pssync):
+# another command (a query, a ping, another statement's execute or prepare) is "out of sync",
+# the rows can still be read after it; free_result (also through the non-blocking API),
+# store_result, reset, a new execute and close release it. Cursor statements pass through.
+sy=$CAP_BUILD/clients/my_pssync
+[ -x "$sy" ] || fail "$sy not built (make clients)"
+sync_run() { # sync_run OUT [env...] - the scenario $sc, its exit status last
+	local out=$1 rc=0
+	shift
+	timeout -k 5 30 env "$@" "$sy" "$sc" "SELECT id, v FROM ps_big WHERE id < 3 /* $sc */ ORDER BY id" \
+		>"$out" 2>&1 || rc=$?
+	echo "exit $rc" >>"$out"
+}
+for sc in query ping exec2 prepare2 partial free store reset reexec close nbfree cursor; do
+	sync_run "$tmp/sync.off"
+	h0=$(stat hits)
+	sync_run "$tmp/sync.on" LD_PRELOAD="$(cap_preload)"
+	[ "$sc" = cursor ] || [ "$(stat hits)" -gt "$h0" ] || fail "$sc: the unread execution was not a hit"
+	diff -u "$tmp/sync.off" "$tmp/sync.on" || fail "$sc: an unread prepared hit differs from an unread result"
+done
+# closing (also through the non-blocking API), resetting or storing another statement,
+# resetting the connection or reading a query's answer that was never sent, meanwhile:
+# Connector/C reads the unread rows as that command's answer, and the connection is out of
+# step (the next query fails, a later fetch of the first statement crashes); under Capacitor
+# the unread hit is read to its end first (mysql_read_query_result fails "out of sync"), and
+# nothing waits for bytes that never come
+for sc in close2 nbclose2 reset2 resetconn store2 sendread; do
+	sync_run "$tmp/sync.on" LD_PRELOAD="$(cap_preload)"
+	grep -q "^exit 0$" "$tmp/sync.on" || { cat "$tmp/sync.on"; fail "$sc: hung or crashed"; }
+	grep -q "^SELECT RAND() < [23] rc=0" "$tmp/sync.on" || { cat "$tmp/sync.on"; fail "$sc: the connection is not usable"; }
+done
 
 # valgrind: no invalid access, no definite leak on the hit and miss paths
 if command -v valgrind >/dev/null && [ -z "$CAP_PRELOAD_PREFIX" ]; then

@@ -2,7 +2,9 @@
  * socket with nothing to read is reported readable by poll, ppoll, select, pselect and epoll
  * (level-triggered every time, edge-triggered and ONESHOT once per hold), next to what is
  * really ready, until released; waits made under the re-entrancy guard are not answered; a
- * hold reports 0 when another thread is already blocked in a wait on that socket. */
+ * hold reports 0 when another thread is already blocked in a wait on that socket; a pending
+ * signal that a wait's mask unblocks interrupts it as the kernel would; select with aliased
+ * sets answers as the kernel does. */
 #include "preload/waits.c"
 
 #include <criterion/criterion.h>
@@ -456,4 +458,122 @@ Test(waits, a_wait_blocked_on_an_outer_instance_makes_the_hold_fail)
 	cr_assert_eq((intptr_t)r, 1);
 	close(ep_outer);
 	close(ep_inner);
+}
+
+
+/* ---- a signal pending that the wait's mask unblocks (ppoll, pselect, epoll_pwait[2]) ---- */
+
+static volatile sig_atomic_t handled;
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handled++;
+}
+
+/* SIGUSR1 blocked and pending; *open: a mask that unblocks it. */
+static void usr1_pending(sigset_t *open)
+{
+	sigset_t b;
+	signal(SIGUSR1, on_usr1);
+	sigemptyset(&b);
+	sigaddset(&b, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &b, NULL);
+	sigemptyset(open);
+	handled = 0;
+	raise(SIGUSR1);
+}
+
+/* With nothing to read on the socket the kernel ends the wait with EINTR after the handler
+ * ran: a held socket (nothing to read either) gets the same, and is ready at the next wait. */
+Test(waits, a_pending_signal_the_mask_unblocks_interrupts_a_held_wait)
+{
+	sigset_t open;
+	struct timespec ts = { 5, 0 };
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	int ep = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN, { .u64 = 42 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	for (int kind = 0; kind < 4; kind++) {
+		usr1_pending(&open);
+		struct pollfd p = { sp[0], POLLIN, 0 };
+		fd_set r;
+		FD_ZERO(&r);
+		FD_SET(sp[0], &r);
+		long long t0 = now_ms();
+		errno = 0;
+		int rc = kind == 0 ? ppoll(&p, 1, &ts, &open)
+			 : kind == 1 ? pselect(sp[0] + 1, &r, NULL, NULL, &ts, &open)
+			 : kind == 2 ? epoll_pwait(ep, &e, 1, 5000, &open)
+				     : epoll_pwait2(ep, &e, 1, &ts, &open);
+		cr_assert_eq(rc, -1, "wait %d: %d", kind, rc);
+		cr_assert_eq(errno, EINTR);
+		cr_assert_eq(handled, 1, "wait %d: the handler ran %d times", kind, (int)handled);
+		cr_assert(now_ms() - t0 < 1000);
+		/* the signal taken, the hold answers */
+		rc = kind == 0 ? ppoll(&p, 1, &ts, &open)
+		     : kind == 1 ? pselect(sp[0] + 1, &r, NULL, NULL, &ts, &open)
+		     : kind == 2 ? epoll_pwait(ep, &e, 1, 5000, &open)
+				 : epoll_pwait2(ep, &e, 1, &ts, &open);
+		cr_assert_eq(rc, 1, "wait %d again: %d", kind, rc);
+	}
+	/* a zero timeout: epoll does not look at signals, poll does (as the kernel) */
+	usr1_pending(&open);
+	cr_assert_eq(epoll_pwait(ep, &e, 1, 0, &open), 1);
+	cr_assert_eq(handled, 0);
+	struct pollfd p = { sp[0], POLLIN, 0 };
+	struct timespec z = { 0, 0 };
+	cr_assert_eq(ppoll(&p, 1, &z, &open), -1);
+	cr_assert_eq(handled, 1);
+	/* a mask that keeps it blocked: the hold answers, the signal stays pending */
+	sigset_t shut;
+	sigemptyset(&shut);
+	sigaddset(&shut, SIGUSR1);
+	usr1_pending(&open);
+	cr_assert_eq(epoll_pwait(ep, &e, 1, 5000, &shut), 1);
+	cr_assert_eq(ppoll(&p, 1, &ts, &shut), 1);
+	cr_assert_eq(handled, 0);
+	close(ep);
+	cap_wait_release(sp[0]);
+}
+
+/* ---- select with the read set passed as the write or exception set too ---- */
+
+/* select(r, r, NULL) and select(r, r, r) on {sp[0], sp[1]}: the count and the set as left. */
+static void select_aliased_run(int three, int *rc, fd_set *out)
+{
+	int top = sp[0] > sp[1] ? sp[0] : sp[1];
+	FD_ZERO(out);
+	FD_SET(sp[0], out);
+	FD_SET(sp[1], out);
+	struct timeval tv = { 5, 0 };
+	*rc = select(top + 1, out, out, three ? out : NULL, &tv);
+}
+
+/* The kernel writes the read answer, then the write (and exception) answer over it, and
+ * counts every readiness: a held socket answers as one with bytes to read. */
+Test(waits, select_with_aliased_sets_answers_as_the_kernel)
+{
+	for (int three = 0; three < 2; three++) {
+		int rc_held, rc_real;
+		fd_set as_held, real;
+		cr_assert_eq(cap_wait_hold(sp[0]), 1);
+		select_aliased_run(three, &rc_held, &as_held);
+		cap_wait_release(sp[0]);
+		cr_assert_eq(write(sp[1], "x", 1), 1);
+		select_aliased_run(three, &rc_real, &real);
+		char c;
+		cr_assert_eq(read(sp[0], &c, 1), 1);
+		cr_assert_eq(rc_held, rc_real, "r=w%s: %d, the kernel %d", three ? "=e" : "", rc_held, rc_real);
+		cr_assert_eq(FD_ISSET(sp[0], &as_held), FD_ISSET(sp[0], &real));
+		cr_assert_eq(FD_ISSET(sp[1], &as_held), FD_ISSET(sp[1], &real));
+	}
+	/* really readable and held: counted once */
+	cr_assert_eq(write(sp[1], "x", 1), 1);
+	int rc_both, rc_real;
+	fd_set both, real;
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	select_aliased_run(0, &rc_both, &both);
+	cap_wait_release(sp[0]);
+	select_aliased_run(0, &rc_real, &real);
+	cr_assert_eq(rc_both, rc_real);
 }
