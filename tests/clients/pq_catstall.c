@@ -1,0 +1,105 @@
+/*
+ * pq_catstall - a thread that stalls or is cancelled inside libpq must not hold up the
+ * program's other threads (attack round 5, x-1 and x-2: Capacitor's catalog registry was
+ * locked across a catalog load).
+ *
+ *   pq_catstall cancel ROUNDS         each round: a thread runs reads, writes and SETs on a
+ *                                     connection of its own and is cancelled (deferred) at a
+ *                                     random moment; prints "finished"
+ *   pq_catstall stall CONNA CONNB     thread A's first read goes through a path that stalls
+ *                                     for ever (the test's proxy); the main thread then reads
+ *                                     ten times on CONNB and prints what it reads
+ */
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void finish(void *p)
+{
+	PGconn **c = p;
+	if (*c)
+		PQfinish(*c);
+	*c = NULL;
+}
+
+static void *cancelled_worker(void *arg)
+{
+	PGconn *c = NULL;
+	unsigned seed = (unsigned)(uintptr_t)arg;
+	pthread_cleanup_push(finish, &c);
+	c = PQconnectdb("");
+	for (int i = 0; i < 400; i++) {
+		char q[200];
+		int k = rand_r(&seed) % 10;
+		if (k == 0)
+			snprintf(q, sizeof q, "UPDATE stall_t SET v = v WHERE id = %d", rand_r(&seed) % 5 + 1);
+		else if (k == 1)
+			snprintf(q, sizeof q, "SET search_path = public");
+		else
+			snprintf(q, sizeof q, "SELECT v FROM stall_t WHERE id = %d", rand_r(&seed) % 5 + 1);
+		PQclear(PQexec(c, q));
+	}
+	pthread_cleanup_pop(1);
+	return NULL;
+}
+
+static void *stalled_worker(void *arg)
+{
+	PGconn *c = PQconnectdb(arg);
+	if (PQstatus(c) == CONNECTION_OK)
+		PQclear(PQexec(c, "SELECT count(*) FROM stall_t /*A*/")); /* never answered */
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "cancel") == 0) {
+		int rounds = atoi(argv[2]);
+		unsigned s = (unsigned)getpid();
+		for (int r = 0; r < rounds; r++) {
+			pthread_t t;
+			if (pthread_create(&t, NULL, cancelled_worker, (void *)(uintptr_t)rand_r(&s)))
+				return 2;
+			struct timespec ts = { 0, (rand_r(&s) % 20000) * 1000L };
+			nanosleep(&ts, NULL);
+			pthread_cancel(t);
+			pthread_join(t, NULL);
+		}
+		/* the reads after every cancellation: the main thread's own connection */
+		PGconn *c = PQconnectdb("");
+		for (int i = 0; i < 3; i++) {
+			PGresult *r = PQexec(c, "SELECT v FROM stall_t WHERE id = 1");
+			printf("read %d: %s\n", i, PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "?");
+			PQclear(r);
+		}
+		PQfinish(c);
+		printf("finished\n");
+		return 0;
+	}
+	if (argc >= 4 && strcmp(argv[1], "stall") == 0) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, stalled_worker, argv[2]))
+			return 2;
+		pthread_detach(t);
+		sleep(2); /* A is stalled inside its first read by now */
+		PGconn *c = PQconnectdb(argv[3]);
+		if (PQstatus(c) != CONNECTION_OK) {
+			fprintf(stderr, "B: %s", PQerrorMessage(c));
+			return 2;
+		}
+		for (int i = 0; i < 10; i++) {
+			PGresult *r = PQexec(c, "SELECT v FROM stall_other WHERE id = 1");
+			printf("B read %d: %s\n", i, PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "?");
+			fflush(stdout);
+			PQclear(r);
+		}
+		_exit(0); /* thread A never returns */
+	}
+	fprintf(stderr, "usage: pq_catstall cancel ROUNDS | stall CONNA CONNB\n");
+	return 2;
+}
