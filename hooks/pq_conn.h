@@ -19,6 +19,7 @@
 #ifndef CAP_PQ_CONN_H
 #define CAP_PQ_CONN_H
 
+#include "hooks/connwatch.h"
 #include "hooks/conntab.h"
 #include "hooks/exec.h"
 #include "hooks/pq_catalog.h"
@@ -123,6 +124,8 @@ typedef struct pq_conn {
 	int pipe_dirty;            /* a pipeline sent something that may write */
 	int listening;             /* LISTEN_*: a listening connection gets no hits (they would
 				    * not deliver the notifications a round trip reads) */
+	cap_connwatch watch;       /* the server closed the socket: no hits (hooks/connwatch);
+				    * a reset starts it over */
 } pq_conn;
 
 /* Our notice receiver counts notices (a miss that drew one is not stored) and forwards them
