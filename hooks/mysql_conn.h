@@ -124,6 +124,14 @@ static inline int cap_my_session_alive(const my_conn *mc, uint64_t now)
 	       now - mc->contact_ns < mc->idle_max_ns;
 }
 
+/* cap_my_closed - the server has closed mc's socket (hooks/connwatch saw it: KILL, a
+ * restart): no hit, and no query of ours goes first, where it would take the error (or the
+ * reconnect) the program's own statement gets without Capacitor. */
+static inline int cap_my_closed(my_conn *mc)
+{
+	return !cap_connwatch_open(&mc->watch, mc->m->net.fd);
+}
+
 /* The server's own "transaction open" flag. */
 static inline int cap_my_server_in_trans(const MYSQL *m)
 {

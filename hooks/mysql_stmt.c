@@ -178,7 +178,7 @@ static int sx_key(cap_exec *x, cap_keymat *km)
 static int sx_can_hit(cap_exec *x)
 {
 	my_sx *c = (my_sx *)x;
-	return st_can_serve(c->st) && cap_connwatch_open(&c->mc->watch, c->mc->m->net.fd) &&
+	return st_can_serve(c->st) && !cap_my_closed(c->mc) &&
 	       cap_my_session_alive(c->mc, cap_now_ns());
 }
 

@@ -128,6 +128,14 @@ typedef struct pq_conn {
 				    * a reset starts it over */
 } pq_conn;
 
+/* cap_pq_closed - the server has closed pc's socket (hooks/connwatch saw it): no hit, and no
+ * query of ours goes first, where it would take the error the program's own statement gets
+ * without Capacitor. */
+static inline int cap_pq_closed(pq_conn *pc)
+{
+	return !cap_connwatch_open(&pc->watch, cap_pq.real_PQsocket(pc->conn));
+}
+
 /* Our notice receiver counts notices (a miss that drew one is not stored) and forwards them
  * to the program's receiver. Every PGresult of the connection keeps a copy of the receiver and
  * its argument, and a program may touch such a result after PQfinish, so the argument is a

@@ -18,8 +18,7 @@ cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *inf
  * on one the server may have ended for idling (pq_idle.c). */
 static inline int cap_pq_hit_allowed(pq_conn *pc)
 {
-	if (cap_pq.real_PQstatus(pc->conn) != CONNECTION_OK ||
-	    !cap_connwatch_open(&pc->watch, cap_pq.real_PQsocket(pc->conn)) ||
+	if (cap_pq.real_PQstatus(pc->conn) != CONNECTION_OK || cap_pq_closed(pc) ||
 	    pc->listening == LISTEN_YES || !cap_pq_idle_ok(pc))
 		return 0;
 	return pc->listening == LISTEN_NO || !cap_pq_listening_now(pc);

@@ -98,6 +98,26 @@ sendexecp	s2
 errmsg
 status
 EOF
+	# none of Capacitor's own queries goes first and takes the error the program would get:
+	# the read-back after a SET the text cannot prove, the catalog's reload after DDL
+	check "libpq: no read-back on a closed connection" "$pq" <<'EOF'
+exec	SELECT count(*) FROM cw_t
+exec	SELECT count(*) FROM cw_t
+exec	RESET ALL
+terminate
+exec	SELECT count(*) FROM cw_t
+errmsg
+status
+EOF
+	check "libpq: no catalog load on a closed connection" "$pq" <<'EOF'
+exec	SELECT count(*) FROM cw_t
+exec	SELECT count(*) FROM cw_t
+exec	ALTER TABLE cw_t ALTER COLUMN b SET DEFAULT 'x'
+terminate
+exec	SELECT count(*) FROM cw_t
+errmsg
+status
+EOF
 	# psql as a user runs it: a script whose session is ended between two cached reads
 	cat >"$d/psql.sql" <<EOF
 SELECT count(*) FROM cw_t;
@@ -169,6 +189,14 @@ exec
 kill
 exec
 exec
+ping
+EOF
+	check "Connector/C: no read-back on a closed connection" "$my" <<'EOF'
+q SELECT a, b FROM cw_t ORDER BY a
+q SELECT a, b FROM cw_t ORDER BY a
+q SET SESSION sql_mode = (SELECT @@sql_mode)
+kill
+q SELECT a, b FROM cw_t ORDER BY a
 ping
 EOF
 	check "Connector/C with MYSQL_OPT_RECONNECT" env MY_SESS_RECONNECT=1 "$my" <<'EOF'
