@@ -24,7 +24,7 @@
  * one thread runs at a time, so its arrays can be static: the last use by an exiting thread
  * happens before its store of IDLE, which happens before the next thread is created.
  *
- * The thread calls ppoll through syscall(): the library interposes poll and ppoll
+ * The thread calls poll through syscall(): the library interposes poll and ppoll
  * (preload/waits.c), and the watcher's waits are not the program's.
  */
 #include "hooks/connwatch.h"
@@ -90,6 +90,18 @@ static unsigned cw_gather(void)
 	return n;
 }
 
+/* The system call glibc's own poll() makes (poll where the architecture has it, else ppoll):
+ * a program confined to the calls its client library makes (seccomp) allows this one. */
+static long cw_poll(struct pollfd *fds, unsigned n)
+{
+#ifdef SYS_poll
+	return syscall(SYS_poll, fds, (unsigned long)n, CAP_CONNWATCH_POLL_MS);
+#else
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = CAP_CONNWATCH_POLL_MS * 1000000L };
+	return syscall(SYS_ppoll, fds, (unsigned long)n, &ts, NULL, 0);
+#endif
+}
+
 static void *cw_main(void *arg)
 {
 	(void)arg;
@@ -106,8 +118,7 @@ static void *cw_main(void *arg)
 		}
 		if (n)
 			idle = 0;
-		struct timespec ts = { .tv_sec = 0, .tv_nsec = CAP_CONNWATCH_POLL_MS * 1000000L };
-		long r = syscall(SYS_ppoll, n ? pfd : NULL, (unsigned long)n, &ts, NULL, 0);
+		long r = cw_poll(n ? pfd : NULL, n);
 		for (unsigned j = 0; r > 0 && j < n; j++) {
 			if (!(pfd[j].revents & CW_PEER_GONE))
 				continue;

@@ -3,9 +3,10 @@
 # connection, as without Capacitor: another session ends it (pg_terminate_backend, KILL), and
 # 200 ms later the program reads what it read before (a hit until then). PostgreSQL: PQexec,
 # PQexecParams, PQexecPrepared and PQsendQueryPrepared (tests/clients/pq_funcs), psql, and
-# psycopg2; MariaDB: the text API and a prepared statement (tests/clients/my_session), also
-# with MYSQL_OPT_RECONNECT, and MySQLdb. Every script prints the same, error text included,
-# with Capacitor as without it.
+# psycopg2; MariaDB: the text API, mysql_send_query and a prepared statement
+# (tests/clients/my_session), also with MYSQL_OPT_RECONNECT, and MySQLdb. No query of
+# Capacitor's own goes first on the closed connection (a read-back, a catalog load). Every
+# script prints the same, error text included, with Capacitor as without it.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cap_need_clean_exit
@@ -99,7 +100,8 @@ errmsg
 status
 EOF
 	# none of Capacitor's own queries goes first and takes the error the program would get:
-	# the read-back after a SET the text cannot prove, the catalog's reload after DDL
+	# the read-back after a SET the text cannot prove, the catalog's reload after DDL (at most
+	# once a second)
 	check "libpq: no read-back on a closed connection" "$pq" <<'EOF'
 exec	SELECT count(*) FROM cw_t
 exec	SELECT count(*) FROM cw_t
@@ -113,6 +115,7 @@ EOF
 exec	SELECT count(*) FROM cw_t
 exec	SELECT count(*) FROM cw_t
 exec	ALTER TABLE cw_t ALTER COLUMN b SET DEFAULT 'x'
+sleep	1100
 terminate
 exec	SELECT count(*) FROM cw_t
 errmsg
@@ -182,6 +185,13 @@ q SELECT a, b FROM cw_t ORDER BY a
 ping
 EOF
 	[ "$(hits)" -gt "$h0" ] || bad "Connector/C text: no hit before the server closed the connection"
+	check "Connector/C mysql_send_query" "$my" <<'EOF'
+poll SELECT a, b FROM cw_t ORDER BY a
+poll SELECT a, b FROM cw_t ORDER BY a
+kill
+poll SELECT a, b FROM cw_t ORDER BY a
+ping
+EOF
 	check "Connector/C prepared" "$my" <<'EOF'
 prep SELECT a, b FROM cw_t ORDER BY a
 exec
