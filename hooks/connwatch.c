@@ -106,6 +106,8 @@ static void *cw_main(void *arg)
 {
 	(void)arg;
 	int idle = 0;
+	/* what top, ps -L and a debugger show for it */
+	pthread_setname_np(pthread_self(), "capacitor-watch");
 	for (;;) {
 		unsigned n = cw_gather();
 		if (n == 0 && ++idle >= CW_IDLE_ROUNDS) {
