@@ -2,11 +2,11 @@
 # t_conn_closed - a cached read on a connection the server has closed reports the closed
 # connection, as without Capacitor: another session ends it (pg_terminate_backend, KILL), and
 # 200 ms later the program reads what it read before (a hit until then). PostgreSQL: PQexec,
-# PQexecParams, PQexecPrepared and PQsendQueryPrepared (tests/clients/pq_funcs), psql, and
-# psycopg2; MariaDB: the text API, mysql_send_query and a prepared statement
-# (tests/clients/my_session), also with MYSQL_OPT_RECONNECT, and MySQLdb. No query of
-# Capacitor's own goes first on the closed connection (a read-back, a catalog load). Every
-# script prints the same, error text included, with Capacitor as without it.
+# PQexecParams, PQexecPrepared and PQsendQueryPrepared (tests/clients/pq_funcs), psql,
+# psycopg2 and DBD::Pg; MariaDB: the text API, mysql_send_query and a prepared statement
+# (tests/clients/my_session), also with MYSQL_OPT_RECONNECT, MySQLdb and DBD::MariaDB. No
+# query of Capacitor's own goes first on the closed connection (a read-back, a catalog load).
+# Every script prints the same, error text included, with Capacitor as without it.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cap_need_clean_exit
@@ -164,6 +164,31 @@ EOF
 	else
 		echo "skip: psycopg2 is not installed"
 	fi
+
+	if perl -MDBD::Pg -e 1 2>/dev/null; then
+		cat >"$d/pg.pl" <<'PERL'
+use strict;
+use warnings;
+use DBI;
+use Time::HiRes qw(sleep);
+$| = 1;
+my $dbh = DBI->connect('dbi:Pg:', undef, undef, { RaiseError => 0, PrintError => 0, AutoCommit => 1 });
+my $sth = $dbh->prepare('SELECT a, b FROM cw_t WHERE a > ? ORDER BY a');
+sub run {
+	if ($sth->execute(0)) { print join(',', map { "@$_" } @{ $sth->fetchall_arrayref }), "\n" }
+	else { print 'error ', ($dbh->state // ''), ' ', ($dbh->errstr // ''), "\n" }
+}
+run() for 1 .. 2;
+# from outside Capacitor: through it, the volatile function would invalidate the cache
+system("env -u LD_PRELOAD $ENV{PQ_FUNCS_PSQL} -X -q -c 'SELECT pg_terminate_backend($dbh->{pg_pid})' >/dev/null");
+sleep 0.2;
+run() for 1 .. 2;
+print 'ping ', ($dbh->ping ? 1 : 0), "\n";
+PERL
+		check "DBD::Pg" perl - <"$d/pg.pl"
+	else
+		echo "skip: DBD::Pg is not installed"
+	fi
 fi
 
 # ---- MariaDB --------------------------------------------------------------------------------
@@ -255,8 +280,41 @@ EOF
 	else
 		echo "skip: MySQLdb is not installed"
 	fi
-fi
 
+	lib=$(perl -MDBD::MariaDB -e "print \$INC{'DBD/MariaDB.pm'}" 2>/dev/null | sed "s|/DBD/MariaDB\.pm\$||")
+	if [ -n "$lib" ] && ldd "$lib/auto/DBD/MariaDB/MariaDB.so" | grep -q "libmariadb.so.3 => /"; then
+		cat >"$d/my.pl" <<'PERL'
+use strict;
+use warnings;
+use DBI;
+use Time::HiRes qw(sleep);
+$| = 1;
+my $dsn = "dbi:MariaDB:database=$ENV{CAP_MY_DB};mariadb_socket=$ENV{CAP_MY_SOCKET}";
+sub conn {
+	return DBI->connect($dsn, $ENV{CAP_MY_USER}, $ENV{CAP_MY_PASSWORD},
+		{ RaiseError => 0, PrintError => 0, AutoCommit => 1, @_ });
+}
+# the text protocol, and server-side prepared statements
+for my $sp (0, 1) {
+	my $dbh = conn(mariadb_server_prepare => $sp);
+	my $sth = $dbh->prepare('SELECT a, b FROM cw_t WHERE a > ? ORDER BY a');
+	my $run = sub {
+		if ($sth->execute(0)) { print join(',', map { "@$_" } @{ $sth->fetchall_arrayref }), "\n" }
+		else { print 'error ', ($dbh->err // ''), ' ', ($dbh->errstr // ''), "\n" }
+	};
+	$run->() for 1 .. 2;
+	my $k = conn();
+	$k->do("KILL $dbh->{mariadb_thread_id}");
+	$k->disconnect;
+	sleep 0.2;
+	$run->() for 1 .. 2;
+}
+PERL
+		check "DBD::MariaDB" perl - <"$d/my.pl"
+	else
+		echo "skip: DBD::MariaDB on libmariadb.so.3 is not installed"
+	fi
+fi
 [ -n "${CAP_PG_PORT:-}${CAP_MY_PORT:-}" ] || skip "no server fixture"
 [ "$failures" -eq 0 ] || fail "$failures case(s) failed"
 echo "ok: t_conn_closed"
