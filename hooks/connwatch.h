@@ -21,9 +21,11 @@
  * The thread starts at the first connection that asks (the first cacheable statement of a
  * process; never in a process that caches nothing), with every signal blocked, and ends when
  * no connection has been watched for a while; it is started again when one asks, and in a
- * fork child (where it does not exist) at the child's next statement that asks. If it cannot
- * be started, or the table is full, a connection is simply not watched: hits are served as
- * they would have been without this module (one line in the log).
+ * fork child (where it does not exist) at the child's next statement that asks. The ports ask
+ * first when a cacheable read reads the session back (a round trip anyway), so a hit seldom
+ * pays for a slot or the thread's start. If the thread cannot be started, or the table is
+ * full, a connection is simply not watched: hits are served as they would have been without
+ * this module (one line in the log).
  *
  * Rules: a connection's cap_connwatch is used by the thread that runs the connection's calls
  * (the client libraries' rule); the table is shared with the watcher through atomics only, in
