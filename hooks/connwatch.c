@@ -16,13 +16,14 @@
  * fork() in the middle of anything leaves the child a usable table: at worst a slot CLAIMED
  * forever (one slot fewer).
  *
- * The thread's life: cw_state is IDLE, RUNNING or FAILED. A claim publishes its slot (sequentially
- * consistent) and then reads cw_state; the watcher, finding no slot to poll for
- * CW_IDLE_ROUNDS rounds, stores IDLE and then looks at the slots again: by the total order of
- * those operations either the claim sees IDLE and starts a thread, or the watcher sees the
- * slot and goes on (taking RUNNING back), so no watched slot is left without a watcher. Only
- * one thread runs at a time, so its arrays can be static: the last use by an exiting thread
- * happens before its store of IDLE, which happens before the next thread is created.
+ * The thread's life: cw_state is IDLE, RUNNING or FAILED. A claim publishes its slot
+ * (sequentially consistent) and then reads cw_state; the watcher, finding no slot to poll
+ * for CW_IDLE_ROUNDS rounds, stores IDLE and then looks at the slots again (reading only):
+ * by the total order of those operations either the claim sees IDLE and starts a thread, or
+ * the watcher sees the slot and goes on (taking RUNNING back), so no watched slot is left
+ * without a watcher. Only one thread uses the poll arrays at a time, so they can be static:
+ * an exiting thread's last use happens before its store of IDLE, which happens before the
+ * next thread is created.
  *
  * The thread calls poll through syscall(): the library interposes poll and ppoll
  * (preload/waits.c), and the watcher's waits are not the program's.
@@ -90,6 +91,17 @@ static unsigned cw_gather(void)
 	return n;
 }
 
+/* Is any slot WATCHED? (reads only: an exiting watcher asks, after a new one may have
+ * started) */
+static int cw_any_watched(void)
+{
+	unsigned t = __atomic_load_n(&top, SC);
+	for (unsigned i = 0; i < t; i++)
+		if (W_STATE(__atomic_load_n(&slots[i].word, SC)) == CAP_CW_WATCHED)
+			return 1;
+	return 0;
+}
+
 /* The system call glibc's own poll() makes (poll where the architecture has it, else ppoll):
  * a program confined to the calls its client library makes (seccomp) allows this one. */
 static long cw_poll(struct pollfd *fds, unsigned n)
@@ -113,7 +125,7 @@ static void *cw_main(void *arg)
 		if (n == 0 && ++idle >= CW_IDLE_ROUNDS) {
 			__atomic_store_n(&cw_state, CW_IDLE, SC);
 			int s = CW_IDLE;
-			if (cw_gather() == 0 ||
+			if (!cw_any_watched() ||
 			    !__atomic_compare_exchange_n(&cw_state, &s, CW_RUNNING, 0, SC, SC))
 				return NULL; /* nothing to watch, or a new watcher was started */
 			continue;

@@ -35,7 +35,8 @@ check() {
 	shift
 	n=$(echo "$label" | tr -c 'a-zA-Z0-9\n' _)
 	cat >"$d/$n.in"
-	env -u LD_PRELOAD timeout -k 5 60 "$@" <"$d/$n.in" >"$d/$n.off" 2>&1 || echo "exit $?" >>"$d/$n.off"
+	env -u LD_PRELOAD timeout -k 5 60 "$@" <"$d/$n.in" >"$d/$n.off" 2>&1 ||
+		echo "exit $?" >>"$d/$n.off"
 	env LD_PRELOAD="$CAP_PRELOAD" CAPACITOR_ENABLE=1 timeout -k 5 60 "$@" <"$d/$n.in" \
 		>"$d/$n.on" 2>&1 || echo "exit $?" >>"$d/$n.on"
 	# the server numbers prepared statements by a counter other sessions move too
@@ -131,7 +132,8 @@ SELECT count(*) FROM cw_t;
 EOF
 	check "psql" env PGAPPNAME=cw_psql "$CAP_PG_BIN/psql" -X -A -t -h "$CAP_PG_HOST" \
 		-p "$CAP_PG_PORT" -U "$CAP_PG_USER" -d "$CAP_PG_DB" -f - <"$d/psql.sql"
-	grep -q "terminating connection" "$d/psql.off" || bad "psql: the session was not ended even without Capacitor"
+	grep -q "terminating connection" "$d/psql.off" ||
+		bad "psql: the session was not ended even without Capacitor"
 
 	if /usr/bin/python3 -c 'import psycopg2' 2>/dev/null; then
 		cat >"$d/pg.py" <<'EOF'
