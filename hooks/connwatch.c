@@ -41,7 +41,9 @@
 #include <unistd.h>
 
 #define CW_STACK (256u * 1024u)
+#ifndef CW_IDLE_ROUNDS /* tests/unit/test_connwatch.c makes it 1, to race the thread's end */
 #define CW_IDLE_ROUNDS 10 /* empty rounds (of CAP_CONNWATCH_POLL_MS) before the thread ends */
+#endif
 #define CW_PEER_GONE (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)
 
 #define SC __ATOMIC_SEQ_CST

@@ -1,8 +1,11 @@
 /* test_connwatch.c - the connection watcher (hooks/connwatch.c), built into this program: a
  * watched socket reads as closed soon after its peer closes, and only then; a slot given back
  * and taken again (the same descriptor number, another socket) starts open; the thread runs
- * with every signal blocked, ends when nothing is watched and starts again when something is;
+ * with every signal blocked, ends when nothing is watched and starts again when something is
+ * (also while the last one ends: one watcher at a time, none missing);
  * a fork child watches the sockets it inherited with a thread of its own. */
+/* the thread ends at its first round with nothing to watch: its end races the next start */
+#define CW_IDLE_ROUNDS 1
 #include "hooks/connwatch.c"
 
 #include <criterion/criterion.h>
@@ -150,6 +153,28 @@ Test(connwatch, thread_life)
 	cr_assert_eq(state_after(CW_RUNNING, 100), CW_RUNNING, "not started again");
 	close(sp[1]);
 	cr_assert_eq(open_after(&w, sp[0], 0, 2000), 0);
+	cap_connwatch_release(&w);
+	close(sp[0]);
+}
+
+/* Watches start around the moments the watcher ends (it ends at its first empty round here):
+ * whichever wins, a watcher runs for the last one and sees its close. Under ThreadSanitizer
+ * this also looks for an ending watcher and its successor sharing the poll arrays. */
+Test(connwatch, end_and_start_race)
+{
+	int sp[2];
+	cap_connwatch w = { 0 };
+	cap_connwatch_init(&w);
+	cr_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	for (int i = 0; i < 40; i++) {
+		cr_assert_eq(cap_connwatch_open(&w, sp[0]), 1);
+		usleep((useconds_t)(i % 7) * 5000);
+		cap_connwatch_release(&w);
+		usleep((useconds_t)(CAP_CONNWATCH_POLL_MS - 20 + (i * 13) % 40) * 1000);
+	}
+	cr_assert_eq(cap_connwatch_open(&w, sp[0]), 1);
+	close(sp[1]);
+	cr_assert_eq(open_after(&w, sp[0], 0, 2000), 0, "no watcher after the races");
 	cap_connwatch_release(&w);
 	close(sp[0]);
 }
