@@ -14,6 +14,7 @@
  *   senddescribe NAME           PQsendDescribePrepared + PQgetResult until NULL
  *   notifies                    PQconsumeInput, then every pending PQnotifies (channel, payload)
  *   status                      PQstatus
+ *   reset                       PQreset
  *   errmsg                      PQerrorMessage, each line indented
  *   terminate                   pg_terminate_backend of this connection's backend, run by
  *                               psql ($PQ_FUNCS_PSQL) without LD_PRELOAD (through Capacitor
@@ -161,6 +162,8 @@ int main(void)
 			drain(c);
 		} else if (strcmp(cmd, "notifies") == 0) {
 			PQconsumeInput(c);
+		} else if (strcmp(cmd, "reset") == 0) {
+			PQreset(c);
 		} else if (strcmp(cmd, "status") == 0) {
 			printf("  %s\n", PQstatus(c) == CONNECTION_OK ? "ok" : "bad");
 		} else if (strcmp(cmd, "errmsg") == 0) {

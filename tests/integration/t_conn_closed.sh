@@ -6,7 +6,8 @@
 # psycopg2 and DBD::Pg; MariaDB: the text API, mysql_send_query and a prepared statement
 # (tests/clients/my_session), also with MYSQL_OPT_RECONNECT, MySQLdb and DBD::MariaDB. No
 # query of Capacitor's own goes first on the closed connection (a read-back, a catalog load).
-# Every script prints the same, error text included, with Capacitor as without it.
+# Every script prints the same, error text included, with Capacitor as without it, and a new
+# session (PQreset, a reconnect) is served from the cache again.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cap_need_clean_exit
@@ -100,6 +101,20 @@ sendexecp	s2
 errmsg
 status
 EOF
+	# a new session (PQreset) is served again
+	h0=$(hits)
+	check "libpq PQreset" "$pq" <<'EOF'
+exec	SELECT b FROM cw_t WHERE a = 1
+exec	SELECT b FROM cw_t WHERE a = 1
+terminate
+exec	SELECT b FROM cw_t WHERE a = 1
+reset
+status
+exec	SELECT b FROM cw_t WHERE a = 1
+exec	SELECT b FROM cw_t WHERE a = 1
+EOF
+	h1=$(hits)
+	[ $((h1 - h0)) -ge 3 ] || bad "libpq PQreset: $((h1 - h0)) hits (3 expected: no hits after the reset)"
 	# none of Capacitor's own queries goes first and takes the error the program would get:
 	# the read-back after a SET the text cannot prove, the catalog's reload after DDL (at most
 	# once a second)
@@ -236,6 +251,18 @@ kill
 q SELECT a, b FROM cw_t ORDER BY a
 ping
 EOF
+	# a new session (a reconnect) is served again
+	h0=$(hits)
+	check "Connector/C reconnect, then hits" env MY_SESS_RECONNECT=1 "$my" <<'EOF'
+q SELECT b FROM cw_t WHERE a = 1
+q SELECT b FROM cw_t WHERE a = 1
+kill
+q SELECT b FROM cw_t WHERE a = 1
+q SELECT b FROM cw_t WHERE a = 1
+q SELECT b FROM cw_t WHERE a = 1
+EOF
+	h1=$(hits)
+	[ $((h1 - h0)) -ge 3 ] || bad "Connector/C reconnect: $((h1 - h0)) hits (3 expected: no hits after it)"
 	check "Connector/C with MYSQL_OPT_RECONNECT" env MY_SESS_RECONNECT=1 "$my" <<'EOF'
 q SET @v = 'old session'
 q SELECT a, b FROM cw_t ORDER BY a
@@ -284,7 +311,9 @@ EOF
 	fi
 
 	lib=$(perl -MDBD::MariaDB -e "print \$INC{'DBD/MariaDB.pm'}" 2>/dev/null | sed "s|/DBD/MariaDB\.pm\$||")
-	if [ -n "$lib" ] && ldd "$lib/auto/DBD/MariaDB/MariaDB.so" | grep -q "libmariadb.so.3 => /"; then
+	# (ldd's whole output: grep -q would end the pipe early, a failure under pipefail)
+	deps=$([ -z "$lib" ] || ldd "$lib/auto/DBD/MariaDB/MariaDB.so" 2>/dev/null || true)
+	if [[ "$deps" == *"libmariadb.so.3 => /"* ]]; then
 		cat >"$d/my.pl" <<'PERL'
 use strict;
 use warnings;
