@@ -122,6 +122,8 @@ $(BUILD)/tests/test_exec: tests/unit/test_exec.c $(call obj,hooks/exec.c $(POLIC
 
 # test_waits builds the interposed waits into itself.
 $(BUILD)/tests/test_waits: preload/waits.c preload/waits.h
+# test_connwatch builds the connection watcher into itself.
+$(BUILD)/tests/test_connwatch: hooks/connwatch.c hooks/connwatch.h cache/fork.h
 
 # Small client programs the integration tests drive: pq_* link libpq, my_* libmysqlclient.
 $(BUILD)/clients/pq_%: tests/clients/pq_%.c

@@ -119,6 +119,7 @@ static int mx_can_hit(cap_exec *x)
 	my_x *c = (my_x *)x;
 	MYSQL *m = c->mc->m;
 	return cap_my_can_serve(m) && c->mc->sq_unread == 0 &&
+	       !cap_my_closed(c->mc) &&
 	       cap_my_session_alive(c->mc, cap_now_ns()) &&
 	       (!c->send_only || can_wake(m));
 }

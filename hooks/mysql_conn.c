@@ -78,6 +78,7 @@ int cap_my_is_sysdb(const char *db, size_t n)
 
 static void sess_setup(my_conn *mc)
 {
+	cap_connwatch_release(&mc->watch); /* a new session's socket may be another */
 	MYSQL *m = mc->m;
 	char ident[1024];
 	/* Connector/C sets m->unix_socket only for a connection made through the socket: the
@@ -156,6 +157,7 @@ void cap_my_remove(MYSQL *m)
 	cap_buf_free(&mc->fill_key);
 	cap_buf_free(&mc->replay);
 	cap_mycat_release(mc->cat);
+	cap_connwatch_release(&mc->watch);
 	free(mc->sq_info);
 	free(mc);
 }

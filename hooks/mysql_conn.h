@@ -6,6 +6,7 @@
 #ifndef CAP_MYSQL_CONN_H
 #define CAP_MYSQL_CONN_H
 
+#include "hooks/connwatch.h"
 #include "hooks/conntab.h"
 #include "hooks/exec.h"
 #include "hooks/mysql_catalog.h"
@@ -65,6 +66,9 @@ typedef struct my_conn {
 	uint64_t orphan_next;    /* cap_my_orphans asks the server again from then on */
 	int multi_dirty;         /* a multi-result statement that may write: bump at next_result */
 	int async_dirty;         /* a non-blocking statement that may write: bump when it ends */
+	/* the server closed the socket (KILL, a restart): no hits (hooks/connwatch); a new
+	 * session (a reconnect, a change of user) starts it over */
+	cap_connwatch watch;
 } my_conn;
 
 /* The prepared statements' table lock (hooks/mysql_stmt): held across fork() with the
@@ -118,6 +122,14 @@ static inline int cap_my_session_alive(const my_conn *mc, uint64_t now)
 	/* now may be older than contact_ns: taken before the statement's own read-back */
 	return mc->idle_max_ns == 0 || now <= mc->contact_ns ||
 	       now - mc->contact_ns < mc->idle_max_ns;
+}
+
+/* cap_my_closed - the server has closed mc's socket (hooks/connwatch saw it: KILL, a
+ * restart): no hit, and no query of ours goes first, where it would take the error (or the
+ * reconnect) the program's own statement gets without Capacitor. */
+static inline int cap_my_closed(my_conn *mc)
+{
+	return !cap_connwatch_open(&mc->watch, mc->m->net.fd);
 }
 
 /* The server's own "transaction open" flag. */

@@ -32,11 +32,12 @@ void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap
 	if (CAP_UNLIKELY(mc->init_pending))
 		init_account(rt, mc);
 	cap_sql_classify_memo(CAP_DIALECT_MYSQL, sql, len, info);
-	int unknown = 0;
+	int unknown = 0, probed = 0;
 	/* a read whose functions the rules may declare safe is cacheable too */
 	if (CAP_UNLIKELY(mc->sess.probe_need) &&
 	    (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE)) {
 		unknown = !cap_my_probe(mc);
+		probed = 1;
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
 			cap_my_reconnected(rt, mc); /* the probe itself reconnected */
 			unknown = 1;
@@ -59,6 +60,10 @@ void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap
 		plan->reason = mc->locked ? CAP_REASON_locking
 					  : mc->sysdb ? CAP_REASON_syscatalog : CAP_REASON_session;
 	}
+	/* a read that may hit and has just paid for a round trip (the read-back) has its socket
+	 * watched now (hooks/connwatch: a slot, the thread started), not at its hit */
+	if (CAP_UNLIKELY(probed) && plan->can_hit)
+		(void)cap_my_closed(mc);
 	if (CAP_UNLIKELY(mc->replay_on))
 		cap_my_replay_before(mc, info, sql, len);
 }

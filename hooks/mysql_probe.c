@@ -78,13 +78,14 @@ static const char probe_mysql[] =
 /* Read the session's settings (see above) and make them the key's. Runs before a cacheable
  * read only: at a session's first one, and after any statement whose effect on the session
  * its text cannot prove. Returns 0 when the connection cannot take a query now (a result
- * unread: the program's next command fails anyway), the settings still unknown. A failed
+ * unread: the program's next command fails anyway; the server closed it: the program's
+ * statement gets the error, or the reconnect), the settings still unknown. A failed
  * probe disables caching on this session. */
 CAP_COLD int cap_my_probe(my_conn *mc)
 {
 	MYSQL *m = mc->m;
 	if (m->status != MYSQL_STATUS_READY || m->fields != NULL ||
-	    (m->server_status & SERVER_MORE_RESULTS_EXIST))
+	    (m->server_status & SERVER_MORE_RESULTS_EXIST) || cap_my_closed(mc))
 		return 0;
 	mc->sess.probe_need = 0;
 	char q[1536];
@@ -180,7 +181,8 @@ CAP_COLD void cap_my_orphans(const cap_rt *rt, my_conn *mc)
 	server[1] = 0; /* the user must match (see above) */
 	MYSQL *m = mc->m;
 	int quiet = m->status == MYSQL_STATUS_READY && m->fields == NULL &&
-		    !(m->server_status & (SERVER_MORE_RESULTS_EXIST | SERVER_STATUS_IN_TRANS));
+		    !(m->server_status & (SERVER_MORE_RESULTS_EXIST | SERVER_STATUS_IN_TRANS)) &&
+		    !cap_my_closed(mc);
 	if (!cap_exec_orphan_due(rt, server, quiet, &mc->orphan_next, &o))
 		return;
 	char q[160];

@@ -42,7 +42,7 @@ void cap_my_replay_before(my_conn *mc, const cap_sql_info *info, const char *sql
 	if (m->status != MYSQL_STATUS_READY)
 		return; /* refused "out of sync" by the library: the diagnostics stay the hit's */
 	mc->replay_on = 0;
-	if (!reads_diag(info, sql, len) || !cap_my_can_serve(m))
+	if (!reads_diag(info, sql, len) || !cap_my_can_serve(m) || cap_my_closed(mc))
 		return;
 	unsigned long long affected = m->affected_rows;
 	if (CAP_REAL(cap_my.real_mysql_real_query(m, (const char *)mc->replay.data,

@@ -178,7 +178,8 @@ static int sx_key(cap_exec *x, cap_keymat *km)
 static int sx_can_hit(cap_exec *x)
 {
 	my_sx *c = (my_sx *)x;
-	return st_can_serve(c->st) && cap_my_session_alive(c->mc, cap_now_ns());
+	return st_can_serve(c->st) && !cap_my_closed(c->mc) &&
+	       cap_my_session_alive(c->mc, cap_now_ns());
 }
 
 static int sx_decode(void *arg, const void *val, size_t len)

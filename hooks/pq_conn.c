@@ -73,6 +73,7 @@ void cap_pq_preps_forget(pq_conn *pc)
 
 static void sess_setup(pq_conn *pc)
 {
+	cap_connwatch_release(&pc->watch); /* a reset's socket is another */
 	const char *host = cap_pq.real_PQhost(pc->conn), *port = cap_pq.real_PQport(pc->conn);
 	const char *db = cap_pq.real_PQdb(pc->conn), *user = cap_pq.real_PQuser(pc->conn);
 	/* options (PGOPTIONS) sets server parameters the server never reports back
@@ -174,6 +175,7 @@ void cap_pq_remove(PGconn *conn)
 	cap_buf_free(&pc->fl.key);
 	cap_pqcat_release(pc->cat);
 	cap_pqcat_release(pc->last);
+	cap_connwatch_release(&pc->watch);
 	if (pc->rx) {
 		cap_conntab_lock(&cap_pq_tab);
 		pc->rx->next = rx_retired;

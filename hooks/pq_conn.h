@@ -19,6 +19,7 @@
 #ifndef CAP_PQ_CONN_H
 #define CAP_PQ_CONN_H
 
+#include "hooks/connwatch.h"
 #include "hooks/conntab.h"
 #include "hooks/exec.h"
 #include "hooks/pq_catalog.h"
@@ -123,7 +124,17 @@ typedef struct pq_conn {
 	int pipe_dirty;            /* a pipeline sent something that may write */
 	int listening;             /* LISTEN_*: a listening connection gets no hits (they would
 				    * not deliver the notifications a round trip reads) */
+	cap_connwatch watch;       /* the server closed the socket: no hits (hooks/connwatch);
+				    * a reset starts it over */
 } pq_conn;
+
+/* cap_pq_closed - the server has closed pc's socket (hooks/connwatch saw it): no hit, and no
+ * query of ours goes first, where it would take the error the program's own statement gets
+ * without Capacitor. */
+static inline int cap_pq_closed(pq_conn *pc)
+{
+	return !cap_connwatch_open(&pc->watch, cap_pq.real_PQsocket(pc->conn));
+}
 
 /* Our notice receiver counts notices (a miss that drew one is not stored) and forwards them
  * to the program's receiver. Every PGresult of the connection keeps a copy of the receiver and

@@ -69,7 +69,7 @@ static enum cap_sql_iso pq_iso_of(const char *v)
 CAP_COLD void cap_pq_probe(pq_conn *pc, const pq_call *call)
 {
 	if (cap_pq.real_PQtransactionStatus(pc->conn) != PQTRANS_IDLE || cap_pq_pipeline_on(pc->conn) ||
-	    (pc->unnamed_live && call->stmt_name != NULL))
+	    (pc->unnamed_live && call->stmt_name != NULL) || cap_pq_closed(pc))
 		return;
 	if (pc->rx)
 		pc->rx->mute = 1;
@@ -116,7 +116,7 @@ int cap_pq_listening_now(pq_conn *pc)
 {
 	/* only between transactions: inside one, our query could take its snapshot */
 	if (pc->held.on || pc->fl.active || cap_pq_pipeline_on(pc->conn) ||
-	    cap_pq.real_PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
+	    cap_pq.real_PQtransactionStatus(pc->conn) != PQTRANS_IDLE || cap_pq_closed(pc))
 		return 1;
 	cap_pq_quiet = 1;
 	PGresult *r = CAP_REAL(cap_pq.real_PQexec(
@@ -139,7 +139,7 @@ CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc)
 	cap_sess_server(&pc->sess, server);
 	int quiet = !pc->held.on && !pc->fl.active && !pc->ghost && !cap_pq_pipeline_on(pc->conn) &&
 		    !cap_pq.real_PQisnonblocking(pc->conn) &&
-		    cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE;
+		    cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !cap_pq_closed(pc);
 	if (!cap_exec_orphan_due(rt, server, quiet, &pc->orphan_next, &o))
 		return;
 	char sql[128];
@@ -178,7 +178,8 @@ cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *inf
 	/* the catalog query destroys the unnamed statement: one we know is given back before the
 	 * program uses it (cap_pq_unnamed_restore); one prepared where we could not see is lost */
 	if (needs && cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->held.on &&
-	    !pc->fl.active && !cap_pq_pipeline_on(pc->conn) && cap_pq.real_PQstatus(pc->conn) == CONNECTION_OK) {
+	    !pc->fl.active && !cap_pq_pipeline_on(pc->conn) && cap_pq.real_PQstatus(pc->conn) == CONNECTION_OK &&
+	    !cap_pq_closed(pc)) {
 		int loaded = 0;
 		cap_pq_quiet = 1;
 		cap_pqcat_get(rt, pc->conn, &pc->sess, &pc->cat, &loaded);

@@ -12,13 +12,14 @@ int cap_pq_listening_now(pq_conn *pc);
 CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc);
 cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info);
 
-/* Hits are not served on a connection libpq knows is broken (the server would not answer),
- * on one that listens (a round trip would deliver its notifications), nor on one the server
- * may have ended for idling (pq_idle.c). */
+/* Hits are not served on a connection libpq knows is broken (the server would not answer), on
+ * one whose socket the server has closed (the watcher saw it: libpq finds out at the next
+ * call that reads), on one that listens (a round trip would deliver its notifications), nor
+ * on one the server may have ended for idling (pq_idle.c). */
 static inline int cap_pq_hit_allowed(pq_conn *pc)
 {
-	if (cap_pq.real_PQstatus(pc->conn) != CONNECTION_OK || pc->listening == LISTEN_YES ||
-	    !cap_pq_idle_ok(pc))
+	if (cap_pq.real_PQstatus(pc->conn) != CONNECTION_OK || cap_pq_closed(pc) ||
+	    pc->listening == LISTEN_YES || !cap_pq_idle_ok(pc))
 		return 0;
 	return pc->listening == LISTEN_NO || !cap_pq_listening_now(pc);
 }

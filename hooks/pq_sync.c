@@ -50,6 +50,7 @@ cap_pqcat *cap_pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 	 * and so does a run of statements while the catalog is out of date (after DDL, until it
 	 * may be loaded again), since nothing is cached without it */
 	int traced = CAP_UNLIKELY(pc->traced);
+	uint64_t probed_before = pc->probe_ns;
 	if (CAP_UNLIKELY(pc->sess.probe_need) && pc->sess.scope_unsure && !traced)
 		cap_pq_probe(pc, call);
 	/* a configuration reload made without Capacitor changes settings no report shows
@@ -76,6 +77,10 @@ cap_pqcat *cap_pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 	if (pc->params_dirty && (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE))
 		cap_pq_refresh_params(pc);
 	cap_sess_plan(rt, &pc->sess, info, cap_pq_in_txn_now(pc), &cap_pqcat_ops, cat, plan);
+	/* a read that may hit and has just paid for a round trip (the read-back) has its socket
+	 * watched now (hooks/connwatch: a slot, the thread started), not at its hit */
+	if (CAP_UNLIKELY(pc->probe_ns != probed_before) && plan->can_hit)
+		(void)cap_pq_closed(pc);
 	return cat;
 }
 

@@ -3,7 +3,7 @@
 # Objects go to build/tsan (separate from the normal and SANITIZE=1 builds).
 # -Wno-tsan: GCC warns that TSan does not model atomic_thread_fence (disk.c seqlock); every
 # shared ring word is still accessed through atomics, so races on the data are still checked.
-# Usage: tests/run-tsan.sh [test names...]   (default: test_mem test_engine)
+# Usage: tests/run-tsan.sh [test names...]   (default: test_mem test_engine test_connwatch)
 set -eu
 cd "$(dirname "$0")/.."
 CC=${CC:-gcc}
@@ -18,7 +18,7 @@ for s in $SRCS; do
 	$CC $FLAGS -Wmissing-prototypes -c "$s" -o "$o"
 	OBJS="$OBJS $o"
 done
-TESTS=${*:-test_mem test_engine}
+TESTS=${*:-test_mem test_engine test_connwatch}
 rc=0
 for t in $TESTS; do
 	# Criterion's runner cannot start under TSan (its issue #274): the same test file is built

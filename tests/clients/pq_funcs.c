@@ -14,6 +14,12 @@
  *   senddescribe NAME           PQsendDescribePrepared + PQgetResult until NULL
  *   notifies                    PQconsumeInput, then every pending PQnotifies (channel, payload)
  *   status                      PQstatus
+ *   reset                       PQreset
+ *   errmsg                      PQerrorMessage, each line indented
+ *   terminate                   pg_terminate_backend of this connection's backend, run by
+ *                               psql ($PQ_FUNCS_PSQL) without LD_PRELOAD (through Capacitor
+ *                               the volatile function would invalidate the cache), then 200 ms
+ *                               for the server to close it
  *   sleep MS                    wait
  * After every command it prints the notifications libpq already holds (as a program polling
  * PQnotifies after each query would). Connection: the PG* environment variables.
@@ -23,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAXF 16
@@ -64,6 +71,25 @@ static void notes(PGconn *c)
 		printf("  notify %s %s\n", n->relname, n->extra);
 		PQfreemem(n);
 	}
+}
+
+static void terminate(int pid)
+{
+	char q[96];
+	const char *psql = getenv("PQ_FUNCS_PSQL");
+	snprintf(q, sizeof(q), "SELECT pg_terminate_backend(%d)", pid);
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0) {
+		unsetenv("LD_PRELOAD");
+		if (freopen("/dev/null", "w", stdout) == NULL)
+			_exit(1);
+		execlp(psql ? psql : "psql", "psql", "-X", "-q", "-c", q, (char *)NULL);
+		_exit(1);
+	}
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	usleep(200000);
 }
 
 static const char *stmt(const char *name)
@@ -136,8 +162,19 @@ int main(void)
 			drain(c);
 		} else if (strcmp(cmd, "notifies") == 0) {
 			PQconsumeInput(c);
+		} else if (strcmp(cmd, "reset") == 0) {
+			PQreset(c);
 		} else if (strcmp(cmd, "status") == 0) {
 			printf("  %s\n", PQstatus(c) == CONNECTION_OK ? "ok" : "bad");
+		} else if (strcmp(cmd, "errmsg") == 0) {
+			const char *e = PQerrorMessage(c);
+			while (*e) {
+				size_t n = strcspn(e, "\n");
+				printf("  | %.*s\n", (int)n, e);
+				e += n + (e[n] == '\n');
+			}
+		} else if (strcmp(cmd, "terminate") == 0) {
+			terminate(PQbackendPID(c));
 		} else if (strcmp(cmd, "sleep") == 0 && nf >= 2) {
 			usleep((useconds_t)atoi(f[1]) * 1000);
 		} else {

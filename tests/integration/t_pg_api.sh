@@ -72,6 +72,7 @@ elif ! command -v valgrind >/dev/null; then
 else
 	rc=0
 	LD_PRELOAD="$CAP_LIB" CAPACITOR_ENABLE=1 valgrind -q --leak-check=full --error-exitcode=99 \
+		--suppressions="$CAP_ROOT/conf/valgrind.supp" \
 		--errors-for-leak-kinds=definite,possible --log-file="$d/valgrind.log" \
 		"$client" >"$d/vg.out" 2>"$d/vg.err" || rc=$?
 	if [ "$rc" -ne 0 ]; then

@@ -1,0 +1,266 @@
+/*
+ * connwatch.c - the watcher thread and its table (why: connwatch.h).
+ *
+ * The table is CAP_CONNWATCH_SLOTS slots in static storage, each a word (generation << 2 |
+ * state) and a descriptor. A slot's life, and who moves it:
+ *
+ *   FREE(g) --claim--> CLAIMED(g+1) --fd stored--> WATCHED(g+1)    the connection's thread
+ *   WATCHED(g) --the watcher saw the peer close--> CLOSED(g)          the watcher (CAS)
+ *   WATCHED(g) or CLOSED(g) --release--> FREE(g)                      the connection's thread
+ *
+ * The watcher polls only WATCHED slots, remembering the word it read, and marks a slot
+ * CLOSED by a compare-and-swap from exactly that word: a slot released and claimed again
+ * meanwhile (a new generation, perhaps the same descriptor number for another socket) is
+ * never marked for an event of the old one. A CLOSED slot is not polled again (poll is
+ * level-triggered: it would report the close every round). Nothing here takes a lock, so a
+ * fork() in the middle of anything leaves the child a usable table: at worst a slot CLAIMED
+ * forever (one slot fewer).
+ *
+ * The thread's life: cw_state is IDLE, RUNNING or FAILED. A claim publishes its slot
+ * (sequentially consistent) and then reads cw_state; the watcher, finding no slot to poll
+ * for CW_IDLE_ROUNDS rounds, stores IDLE and then looks at the slots again (reading only):
+ * by the total order of those operations either the claim sees IDLE and starts a thread, or
+ * the watcher sees the slot and goes on (taking RUNNING back), so no watched slot is left
+ * without a watcher. Only one thread uses the poll arrays at a time, so they can be static:
+ * an exiting thread's last use happens before its store of IDLE, which happens before the
+ * next thread is created.
+ *
+ * The thread calls poll through syscall(): the library interposes poll and ppoll
+ * (preload/waits.c), and the watcher's waits are not the program's.
+ */
+#include "hooks/connwatch.h"
+#include "cache/fork.h"
+#include "cache/log.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CW_STACK (256u * 1024u)
+#ifndef CW_IDLE_ROUNDS /* tests/unit/test_connwatch.c makes it 1, to race the thread's end */
+#define CW_IDLE_ROUNDS 10 /* empty rounds (of CAP_CONNWATCH_POLL_MS) before the thread ends */
+#endif
+#define CW_PEER_GONE (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)
+
+#define SC __ATOMIC_SEQ_CST
+#define RLX __ATOMIC_RELAXED
+#define ACQ __ATOMIC_ACQUIRE
+
+typedef struct cw_slot {
+	uint64_t word; /* first: a watch points at it */
+	int fd;
+} cw_slot;
+
+enum { CW_IDLE = 0, CW_RUNNING, CW_FAILED };
+
+static cw_slot slots[CAP_CONNWATCH_SLOTS];
+static unsigned top;           /* slots at and above are FREE and were never claimed */
+static int cw_state;
+static int logged_full, logged_failed;
+static const uint64_t never;   /* the word of a watch that has no slot: never reads closed */
+unsigned cap_connwatch_epoch = 1;
+
+#define W_GEN(w) ((w) & ~(uint64_t)3)
+#define W_STATE(w) ((int)((w) & 3))
+
+/* ---- the watcher ------------------------------------------------------------------------ */
+
+static struct pollfd pfd[CAP_CONNWATCH_SLOTS];
+static uint64_t polled[CAP_CONNWATCH_SLOTS]; /* the word each pfd entry was read with */
+static unsigned at[CAP_CONNWATCH_SLOTS];     /* and its slot */
+
+/* The WATCHED slots, into pfd; their number. */
+static unsigned cw_gather(void)
+{
+	unsigned n = 0, t = __atomic_load_n(&top, SC);
+	for (unsigned i = 0; i < t; i++) {
+		uint64_t w = __atomic_load_n(&slots[i].word, SC);
+		if (W_STATE(w) != CAP_CW_WATCHED)
+			continue;
+		int fd = __atomic_load_n(&slots[i].fd, RLX);
+		/* the descriptor is the word's only while the word stays the same */
+		if (__atomic_load_n(&slots[i].word, ACQ) != w)
+			continue;
+		pfd[n] = (struct pollfd){ .fd = fd, .events = POLLRDHUP };
+		polled[n] = w;
+		at[n] = i;
+		n++;
+	}
+	return n;
+}
+
+/* Is any slot WATCHED? (reads only: an exiting watcher asks, after a new one may have
+ * started) */
+static int cw_any_watched(void)
+{
+	unsigned t = __atomic_load_n(&top, SC);
+	for (unsigned i = 0; i < t; i++)
+		if (W_STATE(__atomic_load_n(&slots[i].word, SC)) == CAP_CW_WATCHED)
+			return 1;
+	return 0;
+}
+
+/* The system call glibc's own poll() makes (poll where the architecture has it, else ppoll):
+ * a program confined to the calls its client library makes (seccomp) allows this one. */
+static long cw_poll(struct pollfd *fds, unsigned n)
+{
+#ifdef SYS_poll
+	return syscall(SYS_poll, fds, (unsigned long)n, CAP_CONNWATCH_POLL_MS);
+#else
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = CAP_CONNWATCH_POLL_MS * 1000000L };
+	return syscall(SYS_ppoll, fds, (unsigned long)n, &ts, NULL, 0);
+#endif
+}
+
+static void *cw_main(void *arg)
+{
+	(void)arg;
+	int idle = 0;
+	/* what top, ps -L and a debugger show for it */
+	pthread_setname_np(pthread_self(), "capacitor-watch");
+	for (;;) {
+		unsigned n = cw_gather();
+		if (n == 0 && ++idle >= CW_IDLE_ROUNDS) {
+			__atomic_store_n(&cw_state, CW_IDLE, SC);
+			int s = CW_IDLE;
+			if (!cw_any_watched() ||
+			    !__atomic_compare_exchange_n(&cw_state, &s, CW_RUNNING, 0, SC, SC))
+				return NULL; /* nothing to watch, or a new watcher was started */
+			continue;
+		}
+		if (n)
+			idle = 0;
+		long r = cw_poll(n ? pfd : NULL, n);
+		for (unsigned j = 0; r > 0 && j < n; j++) {
+			if (!(pfd[j].revents & CW_PEER_GONE))
+				continue;
+			uint64_t w = polled[j];
+			__atomic_compare_exchange_n(&slots[at[j]].word, &w,
+						    W_GEN(w) | CAP_CW_CLOSED, 0, SC, RLX);
+		}
+	}
+}
+
+/* A fork child has no watcher (threads are not copied): the next watch starts one, and every
+ * watch is checked again at its next use so that one does. */
+static void cw_fork_child(void)
+{
+	__atomic_store_n(&cw_state, CW_IDLE, SC);
+	__atomic_add_fetch(&cap_connwatch_epoch, 1, SC);
+}
+
+static pthread_once_t cw_fork_once = PTHREAD_ONCE_INIT;
+
+static void cw_fork_register(void)
+{
+	cap_fork_register(CAP_FORK_CONNWATCH, NULL, NULL, cw_fork_child);
+}
+
+/* Start the watcher with every signal blocked (no handler of the program's runs on it, and no
+ * signal meant for the program's threads is taken by it). */
+static int cw_spawn(void)
+{
+	pthread_attr_t a;
+	sigset_t all, old;
+	pthread_t t;
+	if (pthread_attr_init(&a) != 0)
+		return -1;
+	int rc = pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	if (rc == 0)
+		rc = pthread_attr_setstacksize(&a, CW_STACK);
+	sigfillset(&all);
+	if (rc == 0)
+		rc = pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (rc == 0) {
+		rc = pthread_create(&t, &a, cw_main, NULL);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	pthread_attr_destroy(&a);
+	return rc;
+}
+
+/* A slot was published: make sure a watcher runs. */
+static void cw_ensure(void)
+{
+	int s = CW_IDLE;
+	if (__atomic_load_n(&cw_state, SC) != CW_IDLE ||
+	    !__atomic_compare_exchange_n(&cw_state, &s, CW_RUNNING, 0, SC, SC))
+		return;
+	if (cw_spawn() != 0) {
+		__atomic_store_n(&cw_state, CW_FAILED, SC);
+		if (!__atomic_exchange_n(&logged_failed, 1, RLX))
+			cap_log(CAP_LOG_WARN, "cannot start the connection watcher thread; a hit on "
+			       "a connection the server has closed is served until a miss finds out");
+	}
+}
+
+/* ---- the connections' side -------------------------------------------------------------- */
+
+static cw_slot *cw_claim(int fd)
+{
+	for (unsigned i = 0; i < CAP_CONNWATCH_SLOTS; i++) {
+		uint64_t w = __atomic_load_n(&slots[i].word, RLX);
+		if (W_STATE(w) != CAP_CW_FREE)
+			continue;
+		uint64_t c = (W_GEN(w) + 4) | CAP_CW_CLAIMED;
+		if (!__atomic_compare_exchange_n(&slots[i].word, &w, c, 0, SC, RLX))
+			continue;
+		__atomic_store_n(&slots[i].fd, fd, RLX);
+		unsigned t = __atomic_load_n(&top, SC);
+		while (t < i + 1 && !__atomic_compare_exchange_n(&top, &t, i + 1, 0, SC, SC))
+			;
+		__atomic_store_n(&slots[i].word, W_GEN(c) | CAP_CW_WATCHED, SC);
+		return &slots[i];
+	}
+	return NULL;
+}
+
+void cap_connwatch_init(cap_connwatch *w)
+{
+	w->word = &never;
+	w->closed = 1; /* never is 0 */
+	w->fd = -1;
+	w->epoch = 0; /* cap_connwatch_epoch never is: the first use takes the slow half */
+}
+
+int cap_connwatch_watch(cap_connwatch *w, int fd)
+{
+	unsigned ep = __atomic_load_n(&cap_connwatch_epoch, SC);
+	if (w->word != NULL && w->word != &never && w->fd == fd) {
+		/* the same socket in a fork child: its slot was copied, its watcher was not */
+		w->epoch = ep;
+		cw_ensure();
+		return __atomic_load_n(w->word, ACQ) != w->closed;
+	}
+	cap_connwatch_release(w);
+	w->fd = fd;
+	w->epoch = ep;
+	if (fd < 0 || __atomic_load_n(&cw_state, SC) == CW_FAILED)
+		return 1;
+	pthread_once(&cw_fork_once, cw_fork_register);
+	cw_slot *s = cw_claim(fd);
+	if (s == NULL) {
+		if (!__atomic_exchange_n(&logged_full, 1, RLX))
+			cap_log(CAP_LOG_WARN, "more than %d cached connections in this process: the "
+				"others are not watched for the server closing them",
+				CAP_CONNWATCH_SLOTS);
+		return 1;
+	}
+	w->word = &s->word;
+	w->closed = W_GEN(__atomic_load_n(&s->word, RLX)) | CAP_CW_CLOSED;
+	cw_ensure();
+	return 1;
+}
+
+void cap_connwatch_release(cap_connwatch *w)
+{
+	if (w->word != NULL && w->word != &never) {
+		cw_slot *s = (cw_slot *)(uintptr_t)w->word;
+		__atomic_store_n(&s->word, W_GEN(w->closed) | CAP_CW_FREE, SC);
+	}
+	cap_connwatch_init(w);
+}
