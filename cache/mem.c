@@ -34,6 +34,7 @@
  * with consistent tables, re-initialises them. A value callback must not fork.
  */
 #include "cache/mem.h"
+#include "cache/lock.h"
 #include "cache/clock.h"
 #include "cache/fork.h"
 #include "cache/stats.h"
@@ -127,7 +128,7 @@ static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
 
 static void fork_prepare(void)
 {
-	pthread_mutex_lock(&reg_lock);
+	cap_mutex_lock(&reg_lock);
 	for (cap_mem *m = reg_head; m; m = m->reg_next)
 		for (unsigned i = 0; i < m->nshards; i++)
 			wr_lock(m, i);
@@ -138,7 +139,7 @@ static void fork_parent(void)
 	for (cap_mem *m = reg_head; m; m = m->reg_next)
 		for (unsigned i = 0; i < m->nshards; i++)
 			wr_unlock(m, i);
-	pthread_mutex_unlock(&reg_lock);
+	cap_mutex_unlock(&reg_lock);
 }
 
 static void fork_child(void)
@@ -387,10 +388,10 @@ int cap_mem_open(uint64_t budget, unsigned nshards, enum cap_mem_policy policy, 
 		return CAP_ENOMEM;
 	}
 	pthread_once(&reg_once, reg_init);
-	pthread_mutex_lock(&reg_lock);
+	cap_mutex_lock(&reg_lock);
 	m->reg_next = reg_head;
 	reg_head = m;
-	pthread_mutex_unlock(&reg_lock);
+	cap_mutex_unlock(&reg_lock);
 	*out = m;
 	return CAP_OK;
 }
@@ -399,13 +400,13 @@ void cap_mem_close(cap_mem *m)
 {
 	if (!m)
 		return;
-	pthread_mutex_lock(&reg_lock);
+	cap_mutex_lock(&reg_lock);
 	for (cap_mem **pp = &reg_head; *pp; pp = &(*pp)->reg_next)
 		if (*pp == m) {
 			*pp = m->reg_next;
 			break;
 		}
-	pthread_mutex_unlock(&reg_lock);
+	cap_mutex_unlock(&reg_lock);
 	cap_mem_clear(m);
 	for (unsigned i = 0; i < m->nshards; i++) {
 		shard *s = &m->sh[i];

@@ -30,6 +30,7 @@
  * Nothing here prints to stdout or exits; a failure to open leaves stats off with one warning.
  */
 #include "cache/stats.h"
+#include "cache/lock.h"
 #include "cache/cap.h"
 #include "cache/clock.h"
 #include "cache/proc.h"
@@ -87,15 +88,15 @@ static __thread int tls_shared TLS_IE;
 static void thread_exit(void *v)
 {
 	uint32_t idx = (uint32_t)((uintptr_t)v - 1);
-	pthread_mutex_lock(&g.mu);
+	cap_mutex_lock(&g.mu);
 	if (idx > 0 && idx < CAP_STATS_NSLOTS && g.free_n < CAP_STATS_NSLOTS)
 		g.free_list[g.free_n++] = idx;
-	pthread_mutex_unlock(&g.mu);
+	cap_mutex_unlock(&g.mu);
 	tls_d = NULL;
 }
 
-static void atfork_prepare(void) { pthread_mutex_lock(&g.mu); }
-static void atfork_parent(void) { pthread_mutex_unlock(&g.mu); }
+static void atfork_prepare(void) { cap_mutex_lock(&g.mu); }
+static void atfork_parent(void) { cap_mutex_unlock(&g.mu); }
 
 static void atfork_child(void)
 {
@@ -152,7 +153,7 @@ static CAP_COLD cap_stats_data *claim(void)
 	void *base = __atomic_load_n(&g.base, __ATOMIC_ACQUIRE);
 	if (base == NULL)
 		return NULL;
-	pthread_mutex_lock(&g.mu);
+	cap_mutex_lock(&g.mu);
 	int32_t idx = -1;
 	if (g.free_n > 0)
 		idx = (int32_t)g.free_list[--g.free_n];
@@ -179,7 +180,7 @@ static CAP_COLD cap_stats_data *claim(void)
 		}
 		g.inherit_entries = g.inherit_bytes = 0;
 	}
-	pthread_mutex_unlock(&g.mu);
+	cap_mutex_unlock(&g.mu);
 	if (!shared)
 		pthread_setspecific(g.key, (void *)(uintptr_t)(idx + 1));
 	tls_shared = shared;
@@ -501,9 +502,9 @@ void cap_stats_log_now(void)
 int cap_stats_open(const char *dir)
 {
 	pthread_once(&g.once, init_once);
-	pthread_mutex_lock(&g.mu);
+	cap_mutex_lock(&g.mu);
 	if (LD(&g.base) != NULL) {
-		pthread_mutex_unlock(&g.mu);
+		cap_mutex_unlock(&g.mu);
 		return CAP_OK;
 	}
 	void *base;
@@ -515,7 +516,7 @@ int cap_stats_open(const char *dir)
 			g.warned_open = 1;
 			cap_log(CAP_LOG_WARN, "stats: %s; statistics off", err);
 		}
-		pthread_mutex_unlock(&g.mu);
+		cap_mutex_unlock(&g.mu);
 		return rc;
 	}
 	g.pid = (int)getpid();
@@ -534,7 +535,7 @@ int cap_stats_open(const char *dir)
 		g.exit_registered = 1;
 		atexit(log_at_exit);
 	}
-	pthread_mutex_unlock(&g.mu);
+	cap_mutex_unlock(&g.mu);
 	arm_log();
 	return CAP_OK;
 }

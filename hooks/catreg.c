@@ -6,6 +6,7 @@
  * handlers take around fork so that a child never inherits it held.
  */
 #include "hooks/catreg.h"
+#include "cache/lock.h"
 #include "cache/cap.h"
 #include "cache/fork.h"
 #include "cache/log.h"
@@ -30,13 +31,13 @@ static pthread_mutex_t regs_lock = PTHREAD_MUTEX_INITIALIZER;
 static void prefork(void)
 {
 	for (int i = 0; i < nregs; i++)
-		pthread_mutex_lock(&regs[i]->lock);
+		cap_mutex_lock(&regs[i]->lock);
 }
 
 static void postfork(void)
 {
 	for (int i = nregs; i-- > 0;)
-		pthread_mutex_unlock(&regs[i]->lock);
+		cap_mutex_unlock(&regs[i]->lock);
 }
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
@@ -49,11 +50,11 @@ static void atfork_setup(void)
 static void reg_register(cap_catreg *r)
 {
 	pthread_once(&atfork_once, atfork_setup);
-	pthread_mutex_lock(&regs_lock);
+	cap_mutex_lock(&regs_lock);
 	if (!r->registered && nregs < MAX_REGS)
 		regs[nregs++] = r;
 	__atomic_store_n(&r->registered, 1, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&regs_lock);
+	cap_mutex_unlock(&regs_lock);
 }
 
 static int same_ident(cap_hash a, cap_hash b)
@@ -93,7 +94,7 @@ static int held_current(cap_catreg *r, const cap_sess *s, const cap_catbase *cur
 		return 1;
 	if (!__atomic_load_n(&r->registered, __ATOMIC_ACQUIRE))
 		reg_register(r);
-	pthread_mutex_lock(&r->lock);
+	cap_mutex_lock(&r->lock);
 	return 0;
 }
 
@@ -102,7 +103,7 @@ static cap_catbase *hand_over(cap_catreg *r, cap_catbase *cur, cap_catbase **hel
 {
 	if (c)
 		__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
-	pthread_mutex_unlock(&r->lock);
+	cap_mutex_unlock(&r->lock);
 	cap_catbase_release(cur);
 	*held = c;
 	return c;
@@ -128,9 +129,9 @@ static cap_catbase *load_unlocked(cap_catreg *r, struct cap_catfail *f, const ca
 				  uint64_t gen, uint64_t now, cap_catload_fn load, void *arg)
 {
 	f->retry_ns = now + retry_after(f->fails + 1);
-	pthread_mutex_unlock(&r->lock);
+	cap_mutex_unlock(&r->lock);
 	cap_catbase *c = load(arg, s);
-	pthread_mutex_lock(&r->lock);
+	cap_mutex_lock(&r->lock);
 	uint64_t end = cap_now_ns();
 	if (c == NULL) {
 		f->fails++;

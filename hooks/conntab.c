@@ -7,12 +7,13 @@
  * cached by one thread is never newer than a removal it did not see.
  */
 #include "hooks/conntab.h"
+#include "cache/lock.h"
 
 cap_conn_link *cap_conntab_find_slow(cap_conntab *t, cap_conntab_tls *tls, const void *key,
 				     int create)
 {
 	pthread_once(&t->once, t->setup);
-	pthread_mutex_lock(&t->lock);
+	cap_mutex_lock(&t->lock);
 	size_t b = cap_conntab_bucket(key);
 	cap_conn_link *e = t->bucket[b];
 	while (e && e->key != key)
@@ -26,7 +27,7 @@ cap_conn_link *cap_conntab_find_slow(cap_conntab *t, cap_conntab_tls *tls, const
 		}
 	}
 	uint64_t ep = __atomic_load_n(&t->epoch, __ATOMIC_ACQUIRE);
-	pthread_mutex_unlock(&t->lock);
+	cap_mutex_unlock(&t->lock);
 	if (e) {
 		tls->key = key;
 		tls->ent = e;
@@ -38,7 +39,7 @@ cap_conn_link *cap_conntab_find_slow(cap_conntab *t, cap_conntab_tls *tls, const
 cap_conn_link *cap_conntab_remove(cap_conntab *t, cap_conntab_tls *tls, const void *key)
 {
 	pthread_once(&t->once, t->setup);
-	pthread_mutex_lock(&t->lock);
+	cap_mutex_lock(&t->lock);
 	cap_conn_link **pp = &t->bucket[cap_conntab_bucket(key)];
 	while (*pp && (*pp)->key != key)
 		pp = &(*pp)->next;
@@ -46,7 +47,7 @@ cap_conn_link *cap_conntab_remove(cap_conntab *t, cap_conntab_tls *tls, const vo
 	if (e)
 		*pp = e->next;
 	__atomic_add_fetch(&t->epoch, 1, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&t->lock);
+	cap_mutex_unlock(&t->lock);
 	if (tls->key == key)
 		tls->key = NULL;
 	return e;
@@ -54,12 +55,12 @@ cap_conn_link *cap_conntab_remove(cap_conntab *t, cap_conntab_tls *tls, const vo
 
 void cap_conntab_lock(cap_conntab *t)
 {
-	pthread_mutex_lock(&t->lock);
+	cap_mutex_lock(&t->lock);
 }
 
 void cap_conntab_unlock(cap_conntab *t)
 {
-	pthread_mutex_unlock(&t->lock);
+	cap_mutex_unlock(&t->lock);
 }
 
 void cap_conntab_each(cap_conntab *t, void (*fn)(cap_conn_link *))

@@ -13,6 +13,7 @@
  * (hooks/mysql_stmt) is locked across fork() with this one, by the one handler registered here.
  */
 #include "hooks/mysql_conn.h"
+#include "cache/lock.h"
 #include "cache/fork.h"
 #include "cache/log.h"
 
@@ -31,7 +32,7 @@ pthread_mutex_t cap_my_st_lock = PTHREAD_MUTEX_INITIALIZER;
 static void my_prefork(void)
 {
 	cap_conntab_lock(&cap_my_tab);
-	pthread_mutex_lock(&cap_my_st_lock);
+	cap_mutex_lock(&cap_my_st_lock);
 }
 
 static void my_disable(cap_conn_link *e)
@@ -45,7 +46,7 @@ static void my_disable(cap_conn_link *e)
 static void my_postfork(void)
 {
 	cap_conntab_each(&cap_my_tab, my_disable);
-	pthread_mutex_unlock(&cap_my_st_lock);
+	cap_mutex_unlock(&cap_my_st_lock);
 	cap_conntab_unlock(&cap_my_tab);
 }
 static void my_fork_setup(void)

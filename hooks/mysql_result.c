@@ -15,6 +15,7 @@
  * has the hit's statement run for real first.
  */
 #include "hooks/mysql_result.h"
+#include "cache/lock.h"
 #include "hooks/mysql_codec.h"
 
 #include <string.h>
@@ -165,7 +166,7 @@ static pthread_mutex_t use_lock = PTHREAD_MUTEX_INITIALIZER;
 static int use_swap(MYSQL_RES *from, MYSQL_RES *to, MYSQL *m)
 {
 	int found = 0;
-	pthread_mutex_lock(&use_lock);
+	cap_mutex_lock(&use_lock);
 	for (int i = 0; i < USE_MAX; i++)
 		if (use_set[i] == from) {
 			MYSQL *old = use_conn[i];
@@ -179,7 +180,7 @@ static int use_swap(MYSQL_RES *from, MYSQL_RES *to, MYSQL *m)
 			found = 1;
 			break;
 		}
-	pthread_mutex_unlock(&use_lock);
+	cap_mutex_unlock(&use_lock);
 	return found;
 }
 
@@ -196,20 +197,20 @@ static int use_del(MYSQL_RES *r)
 /* m is being closed: its unread results no longer point to it. */
 static void use_forget_conn(MYSQL *m)
 {
-	pthread_mutex_lock(&use_lock);
+	cap_mutex_lock(&use_lock);
 	for (int i = 0; i < USE_MAX; i++)
 		if (use_conn[i] == m)
 			use_conn[i] = NULL;
-	pthread_mutex_unlock(&use_lock);
+	cap_mutex_unlock(&use_lock);
 }
 
 static int use_has(MYSQL_RES *r)
 {
 	int found = 0;
-	pthread_mutex_lock(&use_lock);
+	cap_mutex_lock(&use_lock);
 	for (int i = 0; i < USE_MAX && !found; i++)
 		found = use_set[i] == r;
-	pthread_mutex_unlock(&use_lock);
+	cap_mutex_unlock(&use_lock);
 	return found;
 }
 

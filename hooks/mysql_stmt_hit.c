@@ -13,6 +13,7 @@
  * one Connector/C release: the check that the running library is that release comes first.
  */
 #include "hooks/mysql_stmt_hit.h"
+#include "cache/lock.h"
 #include "hooks/mysql_result.h"
 #include "cache/log.h"
 
@@ -166,7 +167,7 @@ void cap_my_st_set(MYSQL_STMT *st, const char *sql, size_t len, const my_prep *p
 				n->prep = *prep;
 		}
 	}
-	pthread_mutex_lock(&cap_my_st_lock);
+	cap_mutex_lock(&cap_my_st_lock);
 	my_stmt **pp = &st_table[cap_conntab_bucket(st)];
 	while (*pp && (*pp)->st != st)
 		pp = &(*pp)->next;
@@ -179,7 +180,7 @@ void cap_my_st_set(MYSQL_STMT *st, const char *sql, size_t len, const my_prep *p
 		n->next = st_table[cap_conntab_bucket(st)];
 		st_table[cap_conntab_bucket(st)] = n;
 	}
-	pthread_mutex_unlock(&cap_my_st_lock);
+	cap_mutex_unlock(&cap_my_st_lock);
 	if (old) {
 		free(old->hit);
 		cap_my_st_fill_free(old->fill);
@@ -196,7 +197,7 @@ char *cap_my_st_begin(MYSQL_STMT *st, size_t *len, my_prep *prep)
 	char *r = NULL;
 	cap_my_srows *hit = NULL;
 	my_sfill *fill = NULL;
-	pthread_mutex_lock(&cap_my_st_lock);
+	cap_mutex_lock(&cap_my_st_lock);
 	my_stmt *s = st_find(st);
 	if (s) {
 		st_unhook(s);
@@ -212,7 +213,7 @@ char *cap_my_st_begin(MYSQL_STMT *st, size_t *len, my_prep *prep)
 		if (prep)
 			*prep = s->prep;
 	}
-	pthread_mutex_unlock(&cap_my_st_lock);
+	cap_mutex_unlock(&cap_my_st_lock);
 	free(hit);
 	cap_my_st_fill_free(fill);
 	return r;
@@ -238,7 +239,7 @@ static int st_unread_on(MYSQL *m, int finish)
 	if (m == NULL || !cap_my_resolve() || !cap_my_st_abi_ok() ||
 	    m->status != MYSQL_STATUS_STMT_RESULT)
 		return 0;
-	pthread_mutex_lock(&cap_my_st_lock);
+	cap_mutex_lock(&cap_my_st_lock);
 	for (size_t b = 0; b < CAP_CONNTAB_BUCKETS; b++)
 		for (my_stmt *s = st_table[b]; s; s = s->next)
 			if (s->hit && s->st->mysql == m && st_hit_unread(s->st)) {
@@ -246,7 +247,7 @@ static int st_unread_on(MYSQL *m, int finish)
 				if (finish)
 					st_hit_finish(s->st);
 			}
-	pthread_mutex_unlock(&cap_my_st_lock);
+	cap_mutex_unlock(&cap_my_st_lock);
 	return n;
 }
 
@@ -279,7 +280,7 @@ int cap_my_st_refuse(MYSQL *m)
 int cap_my_st_attach(MYSQL_STMT *st, cap_my_srows *hit, my_sfill *fill)
 {
 	int ok = 0;
-	pthread_mutex_lock(&cap_my_st_lock);
+	cap_mutex_lock(&cap_my_st_lock);
 	my_stmt *s = st_find(st);
 	if (s) {
 		if (hit)
@@ -288,7 +289,7 @@ int cap_my_st_attach(MYSQL_STMT *st, cap_my_srows *hit, my_sfill *fill)
 			s->fill = fill;
 		ok = 1;
 	}
-	pthread_mutex_unlock(&cap_my_st_lock);
+	cap_mutex_unlock(&cap_my_st_lock);
 	return ok;
 }
 
@@ -297,7 +298,7 @@ int cap_my_st_attach(MYSQL_STMT *st, cap_my_srows *hit, my_sfill *fill)
 static MYSQL_ROWS *st_hit_rows(MYSQL_STMT *st, int what)
 {
 	MYSQL_ROWS *r = NULL;
-	pthread_mutex_lock(&cap_my_st_lock);
+	cap_mutex_lock(&cap_my_st_lock);
 	my_stmt *s = st_find(st);
 	if (s && s->hit) {
 		if (what == 0)
@@ -307,20 +308,20 @@ static MYSQL_ROWS *st_hit_rows(MYSQL_STMT *st, int what)
 		if (what == 1 && r)
 			s->hit->ucur = r->next;
 	}
-	pthread_mutex_unlock(&cap_my_st_lock);
+	cap_mutex_unlock(&cap_my_st_lock);
 	return r;
 }
 
 static my_sfill *st_fill_take(MYSQL_STMT *st)
 {
 	my_sfill *f = NULL;
-	pthread_mutex_lock(&cap_my_st_lock);
+	cap_mutex_lock(&cap_my_st_lock);
 	my_stmt *s = st_find(st);
 	if (s) {
 		f = s->fill;
 		s->fill = NULL;
 	}
-	pthread_mutex_unlock(&cap_my_st_lock);
+	cap_mutex_unlock(&cap_my_st_lock);
 	return f;
 }
 
@@ -393,13 +394,13 @@ static int st_hit_buf(MYSQL_STMT *st, unsigned char **row, unsigned long *len)
  * rows need; the hit's entry holds that. */
 static void st_hit_max_length(MYSQL_STMT *st)
 {
-	pthread_mutex_lock(&cap_my_st_lock);
+	cap_mutex_lock(&cap_my_st_lock);
 	my_stmt *s = st_find(st);
 	if (s && s->hit && s->hit->nf == st->field_count && st->fields)
 		for (unsigned i = 0; i < s->hit->nf; i++)
 			if (s->hit->fields[i].max_length > st->fields[i].max_length)
 				st->fields[i].max_length = (unsigned long)s->hit->fields[i].max_length;
-	pthread_mutex_unlock(&cap_my_st_lock);
+	cap_mutex_unlock(&cap_my_st_lock);
 }
 
 /* mysql_stmt_store_result on a statement showing a hit; -1 when st is not one (the real

@@ -32,7 +32,13 @@ static void *cancelled_worker(void *arg)
 	PGconn *c = NULL;
 	unsigned seed = (unsigned)(uintptr_t)arg;
 	pthread_cleanup_push(finish, &c);
+	/* libpq itself holds a lock of its own across getpwuid_r (a cancellation point) while
+	 * it connects: a thread cancelled there leaves every later connect hanging, with or
+	 * without Capacitor. Only the statements are cancelled. */
+	int old;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 	c = PQconnectdb("");
+	pthread_setcancelstate(old, NULL);
 	for (int i = 0; i < 400; i++) {
 		char q[200];
 		int k = rand_r(&seed) % 10;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # t_catalog_stall - a catalog load that stalls or is cancelled holds up nobody but its own
 # thread, and only within its bounds (attack round 5, x-1 to x-4):
-#  - threads cancelled (pthread_cancel) at random moments inside libpq calls leave the
+#  - threads cancelled (pthread_cancel) at random moments inside libpq calls (cancellation
+#    is off while a thread holds any of Capacitor's mutexes: cache/lock.h) leave the
 #    process's other threads free to read (the registry was left locked: every later first
 #    read hung);
 #  - a thread whose connection stalls for ever inside Capacitor's catalog load does not hold
