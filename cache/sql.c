@@ -2504,6 +2504,24 @@ static void table_locks(parser *p)
 		p->in->flags |= k == KW_LOCK ? CAP_SQLF_LOCK_TABLES : CAP_SQLF_UNLOCK_TABLES;
 }
 
+/* CLUSTER, VACUUM FULL (in either spelling: VACUUM FULL t, VACUUM (FULL) t) and MySQL's
+ * OPTIMIZE TABLE rewrite tables in a new physical order, in which a read without ORDER BY
+ * then returns its rows: the whole database counts as written (they are rare). A plain
+ * VACUUM moves no row: a utility. Reads the statement to its end. */
+static void rewrites_order(parser *p)
+{
+	int full = !cur_kw(p, KW_VACUUM);
+	advance(p);
+	while (!end_of_stmt(p)) {
+		if (cur_kw(p, KW_FULL))
+			full = 1;
+		advance(p);
+	}
+	p->kind = full ? CAP_SQL_WRITE : CAP_SQL_UTILITY;
+	p->nowr = 1;
+	p->write_unknown = full;
+}
+
 static void head(parser *p)
 {
 	cap_sql_info *in = p->in;
@@ -2667,6 +2685,11 @@ static void head(parser *p)
 		if (!take_name(p, 1))
 			p->write_unknown = 1;
 		return;
+	case KW_CLUSTER:
+	case KW_VACUUM:
+	case KW_OPTIMIZE:
+		rewrites_order(p);
+		return;
 	case KW_ANALYZE:
 	case KW_ANALYSE:
 		/* MariaDB's ANALYZE [FORMAT=...] stmt runs stmt and reports its plan: what it
@@ -2684,10 +2707,10 @@ static void head(parser *p)
 		if (p->my)
 			table_locks(p);
 		/* fall through */
-	case KW_REINDEX: case KW_CLUSTER: case KW_VACUUM:
+	case KW_REINDEX:
 	case KW_CHECKPOINT: case KW_LISTEN: case KW_UNLISTEN: case KW_NOTIFY: case KW_SHOW:
 	case KW_FETCH: case KW_MOVE: case KW_CLOSE: case KW_HELP:
-	case KW_OPTIMIZE: case KW_CHECK: case KW_CHECKSUM: case KW_KILL:
+	case KW_CHECK: case KW_CHECKSUM: case KW_KILL:
 	case KW_HANDLER: case KW_PURGE: case KW_CACHE:
 		p->skip_rest = 1;
 		/* fall through */

@@ -542,6 +542,33 @@ inv_case inv_kv
 inv_case Public.INV_KV
 inv_case --all
 
+# CLUSTER (and VACUUM FULL) through Capacitor rewrite a table in a new physical order: a read
+# without ORDER BY then returns the new one, as the server does (attack round 5, pg-6).
+clu_run() { # PRELOAD -> the reads, one line (a CAPACITOR_DIR of their own: no DDL of the
+	# sections above makes these reads wait for a catalog reload)
+	rm -rf "$d/clu"
+	$DIRECT -q -v ON_ERROR_STOP=1 -c "DROP TABLE IF EXISTS inv_clu" -c "CREATE TABLE inv_clu (id int)" \
+		-c "INSERT INTO inv_clu VALUES (1), (2), (3)" -c "CREATE INDEX inv_clu_desc ON inv_clu (id DESC)"
+	# the rewrite comes from another process, as another program's would
+	cat >"$d/clu.sql" <<SQL
+SELECT id FROM inv_clu;
+SELECT id FROM inv_clu;
+\\! env LD_PRELOAD="$1" CAPACITOR_ENABLE=1 $PSQL -q -c "CLUSTER inv_clu USING inv_clu_desc"
+SELECT id FROM inv_clu;
+\\! env LD_PRELOAD="$1" CAPACITOR_ENABLE=1 $PSQL -q -c "INSERT INTO inv_clu VALUES (0)" -c "VACUUM FULL inv_clu"
+SELECT id FROM inv_clu;
+SQL
+	CAPACITOR_DIR=$d/clu env LD_PRELOAD="$1" CAPACITOR_ENABLE=1 $PSQL -tA -q -f "$d/clu.sql" 2>&1 | tr '\n' ' '
+}
+clu_off=$(clu_run "")
+clu_on=$(clu_run "$(cap_preload)")
+if [ "$clu_off" = "$clu_on" ]; then
+	echo "ok   CLUSTER: the new physical order is read ($clu_on)"
+else
+	echo "FAIL CLUSTER: without Capacitor '$clu_off', with '$clu_on'"
+	failures=$((failures + 1))
+fi
+
 echo "hits during the cases: $total_hits"
 [ "$total_hits" -gt 0 ] || { echo "FAIL: no hits at all: the cases did not exercise the cache"; failures=$((failures + 1)); }
 [ "$failures" -eq 0 ] || fail "$failures case(s) failed"
