@@ -31,6 +31,8 @@ SQL
 cap_pg_psql -q -d stall_other -c "CREATE TABLE stall_other (id int PRIMARY KEY, v text)" \
 	-c "INSERT INTO stall_other VALUES (1, 'one')"
 
+# (the catalog load starts with its own set_config of lock_timeout; the session read-back
+# with statement_timeout)
 # the proxy's port: free, and the proxy is up once it says "ready"
 start_proxy() { # DPORT WORD... ; sets proxy_pid, proxy_port
 	local i
@@ -63,7 +65,7 @@ diff -u "$d/cancel.off" "$d/cancel.on" >&2 || fail "cancel: output differs (exit
 
 # ---- 2. a stalled catalog load on one thread ---------------------------------------------------
 for mode in off on; do
-	start_proxy "$CAP_PG_PORT" '/*A*/' "set_config('lock_timeout'"
+	start_proxy "$CAP_PG_PORT" '/*A*/' "SELECT pg_catalog.set_config('lock_timeout'"
 	rm -rf "$CAPACITOR_DIR"
 	pre=()
 	[ $mode = off ] || pre=(env LD_PRELOAD="$(cap_preload)")
