@@ -128,7 +128,9 @@ static const char *follows[] = {
 	"autocommit_start", "ping_start", "stat_start", "reset_connection_start",
 	"change_user_start", "next_result_start", "list_fields_start", "select_db",
 	"change_user", "reset_connection", "ping", "stat", "set_character_set", "list_fields",
-	"commit", "kill", "set_server_option", "refresh", "stmt_reset", "stmt_close", "stmt_fetch_cursor", "stmt_fetch_cursor_start", NULL
+	"commit", "kill", "set_server_option", "refresh", "stmt_reset", "stmt_close", "stmt_fetch_cursor", "stmt_fetch_cursor_start", "kill_start", "set_server_option_start",
+	"refresh_start", "dump_debug_info", "dump_debug_info_start", "stmt_reset_start",
+	"stmt_close_start", NULL
 };
 
 /* the follow-up; the number of answers the program still reads afterwards */
@@ -231,7 +233,23 @@ static int follow(const char *f, const char *q2)
 		rc = mysql_refresh(m, REFRESH_STATUS);
 	else if (strcmp(f, "stmt_reset") == 0)
 		rc = mysql_stmt_reset(pre);
-	else if (strcmp(f, "stmt_fetch_cursor") == 0)
+	else if (strcmp(f, "kill_start") == 0)
+		NB(mysql_kill_start(&rc, m, 999999999), mysql_kill_cont, &rc, m);
+	else if (strcmp(f, "set_server_option_start") == 0)
+		NB(mysql_set_server_option_start(&rc, m, MYSQL_OPTION_MULTI_STATEMENTS_OFF),
+		   mysql_set_server_option_cont, &rc, m);
+	else if (strcmp(f, "refresh_start") == 0)
+		NB(mysql_refresh_start(&rc, m, REFRESH_STATUS), mysql_refresh_cont, &rc, m);
+	else if (strcmp(f, "dump_debug_info") == 0)
+		rc = mysql_dump_debug_info(m);
+	else if (strcmp(f, "dump_debug_info_start") == 0)
+		NB(mysql_dump_debug_info_start(&rc, m), mysql_dump_debug_info_cont, &rc, m);
+	else if (strcmp(f, "stmt_reset_start") == 0)
+		NB(mysql_stmt_reset_start(&b, pre), mysql_stmt_reset_cont, &b, pre);
+	else if (strcmp(f, "stmt_close_start") == 0) {
+		NB(mysql_stmt_close_start(&b, pre), mysql_stmt_close_cont, &b, pre);
+		pre = NULL;
+	} else if (strcmp(f, "stmt_fetch_cursor") == 0)
 		rc = mysql_stmt_fetch(pre);
 	else if (strcmp(f, "stmt_fetch_cursor_start") == 0)
 		NB(mysql_stmt_fetch_start(&rc, pre), mysql_stmt_fetch_cont, &rc, pre);
