@@ -286,9 +286,15 @@ CAP_COLD void cap_my_give_way(my_conn *mc)
 		cap_wait_release(mc->sq_fd);
 		mc->sq_held = 0;
 	} else {
-		unsigned long long id = m->insert_id; /* a ping's OK zeroes it */
+		/* our ping's OK is no answer the program sees: what reading it sets is put back
+		 * (the library leaves them to the statement before, as the command that follows
+		 * does) */
+		unsigned long long id = m->insert_id;
+		unsigned nf = m->field_count, warnings = m->warning_count;
 		CAP_REAL(cap_my.real_mysql_read_query_result(m));
 		m->insert_id = id;
+		m->field_count = nf;
+		m->warning_count = warnings;
 	}
 	if (mc->replay_on &&
 	    CAP_REAL(cap_my.real_mysql_send_query(m, (const char *)mc->replay.data,

@@ -15,15 +15,20 @@
  *                                  mysql_free_result_start, mysql_next_result_start, ...),
  *                                  in several ways, each Q four times (the first fills)
  *
+ * MY_ASYNC_WAITER=1: in held, a second thread is already blocked in poll() on the socket when
+ * Q1 is sent (the hit then sends a COM_PING whose answer the hit's giving way reads).
+ *
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB.
  */
 #include <mysql.h>
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define HANG_MS 10000
 
@@ -121,6 +126,17 @@ static void query_show(const char *what, const char *q)
 }
 
 /* ---- held: a mysql_send_query hit not read yet, then another command ---------------------- */
+
+static void *waiter(void *arg)
+{
+	struct pollfd p = { *(int *)arg, POLLIN, 0 };
+	if (poll(&p, 1, HANG_MS) <= 0) {
+		printf("HANG: the waiting thread's poll\n");
+		fflush(stdout);
+		exit(3);
+	}
+	return NULL;
+}
 
 static const char *follows[] = {
 	"send_query_start", "real_query_start", "query_start", "stmt_prepare", "stmt_prepare_start",
@@ -280,8 +296,15 @@ static void held(const char *f, const char *q1, const char *q2)
 			printf("  executed before: rc=%d\n", mysql_stmt_execute(pre));
 		}
 	}
+	const char *w = getenv("MY_ASYNC_WAITER");
+	pthread_t th;
+	int fd = mysql_get_socket(m), waiting = w && w[0] == '1' && pthread_create(&th, NULL, waiter, &fd) == 0;
+	if (waiting)
+		usleep(50000); /* inside poll() by now */
 	int rc = mysql_send_query(m, q1, (unsigned long)strlen(q1));
 	state("send_query q1", rc);
+	if (waiting)
+		pthread_join(th, NULL);
 	no_affected = 0;
 	int owed = follow(f, q2);
 	int failed = 0;

@@ -121,7 +121,9 @@ diff -u "$tmp/idle.off" "$tmp/idle.on" || fail "a hit answered for a session the
 # another command through a _start function, a prepared statement or a blocking call that
 # sends one: the hit gives way, the answers come in the order sent, nothing waits forever;
 # and a hit collected with mysql_store_result_start, mysql_fetch_row_start,
-# mysql_free_result_start, mysql_next_result_start as without the library (three hits each)
+# mysql_free_result_start, mysql_next_result_start as without the library (three hits each);
+# held_ping: another thread is blocked in poll() on the socket when the hit is sent (it then
+# pays a COM_PING, whose answer the hit's giving way reads first)
 cap_my_sql <<'SQL'
 DROP TABLE IF EXISTS t_myasync;
 CREATE TABLE t_myasync (id INT PRIMARY KEY, name VARCHAR(16)) ENGINE=InnoDB;
@@ -131,15 +133,19 @@ async=$CAP_BUILD/clients/my_async
 [ -x "$async" ] || fail "$async not built (make clients)"
 q1="SELECT id, name FROM t_myasync WHERE id < 3 ORDER BY id"
 q2="SELECT name FROM t_myasync WHERE id = 2"
-for what in held collect; do
+for what in held held_ping collect; do
+	waiter=0
 	case $what in
 	held) args=(held all "$q1" "$q2") ;;
+	held_ping) args=(held all "$q1" "$q2") waiter=1 ;;
 	collect) args=(collect "$q1") ;;
 	esac
-	timeout -k 5 300 "$async" "${args[@]}" >"$tmp/async_$what.off" 2>&1 || fail "my_async $what without Capacitor"
+	MY_ASYNC_WAITER=$waiter timeout -k 5 300 "$async" "${args[@]}" >"$tmp/async_$what.off" 2>&1 ||
+		fail "my_async $what without Capacitor"
 	h0=$(hits_now)
 	rc=0
-	LD_PRELOAD=$(cap_preload) timeout -k 5 300 "$async" "${args[@]}" >"$tmp/async_$what.on" 2>&1 || rc=$?
+	MY_ASYNC_WAITER=$waiter LD_PRELOAD=$(cap_preload) timeout -k 5 300 "$async" "${args[@]}" \
+		>"$tmp/async_$what.on" 2>&1 || rc=$?
 	h=$(($(hits_now) - h0))
 	diff -u "$tmp/async_$what.off" "$tmp/async_$what.on" >"$tmp/async_$what.diff" ||
 		{ head -60 "$tmp/async_$what.diff"; fail "non-blocking API next to hits ($what): output differs (exit $rc)"; }
