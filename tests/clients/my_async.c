@@ -333,7 +333,7 @@ static void collect(const char *q)
 	static const char *ways[] = { "store_start", "query_store_fetch_free_start", "send_read_store_start",
 				      "use_fetch_start", "next_result_start_unread",
 				      "next_result_start_after", "found_rows_start", "send_read_start",
-				      NULL };
+				      "unread_query_start", NULL };
 	for (int w = 0; ways[w]; w++) {
 		const char *way = ways[w];
 		printf("=== %s\n", way);
@@ -371,6 +371,11 @@ static void collect(const char *q)
 			if (strcmp(way, "next_result_start_unread") == 0) {
 				NB(mysql_next_result_start(&rc, m), mysql_next_result_cont, &rc, m);
 				state("next_result_start", rc);
+			}
+			if (strcmp(way, "unread_query_start") == 0) {
+				/* another statement while the result is unread: out of sync */
+				NB(mysql_real_query_start(&rc, m, "SELECT 42", 9), mysql_real_query_cont, &rc, m);
+				state("real_query_start while unread", rc);
 			}
 			if (strcmp(way, "use_fetch_start") == 0) {
 				r = mysql_use_result(m);
