@@ -8,7 +8,7 @@
  * text go through mysql_real_query, which does the same (mysql_kill, mysql_list_dbs,
  * mysql_set_character_set); mysql_refresh is a FLUSH and is accounted as one (hooks/mysql.c).
  */
-#include "hooks/mysql_text.h"
+#include "hooks/mysql_conn.h"
 
 #define CAP_MY_CMDS(X)                                                                           \
 	X(int, mysql_ping, (MYSQL * m), (m), 1)                                                    \

@@ -37,7 +37,6 @@
 #include "hooks/mysql_probe.h"
 #include "hooks/mysql_result.h"
 #include "hooks/mysql_plan.h"
-#include "hooks/mysql_text.h"
 
 #include <stdlib.h>
 #include <string.h>

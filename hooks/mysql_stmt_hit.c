@@ -14,7 +14,6 @@
  */
 #include "hooks/mysql_stmt_hit.h"
 #include "hooks/mysql_result.h"
-#include "hooks/mysql_text.h"
 #include "cache/log.h"
 
 #include <errmsg.h>

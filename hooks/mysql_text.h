@@ -18,14 +18,4 @@ typedef int (*my_run_fn)(MYSQL *m, const char *sql, unsigned long len, int arg);
 int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_run_fn fn,
 		int arg, int send_only);
 
-/* cap_my_give_way - a command other than the one that reads it is about to go out on mc's
- * connection while a mysql_send_query hit is unread (mc->sq_hit): the hit gives way to its
- * statement, sent for real, so that the answers come in the order sent. Every interposed
- * function that sends a command calls it first (mysql_read_query_result and its _start read
- * the hit instead). */
-void cap_my_give_way(my_conn *mc);
-/* cap_my_give_way_m - the same for m when it has such a hit (nothing under the guard: the
- * outer call settled it). */
-void cap_my_give_way_m(MYSQL *m);
-
 #endif
