@@ -87,6 +87,13 @@ static int run_autocommit(MYSQL *m, const char *sql, unsigned long len, int arg)
 	return cap_my.real_mysql_autocommit(m, (my_bool)arg) ? 1 : 0;
 }
 
+static int run_refresh(MYSQL *m, const char *sql, unsigned long len, int arg)
+{
+	(void)sql;
+	(void)len;
+	return cap_my.real_mysql_refresh(m, (unsigned int)arg);
+}
+
 /* ---- the text path: the query driver's port (hooks/exec) -------------------------------- */
 
 typedef struct my_x {
@@ -136,7 +143,7 @@ static int mx_serve(cap_exec *x)
 	MYSQL *m = mc->m;
 	if (c->send_only) {
 		/* the text is kept first: a statement sent before the hit is read makes it give
-		 * way to its statement (sq_give_way), which must then be there to send */
+		 * way to its statement (cap_my_give_way), which must then be there to send */
 		cap_my_replay_note(mc, x->sql, x->sql_len);
 		if (!mc->replay_on) {
 			cap_my_free_res(c->h.res);
@@ -144,6 +151,15 @@ static int mx_serve(cap_exec *x)
 		}
 	}
 	int held = c->send_only && cap_wait_hold(m->net.fd);
+	if (held) {
+		/* as the library leaves the connection when it sends a command (the ping does
+		 * the same) */
+		m->info = NULL;
+		m->affected_rows = ~0ULL;
+		m->net.last_errno = 0;
+		m->net.last_error[0] = '\0';
+		strcpy(m->net.sqlstate, "00000");
+	}
 	if (c->send_only && !held &&
 	    CAP_REAL(m->methods->db_command(m, COM_PING, NULL, 0, 1, NULL)) != 0) {
 		cap_my_free_res(c->h.res); /* the connection failed: the real send says so */
@@ -257,37 +273,12 @@ static const cap_exec_port my_text_port = {
 	.after = mx_after,
 };
 
-/* A mysql_send_query hit not read yet, and another statement: Connector/C sends without
- * reading, so the server would answer both in order and the program reads the first answer
- * first. The hit gives way to its statement, sent for real (after the answer to our ping, if
- * one went out): both answers then come from the server, in the order the program sent. */
-static CAP_COLD void sq_give_way(my_conn *mc)
-{
-	MYSQL *m = mc->m;
-	cap_my_free_res(mc->pend);
-	mc->pend = NULL;
-	mc->sq_hit = 0;
-	if (mc->sq_held) {
-		cap_wait_release(mc->sq_fd);
-		mc->sq_held = 0;
-	} else {
-		unsigned long long id = m->insert_id; /* a ping's OK zeroes it */
-		CAP_REAL(cap_my.real_mysql_read_query_result(m));
-		m->insert_id = id;
-	}
-	if (mc->replay_on &&
-	    CAP_REAL(cap_my.real_mysql_send_query(m, (const char *)mc->replay.data,
-						   (unsigned long)mc->replay.len)) == 0)
-		mc->sq_unread++;
-	mc->replay_on = 0;
-}
-
 int cap_my_text(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, my_run_fn fn,
 		int arg, int send_only)
 {
 	MYSQL *m = mc->m;
 	if (CAP_UNLIKELY(mc->sq_hit))
-		sq_give_way(mc);
+		cap_my_give_way(mc);
 	if (CAP_UNLIKELY(mc->pend && !mc->sq_hit && m->status == MYSQL_STATUS_GET_RESULT)) {
 		/* a hit the program has not read: Connector/C refuses another command ("commands
 		 * out of sync"), after which the result is gone and the connection stays out of
@@ -336,8 +327,13 @@ CAP_EXPORT int mysql_next_result(MYSQL *m)
 	if (cap_my_bypass(&rt) || m == NULL)
 		return cap_my.real_mysql_next_result ? CAP_REAL(cap_my.real_mysql_next_result(m)) : -1;
 	my_conn *mc = cap_my_find(m, 0);
-	if (mc && mc->pend)
-		return -1; /* a hit has exactly one result */
+	if (mc && mc->pend) {
+		/* a hit has exactly one result: the library answers (unread: "out of sync"; read:
+		 * no more results) without reading the wire */
+		if (m->status == MYSQL_STATUS_READY)
+			m->server_status &= ~(unsigned)SERVER_MORE_RESULTS_EXIST;
+		return CAP_REAL(cap_my.real_mysql_next_result(m));
+	}
 	int rc = CAP_REAL(cap_my.real_mysql_next_result(m));
 	if (mc && mc->multi_dirty) {
 		cap_engine_bump_db(rt->engine, mc->sess.scope);
@@ -394,12 +390,30 @@ CAP_EXPORT my_bool mysql_autocommit(MYSQL *m, my_bool mode)
 	return cap_my_text(rt, mc, sql, strlen(sql), run_autocommit, mode ? 1 : 0, 0) ? 1 : 0;
 }
 
+/* COM_REFRESH is a FLUSH: accounted as one (it ends a transaction), and like every command a
+ * mysql_send_query hit not read yet gives way to it (cap_my_text). */
+CAP_EXPORT int mysql_refresh(MYSQL *m, unsigned int options)
+{
+	const cap_rt *rt;
+	if (cap_my_bypass(&rt) || m == NULL || cap_my.real_mysql_refresh == NULL)
+		return cap_my.real_mysql_refresh ? CAP_REAL(cap_my.real_mysql_refresh(m, options)) : 1;
+	my_conn *mc = cap_my_find(m, 1);
+	if (mc == NULL) {
+		int rc = CAP_REAL(cap_my.real_mysql_refresh(m, options));
+		cap_engine_bump_all(rt->engine);
+		return rc;
+	}
+	return cap_my_text(rt, mc, "FLUSH TABLES", 12, run_refresh, (int)options, 0);
+}
+
 CAP_EXPORT int mysql_select_db(MYSQL *m, const char *db)
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL || db == NULL)
 		return cap_my.real_mysql_select_db ? CAP_REAL(cap_my.real_mysql_select_db(m, db)) : 1;
 	my_conn *mc = cap_my_find(m, 0);
+	if (mc && CAP_UNLIKELY(mc->sq_hit))
+		cap_my_give_way(mc);
 	if (mc)
 		cap_my_stmt_reset(mc);
 	int rc = CAP_REAL(cap_my.real_mysql_select_db(m, db));
@@ -421,6 +435,7 @@ CAP_EXPORT my_bool mysql_change_user(MYSQL *m, const char *user, const char *pas
 	if (cap_my_bypass(&rt) || m == NULL)
 		return cap_my.real_mysql_change_user ? CAP_REAL(cap_my.real_mysql_change_user(m, user, passwd, db))
 						: 1;
+	cap_my_give_way_m(m);
 	my_bool rc = CAP_REAL(cap_my.real_mysql_change_user(m, user, passwd, db));
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc)
@@ -433,6 +448,7 @@ CAP_EXPORT int mysql_reset_connection(MYSQL *m)
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL || cap_my.real_mysql_reset_connection == NULL)
 		return cap_my.real_mysql_reset_connection ? CAP_REAL(cap_my.real_mysql_reset_connection(m)) : 1;
+	cap_my_give_way_m(m);
 	int rc = CAP_REAL(cap_my.real_mysql_reset_connection(m));
 	my_conn *mc = cap_my_find(m, 0);
 	if (mc)

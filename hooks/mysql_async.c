@@ -8,10 +8,15 @@
  * event loops). The hit sends a COM_PING the way Connector/C's own mysql_send_query sends its
  * COM_QUERY, and mysql_read_query_result reads the ping's answer before it reports the hit.
  *
- * The non-blocking API is wrapped only to raise the re-entrancy guard around the coroutine (it
+ * The non-blocking API is wrapped to raise the re-entrancy guard around the coroutine (it
  * calls our other hooks from inside) and to invalidate: a connection that uses it is no longer
  * cached, and every statement it sends that may write bumps the MySQL scope when sent and
- * again when it completes.
+ * again when it completes. Every _start that sends a command first makes a mysql_send_query
+ * hit not read yet give way to its statement (cap_my_give_way), as the blocking calls do: the
+ * coroutine would otherwise read the second statement's answer as the first's, and the
+ * program then wait for an answer never asked of the server. A hit already served is
+ * collected through the non-blocking calls as through the blocking ones (they find no
+ * fields of the library's own and would leave the connection waiting for rows).
  */
 #include "hooks/mysql_conn.h"
 #include "hooks/mysql_result.h"
@@ -112,10 +117,17 @@ static void async_note(MYSQL *m, const char *sql, size_t len)
 		cap_engine_bump_all(rt->engine);
 		return;
 	}
-	cap_my_stmt_reset(mc);
-	mc->sess.disabled = 1;
+	if (CAP_UNLIKELY(mc->sq_hit))
+		cap_my_give_way(mc);
 	cap_sql_info *info = cap_sess_info();
 	enum cap_sql_kind k = sql ? cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info) : CAP_SQL_OTHER;
+	/* a statement that reads the diagnostics after a text hit: the hit's statement runs
+	 * for real first, as on the blocking path (its result gone before the library looks) */
+	if (sql && mc->replay_on)
+		cap_my_replay_before(mc, info, sql, len);
+	mc->replay_on = 0;
+	cap_my_stmt_reset(mc);
+	mc->sess.disabled = 1;
 	int plain = k == CAP_SQL_READ || k == CAP_SQL_EMPTY ||
 		    (k == CAP_SQL_READ_NOCACHE && !(info->reasons & CAP_SQLR_FUNCTION));
 	if (!plain) {
@@ -199,11 +211,48 @@ static void async_res_forget(MYSQL_RES *r)
 	cap_my_use_forget_res(r);
 }
 
+/* mysql_store_result_start after a text hit: the hit's result, done at once (1). */
+static int async_store_hit(MYSQL_RES **r, MYSQL *m)
+{
+	if (r == NULL || m == NULL || !cap_my_resolve())
+		return 0;
+	my_conn *mc = cap_my_find(m, 0);
+	if (mc == NULL || mc->pend == NULL || mc->sq_hit)
+		return 0;
+	*r = cap_my_store_hit(mc);
+	return 1;
+}
+
+/* mysql_fetch_row_start on a result with nothing left on the wire (stored, or a hit): the
+ * library calls mysql_fetch_row directly; here outside the guard, so that a hit handed to
+ * mysql_use_result counts its rows and frees its connection at the end (1: done). */
+static int async_fetch_local(MYSQL_ROW *r, MYSQL_RES *res)
+{
+	if (r == NULL || res == NULL || res->handle != NULL)
+		return 0;
+	*r = mysql_fetch_row(res);
+	return 1;
+}
+
+/* mysql_next_result_start with a text hit pending: what mysql_next_result says then. */
+static int async_next_hit(int *r, MYSQL *m)
+{
+	if (r == NULL || m == NULL || !cap_my_resolve())
+		return 0;
+	my_conn *mc = cap_my_find(m, 0);
+	if (mc == NULL || mc->pend == NULL)
+		return 0;
+	*r = mysql_next_result(m);
+	return 1;
+}
+
 #define SQLN(q) (q), ((q) ? strlen(q) : 0)
 #define STM(st) ((st) ? (st)->mysql : NULL)
+#define GIVE_WAY(m) cap_my_give_way_m(m)
 
-/* X(name, params, args, before, conn_on_done): before runs ahead of the real call,
- * conn_on_done is the connection to account when the call reports completion (0). */
+/* X(name, params, args, before, conn_on_done): before runs ahead of the real call (and may
+ * answer it: return 0, done), conn_on_done is the connection to account when the call
+ * reports completion (0). */
 #define CAP_MY_ASYNC(X)                                                                           \
 	X(mysql_close_start, (MYSQL * m), (m), async_gone(m), NULL)                                 \
 	X(mysql_close_cont, (MYSQL * m, int s), (m, s), (void)0, NULL)                              \
@@ -214,7 +263,8 @@ static void async_res_forget(MYSQL_RES *r)
 	X(mysql_autocommit_start, (my_bool * r, MYSQL * m, my_bool a), (r, m, a),                   \
 	  async_note(m, NULL, 0), m)                                                                \
 	X(mysql_autocommit_cont, (my_bool * r, MYSQL * m, int s), (r, m, s), (void)0, m)            \
-	X(mysql_next_result_start, (int *r, MYSQL *m), (r, m), async_note(m, NULL, 0), m)           \
+	X(mysql_next_result_start, (int *r, MYSQL *m), (r, m),                                      \
+	  if (async_next_hit(r, m)) return 0; async_note(m, NULL, 0), m)                            \
 	X(mysql_next_result_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)                 \
 	X(mysql_select_db_start, (int *r, MYSQL *m, const char *d), (r, m, d), async_note(m, NULL, 0), m) \
 	X(mysql_select_db_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)                   \
@@ -239,16 +289,18 @@ static void async_res_forget(MYSQL_RES *r)
 	X(mysql_real_query_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)                  \
 	X(mysql_read_query_result_start, (my_bool * r, MYSQL * m), (r, m), async_rqr(m), m)         \
 	X(mysql_read_query_result_cont, (my_bool * r, MYSQL * m, int s), (r, m, s), (void)0, m)     \
-	X(mysql_store_result_start, (MYSQL_RES * *r, MYSQL * m), (r, m), (void)0, NULL)             \
+	X(mysql_store_result_start, (MYSQL_RES * *r, MYSQL * m), (r, m),                            \
+	  if (async_store_hit(r, m)) return 0, NULL)                                                \
 	X(mysql_store_result_cont, (MYSQL_RES * *r, MYSQL * m, int s), (r, m, s), (void)0, NULL)    \
 	X(mysql_reset_connection_start, (int *r, MYSQL *m), (r, m), async_note(m, NULL, 0), m)      \
 	X(mysql_reset_connection_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)            \
 	X(mysql_free_result_start, (MYSQL_RES * res), (res), async_res_forget(res), NULL)           \
 	X(mysql_free_result_cont, (MYSQL_RES * res, int s), (res, s), (void)0, NULL)                \
-	X(mysql_fetch_row_start, (MYSQL_ROW * r, MYSQL_RES * res), (r, res), (void)0, NULL)         \
+	X(mysql_fetch_row_start, (MYSQL_ROW * r, MYSQL_RES * res), (r, res),                        \
+	  if (async_fetch_local(r, res)) return 0, NULL)                                            \
 	X(mysql_fetch_row_cont, (MYSQL_ROW * r, MYSQL_RES * res, int s), (r, res, s), (void)0, NULL) \
 	X(mysql_stmt_prepare_start, (int *r, MYSQL_STMT *st, const char *q, unsigned long n),       \
-	  (r, st, q, n), async_stmt_forget(st), NULL)                                               \
+	  (r, st, q, n), async_stmt_forget(st); GIVE_WAY(STM(st)), NULL)                            \
 	X(mysql_stmt_prepare_cont, (int *r, MYSQL_STMT *st, int s), (r, st, s), (void)0, NULL)      \
 	X(mysql_stmt_execute_start, (int *r, MYSQL_STMT *st), (r, st), async_stmt_exec(st),         \
 	  STM(st))                                                                                  \
@@ -260,9 +312,10 @@ static void async_res_forget(MYSQL_RES *r)
 	X(mysql_stmt_fetch_cont, (int *r, MYSQL_STMT *st, int s), (r, st, s), (void)0, NULL)        \
 	X(mysql_stmt_store_result_start, (int *r, MYSQL_STMT *st), (r, st), (void)0, NULL)          \
 	X(mysql_stmt_store_result_cont, (int *r, MYSQL_STMT *st, int s), (r, st, s), (void)0, NULL) \
-	X(mysql_stmt_close_start, (my_bool * r, MYSQL_STMT * st), (r, st), async_stmt_forget(st), NULL) \
+	X(mysql_stmt_close_start, (my_bool * r, MYSQL_STMT * st), (r, st),                          \
+	  async_stmt_forget(st); GIVE_WAY(STM(st)), NULL)                                           \
 	X(mysql_stmt_close_cont, (my_bool * r, MYSQL_STMT * st, int s), (r, st, s), (void)0, NULL)  \
-	X(mysql_stmt_reset_start, (my_bool * r, MYSQL_STMT * st), (r, st), (void)0, NULL)           \
+	X(mysql_stmt_reset_start, (my_bool * r, MYSQL_STMT * st), (r, st), GIVE_WAY(STM(st)), NULL) \
 	X(mysql_stmt_reset_cont, (my_bool * r, MYSQL_STMT * st, int s), (r, st, s), (void)0, NULL)  \
 	X(mysql_stmt_free_result_start, (my_bool * r, MYSQL_STMT * st), (r, st), (void)0, NULL)     \
 	X(mysql_stmt_free_result_cont, (my_bool * r, MYSQL_STMT * st, int s), (r, st, s), (void)0, NULL) \
@@ -270,11 +323,26 @@ static void async_res_forget(MYSQL_RES *r)
 					    const char *d, unsigned long n), (r, st, i, d, n),      \
 	  (void)0, NULL)                                                                            \
 	X(mysql_stmt_send_long_data_cont, (my_bool * r, MYSQL_STMT * st, int s), (r, st, s), (void)0, NULL) \
-	X(mysql_ping_start, (int *r, MYSQL *m), (r, m), (void)0, NULL)                              \
+	X(mysql_ping_start, (int *r, MYSQL *m), (r, m), GIVE_WAY(m), NULL)                          \
 	X(mysql_ping_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, NULL)                     \
 	X(mysql_list_fields_start, (MYSQL_RES * *r, MYSQL * m, const char *t, const char *w),       \
-	  (r, m, t, w), (void)0, NULL)                                                              \
-	X(mysql_list_fields_cont, (MYSQL_RES * *r, MYSQL * m, int s), (r, m, s), (void)0, NULL)
+	  (r, m, t, w), GIVE_WAY(m), NULL)                                                          \
+	X(mysql_list_fields_cont, (MYSQL_RES * *r, MYSQL * m, int s), (r, m, s), (void)0, NULL)     \
+	X(mysql_stat_start, (const char **r, MYSQL *m), (r, m), GIVE_WAY(m), NULL)                  \
+	X(mysql_stat_cont, (const char **r, MYSQL *m, int s), (r, m, s), (void)0, NULL)             \
+	X(mysql_dump_debug_info_start, (int *r, MYSQL *m), (r, m), GIVE_WAY(m), NULL)               \
+	X(mysql_dump_debug_info_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, NULL)          \
+	X(mysql_kill_start, (int *r, MYSQL *m, unsigned long pid), (r, m, pid), GIVE_WAY(m), NULL)  \
+	X(mysql_kill_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, NULL)                     \
+	X(mysql_shutdown_start, (int *r, MYSQL *m, enum mysql_enum_shutdown_level l), (r, m, l),    \
+	  GIVE_WAY(m), NULL)                                                                        \
+	X(mysql_shutdown_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, NULL)                 \
+	X(mysql_set_server_option_start, (int *r, MYSQL *m, enum enum_mysql_set_option o),          \
+	  (r, m, o), GIVE_WAY(m), NULL)                                                             \
+	X(mysql_set_server_option_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, NULL)        \
+	X(mysql_refresh_start, (int *r, MYSQL *m, unsigned int o), (r, m, o),                       \
+	  async_note(m, NULL, 0), m) /* FLUSH: may end a transaction */                            \
+	X(mysql_refresh_cont, (int *r, MYSQL *m, int s), (r, m, s), (void)0, m)
 
 #define CAP_MY_ASYNC_PTR(name, params, args, before, conn) static int(*real_##name) params;
 CAP_MY_ASYNC(CAP_MY_ASYNC_PTR)

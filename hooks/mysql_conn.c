@@ -134,6 +134,46 @@ void cap_my_stmt_reset(my_conn *mc)
 	}
 }
 
+/* A mysql_send_query hit not read yet, and another command: Connector/C sends without
+ * reading, so the server would answer both in order and the program reads the first answer
+ * first. The hit gives way to its statement, sent for real (after the answer to our ping, if
+ * one went out): both answers then come from the server, in the order the program sent. */
+CAP_COLD void cap_my_give_way(my_conn *mc)
+{
+	MYSQL *m = mc->m;
+	cap_my_free_res(mc->pend);
+	mc->pend = NULL;
+	mc->sq_hit = 0;
+	if (mc->sq_held) {
+		cap_wait_release(mc->sq_fd);
+		mc->sq_held = 0;
+	} else {
+		/* our ping's OK is no answer the program sees: what reading it sets is put back
+		 * (the library leaves them to the statement before, as the command that follows
+		 * does) */
+		unsigned long long id = m->insert_id;
+		unsigned nf = m->field_count, warnings = m->warning_count;
+		CAP_REAL(cap_my.real_mysql_read_query_result(m));
+		m->insert_id = id;
+		m->field_count = nf;
+		m->warning_count = warnings;
+	}
+	if (mc->replay_on &&
+	    CAP_REAL(cap_my.real_mysql_send_query(m, (const char *)mc->replay.data,
+						   (unsigned long)mc->replay.len)) == 0)
+		mc->sq_unread++;
+	mc->replay_on = 0;
+}
+
+void cap_my_give_way_m(MYSQL *m)
+{
+	if (m == NULL || cap_guard || !cap_my_resolve())
+		return;
+	my_conn *mc = cap_my_find(m, 0);
+	if (mc && CAP_UNLIKELY(mc->sq_hit))
+		cap_my_give_way(mc);
+}
+
 /* A new connection's state (the table's create function, under its lock). */
 static cap_conn_link *my_create(const void *key)
 {

@@ -94,6 +94,15 @@ int cap_my_is_sysdb(const char *db, size_t n);
 void cap_my_free_res(MYSQL_RES *r);
 /* cap_my_stmt_reset - forget a pending hit, a pending fill and a send in flight. */
 void cap_my_stmt_reset(my_conn *mc);
+/* cap_my_give_way - a command other than the one that reads it is about to go out on mc's
+ * connection while a mysql_send_query hit is unread (mc->sq_hit): the hit gives way to its
+ * statement, sent for real, so that the answers come in the order sent. Every interposed
+ * function that sends a command calls it first (mysql_read_query_result and its _start read
+ * the hit instead). */
+void cap_my_give_way(my_conn *mc);
+/* cap_my_give_way_m - the same for m when it has such a hit (nothing under the guard: the
+ * outer call settled it). */
+void cap_my_give_way_m(MYSQL *m);
 /* cap_my_stmt_start - a statement starts on mc (text or prepared): forget the last one's
  * pending state, bump again what a multi-result statement still running may have written. */
 void cap_my_stmt_start(const cap_rt *rt, my_conn *mc);

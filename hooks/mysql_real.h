@@ -44,7 +44,8 @@
 	X(my_bool, mysql_stmt_reset, (MYSQL_STMT *))                                           \
 	X(my_bool, mysql_stmt_attr_set, (MYSQL_STMT *, enum enum_stmt_attr_type, const void *)) \
 	X(int, mariadb_stmt_execute_direct, (MYSQL_STMT *, const char *, size_t))              \
-	X(int, mysql_next_result, (MYSQL *))
+	X(int, mysql_next_result, (MYSQL *))                                                   \
+	X(int, mysql_refresh, (MYSQL *, unsigned int))
 
 struct cap_my_real {
 #define CAP_MY_PTR(ret, name, args) ret(*real_##name) args;

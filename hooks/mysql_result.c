@@ -226,20 +226,26 @@ void cap_my_use_forget_res(MYSQL_RES *r)
 		use_del(r);
 }
 
+/* A text hit's result, handed to the program that stores it. */
+MYSQL_RES *cap_my_store_hit(my_conn *mc)
+{
+	MYSQL *m = mc->m;
+	MYSQL_RES *res = mc->pend;
+	mc->pend = NULL;
+	m->affected_rows = res->row_count;
+	if (m->status == MYSQL_STATUS_GET_RESULT)
+		m->status = MYSQL_STATUS_READY;
+	return res;
+}
+
 CAP_EXPORT MYSQL_RES *mysql_store_result(MYSQL *m)
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || m == NULL)
 		return cap_my.real_mysql_store_result ? CAP_REAL(cap_my.real_mysql_store_result(m)) : NULL;
 	my_conn *mc = cap_my_find(m, 0);
-	if (mc && mc->pend && !mc->sq_hit) {
-		MYSQL_RES *res = mc->pend;
-		mc->pend = NULL;
-		m->affected_rows = res->row_count;
-		if (m->status == MYSQL_STATUS_GET_RESULT)
-			m->status = MYSQL_STATUS_READY;
-		return res;
-	}
+	if (mc && mc->pend && !mc->sq_hit)
+		return cap_my_store_hit(mc);
 	MYSQL_RES *res = CAP_REAL(cap_my.real_mysql_store_result(m));
 	if (mc && mc->fill) {
 		if (res && m->warning_count == 0 && m->net.last_errno == 0)

@@ -52,4 +52,8 @@ void cap_my_replay_note(my_conn *mc, const char *sql, size_t len);
 void cap_my_use_forget_conn(MYSQL *m);
 void cap_my_use_forget_res(MYSQL_RES *r);
 
+/* cap_my_store_hit - mc's text hit (mc->pend, read: not a mysql_send_query hit still unread),
+ * handed out as mysql_store_result hands it: the connection is ready again. */
+MYSQL_RES *cap_my_store_hit(my_conn *mc);
+
 #endif

@@ -178,7 +178,8 @@ static int sx_key(cap_exec *x, cap_keymat *km)
 static int sx_can_hit(cap_exec *x)
 {
 	my_sx *c = (my_sx *)x;
-	return st_can_serve(c->st) && !cap_my_closed(c->mc) &&
+	/* an answer mysql_send_query sent for real and not read yet must come first */
+	return st_can_serve(c->st) && c->mc->sq_unread == 0 && !cap_my_closed(c->mc) &&
 	       cap_my_session_alive(c->mc, cap_now_ns());
 }
 
@@ -268,6 +269,8 @@ static const cap_exec_port my_stmt_port = {
 static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const char *sql,
 			size_t len, const my_prep *prep, my_exec_fn fn)
 {
+	if (CAP_UNLIKELY(mc->sq_hit))
+		cap_my_give_way(mc);
 	cap_my_stmt_start(rt, mc);
 	if (sql == NULL) {
 		/* a statement whose text we never saw: it may do anything */
@@ -300,6 +303,8 @@ CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long l
 	const cap_rt *rt;
 	if (st && st->state > MYSQL_STMT_INITTED)
 		cap_my_st_settle(st->mysql); /* the library's reset flushes the pending result */
+	if (st)
+		cap_my_give_way_m(st->mysql);
 	if (cap_my_bypass(&rt) || st == NULL || q == NULL)
 		return cap_my.real_mysql_stmt_prepare ? CAP_REAL(cap_my.real_mysql_stmt_prepare(st, q, length)) : 1;
 	size_t len = length == (unsigned long)-1 ? strlen(q) : length;
@@ -327,8 +332,10 @@ CAP_EXPORT int mysql_stmt_execute(MYSQL_STMT *st)
 {
 	const cap_rt *rt;
 	if (cap_my_bypass(&rt) || st == NULL || st->mysql == NULL) {
-		if (st && !cap_guard && cap_my_resolve())
+		if (st && !cap_guard && cap_my_resolve()) {
 			cap_my_st_drop(st);
+			cap_my_give_way_m(st->mysql);
+		}
 		return cap_my.real_mysql_stmt_execute ? CAP_REAL(cap_my.real_mysql_stmt_execute(st)) : 1;
 	}
 	my_conn *mc = cap_my_find(st->mysql, 1);
@@ -372,8 +379,10 @@ CAP_EXPORT my_bool mysql_stmt_close(MYSQL_STMT *st)
 {
 	if (!cap_my_resolve())
 		return cap_my.real_mysql_stmt_close ? cap_my.real_mysql_stmt_close(st) : 1;
-	if (st)
+	if (st) {
 		cap_my_st_settle(st->mysql); /* the library flushes the pending result */
+		cap_my_give_way_m(st->mysql);
+	}
 	if (st && !cap_guard)
 		cap_my_st_set(st, NULL, 0, NULL);
 	return CAP_REAL(cap_my.real_mysql_stmt_close(st));

@@ -495,8 +495,10 @@ CAP_EXPORT my_bool mysql_stmt_reset(MYSQL_STMT *st)
 {
 	if (!cap_my_resolve() || cap_my.real_mysql_stmt_reset == NULL)
 		return cap_my.real_mysql_stmt_reset ? cap_my.real_mysql_stmt_reset(st) : 1;
-	if (st)
+	if (st) {
 		cap_my_st_settle(st->mysql);
+		cap_my_give_way_m(st->mysql); /* COM_STMT_RESET is answered */
+	}
 	return CAP_REAL(cap_my.real_mysql_stmt_reset(st));
 }
 

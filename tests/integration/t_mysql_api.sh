@@ -4,7 +4,8 @@
 # VARCHAR/TEXT, BLOB with zero bytes, DATE/DATETIME/TIMESTAMP, JSON, NULLs, empty results,
 # 10,000 rows), from L1 (same process) and L2 (another process); hits really happen; prepared
 # statements pass through unchanged; writes through either API invalidate; a hit left unread
-# makes the next command "out of sync"; valgrind is clean.
+# makes the next command "out of sync"; the non-blocking API next to hits behaves as without
+# Capacitor; valgrind is clean.
 . "$(dirname "$0")/lib.sh"
 cap_need_my
 api=$CAP_BUILD/clients/my_api
@@ -115,6 +116,43 @@ diff -u "$tmp/send2.off" "$tmp/send2.on" || fail "two sends before reading: answ
 "$api" idle "SELECT id, v FROM t_big WHERE id < 5" >"$tmp/idle.off"
 LD_PRELOAD=$(cap_preload) "$api" idle "SELECT id, v FROM t_big WHERE id < 5" >"$tmp/idle.on"
 diff -u "$tmp/idle.off" "$tmp/idle.on" || fail "a hit answered for a session the server closed"
+
+# the non-blocking API next to hits (my_async): a mysql_send_query hit not read yet, then
+# another command through a _start function, a prepared statement or a blocking call that
+# sends one: the hit gives way, the answers come in the order sent, nothing waits forever;
+# and a hit collected with mysql_store_result_start, mysql_fetch_row_start,
+# mysql_free_result_start, mysql_next_result_start as without the library (three hits each);
+# held_ping: another thread is blocked in poll() on the socket when the hit is sent (it then
+# pays a COM_PING, whose answer the hit's giving way reads first)
+cap_my_sql <<'SQL'
+DROP TABLE IF EXISTS t_myasync;
+CREATE TABLE t_myasync (id INT PRIMARY KEY, name VARCHAR(16)) ENGINE=InnoDB;
+INSERT INTO t_myasync VALUES (1, 'one'), (2, 'two'), (3, NULL);
+SQL
+async=$CAP_BUILD/clients/my_async
+[ -x "$async" ] || fail "$async not built (make clients)"
+q1="SELECT id, name FROM t_myasync WHERE id < 3 ORDER BY id"
+q2="SELECT name FROM t_myasync WHERE id = 2"
+for what in held held_ping collect; do
+	waiter=0
+	case $what in
+	held) args=(held all "$q1" "$q2") ;;
+	held_ping) args=(held all "$q1" "$q2") waiter=1 ;;
+	collect) args=(collect "$q1") ;;
+	esac
+	MY_ASYNC_WAITER=$waiter timeout -k 5 300 "$async" "${args[@]}" >"$tmp/async_$what.off" 2>&1 ||
+		fail "my_async $what without Capacitor"
+	h0=$(hits_now)
+	rc=0
+	MY_ASYNC_WAITER=$waiter LD_PRELOAD=$(cap_preload) timeout -k 5 300 "$async" "${args[@]}" \
+		>"$tmp/async_$what.on" 2>&1 || rc=$?
+	h=$(($(hits_now) - h0))
+	diff -u "$tmp/async_$what.off" "$tmp/async_$what.on" >"$tmp/async_$what.diff" ||
+		{ head -60 "$tmp/async_$what.diff"; fail "non-blocking API next to hits ($what): output differs (exit $rc)"; }
+	[ "$rc" -eq 0 ] || fail "my_async $what with Capacitor: exit $rc"
+	echo "my_async $what: same output, $h hits"
+	[ "$h" -ge 20 ] || fail "my_async $what: expected at least 20 hits, got $h"
+done
 
 # valgrind: no invalid access, no definite leak on the hit and miss paths
 if command -v valgrind >/dev/null && [ -z "$CAP_PRELOAD_PREFIX" ]; then
