@@ -7,7 +7,8 @@
  * PQreset. With "late", the same statements run first with no procedure registered (they may
  * be cached and served then), and the procedure is registered only after them: it must see
  * nothing of what Capacitor did before, nor the unnamed statement given back to the server
- * after a hit stood in for the PQexecParams that made it. Connection from the usual PG* environment variables.
+ * after a hit stood in for the PQexecParams that made it. Connection from the usual PG*
+ * environment variables.
  */
 #include <libpq-events.h>
 #include <libpq-fe.h>
