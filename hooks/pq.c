@@ -102,10 +102,11 @@ CAP_EXPORT int PQresetStart(PGconn *conn)
 }
 
 /* observe_begin - the program is about to see what happens on pc's connection
- * (cap_pq_observed): what of ours is outstanding or due there is done first, unseen. Our empty query's answer
- * is read; an unnamed statement a hit stood in for is prepared again now, while libpq and the
- * session are idle (its restore would otherwise come later, in view: one left for later
- * only when a transaction is open, where our Parse could take its snapshot). */
+ * (cap_pq_observed): what of ours is outstanding or due there is done first, unseen. Our
+ * empty query's answer is read; an unnamed statement a hit stood in for is prepared again
+ * now, while libpq and the session are idle (its restore would otherwise come later, in
+ * view: one is left for later only when a transaction is open, where our Parse could take
+ * its snapshot). */
 static void observe_begin(pq_conn *pc)
 {
 	cap_pq_ghost_drain(pc);
