@@ -40,6 +40,20 @@ void cap_my_refresh_params(my_conn *mc)
 	mc->cs_seen = mc->m->charset;
 }
 
+/* The server's start, in whole seconds since the epoch, the same for every session of the
+ * running server: Uptime is computed from the statement's start time (the server's
+ * query_start() less its start), which is UNIX_TIMESTAMP() too, so the difference is exact in
+ * every statement, whenever it runs (checked on 10.11: constant across second boundaries).
+ * A session's SET timestamp moves both: the difference holds, but Uptime then shows as an
+ * unsigned wrap of a negative number, which the IF folds back (exact in DECIMAL). Any
+ * session may read GLOBAL_STATUS. Two starts within the same second are not told apart: a
+ * server stopped, restored and started again within a second of its last start. */
+#define CAP_MY_START_SQL                                                                      \
+	"SELECT FLOOR(UNIX_TIMESTAMP()) - (CAST(g.VARIABLE_VALUE AS DECIMAL(20,0)) - "        \
+	"IF(CAST(g.VARIABLE_VALUE AS DECIMAL(20,0)) >= 9223372036854775808, "                 \
+	"18446744073709551616, 0)) FROM information_schema.GLOBAL_STATUS g "                  \
+	"WHERE g.VARIABLE_NAME = 'UPTIME'"
+
 /* The probe: one SELECT on the program's own connection that reads every session setting
  * that can change what a statement returns. On MariaDB that is every row of
  * information_schema.SESSION_VARIABLES but those that change by themselves or are followed
@@ -50,19 +64,6 @@ void cap_my_refresh_params(my_conn *mc)
  * never shares entries; on MariaDB so is the server's start (CAP_MY_START_SQL), so that the
  * server restarted, or restored in place (same @@server_uid, other rows), shares none with the
  * one before. The explicit LIMIT overrides a program's sql_select_limit. */
-/* The server's start, in whole seconds since the epoch, the same for every session of the
- * running server: Uptime is computed from the statement's start time (the server's
- * query_start() less its start), which is UNIX_TIMESTAMP() too, so the difference is exact in
- * every statement, whenever it runs (checked on 10.11: constant across second boundaries).
- * A session's SET timestamp moves both: the difference holds, but Uptime then shows as an
- * unsigned wrap of a negative number, which the IF folds back (exact in DECIMAL). Any
- * session may read GLOBAL_STATUS. Two starts within the same second are not told apart: a
- * server stopped, restored and started again within a second of its last start. */
-#define CAP_MY_START_SQL                                                                     \
-	"SELECT FLOOR(UNIX_TIMESTAMP()) - (CAST(g.VARIABLE_VALUE AS DECIMAL(20,0)) - "            \
-	"IF(CAST(g.VARIABLE_VALUE AS DECIMAL(20,0)) >= 9223372036854775808, "                    \
-	"18446744073709551616, 0)) FROM information_schema.GLOBAL_STATUS g "                      \
-	"WHERE g.VARIABLE_NAME = 'UPTIME'"
 static const char probe_mariadb[] =
 	"SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES "
 	"WHERE VARIABLE_NAME NOT IN ('PSEUDO_THREAD_ID','RAND_SEED1','RAND_SEED2','TIMESTAMP',"
