@@ -101,6 +101,9 @@ CAP_EXPORT int PQresetStart(PGconn *conn)
 	return cap_pq.real_PQresetStart ? CAP_REAL(cap_pq.real_PQresetStart(conn)) : 0;
 }
 
+/* pq_conn.h, cap_pq_observed */
+int cap_pq_observed_all;
+
 /* observe_begin - the program is about to see what happens on pc's connection
  * (cap_pq_observed): what of ours is outstanding or due there is done first, unseen. Our
  * empty query's answer is read; an unnamed statement a hit stood in for is prepared again
@@ -126,6 +129,8 @@ CAP_EXPORT void PQtrace(PGconn *conn, FILE *debug_port)
 		if (pc) {
 			observe_begin(pc);
 			pc->traced = 1;
+		} else {
+			__atomic_store_n(&cap_pq_observed_all, 1, __ATOMIC_RELAXED);
 		}
 	}
 	if (cap_pq.real_PQtrace)
@@ -147,6 +152,8 @@ CAP_EXPORT int PQregisterEventProc(PGconn *conn, PGEventProc proc, const char *n
 		if (pc) {
 			observe_begin(pc);
 			pc->events = 1;
+		} else {
+			__atomic_store_n(&cap_pq_observed_all, 1, __ATOMIC_RELAXED);
 		}
 	}
 	return cap_pq.real_PQregisterEventProc

@@ -255,10 +255,13 @@ static inline int cap_pq_bypass(const cap_rt **rtp)
 /* ---- small tests the hit path makes, inline ----------------------------------------------- */
 
 /* cap_pq_observed - the program sees what happens on the connection (PQtrace, an event
- * procedure): no query of ours may run there, and nothing is cached or served. */
+ * procedure): no query of ours may run there, and nothing is cached or served. Every
+ * connection is taken for one once a PQtrace or a registration could not be recorded (no
+ * memory for the connection's state): which connection it was is not known. */
+extern int cap_pq_observed_all;
 static inline int cap_pq_observed(const pq_conn *pc)
 {
-	return pc->traced | pc->events;
+	return pc->traced | pc->events | __atomic_load_n(&cap_pq_observed_all, __ATOMIC_RELAXED);
 }
 
 static inline unsigned cap_pq_rx_count(const pq_conn *pc)
