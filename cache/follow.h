@@ -149,8 +149,11 @@ uint64_t cap_follow_ident(const char *kind, const char *server, size_t server_le
  * exactly (< 2^53). MariaDB's @@server_uid is no part of its data directory: it is the SHA-1
  * of the port and a MAC address of the machine (10.11, checked), so a copy elsewhere has its
  * own. Its limit: two servers on the same port behind the same MAC (containers on two hosts
- * whose generated addresses coincide) share it, and MariaDB has no exact start time to add
- * (Uptime counts whole seconds) - README.md, "capacitor follow". */
+ * whose generated addresses coincide) share it, and MariaDB's start is known to the second
+ * only (Uptime counts whole seconds): two such servers started within the same second would
+ * still be taken for one - README.md, "capacitor follow". (A session's keys include that start,
+ * hooks/mysql_probe.c: enough to tell a server restored in place from the one before it, which
+ * ran for longer than a second.) */
 #define CAP_FOLLOW_PG_START_SQL                                                              \
 	"(pg_catalog.date_part('epoch', pg_catalog.pg_postmaster_start_time()) "             \
 	"OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8::pg_catalog.text"

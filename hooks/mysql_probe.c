@@ -40,6 +40,20 @@ void cap_my_refresh_params(my_conn *mc)
 	mc->cs_seen = mc->m->charset;
 }
 
+/* The server's start, in whole seconds since the epoch, the same for every session of the
+ * running server: Uptime is computed from the statement's start time (the server's
+ * query_start() less its start), which is UNIX_TIMESTAMP() too, so the difference is exact in
+ * every statement, whenever it runs (checked on 10.11: constant across second boundaries).
+ * A session's SET timestamp moves both: the difference holds, but Uptime then shows as an
+ * unsigned wrap of a negative number, which the IF folds back (exact in DECIMAL). Any
+ * session may read GLOBAL_STATUS. Two starts within the same second are not told apart: a
+ * server stopped, restored and started again within a second of its last start. */
+#define CAP_MY_START_SQL                                                                      \
+	"SELECT FLOOR(UNIX_TIMESTAMP()) - (CAST(g.VARIABLE_VALUE AS DECIMAL(20,0)) - "        \
+	"IF(CAST(g.VARIABLE_VALUE AS DECIMAL(20,0)) >= 9223372036854775808, "                 \
+	"18446744073709551616, 0)) FROM information_schema.GLOBAL_STATUS g "                  \
+	"WHERE g.VARIABLE_NAME = 'UPTIME'"
+
 /* The probe: one SELECT on the program's own connection that reads every session setting
  * that can change what a statement returns. On MariaDB that is every row of
  * information_schema.SESSION_VARIABLES but those that change by themselves or are followed
@@ -47,7 +61,9 @@ void cap_my_refresh_params(my_conn *mc)
  * active user and role, the current database and the isolation level. Elsewhere (MySQL) a
  * fixed list of the variables known to shape results. The server's identity (@@server_uid,
  * @@server_uuid) is part of it, so that a different server behind the same host and port
- * never shares entries. The explicit LIMIT overrides a program's sql_select_limit. */
+ * never shares entries; on MariaDB so is the server's start (CAP_MY_START_SQL), so that the
+ * server restarted, or restored in place (same @@server_uid, other rows), shares none with the
+ * one before. The explicit LIMIT overrides a program's sql_select_limit. */
 static const char probe_mariadb[] =
 	"SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES "
 	"WHERE VARIABLE_NAME NOT IN ('PSEUDO_THREAD_ID','RAND_SEED1','RAND_SEED2','TIMESTAMP',"
@@ -58,7 +74,8 @@ static const char probe_mariadb[] =
 	"UNION ALL SELECT 'cap.iso', @@tx_isolation "
 	"UNION ALL SELECT 'cap.user', CURRENT_USER() "
 	"UNION ALL SELECT 'cap.role', CURRENT_ROLE() "
-	"UNION ALL SELECT 'cap.db', DATABASE() LIMIT 100000";
+	"UNION ALL SELECT 'cap.db', DATABASE() "
+	"UNION ALL SELECT 'cap.start', (" CAP_MY_START_SQL ") LIMIT 100000";
 
 static const char probe_mysql[] =
 	"SELECT 'cap.iso', %s UNION ALL SELECT 'cap.user', CURRENT_USER() "
@@ -88,14 +105,15 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 	    (m->server_status & SERVER_MORE_RESULTS_EXIST) || cap_my_closed(mc))
 		return 0;
 	mc->sess.probe_need = 0;
-	char q[1536];
+	char mq[sizeof(probe_mysql) + 32];
+	const char *q = mq;
 	int qn;
 	if (m->server_version && strstr(m->server_version, "MariaDB")) {
 		qn = (int)(sizeof(probe_mariadb) - 1);
-		memcpy(q, probe_mariadb, sizeof(probe_mariadb));
+		q = probe_mariadb;
 	} else {
 		unsigned long ver = cap_my.real_mysql_get_server_version(m);
-		qn = snprintf(q, sizeof(q), probe_mysql,
+		qn = snprintf(mq, sizeof(mq), probe_mysql,
 			      ver >= 50720 ? "@@transaction_isolation" : "@@tx_isolation");
 	}
 	unsigned long long affected = m->affected_rows;

@@ -32,7 +32,8 @@
  * pointer, created at the first statement and dropped by PQfinish/PQreset; its mutex stays off
  * the hit path. The files: pq_conn.h lists them; this one keeps the interposed functions
  * that are not the asynchronous API's (PQexec, PQexecParams, PQexecPrepared, PQprepare, the
- * describe calls, PQsetNoticeReceiver, PQfinish, PQreset, PQresetStart).
+ * describe calls, PQsetNoticeReceiver, PQfinish, PQreset, PQresetStart, PQtrace and
+ * PQregisterEventProc).
  */
 #include "hooks/pq_async.h"
 #include "hooks/pq_probe.h"
@@ -100,6 +101,23 @@ CAP_EXPORT int PQresetStart(PGconn *conn)
 	return cap_pq.real_PQresetStart ? CAP_REAL(cap_pq.real_PQresetStart(conn)) : 0;
 }
 
+/* pq_conn.h, cap_pq_observed */
+int cap_pq_observed_all;
+
+/* observe_begin - the program is about to see what happens on pc's connection
+ * (cap_pq_observed): what of ours is outstanding or due there is done first, unseen. Our
+ * empty query's answer is read; an unnamed statement a hit stood in for is prepared again
+ * now, while libpq and the session are idle (its restore would otherwise come later, in
+ * view: one is left for later only when a transaction is open, where our Parse could take
+ * its snapshot). */
+static void observe_begin(pq_conn *pc)
+{
+	cap_pq_ghost_drain(pc);
+	if (!pc->held.on && !pc->fl.active && !cap_pq_pipeline_on(pc->conn) &&
+	    cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE)
+		cap_pq.real_PQclear(cap_pq_unnamed_restore(pc)); /* if it fails, so would the program's */
+}
+
 /* A traced connection (PQtrace) shows the program every message sent and received on it: from
  * then on Capacitor sends none of its own there and serves nothing (pq_conn.traced), until
  * PQuntrace. */
@@ -109,12 +127,38 @@ CAP_EXPORT void PQtrace(PGconn *conn, FILE *debug_port)
 	if (!cap_pq_bypass(&rt) && conn != NULL) {
 		pq_conn *pc = cap_pq_find(conn, 1);
 		if (pc) {
-			cap_pq_ghost_drain(pc); /* its answer would be traced */
+			observe_begin(pc);
 			pc->traced = 1;
+		} else {
+			__atomic_store_n(&cap_pq_observed_all, 1, __ATOMIC_RELAXED);
 		}
 	}
 	if (cap_pq.real_PQtrace)
 		CAP_REAL_VOID(cap_pq.real_PQtrace(conn, debug_port));
+}
+
+/* An event procedure (libpqtypes and other libpq add-ons) gets PGEVT_RESULTCREATE for every
+ * result made on the connection, with its rows: from its registration on, Capacitor runs no
+ * query of its own there and serves nothing (pq_conn.events), as on a traced connection. For
+ * good: libpq has no way to unregister one, and keeps it across PQreset. What ran before the
+ * registration was before the procedure could see anything. The flag goes up before the real
+ * call, so that a registration that fails costs caching only. */
+CAP_EXPORT int PQregisterEventProc(PGconn *conn, PGEventProc proc, const char *name,
+				   void *passThrough)
+{
+	const cap_rt *rt;
+	if (!cap_pq_bypass(&rt) && conn != NULL && proc != NULL) {
+		pq_conn *pc = cap_pq_find(conn, 1);
+		if (pc) {
+			observe_begin(pc);
+			pc->events = 1;
+		} else {
+			__atomic_store_n(&cap_pq_observed_all, 1, __ATOMIC_RELAXED);
+		}
+	}
+	return cap_pq.real_PQregisterEventProc
+		       ? CAP_REAL(cap_pq.real_PQregisterEventProc(conn, proc, name, passThrough))
+		       : 0;
 }
 
 CAP_EXPORT void PQuntrace(PGconn *conn)

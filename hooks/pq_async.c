@@ -628,11 +628,11 @@ static void pipe_prepare(PGconn *conn)
 	if (cap_pq_bypass(&rt) || conn == NULL)
 		return;
 	pq_conn *pc = cap_pq_find(conn, 1);
-	if (pc == NULL || pc->traced || pc->held.on || pc->fl.active || pc->ghost ||
+	if (pc == NULL || cap_pq_observed(pc) || pc->held.on || pc->fl.active || pc->ghost ||
 	    pc->unnamed_live || cap_pq_pipeline_on(conn))
 		return;
 	pq_call call = { "", 0, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, 0 };
-	if (pc->sess.probe_need && pc->sess.scope_unsure && !pc->traced)
+	if (pc->sess.probe_need && pc->sess.scope_unsure)
 		cap_pq_probe(pc, &call);
 	cap_sql_info *info = cap_sess_info();
 	info->kind = CAP_SQL_READ;

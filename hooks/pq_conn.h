@@ -110,6 +110,10 @@ typedef struct pq_conn {
 				    * connection, so none of ours is sent (no read-back, no
 				    * catalog load) and nothing is cached or served; writes
 				    * still invalidate (unbounded ones, everything) */
+	int events;                /* an event procedure was registered (PQregisterEventProc):
+				    * it sees every result made on the connection, so the
+				    * connection is passed through as a traced one is, for
+				    * good (libpq cannot unregister one); see cap_pq_observed */
 	int unnamed_live;          /* the server may hold an unnamed prepared statement the
 				    * program made (its last such call used the extended protocol) */
 	int pipe_cluster;          /* a pipeline sent something that may change roles or
@@ -249,6 +253,16 @@ static inline int cap_pq_bypass(const cap_rt **rtp)
 }
 
 /* ---- small tests the hit path makes, inline ----------------------------------------------- */
+
+/* cap_pq_observed - the program sees what happens on the connection (PQtrace, an event
+ * procedure): no query of ours may run there, and nothing is cached or served. Every
+ * connection is taken for one once a PQtrace or a registration could not be recorded (no
+ * memory for the connection's state): which connection it was is not known. */
+extern int cap_pq_observed_all;
+static inline int cap_pq_observed(const pq_conn *pc)
+{
+	return pc->traced | pc->events | __atomic_load_n(&cap_pq_observed_all, __ATOMIC_RELAXED);
+}
 
 static inline unsigned cap_pq_rx_count(const pq_conn *pc)
 {

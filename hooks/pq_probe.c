@@ -14,7 +14,8 @@
  * own connection: the server's and the database's identity, the current and session roles
  * (oids), the search path as resolved, the isolation levels, and a digest of every setting
  * (value and reset value, so that RESET and SET ... DEFAULT stay provable from their text),
- * and the server's start, which tells a copy of the cluster from the cluster (cache/follow.h).
+ * and the server's start, which tells a copy of the cluster, or the cluster restored in place,
+ * from the server that ran before (cache/follow.h).
  * Only pg_catalog objects, qualified, so the program's search_path cannot redirect them; it
  * reads no table and takes no lock. A role that may not call pg_control_system() is not
  * cached: without the cluster's identity its database's invalidation scope is unknown (its
@@ -89,13 +90,17 @@ CAP_COLD void cap_pq_probe(pq_conn *pc, const pq_call *call)
 		return;
 	}
 	const char *sysid = cap_pq.real_PQgetvalue(r, 0, 0), *db = cap_pq.real_PQgetvalue(r, 0, 1);
-	/* keys stay those of the cluster (a copy reached at another address has other keys
-	 * already); following and dead writers' markers need the running server itself */
-	cap_sess_set_identity(&pc->sess, sysid, strlen(sysid), db, strlen(db));
 	char server[160];
 	int sn = snprintf(server, sizeof(server), CAP_FOLLOW_PG_SERVER_FMT, sysid,
 			  cap_pq.real_PQgetvalue(r, 0, PQ_PROBE_START));
 	size_t sl = sn < 0 ? 0 : (size_t)sn < sizeof(server) ? (size_t)sn : sizeof(server) - 1;
+	/* the data is the running server's, not the cluster's: a cluster restored in place (a
+	 * base backup, PITR, pg_rewind, a standby promoted behind the same address) keeps its
+	 * system_identifier and oids but holds other rows, and it can only come back through a
+	 * start. So keys, scopes and cluster-wide bumps name the server since its start (every
+	 * session of it reads the same start, to the microsecond): after a restart nothing cached
+	 * before is shared, and a write bumps only what the running server's sessions read. */
+	cap_sess_set_identity(&pc->sess, server, sl, db, strlen(db));
 	cap_sess_set_instance(&pc->sess, cap_hash64(server, sl, 0x1257));
 	cap_sess_set_follow(cap_rt_get(), &pc->sess,
 			    cap_follow_ident("postgresql", server, sl, db, strlen(db)));

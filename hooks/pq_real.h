@@ -8,6 +8,7 @@
 #ifndef CAP_PQ_REAL_H
 #define CAP_PQ_REAL_H
 
+#include <libpq-events.h>
 #include <libpq-fe.h>
 
 #define CAP_PQ_FUNCS(X)                                                                        \
@@ -30,6 +31,7 @@
 	X(void, PQreset, (PGconn *))                                                           \
 	X(void, PQtrace, (PGconn *, FILE *))                                                   \
 	X(void, PQuntrace, (PGconn *))                                                         \
+	X(int, PQregisterEventProc, (PGconn *, PGEventProc, const char *, void *))             \
 	X(int, PQresetStart, (PGconn *))                                                       \
 	X(int, PQsetSingleRowMode, (PGconn *))                                                 \
 	X(PGTransactionStatusType, PQtransactionStatus, (const PGconn *))                      \

@@ -49,9 +49,9 @@ cap_pqcat *cap_pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 	 * then only before a read or a transaction that can use it: a run of writes pays once,
 	 * and so does a run of statements while the catalog is out of date (after DDL, until it
 	 * may be loaded again), since nothing is cached without it */
-	int traced = CAP_UNLIKELY(pc->traced);
+	int observed = CAP_UNLIKELY(cap_pq_observed(pc));
 	uint64_t probed_before = pc->probe_ns;
-	if (CAP_UNLIKELY(pc->sess.probe_need) && pc->sess.scope_unsure && !traced)
+	if (CAP_UNLIKELY(pc->sess.probe_need) && pc->sess.scope_unsure && !observed)
 		cap_pq_probe(pc, call);
 	/* a configuration reload made without Capacitor changes settings no report shows
 	 * (search_path on PostgreSQL 15), and a connection that only hits never sees even the
@@ -59,7 +59,7 @@ cap_pqcat *cap_pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 	if (CAP_UNLIKELY(cap_now_ns() - pc->probe_ns > CAP_PQ_REPROBE_NS) && !pc->sess.probe_need &&
 	    info->kind == CAP_SQL_READ && cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE)
 		cap_sess_unknown(&pc->sess, 0);
-	cap_pqcat *cat = traced ? NULL : cap_pq_catalog(rt, pc, info);
+	cap_pqcat *cat = observed ? NULL : cap_pq_catalog(rt, pc, info);
 	if (CAP_UNLIKELY(pc->sess.probe_need) && cat != NULL &&
 	    (info->kind == CAP_SQL_READ || (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN)))
 		cap_pq_probe(pc, call);

@@ -168,9 +168,10 @@ void cap_sess_set_db(cap_sess *s, const char *db, size_t n);
  * read-back comes first). */
 
 /* cap_sess_set_identity - the server's and the database's own identifiers (a PostgreSQL
- * cluster's system_identifier, the database oid), read from the server: they make the key
- * prefix, the database scope and the server's generation slot, so a database dropped and
- * re-created under its name shares nothing with the old one. */
+ * cluster's system_identifier with the postmaster's start, the database oid), read from the
+ * server: they make the key prefix, the database scope and the server's generation slot, so
+ * a database dropped and re-created under its name shares nothing with the old one, nor a
+ * server restarted (restored in place) with the one before. */
 void cap_sess_set_identity(cap_sess *s, const void *server, size_t server_len, const void *db,
 			   size_t db_len);
 /* cap_sess_set_instance - a hash of what tells the running server from a copy of it that

@@ -275,35 +275,10 @@ cap_fixture_start_mariadb() {
 		tail -n 20 "$_cap_fx_my_dir/install.log" >&2
 		return 1
 	fi
-	local try port ok=0 pid i log=$_cap_fx_my_dir/error.log binlog=(--skip-log-bin)
-	[ "${CAP_FIXTURE_MY_BINLOG:-0}" = 1 ] &&
-		binlog=(--log-bin="$_cap_fx_my_dir/data/binlog" --binlog-format=ROW --server-id=1
-			--log-bin-trust-function-creators=1)
+	local try port ok=0 log=$_cap_fx_my_dir/error.log
 	for ((try = 0; try < 5; try++)); do
 		port=$(_cap_fx_free_port) || return 1
-		: >"$log"
-		setsid "$mariadbd" --no-defaults "${user_opt[@]}" \
-			--datadir="$_cap_fx_my_dir/data" --socket="$_cap_fx_my_dir/mysql.sock" \
-			--pid-file="$_cap_fx_my_dir/mysqld.pid" --log-error="$log" \
-			--tmpdir="$_cap_fx_my_dir" --skip-networking=0 --bind-address=127.0.0.1 \
-			--port="$port" --skip-name-resolve "${binlog[@]}" --max-connections=300 \
-			--innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
-			--innodb-flush-log-at-trx-commit=2 --innodb-use-native-aio=0 \
-			--innodb-doublewrite=0 --character-set-server=utf8mb4 \
-			--query-cache-type=2 --query-cache-size=0 \
-			</dev/null >>"$_cap_fx_my_dir/mariadbd.out" 2>&1 &
-		pid=$!
-		for ((i = 0; i < 600; i++)); do
-			if mariadb-admin --no-defaults -uroot -S "$_cap_fx_my_dir/mysql.sock" \
-				--connect-timeout=2 ping >/dev/null 2>&1; then
-				ok=1
-				break
-			fi
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		[ "$ok" = 1 ] && break
-		_cap_fx_kill_pid "$pid" TERM mariadbd
+		_cap_fx_my_launch "$port" && { ok=1; break; }
 		grep -qiE 'address already in use|bind on tcp/ip port' "$log" 2>/dev/null || break
 	done
 	if [ "$ok" != 1 ]; then
@@ -328,6 +303,37 @@ SQL
 	fi
 	_cap_fx_my_load || { _cap_fx_log "loading the MariaDB fixture failed"; return 1; }
 	_cap_fx_log "MariaDB $("$mariadbd" --version | awk '{print $3}') on 127.0.0.1:$CAP_MY_PORT, socket $CAP_MY_SOCKET"
+}
+
+# _cap_fx_my_launch PORT - start mariadbd on the fixture's directory and PORT; 0 once it
+# answers (a test may stop it and start it again on the same port: t_mysql_restore).
+_cap_fx_my_launch() {
+	local port=$1 mariadbd pid i user_opt=() log=$_cap_fx_my_dir/error.log binlog=(--skip-log-bin)
+	mariadbd=$(command -v mariadbd || echo /usr/sbin/mariadbd)
+	[ "$(id -u)" -eq 0 ] && user_opt=(--user=root)
+	[ "${CAP_FIXTURE_MY_BINLOG:-0}" = 1 ] &&
+		binlog=(--log-bin="$_cap_fx_my_dir/data/binlog" --binlog-format=ROW --server-id=1
+			--log-bin-trust-function-creators=1)
+	: >"$log"
+	setsid "$mariadbd" --no-defaults "${user_opt[@]}" \
+		--datadir="$_cap_fx_my_dir/data" --socket="$_cap_fx_my_dir/mysql.sock" \
+		--pid-file="$_cap_fx_my_dir/mysqld.pid" --log-error="$log" \
+		--tmpdir="$_cap_fx_my_dir" --skip-networking=0 --bind-address=127.0.0.1 \
+		--port="$port" --skip-name-resolve "${binlog[@]}" --max-connections=300 \
+		--innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
+		--innodb-flush-log-at-trx-commit=2 --innodb-use-native-aio=0 \
+		--innodb-doublewrite=0 --character-set-server=utf8mb4 \
+		--query-cache-type=2 --query-cache-size=0 \
+		</dev/null >>"$_cap_fx_my_dir/mariadbd.out" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 600; i++)); do
+		mariadb-admin --no-defaults -uroot -S "$_cap_fx_my_dir/mysql.sock" \
+			--connect-timeout=2 ping >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	_cap_fx_kill_pid "$pid" TERM mariadbd
+	return 1
 }
 
 _cap_fx_my_stop() {
