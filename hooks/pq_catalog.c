@@ -150,12 +150,26 @@ static void scan_words(const cap_pqcat *c, const char *sql, size_t len, cap_sql_
 	}
 }
 
+/* Every operator symbol of the catalog's that occurs in the text. An extension brings
+ * hundreds: the text is searched for each first byte once (memchr), and only a symbol whose
+ * first byte it has is searched for whole. */
 static void scan_ops(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info *info)
 {
+	uint64_t seen[4] = { 0, 0, 0, 0 }, has[4] = { 0, 0, 0, 0 };
 	for (uint32_t i = 0; i < c->nops; i++) {
-		size_t n = strlen(c->ops[i]);
-		if (n && memmem(sql, len, c->ops[i], n))
-			reach(info, c->ops[i], n,
+		const char *op = c->ops[i];
+		uint8_t b = (uint8_t)op[0], w = b >> 6;
+		uint64_t bit = 1ull << (b & 63);
+		if (!(seen[w] & bit)) {
+			seen[w] |= bit;
+			if (memchr(sql, b, len))
+				has[w] |= bit;
+		}
+		if (!(has[w] & bit))
+			continue;
+		size_t n = strlen(op);
+		if (n && memmem(sql, len, op, n))
+			reach(info, op, n,
 			      c->opcls[i] == CAP_FN_VOLATILE ? CAP_FUNC_WRITES : CAP_FUNC_VOLATILE);
 	}
 }

@@ -81,6 +81,7 @@ CREATE FUNCTION fl_bump_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx(
 CREATE FUNCTION fl_opf(int, int) RETURNS bool LANGUAGE plpgsql AS
   $$BEGIN INSERT INTO fl_log VALUES ($1); RETURN $1 = $2; END$$;
 CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = fl_opf);
+CREATE OPERATOR ==# (LEFTARG = int, RIGHTARG = int, FUNCTION = fl_opf);
 CREATE FUNCTION public.upper(int) RETURNS int LANGUAGE plpgsql AS
   $$BEGIN INSERT INTO fl_log VALUES ($1); RETURN $1; END$$;
 CREATE VIEW fl_wv AS SELECT a, fl_w() AS w FROM fl_t;
@@ -108,6 +109,8 @@ wcase attribute "SELECT t.fl_bump FROM fl_t t ORDER BY 1;"
 wcase attribute_upper "SELECT t.FL_BUMP FROM fl_t t ORDER BY 1;"
 wcase attribute_long "SELECT t.Fl_bump_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX FROM fl_t t ORDER BY 1;"
 wcase operator "SELECT a FROM fl_t WHERE a === 1;"
+# the text is searched once per first byte: a later operator of the same first byte
+wcase operator_same_first "SELECT a FROM fl_t WHERE a ==# 1;"
 wcase builtin_name "SELECT upper(7);"
 wcase view "SELECT a FROM fl_wv ORDER BY a;"
 wcase update "UPDATE fl_t SET x = fl_w() WHERE a = 1;" 1
