@@ -6,13 +6,13 @@
 # memory tier and with the shared tier only (CAPACITOR_MEM=0). And a hit allocates what the
 # program's result needs, nothing more: every libpq path as many times as PQexec (a hit of
 # PQexecParams or PQsendQueryParams made a record of the unnamed statement, three allocations,
-# when the connection already had that very record).
+# when the connection already had that very record), and a Connector/C prepared hit once.
 . "$CAP_ROOT/tests/integration/lib.sh"
 
 # allocs: allocations per hit of each libpq path (pq_hitallocs), each the same as PQexec's
 # (not under a sanitizer, whose allocator the client's counting one would replace).
 if [ -n "${CAP_PG_HOST:-}" ] && [ "${SANITIZE:-0}" != 1 ]; then
-	for mem in 1 0; do
+	for mem in 64M 0; do
 		out=$(env LD_PRELOAD="$CAP_PRELOAD" CAPACITOR_MEM=$mem "$CAP_BUILD/clients/pq_hitallocs" 200) ||
 			fail "pq_hitallocs failed (CAPACITOR_MEM=$mem)"
 		exec_a=$(sed -n 's/^exec allocs=//p' <<<"$out")
@@ -22,6 +22,18 @@ if [ -n "${CAP_PG_HOST:-}" ] && [ "${SANITIZE:-0}" != 1 ]; then
 				"$(sed -n "s/^$path allocs=//p" <<<"$out")"
 		done
 		echo "ok: CAPACITOR_MEM=$mem: every libpq path allocates $exec_a times per hit, as PQexec"
+	done
+fi
+# A Connector/C prepared-statement hit allocates its rows, one block (it also copied the
+# statement's text, every execution). A first run fills the cache; the second is all hits.
+if [ -n "${CAP_MY_SOCKET:-}" ] && [ "${SANITIZE:-0}" != 1 ]; then
+	for mem in 64M; do
+		env LD_PRELOAD="$CAP_PRELOAD" CAPACITOR_MEM=$mem "$CAP_BUILD/clients/my_hitallocs" 10 >/dev/null ||
+			fail "my_hitallocs warm-up failed (CAPACITOR_MEM=$mem)"
+		out=$(env LD_PRELOAD="$CAP_PRELOAD" CAPACITOR_MEM=$mem "$CAP_BUILD/clients/my_hitallocs" 200) ||
+			fail "my_hitallocs failed (CAPACITOR_MEM=$mem)"
+		assert_eq "CAPACITOR_MEM=$mem: allocations per Connector/C prepared hit" "stmt allocs=1.00" "$out"
+		echo "ok: CAPACITOR_MEM=$mem: a Connector/C prepared hit allocates once (its rows)"
 	done
 fi
 
