@@ -116,6 +116,23 @@ static char *copy_str(char **at, const char *s, uint32_t n)
 	return d;
 }
 
+/* Reads of bytes already read once through a cap_rd, which checked their bounds. */
+static inline uint32_t trusted_u32(const unsigned char **p)
+{
+	uint32_t v;
+	memcpy(&v, *p, 4);
+	*p += 4;
+	return v;
+}
+
+static inline uint64_t trusted_u64(const unsigned char **p)
+{
+	uint64_t v;
+	memcpy(&v, *p, 8);
+	*p += 8;
+	return v;
+}
+
 MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered)
 {
 	cap_rd rd;
@@ -157,27 +174,26 @@ MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered)
 	res->fields = fields;
 	memset(fields, 0, nf * sizeof(MYSQL_FIELD));
 	char *sp = (char *)(fields + nf);
-	cap_rd fr;
-	cap_rd_init(&fr, fstart, (size_t)(rd.p - fstart));
+	/* the measuring pass read these bytes with every bound checked: read them again plainly */
+	const unsigned char *fp = fstart;
 	for (uint32_t i = 0; i < nf; i++) {
 		MYSQL_FIELD *f = &fields[i];
-		const char *s;
 		uint32_t n;
-#define GET_STR(x)                                             \
-	if (cap_rd_str(&fr, &s, &n) == 0) {                    \
-		f->x = copy_str(&sp, s, n);                    \
-		f->x##_length = n;                             \
+#define GET_STR(x)                                                     \
+	if ((n = trusted_u32(&fp)) != 0xffffffffu) {                   \
+		f->x = copy_str(&sp, (const char *)fp, n);             \
+		f->x##_length = n;                                     \
+		fp += n;                                               \
 	}
 		FIELD_STRS(GET_STR)
 #undef GET_STR
-		f->length = (unsigned long)cap_rd_u64(&fr);
-		f->max_length = unbuffered ? 0 : (unsigned long)cap_rd_u64(&fr);
-		if (unbuffered)
-			cap_rd_u64(&fr);
-		f->flags = cap_rd_u32(&fr);
-		f->decimals = cap_rd_u32(&fr);
-		f->charsetnr = cap_rd_u32(&fr);
-		f->type = (enum enum_field_types)cap_rd_u32(&fr);
+		f->length = (unsigned long)trusted_u64(&fp);
+		uint64_t max_length = trusted_u64(&fp);
+		f->max_length = unbuffered ? 0 : (unsigned long)max_length;
+		f->flags = trusted_u32(&fp);
+		f->decimals = trusted_u32(&fp);
+		f->charsetnr = trusted_u32(&fp);
+		f->type = (enum enum_field_types)trusted_u32(&fp);
 	}
 
 	/* rows: MYSQL_ROWS array, then pointer arrays, then the values */
