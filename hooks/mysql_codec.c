@@ -106,11 +106,35 @@ static void *root_block(MA_MEM_ROOT *root, size_t n)
 	return (char *)blk + BLOCK_HDR;
 }
 
-static char *copy_str(char **at, const char *s, uint32_t n)
+/* n bytes from s to d. A result's names and values are mostly a few bytes: up to 16 they are
+ * moved by fixed-size (inlined) copies that overlap, not by a call to memcpy. */
+static inline __attribute__((always_inline)) void copy_bytes(char *d, const char *s, uint32_t n)
+{
+	if (n >= 8 && n <= 16) {
+		uint64_t a, b;
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+	} else if (n > 0 && n < 4) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	} else if (n > 16) {
+		memcpy(d, s, n);
+	}
+}
+
+static inline __attribute__((always_inline)) char *copy_str(char **at, const char *s, uint32_t n)
 {
 	char *d = *at;
-	if (n)
-		memcpy(d, s, n);
+	copy_bytes(d, s, n);
 	d[n] = '\0';
 	*at = d + n + 1;
 	return d;
