@@ -111,10 +111,11 @@ void cap_keymat_add_null(cap_keymat *k)
 
 void cap_keymat_add_u64(cap_keymat *k, uint64_t v)
 {
-	unsigned char b[8];
+	/* what cap_keymat_add(k, v's 8 bytes little-endian, 8) appends, in one put of fixed size */
+	unsigned char b[12] = { 8, 0, 0, 0 };
 	for (int i = 0; i < 8; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
-	cap_keymat_add(k, b, 8);
+		b[4 + i] = (unsigned char)(v >> (8 * i));
+	keymat_put(k, b, sizeof(b));
 }
 
 int cap_keymat_finish(cap_keymat *k, cap_key *out)
