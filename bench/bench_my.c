@@ -14,6 +14,8 @@
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB.
  * Output, one line per case:
  *   lat path=mysql_CASE mode=MODE n=N p50_ns=.. p90_ns=.. p99_ns=.. mean_ns=.. allocs=..
+ * The timed loop is the function timed_loop, so `valgrind --tool=callgrind
+ * --toggle-collect=timed_loop` counts the instructions of exactly the N timed queries.
  */
 #include "bench/harness.h"
 
@@ -129,6 +131,17 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Kept out of line: callgrind's --toggle-collect=timed_loop counts exactly these queries. */
+__attribute__((noinline)) void timed_loop(ctx *c, op_fn fn, int n, uint64_t *lat);
+__attribute__((noinline)) void timed_loop(ctx *c, op_fn fn, int n, uint64_t *lat)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t t0 = bench_now_ns();
+		fn(c, i);
+		lat[i] = bench_now_ns() - t0;
+	}
+}
+
 static void run_case(ctx *c, const char *path, const char *mode, op_fn fn, int n)
 {
 	uint64_t *lat = malloc((size_t)n * sizeof(uint64_t));
@@ -137,11 +150,7 @@ static void run_case(ctx *c, const char *path, const char *mode, op_fn fn, int n
 	for (int i = 0; i < 2 * nids + 200; i++)
 		fn(c, i);
 	uint64_t a0 = bench_allocs(), total = 0;
-	for (int i = 0; i < n; i++) {
-		uint64_t t0 = bench_now_ns();
-		fn(c, i);
-		lat[i] = bench_now_ns() - t0;
-	}
+	timed_loop(c, fn, n, lat);
 	uint64_t a1 = bench_allocs();
 	for (int i = 0; i < n; i++)
 		total += lat[i];

@@ -577,7 +577,7 @@ write:
 /* ---- readers ---- */
 
 static int try_way(cap_disk *d, uint32_t r, uint64_t pos, const cap_gen *gt, const cap_key *k,
-		   cap_disk_hit *hit)
+		   cap_disk_hit *hit, void *scratch, size_t cap)
 {
 	cap_l2_region *g = &d->reg[r];
 	unsigned char *base = ring(d, r);
@@ -595,7 +595,7 @@ static int try_way(cap_disk *d, uint32_t r, uint64_t pos, const cap_gen *gt, con
 	    (uint64_t)sizeof(cap_l2_ent) + (uint64_t)h.ndeps * 8 + slots_bytes(h.ndeps) + h.klen +
 			    h.vlen > h.total)
 		return 0;
-	unsigned char *buf = malloc(h.total);
+	unsigned char *buf = h.total <= cap ? scratch : malloc(h.total);
 	if (!buf)
 		return 0;
 	words_out(buf, base + off, h.total);
@@ -617,7 +617,7 @@ static int try_way(cap_disk *d, uint32_t r, uint64_t pos, const cap_gen *gt, con
 		goto miss;
 	if (h.expire && cap_now_ns() >= h.expire)
 		goto miss;
-	hit->buf = buf;
+	hit->buf = buf == scratch ? NULL : buf;
 	hit->val = p + k->len;
 	hit->vlen = h.vlen;
 	hit->expire = h.expire;
@@ -626,11 +626,13 @@ static int try_way(cap_disk *d, uint32_t r, uint64_t pos, const cap_gen *gt, con
 	memcpy(hit->deps.slot, slots, (size_t)h.ndeps * 4);
 	return 1;
 miss:
-	free(buf);
+	if (buf != scratch)
+		free(buf);
 	return 0;
 }
 
-int cap_disk_get(cap_disk *d, const cap_gen *g, const cap_key *k, cap_disk_hit *hit)
+int cap_disk_get(cap_disk *d, const cap_gen *g, const cap_key *k, cap_disk_hit *hit,
+		 void *scratch, size_t cap)
 {
 	uint32_t r = region_of(d, k->hash);
 	cap_l2_bucket *bk = bucket(d, r, bucket_of(d, k->hash));
@@ -638,7 +640,7 @@ int cap_disk_get(cap_disk *d, const cap_gen *g, const cap_key *k, cap_disk_hit *
 		if (__atomic_load_n(&bk->tag[w], __ATOMIC_RELAXED) != k->hash.lo)
 			continue;
 		uint64_t p = __atomic_load_n(&bk->pos[w], __ATOMIC_ACQUIRE);
-		if (p && try_way(d, r, p - 1, g, k, hit))
+		if (p && try_way(d, r, p - 1, g, k, hit, scratch, cap))
 			return 1;
 	}
 	return 0;

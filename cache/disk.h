@@ -96,7 +96,8 @@ _Static_assert(offsetof(cap_l2_ent, total) == 40, "L2 entry header layout");
 
 typedef struct cap_disk cap_disk;
 
-/* A hit copied out of the file: val points into buf, which the caller frees. */
+/* A hit copied out of the file: val points into the caller's scratch buffer or into buf,
+ * which the caller frees (NULL when the scratch buffer held it). */
 typedef struct cap_disk_hit {
 	void *buf;
 	const void *val;
@@ -125,8 +126,11 @@ void cap_disk_note_seq(cap_disk *d, uint64_t seq);
 /* cap_disk_peek_seq - the gen_seq recorded in dfd/l2.cache when it is a valid file of this
  * format for the table gen_nonce (read with pread, never mapped); 0 otherwise. */
 uint64_t cap_disk_peek_seq(int dfd, uint64_t gen_nonce);
-/* cap_disk_get - 1 and *hit filled (free hit->buf) for a valid entry of k; 0 otherwise. */
-int cap_disk_get(cap_disk *d, const cap_gen *g, const cap_key *k, cap_disk_hit *hit);
+/* cap_disk_get - 1 and *hit filled (free hit->buf) for a valid entry of k; 0 otherwise. The
+ * entry is copied into scratch (cap bytes; may be NULL, 0) when it fits: a hit of a small
+ * entry allocates nothing. */
+int cap_disk_get(cap_disk *d, const cap_gen *g, const cap_key *k, cap_disk_hit *hit,
+		 void *scratch, size_t cap);
 
 /* cap_disk_put - append an entry. CAP_OK, CAP_ETOOBIG, CAP_ENOMEM, CAP_EIO (the region's
  * writer lock was not had within its time limit: not stored). */

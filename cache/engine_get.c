@@ -55,8 +55,10 @@ uint64_t cap_engine_slot_gen(cap_engine *e, uint32_t slot)
 static CAP_COLD int get_l2(cap_engine *e, cap_disk *d, const cap_key *key, cap_value_fn fn,
 			    void *ctx)
 {
+	/* a point query's entry is a few hundred bytes: copied here, a hit allocates nothing */
+	unsigned char scratch[2048] __attribute__((aligned(8)));
 	cap_disk_hit h;
-	int found = cap_disk_get(d, e->gen, key, &h);
+	int found = cap_disk_get(d, e->gen, key, &h, scratch, sizeof(scratch));
 	cap_engine_l2_leave(e);
 	if (!found)
 		return CAP_MISS;

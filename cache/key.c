@@ -22,6 +22,7 @@
 #include "cache/cap.h"
 #include "cache/key.h"
 
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,10 +112,11 @@ void cap_keymat_add_null(cap_keymat *k)
 
 void cap_keymat_add_u64(cap_keymat *k, uint64_t v)
 {
-	unsigned char b[8];
-	for (int i = 0; i < 8; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
-	cap_keymat_add(k, b, 8);
+	/* what cap_keymat_add(k, v's 8 bytes little-endian, 8) appends, in one put of fixed size */
+	unsigned char b[12] = { 8, 0, 0, 0 };
+	uint64_t le = htole64(v);
+	memcpy(b + 4, &le, 8);
+	keymat_put(k, b, sizeof(b));
 }
 
 int cap_keymat_finish(cap_keymat *k, cap_key *out)

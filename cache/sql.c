@@ -1084,14 +1084,29 @@ static void seq_attr(parser *p, const tok *parts, int np)
  * have a column of these names; an alias of one is taken for one too.) */
 static int pg_row_header(const parser *p, const tok *t)
 {
-	static const char cols[][5] = { "xmin", "xmax", "cmin", "cmax", "ctid" };
-	/* every identifier passes here: the length says no to nearly all at once */
+	static const char cols[][4] = { { 'x', 'm', 'i', 'n' }, { 'x', 'm', 'a', 'x' },
+					{ 'c', 'm', 'i', 'n' }, { 'c', 'm', 'a', 'x' },
+					{ 'c', 't', 'i', 'd' } };
+	/* every identifier passes here: the length says no to nearly all at once, and a column
+	 * of four letters (name, type, date) costs one load and five compares */
 	if (p->my || t->len != (t->t == TK_QIDENT ? 6u : 4u))
 		return 0;
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		if (is_word(p, t, cols[i]) ||
-		    (t->t == TK_QIDENT && t->len == 6 && memcmp(p->lx.s + t->off + 1, cols[i], 4) == 0))
+	uint32_t v, c;
+	if (t->t == TK_QIDENT) {
+		memcpy(&v, p->lx.s + t->off + 1, 4); /* quoted: the exact bytes */
+	} else if (t->t == TK_WORD) {
+		/* bare: ASCII case folded. Every byte of the five names is a lower-case letter,
+		 * and the only other byte that ORed with 0x20 gives it is its upper case. */
+		memcpy(&v, p->lx.s + t->off, 4);
+		v |= 0x20202020u;
+	} else {
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		memcpy(&c, cols[i], 4);
+		if (v == c)
 			return 1;
+	}
 	return 0;
 }
 

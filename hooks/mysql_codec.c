@@ -106,14 +106,55 @@ static void *root_block(MA_MEM_ROOT *root, size_t n)
 	return (char *)blk + BLOCK_HDR;
 }
 
-static char *copy_str(char **at, const char *s, uint32_t n)
+/* n bytes from s to d. A result's names and values are mostly a few bytes: up to 16 they are
+ * moved by fixed-size (inlined) copies that overlap, not by a call to memcpy. */
+static inline __attribute__((always_inline)) void copy_bytes(char *d, const char *s, uint32_t n)
+{
+	if (n >= 8 && n <= 16) {
+		uint64_t a, b;
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+	} else if (n > 0 && n < 4) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	} else if (n > 16) {
+		memcpy(d, s, n);
+	}
+}
+
+static inline __attribute__((always_inline)) char *copy_str(char **at, const char *s, uint32_t n)
 {
 	char *d = *at;
-	if (n)
-		memcpy(d, s, n);
+	copy_bytes(d, s, n);
 	d[n] = '\0';
 	*at = d + n + 1;
 	return d;
+}
+
+/* Reads of bytes already read once through a cap_rd, which checked their bounds. */
+static inline uint32_t trusted_u32(const unsigned char **p)
+{
+	uint32_t v;
+	memcpy(&v, *p, 4);
+	*p += 4;
+	return v;
+}
+
+static inline uint64_t trusted_u64(const unsigned char **p)
+{
+	uint64_t v;
+	memcpy(&v, *p, 8);
+	*p += 8;
+	return v;
 }
 
 MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered)
@@ -157,27 +198,26 @@ MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered)
 	res->fields = fields;
 	memset(fields, 0, nf * sizeof(MYSQL_FIELD));
 	char *sp = (char *)(fields + nf);
-	cap_rd fr;
-	cap_rd_init(&fr, fstart, (size_t)(rd.p - fstart));
+	/* the measuring pass read these bytes with every bound checked: read them again plainly */
+	const unsigned char *fp = fstart;
 	for (uint32_t i = 0; i < nf; i++) {
 		MYSQL_FIELD *f = &fields[i];
-		const char *s;
 		uint32_t n;
-#define GET_STR(x)                                             \
-	if (cap_rd_str(&fr, &s, &n) == 0) {                    \
-		f->x = copy_str(&sp, s, n);                    \
-		f->x##_length = n;                             \
+#define GET_STR(x)                                                     \
+	if ((n = trusted_u32(&fp)) != 0xffffffffu) {                   \
+		f->x = copy_str(&sp, (const char *)fp, n);             \
+		f->x##_length = n;                                     \
+		fp += n;                                               \
 	}
 		FIELD_STRS(GET_STR)
 #undef GET_STR
-		f->length = (unsigned long)cap_rd_u64(&fr);
-		f->max_length = unbuffered ? 0 : (unsigned long)cap_rd_u64(&fr);
-		if (unbuffered)
-			cap_rd_u64(&fr);
-		f->flags = cap_rd_u32(&fr);
-		f->decimals = cap_rd_u32(&fr);
-		f->charsetnr = cap_rd_u32(&fr);
-		f->type = (enum enum_field_types)cap_rd_u32(&fr);
+		f->length = (unsigned long)trusted_u64(&fp);
+		uint64_t max_length = trusted_u64(&fp);
+		f->max_length = unbuffered ? 0 : (unsigned long)max_length;
+		f->flags = trusted_u32(&fp);
+		f->decimals = trusted_u32(&fp);
+		f->charsetnr = trusted_u32(&fp);
+		f->type = (enum enum_field_types)trusted_u32(&fp);
 	}
 
 	/* rows: MYSQL_ROWS array, then pointer arrays, then the values */

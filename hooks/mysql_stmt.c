@@ -341,7 +341,7 @@ CAP_EXPORT int mysql_stmt_execute(MYSQL_STMT *st)
 	my_conn *mc = cap_my_find(st->mysql, 1);
 	size_t len = 0;
 	my_prep prep = { 0, { 0 } };
-	char *sql = cap_my_st_begin(st, &len, &prep);
+	char buf[1024], *sql = cap_my_st_begin(st, &len, &prep, buf, sizeof(buf));
 	int rc;
 	if (mc == NULL) {
 		rc = CAP_REAL(cap_my.real_mysql_stmt_execute(st));
@@ -349,7 +349,8 @@ CAP_EXPORT int mysql_stmt_execute(MYSQL_STMT *st)
 	} else {
 		rc = my_stmt_exec(rt, mc, st, sql, len, &prep, exec_execute);
 	}
-	free(sql);
+	if (sql != buf)
+		free(sql);
 	return rc;
 }
 

@@ -190,9 +190,9 @@ void cap_my_st_set(MYSQL_STMT *st, const char *sql, size_t len, const my_prep *p
 }
 
 /* cap_my_st_begin - a new execution of st starts: drop the previous hit and pending fill, and
- * return a copy of st's text (caller frees), or NULL, and in *prep (when not NULL) the
- * session it was prepared in. */
-char *cap_my_st_begin(MYSQL_STMT *st, size_t *len, my_prep *prep)
+ * return a copy of st's text (in buf when it fits: an execution allocates nothing for it), or
+ * NULL (always when buf is NULL), and in *prep (when not NULL) the session it was prepared in. */
+char *cap_my_st_begin(MYSQL_STMT *st, size_t *len, my_prep *prep, char *buf, size_t cap)
 {
 	char *r = NULL;
 	cap_my_srows *hit = NULL;
@@ -205,7 +205,7 @@ char *cap_my_st_begin(MYSQL_STMT *st, size_t *len, my_prep *prep)
 		fill = s->fill;
 		s->hit = NULL;
 		s->fill = NULL;
-		r = malloc(s->len + 1);
+		r = buf == NULL ? NULL : s->len < cap ? buf : malloc(s->len + 1);
 		if (r) {
 			memcpy(r, s->sql, s->len + 1);
 			*len = s->len;
@@ -228,7 +228,7 @@ void cap_my_st_forget(MYSQL_STMT *st)
 void cap_my_st_drop(MYSQL_STMT *st)
 {
 	size_t len;
-	free(cap_my_st_begin(st, &len, NULL));
+	cap_my_st_begin(st, &len, NULL, NULL, 0);
 }
 
 /* The unread hits on m: read to their end (finish), or only counted. Only a library whose

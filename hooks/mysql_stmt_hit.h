@@ -38,9 +38,10 @@ void cap_my_st_fill_free(my_sfill *f);
  * prepared in (prep NULL: unknown); any hit state and pending fill is dropped either way. */
 void cap_my_st_set(MYSQL_STMT *st, const char *sql, size_t len, const my_prep *prep);
 /* cap_my_st_begin - a new execution of st starts: drop the previous hit and pending fill;
- * a copy of st's text (caller frees) or NULL, its length in *len, and in *prep (when not
- * NULL) the session it was prepared in. */
-char *cap_my_st_begin(MYSQL_STMT *st, size_t *len, my_prep *prep);
+ * a copy of st's text or NULL, its length in *len, and in *prep (when not NULL) the session
+ * it was prepared in. The copy is made in buf (cap bytes) when it fits, else allocated: the
+ * caller frees it when it is not buf. buf NULL: no copy (NULL). */
+char *cap_my_st_begin(MYSQL_STMT *st, size_t *len, my_prep *prep, char *buf, size_t cap);
 /* cap_my_st_attach - attach a hit's rows or a pending fill to st's record; 0 when st has
  * no record (the caller frees what it passed). */
 int cap_my_st_attach(MYSQL_STMT *st, cap_my_srows *hit, my_sfill *fill);

@@ -230,7 +230,7 @@ static int px_serve_async(cap_exec *x)
 	int rows = cap_pq_rows(pc->held.val.data, pc->held.val.len);
 	int nonblocking = cap_pq.real_PQisnonblocking(pc->conn) || pc->ghost;
 	pq_prep *up = NULL;
-	if (rows >= 0 && call->extended && (up = cap_pq_unnamed_hit_prep(call)) == NULL)
+	if (rows >= 0 && call->extended && (up = cap_pq_unnamed_hit_prep(pc, call)) == NULL)
 		rows = -1; /* served, it would leave the unnamed statement wrong */
 	/* a program that waits on the socket before it asks is woken by the waits themselves
 	 * (preload/waits.h), else by an empty query of ours */
@@ -259,7 +259,7 @@ static int px_serve_async(cap_exec *x)
 		return CAP_EXEC_SERVED_LATER; /* recorded when handed out (pq_held_result) */
 	}
 	if (up)
-		cap_pq_prep_free(up);
+		cap_pq_unnamed_hit_unused(pc, up);
 	return CAP_EXEC_NOT_SERVED;
 }
 

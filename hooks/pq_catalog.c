@@ -108,41 +108,68 @@ static void reach(cap_sql_info *info, const char *name, size_t n, uint8_t cls)
 	info->func_class[info->nfunc - 1] = CAP_FUNC_WRITES;
 }
 
-static int is_ident_byte(unsigned char ch)
+/* The bytes of an identifier for the text scan: letters, digits, _, $ and every byte of
+ * 0x80 and above (a table: the scan reads every byte of every statement, hits included). */
+static const uint8_t ident_byte[256] = {
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['_'] = 1, ['$'] = 1,
+	[0x80 ... 0xff] = 1,
+};
+
+static inline uint8_t fold_byte(uint8_t ch)
 {
-	return ch >= 0x80 || ch == '_' || ch == '$' || (ch >= '0' && ch <= '9') ||
-	       ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z');
+	return ch >= 'A' && ch <= 'Z' ? ch | 0x20 : ch;
 }
 
 /* Every identifier-shaped run of the text (strings and comments included: a false match only
- * costs a cached read) that names a scan word. */
+ * costs a cached read) that names a scan word. A run whose length or first byte no word has
+ * is passed over without folding or looking it up. */
 static void scan_words(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info *info)
 {
 	char buf[256];
+	const uint8_t *s = (const uint8_t *)sql;
 	for (size_t i = 0; i < len;) {
-		if (!is_ident_byte((unsigned char)sql[i])) {
+		if (!ident_byte[s[i]]) {
 			i++;
 			continue;
 		}
-		size_t j = i, k = 0;
-		while (j < len && is_ident_byte((unsigned char)sql[j])) {
-			unsigned char ch = (unsigned char)sql[j++];
-			if (k < sizeof(buf))
-				buf[k++] = (char)(ch >= 'A' && ch <= 'Z' ? ch | 0x20 : ch);
+		size_t j = i + 1;
+		while (j < len && ident_byte[s[j]])
+			j++;
+		size_t n = j - i;
+		uint8_t f = fold_byte(s[i]);
+		if (n <= sizeof(buf) && (c->word_lens >> (n < 63 ? n : 63) & 1) &&
+		    (c->word_first[f >> 6] >> (f & 63) & 1)) {
+			for (size_t k = 0; k < n; k++)
+				buf[k] = (char)fold_byte(s[i + k]);
+			const cap_pqname *w = cap_pqname_find(c->words, c->wordcap, buf, n);
+			if (w)
+				reach(info, buf, n,
+				      w->cls == CAP_FN_VOLATILE ? CAP_FUNC_WRITES : CAP_FUNC_VOLATILE);
 		}
-		const cap_pqname *w = j - i <= sizeof(buf) ? cap_pqname_find(c->words, c->wordcap, buf, k) : NULL;
-		if (w)
-			reach(info, buf, k, w->cls == CAP_FN_VOLATILE ? CAP_FUNC_WRITES : CAP_FUNC_VOLATILE);
 		i = j;
 	}
 }
 
+/* Every operator symbol of the catalog's that occurs in the text. An extension brings
+ * hundreds: the text is searched for each first byte once (memchr), and only a symbol whose
+ * first byte it has is searched for whole. */
 static void scan_ops(const cap_pqcat *c, const char *sql, size_t len, cap_sql_info *info)
 {
+	uint64_t seen[4] = { 0, 0, 0, 0 }, has[4] = { 0, 0, 0, 0 };
 	for (uint32_t i = 0; i < c->nops; i++) {
-		size_t n = strlen(c->ops[i]);
-		if (n && memmem(sql, len, c->ops[i], n))
-			reach(info, c->ops[i], n,
+		const char *op = c->ops[i];
+		uint8_t b = (uint8_t)op[0], w = b >> 6;
+		uint64_t bit = 1ull << (b & 63);
+		if (!(seen[w] & bit)) {
+			seen[w] |= bit;
+			if (memchr(sql, b, len))
+				has[w] |= bit;
+		}
+		if (!(has[w] & bit))
+			continue;
+		size_t n = strlen(op);
+		if (n && memmem(sql, len, op, n))
+			reach(info, op, n,
 			      c->opcls[i] == CAP_FN_VOLATILE ? CAP_FUNC_WRITES : CAP_FUNC_VOLATILE);
 	}
 }

@@ -269,6 +269,8 @@ static int word_add(cap_pqcat *c, const char *name, enum cap_fn_class cls)
 			c->taint = 1;
 		buf[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch | 0x20 : ch);
 	}
+	c->word_lens |= 1ull << (n < 63 ? n : 63);
+	c->word_first[(uint8_t)buf[0] >> 6] |= 1ull << ((uint8_t)buf[0] & 63);
 	return fn_put(c->words, c->wordcap, &c->nwords, buf, n, cls, 1);
 }
 

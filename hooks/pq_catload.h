@@ -49,6 +49,9 @@ struct cap_pqcat {
 	uint32_t nfns, fncap;
 	cap_pqname *words;              /* lower-cased names the text scan looks for */
 	uint32_t nwords, wordcap;
+	/* what the words can be, for the scan to pass over a run without looking it up: bit
+	 * min(length, 63) of word_lens, bit (lower-cased first byte) of word_first */
+	uint64_t word_lens, word_first[4];
 	char **ops;             /* operator symbols the text scan looks for */
 	uint8_t *opcls;
 	uint32_t nops;

@@ -207,8 +207,9 @@ int cap_pq_mentions_prepared(const char *sql, size_t len);
 int cap_pq_mentions_listen(const char *sql, size_t len);
 void cap_pq_unnamed_stale(pq_conn *pc);
 void cap_pq_track_unnamed(pq_conn *pc, const pq_call *call);
-pq_prep *cap_pq_unnamed_hit_prep(const pq_call *call);
+pq_prep *cap_pq_unnamed_hit_prep(pq_conn *pc, const pq_call *call);
 void cap_pq_unnamed_hit(pq_conn *pc, pq_prep *p);
+void cap_pq_unnamed_hit_unused(pq_conn *pc, pq_prep *p);
 PGresult *cap_pq_unnamed_restore(pq_conn *pc);
 void cap_pq_prepared_call(pq_conn *pc, pq_call *call, const char *name, int nParams,
 	const char *const *values, const int *lengths, const int *formats, int resultFormat);

@@ -101,12 +101,27 @@ void cap_pq_track_unnamed(pq_conn *pc, const pq_call *call)
 	}
 }
 
+/* p records what cap_pq_prep_new("", call's text, parameter count and types) would. */
+static int prep_is_call(const pq_prep *p, const pq_call *call)
+{
+	if (p->nparams != call->nparams || strcmp(p->sql, call->sql) != 0)
+		return 0;
+	if (call->types == NULL || call->nparams <= 0)
+		return p->types == NULL;
+	return p->types && memcmp(p->types, call->types, (size_t)call->nparams * sizeof(Oid)) == 0;
+}
+
 /* A hit is about to stand in for a statement sent with the extended protocol: the program's
  * unnamed statement will be this one, the server's will not. The record that lets
  * cap_pq_unnamed_restore put it right is made before the hit is served: without it (no memory) the
- * hit is not served, and the real call replaces the server's statement itself. */
-pq_prep *cap_pq_unnamed_hit_prep(const pq_call *call)
+ * hit is not served, and the real call replaces the server's statement itself. A program that
+ * runs one PQexecParams over and over already has that record (from the last hit or the last
+ * real call): it is the answer, and a hit allocates nothing for it. */
+pq_prep *cap_pq_unnamed_hit_prep(pq_conn *pc, const pq_call *call)
 {
+	pq_prep *p = cap_pq_prep_find(pc, "");
+	if (p && prep_is_call(p, call))
+		return p;
 	return cap_pq_prep_new("", call->sql, call->nparams, call->types);
 }
 
@@ -114,7 +129,16 @@ pq_prep *cap_pq_unnamed_hit_prep(const pq_call *call)
 void cap_pq_unnamed_hit(pq_conn *pc, pq_prep *p)
 {
 	p->stale = 1;
-	cap_pq_prep_add(pc, p);
+	if (p != cap_pq_prep_find(pc, ""))
+		cap_pq_prep_add(pc, p);
+}
+
+/* The hit was not served: p (from cap_pq_unnamed_hit_prep) goes, unless it is the record the
+ * connection already had. */
+void cap_pq_unnamed_hit_unused(pq_conn *pc, pq_prep *p)
+{
+	if (p != cap_pq_prep_find(pc, ""))
+		cap_pq_prep_free(p);
 }
 
 /* Before the program uses the unnamed statement: give the server the one the program thinks

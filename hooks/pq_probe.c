@@ -167,7 +167,16 @@ CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc)
  * catalog is not used at all (NULL: reads are not cached, writes bump the database). */
 cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info)
 {
-	if (pc->cat && !cap_pqcat_current(rt, &pc->sess, pc->cat)) {
+	if (pc->cat) {
+		if (cap_pqcat_current(rt, &pc->sess, pc->cat)) {
+			/* what the get or peek below would hand back (they look again, a moment
+			 * later): nearly every statement */
+			if (pc->last) {
+				cap_pqcat_release(pc->last);
+				pc->last = NULL;
+			}
+			return pc->cat;
+		}
 		cap_pqcat_release(pc->last);
 		pc->last = pc->cat;
 		cap_pqcat_hold(pc->last); /* the get or peek below drops pc->cat's */

@@ -186,7 +186,7 @@ static int px_can_hit_sync(cap_exec *x)
 {
 	pq_x *c = (pq_x *)x;
 	return cap_pq_hit_allowed(c->pc) &&
-	       (!c->call->extended || (c->up = cap_pq_unnamed_hit_prep(c->call)) != NULL);
+	       (!c->call->extended || (c->up = cap_pq_unnamed_hit_prep(c->pc, c->call)) != NULL);
 }
 
 static int px_decode_sync(void *arg, const void *val, size_t len)
@@ -213,7 +213,7 @@ void cap_pqx_miss(cap_exec *x)
 	pq_x *c = (pq_x *)x;
 	pq_conn *pc = c->pc;
 	if (c->up)
-		cap_pq_prep_free(c->up);
+		cap_pq_unnamed_hit_unused(pc, c->up);
 	c->up = NULL;
 	if (pc->standby)
 		x->plan.can_fill = 0;

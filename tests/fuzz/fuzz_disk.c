@@ -105,26 +105,31 @@ static int put(int i, const void *val, size_t len)
 	return cap_disk_put(d, &keys[i], &deps, 0, val, len);
 }
 
-/* get - cap_disk_get with invariant 1; returns the hit (buf to free) or buf NULL. */
-static cap_disk_hit get(int i)
+/* get - cap_disk_get with invariant 1: 1 and *hit (buf to free, may be NULL) on a hit. Odd
+ * keys are read through a scratch buffer, which holds the entry exactly when buf is NULL. */
+static unsigned char scratch[512] __attribute__((aligned(8)));
+static int get(int i, cap_disk_hit *hit)
 {
-	cap_disk_hit hit;
-	memset(&hit, 0, sizeof(hit));
-	if (!cap_disk_get(d, g, &keys[i], &hit)) {
-		hit.buf = NULL;
-		return hit;
+	memset(hit, 0, sizeof(*hit));
+	int sc = i & 1;
+	if (!cap_disk_get(d, g, &keys[i], hit, sc ? scratch : NULL, sc ? sizeof(scratch) : 0)) {
+		hit->buf = NULL;
+		return 0;
 	}
-	if (hit.deps.n > CAP_DEPS_MAX)
+	const unsigned char *vp = hit->val;
+	if ((hit->buf == NULL) != (sc && vp > scratch && vp + hit->vlen <= scratch + sizeof(scratch)))
 		abort();
-	for (uint32_t k = 0; k < hit.deps.n; k++)
-		if (hit.deps.slot[k] >= CAP_GEN_SLOTS ||
-		    cap_gen_read(g, hit.deps.slot[k]) != hit.deps.gen[k])
+	if (hit->deps.n > CAP_DEPS_MAX)
+		abort();
+	for (uint32_t k = 0; k < hit->deps.n; k++)
+		if (hit->deps.slot[k] >= CAP_GEN_SLOTS ||
+		    cap_gen_read(g, hit->deps.slot[k]) != hit->deps.gen[k])
 			abort();
 	/* the whole value is readable (ASan checks the copy) */
-	void *copy = malloc(hit.vlen ? hit.vlen : 1);
-	memcpy(copy, hit.val, hit.vlen);
+	void *copy = malloc(hit->vlen ? hit->vlen : 1);
+	memcpy(copy, hit->val, hit->vlen);
 	free(copy);
-	return hit;
+	return 1;
 }
 
 /* is_exact - the hit is value val of key i, depending on its slot only. */
@@ -167,8 +172,8 @@ static void put_get(int i, const void *val, size_t len)
 		return;
 	if (rc != CAP_OK)
 		abort();
-	cap_disk_hit h = get(i);
-	if (h.buf == NULL || !is_exact(&h, i, val, len))
+	cap_disk_hit h;
+	if (!get(i, &h) || !is_exact(&h, i, val, len))
 		abort();
 	free(h.buf);
 }
@@ -242,8 +247,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	for (int i = 0; i < NKEYS; i++) {
-		cap_disk_hit h = get(i);
-		if (h.buf == NULL)
+		cap_disk_hit h;
+		if (!get(i, &h))
 			continue;
 		value_of(i, v, sizeof(v), &vl);
 		/* keys 4.. hold what op 5 stored */

@@ -3,8 +3,45 @@
 # that runs 1,000 more identical queries, every one a hit, makes no more system calls than one
 # that runs 100 (strace -c -f counts them; a few dozen periodic ones are allowed), through
 # libpq (PQexec, PQexecParams, PQexecPrepared) and Connector/C (text and prepared), with the
-# memory tier and with the shared tier only (CAPACITOR_MEM=0).
+# memory tier and with the shared tier only (CAPACITOR_MEM=0). And a hit allocates what the
+# program's result needs, nothing more: every libpq path as many times as PQexec (a hit of
+# PQexecParams or PQsendQueryParams made a record of the unnamed statement, three allocations,
+# when the connection already had that very record), and a Connector/C prepared hit once;
+# a hit of the shared tier as often as one of the memory tier.
 . "$CAP_ROOT/tests/integration/lib.sh"
+
+# allocs: allocations per hit of each libpq path (pq_hitallocs), each the same as PQexec's
+# (not under a sanitizer, whose allocator the client's counting one would replace).
+if [ -n "${CAP_PG_HOST:-}" ] && [ "${SANITIZE:-0}" != 1 ]; then
+	for mem in 64M 0; do
+		out=$(env LD_PRELOAD="$CAP_PRELOAD" CAPACITOR_MEM=$mem "$CAP_BUILD/clients/pq_hitallocs" 200) ||
+			fail "pq_hitallocs failed (CAPACITOR_MEM=$mem)"
+		exec_a=$(sed -n 's/^exec allocs=//p' <<<"$out")
+		[ -n "$exec_a" ] || fail "pq_hitallocs: no figure for PQexec"
+		for path in params prepared nonblocking; do
+			assert_eq "CAPACITOR_MEM=$mem: allocations per $path hit (PQexec: $exec_a)" "$exec_a" \
+				"$(sed -n "s/^$path allocs=//p" <<<"$out")"
+		done
+		echo "ok: CAPACITOR_MEM=$mem: every libpq path allocates $exec_a times per hit, as PQexec"
+		eval "exec_a_$mem=\$exec_a"
+	done
+	# a shared-tier hit copied its entry out of the file into an allocation of its own
+	assert_eq "allocations per PQexec hit, shared tier alone (0) and memory tier (64M)" \
+		"$exec_a_64M" "$exec_a_0"
+fi
+# A Connector/C prepared-statement hit allocates its rows, one block (it also copied the
+# statement's text, every execution). A first run fills the cache; the second is all hits.
+if [ -n "${CAP_MY_SOCKET:-}" ] && [ "${SANITIZE:-0}" != 1 ]; then
+	for mem in 64M 0; do
+		env LD_PRELOAD="$CAP_PRELOAD" CAPACITOR_MEM=$mem "$CAP_BUILD/clients/my_hitallocs" 10 >/dev/null ||
+			fail "my_hitallocs warm-up failed (CAPACITOR_MEM=$mem)"
+		out=$(env LD_PRELOAD="$CAP_PRELOAD" CAPACITOR_MEM=$mem "$CAP_BUILD/clients/my_hitallocs" 200) ||
+			fail "my_hitallocs failed (CAPACITOR_MEM=$mem)"
+		assert_eq "CAPACITOR_MEM=$mem: allocations per Connector/C prepared hit" "stmt allocs=1.00" "$out"
+		echo "ok: CAPACITOR_MEM=$mem: a Connector/C prepared hit allocates once (its rows)"
+	done
+fi
+
 command -v strace >/dev/null || skip "strace is not installed"
 [ "${SANITIZE:-0}" = 1 ] && skip "sanitizer runtimes make system calls of their own"
 

@@ -67,7 +67,7 @@ same() {
 cat >"$d/w.setup" <<'SQL'
 DROP TABLE IF EXISTS fl_t, fl_log, fl_d, fl_dd CASCADE;
 DROP VIEW IF EXISTS fl_wv;
-DROP FUNCTION IF EXISTS fl_bump(fl_t), fl_w(), fl_opf(int, int), public.upper(int), fl_chk(int) CASCADE;
+DROP FUNCTION IF EXISTS fl_bump(fl_t), fl_bump_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx(fl_t), fl_w(), fl_opf(int, int), public.upper(int), fl_chk(int) CASCADE;
 DROP DOMAIN IF EXISTS fl_dom;
 CREATE TABLE fl_t (a int, x int);
 INSERT INTO fl_t VALUES (1, 10), (2, 20);
@@ -76,9 +76,12 @@ CREATE FUNCTION fl_w() RETURNS int LANGUAGE plpgsql AS
   $$BEGIN INSERT INTO fl_log VALUES (1); RETURN (SELECT count(*) FROM fl_log); END$$;
 CREATE FUNCTION fl_bump(fl_t) RETURNS int LANGUAGE plpgsql AS
   $$BEGIN INSERT INTO fl_log VALUES ($1.a); RETURN $1.a; END$$;
+CREATE FUNCTION fl_bump_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx(fl_t) RETURNS int LANGUAGE plpgsql AS
+  $$BEGIN INSERT INTO fl_log VALUES ($1.a); RETURN $1.a; END$$;
 CREATE FUNCTION fl_opf(int, int) RETURNS bool LANGUAGE plpgsql AS
   $$BEGIN INSERT INTO fl_log VALUES ($1); RETURN $1 = $2; END$$;
 CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = fl_opf);
+CREATE OPERATOR ==# (LEFTARG = int, RIGHTARG = int, FUNCTION = fl_opf);
 CREATE FUNCTION public.upper(int) RETURNS int LANGUAGE plpgsql AS
   $$BEGIN INSERT INTO fl_log VALUES ($1); RETURN $1; END$$;
 CREATE VIEW fl_wv AS SELECT a, fl_w() AS w FROM fl_t;
@@ -101,7 +104,13 @@ wcase() { # wcase NAME STATEMENT [TIMES]
 	same "writes_$1" "$d/w.setup" "$d/w_$1.sql"
 }
 wcase attribute "SELECT t.fl_bump FROM fl_t t ORDER BY 1;"
+# the text scan passes over a run by its length and first byte: upper case, and a name of
+# 63 bytes (the longest there is), must still be seen
+wcase attribute_upper "SELECT t.FL_BUMP FROM fl_t t ORDER BY 1;"
+wcase attribute_long "SELECT t.Fl_bump_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX FROM fl_t t ORDER BY 1;"
 wcase operator "SELECT a FROM fl_t WHERE a === 1;"
+# the text is searched once per first byte: a later operator of the same first byte
+wcase operator_same_first "SELECT a FROM fl_t WHERE a ==# 1;"
 wcase builtin_name "SELECT upper(7);"
 wcase view "SELECT a FROM fl_wv ORDER BY a;"
 wcase update "UPDATE fl_t SET x = fl_w() WHERE a = 1;" 1
