@@ -137,17 +137,28 @@ static void cat_destroy(cap_catbase *b)
 	cat_free((cap_pqcat *)b);
 }
 
+/* A user function whose body is not compiled code: its IMMUTABLE or STABLE label is the
+ * author's promise, which PostgreSQL does not check (such a function may still call
+ * set_config, read tables, or call a volatile function that writes), so it counts as
+ * volatile, a function that may write, unless the rules file declares it safe. Compiled
+ * functions (LANGUAGE internal or c: built-ins and extensions) are taken at their label.
+ * Objects below FirstNormalObjectId (16384) were made by initdb. */
+#define UNTRUSTED(p) "(" p ".oid >= 16384 AND " p ".prolang NOT IN (SELECT l.oid " \
+	"FROM pg_catalog.pg_language l WHERE l.lanname IN ('internal', 'c')))"
+/* The volatility a function is taken at ('i', 's' or 'v', as text). */
+#define EFF_VOL(p) "(CASE WHEN " UNTRUSTED(p) " THEN 'v' ELSE " p ".provolatile::text END)"
 /* Effective volatility of a function: its own, or an aggregate's least safe support function
  * ('i' < 's' < 'v' as text, so GREATEST is the least safe). */
-#define AGG_VOL "(SELECT a.aggfnoid, pg_catalog.max(f.provolatile::text) AS v " \
+#define AGG_VOL "(SELECT a.aggfnoid, pg_catalog.max(" EFF_VOL("f") ") AS v " \
 	"FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc f ON f.oid IN (a.aggtransfn, " \
 	"a.aggfinalfn, a.aggcombinefn, a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn) " \
 	"GROUP BY a.aggfnoid)"
-/* Dependencies on user functions that are volatile (pg_depend records none on built-in
+/* Dependencies on user functions taken as volatile (pg_depend records none on built-in
  * objects, so starting from the user's functions loses nothing and reads few rows). */
 #define VOL_DEPS(cls) "SELECT d.objid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_depend d " \
 	"ON d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.refobjid = p.oid " \
-	"AND d.classid = '" cls "'::pg_catalog.regclass WHERE p.oid >= 16384 AND p.provolatile = 'v'"
+	"AND d.classid = '" cls "'::pg_catalog.regclass WHERE p.oid >= 16384 " \
+	"AND (p.provolatile = 'v' OR " UNTRUSTED("p") ")"
 /* An expression's stored tree (nodeToString) that calls set_config, which changes the session
  * (search_path, role) wherever it runs: built-in, so pg_depend records no call of it. */
 #define SETS_CONFIG(col) "strpos(" col "::text, ':funcid ' || " \
@@ -177,7 +188,20 @@ static const char q_load[] =
 	"WHERE k.conrelid <> 0 AND (k.oid IN (" VOL_DEPS("pg_catalog.pg_constraint") ") "
 	"OR " SETS_CONFIG("k.conbin") ") "
 	"UNION SELECT a.attrelid FROM pg_catalog.pg_attribute a JOIN bad ON a.atttypid = bad.oid "
-	"WHERE NOT a.attisdropped) "
+	"WHERE NOT a.attisdropped "
+	/* index expressions and predicates (pg_depend: the index) and partition keys (the
+	 * partitioned table) run on every row written: PostgreSQL wants them IMMUTABLE, so a
+	 * function mislabelled to be allowed there is common */
+	"UNION SELECT i.indrelid FROM pg_catalog.pg_index i "
+	"WHERE i.indexrelid IN (" VOL_DEPS("pg_catalog.pg_class") ") "
+	"UNION SELECT pt.partrelid FROM pg_catalog.pg_partitioned_table pt "
+	"WHERE pt.partrelid IN (" VOL_DEPS("pg_catalog.pg_class") ") "
+	/* an index's operator classes: their support functions compare or hash each row
+	 * written (a user btree or hash opclass over a PL function) */
+	"UNION SELECT i.indrelid FROM pg_catalog.pg_index i "
+	"JOIN pg_catalog.pg_opclass oc ON oc.oid = ANY (i.indclass::pg_catalog.oid[]) "
+	"JOIN pg_catalog.pg_amproc ap ON ap.amprocfamily = oc.opcfamily "
+	"JOIN pg_catalog.pg_proc p ON p.oid = ap.amproc WHERE " UNTRUSTED("p") ") "
 	"SELECT c.oid, c.relname, c.relkind, c.relhasrules, "
 	"EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), "
 	"c.relrowsecurity, c.oid IN (SELECT rel FROM wf), c.relpersistence = 'u' "
@@ -187,9 +211,10 @@ static const char q_load[] =
 	"AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp';"
 	/* 2: every function: oid, name, effective volatility, outside pg_catalog, may write user
 	 * tables, callable by attribute notation (one argument of a row or polymorphic type) */
-	"SELECT p.oid, p.proname, GREATEST(p.provolatile::text, ag.v), "
+	"SELECT p.oid, p.proname, GREATEST(" EFF_VOL("p") ", ag.v), "
 	"p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace, "
-	"p.provolatile = 'v' AND (p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace "
+	"GREATEST(" EFF_VOL("p") ", ag.v) = 'v' AND (p.oid >= 16384 "
+	"OR p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace "
 	"OR p.proname ~ 'xml' OR p.proname = 'set_config'), "
 	"p.pronargs >= 1 AND p.pronargs - p.pronargdefaults <= 1 AND (p.proargtypes[0] IN "
 	"('record'::pg_catalog.regtype, 'anyelement'::pg_catalog.regtype, "
@@ -198,25 +223,26 @@ static const char q_load[] =
 	"FROM pg_catalog.pg_proc p LEFT JOIN " AGG_VOL " ag ON ag.aggfnoid = p.oid "
 	"LEFT JOIN pg_catalog.pg_type t0 ON t0.oid = p.proargtypes[0] ORDER BY p.oid;"
 	/* 3: operators whose function is not immutable, or user operators */
-	"SELECT o.oid, o.oprname, p.provolatile, "
+	"SELECT o.oid, o.oprname, " EFF_VOL("p") ", "
 	"o.oprnamespace <> 'pg_catalog'::pg_catalog.regnamespace, "
-	"p.provolatile = 'v' AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace "
+	EFF_VOL("p") " = 'v' AND (p.oid >= 16384 "
+	"OR p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace) "
 	"FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode "
-	"WHERE p.provolatile <> 'i' OR o.oid >= 16384 ORDER BY o.oid;"
+	"WHERE " EFF_VOL("p") " <> 'i' OR o.oid >= 16384 ORDER BY o.oid;"
 	/* 4: names the text scan looks for besides functions: domains with volatile checks,
 	 * target types of explicit user casts whose function is not immutable */
 	BAD_DOMAINS "SELECT t.oid, t.typname, 'v' FROM pg_catalog.pg_type t JOIN bad ON bad.oid = t.oid "
-	"UNION ALL SELECT 0, t.typname, p.provolatile::text FROM pg_catalog.pg_cast k "
+	"UNION ALL SELECT 0, t.typname, " EFF_VOL("p") " FROM pg_catalog.pg_cast k "
 	"JOIN pg_catalog.pg_proc p ON p.oid = k.castfunc "
 	"JOIN pg_catalog.pg_type t ON t.oid = k.casttarget "
-	"WHERE k.oid >= 16384 AND k.castcontext = 'e' AND p.provolatile <> 'i';"
+	"WHERE k.oid >= 16384 AND k.castcontext = 'e' AND " EFF_VOL("p") " <> 'i';"
 	/* 5: code that may run in any statement: implicit or assignment user casts, and types
 	 * whose input or output function is volatile */
 	"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_cast k JOIN pg_catalog.pg_proc p ON p.oid = k.castfunc "
-	"WHERE k.oid >= 16384 AND k.castcontext <> 'e' AND p.provolatile <> 'i') "
+	"WHERE k.oid >= 16384 AND k.castcontext <> 'e' AND " EFF_VOL("p") " <> 'i') "
 	"OR EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_proc p ON p.oid IN "
 	"(t.typinput, t.typoutput, t.typreceive, t.typsend) WHERE t.oid >= 16384 "
-	"AND p.provolatile = 'v');"
+	"AND " EFF_VOL("p") " = 'v');"
 	/* 6: views' stored definitions */
 	"SELECT r.ev_class, r.ev_action FROM pg_catalog.pg_rewrite r "
 	"JOIN pg_catalog.pg_class c ON c.oid = r.ev_class "
