@@ -209,8 +209,9 @@ static const char q_load[] =
 	"WHERE c.relkind IN ('r','v','m','f','p','S') "
 	"AND n.nspname NOT IN ('pg_catalog','information_schema') "
 	"AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp';"
-	/* 2: every function: oid, name, effective volatility, outside pg_catalog, may write user
-	 * tables, callable by attribute notation (one argument of a row or polymorphic type) */
+	/* 2: every function: oid, name, effective volatility (EFF_VOL), outside pg_catalog, may
+	 * write user tables, callable by attribute notation (one argument of a row or
+	 * polymorphic type) */
 	"SELECT p.oid, p.proname, GREATEST(" EFF_VOL("p") ", ag.v), "
 	"p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace, "
 	"GREATEST(" EFF_VOL("p") ", ag.v) = 'v' AND (p.oid >= 16384 "

@@ -22,8 +22,10 @@ enum {
 	REL_RLS = CAP_RG_OWN << 5,       /* row-level security: policies may read other tables and
 					  * session settings, so its rows are never cached */
 	REL_SEQUENCE = CAP_RG_OWN << 6,  /* never cached, by any path */
-	REL_WRITE_FNS = CAP_RG_OWN << 7, /* column defaults, CHECK constraints or domain checks call
-					  * a volatile function: a write's effects are unknowable */
+	REL_WRITE_FNS = CAP_RG_OWN << 7, /* column defaults (generated columns too), CHECK
+					  * constraints, domain checks, index expressions, predicates
+					  * or operator classes, or the partition key call a function
+					  * taken as volatile: a write's effects are unknowable */
 	REL_UNLOGGED = CAP_RG_OWN << 8   /* UNLOGGED: its writes are not in the WAL, so logical
 					  * decoding (capacitor follow) never reports them */
 };
