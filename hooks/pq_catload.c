@@ -201,7 +201,12 @@ static const char q_load[] =
 	"UNION SELECT i.indrelid FROM pg_catalog.pg_index i "
 	"JOIN pg_catalog.pg_opclass oc ON oc.oid = ANY (i.indclass::pg_catalog.oid[]) "
 	"JOIN pg_catalog.pg_amproc ap ON ap.amprocfamily = oc.opcfamily "
-	"JOIN pg_catalog.pg_proc p ON p.oid = ap.amproc WHERE " UNTRUSTED("p") ") "
+	"JOIN pg_catalog.pg_proc p ON p.oid = ap.amproc WHERE " UNTRUSTED("p") " "
+	/* row-level security policies: a write checks its rows against them (a table's
+	 * owner and superusers skip them, but the catalog is the same for every role) */
+	"UNION SELECT pol.polrelid FROM pg_catalog.pg_policy pol "
+	"WHERE pol.oid IN (" VOL_DEPS("pg_catalog.pg_policy") ") "
+	"OR " SETS_CONFIG("pol.polqual") " OR " SETS_CONFIG("pol.polwithcheck") ") "
 	"SELECT c.oid, c.relname, c.relkind, c.relhasrules, "
 	"EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), "
 	"c.relrowsecurity, c.oid IN (SELECT rel FROM wf), c.relpersistence = 'u' "

@@ -10,7 +10,10 @@
 # statement is still the program's (PQdescribePrepared, PQexecPrepared ""); a LISTENing
 # connection gets its notifications; a hit on a closed connection reports it closed; the
 # catalog is read without a connection of its own (a role at its connection limit works and
-# prints nothing) and without waiting behind another session's lock.
+# prints nothing) and without waiting behind another session's lock; a user function in SQL or
+# PL/pgSQL labelled IMMUTABLE that calls set_config (by name, through an operator, a cast, an
+# index expression, predicate or operator class, a generated column, a partition key or a
+# row-level security policy of a written table) or reads a table is not trusted by its label.
 #
 # Most cases run a script once without Capacitor and once with it after the same setup: the
 # outputs must be identical.
@@ -434,7 +437,7 @@ $DIRECT -q -c "DROP TABLE fl_sched" >/dev/null
 # reads, runs the code, shows the session, reads again, and puts the session back.
 cat >"$d/u.setup" <<'SQL'
 DROP SCHEMA IF EXISTS fl_s2 CASCADE;
-DROP TABLE IF EXISTS fl_t1, fl_ix, fl_ixw, fl_gc, fl_pk, fl_ops, fl_secret, fl_items CASCADE;
+DROP TABLE IF EXISTS fl_t1, fl_ix, fl_ixw, fl_gc, fl_pk, fl_ops, fl_rls, fl_secret, fl_items CASCADE;
 DROP OPERATOR IF EXISTS ##> (int, int);
 DROP OPERATOR FAMILY IF EXISTS fl_int_ops USING btree CASCADE;
 DROP FUNCTION IF EXISTS fl_sneaky(int), fl_sneaky2(int, int), fl_low(), fl_tobox(int),
@@ -470,6 +473,12 @@ CREATE OPERATOR CLASS fl_int_ops FOR TYPE int USING btree AS
 CREATE TABLE fl_ops (id int);
 CREATE INDEX ON fl_ops (id fl_int_ops);
 INSERT INTO fl_ops VALUES (0);
+CREATE TABLE fl_rls (id int);
+ALTER TABLE fl_rls ENABLE ROW LEVEL SECURITY;
+CREATE POLICY fl_rls_in ON fl_rls FOR INSERT WITH CHECK (fl_sneaky(id) > 0);
+GRANT INSERT ON fl_rls TO fl_lowly;
+GRANT SELECT ON fl_t1, fl_s2.fl_t1 TO fl_lowly;
+GRANT EXECUTE ON FUNCTION pg_control_system() TO fl_lowly; -- or its reads are never cached
 CREATE TABLE fl_secret (x text);
 INSERT INTO fl_secret VALUES ('TOP SECRET');
 CREATE FUNCTION fl_low() RETURNS int IMMUTABLE LANGUAGE plpgsql AS
@@ -502,6 +511,13 @@ ucase index_predicate "INSERT INTO fl_ixw VALUES (1);"
 ucase generated_column "INSERT INTO fl_gc (id) VALUES (1);"
 ucase partition_key "INSERT INTO fl_pk VALUES (1);"
 ucase opclass "INSERT INTO fl_ops VALUES (1);"
+# a policy binds a role that does not own the table (the library's key changes with the role)
+ucase policy "SET ROLE fl_lowly;
+SELECT v FROM fl_t1 WHERE id = 1;
+SELECT v FROM fl_t1 WHERE id = 1;
+INSERT INTO fl_rls VALUES (1);
+SELECT v FROM fl_t1 WHERE id = 1;
+RESET ROLE;"
 # a privilege drop: the table the control refuses to read must be refused with the library too,
 # also in a second session, which a cached call would spare the function's set_config
 cat >"$d/u_role.sql" <<'SQL'
@@ -541,12 +557,13 @@ h2=$(stat hits)
 [ "$h2" -gt "$h1" ] || bad "label: a PL/pgSQL function the rules file declares safe gave no hit"
 $DIRECT -q -f - >/dev/null 2>&1 <<'SQL'
 DROP SCHEMA fl_s2 CASCADE;
-DROP TABLE fl_t1, fl_ix, fl_ixw, fl_gc, fl_pk, fl_ops, fl_secret, fl_items CASCADE;
+DROP TABLE fl_t1, fl_ix, fl_ixw, fl_gc, fl_pk, fl_ops, fl_rls, fl_secret, fl_items CASCADE;
 DROP OPERATOR FAMILY fl_int_ops USING btree CASCADE;
 DROP OPERATOR ##> (int, int);
 DROP FUNCTION fl_sneaky(int), fl_sneaky2(int, int), fl_low(), fl_price(int), fl_price_atomic(int),
   fl_price_pl(int), fl_cmp(int, int) CASCADE;
 DROP TYPE fl_box CASCADE;
+DROP OWNED BY fl_lowly;
 DROP ROLE fl_lowly;
 SQL
 
