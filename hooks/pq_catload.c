@@ -197,11 +197,14 @@ static const char q_load[] =
 	"UNION SELECT pt.partrelid FROM pg_catalog.pg_partitioned_table pt "
 	"WHERE pt.partrelid IN (" VOL_DEPS("pg_catalog.pg_class") ") "
 	/* an index's operator classes: their support functions compare or hash each row
-	 * written (a user btree or hash opclass over a PL function) */
+	 * written (a user btree or hash opclass over a PL function), and their operators check
+	 * an exclusion constraint's rows */
 	"UNION SELECT i.indrelid FROM pg_catalog.pg_index i "
 	"JOIN pg_catalog.pg_opclass oc ON oc.oid = ANY (i.indclass::pg_catalog.oid[]) "
-	"JOIN pg_catalog.pg_amproc ap ON ap.amprocfamily = oc.opcfamily "
-	"JOIN pg_catalog.pg_proc p ON p.oid = ap.amproc WHERE " UNTRUSTED("p") " "
+	"JOIN pg_catalog.pg_proc p ON p.oid IN (SELECT ap.amproc FROM pg_catalog.pg_amproc ap "
+	"WHERE ap.amprocfamily = oc.opcfamily UNION SELECT o.oprcode "
+	"FROM pg_catalog.pg_amop ao JOIN pg_catalog.pg_operator o ON o.oid = ao.amopopr "
+	"WHERE ao.amopfamily = oc.opcfamily) WHERE " UNTRUSTED("p") " "
 	/* row-level security policies: a write checks its rows against them (a table's
 	 * owner and superusers skip them, but the catalog is the same for every role) */
 	"UNION SELECT pol.polrelid FROM pg_catalog.pg_policy pol "
