@@ -163,13 +163,14 @@ static void cat_destroy(cap_catbase *b)
  * (search_path, role) wherever it runs: built-in, so pg_depend records no call of it. */
 #define SETS_CONFIG(col) "strpos(" col "::text, ':funcid ' || " \
 	"'set_config(text,text,boolean)'::regprocedure::oid || ' ') > 0"
-/* Domains whose checks call a volatile function or whose checks or default call set_config,
- * and domains over them. */
+/* Domains whose checks or default call a volatile function or set_config, and domains over
+ * them. */
 #define BAD_DOMAINS "WITH RECURSIVE bad(oid) AS (SELECT k.contypid FROM pg_catalog.pg_constraint k " \
 	"WHERE k.contypid <> 0 AND (k.oid IN (" VOL_DEPS("pg_catalog.pg_constraint") ") " \
 	"OR " SETS_CONFIG("k.conbin") ") " \
 	"UNION SELECT t.oid FROM pg_catalog.pg_type t WHERE t.typtype = 'd' " \
-	"AND " SETS_CONFIG("t.typdefaultbin") " " \
+	"AND (" SETS_CONFIG("t.typdefaultbin") " " \
+	"OR t.oid IN (" VOL_DEPS("pg_catalog.pg_type") ")) " \
 	"UNION SELECT t.oid FROM pg_catalog.pg_type t JOIN bad ON t.typbasetype = bad.oid " \
 	"WHERE t.typtype = 'd') "
 

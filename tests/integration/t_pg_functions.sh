@@ -12,8 +12,9 @@
 # catalog is read without a connection of its own (a role at its connection limit works and
 # prints nothing) and without waiting behind another session's lock; a user function in SQL or
 # PL/pgSQL labelled IMMUTABLE that calls set_config (by name, through an operator, a cast, an
-# index expression, predicate, operator class or exclusion constraint, a generated column, a partition key or a
-# row-level security policy of a written table) or reads a table is not trusted by its label.
+# index expression, predicate, operator class or exclusion constraint, a generated column, a
+# domain's default, a partition key or a row-level security policy of a written table) or
+# reads a table is not trusted by its label.
 #
 # Most cases run a script once without Capacitor and once with it after the same setup: the
 # outputs must be identical.
@@ -437,8 +438,8 @@ $DIRECT -q -c "DROP TABLE fl_sched" >/dev/null
 # reads, runs the code, shows the session, reads again, and puts the session back.
 cat >"$d/u.setup" <<'SQL'
 DROP SCHEMA IF EXISTS fl_s2 CASCADE;
-DROP TABLE IF EXISTS fl_t1, fl_ix, fl_ixw, fl_gc, fl_pk, fl_ops, fl_ex, fl_rls, fl_secret, fl_items
-  CASCADE;
+DROP TABLE IF EXISTS fl_t1, fl_ix, fl_ixw, fl_gc, fl_pk, fl_ops, fl_ex, fl_dt, fl_rls, fl_secret,
+  fl_items CASCADE;
 DROP OPERATOR IF EXISTS ##> (int, int);
 DROP OPERATOR FAMILY IF EXISTS fl_int_ops USING btree CASCADE;
 DROP OPERATOR FAMILY IF EXISTS fl_ex_ops USING btree CASCADE;
@@ -447,6 +448,7 @@ DROP FUNCTION IF EXISTS fl_never(int, int) CASCADE;
 DROP FUNCTION IF EXISTS fl_sneaky(int), fl_sneaky2(int, int), fl_low(), fl_tobox(int),
   fl_price(int), fl_price_atomic(int), fl_price_pl(int), fl_cmp(int, int) CASCADE;
 DROP TYPE IF EXISTS fl_box CASCADE;
+DROP DOMAIN IF EXISTS fl_ddom CASCADE;
 DO $$BEGIN CREATE ROLE fl_lowly; EXCEPTION WHEN duplicate_object THEN NULL; END$$;
 CREATE TABLE fl_t1 (id int, v text);
 INSERT INTO fl_t1 VALUES (1, 'public.fl_t1 row');
@@ -483,6 +485,8 @@ CREATE OPERATOR ##= (LEFTARG = int, RIGHTARG = int, FUNCTION = fl_never, COMMUTA
 CREATE OPERATOR CLASS fl_ex_ops FOR TYPE int USING btree AS
   OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 ##=, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 btint4cmp(int, int);
 CREATE TABLE fl_ex (id int, EXCLUDE USING btree (id fl_ex_ops WITH ##=));
+CREATE DOMAIN fl_ddom AS int DEFAULT fl_sneaky(1);
+CREATE TABLE fl_dt (a int, v fl_ddom);
 CREATE TABLE fl_rls (id int);
 ALTER TABLE fl_rls ENABLE ROW LEVEL SECURITY;
 CREATE POLICY fl_rls_in ON fl_rls FOR INSERT WITH CHECK (fl_sneaky(id) > 0);
@@ -523,6 +527,7 @@ ucase generated_column "INSERT INTO fl_gc (id) VALUES (1);"
 ucase partition_key "INSERT INTO fl_pk VALUES (1);"
 ucase opclass "INSERT INTO fl_ops VALUES (1);"
 ucase exclusion "INSERT INTO fl_ex VALUES (1);"
+ucase domain_default "INSERT INTO fl_dt (a) VALUES (1);"
 # a policy binds a role that does not own the table (the library's key changes with the role)
 ucase policy "SET ROLE fl_lowly;
 SELECT v FROM fl_t1 WHERE id = 1;
@@ -569,7 +574,9 @@ h2=$(stat hits)
 [ "$h2" -gt "$h1" ] || bad "label: a PL/pgSQL function the rules file declares safe gave no hit"
 $DIRECT -q -f - >/dev/null 2>&1 <<'SQL'
 DROP SCHEMA fl_s2 CASCADE;
-DROP TABLE fl_t1, fl_ix, fl_ixw, fl_gc, fl_pk, fl_ops, fl_ex, fl_rls, fl_secret, fl_items CASCADE;
+DROP TABLE fl_t1, fl_ix, fl_ixw, fl_gc, fl_pk, fl_ops, fl_ex, fl_dt, fl_rls, fl_secret, fl_items
+  CASCADE;
+DROP DOMAIN fl_ddom;
 DROP OPERATOR FAMILY fl_int_ops USING btree CASCADE;
 DROP OPERATOR FAMILY fl_ex_ops USING btree CASCADE;
 DROP OPERATOR ##= (int, int);
