@@ -229,7 +229,12 @@ static const char q_load[] =
 	"p.pronargs >= 1 AND p.pronargs - p.pronargdefaults <= 1 AND (p.proargtypes[0] IN "
 	"('record'::pg_catalog.regtype, 'anyelement'::pg_catalog.regtype, "
 	"'anynonarray'::pg_catalog.regtype, 'anycompatible'::pg_catalog.regtype, "
-	"'anycompatiblenonarray'::pg_catalog.regtype) OR t0.typtype = 'c') "
+	"'anycompatiblenonarray'::pg_catalog.regtype) OR t0.typtype = 'c'), "
+	/* a non-volatile BEGIN ATOMIC body and argument defaults (trust_bodies); through
+	 * to_jsonb because servers before 14 have no prosqlbody column */
+	"CASE WHEN p.oid >= 16384 AND p.provolatile <> 'v' THEN (SELECT b.v || ' ' || "
+	"COALESCE(p.proargdefaults::text, '') FROM (SELECT pg_catalog.to_jsonb(p) ->> "
+	"'prosqlbody' AS v) b WHERE b.v IS NOT NULL) END, p.provolatile "
 	"FROM pg_catalog.pg_proc p LEFT JOIN " AGG_VOL " ag ON ag.aggfnoid = p.oid "
 	"LEFT JOIN pg_catalog.pg_type t0 ON t0.oid = p.proargtypes[0] ORDER BY p.oid;"
 	/* 3: operators whose function is not immutable, or user operators */
@@ -308,7 +313,23 @@ static int word_add(cap_pqcat *c, const char *name, enum cap_fn_class cls)
 	return fn_put(c->words, c->wordcap, &c->nwords, buf, n, cls, 1);
 }
 
-/* Functions by name and by oid, and the words of attribute notation. */
+/* Row i of the function query filed by name with class cls: the least safe of a name wins. */
+static int proc_name(cap_pqcat *c, const PGresult *r, int i, enum cap_fn_class cls, int writes)
+{
+	const char *name = cap_pq.real_PQgetvalue(r, i, 1);
+	int user = is_t(r, i, 3);
+	if (fn_put(c->fns, c->fncap, &c->nfns, name, strlen(name), cls, user) != CAP_OK)
+		return CAP_ENOMEM;
+	if (user && cap_sql_pg_builtin(name, strlen(name)))
+		c->shadows = 1;
+	/* t.f calls f(t): a word the classifier takes for a column */
+	if (is_t(r, i, 5) && (cls == CAP_FN_VOLATILE || (user && cls != CAP_FN_IMMUTABLE)) &&
+	    word_add(c, name, writes ? CAP_FN_VOLATILE : CAP_FN_STABLE) != CAP_OK)
+		return CAP_ENOMEM;
+	return CAP_OK;
+}
+
+/* Functions by oid, and by name (but for bodies trust_bodies judges). */
 static int load_procs(cap_pqcat *c, const PGresult *r, objv *procs)
 {
 	int n = cap_pq.real_PQntuples(r);
@@ -318,19 +339,13 @@ static int load_procs(cap_pqcat *c, const PGresult *r, objv *procs)
 	if (c->fns == NULL || procs->v == NULL)
 		return CAP_ENOMEM;
 	for (int i = 0; i < n; i++) {
-		const char *name = cap_pq.real_PQgetvalue(r, i, 1);
 		enum cap_fn_class cls = cls_of(cap_pq.real_PQgetvalue(r, i, 2));
 		uint32_t oid = oid_at(r, i, 0);
-		int user = is_t(r, i, 3), writes = is_t(r, i, 4);
-		if (fn_put(c->fns, c->fncap, &c->nfns, name, strlen(name), cls, user) != CAP_OK)
-			return CAP_ENOMEM;
-		if (user && cap_sql_pg_builtin(name, strlen(name)))
-			c->shadows = 1;
 		if (cls != CAP_FN_IMMUTABLE || oid >= FIRST_USER_OID)
-			procs->v[procs->n++] = (obj){ oid, cls, writes };
-		/* t.f calls f(t): a word the classifier takes for a column */
-		if (is_t(r, i, 5) && (cls == CAP_FN_VOLATILE || (user && cls != CAP_FN_IMMUTABLE)) &&
-		    word_add(c, name, writes ? CAP_FN_VOLATILE : CAP_FN_STABLE) != CAP_OK)
+			procs->v[procs->n++] = (obj){ oid, cls, is_t(r, i, 4) };
+		/* a body not judged yet (trust_bodies) is filed by name once it is */
+		if (cap_pq.real_PQgetisnull(r, i, 6) &&
+		    proc_name(c, r, i, cls, is_t(r, i, 4)) != CAP_OK)
 			return CAP_ENOMEM;
 	}
 	return CAP_OK;
@@ -400,11 +415,12 @@ static int is_datetime_type(uint32_t oid)
 	return oid == 1082 || oid == 1083 || oid == 1114 || oid == 1184 || oid == 1266;
 }
 
-/* A view's stored tree (nodeToString output): "{TAG :key value ...}". The keys that hold
- * oids of what the view runs are looked at wherever they stand; anything that could make its
- * rows change without a write (current time, sequences, row locks, sampling) marks it bad. */
-static int load_view(cap_pqcat *c, uint32_t vi, uint32_t self, const char *s, const objv *rels,
-		     const objv *procs, const objv *ops, const objv *doms)
+/* A stored tree (nodeToString output): "{TAG :key value ...}". The keys that hold oids of
+ * what it runs are looked at wherever they stand; anything that could make its rows change
+ * without a write (current time, sequences, row locks, sampling) marks it bad. A view's
+ * (vi its slot) relations become its bases; a function body's (vi CAP_RG_NONE) make it bad. */
+static void scan_tree(cap_pqcat *c, uint32_t vi, uint32_t self, const char *s, const objv *rels,
+		      const objv *procs, const objv *ops, const objv *doms, viewscan *out)
 {
 	viewscan vs = { 0, 0 };
 	int io = strstr(s, "{COERCEVIAIO") != NULL;
@@ -445,16 +461,50 @@ static int load_view(cap_pqcat *c, uint32_t vi, uint32_t self, const char *s, co
 			if (io && is_datetime_type(oid))
 				vs.bad = 1;
 		} else if (KEY("relid") && oid != self) {
-			const obj *o = obj_find(rels, oid);
+			const obj *o = vi == CAP_RG_NONE ? NULL : obj_find(rels, oid);
 			if (o == NULL || cap_rg_view_base(&c->g, vi, o->x) != CAP_OK)
 				vs.bad = 1; /* a system catalog, or unknown */
 		}
 #undef KEY
 	}
+	*out = vs;
+}
+
+static int load_view(cap_pqcat *c, uint32_t vi, uint32_t self, const char *s, const objv *rels,
+		     const objv *procs, const objv *ops, const objv *doms)
+{
+	viewscan vs;
+	scan_tree(c, vi, self, s, rels, procs, ops, doms, &vs);
 	if (vs.bad || vs.writes)
 		c->g.rels[vi].flags |= CAP_RG_VIEW_BAD;
 	if (vs.writes)
 		c->g.rels[vi].flags |= CAP_RG_VIEW_WRITES;
+	return CAP_OK;
+}
+
+/* A LANGUAGE sql function with a BEGIN ATOMIC body (PostgreSQL 14 and later) is parsed when it
+ * is created: its stored tree names every function, operator, domain and relation it uses, as
+ * a view's does. One that reads no relation and runs only immutable code keeps its label;
+ * the others stay volatile functions that may write. Bodies are judged in oid order, so one
+ * that calls a function judged after it finds that function still volatile: only caution is
+ * lost. Its argument defaults (inserted at the call) count as its body. */
+static int trust_bodies(cap_pqcat *c, const PGresult *r, objv *procs, const objv *ops,
+			const objv *doms)
+{
+	for (int i = 0; i < cap_pq.real_PQntuples(r); i++) {
+		if (cap_pq.real_PQgetisnull(r, i, 6))
+			continue;
+		obj *o = (obj *)obj_find(procs, oid_at(r, i, 0)); /* filed: oid >= 16384 */
+		const char *body = cap_pq.real_PQgetvalue(r, i, 6);
+		viewscan vs;
+		scan_tree(c, CAP_RG_NONE, 0, body, NULL, procs, ops, doms, &vs);
+		if (o && !vs.bad && !vs.writes) {
+			o->x = cls_of(cap_pq.real_PQgetvalue(r, i, 7));
+			o->writes = 0;
+		}
+		if (proc_name(c, r, i, o ? o->x : CAP_FN_VOLATILE, o ? o->writes : 1) != CAP_OK)
+			return CAP_ENOMEM;
+	}
 	return CAP_OK;
 }
 
@@ -545,7 +595,8 @@ static cap_pqcat *cat_build(PGresult **res)
 	c->event_triggers = cap_pq.real_PQntuples(res[R_EVT]) != 1 || is_t(res[R_EVT], 0, 0);
 	if (c->words == NULL || load_rels(c, res[R_RELS], &rels) != CAP_OK ||
 	    load_procs(c, res[R_PROCS], &procs) != CAP_OK || load_ops(c, res[R_OPS], &ops) != CAP_OK ||
-	    load_words(c, res[R_WORDS], &doms) != CAP_OK)
+	    load_words(c, res[R_WORDS], &doms) != CAP_OK ||
+	    trust_bodies(c, res[R_PROCS], &procs, &ops, &doms) != CAP_OK)
 		goto fail;
 	for (int i = 0; i < cap_pq.real_PQntuples(res[R_VIEWS]); i++) {
 		uint32_t self = oid_at(res[R_VIEWS], i, 0);

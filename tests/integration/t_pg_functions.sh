@@ -14,7 +14,7 @@
 # PL/pgSQL labelled IMMUTABLE that calls set_config (by name, through an operator, a cast, an
 # index expression, predicate, operator class or exclusion constraint, a generated column, a
 # domain's default, a partition key or a row-level security policy of a written table) or
-# reads a table is not trusted by its label.
+# reads a table is not trusted by its label (a BEGIN ATOMIC body that only computes is).
 #
 # Most cases run a script once without Capacitor and once with it after the same setup: the
 # outputs must be identical.
@@ -446,7 +446,8 @@ DROP OPERATOR FAMILY IF EXISTS fl_ex_ops USING btree CASCADE;
 DROP OPERATOR IF EXISTS ##= (int, int) CASCADE;
 DROP FUNCTION IF EXISTS fl_never(int, int) CASCADE;
 DROP FUNCTION IF EXISTS fl_sneaky(int), fl_sneaky2(int, int), fl_low(), fl_tobox(int),
-  fl_price(int), fl_price_atomic(int), fl_price_pl(int), fl_cmp(int, int) CASCADE;
+  fl_price(int), fl_price_atomic(int), fl_price_pl(int), fl_cmp(int, int), fl_sneaky_atomic(int),
+  fl_twice(int), fl_atomic_now(), fl_atomic_user(), fl_atomic_pl() CASCADE;
 DROP TYPE IF EXISTS fl_box CASCADE;
 DROP DOMAIN IF EXISTS fl_ddom CASCADE;
 DO $$BEGIN CREATE ROLE fl_lowly; EXCEPTION WHEN duplicate_object THEN NULL; END$$;
@@ -495,6 +496,12 @@ GRANT SELECT ON fl_t1, fl_s2.fl_t1 TO fl_lowly;
 GRANT EXECUTE ON FUNCTION pg_control_system() TO fl_lowly; -- or its reads are never cached
 CREATE TABLE fl_secret (x text);
 INSERT INTO fl_secret VALUES ('TOP SECRET');
+CREATE FUNCTION fl_sneaky_atomic(int) RETURNS int IMMUTABLE LANGUAGE sql
+  BEGIN ATOMIC SELECT set_config('search_path', 'fl_s2', false); SELECT $1; END;
+CREATE FUNCTION fl_twice(int) RETURNS int IMMUTABLE LANGUAGE sql BEGIN ATOMIC SELECT $1 * 2; END;
+CREATE FUNCTION fl_atomic_now() RETURNS text IMMUTABLE LANGUAGE sql BEGIN ATOMIC SELECT now()::text; END;
+CREATE FUNCTION fl_atomic_user() RETURNS text IMMUTABLE LANGUAGE sql
+  BEGIN ATOMIC SELECT current_user::text; END;
 CREATE FUNCTION fl_low() RETURNS int IMMUTABLE LANGUAGE plpgsql AS
   $$BEGIN PERFORM set_config('role', 'fl_lowly', false); RETURN 1; END$$;
 CREATE TABLE fl_items (id int PRIMARY KEY, price numeric);
@@ -505,6 +512,8 @@ CREATE FUNCTION fl_price_atomic(int) RETURNS numeric IMMUTABLE LANGUAGE sql
   BEGIN ATOMIC SELECT price FROM public.fl_items WHERE id = $1; END;
 CREATE FUNCTION fl_price_pl(int) RETURNS numeric IMMUTABLE LANGUAGE plpgsql AS
   'BEGIN RETURN (SELECT price FROM public.fl_items WHERE id = $1); END';
+CREATE FUNCTION fl_atomic_pl() RETURNS text IMMUTABLE LANGUAGE sql
+  BEGIN ATOMIC SELECT fl_price_pl(1)::text; END;
 SQL
 $DIRECT -q -v ON_ERROR_STOP=1 -f "$d/u.setup" >/dev/null 2>&1 || bad "label: the setup failed"
 ucase() { # ucase NAME STATEMENT - the statement moves search_path to fl_s2
@@ -519,6 +528,7 @@ SQL
 	same "label_$1" "$d/u.setup" "$d/u_$1.sql"
 }
 ucase call "SELECT fl_sneaky(1);"
+ucase call_atomic "SELECT fl_sneaky_atomic(1);"
 ucase operator "SELECT 1 ##> 1;"
 ucase cast "SELECT (5::fl_box).v;"
 ucase index_expression "INSERT INTO fl_ix VALUES (1);"
@@ -572,6 +582,18 @@ CAPACITOR_RULES="$d/u.rules" $ON $PSQL -q -c 'SELECT fl_price_pl(1)' -c 'SELECT 
 	-c 'SELECT fl_price_pl(1)' >/dev/null
 h2=$(stat hits)
 [ "$h2" -gt "$h1" ] || bad "label: a PL/pgSQL function the rules file declares safe gave no hit"
+# a BEGIN ATOMIC body is stored parsed: one that reads nothing and runs only immutable code is
+# trusted by its label
+$ON $PSQL -q -c 'SELECT fl_twice(21)' -c 'SELECT fl_twice(21)' -c 'SELECT fl_twice(21)' >/dev/null
+h3=$(stat hits)
+[ "$h3" -gt "$h2" ] || bad "label: an IMMUTABLE BEGIN ATOMIC function that only computes gave no hit"
+# ... but not one that runs anything else (a STABLE built-in, the session's user, a PL function)
+for f in fl_atomic_now fl_atomic_user fl_atomic_pl; do
+	h3=$(stat hits)
+	$ON $PSQL -q -c "SELECT $f()" -c "SELECT $f()" -c "SELECT $f()" >/dev/null
+	h4=$(stat hits)
+	[ "$h4" = "$h3" ] || bad "label: the BEGIN ATOMIC function $f gave $((h4 - h3)) hits"
+done
 $DIRECT -q -f - >/dev/null 2>&1 <<'SQL'
 DROP SCHEMA fl_s2 CASCADE;
 DROP TABLE fl_t1, fl_ix, fl_ixw, fl_gc, fl_pk, fl_ops, fl_ex, fl_dt, fl_rls, fl_secret, fl_items
@@ -583,7 +605,8 @@ DROP OPERATOR ##= (int, int);
 DROP FUNCTION fl_never(int, int);
 DROP OPERATOR ##> (int, int);
 DROP FUNCTION fl_sneaky(int), fl_sneaky2(int, int), fl_low(), fl_price(int), fl_price_atomic(int),
-  fl_price_pl(int), fl_cmp(int, int) CASCADE;
+  fl_price_pl(int), fl_cmp(int, int), fl_sneaky_atomic(int), fl_twice(int), fl_atomic_now(),
+  fl_atomic_user(), fl_atomic_pl() CASCADE;
 DROP TYPE fl_box CASCADE;
 DROP OWNED BY fl_lowly;
 DROP ROLE fl_lowly;
