@@ -449,6 +449,8 @@ DROP FUNCTION IF EXISTS fl_sneaky(int), fl_sneaky2(int, int), fl_low(), fl_tobox
   fl_price(int), fl_price_atomic(int), fl_price_pl(int), fl_cmp(int, int), fl_sneaky_atomic(int),
   fl_twice(int), fl_atomic_now(), fl_atomic_user(), fl_atomic_pl() CASCADE;
 DROP TYPE IF EXISTS fl_box CASCADE;
+DROP AGGREGATE IF EXISTS fl_agg(int);
+DROP FUNCTION IF EXISTS fl_acc(int, int);
 DROP DOMAIN IF EXISTS fl_ddom CASCADE;
 DO $$BEGIN CREATE ROLE fl_lowly; EXCEPTION WHEN duplicate_object THEN NULL; END$$;
 CREATE TABLE fl_t1 (id int, v text);
@@ -462,6 +464,9 @@ CREATE FUNCTION fl_sneaky(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS
 CREATE FUNCTION fl_sneaky2(int, int) RETURNS bool IMMUTABLE LANGUAGE plpgsql AS
   $$BEGIN PERFORM set_config('search_path', 'fl_s2', false); RETURN $1 = $2; END$$;
 CREATE OPERATOR ##> (LEFTARG = int, RIGHTARG = int, FUNCTION = fl_sneaky2);
+CREATE FUNCTION fl_acc(int, int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS
+  $$BEGIN PERFORM set_config('search_path', 'fl_s2', false); RETURN coalesce($1, 0) + $2; END$$;
+CREATE AGGREGATE fl_agg(int) (SFUNC = fl_acc, STYPE = int);
 CREATE TYPE fl_box AS (v int);
 CREATE FUNCTION fl_tobox(int) RETURNS fl_box IMMUTABLE LANGUAGE sql AS
   $$SELECT set_config('search_path', 'fl_s2', false); SELECT ROW($1)::fl_box$$;
@@ -530,6 +535,7 @@ SQL
 ucase call "SELECT fl_sneaky(1);"
 ucase call_atomic "SELECT fl_sneaky_atomic(1);"
 ucase operator "SELECT 1 ##> 1;"
+ucase aggregate "SELECT fl_agg(id) FROM fl_t1;"
 ucase cast "SELECT (5::fl_box).v;"
 ucase index_expression "INSERT INTO fl_ix VALUES (1);"
 ucase index_predicate "INSERT INTO fl_ixw VALUES (1);"
@@ -608,6 +614,8 @@ DROP FUNCTION fl_sneaky(int), fl_sneaky2(int, int), fl_low(), fl_price(int), fl_
   fl_price_pl(int), fl_cmp(int, int), fl_sneaky_atomic(int), fl_twice(int), fl_atomic_now(),
   fl_atomic_user(), fl_atomic_pl() CASCADE;
 DROP TYPE fl_box CASCADE;
+DROP AGGREGATE fl_agg(int);
+DROP FUNCTION fl_acc(int, int);
 DROP OWNED BY fl_lowly;
 DROP ROLE fl_lowly;
 SQL
