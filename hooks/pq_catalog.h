@@ -2,11 +2,12 @@
  * pq_catalog.h - what the libpq hooks need from a PostgreSQL database's catalog: which names
  * are views (and what their stored definitions reach: base relations, functions, operators,
  * domains, by oid), materialized views, sequences, foreign and partitioned or inherited tables;
- * which tables have user triggers, rules, or defaults and checks that call volatile functions
- * (their writes have unknowable effects); which foreign keys cascade; how volatile each
- * function name is, and which operators, attribute-notation functions, domains and casts a
- * statement can reach without calling them by name. (Isolation levels are the session's
- * own: hooks/pq.c reads them on the program's connection.)
+ * which tables have user triggers, rules, or defaults, checks, indexes or partition keys that
+ * call volatile functions (their writes have unknowable effects); which foreign keys cascade;
+ * how volatile each function name is (a user function in SQL or a PL counts as volatile,
+ * whatever its label: hooks/pq_catload.c), and which operators, attribute-notation functions,
+ * domains and casts a statement can reach without calling them by name. (Isolation levels are
+ * the session's own: hooks/pq.c reads them on the program's connection.)
  *
  * It is loaded once per (server, database, user) in each process, on the program's own
  * connection while that is idle (see pq_catload.c), and reloaded when any process ran DDL (the

@@ -137,28 +137,40 @@ static void cat_destroy(cap_catbase *b)
 	cat_free((cap_pqcat *)b);
 }
 
+/* A user function whose body is not compiled code: its IMMUTABLE or STABLE label is the
+ * author's promise, which PostgreSQL does not check (such a function may still call
+ * set_config, read tables, or call a volatile function that writes), so it counts as
+ * volatile, a function that may write, unless the rules file declares it safe. Compiled
+ * functions (LANGUAGE internal or c: built-ins and extensions) are taken at their label.
+ * Objects below FirstNormalObjectId (16384) were made by initdb. */
+#define UNTRUSTED(p) "(" p ".oid >= 16384 AND " p ".prolang NOT IN (SELECT l.oid " \
+	"FROM pg_catalog.pg_language l WHERE l.lanname IN ('internal', 'c')))"
+/* The volatility a function is taken at ('i', 's' or 'v', as text). */
+#define EFF_VOL(p) "(CASE WHEN " UNTRUSTED(p) " THEN 'v' ELSE " p ".provolatile::text END)"
 /* Effective volatility of a function: its own, or an aggregate's least safe support function
  * ('i' < 's' < 'v' as text, so GREATEST is the least safe). */
-#define AGG_VOL "(SELECT a.aggfnoid, pg_catalog.max(f.provolatile::text) AS v " \
+#define AGG_VOL "(SELECT a.aggfnoid, pg_catalog.max(" EFF_VOL("f") ") AS v " \
 	"FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc f ON f.oid IN (a.aggtransfn, " \
 	"a.aggfinalfn, a.aggcombinefn, a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn) " \
 	"GROUP BY a.aggfnoid)"
-/* Dependencies on user functions that are volatile (pg_depend records none on built-in
+/* Dependencies on user functions taken as volatile (pg_depend records none on built-in
  * objects, so starting from the user's functions loses nothing and reads few rows). */
 #define VOL_DEPS(cls) "SELECT d.objid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_depend d " \
 	"ON d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.refobjid = p.oid " \
-	"AND d.classid = '" cls "'::pg_catalog.regclass WHERE p.oid >= 16384 AND p.provolatile = 'v'"
+	"AND d.classid = '" cls "'::pg_catalog.regclass WHERE p.oid >= 16384 " \
+	"AND (p.provolatile = 'v' OR " UNTRUSTED("p") ")"
 /* An expression's stored tree (nodeToString) that calls set_config, which changes the session
  * (search_path, role) wherever it runs: built-in, so pg_depend records no call of it. */
 #define SETS_CONFIG(col) "strpos(" col "::text, ':funcid ' || " \
 	"'set_config(text,text,boolean)'::regprocedure::oid || ' ') > 0"
-/* Domains whose checks call a volatile function or whose checks or default call set_config,
- * and domains over them. */
+/* Domains whose checks or default call a volatile function or set_config, and domains over
+ * them. */
 #define BAD_DOMAINS "WITH RECURSIVE bad(oid) AS (SELECT k.contypid FROM pg_catalog.pg_constraint k " \
 	"WHERE k.contypid <> 0 AND (k.oid IN (" VOL_DEPS("pg_catalog.pg_constraint") ") " \
 	"OR " SETS_CONFIG("k.conbin") ") " \
 	"UNION SELECT t.oid FROM pg_catalog.pg_type t WHERE t.typtype = 'd' " \
-	"AND " SETS_CONFIG("t.typdefaultbin") " " \
+	"AND (" SETS_CONFIG("t.typdefaultbin") " " \
+	"OR t.oid IN (" VOL_DEPS("pg_catalog.pg_type") ")) " \
 	"UNION SELECT t.oid FROM pg_catalog.pg_type t JOIN bad ON t.typbasetype = bad.oid " \
 	"WHERE t.typtype = 'd') "
 
@@ -177,7 +189,28 @@ static const char q_load[] =
 	"WHERE k.conrelid <> 0 AND (k.oid IN (" VOL_DEPS("pg_catalog.pg_constraint") ") "
 	"OR " SETS_CONFIG("k.conbin") ") "
 	"UNION SELECT a.attrelid FROM pg_catalog.pg_attribute a JOIN bad ON a.atttypid = bad.oid "
-	"WHERE NOT a.attisdropped) "
+	"WHERE NOT a.attisdropped "
+	/* index expressions and predicates (pg_depend: the index) and partition keys (the
+	 * partitioned table) run on every row written: PostgreSQL wants them IMMUTABLE, so a
+	 * function mislabelled to be allowed there is common */
+	"UNION SELECT i.indrelid FROM pg_catalog.pg_index i "
+	"WHERE i.indexrelid IN (" VOL_DEPS("pg_catalog.pg_class") ") "
+	"UNION SELECT pt.partrelid FROM pg_catalog.pg_partitioned_table pt "
+	"WHERE pt.partrelid IN (" VOL_DEPS("pg_catalog.pg_class") ") "
+	/* an index's operator classes: their support functions compare or hash each row
+	 * written (a user btree or hash opclass over a PL function), and their operators check
+	 * an exclusion constraint's rows */
+	"UNION SELECT i.indrelid FROM pg_catalog.pg_index i "
+	"JOIN pg_catalog.pg_opclass oc ON oc.oid = ANY (i.indclass::pg_catalog.oid[]) "
+	"JOIN pg_catalog.pg_proc p ON p.oid IN (SELECT ap.amproc FROM pg_catalog.pg_amproc ap "
+	"WHERE ap.amprocfamily = oc.opcfamily UNION SELECT o.oprcode "
+	"FROM pg_catalog.pg_amop ao JOIN pg_catalog.pg_operator o ON o.oid = ao.amopopr "
+	"WHERE ao.amopfamily = oc.opcfamily) WHERE " UNTRUSTED("p") " "
+	/* row-level security policies: a write checks its rows against them (a table's
+	 * owner and superusers skip them, but the catalog is the same for every role) */
+	"UNION SELECT pol.polrelid FROM pg_catalog.pg_policy pol "
+	"WHERE pol.oid IN (" VOL_DEPS("pg_catalog.pg_policy") ") "
+	"OR " SETS_CONFIG("pol.polqual") " OR " SETS_CONFIG("pol.polwithcheck") ") "
 	"SELECT c.oid, c.relname, c.relkind, c.relhasrules, "
 	"EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal), "
 	"c.relrowsecurity, c.oid IN (SELECT rel FROM wf), c.relpersistence = 'u' "
@@ -185,38 +218,46 @@ static const char q_load[] =
 	"WHERE c.relkind IN ('r','v','m','f','p','S') "
 	"AND n.nspname NOT IN ('pg_catalog','information_schema') "
 	"AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp';"
-	/* 2: every function: oid, name, effective volatility, outside pg_catalog, may write user
-	 * tables, callable by attribute notation (one argument of a row or polymorphic type) */
-	"SELECT p.oid, p.proname, GREATEST(p.provolatile::text, ag.v), "
+	/* 2: every function: oid, name, effective volatility (EFF_VOL), outside pg_catalog, may
+	 * write user tables, callable by attribute notation (one argument of a row or
+	 * polymorphic type) */
+	"SELECT p.oid, p.proname, GREATEST(" EFF_VOL("p") ", ag.v), "
 	"p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace, "
-	"p.provolatile = 'v' AND (p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace "
+	"GREATEST(" EFF_VOL("p") ", ag.v) = 'v' AND (p.oid >= 16384 "
+	"OR p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace "
 	"OR p.proname ~ 'xml' OR p.proname = 'set_config'), "
 	"p.pronargs >= 1 AND p.pronargs - p.pronargdefaults <= 1 AND (p.proargtypes[0] IN "
 	"('record'::pg_catalog.regtype, 'anyelement'::pg_catalog.regtype, "
 	"'anynonarray'::pg_catalog.regtype, 'anycompatible'::pg_catalog.regtype, "
-	"'anycompatiblenonarray'::pg_catalog.regtype) OR t0.typtype = 'c') "
+	"'anycompatiblenonarray'::pg_catalog.regtype) OR t0.typtype = 'c'), "
+	/* a non-volatile BEGIN ATOMIC body and argument defaults (trust_bodies); through
+	 * to_jsonb because servers before 14 have no prosqlbody column */
+	"CASE WHEN p.oid >= 16384 AND p.provolatile <> 'v' THEN (SELECT b.v || ' ' || "
+	"COALESCE(p.proargdefaults::text, '') FROM (SELECT pg_catalog.to_jsonb(p) ->> "
+	"'prosqlbody' AS v) b WHERE b.v IS NOT NULL) END, p.provolatile "
 	"FROM pg_catalog.pg_proc p LEFT JOIN " AGG_VOL " ag ON ag.aggfnoid = p.oid "
 	"LEFT JOIN pg_catalog.pg_type t0 ON t0.oid = p.proargtypes[0] ORDER BY p.oid;"
 	/* 3: operators whose function is not immutable, or user operators */
-	"SELECT o.oid, o.oprname, p.provolatile, "
+	"SELECT o.oid, o.oprname, " EFF_VOL("p") ", "
 	"o.oprnamespace <> 'pg_catalog'::pg_catalog.regnamespace, "
-	"p.provolatile = 'v' AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace "
+	EFF_VOL("p") " = 'v' AND (p.oid >= 16384 "
+	"OR p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace) "
 	"FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode "
-	"WHERE p.provolatile <> 'i' OR o.oid >= 16384 ORDER BY o.oid;"
+	"WHERE " EFF_VOL("p") " <> 'i' OR o.oid >= 16384 ORDER BY o.oid;"
 	/* 4: names the text scan looks for besides functions: domains with volatile checks,
 	 * target types of explicit user casts whose function is not immutable */
 	BAD_DOMAINS "SELECT t.oid, t.typname, 'v' FROM pg_catalog.pg_type t JOIN bad ON bad.oid = t.oid "
-	"UNION ALL SELECT 0, t.typname, p.provolatile::text FROM pg_catalog.pg_cast k "
+	"UNION ALL SELECT 0, t.typname, " EFF_VOL("p") " FROM pg_catalog.pg_cast k "
 	"JOIN pg_catalog.pg_proc p ON p.oid = k.castfunc "
 	"JOIN pg_catalog.pg_type t ON t.oid = k.casttarget "
-	"WHERE k.oid >= 16384 AND k.castcontext = 'e' AND p.provolatile <> 'i';"
+	"WHERE k.oid >= 16384 AND k.castcontext = 'e' AND " EFF_VOL("p") " <> 'i';"
 	/* 5: code that may run in any statement: implicit or assignment user casts, and types
 	 * whose input or output function is volatile */
 	"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_cast k JOIN pg_catalog.pg_proc p ON p.oid = k.castfunc "
-	"WHERE k.oid >= 16384 AND k.castcontext <> 'e' AND p.provolatile <> 'i') "
+	"WHERE k.oid >= 16384 AND k.castcontext <> 'e' AND " EFF_VOL("p") " <> 'i') "
 	"OR EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_proc p ON p.oid IN "
 	"(t.typinput, t.typoutput, t.typreceive, t.typsend) WHERE t.oid >= 16384 "
-	"AND p.provolatile = 'v');"
+	"AND " EFF_VOL("p") " = 'v');"
 	/* 6: views' stored definitions */
 	"SELECT r.ev_class, r.ev_action FROM pg_catalog.pg_rewrite r "
 	"JOIN pg_catalog.pg_class c ON c.oid = r.ev_class "
@@ -274,7 +315,23 @@ static int word_add(cap_pqcat *c, const char *name, enum cap_fn_class cls)
 	return fn_put(c->words, c->wordcap, &c->nwords, buf, n, cls, 1);
 }
 
-/* Functions by name and by oid, and the words of attribute notation. */
+/* Row i of the function query filed by name with class cls: the least safe of a name wins. */
+static int proc_name(cap_pqcat *c, const PGresult *r, int i, enum cap_fn_class cls, int writes)
+{
+	const char *name = cap_pq.real_PQgetvalue(r, i, 1);
+	int user = is_t(r, i, 3);
+	if (fn_put(c->fns, c->fncap, &c->nfns, name, strlen(name), cls, user) != CAP_OK)
+		return CAP_ENOMEM;
+	if (user && cap_sql_pg_builtin(name, strlen(name)))
+		c->shadows = 1;
+	/* t.f calls f(t): a word the classifier takes for a column */
+	if (is_t(r, i, 5) && (cls == CAP_FN_VOLATILE || (user && cls != CAP_FN_IMMUTABLE)) &&
+	    word_add(c, name, writes ? CAP_FN_VOLATILE : CAP_FN_STABLE) != CAP_OK)
+		return CAP_ENOMEM;
+	return CAP_OK;
+}
+
+/* Functions by oid, and by name (but for bodies trust_bodies judges). */
 static int load_procs(cap_pqcat *c, const PGresult *r, objv *procs)
 {
 	int n = cap_pq.real_PQntuples(r);
@@ -284,19 +341,13 @@ static int load_procs(cap_pqcat *c, const PGresult *r, objv *procs)
 	if (c->fns == NULL || procs->v == NULL)
 		return CAP_ENOMEM;
 	for (int i = 0; i < n; i++) {
-		const char *name = cap_pq.real_PQgetvalue(r, i, 1);
 		enum cap_fn_class cls = cls_of(cap_pq.real_PQgetvalue(r, i, 2));
 		uint32_t oid = oid_at(r, i, 0);
-		int user = is_t(r, i, 3), writes = is_t(r, i, 4);
-		if (fn_put(c->fns, c->fncap, &c->nfns, name, strlen(name), cls, user) != CAP_OK)
-			return CAP_ENOMEM;
-		if (user && cap_sql_pg_builtin(name, strlen(name)))
-			c->shadows = 1;
 		if (cls != CAP_FN_IMMUTABLE || oid >= FIRST_USER_OID)
-			procs->v[procs->n++] = (obj){ oid, cls, writes };
-		/* t.f calls f(t): a word the classifier takes for a column */
-		if (is_t(r, i, 5) && (cls == CAP_FN_VOLATILE || (user && cls != CAP_FN_IMMUTABLE)) &&
-		    word_add(c, name, writes ? CAP_FN_VOLATILE : CAP_FN_STABLE) != CAP_OK)
+			procs->v[procs->n++] = (obj){ oid, cls, is_t(r, i, 4) };
+		/* a body not judged yet (trust_bodies) is filed by name once it is */
+		if (cap_pq.real_PQgetisnull(r, i, 6) &&
+		    proc_name(c, r, i, cls, is_t(r, i, 4)) != CAP_OK)
 			return CAP_ENOMEM;
 	}
 	return CAP_OK;
@@ -366,11 +417,12 @@ static int is_datetime_type(uint32_t oid)
 	return oid == 1082 || oid == 1083 || oid == 1114 || oid == 1184 || oid == 1266;
 }
 
-/* A view's stored tree (nodeToString output): "{TAG :key value ...}". The keys that hold
- * oids of what the view runs are looked at wherever they stand; anything that could make its
- * rows change without a write (current time, sequences, row locks, sampling) marks it bad. */
-static int load_view(cap_pqcat *c, uint32_t vi, uint32_t self, const char *s, const objv *rels,
-		     const objv *procs, const objv *ops, const objv *doms)
+/* A stored tree (nodeToString output): "{TAG :key value ...}". The keys that hold oids of
+ * what it runs are looked at wherever they stand; anything that could make its rows change
+ * without a write (current time, sequences, row locks, sampling) marks it bad. A view's
+ * (vi its slot) relations become its bases; a function body's (vi CAP_RG_NONE) make it bad. */
+static void scan_tree(cap_pqcat *c, uint32_t vi, uint32_t self, const char *s, const objv *rels,
+		      const objv *procs, const objv *ops, const objv *doms, viewscan *out)
 {
 	viewscan vs = { 0, 0 };
 	int io = strstr(s, "{COERCEVIAIO") != NULL;
@@ -411,16 +463,50 @@ static int load_view(cap_pqcat *c, uint32_t vi, uint32_t self, const char *s, co
 			if (io && is_datetime_type(oid))
 				vs.bad = 1;
 		} else if (KEY("relid") && oid != self) {
-			const obj *o = obj_find(rels, oid);
+			const obj *o = vi == CAP_RG_NONE ? NULL : obj_find(rels, oid);
 			if (o == NULL || cap_rg_view_base(&c->g, vi, o->x) != CAP_OK)
 				vs.bad = 1; /* a system catalog, or unknown */
 		}
 #undef KEY
 	}
+	*out = vs;
+}
+
+static int load_view(cap_pqcat *c, uint32_t vi, uint32_t self, const char *s, const objv *rels,
+		     const objv *procs, const objv *ops, const objv *doms)
+{
+	viewscan vs;
+	scan_tree(c, vi, self, s, rels, procs, ops, doms, &vs);
 	if (vs.bad || vs.writes)
 		c->g.rels[vi].flags |= CAP_RG_VIEW_BAD;
 	if (vs.writes)
 		c->g.rels[vi].flags |= CAP_RG_VIEW_WRITES;
+	return CAP_OK;
+}
+
+/* A LANGUAGE sql function with a BEGIN ATOMIC body (PostgreSQL 14 and later) is parsed when it
+ * is created: its stored tree names every function, operator, domain and relation it uses, as
+ * a view's does. One that reads no relation and runs only immutable code keeps its label;
+ * the others stay volatile functions that may write. Bodies are judged in oid order, so one
+ * that calls a function judged after it finds that function still volatile: only caution is
+ * lost. Its argument defaults (inserted at the call) count as its body. */
+static int trust_bodies(cap_pqcat *c, const PGresult *r, objv *procs, const objv *ops,
+			const objv *doms)
+{
+	for (int i = 0; i < cap_pq.real_PQntuples(r); i++) {
+		if (cap_pq.real_PQgetisnull(r, i, 6))
+			continue;
+		obj *o = (obj *)obj_find(procs, oid_at(r, i, 0)); /* filed: oid >= 16384 */
+		const char *body = cap_pq.real_PQgetvalue(r, i, 6);
+		viewscan vs;
+		scan_tree(c, CAP_RG_NONE, 0, body, NULL, procs, ops, doms, &vs);
+		if (o && !vs.bad && !vs.writes) {
+			o->x = cls_of(cap_pq.real_PQgetvalue(r, i, 7));
+			o->writes = 0;
+		}
+		if (proc_name(c, r, i, o ? o->x : CAP_FN_VOLATILE, o ? o->writes : 1) != CAP_OK)
+			return CAP_ENOMEM;
+	}
 	return CAP_OK;
 }
 
@@ -511,7 +597,8 @@ static cap_pqcat *cat_build(PGresult **res)
 	c->event_triggers = cap_pq.real_PQntuples(res[R_EVT]) != 1 || is_t(res[R_EVT], 0, 0);
 	if (c->words == NULL || load_rels(c, res[R_RELS], &rels) != CAP_OK ||
 	    load_procs(c, res[R_PROCS], &procs) != CAP_OK || load_ops(c, res[R_OPS], &ops) != CAP_OK ||
-	    load_words(c, res[R_WORDS], &doms) != CAP_OK)
+	    load_words(c, res[R_WORDS], &doms) != CAP_OK ||
+	    trust_bodies(c, res[R_PROCS], &procs, &ops, &doms) != CAP_OK)
 		goto fail;
 	for (int i = 0; i < cap_pq.real_PQntuples(res[R_VIEWS]); i++) {
 		uint32_t self = oid_at(res[R_VIEWS], i, 0);

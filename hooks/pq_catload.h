@@ -22,8 +22,11 @@ enum {
 	REL_RLS = CAP_RG_OWN << 5,       /* row-level security: policies may read other tables and
 					  * session settings, so its rows are never cached */
 	REL_SEQUENCE = CAP_RG_OWN << 6,  /* never cached, by any path */
-	REL_WRITE_FNS = CAP_RG_OWN << 7, /* column defaults, CHECK constraints or domain checks call
-					  * a volatile function: a write's effects are unknowable */
+	REL_WRITE_FNS = CAP_RG_OWN << 7, /* column defaults (generated columns too), CHECK
+					  * constraints, domain checks or defaults, index expressions,
+					  * predicates or operator classes, the partition key or row-level
+					  * security policies call a function taken as volatile (or
+					  * set_config): a write's effects are unknowable */
 	REL_UNLOGGED = CAP_RG_OWN << 8   /* UNLOGGED: its writes are not in the WAL, so logical
 					  * decoding (capacitor follow) never reports them */
 };

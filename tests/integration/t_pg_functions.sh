@@ -10,7 +10,11 @@
 # statement is still the program's (PQdescribePrepared, PQexecPrepared ""); a LISTENing
 # connection gets its notifications; a hit on a closed connection reports it closed; the
 # catalog is read without a connection of its own (a role at its connection limit works and
-# prints nothing) and without waiting behind another session's lock.
+# prints nothing) and without waiting behind another session's lock; a user function in SQL or
+# PL/pgSQL labelled IMMUTABLE that calls set_config (by name, through an operator, a cast, an
+# index expression, predicate, operator class or exclusion constraint, a generated column, a
+# domain's default, a partition key or a row-level security policy of a written table) or
+# reads a table is not trusted by its label (a BEGIN ATOMIC body that only computes is).
 #
 # Most cases run a script once without Capacitor and once with it after the same setup: the
 # outputs must be identical.
@@ -433,6 +437,197 @@ for q in "SELECT ('n' || 'ow')::timestamptz" "SELECT (chr(110) || 'ow')::timesta
 	[ "$out" = 2 ] || bad "the current time was frozen: $q"
 done
 $DIRECT -q -c "DROP TABLE fl_sched" >/dev/null
+
+# ---- 8. a user function's label is not trusted ------------------------------------------------
+# PostgreSQL does not check that a function labelled IMMUTABLE is: one written in a procedural
+# language or SQL may call set_config (moving the session: another schema's rows, a privilege
+# drop that a hit would skip) or read a table (a cached result would not depend on it). Index
+# expressions, partial index predicates, generated columns and partition keys demand IMMUTABLE,
+# so such labels are common there: a write to those tables runs the function too. Each case
+# reads, runs the code, shows the session, reads again, and puts the session back.
+cat >"$d/u.setup" <<'SQL'
+DROP SCHEMA IF EXISTS fl_s2 CASCADE;
+DROP TABLE IF EXISTS fl_t1, fl_ix, fl_ixw, fl_gc, fl_pk, fl_ops, fl_ex, fl_dt, fl_rls, fl_secret,
+  fl_items CASCADE;
+DROP OPERATOR IF EXISTS ##> (int, int);
+DROP OPERATOR FAMILY IF EXISTS fl_int_ops USING btree CASCADE;
+DROP OPERATOR FAMILY IF EXISTS fl_ex_ops USING btree CASCADE;
+DROP OPERATOR IF EXISTS ##= (int, int) CASCADE;
+DROP FUNCTION IF EXISTS fl_never(int, int) CASCADE;
+DROP FUNCTION IF EXISTS fl_sneaky(int), fl_sneaky2(int, int), fl_low(), fl_tobox(int),
+  fl_price(int), fl_price_atomic(int), fl_price_pl(int), fl_cmp(int, int), fl_sneaky_atomic(int),
+  fl_twice(int), fl_atomic_now(), fl_atomic_user(), fl_atomic_pl() CASCADE;
+DROP TYPE IF EXISTS fl_box CASCADE;
+DROP AGGREGATE IF EXISTS fl_agg(int);
+DROP FUNCTION IF EXISTS fl_acc(int, int);
+DROP DOMAIN IF EXISTS fl_ddom CASCADE;
+DO $$BEGIN CREATE ROLE fl_lowly; EXCEPTION WHEN duplicate_object THEN NULL; END$$;
+CREATE TABLE fl_t1 (id int, v text);
+INSERT INTO fl_t1 VALUES (1, 'public.fl_t1 row');
+CREATE SCHEMA fl_s2;
+CREATE TABLE fl_s2.fl_t1 (id int, v text);
+INSERT INTO fl_s2.fl_t1 VALUES (1, 'fl_s2.fl_t1 row');
+GRANT USAGE ON SCHEMA fl_s2 TO fl_lowly;
+CREATE FUNCTION fl_sneaky(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS
+  $$BEGIN PERFORM set_config('search_path', 'fl_s2', false); RETURN $1; END$$;
+CREATE FUNCTION fl_sneaky2(int, int) RETURNS bool IMMUTABLE LANGUAGE plpgsql AS
+  $$BEGIN PERFORM set_config('search_path', 'fl_s2', false); RETURN $1 = $2; END$$;
+CREATE OPERATOR ##> (LEFTARG = int, RIGHTARG = int, FUNCTION = fl_sneaky2);
+CREATE FUNCTION fl_acc(int, int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS
+  $$BEGIN PERFORM set_config('search_path', 'fl_s2', false); RETURN coalesce($1, 0) + $2; END$$;
+CREATE AGGREGATE fl_agg(int) (SFUNC = fl_acc, STYPE = int);
+CREATE TYPE fl_box AS (v int);
+CREATE FUNCTION fl_tobox(int) RETURNS fl_box IMMUTABLE LANGUAGE sql AS
+  $$SELECT set_config('search_path', 'fl_s2', false); SELECT ROW($1)::fl_box$$;
+CREATE CAST (int AS fl_box) WITH FUNCTION fl_tobox(int);
+CREATE TABLE fl_ix (id int);
+CREATE INDEX ON fl_ix ((fl_sneaky(id)));
+CREATE TABLE fl_ixw (id int);
+CREATE INDEX ON fl_ixw (id) WHERE fl_sneaky(id) > 0;
+CREATE TABLE fl_gc (id int, g int GENERATED ALWAYS AS (fl_sneaky(id)) STORED);
+CREATE TABLE fl_pk (id int) PARTITION BY RANGE (fl_sneaky(id));
+CREATE TABLE fl_pk1 PARTITION OF fl_pk FOR VALUES FROM (0) TO (100);
+CREATE FUNCTION fl_cmp(int, int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS
+  $$BEGIN PERFORM set_config('search_path', 'fl_s2', false); RETURN btint4cmp($1, $2); END$$;
+CREATE OPERATOR CLASS fl_int_ops FOR TYPE int USING btree AS
+  OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 fl_cmp(int, int);
+CREATE TABLE fl_ops (id int);
+CREATE INDEX ON fl_ops (id fl_int_ops);
+INSERT INTO fl_ops VALUES (0);
+CREATE FUNCTION fl_never(int, int) RETURNS bool IMMUTABLE LANGUAGE plpgsql AS
+  $$BEGIN PERFORM set_config('search_path', 'fl_s2', false); RETURN false; END$$;
+CREATE OPERATOR ##= (LEFTARG = int, RIGHTARG = int, FUNCTION = fl_never, COMMUTATOR = ##=);
+CREATE OPERATOR CLASS fl_ex_ops FOR TYPE int USING btree AS
+  OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 ##=, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 btint4cmp(int, int);
+CREATE TABLE fl_ex (id int, EXCLUDE USING btree (id fl_ex_ops WITH ##=));
+CREATE DOMAIN fl_ddom AS int DEFAULT fl_sneaky(1);
+CREATE TABLE fl_dt (a int, v fl_ddom);
+CREATE TABLE fl_rls (id int);
+ALTER TABLE fl_rls ENABLE ROW LEVEL SECURITY;
+CREATE POLICY fl_rls_in ON fl_rls FOR INSERT WITH CHECK (fl_sneaky(id) > 0);
+GRANT INSERT ON fl_rls TO fl_lowly;
+GRANT SELECT ON fl_t1, fl_s2.fl_t1 TO fl_lowly;
+GRANT EXECUTE ON FUNCTION pg_control_system() TO fl_lowly; -- or its reads are never cached
+CREATE TABLE fl_secret (x text);
+INSERT INTO fl_secret VALUES ('TOP SECRET');
+CREATE FUNCTION fl_sneaky_atomic(int) RETURNS int IMMUTABLE LANGUAGE sql
+  BEGIN ATOMIC SELECT set_config('search_path', 'fl_s2', false); SELECT $1; END;
+CREATE FUNCTION fl_twice(int) RETURNS int IMMUTABLE LANGUAGE sql BEGIN ATOMIC SELECT $1 * 2; END;
+CREATE FUNCTION fl_atomic_now() RETURNS text IMMUTABLE LANGUAGE sql BEGIN ATOMIC SELECT now()::text; END;
+CREATE FUNCTION fl_atomic_user() RETURNS text IMMUTABLE LANGUAGE sql
+  BEGIN ATOMIC SELECT current_user::text; END;
+CREATE FUNCTION fl_low() RETURNS int IMMUTABLE LANGUAGE plpgsql AS
+  $$BEGIN PERFORM set_config('role', 'fl_lowly', false); RETURN 1; END$$;
+CREATE TABLE fl_items (id int PRIMARY KEY, price numeric);
+INSERT INTO fl_items VALUES (1, 1.00);
+CREATE FUNCTION fl_price(int) RETURNS numeric IMMUTABLE LANGUAGE sql AS
+  'SELECT price FROM public.fl_items WHERE id = $1';
+CREATE FUNCTION fl_price_atomic(int) RETURNS numeric IMMUTABLE LANGUAGE sql
+  BEGIN ATOMIC SELECT price FROM public.fl_items WHERE id = $1; END;
+CREATE FUNCTION fl_price_pl(int) RETURNS numeric IMMUTABLE LANGUAGE plpgsql AS
+  'BEGIN RETURN (SELECT price FROM public.fl_items WHERE id = $1); END';
+CREATE FUNCTION fl_atomic_pl() RETURNS text IMMUTABLE LANGUAGE sql
+  BEGIN ATOMIC SELECT fl_price_pl(1)::text; END;
+SQL
+$DIRECT -q -v ON_ERROR_STOP=1 -f "$d/u.setup" >/dev/null 2>&1 || bad "label: the setup failed"
+ucase() { # ucase NAME STATEMENT - the statement moves search_path to fl_s2
+	cat >"$d/u_$1.sql" <<SQL
+SELECT v FROM fl_t1 WHERE id = 1;
+$2
+SHOW search_path;
+SELECT v FROM fl_t1 WHERE id = 1;
+RESET search_path;
+SELECT v FROM fl_t1 WHERE id = 1;
+SQL
+	same "label_$1" "$d/u.setup" "$d/u_$1.sql"
+}
+ucase call "SELECT fl_sneaky(1);"
+ucase call_atomic "SELECT fl_sneaky_atomic(1);"
+ucase operator "SELECT 1 ##> 1;"
+ucase aggregate "SELECT fl_agg(id) FROM fl_t1;"
+ucase cast "SELECT (5::fl_box).v;"
+ucase index_expression "INSERT INTO fl_ix VALUES (1);"
+ucase index_predicate "INSERT INTO fl_ixw VALUES (1);"
+ucase generated_column "INSERT INTO fl_gc (id) VALUES (1);"
+ucase partition_key "INSERT INTO fl_pk VALUES (1);"
+ucase opclass "INSERT INTO fl_ops VALUES (1);"
+ucase exclusion "INSERT INTO fl_ex VALUES (1);"
+ucase domain_default "INSERT INTO fl_dt (a) VALUES (1);"
+# a policy binds a role that does not own the table (the library's key changes with the role)
+ucase policy "SET ROLE fl_lowly;
+SELECT v FROM fl_t1 WHERE id = 1;
+SELECT v FROM fl_t1 WHERE id = 1;
+INSERT INTO fl_rls VALUES (1);
+SELECT v FROM fl_t1 WHERE id = 1;
+RESET ROLE;"
+# a privilege drop: the table the control refuses to read must be refused with the library too,
+# also in a second session, which a cached call would spare the function's set_config
+cat >"$d/u_role.sql" <<'SQL'
+SELECT x FROM fl_secret;
+SELECT fl_low();
+SELECT current_user;
+SELECT x FROM fl_secret;
+RESET role;
+SQL
+$DIRECT -q -f "$d/u.setup" >/dev/null 2>&1
+for i in 1 2; do $DIRECT -f "$d/u_role.sql"; done >"$d/u_role.off" 2>&1
+$ON $PSQL -q -f "$d/u.setup" >/dev/null 2>&1
+for i in 1 2; do $ON $PSQL -f "$d/u_role.sql"; done >"$d/u_role.on" 2>&1
+cmp -s "$d/u_role.off" "$d/u_role.on" ||
+	bad "label_role: output differs with Capacitor: $(diff "$d/u_role.off" "$d/u_role.on" | tr '\n' ' ')"
+# a function that reads a table: a write through the library must be seen by its next call
+for f in fl_price fl_price_atomic fl_price_pl; do
+	cat >"$d/u_$f.sql" <<SQL
+UPDATE fl_items SET price = 1.00 WHERE id = 1;
+SELECT $f(1);
+SELECT $f(1);
+UPDATE fl_items SET price = 2.00 WHERE id = 1;
+SELECT $f(1);
+SQL
+	same "label_reads_$f" "$d/u.setup" "$d/u_$f.sql"
+done
+# ... unless the rules file declares it safe: then it is cached, as the user asked
+echo "safe fl_price_pl" >"$d/u.rules"
+$ON $PSQL -q -f "$d/u.setup" >/dev/null 2>&1
+h0=$(stat hits)
+$ON $PSQL -q -c 'SELECT fl_price(1)' -c 'SELECT fl_price(1)' -c 'SELECT fl_price(1)' >/dev/null
+h1=$(stat hits)
+[ "$h1" = "$h0" ] || bad "label: an IMMUTABLE SQL function that reads a table gave $((h1 - h0)) hits"
+CAPACITOR_RULES="$d/u.rules" $ON $PSQL -q -c 'SELECT fl_price_pl(1)' -c 'SELECT fl_price_pl(1)' \
+	-c 'SELECT fl_price_pl(1)' >/dev/null
+h2=$(stat hits)
+[ "$h2" -gt "$h1" ] || bad "label: a PL/pgSQL function the rules file declares safe gave no hit"
+# a BEGIN ATOMIC body is stored parsed: one that reads nothing and runs only immutable code is
+# trusted by its label
+$ON $PSQL -q -c 'SELECT fl_twice(21)' -c 'SELECT fl_twice(21)' -c 'SELECT fl_twice(21)' >/dev/null
+h3=$(stat hits)
+[ "$h3" -gt "$h2" ] || bad "label: an IMMUTABLE BEGIN ATOMIC function that only computes gave no hit"
+# ... but not one that runs anything else (a STABLE built-in, the session's user, a PL function)
+for f in fl_atomic_now fl_atomic_user fl_atomic_pl; do
+	h3=$(stat hits)
+	$ON $PSQL -q -c "SELECT $f()" -c "SELECT $f()" -c "SELECT $f()" >/dev/null
+	h4=$(stat hits)
+	[ "$h4" = "$h3" ] || bad "label: the BEGIN ATOMIC function $f gave $((h4 - h3)) hits"
+done
+$DIRECT -q -f - >/dev/null 2>&1 <<'SQL'
+DROP SCHEMA fl_s2 CASCADE;
+DROP TABLE fl_t1, fl_ix, fl_ixw, fl_gc, fl_pk, fl_ops, fl_ex, fl_dt, fl_rls, fl_secret, fl_items
+  CASCADE;
+DROP DOMAIN fl_ddom;
+DROP OPERATOR FAMILY fl_int_ops USING btree CASCADE;
+DROP OPERATOR FAMILY fl_ex_ops USING btree CASCADE;
+DROP OPERATOR ##= (int, int);
+DROP FUNCTION fl_never(int, int);
+DROP OPERATOR ##> (int, int);
+DROP FUNCTION fl_sneaky(int), fl_sneaky2(int, int), fl_low(), fl_price(int), fl_price_atomic(int),
+  fl_price_pl(int), fl_cmp(int, int), fl_sneaky_atomic(int), fl_twice(int), fl_atomic_now(),
+  fl_atomic_user(), fl_atomic_pl() CASCADE;
+DROP TYPE fl_box CASCADE;
+DROP AGGREGATE fl_agg(int);
+DROP FUNCTION fl_acc(int, int);
+DROP OWNED BY fl_lowly;
+DROP ROLE fl_lowly;
+SQL
 
 [ "$failures" -eq 0 ] || fail "$failures case(s) failed (logs in \$CAP_TEST_LOG)"
 echo "ok"
