@@ -58,6 +58,13 @@
  * now on a wait of another thread that includes it says so, so that a hold can tell. */
 void cap_wait_known(int fd);
 
+/* cap_wait_bind - fd is a connection's socket as its session now stands (the first cacheable
+ * statement of the session; called off the hit path, one fstat): its identity is recorded, so
+ * that a wait while a hit is held on it knows it under any number (a duplicate) and knows
+ * the number is no longer it once the program closed it and got the number for another file.
+ * A later call for the same socket costs the fstat only. */
+void cap_wait_bind(int fd);
+
 /* cap_wait_hold - a result for the connection on fd is held by us: every wait that includes
  * fd for reading returns at once with fd readable until cap_wait_release. 1 when held; 0 when
  * some wait might not see it (a wait of another thread already blocked with fd in its set, a
