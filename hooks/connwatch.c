@@ -31,6 +31,7 @@
 #include "hooks/connwatch.h"
 #include "cache/fork.h"
 #include "cache/log.h"
+#include "preload/waits.h"
 
 #include <poll.h>
 #include <pthread.h>
@@ -239,6 +240,7 @@ int cap_connwatch_watch(cap_connwatch *w, int fd)
 	cap_connwatch_release(w);
 	w->fd = fd;
 	w->epoch = ep;
+	cap_wait_bind(fd); /* the same moment in a socket's life: the waits learn its identity */
 	if (fd < 0 || __atomic_load_n(&cw_state, SC) == CW_FAILED)
 		return 1;
 	pthread_once(&cw_fork_once, cw_fork_register);

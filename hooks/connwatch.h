@@ -62,7 +62,8 @@ extern unsigned cap_connwatch_epoch;
 void cap_connwatch_init(cap_connwatch *w);
 
 /* cap_connwatch_watch - the slow half of cap_connwatch_open: w watches fd from now on (a
- * slot taken, the watcher started if it is not running); 1 unless w already saw fd closed. */
+ * slot taken, the watcher started if it is not running, and the waits told the socket's
+ * identity: cap_wait_bind); 1 unless w already saw fd closed. */
 __attribute__((cold, noinline)) int cap_connwatch_watch(cap_connwatch *w, int fd);
 
 /* cap_connwatch_open - 0 when the watcher saw the peer close fd, the connection's socket;

@@ -14,7 +14,13 @@
  *               (epoll_ctl): its descriptor + 1, or -1 when several were;
  *   is_ep[fd]   fd was made an epoll instance (epoll_create*): one a held socket may sit in,
  *               so an epoll instance nesting it, or poll and select on its descriptor, see
- *               it as readable (recursively, as deep as the kernel nests instances).
+ *               it as readable (recursively, as deep as the kernel nests instances);
+ *   id_*[fd]    the socket's identity (st_dev, st_ino), recorded by cap_wait_bind off the hit
+ *               path: a wait made while a hold exists tells by it which of its descriptors
+ *               are the held socket (the number itself, a duplicate under another number)
+ *               and which are not (the number closed and given to another file).
+ * hold_slot[] lists the held sockets whose identity is known (descriptor + 1), so that a wait
+ * finds the hold a duplicate stands for without a scan of the table.
  * nheld counts the holds. A wait whose process has no hold costs one relaxed load of nheld
  * and one of glibc's __libc_single_threaded, then the real call, as if we were not there.
  *
@@ -37,6 +43,7 @@
 #include <sys/select.h>
 #include <sys/single_threaded.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -51,6 +58,12 @@ static uint32_t waiting[CAP_WAIT_FDS];
 static uint8_t known[CAP_WAIT_FDS];
 static uint8_t is_ep[CAP_WAIT_FDS]; /* made by epoll_create (the number may be reused since) */
 static int ep_of[CAP_WAIT_FDS];
+static uint64_t id_dev[CAP_WAIT_FDS], id_ino[CAP_WAIT_FDS];
+static uint8_t id_ok[CAP_WAIT_FDS]; /* id_dev, id_ino are the socket's (cap_wait_bind) */
+static uint8_t slot_of[CAP_WAIT_FDS]; /* its hold_slot + 1 while held with an identity */
+#define CAP_HOLD_SLOTS 64 /* held sockets with an identity at once; more: the caller covers */
+static int hold_slot[CAP_HOLD_SLOTS];
+static unsigned hold_top; /* slots ever used: a wait reads no slot above */
 static unsigned nheld, nknown, epoll_blocked, wide_blocked;
 static int known_top = -1; /* the highest descriptor ever known or made an epoll instance
 			    * (select reads no bit above) */
@@ -146,7 +159,9 @@ static void w_fork_child(void)
 	memset(held, 0, sizeof(held));
 	memset(waiting, 0, sizeof(waiting));
 	memset(et_seen, 0, sizeof(et_seen));
-	nheld = epoll_blocked = wide_blocked = 0;
+	memset(slot_of, 0, sizeof(slot_of));
+	memset(hold_slot, 0, sizeof(hold_slot));
+	nheld = epoll_blocked = wide_blocked = hold_top = 0;
 	et_lock = 0;
 }
 
@@ -157,6 +172,42 @@ static void w_fork_register(void)
 	cap_fork_register(CAP_FORK_WAITS, NULL, NULL, w_fork_child);
 }
 
+void cap_wait_bind(int fd)
+{
+	struct stat st;
+	if (!in_range(fd))
+		return;
+	int ok = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+	if (ok && __atomic_load_n(&id_ok[fd], RLX) && __atomic_load_n(&id_dev[fd], RLX) == st.st_dev &&
+	    __atomic_load_n(&id_ino[fd], RLX) == st.st_ino)
+		return;
+	__atomic_store_n(&id_ok[fd], 0, SC);
+	if (!ok)
+		return;
+	__atomic_store_n(&id_dev[fd], (uint64_t)st.st_dev, RLX);
+	__atomic_store_n(&id_ino[fd], (uint64_t)st.st_ino, RLX);
+	__atomic_store_n(&id_ok[fd], 1, SC);
+}
+
+/* A slot for a held socket with an identity, published before the hold itself (a wait that
+ * sees nheld sees the slot); 0 when all are taken. */
+static int slot_take(int fd)
+{
+	for (unsigned s = 0; s < CAP_HOLD_SLOTS; s++) {
+		int none = 0;
+		if (__atomic_load_n(&hold_slot[s], RLX) == 0 &&
+		    __atomic_compare_exchange_n(&hold_slot[s], &none, fd + 1, 0, SC, RLX)) {
+			__atomic_store_n(&slot_of[fd], (uint8_t)(s + 1), RLX);
+			unsigned top = __atomic_load_n(&hold_top, RLX);
+			while (s + 1 > top &&
+			       !__atomic_compare_exchange_n(&hold_top, &top, s + 1, 0, SC, RLX))
+				;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int cap_wait_hold(int fd)
 {
 	if (!in_range(fd))
@@ -164,6 +215,10 @@ int cap_wait_hold(int fd)
 	pthread_once(&w_fork_once, w_fork_register);
 	cap_wait_known(fd);
 	if (__atomic_load_n(&held[fd], RLX) == 0) {
+		/* a duplicate of the socket must find the hold: one that cannot (no slot left)
+		 * is not made, and the caller's real bytes wake every descriptor */
+		if (__atomic_load_n(&id_ok[fd], SC) && !slot_take(fd))
+			return 0;
 		uint32_t g = __atomic_add_fetch(&hold_gen, 1, RLX);
 		__atomic_store_n(&held[fd], g ? g : 1, SC);
 		__atomic_add_fetch(&nheld, 1, SC);
@@ -190,6 +245,11 @@ void cap_wait_release(int fd)
 	if (in_range(fd) && __atomic_load_n(&held[fd], RLX)) {
 		__atomic_store_n(&held[fd], 0, SC);
 		__atomic_sub_fetch(&nheld, 1, SC);
+		unsigned s = __atomic_load_n(&slot_of[fd], RLX);
+		if (s) {
+			__atomic_store_n(&slot_of[fd], 0, RLX);
+			__atomic_store_n(&hold_slot[s - 1], 0, SC);
+		}
 	}
 }
 
@@ -199,15 +259,45 @@ void cap_wait_forget(int fd)
 		return;
 	cap_wait_release(fd);
 	__atomic_store_n(&ep_of[fd], 0, RLX);
+	__atomic_store_n(&id_ok[fd], 0, SC);
 	if (__atomic_load_n(&known[fd], RLX)) {
 		__atomic_store_n(&known[fd], 0, SC);
 		__atomic_sub_fetch(&nknown, 1, SC);
 	}
 }
 
-static int is_held(int fd)
+/* The hold of the socket whose identity this is (its generation), 0 for none. */
+static uint32_t hold_by_id(uint64_t dev, uint64_t ino)
 {
-	return in_range(fd) && __atomic_load_n(&held[fd], SC) != 0;
+	unsigned top = __atomic_load_n(&hold_top, SC);
+	for (unsigned s = 0; s < top && s < CAP_HOLD_SLOTS; s++) {
+		int f = __atomic_load_n(&hold_slot[s], SC) - 1;
+		if (f < 0)
+			continue;
+		uint32_t g = __atomic_load_n(&held[f], SC);
+		if (g && __atomic_load_n(&id_ok[f], SC) && __atomic_load_n(&id_dev[f], RLX) == dev &&
+		    __atomic_load_n(&id_ino[f], RLX) == ino)
+			return g;
+	}
+	return 0;
+}
+
+/* The hold a descriptor of a wait stands for (its generation), 0 for none; called only while
+ * a hold exists (one fstat). The held socket under any number - its own, or a duplicate's
+ * (dup, fcntl F_DUPFD, Perl's open '<&', socket.fromfd) - is known by its identity. A held
+ * number that is closed, or now another kind of file, stands for nothing: the kernel answers
+ * for it (POLLNVAL, an empty pipe). Another socket under a held number keeps the hold by
+ * number, as does a hold whose identity was never recorded: after a reconnect inside the
+ * client library not seen yet it is the connection's own, and a hold not seen is a hang. */
+static uint32_t hold_of(int fd)
+{
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	uint32_t g = hold_by_id((uint64_t)st.st_dev, (uint64_t)st.st_ino);
+	if (g == 0 && in_range(fd))
+		g = __atomic_load_n(&held[fd], SC);
+	return g;
 }
 
 static int epoll_made(int fd)
@@ -221,7 +311,7 @@ static int ep_holds(int epfd);
  * instances nested in it) watches a held socket for reading. */
 static int is_ready(int fd)
 {
-	return is_held(fd) || (epoll_made(fd) && ep_holds(fd));
+	return hold_of(fd) != 0 || (epoll_made(fd) && ep_holds(fd));
 }
 
 /* ---- the common shape of a wait --------------------------------------------------------- */
@@ -349,7 +439,7 @@ static int poll_answer(const poll_call *c, const void *caller)
 	 * timeout */
 	int rc = 0;
 	for (nfds_t i = 0; i < c->n; i++) {
-		if ((c->fds[i].events & POLL_READ) && (i == first || is_ready(c->fds[i].fd)))
+		if ((c->fds[i].events & POLL_READ) && (i == first || (i > first && is_ready(c->fds[i].fd))))
 			c->fds[i].revents |= (short)(c->fds[i].events & POLL_READ);
 		rc += c->fds[i].revents != 0;
 	}
@@ -479,26 +569,37 @@ static int select_slow(const select_call *c, const void *caller)
 {
 	if (cap_guard || c->r == NULL || c->nfds <= 0)
 		return select_run(c, 0);
-	/* Only the bits of known sockets and epoll instances below nfds are read (a held one
-	 * is known): they were open, so are below the size of the descriptor table, whose bits
-	 * the kernel reads too (it reads min(nfds, table size) bits, never nfds of a 128-byte set). They
-	 * are copied through the kernel, which refuses a bad set with the EFAULT the real call
-	 * then gives. */
-	int top = __atomic_load_n(&known_top, SC) + 1;
-	if (top > c->nfds)
-		top = c->nfds;
-	if (top <= 0)
-		return select_run(c, 0);
+	/* The bits of known sockets and epoll instances below nfds are read: they were open,
+	 * so are below the size of the descriptor table, whose bits the kernel reads too (it
+	 * reads min(nfds, table size) bits, never nfds of a 128-byte set). While a hold exists
+	 * any open descriptor may be a duplicate of the held socket: the bits up to nfds are
+	 * read, unless the set ends before them (the kernel, which reads no bit past its table,
+	 * would not fault: only the known ones are looked at then). Bits past the table, read
+	 * from the program's memory beyond its set, are of no open descriptor: fstat refuses
+	 * them, and none is written. Copied through the kernel, which refuses a bad set with
+	 * the EFAULT the real call then gives. */
+	int mtop = __atomic_load_n(&known_top, SC) + 1;
+	if (mtop > c->nfds)
+		mtop = c->nfds;
+	int top = c->nfds < CAP_WAIT_FDS ? c->nfds : CAP_WAIT_FDS;
 	unsigned long in[CAP_WAIT_FDS / BITS];
-	if (user_copy(in, c->r, (size_t)((top + BITS - 1) / BITS) * sizeof(long), 0) < 0)
-		return select_run(c, 0);
+	if (!__atomic_load_n(&nheld, SC) || top <= mtop ||
+	    user_copy(in, c->r, (size_t)((top + BITS - 1) / BITS) * sizeof(long), 0) < 0) {
+		top = mtop;
+		if (top <= 0)
+			return select_run(c, 0);
+		if (user_copy(in, c->r, (size_t)((top + BITS - 1) / BITS) * sizeof(long), 0) < 0)
+			return select_run(c, 0);
+	}
 	const fd_set *r = (const fd_set *)(const void *)in;
 	marks m = { .n = 0 };
 	if (marking())
-		for (int fd = 0; fd < top; fd++)
+		for (int fd = 0; fd < mtop; fd++)
 			if (bit_get(r, fd))
 				mark(&m, fd);
 	int add[CAP_WAIT_MARKS], nadd = 0;
+	/* read again after the marks (a hold made meanwhile is seen: waits.h); the bits read
+	 * still cover every known socket */
 	if (__atomic_load_n(&nheld, SC))
 		for (int fd = 0; fd < top && nadd < CAP_WAIT_MARKS; fd++)
 			if (bit_get(r, fd) && is_ready(fd))
@@ -611,23 +712,30 @@ static int ep_find(int epfd, ep_hit *out, int max, int depth)
 		while ((nl = strchr(line, '\n')) != NULL) {
 			*nl = '\0';
 			int tfd;
-			unsigned ev;
+			unsigned ev, sdev;
 			unsigned long long data, ino;
 			const char *p = strstr(line, "ino:");
 			uint32_t gen = 0;
-			if (n < max && sscanf(line, "tfd: %d events: %x data: %llx", &tfd, &ev, &data) == 3 &&
-			    (ev & (EPOLLIN | EPOLLRDNORM)) && in_range(tfd) && p &&
-			    sscanf(p, "ino:%llx", &ino) == 1) {
-				gen = __atomic_load_n(&held[tfd], SC);
-				ep_hit inner;
-				if (gen == 0 && depth < CAP_EP_DEPTH && epoll_made(tfd) &&
-				    ep_find(tfd, &inner, 1, depth + 1))
-					gen = inner.gen;
-			}
 			struct stat st;
-			/* the registration is of this very file, not of an earlier one that had
-			 * its number (a dup of it kept the registration alive) */
-			if (gen && fstat(tfd, &st) == 0 && (unsigned long long)st.st_ino == ino) {
+			if (n < max && sscanf(line, "tfd: %d events: %x data: %llx", &tfd, &ev, &data) == 3 &&
+			    (ev & (EPOLLIN | EPOLLRDNORM)) && p &&
+			    sscanf(p, "ino:%llx sdev:%x", &ino, &sdev) == 2) {
+				/* the registered file itself, under whatever number (the kernel's
+				 * dev_t is major << 20 | minor) */
+				gen = hold_by_id((uint64_t)makedev(sdev >> 20, sdev & 0xfffff), ino);
+				ep_hit inner;
+				/* else by number: the registration is of the file that has the
+				 * number now, not of an earlier one (a dup of it kept it alive) */
+				if (gen == 0 && in_range(tfd) && fstat(tfd, &st) == 0 &&
+				    (unsigned long long)st.st_ino == ino) {
+					if (S_ISSOCK(st.st_mode))
+						gen = __atomic_load_n(&held[tfd], SC);
+					else if (depth < CAP_EP_DEPTH && epoll_made(tfd) &&
+						 ep_find(tfd, &inner, 1, depth + 1))
+						gen = inner.gen;
+				}
+			}
+			if (gen) {
 				out[n].fd = tfd;
 				out[n].events = ev;
 				out[n].data = data;
@@ -814,7 +922,8 @@ CAP_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 			__atomic_store_n(&ep_of[fd], now, SC);
 	}
 	int rc = REAL(epoll_ctl)(epfd, op, fd, event);
-	if (rc == 0 && (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && is_held(fd))
+	if (rc == 0 && (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) &&
+	    __atomic_load_n(&nheld, SC) && hold_of(fd))
 		et_forget(epfd, fd);
 	return rc;
 }

@@ -9,6 +9,11 @@
  *        epoll   a level-triggered epoll instance made at connect time
  *        thread  a second thread is already blocked in poll() on the socket when the
  *                statement is sent; the main thread reads once it reports readiness
+ *        dup, dup_epoll   poll, epoll on a duplicate of the socket (dup; Mojo::mysql's
+ *                open '<&'), not on the number the library gave
+ *        closed  after the first send, the program closes the socket itself and gets its
+ *                number again for an empty pipe: poll on it prints what the kernel says
+ *                (the pipe is not readable), and the program ends there
  *
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB.
  */
@@ -69,7 +74,7 @@ static void *waiter(void *arg)
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: my_waits poll|epoll|thread N SQL...\n");
+		fprintf(stderr, "usage: my_waits poll|epoll|thread|dup|dup_epoll|closed N SQL...\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -82,7 +87,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sock = m->net.fd;
-	if (strcmp(mode, "epoll") == 0) {
+	if (strncmp(mode, "dup", 3) == 0 && (sock = dup(sock)) < 0) {
+		perror("my_waits: dup");
+		return 1;
+	}
+	if (strcmp(mode, "epoll") == 0 || strcmp(mode, "dup_epoll") == 0) {
 		epfd = epoll_create1(0);
 		struct epoll_event e = { EPOLLIN, { .u64 = 1 } };
 		if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, sock, &e) != 0) {
@@ -106,6 +115,19 @@ int main(int argc, char **argv)
 			if (mysql_send_query(m, argv[a], (unsigned long)strlen(argv[a])) != 0) {
 				fprintf(stderr, "my_waits: send: %s\n", mysql_error(m));
 				return 1;
+			}
+			if (strcmp(mode, "closed") == 0 && k > 0) {
+				int p[2];
+				close(sock);
+				if (pipe(p) != 0 || (p[0] != sock && dup2(p[0], sock) != sock)) {
+					perror("my_waits: pipe");
+					return 1;
+				}
+				struct pollfd pf = { sock, POLLIN, 0 };
+				int r = poll(&pf, 1, 1000);
+				printf("poll on an empty pipe under the socket's number: %d (revents 0x%x)\n", r,
+				       (unsigned)pf.revents);
+				return 0;
 			}
 			if (strcmp(mode, "thread") == 0)
 				pthread_join(th, NULL);

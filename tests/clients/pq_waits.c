@@ -23,12 +23,15 @@
  *               thread sends; it reports readiness, then the main thread reads
  *   pipe_epoll  a pipe is readable too: an epoll wait that reports the socket must report the
  *               pipe as well
+ * -d waits on a duplicate of the socket (fcntl F_DUPFD, a number above 100), not on the number
+ * libpq gave: Mojo::Pg's dup (open '<&'), Python's socket.fromfd.
  * -n N runs each query N times (default 3: a miss, then hits); -q SQL replaces the queries.
  * Connection: the PG* environment variables.
  */
 #include <libpq-fe.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -236,9 +239,10 @@ static void one(PGconn *c, const char *mode, const char *sql, const char *label)
 int main(int argc, char **argv)
 {
 	const char *mode = "poll";
-	int repeat = 3, opt, nq = 0;
-	while ((opt = getopt(argc, argv, "m:n:q:")) != -1) {
+	int repeat = 3, opt, nq = 0, dup_it = 0;
+	while ((opt = getopt(argc, argv, "dm:n:q:")) != -1) {
 		switch (opt) {
+		case 'd': dup_it = 1; break;
 		case 'm': mode = optarg; break;
 		case 'n': repeat = atoi(optarg); break;
 		case 'q':
@@ -246,7 +250,7 @@ int main(int argc, char **argv)
 				queries[nq++] = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: pq_waits [-m MODE] [-n REPEAT] [-q SQL]...\n");
+			fprintf(stderr, "usage: pq_waits [-d] [-m MODE] [-n REPEAT] [-q SQL]...\n");
 			return 2;
 		}
 	}
@@ -257,6 +261,8 @@ int main(int argc, char **argv)
 	if (PQstatus(c) != CONNECTION_OK)
 		die("connect", c);
 	sock = PQsocket(c);
+	if (dup_it && (sock = fcntl(sock, F_DUPFD, 100)) < 0)
+		die("F_DUPFD", NULL);
 	if (strncmp(mode, "nb_", 3) == 0 && PQsetnonblocking(c, 1) != 0)
 		die("PQsetnonblocking", c);
 	if (strncmp(mode, "epoll", 5) == 0 || strcmp(mode, "pipe_epoll") == 0) {

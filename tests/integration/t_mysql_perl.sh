@@ -6,7 +6,8 @@
 # AutoCommit off (InnoDB's REPEATABLE READ: no hits there by default), cached handles, writes
 # on its own and on another connection followed by reads on every connection, an
 # AUTO_INCREMENT insert, commit, rollback, errors outside and inside a transaction, warnings,
-# FOUND_ROWS(), asynchronous queries (ready polled, and the socket waited on first) - prints
+# FOUND_ROWS(), asynchronous queries (ready polled, the socket waited on first, and a duplicate
+# of it as Mojo::mysql makes waited on first) - prints
 # everything it sees; for each driver it runs without the library, then with it (cold, warm),
 # and every run must print the same. Repeated reads must be hits, through both protocols (the
 # warm run's from the shared tier, with no miss), and a write must show in the next read.
@@ -176,6 +177,18 @@ for my $rnd (0 .. 1) {
 		}
 		print "async first-wait r$rnd #$k: ", ($drv eq 'MariaDB' ? $b->mariadb_async_result : $b->mysql_async_result), " ";
 		show('', $b);
+		# the same on a duplicate of the socket, as Mojo::mysql watches it (open '<&')
+		open(my $dup, '<&', $fd) or die "Can't dup: $!";
+		my $dsel = Sel->new(fileno($dup));
+		my $e = $c->prepare('SELECT v FROM plmy_t WHERE id = 2', { $async => 1 });
+		$e->execute;
+		$dsel->can_read(10) or do { print "HANG: duplicate not readable after 10 s\n"; exit 3 };
+		until ($drv eq 'MariaDB' ? $e->mariadb_async_ready : $e->mysql_async_ready) {
+			$dsel->can_read(10) or do { print "HANG: async query not ready after 10 s\n"; exit 3 };
+		}
+		print "async dup-wait r$rnd #$k: ", ($drv eq 'MariaDB' ? $e->mariadb_async_result : $e->mysql_async_result), " ";
+		show('', $e);
+		close($dup);
 	}
 	print "ping: ", $c->ping, " ", $s->ping, " ", $t->ping, "\n";
 }

@@ -1,14 +1,16 @@
 """t_pg_psycopg2 - psycopg2 (which loads libpq with RTLD_LOCAL) through the library: a default
 connection (autocommit off, so every statement runs inside an implicit BEGIN), an autocommit
 connection and an asynchronous connection (async_=True, waited on with select() over
-conn.fileno(), never hanging: 10 s limit per wait) give the same results as without the
-library; the workload runs twice in one process so that the second pass is served hits, and
+conn.fileno(), never hanging: 10 s limit per wait; each query first waited on through a
+duplicate of the socket from socket.fromfd, before psycopg2 is asked) give the same results as
+without the library; the workload runs twice in one process so that the second pass is served hits, and
 writes between reads must show. The child (`--child`) prints everything it sees; the parent
 runs it without and with Capacitor and compares, then checks the hit counter.
 """
 import json
 import os
 import select
+import socket
 import subprocess
 import sys
 
@@ -61,6 +63,8 @@ def child():
     auto.autocommit = True
     aconn = psycopg2.connect("", async_=True)
     wait(aconn)
+    # a duplicate of the socket (socket.fromfd dups it), waited on before psycopg2 is asked
+    dupsock = socket.fromfd(aconn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM)
 
     def show(label, cur, sql, args):
         try:
@@ -74,6 +78,11 @@ def child():
     def ashow(label, sql, args):
         cur = aconn.cursor()
         cur.execute(sql, args)
+        r, _, _ = select.select([dupsock], [], [], 10)
+        if not r:
+            print("HANG: a duplicate of the async connection's socket not readable after 10 s",
+                  flush=True)
+            sys.exit(3)
         wait(aconn)
         print("%s: %r desc=%r rowcount=%d" % (label, norm(cur.fetchall()),
               [(d.name, d.type_code) for d in cur.description], cur.rowcount))

@@ -4,7 +4,9 @@
 # before anything is sent; poll, ppoll, select, pselect, epoll level- and edge-triggered and
 # ONESHOT, a readable pipe next to the socket, a nonblocking connection, a second thread already
 # blocked in poll when the query is sent), cold and warm, each output equal to the run without
-# the library; a wait over 10 s is a hang (exit 3), and `timeout` bounds every run.
+# the library; the same waits on a duplicate of the socket (-d: fcntl F_DUPFD, as Mojo::Pg's
+# open '<&' and Python's socket.fromfd); a wait over 10 s is a hang (exit 3), and `timeout`
+# bounds every run.
 # Then the cost: hits send nothing to the server (strace counts sendto) on a nonblocking
 # connection that asks PQisBusy first (psycopg 3, Ruby pg), on one that polls first, and on a
 # blocking one that polls first: N+10 hits send exactly what N hits send.
@@ -35,12 +37,15 @@ except Exception: print(0)'
 
 failures=0
 modes="poll ppoll select pselect epoll epoll_et epoll_once pipe_epoll nb_busy nb_poll thread taken"
+modes="$modes poll-d select-d epoll-d epoll_et-d epoll_once-d nb_poll-d"
 for m in $modes; do
-	timeout -k 5 60 env -u LD_PRELOAD "$client" -m "$m" >"$d/$m.off" 2>&1 || fail "$m: pq_waits without the library failed"
+	args=(-m "${m%-d}")
+	[ "$m" = "${m%-d}" ] || args+=(-d)
+	timeout -k 5 60 env -u LD_PRELOAD "$client" "${args[@]}" >"$d/$m.off" 2>&1 || fail "$m: pq_waits without the library failed"
 	for run in cold warm; do
 		rc=0
 		h0=$(hits)
-		timeout -k 5 60 env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=1 "$client" -m "$m" >"$d/$m.$run" 2>&1 || rc=$?
+		timeout -k 5 60 env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=1 "$client" "${args[@]}" >"$d/$m.$run" 2>&1 || rc=$?
 		h=$(($(hits) - h0))
 		if [ "$rc" -eq 3 ] || [ "$rc" -eq 124 ]; then
 			echo "FAIL $m ($run): hang (exit $rc): $(grep -m1 HANG "$d/$m.$run" || true)"

@@ -5,7 +5,9 @@
 # Mojo::Pg does: IO::Handle->new_from_fd($dbh->{pg_socket})), and waited on with IO::Poll
 # (poll), with EV (libev-perl) on its epoll backend and on its poll backend, with one watcher
 # kept for the connection and with one made after each send (Mojo::Pg's _watch); cold and
-# warm, with hits. Reads between writes must show the writes (the compared output).
+# warm, with hits. Reads between writes must show the writes (the compared output). The same
+# on a duplicate of the socket made as Mojo::Pg's _watch makes it (open '<&', pg_socket),
+# watched with IO::Poll and with EV: the duplicate reads as the socket.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=tests/integration/drivers.sh
@@ -34,8 +36,13 @@ $| = 1;
 my ($how) = @ARGV;
 my $dbh = DBI->connect("dbi:Pg:dbname=$ENV{PGDATABASE};host=$ENV{PGHOST};port=$ENV{PGPORT}",
 	$ENV{PGUSER}, '', { RaiseError => 1, PrintError => 0, AutoCommit => 1 });
-# the socket, once, before anything is sent
-my $h = IO::Handle->new_from_fd($dbh->{pg_socket}, 'r') or die "new_from_fd: $!";
+# the socket, once, before anything is sent; or a duplicate of it (Mojo::Pg::Database::_watch)
+my $h;
+if ($how =~ s/_dup$//) {
+	open($h, '<&', $dbh->{pg_socket}) or die "Can't dup: $!";
+} else {
+	$h = IO::Handle->new_from_fd($dbh->{pg_socket}, 'r') or die "new_from_fd: $!";
+}
 $dbh->do('UPDATE waits_pl SET v = id * 10');
 my @q = ('SELECT id, v, t FROM waits_pl ORDER BY id', 'SELECT count(*), sum(v) FROM waits_pl',
 	 'SELECT t FROM waits_pl WHERE id = 2');
@@ -86,9 +93,9 @@ $dbh->disconnect;
 PERL
 
 ran=0
-for how in poll ev_kept ev_after; do
+for how in poll ev_kept ev_after poll_dup ev_after_dup; do
 	backends=(none)
-	if [ "$how" != poll ]; then
+	if [ "${how#poll}" = "$how" ]; then
 		perl -MEV -e 1 2>/dev/null || { echo "skip $how: EV not installed (libev-perl)"; continue; }
 		backends=(4 2) # LIBEV_FLAGS: EVBACKEND_EPOLL, EVBACKEND_POLL
 	fi

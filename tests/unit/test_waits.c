@@ -4,7 +4,9 @@
  * really ready, until released; waits made under the re-entrancy guard are not answered; a
  * hold reports 0 when another thread is already blocked in a wait on that socket; a pending
  * signal that a wait's mask unblocks interrupts it as the kernel would; select with aliased
- * sets answers as the kernel does. */
+ * sets answers as the kernel does; a duplicate of the held socket (dup, fcntl F_DUPFD) reads
+ * as it does, and a held number the program closed and got again for a pipe reads as the
+ * pipe. */
 #include "preload/waits.c"
 
 #include <criterion/criterion.h>
@@ -22,6 +24,7 @@ static void setup(void)
 	cr_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
 	cr_assert(pipe(pp) == 0);
 	cap_wait_known(sp[0]);
+	cap_wait_bind(sp[0]); /* as the hooks do at the session's first cacheable statement */
 }
 
 static void teardown(void)
@@ -576,4 +579,125 @@ Test(waits, select_with_aliased_sets_answers_as_the_kernel)
 	cap_wait_release(sp[0]);
 	select_aliased_run(0, &rc_real, &real);
 	cr_assert_eq(rc_both, rc_real);
+}
+
+/* ---- a duplicate of the held socket, a held number closed (attack round 5, my-3, my-4) ---- */
+
+Test(waits, a_duplicate_of_the_held_socket_reads_as_it)
+{
+	int d = dup(sp[0]), f = fcntl(sp[0], F_DUPFD, 200);
+	cr_assert(d >= 0 && f >= 200);
+	int ep = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN, { .u64 = 5 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, f, &e) == 0);
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	long long t0 = now_ms();
+	struct pollfd p[2] = { { d, POLLIN, 0 }, { pp[0], POLLIN, 0 } };
+	cr_assert_eq(poll(p, 2, 5000), 1);
+	cr_assert_eq(p[0].revents, POLLIN);
+	cr_assert_eq(p[1].revents, 0);
+	fd_set r;
+	FD_ZERO(&r);
+	FD_SET(f, &r);
+	FD_SET(pp[0], &r);
+	struct timeval tv = { 5, 0 };
+	cr_assert_eq(select(f + 1, &r, NULL, NULL, &tv), 1);
+	cr_assert(FD_ISSET(f, &r) && !FD_ISSET(pp[0], &r));
+	uint64_t data = 0;
+	cr_assert_eq(ep_count(ep, 5000, &data), 1);
+	cr_assert_eq(data, 5);
+	cr_assert(now_ms() - t0 < 1000);
+	/* the registration outlives the number it was made with, as in the kernel */
+	close(f);
+	cr_assert_eq(ep_count(ep, 5000, &data), 1);
+	cap_wait_release(sp[0]);
+	p[0].revents = 0;
+	cr_assert_eq(poll(p, 1, 0), 0);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0);
+	close(ep);
+	close(d);
+}
+
+Test(waits, a_duplicate_rearmed_edge_triggered_is_told_again)
+{
+	int d = dup(sp[0]);
+	int ep = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN | EPOLLET, { .u64 = 6 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, d, &e) == 0);
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	cr_assert_eq(ep_count(ep, 0, NULL), 1);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0); /* one edge per hold */
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_MOD, d, &e) == 0);
+	cr_assert_eq(ep_count(ep, 0, NULL), 1);
+	cap_wait_release(sp[0]);
+	close(ep);
+	close(d);
+}
+
+Test(waits, a_held_number_closed_and_reused_reads_as_the_new_file)
+{
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	int keep = dup(sp[0]); /* the socket itself lives on, as libpq's would */
+	cr_assert(keep >= 0);
+	close(sp[0]);
+	struct pollfd p = { sp[0], POLLIN, 0 };
+	cr_assert_eq(poll(&p, 1, 0), 1); /* closed: the kernel's POLLNVAL, no readiness */
+	cr_assert_eq(p.revents, POLLNVAL);
+	int fresh[2];
+	cr_assert(pipe(fresh) == 0);
+	cr_assert_eq(dup2(fresh[0], sp[0]), sp[0]); /* an empty pipe under the number */
+	if (fresh[0] != sp[0])
+		close(fresh[0]);
+	p.revents = 0;
+	cr_assert_eq(poll(&p, 1, 200), 0);
+	fd_set r;
+	FD_ZERO(&r);
+	FD_SET(sp[0], &r);
+	struct timeval tv = { 0, 0 };
+	cr_assert_eq(select(sp[0] + 1, &r, NULL, NULL, &tv), 0);
+	int ep = epoll_create1(0);
+	struct epoll_event e = { EPOLLIN, { .u64 = 7 } };
+	cr_assert(epoll_ctl(ep, EPOLL_CTL_ADD, sp[0], &e) == 0);
+	cr_assert_eq(ep_count(ep, 0, NULL), 0);
+	/* the socket under its other number is still the held one */
+	struct pollfd k = { keep, POLLIN, 0 };
+	cr_assert_eq(poll(&k, 1, 0), 1);
+	cap_wait_release(sp[0]);
+	close(ep);
+	close(fresh[1]);
+	close(keep);
+}
+
+Test(waits, a_hold_whose_identity_was_never_recorded_stands_by_number)
+{
+	cap_wait_forget(sp[0]);
+	cap_wait_known(sp[0]);
+	cr_assert_eq(cap_wait_hold(sp[0]), 1);
+	struct pollfd p = { sp[0], POLLIN, 0 };
+	cr_assert_eq(poll(&p, 1, 0), 1);
+	cap_wait_release(sp[0]);
+}
+
+Test(waits, holds_beyond_the_slots_are_not_made)
+{
+	int s[CAP_HOLD_SLOTS + 1][2];
+	for (int i = 0; i <= CAP_HOLD_SLOTS; i++) {
+		cr_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, s[i]) == 0);
+		cap_wait_bind(s[i][0]);
+	}
+	for (int i = 0; i < CAP_HOLD_SLOTS; i++)
+		cr_assert_eq(cap_wait_hold(s[i][0]), 1);
+	/* the caller sends real bytes, which wake every descriptor of that socket */
+	cr_assert_eq(cap_wait_hold(s[CAP_HOLD_SLOTS][0]), 0);
+	cap_wait_release(s[0][0]);
+	cr_assert_eq(cap_wait_hold(s[CAP_HOLD_SLOTS][0]), 1);
+	int d = dup(s[CAP_HOLD_SLOTS][0]);
+	struct pollfd p = { d, POLLIN, 0 };
+	cr_assert_eq(poll(&p, 1, 0), 1);
+	close(d);
+	for (int i = 0; i <= CAP_HOLD_SLOTS; i++) {
+		cap_wait_forget(s[i][0]);
+		close(s[i][0]);
+		close(s[i][1]);
+	}
 }
