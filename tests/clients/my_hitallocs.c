@@ -15,29 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-
-static uint64_t allocs;
-
-__attribute__((visibility("default"))) void *malloc(size_t n)
-{
-	__atomic_add_fetch(&allocs, 1, __ATOMIC_RELAXED);
-	return __libc_malloc(n);
-}
-
-__attribute__((visibility("default"))) void *calloc(size_t a, size_t b)
-{
-	__atomic_add_fetch(&allocs, 1, __ATOMIC_RELAXED);
-	return __libc_calloc(a, b);
-}
-
-__attribute__((visibility("default"))) void *realloc(void *p, size_t n)
-{
-	__atomic_add_fetch(&allocs, 1, __ATOMIC_RELAXED);
-	return __libc_realloc(p, n);
-}
+#include "alloc_count.h"
 
 int main(int argc, char **argv)
 {
@@ -59,7 +37,7 @@ int main(int argc, char **argv)
 	uint64_t a0 = 0;
 	for (int i = 0; i < 20 + n; i++) {
 		if (i == 20)
-			a0 = __atomic_load_n(&allocs, __ATOMIC_RELAXED);
+			a0 = __atomic_load_n(&alloc_count, __ATOMIC_RELAXED);
 		if (mysql_stmt_execute(st) != 0 || mysql_stmt_store_result(st) != 0 ||
 		    mysql_stmt_num_rows(st) != 1) {
 			fprintf(stderr, "execute %d: %s\n", i, mysql_stmt_error(st));
@@ -67,7 +45,7 @@ int main(int argc, char **argv)
 		}
 		mysql_stmt_free_result(st);
 	}
-	printf("stmt allocs=%.2f\n", (double)(__atomic_load_n(&allocs, __ATOMIC_RELAXED) - a0) / n);
+	printf("stmt allocs=%.2f\n", (double)(__atomic_load_n(&alloc_count, __ATOMIC_RELAXED) - a0) / n);
 	mysql_stmt_close(st);
 	mysql_close(m);
 	return 0;

@@ -16,29 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-
-static uint64_t allocs;
-
-__attribute__((visibility("default"))) void *malloc(size_t n)
-{
-	__atomic_add_fetch(&allocs, 1, __ATOMIC_RELAXED);
-	return __libc_malloc(n);
-}
-
-__attribute__((visibility("default"))) void *calloc(size_t a, size_t b)
-{
-	__atomic_add_fetch(&allocs, 1, __ATOMIC_RELAXED);
-	return __libc_calloc(a, b);
-}
-
-__attribute__((visibility("default"))) void *realloc(void *p, size_t n)
-{
-	__atomic_add_fetch(&allocs, 1, __ATOMIC_RELAXED);
-	return __libc_realloc(p, n);
-}
+#include "alloc_count.h"
 
 #define SQL_TEXT "SELECT id, name FROM items WHERE id = 3"
 #define SQL_PARAM "SELECT id, name FROM items WHERE id = $1"
@@ -85,7 +63,7 @@ static int run(const char *name, PGresult *(*fn)(void), int n)
 	uint64_t a0 = 0;
 	for (int i = 0; i < 20 + n; i++) {
 		if (i == 20)
-			a0 = __atomic_load_n(&allocs, __ATOMIC_RELAXED);
+			a0 = __atomic_load_n(&alloc_count, __ATOMIC_RELAXED);
 		PGresult *r = fn();
 		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
 			fprintf(stderr, "%s %d: %s", name, i, r ? PQresultErrorMessage(r) : "no result\n");
@@ -94,7 +72,7 @@ static int run(const char *name, PGresult *(*fn)(void), int n)
 		PQclear(r);
 	}
 	printf("%s allocs=%.2f\n", name,
-	       (double)(__atomic_load_n(&allocs, __ATOMIC_RELAXED) - a0) / n);
+	       (double)(__atomic_load_n(&alloc_count, __ATOMIC_RELAXED) - a0) / n);
 	return 0;
 }
 
