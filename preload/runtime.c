@@ -11,6 +11,7 @@
 #include "cache/cap.h"
 #include "cache/log.h"
 #include "cache/stats.h"
+#include "preload/copy.h"
 #include "preload/follow_start.h"
 
 #include <limits.h>
@@ -80,12 +81,15 @@ static void log_init(void)
 
 static void rt_init(void)
 {
+	if (cap_copy_inactive())
+		return; /* another copy is active: no configuration, log, files or threads here */
 	cap_config_load(&rt.conf, report_var, NULL);
 	cap_log_setup(NULL, (enum cap_log_level)rt.conf.log_level);
 	rt.invalidating = rt.conf.enable;
 	if (!rt.conf.enable)
 		return;
 	log_init();
+	cap_copy_others();
 	cap_engine_conf ec = { rt.conf.dir[0] ? rt.conf.dir : NULL, rt.conf.mem, rt.conf.disk };
 	if (cap_engine_open(&ec, &rt.engine) != CAP_OK || rt.engine == NULL) {
 		cap_log(CAP_LOG_WARN, "cannot start the cache engine; passing every query through");
