@@ -17,6 +17,7 @@
 #include "preload/runtime.h"
 #include "cache/cap.h"
 #include "cache/log.h"
+#include "cache/shmfile.h"
 #include "cache/stats.h"
 #include "preload/copy.h"
 #include "preload/follow_start.h"
@@ -24,6 +25,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -85,6 +87,27 @@ static void rules_bad_line(const cap_config *c, const char *first)
 			   c->rules, first[0] ? first : "unreadable"), sizeof(line));
 }
 
+/* A CAPACITOR_DIR the user named that exists but is not safe (not a directory of ours with
+ * mode 0700) is a bad value too; a missing one is created 0700 at the first query. */
+static void check_dir(const cap_config *c)
+{
+	const char *named = getenv("CAPACITOR_DIR");
+	if (named == NULL || named[0] == '\0' || c->dir[0] == '\0')
+		return;
+	char why[PATH_MAX + 200] = "";
+	int fd = cap_shm_dir_open(c->dir, 0, why, sizeof(why));
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	if (fd != CAP_EUNSAFE)
+		return;
+	char line[sizeof(why) + 200];
+	say(line, snprintf(line, sizeof(line), "capacitor: CAPACITOR_DIR is not used: %s; nothing "
+			   "is shared (each process caches only entries with a TTL)\n", why),
+	    sizeof(line));
+}
+
 /* Not in an inactive copy (copy.h): the active one says it. */
 __attribute__((constructor)) static void check_at_load(void)
 {
@@ -96,6 +119,7 @@ __attribute__((constructor)) static void check_at_load(void)
 	cap_config_load(&c, load_var, NULL);
 	if (!c.enable)
 		return;
+	check_dir(&c);
 	if (c.log[0] && cap_log_setup(c.log, (enum cap_log_level)c.log_level) != CAP_OK)
 		log_unusable_line(&c);
 	if (c.rules[0]) {
