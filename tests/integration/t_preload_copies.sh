@@ -86,4 +86,11 @@ for p in "${progs[@]}"; do
 		echo "ok   $label"
 	done
 done
+# Only the active copy does anything: a bad value is reported once, by it, not by both.
+for order in "$copy:$CAP_LIB" "$CAP_LIB:$copy"; do
+	n=$(CAPACITOR_DIR=$d/ttl.dir CAPACITOR_TTL=5 LD_PRELOAD=$order "$CAP_PG_BIN/psql" -X -A -t \
+		-c "$q" 2>&1 >/dev/null | grep -c "CAPACITOR_TTL='5' is not valid" || true)
+	assert_eq "$order: lines for a bad value" 1 "$n"
+done
+echo "ok   the inactive copy says nothing"
 echo "ok"
