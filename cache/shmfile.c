@@ -53,14 +53,14 @@ static int owned_safely(const struct stat *st, const char *what, char *err, size
  * named by mistake is refused with it. */
 static int dir_safely(const struct stat *st, const char *what, char *err, size_t errcap)
 {
-	int rc = owned_safely(st, what, err, errcap);
-	if (rc == CAP_OK && (st->st_mode & 077)) {
-		say(err, errcap, "%s: others may enter or list it (mode %03o); it must be a directory "
-		    "of its own, yours, mode 0700: name a new path (created so), or chmod 0700 a "
-		    "directory kept for it", what, (unsigned)(st->st_mode & 0777));
-		rc = CAP_EUNSAFE;
+	if (st->st_uid == geteuid() && (st->st_mode & 077)) {
+		say(err, errcap, "%s: %s (mode %03o); it must be a directory of its own, yours, mode "
+		    "0700: name a new path (created so), or chmod 0700 a directory kept for it", what,
+		    st->st_mode & 022 ? "group- or other-writable" : "others may enter or list it",
+		    (unsigned)(st->st_mode & 0777));
+		return CAP_EUNSAFE;
 	}
-	return rc;
+	return owned_safely(st, what, err, errcap);
 }
 
 int cap_shm_dir_open(const char *path, int flags, char *err, size_t errcap)

@@ -87,21 +87,23 @@ static void rules_bad_line(const cap_config *c, const char *first)
 			   c->rules, first[0] ? first : "unreadable"), sizeof(line));
 }
 
-/* A CAPACITOR_DIR the user named that exists but is not safe (not a directory of ours with
- * mode 0700) is a bad value too; a missing one is created 0700 at the first query. */
+/* A CAPACITOR_DIR the user named that is a directory of ours others may enter or list (any
+ * group or other bit: a home directory, `/` as root) is a bad value too. Anything else wrong
+ * with it (a file, a symlink, another user's) may be a fault or an attack of the moment,
+ * logged where the engine meets it; a missing one is created 0700 at the first query. */
 static void check_dir(const cap_config *c)
 {
 	const char *named = getenv("CAPACITOR_DIR");
-	if (named == NULL || named[0] == '\0' || c->dir[0] == '\0')
+	struct stat st;
+	if (named == NULL || named[0] == '\0' || c->dir[0] == '\0' || lstat(c->dir, &st) != 0 ||
+	    !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || !(st.st_mode & 077))
 		return;
 	char why[PATH_MAX + 200] = "";
 	int fd = cap_shm_dir_open(c->dir, 0, why, sizeof(why));
 	if (fd >= 0) {
-		close(fd);
+		close(fd); /* made safe in between */
 		return;
 	}
-	if (fd != CAP_EUNSAFE)
-		return;
 	char line[sizeof(why) + 200];
 	say(line, snprintf(line, sizeof(line), "capacitor: CAPACITOR_DIR is not used: %s; nothing "
 			   "is shared (each process caches only entries with a TTL)\n", why),
