@@ -47,6 +47,22 @@ static int owned_safely(const struct stat *st, const char *what, char *err, size
 	return CAP_OK;
 }
 
+/* dir_safely - the rule for the directory: the file rule, and no group or other bit at all
+ * (README: "yours, mode 0700"). A directory others may enter or list shows them the files'
+ * names, sizes and times, that is when the user's programs write; `/` or a home directory
+ * named by mistake is refused with it. */
+static int dir_safely(const struct stat *st, const char *what, char *err, size_t errcap)
+{
+	if (st->st_uid == geteuid() && (st->st_mode & 077)) {
+		say(err, errcap, "%s: %s (mode %03o); it must be a directory of its own, yours, mode "
+		    "0700: name a new path (created so), or chmod 0700 a directory kept for it", what,
+		    st->st_mode & 022 ? "group- or other-writable" : "others may enter or list it",
+		    (unsigned)(st->st_mode & 0777));
+		return CAP_EUNSAFE;
+	}
+	return owned_safely(st, what, err, errcap);
+}
+
 int cap_shm_dir_open(const char *path, int flags, char *err, size_t errcap)
 {
 	if (path == NULL || *path == '\0') {
@@ -76,7 +92,7 @@ int cap_shm_dir_open(const char *path, int flags, char *err, size_t errcap)
 		say(err, errcap, "fstat %s: %s", path, strerror(errno));
 		goto out_close;
 	}
-	rc = owned_safely(&st, path, err, errcap);
+	rc = dir_safely(&st, path, err, errcap);
 	if (rc == CAP_OK)
 		return fd;
 out_close:
@@ -137,7 +153,7 @@ int cap_shm_dir_safe(const char *path)
 	struct stat st;
 	if (lstat(path, &st) != 0)
 		return 1;
-	return S_ISDIR(st.st_mode) && owned_safely(&st, path, NULL, 0) == CAP_OK;
+	return S_ISDIR(st.st_mode) && dir_safely(&st, path, NULL, 0) == CAP_OK;
 }
 
 int cap_shm_map(int fd, size_t size, int prot, void *at, int *dead, cap_shm *out, char *err,

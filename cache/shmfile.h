@@ -6,9 +6,10 @@
  *
  * Safety. Every process of the user trusts what these files say (a generation that did not
  * move, an entry whose checksum holds), so nobody else may write them: the directory must be
- * a directory (not a symlink: O_NOFOLLOW on the last component) owned by us and not group- or
- * other-writable, and so must every file in it (a regular file, opened O_NOFOLLOW, created
- * 0600). The checks are made on the open descriptor (fstat), never on a path that could be
+ * a directory (not a symlink: O_NOFOLLOW on the last component) owned by us with mode 0700 (no
+ * group or other bit: others may not even list the files' names, sizes and times), and every
+ * file in it a regular file (opened O_NOFOLLOW, created 0600) owned by us and not group- or
+ * other-writable. The checks are made on the open descriptor (fstat), never on a path that could be
  * swapped between the check and the use.
  *
  * Building. A new file is written under a temporary name in the same directory
@@ -41,8 +42,8 @@ enum {
 	CAP_SHM_CREATE = 1 /* mkdir the last component (0700) when it is missing */
 };
 
-/* cap_shm_dir_open - open directory path (O_DIRECTORY|O_NOFOLLOW) and check it is ours and
- * not group/other-writable. Returns an fd or CAP_EUNSAFE (a symlink, not a directory, not
+/* cap_shm_dir_open - open directory path (O_DIRECTORY|O_NOFOLLOW) and check it is ours with
+ * no group or other permission bit. Returns an fd or CAP_EUNSAFE (a symlink, not a directory, not
  * ours, writable by others) or CAP_EIO (errno kept: ENOENT when missing without
  * CAP_SHM_CREATE). */
 int cap_shm_dir_open(const char *path, int flags, char *err, size_t errcap);
@@ -63,8 +64,8 @@ int cap_shm_open(int dfd, const char *name, int oflags, struct stat *st, char *e
 int cap_shm_current(const char *path, uint64_t dev, uint64_t ino, uint64_t size);
 
 /* cap_shm_dir_safe - the directory rule of cap_shm_dir_open, checked again on a running
- * process's directory with one lstat(2): 0 when path is no longer a directory of ours that
- * others cannot write; 1 when it still is, or cannot be looked at (a missing directory shows
+ * process's directory with one lstat(2): 0 when path is no longer a directory of ours with
+ * mode 0700; 1 when it still is, or cannot be looked at (a missing directory shows
  * as a missing file to cap_shm_current). */
 int cap_shm_dir_safe(const char *path);
 

@@ -4,6 +4,7 @@
  */
 #include "hooks/mysql_real.h"
 #include "cache/log.h"
+#include "preload/copy.h"
 #include "preload/resolve.h"
 
 #include <pthread.h>
@@ -35,6 +36,10 @@ static void my_resolve_once(void)
 		cap_my.real_mysql_character_set_name && cap_my.real_mysql_get_server_version &&
 		cap_my.real_mysql_stmt_prepare && cap_my.real_mysql_stmt_execute &&
 		cap_my.real_mysql_stmt_close && cap_my.real_mysql_next_result;
+	if (cap_copy_inactive()) {
+		my_ok = 0; /* another copy is active: every hook passes its call on (copy.h) */
+		return;
+	}
 	if (!my_ok)
 		cap_log(CAP_LOG_WARN, "the MySQL client library lacks functions Capacitor needs; "
 			"passing through");

@@ -3,6 +3,7 @@
  */
 #include "hooks/pq_real.h"
 #include "cache/log.h"
+#include "preload/copy.h"
 #include "preload/resolve.h"
 
 #include <pthread.h>
@@ -41,6 +42,10 @@ static void pq_resolve_once(void)
 		cap_pq.real_PQconninfo && cap_pq.real_PQconninfoFree &&
 		cap_pq.real_PQconnectdbParams && cap_pq.real_PQstatus &&
 		cap_pq.real_PQresetStart && cap_pq.real_PQsetSingleRowMode && cap_pq.real_PQsocket;
+	if (cap_copy_inactive()) {
+		pq_ok = 0; /* another copy is active: every hook passes its call on (copy.h) */
+		return;
+	}
 	if (!pq_ok)
 		cap_log(CAP_LOG_WARN, "libpq lacks functions Capacitor needs; passing through");
 }

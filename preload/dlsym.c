@@ -21,8 +21,10 @@
  * "after the caller", RTLD_DEFAULT "in the caller's namespace". Those two pseudo-handles are
  * passed on with a tail call, so the real dlsym sees the program's return address, not ours
  * (tests/clients/pq_dlsym.c checks RTLD_NEXT). A lookup made by this library itself (the
- * resolver in preload/resolve.c asks libpq's handle for libpq's PQexec) is never redirected:
- * the return address says it came from us.
+ * resolver in preload/resolve.c asks libpq's handle for libpq's PQexec) goes to the real dlsym
+ * directly (cap_dl_real_sym): through the global name it would reach the active copy's dlsym
+ * when this copy is not that one (preload/copy.h), and be redirected back into its hooks.
+ * In an inactive copy these four functions pass every call on unchanged.
  *
  * A redirection happens only when the real answer lies inside libpq, libmariadb or
  * libmysqlclient (by file name, through dladdr) and we export that name; the program then
@@ -45,6 +47,7 @@
  */
 #include "preload/dlsym.h"
 #include "cache/log.h"
+#include "preload/copy.h"
 #include "cache/stats.h"
 #include "preload/runtime.h"
 
@@ -262,7 +265,7 @@ static void unseen(int kind, const char *what)
 				  "statically)",
 		[UNSEEN_COPY] = "a second copy of a client library already in use",
 	};
-	if (__atomic_exchange_n(&unseen_done[kind], 1, __ATOMIC_RELAXED))
+	if (cap_copy_inactive() || __atomic_exchange_n(&unseen_done[kind], 1, __ATOMIC_RELAXED))
 		return;
 	cap_rt_get(); /* opens the stats and the log */
 	cap_stats_event(CAP_EV_UNSEEN, 1);
@@ -299,6 +302,35 @@ static int in_client_lib(const void *p)
 	return 0;
 }
 
+void *cap_dl_real_sym(void *handle, const char *name)
+{
+	pthread_once(&dl_once, dl_init);
+	return real_dlsym ? real_dlsym(handle, name) : NULL;
+}
+
+/* A copy of this library is an object that defines the marker (preload/copy.h). */
+static int is_copy(const struct link_map *l)
+{
+	elf_syms s;
+	return l->l_ld == _DYNAMIC || (syms_load(l, &s) && syms_find(&s, "cap_copy_marker"));
+}
+
+int cap_dl_is_copy(const void *p)
+{
+	Dl_info di;
+	struct link_map *l = NULL;
+	if (!dladdr1(p, &di, (void **)&l, RTLD_DL_LINKMAP) || l == NULL)
+		return 0;
+	return is_copy(l);
+}
+
+void cap_dl_other_copies(void (*fn)(const char *path))
+{
+	for (const struct link_map *l = _r_debug.r_map; l; l = l->l_next)
+		if (l->l_ld != _DYNAMIC && l->l_name && l->l_name[0] && is_copy(l))
+			fn(l->l_name);
+}
+
 /* redirect - our function for `name` when p (the real answer from handle) is that client
  * library's own and we hook it; p otherwise. caller is the return address of the program's
  * call. A library in another dlmopen namespace is not ours to serve: our hooks resolve and
@@ -332,6 +364,8 @@ CAP_EXPORT void *dlsym(void *handle, const char *name)
 		return NULL;
 	if (handle == RTLD_NEXT || handle == RTLD_DEFAULT)
 		return real(handle, name); /* a tail call: see the top of this file */
+	if (cap_copy_inactive())
+		return real(handle, name);
 	unseen_static(__builtin_return_address(0));
 	return redirect(handle, name, real(handle, name), __builtin_return_address(0));
 }
@@ -343,6 +377,8 @@ CAP_EXPORT void *dlvsym(void *handle, const char *name, const char *version)
 	if (real == NULL)
 		return NULL;
 	if (handle == RTLD_NEXT || handle == RTLD_DEFAULT)
+		return real(handle, name, version);
+	if (cap_copy_inactive())
 		return real(handle, name, version);
 	unseen_static(__builtin_return_address(0));
 	return redirect(handle, name, real(handle, name, version), __builtin_return_address(0));
@@ -416,6 +452,8 @@ CAP_EXPORT void *dlopen(const char *file, int mode)
 	dlopen_fn real = real_dlopen;
 	if (real == NULL)
 		return NULL;
+	if (cap_copy_inactive())
+		return real(file, mode);
 	unseen_static(__builtin_return_address(0));
 	if ((mode & RTLD_DEEPBIND) && file && strchr(file, '/') && needs_client(file))
 		mode &= ~RTLD_DEEPBIND;
@@ -440,6 +478,8 @@ CAP_EXPORT void *dlmopen(Lmid_t lmid, const char *file, int mode)
 	dlmopen_fn real = real_dlmopen;
 	if (real == NULL)
 		return NULL;
+	if (cap_copy_inactive())
+		return real(lmid, file, mode);
 	unseen_static(__builtin_return_address(0));
 	if (lmid != LM_ID_BASE && file && !from_us(__builtin_return_address(0)) && names_client(file))
 		unseen(UNSEEN_NAMESPACE, file);

@@ -32,4 +32,14 @@
  * path, found by the resolver. */
 void cap_dl_unseen_copy(const char *path);
 
+/* cap_dl_real_sym - the C library's dlsym, asked from this library (RTLD_NEXT: after this
+ * copy), never redirected and never through another copy's dlsym. */
+void *cap_dl_real_sym(void *handle, const char *name);
+
+/* cap_dl_is_copy - 1 when p lies in this library or in another copy of it (preload/copy.h). */
+int cap_dl_is_copy(const void *p);
+
+/* cap_dl_other_copies - call fn with the path of each other copy of this library loaded now. */
+void cap_dl_other_copies(void (*fn)(const char *path));
+
 #endif

@@ -13,19 +13,19 @@
  * Capacitor. It is reported through preload/dlsym.h.
  */
 #include "preload/resolve.h"
+#include "preload/copy.h"
 #include "preload/dlsym.h"
 
 #include <dlfcn.h>
 #include <link.h>
 #include <string.h>
 
-/* Our own load address, to refuse resolving back into ourselves. */
+/* Never resolve back into ourselves, nor into another copy of this library: an inactive copy
+ * only passes calls on, and the active one passing to it would be a detour at best (see
+ * preload/copy.h). */
 static int is_ours(void *p)
 {
-	Dl_info self, other;
-	if (!dladdr((void *)&is_ours, &self) || !dladdr(p, &other))
-		return 0;
-	return self.dli_fbase == other.dli_fbase;
+	return cap_dl_is_copy(p);
 }
 
 static void *from_handle_path(const char *path, const char *name)
@@ -33,7 +33,7 @@ static void *from_handle_path(const char *path, const char *name)
 	void *h = dlopen(path, RTLD_NOLOAD | RTLD_LAZY);
 	if (h == NULL)
 		return NULL;
-	void *p = dlsym(h, name);
+	void *p = cap_dl_real_sym(h, name);
 	dlclose(h);
 	if (p && is_ours(p))
 		return NULL;
@@ -66,7 +66,7 @@ static int walk_cb(struct dl_phdr_info *info, size_t size, void *arg)
 
 static void *resolve_any(const cap_libfamily *fam, const char *name)
 {
-	void *p = dlsym(RTLD_NEXT, name);
+	void *p = cap_dl_real_sym(RTLD_NEXT, name);
 	if (p && !is_ours(p))
 		return p;
 	for (const char *const *s = fam->sonames; *s; s++) {
@@ -141,7 +141,7 @@ static void check_copies(const cap_libfamily *fam, void *p)
 void *cap_resolve(const cap_libfamily *fam, const char *name)
 {
 	void *p = resolve_any(fam, name);
-	if (p)
+	if (p && !cap_copy_inactive())
 		check_copies(fam, p);
 	return CAP_RESOLVED(name, p);
 }

@@ -3,7 +3,10 @@
  * re-entrancy guard every hook checks first.
  *
  * Initialisation is lazy (first hooked call, under pthread_once), never in a constructor: a
- * program that never talks to a database pays nothing but the mapping of this library.
+ * program that never talks to a database pays nothing but the mapping of this library, the
+ * one lookup preload/copy.c makes and the configuration check runtime.c makes at load (so
+ * that a bad value is reported while fd 2 is still the program's stderr). In an inactive copy (preload/copy.h) it does
+ * nothing: the runtime stays off, with no configuration, log, files or threads.
  * Failing to initialise any part turns that part off; it never stops the host program.
  */
 #ifndef CAP_RUNTIME_H

@@ -275,7 +275,7 @@ for s in "${steps[@]}"; do
 	case "${step_dir[$s]}" in
 	shared:*)
 		src=${step_dir[$s]#shared:}
-		mkdir -p "$w/shared.$src"
+		mkdir -p -m 0700 "$w/shared.$src"
 		# fill it with a clean run of the step it names
 		env LD_PRELOAD="$(cap_preload)" CAPACITOR_DIR="$w/shared.$src" CAPACITOR_DISK=4M \
 			bash -c "${step_cmd[$src]}" >/dev/null 2>&1 || fail "$s: preparing run failed"

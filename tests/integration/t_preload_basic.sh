@@ -84,7 +84,8 @@ if [ -n "$pg_out" ]; then
 	install -m 0666 /dev/null "$t/logopen"
 	for lf in "$t/logfifo" "$t/logopen"; do
 		rc=0
-		got=$(env CAPACITOR_LOG="$lf" CAPACITOR_DIR="$t/logdir" LD_PRELOAD="$PRE" timeout -k 2 20 \
+		# (timeout outside the preload: it would report the value at its own load too)
+		got=$(timeout -k 2 20 env CAPACITOR_LOG="$lf" CAPACITOR_DIR="$t/logdir" LD_PRELOAD="$PRE" \
 			"$CAP_PG_BIN/psql" -X -h "$CAP_PG_HOST" -p "$CAP_PG_PORT" -U "$CAP_PG_USER" \
 			-d "$CAP_PG_DB" -tAc 'SELECT count(*) FROM items' 2>"$t/err") || rc=$?
 		[ "$rc" -ne 124 ] || fail "CAPACITOR_LOG=$lf: the host hung at start-up"

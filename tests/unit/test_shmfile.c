@@ -52,7 +52,18 @@ Test(shm, dir_checks)
 	cr_assert_eq(cap_shm_dir_open(dir, 0, err, sizeof(err)), CAP_EUNSAFE,
 		     "a group-writable directory is refused without create too");
 	cr_assert_not_null(strstr(err, "writable"), "%s", err);
+	/* README: mode 0700; one others may enter or list shows them the files' names and times */
+	static const mode_t listable[] = { 0755, 0711, 0750, 0701 };
+	for (size_t i = 0; i < sizeof(listable) / sizeof(listable[0]); i++) {
+		cr_assert_eq(chmod(dir, listable[i]), 0);
+		cr_assert_eq(cap_shm_dir_open(dir, CAP_SHM_CREATE, err, sizeof(err)), CAP_EUNSAFE,
+			     "mode %o", (unsigned)listable[i]);
+		cr_assert_not_null(strstr(err, "others may enter or list it"), "%s", err);
+		cr_assert_not_null(strstr(err, "chmod 0700"), "%s", err);
+		cr_assert_eq(cap_shm_dir_safe(dir), 0, "mode %o", (unsigned)listable[i]);
+	}
 	cr_assert_eq(chmod(dir, 0700), 0);
+	cr_assert_eq(cap_shm_dir_safe(dir), 1);
 }
 
 Test(shm, file_checks)
