@@ -50,6 +50,7 @@
 #include "cache/cap.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* ---------------------------------------------------------------- byte classes */
 
@@ -3124,4 +3125,37 @@ const char *cap_sql_reason_name(uint32_t one_reason_bit)
 	case CAP_SQLR_UNSUPPORTED: return "unsupported";
 	}
 	return NULL;
+}
+
+void cap_sql_unknown(cap_sql_info *info)
+{
+	info->kind = CAP_SQL_OTHER;
+	info->reasons = CAP_SQLR_UNSUPPORTED;
+	info->flags = 0;
+	info->txn = CAP_TXN_NONE;
+	info->nread = info->nwrite = info->nfunc = 0;
+	info->iso = CAP_ISO_NONE;
+	info->iso_scope = CAP_ISO_SCOPE_NONE;
+	info->digest = 0;
+	info->nbuiltin = 0;
+	info->names_len = 0;
+}
+
+int cap_sql_charset_unsafe(const char *name)
+{
+	static const char *const unsafe[] = { "sjis", "cp932", "big5", "gbk", "gb18030", NULL };
+	if (name == NULL)
+		return 1; /* not known: not known safe */
+	for (int i = 0; unsafe[i]; i++)
+		if (strcasecmp(name, unsafe[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int cap_sql_ascii(const char *s, size_t n)
+{
+	unsigned char any = 0;
+	for (size_t i = 0; i < n; i++)
+		any |= (unsigned char)s[i];
+	return any < 0x80;
 }

@@ -173,6 +173,23 @@ typedef struct cap_sql_info {
 enum cap_sql_kind cap_sql_classify(enum cap_dialect d, const char *sql, size_t len,
 				   cap_sql_info *info);
 
+/* cap_sql_unknown - fill info as for a statement nobody can read: OTHER (it may write anything:
+ * the whole database is invalidated, the session read back, nothing cached),
+ * CAP_SQLR_UNSUPPORTED, no names. For a prepared statement whose text was never seen, and for
+ * text the lexer would misread (cap_sql_ascii below). */
+void cap_sql_unknown(cap_sql_info *info);
+
+/* Client character sets whose multibyte characters may hold ASCII bytes (Shift-JIS, Big5,
+ * GBK, UHC, GB18030, Johab: a trailing 0x5C is a backslash to a byte-wise reader, which then
+ * ends a string or a dollar-quote tag where the server does not). The lexer reads bytes, so
+ * a statement in such a character set is read only when it is pure ASCII (cap_sql_ascii);
+ * any other is cap_sql_unknown. The hooks tell the character set: cap_sql_charset_unsafe
+ * (MySQL's names), and libpq's encoding numbers (every client-only encoding). */
+int cap_sql_charset_unsafe(const char *name);
+
+/* cap_sql_ascii - 1 when s[0..n) holds no byte above 0x7f. */
+int cap_sql_ascii(const char *s, size_t n);
+
 /* cap_sql_pg_builtin - 1 when the classifier knows the PostgreSQL function name[0..n) (folded)
  * by name (it is then reported in builtin[], not func[]), else 0. */
 int cap_sql_pg_builtin(const char *name, size_t n);

@@ -121,6 +121,10 @@ static void async_note(MYSQL *m, const char *sql, size_t len)
 		cap_my_give_way(mc);
 	cap_sql_info *info = cap_sess_info();
 	enum cap_sql_kind k = sql ? cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info) : CAP_SQL_OTHER;
+	if (sql && cap_my_text_unreadable(mc, sql, len)) {
+		cap_sql_unknown(info);
+		k = CAP_SQL_OTHER;
+	}
 	/* a statement that reads the diagnostics after a text hit: the hit's statement runs
 	 * for real first, as on the blocking path (its result gone before the library looks) */
 	if (sql && mc->replay_on)

@@ -105,6 +105,7 @@ static void sess_setup(my_conn *mc)
 	mc->locked = 0;
 	mc->init_pending = 1;
 	mc->auto_is_null = 0;
+	mc->cs_client_unsafe = 1; /* until the probe reads it */
 	mc->replay_on = 0;
 	mc->cs_seen = NULL;
 	cap_mycat_release(mc->cat);
@@ -248,7 +249,8 @@ CAP_COLD void cap_my_reconnected(const cap_rt *rt, my_conn *mc)
 CAP_COLD void cap_my_no_state_bump(const cap_rt *rt, const char *sql, size_t len)
 {
 	cap_sql_info *info = cap_sess_info();
-	if (sql == NULL || cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info) != CAP_SQL_READ)
+	if (sql == NULL || cap_sql_classify(CAP_DIALECT_MYSQL, sql, len, info) != CAP_SQL_READ ||
+	    !cap_sql_ascii(sql, len)) /* its character set is not known */
 		cap_engine_bump_all(rt->engine);
 }
 

@@ -30,6 +30,11 @@ typedef struct my_conn {
 	int sysdb;               /* the current database is a system schema: no caching */
 	int auto_is_null;        /* sql_auto_is_null on: "id IS NULL" reads the last insert id,
 				  * which changes at every insert: no caching */
+	/* the session's character_set_client (read back by the probe) or the library's character
+	 * set may be one whose multibyte characters hold ASCII bytes (cache/sql.h): text that is
+	 * not pure ASCII cannot be read then (cap_my_text_unreadable) */
+	int cs_client_unsafe;
+	int cs_lib_unsafe;
 	int locked;              /* LOCK TABLES in force: no hits (unlocked tables must fail) */
 	int init_pending;        /* a new session: the library's init commands ran in it and are
 				  * not accounted yet (hooks/mysql_init) */
@@ -152,6 +157,16 @@ static inline int cap_my_server_in_trans(const MYSQL *m)
 static inline int cap_my_bypass(const cap_rt **rtp)
 {
 	return cap_exec_bypass(cap_my_resolve, rtp);
+}
+
+/* Whether sql[0..len) may read otherwise to the server than to the lexer: not pure ASCII,
+ * while the character set it is read in may be Shift-JIS, Big5, GBK or GB18030, or is not
+ * known (the session not read back since it began or since a statement that may have changed
+ * it: SET NAMES, an init command, code). */
+static inline int cap_my_text_unreadable(const my_conn *mc, const char *sql, size_t len)
+{
+	return (mc->cs_client_unsafe | mc->cs_lib_unsafe | mc->sess.probe_need) &&
+	       !cap_sql_ascii(sql, len);
 }
 
 #endif

@@ -43,12 +43,14 @@ void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap
 			unknown = 1;
 		}
 	}
+	if (CAP_UNLIKELY(mc->cs_seen != (const void *)mc->m->charset))
+		cap_my_refresh_params(mc);
+	if (CAP_UNLIKELY(cap_my_text_unreadable(mc, sql, len)))
+		cap_sql_unknown(info);
 	cap_mycat *cat = mc->cat;
 	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE ||
 	    info->kind == CAP_SQL_WRITE)
 		cat = cap_mycat_get(rt, mc->m, &mc->sess, &mc->cat);
-	if (CAP_UNLIKELY(mc->cs_seen != (const void *)mc->m->charset))
-		cap_my_refresh_params(mc);
 	cap_sess_stmt_begin(&mc->sess, cap_my_server_in_trans(mc->m));
 	cap_sess_plan(rt, &mc->sess, info, cap_my_in_txn_before(mc->m), &cap_mycat_ops, cat, plan);
 	if (plan->act == CAP_ACT_CACHE &&

@@ -35,6 +35,7 @@ static enum cap_sql_iso iso_of(const char *v)
 void cap_my_refresh_params(my_conn *mc)
 {
 	const char *cs = cap_my.real_mysql_character_set_name(mc->m);
+	mc->cs_lib_unsafe = cap_sql_charset_unsafe(cs);
 	uint64_t h = cap_hash64(cs ? cs : "", cs ? strlen(cs) : 0, 0x6373);
 	cap_sess_set_params(&mc->sess, h);
 	mc->cs_seen = mc->m->charset;
@@ -126,7 +127,7 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 		uint64_t h = 0;
 		char db[256];
 		size_t dbn = 0;
-		int db_null = 1, auto_is_null = 0;
+		int db_null = 1, auto_is_null = 0, cs_unsafe = 1;
 		uint64_t follow = 0;
 		while (r && r->field_count == 2 && (row = CAP_REAL(cap_my.real_mysql_fetch_row(r)))) {
 			const char *k = row[0] ? row[0] : "";
@@ -144,6 +145,8 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 			if ((strcasecmp(k, "server_uid") == 0 || strcasecmp(k, "server_uuid") == 0) &&
 			    row[1] && !follow)
 				follow = cap_follow_ident("mariadb", row[1], strlen(row[1]), "", 0);
+			if (strcasecmp(k, "character_set_client") == 0)
+				cs_unsafe = cap_sql_charset_unsafe(row[1]);
 			if (strcasecmp(k, "sql_auto_is_null") == 0)
 				auto_is_null = row[1] && (strcasecmp(row[1], "ON") == 0 ||
 							  strcmp(row[1], "1") == 0);
@@ -166,6 +169,7 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 			cap_my_fix_scope(mc);
 			mc->sysdb = !db_null && cap_my_is_sysdb(db, dbn);
 			mc->auto_is_null = auto_is_null;
+			mc->cs_client_unsafe = cs_unsafe;
 			ok = 1;
 		}
 		cap_my_free_res(r);

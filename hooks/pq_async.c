@@ -141,6 +141,8 @@ static int pq_send_pipeline(const cap_rt *rt, pq_conn *pc, const pq_call *call, 
 	int reads_only = 0;
 	if (call->sql) {
 		cap_sql_classify_memo(CAP_DIALECT_PG, call->sql, call->sql_len, info);
+		if (CAP_UNLIKELY(cap_pq_text_unreadable(pc, call->sql, call->sql_len)))
+			cap_sql_unknown(info);
 		/* a view may call what writes: the catalog at hand says (pipeline mode loads none,
 		 * cap_pq_catalog only peeks; pipe_prepare loaded one before when it could); without any,
 		 * a relation read is taken for a call of what writes, as cap_pq_plan does */

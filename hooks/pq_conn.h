@@ -255,6 +255,17 @@ static inline int cap_pq_bypass(const cap_rt **rtp)
 
 /* ---- small tests the hit path makes, inline ----------------------------------------------- */
 
+/* The lexer cannot read text in a client encoding whose multibyte characters may hold ASCII
+ * bytes (cache/sql.h): libpq's client-only encodings, numbered after every server encoding
+ * (PG_SJIS = 35 ... PG_SHIFT_JIS_2004 = 41, stable since PostgreSQL 8.3; libpq follows the
+ * server's reports of client_encoding). Pure ASCII text reads the same in all of them. */
+#define CAP_PQ_FIRST_CLIENT_ONLY_ENCODING 35
+static inline int cap_pq_text_unreadable(pq_conn *pc, const char *sql, size_t len)
+{
+	return cap_pq.real_PQclientEncoding(pc->conn) >= CAP_PQ_FIRST_CLIENT_ONLY_ENCODING &&
+	       !cap_sql_ascii(sql, len);
+}
+
 /* cap_pq_observed - the program sees what happens on the connection (PQtrace, an event
  * procedure): no query of ours may run there, and nothing is cached or served. Every
  * connection is taken for one once a PQtrace or a registration could not be recorded (no

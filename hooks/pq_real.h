@@ -52,6 +52,7 @@
 	X(char *, PQdb, (const PGconn *))                                                      \
 	X(char *, PQuser, (const PGconn *))                                                    \
 	X(const char *, PQparameterStatus, (const PGconn *, const char *))                     \
+	X(int, PQclientEncoding, (const PGconn *))                                             \
 	X(ConnStatusType, PQstatus, (const PGconn *))                                          \
 	X(ExecStatusType, PQresultStatus, (const PGresult *))                                  \
 	X(int, PQntuples, (const PGresult *))                                                  \

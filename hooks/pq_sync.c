@@ -32,19 +32,13 @@ cap_pqcat *cap_pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 		/* a prepared statement whose text we never saw: it may do anything */
 		memset(plan, 0, sizeof(*plan));
 		plan->act = CAP_ACT_WRITE;
-		info->kind = CAP_SQL_OTHER;
-		info->reasons = 0;
-		info->flags = 0;
-		info->nread = info->nwrite = info->nfunc = 0;
-		info->iso = CAP_ISO_NONE;
-		info->iso_scope = CAP_ISO_SCOPE_NONE;
-		info->digest = 0;
-		info->nbuiltin = 0;
-		info->names_len = 0;
+		cap_sql_unknown(info);
 		cap_sess_mark(rt, &pc->sess, info, plan, NULL, NULL);
 		return NULL;
 	}
 	cap_sql_classify_memo(CAP_DIALECT_PG, call->sql, call->sql_len, info);
+	if (CAP_UNLIKELY(cap_pq_text_unreadable(pc, call->sql, call->sql_len)))
+		cap_sql_unknown(info);
 	/* the state is read back before the first statement (its identity keys the catalog too),
 	 * then only before a read or a transaction that can use it: a run of writes pays once,
 	 * and so does a run of statements while the catalog is out of date (after DDL, until it
