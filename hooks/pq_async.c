@@ -643,11 +643,28 @@ static void pipe_prepare(PGconn *conn)
 	cap_pq_catalog(rt, pc, info);
 }
 
+/* In a pipeline the program may use its unnamed statement (PQsendQueryPrepared(conn, "")),
+ * where no restore can go before it: an unnamed statement a hit stood in for is prepared again
+ * now, while libpq and the session are idle (inside a transaction block our Parse could take
+ * its snapshot: left for later there, as outside pipelines). */
+static void pipe_unnamed(PGconn *conn)
+{
+	const cap_rt *rt;
+	if (cap_pq_bypass(&rt) || conn == NULL)
+		return;
+	pq_conn *pc = cap_pq_find(conn, 0);
+	if (pc == NULL || pc->held.on || pc->fl.active || pc->ghost || cap_pq_pipeline_on(conn) ||
+	    cap_pq.real_PQtransactionStatus(conn) != PQTRANS_IDLE)
+		return;
+	cap_pq.real_PQclear(cap_pq_unnamed_restore(pc)); /* if it fails, so would the program's */
+}
+
 /* These need libpq idle and are otherwise not ours to follow: our empty query goes first. */
 CAP_EXPORT int PQenterPipelineMode(PGconn *conn)
 {
 	cap_pq_ghost_settle(conn);
 	pipe_prepare(conn);
+	pipe_unnamed(conn);
 	return cap_pq.real_PQenterPipelineMode ? CAP_REAL(cap_pq.real_PQenterPipelineMode(conn)) : 0;
 }
 
