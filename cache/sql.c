@@ -2184,6 +2184,7 @@ static void set_stmt(parser *p)
 		int scope = SC_NONE, ro = 0;
 		if (accept(p, KW_GLOBAL) || accept(p, KW_PERSIST) || accept(p, KW_PERSIST_ONLY)) {
 			scope = SC_GLOBAL;
+			in->flags |= CAP_SQLF_CLUSTER; /* see cap_sql_classify */
 		} else if (cur_kw(p, KW_SESSION)) {
 			advance(p);
 			if (accept(p, KW_CHARACTERISTICS)) {
@@ -2242,8 +2243,10 @@ static void set_stmt(parser *p)
 					if ((sl == 7 && ci_eq(s + 2, "session", 7)) ||
 					    (sl == 5 && ci_eq(s + 2, "local", 5)))
 						scope = SC_SESSION;
-					else
+					else {
 						scope = SC_GLOBAL;
+						in->flags |= CAP_SQLF_CLUSTER;
+					}
 					st = (uint32_t)(dot - s) + 1;
 				} else {
 					scope = SC_BARE_AT;
@@ -3033,6 +3036,12 @@ enum cap_sql_kind cap_sql_classify(enum cap_dialect d, const char *sql, size_t l
 		return info->kind;
 	}
 	run(d, sql, (uint32_t)len, 0, info, &p);
+	if (info->kind == CAP_SQL_SESSION && (info->flags & CAP_SQLF_CLUSTER)) {
+		/* MySQL's SET GLOBAL / PERSIST: a global-only variable (ft_boolean_syntax ...)
+		 * changes what every open session of the server reads at once, where no session's
+		 * own state shows it: the whole server is written */
+		info->kind = CAP_SQL_OTHER;
+	}
 	if (len && memchr(sql, 0, len)) {
 		info->reasons |= CAP_SQLR_MALFORMED;
 		if (info->kind == CAP_SQL_READ)
