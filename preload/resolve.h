@@ -20,4 +20,8 @@ typedef struct cap_libfamily {
 /* cap_resolve - the address of the real `name`, or NULL when no loaded library has it. */
 void *cap_resolve(const cap_libfamily *fam, const char *name);
 
+/* cap_resolve_in_client - whether addr lies in the code of a client library a real function was
+ * resolved from (a return address: the caller is libpq or Connector/C). No lock, no call. */
+int cap_resolve_in_client(const void *addr);
+
 #endif

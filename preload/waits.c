@@ -28,6 +28,7 @@
  */
 #include "preload/waits.h"
 #include "cache/fork.h"
+#include "preload/resolve.h"
 #include "preload/runtime.h"
 
 #include <dlfcn.h>
@@ -361,18 +362,12 @@ static void unmark(marks *m)
 }
 
 /* The wait comes from libpq or Connector/C (their own blocking calls), or from a real function
- * our hooks are running: the kernel answers. Only asked when a held socket is in the set. */
+ * our hooks are running: the kernel answers. Only asked when a held socket is in the set: a
+ * hit's path, so the libraries' code ranges noted when their functions were resolved are
+ * compared, without the dynamic linker's lock (preload/resolve.h). */
 static int from_client(const void *caller)
 {
-	if (cap_guard)
-		return 1;
-	Dl_info di;
-	if (caller == NULL || dladdr(caller, &di) == 0 || di.dli_fname == NULL)
-		return 0;
-	const char *base = strrchr(di.dli_fname, '/');
-	base = base ? base + 1 : di.dli_fname;
-	return strncmp(base, "libpq.so", 8) == 0 || strncmp(base, "libmariadb.so", 13) == 0 ||
-	       strncmp(base, "libmysqlclient", 14) == 0;
+	return cap_guard || (caller != NULL && cap_resolve_in_client(caller));
 }
 
 /* The program's memory, read or written through the kernel, which refuses (EFAULT) what it
