@@ -235,6 +235,7 @@ static void lex(lexer *lx, tok *t)
 {
 	const char *s = lx->s;
 	uint32_t n = lx->n, i;
+	int bs; /* a string in which a backslash escapes (E'...', or MySQL's default) */
 	t->kw = 0;
 	t->h = 0;
 again:
@@ -577,20 +578,13 @@ op: {
 	return;
 }
 str_bs:
-	{
-		uint32_t e = scan_quoted(lx, i, '\'', 1, NULL);
-		if (e > n) {
-			lex_bad(lx);
-			goto again;
-		}
-		t->t = TK_STR;
-		t->len = e - t->off;
-		lx->i = e;
-		return;
-	}
+	bs = 1;
+	goto quoted;
 str:
+	bs = 0;
+quoted:
 	{
-		uint32_t e = scan_quoted(lx, i, '\'', 0, NULL);
+		uint32_t e = scan_quoted(lx, i, '\'', bs, NULL);
 		if (e > n) {
 			lex_bad(lx);
 			goto again;
