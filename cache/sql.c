@@ -2517,6 +2517,40 @@ static void table_locks(parser *p)
 		p->in->flags |= k == KW_LOCK ? CAP_SQLF_LOCK_TABLES : CAP_SQLF_UNLOCK_TABLES;
 }
 
+/* [ONLY] name [*], ... : the tables a TRUNCATE or a LOCK names, taken as written. */
+static void written_list(parser *p)
+{
+	accept(p, KW_ONLY);
+	for (;;) {
+		if (!take_name(p, 1)) {
+			p->write_unknown = 1;
+			break;
+		}
+		if (p->cur.t == TK_OP && p->cur.len == 1 && p->lx.s[p->cur.off] == '*')
+			advance(p);
+		if (p->cur.t != TK_COMMA)
+			break;
+		advance(p);
+		accept(p, KW_ONLY);
+	}
+}
+
+/* PostgreSQL LOCK [TABLE] [ONLY] name [*], ... [IN mode MODE] [NOWAIT]: a hit takes no lock,
+ * so a read that another session's ACCESS EXCLUSIVE lock (the default mode) would hold back
+ * until that transaction commits would be answered at once with the rows from before it. The
+ * tables named count as written (their entries invalidated before the lock is asked for, and
+ * nothing stored for them while the locking transaction runs), whatever the mode: rare, and
+ * cheap to be sure of. */
+static void pg_lock(parser *p)
+{
+	p->kind = CAP_SQL_WRITE;
+	p->nowr = 1;
+	advance(p);
+	accept(p, KW_TABLE);
+	written_list(p);
+	p->skip_rest = 1; /* the mode and NOWAIT */
+}
+
 /* CLUSTER, VACUUM FULL (in either spelling: VACUUM FULL t, VACUUM (FULL) t) and MySQL's
  * OPTIMIZE TABLE rewrite tables in a new physical order, in which a read without ORDER BY
  * then returns its rows: the whole database counts as written (they are rare). A plain
@@ -2578,19 +2612,7 @@ static void head(parser *p)
 		p->nowr = 1;
 		advance(p);
 		accept(p, KW_TABLE);
-		accept(p, KW_ONLY);
-		for (;;) {
-			if (!take_name(p, 1)) {
-				p->write_unknown = 1;
-				break;
-			}
-			if (p->cur.t == TK_OP && p->cur.len == 1 && p->lx.s[p->cur.off] == '*')
-				advance(p);
-			if (p->cur.t != TK_COMMA)
-				break;
-			advance(p);
-			accept(p, KW_ONLY);
-		}
+		written_list(p);
 		p->ddl = 1; /* CASCADE: every table */
 		return;
 	case KW_COPY:
@@ -2728,6 +2750,11 @@ static void head(parser *p)
 		p->skip_rest = 1;
 		/* fall through */
 	case KW_LOCK:
+		if (!p->my && cur_kw(p, KW_LOCK)) {
+			pg_lock(p);
+			return;
+		}
+		/* fall through */
 	case KW_DECLARE:
 		if (p->my && cur_kw(p, KW_LOCK))
 			table_locks(p);
