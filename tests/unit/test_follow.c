@@ -7,6 +7,7 @@
 #include "cache/shmfile.h"
 
 #include <criterion/criterion.h>
+#include <time.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -260,7 +261,10 @@ Test(follow, seqlock_gives_consistent_copies)
 	pthread_t t;
 	pthread_create(&t, NULL, writer_thread, w);
 	int copies = 0;
-	for (int i = 0; i < 200000; i++) {
+	/* on a loaded machine the writer may be off the processor, mid-write, for a whole run of
+	 * reads: read on (up to 30 s) until some copies were had */
+	time_t until = time(NULL) + 30;
+	for (int i = 0; i < 200000 || (copies < 100 && time(NULL) < until); i++) {
 		cap_follow_beat b;
 		if (cap_follow_map_read(m, &b) != CAP_OK)
 			continue;
