@@ -26,7 +26,7 @@ static void cleanup(void *p)
 __attribute__((noinline)) static void deep(int depth)
 {
 C
-	for i in $(seq 0 47); do echo "	char x$i[1];"; done
+	for i in $(seq 0 47); do echo "	char x${i}[1];"; done
 	echo "	char *volatile p[48] = { $(seq -s ', ' -f 'x%g' 0 47) };"
 	cat <<'C'
 	if (depth > 0)

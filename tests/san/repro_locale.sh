@@ -39,7 +39,9 @@ gcc -shared -fPIC -o "$t/libctor.so" "$t/ctor.c" &&
 run() { # NAME PRELOAD - run the program, print NAME and how it ended; returns its status
 	local rc=0
 	timeout -k 1 5 env ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$2" "$t/main" >"$t/out" 2>&1 || rc=$?
-	echo "$1: exit $rc ($([ $rc -eq 124 ] && echo hung || tr -d '\n' <"$t/out"))"
+	local how=hung
+	[ $rc -eq 124 ] || how=$(tr -d '\n' <"$t/out")
+	echo "$1: exit $rc ($how)"
 	return $rc
 }
 run "no preload" "" || exit 1
