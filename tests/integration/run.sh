@@ -27,9 +27,9 @@ CAP_TOOL=$CAP_BUILD/capacitor
 CAP_PRELOAD_PREFIX=
 if [ "${SANITIZE:-0}" = 1 ]; then
 	CAP_PRELOAD_PREFIX=$(gcc -print-file-name=libasan.so)
-	# tests/san/keep_locale.c: lets programs that load p11-kit exit under libasan
-	if gcc -shared -fPIC -O2 -o "$CAP_BUILD/libsan-keep-locale.so" "$CAP_ROOT/tests/san/keep_locale.c"; then
-		CAP_PRELOAD_PREFIX="$CAP_PRELOAD_PREFIX:$CAP_BUILD/libsan-keep-locale.so"
+	# tests/san/asan_first.c: makes libasan initialise before glibc's locale lock is taken
+	if gcc -shared -fPIC -O2 -o "$CAP_BUILD/libsan-asan-first.so" "$CAP_ROOT/tests/san/asan_first.c"; then
+		CAP_PRELOAD_PREFIX="$CAP_PRELOAD_PREFIX:$CAP_BUILD/libsan-asan-first.so"
 	fi
 	# Foreign programs (psql, python, ...) are not ours to leak-check.
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0}
@@ -87,10 +87,10 @@ if [ ${#tests[@]} -gt 0 ]; then
 	fi
 fi
 
-# With libasan preloaded, programs that load libpq (psql, pgbench, sysbench) hang at exit in
-# glibc's freelocale (called from libp11-kit's destructor): a toolchain problem, seen with
-# nothing but libasan preloaded. tests/san/keep_locale.c (preloaded above) avoids it; the probe
-# stays as a fallback: if they still hang, tests call cap_need_clean_exit to skip.
+# With libasan alone preloaded, programs that load libp11-kit (psql, pgbench, sysbench) hang in
+# glibc's locale lock, which the runtime's lazy initialisation breaks (tests/san/asan_first.c,
+# preloaded above, says how and avoids it). The probe stays as a fallback: if they still hang,
+# tests call cap_need_clean_exit to skip.
 export CAP_SAN_EXIT_HANG=0
 if [ -n "$CAP_PRELOAD_PREFIX" ] && [ -n "${CAP_PG_BIN:-}" ]; then
 	rc=0

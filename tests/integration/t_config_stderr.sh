@@ -44,13 +44,12 @@ lines() { # CMD... - the lines starting with "capacitor:" that CMD prints on std
 got=$(CAPACITOR_TTL=5 LD_PRELOAD=$(cap_preload) lines "$client" closed)
 [ "$(wc -l <<<"$got")" = 1 ] && grep -q "CAPACITOR_TTL='5' is not valid" <<<"$got" ||
 	fail "a normal stderr: expected one line for CAPACITOR_TTL, got: $got"
-# (not under SANITIZE=1: `capacitor run` preloads the library alone, and the sanitizer runtime
-# must come first in the list of a program built with it)
-if [ -z "${CAP_PRELOAD_PREFIX:-}" ]; then
-	got=$(CAPACITOR_TTL=5 lines "$CAP_TOOL" run "$client" closed)
-	[ "$(wc -l <<<"$got")" = 1 ] && grep -q "CAPACITOR_TTL='5' is not valid" <<<"$got" ||
-		fail "capacitor run: expected one line for CAPACITOR_TTL, got: $got"
-fi
+# (`capacitor run` appends the library to an LD_PRELOAD already set: under SANITIZE=1 the
+# sanitizer runtime, which must come first, is given that way)
+got=$(CAPACITOR_TTL=5 lines env ${CAP_PRELOAD_PREFIX:+LD_PRELOAD=$CAP_PRELOAD_PREFIX} \
+	"$CAP_TOOL" run "$client" closed)
+[ "$(wc -l <<<"$got")" = 1 ] && grep -q "CAPACITOR_TTL='5' is not valid" <<<"$got" ||
+	fail "capacitor run: expected one line for CAPACITOR_TTL, got: $got"
 # a program that never queries says it too: it is start-up, not the first query
 got=$(CAPACITOR_TTL=5 LD_PRELOAD=$(cap_preload) lines /bin/true)
 grep -q "CAPACITOR_TTL='5' is not valid" <<<"$got" || fail "/bin/true: no line at load: $got"

@@ -8,8 +8,6 @@
 # of a stack overflow (each copy's PQisBusy calling the other's) and psycopg 3 deadlocked.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# the sanitizer runtime must come first in LD_PRELOAD, and this test writes its own lists
-[ -z "${CAP_PRELOAD_PREFIX:-}" ] || skip "two copies of the library in LD_PRELOAD: the sanitizer runtime must come first"
 cap_need_pg
 cap_need_my
 cap_need_clean_exit
@@ -51,11 +49,16 @@ run_prog() { # NAME
 /usr/bin/python3 -c 'import psycopg2, psycopg' 2>/dev/null || skip "psycopg2 or psycopg 3 missing"
 perl -MDBD::Pg -e 1 2>/dev/null || skip "DBD::Pg missing"
 
+# pre LIST - LIST after the sanitizer runtime (SANITIZE=1), which must come first
+pre() {
+	echo "${CAP_PRELOAD_PREFIX:+$CAP_PRELOAD_PREFIX:}$1"
+}
+
 # run LABEL PRELOAD PROG - leaves $d/LABEL.out (stdout, stderr, exit status) and LABEL.dir
 run() {
 	local dir=$d/$1.dir rc=0
 	mkdir -m 0700 "$dir"
-	CAPACITOR_DIR=$dir CAPACITOR_ENABLE=1 LD_PRELOAD=$2 timeout -k 5 60 \
+	CAPACITOR_DIR=$dir CAPACITOR_ENABLE=1 LD_PRELOAD=$(pre "$2") timeout -k 5 60 \
 		bash -c "run_prog $3" >"$d/$1.out" 2>&1 || rc=$?
 	echo "exit $rc" >>"$d/$1.out"
 }
@@ -90,7 +93,7 @@ for p in "${progs[@]}"; do
 done
 # Only the active copy does anything: a bad value is reported once, by it, not by both.
 for order in "$copy:$CAP_LIB" "$CAP_LIB:$copy"; do
-	n=$(CAPACITOR_DIR=$d/ttl.dir CAPACITOR_TTL=5 LD_PRELOAD=$order "$CAP_PG_BIN/psql" -X -A -t \
+	n=$(CAPACITOR_DIR=$d/ttl.dir CAPACITOR_TTL=5 LD_PRELOAD=$(pre "$order") "$CAP_PG_BIN/psql" -X -A -t \
 		-c "$q" 2>&1 >/dev/null | grep -c "CAPACITOR_TTL='5' is not valid" || true)
 	assert_eq "$order: lines for a bad value" 1 "$n"
 done

@@ -185,11 +185,30 @@ Test(connwatch, end_and_start_race)
 	close(sp[0]);
 }
 
-/* ThreadSanitizer cannot start a thread in the child of a multi-threaded fork. Under
- * AddressSanitizer the child's watcher does not report the close within the test's 3 s (a
- * plain thread does start in such a child there; why the watcher does not is not found yet:
- * the plain build runs this test). */
-#if !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+/* ThreadSanitizer cannot start a thread in the child of a multi-threaded fork. */
+#ifndef __SANITIZE_THREAD__
+#ifdef __SANITIZE_ADDRESS__
+/* Has the watcher thread finished starting (it names itself first thing in cw_main)? */
+static int watcher_named(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	char path[300], name[32];
+	int found = 0;
+	while (d != NULL && !found && (e = readdir(d)) != NULL) {
+		snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+		FILE *f = e->d_name[0] != '.' ? fopen(path, "r") : NULL;
+		found = f != NULL && fgets(name, sizeof name, f) != NULL &&
+			strcmp(name, "capacitor-watch\n") == 0;
+		if (f != NULL)
+			fclose(f);
+	}
+	if (d != NULL)
+		closedir(d);
+	return found;
+}
+#endif
+
 Test(connwatch, fork_child_watches)
 {
 	int sp[2];
@@ -197,6 +216,17 @@ Test(connwatch, fork_child_watches)
 	cap_connwatch_init(&w);
 	cr_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
 	cr_assert_eq(cap_connwatch_open(&w, sp[0]), 1);
+#ifdef __SANITIZE_ADDRESS__
+	/* gcc 12's AddressSanitizer takes no lock of its allocator around fork: a thread that is
+	 * inside it at the fork (the parent's watcher, still in the runtime's own thread
+	 * start-up, which allocates) leaves the child a mutex held for ever, and the child's
+	 * next thread to allocate, its watcher at its start-up, waits on it (one run in about
+	 * seven). tests/san/repro_fork.sh shows it without Capacitor. So the parent's watcher
+	 * finishes starting first; after that it allocates nothing. */
+	for (int i = 0; i < 200 && !watcher_named(); i++)
+		usleep(10000);
+	cr_assert(watcher_named(), "the watcher thread did not start");
+#endif
 	pid_t pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
