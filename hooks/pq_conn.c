@@ -133,7 +133,7 @@ void cap_pq_held_clear(pq_conn *pc)
 	if (pc->held.waits)
 		cap_wait_release(pc->held.fd);
 	pc->held.waits = 0;
-	pc->held.on = pc->held.empty = pc->held.single = pc->held.done = 0;
+	pc->held.on = pc->held.empty = pc->held.single = pc->held.done = pc->held.ready = 0;
 	pc->held.row = pc->held.rows = 0;
 }
 

@@ -62,6 +62,8 @@ typedef struct pq_held {
 	int single;                /* single-row mode was asked for */
 	int row, rows;             /* next row to hand out in single-row mode */
 	int done;                  /* the final result went out; next PQgetResult gives NULL */
+	int ready;                 /* PQisBusy since the last piece went out:
+				    * libpq would have the next one parsed and waiting */
 	int l2;                    /* served from the shared tier (stats) */
 	int followed;              /* the plan's followed (stats) */
 	int waits, fd;             /* the program's waits see fd ready (preload/waits.h) */
