@@ -43,15 +43,18 @@ static void state(const char *what, PGconn *c)
 }
 
 /* the unread states: what the program did after PQsendQuery */
-enum { ST_UNREAD, ST_READ, ST_ONEROW, ST_ASKED, ST_SOCKET, ST_READ_ASKED, ST_NONBLOCK, ST_N };
+enum { ST_UNREAD, ST_READ, ST_ONEROW, ST_ASKED, ST_SOCKET, ST_READ_ASKED, ST_NONBLOCK,
+       ST_ERROR, ST_N };
 static const char *const st_name[ST_N] = { "unread",     "result read",   "one row read",
 					   "PQisBusy asked", "PQsocket asked", "read, then asked",
-					   "nonblocking" };
+					   "nonblocking", "after an error" };
 
 static void enter_state(PGconn *c, int s)
 {
 	if (s == ST_NONBLOCK)
 		PQsetnonblocking(c, 1);
+	if (s == ST_ERROR) /* libpq's message holds an error when the query is sent */
+		show("error", PQexec(c, "SELECT nosuch"));
 	if (s == ST_ONEROW) {
 		PQsendQuery(c, "SELECT id FROM busy_t WHERE id <= 3 ORDER BY id");
 		PQsetSingleRowMode(c);
@@ -76,7 +79,7 @@ enum {
 	A_SENDQUERY, A_SENDPARAMS, A_SENDPREPARE, A_SENDPREPARED, A_SENDDESCSTMT, A_SENDDESCPORTAL,
 	A_FLUSHREQ, A_ENTERPIPE, A_EXITPIPE, A_PIPESYNC, A_EXEC, A_EXECPARAMS, A_EXECPREPARED,
 	A_PREPARE, A_DESCSTMT, A_DESCMISSING, A_DESCPORTAL, A_FN, A_SINGLEROW, A_ISBUSY, A_TXN,
-	A_CONSUME, A_PUTCOPY, A_GETCOPY, A_NONBLOCK, A_FLUSH, A_N
+	A_CONSUME, A_PUTCOPY, A_GETCOPY, A_NONBLOCK, A_FLUSH, A_RESET, A_N
 };
 static const char *const a_name[A_N] = {
 	"PQsendQuery", "PQsendQueryParams", "PQsendPrepare", "PQsendQueryPrepared",
@@ -84,7 +87,7 @@ static const char *const a_name[A_N] = {
 	"PQenterPipelineMode", "PQexitPipelineMode", "PQpipelineSync", "PQexec", "PQexecParams",
 	"PQexecPrepared", "PQprepare", "PQdescribePrepared", "PQdescribePrepared(missing)",
 	"PQdescribePortal(missing)", "PQfn", "PQsetSingleRowMode", "PQisBusy", "PQtransactionStatus",
-	"PQconsumeInput", "PQputCopyData", "PQgetCopyData", "PQsetnonblocking", "PQflush"
+	"PQconsumeInput", "PQputCopyData", "PQgetCopyData", "PQsetnonblocking", "PQflush", "PQreset"
 };
 
 static void act(PGconn *c, int s, int a)
@@ -117,7 +120,7 @@ static void act(PGconn *c, int s, int a)
 		break;
 	case A_SINGLEROW: rc = PQsetSingleRowMode(c); break;
 	case A_ISBUSY: /* before anything was read, libpq's answer depends on the server's speed */
-		if (s == ST_UNREAD || s == ST_SOCKET || s == ST_NONBLOCK)
+		if (s == ST_UNREAD || s == ST_SOCKET || s == ST_NONBLOCK || s == ST_ERROR)
 			printf("  PQisBusy: (not compared)\n");
 		else
 			rc = PQisBusy(c);
@@ -128,6 +131,7 @@ static void act(PGconn *c, int s, int a)
 	case A_GETCOPY: rc = PQgetCopyData(c, &buf, 1); PQfreemem(buf); break;
 	case A_NONBLOCK: rc = PQsetnonblocking(c, 1); break;
 	case A_FLUSH: rc = PQflush(c); break;
+	case A_RESET: PQreset(c); rc = (int)PQstatus(c); break;
 	}
 	if (rc != -9)
 		printf("  %s: %d\n", a_name[a], rc);
