@@ -196,8 +196,10 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 	cap_pq_new_command(rt, pc);
 	snap_taken(pc);
 	PGresult *res = CAP_REAL(cap_pq.real_PQprepare(conn, stmtName, query, nParams, paramTypes));
-	if (pc && (stmtName == NULL || stmtName[0] == '\0'))
+	if (pc && (stmtName == NULL || stmtName[0] == '\0')) {
 		pc->unnamed_live = 1;
+		pc->unnamed_dead = 0; /* replaced */
+	}
 	if (pc && res && cap_pq.real_PQresultStatus(res) == PGRES_COMMAND_OK) {
 		pq_prep *p = cap_pq_prep_new(stmtName, query, nParams, paramTypes);
 		if (p)
@@ -229,14 +231,18 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 	if (pc == NULL || pc->held.on || pc->fl.active || cap_pq_pipeline_on(conn)) {
 		if (pc)
 			cap_pq_prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
-		if (pc && (stmtName == NULL || stmtName[0] == '\0'))
+		if (pc && (stmtName == NULL || stmtName[0] == '\0')) {
 			pc->unnamed_live = 1;
+			pc->unnamed_dead = 0; /* replaced */
+		}
 		return CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
 	}
 	pq_prep *p = cap_pq_prep_new(stmtName, query, nParams, paramTypes);
 	int sent = CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
-	if (stmtName == NULL || stmtName[0] == '\0')
+	if (stmtName == NULL || stmtName[0] == '\0') {
 		pc->unnamed_live = 1;
+		pc->unnamed_dead = 0; /* replaced */
+	}
 	if (!sent || p == NULL) {
 		if (p)
 			cap_pq_prep_free(p);
@@ -376,6 +382,7 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 		PGresult *r = CAP_REAL(run_params(conn, &call));
 		if (pc) {
 			pc->unnamed_live = 1;
+			pc->unnamed_dead = 0;
 			cap_sess_bump_db(rt, &pc->sess);
 		} else {
 			cap_engine_bump_all(rt->engine);

@@ -259,6 +259,8 @@ static int px_serve_async(cap_exec *x)
 			cap_pq_unnamed_stale(pc); /* the empty query destroyed it */
 		else if (!waits && nonblocking)
 			cap_pq_prep_drop(pc, "");
+		else if (call->stmt_name == NULL && !call->extended)
+			cap_pq_unnamed_simple_hit(pc);
 		c->sent = 1;
 		cap_pq_err_hit(pc);
 		return CAP_EXEC_SERVED_LATER; /* recorded when handed out (pq_held_result) */

@@ -103,6 +103,7 @@ static void sess_setup(pq_conn *pc)
 	pc->sess.srv_session = cap_pq.real_PQbackendPID ? (uint64_t)cap_pq.real_PQbackendPID(pc->conn) : 0;
 	cap_sess_unknown(&pc->sess, 0);
 	pc->unnamed_live = 0; /* a new session has none; every call that makes one is ours */
+	pc->unnamed_dead = 0;
 	pc->params_dirty = 1;
 	cap_pqcat_release(pc->cat);
 	cap_pqcat_release(pc->last);

@@ -44,10 +44,10 @@ static void state(const char *what, PGconn *c)
 
 /* the unread states: what the program did after PQsendQuery */
 enum { ST_UNREAD, ST_READ, ST_ONEROW, ST_ASKED, ST_SOCKET, ST_READ_ASKED, ST_NONBLOCK,
-       ST_ERROR, ST_N };
+       ST_ERROR, ST_PARAMS, ST_N };
 static const char *const st_name[ST_N] = { "unread",     "result read",   "one row read",
 					   "PQisBusy asked", "PQsocket asked", "read, then asked",
-					   "nonblocking", "after an error" };
+					   "nonblocking", "after an error", "PQsendQueryParams" };
 
 static void enter_state(PGconn *c, int s)
 {
@@ -58,6 +58,8 @@ static void enter_state(PGconn *c, int s)
 	if (s == ST_ONEROW) {
 		PQsendQuery(c, "SELECT id FROM busy_t WHERE id <= 3 ORDER BY id");
 		PQsetSingleRowMode(c);
+	} else if (s == ST_PARAMS) { /* the extended protocol: the unnamed statement is q1 */
+		PQsendQueryParams(c, q1, 0, NULL, NULL, NULL, NULL, 0);
 	} else {
 		PQsendQuery(c, q1);
 	}
@@ -79,7 +81,8 @@ enum {
 	A_SENDQUERY, A_SENDPARAMS, A_SENDPREPARE, A_SENDPREPARED, A_SENDDESCSTMT, A_SENDDESCPORTAL,
 	A_FLUSHREQ, A_ENTERPIPE, A_EXITPIPE, A_PIPESYNC, A_EXEC, A_EXECPARAMS, A_EXECPREPARED,
 	A_PREPARE, A_DESCSTMT, A_DESCMISSING, A_DESCPORTAL, A_FN, A_SINGLEROW, A_ISBUSY, A_TXN,
-	A_CONSUME, A_PUTCOPY, A_GETCOPY, A_NONBLOCK, A_FLUSH, A_RESET, A_N
+	A_CONSUME, A_PUTCOPY, A_GETCOPY, A_NONBLOCK, A_FLUSH, A_RESET, A_DESCUNNAMED,
+	A_EXECUNNAMED, A_N
 };
 static const char *const a_name[A_N] = {
 	"PQsendQuery", "PQsendQueryParams", "PQsendPrepare", "PQsendQueryPrepared",
@@ -87,7 +90,8 @@ static const char *const a_name[A_N] = {
 	"PQenterPipelineMode", "PQexitPipelineMode", "PQpipelineSync", "PQexec", "PQexecParams",
 	"PQexecPrepared", "PQprepare", "PQdescribePrepared", "PQdescribePrepared(missing)",
 	"PQdescribePortal(missing)", "PQfn", "PQsetSingleRowMode", "PQisBusy", "PQtransactionStatus",
-	"PQconsumeInput", "PQputCopyData", "PQgetCopyData", "PQsetnonblocking", "PQflush", "PQreset"
+	"PQconsumeInput", "PQputCopyData", "PQgetCopyData", "PQsetnonblocking", "PQflush", "PQreset",
+	"PQdescribePrepared(unnamed)", "PQexecPrepared(unnamed)"
 };
 
 static void act(PGconn *c, int s, int a)
@@ -120,7 +124,8 @@ static void act(PGconn *c, int s, int a)
 		break;
 	case A_SINGLEROW: rc = PQsetSingleRowMode(c); break;
 	case A_ISBUSY: /* before anything was read, libpq's answer depends on the server's speed */
-		if (s == ST_UNREAD || s == ST_SOCKET || s == ST_NONBLOCK || s == ST_ERROR)
+		if (s == ST_UNREAD || s == ST_SOCKET || s == ST_NONBLOCK || s == ST_ERROR ||
+		    s == ST_PARAMS)
 			printf("  PQisBusy: (not compared)\n");
 		else
 			rc = PQisBusy(c);
@@ -132,6 +137,13 @@ static void act(PGconn *c, int s, int a)
 	case A_NONBLOCK: rc = PQsetnonblocking(c, 1); break;
 	case A_FLUSH: rc = PQflush(c); break;
 	case A_RESET: PQreset(c); rc = (int)PQstatus(c); break;
+	case A_DESCUNNAMED: {
+		PGresult *r = PQdescribePrepared(c, "");
+		printf("  PQdescribePrepared(\"\"): nfields=%d\n", PQnfields(r));
+		show("PQdescribePrepared", r);
+		break;
+	}
+	case A_EXECUNNAMED: show("PQexecPrepared", PQexecPrepared(c, "", 0, NULL, NULL, NULL, 0)); break;
 	}
 	if (rc != -9)
 		printf("  %s: %d\n", a_name[a], rc);
@@ -171,6 +183,8 @@ int main(int argc, char **argv)
 			}
 			PQclear(PQexec(c, q1));
 			PQclear(PQexec(c, q1)); /* with Capacitor, q1 is a hit from here on */
+			PQclear(PQexecParams(c, q1, 0, NULL, NULL, NULL, NULL, 0));
+			PQclear(PQexecParams(c, q1, 0, NULL, NULL, NULL, NULL, 0));
 			PQclear(PQexec(c, "SELECT id FROM busy_t WHERE id <= 3 ORDER BY id"));
 			PQclear(PQprepare(c, "pp", "SELECT 1 AS one", 0, NULL));
 			printf("%s / %s\n", st_name[s], a_name[a]);
