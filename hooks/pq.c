@@ -206,6 +206,8 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 			cap_pq_prep_add(pc, p);
 		else
 			cap_pq_prep_drop(pc, stmtName ? stmtName : "");
+	} else if (pc && stmtName[0] == '\0') {
+		cap_pq_prep_drop(pc, ""); /* the server drops its unnamed statement before parsing */
 	}
 	return res;
 }

@@ -459,6 +459,8 @@ static void pq_finish_inflight(const cap_rt *rt, pq_conn *pc)
 		if (pc->fl.ok && pc->fl.results == 1) {
 			cap_pq_prep_add(pc, pc->fl.prep);
 			pc->fl.prep = NULL;
+		} else if (pc->fl.prep->name[0] == '\0') {
+			cap_pq_prep_drop(pc, ""); /* the server drops its unnamed one before parsing */
 		}
 		cap_pq_fl_clear(pc);
 		return;

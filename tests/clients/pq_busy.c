@@ -82,7 +82,7 @@ enum {
 	A_FLUSHREQ, A_ENTERPIPE, A_EXITPIPE, A_PIPESYNC, A_EXEC, A_EXECPARAMS, A_EXECPREPARED,
 	A_PREPARE, A_DESCSTMT, A_DESCMISSING, A_DESCPORTAL, A_FN, A_SINGLEROW, A_ISBUSY, A_TXN,
 	A_CONSUME, A_PUTCOPY, A_GETCOPY, A_NONBLOCK, A_FLUSH, A_RESET, A_DESCUNNAMED,
-	A_EXECUNNAMED, A_N
+	A_EXECUNNAMED, A_BADPREPARE, A_N
 };
 static const char *const a_name[A_N] = {
 	"PQsendQuery", "PQsendQueryParams", "PQsendPrepare", "PQsendQueryPrepared",
@@ -91,7 +91,7 @@ static const char *const a_name[A_N] = {
 	"PQexecPrepared", "PQprepare", "PQdescribePrepared", "PQdescribePrepared(missing)",
 	"PQdescribePortal(missing)", "PQfn", "PQsetSingleRowMode", "PQisBusy", "PQtransactionStatus",
 	"PQconsumeInput", "PQputCopyData", "PQgetCopyData", "PQsetnonblocking", "PQflush", "PQreset",
-	"PQdescribePrepared(unnamed)", "PQexecPrepared(unnamed)"
+	"PQdescribePrepared(unnamed)", "PQexecPrepared(unnamed)", "PQprepare(unnamed, failing)"
 };
 
 static void act(PGconn *c, int s, int a)
@@ -144,6 +144,10 @@ static void act(PGconn *c, int s, int a)
 		break;
 	}
 	case A_EXECUNNAMED: show("PQexecPrepared", PQexecPrepared(c, "", 0, NULL, NULL, NULL, 0)); break;
+	case A_BADPREPARE: /* a failed Parse leaves no unnamed statement */
+		show("PQprepare", PQprepare(c, "", "SELEC 1", 0, NULL));
+		show("PQexecPrepared", PQexecPrepared(c, "", 0, NULL, NULL, NULL, 0));
+		break;
 	}
 	if (rc != -9)
 		printf("  %s: %d\n", a_name[a], rc);
