@@ -143,6 +143,8 @@ static void act(PGconn *c, int s, int a)
 		show("PQdescribePrepared", r);
 		break;
 	}
+	/* these two run a prepared statement Capacitor has no text for (a statement of unknown
+	 * effect, after which nothing is cached for a while): the last calls of a state */
 	case A_EXECUNNAMED: show("PQexecPrepared", PQexecPrepared(c, "", 0, NULL, NULL, NULL, 0)); break;
 	case A_BADPREPARE: /* a failed Parse leaves no unnamed statement */
 		show("PQprepare", PQprepare(c, "", "SELEC 1", 0, NULL));
@@ -175,9 +177,12 @@ static void drain(PGconn *c)
 
 int main(int argc, char **argv)
 {
-	/* one state, or one state and one call, for debugging: pq_busy [STATE [CALL]] */
+	/* one state (t_pg_busy runs each in a process of its own), or one state and one call,
+	 * for debugging: pq_busy [STATE [CALL]] */
 	int s0 = argc > 1 ? atoi(argv[1]) : 0, s1 = argc > 1 ? s0 + 1 : ST_N;
 	int a0 = argc > 2 ? atoi(argv[2]) : 0, a1 = argc > 2 ? a0 + 1 : A_N;
+	if (s0 < 0 || s0 >= ST_N || a0 < 0 || a0 >= A_N)
+		return 3; /* no such case: the end of the states for the test's loop */
 	for (int s = s0; s < s1; s++)
 		for (int a = a0; a < a1; a++) {
 			PGconn *c = PQconnectdb("");
