@@ -789,8 +789,7 @@ CAP_EXPORT int PQexitPipelineMode(PGconn *conn)
 
 CAP_EXPORT int PQsendFlushRequest(PGconn *conn)
 {
-	(void)cap_pq_busy_gate(conn); /* held: "another command is already in progress" */
-	return cap_pq_resolve() && cap_pq.real_PQsendFlushRequest
-		       ? CAP_REAL(cap_pq.real_PQsendFlushRequest(conn))
-		       : 0;
+	/* held: "another command is already in progress"; the gate resolves libpq's functions */
+	(void)cap_pq_busy_gate(conn);
+	return cap_pq.real_PQsendFlushRequest ? CAP_REAL(cap_pq.real_PQsendFlushRequest(conn)) : 0;
 }
