@@ -196,14 +196,18 @@ CAP_EXPORT PGresult *PQprepare(PGconn *conn, const char *stmtName, const char *q
 	cap_pq_new_command(rt, pc);
 	snap_taken(pc);
 	PGresult *res = CAP_REAL(cap_pq.real_PQprepare(conn, stmtName, query, nParams, paramTypes));
-	if (pc && (stmtName == NULL || stmtName[0] == '\0'))
+	if (pc && (stmtName == NULL || stmtName[0] == '\0')) {
 		pc->unnamed_live = 1;
+		pc->unnamed_dead = 0; /* replaced */
+	}
 	if (pc && res && cap_pq.real_PQresultStatus(res) == PGRES_COMMAND_OK) {
 		pq_prep *p = cap_pq_prep_new(stmtName, query, nParams, paramTypes);
 		if (p)
 			cap_pq_prep_add(pc, p);
 		else
 			cap_pq_prep_drop(pc, stmtName ? stmtName : "");
+	} else if (pc && stmtName[0] == '\0') {
+		cap_pq_prep_drop(pc, ""); /* the server drops its unnamed statement before parsing */
 	}
 	return res;
 }
@@ -229,14 +233,18 @@ CAP_EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *que
 	if (pc == NULL || pc->held.on || pc->fl.active || cap_pq_pipeline_on(conn)) {
 		if (pc)
 			cap_pq_prep_drop(pc, stmtName ? stmtName : ""); /* its fate will be unknown */
-		if (pc && (stmtName == NULL || stmtName[0] == '\0'))
+		if (pc && (stmtName == NULL || stmtName[0] == '\0')) {
 			pc->unnamed_live = 1;
+			pc->unnamed_dead = 0; /* replaced */
+		}
 		return CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
 	}
 	pq_prep *p = cap_pq_prep_new(stmtName, query, nParams, paramTypes);
 	int sent = CAP_REAL(cap_pq.real_PQsendPrepare(conn, stmtName, query, nParams, paramTypes));
-	if (stmtName == NULL || stmtName[0] == '\0')
+	if (stmtName == NULL || stmtName[0] == '\0') {
 		pc->unnamed_live = 1;
+		pc->unnamed_dead = 0; /* replaced */
+	}
 	if (!sent || p == NULL) {
 		if (p)
 			cap_pq_prep_free(p);
@@ -262,8 +270,6 @@ static PGresult *describe_unnamed(PGconn *conn, const char *stmt)
 	if (cap_pq_bypass(&rt) || conn == NULL || (stmt != NULL && stmt[0] != '\0'))
 		return NULL;
 	pq_conn *pc = cap_pq_find(conn, 0);
-	if (pc && pc->held.on && !pc->held.empty && !pc->ghost)
-		cap_pq_held_clear(pc);
 	if (pc)
 		cap_pq_settle_inflight(rt, pc);
 	if (pc == NULL || pc->held.on || pc->fl.active || cap_pq_pipeline_on(conn))
@@ -273,7 +279,8 @@ static PGresult *describe_unnamed(PGconn *conn, const char *stmt)
 
 CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
 {
-	cap_pq_ghost_settle(conn);
+	if (cap_pq_busy_gate(conn)) /* "another command is already in progress" */
+		return CAP_REAL(cap_pq.real_PQsendDescribePrepared(conn, stmt));
 	if (!cap_guard && conn && cap_pq_resolve())
 		snap_taken(cap_pq_find(conn, 0));
 	cap_pq.real_PQclear(describe_unnamed(conn, stmt)); /* the server will say it has none */
@@ -283,18 +290,32 @@ CAP_EXPORT int PQsendDescribePrepared(PGconn *conn, const char *stmt)
 
 CAP_EXPORT int PQsendDescribePortal(PGconn *conn, const char *portal)
 {
-	cap_pq_ghost_settle(conn);
+	if (cap_pq_busy_gate(conn))
+		return CAP_REAL(cap_pq.real_PQsendDescribePortal(conn, portal));
 	if (!cap_guard && conn && cap_pq_resolve())
 		snap_taken(cap_pq_find(conn, 0));
 	return cap_pq.real_PQsendDescribePortal
 		       ? CAP_REAL(cap_pq.real_PQsendDescribePortal(conn, portal)) : 0;
 }
 
+/* The synchronous describe calls begin as libpq's PQexec does: an unread result (a held hit)
+ * is discarded, and whatever of ours is outstanding is read first. */
+static void describe_start(PGconn *conn)
+{
+	const cap_rt *rt;
+	if (cap_pq_bypass(&rt) || conn == NULL)
+		return;
+	pq_conn *pc = cap_pq_find(conn, 0);
+	if (pc == NULL)
+		return;
+	cap_pq_new_command(rt, pc);
+	pc->err_masked = 0; /* libpq clears its message as the call starts */
+	snap_taken(pc);
+}
+
 CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
 {
-	cap_pq_ghost_settle(conn);
-	if (!cap_guard && conn && cap_pq_resolve())
-		snap_taken(cap_pq_find(conn, 0));
+	describe_start(conn);
 	PGresult *bad = describe_unnamed(conn, stmt);
 	if (bad)
 		return bad;
@@ -303,9 +324,7 @@ CAP_EXPORT PGresult *PQdescribePrepared(PGconn *conn, const char *stmt)
 
 CAP_EXPORT PGresult *PQdescribePortal(PGconn *conn, const char *portal)
 {
-	cap_pq_ghost_settle(conn);
-	if (!cap_guard && conn && cap_pq_resolve())
-		snap_taken(cap_pq_find(conn, 0));
+	describe_start(conn);
 	return cap_pq.real_PQdescribePortal ? CAP_REAL(cap_pq.real_PQdescribePortal(conn, portal)) : NULL;
 }
 
@@ -365,6 +384,7 @@ CAP_EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams
 		PGresult *r = CAP_REAL(run_params(conn, &call));
 		if (pc) {
 			pc->unnamed_live = 1;
+			pc->unnamed_dead = 0;
 			cap_sess_bump_db(rt, &pc->sess);
 		} else {
 			cap_engine_bump_all(rt->engine);

@@ -10,6 +10,9 @@
 #include "hooks/pq_probe.h"
 #include "cache/sqlmemo.h"
 
+#include <errno.h>
+#include <poll.h>
+
 static int px_can_hit_async(cap_exec *x)
 {
 	return cap_pq_hit_allowed(((pq_x *)x)->pc);
@@ -256,6 +259,8 @@ static int px_serve_async(cap_exec *x)
 			cap_pq_unnamed_stale(pc); /* the empty query destroyed it */
 		else if (!waits && nonblocking)
 			cap_pq_prep_drop(pc, "");
+		else if (call->stmt_name == NULL && !call->extended)
+			cap_pq_unnamed_simple_hit(pc);
 		c->sent = 1;
 		cap_pq_err_hit(pc);
 		return CAP_EXEC_SERVED_LATER; /* recorded when handed out (pq_held_result) */
@@ -352,6 +357,77 @@ int cap_pq_held_refuse(pq_conn *pc)
 	return 1;
 }
 
+void cap_pq_held_discard(pq_conn *pc)
+{
+	if (pc->held.empty && !pc->ghost) {
+		/* the empty query sent for it (PQsocket) is still to be read: it is ours now, read
+		 * before the command (cap_pq_new_command drains it at once) */
+		pc->ghost = 1;
+		pc->ghost_txn = cap_pq.real_PQtransactionStatus(pc->conn);
+	}
+	cap_pq_held_clear(pc);
+}
+
+/* ghost_ready - the program's last PQisBusy found the held result ready:
+ * libpq, had it read that answer, would have a result waiting (PQexitPipelineMode says "with
+ * uncollected results", not "while busy"). Wait until it has our empty query's, as it would
+ * the program's: at most that query's round trip, and only for a program that abandoned a
+ * result it was told was there. */
+static void ghost_ready(pq_conn *pc)
+{
+	int fd = cap_pq.real_PQsocket(pc->conn);
+	for (int tries = 0; tries < 2 && fd >= 0; tries++) {
+		while (pc->ghost && CAP_REAL(cap_pq.real_PQisBusy(pc->conn))) {
+			struct pollfd p = { fd, POLLIN, 0 };
+			if (cap_pq.real_PQflush && CAP_REAL(cap_pq.real_PQflush(pc->conn)) > 0)
+				p.events |= POLLOUT;
+			if (CAP_REAL(poll(&p, 1, -1)) < 0 && errno != EINTR)
+				return;
+			if (!CAP_REAL(cap_pq.real_PQconsumeInput(pc->conn)))
+				return;
+		}
+		if (!pc->ghost || cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_ACTIVE)
+			return; /* a result of ours waits (or there is none to wait for) */
+		/* the ghost's answer had been read to its end already: another one */
+		ghost_absorb(pc);
+		if (!ghost_cover(pc))
+			return;
+	}
+}
+
+/* ---- busy, as the program sees it ----------------------------------------------------------
+ *
+ * libpq is busy from a PQsendQuery* until PQgetResult returns NULL, or until a PQisBusy after
+ * the last result read the end of the answer. While a held hit stands in for that answer,
+ * libpq itself is idle (or busy with a ghost the program must not see), so every call whose
+ * outcome depends on it follows one of two rules:
+ *  - the synchronous calls (PQexec*, PQprepare, PQdescribe*: libpq's PQexecStart) discard an
+ *    unread result: the hit is discarded (cap_pq_new_command);
+ *  - the calls libpq refuses while busy (PQsend*, PQsendFlushRequest, pipeline mode, PQfn)
+ *    are refused by libpq itself, made busy by a ghost (cap_pq_held_refuse, here through
+ *    cap_pq_busy_gate): its return value and message are libpq's own.
+ * PQisBusy (which parses what arrived; PQconsumeInput only reads), PQtransactionStatus and
+ * PQsetSingleRowMode answer for the hit as libpq would for the answer it stands for
+ * (held_parse).
+ */
+int cap_pq_busy_gate(PGconn *conn)
+{
+	if (cap_guard || conn == NULL || !cap_pq_resolve())
+		return 0;
+	pq_conn *pc = cap_pq_find(conn, 0);
+	if (pc == NULL)
+		return 0;
+	if (!pc->held.on) {
+		cap_pq_ghost_drain(pc); /* idle to the program: so it is to libpq */
+		return 0;
+	}
+	if (!cap_pq_held_refuse(pc))
+		return 0; /* no ghost could be sent: the hit gave way */
+	if (pc->held.ready && !pc->held.empty)
+		ghost_ready(pc);
+	return 1;
+}
+
 static int pq_send(const cap_rt *rt, pq_conn *pc, const pq_call *call, pq_send_fn fn)
 {
 	if (cap_pq_pipeline_on(pc->conn))
@@ -383,6 +459,8 @@ static void pq_finish_inflight(const cap_rt *rt, pq_conn *pc)
 		if (pc->fl.ok && pc->fl.results == 1) {
 			cap_pq_prep_add(pc, pc->fl.prep);
 			pc->fl.prep = NULL;
+		} else if (pc->fl.prep->name[0] == '\0') {
+			cap_pq_prep_drop(pc, ""); /* the server drops its unnamed one before parsing */
 		}
 		cap_pq_fl_clear(pc);
 		return;
@@ -429,6 +507,7 @@ static PGresult *pq_held_result(pq_conn *pc)
 		return NULL;
 	}
 	PGresult *r;
+	pc->held.ready = 0;
 	if (pc->held.single && pc->held.row < pc->held.rows) {
 		r = cap_pq_decode(pc->conn, pc->held.val.data, pc->held.val.len, PGRES_SINGLE_TUPLE,
 				  pc->held.row, 1);
@@ -446,6 +525,17 @@ static PGresult *pq_held_result(pq_conn *pc)
 		}
 	}
 	return r;
+}
+
+/* held_parse - PQisBusy while a hit is held: libpq would parse what has
+ * arrived, the next piece of the answer (then waiting for PQgetResult) or, once the last was
+ * read, the answer's end (then idle: the hit is over). */
+static void held_parse(pq_conn *pc)
+{
+	if (pc->held.done)
+		(void)pq_held_result(pc); /* records it and clears */
+	else
+		pc->held.ready = 1;
 }
 
 CAP_EXPORT int PQsendQuery(PGconn *conn, const char *query)
@@ -552,6 +642,8 @@ CAP_EXPORT int PQisBusy(PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = cap_pq_find(conn, 0);
+		if (pc && pc->held.on && !pc->held.empty)
+			held_parse(pc);
 		if (pc && ((pc->held.on && !pc->held.empty) || pc->ghost))
 			return 0;
 	}
@@ -609,10 +701,17 @@ CAP_EXPORT int PQsetSingleRowMode(PGconn *conn)
 {
 	if (!cap_guard && conn && cap_pq_resolve()) {
 		pq_conn *pc = cap_pq_find(conn, 0);
-		if (pc && pc->held.on && !pc->held.done && pc->held.row == 0 && !pc->held.single) {
-			pc->held.single = 1;
+		if (pc && pc->held.on) {
+			/* libpq: while the answer is being read and no result of it waits (one read
+			 * by PQisBusy, or in single-row mode the rest of the rows after the first) */
+			if (pc->held.ready || (pc->held.single && pc->held.row > 0 && !pc->held.done))
+				return 0;
+			if (!pc->held.done && pc->held.row == 0)
+				pc->held.single = 1;
 			return 1;
 		}
+		if (pc && pc->ghost)
+			return 0; /* idle, as far as the program can tell */
 		if (pc && pc->fl.active)
 			pc->fl.fill = 0; /* single-row results are not stored */
 	}
@@ -659,10 +758,13 @@ static void pipe_unnamed(PGconn *conn)
 	cap_pq.real_PQclear(cap_pq_unnamed_restore(pc)); /* if it fails, so would the program's */
 }
 
-/* These need libpq idle and are otherwise not ours to follow: our empty query goes first. */
+/* These need libpq idle and are otherwise not ours to follow: refused by libpq while the
+ * program's command is in progress (cap_pq_busy_gate), else our empty query's answer is read
+ * first. */
 CAP_EXPORT int PQenterPipelineMode(PGconn *conn)
 {
-	cap_pq_ghost_settle(conn);
+	if (cap_pq_busy_gate(conn) && cap_pq.real_PQenterPipelineMode)
+		return CAP_REAL(cap_pq.real_PQenterPipelineMode(conn)); /* "... connection not idle" */
 	pipe_prepare(conn);
 	pipe_unnamed(conn);
 	return cap_pq.real_PQenterPipelineMode ? CAP_REAL(cap_pq.real_PQenterPipelineMode(conn)) : 0;
@@ -670,6 +772,8 @@ CAP_EXPORT int PQenterPipelineMode(PGconn *conn)
 
 CAP_EXPORT int PQexitPipelineMode(PGconn *conn)
 {
+	if (cap_pq_busy_gate(conn) && cap_pq.real_PQexitPipelineMode)
+		return CAP_REAL(cap_pq.real_PQexitPipelineMode(conn)); /* "... while busy" */
 	int r = cap_pq_resolve() && cap_pq.real_PQexitPipelineMode ? CAP_REAL(cap_pq.real_PQexitPipelineMode(conn)) : 0;
 	if (!cap_guard && conn && r) {
 		pq_conn *pc = cap_pq_find(conn, 0);
@@ -681,4 +785,11 @@ CAP_EXPORT int PQexitPipelineMode(PGconn *conn)
 		}
 	}
 	return r;
+}
+
+CAP_EXPORT int PQsendFlushRequest(PGconn *conn)
+{
+	/* held: "another command is already in progress"; the gate resolves libpq's functions */
+	(void)cap_pq_busy_gate(conn);
+	return cap_pq.real_PQsendFlushRequest ? CAP_REAL(cap_pq.real_PQsendFlushRequest(conn)) : 0;
 }

@@ -15,6 +15,15 @@ void cap_pq_ghost_settle(PGconn *conn);
  * then refuses in libpq's own words; 0 when no hit is held (or none could be covered: the
  * hit gives way to the command). */
 int cap_pq_held_refuse(pq_conn *pc);
+/* cap_pq_busy_gate - before a call libpq refuses while a command is in progress and that
+ * discards nothing (PQsendDescribe*, PQsendFlushRequest, pipeline mode, PQfn): 1 when the
+ * program's command is in progress (a held hit), libpq then busy so that the real call
+ * refuses in its own words; 0 when the connection is idle as far as the program can tell
+ * (our empty query's answer has been read). */
+int cap_pq_busy_gate(PGconn *conn);
+/* cap_pq_held_discard - the program moved on without reading a held hit, as libpq's
+ * synchronous calls let it (they discard an unread result): the hit goes. */
+void cap_pq_held_discard(pq_conn *pc);
 int cap_pq_settle_busy(const cap_rt *rt, pq_conn *pc);
 void cap_pq_drop_inflight(const cap_rt *rt, pq_conn *pc);
 
@@ -32,13 +41,14 @@ static inline int cap_pq_settle_inflight(const cap_rt *rt, pq_conn *pc)
 	return !pc->fl.active || cap_pq_settle_busy(rt, pc);
 }
 
-/* cap_pq_new_command - before a command of the program's that goes to the server at once
- * (PQexec*, PQprepare, PQfn...): an unread hit gives way (the program moved on), a statement
- * in flight is settled, and our empty query's answer is read first. pc may be NULL. */
+/* cap_pq_new_command - before a synchronous command of the program's (PQexec*, PQprepare,
+ * PQdescribe*, PQfn once idle): an unread hit is discarded as libpq discards an unread
+ * result, a statement in flight is settled, and our empty query's answer is read first.
+ * pc may be NULL. */
 static inline void cap_pq_new_command(const cap_rt *rt, pq_conn *pc)
 {
-	if (pc && pc->held.on && !pc->held.empty)
-		cap_pq_held_clear(pc);
+	if (pc && pc->held.on)
+		cap_pq_held_discard(pc);
 	if (pc)
 		cap_pq_settle_inflight(rt, pc);
 	cap_pq_ghost_drain(pc);

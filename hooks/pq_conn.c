@@ -103,6 +103,7 @@ static void sess_setup(pq_conn *pc)
 	pc->sess.srv_session = cap_pq.real_PQbackendPID ? (uint64_t)cap_pq.real_PQbackendPID(pc->conn) : 0;
 	cap_sess_unknown(&pc->sess, 0);
 	pc->unnamed_live = 0; /* a new session has none; every call that makes one is ours */
+	pc->unnamed_dead = 0;
 	pc->params_dirty = 1;
 	cap_pqcat_release(pc->cat);
 	cap_pqcat_release(pc->last);
@@ -133,7 +134,7 @@ void cap_pq_held_clear(pq_conn *pc)
 	if (pc->held.waits)
 		cap_wait_release(pc->held.fd);
 	pc->held.waits = 0;
-	pc->held.on = pc->held.empty = pc->held.single = pc->held.done = 0;
+	pc->held.on = pc->held.empty = pc->held.single = pc->held.done = pc->held.ready = 0;
 	pc->held.row = pc->held.rows = 0;
 }
 

@@ -62,6 +62,8 @@ typedef struct pq_held {
 	int single;                /* single-row mode was asked for */
 	int row, rows;             /* next row to hand out in single-row mode */
 	int done;                  /* the final result went out; next PQgetResult gives NULL */
+	int ready;                 /* PQisBusy since the last piece went out:
+				    * libpq would have the next one parsed and waiting */
 	int l2;                    /* served from the shared tier (stats) */
 	int followed;              /* the plan's followed (stats) */
 	int waits, fd;             /* the program's waits see fd ready (preload/waits.h) */
@@ -116,6 +118,9 @@ typedef struct pq_conn {
 				    * good (libpq cannot unregister one); see cap_pq_observed */
 	int unnamed_live;          /* the server may hold an unnamed prepared statement the
 				    * program made (its last such call used the extended protocol) */
+	int unnamed_dead;          /* a hit stood in for a simple query, which destroys the
+				    * unnamed statement: the program has none, the server may still
+				    * (cap_pq_unnamed_simple_hit) */
 	int pipe_cluster;          /* a pipeline sent something that may change roles or
 				    * databases: bump the server at each sync point */
 	pq_held held;              /* a hit of the asynchronous API, held for PQgetResult */
@@ -211,6 +216,7 @@ pq_prep *cap_pq_unnamed_hit_prep(pq_conn *pc, const pq_call *call);
 void cap_pq_unnamed_hit(pq_conn *pc, pq_prep *p);
 void cap_pq_unnamed_hit_unused(pq_conn *pc, pq_prep *p);
 PGresult *cap_pq_unnamed_restore(pq_conn *pc);
+void cap_pq_unnamed_simple_hit(pq_conn *pc);
 void cap_pq_prepared_call(pq_conn *pc, pq_call *call, const char *name, int nParams,
 	const char *const *values, const int *lengths, const int *formats, int resultFormat);
 pq_prep *cap_pq_prep_new(const char *name, const char *sql, int nparams, const Oid *types);

@@ -3,7 +3,9 @@
  * query starts; a hit starts none, so the previous statement's error would still show after
  * a successful cached answer. After a hit the message libpq holds then is masked (reads as
  * ""), until a statement is sent again or libpq's message changes (a failure of its own after
- * the hit: that one shows).
+ * the hit: that one shows). Some calls append to libpq's message without clearing it
+ * (PQsendFlushRequest, PQputCopyData, PQpipelineSync ... refusing): what they appended shows
+ * alone, as it would after the query the hit stood for, which cleared it.
  */
 #include "hooks/pq_conn.h"
 
@@ -30,8 +32,8 @@ CAP_EXPORT char *PQerrorMessage(const PGconn *conn)
 	if (pc == NULL || !pc->err_masked)
 		return m;
 	size_t n = strlen(m);
-	if (n == pc->err_len && cap_hash64(m, n, 0xe77) == pc->err_hash)
-		return no_error;
+	if (n >= pc->err_len && cap_hash64(m, pc->err_len, 0xe77) == pc->err_hash)
+		return m + pc->err_len; /* libpq appended to it (a call that does not clear it) */
 	pc->err_masked = 0; /* a new message of libpq's own */
 	return m;
 }

@@ -42,8 +42,11 @@ static PGresult *real_fn(PGconn *conn, int fnid, int *result_buf, int *result_le
 CAP_EXPORT PGresult *PQfn(PGconn *conn, int fnid, int *result_buf, int *result_len,
 			  int result_is_int, const PQArgBlock *args, int nargs)
 {
-	/* libpq refuses it unless idle: our empty query goes first */
-	cap_pq_ghost_settle(conn);
+	/* libpq refuses it unless idle ("connection in wrong state"), as it does while a result
+	 * is unread: a held hit stays, and libpq, made busy, says so; else our empty query's
+	 * answer is read first */
+	if (cap_pq_busy_gate(conn))
+		return real_fn(conn, fnid, result_buf, result_len, result_is_int, args, nargs);
 	const cap_rt *rt;
 	if (cap_pq_bypass(&rt) || conn == NULL || lo_builtin(fnid))
 		return real_fn(conn, fnid, result_buf, result_len, result_is_int, args, nargs);

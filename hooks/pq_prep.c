@@ -93,6 +93,7 @@ void cap_pq_track_unnamed(pq_conn *pc, const pq_call *call)
 	if (call->stmt_name)
 		return;
 	pc->unnamed_live = call->extended;
+	pc->unnamed_dead = 0;
 	cap_pq_prep_drop(pc, "");
 	if (call->extended && call->sql) {
 		pq_prep *p = cap_pq_prep_new("", call->sql, call->nparams, call->types);
@@ -129,6 +130,7 @@ pq_prep *cap_pq_unnamed_hit_prep(pq_conn *pc, const pq_call *call)
 void cap_pq_unnamed_hit(pq_conn *pc, pq_prep *p)
 {
 	p->stale = 1;
+	pc->unnamed_dead = 0; /* its restore replaces whatever the server has */
 	if (p != cap_pq_prep_find(pc, ""))
 		cap_pq_prep_add(pc, p);
 }
@@ -141,10 +143,31 @@ void cap_pq_unnamed_hit_unused(pq_conn *pc, pq_prep *p)
 		cap_pq_prep_free(p);
 }
 
+/* cap_pq_unnamed_simple_hit - a hit stood in for a simple query, which destroys the unnamed
+ * statement: the program has none from now on (its record is hidden, so that nothing is
+ * classified or served as it, and kept: a hit frees nothing, and a PQexecParams hit of the
+ * same text takes it back), and the server's, if it may have one, is destroyed before the
+ * program next uses the unnamed statement (cap_pq_unnamed_restore), where the program's call
+ * then fails as it would have. */
+void cap_pq_unnamed_simple_hit(pq_conn *pc)
+{
+	if (pc->unnamed_live || cap_pq_prep_find(pc, ""))
+		pc->unnamed_dead = 1;
+	pc->unnamed_live = 0; /* nothing of the program's left to keep: our queries may run */
+}
+
 /* Before the program uses the unnamed statement: give the server the one the program thinks
- * it has. NULL, or the failed PQprepare's result (the program gets it in place of its own). */
+ * it has (none, after a simple query a hit stood in for: an empty query of ours destroys
+ * it). NULL, or the failed PQprepare's result (the program gets it in place of its own). */
 PGresult *cap_pq_unnamed_restore(pq_conn *pc)
 {
+	if (pc->unnamed_dead) {
+		cap_pq.real_PQclear(CAP_REAL(cap_pq.real_PQexec(pc->conn, "")));
+		pc->unnamed_dead = 0;
+		pc->unnamed_live = 0;
+		cap_pq_prep_drop(pc, "");
+		return NULL;
+	}
 	pq_prep *p = cap_pq_prep_find(pc, "");
 	if (p == NULL || !p->stale)
 		return NULL;
@@ -163,6 +186,8 @@ void cap_pq_prepared_call(pq_conn *pc, pq_call *call, const char *name, int nPar
 			  int resultFormat)
 {
 	pq_prep *p = pc ? cap_pq_prep_find(pc, name ? name : "") : NULL;
+	if (p && p->name[0] == '\0' && pc->unnamed_dead)
+		p = NULL; /* the program has none (cap_pq_unnamed_simple_hit) */
 	memset(call, 0, sizeof(*call));
 	call->stmt_name = name ? name : "";
 	call->nparams = nParams;

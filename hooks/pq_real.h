@@ -43,6 +43,8 @@
 	X(PGresult *, PQdescribePrepared, (PGconn *, const char *))                            \
 	X(PGresult *, PQdescribePortal, (PGconn *, const char *))                              \
 	X(PGresult *, PQfn, (PGconn *, int, int *, int *, int, const PQArgBlock *, int))       \
+	X(int, PQsendFlushRequest, (PGconn *))                                                 \
+	X(int, PQflush, (PGconn *))                                                            \
 	X(PGpipelineStatus, PQpipelineStatus, (const PGconn *))                                \
 	X(int, PQisnonblocking, (const PGconn *))                                              \
 	X(int, PQsocket, (const PGconn *))                                                     \

@@ -195,6 +195,8 @@ static int px_serve_sync(cap_exec *x)
 	pq_x *c = (pq_x *)x;
 	if (c->up)
 		cap_pq_unnamed_hit(c->pc, c->up);
+	else if (c->call->stmt_name == NULL && !c->call->extended)
+		cap_pq_unnamed_simple_hit(c->pc);
 	c->up = NULL;
 	cap_pq_err_hit(c->pc);
 	return CAP_EXEC_SERVED;
