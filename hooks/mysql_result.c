@@ -83,7 +83,7 @@ long cap_my_take_status(const void **val, size_t *len)
 /* The status flags a hit reports: the stored ones in place of the last statement's. */
 void cap_my_set_hit_status(MYSQL *m, unsigned kept)
 {
-	m->server_status = (m->server_status & ~(unsigned)MY_STATUS_KEPT) | kept;
+	m->server_status = (m->server_status & ~(unsigned)MY_STATUS_PER_STMT) | kept;
 }
 
 int cap_my_hit_cb(void *arg, const void *val, size_t len)

@@ -12,6 +12,15 @@
  * used: programs and ORMs read them from mysql->server_status), 4 bytes, then the encoded
  * result (hooks/mysql_codec). The key's protocol word says which encoding (MY_PROTO_*). */
 #define MY_STATUS_KEPT (SERVER_QUERY_NO_GOOD_INDEX_USED | SERVER_QUERY_NO_INDEX_USED)
+/* The flags the server clears when a statement starts and sets only about that statement (its
+ * SERVER_STATUS_CLEAR_SET): a hit reports none of them but the kept ones. Among them
+ * SERVER_SESSION_STATE_CHANGED, which a SELECT never sets on MariaDB 10.11 unless
+ * session_track_transaction_info is on (and then its sessions are not served hits:
+ * hooks/mysql_plan.c). */
+#define MY_STATUS_PER_STMT                                                                    \
+	(MY_STATUS_KEPT | SERVER_MORE_RESULTS_EXIST | SERVER_STATUS_METADATA_CHANGED |          \
+	 SERVER_QUERY_WAS_SLOW | SERVER_STATUS_DB_DROPPED | SERVER_STATUS_CURSOR_EXISTS |       \
+	 SERVER_STATUS_LAST_ROW_SENT | SERVER_SESSION_STATE_CHANGED)
 #define MY_PROTO_TEXT 3
 #define MY_PROTO_BINARY 4
 
@@ -21,7 +30,7 @@ int cap_my_put_status(cap_buf *b, unsigned status);
  * encoded result); -1 when the value is too short. */
 long cap_my_take_status(const void **val, size_t *len);
 /* cap_my_set_hit_status - the status flags a hit reports: the stored ones in place of the
- * last statement's. */
+ * last statement's (MY_STATUS_PER_STMT). */
 void cap_my_set_hit_status(MYSQL *m, unsigned kept);
 /* cap_my_set_hit_state - leave the connection as the server's answer to a one-result SELECT
  * of nf fields would. */
