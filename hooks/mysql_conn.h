@@ -144,11 +144,13 @@ static inline int cap_my_session_alive(const my_conn *mc, uint64_t now)
 }
 
 /* cap_my_closed - the server has closed mc's socket (hooks/connwatch saw it: KILL, a
- * restart): no hit, and no query of ours goes first, where it would take the error (or the
- * reconnect) the program's own statement gets without Capacitor. */
+ * restart), or the library has (net.pvio gone: after a read it could not finish, such as
+ * "Lost connection to server during query"): no hit, and no query of ours goes first, where
+ * it would take the error (or the reconnect) the program's own statement gets without
+ * Capacitor. */
 static inline int cap_my_closed(my_conn *mc)
 {
-	return !cap_connwatch_open(&mc->watch, mc->m->net.fd);
+	return mc->m->net.pvio == NULL || !cap_connwatch_open(&mc->watch, mc->m->net.fd);
 }
 
 /* The server's own "transaction open" flag. */

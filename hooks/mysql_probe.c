@@ -97,17 +97,26 @@ static const char probe_mysql[] =
 static const char probe_mysql_track[] =
 	"UNION ALL SELECT 'session_track_transaction_info', @@session_track_transaction_info";
 
+/* The probe's answer must be one the client library reads under the program's packet limit
+ * (net.max_packet_size: MYSQL_OPT_MAX_ALLOWED_PACKET; hooks/mysql_codec.h, cap_my_wire_fits),
+ * or the library drops the program's connection. On 10.11 its rows are under 1 KB and the
+ * whole answer about 25 KB, which a compressed connection reads as a whole: under these
+ * limits the session is not read back, so not cached. */
+#define PROBE_MIN_LIMIT (64ul << 10)
+#define PROBE_MIN_LIMIT_COMPRESSED (1ul << 20)
+
 /* Read the session's settings (see above) and make them the key's. Runs before a cacheable
  * read only: at a session's first one, and after any statement whose effect on the session
  * its text cannot prove. Returns 0 when the connection cannot take a query now (a result
  * unread: the program's next command fails anyway; the server closed it: the program's
- * statement gets the error, or the reconnect), the settings still unknown. A failed
- * probe disables caching on this session. */
+ * statement gets the error, or the reconnect) or could not read the answer (a packet limit
+ * too small), the settings still unknown. A failed probe disables caching on this session. */
 CAP_COLD int cap_my_probe(my_conn *mc)
 {
 	MYSQL *m = mc->m;
 	if (m->status != MYSQL_STATUS_READY || m->fields != NULL ||
-	    (m->server_status & SERVER_MORE_RESULTS_EXIST) || cap_my_closed(mc))
+	    (m->server_status & SERVER_MORE_RESULTS_EXIST) || cap_my_closed(mc) ||
+	    m->net.max_packet_size < (m->net.compress ? PROBE_MIN_LIMIT_COMPRESSED : PROBE_MIN_LIMIT))
 		return 0;
 	mc->sess.probe_need = 0;
 	char mq[sizeof(probe_mysql) + sizeof(probe_mysql_track) + 32];

@@ -90,7 +90,7 @@ int cap_my_hit_cb(void *arg, const void *val, size_t len)
 {
 	my_hit *h = arg;
 	long st = cap_my_take_status(&val, &len);
-	h->res = st < 0 ? NULL : cap_my_decode(val, len, 0);
+	h->res = st < 0 ? NULL : cap_my_decode(val, len, 0, &h->wire);
 	h->status = (unsigned)st;
 	return h->res ? CAP_OK : CAP_ECORRUPT;
 }

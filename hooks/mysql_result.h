@@ -6,6 +6,7 @@
 #ifndef CAP_MYSQL_RESULT_H
 #define CAP_MYSQL_RESULT_H
 
+#include "hooks/mysql_codec.h"
 #include "hooks/mysql_conn.h"
 
 /* A stored value is the server status flags a SELECT sets about itself (which index it
@@ -43,6 +44,7 @@ int cap_my_can_serve(const MYSQL *m);
 typedef struct my_hit {
 	MYSQL_RES *res;
 	unsigned status;
+	cap_my_wire wire; /* what the server's answer would weigh (cap_my_wire_fits) */
 } my_hit;
 int cap_my_hit_cb(void *arg, const void *val, size_t len);
 
