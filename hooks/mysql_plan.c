@@ -127,6 +127,10 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 		    (cap_my_has_word(sql, len, "temporary") || cap_my_has_word(sql, len, "call") ||
 		     cap_my_has_word(sql, len, "execute")))
 			mc->sess.disabled = 1;
+		/* the transaction tracking may be on from now (my_conn.trx_track): until a read-back
+		 * between transactions says otherwise, nothing of ours runs in a transaction */
+		if (cap_my_has_word(sql, len, "session_track_transaction_info"))
+			mc->trx_track = 1;
 	}
 	/* so may a stored function the statement calls (or a view it reads calls) and a trigger
 	 * its write fires, and they may SET any variable, the isolation level too, where no

@@ -118,6 +118,11 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 	    (m->server_status & SERVER_MORE_RESULTS_EXIST) || cap_my_closed(mc) ||
 	    m->net.max_packet_size < (m->net.compress ? PROBE_MIN_LIMIT_COMPRESSED : PROBE_MIN_LIMIT))
 		return 0;
+	/* with session_track_transaction_info on, a statement of ours in the program's
+	 * transaction (or one it would open) changes the transaction state the server reports
+	 * to the program's next statement: the session is read back between transactions */
+	if (mc->trx_track && cap_my_in_txn_before(m))
+		return 0;
 	mc->sess.probe_need = 0;
 	char mq[sizeof(probe_mysql) + sizeof(probe_mysql_track) + 32];
 	const char *q = mq;

@@ -104,4 +104,29 @@ EOF
 	# only the last SELECT, with the tracking off again, may hit
 	[ $(($(hits) - h0)) -le 1 ] ||
 		fail "reads were served from the cache with session_track_transaction_info = $mode"
+	# a statement whose effect on the session needs reading back, inside a transaction (and
+	# the tracking switched on inside one): no read-back of Capacitor's runs there, where it
+	# would change the transaction state the server reports to the program's next statement
+	check "transaction state after SETs in a transaction, session_track_transaction_info = $mode" <<EOF
+st SET session_track_transaction_info = $mode
+st SELECT v FROM t_st WHERE id = 1
+st BEGIN
+st SET @x = 1
+st SELECT v FROM t_st WHERE id = 1
+st SELECT a FROM t_st_mi
+st SET NAMES latin1
+st SELECT v FROM t_st WHERE id = 1
+st COMMIT
+st SET session_track_transaction_info = OFF
+st SELECT v FROM t_st WHERE id = 1
+st BEGIN
+st SET session_track_transaction_info = $mode
+st SELECT a FROM t_st_mi
+st SELECT v FROM t_st WHERE id = 1
+st COMMIT
+st SET autocommit = 0
+st SET @y = 2
+st SELECT v FROM t_st WHERE id = 1
+st COMMIT
+EOF
 done
