@@ -141,6 +141,10 @@ static int mx_serve(cap_exec *x)
 	my_x *c = (my_x *)x;
 	my_conn *mc = c->mc;
 	MYSQL *m = mc->m;
+	if (CAP_UNLIKELY(!cap_my_wire_fits(m, c->h.wire.pkt_max, c->h.wire.total))) {
+		cap_my_free_res(c->h.res); /* the library would refuse the server's answer */
+		return CAP_EXEC_NOT_SERVED;
+	}
 	if (c->send_only) {
 		/* the text is kept first: a statement sent before the hit is read makes it give
 		 * way to its statement (cap_my_give_way), which must then be there to send */

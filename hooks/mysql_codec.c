@@ -29,6 +29,20 @@ static size_t col_len(MYSQL_ROW row, unsigned nf, unsigned i)
 	return 0;
 }
 
+/* The bytes of a length-encoded integer n in the protocol. */
+static inline uint64_t lenenc_size(uint64_t n)
+{
+	return n < 251 ? 1 : n < 65536 ? 3 : n < 16777216 ? 4 : 9;
+}
+
+/* A column definition packet's payload past its six strings (length byte 0x0c, character
+ * set, length, type, flags, decimals, filler), with room for MariaDB's extended metadata (a
+ * type name or format such as "json", "inet6"). */
+#define COLDEF_FIXED (13 + 64)
+/* The column count packet, the EOF after the columns and the final EOF or OK, headers
+ * included, with room for the OK's texts. */
+#define ANSWER_FIXED (4 + 9 + 9 + 256)
+
 /* Connector/C fills every string of a field but the default (def) from the server's metadata,
  * and programs print them without a NULL check: a value with one of them NULL is refused. */
 #define FIELD_STRS_SET 6
@@ -157,7 +171,7 @@ static inline uint64_t trusted_u64(const unsigned char **p)
 	return v;
 }
 
-MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered)
+MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered, cap_my_wire *wire)
 {
 	cap_rd rd;
 	cap_rd_init(&rd, val, len);
@@ -172,17 +186,23 @@ MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered)
 	/* fields: measure, then copy (the strings are read twice; field metadata is small) */
 	const unsigned char *fstart = rd.p;
 	size_t fbytes = nf * sizeof(MYSQL_FIELD);
+	uint64_t pkt_max = 0, total = ANSWER_FIXED + lenenc_size(nf);
 	for (uint32_t i = 0; i < nf; i++) {
 		const char *s;
 		uint32_t n;
+		uint64_t def = COLDEF_FIXED;
 		for (int k = 0; k < 7; k++) {
 			int r = cap_rd_str(&rd, &s, &n);
 			if (r < 0 || (r == 1 && k < FIELD_STRS_SET))
 				return NULL;
 			if (r == 0)
 				fbytes += n + 1;
+			if (k < FIELD_STRS_SET)
+				def += lenenc_size(n) + n;
 		}
 		cap_rd_bytes(&rd, 8 + 8 + 4 * 4);
+		pkt_max = def > pkt_max ? def : pkt_max;
+		total += def + 4;
 	}
 	if (rd.err)
 		return NULL;
@@ -237,6 +257,7 @@ MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered)
 			row->next = r + 1 < nrows ? &rows[r + 1] : NULL;
 			row->data = pp;
 			row->length = 0;
+			uint64_t pkt = 0; /* NULL is one byte, a value its length and itself */
 			for (uint32_t i = 0; i < nf; i++) {
 				const char *s;
 				uint32_t n;
@@ -244,7 +265,10 @@ MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered)
 				if (k < 0 || (k == 0 && (size_t)(vend - vp) < (size_t)n + 1))
 					goto fail;
 				pp[i] = k ? NULL : copy_str(&vp, s, n);
+				pkt += k ? 1 : lenenc_size(n) + n;
 			}
+			pkt_max = pkt > pkt_max ? pkt : pkt_max;
+			total += pkt + 4;
 			pp[nf] = vp; /* end of the last value, as mthd_my_read_rows leaves it */
 			row->length = (unsigned long)(vp - (char *)pp);
 			pp += nf + 1;
@@ -257,6 +281,10 @@ MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered)
 	res->data_cursor = data->data;
 	res->row_count = unbuffered ? 0 : nrows;
 	res->eof = unbuffered ? 0 : 1;
+	if (wire) {
+		wire->pkt_max = pkt_max;
+		wire->total = total;
+	}
 	return res;
 fail:
 	if (data) {
@@ -445,6 +473,8 @@ cap_my_srows *cap_my_stmt_decode(const void *val, size_t len)
 	unsigned char *dp = (unsigned char *)(rows + nrows), *dend = dp + bytes;
 	s->rows = nrows ? rows : NULL;
 	s->ucur = NULL;
+	s->row_max = 0;
+	s->row_total = 0;
 	for (uint32_t i = 0; i < nf; i++) {
 		cap_my_sfield *f = &s->fields[i];
 		f->type = cap_rd_u32(&rd);
@@ -467,6 +497,8 @@ cap_my_srows *cap_my_stmt_decode(const void *val, size_t len)
 		rows[r].data = (MYSQL_ROW)dp;
 		rows[r].length = n;
 		dp += n;
+		s->row_max = n > s->row_max ? n : s->row_max;
+		s->row_total += (uint64_t)n + 4;
 	}
 	if (rd.err || rd.p != rd.end || dp != dend)
 		goto fail;
@@ -474,4 +506,19 @@ cap_my_srows *cap_my_stmt_decode(const void *val, size_t len)
 fail:
 	free(s);
 	return NULL;
+}
+
+uint64_t cap_my_stmt_wire_total(const MYSQL_STMT *st, const cap_my_srows *s)
+{
+	uint64_t total = ANSWER_FIXED + lenenc_size(s->nf) + s->row_total;
+	for (unsigned i = 0; st->fields && i < st->field_count; i++) {
+		const MYSQL_FIELD *f = &st->fields[i];
+		total += COLDEF_FIXED + 4 + lenenc_size(f->name_length) + f->name_length +
+			 lenenc_size(f->org_name_length) + f->org_name_length +
+			 lenenc_size(f->table_length) + f->table_length +
+			 lenenc_size(f->org_table_length) + f->org_table_length +
+			 lenenc_size(f->db_length) + f->db_length +
+			 lenenc_size(f->catalog_length) + f->catalog_length;
+	}
+	return total;
 }

@@ -40,10 +40,44 @@
  * limit. The result's row cursor is not moved. CAP_OK or a CAP_* code. */
 int cap_my_encode(const MYSQL_RES *res, cap_buf *b);
 
+/* What the server's answer would weigh on the wire, for the client library's packet limit
+ * (cap_my_wire_fits): the largest packet's payload (a row, or a column's metadata) and every
+ * packet of the answer with its header. */
+typedef struct cap_my_wire {
+	uint64_t pkt_max;
+	uint64_t total;
+} cap_my_wire;
+
+/* cap_my_wire_fits - would the client library read an answer of this weight on m as the
+ * server sends it? A hit that would not fit is not served: the statement runs, and the
+ * program gets what it gets without Capacitor ("Lost connection to server during query",
+ * then "Server has gone away").
+ *
+ * The limit, L, is net.max_packet_size: the connection's MYSQL_OPT_MAX_ALLOWED_PACKET (or an
+ * option file's max_allowed_packet) applied at connect, else the library's global (1 GB by
+ * default). Two checks meet a packet of P bytes (measured on MariaDB 10.11 with Connector/C
+ * 3.3: P = L is read when L is under 8 KB, not above):
+ *  - the server: the client announces L at the handshake, and the server drops the
+ *    connection rather than send a packet over it (P > L);
+ *  - Connector/C (ma_net.c) reads each packet into net.buff, of net.max_packet bytes
+ *    (net_buffer_length at connect, 8 KB, grown as packets need), and grows it only for a
+ *    packet under L (P >= net.max_packet and P >= L fail). Compressed, the buffer also holds
+ *    what is left of the answer: the whole answer is the bound there.
+ * A packet that would have grown the buffer is served only 4 KB (IO_SIZE, the growth's
+ * rounding) under L: the grown buffer then stays within L, so later packets meet the same
+ * limits whether or not the hit grew it. Three loads and compares. */
+static inline int cap_my_wire_fits(const MYSQL *m, uint64_t pkt_max, uint64_t total)
+{
+	uint64_t lim = m->net.max_packet_size;
+	uint64_t need = m->net.compress ? total : pkt_max;
+	return pkt_max <= lim && (need < m->net.max_packet || need + 4096 <= lim);
+}
+
 /* cap_my_decode - a new buffered MYSQL_RES holding the value, for mysql_free_result to free;
  * NULL on a malformed value or no memory. unbuffered: shape it as mysql_use_result returns
- * it (max_length 0, row_count 0 and eof 0 until the rows are read: see mysql_result.c). */
-MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered);
+ * it (max_length 0, row_count 0 and eof 0 until the rows are read: see mysql_result.c).
+ * *wire (when not NULL): the server's answer's weight (cap_my_wire). */
+MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered, cap_my_wire *wire);
 
 /* cap_my_fields - the field count of an encoded value (0 when malformed). */
 unsigned cap_my_fields(const void *val, size_t len);
@@ -58,6 +92,8 @@ typedef struct cap_my_sfield {
 typedef struct cap_my_srows {
 	uint32_t nf;
 	uint64_t nrows;
+	uint64_t row_max;   /* the largest row's packet payload */
+	uint64_t row_total; /* every row packet with its header */
 	cap_my_sfield *fields;
 	MYSQL_ROWS *rows; /* NULL when nrows == 0 */
 	MYSQL_ROWS *ucur; /* the hooks' cursor for a result read without being stored */
@@ -70,5 +106,9 @@ int cap_my_stmt_encode(const MYSQL_STMT *st, cap_buf *b);
 
 /* cap_my_stmt_decode - a new block holding the value; NULL when malformed or no memory. */
 cap_my_srows *cap_my_stmt_decode(const void *val, size_t len);
+
+/* cap_my_stmt_wire_total - the weight (cap_my_wire.total) of the binary answer that st's
+ * execution would read with s's rows: its columns' metadata as st holds it and the rows. */
+uint64_t cap_my_stmt_wire_total(const MYSQL_STMT *st, const cap_my_srows *s);
 
 #endif

@@ -105,6 +105,7 @@ static void sess_setup(my_conn *mc)
 	mc->locked = 0;
 	mc->init_pending = 1;
 	mc->auto_is_null = 0;
+	mc->trx_track = 0;
 	mc->cs_client_unsafe = 1; /* until the probe reads it */
 	mc->replay_on = 0;
 	mc->cs_seen = NULL;

@@ -30,6 +30,11 @@ typedef struct my_conn {
 	int sysdb;               /* the current database is a system schema: no caching */
 	int auto_is_null;        /* sql_auto_is_null on: "id IS NULL" reads the last insert id,
 				  * which changes at every insert: no caching */
+	/* session_track_transaction_info on: the server then flags a SELECT's reply "session
+	 * state changed" (0x4000) by the transaction tracker's state, which only the server
+	 * knows (a SELECT in a transaction, even the same one twice, may or may not set it):
+	 * no caching */
+	int trx_track;
 	/* the session's character_set_client (read back by the probe) or the library's character
 	 * set may be one whose multibyte characters hold ASCII bytes (cache/sql.h): text that is
 	 * not pure ASCII cannot be read then (cap_my_text_unreadable) */
@@ -139,11 +144,13 @@ static inline int cap_my_session_alive(const my_conn *mc, uint64_t now)
 }
 
 /* cap_my_closed - the server has closed mc's socket (hooks/connwatch saw it: KILL, a
- * restart): no hit, and no query of ours goes first, where it would take the error (or the
- * reconnect) the program's own statement gets without Capacitor. */
+ * restart), or the library has (net.pvio gone: after a read it could not finish, such as
+ * "Lost connection to server during query"): no hit, and no query of ours goes first, where
+ * it would take the error (or the reconnect) the program's own statement gets without
+ * Capacitor. */
 static inline int cap_my_closed(my_conn *mc)
 {
-	return !cap_connwatch_open(&mc->watch, mc->m->net.fd);
+	return mc->m->net.pvio == NULL || !cap_connwatch_open(&mc->watch, mc->m->net.fd);
 }
 
 /* The server's own "transaction open" flag. */

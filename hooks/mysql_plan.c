@@ -5,7 +5,8 @@
  * over; the statement is classified (MySQL dialect); a cacheable read on a session whose
  * settings are unknown reads them back first (hooks/mysql_probe); the catalog vets what it
  * reaches; the policy (hooks/session) decides; a system schema as the current database, LOCK
- * TABLES, sql_auto_is_null or settings still unknown keep it out of the cache.
+ * TABLES, sql_auto_is_null, session_track_transaction_info or settings still unknown keep it
+ * out of the cache.
  *
  * After: the policy's bookkeeping (cap_sess_after, cap_sess_stmt_end), and what only the
  * MySQL text shows: USE of a system schema, LOCK/UNLOCK TABLES, DDL on a temporary table,
@@ -54,7 +55,7 @@ void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap
 	cap_sess_stmt_begin(&mc->sess, cap_my_server_in_trans(mc->m));
 	cap_sess_plan(rt, &mc->sess, info, cap_my_in_txn_before(mc->m), &cap_mycat_ops, cat, plan);
 	if (plan->act == CAP_ACT_CACHE &&
-	    CAP_UNLIKELY(mc->sysdb || mc->locked || mc->auto_is_null || unknown)) {
+	    CAP_UNLIKELY(mc->sysdb || mc->locked || mc->auto_is_null || mc->trx_track || unknown)) {
 		/* unqualified names are the server's live tables; under LOCK TABLES a table not
 		 * locked must fail as it would on the server */
 		plan->act = CAP_ACT_PASS;
@@ -126,6 +127,10 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 		    (cap_my_has_word(sql, len, "temporary") || cap_my_has_word(sql, len, "call") ||
 		     cap_my_has_word(sql, len, "execute")))
 			mc->sess.disabled = 1;
+		/* the transaction tracking may be on from now (my_conn.trx_track): until a read-back
+		 * between transactions says otherwise, nothing of ours runs in a transaction */
+		if (cap_my_has_word(sql, len, "session_track_transaction_info"))
+			mc->trx_track = 1;
 	}
 	/* so may a stored function the statement calls (or a view it reads calls) and a trigger
 	 * its write fires, and they may SET any variable, the isolation level too, where no

@@ -91,22 +91,40 @@ static const char probe_mysql[] =
 	"UNION ALL SELECT 'msl', @@max_sort_length "
 	"UNION ALL SELECT 'dwf', @@default_week_format "
 	"UNION ALL SELECT 'sql_auto_is_null', @@sql_auto_is_null "
-	"UNION ALL SELECT 'sql_select_limit', @@sql_select_limit LIMIT 100000";
+	"UNION ALL SELECT 'sql_select_limit', @@sql_select_limit %s LIMIT 100000";
+
+/* MySQL has session_track_transaction_info from 5.7.8 on (see my_conn.trx_track). */
+static const char probe_mysql_track[] =
+	"UNION ALL SELECT 'session_track_transaction_info', @@session_track_transaction_info";
+
+/* The probe's answer must be one the client library reads under the program's packet limit
+ * (net.max_packet_size: MYSQL_OPT_MAX_ALLOWED_PACKET; hooks/mysql_codec.h, cap_my_wire_fits),
+ * or the library drops the program's connection. On 10.11 its rows are under 1 KB and the
+ * whole answer about 25 KB, which a compressed connection reads as a whole: under these
+ * limits the session is not read back, so not cached. */
+#define PROBE_MIN_LIMIT (64ul << 10)
+#define PROBE_MIN_LIMIT_COMPRESSED (1ul << 20)
 
 /* Read the session's settings (see above) and make them the key's. Runs before a cacheable
  * read only: at a session's first one, and after any statement whose effect on the session
  * its text cannot prove. Returns 0 when the connection cannot take a query now (a result
  * unread: the program's next command fails anyway; the server closed it: the program's
- * statement gets the error, or the reconnect), the settings still unknown. A failed
- * probe disables caching on this session. */
+ * statement gets the error, or the reconnect) or could not read the answer (a packet limit
+ * too small), the settings still unknown. A failed probe disables caching on this session. */
 CAP_COLD int cap_my_probe(my_conn *mc)
 {
 	MYSQL *m = mc->m;
 	if (m->status != MYSQL_STATUS_READY || m->fields != NULL ||
-	    (m->server_status & SERVER_MORE_RESULTS_EXIST) || cap_my_closed(mc))
+	    (m->server_status & SERVER_MORE_RESULTS_EXIST) || cap_my_closed(mc) ||
+	    m->net.max_packet_size < (m->net.compress ? PROBE_MIN_LIMIT_COMPRESSED : PROBE_MIN_LIMIT))
+		return 0;
+	/* with session_track_transaction_info on, a statement of ours in the program's
+	 * transaction (or one it would open) changes the transaction state the server reports
+	 * to the program's next statement: the session is read back between transactions */
+	if (mc->trx_track && cap_my_in_txn_before(m))
 		return 0;
 	mc->sess.probe_need = 0;
-	char mq[sizeof(probe_mysql) + 32];
+	char mq[sizeof(probe_mysql) + sizeof(probe_mysql_track) + 32];
 	const char *q = mq;
 	int qn;
 	if (m->server_version && strstr(m->server_version, "MariaDB")) {
@@ -115,7 +133,8 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 	} else {
 		unsigned long ver = cap_my.real_mysql_get_server_version(m);
 		qn = snprintf(mq, sizeof(mq), probe_mysql,
-			      ver >= 50720 ? "@@transaction_isolation" : "@@tx_isolation");
+			      ver >= 50720 ? "@@transaction_isolation" : "@@tx_isolation",
+			      ver >= 50708 ? probe_mysql_track : "");
 	}
 	unsigned long long affected = m->affected_rows;
 	unsigned int warnings = m->warning_count;
@@ -127,7 +146,7 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 		uint64_t h = 0;
 		char db[256];
 		size_t dbn = 0;
-		int db_null = 1, auto_is_null = 0, cs_unsafe = 1;
+		int db_null = 1, auto_is_null = 0, cs_unsafe = 1, trx_track = 0;
 		uint64_t follow = 0;
 		while (r && r->field_count == 2 && (row = CAP_REAL(cap_my.real_mysql_fetch_row(r)))) {
 			const char *k = row[0] ? row[0] : "";
@@ -150,6 +169,8 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 			if (strcasecmp(k, "sql_auto_is_null") == 0)
 				auto_is_null = row[1] && (strcasecmp(row[1], "ON") == 0 ||
 							  strcmp(row[1], "1") == 0);
+			if (strcasecmp(k, "session_track_transaction_info") == 0)
+				trx_track = row[1] && strcasecmp(row[1], "OFF") != 0;
 			if (strcmp(k, "cap.db") == 0 && row[1] && strlen(row[1]) < sizeof(db)) {
 				dbn = strlen(row[1]);
 				memcpy(db, row[1], dbn);
@@ -169,6 +190,7 @@ CAP_COLD int cap_my_probe(my_conn *mc)
 			cap_my_fix_scope(mc);
 			mc->sysdb = !db_null && cap_my_is_sysdb(db, dbn);
 			mc->auto_is_null = auto_is_null;
+			mc->trx_track = trx_track;
 			mc->cs_client_unsafe = cs_unsafe;
 			ok = 1;
 		}

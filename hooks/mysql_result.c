@@ -83,14 +83,14 @@ long cap_my_take_status(const void **val, size_t *len)
 /* The status flags a hit reports: the stored ones in place of the last statement's. */
 void cap_my_set_hit_status(MYSQL *m, unsigned kept)
 {
-	m->server_status = (m->server_status & ~(unsigned)MY_STATUS_KEPT) | kept;
+	m->server_status = (m->server_status & ~(unsigned)MY_STATUS_PER_STMT) | kept;
 }
 
 int cap_my_hit_cb(void *arg, const void *val, size_t len)
 {
 	my_hit *h = arg;
 	long st = cap_my_take_status(&val, &len);
-	h->res = st < 0 ? NULL : cap_my_decode(val, len, 0);
+	h->res = st < 0 ? NULL : cap_my_decode(val, len, 0, &h->wire);
 	h->status = (unsigned)st;
 	return h->res ? CAP_OK : CAP_ECORRUPT;
 }

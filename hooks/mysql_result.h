@@ -6,12 +6,22 @@
 #ifndef CAP_MYSQL_RESULT_H
 #define CAP_MYSQL_RESULT_H
 
+#include "hooks/mysql_codec.h"
 #include "hooks/mysql_conn.h"
 
 /* A stored value is the server status flags a SELECT sets about itself (which index it
  * used: programs and ORMs read them from mysql->server_status), 4 bytes, then the encoded
  * result (hooks/mysql_codec). The key's protocol word says which encoding (MY_PROTO_*). */
 #define MY_STATUS_KEPT (SERVER_QUERY_NO_GOOD_INDEX_USED | SERVER_QUERY_NO_INDEX_USED)
+/* The flags the server clears when a statement starts and sets only about that statement (its
+ * SERVER_STATUS_CLEAR_SET): a hit reports none of them but the kept ones. Among them
+ * SERVER_SESSION_STATE_CHANGED, which a SELECT never sets on MariaDB 10.11 unless
+ * session_track_transaction_info is on (and then its sessions are not served hits:
+ * hooks/mysql_plan.c). */
+#define MY_STATUS_PER_STMT                                                                    \
+	(MY_STATUS_KEPT | SERVER_MORE_RESULTS_EXIST | SERVER_STATUS_METADATA_CHANGED |          \
+	 SERVER_QUERY_WAS_SLOW | SERVER_STATUS_DB_DROPPED | SERVER_STATUS_CURSOR_EXISTS |       \
+	 SERVER_STATUS_LAST_ROW_SENT | SERVER_SESSION_STATE_CHANGED)
 #define MY_PROTO_TEXT 3
 #define MY_PROTO_BINARY 4
 
@@ -21,7 +31,7 @@ int cap_my_put_status(cap_buf *b, unsigned status);
  * encoded result); -1 when the value is too short. */
 long cap_my_take_status(const void **val, size_t *len);
 /* cap_my_set_hit_status - the status flags a hit reports: the stored ones in place of the
- * last statement's. */
+ * last statement's (MY_STATUS_PER_STMT). */
 void cap_my_set_hit_status(MYSQL *m, unsigned kept);
 /* cap_my_set_hit_state - leave the connection as the server's answer to a one-result SELECT
  * of nf fields would. */
@@ -34,6 +44,7 @@ int cap_my_can_serve(const MYSQL *m);
 typedef struct my_hit {
 	MYSQL_RES *res;
 	unsigned status;
+	cap_my_wire wire; /* what the server's answer would weigh (cap_my_wire_fits) */
 } my_hit;
 int cap_my_hit_cb(void *arg, const void *val, size_t len);
 

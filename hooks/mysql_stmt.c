@@ -195,7 +195,13 @@ static int sx_decode(void *arg, const void *val, size_t len)
 static int sx_serve(cap_exec *x)
 {
 	my_sx *c = (my_sx *)x;
-	if (!cap_my_st_install(c->st, c->rows, c->status)) {
+	const MYSQL *m = c->mc->m;
+	/* the library would refuse the server's rows (the columns' metadata it already read
+	 * at prepare time); compressed, the whole answer counts */
+	if (CAP_UNLIKELY(!cap_my_wire_fits(m, c->rows->row_max,
+					   m->net.compress ? cap_my_stmt_wire_total(c->st, c->rows)
+							   : 0)) ||
+	    !cap_my_st_install(c->st, c->rows, c->status)) {
 		free(c->rows);
 		return CAP_EXEC_NOT_SERVED;
 	}

@@ -19,6 +19,10 @@
  *                      poll(2) (needs MY_SESS_NONBLOCK=1), then store: as q
  *     status SQL       as q, then the server status flags a SELECT may set
  *                      (SERVER_QUERY_NO_INDEX_USED, SERVER_QUERY_NO_GOOD_INDEX_USED)
+ *     st SQL           as q, then every server status flag (mysql->server_status, less
+ *                      SERVER_QUERY_WAS_SLOW) and what mysql_session_track_get_first/_next
+ *                      give for each tracker type
+ *     pst SQL          as p without parameters, then the same
  *     use SQL          mysql_query + mysql_use_result, fetch one row and leave the rest
  *     ping             mysql_ping: "ok" or "error N MESSAGE"
  *     ac 0|1           mysql_autocommit
@@ -30,7 +34,9 @@
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB (MY_SESS_USER /
  * MY_SESS_PASSWORD / MY_SESS_DB override); MY_SESS_RECONNECT=1 sets MYSQL_OPT_RECONNECT;
  * MY_SESS_CHARSET sets MYSQL_SET_CHARSET_NAME; MY_SESS_NONBLOCK=1 sets MYSQL_OPT_NONBLOCK;
- * MY_SESS_INIT sets MYSQL_INIT_COMMAND (both connections).
+ * MY_SESS_INIT sets MYSQL_INIT_COMMAND (both connections); MY_SESS_MAXPACKET sets
+ * MYSQL_OPT_MAX_ALLOWED_PACKET; MY_SESS_CNF reads that option file's [client] group
+ * (MYSQL_READ_DEFAULT_FILE); MY_SESS_COMPRESS=1 sets MYSQL_OPT_COMPRESS.
  */
 #include <mysql.h>
 #include <poll.h>
@@ -63,6 +69,17 @@ static MYSQL *conn_open(void)
 	const char *ic = getenv("MY_SESS_INIT");
 	if (ic)
 		mysql_options(m, MYSQL_INIT_COMMAND, ic);
+	const char *mp = getenv("MY_SESS_MAXPACKET");
+	if (mp) {
+		size_t v = (size_t)strtoul(mp, NULL, 10); /* Connector/C reads a size_t */
+		mysql_optionsv(m, MYSQL_OPT_MAX_ALLOWED_PACKET, &v);
+	}
+	const char *cnf = getenv("MY_SESS_CNF");
+	if (cnf)
+		mysql_options(m, MYSQL_READ_DEFAULT_FILE, cnf);
+	const char *cz = getenv("MY_SESS_COMPRESS");
+	if (cz && cz[0] == '1')
+		mysql_options(m, MYSQL_OPT_COMPRESS, 0);
 	if (!mysql_real_connect(m, "localhost", env2("MY_SESS_USER", "CAP_MY_USER"),
 				env2("MY_SESS_PASSWORD", "CAP_MY_PASSWORD"),
 				env2("MY_SESS_DB", "CAP_MY_DB"), 0, getenv("CAP_MY_SOCKET"), 0)) {
@@ -149,14 +166,39 @@ static void print_stmt(MYSQL_STMT *st)
 		r[i].is_null = &onul[i];
 	}
 	mysql_stmt_bind_result(st, r);
-	mysql_stmt_store_result(st);
-	while (mysql_stmt_fetch(st) == 0) {
-		for (unsigned i = 0; i < nf && i < 16; i++)
-			printf("%s%.*s", i ? "|" : "", onul[i] ? 4 : (int)olen[i],
-			       onul[i] ? "NULL" : out[i]);
+	if (mysql_stmt_store_result(st)) {
+		printf("error %u %s\n", mysql_stmt_errno(st), mysql_stmt_error(st));
+		return;
+	}
+	int fr;
+	while ((fr = mysql_stmt_fetch(st)) == 0 || fr == MYSQL_DATA_TRUNCATED) {
+		for (unsigned i = 0; i < nf && i < 16; i++) {
+			unsigned long n = olen[i] < sizeof(out[i]) ? olen[i] : sizeof(out[i]);
+			printf("%s%.*s", i ? "|" : "", onul[i] ? 4 : (int)n, onul[i] ? "NULL" : out[i]);
+			if (!onul[i] && olen[i] > n)
+				printf("...(%lu bytes)", olen[i]);
+		}
 		putchar('\n');
 	}
 	mysql_stmt_free_result(st);
+}
+
+/* Every status flag but the one that says the statement was slow, and the session tracking
+ * information the library holds (the last OK packet's). */
+static void print_state(MYSQL *m)
+{
+	printf("server_status=0x%x\n", m->server_status & ~(unsigned)SERVER_QUERY_WAS_SLOW);
+	for (int t = SESSION_TRACK_BEGIN; t <= SESSION_TRACK_END; t++) {
+		const char *d;
+		size_t n;
+		if (mysql_session_track_get_first(m, (enum enum_session_state_type)t, &d, &n))
+			continue;
+		printf("track %d:", t);
+		do
+			printf(" [%.*s]", (int)n, d ? d : "");
+		while (mysql_session_track_get_next(m, (enum enum_session_state_type)t, &d, &n) == 0);
+		putchar('\n');
+	}
 }
 
 static void run_aread(MYSQL *m, const char *sql)
@@ -273,6 +315,12 @@ int main(void)
 			printf("no_index_used=%d no_good_index_used=%d\n",
 			       !!(m->server_status & SERVER_QUERY_NO_INDEX_USED),
 			       !!(m->server_status & SERVER_QUERY_NO_GOOD_INDEX_USED));
+		} else if (strncmp(line, "st ", 3) == 0) {
+			run_q(m, arg);
+			print_state(m);
+		} else if (strncmp(line, "pst ", 4) == 0) {
+			run_p(m, arg);
+			print_state(m);
 		} else if (strncmp(line, "use ", 4) == 0) {
 			if (mysql_query(m, arg)) {
 				printf("error %u %s\n", mysql_errno(m), mysql_error(m));
