@@ -226,3 +226,14 @@ int cap_catreg_due(cap_catreg *r, const cap_rt *rt, const cap_sess *s)
 	cap_mutex_unlock(&r->lock);
 	return due;
 }
+
+void cap_catreg_unspace(cap_catreg *r, const cap_sess *s)
+{
+	if (!__atomic_load_n(&r->registered, __ATOMIC_ACQUIRE))
+		reg_register(r);
+	cap_mutex_lock(&r->lock);
+	for (struct cap_catfail *f = r->failures; f; f = f->next)
+		if (same_ident(f->ident, s->ident) && f->fails == 0)
+			f->retry_ns = 0;
+	cap_mutex_unlock(&r->lock);
+}

@@ -83,6 +83,7 @@ cap_pqcat *cap_pqcat_offer(const cap_rt *rt, const cap_sess *s, cap_pqcat **held
 	cap_catbase *b = cap_catreg_get(&pq_registry, rt, s, &h, offer_cb, rx);
 	*held = (cap_pqcat *)b;
 	cap_pqcat_rx_clear(rx); /* not built: the registry had one, or no load was due */
+	cap_catreg_unspace(&pq_registry, s); /* ahead of need: the next load is not held back */
 	return *held;
 }
 
