@@ -209,3 +209,31 @@ cap_catbase *cap_catreg_peek(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 		c = c->next;
 	return hand_over(r, cur, held, c && current(c, s, gen, now) ? c : NULL);
 }
+
+int cap_catreg_due(cap_catreg *r, const cap_rt *rt, const cap_sess *s)
+{
+	uint64_t gen = cap_sess_catalog_gen(rt->engine), now = cap_now_ns();
+	if (!__atomic_load_n(&r->registered, __ATOMIC_ACQUIRE))
+		reg_register(r);
+	cap_mutex_lock(&r->lock);
+	int due = 1;
+	for (const cap_catbase *c = r->head; c && due; c = c->next)
+		if (same_ident(c->ident, s->ident) && current(c, s, gen, now))
+			due = 0;
+	for (const struct cap_catfail *f = r->failures; f && due; f = f->next)
+		if (same_ident(f->ident, s->ident) && now < f->retry_ns)
+			due = 0;
+	cap_mutex_unlock(&r->lock);
+	return due;
+}
+
+void cap_catreg_unspace(cap_catreg *r, const cap_sess *s)
+{
+	if (!__atomic_load_n(&r->registered, __ATOMIC_ACQUIRE))
+		reg_register(r);
+	cap_mutex_lock(&r->lock);
+	for (struct cap_catfail *f = r->failures; f; f = f->next)
+		if (same_ident(f->ident, s->ident) && f->fails == 0)
+			f->retry_ns = 0;
+	cap_mutex_unlock(&r->lock);
+}

@@ -69,6 +69,15 @@ cap_catbase *cap_catreg_get(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 cap_catbase *cap_catreg_peek(cap_catreg *r, const cap_rt *rt, const cap_sess *s,
 			     cap_catbase **held);
 
+/* cap_catreg_due - whether a load for s may start now: none is current, and none failed or
+ * ran for s too recently (the spacing cap_catreg_get keeps). */
+int cap_catreg_due(cap_catreg *r, const cap_rt *rt, const cap_sess *s);
+
+/* cap_catreg_unspace - a load for s made ahead of need (a new connection's, while the program
+ * polled it open) does not hold back the next one: DDL right after it must not leave the
+ * program's reads without a catalog for CAP_CATREG_MIN_NS. Spacing after failures stays. */
+void cap_catreg_unspace(cap_catreg *r, const cap_sess *s);
+
 /* cap_catreg_current - whether c is still the current catalog for s (no lock taken). */
 int cap_catreg_current(const cap_rt *rt, const cap_sess *s, const cap_catbase *c);
 

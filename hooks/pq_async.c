@@ -7,6 +7,7 @@
  * from the synchronous one only where a hit is held and a statement ends later.
  */
 #include "hooks/pq_async.h"
+#include "hooks/pq_connect.h"
 #include "hooks/pq_probe.h"
 #include "cache/sqlmemo.h"
 
@@ -62,18 +63,31 @@ static int px_decode_async(void *arg, const void *val, size_t len)
  */
 
 
-/* ghost_absorb - drop what has arrived of the ghost's answer without waiting; 1 when it is
- * all gone (or there was none), 0 while some of it is still to come. */
-static int ghost_absorb(pq_conn *pc)
+/* ghost_take - one result of the ghost's answer, or NULL at its end: an empty query's is
+ * dropped, a new connection's read-back or catalog query is used (hooks/pq_connect.h). */
+static void ghost_take(pq_conn *pc, PGresult *r)
+{
+	if (pc->cp == PQ_CP_NONE) {
+		if (r)
+			cap_pq.real_PQclear(r);
+		else
+			pc->ghost = 0;
+	} else if (r) {
+		cap_pq_cp_take(pc, r);
+	} else {
+		pc->ghost = 0;
+		cap_pq_cp_done(pc);
+	}
+}
+
+/* cap_pq_ghost_absorb - take what has arrived of the ghost's answer without waiting; 1 when
+ * it is all in (or there was none), 0 while some of it is still to come. */
+int cap_pq_ghost_absorb(pq_conn *pc)
 {
 	while (pc->ghost) {
 		if (CAP_REAL(cap_pq.real_PQisBusy(pc->conn)))
 			return 0;
-		PGresult *r = CAP_REAL(cap_pq.real_PQgetResult(pc->conn)); /* not busy: does not wait */
-		if (r == NULL)
-			pc->ghost = 0;
-		else
-			cap_pq.real_PQclear(r);
+		ghost_take(pc, CAP_REAL(cap_pq.real_PQgetResult(pc->conn))); /* not busy: no wait */
 	}
 	return 1;
 }
@@ -82,10 +96,8 @@ static int ghost_absorb(pq_conn *pc)
  * a command, and libpq takes one only when idle. */
 void cap_pq_ghost_wait(pq_conn *pc)
 {
-	PGresult *r;
-	while ((r = CAP_REAL(cap_pq.real_PQgetResult(pc->conn))) != NULL)
-		cap_pq.real_PQclear(r);
-	pc->ghost = 0;
+	while (pc->ghost)
+		ghost_take(pc, CAP_REAL(cap_pq.real_PQgetResult(pc->conn)));
 }
 
 /* ghost_cover - make sure an answer of ours is still to come for the hit about to be held:
@@ -93,7 +105,7 @@ void cap_pq_ghost_wait(pq_conn *pc)
  * sent (the hit is then not served). */
 static int ghost_cover(pq_conn *pc)
 {
-	if (!ghost_absorb(pc))
+	if (!cap_pq_ghost_absorb(pc))
 		return 1;
 	PGTransactionStatusType t = cap_pq.real_PQtransactionStatus(pc->conn);
 	if (!CAP_REAL(cap_pq.real_PQsendQuery(pc->conn, "")))
@@ -619,7 +631,7 @@ CAP_EXPORT PGresult *PQgetResult(PGconn *conn)
 		return r; /* an error from the server (connection trouble): the program sees it */
 	}
 	if (pc->ghost) { /* the program's command is over: idle, as far as it can tell */
-		ghost_absorb(pc);
+		cap_pq_ghost_absorb(pc);
 		return NULL;
 	}
 	PGresult *r = CAP_REAL(cap_pq.real_PQgetResult(conn));
@@ -658,7 +670,7 @@ CAP_EXPORT int PQconsumeInput(PGconn *conn)
 			/* a real read (notifications, and the program's "read, then wait" loop must
 			 * drain the socket), then whatever completed of our answer is dropped */
 			int ok = CAP_REAL(cap_pq.real_PQconsumeInput(conn));
-			ghost_absorb(pc);
+			cap_pq_ghost_absorb(pc);
 			return ok;
 		}
 		if (pc && pc->held.on && !pc->held.empty)

@@ -8,6 +8,7 @@
 #include "hooks/pq_conn.h"
 
 void cap_pq_ghost_wait(pq_conn *pc);
+int cap_pq_ghost_absorb(pq_conn *pc);
 void cap_pq_ghost_settle(PGconn *conn);
 /* cap_pq_held_refuse - the program sends a command while a held hit is unread: libpq would
  * refuse it ("another command is already in progress") and keep the unread result. libpq is

@@ -69,6 +69,29 @@ cap_pqcat *cap_pqcat_get(const cap_rt *rt, PGconn *conn, const cap_sess *s, cap_
 	return *held;
 }
 
+static cap_catbase *offer_cb(void *arg, const cap_sess *s)
+{
+	(void)s;
+	cap_pqcat *c = cap_pqcat_build(arg);
+	return c ? &c->base : NULL;
+}
+
+cap_pqcat *cap_pqcat_offer(const cap_rt *rt, const cap_sess *s, cap_pqcat **held,
+			   cap_pqcat_rx *rx)
+{
+	cap_catbase *h = *held ? &(*held)->base : NULL;
+	cap_catbase *b = cap_catreg_get(&pq_registry, rt, s, &h, offer_cb, rx);
+	*held = (cap_pqcat *)b;
+	cap_pqcat_rx_clear(rx); /* not built: the registry had one, or no load was due */
+	cap_catreg_unspace(&pq_registry, s); /* ahead of need: the next load is not held back */
+	return *held;
+}
+
+int cap_pqcat_due(const cap_rt *rt, const cap_sess *s, cap_pqcat **held)
+{
+	return cap_pqcat_peek(rt, s, held) == NULL && cap_catreg_due(&pq_registry, rt, s);
+}
+
 cap_pqcat *cap_pqcat_peek(const cap_rt *rt, const cap_sess *s, cap_pqcat **held)
 {
 	cap_catbase *h = *held ? &(*held)->base : NULL;

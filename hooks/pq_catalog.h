@@ -50,6 +50,27 @@ void cap_pqcat_hold(cap_pqcat *c);
  * of date. */
 cap_pqcat *cap_pqcat_peek(const cap_rt *rt, const cap_sess *s, cap_pqcat **held);
 
+/* A load in steps, for a new connection whose catalog comes in while the program polls it
+ * (hooks/pq_connect.c), so that no round trip of ours waits inside a call of the program's:
+ * cap_pqcat_due says whether s has no current catalog and a load may start now (the
+ * registry's spacing after failures holds); cap_pqcat_send sends the catalog query on conn
+ * (idle, as for cap_pqcat_get; 1 when sent); cap_pqcat_take keeps each of its results (r not
+ * NULL); cap_pqcat_offer hands the complete answer to the registry as cap_pqcat_get's load
+ * would be (built only when a load is still due), then clears rx whatever became of it. */
+#define CAP_PQCAT_NRES 10 /* the catalog query's statements */
+typedef struct cap_pqcat_rx {
+	PGresult *res[CAP_PQCAT_NRES];
+	int n;
+	int failed;
+} cap_pqcat_rx;
+int cap_pqcat_due(const cap_rt *rt, const cap_sess *s, cap_pqcat **held);
+int cap_pqcat_send(PGconn *conn);
+void cap_pqcat_take(cap_pqcat_rx *rx, PGconn *conn, PGresult *r);
+cap_pqcat *cap_pqcat_offer(const cap_rt *rt, const cap_sess *s, cap_pqcat **held,
+			   cap_pqcat_rx *rx);
+void cap_pqcat_rx_clear(cap_pqcat_rx *rx);
+cap_pqcat *cap_pqcat_build(cap_pqcat_rx *rx);
+
 /* cap_pqcat_vet - add to info (func[], CAP_SQLR_FUNCTION) what sql[0..len) reaches without
  * naming it: user operators, attribute notation, domains and casts with volatile functions,
  * user functions named like built-ins, views that may write, or anything at all when the

@@ -15,6 +15,7 @@
  * text scan by name; functions, operators, domains and relations by oid, only while the load
  * runs, to read the views' stored trees.
  */
+#include "hooks/pq_catalog.h"
 #include "hooks/pq_catload.h"
 #include "hooks/pq_real.h"
 #include "cache/cap.h"
@@ -622,28 +623,49 @@ out:
 	return c;
 }
 
-cap_pqcat *cap_pqcat_load(PGconn *conn)
+_Static_assert(R_N == CAP_PQCAT_NRES, "the catalog query's statements");
+
+int cap_pqcat_send(PGconn *conn)
 {
-	PGresult *res[R_N] = { NULL };
-	int n = 0, ok = 1;
-	if (!CAP_REAL(cap_pq.real_PQsendQuery(conn, q_load))) {
-		cap_log(CAP_LOG_INFO, "catalog query not sent: %s", cap_pq.real_PQerrorMessage(conn));
-		return NULL;
+	if (CAP_REAL(cap_pq.real_PQsendQuery(conn, q_load)))
+		return 1;
+	cap_log(CAP_LOG_INFO, "catalog query not sent: %s", cap_pq.real_PQerrorMessage(conn));
+	return 0;
+}
+
+void cap_pqcat_take(cap_pqcat_rx *rx, PGconn *conn, PGresult *r)
+{
+	if (cap_pq.real_PQresultStatus(r) != PGRES_TUPLES_OK || rx->n >= R_N) {
+		if (!rx->failed)
+			cap_log(CAP_LOG_INFO, "catalog query failed: %s", cap_pq.real_PQerrorMessage(conn));
+		rx->failed = 1;
+		cap_pq.real_PQclear(r);
+		return;
 	}
-	for (PGresult *r; (r = CAP_REAL(cap_pq.real_PQgetResult(conn))) != NULL;) {
-		if (cap_pq.real_PQresultStatus(r) != PGRES_TUPLES_OK || n >= R_N) {
-			if (ok)
-				cap_log(CAP_LOG_INFO, "catalog query failed: %s",
-					cap_pq.real_PQerrorMessage(conn));
-			ok = 0;
-			cap_pq.real_PQclear(r);
-			continue;
-		}
-		res[n++] = r;
-	}
-	cap_pqcat *c = ok && n == R_N ? cat_build(res) : NULL;
-	for (int i = 0; i < n; i++)
-		cap_pq.real_PQclear(res[i]);
+	rx->res[rx->n++] = r;
+}
+
+cap_pqcat *cap_pqcat_build(cap_pqcat_rx *rx)
+{
+	cap_pqcat *c = !rx->failed && rx->n == R_N ? cat_build(rx->res) : NULL;
+	cap_pqcat_rx_clear(rx);
 	return c;
 }
 
+void cap_pqcat_rx_clear(cap_pqcat_rx *rx)
+{
+	for (int i = 0; i < rx->n; i++)
+		cap_pq.real_PQclear(rx->res[i]);
+	rx->n = 0;
+	rx->failed = 0;
+}
+
+cap_pqcat *cap_pqcat_load(PGconn *conn)
+{
+	cap_pqcat_rx rx = { { NULL }, 0, 0 };
+	if (!cap_pqcat_send(conn))
+		return NULL;
+	for (PGresult *r; (r = CAP_REAL(cap_pq.real_PQgetResult(conn))) != NULL;)
+		cap_pqcat_take(&rx, conn, r);
+	return cap_pqcat_build(&rx);
+}

@@ -71,4 +71,5 @@ const cap_pqname *cap_pqname_find(const cap_pqname *tab, uint32_t cap, const cha
  * NULL on failure. */
 cap_pqcat *cap_pqcat_load(PGconn *conn);
 
+
 #endif

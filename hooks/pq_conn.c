@@ -6,6 +6,7 @@
  * statement (loaded only while the connection is idle).
  */
 #include "hooks/pq_conn.h"
+#include "hooks/pq_connect.h"
 #include "cache/fork.h"
 
 static cap_conn_link *pq_create(const void *conn);
@@ -154,6 +155,7 @@ void cap_pq_forget_session(pq_conn *pc)
 {
 	pc->listening = LISTEN_NO;
 	pc->ghost = 0; /* the connection it was sent on is closed */
+	cap_pq_cp_drop(pc);
 	cap_pq_held_clear(pc);
 	cap_pq_fl_clear(pc);
 	cap_pq_preps_clear(pc);
@@ -170,6 +172,7 @@ void cap_pq_remove(PGconn *conn)
 	cap_pq_held_clear(pc);
 	cap_pq_fl_clear(pc);
 	cap_pq_preps_clear(pc);
+	cap_pq_cp_drop(pc);
 	cap_sess_abandon(cap_rt_get(), &pc->sess);
 	cap_sess_free(&pc->sess);
 	cap_buf_free(&pc->held.val);

@@ -89,6 +89,8 @@ typedef struct pq_flight {
 	pq_prep *prep;             /* PQsendPrepare awaiting its result */
 } pq_flight;
 
+enum { PQ_CP_NONE, PQ_CP_PROBE, PQ_CP_CATALOG };
+
 typedef struct pq_conn {
 	cap_conn_link link;        /* first: the table's chain, keyed by conn */
 	PGconn *conn;
@@ -127,6 +129,10 @@ typedef struct pq_conn {
 	/* nonblocking hits: an empty query of ours is outstanding (see ghost_cover) */
 	int ghost;
 	PGTransactionStatusType ghost_txn; /* the transaction status it was sent in */
+	int cp;                    /* PQ_CP_*: the ghost is a new connection's read-back or
+				    * catalog query, sent from PQconnectPoll (pq_connect.c) */
+	PGresult *cp_last;         /* the read-back's answer so far */
+	cap_pqcat_rx cp_rx;        /* the catalog query's results so far */
 	pq_flight fl;              /* a statement in flight on the asynchronous API */
 	/* prepared statements, by name ("" is the unnamed one) */
 	pq_prep *preps;

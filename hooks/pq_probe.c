@@ -77,6 +77,16 @@ CAP_COLD void cap_pq_probe(pq_conn *pc, const pq_call *call)
 	PGresult *r = CAP_REAL(cap_pq.real_PQexec(pc->conn, pq_probe_sql));
 	if (pc->rx)
 		pc->rx->mute = 0;
+	cap_pq_probe_absorb(pc, r);
+}
+
+int cap_pq_probe_send(pq_conn *pc)
+{
+	return CAP_REAL(cap_pq.real_PQsendQuery(pc->conn, pq_probe_sql));
+}
+
+CAP_COLD void cap_pq_probe_absorb(pq_conn *pc, PGresult *r)
+{
 	pc->unnamed_live = 0; /* a simple query drops the unnamed statement */
 	if (r == NULL || cap_pq.real_PQresultStatus(r) != PGRES_TUPLES_OK || cap_pq.real_PQntuples(r) != 1 ||
 	    cap_pq.real_PQnfields(r) != PQ_PROBE_COLS || cap_pq.real_PQgetisnull(r, 0, 0) ||

@@ -8,6 +8,12 @@
 #include "hooks/pq_conn.h"
 
 CAP_COLD void cap_pq_probe(pq_conn *pc, const pq_call *call);
+/* The read-back in steps, for a new connection polled by the program (hooks/pq_connect.c):
+ * cap_pq_probe_send sends it (1 when sent); cap_pq_probe_absorb takes its last result (NULL
+ * when none came: caching is then off on the connection, as after a failed read-back) and
+ * clears it. */
+int cap_pq_probe_send(pq_conn *pc);
+CAP_COLD void cap_pq_probe_absorb(pq_conn *pc, PGresult *r);
 int cap_pq_listening_now(pq_conn *pc);
 CAP_COLD void cap_pq_orphans(const cap_rt *rt, pq_conn *pc);
 cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *info);

@@ -27,12 +27,14 @@
 	X(PGresult *, PQgetResult, (PGconn *))                                                 \
 	X(int, PQisBusy, (PGconn *))                                                           \
 	X(int, PQconsumeInput, (PGconn *))                                                     \
+	X(int, PQflush, (PGconn *))                                                            \
 	X(void, PQfinish, (PGconn *))                                                          \
 	X(void, PQreset, (PGconn *))                                                           \
 	X(void, PQtrace, (PGconn *, FILE *))                                                   \
 	X(void, PQuntrace, (PGconn *))                                                         \
 	X(int, PQregisterEventProc, (PGconn *, PGEventProc, const char *, void *))             \
 	X(int, PQresetStart, (PGconn *))                                                       \
+	X(PostgresPollingStatusType, PQconnectPoll, (PGconn *))                                \
 	X(int, PQsetSingleRowMode, (PGconn *))                                                 \
 	X(PGTransactionStatusType, PQtransactionStatus, (const PGconn *))                      \
 	X(PQnoticeReceiver, PQsetNoticeReceiver, (PGconn *, PQnoticeReceiver, void *))         \

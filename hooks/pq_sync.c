@@ -5,6 +5,7 @@
  * bookkeeping after; and the synchronous path PQexec, PQexecParams and PQexecPrepared (pq.c)
  * take through it.
  */
+#include "hooks/pq_async.h"
 #include "hooks/pq_probe.h"
 #include "cache/sqlmemo.h"
 
@@ -36,6 +37,10 @@ cap_pqcat *cap_pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 		cap_sess_mark(rt, &pc->sess, info, plan, NULL, NULL);
 		return NULL;
 	}
+	/* a new connection's read-back or catalog query sent while it was polled open, and not
+	 * read yet (the program did not poll to the end): read now, before anything needs it */
+	if (CAP_UNLIKELY(pc->cp != PQ_CP_NONE))
+		cap_pq_ghost_wait(pc);
 	cap_sql_classify_memo(CAP_DIALECT_PG, call->sql, call->sql_len, info);
 	if (CAP_UNLIKELY(cap_pq_text_unreadable(pc, call->sql, call->sql_len)))
 		cap_sql_unknown(info);
