@@ -401,7 +401,7 @@ static void ghost_ready(pq_conn *pc)
 		if (!pc->ghost || cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_ACTIVE)
 			return; /* a result of ours waits (or there is none to wait for) */
 		/* the ghost's answer had been read to its end already: another one */
-		ghost_absorb(pc);
+		cap_pq_ghost_absorb(pc);
 		if (!ghost_cover(pc))
 			return;
 	}

@@ -27,7 +27,6 @@
 	X(PGresult *, PQgetResult, (PGconn *))                                                 \
 	X(int, PQisBusy, (PGconn *))                                                           \
 	X(int, PQconsumeInput, (PGconn *))                                                     \
-	X(int, PQflush, (PGconn *))                                                            \
 	X(void, PQfinish, (PGconn *))                                                          \
 	X(void, PQreset, (PGconn *))                                                           \
 	X(void, PQtrace, (PGconn *, FILE *))                                                   \
