@@ -130,7 +130,7 @@ static const cap_var vars[] = {
 	{ "CAPACITOR_ENABLE", "1", "1 or 0", "1 caches; 0 passes every call straight through", p_enable },
 	{ "CAPACITOR_DIR", "", "an absolute directory path",
 	  "directory of the shared files (mmap tier, generations, stats); default "
-	  "$XDG_RUNTIME_DIR/capacitor, else /dev/shm/capacitor-<uid>", p_dir },
+	  "/dev/shm/capacitor-<uid>", p_dir },
 	{ "CAPACITOR_MEM", "64M", CAP_SIZE_FORM, "memory tier budget per process (0 = off)", p_mem },
 	{ "CAPACITOR_DISK", "256M", CAP_SIZE_FORM, "size of the shared mmap tier file (0 = off)", p_disk },
 	{ "CAPACITOR_TTL", "0", CAP_DURATION_FORM, "longest life of an entry (0 = no limit)", p_ttl },
@@ -166,8 +166,10 @@ const cap_var *cap_config_vars(size_t *n)
 
 /* ---- the default directory, which another local user must not be able to take ----
  *
- * $XDG_RUNTIME_DIR/capacitor when that directory is ours (the session manager makes it, mode
- * 0700). Otherwise /dev/shm/capacitor-<uid>, a name anyone can create first. When it exists
+ * /dev/shm/capacitor-<uid>, the same for every process of the user wherever it was started:
+ * $XDG_RUNTIME_DIR is set by a login session and not by cron, su, sudo, services or docker
+ * exec, so a default that followed it split one user's programs into caches that never see
+ * each other's writes (attack round 7, x-7). The name is one anyone can create first. When it exists
  * and is not ours (another owner, a symlink, group/other-writable), it is never used: the
  * directory becomes /dev/shm/capacitor-<uid>-<64 random bits>, and that name is recorded in
  * ~/.cache/capacitor-dir (mode 0600, in directories only we can write) so that every process
@@ -280,11 +282,6 @@ static void squatted_fallback(char *buf, size_t cap)
 
 void cap_config_default_dir(char *buf, size_t cap)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	if (xdg && xdg[0] == '/' && strlen(xdg) + sizeof("/capacitor") <= cap && owned_dir(xdg) == 1) {
-		snprintf(buf, cap, "%s/capacitor", xdg);
-		return;
-	}
 	snprintf(buf, cap, SHM_BASE "%lu", (unsigned long)geteuid());
 	if (owned_dir(buf) >= 0)
 		return; /* ours, or free: the engine creates it (0700) and checks it again */

@@ -58,8 +58,7 @@ const char *cap_config_shown(const cap_var *var, const char *value);
 /* cap_config_value - format the effective value of var in c into buf (for `capacitor config`). */
 void cap_config_value(const cap_config *c, const cap_var *var, char *buf, size_t cap);
 
-/* cap_config_default_dir - $XDG_RUNTIME_DIR/capacitor when that directory is ours, else
- * /dev/shm/capacitor-<uid> unless another user holds that name, else the random-suffixed name
+/* cap_config_default_dir - /dev/shm/capacitor-<uid> unless another user holds that name, else the random-suffixed name
  * recorded in ~/.cache/capacitor-dir (see config.c); "" when none can be had safely. */
 void cap_config_default_dir(char *buf, size_t cap);
 

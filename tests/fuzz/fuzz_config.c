@@ -12,8 +12,9 @@
  *  2. into the environment, for one cap_config_load of all of them: the number of bad
  *     variables equals the problem reports, and matches what step 1 found for the last value
  *     of each variable.
- * XDG_RUNTIME_DIR points at a private temporary directory, so that resolving the default
- * CAPACITOR_DIR never touches the real one.
+ * HOME points at a private temporary directory, so that resolving the default CAPACITOR_DIR
+ * (which reads ~/.cache/capacitor-dir, and writes it when /dev/shm/capacitor-<uid> is taken)
+ * never touches the real one.
  */
 #include "preload/config.h"
 #include "cache/cap.h"
@@ -129,21 +130,26 @@ static int one_value(const cap_var *var, const char *v)
 	return 1;
 }
 
-static char xdg[128];
+static char home[128];
 
-static void remove_xdg(void)
+static void remove_home(void)
 {
-	rmdir(xdg);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/.cache/capacitor-dir", home);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/.cache", home);
+	rmdir(p);
+	rmdir(home);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
 	if (!ready) {
-		if (fuzz_mkdir(xdg, sizeof(xdg), "xdg") != 0)
+		if (fuzz_mkdir(home, sizeof(home), "home") != 0)
 			abort();
-		setenv("XDG_RUNTIME_DIR", xdg, 1);
-		atexit(remove_xdg);
+		setenv("HOME", home, 1);
+		atexit(remove_home);
 		ready = 1;
 	}
 	if (size > 8192)

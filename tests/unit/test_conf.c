@@ -125,13 +125,17 @@ static int owner_of(const char *p)
 	return lstat(p, &st) == 0 && S_ISDIR(st.st_mode) ? (int)st.st_uid : -1;
 }
 
-/* In a child running as uid: the default directory it resolves, written to fd. */
-static void resolve_as(uid_t uid, const char *home, int fd)
+/* In a child running as uid: the default directory it resolves, written to fd. With xdg set
+ * XDG_RUNTIME_DIR names it (a login session), else it is unset (cron, sudo, a service). */
+static void resolve_as(uid_t uid, const char *home, const char *xdg, int fd)
 {
 	if (setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0)
 		_exit(3);
 	setenv("HOME", home, 1);
-	unsetenv("XDG_RUNTIME_DIR");
+	if (xdg)
+		setenv("XDG_RUNTIME_DIR", xdg, 1);
+	else
+		unsetenv("XDG_RUNTIME_DIR");
 	char d[4096];
 	cap_config_default_dir(d, sizeof(d));
 	if (write(fd, d, strlen(d) + 1) < 0)
@@ -139,13 +143,13 @@ static void resolve_as(uid_t uid, const char *home, int fd)
 	_exit(0);
 }
 
-static void resolve(uid_t uid, const char *home, char *out, size_t cap)
+static void resolve_in(uid_t uid, const char *home, const char *xdg, char *out, size_t cap)
 {
 	int p[2];
 	cr_assert_eq(pipe(p), 0);
 	pid_t pid = fork();
 	if (pid == 0)
-		resolve_as(uid, home, p[1]);
+		resolve_as(uid, home, xdg, p[1]);
 	close(p[1]);
 	ssize_t n = read(p[0], out, cap - 1);
 	close(p[0]);
@@ -154,6 +158,11 @@ static void resolve(uid_t uid, const char *home, char *out, size_t cap)
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
 	cr_assert(n > 0);
 	out[n] = '\0';
+}
+
+static void resolve(uid_t uid, const char *home, char *out, size_t cap)
+{
+	resolve_in(uid, home, NULL, out, cap);
 }
 
 Test(conf, default_dir_squatted_by_another_user_is_never_used)
@@ -202,6 +211,10 @@ Test(conf, default_dir_of_the_owner_is_used)
 	cr_assert_eq(mkdir(home, 0700), 0);
 	cr_assert_eq(chown(home, u, u), 0);
 	resolve(u, home, got, sizeof(got));
+	cr_assert_str_eq(got, want);
+	/* a login session's XDG_RUNTIME_DIR (the user's own, mode 0700) changes nothing: cron
+	 * jobs, services and sudo have none, and all of them must share one cache (x-7) */
+	resolve_in(u, home, home, got, sizeof(got));
 	cr_assert_str_eq(got, want);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
 	cr_assert_eq(system(cmd), 0);
