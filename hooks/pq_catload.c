@@ -180,7 +180,12 @@ static const char q_load[] =
 	"pg_catalog.set_config('statement_timeout', '10s', true), "
 	/* the program's search_path must not choose the operators and functions below (a user
 	 * `=` in public would run, slowly or wrongly): pg_catalog only, for this query */
-	"pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);"
+	"pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
+	/* no JIT: compiling these plans costs far more than running them (a second once a
+	 * large catalog's estimates pass jit_above_cost); through pg_settings because servers
+	 * before 11 have no such parameter */
+	"(SELECT pg_catalog.set_config(s.name, 'off', true) FROM pg_catalog.pg_settings s "
+	"WHERE s.name = 'jit');"
 	/* 1: relations */
 	BAD_DOMAINS ", wf(rel) AS ("
 	"SELECT ad.adrelid FROM pg_catalog.pg_attrdef ad "
