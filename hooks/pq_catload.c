@@ -181,7 +181,12 @@ static const char q_load[] =
 	"pg_catalog.set_config('statement_timeout', '10s', true), "
 	/* the program's search_path must not choose the operators and functions below (a user
 	 * `=` in public would run, slowly or wrongly): pg_catalog only, for this query */
-	"pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);"
+	"pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
+	/* no JIT: compiling these plans costs far more than running them (a second once a
+	 * large catalog's estimates pass jit_above_cost); through pg_settings because servers
+	 * before 11 have no such parameter */
+	"(SELECT pg_catalog.set_config(s.name, 'off', true) FROM pg_catalog.pg_settings s "
+	"WHERE s.name = 'jit');"
 	/* 1: relations */
 	BAD_DOMAINS ", wf(rel) AS ("
 	"SELECT ad.adrelid FROM pg_catalog.pg_attrdef ad "
@@ -200,13 +205,16 @@ static const char q_load[] =
 	"WHERE pt.partrelid IN (" VOL_DEPS("pg_catalog.pg_class") ") "
 	/* an index's operator classes: their support functions compare or hash each row
 	 * written (a user btree or hash opclass over a PL function), and their operators check
-	 * an exclusion constraint's rows */
+	 * an exclusion constraint's rows. The families are found from the user functions, once:
+	 * pairing every operator class with every function (a subquery per pair) made this
+	 * query take seconds with a few hundred functions, and time out with more */
 	"UNION SELECT i.indrelid FROM pg_catalog.pg_index i "
 	"JOIN pg_catalog.pg_opclass oc ON oc.oid = ANY (i.indclass::pg_catalog.oid[]) "
-	"JOIN pg_catalog.pg_proc p ON p.oid IN (SELECT ap.amproc FROM pg_catalog.pg_amproc ap "
-	"WHERE ap.amprocfamily = oc.opcfamily UNION SELECT o.oprcode "
-	"FROM pg_catalog.pg_amop ao JOIN pg_catalog.pg_operator o ON o.oid = ao.amopopr "
-	"WHERE ao.amopfamily = oc.opcfamily) WHERE " UNTRUSTED("p") " "
+	"WHERE oc.opcfamily IN (SELECT ap.amprocfamily FROM pg_catalog.pg_amproc ap "
+	"JOIN pg_catalog.pg_proc p ON p.oid = ap.amproc WHERE " UNTRUSTED("p") " "
+	"UNION SELECT ao.amopfamily FROM pg_catalog.pg_amop ao "
+	"JOIN pg_catalog.pg_operator o ON o.oid = ao.amopopr "
+	"JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode WHERE " UNTRUSTED("p") ") "
 	/* row-level security policies: a write checks its rows against them (a table's
 	 * owner and superusers skip them, but the catalog is the same for every role) */
 	"UNION SELECT pol.polrelid FROM pg_catalog.pg_policy pol "
