@@ -136,7 +136,10 @@ static cap_catbase *load_unlocked(cap_catreg *r, struct cap_catfail *f, const ca
 	if (c == NULL) {
 		f->fails++;
 		f->retry_ns = end + retry_after(f->fails);
-		cap_log(CAP_LOG_INFO, "cannot read %s; reads on this database are not cached "
+		/* the first failure in a row is a warning (a database that caches nothing must
+		 * say why, in the log and `capacitor stats`); the retries after it, information */
+		cap_log(f->fails == 1 ? CAP_LOG_WARN : CAP_LOG_INFO,
+			"cannot read %s; reads on this database are not cached "
 			"(retrying in %llu s)", r->what,
 			(unsigned long long)(retry_after(f->fails) / 1000000000ULL));
 		return NULL;
