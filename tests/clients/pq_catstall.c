@@ -104,9 +104,13 @@ int main(int argc, char **argv)
 		}
 		/* the reads after every cancellation: the main thread's own connection */
 		PGconn *c = PQconnectdb("");
+		if (PQstatus(c) != CONNECTION_OK)
+			fprintf(stderr, "connect: %d %s", PQstatus(c), PQerrorMessage(c));
 		for (int i = 0; i < 3; i++) {
 			PGresult *r = PQexec(c, "SELECT v FROM stall_t WHERE id = 1");
 			printf("read %d: %s\n", i, PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "?");
+			if (PQntuples(r) != 1)
+				fprintf(stderr, "read %d: %s %s", i, PQresStatus(PQresultStatus(r)), PQerrorMessage(c));
 			PQclear(r);
 		}
 		PQfinish(c);
