@@ -57,7 +57,7 @@ stop_proxy() {
 
 # ---- 1. cancelled threads ------------------------------------------------------------------
 # 120 rounds: a cancelled thread's connection outlives it (without Capacitor too: the
-# cleanup's PQfinish does not always run), and the fixture's max_connections is 200: with
+# connections pile up idle in pg_stat_activity until the process exits), and the fixture's max_connections is 200: with
 # more rounds the main thread's own connection could be refused, with or without Capacitor,
 # depending on how long each connect takes
 timeout 120 "$pq" cancel 120 >"$d/cancel.off" 2>&1 || fail "cancel: the program failed without Capacitor"
