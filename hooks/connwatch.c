@@ -25,7 +25,8 @@
  * taking RUNNING back never both win.
  *
  * Starts and stops hold `life`, a mutex (a start is a claim's, or a watch's first use after
- * a stop; a stop is fork's, unshare's or setns's). Each watcher is created joinable, and
+ * a stop, and only tries it: a watch that finds it held, by a fork in another thread perhaps,
+ * tries again at its next use; a stop is fork's, unshare's or setns's). Each watcher is created joinable, and
  * cw_joinable says nobody has taken it yet: a start or a stop that takes it joins it, a
  * watcher ending idle that takes it detaches itself. A stop raises cw_quit, wakes the
  * watcher's futex wait, joins it, then waits until the kernel has released the thread
@@ -287,14 +288,22 @@ static void cw_fork_register(void)
 	cap_fork_register(CAP_FORK_CONNWATCH, cw_fork_prepare, cw_fork_after, cw_fork_after);
 }
 
-/* A slot was published, or a watch is used again after a stop: make sure a watcher runs. */
-static void cw_ensure(void)
+/* A slot was published, or a watch is used again after a stop: make sure a watcher runs. 0
+ * when that cannot be made sure now, a start or a stop being under way in another thread (a
+ * fork, which a statement, perhaps a hit, must not wait for): the caller asks again at its
+ * next use. */
+static int cw_ensure(void)
 {
 	if (__atomic_load_n(&cw_state, SC) != CW_IDLE)
-		return;
-	cap_mutex_lock(&life);
-	cw_start();
-	cap_mutex_unlock(&life);
+		return 1;
+	cap_lock_hold();
+	int got = pthread_mutex_trylock(&life) == 0;
+	if (got) {
+		cw_start();
+		pthread_mutex_unlock(&life);
+	}
+	cap_lock_drop();
+	return got;
 }
 
 /* ---- the calls the kernel refuses to a multi-threaded process ---------------------------- */
@@ -375,13 +384,12 @@ int cap_connwatch_watch(cap_connwatch *w, int fd)
 		/* the same socket after a stop (a fork, unshare, setns): its slot was kept, its
 		 * watcher was not. A close while none ran is seen here, at once; later ones by
 		 * the watcher started again. */
-		w->epoch = ep;
 		struct pollfd p = { .fd = fd, .events = POLLRDHUP };
 		uint64_t wd = W_GEN(w->closed) | CAP_CW_WATCHED;
 		if (cw_poll(&p, 1) > 0 && (p.revents & CW_PEER_GONE))
 			__atomic_compare_exchange_n((uint64_t *)(uintptr_t)w->word, &wd, w->closed,
 						    0, SC, RLX);
-		cw_ensure();
+		w->epoch = cw_ensure() ? ep : ep - 1;
 		return __atomic_load_n(w->word, ACQ) != w->closed;
 	}
 	cap_connwatch_release(w);
@@ -401,7 +409,8 @@ int cap_connwatch_watch(cap_connwatch *w, int fd)
 	}
 	w->word = &s->word;
 	w->closed = W_GEN(__atomic_load_n(&s->word, RLX)) | CAP_CW_CLOSED;
-	cw_ensure();
+	if (!cw_ensure())
+		w->epoch = ep - 1; /* the next use makes sure */
 	return 1;
 }
 

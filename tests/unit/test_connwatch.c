@@ -299,6 +299,32 @@ Test(connwatch, namespace_calls_find_one_thread)
 }
 #endif
 
+/* A watch's first use after a stop never waits for a start or stop under way (a fork in
+ * another thread holds `life` until it is done; here this thread holds it, where waiting
+ * would never end): it answers, and starts the watcher at a later use. */
+Test(connwatch, a_watch_never_waits_for_a_stop)
+{
+	int sp[2];
+	cap_connwatch w = { 0 };
+	cap_connwatch_init(&w);
+	cr_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	cr_assert_eq(cap_connwatch_open(&w, sp[0]), 1);
+	cr_assert_eq(state_after(CW_RUNNING, 100), CW_RUNNING);
+	cr_assert_eq(unshare(0), 0); /* stops it */
+	cr_assert_eq(__atomic_load_n(&cw_state, SC), CW_IDLE);
+	pthread_mutex_lock(&life);
+	cr_assert_eq(cap_connwatch_open(&w, sp[0]), 1);
+	cr_assert_eq(cap_connwatch_open(&w, sp[0]), 1);
+	cr_assert_eq(__atomic_load_n(&cw_state, SC), CW_IDLE);
+	pthread_mutex_unlock(&life);
+	cr_assert_eq(cap_connwatch_open(&w, sp[0]), 1);
+	cr_assert_eq(__atomic_load_n(&cw_state, SC), CW_RUNNING, "not started at a later use");
+	close(sp[1]);
+	cr_assert_eq(open_after(&w, sp[0], 0, 2000), 0);
+	cap_connwatch_release(&w);
+	close(sp[0]);
+}
+
 /* Watches start around the moments the watcher ends (it ends at its first empty round here):
  * whichever wins, a watcher runs for the last one and sees its close. Under ThreadSanitizer
  * this also looks for an ending watcher and its successor sharing the poll arrays. */
