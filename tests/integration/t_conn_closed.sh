@@ -7,7 +7,10 @@
 # (tests/clients/my_session), also with MYSQL_OPT_RECONNECT, MySQLdb and DBD::MariaDB. No
 # query of Capacitor's own goes first on the closed connection (a read-back, a catalog load).
 # Every script prints the same, error text included, with Capacitor as without it, and a new
-# session (PQreset, a reconnect) is served from the cache again.
+# session (PQreset, a reconnect) is served from the cache again. The watcher thread is never
+# the program's to see: a single-threaded program that forks, or calls setns(mnt) and
+# unshare(CLONE_NEWUSER), with connections watched finds one thread (and Python >= 3.12 does
+# not warn at os.fork()), and a close made while the watcher was stopped is still reported.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cap_need_clean_exit
