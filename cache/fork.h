@@ -24,7 +24,7 @@ enum cap_fork_rank {
 	CAP_FORK_STATS,   /* cache/stats: open, slot claims and the free list */
 	CAP_FORK_FAULT,   /* cache/fault: the watch table's spin word (child only) */
 	CAP_FORK_WAITS,   /* preload/waits: the holds, which are the parent's (child only) */
-	CAP_FORK_CONNWATCH, /* hooks/connwatch: the watcher thread is not copied (child only) */
+	CAP_FORK_CONNWATCH, /* hooks/connwatch: the watcher thread stopped (held until after fork) */
 	CAP_FORK__N
 };
 

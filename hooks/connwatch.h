@@ -20,12 +20,24 @@
  *
  * The thread starts at the first connection that asks (the first cacheable statement of a
  * process; never in a process that caches nothing), with every signal blocked, and ends when
- * no connection has been watched for a while; it is started again when one asks, and in a
- * fork child (where it does not exist) at the child's next statement that asks. The ports ask
- * first when a cacheable read reads the session back (a round trip anyway), so a hit seldom
- * pays for a slot or the thread's start. If the thread cannot be started, or the table is
- * full, a connection is simply not watched: hits are served as they would have been without
- * this module (one line in the log).
+ * no connection has been watched for a while; it is started again when one asks. The ports
+ * ask first when a cacheable read reads the session back (a round trip anyway), so a hit
+ * seldom pays for a slot or the thread's start. If the thread cannot be started, or the table
+ * is full, a connection is simply not watched: hits are served as they would have been
+ * without this module (one line in the log).
+ *
+ * The program must not be able to tell the thread exists, and a process with two threads
+ * differs from one with one: the kernel refuses unshare(CLONE_NEWUSER) and setns into a user,
+ * mount or time namespace to a multi-threaded process, and Python 3.12 warns at os.fork() when
+ * /proc counts more than one thread. So the thread is stopped (woken, joined, and waited for
+ * until the kernel no longer counts it) in fork's prepare handler and in the interposed
+ * unshare and setns, and never started in a fork handler: a fork's parent and child, and the
+ * caller of unshare or setns, have only the program's threads until their next cacheable
+ * statement. That statement's check of its connection takes the slow half once: it polls its
+ * own socket (a close while no watcher ran is seen there, at once) and starts the watcher.
+ * Stopping is why the watcher sleeps on a futex word the stopper raises (with no descriptor
+ * of its own nothing could end a blocked poll at once) and polls the sockets without waiting
+ * when it wakes, every CAP_CONNWATCH_POLL_MS.
  *
  * Rules: a connection's cap_connwatch is used by the thread that runs the connection's calls
  * (the client libraries' rule); the table is shared with the watcher through atomics only, in
@@ -38,8 +50,7 @@
 
 /* How many connections of one process can be watched at once; more are not watched. */
 #define CAP_CONNWATCH_SLOTS 1024
-/* The watcher's longest poll, in ms: how late a newly watched socket is first polled, and how
- * long the last reference to a socket the program closed (poll holds one) may outlive it. */
+/* The watcher's round, in ms: how late a close (and a newly watched socket) is first seen. */
 #define CAP_CONNWATCH_POLL_MS 100
 
 /* A slot's word: generation << 2 | state. */
@@ -51,11 +62,11 @@ typedef struct cap_connwatch {
 	const uint64_t *word; /* its slot's word, or a word that never reads closed */
 	uint64_t closed;      /* what *word reads once the watcher saw the peer close */
 	int fd;               /* the socket it watches (-1: none) */
-	unsigned epoch;       /* cap_connwatch_epoch when set up (a fork child starts over) */
+	unsigned epoch;       /* cap_connwatch_epoch when set up (a stop starts over) */
 } cap_connwatch;
 
-/* Bumped in a fork child (its watcher is gone) and when the table is reset: every watch is
- * checked again, off the hit path, at its next use. */
+/* Bumped when the watcher is stopped (a fork, unshare, setns): every watch is checked again at
+ * its next use, in the slow half (one poll of its socket; the first also starts the thread). */
 extern unsigned cap_connwatch_epoch;
 
 /* cap_connwatch_init - w watches nothing (a new record, or after cap_connwatch_release). */
@@ -67,7 +78,7 @@ void cap_connwatch_init(cap_connwatch *w);
 __attribute__((cold, noinline)) int cap_connwatch_watch(cap_connwatch *w, int fd);
 
 /* cap_connwatch_open - 0 when the watcher saw the peer close fd, the connection's socket;
- * else 1. The first call for a socket (and the first after a fork) takes the slow half; then
+ * else 1. The first call for a socket (and the first after a stop) takes the slow half; then
  * it is two compares and one load: no system call, no lock. */
 static inline int cap_connwatch_open(cap_connwatch *w, int fd)
 {

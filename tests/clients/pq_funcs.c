@@ -21,11 +21,20 @@
  *                               the volatile function would invalidate the cache), then 200 ms
  *                               for the server to close it
  *   sleep MS                    wait
+ *   fork                        fork; the child exits at once; prints the parent's thread
+ *                               count (/proc/self/status) right after fork
+ *   setns-mnt                   setns into this process's own mount namespace
+ *   unshare-user                unshare(CLONE_NEWUSER)
+ * (the last three fail in a multi-threaded process, or draw Python 3.12's fork warning: a
+ * single-threaded program must stay one while its connections are watched)
  * After every command it prints the notifications libpq already holds (as a program polling
  * PQnotifies after each query would). Connection: the PG* environment variables.
  */
 #include <libpq-fe.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +99,36 @@ static void terminate(int pid)
 	if (child > 0)
 		waitpid(child, NULL, 0);
 	usleep(200000);
+}
+
+static int threads(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	int n = -1;
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "Threads:", 8) == 0)
+			n = atoi(line + 8);
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
+static void forked(void)
+{
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0)
+		_exit(0);
+	int n = threads();
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	printf("  threads right after fork: %d\n", n);
+}
+
+static void said(const char *what, int r)
+{
+	printf("  %s = %d%s%s\n", what, r, r ? " " : "", r ? strerror(errno) : "");
 }
 
 static const char *stmt(const char *name)
@@ -175,6 +214,14 @@ int main(void)
 			}
 		} else if (strcmp(cmd, "terminate") == 0) {
 			terminate(PQbackendPID(c));
+		} else if (strcmp(cmd, "fork") == 0) {
+			forked();
+		} else if (strcmp(cmd, "setns-mnt") == 0) {
+			int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+			said("setns(mnt)", setns(fd, CLONE_NEWNS));
+			close(fd);
+		} else if (strcmp(cmd, "unshare-user") == 0) {
+			said("unshare(CLONE_NEWUSER)", unshare(CLONE_NEWUSER));
 		} else if (strcmp(cmd, "sleep") == 0 && nf >= 2) {
 			usleep((useconds_t)atoi(f[1]) * 1000);
 		} else {

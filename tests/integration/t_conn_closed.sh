@@ -7,7 +7,10 @@
 # (tests/clients/my_session), also with MYSQL_OPT_RECONNECT, MySQLdb and DBD::MariaDB. No
 # query of Capacitor's own goes first on the closed connection (a read-back, a catalog load).
 # Every script prints the same, error text included, with Capacitor as without it, and a new
-# session (PQreset, a reconnect) is served from the cache again.
+# session (PQreset, a reconnect) is served from the cache again. The watcher thread is never
+# the program's to see: a single-threaded program that forks, or calls setns(mnt) and
+# unshare(CLONE_NEWUSER), with connections watched finds one thread (and Python >= 3.12 does
+# not warn at os.fork()), and a close made while the watcher was stopped is still reported.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cap_need_clean_exit
@@ -115,6 +118,71 @@ exec	SELECT b FROM cw_t WHERE a = 1
 EOF
 	h1=$(hits)
 	[ $((h1 - h0)) -ge 3 ] || bad "libpq PQreset: $((h1 - h0)) hits (3 expected: no hits after the reset)"
+	# a single-threaded program stays one with its connections watched: fork (the parent's
+	# thread count right after it), setns into a mount namespace and unshare(CLONE_NEWUSER)
+	# (which the kernel refuses to a multi-threaded process) find only its own thread; the
+	# watcher, started again at the next read, still reports the server's close (here one
+	# made while it was stopped: terminate forks psql)
+	h0=$(hits)
+	check "libpq: fork, setns and unshare find one thread" "$pq" <<'EOF'
+exec	SELECT count(*) FROM cw_t
+exec	SELECT count(*) FROM cw_t
+sleep	300
+fork
+exec	SELECT count(*) FROM cw_t
+sleep	300
+setns-mnt
+exec	SELECT count(*) FROM cw_t
+sleep	300
+unshare-user
+exec	SELECT count(*) FROM cw_t
+sleep	300
+terminate
+exec	SELECT count(*) FROM cw_t
+errmsg
+status
+EOF
+	h1=$(hits)
+	[ $((h1 - h0)) -ge 4 ] || bad "libpq fork/setns/unshare: $((h1 - h0)) hits (4 expected)"
+	# Python 3.12 warns at os.fork() when /proc counts more than one thread (psycopg 3 reads
+	# through libpq as ctypes does here)
+	py312=
+	for p in python3.13 python3.12 /root/.pyenv/versions/3.1[2-9]*/bin/python3; do
+		if "$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+			py312=$p
+			break
+		fi
+	done
+	if [ -n "$py312" ]; then
+		check "Python >= 3.12 os.fork() after libpq reads" "$py312" -W default - <<'EOF'
+import ctypes, os
+pq = ctypes.CDLL("libpq.so.5")
+pq.PQconnectdb.restype = ctypes.c_void_p
+pq.PQconnectdb.argtypes = [ctypes.c_char_p]
+pq.PQexec.restype = ctypes.c_void_p
+pq.PQexec.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+pq.PQgetvalue.restype = ctypes.c_char_p
+pq.PQgetvalue.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+pq.PQclear.argtypes = [ctypes.c_void_p]
+pq.PQfinish.argtypes = [ctypes.c_void_p]
+c = pq.PQconnectdb(b"")
+for i in range(3):
+    r = pq.PQexec(c, b"SELECT count(*) FROM cw_t")
+    print("read", pq.PQgetvalue(r, 0, 0).decode(), flush=True)
+    pq.PQclear(r)
+for i in range(2):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    r = pq.PQexec(c, b"SELECT count(*) FROM cw_t")
+    print("forked, read", pq.PQgetvalue(r, 0, 0).decode(), flush=True)
+    pq.PQclear(r)
+pq.PQfinish(c)
+EOF
+	else
+		echo "skip: no Python 3.12 or later"
+	fi
 	# none of Capacitor's own queries goes first and takes the error the program would get:
 	# the read-back after a SET the text cannot prove, the catalog's reload after DDL (at most
 	# once a second)
