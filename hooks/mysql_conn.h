@@ -58,6 +58,9 @@ typedef struct my_conn {
 	/* the last statement, when it was a text hit: run for real before diagnostics */
 	cap_buf replay;
 	int replay_on;
+	/* a statement of the program's ran on the server in this session: the server's
+	 * diagnostics are the program's, no longer a new session's (hooks/mysql_probe.c) */
+	int diag_own;
 	/* a miss whose result mysql_store_result stores */
 	int fill;
 	cap_buf fill_key;

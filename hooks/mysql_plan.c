@@ -34,9 +34,9 @@ void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap
 		init_account(rt, mc);
 	cap_sql_classify_memo(CAP_DIALECT_MYSQL, sql, len, info);
 	int unknown = 0, probed = 0;
-	/* a read whose functions the rules may declare safe is cacheable too */
-	if (CAP_UNLIKELY(mc->sess.probe_need) &&
-	    (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE)) {
+	/* before a read (one whose functions the rules may declare safe is cacheable too) that
+	 * the read-back may precede unseen */
+	if (CAP_UNLIKELY(mc->sess.probe_need) && cap_my_probe_fits(mc, info, sql, len)) {
 		unknown = !cap_my_probe(mc);
 		probed = 1;
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
@@ -106,6 +106,7 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 	if (CAP_UNLIKELY(mc->init_pending))
 		init_account(rt, mc); /* and the library ran its init commands there first */
 	mc->contact_ns = cap_now_ns();
+	mc->diag_own = 1;
 	/* the rest of a multi-statement string still runs: its marker stays until the last
 	 * result (mysql_next_result) */
 	mc->sess.mark_keep = (mc->m->server_status & SERVER_MORE_RESULTS_EXIST) &&

@@ -37,6 +37,7 @@
 #include "hooks/mysql_probe.h"
 #include "hooks/mysql_result.h"
 #include "hooks/mysql_plan.h"
+#include "cache/sqlmemo.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -320,7 +321,15 @@ CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long l
 	if (mc) {
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 			cap_my_reconnected(rt, mc);
-		prep.ok = (!mc->sess.probe_need || cap_my_probe(mc)) && !mc->sess.disabled && !mc->sysdb;
+		/* the read-back runs only before a read it may precede unseen (mysql_probe.c);
+		 * any other statement prepared now is not cached */
+		int fits = 1;
+		if (mc->sess.probe_need) {
+			cap_sql_info *info = cap_sess_info();
+			cap_sql_classify_memo(CAP_DIALECT_MYSQL, q, len, info);
+			fits = cap_my_probe_fits(mc, info, q, len) && cap_my_probe(mc);
+		}
+		prep.ok = fits && !mc->sess.disabled && !mc->sysdb;
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
 			cap_my_reconnected(rt, mc);
 			prep.ok = 0;

@@ -30,6 +30,9 @@
  *     fork SQL         fork: the child runs q SQL on the inherited connection and exits
  *                      without closing it; the parent waits
  *     reconnect        close and open the connection again
+ *     db NAME          mysql_select_db: "ok" or "error N MESSAGE"
+ *     charset NAME     mysql_set_character_set: the same
+ *     reset            mysql_reset_connection: the same
  *
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB (MY_SESS_USER /
  * MY_SESS_PASSWORD / MY_SESS_DB override); MY_SESS_RECONNECT=1 sets MYSQL_OPT_RECONNECT;
@@ -50,6 +53,14 @@ static const char *env2(const char *a, const char *b)
 {
 	const char *v = getenv(a);
 	return v ? v : getenv(b);
+}
+
+static void print_ok(MYSQL *m, int rc)
+{
+	if (rc)
+		printf("error %u %s\n", mysql_errno(m), mysql_error(m));
+	else
+		printf("ok\n");
 }
 
 static MYSQL *conn_open(void)
@@ -352,6 +363,12 @@ int main(void)
 				_exit(0);
 			}
 			waitpid(pid, NULL, 0);
+		} else if (strncmp(line, "db ", 3) == 0) {
+			print_ok(m, mysql_select_db(m, arg));
+		} else if (strncmp(line, "charset ", 8) == 0) {
+			print_ok(m, mysql_set_character_set(m, arg));
+		} else if (strcmp(line, "reset") == 0) {
+			print_ok(m, mysql_reset_connection(m));
 		} else if (strcmp(line, "reconnect") == 0) {
 			mysql_close(m);
 			m = conn_open();

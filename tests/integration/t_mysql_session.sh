@@ -550,6 +550,70 @@ q SELECT FOUND_ROWS()
 p SELECT id FROM items WHERE id < 7
 q SELECT FOUND_ROWS()
 EOF
+# 13b. Capacitor's read-back of the session (after a statement whose effect on the session the
+# text cannot prove) is a query of its own: it never runs where the program would see it, before
+# a statement that reads the last statement's diagnostics (before a hit, the hit's statement runs
+# again for a statement right after it that reads them, as after any hit)
+check "diagnostics after a session change" <<EOF
+q SELECT id FROM items WHERE id < 5
+q SELECT id FROM items WHERE id < 5
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET @page = 1
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 3
+q SET NAMES utf8mb4
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+charset latin1
+q SELECT FOUND_ROWS()
+charset utf8mb4
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q USE $CAP_MY_DB
+q SELECT FOUND_ROWS()
+db $CAP_MY_DB
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q DO 1
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET STATEMENT max_statement_time = 0 FOR SELECT 1
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET @page = 2
+p SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET @page = 3
+p UPDATE items SET qty = qty WHERE id < 0
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET @page = 4
+q SELECT id FROM items WHERE id < 5
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET @page = 6
+p SELECT id FROM items WHERE id < 5
+q SELECT FOUND_ROWS()
+q SET @page = 7
+q SELECT id FROM items WHERE id < 5
+q SHOW WARNINGS
+q SET @@session.sort_buffer_size = 1
+q SELECT @@warning_count
+q SET @@session.sort_buffer_size = 1
+q SHOW COUNT(*) WARNINGS
+q SET @@session.sort_buffer_size = 1
+q SHOW WARNINGS
+q SET @@session.sort_buffer_size = 1
+q SELECT 1 + 1
+q SELECT @@warning_count, @@error_count
+q UPDATE items SET qty = qty WHERE id < 5
+q SET @q = 1
+q SELECT ROW_COUNT()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+reset
+q SELECT FOUND_ROWS()
+q SELECT id FROM items WHERE id < 5
+q SELECT FOUND_ROWS()
+EOF
 check "status flags after a hit" <<'EOF'
 status SELECT name FROM items WHERE qty = 3
 status SELECT name FROM items WHERE id = 3
