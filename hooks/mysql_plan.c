@@ -133,6 +133,11 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 		if (cap_my_has_word(sql, len, "session_track_transaction_info"))
 			mc->trx_track = 1;
 	}
+	/* the catalog connection logs in with the connection's password, which this may have
+	 * changed (hooks/mysql_catalog.h) */
+	if (CAP_UNLIKELY(info->kind != CAP_SQL_READ && info->kind != CAP_SQL_WRITE) &&
+	    cap_mycat_may_change_creds(info, sql, len))
+		cap_mycat_creds_dead(mc->m);
 	/* so may a stored function the statement calls (or a view it reads calls) and a trigger
 	 * its write fires, and they may SET any variable, the isolation level too, where no
 	 * text of ours shows it: the connection caches nothing from now on */
