@@ -20,10 +20,12 @@ have_root=1
 root_sql -e "SELECT 1" >/dev/null 2>&1 || have_root=0
 
 cap_my_sql <<'SQL'
-DROP TABLE IF EXISTS t_tz, t_w, t_iso, t_rx, t_lock, t_mi, t_ai, t_ai2, `tables`;
+DROP TABLE IF EXISTS t_attr, t_tz, t_w, t_iso, t_rx, t_lock, t_mi, t_ai, t_ai2, `tables`;
 DROP SEQUENCE IF EXISTS s_seq;
 DROP FUNCTION IF EXISTS f_w;
 DROP PROCEDURE IF EXISTS p_tmp;
+CREATE TABLE t_attr (id INT PRIMARY KEY, x JSON, u UUID, ip INET6, g POINT) ENGINE=InnoDB;
+INSERT INTO t_attr VALUES (1, '{"a": 1}', '123e4567-e89b-12d3-a456-426655440000', '::1', POINT(1, 2));
 CREATE TABLE t_tz (id INT PRIMARY KEY, ts TIMESTAMP NULL) ENGINE=InnoDB;
 INSERT INTO t_tz VALUES (1, '2024-01-01 12:00:00');
 CREATE TABLE t_w (id INT PRIMARY KEY, val INT) ENGINE=InnoDB;
@@ -613,6 +615,13 @@ reset
 q SELECT FOUND_ROWS()
 q SELECT id FROM items WHERE id < 5
 q SELECT FOUND_ROWS()
+EOF
+# 13c. a hit has the server's extended column metadata (mariadb_field_attr: json, uuid...)
+check "extended column metadata of a hit" <<'EOF'
+attr SELECT id, x, u, ip, g FROM t_attr WHERE id = 1
+attr SELECT id, x, u, ip, g FROM t_attr WHERE id = 1
+uattr SELECT id, x, u, ip, g FROM t_attr WHERE id = 1
+attr SELECT id, x, u, ip, g FROM t_attr WHERE id = 1
 EOF
 check "status flags after a hit" <<'EOF'
 status SELECT name FROM items WHERE qty = 3
