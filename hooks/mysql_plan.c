@@ -16,6 +16,7 @@
 #include "hooks/mysql_plan.h"
 #include "hooks/mysql_init.h"
 #include "hooks/mysql_probe.h"
+#include "hooks/session_my.h"
 #include "hooks/mysql_result.h"
 #include "cache/sqlmemo.h"
 
@@ -107,6 +108,10 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 		init_account(rt, mc); /* and the library ran its init commands there first */
 	mc->contact_ns = cap_now_ns();
 	mc->diag_own = 1;
+	/* a read changes no setting, unless it calls code (then it asks for a read-back) */
+	if ((info->kind != CAP_SQL_READ && info->kind != CAP_SQL_READ_NOCACHE) ||
+	    cap_sess_my_needs_probe(info, plan, sql, len))
+		mc->stmt_seq++;
 	/* the rest of a multi-statement string still runs: its marker stays until the last
 	 * result (mysql_next_result) */
 	mc->sess.mark_keep = (mc->m->server_status & SERVER_MORE_RESULTS_EXIST) &&

@@ -611,6 +611,12 @@ q UPDATE items SET qty = qty WHERE id < 5
 q SET @q = 1
 q SELECT ROW_COUNT()
 q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET @page = 9
+prep SELECT name FROM items WHERE id = 2
+q SELECT FOUND_ROWS()
+q SHOW WARNINGS
+exec
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
 reset
 q SELECT FOUND_ROWS()
 q SELECT id FROM items WHERE id < 5
