@@ -198,9 +198,10 @@ int cap_mycat_may_change_creds(const cap_sql_info *info, const char *sql, size_t
 	size_t e1 = next_word(sql, len, 0, &w1);
 	size_t e2 = next_word(sql, len, e1, &w2);
 	const char *x1 = sql + e1, *x2 = sql + e2;
-	/* ALTER/RENAME/DROP USER, CREATE OR REPLACE USER; SET PASSWORD and GRANT ... IDENTIFIED
-	 * BY name "password" or "identified" anywhere, as do ALTER USER's forms; a
-	 * multi-statement string or code we cannot read too, whatever else it holds */
+	/* ALTER/RENAME/DROP/CREATE (OR REPLACE) USER; SET PASSWORD and GRANT ... IDENTIFIED BY
+	 * say "password" or "identified", also inside a multi-statement string or EXECUTE
+	 * IMMEDIATE. A procedure's body (CALL) is not read: a login refused after it is the
+	 * last one tried (login_refused) */
 	if (word_is(w2, x2, "user") && (word_is(w1, x1, "alter") || word_is(w1, x1, "rename") ||
 					word_is(w1, x1, "drop") || word_is(w1, x1, "create")))
 		return 1;
