@@ -171,6 +171,7 @@ static int mx_serve(cap_exec *x)
 		return CAP_EXEC_NOT_SERVED;
 	}
 	mc->pend = c->h.res;
+	mc->diag_own = 1; /* the program expects its statement's diagnostics now */
 	if (c->send_only) {
 		/* mysql_read_query_result reads the ping's answer (if one was sent), then
 		 * reports the hit */

@@ -50,6 +50,7 @@
 #include "hooks/mysql_catalog.h"
 #include "hooks/catreg.h"
 #include "hooks/mysql_events.h"
+#include "hooks/mysql_conn.h"
 #include "hooks/mysql_real.h"
 #include "hooks/relgraph.h"
 #include "cache/cap.h"
@@ -98,10 +99,121 @@ void cap_mycat_release(cap_mycat *c)
 	cap_catbase_release(c ? &c->base : NULL);
 }
 
+/* ---- credentials ---------------------------------------------------------------------------
+ *
+ * Logins refused to the catalog connection count against the account on the server
+ * (max_password_errors blocks it for every client, Access_denied_errors, the error log). So
+ * credentials that failed once, or that a statement of the program's may have changed, are
+ * filed here by a hash of (host, port, socket, user, password) and never used again by this
+ * process: its reads on that database are not cached (as after any failed load). A new
+ * connection of the program's with the new password has other credentials. A small ring of
+ * atomics: no lock, and what falls out of it costs at most one more refused login. */
+
+#define DEAD_SLOTS 64
+static uint64_t dead_creds[DEAD_SLOTS];
+static unsigned dead_next;
+
+static void hash_str(uint64_t *h, const char *s)
+{
+	*h = cap_hash64(s ? s : "\001", s ? strlen(s) : 1, *h);
+}
+
+static uint64_t creds_hash(const MYSQL *conn)
+{
+	uint64_t h = 0x6372656473ull;
+	hash_str(&h, conn->host);
+	hash_str(&h, conn->unix_socket);
+	hash_str(&h, conn->user);
+	hash_str(&h, conn->passwd);
+	h = cap_hash64(&conn->port, sizeof(conn->port), h);
+	return h | 1; /* 0 is an empty slot */
+}
+
+static int creds_are_dead(const MYSQL *conn)
+{
+	uint64_t h = creds_hash(conn);
+	for (unsigned i = 0; i < DEAD_SLOTS; i++)
+		if (__atomic_load_n(&dead_creds[i], __ATOMIC_ACQUIRE) == h)
+			return 1;
+	return 0;
+}
+
+void cap_mycat_creds_dead(const MYSQL *conn)
+{
+	if (conn == NULL || creds_are_dead(conn))
+		return;
+	unsigned i = __atomic_fetch_add(&dead_next, 1, __ATOMIC_RELAXED) % DEAD_SLOTS;
+	__atomic_store_n(&dead_creds[i], creds_hash(conn), __ATOMIC_RELEASE);
+	cap_log(CAP_LOG_INFO, "the connection's credentials may have changed: no catalog "
+		"connection with them (reads on this database are not cached)");
+}
+
+/* Errors of a refused login: wrong password, blocked for password errors, password expired,
+ * account locked, host blocked or not allowed, plugin refused. Not the passing ones (too many
+ * connections, a user's resource limits, timeouts). */
+static int login_refused(unsigned e)
+{
+	return e == 1045 || e == 4150 || e == 4151 || e == 1820 || e == 1862 || e == 1129 ||
+	       e == 1130 || e == 1251 || e == 1698 || e == 2049 || e == 2059;
+}
+
+/* The first two words of sql, skipping white space and comments (not executable ones: their
+ * text is the statement's). */
+static size_t next_word(const char *s, size_t n, size_t i, const char **w)
+{
+	for (;;) {
+		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ||
+				 s[i] == '('))
+			i++;
+		if (i + 1 < n && s[i] == '/' && s[i + 1] == '*' && (i + 2 >= n || s[i + 2] != '!')) {
+			const char *e = i + 2 < n ? memmem(s + i + 2, n - i - 2, "*/", 2) : NULL;
+			i = e ? (size_t)(e - s) + 2 : n;
+			continue;
+		}
+		if (i < n && (s[i] == '#' || (i + 2 < n && s[i] == '-' && s[i + 1] == '-'))) {
+			while (i < n && s[i] != '\n')
+				i++;
+			continue;
+		}
+		break;
+	}
+	*w = s + i;
+	size_t k = i;
+	while (k < n && ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'z'))
+		k++;
+	return k;
+}
+
+static int word_is(const char *w, const char *end, const char *kw)
+{
+	size_t k = strlen(kw);
+	return (size_t)(end - w) == k && strncasecmp(w, kw, k) == 0;
+}
+
+int cap_mycat_may_change_creds(const cap_sql_info *info, const char *sql, size_t len)
+{
+	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_WRITE || sql == NULL)
+		return 0;
+	const char *w1, *w2;
+	size_t e1 = next_word(sql, len, 0, &w1);
+	size_t e2 = next_word(sql, len, e1, &w2);
+	const char *x1 = sql + e1, *x2 = sql + e2;
+	/* ALTER/RENAME/DROP/CREATE (OR REPLACE) USER; SET PASSWORD and GRANT ... IDENTIFIED BY
+	 * say "password" or "identified", also inside a multi-statement string or EXECUTE
+	 * IMMEDIATE. A procedure's body (CALL) is not read: a login refused after it is the
+	 * last one tried (login_refused) */
+	if (word_is(w2, x2, "user") && (word_is(w1, x1, "alter") || word_is(w1, x1, "rename") ||
+					word_is(w1, x1, "drop") || word_is(w1, x1, "create")))
+		return 1;
+	return cap_my_has_word(sql, len, "password") || cap_my_has_word(sql, len, "identified");
+}
+
 /* ---- loading ------------------------------------------------------------------------------ */
 
 static MYSQL *side_connect(MYSQL *conn)
 {
+	if (creds_are_dead(conn))
+		return NULL;
 	MYSQL *side = CAP_REAL(cap_my.real_mysql_init(NULL));
 	if (side == NULL)
 		return NULL;
@@ -114,6 +226,8 @@ static MYSQL *side_connect(MYSQL *conn)
 	if (CAP_REAL(cap_my.real_mysql_real_connect(side, conn->host, conn->user, conn->passwd,
 					       conn->db, conn->port, conn->unix_socket, 0)) == NULL) {
 		cap_log(CAP_LOG_INFO, "catalog connection failed");
+		if (login_refused(side->net.last_errno))
+			cap_mycat_creds_dead(conn);
 		CAP_REAL_VOID(cap_my.real_mysql_close(side));
 		return NULL;
 	}

@@ -29,6 +29,16 @@ typedef struct cap_mycat cap_mycat;
 cap_mycat *cap_mycat_get(const cap_rt *rt, MYSQL *conn, const cap_sess *s, cap_mycat **held);
 void cap_mycat_release(cap_mycat *c);
 
+/* Credentials. The catalog connection logs in with the program connection's user and
+ * password; a login refused for them (wrong or expired password, blocked account or host) is
+ * never tried again in this process, nor once the program ran a statement that may have
+ * changed them: a server with max_password_errors would otherwise block the account for
+ * everyone. cap_mycat_creds_dead - conn's credentials may no longer be valid.
+ * cap_mycat_may_change_creds - may the statement sql[0..len) (classified in info) change an
+ * account's password or name? */
+void cap_mycat_creds_dead(const MYSQL *conn);
+int cap_mycat_may_change_creds(const cap_sql_info *info, const char *sql, size_t len);
+
 /* cap_mycat_write_runs_code - may the write described by info (of session s) fire a trigger
  * (or one the user cannot see) on a table it reaches? Names the catalog lacks count, except
  * the session's own temporary tables (no trigger can be on one); no catalog: every write. */

@@ -12,9 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MY_MAGIC 0x31594d43u /* "CMY1" */
+#define MY_MAGIC 0x32594d43u /* "CMY2" */
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
 #define BLOCK_HDR ALIGN8(sizeof(MA_USED_MEM))
+
+/* MariaDB's extended column metadata (mariadb_field_attr: a data type name such as "uuid",
+ * "inet6", "point", a format such as "json"), which Connector/C keeps behind field->extension
+ * in its own layout (ma_common.h's MA_FIELD_EXTENSION, one string per attribute), allocated
+ * in the result's field root as the rest of the field. Stored with each field, so that a hit
+ * gives what the server's result gives. */
+#define FIELD_ATTRS (MARIADB_FIELD_ATTR_LAST + 1)
+typedef struct field_ext {
+	MARIADB_CONST_STRING metadata[FIELD_ATTRS];
+} field_ext;
 
 /* Field strings in the order they are encoded. */
 #define FIELD_STRS(X) X(name) X(org_name) X(table) X(org_table) X(db) X(catalog) X(def)
@@ -86,6 +96,10 @@ int cap_my_encode(const MYSQL_RES *res, cap_buf *b)
 		cap_buf_u32(b, f->decimals);
 		cap_buf_u32(b, f->charsetnr);
 		cap_buf_u32(b, (uint32_t)f->type);
+		const field_ext *x = f->extension;
+		for (int k = 0; k < FIELD_ATTRS; k++)
+			cap_buf_str(b, x && x->metadata[k].str ? x->metadata[k].str : NULL,
+				    x && x->metadata[k].str ? x->metadata[k].length : 0);
 	}
 	for (const MYSQL_ROWS *r = res->data->data; r && !b->err; r = r->next)
 		for (unsigned i = 0; i < nf; i++)
@@ -186,6 +200,7 @@ MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered, cap_my_wir
 	/* fields: measure, then copy (the strings are read twice; field metadata is small) */
 	const unsigned char *fstart = rd.p;
 	size_t fbytes = nf * sizeof(MYSQL_FIELD);
+	uint32_t nx = 0; /* fields with extended metadata */
 	uint64_t pkt_max = 0, total = ANSWER_FIXED + lenenc_size(nf);
 	for (uint32_t i = 0; i < nf; i++) {
 		const char *s;
@@ -201,11 +216,23 @@ MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered, cap_my_wir
 				def += lenenc_size(n) + n;
 		}
 		cap_rd_bytes(&rd, 8 + 8 + 4 * 4);
+		int attrs = 0;
+		for (int k = 0; k < FIELD_ATTRS; k++) {
+			int r = cap_rd_str(&rd, &s, &n);
+			if (r < 0)
+				return NULL;
+			if (r == 0) {
+				fbytes += n + 1;
+				attrs = 1;
+			}
+		}
+		nx += (uint32_t)attrs;
 		pkt_max = def > pkt_max ? def : pkt_max;
 		total += def + 4;
 	}
 	if (rd.err)
 		return NULL;
+	fbytes += nx * sizeof(field_ext);
 
 	MYSQL_RES *res = calloc(1, sizeof(MYSQL_RES) + sizeof(unsigned long) * nf);
 	MYSQL_DATA *data = calloc(1, sizeof(MYSQL_DATA));
@@ -217,7 +244,9 @@ MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered, cap_my_wir
 		goto fail;
 	res->fields = fields;
 	memset(fields, 0, nf * sizeof(MYSQL_FIELD));
-	char *sp = (char *)(fields + nf);
+	/* the extensions first (aligned: MYSQL_FIELD's size is a multiple of 8), then strings */
+	field_ext *xp = (field_ext *)(fields + nf);
+	char *sp = (char *)(xp + nx);
 	/* the measuring pass read these bytes with every bound checked: read them again plainly */
 	const unsigned char *fp = fstart;
 	for (uint32_t i = 0; i < nf; i++) {
@@ -238,6 +267,19 @@ MYSQL_RES *cap_my_decode(const void *val, size_t len, int unbuffered, cap_my_wir
 		f->decimals = trusted_u32(&fp);
 		f->charsetnr = trusted_u32(&fp);
 		f->type = (enum enum_field_types)trusted_u32(&fp);
+		field_ext *x = NULL;
+		for (int k = 0; k < FIELD_ATTRS; k++) {
+			if ((n = trusted_u32(&fp)) == 0xffffffffu)
+				continue;
+			if (x == NULL) {
+				x = xp++;
+				memset(x, 0, sizeof(*x));
+				f->extension = x;
+			}
+			x->metadata[k].str = copy_str(&sp, (const char *)fp, n);
+			x->metadata[k].length = n;
+			fp += n;
+		}
 	}
 
 	/* rows: MYSQL_ROWS array, then pointer arrays, then the values */

@@ -2,11 +2,12 @@
  * mysql_codec.h - the neutral cached form of a buffered MYSQL_RES, and back.
  *
  * Encoded form (little-endian, see cache/buf.h):
- *   u32 magic "CMY1" | u32 nfields | u64 nrows | u64 value_bytes (sum of len + 1 over the
+ *   u32 magic "CMY2" | u32 nfields | u64 nrows | u64 value_bytes (sum of len + 1 over the
  *   non-NULL values)
  *   per field: str name | str org_name | str table | str org_table | str db | str catalog |
  *              str def (may be NULL) | u64 length | u64 max_length | u32 flags | u32 decimals
- *              | u32 charsetnr | u32 type
+ *              | u32 charsetnr | u32 type | str data type name | str format name (MariaDB's
+ *              extended metadata, mariadb_field_attr; NULL when absent)
  *   per row, per field: str value (NULL stored as NULL; any bytes, zeros included)
  *
  * Decoding builds a MYSQL_RES laid out exactly as Connector/C's mysql_store_result leaves

@@ -108,6 +108,8 @@ static void sess_setup(my_conn *mc)
 	mc->trx_track = 0;
 	mc->cs_client_unsafe = 1; /* until the probe reads it */
 	mc->replay_on = 0;
+	mc->diag_own = 0;
+	mc->stmt_seq++;
 	mc->cs_seen = NULL;
 	cap_mycat_release(mc->cat);
 	mc->cat = NULL;

@@ -58,6 +58,12 @@ typedef struct my_conn {
 	/* the last statement, when it was a text hit: run for real before diagnostics */
 	cap_buf replay;
 	int replay_on;
+	/* a statement of the program's ran on the server in this session, or was a hit: the
+	 * diagnostics the program expects are no longer a new session's (hooks/mysql_probe.c) */
+	int diag_own;
+	/* counts the program's statements but reads run on the server, and the sessions begun (a
+	 * prepared statement's deferred read-back, my_prep.defer) */
+	uint64_t stmt_seq;
 	/* a miss whose result mysql_store_result stores */
 	int fill;
 	cap_buf fill_key;

@@ -16,6 +16,7 @@
 #include "hooks/mysql_plan.h"
 #include "hooks/mysql_init.h"
 #include "hooks/mysql_probe.h"
+#include "hooks/session_my.h"
 #include "hooks/mysql_result.h"
 #include "cache/sqlmemo.h"
 
@@ -34,9 +35,9 @@ void cap_my_plan(const cap_rt *rt, my_conn *mc, const char *sql, size_t len, cap
 		init_account(rt, mc);
 	cap_sql_classify_memo(CAP_DIALECT_MYSQL, sql, len, info);
 	int unknown = 0, probed = 0;
-	/* a read whose functions the rules may declare safe is cacheable too */
-	if (CAP_UNLIKELY(mc->sess.probe_need) &&
-	    (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE)) {
+	/* before a read (one whose functions the rules may declare safe is cacheable too) that
+	 * the read-back may precede unseen */
+	if (CAP_UNLIKELY(mc->sess.probe_need) && cap_my_probe_fits(mc, info, sql, len)) {
 		unknown = !cap_my_probe(mc);
 		probed = 1;
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
@@ -106,6 +107,11 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 	if (CAP_UNLIKELY(mc->init_pending))
 		init_account(rt, mc); /* and the library ran its init commands there first */
 	mc->contact_ns = cap_now_ns();
+	mc->diag_own = 1;
+	/* a read changes no setting, unless it calls code (then it asks for a read-back) */
+	if ((info->kind != CAP_SQL_READ && info->kind != CAP_SQL_READ_NOCACHE) ||
+	    cap_sess_my_needs_probe(info, plan, sql, len))
+		mc->stmt_seq++;
 	/* the rest of a multi-statement string still runs: its marker stays until the last
 	 * result (mysql_next_result) */
 	mc->sess.mark_keep = (mc->m->server_status & SERVER_MORE_RESULTS_EXIST) &&
@@ -132,6 +138,11 @@ void cap_my_after(const cap_rt *rt, my_conn *mc, const cap_sql_info *info, const
 		if (cap_my_has_word(sql, len, "session_track_transaction_info"))
 			mc->trx_track = 1;
 	}
+	/* the catalog connection logs in with the connection's password, which this may have
+	 * changed (hooks/mysql_catalog.h) */
+	if (CAP_UNLIKELY(info->kind != CAP_SQL_READ && info->kind != CAP_SQL_WRITE) &&
+	    cap_mycat_may_change_creds(info, sql, len))
+		cap_mycat_creds_dead(mc->m);
 	/* so may a stored function the statement calls (or a view it reads calls) and a trigger
 	 * its write fires, and they may SET any variable, the isolation level too, where no
 	 * text of ours shows it: the connection caches nothing from now on */

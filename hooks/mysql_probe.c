@@ -9,6 +9,7 @@
  * warning count, which are put back.
  */
 #include "hooks/mysql_probe.h"
+#include "hooks/mysql_result.h"
 #include "cache/follow.h"
 #include "cache/log.h"
 
@@ -104,6 +105,23 @@ static const char probe_mysql_track[] =
  * limits the session is not read back, so not cached. */
 #define PROBE_MIN_LIMIT (64ul << 10)
 #define PROBE_MIN_LIMIT_COMPRESSED (1ul << 20)
+
+/* The read-back is a statement of ours on the program's connection, and the server's
+ * diagnostics (FOUND_ROWS(), ROW_COUNT(), the warning and error lists and counts, GET
+ * DIAGNOSTICS) are then its: they last until a statement of the program's replaces them, and
+ * statements that use no table (SET, DO, USE, SELECT 1) keep most of them. So it runs only
+ * right before a read of the program's that uses a table, which replaces them all when it runs
+ * on the server, and never before a statement that may read them. In a new session, before
+ * any statement of the program's ran (my_conn.diag_own), there is nothing of the program's
+ * to replace: any read but one of the diagnostics may come after it. When that read hits, the
+ * diagnostics are left as after any hit (the read-back's in place of the statement's before):
+ * a statement right after it that reads them has the hit's statement run for real first
+ * (hooks/mysql_result.c, cap_my_replay_before), so they read as the hit's statement's. */
+int cap_my_probe_fits(const my_conn *mc, const cap_sql_info *info, const char *sql, size_t len)
+{
+	return (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_READ_NOCACHE) &&
+	       (info->nread > 0 || !mc->diag_own) && !cap_my_reads_diag(info, sql, len);
+}
 
 /* Read the session's settings (see above) and make them the key's. Runs before a cacheable
  * read only: at a session's first one, and after any statement whose effect on the session

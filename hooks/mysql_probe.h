@@ -11,6 +11,9 @@
  * the connection cannot take a query now (the settings still unknown); a failed read disables
  * caching on the session. */
 int cap_my_probe(my_conn *mc);
+/* cap_my_probe_fits - may the read-back run just before this statement (classified in info)?
+ * Only where the program cannot see it (see mysql_probe.c). */
+int cap_my_probe_fits(const my_conn *mc, const cap_sql_info *info, const char *sql, size_t len);
 /* cap_my_orphans - on a miss: resolve an orphaned write in flight of this server whose thread
  * the server no longer lists (see mysql_probe.c). */
 void cap_my_orphans(const cap_rt *rt, my_conn *mc);

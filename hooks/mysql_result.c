@@ -27,7 +27,7 @@
  * statement after a hit may read them, the hit's statement is first run for real (its result
  * discarded), so that they describe it as they would have without Capacitor. */
 
-static int reads_diag(const cap_sql_info *info, const char *sql, size_t len)
+int cap_my_reads_diag(const cap_sql_info *info, const char *sql, size_t len)
 {
 	if (info->kind == CAP_SQL_READ || info->kind == CAP_SQL_WRITE)
 		return (info->reasons & CAP_SQLR_LASTID) != 0;
@@ -43,7 +43,7 @@ void cap_my_replay_before(my_conn *mc, const cap_sql_info *info, const char *sql
 	if (m->status != MYSQL_STATUS_READY)
 		return; /* refused "out of sync" by the library: the diagnostics stay the hit's */
 	mc->replay_on = 0;
-	if (!reads_diag(info, sql, len) || !cap_my_can_serve(m) || cap_my_closed(mc))
+	if (!cap_my_reads_diag(info, sql, len) || !cap_my_can_serve(m) || cap_my_closed(mc))
 		return;
 	unsigned long long affected = m->affected_rows;
 	if (CAP_REAL(cap_my.real_mysql_real_query(m, (const char *)mc->replay.data,

@@ -52,6 +52,9 @@ int cap_my_hit_cb(void *arg, const void *val, size_t len);
  * statement's, told why when it cannot be stored). */
 void cap_my_remember_fill(my_conn *mc, const cap_key *key, const cap_plan *plan, uint64_t shape);
 
+/* cap_my_reads_diag - may the statement (classified in info) read the diagnostics the last
+ * statement left (FOUND_ROWS, ROW_COUNT, LAST_INSERT_ID, warnings, errors, GET DIAGNOSTICS)? */
+int cap_my_reads_diag(const cap_sql_info *info, const char *sql, size_t len);
 /* cap_my_replay_before - before a statement (classified in info) goes to the server: when it
  * may read the diagnostics and the last statement was a text hit, run that one for real. */
 void cap_my_replay_before(my_conn *mc, const cap_sql_info *info, const char *sql, size_t len);

@@ -37,6 +37,7 @@
 #include "hooks/mysql_probe.h"
 #include "hooks/mysql_result.h"
 #include "hooks/mysql_plan.h"
+#include "cache/sqlmemo.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +153,7 @@ typedef struct my_sx {
 	cap_exec x;              /* first */
 	my_conn *mc;
 	MYSQL_STMT *st;
-	const my_prep *prep;
+	my_prep *prep;
 	my_exec_fn fn;
 	int rc;                  /* the program's answer */
 	cap_my_srows *rows;      /* the decoded hit */
@@ -170,6 +171,19 @@ static void sx_plan(cap_exec *x)
 static int sx_key(cap_exec *x, cap_keymat *km)
 {
 	my_sx *c = (my_sx *)x;
+	if (CAP_UNLIKELY(c->prep->defer) && c->fn == exec_execute) {
+		/* the read-back deferred from prepare ran before this execution (cap_my_plan): the
+		 * session is the one of prepare time when nothing ran since */
+		my_prep *p = c->prep;
+		if (p->defer == c->mc->stmt_seq + 1 && !c->mc->sess.probe_need) {
+			memcpy(p->k, &c->mc->sess.ident, 16);
+			memcpy(p->k + 16, &c->mc->sess.fp, 8);
+		} else {
+			p->ok = 0;
+		}
+		p->defer = 0;
+		cap_my_st_set_prep(c->st, p);
+	}
 	if (c->fn != exec_execute || !c->prep->ok || !cap_my_st_abi_ok() || !st_cacheable(c->st))
 		return 1;
 	return st_key(c->mc, c->st, c->prep, x->sql, x->sql_len, km, &x->key);
@@ -206,6 +220,7 @@ static int sx_serve(cap_exec *x)
 		return CAP_EXEC_NOT_SERVED;
 	}
 	cap_sess_stmt_end(&c->mc->sess, x->info, &x->plan, 1, cap_my_server_in_trans(c->mc->m));
+	c->mc->diag_own = 1; /* the program expects its statement's diagnostics now */
 	/* without parameters the text replays it for the diagnostics (they do not depend on the
 	 * protocol) */
 	if (c->st->param_count == 0)
@@ -273,7 +288,7 @@ static const cap_exec_port my_stmt_port = {
 };
 
 static int my_stmt_exec(const cap_rt *rt, my_conn *mc, MYSQL_STMT *st, const char *sql,
-			size_t len, const my_prep *prep, my_exec_fn fn)
+			size_t len, my_prep *prep, my_exec_fn fn)
 {
 	if (CAP_UNLIKELY(mc->sq_hit))
 		cap_my_give_way(mc);
@@ -316,11 +331,25 @@ CAP_EXPORT int mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long l
 	size_t len = length == (unsigned long)-1 ? strlen(q) : length;
 	cap_my_st_set(st, NULL, 0, NULL); /* the library resets the statement: no hit may point into it */
 	my_conn *mc = st->mysql ? cap_my_find(st->mysql, 1) : NULL;
-	my_prep prep = { 0, { 0 } };
+	my_prep prep = { 0, { 0 }, 0 };
 	if (mc) {
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id))
 			cap_my_reconnected(rt, mc);
-		prep.ok = (!mc->sess.probe_need || cap_my_probe(mc)) && !mc->sess.disabled && !mc->sysdb;
+		/* the read-back runs only where the program cannot see it (mysql_probe.c): a
+		 * prepare leaves the diagnostics as they were, so in a session the program used
+		 * already it is deferred to the first execution, which precedes that one with it;
+		 * a statement it may not precede is not cached */
+		int fits = 1;
+		if (mc->sess.probe_need) {
+			cap_sql_info *info = cap_sess_info();
+			cap_sql_classify_memo(CAP_DIALECT_MYSQL, q, len, info);
+			fits = cap_my_probe_fits(mc, info, q, len);
+			if (fits && mc->diag_own)
+				prep.defer = mc->stmt_seq + 1;
+			else if (fits)
+				fits = cap_my_probe(mc);
+		}
+		prep.ok = fits && !mc->sess.disabled && !mc->sysdb;
 		if (CAP_UNLIKELY(mc->m->thread_id != mc->thread_id)) {
 			cap_my_reconnected(rt, mc);
 			prep.ok = 0;
@@ -346,7 +375,7 @@ CAP_EXPORT int mysql_stmt_execute(MYSQL_STMT *st)
 	}
 	my_conn *mc = cap_my_find(st->mysql, 1);
 	size_t len = 0;
-	my_prep prep = { 0, { 0 } };
+	my_prep prep = { 0, { 0 }, 0 };
 	char buf[1024], *sql = cap_my_st_begin(st, &len, &prep, buf, sizeof(buf));
 	int rc;
 	if (mc == NULL) {
@@ -378,7 +407,7 @@ CAP_EXPORT int mariadb_stmt_execute_direct(MYSQL_STMT *st, const char *q, size_t
 		cap_my_no_state_bump(rt, q, len);
 		return rc;
 	}
-	my_prep none = { 0, { 0 } };
+	my_prep none = { 0, { 0 }, 0 };
 	return my_stmt_exec(rt, mc, st, q, len, &none, exec_direct);
 }
 

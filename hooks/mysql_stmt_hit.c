@@ -219,6 +219,15 @@ char *cap_my_st_begin(MYSQL_STMT *st, size_t *len, my_prep *prep, char *buf, siz
 	return r;
 }
 
+void cap_my_st_set_prep(MYSQL_STMT *st, const my_prep *prep)
+{
+	cap_mutex_lock(&cap_my_st_lock);
+	my_stmt *s = st_find(st);
+	if (s)
+		s->prep = *prep;
+	cap_mutex_unlock(&cap_my_st_lock);
+}
+
 void cap_my_st_forget(MYSQL_STMT *st)
 {
 	cap_my_st_set(st, NULL, 0, NULL);

@@ -23,6 +23,10 @@ typedef struct my_sfill {
 typedef struct my_prep {
 	int ok;
 	unsigned char k[24]; /* the session's identity and fingerprint at prepare time */
+	uint64_t defer;      /* not 0: the session was not read back at prepare time (that would
+			      * have replaced the program's diagnostics: hooks/mysql_probe.c); k
+			      * is taken at the first execution when no statement ran since, when
+			      * my_conn.stmt_seq is still defer - 1 (hooks/mysql_stmt.c) */
 } my_prep;
 
 /* cap_my_st_abi_ok - is the client library the Connector/C release the hooks were built for
@@ -42,6 +46,8 @@ void cap_my_st_set(MYSQL_STMT *st, const char *sql, size_t len, const my_prep *p
  * it was prepared in. The copy is made in buf (cap bytes) when it fits, else allocated: the
  * caller frees it when it is not buf. buf NULL: no copy (NULL). */
 char *cap_my_st_begin(MYSQL_STMT *st, size_t *len, my_prep *prep, char *buf, size_t cap);
+/* cap_my_st_set_prep - the session st was prepared in is now known (or known never to be). */
+void cap_my_st_set_prep(MYSQL_STMT *st, const my_prep *prep);
 /* cap_my_st_attach - attach a hit's rows or a pending fill to st's record; 0 when st has
  * no record (the caller frees what it passed). */
 int cap_my_st_attach(MYSQL_STMT *st, cap_my_srows *hit, my_sfill *fill);

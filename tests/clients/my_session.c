@@ -30,6 +30,11 @@
  *     fork SQL         fork: the child runs q SQL on the inherited connection and exits
  *                      without closing it; the parent waits
  *     reconnect        close and open the connection again
+ *     attr SQL         as q, with each column's mariadb_field_attr (type name, format) first
+ *     uattr SQL        the same through mysql_use_result
+ *     db NAME          mysql_select_db: "ok" or "error N MESSAGE"
+ *     charset NAME     mysql_set_character_set: the same
+ *     reset            mysql_reset_connection: the same
  *
  * Connection: CAP_MY_SOCKET, CAP_MY_USER, CAP_MY_PASSWORD, CAP_MY_DB (MY_SESS_USER /
  * MY_SESS_PASSWORD / MY_SESS_DB override); MY_SESS_RECONNECT=1 sets MYSQL_OPT_RECONNECT;
@@ -50,6 +55,14 @@ static const char *env2(const char *a, const char *b)
 {
 	const char *v = getenv(a);
 	return v ? v : getenv(b);
+}
+
+static void print_ok(MYSQL *m, int rc)
+{
+	if (rc)
+		printf("error %u %s\n", mysql_errno(m), mysql_error(m));
+	else
+		printf("ok\n");
 }
 
 static MYSQL *conn_open(void)
@@ -115,6 +128,31 @@ static void run_q(MYSQL *m, const char *sql)
 		return;
 	}
 	print_res(m, mysql_store_result(m));
+}
+
+/* attr: each column's MariaDB extended metadata (type name, format), then the rows; through
+ * mysql_use_result when use is set */
+static void run_attr(MYSQL *m, const char *sql, int use)
+{
+	if (mysql_query(m, sql)) {
+		printf("error %u %s\n", mysql_errno(m), mysql_error(m));
+		return;
+	}
+	MYSQL_RES *r = use ? mysql_use_result(m) : mysql_store_result(m);
+	if (r == NULL) {
+		printf("no result\n");
+		return;
+	}
+	MYSQL_FIELD *f = mysql_fetch_fields(r);
+	for (unsigned i = 0; i < mysql_num_fields(r); i++) {
+		MARIADB_CONST_STRING t, fm;
+		mariadb_field_attr(&t, &f[i], MARIADB_FIELD_ATTR_DATA_TYPE_NAME);
+		mariadb_field_attr(&fm, &f[i], MARIADB_FIELD_ATTR_FORMAT_NAME);
+		printf("%s[type=%.*s format=%.*s] ", f[i].name, (int)t.length, t.str ? t.str : "",
+		       (int)fm.length, fm.str ? fm.str : "");
+	}
+	printf("\n");
+	print_res(m, r);
 }
 
 static void run_mq(MYSQL *m, const char *sql)
@@ -352,6 +390,16 @@ int main(void)
 				_exit(0);
 			}
 			waitpid(pid, NULL, 0);
+		} else if (strncmp(line, "attr ", 5) == 0) {
+			run_attr(m, arg, 0);
+		} else if (strncmp(line, "uattr ", 6) == 0) {
+			run_attr(m, arg, 1);
+		} else if (strncmp(line, "db ", 3) == 0) {
+			print_ok(m, mysql_select_db(m, arg));
+		} else if (strncmp(line, "charset ", 8) == 0) {
+			print_ok(m, mysql_set_character_set(m, arg));
+		} else if (strcmp(line, "reset") == 0) {
+			print_ok(m, mysql_reset_connection(m));
 		} else if (strcmp(line, "reconnect") == 0) {
 			mysql_close(m);
 			m = conn_open();

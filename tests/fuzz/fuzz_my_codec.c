@@ -1,6 +1,6 @@
 /*
  * fuzz_my_codec.c - libFuzzer target for the MariaDB Connector/C result decoders
- * (hooks/mysql_codec.c): cap_my_decode ("CMY1", text protocol) and cap_my_stmt_decode ("CMS1",
+ * (hooks/mysql_codec.c): cap_my_decode ("CMY2", text protocol) and cap_my_stmt_decode ("CMS1",
  * prepared statements).
  *
  * A cached value comes back from the shared tier, which any process of the user can write: the

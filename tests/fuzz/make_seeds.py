@@ -63,7 +63,7 @@ def seeds_pq_codec():
           pq_value("SELECT 1", [("b", 17, 0xFFFFFFFF)], [[b"\0\1\2\xff"]]))
 
 
-# ---- Connector/C: "CMY1" and "CMS1" (hooks/mysql_codec.h); header byte: decoder, shape ---------
+# ---- Connector/C: "CMY2" and "CMS1" (hooks/mysql_codec.h); header byte: decoder, shape ---------
 
 MY_TYPE = {"long": 3, "longlong": 8, "double": 5, "null": 6, "date": 10, "time": 11,
            "datetime": 12, "var_string": 253, "blob": 252, "newdecimal": 246}
@@ -71,12 +71,13 @@ MY_TYPE = {"long": 3, "longlong": 8, "double": 5, "null": 6, "date": 10, "time":
 
 def my_text(fields, rows):
     nbytes = sum(len(v) + 1 for r in rows for v in r if v is not None)
-    out = u32(0x31594D43) + u32(len(fields)) + u64(len(rows)) + u64(nbytes)
+    out = u32(0x32594D43) + u32(len(fields)) + u64(len(rows)) + u64(nbytes)
     for name, typ in fields:
         for st in (name, name, "t", "t", "capacitor", "def"):
             out += s(st)
         out += s(None) + u64(11) + u64(max([len(r[0] or b"") for r in rows] + [0]))
         out += u32(0) + u32(0) + u32(33) + u32(MY_TYPE[typ])
+        out += s("json" if typ == "blob" else None) + s(None)  # mariadb_field_attr
     for r in rows:
         for v in r:
             out += s(v)

@@ -20,10 +20,12 @@ have_root=1
 root_sql -e "SELECT 1" >/dev/null 2>&1 || have_root=0
 
 cap_my_sql <<'SQL'
-DROP TABLE IF EXISTS t_tz, t_w, t_iso, t_rx, t_lock, t_mi, t_ai, t_ai2, `tables`;
+DROP TABLE IF EXISTS t_attr, t_tz, t_w, t_iso, t_rx, t_lock, t_mi, t_ai, t_ai2, `tables`;
 DROP SEQUENCE IF EXISTS s_seq;
 DROP FUNCTION IF EXISTS f_w;
 DROP PROCEDURE IF EXISTS p_tmp;
+CREATE TABLE t_attr (id INT PRIMARY KEY, x JSON, u UUID, ip INET6, g POINT) ENGINE=InnoDB;
+INSERT INTO t_attr VALUES (1, '{"a": 1}', '123e4567-e89b-12d3-a456-426655440000', '::1', POINT(1, 2));
 CREATE TABLE t_tz (id INT PRIMARY KEY, ts TIMESTAMP NULL) ENGINE=InnoDB;
 INSERT INTO t_tz VALUES (1, '2024-01-01 12:00:00');
 CREATE TABLE t_w (id INT PRIMARY KEY, val INT) ENGINE=InnoDB;
@@ -549,6 +551,83 @@ p SELECT id FROM items WHERE id < 7
 q SELECT FOUND_ROWS()
 p SELECT id FROM items WHERE id < 7
 q SELECT FOUND_ROWS()
+EOF
+# 13b. Capacitor's read-back of the session (after a statement whose effect on the session the
+# text cannot prove) is a query of its own: it never runs where the program would see it, before
+# a statement that reads the last statement's diagnostics (before a hit, the hit's statement runs
+# again for a statement right after it that reads them, as after any hit)
+check "diagnostics after a session change" <<EOF
+q SELECT id FROM items WHERE id < 5
+q SELECT id FROM items WHERE id < 5
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET @page = 1
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 3
+q SET NAMES utf8mb4
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+charset latin1
+q SELECT FOUND_ROWS()
+charset utf8mb4
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q USE $CAP_MY_DB
+q SELECT FOUND_ROWS()
+db $CAP_MY_DB
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q DO 1
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET STATEMENT max_statement_time = 0 FOR SELECT 1
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET @page = 2
+p SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET @page = 3
+p UPDATE items SET qty = qty WHERE id < 0
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET @page = 4
+q SELECT id FROM items WHERE id < 5
+q SELECT FOUND_ROWS()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET @page = 6
+p SELECT id FROM items WHERE id < 5
+q SELECT FOUND_ROWS()
+q SET @page = 7
+q SELECT id FROM items WHERE id < 5
+q SHOW WARNINGS
+q SET @@session.sort_buffer_size = 1
+q SELECT @@warning_count
+q SET @@session.sort_buffer_size = 1
+q SHOW COUNT(*) WARNINGS
+q SET @@session.sort_buffer_size = 1
+q SHOW WARNINGS
+q SET @@session.sort_buffer_size = 1
+q SELECT 1 + 1
+q SELECT @@warning_count, @@error_count
+q UPDATE items SET qty = qty WHERE id < 5
+q SET @q = 1
+q SELECT ROW_COUNT()
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+q SET @page = 9
+prep SELECT name FROM items WHERE id = 2
+q SELECT FOUND_ROWS()
+q SHOW WARNINGS
+exec
+q SELECT SQL_CALC_FOUND_ROWS id FROM items ORDER BY id LIMIT 2
+reset
+q SELECT FOUND_ROWS()
+q SELECT id FROM items WHERE id < 5
+q SELECT FOUND_ROWS()
+EOF
+# 13c. a hit has the server's extended column metadata (mariadb_field_attr: json, uuid...)
+check "extended column metadata of a hit" <<'EOF'
+attr SELECT id, x, u, ip, g FROM t_attr WHERE id = 1
+attr SELECT id, x, u, ip, g FROM t_attr WHERE id = 1
+uattr SELECT id, x, u, ip, g FROM t_attr WHERE id = 1
+attr SELECT id, x, u, ip, g FROM t_attr WHERE id = 1
 EOF
 check "status flags after a hit" <<'EOF'
 status SELECT name FROM items WHERE qty = 3

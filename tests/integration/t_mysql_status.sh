@@ -59,6 +59,21 @@ h=$(hits)
 echo "hits: ${h:-none}"
 [ "${h:-0}" -ge 5 ] || fail "expected hits in the default-tracking run, got ${h:-none}"
 
+# a statement prepared after a session change, in a session the program used already: the
+# read-back waits for its first execution (a prepare keeps the diagnostics), and it is cached
+h0=$(hits)
+check "prepared after a session change" <<'EOF'
+q SELECT SQL_CALC_FOUND_ROWS v FROM t_st ORDER BY id LIMIT 1
+q SET @z = 1
+prep SELECT v FROM t_st WHERE id = 2
+q SELECT FOUND_ROWS()
+exec
+exec
+exec
+EOF
+h1=$(hits)
+[ $((${h1:-0} - ${h0:-0})) -ge 2 ] || fail "a statement prepared after a session change: $((${h1:-0} - ${h0:-0})) hits"
+
 check "server_status after hits, every system variable and state change tracked" <<'EOF'
 st SET session_track_state_change = ON
 st SET session_track_system_variables = '*'
