@@ -237,6 +237,15 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "%s: run: cannot find " LIB_NAME " (tried %s)\n", progname, tried);
 		return EXIT_RUN_SETUP;
 	}
+	/* ld.so splits LD_PRELOAD at spaces and colons, with no way to quote one: the program
+	 * would print its errors and run without the library. Say so, and run nothing. */
+	if (strpbrk(lib, " :\t\n") != NULL) {
+		fprintf(stderr, "%s: run: %s holds a space or a colon, which LD_PRELOAD cannot carry "
+			"(ld.so splits it there); install Capacitor under a path without them "
+			"(make install PREFIX=...), or link the library from one and set LD_PRELOAD "
+			"to the link; nothing was run\n", progname, lib);
+		return EXIT_RUN_SETUP;
+	}
 	const char *old = getenv("LD_PRELOAD");
 	if (old == NULL || old[strspn(old, " :")] == '\0') {
 		if (setenv("LD_PRELOAD", lib, 1) < 0) {
