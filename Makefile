@@ -132,6 +132,7 @@ $(BUILD)/clients/pq_%: tests/clients/pq_%.c
 $(BUILD)/clients/my_%: tests/clients/my_%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASEFLAGS) $(CLIENTINC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< -lmysqlclient
+$(BUILD)/clients/pq_privdrop $(BUILD)/clients/my_privdrop: tests/clients/privdrop.h
 # dl_* are linked with no client library: they dlopen it and take its functions with dlsym.
 # dl_static exports its own PQexec, as a program with libpq linked in statically may.
 $(BUILD)/clients/dl_static: DL_LDFLAGS = -rdynamic

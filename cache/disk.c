@@ -65,6 +65,7 @@ struct cap_disk {
 	size_t size;
 	int dead;            /* atomic: the SIGBUS handler replaced the mapping (cache/fault) */
 	uint64_t dev, ino;   /* identity of the file mapped */
+	uint32_t uid;        /* its owner when mapped */
 	uint64_t *stuck;     /* per region: coarse ns until which a put only tries the lock */
 	uint64_t warned_ns;  /* last lock-timeout log line (atomic) */
 	const cap_l2_hdr *hdr;
@@ -175,6 +176,7 @@ static int map_valid(int fd, const struct stat *st, uint64_t gen_nonce, const ch
 	attach(d, m.addr, &h);
 	d->dev = m.dev;
 	d->ino = m.ino;
+	d->uid = m.uid;
 	return CAP_OK;
 }
 
@@ -212,6 +214,7 @@ static int build(int dfd, uint64_t size, uint64_t gen_nonce, const char *boot, c
 	attach(d, m.addr, &c.h);
 	d->dev = m.dev;
 	d->ino = m.ino;
+	d->uid = m.uid;
 	return CAP_OK;
 }
 
@@ -292,9 +295,16 @@ int cap_disk_dead(const cap_disk *d)
 	return __atomic_load_n(&d->dead, __ATOMIC_ACQUIRE);
 }
 
-int cap_disk_is_current(const cap_disk *d, const char *path)
+int cap_disk_is_current(const cap_disk *d, const char *path, int dir_seen)
 {
-	return !cap_disk_dead(d) && cap_shm_current(path, d->dev, d->ino, d->size) == 1;
+	if (cap_disk_dead(d))
+		return 0;
+	int now = cap_shm_current(path, d->dev, d->ino, d->size, d->uid);
+	if (now == CAP_EIO && !dir_seen)
+		return 1; /* out of reach (chroot, credentials): its entries are still checked
+			   * against the generation table, and what we store is still shared
+			   * with every process that maps it */
+	return now == 1;
 }
 
 void cap_disk_close(cap_disk *d)

@@ -117,8 +117,11 @@ int cap_disk_attach(int dfd, uint64_t gen_nonce, cap_disk **out);
 /* cap_disk_dead - 1 after a bus error in the mapping (its pages now read as zeros). */
 int cap_disk_dead(const cap_disk *d);
 /* cap_disk_is_current - 1 when path is still the file mapped (device, inode, size), still
- * ours and not writable by others (cap_shm_current). */
-int cap_disk_is_current(const cap_disk *d, const char *path);
+ * owned by its owner at open and not writable by others (cap_shm_current), or when path
+ * cannot be looked up and the directory was not seen either (dir_seen 0: see
+ * cap_shm_dir_state): a process that can no longer reach its directory keeps the file it
+ * maps. */
+int cap_disk_is_current(const cap_disk *d, const char *path, int dir_seen);
 void cap_disk_close(cap_disk *d);
 
 /* cap_disk_note_seq - raise the header's gen_seq to seq (atomic max). */

@@ -22,7 +22,9 @@
  * bytes restored in place so that counters go back - or the directory or table chmod'ed or
  * chown'ed so that processes starting now refuse it (and go private: their bumps would never
  * reach us). check() runs on every miss and write (two stat(2)s: is dir/gen still the device,
- * inode, size and nonce we map, and are both still ours alone?) and, from any
+ * inode, size and nonce we map, and are both still their owner's at attach alone? a process
+ * that can no longer see the directory by its path - chroot, or credentials dropped since -
+ * keeps its table unless the descriptor gen.c holds says the file was unlinked) and, from any
  * call, once every CHECK_NS (the same, plus a scan of every counter against this process's
  * high-water marks: a table that does not strictly advance is treated as a new one; the same
  * scan's bump count (cap_gen_seq) is recorded in l2.cache's header, so that a table restored
@@ -198,6 +200,11 @@ static int attach(cap_engine *e, uint64_t budget_ns, const char **what)
 	int dfd = cap_dir_open(e->dir);
 	if (dfd < 0)
 		return dfd;
+	struct stat dst;
+	if (fstat(dfd, &dst) != 0) {
+		close(dfd);
+		return CAP_EIO;
+	}
 	*what = "generation table";
 	int rc = e->renew ? CAP_ECORRUPT : cap_gen_attach(e->gen, dfd, 0);
 	if (rc == CAP_OK && rewound(e, dfd)) {
@@ -219,6 +226,9 @@ static int attach(cap_engine *e, uint64_t budget_ns, const char **what)
 	}
 	if (rc == CAP_OK) {
 		e->renew = 0;
+		e->dir_dev = (uint64_t)dst.st_dev;
+		e->dir_ino = (uint64_t)dst.st_ino;
+		e->dir_uid = (uint32_t)dst.st_uid;
 		snapshot_hwm(e);
 		/* Bumps made while this process had no shared table (or an old one) reached no
 		 * other process: the global epoch makes up for them. A bump counts itself in
@@ -276,14 +286,19 @@ CAP_COLD void cap_engine_check(cap_engine *e, int kind, uint64_t budget_ns)
 	cap_gen *g = e->gen;
 	uint64_t seq = 0; /* the table's bump count, from a full check's scan */
 	int shared = CAP_ENGINE_LD(&g->shared);
+	/* What the directory's path names now. A process that cannot see it (it chrooted, or
+	 * dropped the credentials that may search it) keeps what it maps: "cannot reach" is not
+	 * "replaced", and its bumps must keep reaching the processes that share the files. */
+	int ds = cap_shm_dir_state(e->dir, e->dir_dev, e->dir_ino, e->dir_uid);
+	int dir_seen = ds != CAP_SHM_DIR_UNSEEN;
 	if (shared) {
 		const char *why = NULL;
 		int now_cur = 1, unsafe = 0;
 		if (CAP_ENGINE_LD(&g->dead))
 			why = "faulted (file truncated or its file system full)";
-		else if ((now_cur = cap_gen_is_current(g, e->gen_path)) == 0)
+		else if ((now_cur = cap_gen_is_current(g, e->gen_path, dir_seen)) == 0)
 			why = "was replaced or removed";
-		else if (now_cur < 0 || !cap_shm_dir_safe(e->dir)) {
+		else if (now_cur < 0 || ds == CAP_SHM_DIR_UNSAFE) {
 			why = "or its directory changed owner or mode (no longer ours alone; only "
 			      "entries with a TTL are cached until it is)";
 			unsafe = 1;
@@ -318,7 +333,7 @@ CAP_COLD void cap_engine_check(cap_engine *e, int kind, uint64_t budget_ns)
 	}
 	if (shared && full && e->disk_bytes) {
 		cap_disk *d = __atomic_load_n(&e->disk, __ATOMIC_SEQ_CST);
-		if (d && !cap_disk_is_current(d, e->l2_path)) {
+		if (d && !cap_disk_is_current(d, e->l2_path, dir_seen)) {
 			cap_log(CAP_LOG_WARN, "%s: %s; shared tier re-opened", e->l2_path,
 				cap_disk_dead(d) ? "faulted (file truncated or its file system full)"
 						 : "replaced, removed, or no longer ours alone");

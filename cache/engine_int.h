@@ -47,6 +47,8 @@ struct cap_engine {
 	uint64_t bumps;    /* atomic: bumps ever made (see attach) */
 	/* the rest belongs to the checker */
 	uint64_t *hwm;     /* per slot: the highest value seen in the attached table */
+	uint64_t dir_dev, dir_ino; /* the directory at the last attach (cap_shm_dir_state) */
+	uint32_t dir_uid;  /* its owner then: the rule a running process checks it against */
 	uint64_t next_attach, next_l2;
 	uint64_t gen_lock_stuck, l2_lock_stuck; /* see dir_lock */
 	int renew;         /* the table went back: the next attach builds a new one */

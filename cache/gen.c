@@ -18,6 +18,10 @@
  * Counters of the new file start at random values, so no generation recorded against the old
  * file can match them.
  * Every mapping is watched by cache/fault: a bus error reads as zeros and sets `dead`.
+ * The file mapped is also held open (cache/shmfile's held descriptor): a process that chroots
+ * or drops its credentials after attaching can no longer look the path up, and fstat of that
+ * descriptor is then what tells a deleted or replaced table (no link left) from one it merely
+ * cannot reach.
  *
  * Locking: none after open; counters are accessed only with __atomic builtins.
  */
@@ -124,6 +128,7 @@ int cap_gen_open_private(cap_gen **out)
 	g->maplen = CAP_GEN_FILE_SIZE;
 	g->ctr = ctr_of(g->map);
 	g->shared = 0;
+	g->fd = -1;
 	cap_fault_watch(g->map, g->maplen, &g->dead);
 	*out = g;
 	return CAP_OK;
@@ -149,6 +154,8 @@ void cap_gen_detach(cap_gen *g, int retire)
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	}
 	g->nonce = nonce;
+	cap_shm_release(g->fd, g->dev, g->ino);
+	g->fd = -1;
 	/* dev and ino stay: CAP_GEN_RENEW compares the next file with the one left */
 	__atomic_store_n(&g->shared, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&g->dead, 0, __ATOMIC_RELEASE);
@@ -181,18 +188,24 @@ static int check_file(int fd, const struct stat *st, uint64_t *nonce)
 	return CAP_OK;
 }
 
-/* map_over - map the checked file fd over g's address (its fault watch stays). */
+/* map_over - map the checked file fd over g's address (its fault watch stays) and hold fd
+ * (cap_gen_is_current); fd is g's or closed afterwards either way. */
 static int map_over(cap_gen *g, int fd, uint64_t nonce)
 {
 	cap_shm m;
 	int rc = cap_shm_map(fd, CAP_GEN_FILE_SIZE, PROT_READ | PROT_WRITE, g->map, NULL, &m, NULL,
 			     0);
-	if (rc < 0)
+	if (rc < 0) {
+		close(fd);
 		return rc;
+	}
+	cap_shm_release(g->fd, g->dev, g->ino); /* of the file mapped before, if any */
 	g->nonce = nonce;
 	g->base = fill_sum(nonce);
 	g->dev = m.dev;
 	g->ino = m.ino;
+	g->uid = m.uid;
+	g->fd = cap_shm_hold(fd);
 	__atomic_store_n(&g->dead, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&g->shared, 1, __ATOMIC_RELEASE);
 	return CAP_OK;
@@ -241,11 +254,8 @@ int cap_gen_attach(cap_gen *g, int dfd, int flags)
 		if (rc == CAP_OK && (flags & CAP_GEN_RENEW) && (uint64_t)st.st_dev == g->dev &&
 		    (uint64_t)st.st_ino == g->ino)
 			rc = CAP_ECORRUPT; /* the rewound table itself: never again */
-		if (rc == CAP_OK) {
-			rc = map_over(g, fd, nonce);
-			close(fd);
-			return rc;
-		}
+		if (rc == CAP_OK)
+			return map_over(g, fd, nonce);
 		if ((rc == CAP_ECORRUPT || rc == CAP_EVERSION) && (flags & CAP_GEN_BUILD) &&
 		    st.st_size >= (off_t)sizeof(cap_gen_hdr)) {
 			/* processes that still map it stop trusting it now, not at their next check */
@@ -265,19 +275,24 @@ int cap_gen_attach(cap_gen *g, int dfd, int flags)
 	fd = build(dfd, &nonce);
 	if (fd < 0)
 		return fd;
-	rc = map_over(g, fd, nonce);
-	close(fd);
-	return rc;
+	return map_over(g, fd, nonce);
 }
 
-int cap_gen_is_current(const cap_gen *g, const char *path)
+int cap_gen_is_current(cap_gen *g, const char *path, int dir_seen)
 {
 	if (!__atomic_load_n(&g->shared, __ATOMIC_ACQUIRE) ||
 	    __atomic_load_n(&g->dead, __ATOMIC_ACQUIRE))
 		return 0;
-	int now = cap_shm_current(path, g->dev, g->ino, CAP_GEN_FILE_SIZE);
-	if (now == CAP_EIO)
-		return 1; /* no retiring on a transient error */
+	int now = cap_shm_current(path, g->dev, g->ino, CAP_GEN_FILE_SIZE, g->uid);
+	if (now == CAP_EIO) {
+		if (dir_seen && (errno == ENOENT || errno == ENOTDIR))
+			return 0; /* removed from the directory we still see */
+		now = cap_shm_held_current(g->fd, g->dev, g->ino, CAP_GEN_FILE_SIZE, g->uid);
+		if (now == CAP_EIO) {
+			g->fd = -1; /* the host closed it (and may reuse the number) */
+			now = 1;    /* out of reach, and nothing says it changed */
+		}
+	}
 	if (now == 0 || cap_gen_retired(g))
 		return 0;
 	/* chmod/chown while we run: the processes that start now refuse the file, so their
@@ -315,6 +330,7 @@ void cap_gen_close(cap_gen *g)
 		cap_fault_unwatch(g->map);
 		munmap(g->map, g->maplen);
 	}
+	cap_shm_release(g->fd, g->dev, g->ino);
 	free(g);
 }
 

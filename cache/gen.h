@@ -122,6 +122,8 @@ typedef struct cap_gen {
 	int shared;      /* 1 = the file (atomic), 0 = private anonymous memory */
 	int dead;        /* atomic: set by the SIGBUS handler (cache/fault) when the file faulted */
 	uint64_t dev, ino; /* identity of the file mapped (or last mapped, when private) */
+	uint32_t uid;      /* its owner when mapped */
+	int fd;            /* held descriptor of the file mapped (cap_shm_hold), -1 none */
 	uint64_t base;     /* sum of the table's starting values (see cap_gen_seq) */
 } cap_gen;
 
@@ -149,9 +151,15 @@ int cap_gen_attach(cap_gen *g, int dfd, int flags);
 void cap_gen_detach(cap_gen *g, int retire);
 /* cap_gen_is_current - 1 when g maps the file now at path (same device and inode, full size,
  * same nonce), not retired, and it has not faulted; CAP_EUNSAFE when it is that file but no
- * longer ours or now group/other-writable; 0 otherwise. One stat(2); a stat that fails for
- * another reason than a missing path counts as current (no retiring on a transient error). */
-int cap_gen_is_current(const cap_gen *g, const char *path);
+ * longer owned by its owner at attach or now group/other-writable; 0 otherwise. One stat(2).
+ * When path cannot be looked up, "cannot reach it" is not taken for "replaced": dir_seen says
+ * whether the directory itself was seen at its path (cap_shm_dir_state), so that a missing
+ * file there was deleted; otherwise (a chroot, credentials dropped since the attach) the
+ * held descriptor says whether the file was unlinked (fstat: deleted, or renamed over), and
+ * without one, or on another failure, the table counts as current: the mapping stays valid
+ * and writable whatever the process's credentials or root, and its bumps keep reaching
+ * every process that maps it. */
+int cap_gen_is_current(cap_gen *g, const char *path, int dir_seen);
 void cap_gen_close(cap_gen *g);
 
 /* Slot numbers. name: n bytes, may be "schema.table"; only the part after the last '.'

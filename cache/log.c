@@ -17,6 +17,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -116,12 +118,32 @@ void cap_log_count_into(uint64_t *counter)
 	__atomic_store_n(&warn_counter, counter, __ATOMIC_RELEASE);
 }
 
+long cap_write_nopipe(int fd, const void *buf, unsigned long len)
+{
+	sigset_t pipe_only, old, pending;
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	if (pthread_sigmask(SIG_BLOCK, &pipe_only, &old) != 0)
+		return -1; /* cannot write without risking the host: say nothing */
+	int was_pending = sigpending(&pending) != 0 || sigismember(&pending, SIGPIPE);
+	ssize_t w = write(fd, buf, len);
+	int e = errno;
+	if (w < 0 && e == EPIPE && !was_pending) {
+		/* the SIGPIPE our write raised (thread-directed, pending while blocked) */
+		struct timespec zero = { 0, 0 };
+		while (sigtimedwait(&pipe_only, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return (long)w;
+}
+
 void cap_log_write(const char *line, unsigned long len)
 {
 	int dest = __atomic_load_n(&log_dest, __ATOMIC_ACQUIRE);
 	if (dest == DEST_STDERR) {
-		ssize_t w = write(2, line, len);
-		(void)w;
+		(void)cap_write_nopipe(2, line, len);
 		return;
 	}
 	if (dest != DEST_FILE)

@@ -36,6 +36,13 @@ int cap_log_enabled(enum cap_log_level level);
 /* cap_log - printf-style; the newline is added. */
 void cap_log(enum cap_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* cap_write_nopipe - write(2) of buf to fd, a descriptor of the host's (its stderr): a pipe
+ * whose reader is gone must not raise SIGPIPE, whose default action kills the host (the host
+ * without Capacitor would have written nothing there). SIGPIPE is blocked in this thread for
+ * the write, and one that our write made pending (none was before) is taken before the mask
+ * is restored. Returns what write(2) returned; errno as write(2) left it. */
+long cap_write_nopipe(int fd, const void *buf, unsigned long len);
+
 /* cap_log_write - write one complete line (newline included) to the log, keeping it bounded. */
 void cap_log_write(const char *line, unsigned long len);
 

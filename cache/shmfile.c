@@ -31,10 +31,10 @@ static void say(char *err, size_t errcap, const char *fmt, ...)
 	errno = e;
 }
 
-/* owned_safely - the owner and mode rule for a directory or a file, on its fstat. */
-static int owned_safely(const struct stat *st, const char *what, char *err, size_t errcap)
+/* owned_by - the owner and mode rule for a directory or a file, on its fstat: owned by uid. */
+static int owned_by(const struct stat *st, uid_t uid, const char *what, char *err, size_t errcap)
 {
-	if (st->st_uid != geteuid()) {
+	if (st->st_uid != uid) {
 		say(err, errcap, "%s: owned by uid %u, not by this user", what,
 		    (unsigned)st->st_uid);
 		return CAP_EUNSAFE;
@@ -45,6 +45,13 @@ static int owned_safely(const struct stat *st, const char *what, char *err, size
 		return CAP_EUNSAFE;
 	}
 	return CAP_OK;
+}
+
+/* owned_safely - the rule for a file or directory being opened: ours, that is the effective
+ * user's. */
+static int owned_safely(const struct stat *st, const char *what, char *err, size_t errcap)
+{
+	return owned_by(st, geteuid(), what, err, errcap);
 }
 
 /* dir_safely - the rule for the directory: the file rule, and no group or other bit at all
@@ -137,23 +144,58 @@ out_close:
 	return rc;
 }
 
-int cap_shm_current(const char *path, uint64_t dev, uint64_t ino, uint64_t size)
+int cap_shm_current(const char *path, uint64_t dev, uint64_t ino, uint64_t size, uint32_t uid)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
-		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : CAP_EIO;
+		return CAP_EIO;
 	if ((uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino ||
 	    (uint64_t)st.st_size != size)
 		return 0;
-	return owned_safely(&st, path, NULL, 0) == CAP_OK ? 1 : CAP_EUNSAFE;
+	return owned_by(&st, (uid_t)uid, path, NULL, 0) == CAP_OK ? 1 : CAP_EUNSAFE;
 }
 
-int cap_shm_dir_safe(const char *path)
+int cap_shm_dir_state(const char *path, uint64_t dev, uint64_t ino, uint32_t uid)
 {
 	struct stat st;
 	if (lstat(path, &st) != 0)
-		return 1;
-	return S_ISDIR(st.st_mode) && dir_safely(&st, path, NULL, 0) == CAP_OK;
+		return CAP_SHM_DIR_UNSEEN;
+	if (!S_ISDIR(st.st_mode) || owned_by(&st, (uid_t)uid, path, NULL, 0) != CAP_OK ||
+	    (st.st_mode & 077))
+		return CAP_SHM_DIR_UNSAFE;
+	return (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino ? CAP_SHM_DIR_SAME
+									 : CAP_SHM_DIR_OTHER;
+}
+
+int cap_shm_hold(int fd)
+{
+	int h = fcntl(fd, F_DUPFD_CLOEXEC, CAP_SHM_HOLD_MIN);
+	close(fd);
+	return h < 0 ? -1 : h;
+}
+
+/* held_is - fstat of held fd, and whether it still is the file (dev, ino). */
+static int held_is(int fd, uint64_t dev, uint64_t ino, struct stat *st)
+{
+	return fd >= 0 && fstat(fd, st) == 0 && S_ISREG(st->st_mode) &&
+	       (uint64_t)st->st_dev == dev && (uint64_t)st->st_ino == ino;
+}
+
+int cap_shm_held_current(int fd, uint64_t dev, uint64_t ino, uint64_t size, uint32_t uid)
+{
+	struct stat st;
+	if (!held_is(fd, dev, ino, &st))
+		return CAP_EIO;
+	if (st.st_nlink == 0 || (uint64_t)st.st_size != size)
+		return 0;
+	return owned_by(&st, (uid_t)uid, "", NULL, 0) == CAP_OK ? 1 : CAP_EUNSAFE;
+}
+
+void cap_shm_release(int fd, uint64_t dev, uint64_t ino)
+{
+	struct stat st;
+	if (held_is(fd, dev, ino, &st))
+		close(fd);
 }
 
 int cap_shm_map(int fd, size_t size, int prot, void *at, int *dead, cap_shm *out, char *err,
@@ -180,6 +222,7 @@ int cap_shm_map(int fd, size_t size, int prot, void *at, int *dead, cap_shm *out
 	out->size = size;
 	out->dev = (uint64_t)st.st_dev;
 	out->ino = (uint64_t)st.st_ino;
+	out->uid = (uint32_t)st.st_uid;
 	return CAP_OK;
 }
 

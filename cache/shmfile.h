@@ -56,18 +56,45 @@ int cap_shm_open(int dfd, const char *name, int oflags, struct stat *st, char *e
 		 size_t errcap);
 
 /* cap_shm_current - whether path still names the file mapped (dev, ino) at its size, with one
- * stat(2), for the checks a running process makes: 1 it does, and the file is still ours and
- * not writable by others; CAP_EUNSAFE it does, but its owner or mode changed (the processes
- * that start now refuse it); 0 another file, another size, or nothing (ENOENT, ENOTDIR,
- * ELOOP); CAP_EIO stat failed otherwise (errno kept: the caller decides whether a transient
- * failure counts as current). */
-int cap_shm_current(const char *path, uint64_t dev, uint64_t ino, uint64_t size);
+ * stat(2), for the checks a running process makes: 1 it does, and the file is still owned by
+ * uid (its owner when it was mapped: a process that changed its own credentials since, say
+ * setuid to nobody, still maps the same file) and not writable by others; CAP_EUNSAFE it does,
+ * but its owner or mode changed (the processes that start now refuse it); 0 another file or
+ * another size; CAP_EIO stat failed (errno kept): the file is missing, or out of this process's
+ * reach (a chroot, credentials that may not search the directory), which the caller tells
+ * apart with cap_shm_dir_state and cap_shm_held_current. */
+int cap_shm_current(const char *path, uint64_t dev, uint64_t ino, uint64_t size, uint32_t uid);
 
-/* cap_shm_dir_safe - the directory rule of cap_shm_dir_open, checked again on a running
- * process's directory with one lstat(2): 0 when path is no longer a directory of ours with
- * mode 0700; 1 when it still is, or cannot be looked at (a missing directory shows
- * as a missing file to cap_shm_current). */
-int cap_shm_dir_safe(const char *path);
+/* What a running process finds at its directory's path (cap_shm_dir_state). */
+enum {
+	CAP_SHM_DIR_SAME = 0,   /* the directory it opened, still uid's with mode 0700 */
+	CAP_SHM_DIR_OTHER = 1,  /* another directory, safe: the old one was replaced */
+	CAP_SHM_DIR_UNSAFE = 2, /* not a directory, not uid's, or a group/other bit is set */
+	CAP_SHM_DIR_UNSEEN = 3  /* lstat fails: removed, or out of reach from here (chroot,
+				 * credentials): what the path names now cannot be known */
+};
+/* cap_shm_dir_state - the directory rule of cap_shm_dir_open, checked again on a running
+ * process's directory with one lstat(2), against the identity (dev, ino) and owner (uid) it
+ * had when opened. Only CAP_SHM_DIR_UNSEEN leaves the process unable to tell whether the
+ * files it maps are still the directory's; it then trusts what it holds (see
+ * cap_shm_held_current). */
+int cap_shm_dir_state(const char *path, uint64_t dev, uint64_t ino, uint32_t uid);
+
+/* A descriptor kept on a mapped file, for the checks of a process that can no longer reach it
+ * by path. It lives in the host, which may close it (a daemon closing every descriptor) and
+ * reuse its number: every use checks it still is that file (device and inode), and one that is
+ * not is forgotten, never closed. */
+/* cap_shm_hold - fd moved to a close-on-exec descriptor at CAP_SHM_HOLD_MIN or above (out of
+ * the way of the host's low numbers), fd itself closed; -1 when that fails. */
+#define CAP_SHM_HOLD_MIN 100
+int cap_shm_hold(int fd);
+/* cap_shm_held_current - the file behind held fd (from cap_shm_hold of the file mapped as
+ * dev, ino): 1 still linked in a directory, at size, owned by uid and not writable by others;
+ * 0 unlinked (deleted, or replaced by a rename) or of another size; CAP_EUNSAFE its owner or
+ * mode changed; CAP_EIO fd is no longer that file (set it to -1 and never close it). */
+int cap_shm_held_current(int fd, uint64_t dev, uint64_t ino, uint64_t size, uint32_t uid);
+/* cap_shm_release - close held fd when it still is the file (dev, ino); -1 is a no-op. */
+void cap_shm_release(int fd, uint64_t dev, uint64_t ino);
 
 /* The common cases: CAPACITOR_DIR, created when missing, and a file opened read-write. */
 static inline int cap_dir_open(const char *path)
@@ -84,6 +111,7 @@ typedef struct cap_shm {
 	void *addr;
 	size_t size;
 	uint64_t dev, ino; /* identity of the file mapped (for "is it still the directory's?") */
+	uint32_t uid;      /* its owner when mapped */
 } cap_shm;
 
 /* cap_shm_map - map the first size bytes of the checked file fd (from cap_shm_open) with prot

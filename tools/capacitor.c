@@ -237,6 +237,15 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "%s: run: cannot find " LIB_NAME " (tried %s)\n", progname, tried);
 		return EXIT_RUN_SETUP;
 	}
+	/* ld.so splits LD_PRELOAD at spaces and colons, with no way to quote one: the program
+	 * would print its errors and run without the library. Say so, and run nothing. */
+	if (strpbrk(lib, " :\t\n") != NULL) {
+		fprintf(stderr, "%s: run: %s holds a space or a colon, which LD_PRELOAD cannot carry "
+			"(ld.so splits it there); install Capacitor under a path without them "
+			"(make install PREFIX=...), or link the library from one and set LD_PRELOAD "
+			"to the link; nothing was run\n", progname, lib);
+		return EXIT_RUN_SETUP;
+	}
 	const char *old = getenv("LD_PRELOAD");
 	if (old == NULL || old[strspn(old, " :")] == '\0') {
 		if (setenv("LD_PRELOAD", lib, 1) < 0) {
@@ -390,6 +399,68 @@ static void quiet_var_problem(void *ctx, const cap_var *var, const char *value)
 		*dirbad = var->name;
 }
 
+/* table_part - the table of `arg` as SQL spells a name, the way the library names a table when
+ * it bumps (cache/sql: the last part, unquoted): parts separated by '.', each bare, "quoted"
+ * ("" inside for one ") or `backquoted` (`` inside); a bare part is taken as it is (case
+ * does not matter to the slot). Writes the last part's text to out and returns its length,
+ * or -1 with *why set for what no SQL spells as a table name. */
+static long table_part(const char *arg, char *out, size_t cap, const char **why)
+{
+	const char *p = arg;
+	size_t n = 0;
+	for (;;) {
+		n = 0;
+		if (*p == '"' || *p == '`') {
+			char q = *p++;
+			for (;; p++) {
+				if (*p == '\0') {
+					*why = "a quoted name without its closing quote";
+					return -1;
+				}
+				if (*p == q && p[1] != q)
+					break;
+				if (*p == q)
+					p++; /* a doubled quote is one */
+				if (n + 1 >= cap) {
+					*why = "a name too long";
+					return -1;
+				}
+				out[n++] = *p;
+			}
+			p++;
+			if (n == 0) {
+				*why = "an empty quoted name";
+				return -1;
+			}
+		} else {
+			for (; *p && *p != '.'; p++) {
+				if (*p == '"' || *p == '`' || *p == ' ' || *p == '\t') {
+					*why = "a quote or a space inside a bare name (quote the whole part)";
+					return -1;
+				}
+				if (n + 1 >= cap) {
+					*why = "a name too long";
+					return -1;
+				}
+				out[n++] = *p;
+			}
+			if (n == 0) {
+				*why = "an empty part";
+				return -1;
+			}
+		}
+		if (*p == '\0')
+			break;
+		if (*p != '.') {
+			*why = "something after a closing quote other than '.'";
+			return -1;
+		}
+		p++;
+	}
+	out[n] = '\0';
+	return (long)n;
+}
+
 static int cmd_invalidate(int argc, char **argv)
 {
 	const command *self = find_command("invalidate");
@@ -416,9 +487,15 @@ static int cmd_invalidate(int argc, char **argv)
 		return usage_error(self, "--all takes no table names (got '%s')", argv[optind]);
 	if (!all && optind >= argc)
 		return usage_error(self, "name at least one table, or --all");
-	for (int i = optind; i < argc; i++)
+	char part[1024];
+	for (int i = optind; i < argc; i++) {
+		const char *why = NULL;
 		if (argv[i][0] == '\0')
 			return usage_error(self, "an empty table name");
+		if (table_part(argv[i], part, sizeof(part), &why) < 0)
+			return usage_error(self, "'%s' is not a table name as SQL spells it: %s; "
+					   "nothing invalidated", argv[i], why);
+	}
 
 	cap_config c;
 	const char *dirbad = NULL;
@@ -470,8 +547,11 @@ static int cmd_invalidate(int argc, char **argv)
 			printf("cleared %u write%s in flight of processes that died\n", n,
 			       n == 1 ? "" : "s");
 	} else {
-		for (int i = optind; i < argc; i++)
-			cap_engine_bump_table(e, argv[i], strlen(argv[i]));
+		for (int i = optind; i < argc; i++) {
+			const char *why = NULL;
+			long n = table_part(argv[i], part, sizeof(part), &why);
+			cap_engine_bump_table(e, part, (size_t)n);
+		}
 		printf("invalidated %d table%s in %s\n", argc - optind, argc - optind == 1 ? "" : "s",
 		       c.dir);
 	}

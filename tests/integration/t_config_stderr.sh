@@ -62,4 +62,28 @@ got=$(CAPACITOR_RULES=$d/rules LD_PRELOAD=$(cap_preload) lines "$client" closed)
 [ "$(wc -l <<<"$got")" = 1 ] && grep -q "CAPACITOR_RULES='$d/rules' is not valid ($d/rules:1: " <<<"$got" ||
 	fail "a bad rules file: expected one line, got: $got"
 echo "ok   a normal stderr: one line at load for each bad value"
+
+# stderr a pipe whose reader has gone: the line must not kill the program with SIGPIPE (before
+# main, or at exit with CAPACITOR_LOG=stderr); the program's own SIGPIPE stays its own
+deaf() { # deaf ENV... -- CMD...: run CMD with stderr a pipe nobody reads; print "EXIT STDOUT"
+	/usr/bin/python3 - "$@" <<'PY'
+import os, subprocess, sys
+a = sys.argv[1:]
+i = a.index("--")
+env = dict(os.environ)
+env.update(kv.split("=", 1) for kv in a[:i])
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(a[i + 1:], stderr=w, stdout=subprocess.PIPE, env=env)
+print(p.returncode, p.stdout.decode().strip().replace("\n", " "))
+PY
+}
+pre=LD_PRELOAD=$(cap_preload)
+assert_eq "bad value, deaf stderr: /bin/echo" "0 hello" "$(deaf CAPACITOR_TTL=5 "$pre" -- /bin/echo hello)"
+assert_eq "CAPACITOR_LOG=stderr, deaf stderr: psql" "0 100 100" \
+	"$(deaf CAPACITOR_LOG=stderr CAPACITOR_LOG_INTERVAL=0 "$pre" -- "$CAP_PG_BIN/psql" -X -Atc "select count(*) from items" -c "select count(*) from items")"
+# a program that writes to the deaf pipe itself still gets its SIGPIPE (-13), as without us
+assert_eq "the program's own write" "-13 " \
+	"$(deaf CAPACITOR_TTL=5 "$pre" -- /bin/sh -c 'echo x >&2; echo after')"
+echo "ok   stderr a pipe with no reader: no SIGPIPE from our lines"
 echo "ok"

@@ -522,17 +522,18 @@ for q in "SELECT abs(-21)" "SELECT inv_imm2(21)"; do
 done
 
 # capacitor invalidate: a write done without the library is seen after it, by a running process
-inv_case() { # inv_case ARGS... - the invalidate command line
+inv_case() { # inv_case ARGS... - the invalidate command line; INV_T: the table as SQL spells it
+	local t=${INV_T:-inv_kv}
 	# through the library: the cache must forget the previous case's rows
-	env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=1 $PSQL -q -c "DROP TABLE IF EXISTS inv_kv CASCADE" \
-		-c "CREATE TABLE inv_kv (id int PRIMARY KEY, v int)" -c "INSERT INTO inv_kv VALUES (1, 0)" >/dev/null
+	env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=1 $PSQL -q -c "DROP TABLE IF EXISTS $t CASCADE" \
+		-c "CREATE TABLE $t (id int PRIMARY KEY, v int)" -c "INSERT INTO $t VALUES (1, 0)" >/dev/null
 	{
-		echo "SELECT v FROM inv_kv WHERE id = 1;"
-		echo "SELECT v FROM inv_kv WHERE id = 1;"
-		echo "\\! $DIRECT -q -c 'UPDATE inv_kv SET v = 100 WHERE id = 1'"
-		echo "SELECT v FROM inv_kv WHERE id = 1;"
-		echo "\\! CAPACITOR_DIR=$CAPACITOR_DIR $CAP_TOOL invalidate $* >/dev/null"
-		echo "SELECT v FROM inv_kv WHERE id = 1;"
+		echo "SELECT v FROM $t WHERE id = 1;"
+		echo "SELECT v FROM $t WHERE id = 1;"
+		echo "\\! $DIRECT -q -c 'UPDATE $t SET v = 100 WHERE id = 1'"
+		echo "SELECT v FROM $t WHERE id = 1;"
+		echo "\\! CAPACITOR_DIR=$CAPACITOR_DIR $CAP_TOOL invalidate $(printf '%q ' "$@") >/dev/null"
+		echo "SELECT v FROM $t WHERE id = 1;"
 	} >"$d/invtool.sql"
 	env LD_PRELOAD="$(cap_preload)" CAPACITOR_ENABLE=1 $PSQL -tA -f "$d/invtool.sql" >"$d/invtool.out" 2>&1
 	local got
@@ -549,6 +550,23 @@ inv_case() { # inv_case ARGS... - the invalidate command line
 inv_case inv_kv
 inv_case Public.INV_KV
 inv_case --all
+# a table name as SQL spells it (attack round 7, x-6): quoted, with "" inside, backquoted as
+# MariaDB spells it, schema-qualified; and what is no SQL name is refused, not reported done
+INV_T='"InvMix"' inv_case '"InvMix"'
+INV_T='"InvMix"' inv_case 'public."InvMix"'
+INV_T='"InvMix"' inv_case '`InvMix`'
+INV_T='"Inv""Q"' inv_case '"Inv""Q"'
+for bad in '"InvMix' 'Inv"Mix' '"InvMix"x' 'public..InvMix'; do
+	rc=0
+	CAPACITOR_DIR=$CAPACITOR_DIR "$CAP_TOOL" invalidate "$bad" >"$d/invbad.out" 2>&1 || rc=$?
+	if [ "$rc" -eq 2 ] && grep -q "is not a table name as SQL spells it" "$d/invbad.out" &&
+		! grep -q "^invalidated" "$d/invbad.out"; then
+		echo "ok   invalidate $bad refused"
+	else
+		echo "FAIL invalidate $bad: exit $rc: $(cat "$d/invbad.out")"
+		failures=$((failures + 1))
+	fi
+done
 
 # CLUSTER (and VACUUM FULL) through Capacitor rewrite a table in a new physical order: a read
 # without ORDER BY then returns the new one, as the server does (attack round 5, pg-6).

@@ -126,6 +126,18 @@ case "$got" in
 *libcapacitor.so*) ;;
 *) fail "capacitor run did not add libcapacitor.so: '$got'" ;;
 esac
+# an installation whose path holds a space or a colon (attack round 7, x-4): LD_PRELOAD cannot
+# carry it, so run says so and runs nothing, instead of ld.so errors and an uncached program
+for inst in "my tools" "a:b"; do
+	mkdir -p "$t/$inst/bin" "$t/$inst/lib"
+	cp "$CAP_TOOL" "$t/$inst/bin/capacitor"
+	cp "$CAP_LIB" "$t/$inst/lib/libcapacitor.so"
+	rc=0
+	"$t/$inst/bin/capacitor" run -- sh -c 'echo ran' >"$t/run.out" 2>"$t/run.err" || rc=$?
+	[ "$rc" -eq 125 ] || fail "capacitor run from '$inst': exit $rc, expected 125 ($(cat "$t/run.err"))"
+	grep -q "holds a space or a colon" "$t/run.err" || fail "capacitor run from '$inst': $(cat "$t/run.err")"
+	! grep -q "ERROR: ld.so\|^ran" "$t/run.err" "$t/run.out" || fail "capacitor run from '$inst' ran the program"
+done
 echo "ok: capacitor run"
 
 # --- help

@@ -60,10 +60,44 @@ Test(shm, dir_checks)
 			     "mode %o", (unsigned)listable[i]);
 		cr_assert_not_null(strstr(err, "others may enter or list it"), "%s", err);
 		cr_assert_not_null(strstr(err, "chmod 0700"), "%s", err);
-		cr_assert_eq(cap_shm_dir_safe(dir), 0, "mode %o", (unsigned)listable[i]);
+		cr_assert_eq(cap_shm_dir_state(dir, st.st_dev, st.st_ino, getuid()),
+			     CAP_SHM_DIR_UNSAFE, "mode %o", (unsigned)listable[i]);
 	}
 	cr_assert_eq(chmod(dir, 0700), 0);
-	cr_assert_eq(cap_shm_dir_safe(dir), 1);
+	cr_assert_eq(cap_shm_dir_state(dir, st.st_dev, st.st_ino, getuid()), CAP_SHM_DIR_SAME);
+	cr_assert_eq(cap_shm_dir_state(dir, st.st_dev, st.st_ino + 1, getuid()), CAP_SHM_DIR_OTHER);
+	cr_assert_eq(cap_shm_dir_state(dir, st.st_dev, st.st_ino, getuid() + 1), CAP_SHM_DIR_UNSAFE,
+		     "checked against the owner it had, not against who we are now");
+	snprintf(sub, sizeof(sub), "%s/gone", dir);
+	cr_assert_eq(cap_shm_dir_state(sub, st.st_dev, st.st_ino, getuid()), CAP_SHM_DIR_UNSEEN);
+}
+
+/* A descriptor held on a mapped file tells what the path cannot: unlinked, or still there. */
+Test(shm, held_descriptor)
+{
+	int fd = cap_shm_open(dfd, "h", O_RDWR | O_CREAT, NULL, NULL, 0);
+	cr_assert(fd >= 0);
+	cr_assert_eq(ftruncate(fd, 4096), 0);
+	struct stat st;
+	cr_assert_eq(fstat(fd, &st), 0);
+	int h = cap_shm_hold(fd);
+	cr_assert(h >= CAP_SHM_HOLD_MIN, "%d", h);
+	cr_assert(fcntl(h, F_GETFD) & FD_CLOEXEC);
+	cr_assert_eq(cap_shm_held_current(h, st.st_dev, st.st_ino, 4096, getuid()), 1);
+	cr_assert_eq(cap_shm_held_current(h, st.st_dev, st.st_ino, 8192, getuid()), 0);
+	cr_assert_eq(cap_shm_held_current(h, st.st_dev, st.st_ino, 4096, getuid() + 1),
+		     CAP_EUNSAFE);
+	cr_assert_eq(cap_shm_held_current(h, st.st_dev, st.st_ino + 1, 4096, getuid()), CAP_EIO,
+		     "another file under the number: not ours");
+	cr_assert_eq(cap_shm_held_current(-1, st.st_dev, st.st_ino, 4096, getuid()), CAP_EIO);
+	cr_assert_eq(unlinkat(dfd, "h", 0), 0);
+	cr_assert_eq(cap_shm_held_current(h, st.st_dev, st.st_ino, 4096, getuid()), 0,
+		     "deleted");
+	/* a number the host reused is never closed */
+	cap_shm_release(h, st.st_dev, st.st_ino + 1);
+	cr_assert_neq(fcntl(h, F_GETFD), -1, "left open");
+	cap_shm_release(h, st.st_dev, st.st_ino);
+	cr_assert_eq(fcntl(h, F_GETFD), -1, "closed");
 }
 
 Test(shm, file_checks)
