@@ -11,18 +11,22 @@
  * there: when libpq reports the connection made, the read-back is sent and the program is told
  * PGRES_POLLING_READING; its wait sees our answer arrive, its next PQconnectPoll reads it (then
  * sends the catalog query, when a load is due, the same way) and reports PGRES_POLLING_OK only
- * when nothing of ours is outstanding. The read-back's failure (or the connection's) turns
- * caching off on it, as on the synchronous path; the program then sees what libpq says.
+ * when nothing of ours is outstanding. Only a program that polls: libpq's own loop in
+ * PQconnectdb and PQreset is passed through (see PQconnectPoll). The read-back's failure (or
+ * the connection's) turns caching off on it, as on the synchronous path; the program then sees
+ * what libpq says, and libpq's error message reads as it did before our queries.
  *
  * Meanwhile PQstatus says CONNECTION_SETENV (what libpq said when it sent setup queries of its
- * own after the handshake), and our query is a ghost (hooks/pq_async.c): to a program that uses the connection
- * before PQconnectPoll said OK (it was told OK by PQstatus) the connection looks idle, and our
- * answer is read before its first command goes out (cap_pq_ghost_drain), as on the
- * synchronous path. Its results go to pq_cp_take instead of being dropped.
+ * own after the handshake), and our query is a ghost (hooks/pq_async.c): to a program that
+ * uses the connection early anyway the connection looks idle, and our answer is read before
+ * its first command goes out (cap_pq_ghost_drain), as on the synchronous path. Its results go
+ * to cap_pq_cp_take instead of being dropped. If libpq moves on meanwhile (the connection
+ * breaks, a reset begins), ours is abandoned.
  */
 #include "hooks/pq_async.h"
 #include "hooks/pq_connect.h"
 #include "hooks/pq_probe.h"
+#include "preload/resolve.h"
 
 static int cp_is_error(const PGresult *r)
 {
@@ -59,6 +63,10 @@ void cap_pq_cp_done(pq_conn *pc)
 		cap_pqcat_offer(cap_rt_get(), &pc->sess, &pc->cat, &pc->cp_rx);
 		cap_pq_unnamed_stale(pc); /* a simple query drops the unnamed statement */
 	}
+	/* a failure of ours (a role that may not call pg_control_system, a catalog lock) left
+	 * its message in libpq's, which was empty when we began (cp_next): the program sees ""
+	 * until libpq's message changes, as after a hit */
+	cap_pq_err_hit(pc);
 }
 
 void cap_pq_cp_drop(pq_conn *pc)
@@ -90,10 +98,11 @@ static int cp_send(pq_conn *pc, int cp)
  * no one else may see. */
 static int cp_next(const cap_rt *rt, pq_conn *pc)
 {
+	const char *m = cap_pq.real_PQerrorMessage(pc->conn);
 	if (cap_pq_observed(pc) || pc->rx == NULL || pc->ghost || pc->held.on || pc->fl.active ||
 	    pc->sess.disabled || cap_pq_pipeline_on(pc->conn) ||
-	    cap_pq.real_PQtransactionStatus(pc->conn) != PQTRANS_IDLE)
-		return 0;
+	    cap_pq.real_PQtransactionStatus(pc->conn) != PQTRANS_IDLE || m == NULL || *m != '\0')
+		return 0; /* (libpq's message must be empty: ours is then masked, see cp_done) */
 	if (pc->sess.probe_need)
 		return pc->sess.scope_unsure && cp_send(pc, PQ_CP_PROBE);
 	return cap_pqcat_due(rt, &pc->sess, &pc->cat) && cp_send(pc, PQ_CP_CATALOG);
@@ -105,7 +114,19 @@ CAP_EXPORT PostgresPollingStatusType PQconnectPoll(PGconn *conn)
 	if (cap_pq_bypass(&rt) || conn == NULL || cap_pq.real_PQconnectPoll == NULL)
 		return cap_pq.real_PQconnectPoll ? CAP_REAL(cap_pq.real_PQconnectPoll(conn))
 						 : PGRES_POLLING_FAILED;
+	/* libpq's own loop (PQconnectdb, PQreset: connectDBComplete) polls through here too: it
+	 * waits with the connect_timeout it keeps per address, gives up on the address when that
+	 * runs out and may try the next host, so a slow answer of ours would become a failed
+	 * connection. Only a program that polls for itself gets our queries here; the others
+	 * read the session back at their first statement, as before. */
+	if (cap_resolve_in_client(__builtin_return_address(0)))
+		return CAP_REAL(cap_pq.real_PQconnectPoll(conn));
 	pq_conn *pc = cap_pq_find(conn, 0);
+	if (pc && pc->cp != PQ_CP_NONE && cap_pq.real_PQstatus(conn) != CONNECTION_OK) {
+		/* libpq moved on (the connection broke, or a reset began): ours is abandoned */
+		pc->ghost = 0;
+		cap_pq_cp_drop(pc);
+	}
 	if (pc == NULL || pc->cp == PQ_CP_NONE) {
 		PostgresPollingStatusType st = CAP_REAL(cap_pq.real_PQconnectPoll(conn));
 		if (st != PGRES_POLLING_OK || (pc == NULL && (pc = cap_pq_find(conn, 1)) == NULL))

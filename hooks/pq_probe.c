@@ -201,7 +201,11 @@ cap_pqcat *cap_pq_catalog(const cap_rt *rt, pq_conn *pc, const cap_sql_info *inf
 		    (info->kind == CAP_SQL_TXN && info->txn == CAP_TXN_BEGIN);
 	/* the catalog query destroys the unnamed statement: one we know is given back before the
 	 * program uses it (cap_pq_unnamed_restore); one prepared where we could not see is lost */
-	if (needs && cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->held.on &&
+	/* a session whose state could not be read caches nothing and its writes invalidate
+	 * everything (cap_pq_probe): a catalog would key nothing, and its load is a round trip
+	 * inside the program's call */
+	if (needs && !pc->sess.disabled &&
+	    cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE && !pc->held.on &&
 	    !pc->fl.active && !cap_pq_pipeline_on(pc->conn) && cap_pq.real_PQstatus(pc->conn) == CONNECTION_OK &&
 	    !cap_pq_closed(pc)) {
 		int loaded = 0;

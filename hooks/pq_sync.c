@@ -50,12 +50,14 @@ cap_pqcat *cap_pq_plan(const cap_rt *rt, pq_conn *pc, const pq_call *call,
 	 * may be loaded again), since nothing is cached without it */
 	int observed = CAP_UNLIKELY(cap_pq_observed(pc));
 	uint64_t probed_before = pc->probe_ns;
-	if (CAP_UNLIKELY(pc->sess.probe_need) && pc->sess.scope_unsure && !observed)
+	if (CAP_UNLIKELY(pc->sess.probe_need) && pc->sess.scope_unsure && !observed &&
+	    !pc->sess.disabled) /* disabled: for good (its state could not be read) */
 		cap_pq_probe(pc, call);
 	/* a configuration reload made without Capacitor changes settings no report shows
 	 * (search_path on PostgreSQL 15), and a connection that only hits never sees even the
 	 * reported ones: a read reads the state back when the last read-back is a minute old */
 	if (CAP_UNLIKELY(cap_now_ns() - pc->probe_ns > CAP_PQ_REPROBE_NS) && !pc->sess.probe_need &&
+	    !pc->sess.disabled &&
 	    info->kind == CAP_SQL_READ && cap_pq.real_PQtransactionStatus(pc->conn) == PQTRANS_IDLE)
 		cap_sess_unknown(&pc->sess, 0);
 	cap_pqcat *cat = observed ? NULL : cap_pq_catalog(rt, pc, info);

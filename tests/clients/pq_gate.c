@@ -131,6 +131,7 @@ static PGconn *connect_gated(int port)
 		fprintf(stderr, "pq_gate: connect: %s", PQerrorMessage(c));
 		exit(2);
 	}
+	printf("connected: status %d, message [%s]\n", (int)PQstatus(c), PQerrorMessage(c));
 	PQsetnonblocking(c, 1);
 	return c;
 }
