@@ -151,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		close(f2);
 	}
 	if (rc == CAP_OK) {
-		if (cap_gen_is_current(g, path) != 1)
+		if (cap_gen_is_current(g, path, 1) != 1)
 			abort(); /* 2 */
 		if (want && !build)
 			for (unsigned i = 0; i < np; i++)
@@ -164,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* the second half of the counters is beyond the end now: a fault */
 			(void)cap_gen_read(g, CAP_GEN_SLOTS - 1);
 			if (!__atomic_load_n(&g->dead, __ATOMIC_ACQUIRE) ||
-			    cap_gen_read(g, CAP_GEN_SLOTS - 1) != 0 || cap_gen_is_current(g, path))
+			    cap_gen_read(g, CAP_GEN_SLOTS - 1) != 0 || cap_gen_is_current(g, path, 1))
 				abort();
 		}
 		uint32_t slot = 1 + (flags >> 5);
