@@ -108,19 +108,12 @@ static int cp_next(const cap_rt *rt, pq_conn *pc)
 	return cap_pqcat_due(rt, &pc->sess, &pc->cat) && cp_send(pc, PQ_CP_CATALOG);
 }
 
-CAP_EXPORT PostgresPollingStatusType PQconnectPoll(PGconn *conn)
+typedef PostgresPollingStatusType (*pq_poll_fn)(PGconn *);
+
+/* cp_poll - one poll of a connection being opened (PQconnectPoll) or reset (PQresetPoll) by a
+ * program that polls for itself: libpq's step, then ours once libpq says it is made. */
+static PostgresPollingStatusType cp_poll(const cap_rt *rt, PGconn *conn, pq_poll_fn real)
 {
-	const cap_rt *rt;
-	if (cap_pq_bypass(&rt) || conn == NULL || cap_pq.real_PQconnectPoll == NULL)
-		return cap_pq.real_PQconnectPoll ? CAP_REAL(cap_pq.real_PQconnectPoll(conn))
-						 : PGRES_POLLING_FAILED;
-	/* libpq's own loop (PQconnectdb, PQreset: connectDBComplete) polls through here too: it
-	 * waits with the connect_timeout it keeps per address, gives up on the address when that
-	 * runs out and may try the next host, so a slow answer of ours would become a failed
-	 * connection. Only a program that polls for itself gets our queries here; the others
-	 * read the session back at their first statement, as before. */
-	if (cap_resolve_in_client(__builtin_return_address(0)))
-		return CAP_REAL(cap_pq.real_PQconnectPoll(conn));
 	pq_conn *pc = cap_pq_find(conn, 0);
 	if (pc && pc->cp != PQ_CP_NONE && cap_pq.real_PQstatus(conn) != CONNECTION_OK) {
 		/* libpq moved on (the connection broke, or a reset began): ours is abandoned */
@@ -128,7 +121,7 @@ CAP_EXPORT PostgresPollingStatusType PQconnectPoll(PGconn *conn)
 		cap_pq_cp_drop(pc);
 	}
 	if (pc == NULL || pc->cp == PQ_CP_NONE) {
-		PostgresPollingStatusType st = CAP_REAL(cap_pq.real_PQconnectPoll(conn));
+		PostgresPollingStatusType st = CAP_REAL(real(conn));
 		if (st != PGRES_POLLING_OK || (pc == NULL && (pc = cap_pq_find(conn, 1)) == NULL))
 			return st;
 		return cp_next(rt, pc) ? PGRES_POLLING_READING : PGRES_POLLING_OK;
@@ -143,6 +136,36 @@ CAP_EXPORT PostgresPollingStatusType PQconnectPoll(PGconn *conn)
 	if (CAP_REAL(cap_pq.real_PQflush(conn)) > 0)
 		return PGRES_POLLING_WRITING; /* a nonblocking connection has more of ours to send */
 	return PGRES_POLLING_READING;
+}
+
+CAP_EXPORT PostgresPollingStatusType PQconnectPoll(PGconn *conn)
+{
+	const cap_rt *rt;
+	if (cap_pq_bypass(&rt) || conn == NULL || cap_pq.real_PQconnectPoll == NULL)
+		return cap_pq.real_PQconnectPoll ? CAP_REAL(cap_pq.real_PQconnectPoll(conn))
+						 : PGRES_POLLING_FAILED;
+	/* libpq's own loops (PQconnectdb and PQreset: connectDBComplete; PQresetPoll) poll
+	 * through here too. connectDBComplete waits with the connect_timeout it keeps per
+	 * address, gives up on the address when that runs out and may try the next host, so a
+	 * slow answer of ours would become a failed connection: only a program that polls for
+	 * itself (or through PQresetPoll, below) gets our queries here; the others read the
+	 * session back at their first statement, as before. */
+	if (cap_resolve_in_client(__builtin_return_address(0)))
+		return CAP_REAL(cap_pq.real_PQconnectPoll(conn));
+	return cp_poll(rt, conn, cap_pq.real_PQconnectPoll);
+}
+
+/* A program that resets its connection and polls the reset (PQresetStart, PQresetPoll: Ruby
+ * pg's reset) gets the new session's queries there, as a new connection's. */
+CAP_EXPORT PostgresPollingStatusType PQresetPoll(PGconn *conn)
+{
+	const cap_rt *rt;
+	if (cap_pq_bypass(&rt) || conn == NULL || cap_pq.real_PQresetPoll == NULL)
+		return cap_pq.real_PQresetPoll ? CAP_REAL(cap_pq.real_PQresetPoll(conn))
+					       : PGRES_POLLING_FAILED;
+	if (cap_resolve_in_client(__builtin_return_address(0)))
+		return CAP_REAL(cap_pq.real_PQresetPoll(conn));
+	return cp_poll(rt, conn, cap_pq.real_PQresetPoll);
 }
 
 /* While one is outstanding the connection is not ready yet, as PQconnectPoll says: a program

@@ -34,6 +34,7 @@
 	X(int, PQregisterEventProc, (PGconn *, PGEventProc, const char *, void *))             \
 	X(int, PQresetStart, (PGconn *))                                                       \
 	X(PostgresPollingStatusType, PQconnectPoll, (PGconn *))                                \
+	X(PostgresPollingStatusType, PQresetPoll, (PGconn *))                                  \
 	X(int, PQsetSingleRowMode, (PGconn *))                                                 \
 	X(PGTransactionStatusType, PQtransactionStatus, (const PGconn *))                      \
 	X(PQnoticeReceiver, PQsetNoticeReceiver, (PGconn *, PQnoticeReceiver, void *))         \

@@ -14,6 +14,7 @@
  *   poll    connect until PQconnectPoll says PGRES_POLLING_OK (the default)
  *   status  connect until PQstatus says CONNECTION_OK, polling meanwhile
  *   two     as poll, then a second connection through a second gate, the same statements
+ *   reset   as poll, then PQresetStart and PQresetPoll through the gate, and reads again
  */
 #include <libpq-fe.h>
 #include <netinet/in.h>
@@ -57,8 +58,8 @@ static int gate_open(void)
 	return ntohs(a.sin_port);
 }
 
-/* move what is there, both ways, without waiting */
-static void copy(int from, int to)
+/* move what is there, without waiting; 0 when from was closed */
+static int copy(int from, int to)
 {
 	char buf[65536];
 	ssize_t n;
@@ -68,8 +69,9 @@ static void copy(int from, int to)
 			if (w > 0)
 				o += w;
 			else if (w < 0 && errno != EAGAIN)
-				return;
+				return 0;
 		}
+	return n != 0;
 }
 
 static void pump(void)
@@ -90,9 +92,10 @@ static void pump(void)
 			nonblock(outer);
 		}
 	}
-	if (inner >= 0) {
-		copy(inner, outer);
-		copy(outer, inner);
+	if (inner >= 0 && (!copy(inner, outer) || !copy(outer, inner))) {
+		close(inner); /* a side closed (PQreset): the next connection is accepted anew */
+		close(outer);
+		inner = outer = -1;
 	}
 }
 
@@ -108,6 +111,7 @@ static void wait_for(int fd, short ev)
 }
 
 static int by_status; /* connect: wait for PQstatus to say CONNECTION_OK, not the poll */
+static int by_reset;  /* then reset the connection, polling PQresetPoll */
 
 static PGconn *connect_gated(int port)
 {
@@ -191,6 +195,21 @@ static void session(int port)
 		run(c, "SELECT v FROM gate_t WHERE id = $1", "1");
 		run(c, "SELECT count(*), sum(v) FROM gate_t", NULL);
 	}
+	if (by_reset) { /* as Ruby pg's reset: PQresetStart, then PQresetPoll in the loop */
+		alarm(10);
+		if (!PQresetStart(c))
+			printf("reset start failed: %s", PQerrorMessage(c));
+		PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+		while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+			wait_for(PQsocket(c), st == PGRES_POLLING_READING ? POLLIN : POLLOUT);
+			st = PQresetPoll(c);
+		}
+		alarm(0);
+		printf("reset: status %d, message [%s]\n", (int)PQstatus(c), PQerrorMessage(c));
+		PQsetnonblocking(c, 1);
+		for (int round = 0; round < 2; round++)
+			run(c, "SELECT v FROM gate_t WHERE id = $1", "1");
+	}
 	PQfinish(c);
 	close(inner);
 	close(outer);
@@ -202,6 +221,7 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "poll";
 	by_status = strcmp(mode, "status") == 0;
+	by_reset = strcmp(mode, "reset") == 0;
 	signal(SIGALRM, on_alarm);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	int port = gate_open();

@@ -6,8 +6,8 @@
 # connection open, then runs reads, a write and reads again on a nonblocking connection; with
 # Capacitor it prints what it prints without, never hangs, and its reads hit: the session's
 # read-back and the catalog query go out while the program polls the connection open
-# (hooks/pq_connect.c). Also a program that waits for PQstatus to say CONNECTION_OK, and a
-# second connection in the same process.
+# (hooks/pq_connect.c). Also a program that waits for PQstatus to say CONNECTION_OK, a second
+# connection in the same process, and a reset polled with PQresetPoll (Ruby pg's reset).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cap_need_pg
@@ -32,7 +32,7 @@ cap_pg_psql -q -c "DROP OWNED BY gate_nocs" -c "DROP ROLE IF EXISTS gate_nocs" 2
 cap_pg_psql -q -c "CREATE ROLE gate_nocs LOGIN" \
 	-c "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_control_system() FROM PUBLIC"
 trap 'cap_pg_psql -q -c "GRANT EXECUTE ON FUNCTION pg_catalog.pg_control_system() TO PUBLIC" >/dev/null 2>&1; _cap_cleanup' EXIT
-for mode in poll status two nocs; do
+for mode in poll status two reset nocs; do
 	setup
 	rc=0
 	arg=$mode user=$CAP_PG_USER
